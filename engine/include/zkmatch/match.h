@@ -1,0 +1,79 @@
+// The matcher: student-proposing deferred acceptance for one batch, where every program's
+// seats are split into channels filled in precedence order (slot-specific priorities).
+//
+// A program's choice from a set S of applicants: for each channel in order, take from the
+// applicants in S that are eligible for that channel and not taken by an earlier channel the
+// best ones by the channel's ranking, up to the channel's capacity. This choice rule is
+// substitutable and satisfies the law of aggregate demand, so deferred acceptance yields the
+// student-optimal stable matching and its result does not depend on the order in which
+// proposals are processed -- which is what makes the parallel rounds deterministic.
+//
+// Two implementations, proved equal by the property tests:
+//   - general: round-based DA; each round's proposals are grouped by program and every program
+//     recomputes its choice over held + new applicants independently (parallel, oneTBB);
+//   - serial dictatorship: when every channel with seats ranks by the same ranking, a candidate
+//     never displaces a better-ranked one, so candidates taken best-first each get their first
+//     choice with a free seat in a channel they are eligible for. O(total choices).
+//
+// Inputs are plain arrays prepared by the pipeline: no strings, maps or allocation inside the
+// matching loop. Thread-safety: MatchBatch is reentrant; it only reads the problem.
+// Cost: serial path O(total choices); general path O(sum over rounds of held + proposals
+// at each program receiving proposals, times channels).
+#ifndef ZKMATCH_MATCH_H_
+#define ZKMATCH_MATCH_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "zkmatch/model.h"
+
+namespace zkmatch {
+
+inline constexpr int kMaxChannelsPerBatch = 32;  // channel sets are 32-bit masks
+
+struct BatchProblem {
+  std::size_t num_candidates = 0;
+  std::size_t num_programs = 0;
+  std::size_t num_channels = 0;
+  const ChoiceLists* choices = nullptr;
+  // For every entry k of choices->program: bit h is set when the candidate is eligible for
+  // channel h at that program. Entries with no bit set can never be accepted.
+  std::vector<std::uint32_t> eligible;
+  // Seats per program and channel: capacity[p * num_channels + h].
+  std::vector<std::int32_t> capacity;
+  // Per channel, the candidates' positions in the channel's ranking (0 = best; all distinct).
+  std::vector<const std::uint32_t*> rank;
+  // Identifies which ranking each channel uses (equal ids = same ranking).
+  std::vector<int> ranking_id;
+  // Candidates taking part (not locked by an earlier batch); empty = all.
+  std::vector<std::uint8_t> active;
+};
+
+struct BatchMatching {
+  // Per candidate: the program placed at (kNone when unplaced), the channel within the batch
+  // and the 0-based position of that program in the candidate's list.
+  std::vector<ProgramIndex> program;
+  std::vector<std::uint8_t> channel;
+  std::vector<std::uint32_t> choice;
+  int rounds = 0;  // proposal rounds run by the general path (0 for serial dictatorship)
+};
+
+enum class MatchPath {
+  kAuto,                // serial dictatorship when SharesOneRanking, else general
+  kGeneral,             // always the round-based deferred acceptance
+  kSerialDictatorship,  // REQUIRES: SharesOneRanking(problem)
+};
+
+struct MatchOptions {
+  int threads = 0;  // worker threads; 0 = all hardware threads. Never changes the result.
+  MatchPath path = MatchPath::kAuto;
+};
+
+// True when every channel that has a seat anywhere uses the same ranking.
+bool SharesOneRanking(const BatchProblem& problem);
+
+BatchMatching MatchBatch(const BatchProblem& problem, const MatchOptions& options);
+
+}  // namespace zkmatch
+
+#endif  // ZKMATCH_MATCH_H_

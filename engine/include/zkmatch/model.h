@@ -1,0 +1,89 @@
+// The admission instance in memory: candidates, programs and per-batch choice lists.
+//
+// Layout: structure of arrays. Candidates and programs are addressed by dense indices in
+// [0, count); names (candidate ids, program codes) are interned once at load time and never
+// touched by the matcher. Scores are fixed-point integers in hundredths (612.5 -> 61250), so
+// comparisons are exact and the same on every machine.
+//
+// Invariants (established by LoadInputs, relied on everywhere else):
+//   - candidate ids and program codes are unique and non-empty;
+//   - indices are assigned in byte order of the id / code, NOT in file row order, so that
+//     shuffling the rows of an input file changes no index and therefore no output byte;
+//   - choice lists are in rank order, contain no program twice, and use only known programs.
+//
+// Thread-safety: immutable after loading; any number of threads may read concurrently.
+#ifndef ZKMATCH_MODEL_H_
+#define ZKMATCH_MODEL_H_
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace zkmatch {
+
+// A fixed-point score in hundredths of a point.
+using Score = std::int64_t;
+inline constexpr Score kScoreScale = 100;
+// A numeric cell that was left empty.
+inline constexpr Score kMissingScore = std::numeric_limits<Score>::min();
+
+// Dense indices. Plain integers for speed; the names say which space they index.
+using CandidateIndex = std::uint32_t;
+using ProgramIndex = std::uint32_t;
+inline constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+
+// One extra input column, loaded only when the rules use it. A column is numeric when the
+// rules use it as a number (ranking key, arithmetic, comparison with a number); then every
+// non-empty cell must be a decimal with at most two places. Otherwise it is text, interned:
+// `text[i]` indexes `dictionary`.
+struct Column {
+  std::string name;     // logical name used in the rules
+  std::string header;   // header in the file (differs when the rules' `columns:` renames it)
+  bool numeric = false;
+  std::vector<Score> number;          // numeric: one value per row, kMissingScore when empty
+  std::vector<std::uint32_t> text;    // text: index into dictionary
+  std::vector<std::string> dictionary;
+};
+
+struct Candidates {
+  std::vector<std::string> id;     // sorted ascending, byte order (index == position)
+  std::vector<Score> total;
+  std::vector<std::uint32_t> row;  // 1-based physical line of the record in candidates.csv
+  std::vector<Column> columns;     // only the columns the rules reference, besides id/total
+  std::size_t size() const { return id.size(); }
+};
+
+struct Programs {
+  std::vector<std::string> code;   // sorted ascending, byte order (index == position)
+  std::vector<std::string> school;
+  std::vector<std::string> name;
+  std::vector<std::uint32_t> row;
+  // Seats per capacity column named in the rules: seats[s][p] for seat column s, program p.
+  // An empty cell means 0 (the program has no seats in that channel).
+  std::vector<std::string> seat_columns;
+  std::vector<std::vector<std::int32_t>> seats;
+  std::vector<Column> columns;     // other columns the rules reference as program.X
+  std::size_t size() const { return code.size(); }
+};
+
+// The choice lists of one batch in compressed-sparse-row form: candidate c's list is
+// program[offset[c] .. offset[c+1]), first choice first. Candidates without a list have an
+// empty range.
+struct ChoiceLists {
+  std::vector<std::uint32_t> offset;  // size = candidates + 1
+  std::vector<ProgramIndex> program;
+  std::size_t length(CandidateIndex c) const { return offset[c + 1] - offset[c]; }
+};
+
+struct Instance {
+  Candidates candidates;
+  Programs programs;
+  std::vector<ChoiceLists> choices;  // one per batch, in the rules' batch order
+  // File paths as read (for messages and, later, the audit log).
+  std::string candidates_path, choices_path, programs_path;
+};
+
+}  // namespace zkmatch
+
+#endif  // ZKMATCH_MODEL_H_

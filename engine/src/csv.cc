@@ -1,0 +1,227 @@
+#include "csv.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace zkmatch {
+
+std::size_t FindInvalidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    if (p[i + 1] < lo || p[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+bool CsvReader::Open(const std::string& path, const std::string& display, DiagnosticSink& sink) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    sink.Error(display, 0, 0,
+               std::string("cannot open file: ") + std::strerror(errno) +
+                   "; check the path in the rules' `inputs:` (it is relative to the rules file)");
+    return false;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) {
+    sink.Error(display, 0, 0, "read error; check that the file is readable");
+    return false;
+  }
+  return OpenBuffer(std::move(buf).str(), display, sink);
+}
+
+bool CsvReader::OpenBuffer(std::string bytes, const std::string& display, DiagnosticSink& sink) {
+  data_ = std::move(bytes);
+  display_ = display;
+  sink_ = &sink;
+  pos_ = 0;
+  line_ = 1;
+  if (data_.size() >= 3 && data_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
+  if (std::size_t bad = FindInvalidUtf8(data_); bad != std::string::npos) {
+    int line = 1 + static_cast<int>(std::count(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    std::size_t line_start = data_.rfind('\n', bad == 0 ? 0 : bad - 1);
+    line_start = (line_start == std::string::npos || bad == 0) ? 0 : line_start + 1;
+    sink.Error(display, line, static_cast<int>(bad - line_start) + 1,
+               "invalid UTF-8 byte sequence; save the file as UTF-8 (files exported by Chinese "
+               "Excel are often GB18030)");
+    return false;
+  }
+  CsvRecord rec;
+  Parse r;
+  do {
+    r = ParseRecord(&rec);
+  } while (r == Parse::kBadRecord);
+  if (r != Parse::kRecord) {
+    if (r == Parse::kEnd) sink.Error(display, 0, 0, "the file is empty; it needs a header row");
+    return false;
+  }
+  header_line_ = rec.line;
+  header_.assign(rec.fields.begin(), rec.fields.end());
+  bool ok = true;
+  for (std::size_t i = 0; i < header_.size(); ++i) {
+    if (header_[i].empty()) {
+      sink.Error(display, header_line_, 0,
+                 "header field " + std::to_string(i + 1) + " is empty; every column needs a name");
+      ok = false;
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (!header_[i].empty() && header_[i] == header_[j]) {
+        sink.Error(display, header_line_, 0,
+                   "column '" + header_[i] + "' appears twice in the header (fields " +
+                       std::to_string(j + 1) + " and " + std::to_string(i + 1) +
+                       "); rename or remove one");
+        ok = false;
+      }
+    }
+  }
+  return ok;
+}
+
+int CsvReader::Find(std::string_view name) const {
+  for (std::size_t i = 0; i < header_.size(); ++i) {
+    if (header_[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+CsvReader::Parse CsvReader::ParseRecord(CsvRecord* record) {
+  const std::size_t n = data_.size();
+  // Skip blank lines.
+  while (pos_ < n && (data_[pos_] == '\n' || data_[pos_] == '\r')) {
+    if (data_[pos_] == '\n') ++line_;
+    ++pos_;
+  }
+  if (pos_ >= n) return Parse::kEnd;
+  record->line = line_;
+  record->fields.clear();
+  scratch_.clear();
+  // Quoted fields are unescaped into scratch_; reserve enough that it never reallocates while
+  // views into it are held (an unescaped field is never longer than its raw text).
+  std::size_t record_end_guess = data_.find('\n', pos_);
+  scratch_.reserve(record_end_guess == std::string::npos ? n - pos_ : record_end_guess - pos_ + 1);
+  // Fields in scratch_ are recorded as (offset, length) first and turned into views at the end,
+  // because a quoted field spanning lines can need more room than the first line suggested.
+  struct Span { bool scratch; std::size_t off, len; };
+  static thread_local std::vector<Span> spans;
+  spans.clear();
+  const char* d = data_.data();
+  bool bad = false;
+  std::string problem;
+  while (true) {
+    if (pos_ < n && d[pos_] == '"') {
+      const int open_line = line_;
+      ++pos_;
+      std::size_t start = scratch_.size();
+      while (true) {
+        if (pos_ >= n) {
+          sink_->Error(display_, open_line, 0,
+                       "quoted field is never closed (the '\"' opened here has no partner); add "
+                       "the closing quote or double a quote that is part of the text (\"\")");
+          return Parse::kFatal;
+        }
+        char c = d[pos_];
+        if (c == '"') {
+          if (pos_ + 1 < n && d[pos_ + 1] == '"') {
+            scratch_.push_back('"');
+            pos_ += 2;
+            continue;
+          }
+          ++pos_;
+          break;
+        }
+        if (c == '\n') ++line_;
+        scratch_.push_back(c);
+        ++pos_;
+      }
+      spans.push_back({true, start, scratch_.size() - start});
+      if (pos_ < n && d[pos_] != ',' && d[pos_] != '\n' && !(d[pos_] == '\r' && pos_ + 1 < n && d[pos_ + 1] == '\n') && !(d[pos_] == '\r' && pos_ + 1 == n)) {
+        if (!bad) problem = "text after the closing quote of field " + std::to_string(spans.size()) +
+                            "; a field that contains '\"' must be quoted whole, with the inner quotes doubled";
+        bad = true;
+      }
+    } else {
+      std::size_t start = pos_;
+      while (pos_ < n && d[pos_] != ',' && d[pos_] != '\n') {
+        if (d[pos_] == '"' && !bad) {
+          problem = "stray '\"' inside unquoted field " + std::to_string(spans.size() + 1) +
+                    "; quote the whole field and double the inner quote (\"\")";
+          bad = true;
+        }
+        ++pos_;
+      }
+      std::size_t end = pos_;
+      if (end > start && d[end - 1] == '\r' && (pos_ >= n || d[pos_] == '\n')) --end;
+      spans.push_back({false, start, end - start});
+    }
+    // Skip to the separator (after a bad closing quote there may be junk).
+    while (pos_ < n && d[pos_] != ',' && d[pos_] != '\n') ++pos_;
+    if (pos_ < n && d[pos_] == ',') {
+      ++pos_;
+      continue;
+    }
+    if (pos_ < n) {
+      ++pos_;  // '\n'
+      ++line_;
+    }
+    break;
+  }
+  for (const Span& s : spans) {
+    record->fields.emplace_back(s.scratch ? std::string_view(scratch_).substr(s.off, s.len)
+                                          : std::string_view(data_).substr(s.off, s.len));
+  }
+  if (bad) {
+    sink_->Error(display_, record->line, 0, problem);
+    return Parse::kBadRecord;
+  }
+  if (!header_.empty() && record->fields.size() != header_.size()) {
+    sink_->Error(display_, record->line, 0,
+                 "this row has " + std::to_string(record->fields.size()) + " fields but the header has " +
+                     std::to_string(header_.size()) + "; check for a missing or extra ',' (quote fields that contain ',')");
+    return Parse::kBadRecord;
+  }
+  return Parse::kRecord;
+}
+
+bool CsvReader::Next(CsvRecord* record) {
+  while (true) {
+    if (sink_->full()) return false;
+    switch (ParseRecord(record)) {
+      case Parse::kRecord: return true;
+      case Parse::kBadRecord: continue;
+      case Parse::kEnd:
+      case Parse::kFatal: return false;
+    }
+  }
+}
+
+}  // namespace zkmatch

@@ -1,0 +1,575 @@
+#include "expression.h"
+
+#include <cstring>
+#include <utility>
+
+#include "decimal.h"
+
+namespace zkmatch {
+namespace {
+
+// 128-bit intermediates keep fixed-point products exact before rounding.
+__extension__ typedef __int128 Int128;
+
+enum class Tok {
+  kEnd, kNumber, kString, kName, kLParen, kRParen, kLBracket, kRBracket, kComma, kDot,
+  kPlus, kMinus, kStar, kSlash, kEq, kNe, kLt, kLe, kGt, kGe, kBad,
+};
+
+struct Token {
+  Tok kind = Tok::kEnd;
+  std::string_view text;
+  int offset = 0;
+};
+
+bool IsNameStart(unsigned char c) { return c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80; }
+bool IsNameChar(unsigned char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
+
+class Parser {
+ public:
+  Parser(std::string_view src, ExpressionError* err) : src_(src), err_(err) { Advance(); }
+
+  std::unique_ptr<Expression> ParseAll() {
+    auto e = ParseOr();
+    if (!e) return nullptr;
+    if (tok_.kind != Tok::kEnd) return Fail(tok_.offset, "unexpected '" + std::string(tok_.text) + "' after the end of the expression");
+    return e;
+  }
+
+ private:
+  std::unique_ptr<Expression> Fail(int offset, std::string msg) {
+    if (!failed_) {
+      failed_ = true;
+      err_->offset = offset;
+      err_->message = std::move(msg);
+    }
+    return nullptr;
+  }
+
+  void Advance() {
+    std::size_t i = pos_;
+    while (i < src_.size() && (src_[i] == ' ' || src_[i] == '\t' || src_[i] == '\n' || src_[i] == '\r')) ++i;
+    tok_.offset = static_cast<int>(i);
+    if (i >= src_.size()) {
+      tok_ = {Tok::kEnd, {}, static_cast<int>(i)};
+      pos_ = i;
+      return;
+    }
+    const unsigned char c = static_cast<unsigned char>(src_[i]);
+    std::size_t j = i + 1;
+    Tok kind = Tok::kBad;
+    if (c >= '0' && c <= '9') {
+      while (j < src_.size() && ((src_[j] >= '0' && src_[j] <= '9') || src_[j] == '.')) ++j;
+      kind = Tok::kNumber;
+    } else if (IsNameStart(c)) {
+      while (j < src_.size() && IsNameChar(static_cast<unsigned char>(src_[j]))) ++j;
+      kind = Tok::kName;
+    } else if (c == '\'' || c == '"') {
+      while (j < src_.size() && src_[j] != static_cast<char>(c)) ++j;
+      if (j >= src_.size()) {
+        kind = Tok::kBad;
+        j = src_.size();
+      } else {
+        ++j;
+        kind = Tok::kString;
+      }
+    } else {
+      auto two = [&](char next, Tok yes, Tok no) {
+        if (j < src_.size() && src_[j] == next) {
+          ++j;
+          return yes;
+        }
+        return no;
+      };
+      switch (c) {
+        case '(': kind = Tok::kLParen; break;
+        case ')': kind = Tok::kRParen; break;
+        case '[': kind = Tok::kLBracket; break;
+        case ']': kind = Tok::kRBracket; break;
+        case ',': kind = Tok::kComma; break;
+        case '.': kind = Tok::kDot; break;
+        case '+': kind = Tok::kPlus; break;
+        case '-': kind = Tok::kMinus; break;
+        case '*': kind = Tok::kStar; break;
+        case '/': kind = Tok::kSlash; break;
+        case '=': kind = two('=', Tok::kEq, Tok::kEq); break;
+        case '!': kind = two('=', Tok::kNe, Tok::kBad); break;
+        case '<': kind = two('=', Tok::kLe, Tok::kLt); break;
+        case '>': kind = two('=', Tok::kGe, Tok::kGt); break;
+        default: kind = Tok::kBad;
+      }
+    }
+    tok_ = {kind, src_.substr(i, j - i), static_cast<int>(i)};
+    pos_ = j;
+  }
+
+  bool IsKeyword(std::string_view k) const { return tok_.kind == Tok::kName && tok_.text == k; }
+
+  static std::unique_ptr<Expression> Node(Expression::Op op, int offset) {
+    auto e = std::make_unique<Expression>();
+    e->op = op;
+    e->offset = offset;
+    return e;
+  }
+  static std::unique_ptr<Expression> Binary(Expression::Op op, int offset, std::unique_ptr<Expression> a,
+                                            std::unique_ptr<Expression> b) {
+    auto e = Node(op, offset);
+    e->args.push_back(std::move(a));
+    e->args.push_back(std::move(b));
+    return e;
+  }
+
+  std::unique_ptr<Expression> ParseOr() {
+    auto left = ParseAnd();
+    while (left && IsKeyword("or")) {
+      int off = tok_.offset;
+      Advance();
+      auto right = ParseAnd();
+      if (!right) return nullptr;
+      left = Binary(Expression::Op::kOr, off, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  std::unique_ptr<Expression> ParseAnd() {
+    auto left = ParseNot();
+    while (left && IsKeyword("and")) {
+      int off = tok_.offset;
+      Advance();
+      auto right = ParseNot();
+      if (!right) return nullptr;
+      left = Binary(Expression::Op::kAnd, off, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  std::unique_ptr<Expression> ParseNot() {
+    if (IsKeyword("not")) {
+      auto e = Node(Expression::Op::kNot, tok_.offset);
+      Advance();
+      auto inner = ParseNot();
+      if (!inner) return nullptr;
+      e->args.push_back(std::move(inner));
+      return e;
+    }
+    return ParseCompare();
+  }
+
+  std::unique_ptr<Expression> ParseCompare() {
+    auto left = ParseSum();
+    if (!left) return nullptr;
+    Expression::Op op;
+    switch (tok_.kind) {
+      case Tok::kEq: op = Expression::Op::kEq; break;
+      case Tok::kNe: op = Expression::Op::kNe; break;
+      case Tok::kLt: op = Expression::Op::kLt; break;
+      case Tok::kLe: op = Expression::Op::kLe; break;
+      case Tok::kGt: op = Expression::Op::kGt; break;
+      case Tok::kGe: op = Expression::Op::kGe; break;
+      default:
+        if (IsKeyword("in")) return ParseIn(std::move(left), Expression::Op::kIn);
+        if (IsKeyword("not")) {
+          int off = tok_.offset;
+          Advance();
+          if (!IsKeyword("in")) return Fail(off, "expected 'in' after 'not' here (write 'x not in [...]' or 'not (...)')");
+          return ParseIn(std::move(left), Expression::Op::kNotIn);
+        }
+        return left;
+    }
+    int off = tok_.offset;
+    Advance();
+    auto right = ParseSum();
+    if (!right) return nullptr;
+    return Binary(op, off, std::move(left), std::move(right));
+  }
+
+  std::unique_ptr<Expression> ParseIn(std::unique_ptr<Expression> value, Expression::Op op) {
+    auto e = Node(op, tok_.offset);
+    Advance();  // 'in'
+    if (tok_.kind != Tok::kLBracket) return Fail(tok_.offset, "expected '[' to start the list after 'in', e.g. quality_grade in [A, B]");
+    Advance();
+    e->args.push_back(std::move(value));
+    while (true) {
+      std::unique_ptr<Expression> item;
+      bool negative = false;
+      if (tok_.kind == Tok::kMinus) {
+        negative = true;
+        Advance();
+      }
+      if (tok_.kind == Tok::kNumber) {
+        item = ParseNumber();
+        if (!item) return nullptr;
+        if (negative) item->number = -item->number;
+      } else if (!negative && (tok_.kind == Tok::kName || tok_.kind == Tok::kString)) {
+        item = Node(Expression::Op::kText, tok_.offset);
+        item->type = ValueType::kText;
+        item->text = tok_.kind == Tok::kString ? std::string(tok_.text.substr(1, tok_.text.size() - 2))
+                                                : std::string(tok_.text);
+        Advance();
+      } else {
+        return Fail(tok_.offset, "expected a list item (a number, a word or a quoted string)");
+      }
+      e->args.push_back(std::move(item));
+      if (tok_.kind == Tok::kComma) {
+        Advance();
+        continue;
+      }
+      if (tok_.kind == Tok::kRBracket) {
+        Advance();
+        return e;
+      }
+      return Fail(tok_.offset, "expected ',' or ']' in the list");
+    }
+  }
+
+  std::unique_ptr<Expression> ParseSum() {
+    auto left = ParseProduct();
+    while (left && (tok_.kind == Tok::kPlus || tok_.kind == Tok::kMinus)) {
+      auto op = tok_.kind == Tok::kPlus ? Expression::Op::kAdd : Expression::Op::kSub;
+      int off = tok_.offset;
+      Advance();
+      auto right = ParseProduct();
+      if (!right) return nullptr;
+      left = Binary(op, off, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  std::unique_ptr<Expression> ParseProduct() {
+    auto left = ParseUnary();
+    while (left && (tok_.kind == Tok::kStar || tok_.kind == Tok::kSlash)) {
+      auto op = tok_.kind == Tok::kStar ? Expression::Op::kMul : Expression::Op::kDiv;
+      int off = tok_.offset;
+      Advance();
+      auto right = ParseUnary();
+      if (!right) return nullptr;
+      left = Binary(op, off, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  std::unique_ptr<Expression> ParseUnary() {
+    if (tok_.kind == Tok::kMinus) {
+      auto e = Node(Expression::Op::kNeg, tok_.offset);
+      Advance();
+      auto inner = ParseUnary();
+      if (!inner) return nullptr;
+      e->args.push_back(std::move(inner));
+      return e;
+    }
+    return ParsePrimary();
+  }
+
+  std::unique_ptr<Expression> ParseNumber() {
+    Score v;
+    std::string why;
+    if (!ParseDecimal(tok_.text, &v, &why)) return Fail(tok_.offset, "bad number: " + why);
+    auto e = Node(Expression::Op::kNumber, tok_.offset);
+    e->type = ValueType::kNumber;
+    e->number = v;
+    Advance();
+    return e;
+  }
+
+  std::unique_ptr<Expression> ParsePrimary() {
+    switch (tok_.kind) {
+      case Tok::kNumber: return ParseNumber();
+      case Tok::kString: {
+        auto e = Node(Expression::Op::kText, tok_.offset);
+        e->type = ValueType::kText;
+        e->text = std::string(tok_.text.substr(1, tok_.text.size() - 2));
+        Advance();
+        return e;
+      }
+      case Tok::kLParen: {
+        int off = tok_.offset;
+        Advance();
+        auto e = ParseOr();
+        if (!e) return nullptr;
+        if (tok_.kind != Tok::kRParen) return Fail(tok_.offset, "expected ')' to close the '(' at column " + std::to_string(CharColumn(src_, off)));
+        Advance();
+        return e;
+      }
+      case Tok::kName: {
+        std::string_view name = tok_.text;
+        int off = tok_.offset;
+        if (name == "and" || name == "or" || name == "not" || name == "in") {
+          return Fail(off, "expected a value but found the keyword '" + std::string(name) + "'");
+        }
+        Advance();
+        if (tok_.kind == Tok::kLParen && (name == "max" || name == "min")) {
+          auto e = Node(name == "max" ? Expression::Op::kMax : Expression::Op::kMin, off);
+          Advance();
+          while (true) {
+            auto arg = ParseOr();
+            if (!arg) return nullptr;
+            e->args.push_back(std::move(arg));
+            if (tok_.kind == Tok::kComma) {
+              Advance();
+              continue;
+            }
+            if (tok_.kind == Tok::kRParen) {
+              Advance();
+              return e;
+            }
+            return Fail(tok_.offset, "expected ',' or ')' in the arguments of " + std::string(name) + "()");
+          }
+        }
+        if (tok_.kind == Tok::kLParen) return Fail(off, "unknown function '" + std::string(name) + "'; the functions are max() and min()");
+        auto e = Node(Expression::Op::kColumn, off);
+        if (name == "program" && tok_.kind == Tok::kDot) {
+          Advance();
+          if (tok_.kind != Tok::kName) return Fail(tok_.offset, "expected a column name after 'program.'");
+          e->program_column = true;
+          e->text = std::string(tok_.text);
+          Advance();
+          return e;
+        }
+        if (tok_.kind == Tok::kDot) return Fail(tok_.offset, "'.' is only allowed after 'program' (program.COLUMN)");
+        e->text = std::string(name);
+        return e;
+      }
+      case Tok::kEnd: return Fail(tok_.offset, "the expression ends too early; a value is missing here");
+      case Tok::kBad:
+        if (!tok_.text.empty() && (tok_.text[0] == '\'' || tok_.text[0] == '"')) return Fail(tok_.offset, "string is never closed; add the closing quote");
+        return Fail(tok_.offset, "unexpected character '" + std::string(tok_.text) + "'");
+      default: return Fail(tok_.offset, "expected a value but found '" + std::string(tok_.text) + "'");
+    }
+  }
+
+  std::string_view src_;
+  ExpressionError* err_;
+  std::size_t pos_ = 0;
+  Token tok_;
+  bool failed_ = false;
+};
+
+const char* TypeName(ValueType t) {
+  switch (t) {
+    case ValueType::kBool: return "a condition (true/false)";
+    case ValueType::kNumber: return "a number";
+    case ValueType::kText: return "text";
+    default: return "a value";
+  }
+}
+
+// Assigns types bottom-up; `want` is the type the context needs (kUnknown: any).
+bool Infer(Expression* e, ValueType want, ExpressionError* err) {
+  using Op = Expression::Op;
+  auto fail = [&](int off, std::string msg) {
+    err->offset = off;
+    err->message = std::move(msg);
+    return false;
+  };
+  switch (e->op) {
+    case Op::kNumber:
+    case Op::kText:
+      break;
+    case Op::kColumn:
+      if (e->type == ValueType::kUnknown) e->type = want == ValueType::kBool ? ValueType::kUnknown : want;
+      if (want == ValueType::kBool)
+        return fail(e->offset, "'" + e->text + "' is a column, not a condition; compare it, e.g. " + e->text + " > 0");
+      break;
+    case Op::kNeg: case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kDiv: case Op::kMax: case Op::kMin:
+      for (auto& a : e->args) {
+        if (!Infer(a.get(), ValueType::kNumber, err)) return false;
+        if (a->type != ValueType::kNumber) return fail(a->offset, std::string("arithmetic needs numbers, this is ") + TypeName(a->type));
+      }
+      e->type = ValueType::kNumber;
+      break;
+    case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe:
+      for (auto& a : e->args) {
+        if (!Infer(a.get(), ValueType::kNumber, err)) return false;
+        if (a->type != ValueType::kNumber) return fail(a->offset, std::string("'<', '<=', '>' and '>=' compare numbers, this is ") + TypeName(a->type));
+      }
+      e->type = ValueType::kBool;
+      break;
+    case Op::kEq: case Op::kNe: {
+      Expression* a = e->args[0].get();
+      Expression* b = e->args[1].get();
+      if (!Infer(a, ValueType::kUnknown, err) || !Infer(b, ValueType::kUnknown, err)) return false;
+      ValueType t = a->type != ValueType::kUnknown ? a->type : b->type;
+      if (t == ValueType::kUnknown) t = ValueType::kText;
+      if (t == ValueType::kBool) return fail(e->offset, "'=' compares numbers or text, not conditions");
+      if (!Infer(a, t, err) || !Infer(b, t, err)) return false;
+      if (a->type != b->type) return fail(e->offset, std::string("cannot compare ") + TypeName(a->type) + " with " + TypeName(b->type));
+      e->type = ValueType::kBool;
+      break;
+    }
+    case Op::kIn: case Op::kNotIn: {
+      bool all_numbers = true;
+      for (std::size_t i = 1; i < e->args.size(); ++i) all_numbers = all_numbers && e->args[i]->op == Op::kNumber;
+      ValueType t = all_numbers ? ValueType::kNumber : ValueType::kText;
+      if (!all_numbers) {
+        for (std::size_t i = 1; i < e->args.size(); ++i) {
+          if (e->args[i]->op == Op::kNumber) return fail(e->args[i]->offset, "a list mixes numbers and words; quote the numbers ('1') to compare as text");
+        }
+      }
+      if (!Infer(e->args[0].get(), t, err)) return false;
+      if (e->args[0]->type != t) return fail(e->args[0]->offset, std::string("this is ") + TypeName(e->args[0]->type) + " but the list holds " + TypeName(t));
+      e->type = ValueType::kBool;
+      break;
+    }
+    case Op::kAnd: case Op::kOr: case Op::kNot:
+      for (auto& a : e->args) {
+        if (!Infer(a.get(), ValueType::kBool, err)) return false;
+        if (a->type != ValueType::kBool) return fail(a->offset, std::string("'and', 'or' and 'not' combine conditions, this is ") + TypeName(a->type));
+      }
+      e->type = ValueType::kBool;
+      break;
+  }
+  if (want != ValueType::kUnknown && e->type != ValueType::kUnknown && e->type != want) {
+    return fail(e->offset, std::string("expected ") + TypeName(want) + " here, but this is " + TypeName(e->type));
+  }
+  return true;
+}
+
+Score RoundDiv(Int128 num, Int128 den) {
+  // num / den rounded to the nearest integer, halves away from zero.
+  bool neg = (num < 0) != (den < 0);
+  if (num < 0) num = -num;
+  if (den < 0) den = -den;
+  Int128 q = (2 * num + den) / (2 * den);
+  return static_cast<Score>(neg ? -q : q);
+}
+
+const Column& ColumnOf(const Expression& e, const Candidates& cand, const Programs& prog) {
+  return e.program_column ? prog.columns[static_cast<std::size_t>(e.slot)] : cand.columns[static_cast<std::size_t>(e.slot)];
+}
+
+std::string_view EvalText(const Expression& e, const Candidates& cand, const Programs& prog,
+                          CandidateIndex c, ProgramIndex p) {
+  if (e.op == Expression::Op::kText) return e.text;
+  if (e.slot == -2) return cand.id[c];  // built-in text column "id"
+  const Column& col = ColumnOf(e, cand, prog);
+  return col.dictionary[col.text[e.program_column ? p : c]];
+}
+
+}  // namespace
+
+void Expression::CollectColumns(std::vector<ColumnUse>* out) const {
+  if (op == Op::kColumn) out->push_back({text, program_column, type, offset});
+  for (const auto& a : args) a->CollectColumns(out);
+}
+
+std::unique_ptr<Expression> ParseExpression(std::string_view source, ValueType want,
+                                            ExpressionError* error) {
+  Parser parser(source, error);
+  auto e = parser.ParseAll();
+  if (!e) return nullptr;
+  if (!Infer(e.get(), want, error)) return nullptr;
+  return e;
+}
+
+void BindExpression(Expression* e, const std::vector<ColumnRef>& candidate_columns,
+                    const std::vector<ColumnRef>& program_columns) {
+  if (e->op == Expression::Op::kColumn) {
+    const auto& cols = e->program_column ? program_columns : candidate_columns;
+    e->slot = -1;
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      if (cols[i].name == e->text) e->slot = static_cast<int>(i);
+    }
+    if (!e->program_column && e->text == "total") e->slot = -3;
+    if (!e->program_column && e->text == "id") e->slot = -2;
+  }
+  for (auto& a : e->args) BindExpression(a.get(), candidate_columns, program_columns);
+}
+
+Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs& prog,
+                     CandidateIndex c, ProgramIndex p) {
+  using Op = Expression::Op;
+  switch (e.op) {
+    case Op::kNumber: return e.number;
+    case Op::kColumn: {
+      if (e.slot == -3) return cand.total[c];
+      const Column& col = ColumnOf(e, cand, prog);
+      return col.number[e.program_column ? p : c];
+    }
+    case Op::kNeg: {
+      Score a = EvaluateNumber(*e.args[0], cand, prog, c, p);
+      return a == kMissingScore ? kMissingScore : -a;
+    }
+    case Op::kMax: case Op::kMin: {
+      Score best = kMissingScore;
+      for (const auto& arg : e.args) {
+        Score v = EvaluateNumber(*arg, cand, prog, c, p);
+        if (v == kMissingScore) return kMissingScore;
+        if (best == kMissingScore || (e.op == Op::kMax ? v > best : v < best)) best = v;
+      }
+      return best;
+    }
+    default: break;
+  }
+  Score a = EvaluateNumber(*e.args[0], cand, prog, c, p);
+  Score b = EvaluateNumber(*e.args[1], cand, prog, c, p);
+  if (a == kMissingScore || b == kMissingScore) return kMissingScore;
+  switch (e.op) {
+    case Op::kAdd: return a + b;
+    case Op::kSub: return a - b;
+    case Op::kMul: return RoundDiv(static_cast<Int128>(a) * b, kScoreScale);
+    case Op::kDiv: return b == 0 ? kMissingScore : RoundDiv(static_cast<Int128>(a) * kScoreScale, b);
+    default: return kMissingScore;
+  }
+}
+
+bool EvaluateCondition(const Expression& e, const Candidates& cand, const Programs& prog,
+                       CandidateIndex c, ProgramIndex p) {
+  using Op = Expression::Op;
+  switch (e.op) {
+    case Op::kAnd: return EvaluateCondition(*e.args[0], cand, prog, c, p) && EvaluateCondition(*e.args[1], cand, prog, c, p);
+    case Op::kOr: return EvaluateCondition(*e.args[0], cand, prog, c, p) || EvaluateCondition(*e.args[1], cand, prog, c, p);
+    case Op::kNot: return !EvaluateCondition(*e.args[0], cand, prog, c, p);
+    case Op::kIn: case Op::kNotIn: {
+      bool found = false;
+      const Expression& v = *e.args[0];
+      if (v.type == ValueType::kNumber) {
+        Score x = EvaluateNumber(v, cand, prog, c, p);
+        if (x == kMissingScore) return false;
+        for (std::size_t i = 1; i < e.args.size() && !found; ++i) found = e.args[i]->number == x;
+      } else {
+        std::string_view x = EvalText(v, cand, prog, c, p);
+        for (std::size_t i = 1; i < e.args.size() && !found; ++i) found = e.args[i]->text == x;
+      }
+      return e.op == Op::kIn ? found : !found;
+    }
+    case Op::kEq: case Op::kNe:
+      if (e.args[0]->type == ValueType::kText) {
+        bool eq = EvalText(*e.args[0], cand, prog, c, p) == EvalText(*e.args[1], cand, prog, c, p);
+        return e.op == Op::kEq ? eq : !eq;
+      }
+      [[fallthrough]];
+    case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: {
+      Score a = EvaluateNumber(*e.args[0], cand, prog, c, p);
+      Score b = EvaluateNumber(*e.args[1], cand, prog, c, p);
+      if (a == kMissingScore || b == kMissingScore) return false;
+      switch (e.op) {
+        case Op::kEq: return a == b;
+        case Op::kNe: return a != b;
+        case Op::kLt: return a < b;
+        case Op::kLe: return a <= b;
+        case Op::kGt: return a > b;
+        default: return a >= b;
+      }
+    }
+    default: return false;
+  }
+}
+
+bool ReferencesProgram(const Expression& e) {
+  if (e.op == Expression::Op::kColumn && e.program_column) return true;
+  for (const auto& a : e.args) {
+    if (ReferencesProgram(*a)) return true;
+  }
+  return false;
+}
+
+int CharColumn(std::string_view source, int offset) {
+  int col = 1;
+  for (int i = 0; i < offset && i < static_cast<int>(source.size()); ++i) {
+    if ((static_cast<unsigned char>(source[static_cast<std::size_t>(i)]) & 0xC0) != 0x80) ++col;
+  }
+  // `col` counted the characters before offset, +1.
+  return col;
+}
+
+}  // namespace zkmatch

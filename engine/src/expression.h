@@ -1,0 +1,109 @@
+// Expressions in rule files: eligibility conditions and ranking keys.
+//
+// Grammar (precedence low to high):
+//   expr    := or
+//   or      := and ('or' and)*
+//   and     := not ('and' not)*
+//   not     := 'not' not | compare
+//   compare := sum [ ('=' | '==' | '!=' | '<' | '<=' | '>' | '>=') sum
+//                  | ['not'] 'in' '[' item (',' item)* ']' ]
+//   sum     := product (('+' | '-') product)*
+//   product := unary (('*' | '/') unary)*
+//   unary   := '-' unary | primary
+//   primary := NUMBER | STRING | NAME | 'program' '.' NAME | FUNC '(' expr (',' expr)* ')'
+//            | '(' expr ')'
+//   FUNC    := max | min
+// NUMBER is a decimal with at most two places; STRING is '...' or "..."; inside a list a bare
+// word (A, B, 城区) is a string. NAME refers to a candidate column; program.NAME to a program
+// column.
+//
+// Types: every node is a number, text or a truth value. A column's type follows from how it is
+// used (compared with a number, used in arithmetic or as a ranking key: number; compared with
+// text or a list of words: text); two columns compared with '=' are text. A column used both
+// ways is an error.
+//
+// Arithmetic is exact fixed-point in hundredths. '*' and '/' round the exact result to
+// hundredths, halves away from zero. Division by zero and any operation on an empty (missing)
+// numeric cell give "missing". Every comparison involving a missing value is false.
+//
+// Thread-safety: a bound Expression is immutable; Evaluate may run on many threads at once.
+#ifndef ZKMATCH_EXPRESSION_H_
+#define ZKMATCH_EXPRESSION_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zkmatch/model.h"
+#include "zkmatch/rules.h"
+
+namespace zkmatch {
+
+enum class ValueType { kUnknown, kBool, kNumber, kText };
+
+// Where a column reference points and how it is used.
+struct ColumnUse {
+  std::string name;
+  bool program = false;       // program.NAME rather than a candidate column
+  ValueType type = ValueType::kUnknown;
+  int offset = 0;             // 0-based byte offset in the expression text
+};
+
+class Expression {
+ public:
+  enum class Op {
+    kNumber, kText, kColumn, kNeg, kAdd, kSub, kMul, kDiv, kMax, kMin,
+    kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNotIn, kAnd, kOr, kNot,
+  };
+
+  Op op = Op::kNumber;
+  ValueType type = ValueType::kUnknown;
+  Score number = 0;           // kNumber literal
+  std::string text;           // kText literal; column name for kColumn
+  bool program_column = false;
+  int offset = 0;             // 0-based byte offset in the source text
+  std::vector<std::unique_ptr<Expression>> args;  // kIn/kNotIn: args[0] value, rest the items
+
+  // Binding to loaded data (filled by Bind): column slot, and for text literals compared
+  // with a column, the literal's id in that column's dictionary (kNone when absent).
+  int slot = -1;
+  std::uint32_t text_id = kNone;
+
+  // Column references with their inferred types, in order of appearance.
+  void CollectColumns(std::vector<ColumnUse>* out) const;
+};
+
+struct ExpressionError {
+  int offset = 0;       // 0-based byte offset in the source
+  std::string message;
+};
+
+// Parses and type-checks `source`; `want` is kBool for conditions and kNumber for ranking keys.
+// On failure returns null and fills `error`.
+std::unique_ptr<Expression> ParseExpression(std::string_view source, ValueType want,
+                                            ExpressionError* error);
+
+// Resolves column references to slots: a candidate column's slot is its position in
+// `candidate_columns` (LoadInputs builds Candidates::columns in that order), likewise for
+// program columns. The built-in candidate columns id and total get their own slots.
+// REQUIRES: every column the expression references is in the lists.
+void BindExpression(Expression* e, const std::vector<ColumnRef>& candidate_columns,
+                    const std::vector<ColumnRef>& program_columns);
+
+// Evaluates a bound expression for candidate c applying to program p (p may be kNone when the
+// expression references no program column).
+bool EvaluateCondition(const Expression& e, const Candidates& cand, const Programs& prog,
+                       CandidateIndex c, ProgramIndex p);
+Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs& prog,
+                     CandidateIndex c, ProgramIndex p);
+
+// True when the expression references any program.X column.
+bool ReferencesProgram(const Expression& e);
+
+// 1-based column of byte `offset` of `source` counted in UTF-8 characters.
+int CharColumn(std::string_view source, int offset);
+
+}  // namespace zkmatch
+
+#endif  // ZKMATCH_EXPRESSION_H_

@@ -1,0 +1,372 @@
+// Loads candidates.csv, programs.csv and choices.csv and checks them against the rules and each
+// other. Every problem is reported as file:row:column (header name) with what to do.
+//
+// Indices are assigned in byte order of candidate id / program code, so the in-memory instance
+// does not depend on the order of rows in the files.
+#include <algorithm>
+#include <numeric>
+#include <string_view>
+#include <unordered_map>
+
+#include "csv.h"
+#include "decimal.h"
+#include "edit_distance.h"
+#include "zkmatch/pipeline.h"
+
+namespace zkmatch {
+namespace {
+
+bool HasOuterSpace(std::string_view s) {
+  return !s.empty() && (s.front() == ' ' || s.back() == ' ' || s.front() == '\t' || s.back() == '\t');
+}
+
+// Finds the header for logical column `logical`; reports it missing when `required`.
+int RequireColumn(const CsvReader& csv, const Rules& rules, const std::string& logical, bool required,
+                  DiagnosticSink& sink) {
+  const std::string header = rules.HeaderFor(logical);
+  int idx = csv.Find(header);
+  if (idx < 0 && required) {
+    std::string msg = "missing column '" + header + "'";
+    if (header != logical) msg += " (the rules map '" + logical + "' to it)";
+    msg += DidYouMean(header, csv.header());
+    msg += "; the header has: ";
+    for (std::size_t i = 0; i < csv.header().size(); ++i) msg += (i ? ", " : "") + csv.header()[i];
+    sink.Error(csv.display(), csv.header_line(), 0, msg);
+  }
+  return idx;
+}
+
+// Applies permutation `order` (new position -> old index) to a vector.
+template <typename T>
+void Permute(std::vector<T>* v, const std::vector<std::uint32_t>& order) {
+  std::vector<T> out;
+  out.reserve(v->size());
+  for (std::uint32_t old : order) out.push_back(std::move((*v)[old]));
+  *v = std::move(out);
+}
+
+// Extra columns referenced by the rules: binds each to its header and stores cells.
+struct ExtraColumns {
+  std::vector<int> index;  // csv column per extra column
+  std::vector<std::unordered_map<std::string, std::uint32_t>> intern;
+
+  bool Setup(const CsvReader& csv, const Rules& rules, const std::vector<ColumnRef>& refs,
+             const char* file_kind, std::vector<Column>* columns, DiagnosticSink& sink) {
+    bool ok = true;
+    for (const ColumnRef& ref : refs) {
+      Column col;
+      col.name = ref.name;
+      col.header = rules.HeaderFor(ref.name);
+      col.numeric = ref.numeric;
+      int idx = csv.Find(col.header);
+      if (idx < 0) {
+        sink.Error(rules.path, ref.pos.line, ref.pos.col,
+                   std::string("the rules use ") + file_kind + " column '" + col.header + "' but " + csv.display() +
+                       " has no such column" + DidYouMean(col.header, csv.header()));
+        ok = false;
+      }
+      index.push_back(idx);
+      intern.emplace_back();
+      columns->push_back(std::move(col));
+    }
+    return ok;
+  }
+
+  void Add(const CsvRecord& rec, const CsvReader& csv, std::vector<Column>* columns, DiagnosticSink& sink) {
+    for (std::size_t i = 0; i < index.size(); ++i) {
+      Column& col = (*columns)[i];
+      std::string_view cell = rec.fields[static_cast<std::size_t>(index[i])];
+      if (col.numeric) {
+        Score v = kMissingScore;
+        std::string why;
+        if (!cell.empty() && !ParseDecimal(cell, &v, &why)) {
+          sink.CsvError(csv.display(), rec.line, col.header,
+                        why + " (the rules use '" + col.name + "' as a number; leave the cell empty if there is no value)");
+          v = kMissingScore;
+        }
+        col.number.push_back(v);
+      } else {
+        auto [it, added] = intern[i].try_emplace(std::string(cell), static_cast<std::uint32_t>(col.dictionary.size()));
+        if (added) col.dictionary.emplace_back(cell);
+        col.text.push_back(it->second);
+      }
+    }
+  }
+
+  static void PermuteAll(std::vector<Column>* columns, const std::vector<std::uint32_t>& order) {
+    for (Column& c : *columns) {
+      if (c.numeric) Permute(&c.number, order); else Permute(&c.text, order);
+    }
+  }
+};
+
+// Sorts rows by key; returns the permutation (new position -> old index).
+std::vector<std::uint32_t> SortOrder(const std::vector<std::string>& keys) {
+  std::vector<std::uint32_t> order(keys.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
+  return order;
+}
+
+bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
+  CsvReader csv;
+  if (!csv.Open(rules.inputs.candidates, rules.inputs.candidates, sink)) return false;
+  const std::size_t errors_before = sink.error_count();
+  int id_col = RequireColumn(csv, rules, "id", true, sink);
+  int total_col = RequireColumn(csv, rules, "total", true, sink);
+  Candidates& c = inst->candidates;
+  ExtraColumns extra;
+  bool ok = extra.Setup(csv, rules, rules.candidate_columns, "candidate", &c.columns, sink);
+  if (id_col < 0 || total_col < 0 || !ok) return false;
+  const std::string& id_header = csv.header()[static_cast<std::size_t>(id_col)];
+  const std::string& total_header = csv.header()[static_cast<std::size_t>(total_col)];
+  CsvRecord rec;
+  while (csv.Next(&rec)) {
+    std::string_view id = rec.fields[static_cast<std::size_t>(id_col)];
+    if (id.empty()) {
+      sink.CsvError(csv.display(), rec.line, id_header, "empty candidate id; every candidate needs its exam number");
+    } else if (HasOuterSpace(id)) {
+      sink.CsvError(csv.display(), rec.line, id_header, "candidate id '" + std::string(id) + "' has leading or trailing spaces; remove them");
+    }
+    Score total = 0;
+    std::string why;
+    if (!ParseDecimal(rec.fields[static_cast<std::size_t>(total_col)], &total, &why)) {
+      sink.CsvError(csv.display(), rec.line, total_header, why);
+    }
+    c.id.emplace_back(id);
+    c.total.push_back(total);
+    c.row.push_back(static_cast<std::uint32_t>(rec.line));
+    extra.Add(rec, csv, &c.columns, sink);
+  }
+  if (sink.error_count() != errors_before) return false;
+  auto order = SortOrder(c.id);
+  Permute(&c.id, order);
+  Permute(&c.total, order);
+  Permute(&c.row, order);
+  ExtraColumns::PermuteAll(&c.columns, order);
+  for (std::size_t i = 1; i < c.id.size(); ++i) {
+    if (c.id[i] == c.id[i - 1]) {
+      std::uint32_t first = std::min(c.row[i], c.row[i - 1]), second = std::max(c.row[i], c.row[i - 1]);
+      sink.CsvError(csv.display(), static_cast<int>(second), id_header,
+                    "duplicate candidate id '" + c.id[i] + "' (first at row " + std::to_string(first) + "); ids must be unique");
+    }
+  }
+  return sink.error_count() == errors_before;
+}
+
+bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
+  CsvReader csv;
+  if (!csv.Open(rules.inputs.programs, rules.inputs.programs, sink)) return false;
+  const std::size_t errors_before = sink.error_count();
+  Programs& p = inst->programs;
+  int code_col = RequireColumn(csv, rules, "code", true, sink);
+  int school_col = RequireColumn(csv, rules, "school", false, sink);
+  int name_col = RequireColumn(csv, rules, "name", false, sink);
+  int sector_col = RequireColumn(csv, rules, "sector", false, sink);
+  // Capacity columns: every channel's seats, each once.
+  for (const Batch& b : rules.batches) {
+    for (const Channel& ch : b.channels) {
+      if (std::find(p.seat_columns.begin(), p.seat_columns.end(), ch.seats) == p.seat_columns.end()) p.seat_columns.push_back(ch.seats);
+    }
+  }
+  std::vector<int> seat_idx;
+  for (const std::string& s : p.seat_columns) {
+    int idx = csv.Find(rules.HeaderFor(s));
+    if (idx < 0) {
+      // Point at the first channel that names this column.
+      for (const Batch& b : rules.batches) {
+        for (const Channel& ch : b.channels) {
+          if (ch.seats == s && idx < 0) {
+            sink.Error(rules.path, ch.pos.line, ch.pos.col,
+                       "channel '" + ch.name + "' takes its seats from column '" + rules.HeaderFor(s) + "' but " +
+                           csv.display() + " has no such column" + DidYouMean(rules.HeaderFor(s), csv.header()) +
+                           "; add the column (an empty cell means 0 seats)");
+            idx = -2;
+          }
+        }
+      }
+    }
+    seat_idx.push_back(idx);
+  }
+  p.seats.assign(p.seat_columns.size(), {});
+  ExtraColumns extra;
+  bool ok = extra.Setup(csv, rules, rules.program_columns, "program", &p.columns, sink);
+  if (code_col < 0 || !ok || std::any_of(seat_idx.begin(), seat_idx.end(), [](int i) { return i < 0; })) return false;
+  const std::string& code_header = csv.header()[static_cast<std::size_t>(code_col)];
+  CsvRecord rec;
+  auto cell = [&](int col) { return col < 0 ? std::string() : std::string(rec.fields[static_cast<std::size_t>(col)]); };
+  while (csv.Next(&rec)) {
+    std::string_view code = rec.fields[static_cast<std::size_t>(code_col)];
+    if (code.empty()) {
+      sink.CsvError(csv.display(), rec.line, code_header, "empty program code; every program needs a code");
+    } else if (HasOuterSpace(code)) {
+      sink.CsvError(csv.display(), rec.line, code_header, "program code '" + std::string(code) + "' has leading or trailing spaces; remove them");
+    }
+    if (sector_col >= 0) {
+      std::string_view s = rec.fields[static_cast<std::size_t>(sector_col)];
+      if (s != "public" && s != "private") {
+        sink.CsvError(csv.display(), rec.line, csv.header()[static_cast<std::size_t>(sector_col)],
+                      "sector '" + std::string(s) + "' must be 'public' or 'private'");
+      }
+    }
+    p.code.emplace_back(code);
+    p.school.push_back(cell(school_col));
+    p.name.push_back(cell(name_col));
+    p.row.push_back(static_cast<std::uint32_t>(rec.line));
+    for (std::size_t s = 0; s < seat_idx.size(); ++s) {
+      std::string_view v = rec.fields[static_cast<std::size_t>(seat_idx[s])];
+      std::int32_t n = 0;
+      std::string why;
+      if (!v.empty() && !ParseCount(v, &n, &why)) {
+        sink.CsvError(csv.display(), rec.line, csv.header()[static_cast<std::size_t>(seat_idx[s])], "bad capacity: " + why);
+      }
+      p.seats[s].push_back(n);
+    }
+    extra.Add(rec, csv, &p.columns, sink);
+  }
+  if (sink.error_count() != errors_before) return false;
+  auto order = SortOrder(p.code);
+  Permute(&p.code, order);
+  Permute(&p.school, order);
+  Permute(&p.name, order);
+  Permute(&p.row, order);
+  for (auto& s : p.seats) Permute(&s, order);
+  ExtraColumns::PermuteAll(&p.columns, order);
+  for (std::size_t i = 1; i < p.code.size(); ++i) {
+    if (p.code[i] == p.code[i - 1]) {
+      std::uint32_t first = std::min(p.row[i], p.row[i - 1]), second = std::max(p.row[i], p.row[i - 1]);
+      sink.CsvError(csv.display(), static_cast<int>(second), code_header,
+                    "duplicate program code '" + p.code[i] + "' (first at row " + std::to_string(first) + "); codes must be unique");
+    }
+  }
+  return sink.error_count() == errors_before;
+}
+
+struct ChoiceRow {
+  std::uint32_t batch, candidate, rank, program, line;
+};
+
+bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
+  CsvReader csv;
+  if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink)) return false;
+  const std::size_t errors_before = sink.error_count();
+  int cand_col = RequireColumn(csv, rules, "candidate_id", true, sink);
+  int batch_col = RequireColumn(csv, rules, "batch", true, sink);
+  int rank_col = RequireColumn(csv, rules, "rank", true, sink);
+  int prog_col = RequireColumn(csv, rules, "program", true, sink);
+  if (cand_col < 0 || batch_col < 0 || rank_col < 0 || prog_col < 0) return false;
+  auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
+  const Candidates& cands = inst->candidates;
+  const Programs& progs = inst->programs;
+  std::unordered_map<std::string_view, std::uint32_t> cand_index, prog_index;
+  cand_index.reserve(cands.size());
+  for (std::uint32_t i = 0; i < cands.size(); ++i) cand_index.emplace(cands.id[i], i);
+  for (std::uint32_t i = 0; i < progs.size(); ++i) prog_index.emplace(progs.code[i], i);
+  std::vector<std::string> batch_names;
+  for (const Batch& b : rules.batches) batch_names.push_back(b.name);
+  std::vector<ChoiceRow> rows;
+  CsvRecord rec;
+  while (csv.Next(&rec)) {
+    ChoiceRow row{};
+    row.line = static_cast<std::uint32_t>(rec.line);
+    bool ok = true;
+    std::string_view cid = rec.fields[static_cast<std::size_t>(cand_col)];
+    if (auto it = cand_index.find(cid); it != cand_index.end()) {
+      row.candidate = it->second;
+    } else {
+      sink.CsvError(csv.display(), rec.line, header(cand_col),
+                    "unknown candidate '" + std::string(cid) + "'; every choice must belong to a candidate in " + rules.inputs.candidates);
+      ok = false;
+    }
+    std::string bname(rec.fields[static_cast<std::size_t>(batch_col)]);
+    int b = rules.FindBatch(bname);
+    if (b < 0) {
+      std::string list;
+      for (const auto& n : batch_names) list += (list.empty() ? "" : ", ") + n;
+      sink.CsvError(csv.display(), rec.line, header(batch_col),
+                    "unknown batch '" + bname + "'" + DidYouMean(bname, batch_names) + "; the rules define: " + list);
+      ok = false;
+    }
+    row.batch = static_cast<std::uint32_t>(b);
+    std::int32_t rank = 0;
+    std::string why;
+    if (!ParseCount(rec.fields[static_cast<std::size_t>(rank_col)], &rank, &why) || rank < 1) {
+      sink.CsvError(csv.display(), rec.line, header(rank_col),
+                    why.empty() ? "rank must be 1 or more (1 is the first choice)" : "bad rank: " + why);
+      ok = false;
+    }
+    row.rank = static_cast<std::uint32_t>(rank);
+    std::string_view code = rec.fields[static_cast<std::size_t>(prog_col)];
+    if (auto it = prog_index.find(code); it != prog_index.end()) {
+      row.program = it->second;
+    } else {
+      sink.CsvError(csv.display(), rec.line, header(prog_col),
+                    "unknown program '" + std::string(code) + "'" + DidYouMean(code, progs.code) + "; it is not in " + rules.inputs.programs);
+      ok = false;
+    }
+    if (ok) rows.push_back(row);
+  }
+  if (sink.error_count() != errors_before) return false;
+  std::sort(rows.begin(), rows.end(), [](const ChoiceRow& a, const ChoiceRow& b) {
+    return std::tie(a.batch, a.candidate, a.rank, a.line) < std::tie(b.batch, b.candidate, b.rank, b.line);
+  });
+  inst->choices.assign(rules.batches.size(), {});
+  std::vector<std::uint32_t> last_seen(progs.size(), kNone);  // program -> list serial that used it
+  std::uint32_t serial = 0;
+  std::size_t i = 0;
+  for (std::uint32_t b = 0; b < rules.batches.size(); ++b) {
+    ChoiceLists& lists = inst->choices[b];
+    lists.offset.assign(cands.size() + 1, 0);
+    std::size_t begin = i;
+    while (i < rows.size() && rows[i].batch == b) {
+      // One candidate's list: rows[i .. j).
+      std::size_t j = i;
+      ++serial;
+      while (j < rows.size() && rows[j].batch == b && rows[j].candidate == rows[i].candidate) {
+        const ChoiceRow& r = rows[j];
+        const std::uint32_t expected = static_cast<std::uint32_t>(j - i + 1);
+        if (r.rank != expected) {
+          std::string what = r.rank < expected
+                                 ? "rank " + std::to_string(r.rank) + " is given twice for candidate '" + cands.id[r.candidate] + "' in batch '" + rules.batches[b].name + "'"
+                                 : "rank " + std::to_string(r.rank) + " follows rank " + std::to_string(expected - 1) + " for candidate '" + cands.id[r.candidate] + "' in batch '" + rules.batches[b].name + "'";
+          sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col), what + "; ranks must run 1, 2, 3, ... without gaps or repeats");
+        }
+        if (last_seen[r.program] == serial) {
+          sink.CsvError(csv.display(), static_cast<int>(r.line), header(prog_col),
+                        "program '" + progs.code[r.program] + "' appears twice in the list of candidate '" + cands.id[r.candidate] +
+                            "' in batch '" + rules.batches[b].name + "'; list each program once");
+        }
+        last_seen[r.program] = serial;
+        const int max = rules.batches[b].max_choices;
+        if (max > 0 && r.rank == static_cast<std::uint32_t>(max) + 1) {
+          sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col),
+                        "candidate '" + cands.id[r.candidate] + "' lists more than " + std::to_string(max) + " choices in batch '" +
+                            rules.batches[b].name + "' (max_choices: " + std::to_string(max) + ")");
+        }
+        ++j;
+      }
+      lists.offset[rows[i].candidate + 1] = static_cast<std::uint32_t>(j - i);
+      i = j;
+    }
+    for (std::size_t c = 0; c < cands.size(); ++c) lists.offset[c + 1] += lists.offset[c];
+    lists.program.reserve(i - begin);
+    for (std::size_t k = begin; k < i; ++k) lists.program.push_back(rows[k].program);
+  }
+  return sink.error_count() == errors_before;
+}
+
+}  // namespace
+
+std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink) {
+  Instance inst;
+  inst.candidates_path = rules.inputs.candidates;
+  inst.choices_path = rules.inputs.choices;
+  inst.programs_path = rules.inputs.programs;
+  bool ok = LoadCandidates(rules, &inst, sink);
+  ok = LoadPrograms(rules, &inst, sink) && ok;
+  if (!ok) return std::nullopt;
+  if (!LoadChoices(rules, &inst, sink)) return std::nullopt;
+  return inst;
+}
+
+}  // namespace zkmatch

@@ -1,0 +1,62 @@
+// zkmatch run --rules R.yaml --out DIR [--threads N] [--force]
+#include <string>
+
+#include "commands.h"
+#include "zkmatch/pipeline.h"
+#include "zkmatch/run_directory.h"
+
+namespace zkmatch::tools {
+namespace {
+
+struct RunArgs {
+  std::string rules;
+  std::string out;
+  int threads = 0;
+  bool force = false;
+  bool quiet = false;
+  std::string matcher = "auto";
+};
+
+int Run(const RunArgs& args) {
+  StderrSink sink;
+  auto rules = LoadRules(args.rules, sink);
+  if (!rules) return ReportFailure(sink);
+  auto instance = LoadInputs(*rules, sink);
+  if (!instance) return ReportFailure(sink);
+  RunOptions options;
+  options.threads = args.threads;
+  options.path = args.matcher == "general" ? MatchPath::kGeneral
+               : args.matcher == "serial"  ? MatchPath::kSerialDictatorship
+                                           : MatchPath::kAuto;
+  Outcome outcome = Solve(*rules, *instance, options);
+  std::vector<OutputFile> files = {
+      {"placements.csv", RenderPlacements(*rules, *instance, outcome)},
+      {"cutoffs.csv", RenderCutoffs(*rules, *instance, outcome)},
+  };
+  if (std::string err = WriteRunDirectory(args.out, files, args.force); !err.empty()) {
+    std::fprintf(stderr, "zkmatch: error: %s\n", err.c_str());
+    return static_cast<int>(ExitCode::kBadInput);
+  }
+  if (!args.quiet) {
+    std::printf("zkmatch run: rules '%s' -> %s\n%s", rules->name.c_str(), args.out.c_str(),
+                RenderSummary(*rules, *instance, outcome).c_str());
+  }
+  return static_cast<int>(ExitCode::kSuccess);
+}
+
+}  // namespace
+
+void AddRunVerb(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* cmd = app.add_subcommand("run", "Match every batch and write placements.csv and cutoffs.csv to --out, atomically");
+  cmd->add_option("--rules", args->rules, "Rules file (YAML); input paths in it are relative to it")->required();
+  cmd->add_option("--out", args->out, "Run directory to create (refused if it exists, unless --force)")->required();
+  cmd->add_option("--threads", args->threads, "Worker threads (default: all cores); never changes the output")->check(CLI::Range(1, 1024));
+  cmd->add_flag("--force", args->force, "Replace an existing --out directory");
+  cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success");
+  cmd->add_option("--matcher", args->matcher, "Matcher implementation: auto, general or serial (for testing; results are identical)")
+      ->check(CLI::IsMember({"auto", "general", "serial"}));
+  cmd->callback([args, exit_code] { *exit_code = Run(*args); });
+}
+
+}  // namespace zkmatch::tools

@@ -1,0 +1,29 @@
+// The zkmatch command line: one thin file per verb, each registering a CLI11 subcommand that
+// parses flags, calls the engine and maps the result to an ExitCode. No engine logic here.
+#ifndef ZKMATCH_TOOLS_COMMANDS_H_
+#define ZKMATCH_TOOLS_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "zkmatch/diagnostics.h"
+
+namespace zkmatch::tools {
+
+// Prints every diagnostic to stderr as it arrives.
+class StderrSink : public DiagnosticSink {
+ protected:
+  void OnDiagnostic(const Diagnostic& d) override { std::fprintf(stderr, "%s\n", d.Format().c_str()); }
+};
+
+// Prints the closing "N errors" line; returns kBadInput.
+int ReportFailure(const DiagnosticSink& sink);
+
+// Each verb adds its subcommand; `*exit_code` receives the verb's result when it runs.
+void AddRunVerb(CLI::App& app, int* exit_code);
+void AddCheckVerb(CLI::App& app, int* exit_code);
+
+}  // namespace zkmatch::tools
+
+#endif  // ZKMATCH_TOOLS_COMMANDS_H_

@@ -1,0 +1,42 @@
+// zkmatch: admission matching for the high-school entrance exam. See README.md.
+#include <exception>
+#include <new>
+
+#include "commands.h"
+
+namespace zkmatch::tools {
+
+int ReportFailure(const DiagnosticSink& sink) {
+  if (sink.truncated()) {
+    std::fprintf(stderr, "zkmatch: %zu errors (only the first %zu shown); fix these and run again\n", sink.error_count(),
+                 sink.diagnostics().size());
+  } else {
+    std::fprintf(stderr, "zkmatch: %zu error%s; nothing was written\n", sink.error_count(), sink.error_count() == 1 ? "" : "s");
+  }
+  return static_cast<int>(ExitCode::kBadInput);
+}
+
+}  // namespace zkmatch::tools
+
+int main(int argc, char** argv) {
+  using zkmatch::ExitCode;
+  CLI::App app{"zkmatch: deferred-acceptance admission matching with YAML-configured quotas"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("zkmatch ") + ZKMATCH_VERSION);
+  int exit_code = static_cast<int>(ExitCode::kSuccess);
+  zkmatch::tools::AddRunVerb(app, &exit_code);
+  zkmatch::tools::AddCheckVerb(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : static_cast<int>(ExitCode::kBadInput);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "zkmatch: internal error: out of memory; nothing was written\n");
+    return static_cast<int>(ExitCode::kInternalError);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zkmatch: internal error: %s; nothing was written. Please report this with the inputs.\n", e.what());
+    return static_cast<int>(ExitCode::kInternalError);
+  }
+  return exit_code;
+}
