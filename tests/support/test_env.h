@@ -1,0 +1,44 @@
+// Test-only helpers shared by the test binaries: locating the source tree and the zkmatch
+// binary, temporary directories, running the command line, reading files.
+#ifndef ZKMATCH_TESTS_SUPPORT_TEST_ENV_H_
+#define ZKMATCH_TESTS_SUPPORT_TEST_ENV_H_
+
+#include <string>
+
+namespace zkmatch::testing {
+
+// Absolute path of the source tree (for fixtures/).
+std::string SourceDir();
+// Absolute path of the zkmatch binary built with the tests.
+std::string ZkmatchBinary();
+
+// A fresh directory under the system temp dir, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Writes `content` to path()/name and returns the full path.
+  std::string Write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `/bin/sh -c "cd <cwd> && <command>"`, capturing stdout and stderr separately.
+CommandResult RunCommand(const std::string& command, const std::string& cwd);
+
+std::string ReadFile(const std::string& path);
+bool FileExists(const std::string& path);
+
+}  // namespace zkmatch::testing
+
+#endif  // ZKMATCH_TESTS_SUPPORT_TEST_ENV_H_
