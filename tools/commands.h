@@ -23,6 +23,7 @@ int ReportFailure(const DiagnosticSink& sink);
 // Each verb adds its subcommand; `*exit_code` receives the verb's result when it runs.
 void AddRunVerb(CLI::App& app, int* exit_code);
 void AddCheckVerb(CLI::App& app, int* exit_code);
+void AddGenVerb(CLI::App& app, int* exit_code);
 
 }  // namespace zkmatch::tools
 

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   int exit_code = static_cast<int>(ExitCode::kSuccess);
   zkmatch::tools::AddRunVerb(app, &exit_code);
   zkmatch::tools::AddCheckVerb(app, &exit_code);
+  zkmatch::tools::AddGenVerb(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
