@@ -28,6 +28,10 @@ int Run(const RunArgs& args) {
   options.path = args.matcher == "general" ? MatchPath::kGeneral
                : args.matcher == "serial"  ? MatchPath::kSerialDictatorship
                                            : MatchPath::kAuto;
+  if (std::string why = CheckMatchPath(*rules, *instance, options.path); !why.empty()) {
+    std::fprintf(stderr, "zkmatch: error: %s\n", why.c_str());
+    return static_cast<int>(ExitCode::kBadInput);
+  }
   Outcome outcome = Solve(*rules, *instance, options);
   std::vector<OutputFile> files = {
       {"placements.csv", RenderPlacements(*rules, *instance, outcome)},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -44,6 +45,11 @@ std::size_t FindInvalidUtf8(std::string_view s) {
 }
 
 bool CsvReader::Open(const std::string& path, const std::string& display, DiagnosticSink& sink) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    sink.Error(display, 0, 0, "is a directory, not a CSV file; check the path in the rules' `inputs:`");
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     sink.Error(display, 0, 0,
@@ -71,16 +77,17 @@ bool CsvReader::OpenBuffer(std::string bytes, const std::string& display, Diagno
     int line = 1 + static_cast<int>(std::count(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
     std::size_t line_start = data_.rfind('\n', bad == 0 ? 0 : bad - 1);
     line_start = (line_start == std::string::npos || bad == 0) ? 0 : line_start + 1;
-    sink.Error(display, line, static_cast<int>(bad - line_start) + 1,
+    int col = 1;
+    for (std::size_t i = line_start; i < bad; ++i) {
+      if ((static_cast<unsigned char>(data_[i]) & 0xC0) != 0x80) ++col;
+    }
+    sink.Error(display, line, col,
                "invalid UTF-8 byte sequence; save the file as UTF-8 (files exported by Chinese "
                "Excel are often GB18030)");
     return false;
   }
   CsvRecord rec;
-  Parse r;
-  do {
-    r = ParseRecord(&rec);
-  } while (r == Parse::kBadRecord);
+  const Parse r = ParseRecord(&rec);
   if (r != Parse::kRecord) {
     if (r == Parse::kEnd) sink.Error(display, 0, 0, "the file is empty; it needs a header row");
     return false;
@@ -136,6 +143,7 @@ CsvReader::Parse CsvReader::ParseRecord(CsvRecord* record) {
   spans.clear();
   const char* d = data_.data();
   bool bad = false;
+  std::size_t bad_field = 0;
   std::string problem;
   while (true) {
     if (pos_ < n && d[pos_] == '"') {
@@ -144,9 +152,9 @@ CsvReader::Parse CsvReader::ParseRecord(CsvRecord* record) {
       std::size_t start = scratch_.size();
       while (true) {
         if (pos_ >= n) {
-          sink_->Error(display_, open_line, 0,
-                       "quoted field is never closed (the '\"' opened here has no partner); add "
-                       "the closing quote or double a quote that is part of the text (\"\")");
+          Report(open_line, spans.size(),
+                 "quoted field is never closed (the '\"' opened here has no partner); add "
+                 "the closing quote or double a quote that is part of the text (\"\")");
           return Parse::kFatal;
         }
         char c = d[pos_];
@@ -165,16 +173,18 @@ CsvReader::Parse CsvReader::ParseRecord(CsvRecord* record) {
       }
       spans.push_back({true, start, scratch_.size() - start});
       if (pos_ < n && d[pos_] != ',' && d[pos_] != '\n' && !(d[pos_] == '\r' && pos_ + 1 < n && d[pos_ + 1] == '\n') && !(d[pos_] == '\r' && pos_ + 1 == n)) {
-        if (!bad) problem = "text after the closing quote of field " + std::to_string(spans.size()) +
-                            "; a field that contains '\"' must be quoted whole, with the inner quotes doubled";
+        if (!bad) {
+          problem = "text after the closing quote; a field that contains '\"' must be quoted whole, with the inner quotes doubled";
+          bad_field = spans.size() - 1;
+        }
         bad = true;
       }
     } else {
       std::size_t start = pos_;
       while (pos_ < n && d[pos_] != ',' && d[pos_] != '\n') {
         if (d[pos_] == '"' && !bad) {
-          problem = "stray '\"' inside unquoted field " + std::to_string(spans.size() + 1) +
-                    "; quote the whole field and double the inner quote (\"\")";
+          problem = "stray '\"' inside an unquoted field; quote the whole field and double the inner quote (\"\")";
+          bad_field = spans.size();
           bad = true;
         }
         ++pos_;
@@ -200,16 +210,25 @@ CsvReader::Parse CsvReader::ParseRecord(CsvRecord* record) {
                                           : std::string_view(data_).substr(s.off, s.len));
   }
   if (bad) {
-    sink_->Error(display_, record->line, 0, problem);
+    Report(record->line, bad_field, problem);
     return Parse::kBadRecord;
   }
   if (!header_.empty() && record->fields.size() != header_.size()) {
+    const std::size_t nf = record->fields.size();
     sink_->Error(display_, record->line, 0,
-                 "this row has " + std::to_string(record->fields.size()) + " fields but the header has " +
+                 "this row has " + std::to_string(nf) + (nf == 1 ? " field" : " fields") + " but the header has " +
                      std::to_string(header_.size()) + "; check for a missing or extra ',' (quote fields that contain ',')");
     return Parse::kBadRecord;
   }
   return Parse::kRecord;
+}
+
+void CsvReader::Report(int line, std::size_t field, const std::string& message) {
+  if (field < header_.size()) {
+    sink_->CsvError(display_, line, header_[field], message);
+  } else {
+    sink_->Error(display_, line, 0, "header field " + std::to_string(field + 1) + ": " + message);
+  }
 }
 
 bool CsvReader::Next(CsvRecord* record) {

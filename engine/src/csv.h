@@ -48,6 +48,9 @@ class CsvReader {
  private:
   enum class Parse { kRecord, kEnd, kBadRecord, kFatal };
   Parse ParseRecord(CsvRecord* record);
+  // Reports a problem in field `field` (0-based) of the record at `line`: by column name once
+  // the header is known, by field number in the header row itself.
+  void Report(int line, std::size_t field, const std::string& message);
 
   std::string data_;
   std::size_t pos_ = 0;

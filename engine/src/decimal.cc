@@ -23,7 +23,7 @@ bool ParseDecimal(std::string_view text, Score* out, std::string* why) {
   std::size_t digits = 0;
   for (; i < text.size() && IsDigit(text[i]); ++i, ++digits) {
     whole = whole * 10 + (text[i] - '0');
-    if (whole > kMaxWhole) {
+    if (whole >= kMaxWhole) {
       *why = "'" + std::string(text) + "' is too large; values must be below 10^15";
       return false;
     }

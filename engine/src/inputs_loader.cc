@@ -20,6 +20,16 @@ bool HasOuterSpace(std::string_view s) {
   return !s.empty() && (s.front() == ' ' || s.back() == ' ' || s.front() == '\t' || s.back() == '\t');
 }
 
+std::string HeaderList(const CsvReader& csv) {
+  std::string list;
+  for (std::size_t i = 0; i < csv.header().size(); ++i) list += (i ? ", " : "") + csv.header()[i];
+  return list;
+}
+
+std::string AddColumnAdvice(const std::string& logical) {
+  return "add the column, or map '" + logical + "' to an existing header in the rules (columns: {" + logical + ": HEADER})";
+}
+
 // Finds the header for logical column `logical`; reports it missing when `required`.
 int RequireColumn(const CsvReader& csv, const Rules& rules, const std::string& logical, bool required,
                   DiagnosticSink& sink) {
@@ -28,9 +38,7 @@ int RequireColumn(const CsvReader& csv, const Rules& rules, const std::string& l
   if (idx < 0 && required) {
     std::string msg = "missing column '" + header + "'";
     if (header != logical) msg += " (the rules map '" + logical + "' to it)";
-    msg += DidYouMean(header, csv.header());
-    msg += "; the header has: ";
-    for (std::size_t i = 0; i < csv.header().size(); ++i) msg += (i ? ", " : "") + csv.header()[i];
+    msg += DidYouMean(header, csv.header()) + "; the header has: " + HeaderList(csv) + "; " + AddColumnAdvice(logical);
     sink.Error(csv.display(), csv.header_line(), 0, msg);
   }
   return idx;
@@ -62,7 +70,8 @@ struct ExtraColumns {
       if (idx < 0) {
         sink.Error(rules.path, ref.pos.line, ref.pos.col,
                    std::string("the rules use ") + file_kind + " column '" + col.header + "' but " + csv.display() +
-                       " has no such column" + DidYouMean(col.header, csv.header()));
+                       " has no such column" + DidYouMean(col.header, csv.header()) + "; the header has: " + HeaderList(csv) +
+                       "; " + AddColumnAdvice(ref.name));
         ok = false;
       }
       index.push_back(idx);
@@ -177,7 +186,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       for (const Batch& b : rules.batches) {
         for (const Channel& ch : b.channels) {
           if (ch.seats == s && idx < 0) {
-            sink.Error(rules.path, ch.pos.line, ch.pos.col,
+            sink.Error(rules.path, ch.seats_pos.line, ch.seats_pos.col,
                        "channel '" + ch.name + "' takes its seats from column '" + rules.HeaderFor(s) + "' but " +
                            csv.display() + " has no such column" + DidYouMean(rules.HeaderFor(s), csv.header()) +
                            "; add the column (an empty cell means 0 seats)");
@@ -241,6 +250,8 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   }
   return sink.error_count() == errors_before;
 }
+
+constexpr const char* kRankAdvice = "ranks must run 1, 2, 3, ... without gaps or repeats";
 
 struct ChoiceRow {
   std::uint32_t batch, candidate, rank, program, line;
@@ -322,26 +333,33 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       // One candidate's list: rows[i .. j).
       std::size_t j = i;
       ++serial;
+      std::uint32_t previous = 0;
       while (j < rows.size() && rows[j].batch == b && rows[j].candidate == rows[i].candidate) {
         const ChoiceRow& r = rows[j];
-        const std::uint32_t expected = static_cast<std::uint32_t>(j - i + 1);
-        if (r.rank != expected) {
-          std::string what = r.rank < expected
-                                 ? "rank " + std::to_string(r.rank) + " is given twice for candidate '" + cands.id[r.candidate] + "' in batch '" + rules.batches[b].name + "'"
-                                 : "rank " + std::to_string(r.rank) + " follows rank " + std::to_string(expected - 1) + " for candidate '" + cands.id[r.candidate] + "' in batch '" + rules.batches[b].name + "'";
-          sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col), what + "; ranks must run 1, 2, 3, ... without gaps or repeats");
+        const std::string who = "candidate '" + cands.id[r.candidate] + "' in batch '" + rules.batches[b].name + "'";
+        const std::string whose = " for " + who;
+        // Compared with the previous rank, not the position, so one mistake is one error.
+        if (r.rank == previous) {
+          sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col),
+                        "rank " + std::to_string(r.rank) + " is given twice" + whose + "; " + kRankAdvice);
+        } else if (r.rank != previous + 1) {
+          sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col),
+                        (previous == 0 ? "the first rank is " + std::to_string(r.rank) + ", not 1,"
+                                       : "rank " + std::to_string(r.rank) + " follows rank " + std::to_string(previous)) +
+                            whose + "; " + kRankAdvice);
         }
+        previous = r.rank;
         if (last_seen[r.program] == serial) {
           sink.CsvError(csv.display(), static_cast<int>(r.line), header(prog_col),
-                        "program '" + progs.code[r.program] + "' appears twice in the list of candidate '" + cands.id[r.candidate] +
-                            "' in batch '" + rules.batches[b].name + "'; list each program once");
+                        "program '" + progs.code[r.program] + "' appears twice in the list of " + who + "; list each program once");
         }
         last_seen[r.program] = serial;
-        const int max = rules.batches[b].max_choices;
-        if (max > 0 && r.rank == static_cast<std::uint32_t>(max) + 1) {
+        const std::size_t max = static_cast<std::size_t>(rules.batches[b].max_choices);
+        if (max > 0 && j - i == max) {
           sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col),
-                        "candidate '" + cands.id[r.candidate] + "' lists more than " + std::to_string(max) + " choices in batch '" +
-                            rules.batches[b].name + "' (max_choices: " + std::to_string(max) + ")");
+                        "candidate '" + cands.id[r.candidate] + "' lists more than " + std::to_string(max) +
+                            (max == 1 ? " choice" : " choices") + " in batch '" + rules.batches[b].name + "' (max_choices: " +
+                            std::to_string(max) + "); remove the extra choices or raise max_choices");
         }
         ++j;
       }

@@ -4,7 +4,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <cassert>
+#include <stdexcept>
 
 #include "zkmatch/match.h"
 
@@ -86,7 +86,6 @@ class RoundDA {
     held_count_.assign(np, 0);
     next_.resize(n);
     for (std::size_t c = 0; c < n; ++c) next_[c] = lists_.offset[c];
-    placed_.assign(n, 0);
 
     std::vector<CandidateIndex> proposers;
     proposers.reserve(n);
@@ -221,7 +220,6 @@ class RoundDA {
   std::vector<std::uint8_t> held_channel_;
   std::vector<std::uint32_t> held_count_;
   std::vector<std::uint32_t> next_;  // absolute index of the choice proposed to / held at
-  std::vector<std::uint8_t> placed_;
 };
 
 }  // namespace
@@ -239,10 +237,12 @@ bool SharesOneRanking(const BatchProblem& pb) {
 }
 
 BatchMatching MatchBatch(const BatchProblem& problem, const MatchOptions& options) {
-  bool serial = options.path == MatchPath::kSerialDictatorship ||
-                (options.path == MatchPath::kAuto && SharesOneRanking(problem));
-  assert(!serial || SharesOneRanking(problem));
-  if (serial) return SerialDictatorship(problem);
+  const bool shared = SharesOneRanking(problem);
+  if (options.path == MatchPath::kSerialDictatorship && !shared) {
+    // Serial dictatorship would silently return an unstable matching here.
+    throw std::invalid_argument("MatchBatch: serial dictatorship requested but the channels rank differently");
+  }
+  if (options.path != MatchPath::kGeneral && shared) return SerialDictatorship(problem);
   const int threads = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
   tbb::task_arena arena(threads);
   BatchMatching out;

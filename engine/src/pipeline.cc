@@ -9,6 +9,34 @@
 
 namespace zkmatch {
 
+namespace {
+
+const std::vector<std::int32_t>& SeatsOf(const Instance& instance, const std::string& column) {
+  const auto& cols = instance.programs.seat_columns;
+  return instance.programs.seats[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), column) - cols.begin())];
+}
+
+}  // namespace
+
+std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPath path) {
+  if (path != MatchPath::kSerialDictatorship) return {};
+  for (const Batch& batch : rules.batches) {
+    const Channel* first = nullptr;
+    for (const Channel& ch : batch.channels) {
+      const auto& seats = SeatsOf(instance, ch.seats);
+      if (std::none_of(seats.begin(), seats.end(), [](std::int32_t s) { return s > 0; })) continue;
+      if (!first) first = &ch;
+      if (ch.ranking != first->ranking) {
+        return "serial dictatorship needs every channel with seats in a batch to share one ranking, but in batch '" +
+               batch.name + "' channel '" + first->name + "' ranks by '" + rules.rankings[static_cast<std::size_t>(first->ranking)].name +
+               "' and channel '" + ch.name + "' by '" + rules.rankings[static_cast<std::size_t>(ch.ranking)].name +
+               "'; use --matcher auto or general";
+      }
+    }
+  }
+  return {};
+}
+
 Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& options) {
   const std::size_t n = instance.candidates.size();
   const std::size_t np = instance.programs.size();
@@ -36,9 +64,7 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
       pb.capacity.assign(np * nh, 0);
       for (std::size_t h = 0; h < nh; ++h) {
         const Channel& ch = batch.channels[h];
-        const auto col = std::find(instance.programs.seat_columns.begin(), instance.programs.seat_columns.end(), ch.seats) -
-                         instance.programs.seat_columns.begin();
-        const auto& seats = instance.programs.seats[static_cast<std::size_t>(col)];
+        const auto& seats = SeatsOf(instance, ch.seats);
         for (std::size_t p = 0; p < np; ++p) pb.capacity[p * nh + h] = seats[p];
         pb.rank.push_back(ranks[static_cast<std::size_t>(ch.ranking)].data());
         pb.ranking_id.push_back(ch.ranking);

@@ -4,6 +4,8 @@
 // keys are errors (a typo must never become a silent default) with a "did you mean".
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -21,11 +23,17 @@ class Loader {
   Loader(const std::string& path, DiagnosticSink& sink) : path_(path), sink_(sink) {}
 
   std::optional<Rules> Load(const std::string& text) {
+    const std::size_t errors_before = sink_.error_count();
+    text_ = text;
+    line_starts_.push_back(0);
+    for (std::size_t i = 0; i < text_.size(); ++i) {
+      if (text_[i] == '\n') line_starts_.push_back(i + 1);
+    }
     YAML::Node root;
     try {
       root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
-      sink_.Error(path_, e.mark.line + 1, e.mark.column + 1,
+      sink_.Error(path_, e.mark.line + 1, CharCol(e.mark.line, e.mark.column),
                   "YAML syntax error: " + e.msg + "; check indentation, ':' after keys and closing brackets");
       return std::nullopt;
     } catch (const YAML::Exception& e) {
@@ -46,18 +54,81 @@ class Loader {
     LoadColumns(root, &rules);
     LoadRankings(root, &rules);
     LoadBatches(root, &rules);
-    if (sink_.has_errors()) return std::nullopt;
+    if (sink_.error_count() != errors_before) return std::nullopt;
     return rules;
   }
 
  private:
   void Error(const YAML::Node& n, std::string msg) {
-    const YAML::Mark m = n.Mark();
-    sink_.Error(path_, m.line + 1, m.column + 1, std::move(msg));
+    const RulesPos pos = Pos(n);
+    sink_.Error(path_, pos.line, pos.col, std::move(msg));
   }
-  void ErrorAt(const YAML::Mark& m, std::string msg) { sink_.Error(path_, m.line + 1, m.column + 1, std::move(msg)); }
 
-  static RulesPos Pos(const YAML::Node& n) { return {n.Mark().line + 1, n.Mark().column + 1}; }
+  // yaml-cpp's Mark is 0-based and counts bytes; users count characters from 1.
+  int CharCol(int line0, int byte_col0) const {
+    if (line0 < 0 || static_cast<std::size_t>(line0) >= line_starts_.size()) return byte_col0 + 1;
+    const std::size_t start = line_starts_[static_cast<std::size_t>(line0)];
+    int col = 1;
+    for (std::size_t i = start; i < start + static_cast<std::size_t>(byte_col0) && i < text_.size(); ++i) {
+      if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++col;
+    }
+    return col;
+  }
+
+  RulesPos Pos(const YAML::Node& n) const { return {n.Mark().line + 1, CharCol(n.Mark().line, n.Mark().column)}; }
+
+  // Position in the file of byte `offset` of the decoded value of scalar `n`. The source is
+  // walked as written, so quote escapes ('' and \"), folded line breaks and the indentation of
+  // multi-line and block scalars (| and >) are counted where they stand.
+  RulesPos ScalarPos(const YAML::Node& n, int offset) const {
+    const int line0 = n.Mark().line;
+    if (line0 < 0 || static_cast<std::size_t>(line0) >= line_starts_.size()) return {line0 + 1, n.Mark().column + 1 + offset};
+    const std::string_view t = text_;
+    auto at = [&](std::size_t k) { return k < t.size() ? t[k] : '\0'; };
+    std::size_t i = line_starts_[static_cast<std::size_t>(line0)] + static_cast<std::size_t>(n.Mark().column);
+    int decoded = 0;
+    if (at(i) == '|' || at(i) == '>') {
+      // Block scalar: content starts on the next line, indented like its first line.
+      i = t.find('\n', i);
+      if (i == std::string_view::npos) return Pos(n);
+      ++i;
+      std::size_t indent = 0;
+      while (at(i + indent) == ' ') ++indent;
+      i += indent;
+      while (decoded < offset && i < t.size()) {
+        const bool newline = t[i] == '\n';
+        ++i;
+        ++decoded;
+        for (std::size_t k = 0; newline && k < indent && at(i) == ' '; ++k) ++i;
+      }
+    } else {
+      const char quote = n.Tag() == "!" && (at(i) == '\'' || at(i) == '"') ? at(i) : '\0';
+      if (quote) ++i;
+      while (decoded < offset && i < t.size()) {
+        const char ch = t[i];
+        if (ch == '\n' || (ch == '\r' && at(i + 1) == '\n')) {  // line break + indentation fold to one space
+          i += ch == '\r' ? 2 : 1;
+          while (at(i) == ' ' || at(i) == '\t') ++i;
+          ++decoded;
+        } else if (quote == '\'' && ch == '\'' && at(i + 1) == '\'') {
+          i += 2;
+          ++decoded;
+        } else if (quote == '"' && ch == '\\') {
+          const char esc = at(i + 1);
+          const std::size_t hex = esc == 'x' ? 2 : esc == 'u' ? 4 : esc == 'U' ? 8 : 0;
+          unsigned long cp = 0;
+          if (hex && i + 2 + hex <= t.size()) cp = std::strtoul(std::string(t.substr(i + 2, hex)).c_str(), nullptr, 16);
+          i += 2 + hex;
+          decoded += hex == 0 ? 1 : cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        } else {
+          ++i;
+          ++decoded;
+        }
+      }
+    }
+    const auto line = std::upper_bound(line_starts_.begin(), line_starts_.end(), i) - line_starts_.begin() - 1;
+    return {static_cast<int>(line) + 1, CharCol(static_cast<int>(line), static_cast<int>(i - line_starts_[static_cast<std::size_t>(line)]))};
+  }
 
   // Reports keys not in `known` and keys given twice.
   void CheckKeys(const YAML::Node& map, const std::vector<std::string>& known) {
@@ -82,11 +153,26 @@ class Loader {
     }
   }
 
+  // The value of `key`, or an undefined node when it is absent or empty (both reported when
+  // `required`; an empty value is always reported, at the key).
   YAML::Node Get(const YAML::Node& map, const char* key, bool required, const char* what = nullptr) {
     for (const auto& kv : map) {
-      if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.second;
+      if (kv.first.IsScalar() && kv.first.Scalar() == key) {
+        if (kv.second.IsNull()) {
+          Error(kv.first, std::string("'") + key + "' is empty; give it a value" +
+                              (what ? std::string(" (") + what + ")" : std::string()) +
+                              (required ? std::string() : std::string(" or remove the key")));
+          return YAML::Node(YAML::NodeType::Undefined);
+        }
+        return kv.second;
+      }
     }
-    if (required) {
+    // A misspelt key was already reported with "did you mean '<key>'": say nothing more.
+    bool misspelt = false;
+    for (const auto& kv : map) {
+      if (kv.first.IsScalar() && ClosestMatch(kv.first.Scalar(), {key}) == key) misspelt = true;
+    }
+    if (required && !misspelt) {
       Error(map, std::string("missing required key '") + key + "'" + (what ? std::string("; ") + what : std::string()));
     }
     return YAML::Node(YAML::NodeType::Undefined);
@@ -171,23 +257,19 @@ class Loader {
     ExpressionError err;
     auto e = ParseExpression(text, want, &err);
     if (!e) {
-      YAML::Mark m = n.Mark();
-      int quote = n.Tag() == "!" ? 1 : 0;  // quoted scalars: the mark is on the quote
-      sink_.Error(path_, m.line + 1, m.column + 1 + quote + CharColumn(text, err.offset) - 1,
-                  "in expression '" + text + "': " + err.message);
+      const RulesPos pos = ScalarPos(n, err.offset);
+      sink_.Error(path_, pos.line, pos.col, "in expression '" + text + "': " + err.message);
       return nullptr;
     }
     std::vector<ColumnUse> uses;
     e->CollectColumns(&uses);
-    for (const ColumnUse& u : uses) NoteColumn(n, text, u, want == ValueType::kNumber);
+    for (const ColumnUse& u : uses) NoteColumn(n, u, want == ValueType::kNumber);
     BindExpression(e.get(), columns_candidate_, columns_program_);
     return std::shared_ptr<const Expression>(std::move(e));
   }
 
-  void NoteColumn(const YAML::Node& n, const std::string& text, const ColumnUse& u, bool ranking_key) {
-    YAML::Mark m = n.Mark();
-    int quote = n.Tag() == "!" ? 1 : 0;
-    RulesPos pos{m.line + 1, m.column + quote + CharColumn(text, u.offset)};
+  void NoteColumn(const YAML::Node& n, const ColumnUse& u, bool ranking_key) {
+    const RulesPos pos = ScalarPos(n, u.offset);
     if (u.program && ranking_key) {
       sink_.Error(path_, pos.line, pos.col, "ranking keys are per candidate; 'program." + u.name + "' cannot be used here");
       return;
@@ -215,9 +297,13 @@ class Loader {
 
   void LoadRankings(const YAML::Node& root, Rules* rules) {
     auto n = Get(root, "rankings", true, "define at least one ranking, e.g. rankings: {by_total: {keys: [total desc], last_tie: id}}");
-    if (!n) return;
+    if (!n) {
+      rankings_failed_ = true;
+      return;
+    }
     if (!n.IsMap() || n.size() == 0) {
       Error(n, "'rankings' must be a non-empty mapping of ranking names to {keys, last_tie}");
+      rankings_failed_ = true;
       return;
     }
     CheckKeysDuplicatesOnly(n);
@@ -341,6 +427,7 @@ class Loader {
     }
     if (auto seats = Get(c, "seats", true, "name the capacity column of programs.csv, e.g. seats: general")) {
       ch.seats = Scalar(seats, "seats");
+      ch.seats_pos = Pos(seats);
       for (const auto& other : batch->channels) {
         if (!ch.seats.empty() && other.seats == ch.seats)
           Error(seats, "seat column '" + ch.seats + "' is already used by channel '" + other.name + "'; each channel needs its own capacity column");
@@ -349,17 +436,24 @@ class Loader {
     if (auto ranking = Get(c, "ranking", true, "name one of the rankings")) {
       std::string r = Scalar(ranking, "ranking");
       ch.ranking = rules->FindRanking(r);
-      if (ch.ranking < 0 && ranking.IsScalar()) Error(ranking, "unknown ranking '" + r + "'" + DidYouMean(r, ranking_names));
+      if (ch.ranking < 0 && ranking.IsScalar() && !rankings_failed_) Error(ranking, "unknown ranking '" + r + "'" + DidYouMean(r, ranking_names));
     }
     if (auto el = Get(c, "eligible", false)) {
       ch.eligible_text = Scalar(el, "eligible");
-      if (!ch.eligible_text.empty()) ch.eligible = ParseExpr(el, ch.eligible_text, ValueType::kBool);
+      if (ch.eligible_text.empty() && el.IsScalar()) {
+        Error(el, "'eligible' is empty; write a condition, or remove the key to admit every applicant");
+      } else if (!ch.eligible_text.empty()) {
+        ch.eligible = ParseExpr(el, ch.eligible_text, ValueType::kBool);
+      }
     }
     batch->channels.push_back(std::move(ch));
   }
 
   std::string path_;
   DiagnosticSink& sink_;
+  std::string text_;                     // the source, for positions in characters
+  std::vector<std::size_t> line_starts_;
+  bool rankings_failed_ = false;         // suppresses "unknown ranking" after a broken rankings:
   std::vector<ColumnRef> columns_candidate_, columns_program_;
 };
 

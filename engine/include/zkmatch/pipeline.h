@@ -49,8 +49,12 @@ struct Outcome {
   std::vector<int> rounds;  // general-path rounds per batch (0 when serial dictatorship ran)
 };
 
+// Empty when `path` can be used for every batch; otherwise a sentence saying why not (serial
+// dictatorship needs every channel with seats in a batch to share one ranking).
+std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPath path);
+
 // Ranks, computes eligibility and matches every batch in order.
-// REQUIRES: `instance` was loaded by LoadInputs for these `rules`.
+// REQUIRES: `instance` was loaded by LoadInputs for these `rules`; CheckMatchPath is empty.
 Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& options);
 
 // placements.csv and cutoffs.csv as the contract defines them (LF line ends, sorted).

@@ -54,6 +54,7 @@ struct Ranking {
 struct Channel {
   std::string name;
   std::string seats;    // capacity column of programs.csv
+  RulesPos seats_pos;   // where `seats:` is given
   int ranking = -1;     // index into Rules::rankings
   std::shared_ptr<const Expression> eligible;  // null: every applicant is eligible
   std::string eligible_text;

@@ -1,0 +1,708 @@
+// Unit tests for the rules loader (zkmatch::ParseRules): DESIGN.md's two example files, input
+// path resolution, and every error with its exact file:line:col and message.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "expression.h"
+#include "zkmatch/diagnostics.h"
+#include "zkmatch/model.h"
+#include "zkmatch/rules.h"
+
+namespace zkmatch {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+struct Loaded {
+  std::optional<Rules> rules;
+  Strings errors;  // every diagnostic, formatted
+};
+
+Loaded Load(const std::string& text, const std::string& path = "/r/rules.yaml") {
+  DiagnosticSink sink;
+  Loaded out;
+  out.rules = ParseRules(text, path, sink);
+  for (const Diagnostic& d : sink.diagnostics()) out.errors.push_back(d.Format());
+  return out;
+}
+
+// DESIGN.md, "Contract: the rules file", verbatim.
+const char kPlain[] =
+    "# plain.yaml: one batch, one open channel per program, ranked by total, ties by candidate id\n"
+    "version: 1\n"
+    "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+    "rankings:\n"
+    "  by_total: {keys: [total desc], last_tie: id}\n"
+    "batches:\n"
+    "  - name: main\n"
+    "    channels:\n"
+    "      - {name: general, seats: general, ranking: by_total}\n";
+
+const char kTwoRankings[] =
+    "# two-rankings.yaml: programs with an `arts` capacity rank applicants by the `arts` column;\n"
+    "# the arts channel is listed first, so it is filled first within a program\n"
+    "version: 1\n"
+    "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+    "rankings:\n"
+    "  by_total: {keys: [total desc], last_tie: id}\n"
+    "  by_arts:  {keys: [arts desc, total desc], last_tie: id}\n"
+    "batches:\n"
+    "  - name: main\n"
+    "    channels:\n"
+    "      - {name: arts, seats: arts, ranking: by_arts, eligible: \"arts > 0\"}\n"
+    "      - {name: general, seats: general, ranking: by_total}\n";
+
+TEST(RulesLoader, PlainExampleMeansWhatItSays) {
+  Loaded l = Load(kPlain, "/srv/2025/plain.yaml");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  EXPECT_EQ(l.errors, Strings{});
+  const Rules& r = *l.rules;
+  EXPECT_EQ(r.path, "/srv/2025/plain.yaml");
+  EXPECT_EQ(r.name, "plain");
+  EXPECT_EQ(r.version, 1);
+  EXPECT_EQ(r.inputs.candidates, "/srv/2025/candidates.csv");
+  EXPECT_EQ(r.inputs.choices, "/srv/2025/choices.csv");
+  EXPECT_EQ(r.inputs.programs, "/srv/2025/programs.csv");
+  EXPECT_TRUE(r.columns.empty());
+
+  ASSERT_EQ(r.rankings.size(), 1u);
+  const Ranking& by_total = r.rankings[0];
+  EXPECT_EQ(by_total.name, "by_total");
+  EXPECT_EQ(by_total.last_tie, LastTie::kId);
+  EXPECT_EQ(by_total.pos.line, 5);
+  EXPECT_EQ(by_total.pos.col, 3);
+  ASSERT_EQ(by_total.keys.size(), 1u);
+  EXPECT_EQ(by_total.keys[0].text, "total desc");
+  EXPECT_TRUE(by_total.keys[0].descending);
+  ASSERT_NE(by_total.keys[0].expr, nullptr);
+  EXPECT_EQ(by_total.keys[0].expr->op, Expression::Op::kColumn);
+  EXPECT_EQ(by_total.keys[0].expr->text, "total");
+  EXPECT_EQ(by_total.keys[0].pos.line, 5);
+  EXPECT_EQ(by_total.keys[0].pos.col, 21);
+
+  ASSERT_EQ(r.batches.size(), 1u);
+  const Batch& main = r.batches[0];
+  EXPECT_EQ(main.name, "main");
+  EXPECT_EQ(main.max_choices, 0);
+  ASSERT_EQ(main.channels.size(), 1u);
+  const Channel& general = main.channels[0];
+  EXPECT_EQ(general.name, "general");
+  EXPECT_EQ(general.seats, "general");
+  EXPECT_EQ(general.ranking, 0);
+  EXPECT_EQ(general.eligible, nullptr);
+  EXPECT_EQ(general.eligible_text, "");
+  EXPECT_EQ(general.pos.line, 9);
+  EXPECT_EQ(general.pos.col, 9);
+
+  EXPECT_TRUE(r.candidate_columns.empty());
+  EXPECT_TRUE(r.program_columns.empty());
+  EXPECT_EQ(r.FindRanking("by_total"), 0);
+  EXPECT_EQ(r.FindRanking("by_arts"), -1);
+  EXPECT_EQ(r.FindBatch("main"), 0);
+  EXPECT_EQ(r.FindBatch("second"), -1);
+  EXPECT_EQ(r.HeaderFor("id"), "id");
+  EXPECT_EQ(r.HeaderFor("total"), "total");
+}
+
+TEST(RulesLoader, TwoRankingsExampleMeansWhatItSays) {
+  Loaded l = Load(kTwoRankings, "rules/two-rankings.yaml");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  EXPECT_EQ(l.errors, Strings{});
+  const Rules& r = *l.rules;
+  EXPECT_EQ(r.name, "two-rankings");
+  EXPECT_EQ(r.inputs.candidates, "rules/candidates.csv");
+  EXPECT_EQ(r.inputs.choices, "rules/choices.csv");
+  EXPECT_EQ(r.inputs.programs, "rules/programs.csv");
+
+  ASSERT_EQ(r.rankings.size(), 2u);
+  EXPECT_EQ(r.rankings[0].name, "by_total");
+  EXPECT_EQ(r.rankings[1].name, "by_arts");
+  ASSERT_EQ(r.rankings[0].keys.size(), 1u);
+  ASSERT_EQ(r.rankings[1].keys.size(), 2u);
+  EXPECT_EQ(r.rankings[1].keys[0].text, "arts desc");
+  EXPECT_TRUE(r.rankings[1].keys[0].descending);
+  EXPECT_EQ(r.rankings[1].keys[1].text, "total desc");
+  EXPECT_TRUE(r.rankings[1].keys[1].descending);
+  EXPECT_EQ(r.rankings[1].last_tie, LastTie::kId);
+
+  ASSERT_EQ(r.batches.size(), 1u);
+  const Batch& main = r.batches[0];
+  ASSERT_EQ(main.channels.size(), 2u);
+  // Precedence order: the arts channel is listed first.
+  EXPECT_EQ(main.channels[0].name, "arts");
+  EXPECT_EQ(main.channels[0].seats, "arts");
+  EXPECT_EQ(main.channels[0].ranking, 1);  // by_arts
+  ASSERT_NE(main.channels[0].eligible, nullptr);
+  EXPECT_EQ(main.channels[0].eligible_text, "arts > 0");
+  EXPECT_EQ(main.channels[1].name, "general");
+  EXPECT_EQ(main.channels[1].seats, "general");
+  EXPECT_EQ(main.channels[1].ranking, 0);  // by_total
+  EXPECT_EQ(main.channels[1].eligible, nullptr);
+
+  // arts is a numeric candidate column, first used in the by_arts key.
+  ASSERT_EQ(r.candidate_columns.size(), 1u);
+  EXPECT_EQ(r.candidate_columns[0].name, "arts");
+  EXPECT_TRUE(r.candidate_columns[0].numeric);
+  EXPECT_EQ(r.candidate_columns[0].pos.line, 7);
+  EXPECT_EQ(r.candidate_columns[0].pos.col, 21);
+  EXPECT_TRUE(r.program_columns.empty());
+
+  // The eligibility condition is bound to the candidate columns in that order: evaluate it.
+  Candidates cand;
+  cand.id = {"a", "b", "c"};
+  cand.total = {60000, 60000, 60000};
+  cand.row = {2, 3, 4};
+  Column arts;
+  arts.name = arts.header = "arts";
+  arts.numeric = true;
+  arts.number = {8000, 0, kMissingScore};
+  cand.columns.push_back(arts);
+  Programs prog;
+  const Expression& eligible = *main.channels[0].eligible;
+  EXPECT_TRUE(EvaluateCondition(eligible, cand, prog, 0, kNone));
+  EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, 1, kNone));
+  EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, 2, kNone));
+  EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[0].expr, cand, prog, 0, kNone), 8000);
+  EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[1].expr, cand, prog, 0, kNone), 60000);
+}
+
+TEST(RulesLoader, KeyDirections) {
+  Loaded l = Load(
+      "version: 1\n"
+      "inputs: {candidates: c.csv, choices: ch.csv, programs: p.csv}\n"
+      "rankings:\n"
+      "  r:\n"
+      "    keys:\n"
+      "      - total desc\n"
+      "      - chinese + maths asc\n"
+      "      - (arts)desc\n"
+      "      - max(a, b)  asc\n"
+      "      - \"-total desc\"\n"
+      "    last_tie: id\n"
+      "batches:\n"
+      "  - {name: main, channels: [{name: g, seats: g, ranking: r}]}\n");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  const auto& keys = l.rules->rankings[0].keys;
+  ASSERT_EQ(keys.size(), 5u);
+  const std::vector<std::pair<std::string, bool>> expected = {
+      {"total desc", true}, {"chinese + maths asc", false}, {"(arts)desc", true},
+      {"max(a, b)  asc", false}, {"-total desc", true}};
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    SCOPED_TRACE(expected[i].first);
+    EXPECT_EQ(keys[i].text, expected[i].first);
+    EXPECT_EQ(keys[i].descending, expected[i].second);
+    EXPECT_NE(keys[i].expr, nullptr);
+    EXPECT_EQ(keys[i].pos.line, static_cast<int>(6 + i));
+    EXPECT_EQ(keys[i].pos.col, 9);
+  }
+  std::vector<std::string> cols;
+  for (const ColumnRef& c : l.rules->candidate_columns) cols.push_back(c.name + (c.numeric ? ":number" : ":text"));
+  EXPECT_EQ(cols, (Strings{"chinese:number", "maths:number", "arts:number", "a:number", "b:number"}));
+}
+
+TEST(RulesLoader, InputPathsAreRelativeToTheRulesFile) {
+  struct Case {
+    std::string rules_path;
+    std::string input;
+    std::string resolved;
+  };
+  const Case cases[] = {
+      {"/srv/2025/plain.yaml", "candidates.csv", "/srv/2025/candidates.csv"},
+      {"/srv/2025/plain.yaml", "./sub/c.csv", "/srv/2025/sub/c.csv"},
+      {"/srv/2025/plain.yaml", "../data/c.csv", "/srv/data/c.csv"},
+      {"/srv/2025/plain.yaml", "/abs/c.csv", "/abs/c.csv"},
+      {"rules/plain.yaml", "c.csv", "rules/c.csv"},
+      {"rules/plain.yaml", "../fixtures/c.csv", "fixtures/c.csv"},
+      {"plain.yaml", "c.csv", "c.csv"},
+      {"plain.yaml", "../c.csv", "../c.csv"},
+      {"./plain.yaml", "c.csv", "c.csv"},
+      {"/\xE6\x95\xB0\xE6\x8D\xAE/plain.yaml", "\xE8\x80\x83\xE7\x94\x9F.csv",
+       "/\xE6\x95\xB0\xE6\x8D\xAE/\xE8\x80\x83\xE7\x94\x9F.csv"},  // /数据/考生.csv
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.rules_path + " + " + c.input);
+    Loaded l = Load("version: 1\n"
+                    "inputs: {candidates: '" + c.input + "', choices: '" + c.input + "', programs: '" + c.input + "'}\n"
+                    "rankings: {r: {keys: [total desc], last_tie: id}}\n"
+                    "batches: [{name: m, channels: [{name: g, seats: g, ranking: r}]}]\n",
+                    c.rules_path);
+    ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+    EXPECT_EQ(l.rules->inputs.candidates, c.resolved);
+    EXPECT_EQ(l.rules->inputs.choices, c.resolved);
+    EXPECT_EQ(l.rules->inputs.programs, c.resolved);
+  }
+}
+
+TEST(RulesLoader, NameColumnsAndMaxChoices) {
+  Loaded l = Load(
+      "version: 1\n"
+      "name: \xE5\xA8\x81\xE6\xB5\xB7 2025\n"  // 威海 2025
+      "inputs: {candidates: c.csv, choices: ch.csv, programs: p.csv}\n"
+      "columns: {id: \xE5\x87\x86\xE8\x80\x83\xE8\xAF\x81\xE5\x8F\xB7, total: \xE6\x80\xBB\xE5\x88\x86}\n"
+      "rankings: {r: {keys: [total desc], last_tie: id}}\n"
+      "batches:\n"
+      "  - {name: early, max_choices: 2, channels: [{name: g, seats: g, ranking: r}]}\n"
+      "  - {name: main, max_choices: 6, channels: [{name: g, seats: g, ranking: r}]}\n");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  const Rules& r = *l.rules;
+  EXPECT_EQ(r.name, "\xE5\xA8\x81\xE6\xB5\xB7 2025");
+  EXPECT_EQ(r.HeaderFor("id"), "\xE5\x87\x86\xE8\x80\x83\xE8\xAF\x81\xE5\x8F\xB7");
+  EXPECT_EQ(r.HeaderFor("total"), "\xE6\x80\xBB\xE5\x88\x86");
+  EXPECT_EQ(r.HeaderFor("district"), "district");
+  ASSERT_EQ(r.batches.size(), 2u);
+  EXPECT_EQ(r.batches[0].name, "early");
+  EXPECT_EQ(r.batches[0].max_choices, 2);
+  EXPECT_EQ(r.batches[1].name, "main");
+  EXPECT_EQ(r.batches[1].max_choices, 6);
+  EXPECT_EQ(r.FindBatch("main"), 1);
+}
+
+TEST(RulesLoader, ColumnsOfEveryKind) {
+  Loaded l = Load(
+      "version: 1\n"
+      "inputs: {candidates: c.csv, choices: ch.csv, programs: p.csv}\n"
+      "rankings: {r: {keys: [chinese + maths desc], last_tie: id}}\n"
+      "batches:\n"
+      "  - name: main\n"
+      "    channels:\n"
+      "      - {name: a, seats: a, ranking: r, eligible: \"district in [X, Y] and program.quota > 0\"}\n"
+      "      - {name: b, seats: b, ranking: r, eligible: district = program.region and chinese >= 90}\n");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  auto show = [](const std::vector<ColumnRef>& refs) {
+    Strings out;
+    for (const ColumnRef& c : refs) {
+      out.push_back(c.name + (c.numeric ? ":number@" : ":text@") + std::to_string(c.pos.line) + ":" +
+                    std::to_string(c.pos.col));
+    }
+    return out;
+  };
+  EXPECT_EQ(show(l.rules->candidate_columns),
+            (Strings{"chinese:number@3:23", "maths:number@3:33", "district:text@7:52"}));
+  EXPECT_EQ(show(l.rules->program_columns), (Strings{"quota:number@7:75", "region:text@8:62"}));
+  EXPECT_TRUE(ReferencesProgram(*l.rules->batches[0].channels[0].eligible));
+}
+
+// A valid file to break one piece at a time.
+const char kHead[] =
+    "version: 1\n"
+    "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n";
+
+std::string E(int line, int col, const std::string& message) {
+  return "/r/rules.yaml:" + std::to_string(line) + ":" + std::to_string(col) + ": error: " + message;
+}
+
+struct ErrorCase {
+  std::string name;
+  std::string text;
+  Strings errors;
+};
+
+void CheckErrors(const std::vector<ErrorCase>& cases) {
+  for (const ErrorCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    Loaded l = Load(c.text);
+    EXPECT_FALSE(l.rules.has_value());
+    EXPECT_EQ(l.errors, c.errors);
+  }
+}
+
+const std::string kYamlHint = "; check indentation, ':' after keys and closing brackets";
+const std::string kTopKeys = "; allowed here: version, name, inputs, columns, rankings, batches";
+const std::string kChannelKeys = "; allowed here: name, seats, ranking, eligible";
+
+TEST(RulesLoaderErrors, StructureAndKeys) {
+  const std::string rankings = "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n";
+  const std::string batches =
+      "batches:\n"
+      "  - name: main\n"
+      "    channels:\n"
+      "      - {name: general, seats: general, ranking: by_total}\n";
+  CheckErrors({
+      {"YAML syntax error: extra '}'",
+       std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: id}}\n" + batches,
+       {E(4, 47, "YAML syntax error: illegal flow end" + kYamlHint)}},
+      {"YAML syntax error: bad indentation",
+       std::string(kHead) + "rankings:\n    by_total: {keys: [total desc], last_tie: id}\n  by_arts: {keys: [arts desc], last_tie: id}\n" + batches,
+       {E(5, 3, "YAML syntax error: end of map not found" + kYamlHint)}},
+      {"not a mapping", "- version: 1\n",
+       {E(1, 1, "a rules file is a mapping with keys version, inputs, rankings and batches")}},
+      {"unknown top-level key with a suggestion",
+       std::string(kHead) + rankings + "batchs:\n  - name: main\n",
+       // One error: the misspelt key is the whole story, no "missing 'batches'" after it.
+       {E(5, 1, "unknown key 'batchs' (did you mean 'batches'?)" + kTopKeys)}},
+      {"unknown top-level key without a suggestion",
+       std::string(kHead) + "lottery: yes\n" + rankings + batches,
+       {E(3, 1, "unknown key 'lottery'" + kTopKeys)}},
+      {"unknown channel key with a suggestion",
+       std::string(kHead) + rankings +
+           "batches:\n  - name: main\n    channels:\n      - {name: general, seat: general, ranking: by_total}\n",
+       {E(8, 25, "unknown key 'seat' (did you mean 'seats'?)" + kChannelKeys)}},
+      {"unknown ranking key",
+       std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: id, lasttie: id}\n" + batches,
+       {E(4, 48, "unknown key 'lasttie' (did you mean 'last_tie'?); allowed here: keys, last_tie")}},
+      {"unknown input",
+       "version: 1\ninputs: {candidates: c.csv, choices: ch.csv, programs: p.csv, program: p.csv}\n" + rankings + batches,
+       {E(2, 63, "unknown key 'program' (did you mean 'programs'?); allowed here: candidates, choices, programs")}},
+      {"duplicate top-level key", std::string(kHead) + "version: 1\n" + rankings + batches,
+       {E(3, 1, "key 'version' is given twice; keep one")}},
+      {"duplicate channel key",
+       std::string(kHead) + rankings +
+           "batches:\n  - name: main\n    channels:\n      - {name: general, seats: general, seats: x, ranking: by_total}\n",
+       {E(8, 41, "key 'seats' is given twice; keep one")}},
+      {"duplicate ranking name",
+       std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n  by_total: {keys: [total asc], last_tie: id}\n" + batches,
+       {E(5, 3, "'by_total' is defined twice; keep one")}},
+  });
+}
+
+TEST(RulesLoaderErrors, MissingAndBadValues) {
+  const std::string inputs = "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n";
+  const std::string rankings = "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n";
+  const std::string batches =
+      "batches:\n"
+      "  - name: main\n"
+      "    channels:\n"
+      "      - {name: general, seats: general, ranking: by_total}\n";
+  CheckErrors({
+      {"missing version", inputs + rankings + batches,
+       {E(1, 1, "missing required key 'version'; write 'version: 1' at the top")}},
+      {"missing version after a comment", "# rules\n" + inputs + rankings + batches,
+       {E(2, 1, "missing required key 'version'; write 'version: 1' at the top")}},
+      {"missing inputs", "version: 1\n" + rankings + batches,
+       {E(1, 1, "missing required key 'inputs'; name the input files, e.g. inputs: {candidates: "
+                "candidates.csv, choices: choices.csv, programs: programs.csv}")}},
+      {"missing rankings", std::string(kHead) + batches,
+       {E(1, 1, "missing required key 'rankings'; define at least one ranking, e.g. rankings: "
+                "{by_total: {keys: [total desc], last_tie: id}}")}},  // no cascade into the channels
+      {"missing batches", std::string(kHead) + rankings,
+       {E(1, 1, "missing required key 'batches'; list the admission batches in order")}},
+      {"unsupported version", "version: 2\n" + inputs + rankings + batches,
+       {E(1, 10, "rules version 2 is not supported by this zkmatch; write 'version: 1'")}},
+      {"version is not a whole number", "version: 1.0\n" + inputs + rankings + batches,
+       {E(1, 10, "'version' must be a whole number >= 1, not '1.0'")}},
+      {"version 0", "version: 0\n" + inputs + rankings + batches,
+       {E(1, 10, "'version' must be a whole number >= 1, not '0'")}},
+      {"missing input file",
+       "version: 1\ninputs: {candidates: c.csv, programs: p.csv}\n" + rankings + batches,
+       {E(2, 9, "missing required key 'choices'")}},
+      {"empty input path",
+       "version: 1\ninputs: {candidates: c.csv, choices: '', programs: p.csv}\n" + rankings + batches,
+       {E(2, 38, "inputs.choices is empty; give a file path")}},
+      {"inputs not a mapping", "version: 1\ninputs: [c.csv]\n" + rankings + batches,
+       {E(2, 9, "'inputs' must be a mapping of candidates, choices and programs to file paths")}},
+      {"empty rankings", std::string(kHead) + "rankings: {}\n" + batches,
+       {E(3, 11, "'rankings' must be a non-empty mapping of ranking names to {keys, last_tie}")}},
+      {"empty keys", std::string(kHead) + "rankings:\n  by_total: {keys: [], last_tie: id}\n" + batches,
+       {E(4, 20, "'keys' must be a non-empty list such as [total desc, chinese + maths desc]")}},
+      {"missing last_tie", std::string(kHead) + "rankings:\n  by_total: {keys: [total desc]}\n" + batches,
+       {E(4, 13, "missing required key 'last_tie'; say how remaining ties are broken: last_tie: id")}},
+      {"unsupported last_tie", std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: seed}\n" + batches,
+       {E(4, 44, "last_tie 'seed' is not supported; supported: id (candidate id ascending, byte by byte)")}},
+      {"misspelt last_tie", std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: ids}\n" + batches,
+       {E(4, 44, "last_tie 'ids' is not supported; supported: id (candidate id ascending, byte by byte) "
+                 "(did you mean 'id'?)")}},
+      {"empty batches", std::string(kHead) + rankings + "batches: []\n",
+       {E(5, 10, "'batches' must be a non-empty list of batches, run in the order given")}},
+      {"empty channels", std::string(kHead) + rankings + "batches:\n  - {name: main, channels: []}\n",
+       {E(6, 28, "'channels' must be a non-empty list of {name, seats, ranking[, eligible]}")}},
+      {"max_choices 0", std::string(kHead) + rankings +
+           "batches:\n  - {name: main, max_choices: 0, channels: [{name: g, seats: g, ranking: by_total}]}\n",
+       {E(6, 31, "'max_choices' must be a whole number >= 1, not '0'")}},
+  });
+}
+
+TEST(RulesLoaderErrors, KeysRankingsBatchesChannels) {
+  const std::string rankings =
+      "rankings:\n"
+      "  by_total: {keys: [total desc], last_tie: id}\n"
+      "  by_arts: {keys: [arts desc, total desc], last_tie: id}\n";
+  CheckErrors({
+      {"bad key direction",
+       std::string(kHead) + "rankings:\n  by_total: {keys: [total down], last_tie: id}\n"
+           "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: by_total}]}\n",
+       {E(4, 21, "ranking key 'total down' must end with 'desc' (higher first) or 'asc' (lower first)")}},
+      {"direction glued to the name",
+       std::string(kHead) + "rankings:\n  by_total: {keys: [totaldesc], last_tie: id}\n"
+           "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: by_total}]}\n",
+       {E(4, 21, "ranking key 'totaldesc' must end with 'desc' (higher first) or 'asc' (lower first)")}},
+      {"direction only",
+       std::string(kHead) + "rankings:\n  by_total: {keys: [desc], last_tie: id}\n"
+           "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: by_total}]}\n",
+       {E(4, 21, "ranking key 'desc' must end with 'desc' (higher first) or 'asc' (lower first)")}},
+      {"unknown ranking with a suggestion",
+       std::string(kHead) + rankings +
+           "batches:\n  - name: main\n    channels:\n      - {name: general, seats: general, ranking: by_totl}\n",
+       {E(9, 50, "unknown ranking 'by_totl' (did you mean 'by_total'?)")}},
+      {"unknown ranking without a suggestion",
+       std::string(kHead) + rankings +
+           "batches:\n  - name: main\n    channels:\n      - {name: general, seats: general, ranking: lottery}\n",
+       {E(9, 50, "unknown ranking 'lottery'")}},
+      {"duplicate batch names",
+       std::string(kHead) + rankings +
+           "batches:\n"
+           "  - {name: main, channels: [{name: g, seats: g, ranking: by_total}]}\n"
+           "  - {name: main, channels: [{name: g, seats: g, ranking: by_total}]}\n",
+       {E(8, 12, "batch name 'main' is used twice; batch names must be unique")}},
+      {"duplicate channel names",
+       std::string(kHead) + rankings +
+           "batches:\n"
+           "  - name: main\n"
+           "    channels:\n"
+           "      - {name: general, seats: general, ranking: by_total}\n"
+           "      - {name: general, seats: arts, ranking: by_arts}\n",
+       {E(10, 16, "channel name 'general' is used twice in batch 'main'")}},
+      {"seat column reused in one batch",
+       std::string(kHead) + rankings +
+           "batches:\n"
+           "  - name: main\n"
+           "    channels:\n"
+           "      - {name: general, seats: general, ranking: by_total}\n"
+           "      - {name: arts, seats: general, ranking: by_arts}\n",
+       {E(10, 29, "seat column 'general' is already used by channel 'general'; each channel needs its "
+                  "own capacity column")}},
+  });
+}
+
+TEST(RulesLoaderErrors, SameNamesInDifferentBatchesAreFine) {
+  Loaded l = Load(std::string(kHead) +
+                  "rankings: {r: {keys: [total desc], last_tie: id}}\n"
+                  "batches:\n"
+                  "  - {name: early, channels: [{name: general, seats: general, ranking: r}]}\n"
+                  "  - {name: main, channels: [{name: general, seats: general, ranking: r}]}\n");
+  EXPECT_TRUE(l.rules.has_value());
+  EXPECT_EQ(l.errors, Strings{});
+}
+
+TEST(RulesLoaderErrors, ExpressionErrorsPointInsideTheExpression) {
+  const std::string rankings = "rankings:\n  r: {keys: [total desc], last_tie: id}\n";
+  const std::string channels = "batches:\n  - name: main\n    channels:\n";
+  const std::string ends_early = "the expression ends too early; a value is missing here";
+  CheckErrors({
+      // Line 8 is "      - {name: g, seats: g, ranking: r, eligible: ...}"; the value starts at column 51.
+      {"plain scalar, error at the end",
+       std::string(kHead) + rankings + channels + "      - {name: g, seats: g, ranking: r, eligible: arts >}\n",
+       {E(8, 57, "in expression 'arts >': " + ends_early)}},
+      {"double-quoted scalar, error at the end",
+       std::string(kHead) + rankings + channels + "      - {name: g, seats: g, ranking: r, eligible: \"arts >\"}\n",
+       {E(8, 58, "in expression 'arts >': " + ends_early)}},
+      {"single-quoted scalar, error at the end",
+       std::string(kHead) + rankings + channels + "      - {name: g, seats: g, ranking: r, eligible: 'arts >'}\n",
+       {E(8, 58, "in expression 'arts >': " + ends_early)}},
+      {"plain scalar, error in the middle",
+       std::string(kHead) + rankings + channels + "      - {name: g, seats: g, ranking: r, eligible: arts > 1 b}\n",
+       {E(8, 60, "in expression 'arts > 1 b': unexpected 'b' after the end of the expression")}},
+      {"double-quoted scalar, error in the middle",
+       std::string(kHead) + rankings + channels + "      - {name: g, seats: g, ranking: r, eligible: \"arts > 1 b\"}\n",
+       {E(8, 61, "in expression 'arts > 1 b': unexpected 'b' after the end of the expression")}},
+      {"unknown function in a block mapping",
+       std::string(kHead) + rankings + channels +
+           "      - name: g\n        seats: g\n        ranking: r\n        eligible: sum(a) > 1\n",
+       {E(11, 19, "in expression 'sum(a) > 1': unknown function 'sum'; the functions are max() and min()")}},
+      {"unclosed parenthesis, quoted, Chinese column",
+       std::string(kHead) + rankings + channels +
+           "      - name: g\n        seats: g\n        ranking: r\n"
+           "        eligible: \"\xE5\x8C\xBA\xE5\x8E\xBF = X and (a > 1\"\n",  // 区县 = X and (a > 1
+       {E(11, 37, "in expression '\xE5\x8C\xBA\xE5\x8E\xBF = X and (a > 1': expected ')' to close the '(' at column 12")}},
+      {"bad number",
+       std::string(kHead) + rankings + channels + "      - {name: g, seats: g, ranking: r, eligible: 'arts > 1.234'}\n",
+       {E(8, 59, "in expression 'arts > 1.234': bad number: '1.234' has more than 2 decimal places; scores are "
+                 "kept to hundredths, round it in the source")}},
+      {"not in misuse",
+       std::string(kHead) + rankings + channels + "      - {name: g, seats: g, ranking: r, eligible: \"grade not [A]\"}\n",
+       {E(8, 58, "in expression 'grade not [A]': expected 'in' after 'not' here (write 'x not in [...]' or 'not (...)')")}},
+      {"unclosed string",
+       std::string(kHead) + rankings + channels + "      - {name: g, seats: g, ranking: r, eligible: \"grade = 'A\"}\n",
+       {E(8, 60, "in expression 'grade = 'A': string is never closed; add the closing quote")}},
+      {"a column is not a condition",
+       std::string(kHead) + rankings + channels + "      - {name: g, seats: g, ranking: r, eligible: \"arts\"}\n",
+       {E(8, 52, "in expression 'arts': 'arts' is a column, not a condition; compare it, e.g. arts > 0")}},
+      {"error in a ranking key",
+       std::string(kHead) + "rankings:\n  r: {keys: [total + desc], last_tie: id}\n"
+           "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: r}]}\n",
+       {E(4, 21, "in expression 'total +': " + ends_early)}},
+      {"error in a quoted ranking key",
+       std::string(kHead) + "rankings:\n  r: {keys: [\"max(a b) desc\"], last_tie: id}\n"
+           "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: r}]}\n",
+       {E(4, 21, "in expression 'max(a b)': expected ',' or ')' in the arguments of max()")}},
+      {"condition used as a ranking key",
+       std::string(kHead) + "rankings:\n  r: {keys: [arts > 0 desc], last_tie: id}\n"
+           "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: r}]}\n",
+       {E(4, 19, "in expression 'arts > 0': expected a number here, but this is a condition (true/false)")}},
+  });
+}
+
+TEST(RulesLoaderErrors, ColumnTypes) {
+  CheckErrors({
+      {"a column used as a number and as text",
+       std::string(kHead) +
+           "rankings:\n  r: {keys: [arts desc], last_tie: id}\n"
+           "batches:\n"
+           "  - name: main\n"
+           "    channels:\n"
+           "      - {name: g, seats: g, ranking: r, eligible: \"arts = 'x'\"}\n",
+       {E(8, 52, "column 'arts' is used here as text but at line 4 as a number; a column has one type")}},
+      {"text first, then number, in one expression",
+       std::string(kHead) +
+           "rankings:\n  r: {keys: [total desc], last_tie: id}\n"
+           "batches:\n"
+           "  - name: main\n"
+           "    channels:\n"
+           "      - {name: g, seats: g, ranking: r, eligible: district = X or district > 1}\n",
+       {E(8, 67, "column 'district' is used here as a number but at line 8 as text; a column has one type")}},
+      {"a program column used both ways",
+       std::string(kHead) +
+           "rankings:\n  r: {keys: [total desc], last_tie: id}\n"
+           "batches:\n"
+           "  - name: main\n"
+           "    channels:\n"
+           "      - {name: g, seats: g, ranking: r, eligible: program.quota > 0}\n"
+           "      - {name: h, seats: h, ranking: r, eligible: program.quota = 'x'}\n",
+       {E(9, 51, "column 'quota' is used here as text but at line 8 as a number; a column has one type")}},
+      {"program.X in a ranking key",
+       std::string(kHead) +
+           "rankings:\n  r: {keys: [total desc, program.quota desc], last_tie: id}\n"
+           "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: r}]}\n",
+       {E(4, 26, "ranking keys are per candidate; 'program.quota' cannot be used here")}},
+      {"program.X inside a ranking key expression",
+       std::string(kHead) +
+           "rankings:\n  r: {keys: [\"total + program.bonus desc\"], last_tie: id}\n"
+           "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: r}]}\n",
+       {E(4, 23, "ranking keys are per candidate; 'program.bonus' cannot be used here")}},
+      {"id used as a number",
+       std::string(kHead) +
+           "rankings:\n  r: {keys: [total desc], last_tie: id}\n"
+           "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: r, eligible: id > 5}]}\n",
+       {E(6, 71, "'id' is text and cannot be used as a number")}},
+      {"total used as text",
+       std::string(kHead) +
+           "rankings:\n  r: {keys: [total desc], last_tie: id}\n"
+           "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: r, eligible: \"total = 'x'\"}]}\n",
+       {E(6, 72, "'total' is a number and cannot be used as text")}},
+  });
+}
+
+TEST(RulesLoaderErrors, SeveralErrorsAllReported) {
+  const std::string text =
+      "version: 2\n"                                                                         // 1
+      "inputs: {candidates: c.csv, choices: ch.csv, programs: p.csv}\n"                     // 2
+      "rankings:\n"                                                                          // 3
+      "  by_total: {keys: [total desc, arts down], last_tie: id}\n"                         // 4
+      "batches:\n"                                                                           // 5
+      "  - name: main\n"                                                                     // 6
+      "    channels:\n"                                                                      // 7
+      "      - {name: general, seats: general, ranking: by_totl}\n"                         // 8
+      "      - {name: general, seats: general, ranking: by_total, eligible: \"arts >\"}\n"  // 9
+      "  - name: main\n"                                                                     // 10
+      "    max_choices: many\n"                                                              // 11
+      "    channels:\n"                                                                      // 12
+      "      - {name: g, seats: g, ranking: by_total, eligble: \"arts > 0\"}\n";            // 13
+  Loaded l = Load(text);
+  EXPECT_FALSE(l.rules.has_value());
+  EXPECT_EQ(l.errors,
+            (Strings{
+                E(1, 10, "rules version 2 is not supported by this zkmatch; write 'version: 1'"),
+                E(4, 33, "ranking key 'arts down' must end with 'desc' (higher first) or 'asc' (lower first)"),
+                E(8, 50, "unknown ranking 'by_totl' (did you mean 'by_total'?)"),
+                E(9, 16, "channel name 'general' is used twice in batch 'main'"),
+                E(9, 32, "seat column 'general' is already used by channel 'general'; each channel needs its own capacity column"),
+                E(9, 77, "in expression 'arts >': the expression ends too early; a value is missing here"),
+                E(10, 11, "batch name 'main' is used twice; batch names must be unique"),
+                E(11, 18, "'max_choices' must be a whole number >= 1, not 'many'"),
+                E(13, 48, "unknown key 'eligble' (did you mean 'eligible'?)" + kChannelKeys),
+            }));
+}
+
+// Columns in text files count characters, as CharColumn does inside expressions; yaml-cpp's
+// marks count bytes, so a line with Chinese text before the reported place must be corrected.
+TEST(RulesLoaderErrors, ColumnsCountCharactersNotBytes) {
+  const std::string rankings = "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n";
+  CheckErrors({
+      {"unknown ranking after a Chinese channel name",
+       std::string(kHead) + rankings +
+           "batches:\n  - name: main\n    channels:\n"
+           "      - {name: \xE4\xB9\xA1\xE9\x95\x87, seats: b, ranking: by_totl}\n",  // 乡镇
+       {E(8, 39, "unknown ranking 'by_totl' (did you mean 'by_total'?)")}},
+      {"expression after a Chinese channel name",
+       std::string(kHead) + rankings +
+           "batches:\n  - name: main\n    channels:\n"
+           "      - {name: \xE5\x9F\x8E\xE5\x8C\xBA, seats: a, ranking: by_total, eligible: \"arts >\"}\n",  // 城区
+       {E(8, 66, "in expression 'arts >': the expression ends too early; a value is missing here")}},
+  });
+}
+
+// Inside a quoted scalar an escape ('' or \") is two characters in the file but one in the
+// expression; the column must still point at the character in the file.
+TEST(RulesLoaderErrors, ColumnsInsideQuotedScalarsWithEscapes) {
+  const std::string head = std::string(kHead) +
+                           "rankings:\n  r: {keys: [total desc], last_tie: id}\n"
+                           "batches:\n  - name: main\n    channels:\n"
+                           "      - name: g\n        seats: g\n        ranking: r\n";
+  CheckErrors({
+      {"single-quoted with ''", head + "        eligible: 'district = ''A'' and arts >'\n",
+       {E(11, 47, "in expression 'district = 'A' and arts >': the expression ends too early; a value is missing here")}},
+      {"double-quoted with \\\"", head + "        eligible: \"district = \\\"A\\\" and arts >\"\n",
+       {E(11, 47, "in expression 'district = \"A\" and arts >': the expression ends too early; a value is missing here")}},
+  });
+}
+
+// Long conditions are written over several lines (a folded block scalar or a multi-line plain
+// scalar). The position must be where the problem is in the file, not on the key's line.
+TEST(RulesLoaderErrors, MultiLineExpressionsPointAtTheRightLine) {
+  const std::string head = std::string(kHead) +
+                           "rankings:\n  r: {keys: [total desc], last_tie: id}\n"
+                           "batches:\n  - name: main\n    channels:\n"
+                           "      - name: g\n        seats: g\n        ranking: r\n";
+  const std::string message =
+      "in expression 'arts > 0 and (x': expected ')' to close the '(' at column 14";
+  CheckErrors({
+      // Line 13 is "          and (x": the expression ends after the 'x', at column 17.
+      {"folded block scalar", head + "        eligible: >-\n          arts > 0\n          and (x\n",
+       {E(13, 17, message)}},
+      {"multi-line plain scalar", head + "        eligible: arts > 0\n          and (x\n",
+       {E(12, 17, message)}},
+  });
+}
+
+// An empty value is not "a list or mapping"; say that it is empty, on the key's line.
+TEST(RulesLoaderErrors, EmptyValuesAreReportedAsEmpty) {
+  struct Case {
+    std::string name;
+    std::string text;
+    int line;
+  };
+  const Case cases[] = {
+      {"version", "version:\ninputs: {candidates: c.csv, choices: ch.csv, programs: p.csv}\n"
+                  "rankings: {r: {keys: [total desc], last_tie: id}}\n"
+                  "batches: [{name: m, channels: [{name: g, seats: g, ranking: r}]}]\n", 1},
+      {"seats", std::string(kHead) + "rankings: {r: {keys: [total desc], last_tie: id}}\n"
+                "batches:\n  - name: m\n    channels:\n      - name: g\n        seats:\n        ranking: r\n", 8},
+      {"eligible", std::string(kHead) + "rankings: {r: {keys: [total desc], last_tie: id}}\n"
+                   "batches:\n  - name: m\n    channels:\n      - name: g\n        seats: g\n        ranking: r\n"
+                   "        eligible:\n", 10},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    DiagnosticSink sink;
+    EXPECT_FALSE(ParseRules(c.text, "/r/rules.yaml", sink).has_value());
+    ASSERT_EQ(sink.diagnostics().size(), 1u);
+    const Diagnostic& d = sink.diagnostics()[0];
+    EXPECT_EQ(d.line, c.line) << d.Format();
+    EXPECT_EQ(d.message.find("list or mapping"), std::string::npos) << d.Format();
+    EXPECT_NE(d.message.find("empty"), std::string::npos) << d.Format();
+  }
+}
+
+// ParseRules fails only for errors in this file, not for errors the sink held before.
+TEST(RulesLoader, EarlierErrorsInTheSinkDoNotFailValidRules) {
+  DiagnosticSink sink;
+  sink.Error("other.csv", 3, 0, "an earlier problem");
+  std::optional<Rules> r = ParseRules(kPlain, "/r/plain.yaml", sink);
+  EXPECT_TRUE(r.has_value());
+  EXPECT_EQ(sink.error_count(), 1u);
+}
+
+}  // namespace
+}  // namespace zkmatch
