@@ -1,4 +1,4 @@
-// Unit tests for edit_distance.h: Levenshtein distance and "did you mean" suggestions.
+// Unit tests for edit_distance.h: edit distance with adjacent swaps and "did you mean" suggestions.
 #include "edit_distance.h"
 
 #include <gtest/gtest.h>
@@ -25,8 +25,10 @@ TEST(EditDistance, Table) {
       {"rankings", "rankngs", 1},      // deletion
       {"seats", "seatss", 1},          // insertion
       {"batch", "botch", 1},           // substitution
-      {"ab", "ba", 2},                 // a transposition costs two edits
-      {"versoin", "version", 2},
+      {"ab", "ba", 1},                 // a swap of neighbours is one edit
+      {"versoin", "version", 1},
+      {"mian", "main", 1},
+      {"ca", "abc", 3},                // optimal string alignment: no edit of a swapped pair
       {"by_totl", "by_total", 1},
       {"Total", "total", 1},           // case matters
       {"abc", "xyz", 3},
@@ -52,9 +54,10 @@ TEST(ClosestMatch, Table) {
       {"name", keys, "name"},
       // Length 4: limit max(1, 4/3) = 1.
       {"nme", keys, "name"},        // len 3, limit 1, distance 1
-      {"nmae", keys, ""},           // distance 2 > 1
+      {"nmae", keys, "name"},       // one swap: distance 1
+      {"nmea", keys, ""},           // distance 2 > 1
       // Length 7: limit 2.
-      {"versoin", keys, "version"}, // distance 2
+      {"versoin", keys, "version"}, // distance 1 (a swap)
       {"batchs", keys, "batches"},  // distance 1
       {"rnkngs", keys, "rankings"}, // len 6, limit 2, distance 2
       {"rnkgs", keys, ""},          // len 5, limit 1, distance 3

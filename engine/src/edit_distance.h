@@ -8,7 +8,8 @@
 
 namespace zkmatch {
 
-// Levenshtein distance between two byte strings.
+// Edit distance between two byte strings: insertions, deletions, substitutions and swaps of
+// adjacent bytes each cost 1 (optimal string alignment).
 int EditDistance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` if it is close enough to be a plausible typo (distance at
