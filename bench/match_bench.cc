@@ -58,7 +58,7 @@ void SolveWith(benchmark::State& state, MatchPath path) {
   int rounds = 0;
   for (auto _ : state) {
     Outcome o = Solve(d.rules, d.instance, opt);
-    rounds = o.rounds.empty() ? 0 : o.rounds[0];
+    rounds = o.stages.empty() ? 0 : o.stages[0].rounds;
     benchmark::DoNotOptimize(o);
   }
   state.counters["rounds"] = rounds;

@@ -274,7 +274,7 @@ TEST(ParseExpression, SyntaxErrorsWithOffsets) {
       // "a > （b）": full-width parentheses are name characters, so this is "a > <name>".
       {"a > 1 \xEF\xBC\x88" "b" "\xEF\xBC\x89", "6: unexpected '\xEF\xBC\x88" "b" "\xEF\xBC\x89' after the end of the expression"},
       {"a and or b", "6: expected a value but found the keyword 'or'"},
-      {"a.b > 1", "1: '.' is only allowed after 'program' (program.COLUMN)"},
+      {"a.b > 1", "1: '.' is only allowed after 'program' (program.COLUMN) and 'line' (line.NAME)"},
       {"program. > 1", "9: expected a column name after 'program.'"},
       {"program.1 > 1", "8: expected a column name after 'program.'"},
       {"max(a b)", "6: expected ',' or ')' in the arguments of max()"},

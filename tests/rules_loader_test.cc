@@ -87,8 +87,8 @@ TEST(RulesLoader, PlainExampleMeansWhatItSays) {
   const Batch& main = r.batches[0];
   EXPECT_EQ(main.name, "main");
   EXPECT_EQ(main.max_choices, 0);
-  ASSERT_EQ(main.channels.size(), 1u);
-  const Channel& general = main.channels[0];
+  ASSERT_EQ(main.stages[0].channels.size(), 1u);
+  const Channel& general = main.stages[0].channels[0];
   EXPECT_EQ(general.name, "general");
   EXPECT_EQ(general.seats, "general");
   EXPECT_EQ(general.ranking, 0);
@@ -130,17 +130,17 @@ TEST(RulesLoader, TwoRankingsExampleMeansWhatItSays) {
 
   ASSERT_EQ(r.batches.size(), 1u);
   const Batch& main = r.batches[0];
-  ASSERT_EQ(main.channels.size(), 2u);
+  ASSERT_EQ(main.stages[0].channels.size(), 2u);
   // Precedence order: the arts channel is listed first.
-  EXPECT_EQ(main.channels[0].name, "arts");
-  EXPECT_EQ(main.channels[0].seats, "arts");
-  EXPECT_EQ(main.channels[0].ranking, 1);  // by_arts
-  ASSERT_NE(main.channels[0].eligible, nullptr);
-  EXPECT_EQ(main.channels[0].eligible_text, "arts > 0");
-  EXPECT_EQ(main.channels[1].name, "general");
-  EXPECT_EQ(main.channels[1].seats, "general");
-  EXPECT_EQ(main.channels[1].ranking, 0);  // by_total
-  EXPECT_EQ(main.channels[1].eligible, nullptr);
+  EXPECT_EQ(main.stages[0].channels[0].name, "arts");
+  EXPECT_EQ(main.stages[0].channels[0].seats, "arts");
+  EXPECT_EQ(main.stages[0].channels[0].ranking, 1);  // by_arts
+  ASSERT_NE(main.stages[0].channels[0].eligible, nullptr);
+  EXPECT_EQ(main.stages[0].channels[0].eligible_text, "arts > 0");
+  EXPECT_EQ(main.stages[0].channels[1].name, "general");
+  EXPECT_EQ(main.stages[0].channels[1].seats, "general");
+  EXPECT_EQ(main.stages[0].channels[1].ranking, 0);  // by_total
+  EXPECT_EQ(main.stages[0].channels[1].eligible, nullptr);
 
   // arts is a numeric candidate column, first used in the by_arts key.
   ASSERT_EQ(r.candidate_columns.size(), 1u);
@@ -161,7 +161,7 @@ TEST(RulesLoader, TwoRankingsExampleMeansWhatItSays) {
   arts.number = {8000, 0, kMissingScore};
   cand.columns.push_back(arts);
   Programs prog;
-  const Expression& eligible = *main.channels[0].eligible;
+  const Expression& eligible = *main.stages[0].channels[0].eligible;
   EXPECT_TRUE(EvaluateCondition(eligible, cand, prog, 0, kNone));
   EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, 1, kNone));
   EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, 2, kNone));
@@ -282,7 +282,7 @@ TEST(RulesLoader, ColumnsOfEveryKind) {
   EXPECT_EQ(show(l.rules->candidate_columns),
             (Strings{"chinese:number@3:23", "maths:number@3:33", "district:text@7:52"}));
   EXPECT_EQ(show(l.rules->program_columns), (Strings{"quota:number@7:75", "region:text@8:62"}));
-  EXPECT_TRUE(ReferencesProgram(*l.rules->batches[0].channels[0].eligible));
+  EXPECT_TRUE(ReferencesProgram(*l.rules->batches[0].stages[0].channels[0].eligible));
 }
 
 // A valid file to break one piece at a time.
@@ -310,8 +310,8 @@ void CheckErrors(const std::vector<ErrorCase>& cases) {
 }
 
 const std::string kYamlHint = "; check indentation, ':' after keys and closing brackets";
-const std::string kTopKeys = "; allowed here: version, name, inputs, columns, rankings, batches";
-const std::string kChannelKeys = "; allowed here: name, seats, ranking, eligible";
+const std::string kTopKeys = "; allowed here: version, name, inputs, columns, encoding, seed, policy, lines, rankings, batches";
+const std::string kChannelKeys = "; allowed here: name, seats, ranking, eligible, split_by, allocation, unfilled";
 
 TEST(RulesLoaderErrors, StructureAndKeys) {
   const std::string rankings = "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n";
@@ -345,7 +345,7 @@ TEST(RulesLoaderErrors, StructureAndKeys) {
        {E(4, 48, "unknown key 'lasttie' (did you mean 'last_tie'?); allowed here: keys, last_tie")}},
       {"unknown input",
        "version: 1\ninputs: {candidates: c.csv, choices: ch.csv, programs: p.csv, program: p.csv}\n" + rankings + batches,
-       {E(2, 63, "unknown key 'program' (did you mean 'programs'?); allowed here: candidates, choices, programs")}},
+       {E(2, 63, "unknown key 'program' (did you mean 'programs'?); allowed here: candidates, choices, programs, allocations")}},
       {"duplicate top-level key", std::string(kHead) + "version: 1\n" + rankings + batches,
        {E(3, 1, "key 'version' is given twice; keep one")}},
       {"duplicate channel key",
@@ -400,10 +400,14 @@ TEST(RulesLoaderErrors, MissingAndBadValues) {
       {"missing last_tie", std::string(kHead) + "rankings:\n  by_total: {keys: [total desc]}\n" + batches,
        {E(4, 13, "missing required key 'last_tie'; say how remaining ties are broken: last_tie: id")}},
       {"unsupported last_tie", std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: seed}\n" + batches,
-       {E(4, 44, "last_tie 'seed' is not supported; supported: id (candidate id ascending, byte by byte)")}},
+       {E(4, 44, "last_tie 'seed' is not supported; write id (candidate id ascending), lottery (published seed) or admit_all "
+                 "(admit everyone tied at the last seat)")}},
       {"misspelt last_tie", std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: ids}\n" + batches,
-       {E(4, 44, "last_tie 'ids' is not supported; supported: id (candidate id ascending, byte by byte) "
-                 "(did you mean 'id'?)")}},
+       {E(4, 44, "last_tie 'ids' is not supported (did you mean 'id'?); write id (candidate id ascending), lottery "
+                 "(published seed) or admit_all (admit everyone tied at the last seat)")}},
+      {"lottery without a seed", std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: lottery}\n" + batches,
+       {E(4, 3, "ranking 'by_total' uses last_tie: lottery but the rules give no seed; add the published seed at the top, "
+                "e.g. seed: \"2025-07-08 public draw\"")}},
       {"empty batches", std::string(kHead) + rankings + "batches: []\n",
        {E(5, 10, "'batches' must be a non-empty list of batches, run in the order given")}},
       {"empty channels", std::string(kHead) + rankings + "batches:\n  - {name: main, channels: []}\n",
@@ -565,12 +569,12 @@ TEST(RulesLoaderErrors, ColumnTypes) {
        std::string(kHead) +
            "rankings:\n  r: {keys: [total desc, program.quota desc], last_tie: id}\n"
            "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: r}]}\n",
-       {E(4, 26, "ranking keys are per candidate; 'program.quota' cannot be used here")}},
+       {E(4, 26, "this expression is evaluated per candidate; 'program.quota' cannot be used here")}},
       {"program.X inside a ranking key expression",
        std::string(kHead) +
            "rankings:\n  r: {keys: [\"total + program.bonus desc\"], last_tie: id}\n"
            "batches:\n  - {name: main, channels: [{name: g, seats: g, ranking: r}]}\n",
-       {E(4, 23, "ranking keys are per candidate; 'program.bonus' cannot be used here")}},
+       {E(4, 23, "this expression is evaluated per candidate; 'program.bonus' cannot be used here")}},
       {"id used as a number",
        std::string(kHead) +
            "rankings:\n  r: {keys: [total desc], last_tie: id}\n"

@@ -13,6 +13,12 @@ int Check(const std::string& rules_path) {
   if (!rules) return ReportFailure(sink);
   auto instance = LoadInputs(*rules, sink);
   if (!instance) return ReportFailure(sink);
+  if (!CheckPolicy(*rules, *instance, sink)) return ReportFailure(sink);
+  std::vector<std::string> notes;
+  const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::printf("line %s = %s (%s)\n", rules->lines[i].name.c_str(), FormatScore(lines[i]).c_str(), notes[i].c_str());
+  }
   std::size_t choices = 0;
   for (const ChoiceLists& l : instance->choices) choices += l.program.size();
   std::printf("%s: ok: %zu candidates, %zu programs, %zu choices in %zu batch%s\n", rules_path.c_str(),

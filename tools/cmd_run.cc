@@ -23,6 +23,7 @@ int Run(const RunArgs& args) {
   if (!rules) return ReportFailure(sink);
   auto instance = LoadInputs(*rules, sink);
   if (!instance) return ReportFailure(sink);
+  if (!CheckPolicy(*rules, *instance, sink)) return ReportFailure(sink);
   RunOptions options;
   options.threads = args.threads;
   options.path = args.matcher == "general" ? MatchPath::kGeneral
@@ -36,6 +37,9 @@ int Run(const RunArgs& args) {
   std::vector<OutputFile> files = {
       {"placements.csv", RenderPlacements(*rules, *instance, outcome)},
       {"cutoffs.csv", RenderCutoffs(*rules, *instance, outcome)},
+      {"flows.csv", RenderFlows(*rules, *instance, outcome)},
+      {"allocations.csv", RenderAllocations(*rules, *instance, outcome)},
+      {"lines.csv", RenderLines(*rules, outcome)},
   };
   if (std::string err = WriteRunDirectory(args.out, files, args.force); !err.empty()) {
     std::fprintf(stderr, "zkmatch: error: %s\n", err.c_str());
@@ -52,7 +56,7 @@ int Run(const RunArgs& args) {
 
 void AddRunVerb(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<RunArgs>();
-  CLI::App* cmd = app.add_subcommand("run", "Match every batch and write placements.csv and cutoffs.csv to --out, atomically");
+  CLI::App* cmd = app.add_subcommand("run", "Match every batch and write placements.csv, cutoffs.csv, flows.csv, allocations.csv and lines.csv to --out, atomically");
   cmd->add_option("--rules", args->rules, "Rules file (YAML); input paths in it are relative to it")->required();
   cmd->add_option("--out", args->out, "Run directory to create (refused if it exists, unless --force)")->required();
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores); never changes the output")->check(CLI::Range(1, 1024));

@@ -1,5 +1,7 @@
 #include "csv.h"
 
+#include <iconv.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -44,7 +46,39 @@ std::size_t FindInvalidUtf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-bool CsvReader::Open(const std::string& path, const std::string& display, DiagnosticSink& sink) {
+bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad) {
+  iconv_t cd = ::iconv_open("UTF-8", "GB18030");
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    *bad = 0;
+    return false;
+  }
+  out->assign(in.size() * 2 + 16, '\0');
+  char* src = const_cast<char*>(in.data());
+  std::size_t src_left = in.size();
+  char* dst = out->data();
+  std::size_t dst_left = out->size();
+  bool ok = true;
+  while (src_left > 0) {
+    if (::iconv(cd, &src, &src_left, &dst, &dst_left) == static_cast<std::size_t>(-1)) {
+      if (errno == E2BIG) {  // cannot happen with 2x room (GB18030 -> UTF-8 grows at most 4/2)
+        const std::size_t used = static_cast<std::size_t>(dst - out->data());
+        out->resize(out->size() * 2);
+        dst = out->data() + used;
+        dst_left = out->size() - used;
+        continue;
+      }
+      ok = false;
+      break;
+    }
+  }
+  ::iconv_close(cd);
+  *bad = in.size() - src_left;
+  if (ok) out->resize(static_cast<std::size_t>(dst - out->data()));
+  return ok;
+}
+
+bool CsvReader::Open(const std::string& path, const std::string& display, DiagnosticSink& sink,
+                     const std::string& encoding) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     sink.Error(display, 0, 0, "is a directory, not a CSV file; check the path in the rules' `inputs:`");
@@ -62,6 +96,18 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
   if (in.bad()) {
     sink.Error(display, 0, 0, "read error; check that the file is readable");
     return false;
+  }
+  if (encoding == "gb18030") {
+    const std::string raw = std::move(buf).str();
+    std::string utf8;
+    std::size_t bad = 0;
+    if (!Gb18030ToUtf8(raw, &utf8, &bad)) {
+      const int line = 1 + static_cast<int>(std::count(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+      sink.Error(display, line, 0,
+                 "bytes that are not valid GB18030 (the rules say encoding: gb18030); if the file is UTF-8, remove the encoding line");
+      return false;
+    }
+    return OpenBuffer(std::move(utf8), display, sink);
   }
   return OpenBuffer(std::move(buf).str(), display, sink);
 }

@@ -31,7 +31,9 @@ class CsvReader {
  public:
   // Reads the whole of `path` (shown as `display` in messages). Returns false after reporting
   // when the file cannot be read, is not valid UTF-8 or has a bad header.
-  bool Open(const std::string& path, const std::string& display, DiagnosticSink& sink);
+  // `encoding` is "utf-8" or "gb18030"; GB18030 bytes are converted to UTF-8 first.
+  bool Open(const std::string& path, const std::string& display, DiagnosticSink& sink,
+            const std::string& encoding = "utf-8");
   // Same over bytes already in memory.
   bool OpenBuffer(std::string bytes, const std::string& display, DiagnosticSink& sink);
 
@@ -61,6 +63,10 @@ class CsvReader {
   int header_line_ = 0;
   std::string scratch_;  // unescaped quoted fields of the current record
 };
+
+// Converts GB18030 bytes to UTF-8. On failure returns false and sets `*bad` to the offset of
+// the first byte that is not valid GB18030.
+bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad);
 
 // Offset of the first invalid UTF-8 sequence in `s`, or npos when valid.
 std::size_t FindInvalidUtf8(std::string_view s);

@@ -2,54 +2,69 @@
 
 #include <tbb/parallel_for.h>
 
-#include "expression.h"
-
 namespace zkmatch {
 
-std::vector<std::uint32_t> ComputeEligibility(const Batch& batch, const Instance& instance,
-                                              const ChoiceLists& lists,
-                                              const std::vector<std::int32_t>& capacity,
-                                              const std::vector<std::uint8_t>& active) {
-  const std::size_t nh = batch.channels.size();
-  std::uint32_t per_program_channels = 0;  // channels whose condition reads program columns
+std::vector<std::uint32_t> ComputeConditions(const Stage& stage, const ChoiceLists& lists,
+                                             const std::vector<std::uint8_t>& active,
+                                             const std::vector<std::uint8_t>& in_stage,
+                                             const EvalContext& ctx) {
+  const std::size_t nh = stage.channels.size();
+  std::uint32_t per_program = 0;  // channels whose condition reads program columns
   std::uint32_t unconditional = 0;
   for (std::size_t h = 0; h < nh; ++h) {
-    const Channel& ch = batch.channels[h];
+    const Channel& ch = stage.channels[h];
     if (!ch.eligible) {
       unconditional |= 1u << h;
     } else if (ReferencesProgram(*ch.eligible)) {
-      per_program_channels |= 1u << h;
+      per_program |= 1u << h;
     }
   }
-  const Candidates& cands = instance.candidates;
-  const Programs& progs = instance.programs;
   std::vector<std::uint32_t> mask(lists.program.size(), 0);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, cands.size(), 256), [&](const tbb::blocked_range<std::size_t>& r) {
+  const std::size_t n = ctx.candidates.size();
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 256), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t c = r.begin(); c != r.end(); ++c) {
-      if (lists.offset[c] == lists.offset[c + 1]) continue;
-      if (!active.empty() && !active[c]) continue;
+      if (lists.offset[c] == lists.offset[c + 1] || !active[c]) continue;
       const auto ci = static_cast<CandidateIndex>(c);
       std::uint32_t candidate_bits = unconditional;
       for (std::size_t h = 0; h < nh; ++h) {
-        const Channel& ch = batch.channels[h];
-        if (ch.eligible && !(per_program_channels >> h & 1u) && EvaluateCondition(*ch.eligible, cands, progs, ci, kNone)) {
-          candidate_bits |= 1u << h;
-        }
+        const Channel& ch = stage.channels[h];
+        if (ch.eligible && !(per_program >> h & 1u) && EvaluateCondition(*ch.eligible, ctx, ci, kNone)) candidate_bits |= 1u << h;
       }
       for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
         const ProgramIndex p = lists.program[k];
+        if (!in_stage[p]) continue;
         std::uint32_t bits = candidate_bits;
         for (std::size_t h = 0; h < nh; ++h) {
-          if ((per_program_channels >> h & 1u) && EvaluateCondition(*batch.channels[h].eligible, cands, progs, ci, p)) bits |= 1u << h;
-        }
-        for (std::size_t h = 0; h < nh; ++h) {
-          if (capacity[p * nh + h] <= 0) bits &= ~(1u << h);
+          if ((per_program >> h & 1u) && EvaluateCondition(*stage.channels[h].eligible, ctx, ci, p)) bits |= 1u << h;
         }
         mask[k] = bits;
       }
     }
   });
   return mask;
+}
+
+void ApplySeats(const std::vector<std::uint32_t>& conditions, BatchProblem* pb) {
+  const ChoiceLists& lists = *pb->choices;
+  const std::size_t nh = pb->num_channels;
+  pb->eligible.resize(conditions.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pb->num_candidates, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t c = r.begin(); c != r.end(); ++c) {
+      for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+        std::uint32_t bits = conditions[k];
+        const std::size_t p = lists.program[k];
+        for (std::size_t h = 0; bits >> h; ++h) {
+          if (!(bits >> h & 1u)) continue;
+          const SplitSeats& split = pb->split[h];
+          const bool has_seats = split.num_groups == 0
+                                     ? pb->capacity[p * nh + h] > 0
+                                     : split.group[c] != kNone && split.capacity[p * split.num_groups + split.group[c]] > 0;
+          if (!has_seats) bits &= ~(1u << h);
+        }
+        pb->eligible[k] = bits;
+      }
+    }
+  });
 }
 
 }  // namespace zkmatch

@@ -1,9 +1,11 @@
-// Eligibility: which channels each choice can be admitted through, computed once per batch.
+// Eligibility: which channels each choice can be admitted through, computed once per stage.
 //
 // For every entry of a batch's choice lists (candidate c listing program p), a 32-bit mask
-// with bit h set when program p has seats in channel h and c satisfies channel h's
-// `eligible` condition at p. Conditions that do not mention program columns are evaluated
-// once per candidate; others once per choice. The matcher then only tests bits.
+// with bit h set when c satisfies channel h's `eligible` condition at p and p takes part in the
+// stage. Conditions that do not mention program columns are evaluated once per candidate;
+// others once per choice. Seats are applied separately (they change when seats flow): bit h
+// survives only if p has seats in channel h -- for a split channel, seats for c's group.
+// The matcher then only tests bits.
 //
 // Thread-safety: reentrant. Cost: O(total choices * channels), parallel over candidates.
 #ifndef ZKMATCH_ELIGIBILITY_H_
@@ -12,16 +14,23 @@
 #include <cstdint>
 #include <vector>
 
+#include "expression.h"
+#include "zkmatch/match.h"
 #include "zkmatch/model.h"
 #include "zkmatch/rules.h"
 
 namespace zkmatch {
 
-// capacity[p * channels + h] for the batch; `active` may be empty (all candidates active).
-std::vector<std::uint32_t> ComputeEligibility(const Batch& batch, const Instance& instance,
-                                              const ChoiceLists& lists,
-                                              const std::vector<std::int32_t>& capacity,
-                                              const std::vector<std::uint8_t>& active);
+// Condition bits of stage `stage` for every choice entry of `lists`. Entries of inactive
+// candidates and of programs not in the stage (`in_stage[p] == 0`) get 0.
+std::vector<std::uint32_t> ComputeConditions(const Stage& stage, const ChoiceLists& lists,
+                                             const std::vector<std::uint8_t>& active,
+                                             const std::vector<std::uint8_t>& in_stage,
+                                             const EvalContext& ctx);
+
+// problem->eligible = conditions, less the channels without seats for that entry.
+// REQUIRES: problem->choices, capacity and split are set.
+void ApplySeats(const std::vector<std::uint32_t>& conditions, BatchProblem* problem);
 
 }  // namespace zkmatch
 

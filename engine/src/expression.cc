@@ -1,5 +1,6 @@
 #include "expression.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -186,6 +187,15 @@ class Parser {
   std::unique_ptr<Expression> ParseIn(std::unique_ptr<Expression> value, Expression::Op op) {
     auto e = Node(op, tok_.offset);
     Advance();  // 'in'
+    if (IsKeyword("program")) {
+      // Membership in a list kept in a program column: district in program.area
+      e->op = op == Expression::Op::kIn ? Expression::Op::kInList : Expression::Op::kNotInList;
+      auto list = ParsePrimary();
+      if (!list) return nullptr;
+      e->args.push_back(std::move(value));
+      e->args.push_back(std::move(list));
+      return e;
+    }
     if (tok_.kind != Tok::kLBracket) return Fail(tok_.offset, "expected '[' to start the list after 'in', e.g. quality_grade in [A, B]");
     Advance();
     e->args.push_back(std::move(value));
@@ -316,6 +326,15 @@ class Parser {
           }
         }
         if (tok_.kind == Tok::kLParen) return Fail(off, "unknown function '" + std::string(name) + "'; the functions are max() and min()");
+        if (name == "line" && tok_.kind == Tok::kDot) {
+          Advance();
+          if (tok_.kind != Tok::kName) return Fail(tok_.offset, "expected a line name after 'line.'");
+          auto l = Node(Expression::Op::kLine, off);
+          l->type = ValueType::kNumber;
+          l->text = std::string(tok_.text);
+          Advance();
+          return l;
+        }
         auto e = Node(Expression::Op::kColumn, off);
         if (name == "program" && tok_.kind == Tok::kDot) {
           Advance();
@@ -325,7 +344,7 @@ class Parser {
           Advance();
           return e;
         }
-        if (tok_.kind == Tok::kDot) return Fail(tok_.offset, "'.' is only allowed after 'program' (program.COLUMN)");
+        if (tok_.kind == Tok::kDot) return Fail(tok_.offset, "'.' is only allowed after 'program' (program.COLUMN) and 'line' (line.NAME)");
         e->text = std::string(name);
         return e;
       }
@@ -364,6 +383,13 @@ bool Infer(Expression* e, ValueType want, ExpressionError* err) {
   switch (e->op) {
     case Op::kNumber:
     case Op::kText:
+    case Op::kLine:
+      break;
+    case Op::kInList: case Op::kNotInList:
+      if (!e->args[1]->program_column) return fail(e->args[1]->offset, "'in' takes a list [...] or a program column (program.NAME)");
+      if (!Infer(e->args[0].get(), ValueType::kText, err) || !Infer(e->args[1].get(), ValueType::kText, err)) return false;
+      if (e->args[0]->type != ValueType::kText) return fail(e->args[0]->offset, "membership in a program's list compares text, this is " + std::string(TypeName(e->args[0]->type)));
+      e->type = ValueType::kBool;
       break;
     case Op::kColumn:
       if (e->type == ValueType::kUnknown) e->type = want == ValueType::kBool ? ValueType::kUnknown : want;
@@ -433,22 +459,36 @@ Score RoundDiv(Int128 num, Int128 den) {
   return static_cast<Score>(neg ? -q : q);
 }
 
-const Column& ColumnOf(const Expression& e, const Candidates& cand, const Programs& prog) {
-  return e.program_column ? prog.columns[static_cast<std::size_t>(e.slot)] : cand.columns[static_cast<std::size_t>(e.slot)];
+const Column& ColumnOf(const Expression& e, const EvalContext& ctx) {
+  return e.program_column ? ctx.programs.columns[static_cast<std::size_t>(e.slot)]
+                          : ctx.candidates.columns[static_cast<std::size_t>(e.slot)];
 }
 
-std::string_view EvalText(const Expression& e, const Candidates& cand, const Programs& prog,
-                          CandidateIndex c, ProgramIndex p) {
+std::string_view EvalText(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p) {
   if (e.op == Expression::Op::kText) return e.text;
-  if (e.slot == -2) return cand.id[c];  // built-in text column "id"
-  const Column& col = ColumnOf(e, cand, prog);
+  if (e.slot == -2) return ctx.candidates.id[c];  // built-in text column "id"
+  const Column& col = ColumnOf(e, ctx);
   return col.dictionary[col.text[e.program_column ? p : c]];
+}
+
+// Whether `item` is one of the ';'-separated entries of `list` (spaces around entries ignored).
+bool ListContains(std::string_view list, std::string_view item) {
+  while (true) {
+    const std::size_t end = std::min(list.find(';'), list.size());
+    std::string_view entry = list.substr(0, end);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    if (entry == item) return true;
+    if (end == list.size()) return false;
+    list.remove_prefix(end + 1);
+  }
 }
 
 }  // namespace
 
 void Expression::CollectColumns(std::vector<ColumnUse>* out) const {
-  if (op == Op::kColumn) out->push_back({text, program_column, type, offset});
+  if (op == Op::kColumn) out->push_back({text, program_column, false, type, offset});
+  if (op == Op::kLine) out->push_back({text, false, true, type, offset});
   for (const auto& a : args) a->CollectColumns(out);
 }
 
@@ -462,7 +502,13 @@ std::unique_ptr<Expression> ParseExpression(std::string_view source, ValueType w
 }
 
 void BindExpression(Expression* e, const std::vector<ColumnRef>& candidate_columns,
-                    const std::vector<ColumnRef>& program_columns) {
+                    const std::vector<ColumnRef>& program_columns, const std::vector<std::string>& line_names) {
+  if (e->op == Expression::Op::kLine) {
+    e->slot = -1;
+    for (std::size_t i = 0; i < line_names.size(); ++i) {
+      if (line_names[i] == e->text) e->slot = static_cast<int>(i);
+    }
+  }
   if (e->op == Expression::Op::kColumn) {
     const auto& cols = e->program_column ? program_columns : candidate_columns;
     e->slot = -1;
@@ -472,27 +518,27 @@ void BindExpression(Expression* e, const std::vector<ColumnRef>& candidate_colum
     if (!e->program_column && e->text == "total") e->slot = -3;
     if (!e->program_column && e->text == "id") e->slot = -2;
   }
-  for (auto& a : e->args) BindExpression(a.get(), candidate_columns, program_columns);
+  for (auto& a : e->args) BindExpression(a.get(), candidate_columns, program_columns, line_names);
 }
 
-Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs& prog,
-                     CandidateIndex c, ProgramIndex p) {
+Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p) {
   using Op = Expression::Op;
   switch (e.op) {
     case Op::kNumber: return e.number;
+    case Op::kLine: return (*ctx.lines)[static_cast<std::size_t>(e.slot)];
     case Op::kColumn: {
-      if (e.slot == -3) return cand.total[c];
-      const Column& col = ColumnOf(e, cand, prog);
+      if (e.slot == -3) return ctx.candidates.total[c];
+      const Column& col = ColumnOf(e, ctx);
       return col.number[e.program_column ? p : c];
     }
     case Op::kNeg: {
-      Score a = EvaluateNumber(*e.args[0], cand, prog, c, p);
+      Score a = EvaluateNumber(*e.args[0], ctx, c, p);
       return a == kMissingScore ? kMissingScore : -a;
     }
     case Op::kMax: case Op::kMin: {
       Score best = kMissingScore;
       for (const auto& arg : e.args) {
-        Score v = EvaluateNumber(*arg, cand, prog, c, p);
+        Score v = EvaluateNumber(*arg, ctx, c, p);
         if (v == kMissingScore) return kMissingScore;
         if (best == kMissingScore || (e.op == Op::kMax ? v > best : v < best)) best = v;
       }
@@ -500,8 +546,8 @@ Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs
     }
     default: break;
   }
-  Score a = EvaluateNumber(*e.args[0], cand, prog, c, p);
-  Score b = EvaluateNumber(*e.args[1], cand, prog, c, p);
+  Score a = EvaluateNumber(*e.args[0], ctx, c, p);
+  Score b = EvaluateNumber(*e.args[1], ctx, c, p);
   if (a == kMissingScore || b == kMissingScore) return kMissingScore;
   switch (e.op) {
     case Op::kAdd: return a + b;
@@ -512,35 +558,38 @@ Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs
   }
 }
 
-bool EvaluateCondition(const Expression& e, const Candidates& cand, const Programs& prog,
-                       CandidateIndex c, ProgramIndex p) {
+bool EvaluateCondition(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p) {
   using Op = Expression::Op;
   switch (e.op) {
-    case Op::kAnd: return EvaluateCondition(*e.args[0], cand, prog, c, p) && EvaluateCondition(*e.args[1], cand, prog, c, p);
-    case Op::kOr: return EvaluateCondition(*e.args[0], cand, prog, c, p) || EvaluateCondition(*e.args[1], cand, prog, c, p);
-    case Op::kNot: return !EvaluateCondition(*e.args[0], cand, prog, c, p);
+    case Op::kInList: case Op::kNotInList: {
+      const bool found = ListContains(EvalText(*e.args[1], ctx, c, p), EvalText(*e.args[0], ctx, c, p));
+      return e.op == Op::kInList ? found : !found;
+    }
+    case Op::kAnd: return EvaluateCondition(*e.args[0], ctx, c, p) && EvaluateCondition(*e.args[1], ctx, c, p);
+    case Op::kOr: return EvaluateCondition(*e.args[0], ctx, c, p) || EvaluateCondition(*e.args[1], ctx, c, p);
+    case Op::kNot: return !EvaluateCondition(*e.args[0], ctx, c, p);
     case Op::kIn: case Op::kNotIn: {
       bool found = false;
       const Expression& v = *e.args[0];
       if (v.type == ValueType::kNumber) {
-        Score x = EvaluateNumber(v, cand, prog, c, p);
+        Score x = EvaluateNumber(v, ctx, c, p);
         if (x == kMissingScore) return false;
         for (std::size_t i = 1; i < e.args.size() && !found; ++i) found = e.args[i]->number == x;
       } else {
-        std::string_view x = EvalText(v, cand, prog, c, p);
+        std::string_view x = EvalText(v, ctx, c, p);
         for (std::size_t i = 1; i < e.args.size() && !found; ++i) found = e.args[i]->text == x;
       }
       return e.op == Op::kIn ? found : !found;
     }
     case Op::kEq: case Op::kNe:
       if (e.args[0]->type == ValueType::kText) {
-        bool eq = EvalText(*e.args[0], cand, prog, c, p) == EvalText(*e.args[1], cand, prog, c, p);
+        bool eq = EvalText(*e.args[0], ctx, c, p) == EvalText(*e.args[1], ctx, c, p);
         return e.op == Op::kEq ? eq : !eq;
       }
       [[fallthrough]];
     case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: {
-      Score a = EvaluateNumber(*e.args[0], cand, prog, c, p);
-      Score b = EvaluateNumber(*e.args[1], cand, prog, c, p);
+      Score a = EvaluateNumber(*e.args[0], ctx, c, p);
+      Score b = EvaluateNumber(*e.args[1], ctx, c, p);
       if (a == kMissingScore || b == kMissingScore) return false;
       switch (e.op) {
         case Op::kEq: return a == b;
@@ -553,6 +602,22 @@ bool EvaluateCondition(const Expression& e, const Candidates& cand, const Progra
     }
     default: return false;
   }
+}
+
+bool EvaluateCondition(const Expression& e, const Candidates& cand, const Programs& prog, CandidateIndex c, ProgramIndex p) {
+  return EvaluateCondition(e, EvalContext{cand, prog, nullptr}, c, p);
+}
+
+Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs& prog, CandidateIndex c, ProgramIndex p) {
+  return EvaluateNumber(e, EvalContext{cand, prog, nullptr}, c, p);
+}
+
+bool ReferencesCandidate(const Expression& e) {
+  if (e.op == Expression::Op::kColumn && !e.program_column) return true;
+  for (const auto& a : e.args) {
+    if (ReferencesCandidate(*a)) return true;
+  }
+  return false;
 }
 
 bool ReferencesProgram(const Expression& e) {

@@ -10,12 +10,13 @@
 //   sum     := product (('+' | '-') product)*
 //   product := unary (('*' | '/') unary)*
 //   unary   := '-' unary | primary
-//   primary := NUMBER | STRING | NAME | 'program' '.' NAME | FUNC '(' expr (',' expr)* ')'
-//            | '(' expr ')'
+//   compare := ... | ['not'] 'in' 'program' '.' NAME   (membership in a ';'-separated list)
+//   primary := NUMBER | STRING | NAME | 'program' '.' NAME | 'line' '.' NAME
+//            | FUNC '(' expr (',' expr)* ')' | '(' expr ')'
 //   FUNC    := max | min
 // NUMBER is a decimal with at most two places; STRING is '...' or "..."; inside a list a bare
 // word (A, B, 城区) is a string. NAME refers to a candidate column; program.NAME to a program
-// column.
+// column; line.NAME to a score line (a number fixed before matching).
 //
 // Types: every node is a number, text or a truth value. A column's type follows from how it is
 // used (compared with a number, used in arithmetic or as a ranking key: number; compared with
@@ -46,8 +47,16 @@ enum class ValueType { kUnknown, kBool, kNumber, kText };
 struct ColumnUse {
   std::string name;
   bool program = false;       // program.NAME rather than a candidate column
+  bool line = false;          // line.NAME
   ValueType type = ValueType::kUnknown;
   int offset = 0;             // 0-based byte offset in the expression text
+};
+
+// What an expression is evaluated against.
+struct EvalContext {
+  const Candidates& candidates;
+  const Programs& programs;
+  const std::vector<Score>* lines = nullptr;  // values of Rules::lines, by index
 };
 
 class Expression {
@@ -55,6 +64,8 @@ class Expression {
   enum class Op {
     kNumber, kText, kColumn, kNeg, kAdd, kSub, kMul, kDiv, kMax, kMin,
     kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNotIn, kAnd, kOr, kNot,
+    kLine,                     // line.NAME; slot = index into Rules::lines
+    kInList, kNotInList,       // args[0] in program.COLUMN (args[1]), a ';'-separated list
   };
 
   Op op = Op::kNumber;
@@ -84,19 +95,28 @@ struct ExpressionError {
 std::unique_ptr<Expression> ParseExpression(std::string_view source, ValueType want,
                                             ExpressionError* error);
 
-// Resolves column references to slots: a candidate column's slot is its position in
+// Resolves references to slots: a candidate column's slot is its position in
 // `candidate_columns` (LoadInputs builds Candidates::columns in that order), likewise for
-// program columns. The built-in candidate columns id and total get their own slots.
+// program columns; a line's slot is its index in `line_names`. The built-in candidate
+// columns id and total get their own slots. Unknown lines get slot -1 (the loader reports them).
 // REQUIRES: every column the expression references is in the lists.
 void BindExpression(Expression* e, const std::vector<ColumnRef>& candidate_columns,
-                    const std::vector<ColumnRef>& program_columns);
+                    const std::vector<ColumnRef>& program_columns,
+                    const std::vector<std::string>& line_names = {});
 
 // Evaluates a bound expression for candidate c applying to program p (p may be kNone when the
-// expression references no program column).
+// expression references no program column; c may be kNone when it references no candidate
+// column). REQUIRES: ctx.lines is set when the expression references a line.
+bool EvaluateCondition(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p);
+Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p);
+// Same, for expressions without line references.
 bool EvaluateCondition(const Expression& e, const Candidates& cand, const Programs& prog,
                        CandidateIndex c, ProgramIndex p);
 Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs& prog,
                      CandidateIndex c, ProgramIndex p);
+
+// True when the expression references any candidate column (including id and total).
+bool ReferencesCandidate(const Expression& e);
 
 // True when the expression references any program.X column.
 bool ReferencesProgram(const Expression& e);

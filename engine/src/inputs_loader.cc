@@ -4,6 +4,8 @@
 // Indices are assigned in byte order of candidate id / program code, so the in-memory instance
 // does not depend on the order of rows in the files.
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <numeric>
 #include <string_view>
 #include <unordered_map>
@@ -102,9 +104,22 @@ struct ExtraColumns {
     }
   }
 
+  // Reorders rows by `order` and sorts each text column's dictionary, so that neither row
+  // order nor first appearance leaks into any index.
   static void PermuteAll(std::vector<Column>* columns, const std::vector<std::uint32_t>& order) {
     for (Column& c : *columns) {
-      if (c.numeric) Permute(&c.number, order); else Permute(&c.text, order);
+      if (c.numeric) {
+        Permute(&c.number, order);
+        continue;
+      }
+      Permute(&c.text, order);
+      std::vector<std::uint32_t> by_name(c.dictionary.size());
+      std::iota(by_name.begin(), by_name.end(), 0u);
+      std::sort(by_name.begin(), by_name.end(), [&](std::uint32_t a, std::uint32_t b) { return c.dictionary[a] < c.dictionary[b]; });
+      std::vector<std::uint32_t> new_id(by_name.size());
+      for (std::uint32_t i = 0; i < by_name.size(); ++i) new_id[by_name[i]] = i;
+      for (std::uint32_t& t : c.text) t = new_id[t];
+      Permute(&c.dictionary, by_name);
     }
   }
 };
@@ -119,7 +134,7 @@ std::vector<std::uint32_t> SortOrder(const std::vector<std::string>& keys) {
 
 bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   CsvReader csv;
-  if (!csv.Open(rules.inputs.candidates, rules.inputs.candidates, sink)) return false;
+  if (!csv.Open(rules.inputs.candidates, rules.inputs.candidates, sink, rules.encoding)) return false;
   const std::size_t errors_before = sink.error_count();
   int id_col = RequireColumn(csv, rules, "id", true, sink);
   int total_col = RequireColumn(csv, rules, "total", true, sink);
@@ -127,6 +142,7 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   ExtraColumns extra;
   bool ok = extra.Setup(csv, rules, rules.candidate_columns, "candidate", &c.columns, sink);
   if (id_col < 0 || total_col < 0 || !ok) return false;
+  inst->candidate_headers = csv.header();
   const std::string& id_header = csv.header()[static_cast<std::size_t>(id_col)];
   const std::string& total_header = csv.header()[static_cast<std::size_t>(total_col)];
   CsvRecord rec;
@@ -165,7 +181,7 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
 
 bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   CsvReader csv;
-  if (!csv.Open(rules.inputs.programs, rules.inputs.programs, sink)) return false;
+  if (!csv.Open(rules.inputs.programs, rules.inputs.programs, sink, rules.encoding)) return false;
   const std::size_t errors_before = sink.error_count();
   Programs& p = inst->programs;
   int code_col = RequireColumn(csv, rules, "code", true, sink);
@@ -174,8 +190,10 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   int sector_col = RequireColumn(csv, rules, "sector", false, sink);
   // Capacity columns: every channel's seats, each once.
   for (const Batch& b : rules.batches) {
-    for (const Channel& ch : b.channels) {
-      if (std::find(p.seat_columns.begin(), p.seat_columns.end(), ch.seats) == p.seat_columns.end()) p.seat_columns.push_back(ch.seats);
+    for (const Stage& st : b.stages) {
+      for (const Channel& ch : st.channels) {
+        if (std::find(p.seat_columns.begin(), p.seat_columns.end(), ch.seats) == p.seat_columns.end()) p.seat_columns.push_back(ch.seats);
+      }
     }
   }
   std::vector<int> seat_idx;
@@ -184,7 +202,8 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     if (idx < 0) {
       // Point at the first channel that names this column.
       for (const Batch& b : rules.batches) {
-        for (const Channel& ch : b.channels) {
+        for (const Stage& st : b.stages) {
+        for (const Channel& ch : st.channels) {
           if (ch.seats == s && idx < 0) {
             sink.Error(rules.path, ch.seats_pos.line, ch.seats_pos.col,
                        "channel '" + ch.name + "' takes its seats from column '" + rules.HeaderFor(s) + "' but " +
@@ -192,6 +211,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
                            "; add the column (an empty cell means 0 seats)");
             idx = -2;
           }
+        }
         }
       }
     }
@@ -201,6 +221,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   ExtraColumns extra;
   bool ok = extra.Setup(csv, rules, rules.program_columns, "program", &p.columns, sink);
   if (code_col < 0 || !ok || std::any_of(seat_idx.begin(), seat_idx.end(), [](int i) { return i < 0; })) return false;
+  inst->program_headers = csv.header();
   const std::string& code_header = csv.header()[static_cast<std::size_t>(code_col)];
   CsvRecord rec;
   auto cell = [&](int col) { return col < 0 ? std::string() : std::string(rec.fields[static_cast<std::size_t>(col)]); };
@@ -221,6 +242,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     p.code.emplace_back(code);
     p.school.push_back(cell(school_col));
     p.name.push_back(cell(name_col));
+    p.sector.push_back(cell(sector_col));
     p.row.push_back(static_cast<std::uint32_t>(rec.line));
     for (std::size_t s = 0; s < seat_idx.size(); ++s) {
       std::string_view v = rec.fields[static_cast<std::size_t>(seat_idx[s])];
@@ -238,6 +260,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   Permute(&p.code, order);
   Permute(&p.school, order);
   Permute(&p.name, order);
+  Permute(&p.sector, order);
   Permute(&p.row, order);
   for (auto& s : p.seats) Permute(&s, order);
   ExtraColumns::PermuteAll(&p.columns, order);
@@ -259,7 +282,7 @@ struct ChoiceRow {
 
 bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   CsvReader csv;
-  if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink)) return false;
+  if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink, rules.encoding)) return false;
   const std::size_t errors_before = sink.error_count();
   int cand_col = RequireColumn(csv, rules, "candidate_id", true, sink);
   int batch_col = RequireColumn(csv, rules, "batch", true, sink);
@@ -373,6 +396,129 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   return sink.error_count() == errors_before;
 }
 
+// allocations.csv: program,channel,group,seats[,batch]. Checked against the split channels,
+// the groups present among candidates, and each program's seats in the channel.
+bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
+  struct Target {
+    std::size_t batch, stage, channel;
+  };
+  std::vector<Target> targets;  // split channels with allocation: table
+  for (std::size_t b = 0; b < rules.batches.size(); ++b) {
+    for (std::size_t s = 0; s < rules.batches[b].stages.size(); ++s) {
+      const auto& chans = rules.batches[b].stages[s].channels;
+      for (std::size_t h = 0; h < chans.size(); ++h) {
+        if (chans[h].allocation.kind == Allocation::Kind::kTable) targets.push_back({b, s, h});
+      }
+    }
+  }
+  if (rules.inputs.allocations.empty()) return true;
+  CsvReader csv;
+  if (!csv.Open(rules.inputs.allocations, rules.inputs.allocations, sink, rules.encoding)) return false;
+  const std::size_t errors_before = sink.error_count();
+  int prog_col = RequireColumn(csv, rules, "program", true, sink);
+  int chan_col = RequireColumn(csv, rules, "channel", true, sink);
+  int group_col = RequireColumn(csv, rules, "group", true, sink);
+  int seats_col = RequireColumn(csv, rules, "seats", true, sink);
+  int batch_col = RequireColumn(csv, rules, "batch", false, sink);
+  if (prog_col < 0 || chan_col < 0 || group_col < 0 || seats_col < 0) return false;
+  auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
+  const Programs& progs = inst->programs;
+  std::unordered_map<std::string_view, std::uint32_t> prog_index;
+  for (std::uint32_t i = 0; i < progs.size(); ++i) prog_index.emplace(progs.code[i], i);
+  AllocationTable& table = inst->allocations;
+  CsvRecord rec;
+  while (csv.Next(&rec)) {
+    auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
+    bool ok = true;
+    std::uint32_t program = 0;
+    if (auto it = prog_index.find(field(prog_col)); it != prog_index.end()) {
+      program = it->second;
+    } else {
+      sink.CsvError(csv.display(), rec.line, header(prog_col), "unknown program '" + std::string(field(prog_col)) + "'" + DidYouMean(field(prog_col), progs.code));
+      ok = false;
+    }
+    // Which split channel: by name, narrowed by batch when the column is present.
+    const std::string chan(field(chan_col));
+    const std::string batch = batch_col >= 0 ? std::string(field(batch_col)) : std::string();
+    int found = -1, matches = 0;
+    std::vector<std::string> names;
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+      const Batch& b = rules.batches[targets[t].batch];
+      const Channel& ch = b.stages[targets[t].stage].channels[targets[t].channel];
+      names.push_back(ch.name);
+      if (ch.name == chan && (batch.empty() || b.name == batch)) {
+        found = static_cast<int>(t);
+        ++matches;
+      }
+    }
+    if (found < 0) {
+      sink.CsvError(csv.display(), rec.line, header(chan_col),
+                    "'" + chan + "' is not a channel with allocation: table" + DidYouMean(chan, names) +
+                        (names.empty() ? "; no channel of the rules reads this file" : ""));
+      ok = false;
+    } else if (matches > 1) {
+      sink.CsvError(csv.display(), rec.line, header(chan_col),
+                    "channel '" + chan + "' is split in several batches; add a 'batch' column to say which");
+      ok = false;
+    }
+    std::int32_t seats = 0;
+    std::string why;
+    if (!ParseCount(field(seats_col), &seats, &why)) {
+      sink.CsvError(csv.display(), rec.line, header(seats_col), "bad seats: " + why);
+      ok = false;
+    }
+    if (!ok) continue;
+    const Target& t = targets[static_cast<std::size_t>(found)];
+    table.batch.push_back(static_cast<std::uint32_t>(t.batch));
+    table.stage.push_back(static_cast<std::uint32_t>(t.stage));
+    table.channel.push_back(static_cast<std::uint32_t>(t.channel));
+    table.program.push_back(program);
+    table.group.emplace_back(field(group_col));
+    table.seats.push_back(seats);
+    table.row.push_back(static_cast<std::uint32_t>(rec.line));
+  }
+  if (sink.error_count() != errors_before) return false;
+  // Groups must exist among candidates; no (channel, program, group) twice; sums must match.
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t>, std::int64_t> sums;
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::string>, std::uint32_t> seen;
+  for (std::size_t i = 0; i < table.program.size(); ++i) {
+    const Channel& ch = rules.batches[table.batch[i]].stages[table.stage[i]].channels[table.channel[i]];
+    const Column* col = nullptr;
+    for (const Column& c : inst->candidates.columns) {
+      if (c.name == ch.split_by) col = &c;
+    }
+    if (col && std::find(col->dictionary.begin(), col->dictionary.end(), table.group[i]) == col->dictionary.end()) {
+      sink.CsvError(csv.display(), static_cast<int>(table.row[i]), header(group_col),
+                    "no candidate has " + ch.split_by + " '" + table.group[i] + "'" + DidYouMean(table.group[i], col->dictionary) +
+                        "; seats allocated to it could never be used -- fix the name or remove the row");
+    }
+    auto key = std::make_tuple(table.batch[i], table.stage[i], table.channel[i], table.program[i]);
+    auto [it, added] = seen.emplace(std::tuple_cat(key, std::make_tuple(table.group[i])), table.row[i]);
+    if (!added) {
+      sink.CsvError(csv.display(), static_cast<int>(table.row[i]), header(group_col),
+                    "program '" + progs.code[table.program[i]] + "', channel '" + ch.name + "', group '" + table.group[i] +
+                        "' is allocated twice (first at row " + std::to_string(it->second) + "); keep one row");
+    }
+    sums[key] += table.seats[i];
+  }
+  for (const Target& t : targets) {
+    const Channel& ch = rules.batches[t.batch].stages[t.stage].channels[t.channel];
+    const auto& cols = progs.seat_columns;
+    const auto& seats = progs.seats[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), ch.seats) - cols.begin())];
+    for (std::uint32_t p = 0; p < progs.size(); ++p) {
+      auto it = sums.find(std::make_tuple(static_cast<std::uint32_t>(t.batch), static_cast<std::uint32_t>(t.stage), static_cast<std::uint32_t>(t.channel), p));
+      const std::int64_t allocated = it == sums.end() ? 0 : it->second;
+      if (allocated != seats[p]) {
+        sink.Error(csv.display(), 0, 0,
+                   "the allocations of program '" + progs.code[p] + "' in channel '" + ch.name + "' add up to " + std::to_string(allocated) +
+                       " seats but " + rules.inputs.programs + " gives it " + std::to_string(seats[p]) + " (column '" + ch.seats +
+                       "'); make them equal");
+      }
+    }
+  }
+  return sink.error_count() == errors_before;
+}
+
 }  // namespace
 
 std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink) {
@@ -383,7 +529,9 @@ std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink) {
   bool ok = LoadCandidates(rules, &inst, sink);
   ok = LoadPrograms(rules, &inst, sink) && ok;
   if (!ok) return std::nullopt;
-  if (!LoadChoices(rules, &inst, sink)) return std::nullopt;
+  ok = LoadChoices(rules, &inst, sink);
+  ok = LoadAllocations(rules, &inst, sink) && ok;
+  if (!ok) return std::nullopt;
   return inst;
 }
 

@@ -1,5 +1,4 @@
 // Deferred acceptance with channels: see zkmatch/match.h for the model and the two paths.
-#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -11,10 +10,41 @@
 namespace zkmatch {
 namespace {
 
+// Where the seats of (program p, channel h) for candidate c are counted: an index into one flat
+// array holding the non-split channels (p * nh + h) followed by each split channel's groups.
+class SeatSlots {
+ public:
+  explicit SeatSlots(const BatchProblem& pb) : pb_(pb), base_(pb.num_channels, 0) {
+    std::size_t next = pb.num_programs * pb.num_channels;
+    for (std::size_t h = 0; h < pb.num_channels; ++h) {
+      base_[h] = next;
+      next += pb.num_programs * pb.split[h].num_groups;
+    }
+    capacity_.assign(next, 0);
+    for (std::size_t i = 0; i < pb.num_programs * pb.num_channels; ++i) capacity_[i] = pb.capacity[i];
+    for (std::size_t h = 0; h < pb.num_channels; ++h) {
+      std::copy(pb.split[h].capacity.begin(), pb.split[h].capacity.end(), capacity_.begin() + static_cast<std::ptrdiff_t>(base_[h]));
+    }
+  }
+  std::size_t Slot(std::size_t p, std::size_t h, CandidateIndex c) const {
+    const SplitSeats& s = pb_.split[h];
+    return s.num_groups == 0 ? p * pb_.num_channels + h : base_[h] + p * s.num_groups + s.group[c];
+  }
+  std::int32_t capacity(std::size_t slot) const { return capacity_[slot]; }
+  std::size_t size() const { return capacity_.size(); }
+
+ private:
+  const BatchProblem& pb_;
+  std::vector<std::size_t> base_;
+  std::vector<std::int32_t> capacity_;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Serial dictatorship. REQUIRES every channel with seats to share one ranking: then a newcomer
-// is worse than everyone already held, never displaces anyone, and simply takes the first
-// channel (in precedence order) it is eligible for that still has a free seat.
+// is never better than anyone already held, never displaces anyone, and simply takes the first
+// channel (in precedence order) it is eligible for that still has a free seat. Candidates tied
+// in the ranking (admit_all) are all decided against the seats left before any of them, so a
+// tie at the last seat admits everyone tied.
 BatchMatching SerialDictatorship(const BatchProblem& pb) {
   const std::size_t n = pb.num_candidates;
   const std::size_t nh = pb.num_channels;
@@ -23,8 +53,7 @@ BatchMatching SerialDictatorship(const BatchProblem& pb) {
   out.program.assign(n, kNone);
   out.channel.assign(n, 0);
   out.choice.assign(n, 0);
-  // The shared ranking: the first channel that has seats anywhere.
-  const std::uint32_t* rank = nullptr;
+  const std::uint32_t* rank = nullptr;  // the shared ranking: the first channel with seats
   for (std::size_t h = 0; h < nh && !rank; ++h) {
     for (std::size_t p = 0; p < pb.num_programs; ++p) {
       if (pb.capacity[p * nh + h] > 0) {
@@ -34,26 +63,38 @@ BatchMatching SerialDictatorship(const BatchProblem& pb) {
     }
   }
   if (!rank) return out;  // no seats at all
-  std::vector<CandidateIndex> by_rank(n);
-  for (std::size_t c = 0; c < n; ++c) by_rank[rank[c]] = static_cast<CandidateIndex>(c);
-  std::vector<std::int32_t> fill(pb.capacity.size(), 0);
-  for (CandidateIndex c : by_rank) {
-    if (!pb.active.empty() && !pb.active[c]) continue;
-    for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
-      std::uint32_t bits = pb.eligible[k];
-      if (!bits) continue;
-      const std::size_t base = static_cast<std::size_t>(lists.program[k]) * nh;
-      for (std::size_t h = 0; bits; ++h, bits >>= 1) {
-        if ((bits & 1u) && fill[base + h] < pb.capacity[base + h]) {
-          ++fill[base + h];
-          out.program[c] = lists.program[k];
-          out.channel[c] = static_cast<std::uint8_t>(h);
-          out.choice[c] = k - lists.offset[c];
-          goto placed;
+  // Candidates best first; ties (equal ranks) in index order.
+  std::vector<CandidateIndex> order(n);
+  for (std::size_t c = 0; c < n; ++c) order[c] = static_cast<CandidateIndex>(c);
+  std::sort(order.begin(), order.end(), [&](CandidateIndex a, CandidateIndex b) { return rank[a] != rank[b] ? rank[a] < rank[b] : a < b; });
+  SeatSlots slots(pb);
+  std::vector<std::int32_t> fill(slots.size(), 0);
+  std::vector<std::size_t> pending;  // slots taken by the current tie class
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j < n && rank[order[j]] == rank[order[i]]) ++j;  // tie class [i, j)
+    pending.clear();
+    for (std::size_t t = i; t < j; ++t) {
+      const CandidateIndex c = order[t];
+      if (!pb.active.empty() && !pb.active[c]) continue;
+      bool placed = false;
+      for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1] && !placed; ++k) {
+        const std::uint32_t bits = pb.eligible[k];
+        for (std::size_t h = 0; (bits >> h) && !placed; ++h) {
+          if (!(bits >> h & 1u)) continue;
+          const std::size_t slot = slots.Slot(lists.program[k], h, c);
+          if (fill[slot] < slots.capacity(slot)) {
+            pending.push_back(slot);
+            out.program[c] = lists.program[k];
+            out.channel[c] = static_cast<std::uint8_t>(h);
+            out.choice[c] = k - lists.offset[c];
+            placed = true;
+          }
         }
       }
     }
-  placed:;
+    for (std::size_t slot : pending) ++fill[slot];
+    i = j;
   }
   return out;
 }
@@ -65,21 +106,25 @@ BatchMatching SerialDictatorship(const BatchProblem& pb) {
 // Proposals are grouped by program (counting sort), then every program that received any
 // recomputes its choice over held + new applicants, channel by channel, independently of the
 // others (parallel). Rejected candidates propose again next round. Each program owns a slice of
-// the flat `held` array sized to its total seats, and a slice of the round's scratch arrays
-// sized to held + proposals, so the loop allocates nothing.
+// the flat `held` array big enough for everything it can hold, and a slice of the round's
+// scratch arrays sized to held + proposals, so the loop allocates nothing.
 class RoundDA {
  public:
-  explicit RoundDA(const BatchProblem& pb) : pb_(pb), lists_(*pb.choices), nh_(pb.num_channels) {}
+  explicit RoundDA(const BatchProblem& pb) : pb_(pb), lists_(*pb.choices), nh_(pb.num_channels), slots_(pb) {}
 
   BatchMatching Run() {
     const std::size_t n = pb_.num_candidates;
     const std::size_t np = pb_.num_programs;
+    // A program holds at most its seats -- more only when ties are admitted together -- and
+    // never more than the candidates who list it.
+    std::vector<std::uint64_t> listing(np, 0);
+    for (ProgramIndex p : lists_.program) ++listing[p];
     held_begin_.assign(np + 1, 0);
     for (std::size_t p = 0; p < np; ++p) {
       std::uint64_t seats = 0;
       for (std::size_t h = 0; h < nh_; ++h) seats += static_cast<std::uint64_t>(std::max(0, pb_.capacity[p * nh_ + h]));
-      // A program never holds more than its seats, nor more than there are candidates.
-      held_begin_[p + 1] = held_begin_[p] + static_cast<std::uint32_t>(std::min<std::uint64_t>(seats, n));
+      const std::uint64_t bound = HasTies() ? listing[p] : std::min(seats, listing[p]);
+      held_begin_[p + 1] = held_begin_[p] + static_cast<std::uint32_t>(bound);
     }
     held_.assign(held_begin_[np], 0);
     held_channel_.assign(held_begin_[np], 0);
@@ -93,15 +138,16 @@ class RoundDA {
       if ((pb_.active.empty() || pb_.active[c]) && lists_.offset[c] != lists_.offset[c + 1]) proposers.push_back(static_cast<CandidateIndex>(c));
     }
     std::vector<std::uint32_t> count(np + 1);
+    std::vector<std::uint32_t> cursor(np + 1);
     std::vector<CandidateIndex> grouped(n);
     std::vector<ProgramIndex> active_programs;
     active_programs.reserve(np);
-    // Scratch per round: a slice per active program of size held + new.
-    std::vector<std::uint32_t> slice_begin(np + 1);
-    std::vector<CandidateIndex> pool(held_.size() + n);
-    std::vector<std::uint64_t> keyed(held_.size() + n);
-    std::vector<std::uint8_t> taken(held_.size() + n);
-    std::vector<CandidateIndex> rejected(held_.size() + n);
+    std::vector<std::uint32_t> slice_begin(np);
+    const std::size_t scratch = held_.size() + n;
+    std::vector<CandidateIndex> pool(scratch);
+    std::vector<Entry> entries(scratch);
+    std::vector<std::uint8_t> taken(scratch);
+    std::vector<CandidateIndex> rejected(scratch);
     std::vector<std::uint32_t> rejected_count(np);
 
     int rounds = 0;
@@ -122,16 +168,13 @@ class RoundDA {
       std::fill(count.begin(), count.end(), 0);
       for (CandidateIndex c : proposers) ++count[lists_.program[next_[c]] + 1];
       for (std::size_t p = 0; p < np; ++p) count[p + 1] += count[p];
-      std::vector<std::uint32_t>& cursor = slice_begin;  // reuse as a write cursor
       std::copy(count.begin(), count.end(), cursor.begin());
       for (CandidateIndex c : proposers) grouped[cursor[lists_.program[next_[c]]]++] = c;
       active_programs.clear();
-      for (std::size_t p = 0; p < np; ++p) {
-        if (count[p + 1] != count[p]) active_programs.push_back(static_cast<ProgramIndex>(p));
-      }
-      // Scratch slices: held + new per active program.
       std::uint32_t total = 0;
-      for (ProgramIndex p : active_programs) {
+      for (std::size_t p = 0; p < np; ++p) {
+        if (count[p + 1] == count[p]) continue;
+        active_programs.push_back(static_cast<ProgramIndex>(p));
         slice_begin[p] = total;
         total += held_count_[p] + (count[p + 1] - count[p]);
       }
@@ -139,7 +182,7 @@ class RoundDA {
         for (std::size_t i = r.begin(); i != r.end(); ++i) {
           const ProgramIndex p = active_programs[i];
           const std::uint32_t s = slice_begin[p];
-          rejected_count[p] = Choose(p, &grouped[count[p]], count[p + 1] - count[p], &pool[s], &keyed[s], &taken[s], &rejected[s]);
+          rejected_count[p] = Choose(p, &grouped[count[p]], count[p + 1] - count[p], &pool[s], &entries[s], &taken[s], &rejected[s]);
         }
       });
       // Next round's proposers: everyone rejected, in program order (deterministic; the result
@@ -148,7 +191,7 @@ class RoundDA {
       for (ProgramIndex p : active_programs) {
         const std::uint32_t s = slice_begin[p];
         for (std::uint32_t j = 0; j < rejected_count[p]; ++j) {
-          CandidateIndex c = rejected[s + j];
+          const CandidateIndex c = rejected[s + j];
           ++next_[c];
           proposers.push_back(c);
         }
@@ -172,10 +215,36 @@ class RoundDA {
   }
 
  private:
+  // An applicant eligible for the channel being filled: sorted by (slot, rank) so each group's
+  // applicants are contiguous and best first.
+  struct Entry {
+    std::uint64_t slot_rank;  // (seat slot within the channel << 32) | rank
+    std::uint32_t j;          // index into the pool
+    bool operator<(const Entry& o) const { return slot_rank != o.slot_rank ? slot_rank < o.slot_rank : j < o.j; }
+  };
+
+  bool HasTies() const {
+    // Shared ranks exist only under admit_all; detecting them per channel costs one pass.
+    if (has_ties_ < 0) {
+      has_ties_ = 0;
+      std::vector<std::uint8_t> seen;
+      for (std::size_t h = 0; h < nh_ && !has_ties_; ++h) {
+        seen.assign(pb_.num_candidates, 0);
+        for (std::size_t c = 0; c < pb_.num_candidates; ++c) {
+          if (seen[pb_.rank[h][c]]++) {
+            has_ties_ = 1;
+            break;
+          }
+        }
+      }
+    }
+    return has_ties_ == 1;
+  }
+
   // Program p's choice from held + `nnew` new applicants. Rewrites p's held slice and returns
   // the number of rejected candidates written to `rejected`.
   std::uint32_t Choose(ProgramIndex p, const CandidateIndex* incoming, std::uint32_t nnew, CandidateIndex* pool,
-                       std::uint64_t* keyed, std::uint8_t* taken, CandidateIndex* rejected) {
+                       Entry* entries, std::uint8_t* taken, CandidateIndex* rejected) {
     const std::uint32_t hb = held_begin_[p];
     const std::uint32_t nheld = held_count_[p];
     const std::uint32_t m = nheld + nnew;
@@ -183,22 +252,51 @@ class RoundDA {
     std::copy(incoming, incoming + nnew, pool + nheld);
     std::fill(taken, taken + m, std::uint8_t{0});
     std::uint32_t out = 0;
-    const std::size_t base = static_cast<std::size_t>(p) * nh_;
     for (std::size_t h = 0; h < nh_; ++h) {
-      const std::int32_t cap = pb_.capacity[base + h];
-      if (cap <= 0) continue;
+      if (pb_.capacity[static_cast<std::size_t>(p) * nh_ + h] <= 0) continue;
       const std::uint32_t* rank = pb_.rank[h];
+      const bool split = pb_.split[h].num_groups > 0;
       std::uint32_t ne = 0;
       for (std::uint32_t j = 0; j < m; ++j) {
-        if (!taken[j] && (pb_.eligible[next_[pool[j]]] >> h & 1u)) keyed[ne++] = (static_cast<std::uint64_t>(rank[pool[j]]) << 32) | j;
+        if (taken[j] || !(pb_.eligible[next_[pool[j]]] >> h & 1u)) continue;
+        const std::uint64_t group = split ? pb_.split[h].group[pool[j]] : 0;
+        entries[ne++] = {(group << 32) | rank[pool[j]], j};
       }
-      if (ne > static_cast<std::uint32_t>(cap)) {
-        std::nth_element(keyed, keyed + cap, keyed + ne);
-        ne = static_cast<std::uint32_t>(cap);
+      if (!split) {
+        // One block of seats: the best `cap`, plus everyone tied with the last of them.
+        const std::int32_t cap = pb_.capacity[static_cast<std::size_t>(p) * nh_ + h];
+        if (ne > static_cast<std::uint32_t>(cap)) {
+          std::nth_element(entries, entries + cap - 1, entries + ne);
+          const std::uint64_t last = entries[cap - 1].slot_rank;
+          std::uint32_t keep = 0;
+          for (std::uint32_t e = 0; e < ne; ++e) {
+            if (entries[e].slot_rank <= last) entries[keep++] = entries[e];
+          }
+          ne = keep;
+        }
+      } else {
+        // Per group: sort so each group is contiguous and best first, then take each group's
+        // seats (plus ties at its last seat).
+        std::sort(entries, entries + ne);
+        std::uint32_t keep = 0;
+        for (std::uint32_t e = 0; e < ne;) {
+          const std::uint64_t group = entries[e].slot_rank >> 32;
+          const std::int32_t cap = slots_.capacity(slots_.Slot(p, h, pool[entries[e].j]));
+          std::uint32_t taken_here = 0;
+          std::uint64_t last = 0;
+          for (; e < ne && (entries[e].slot_rank >> 32) == group; ++e) {
+            if (taken_here < static_cast<std::uint32_t>(std::max(cap, 0)) || (taken_here > 0 && entries[e].slot_rank == last)) {
+              last = entries[e].slot_rank;
+              entries[keep++] = entries[e];
+              ++taken_here;
+            }
+          }
+        }
+        ne = keep;
       }
       for (std::uint32_t e = 0; e < ne; ++e) {
-        const std::uint32_t j = static_cast<std::uint32_t>(keyed[e]);
-        taken[j] = static_cast<std::uint8_t>(h + 1);
+        const std::uint32_t j = entries[e].j;
+        taken[j] = 1;
         held_[hb + out] = pool[j];
         held_channel_[hb + out] = static_cast<std::uint8_t>(h);
         ++out;
@@ -215,6 +313,8 @@ class RoundDA {
   const BatchProblem& pb_;
   const ChoiceLists& lists_;
   const std::size_t nh_;
+  SeatSlots slots_;
+  mutable int has_ties_ = -1;
   std::vector<std::uint32_t> held_begin_;
   std::vector<CandidateIndex> held_;
   std::vector<std::uint8_t> held_channel_;

@@ -1,5 +1,6 @@
-// Rendering placements.csv, cutoffs.csv and the terminal summary. Output is a pure function of
-// the Outcome: rows in candidate-id / program-code order, LF line ends, no clock, no locale.
+// Rendering the run directory's CSV files and the terminal summary. Output is a pure function
+// of the Outcome: rows in candidate-id / program-code / rule order, LF line ends, no clock, no
+// locale.
 #include <cstdio>
 
 #include "zkmatch/pipeline.h"
@@ -19,6 +20,29 @@ void AppendField(std::string* out, std::string_view s) {
     out->push_back(c);
   }
   out->push_back('"');
+}
+
+// Appends fields separated by commas, then a line end.
+void AppendRow(std::string* out, std::initializer_list<std::string_view> fields) {
+  bool first = true;
+  for (std::string_view f : fields) {
+    if (!first) out->push_back(',');
+    AppendField(out, f);
+    first = false;
+  }
+  out->push_back('\n');
+}
+
+const Stage& StageOf(const Rules& rules, std::uint32_t b, std::uint32_t s) { return rules.batches[b].stages[s]; }
+
+std::string GroupName(const Rules& rules, const Instance& instance, std::uint32_t b, std::uint32_t s, std::uint32_t h,
+                      std::uint32_t g) {
+  if (g == kNone) return {};
+  const Channel& ch = StageOf(rules, b, s).channels[h];
+  for (const Column& c : instance.candidates.columns) {
+    if (c.name == ch.split_by) return c.dictionary[g];
+  }
+  return {};
 }
 
 }  // namespace
@@ -42,84 +66,131 @@ std::string FormatScore(Score s) {
 
 std::string RenderPlacements(const Rules& rules, const Instance& instance, const Outcome& outcome) {
   const Candidates& cands = instance.candidates;
-  std::string out = "candidate_id,status,batch,program,channel,choice_rank\n";
+  std::string out = "candidate_id,status,batch,program,channel,choice_rank,stage\n";
   out.reserve(cands.size() * 40);
   for (std::size_t c = 0; c < cands.size(); ++c) {
     AppendField(&out, cands.id[c]);
     const std::int32_t b = outcome.batch[c];
     if (b < 0) {
-      out += ",unplaced,,,,\n";
+      out += ",unplaced,,,,,\n";
       continue;
     }
     const Batch& batch = rules.batches[static_cast<std::size_t>(b)];
+    const Stage& stage = batch.stages[static_cast<std::size_t>(outcome.stage[c])];
     out += ",placed,";
     AppendField(&out, batch.name);
     out.push_back(',');
     AppendField(&out, instance.programs.code[outcome.program[c]]);
     out.push_back(',');
-    AppendField(&out, batch.channels[outcome.channel[c]].name);
+    AppendField(&out, stage.channels[outcome.channel[c]].name);
     out.push_back(',');
     out += std::to_string(outcome.choice[c] + 1);
+    out.push_back(',');
+    AppendField(&out, stage.name);
     out.push_back('\n');
   }
   return out;
 }
 
 std::string RenderCutoffs(const Rules& rules, const Instance& instance, const Outcome& outcome) {
-  std::string out = "batch,program,channel,group,capacity,admitted,cutoff_total\n";
-  const std::size_t np = instance.programs.size();
-  for (std::size_t b = 0; b < rules.batches.size(); ++b) {
-    const Batch& batch = rules.batches[b];
-    const std::size_t nh = batch.channels.size();
-    for (std::size_t p = 0; p < np; ++p) {
-      for (std::size_t h = 0; h < nh; ++h) {
-        const SeatStats& s = outcome.stats[b][p * nh + h];
-        AppendField(&out, batch.name);
-        out.push_back(',');
-        AppendField(&out, instance.programs.code[p]);
-        out.push_back(',');
-        AppendField(&out, batch.channels[h].name);
-        out += ",,";
-        out += std::to_string(s.capacity);
-        out.push_back(',');
-        out += std::to_string(s.admitted);
-        out.push_back(',');
-        out += FormatScore(s.cutoff_total);
-        out.push_back('\n');
-      }
+  std::string out = "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n";
+  for (const StageResult& st : outcome.stages) {
+    const Batch& batch = rules.batches[st.batch];
+    const Stage& stage = batch.stages[st.stage];
+    for (const SeatRow& row : st.seats) {
+      const std::int32_t over = row.admitted > row.capacity() ? row.admitted - row.capacity() : 0;
+      AppendRow(&out, {batch.name, instance.programs.code[row.program], stage.channels[row.channel].name,
+                       GroupName(rules, instance, st.batch, st.stage, row.channel, row.group), std::to_string(row.capacity()),
+                       std::to_string(row.admitted), FormatScore(row.cutoff_total), stage.name, std::to_string(row.initial),
+                       std::to_string(row.flowed_in), std::to_string(row.flowed_out), std::to_string(over)});
     }
   }
   return out;
 }
 
+std::string RenderFlows(const Rules& rules, const Instance& instance, const Outcome& outcome) {
+  std::string out = "batch,stage,pass,program,channel,group,to_batch,to_stage,to_channel,seats\n";
+  for (const Flow& f : outcome.flows) {
+    const Stage& from = StageOf(rules, f.batch, f.stage);
+    const Stage& to = StageOf(rules, f.to_batch, f.to_stage);
+    AppendRow(&out, {rules.batches[f.batch].name, from.name, std::to_string(f.pass), instance.programs.code[f.program],
+                     from.channels[f.channel].name, GroupName(rules, instance, f.batch, f.stage, f.channel, f.group),
+                     rules.batches[f.to_batch].name, to.name, to.channels[f.to_channel].name, std::to_string(f.seats)});
+  }
+  return out;
+}
+
+std::string RenderAllocations(const Rules& rules, const Instance& instance, const Outcome& outcome) {
+  std::string out = "batch,stage,program,channel,group,seats\n";
+  for (const StageResult& st : outcome.stages) {
+    const Stage& stage = StageOf(rules, st.batch, st.stage);
+    for (const SeatRow& row : st.seats) {
+      if (row.group == kNone) continue;
+      AppendRow(&out, {rules.batches[st.batch].name, stage.name, instance.programs.code[row.program], stage.channels[row.channel].name,
+                       GroupName(rules, instance, st.batch, st.stage, row.channel, row.group), std::to_string(row.initial)});
+    }
+  }
+  return out;
+}
+
+std::string RenderLines(const Rules& rules, const Outcome& outcome) {
+  std::string out = "line,value,how\n";
+  for (std::size_t i = 0; i < rules.lines.size(); ++i) {
+    AppendRow(&out, {rules.lines[i].name, FormatScore(outcome.lines[i]), outcome.line_notes[i]});
+  }
+  return out;
+}
+
 std::string RenderSummary(const Rules& rules, const Instance& instance, const Outcome& outcome) {
-  char line[256];
+  char line[512];
   std::string out;
   const std::size_t n = instance.candidates.size();
+  for (std::size_t i = 0; i < rules.lines.size(); ++i) {
+    std::snprintf(line, sizeof line, "line %-20s %10s   (%s)\n", rules.lines[i].name.c_str(), FormatScore(outcome.lines[i]).c_str(),
+                  outcome.line_notes[i].c_str());
+    out += line;
+  }
   std::size_t placed_total = 0;
   long long seats_total = 0;
-  std::snprintf(line, sizeof line, "%-24s %-20s %10s %10s %8s\n", "batch", "channel", "seats", "placed", "fill");
+  long long over_total = 0;
+  std::snprintf(line, sizeof line, "%-24s %-20s %10s %10s %8s %8s\n", "batch/stage", "channel", "seats", "placed", "fill", "flowed");
   out += line;
-  for (std::size_t b = 0; b < rules.batches.size(); ++b) {
-    const Batch& batch = rules.batches[b];
-    const std::size_t nh = batch.channels.size();
-    for (std::size_t h = 0; h < nh; ++h) {
-      long long seats = 0, placed = 0;
-      for (std::size_t p = 0; p < instance.programs.size(); ++p) {
-        seats += outcome.stats[b][p * nh + h].capacity;
-        placed += outcome.stats[b][p * nh + h].admitted;
+  for (const StageResult& st : outcome.stages) {
+    const Batch& batch = rules.batches[st.batch];
+    const Stage& stage = batch.stages[st.stage];
+    const std::string where = stage.name.empty() ? batch.name : batch.name + "/" + stage.name;
+    for (std::size_t h = 0; h < stage.channels.size(); ++h) {
+      long long seats = 0, placed = 0, flowed = 0, over = 0;
+      for (const SeatRow& row : st.seats) {
+        if (row.channel != h) continue;
+        seats += row.capacity();
+        placed += row.admitted;
+        flowed += row.flowed_in - row.flowed_out;
+        over += row.admitted > row.capacity() ? row.admitted - row.capacity() : 0;
       }
       seats_total += seats;
+      over_total += over;
       placed_total += static_cast<std::size_t>(placed);
-      std::snprintf(line, sizeof line, "%-24s %-20s %10lld %10lld %7.1f%%\n", batch.name.c_str(), batch.channels[h].name.c_str(),
-                    seats, placed, seats ? 100.0 * static_cast<double>(placed) / static_cast<double>(seats) : 0.0);
+      std::snprintf(line, sizeof line, "%-24s %-20s %10lld %10lld %7.1f%% %+8lld\n", where.c_str(), stage.channels[h].name.c_str(), seats,
+                    placed, seats ? 100.0 * static_cast<double>(placed) / static_cast<double>(seats) : 0.0, flowed);
       out += line;
     }
   }
-  std::snprintf(line, sizeof line, "candidates %zu: placed %zu, unplaced %zu; seats filled %zu of %lld (%.1f%%)\n", n, placed_total,
+  std::snprintf(line, sizeof line, "candidates %zu: placed %zu, unplaced %zu; seats filled %zu of %lld (%.1f%%)", n, placed_total,
                 n - placed_total, placed_total, seats_total,
                 seats_total ? 100.0 * static_cast<double>(placed_total) / static_cast<double>(seats_total) : 0.0);
   out += line;
+  if (over_total > 0) {
+    std::snprintf(line, sizeof line, "; %lld admitted over capacity by ties (admit_all)", over_total);
+    out += line;
+  }
+  if (!outcome.flows.empty()) {
+    long long moved = 0;
+    for (const Flow& f : outcome.flows) moved += f.seats;
+    std::snprintf(line, sizeof line, "; %lld unfilled seats flowed (flows.csv)", moved);
+    out += line;
+  }
+  out += "\n";
   return out;
 }
 

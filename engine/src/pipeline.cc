@@ -1,14 +1,17 @@
-// Solve: rank, compute eligibility and match batch by batch. See zkmatch/pipeline.h.
+// Solve: lines, rankings, then every stage of every batch in order, with seat flows.
+// See zkmatch/pipeline.h.
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <map>
 
+#include "allocation.h"
 #include "eligibility.h"
+#include "expression.h"
 #include "ranking.h"
 #include "zkmatch/pipeline.h"
 
 namespace zkmatch {
-
 namespace {
 
 const std::vector<std::int32_t>& SeatsOf(const Instance& instance, const std::string& column) {
@@ -16,25 +19,326 @@ const std::vector<std::int32_t>& SeatsOf(const Instance& instance, const std::st
   return instance.programs.seats[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), column) - cols.begin())];
 }
 
+// x * ppm / 10^6 rounded to the nearest hundredth, halves away from zero.
+Score ScaleByPpm(Score x, std::int64_t ppm) {
+  __extension__ typedef __int128 I128;
+  const I128 num = static_cast<I128>(x) * ppm;
+  const I128 den = 1'000'000;
+  const I128 q = ((num < 0 ? -num : num) * 2 + den) / (2 * den);
+  return static_cast<Score>(num < 0 ? -q : q);
+}
+
+std::string PpmText(std::int64_t ppm) {
+  std::string f = std::to_string(ppm % 1'000'000);
+  f = std::string(6 - f.size(), '0') + f;
+  while (!f.empty() && f.back() == '0') f.pop_back();
+  return std::to_string(ppm / 1'000'000) + (f.empty() ? "" : "." + f);
+}
+
+// Rankings computed on demand and kept: lines may need some before the others.
+class RankingCache {
+ public:
+  RankingCache(const Rules& rules, const EvalContext& ctx) : rules_(rules), ctx_(ctx), cache_(rules.rankings.size()) {}
+  const RankedOrder& Get(std::size_t r) {
+    if (cache_[r].rank.empty() && ctx_.candidates.size() > 0) cache_[r] = ComputeRanking(rules_.rankings[r], ctx_, rules_.seed);
+    return cache_[r];
+  }
+
+ private:
+  const Rules& rules_;
+  const EvalContext& ctx_;
+  std::vector<RankedOrder> cache_;
+};
+
+void ComputeLinesInto(const Rules& rules, const Instance& instance, RankingCache& rankings, std::vector<Score>* values,
+                      std::vector<std::string>* notes) {
+  const std::size_t n = instance.candidates.size();
+  values->assign(rules.lines.size(), kMissingScore);
+  notes->assign(rules.lines.size(), {});
+  const EvalContext ctx{instance.candidates, instance.programs, values};
+  for (int li : rules.line_order) {
+    const Line& l = rules.lines[static_cast<std::size_t>(li)];
+    Score& v = (*values)[static_cast<std::size_t>(li)];
+    std::string& note = (*notes)[static_cast<std::size_t>(li)];
+    switch (l.kind) {
+      case Line::Kind::kValue:
+        v = l.value;
+        note = "fixed";
+        break;
+      case Line::Kind::kAdmitRatio: {
+        if (n == 0) {
+          note = "admit_ratio " + PpmText(l.ratio_ppm) + ": no candidates";
+          break;
+        }
+        const RankedOrder& order = rankings.Get(static_cast<std::size_t>(l.ranking));
+        // Position ceil(ratio * N), 1-based, within [1, N].
+        std::uint64_t pos = (static_cast<std::uint64_t>(l.ratio_ppm) * n + 999'999) / 1'000'000;
+        pos = std::clamp<std::uint64_t>(pos, 1, n);
+        const CandidateIndex c = order.order[pos - 1];
+        v = EvaluateNumber(*l.score, ctx, c, kNone);
+        note = "admit_ratio " + PpmText(l.ratio_ppm) + " of " + rules.rankings[static_cast<std::size_t>(l.ranking)].name +
+               ": candidate " + instance.candidates.id[c] + " at position " + std::to_string(pos) + " of " + std::to_string(n);
+        break;
+      }
+      case Line::Kind::kOffset: {
+        const Score from = (*values)[static_cast<std::size_t>(l.from)];
+        v = from == kMissingScore ? kMissingScore : from + l.value;
+        note = rules.lines[static_cast<std::size_t>(l.from)].name + (l.value < 0 ? " - " : " + ") + FormatScore(l.value < 0 ? -l.value : l.value);
+        break;
+      }
+      case Line::Kind::kFactor: {
+        const Score from = (*values)[static_cast<std::size_t>(l.from)];
+        v = from == kMissingScore ? kMissingScore : ScaleByPpm(from, l.factor_ppm);
+        note = rules.lines[static_cast<std::size_t>(l.from)].name + " x " + PpmText(l.factor_ppm) + ", rounded to hundredths";
+        break;
+      }
+    }
+  }
+}
+
+// Which programs take part in a stage.
+std::vector<std::uint8_t> ProgramsInStage(const Stage& stage, const EvalContext& ctx) {
+  std::vector<std::uint8_t> in(ctx.programs.size(), 1);
+  if (!stage.programs) return in;
+  for (std::size_t p = 0; p < in.size(); ++p) in[p] = EvaluateCondition(*stage.programs, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
+  return in;
+}
+
+// Matches one stage, rerunning while unfilled seats flow inside it.
+class StageRunner {
+ public:
+  StageRunner(const Rules& rules, const Instance& instance, const EvalContext& ctx, RankingCache& rankings,
+              const RunOptions& options, Outcome* out)
+      : rules_(rules), instance_(instance), ctx_(ctx), rankings_(rankings), options_(options), out_(out) {}
+
+  // `incoming[p * nh + h]`: seats flowed in from earlier batches. Returns the finished result;
+  // places candidates in `out_` and clears them from `active`.
+  StageResult Run(std::size_t b, std::size_t s, const std::vector<std::int32_t>& incoming, std::vector<std::uint8_t>* active,
+                  std::map<std::pair<std::size_t, std::size_t>, std::vector<std::int32_t>>* later) {
+    const Stage& stage = rules_.batches[b].stages[s];
+    const std::size_t nh = stage.channels.size();
+    const std::size_t np = instance_.programs.size();
+    const std::size_t n = instance_.candidates.size();
+    const std::vector<std::uint8_t> in_stage = ProgramsInStage(stage, ctx_);
+    StageResult result;
+    result.batch = static_cast<std::uint32_t>(b);
+    result.stage = static_cast<std::uint32_t>(s);
+
+    BatchProblem pb;
+    pb.num_candidates = n;
+    pb.num_programs = np;
+    pb.num_channels = nh;
+    pb.choices = &instance_.choices[b];
+    pb.capacity.assign(np * nh, 0);
+    pb.split.resize(nh);
+    // rows: where each (p, h[, g]) is counted.
+    std::vector<std::int32_t> row_of(np * nh, -1);
+    std::vector<std::vector<std::int32_t>> group_row(nh);
+    std::vector<std::vector<std::int32_t>> unallocated(nh);  // split seats no group received
+    for (std::size_t h = 0; h < nh; ++h) {
+      const Channel& ch = stage.channels[h];
+      pb.rank.push_back(rankings_.Get(static_cast<std::size_t>(ch.ranking)).rank.data());
+      pb.ranking_id.push_back(ch.ranking);
+      std::vector<std::int32_t> seats = SeatsOf(instance_, ch.seats);
+      for (std::size_t p = 0; p < np; ++p) seats[p] = in_stage[p] ? seats[p] : 0;
+      if (ch.split_by.empty()) {
+        for (std::size_t p = 0; p < np; ++p) pb.capacity[p * nh + h] = seats[p] + (in_stage[p] ? incoming[p * nh + h] : 0);
+        continue;
+      }
+      GroupSplit g = AllocateSeats(ch, b, s, h, seats, instance_, ctx_);
+      SplitSeats& sp = pb.split[h];
+      sp.group = g.column->text.data();
+      sp.num_groups = g.num_groups;
+      sp.capacity = std::move(g.seats);
+      group_row[h].assign(np * sp.num_groups, -1);
+      unallocated[h] = std::move(g.unallocated);
+    }
+    // Rows of cutoffs.csv, in program, channel, group order.
+    for (std::size_t p = 0; p < np; ++p) {
+      if (!in_stage[p]) continue;
+      for (std::size_t h = 0; h < nh; ++h) {
+        const SplitSeats& sp = pb.split[h];
+        if (sp.num_groups == 0) {
+          row_of[p * nh + h] = static_cast<std::int32_t>(result.seats.size());
+          SeatRow row;
+          row.program = static_cast<ProgramIndex>(p);
+          row.channel = static_cast<std::uint32_t>(h);
+          row.initial = SeatsOf(instance_, stage.channels[h].seats)[p];
+          row.flowed_in = incoming[p * nh + h];
+          result.seats.push_back(row);
+          continue;
+        }
+        for (std::uint32_t g = 0; g < sp.num_groups; ++g) {
+          if (sp.capacity[p * sp.num_groups + g] <= 0) continue;
+          group_row[h][p * sp.num_groups + g] = static_cast<std::int32_t>(result.seats.size());
+          SeatRow row;
+          row.program = static_cast<ProgramIndex>(p);
+          row.channel = static_cast<std::uint32_t>(h);
+          row.group = g;
+          row.initial = sp.capacity[p * sp.num_groups + g];
+          result.seats.push_back(row);
+        }
+      }
+    }
+    for (std::size_t h = 0; h < nh; ++h) {
+      SplitSeats& sp = pb.split[h];
+      if (sp.num_groups == 0) continue;
+      for (std::size_t p = 0; p < np; ++p) {
+        std::int32_t sum = 0;
+        for (std::uint32_t g = 0; g < sp.num_groups; ++g) sum += sp.capacity[p * sp.num_groups + g];
+        pb.capacity[p * nh + h] = sum;
+      }
+    }
+    // Seats a computed allocation could not give any group (a count term matched nobody) are
+    // unfilled from the start: they flow before the first pass.
+    for (std::size_t h = 0; h < nh; ++h) {
+      for (std::size_t p = 0; p < unallocated[h].size(); ++p) {
+        if (unallocated[h][p] > 0) Move(&result, b, s, 0, p, h, kNone, unallocated[h][p], stage, &pb, row_of, group_row);
+      }
+    }
+
+    pb.active = *active;
+    const std::vector<std::uint32_t> conditions = ComputeConditions(stage, *pb.choices, *active, in_stage, ctx_);
+    BatchMatching m;
+    for (int pass = 1;; ++pass) {
+      ApplySeats(conditions, &pb);
+      m = MatchBatch(pb, MatchOptions{options_.threads, options_.path});
+      result.passes = pass;
+      result.rounds = m.rounds;
+      // Admitted per (p, h) and per (p, h, g).
+      std::vector<std::int32_t> admitted(np * nh, 0);
+      std::vector<std::vector<std::int32_t>> admitted_group(nh);
+      for (std::size_t h = 0; h < nh; ++h) admitted_group[h].assign(np * pb.split[h].num_groups, 0);
+      for (std::size_t c = 0; c < n; ++c) {
+        if (m.program[c] == kNone) continue;
+        const std::size_t p = m.program[c], h = m.channel[c];
+        ++admitted[p * nh + h];
+        if (pb.split[h].num_groups) ++admitted_group[h][p * pb.split[h].num_groups + pb.split[h].group[c]];
+      }
+      bool moved = false;
+      for (std::size_t h = 0; h < nh; ++h) {
+        const Unfilled& u = stage.channels[h].unfilled;
+        if (u.kind != Unfilled::Kind::kSameStage) continue;
+        const SplitSeats& sp = pb.split[h];
+        for (std::size_t p = 0; p < np; ++p) {
+          if (sp.num_groups == 0) {
+            const std::int32_t free = pb.capacity[p * nh + h] - admitted[p * nh + h];
+            if (free > 0) {
+              Move(&result, b, s, pass, p, h, kNone, free, stage, &pb, row_of, group_row);
+              moved = true;
+            }
+            continue;
+          }
+          for (std::uint32_t g = 0; g < sp.num_groups; ++g) {
+            const std::int32_t free = sp.capacity[p * sp.num_groups + g] - admitted_group[h][p * sp.num_groups + g];
+            if (free > 0) {
+              Move(&result, b, s, pass, p, h, g, free, stage, &pb, row_of, group_row);
+              moved = true;
+            }
+          }
+        }
+      }
+      if (!moved) break;
+    }
+
+    // Final placements and statistics.
+    for (std::size_t c = 0; c < n; ++c) {
+      if (m.program[c] == kNone) continue;
+      out_->batch[c] = static_cast<std::int32_t>(b);
+      out_->stage[c] = static_cast<std::int32_t>(s);
+      out_->program[c] = m.program[c];
+      out_->channel[c] = m.channel[c];
+      out_->choice[c] = m.choice[c];
+      (*active)[c] = 0;
+      const std::size_t p = m.program[c], h = m.channel[c];
+      const SplitSeats& sp = pb.split[h];
+      const std::int32_t r = sp.num_groups ? group_row[h][p * sp.num_groups + sp.group[c]] : row_of[p * nh + h];
+      SeatRow& row = result.seats[static_cast<std::size_t>(r)];
+      ++row.admitted;
+      const Score t = instance_.candidates.total[c];
+      if (row.cutoff_total == kMissingScore || t < row.cutoff_total) row.cutoff_total = t;
+    }
+    // Seats still unfilled that go to a later batch.
+    for (SeatRow& row : result.seats) {
+      const Unfilled& u = stage.channels[row.channel].unfilled;
+      const std::int32_t free = row.capacity() - row.admitted;
+      if (u.kind != Unfilled::Kind::kLaterBatch || free <= 0) continue;
+      const auto key = std::make_pair(static_cast<std::size_t>(u.batch_index), static_cast<std::size_t>(u.stage_index));
+      const std::size_t tnh = rules_.batches[key.first].stages[key.second].channels.size();
+      auto& in = (*later)[key];
+      if (in.empty()) in.assign(np * tnh, 0);
+      in[row.program * tnh + static_cast<std::size_t>(u.channel_index)] += free;
+      row.flowed_out += free;
+      out_->flows.push_back({static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), result.passes, row.program, row.channel, row.group,
+                             static_cast<std::uint32_t>(u.batch_index), static_cast<std::uint32_t>(u.stage_index),
+                             static_cast<std::uint32_t>(u.channel_index), free});
+    }
+    return result;
+  }
+
+ private:
+  // Moves `seats` unfilled seats of (p, h[, g]) to the channel's same-stage target. g is kNone
+  // for a channel that is not split, and for split seats no group received (no row of their own).
+  void Move(StageResult* result, std::size_t b, std::size_t s, int pass, std::size_t p, std::size_t h, std::uint32_t g,
+            std::int32_t seats, const Stage& stage, BatchProblem* pb, const std::vector<std::int32_t>& row_of,
+            const std::vector<std::vector<std::int32_t>>& group_row) {
+    const Unfilled& u = stage.channels[h].unfilled;
+    if (u.kind != Unfilled::Kind::kSameStage) return;  // the seats stay empty
+    const std::size_t nh = stage.channels.size();
+    const std::size_t t = static_cast<std::size_t>(u.channel_index);
+    SplitSeats& sp = pb->split[h];
+    if (sp.num_groups == 0) {
+      pb->capacity[p * nh + h] -= seats;
+    } else if (g != kNone) {
+      sp.capacity[p * sp.num_groups + g] -= seats;
+      pb->capacity[p * nh + h] -= seats;
+    }
+    pb->capacity[p * nh + t] += seats;
+    const std::int32_t from = sp.num_groups == 0 ? row_of[p * nh + h] : g == kNone ? -1 : group_row[h][p * sp.num_groups + g];
+    if (from >= 0) result->seats[static_cast<std::size_t>(from)].flowed_out += seats;
+    result->seats[static_cast<std::size_t>(row_of[p * nh + t])].flowed_in += seats;
+    out_->flows.push_back({static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), pass, static_cast<ProgramIndex>(p),
+                           static_cast<std::uint32_t>(h), g, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s),
+                           static_cast<std::uint32_t>(t), seats});
+  }
+
+  const Rules& rules_;
+  const Instance& instance_;
+  const EvalContext& ctx_;
+  RankingCache& rankings_;
+  const RunOptions& options_;
+  Outcome* out_;
+};
+
 }  // namespace
 
 std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPath path) {
   if (path != MatchPath::kSerialDictatorship) return {};
   for (const Batch& batch : rules.batches) {
-    const Channel* first = nullptr;
-    for (const Channel& ch : batch.channels) {
-      const auto& seats = SeatsOf(instance, ch.seats);
-      if (std::none_of(seats.begin(), seats.end(), [](std::int32_t s) { return s > 0; })) continue;
-      if (!first) first = &ch;
-      if (ch.ranking != first->ranking) {
-        return "serial dictatorship needs every channel with seats in a batch to share one ranking, but in batch '" +
-               batch.name + "' channel '" + first->name + "' ranks by '" + rules.rankings[static_cast<std::size_t>(first->ranking)].name +
-               "' and channel '" + ch.name + "' by '" + rules.rankings[static_cast<std::size_t>(ch.ranking)].name +
-               "'; use --matcher auto or general";
+    for (const Stage& stage : batch.stages) {
+      const Channel* first = nullptr;
+      for (const Channel& ch : stage.channels) {
+        const auto& seats = SeatsOf(instance, ch.seats);
+        if (std::none_of(seats.begin(), seats.end(), [](std::int32_t s) { return s > 0; })) continue;
+        if (!first) first = &ch;
+        if (ch.ranking != first->ranking) {
+          return "serial dictatorship needs every channel with seats in a batch to share one ranking, but in batch '" +
+                 batch.name + "' channel '" + first->name + "' ranks by '" + rules.rankings[static_cast<std::size_t>(first->ranking)].name +
+                 "' and channel '" + ch.name + "' by '" + rules.rankings[static_cast<std::size_t>(ch.ranking)].name +
+                 "'; use --matcher auto or general";
+        }
       }
     }
   }
   return {};
+}
+
+std::vector<Score> ComputeLines(const Rules& rules, const Instance& instance, std::vector<std::string>* notes) {
+  std::vector<Score> values;
+  const EvalContext ctx{instance.candidates, instance.programs, &values};
+  RankingCache rankings(rules, ctx);
+  ComputeLinesInto(rules, instance, rankings, &values, notes);
+  return values;
 }
 
 Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& options) {
@@ -42,53 +346,25 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
   const std::size_t np = instance.programs.size();
   Outcome out;
   out.batch.assign(n, -1);
+  out.stage.assign(n, -1);
   out.program.assign(n, kNone);
   out.channel.assign(n, 0);
   out.choice.assign(n, 0);
   const int threads = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
   tbb::task_arena arena(threads);
   arena.execute([&] {
-    std::vector<std::vector<std::uint32_t>> ranks;
-    ranks.reserve(rules.rankings.size());
-    for (const Ranking& r : rules.rankings) ranks.push_back(ComputeRanking(r, instance.candidates, instance.programs));
-
-    std::vector<std::uint8_t> active(n, 1);  // not yet placed by an earlier batch
+    const EvalContext ctx{instance.candidates, instance.programs, &out.lines};
+    RankingCache rankings(rules, ctx);
+    ComputeLinesInto(rules, instance, rankings, &out.lines, &out.line_notes);
+    StageRunner runner(rules, instance, ctx, rankings, options, &out);
+    std::vector<std::uint8_t> active(n, 1);  // not yet placed by an earlier batch or stage
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<std::int32_t>> later;  // seats flowing to later batches
     for (std::size_t b = 0; b < rules.batches.size(); ++b) {
-      const Batch& batch = rules.batches[b];
-      const std::size_t nh = batch.channels.size();
-      BatchProblem pb;
-      pb.num_candidates = n;
-      pb.num_programs = np;
-      pb.num_channels = nh;
-      pb.choices = &instance.choices[b];
-      pb.capacity.assign(np * nh, 0);
-      for (std::size_t h = 0; h < nh; ++h) {
-        const Channel& ch = batch.channels[h];
-        const auto& seats = SeatsOf(instance, ch.seats);
-        for (std::size_t p = 0; p < np; ++p) pb.capacity[p * nh + h] = seats[p];
-        pb.rank.push_back(ranks[static_cast<std::size_t>(ch.ranking)].data());
-        pb.ranking_id.push_back(ch.ranking);
+      for (std::size_t s = 0; s < rules.batches[b].stages.size(); ++s) {
+        std::vector<std::int32_t> incoming = later[{b, s}];
+        incoming.resize(np * rules.batches[b].stages[s].channels.size(), 0);
+        out.stages.push_back(runner.Run(b, s, incoming, &active, &later));
       }
-      pb.active = active;
-      pb.eligible = ComputeEligibility(batch, instance, instance.choices[b], pb.capacity, pb.active);
-      BatchMatching m = MatchBatch(pb, MatchOptions{threads, options.path});
-      out.rounds.push_back(m.rounds);
-
-      std::vector<SeatStats> stats(np * nh);
-      for (std::size_t i = 0; i < stats.size(); ++i) stats[i].capacity = pb.capacity[i];
-      for (std::size_t c = 0; c < n; ++c) {
-        if (m.program[c] == kNone) continue;
-        out.batch[c] = static_cast<std::int32_t>(b);
-        out.program[c] = m.program[c];
-        out.channel[c] = m.channel[c];
-        out.choice[c] = m.choice[c];
-        active[c] = 0;
-        SeatStats& s = stats[static_cast<std::size_t>(m.program[c]) * nh + m.channel[c]];
-        ++s.admitted;
-        const Score t = instance.candidates.total[c];
-        if (s.cutoff_total == kMissingScore || t < s.cutoff_total) s.cutoff_total = t;
-      }
-      out.stats.push_back(std::move(stats));
     }
   });
   return out;

@@ -7,16 +7,20 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "decimal.h"
 #include "edit_distance.h"
 #include "expression.h"
 #include "zkmatch/rules.h"
 
 namespace zkmatch {
 namespace {
+
+constexpr int kMaxChannels = 32;  // channel sets are 32-bit masks in the matcher
 
 class Loader {
  public:
@@ -47,13 +51,41 @@ class Loader {
       Error(root, "a rules file is a mapping with keys version, inputs, rankings and batches");
       return std::nullopt;
     }
-    CheckKeys(root, {"version", "name", "inputs", "columns", "rankings", "batches"});
+    CheckKeys(root, {"version", "name", "inputs", "columns", "encoding", "seed", "policy", "lines", "rankings", "batches"});
     LoadVersion(root, &rules);
     if (auto n = Get(root, "name", false)) rules.name = Scalar(n, "name");
     LoadInputs(root, &rules);
     LoadColumns(root, &rules);
+    if (auto n = Get(root, "encoding", false)) {
+      rules.encoding = Scalar(n, "encoding");
+      if (rules.encoding != "utf-8" && rules.encoding != "gb18030" && n.IsScalar()) {
+        Error(n, "encoding '" + rules.encoding + "' is not supported; write utf-8 or gb18030" + DidYouMean(rules.encoding, {"utf-8", "gb18030"}));
+      }
+    }
+    if (auto n = Get(root, "seed", false)) rules.seed = Scalar(n, "seed");
+    auto lines = Get(root, "lines", false);
+    if (lines && !lines.IsMap()) {
+      Error(lines, "'lines' must be a mapping of line names to {value} | {admit_ratio, ranking} | {from, offset} | {from, factor}");
+      lines = YAML::Node(YAML::NodeType::Undefined);
+    }
+    if (lines) {
+      CheckKeysDuplicatesOnly(lines);
+      for (const auto& kv : lines) line_names_.push_back(kv.first.Scalar());
+    }
     LoadRankings(root, &rules);
+    if (lines) LoadLines(lines, &rules);
+    LoadPolicy(root, &rules);
     LoadBatches(root, &rules);
+    ResolveUnfilled(&rules);
+    rules.candidate_columns = columns_candidate_;
+    rules.program_columns = columns_program_;
+    for (const Ranking& r : rules.rankings) {
+      if (r.last_tie == LastTie::kLottery && rules.seed.empty()) {
+        sink_.Error(path_, r.pos.line, r.pos.col,
+                    "ranking '" + r.name + "' uses last_tie: lottery but the rules give no seed; add the published seed at the top, e.g. seed: \"2025-07-08 public draw\"");
+        break;
+      }
+    }
     if (sink_.error_count() != errors_before) return std::nullopt;
     return rules;
   }
@@ -220,7 +252,7 @@ class Loader {
       Error(n, "'inputs' must be a mapping of candidates, choices and programs to file paths");
       return;
     }
-    CheckKeys(n, {"candidates", "choices", "programs"});
+    CheckKeys(n, {"candidates", "choices", "programs", "allocations"});
     const std::filesystem::path dir = std::filesystem::path(path_).parent_path();
     auto resolve = [&](const char* key, std::string* out) {
       auto v = Get(n, key, true);
@@ -236,6 +268,7 @@ class Loader {
     resolve("candidates", &rules->inputs.candidates);
     resolve("choices", &rules->inputs.choices);
     resolve("programs", &rules->inputs.programs);
+    if (Get(n, "allocations", false)) resolve("allocations", &rules->inputs.allocations);
   }
 
   void LoadColumns(const YAML::Node& root, Rules* rules) {
@@ -253,7 +286,15 @@ class Loader {
     }
   }
 
-  std::shared_ptr<const Expression> ParseExpr(const YAML::Node& n, const std::string& text, ValueType want) {
+  // What an expression may refer to.
+  enum class Scope {
+    kCandidate,  // ranking keys, line scores, allocation counts: candidate columns and lines
+    kChoice,     // channel conditions: candidate and program columns and lines
+    kProgram,    // stage and policy program selectors: program columns and lines
+  };
+
+  std::shared_ptr<const Expression> ParseExpr(const YAML::Node& n, const std::string& text, ValueType want,
+                                              Scope scope) {
     ExpressionError err;
     auto e = ParseExpression(text, want, &err);
     if (!e) {
@@ -263,24 +304,43 @@ class Loader {
     }
     std::vector<ColumnUse> uses;
     e->CollectColumns(&uses);
-    for (const ColumnUse& u : uses) NoteColumn(n, u, want == ValueType::kNumber);
-    BindExpression(e.get(), columns_candidate_, columns_program_);
+    for (const ColumnUse& u : uses) NoteColumn(n, u, scope);
+    BindExpression(e.get(), columns_candidate_, columns_program_, line_names_);
     return std::shared_ptr<const Expression>(std::move(e));
   }
 
-  void NoteColumn(const YAML::Node& n, const ColumnUse& u, bool ranking_key) {
+  void NoteColumn(const YAML::Node& n, const ColumnUse& u, Scope scope) {
     const RulesPos pos = ScalarPos(n, u.offset);
-    if (u.program && ranking_key) {
-      sink_.Error(path_, pos.line, pos.col, "ranking keys are per candidate; 'program." + u.name + "' cannot be used here");
-      return;
-    }
-    if (!u.program && (u.name == "id" || u.name == "total")) {
-      bool want_numeric = u.name == "total";
-      if ((u.type == ValueType::kNumber) != want_numeric) {
-        sink_.Error(path_, pos.line, pos.col, "'" + u.name + "' is " + (want_numeric ? "a number" : "text") + " and cannot be used as " + (want_numeric ? "text" : "a number"));
+    if (u.line) {
+      if (std::find(line_names_.begin(), line_names_.end(), u.name) == line_names_.end()) {
+        std::string known;
+        for (const auto& l : line_names_) known += (known.empty() ? "" : ", ") + l;
+        sink_.Error(path_, pos.line, pos.col,
+                    "unknown line '" + u.name + "'" + DidYouMean(u.name, line_names_) +
+                        (known.empty() ? "; define it under lines:" : "; the rules define: " + known));
       }
       return;
     }
+    if (u.program && scope == Scope::kCandidate) {
+      sink_.Error(path_, pos.line, pos.col, "this expression is evaluated per candidate; 'program." + u.name + "' cannot be used here");
+      return;
+    }
+    if (!u.program && scope == Scope::kProgram) {
+      sink_.Error(path_, pos.line, pos.col,
+                  "this condition selects programs; '" + u.name + "' is a candidate column (write program." + u.name + " for a program column)");
+      return;
+    }
+    NoteColumnRef(pos, u.name, u.program, u.type == ValueType::kNumber);
+  }
+
+  void NoteColumnRef(const RulesPos& pos, const std::string& name, bool program, bool numeric) {
+    if (!program && (name == "id" || name == "total")) {
+      if (numeric != (name == "total")) {
+        sink_.Error(path_, pos.line, pos.col, "'" + name + "' is " + (name == "total" ? "a number" : "text") + " and cannot be used as " + (name == "total" ? "text" : "a number"));
+      }
+      return;
+    }
+    ColumnUse u{name, program, false, numeric ? ValueType::kNumber : ValueType::kText, 0};
     auto& list = u.program ? columns_program_ : columns_candidate_;
     for (ColumnRef& ref : list) {
       if (ref.name != u.name) continue;
@@ -328,9 +388,13 @@ class Loader {
         std::string t = Scalar(tie, "last_tie");
         if (t == "id") {
           r.last_tie = LastTie::kId;
+        } else if (t == "lottery") {
+          r.last_tie = LastTie::kLottery;
+        } else if (t == "admit_all") {
+          r.last_tie = LastTie::kAdmitAll;
         } else if (tie.IsScalar()) {
-          Error(tie, "last_tie '" + t + "' is not supported; supported: id (candidate id ascending, byte by byte)" +
-                         DidYouMean(t, {"id"}));
+          Error(tie, "last_tie '" + t + "' is not supported" + DidYouMean(t, {"id", "lottery", "admit_all"}) +
+                         "; write id (candidate id ascending), lottery (published seed) or admit_all (admit everyone tied at the last seat)");
         }
       }
       rules->rankings.push_back(std::move(r));
@@ -370,7 +434,7 @@ class Loader {
       return;
     }
     while (!expr.empty() && expr.back() == ' ') expr.pop_back();
-    key.expr = ParseExpr(k, expr, ValueType::kNumber);
+    key.expr = ParseExpr(k, expr, ValueType::kNumber, Scope::kCandidate);
     if (key.expr) r->keys.push_back(std::move(key));
   }
 
@@ -381,14 +445,12 @@ class Loader {
       Error(n, "'batches' must be a non-empty list of batches, run in the order given");
       return;
     }
-    std::vector<std::string> ranking_names;
-    for (const auto& r : rules->rankings) ranking_names.push_back(r.name);
     for (const auto& b : n) {
       if (!b.IsMap()) {
-        Error(b, "each batch must be a mapping {name, channels}");
+        Error(b, "each batch must be a mapping {name, channels} or {name, stages}");
         continue;
       }
-      CheckKeys(b, {"name", "channels", "max_choices"});
+      CheckKeys(b, {"name", "channels", "stages", "max_choices"});
       Batch batch;
       batch.pos = Pos(b);
       if (auto name = Get(b, "name", true)) {
@@ -398,37 +460,78 @@ class Loader {
         }
       }
       if (auto mc = Get(b, "max_choices", false)) Integer(mc, "max_choices", 1, &batch.max_choices);
-      auto channels = Get(b, "channels", true, "list the batch's channels in precedence order");
-      if (channels && (!channels.IsSequence() || channels.size() == 0)) {
-        Error(channels, "'channels' must be a non-empty list of {name, seats, ranking[, eligible]}");
-      } else if (channels) {
-        if (channels.size() > static_cast<std::size_t>(32)) Error(channels, "a batch may have at most 32 channels");
-        for (const auto& c : channels) LoadChannel(c, ranking_names, rules, &batch);
+      const bool has_stages = static_cast<bool>(Get(b, "stages", false));
+      const bool has_channels = static_cast<bool>(Get(b, "channels", false));
+      if (has_stages && has_channels) {
+        Error(b, "batch '" + batch.name + "' has both 'channels' and 'stages'; put the channels inside the stages");
+      } else if (has_stages) {
+        auto stages = Get(b, "stages", true);
+        if (!stages.IsSequence() || stages.size() == 0) {
+          Error(stages, "'stages' must be a non-empty list of {name, programs, channels}");
+        } else {
+          for (const auto& st : stages) LoadStage(st, rules, &batch);
+        }
+      } else {
+        Stage stage;
+        stage.pos = batch.pos;
+        LoadChannels(Get(b, "channels", true, "list the batch's channels in precedence order (or its stages)"), rules, batch, &stage);
+        batch.stages.push_back(std::move(stage));
       }
       rules->batches.push_back(std::move(batch));
     }
-    rules->candidate_columns = columns_candidate_;
-    rules->program_columns = columns_program_;
   }
 
-  void LoadChannel(const YAML::Node& c, const std::vector<std::string>& ranking_names, const Rules* rules, Batch* batch) {
+  void LoadStage(const YAML::Node& st, const Rules* rules, Batch* batch) {
+    if (!st.IsMap()) {
+      Error(st, "each stage must be a mapping {name, programs, channels}");
+      return;
+    }
+    CheckKeys(st, {"name", "programs", "channels"});
+    Stage stage;
+    stage.pos = Pos(st);
+    if (auto name = Get(st, "name", true)) {
+      stage.name = Scalar(name, "name");
+      for (const auto& other : batch->stages) {
+        if (other.name == stage.name) Error(name, "stage name '" + stage.name + "' is used twice in batch '" + batch->name + "'");
+      }
+    }
+    if (auto pr = Get(st, "programs", false)) {
+      stage.programs_text = Scalar(pr, "programs");
+      if (!stage.programs_text.empty()) stage.programs = ParseExpr(pr, stage.programs_text, ValueType::kBool, Scope::kProgram);
+    }
+    LoadChannels(Get(st, "channels", true, "list the stage's channels in precedence order"), rules, *batch, &stage);
+    batch->stages.push_back(std::move(stage));
+  }
+
+  void LoadChannels(const YAML::Node& channels, const Rules* rules, const Batch& batch, Stage* stage) {
+    if (!channels) return;
+    if (!channels.IsSequence() || channels.size() == 0) {
+      Error(channels, "'channels' must be a non-empty list of {name, seats, ranking[, eligible]}");
+      return;
+    }
+    if (channels.size() > static_cast<std::size_t>(kMaxChannels)) Error(channels, "a stage may have at most 32 channels");
+    for (const auto& c : channels) LoadChannel(c, rules, batch, stage);
+  }
+
+  void LoadChannel(const YAML::Node& c, const Rules* rules, const Batch& batch, Stage* stage) {
     if (!c.IsMap()) {
       Error(c, "each channel must be a mapping {name, seats, ranking[, eligible]}");
       return;
     }
-    CheckKeys(c, {"name", "seats", "ranking", "eligible"});
+    CheckKeys(c, {"name", "seats", "ranking", "eligible", "split_by", "allocation", "unfilled"});
+    const std::string where = stage->name.empty() ? "batch '" + batch.name + "'" : "stage '" + stage->name + "'";
     Channel ch;
     ch.pos = Pos(c);
     if (auto name = Get(c, "name", true)) {
       ch.name = Scalar(name, "name");
-      for (const auto& other : batch->channels) {
-        if (other.name == ch.name) Error(name, "channel name '" + ch.name + "' is used twice in batch '" + batch->name + "'");
+      for (const auto& other : stage->channels) {
+        if (other.name == ch.name) Error(name, "channel name '" + ch.name + "' is used twice in " + where);
       }
     }
     if (auto seats = Get(c, "seats", true, "name the capacity column of programs.csv, e.g. seats: general")) {
       ch.seats = Scalar(seats, "seats");
       ch.seats_pos = Pos(seats);
-      for (const auto& other : batch->channels) {
+      for (const auto& other : stage->channels) {
         if (!ch.seats.empty() && other.seats == ch.seats)
           Error(seats, "seat column '" + ch.seats + "' is already used by channel '" + other.name + "'; each channel needs its own capacity column");
       }
@@ -436,6 +539,8 @@ class Loader {
     if (auto ranking = Get(c, "ranking", true, "name one of the rankings")) {
       std::string r = Scalar(ranking, "ranking");
       ch.ranking = rules->FindRanking(r);
+      std::vector<std::string> ranking_names;
+      for (const auto& rk : rules->rankings) ranking_names.push_back(rk.name);
       if (ch.ranking < 0 && ranking.IsScalar() && !rankings_failed_) Error(ranking, "unknown ranking '" + r + "'" + DidYouMean(r, ranking_names));
     }
     if (auto el = Get(c, "eligible", false)) {
@@ -443,10 +548,341 @@ class Loader {
       if (ch.eligible_text.empty() && el.IsScalar()) {
         Error(el, "'eligible' is empty; write a condition, or remove the key to admit every applicant");
       } else if (!ch.eligible_text.empty()) {
-        ch.eligible = ParseExpr(el, ch.eligible_text, ValueType::kBool);
+        ch.eligible = ParseExpr(el, ch.eligible_text, ValueType::kBool, Scope::kChoice);
       }
     }
-    batch->channels.push_back(std::move(ch));
+    auto split = Get(c, "split_by", false);
+    if (split) {
+      ch.split_by = Scalar(split, "split_by");
+      if (!ch.split_by.empty()) NoteColumnRef(Pos(split), ch.split_by, false, false);
+    }
+    auto alloc = Get(c, "allocation", false);
+    if (alloc && !split) {
+      Error(alloc, "'allocation' needs 'split_by' (the candidate column whose values share the seats, e.g. split_by: junior_school)");
+    } else if (split && !alloc) {
+      Error(c, "channel '" + ch.name + "' is split by '" + ch.split_by + "' but says no 'allocation'; write allocation: table (from inputs.allocations) or allocation: {proportional_to: [...], rounding: largest_remainder}");
+    } else if (alloc) {
+      LoadAllocation(alloc, rules, &ch.allocation);
+    }
+    ch.unfilled.pos = ch.pos;
+    if (auto un = Get(c, "unfilled", false)) {
+      ch.unfilled.pos = Pos(un);
+      if (un.IsScalar()) {
+        if (un.Scalar() == "none") {
+          ch.unfilled.kind = Unfilled::Kind::kStay;
+        } else {
+          ch.unfilled.kind = Unfilled::Kind::kSameStage;
+          ch.unfilled.channel = un.Scalar();
+        }
+      } else if (un.IsMap()) {
+        CheckKeys(un, {"batch", "channel"});
+        ch.unfilled.kind = Unfilled::Kind::kLaterBatch;
+        if (auto b = Get(un, "batch", true)) ch.unfilled.batch = Scalar(b, "unfilled.batch");
+        if (auto cc = Get(un, "channel", true)) ch.unfilled.channel = Scalar(cc, "unfilled.channel");
+      } else {
+        Error(un, "'unfilled' is a channel name, none, or {batch: B, channel: C}");
+      }
+    } else if (split) {
+      ch.unfilled.kind = Unfilled::Kind::kSameStage;
+      ch.unfilled.channel = "general";
+      default_unfilled_.push_back(&ch);  // re-pointed below once the channel is stored
+    }
+    stage->channels.push_back(std::move(ch));
+    if (split && !Get(c, "unfilled", false)) default_unfilled_.back() = &stage->channels.back();
+  }
+
+  void LoadAllocation(const YAML::Node& a, const Rules* rules, Allocation* out) {
+    if (a.IsScalar()) {
+      if (a.Scalar() == "table") {
+        out->kind = Allocation::Kind::kTable;
+        if (rules->inputs.allocations.empty()) {
+          Error(a, "allocation: table reads the allocations file, but inputs names none; add inputs: {..., allocations: allocations.csv}");
+        }
+      } else {
+        Error(a, "allocation '" + a.Scalar() + "' is not known; write table or {proportional_to: [...], rounding: largest_remainder}" + DidYouMean(a.Scalar(), {"table"}));
+      }
+      return;
+    }
+    if (!a.IsMap()) {
+      Error(a, "'allocation' is table or {proportional_to: [...], rounding: largest_remainder}");
+      return;
+    }
+    CheckKeys(a, {"proportional_to", "rounding"});
+    out->kind = Allocation::Kind::kProportional;
+    if (auto r = Get(a, "rounding", true, "write rounding: largest_remainder")) {
+      if (Scalar(r, "rounding") != "largest_remainder" && r.IsScalar()) {
+        Error(r, "rounding '" + r.Scalar() + "' is not supported; write largest_remainder (Hamilton's method)");
+      }
+    }
+    auto terms = Get(a, "proportional_to", true, "list the weighted counts, e.g. [{count: \"true\", weight: 1}]");
+    if (!terms) return;
+    if (!terms.IsSequence() || terms.size() == 0 || terms.size() > 3) {
+      Error(terms, "'proportional_to' must list 1 to 3 terms {count: CONDITION, weight: W}");
+      return;
+    }
+    std::int64_t sum = 0;
+    for (const auto& t : terms) {
+      if (!t.IsMap()) {
+        Error(t, "each term is {count: CONDITION, weight: W}");
+        continue;
+      }
+      CheckKeys(t, {"count", "weight"});
+      Allocation::Term term;
+      if (auto cnt = Get(t, "count", true, "a condition on candidates, e.g. \"true\" or \"quality_grade = A\"")) {
+        term.count_text = Scalar(cnt, "count");
+        if (term.count_text == "true") {
+          term.count = nullptr;  // every candidate
+        } else if (!term.count_text.empty()) {
+          term.count = ParseExpr(cnt, term.count_text, ValueType::kBool, Scope::kCandidate);
+        }
+      }
+      if (auto w = Get(t, "weight", true, "a share between 0 and 1")) ParseFraction(w, "weight", &term.weight_ppm);
+      sum += term.weight_ppm;
+      out->terms.push_back(std::move(term));
+    }
+    if (sum != 1'000'000) Error(terms, "the weights must add up to 1 (they add up to " + FormatPpm(sum) + ")");
+  }
+
+  // Resolves every channel's `unfilled:` target now that all batches are known.
+  void ResolveUnfilled(Rules* rules) {
+    for (std::size_t b = 0; b < rules->batches.size(); ++b) {
+      Batch& batch = rules->batches[b];
+      for (std::size_t s = 0; s < batch.stages.size(); ++s) {
+        Stage& stage = batch.stages[s];
+        for (Channel& ch : stage.channels) {
+          Unfilled& u = ch.unfilled;
+          if (u.kind == Unfilled::Kind::kStay) continue;
+          const bool defaulted = std::find(default_unfilled_.begin(), default_unfilled_.end(), &ch) != default_unfilled_.end();
+          if (u.kind == Unfilled::Kind::kSameStage) {
+            std::vector<std::string> names;
+            for (std::size_t h = 0; h < stage.channels.size(); ++h) {
+              names.push_back(stage.channels[h].name);
+              if (stage.channels[h].name == u.channel) u.channel_index = static_cast<int>(h);
+            }
+            u.batch_index = static_cast<int>(b);
+            u.stage_index = static_cast<int>(s);
+            if (u.channel_index < 0) {
+              if (defaulted) {
+                sink_.Error(path_, ch.pos.line, ch.pos.col,
+                            "split channel '" + ch.name + "' sends unfilled seats to channel 'general' by default, but there is none here; write unfilled: CHANNEL or unfilled: none");
+              } else {
+                sink_.Error(path_, u.pos.line, u.pos.col, "unknown channel '" + u.channel + "' for unfilled seats" + DidYouMean(u.channel, names) + "; it must be a channel of the same stage (or write {batch: B, channel: C})");
+              }
+            } else if (&stage.channels[static_cast<std::size_t>(u.channel_index)] == &ch) {
+              sink_.Error(path_, u.pos.line, u.pos.col, "channel '" + ch.name + "' cannot send its unfilled seats to itself");
+            } else if (!stage.channels[static_cast<std::size_t>(u.channel_index)].split_by.empty()) {
+              sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them");
+            }
+            continue;
+          }
+          u.batch_index = rules->FindBatch(u.batch);
+          if (u.batch_index < 0) {
+            std::vector<std::string> names;
+            for (const auto& bb : rules->batches) names.push_back(bb.name);
+            sink_.Error(path_, u.pos.line, u.pos.col, "unknown batch '" + u.batch + "' for unfilled seats" + DidYouMean(u.batch, names));
+            continue;
+          }
+          if (u.batch_index <= static_cast<int>(b)) {
+            sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats can only move to a later batch; '" + u.batch + "' does not run after '" + batch.name + "' (use a channel name to move them within this stage)");
+            continue;
+          }
+          const Batch& target = rules->batches[static_cast<std::size_t>(u.batch_index)];
+          for (std::size_t ts = 0; ts < target.stages.size() && u.channel_index < 0; ++ts) {
+            for (std::size_t h = 0; h < target.stages[ts].channels.size(); ++h) {
+              if (target.stages[ts].channels[h].name == u.channel) {
+                u.stage_index = static_cast<int>(ts);
+                u.channel_index = static_cast<int>(h);
+                break;
+              }
+            }
+          }
+          if (u.channel_index < 0) {
+            sink_.Error(path_, u.pos.line, u.pos.col, "batch '" + u.batch + "' has no channel '" + u.channel + "'");
+          } else if (!target.stages[static_cast<std::size_t>(u.stage_index)].channels[static_cast<std::size_t>(u.channel_index)].split_by.empty()) {
+            sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them");
+          }
+        }
+      }
+    }
+  }
+
+  // A share written as a decimal with up to 6 places, in millionths: 0.6 -> 600000.
+  bool ParseFraction(const YAML::Node& n, const std::string& what, std::int64_t* ppm, std::int64_t max = 1'000'000) {
+    std::string s = Scalar(n, what);
+    std::int64_t whole = 0, frac = 0;
+    std::size_t i = 0, digits = 0, frac_digits = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 6; ++i, ++digits) whole = whole * 10 + (s[i] - '0');
+    if (i < s.size() && s[i] == '.') {
+      for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9' && frac_digits < 6; ++i, ++frac_digits) frac = frac * 10 + (s[i] - '0');
+    }
+    for (std::size_t k = frac_digits; k < 6; ++k) frac *= 10;
+    const std::int64_t v = whole * 1'000'000 + frac;
+    if (s.empty() || digits == 0 || i != s.size() || v > max) {
+      if (n.IsScalar()) Error(n, "'" + what + "' must be a number from 0 to " + FormatPpm(max) + " with at most 6 decimals, not '" + s + "'");
+      return false;
+    }
+    *ppm = v;
+    return true;
+  }
+
+  static std::string FormatPpm(std::int64_t ppm) {
+    std::string out = std::to_string(ppm / 1'000'000);
+    std::int64_t frac = ppm % 1'000'000;
+    if (frac) {
+      std::string f = std::to_string(frac);
+      f = std::string(6 - f.size(), '0') + f;
+      while (!f.empty() && f.back() == '0') f.pop_back();
+      out += "." + f;
+    }
+    return out;
+  }
+
+  void LoadLines(const YAML::Node& lines, Rules* rules) {
+    std::vector<std::string> ranking_names;
+    for (const auto& r : rules->rankings) ranking_names.push_back(r.name);
+    for (const auto& kv : lines) {
+      Line line;
+      line.name = kv.first.Scalar();
+      line.pos = Pos(kv.first);
+      const YAML::Node& body = kv.second;
+      if (!body.IsMap()) {
+        Error(body, "line '" + line.name + "' must be {value: V}, {admit_ratio: R, ranking: NAME}, {from: LINE, offset: D} or {from: LINE, factor: F}");
+        rules->lines.push_back(std::move(line));
+        continue;
+      }
+      CheckKeys(body, {"value", "admit_ratio", "ranking", "score", "from", "offset", "factor"});
+      const bool has_value = static_cast<bool>(Get(body, "value", false)), has_ratio = static_cast<bool>(Get(body, "admit_ratio", false));
+      const bool has_from = static_cast<bool>(Get(body, "from", false));
+      if (has_value + has_ratio + has_from != 1) {
+        Error(body, "line '" + line.name + "' needs exactly one of value, admit_ratio or from");
+      } else if (has_value) {
+        line.kind = Line::Kind::kValue;
+        ParseScore(Get(body, "value", true), "value", &line.value);
+      } else if (has_ratio) {
+        line.kind = Line::Kind::kAdmitRatio;
+        auto ratio = Get(body, "admit_ratio", true);
+        if (ParseFraction(ratio, "admit_ratio", &line.ratio_ppm) && line.ratio_ppm == 0) Error(ratio, "admit_ratio must be above 0");
+        if (auto r = Get(body, "ranking", true, "the ranking that orders candidates for the ratio")) {
+          std::string name = Scalar(r, "ranking");
+          line.ranking = rules->FindRanking(name);
+          if (line.ranking < 0 && r.IsScalar() && !rankings_failed_) Error(r, "unknown ranking '" + name + "'" + DidYouMean(name, ranking_names));
+        }
+        std::string score_text = "total";
+        YAML::Node score_node = Get(body, "score", false);
+        if (score_node) score_text = Scalar(score_node, "score");
+        line.score = score_node ? ParseExpr(score_node, score_text, ValueType::kNumber, Scope::kCandidate) : TotalExpression();
+      } else {
+        auto from = Get(body, "from", true);
+        std::string name = Scalar(from, "from");
+        line.from = FindName(line_names_, name);
+        if (line.from < 0 && from.IsScalar()) Error(from, "unknown line '" + name + "'" + DidYouMean(name, line_names_));
+        const bool has_offset = static_cast<bool>(Get(body, "offset", false)), has_factor = static_cast<bool>(Get(body, "factor", false));
+        if (has_offset == has_factor) {
+          Error(body, "line '" + line.name + "' derived from '" + name + "' needs exactly one of offset or factor");
+        } else if (has_offset) {
+          line.kind = Line::Kind::kOffset;
+          ParseScore(Get(body, "offset", true), "offset", &line.value);
+        } else {
+          line.kind = Line::Kind::kFactor;
+          ParseFraction(Get(body, "factor", true), "factor", &line.factor_ppm, 100'000'000);
+        }
+      }
+      rules->lines.push_back(std::move(line));
+    }
+    OrderLines(rules);
+  }
+
+  // Orders lines so each comes after the lines it uses; reports cycles.
+  void OrderLines(Rules* rules) {
+    const std::size_t n = rules->lines.size();
+    std::vector<std::vector<int>> uses(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Line& l = rules->lines[i];
+      if (l.from >= 0) uses[i].push_back(l.from);
+      if (l.kind == Line::Kind::kAdmitRatio) {
+        std::vector<ColumnUse> refs;
+        if (l.score) l.score->CollectColumns(&refs);
+        if (l.ranking >= 0) {
+          for (const RankingKey& k : rules->rankings[static_cast<std::size_t>(l.ranking)].keys) {
+            if (k.expr) k.expr->CollectColumns(&refs);
+          }
+        }
+        for (const ColumnUse& u : refs) {
+          if (u.line) {
+            int j = FindName(line_names_, u.name);
+            if (j >= 0) uses[i].push_back(j);
+          }
+        }
+      }
+    }
+    std::vector<int> state(n, 0);  // 0 new, 1 on the path, 2 done
+    std::vector<int> path;
+    bool cycle = false;
+    std::function<void(int)> visit = [&](int v) {
+      if (cycle || state[static_cast<std::size_t>(v)] == 2) return;
+      if (state[static_cast<std::size_t>(v)] == 1) {
+        std::string desc;
+        auto it = std::find(path.begin(), path.end(), v);
+        for (; it != path.end(); ++it) desc += rules->lines[static_cast<std::size_t>(*it)].name + " -> ";
+        desc += rules->lines[static_cast<std::size_t>(v)].name;
+        const Line& l = rules->lines[static_cast<std::size_t>(v)];
+        sink_.Error(path_, l.pos.line, l.pos.col, "lines depend on each other in a cycle: " + desc + "; one of them must be fixed or come from admit_ratio");
+        cycle = true;
+        return;
+      }
+      state[static_cast<std::size_t>(v)] = 1;
+      path.push_back(v);
+      for (int w : uses[static_cast<std::size_t>(v)]) visit(w);
+      path.pop_back();
+      state[static_cast<std::size_t>(v)] = 2;
+      rules->line_order.push_back(v);
+    };
+    for (std::size_t i = 0; i < n; ++i) visit(static_cast<int>(i));
+  }
+
+  static int FindName(const std::vector<std::string>& names, const std::string& name) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == name) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  std::shared_ptr<const Expression> TotalExpression() {
+    ExpressionError err;
+    auto e = ParseExpression("total", ValueType::kNumber, &err);
+    BindExpression(e.get(), columns_candidate_, columns_program_, line_names_);
+    return std::shared_ptr<const Expression>(std::move(e));
+  }
+
+  void ParseScore(const YAML::Node& n, const std::string& what, std::int64_t* out) {
+    if (!n) return;
+    std::string s = Scalar(n, what);
+    std::string why;
+    if (!ParseDecimal(s, out, &why) && n.IsScalar()) Error(n, "'" + what + "': " + why);
+  }
+
+  void LoadPolicy(const YAML::Node& root, Rules* rules) {
+    auto n = Get(root, "policy", false);
+    if (!n) return;
+    if (!n.IsMap()) {
+      Error(n, "'policy' is a mapping of public_private_sync, general_high_target and general_high");
+      return;
+    }
+    rules->policy.pos = Pos(n);
+    CheckKeys(n, {"public_private_sync", "general_high_target", "general_high"});
+    if (auto s = Get(n, "public_private_sync", false)) {
+      std::string v = Scalar(s, "public_private_sync");
+      if (v == "true") {
+        rules->policy.public_private_sync = true;
+      } else if (v != "false" && s.IsScalar()) {
+        Error(s, "public_private_sync is true or false, not '" + v + "'");
+      }
+    }
+    if (auto t = Get(n, "general_high_target", false)) ParseFraction(t, "general_high_target", &rules->policy.general_high_target_ppm);
+    if (auto g = Get(n, "general_high", false)) {
+      std::string text = Scalar(g, "general_high");
+      if (!text.empty()) rules->policy.general_high = ParseExpr(g, text, ValueType::kBool, Scope::kProgram);
+    }
   }
 
   std::string path_;
@@ -455,6 +891,8 @@ class Loader {
   std::vector<std::size_t> line_starts_;
   bool rankings_failed_ = false;         // suppresses "unknown ranking" after a broken rankings:
   std::vector<ColumnRef> columns_candidate_, columns_program_;
+  std::vector<std::string> line_names_;  // known before anything that may refer to a line
+  std::vector<const Channel*> default_unfilled_;  // split channels whose target was defaulted
 };
 
 }  // namespace
@@ -469,6 +907,13 @@ std::string Rules::HeaderFor(const std::string& logical_name) const {
 int Rules::FindRanking(const std::string& wanted) const {
   for (std::size_t i = 0; i < rankings.size(); ++i) {
     if (rankings[i].name == wanted) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int Rules::FindLine(const std::string& wanted) const {
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].name == wanted) return static_cast<int>(i);
   }
   return -1;
 }

@@ -3,17 +3,21 @@
 //
 // A program's choice from a set S of applicants: for each channel in order, take from the
 // applicants in S that are eligible for that channel and not taken by an earlier channel the
-// best ones by the channel's ranking, up to the channel's capacity. This choice rule is
-// substitutable and satisfies the law of aggregate demand, so deferred acceptance yields the
-// student-optimal stable matching and its result does not depend on the order in which
-// proposals are processed -- which is what makes the parallel rounds deterministic.
+// best ones by the channel's ranking, up to the channel's capacity. A split channel does this
+// separately for each group (junior school) with the group's own seats. When a ranking has
+// ties (last_tie: admit_all), everyone tied with the last one taken is taken too, over
+// capacity. This choice rule is substitutable and satisfies irrelevance of rejected
+// applicants, so deferred acceptance yields the student-optimal stable matching and its result
+// does not depend on the order in which proposals are processed -- which is what makes the
+// parallel rounds deterministic. (Without ties it also satisfies the law of aggregate demand.)
 //
 // Two implementations, proved equal by the property tests:
 //   - general: round-based DA; each round's proposals are grouped by program and every program
 //     recomputes its choice over held + new applicants independently (parallel, oneTBB);
 //   - serial dictatorship: when every channel with seats ranks by the same ranking, a candidate
 //     never displaces a better-ranked one, so candidates taken best-first each get their first
-//     choice with a free seat in a channel they are eligible for. O(total choices).
+//     choice with a free seat in a channel they are eligible for (candidates tied in the
+//     ranking are decided against the seats left before any of them). O(total choices).
 //
 // Inputs are plain arrays prepared by the pipeline: no strings, maps or allocation inside the
 // matching loop. Thread-safety: MatchBatch is reentrant; it only reads the problem.
@@ -31,6 +35,13 @@ namespace zkmatch {
 
 inline constexpr int kMaxChannelsPerBatch = 32;  // channel sets are 32-bit masks
 
+// Seats of one channel divided among groups; num_groups == 0 for a channel that is not split.
+struct SplitSeats {
+  const std::uint32_t* group = nullptr;  // group of each candidate (kNone: in no group)
+  std::uint32_t num_groups = 0;
+  std::vector<std::int32_t> capacity;    // [p * num_groups + g]
+};
+
 struct BatchProblem {
   std::size_t num_candidates = 0;
   std::size_t num_programs = 0;
@@ -39,9 +50,12 @@ struct BatchProblem {
   // For every entry k of choices->program: bit h is set when the candidate is eligible for
   // channel h at that program. Entries with no bit set can never be accepted.
   std::vector<std::uint32_t> eligible;
-  // Seats per program and channel: capacity[p * num_channels + h].
+  // Seats per program and channel: capacity[p * num_channels + h]. For a split channel, the
+  // sum over its groups.
   std::vector<std::int32_t> capacity;
-  // Per channel, the candidates' positions in the channel's ranking (0 = best; all distinct).
+  // Per channel (size num_channels): the division among groups of a split channel.
+  std::vector<SplitSeats> split;
+  // Per channel, the candidates' ranks in the channel's ranking (0 = best; equal = tied).
   std::vector<const std::uint32_t*> rank;
   // Identifies which ranking each channel uses (equal ids = same ranking).
   std::vector<int> ranking_id;

@@ -43,7 +43,7 @@ struct Column {
   bool numeric = false;
   std::vector<Score> number;          // numeric: one value per row, kMissingScore when empty
   std::vector<std::uint32_t> text;    // text: index into dictionary
-  std::vector<std::string> dictionary;
+  std::vector<std::string> dictionary;  // distinct values, sorted (byte order)
 };
 
 struct Candidates {
@@ -58,6 +58,7 @@ struct Programs {
   std::vector<std::string> code;   // sorted ascending, byte order (index == position)
   std::vector<std::string> school;
   std::vector<std::string> name;
+  std::vector<std::string> sector;  // "public", "private", or empty when the file has no sector
   std::vector<std::uint32_t> row;
   // Seats per capacity column named in the rules: seats[s][p] for seat column s, program p.
   // An empty cell means 0 (the program has no seats in that channel).
@@ -76,12 +77,23 @@ struct ChoiceLists {
   std::size_t length(CandidateIndex c) const { return offset[c + 1] - offset[c]; }
 };
 
+// Rows of allocations.csv, resolved to the split channel each belongs to.
+struct AllocationTable {
+  std::vector<std::uint32_t> batch, stage, channel;  // the split channel (indices into Rules)
+  std::vector<ProgramIndex> program;
+  std::vector<std::string> group;
+  std::vector<std::int32_t> seats;
+  std::vector<std::uint32_t> row;
+};
+
 struct Instance {
   Candidates candidates;
   Programs programs;
   std::vector<ChoiceLists> choices;  // one per batch, in the rules' batch order
-  // File paths as read (for messages and, later, the audit log).
+  AllocationTable allocations;       // empty unless a channel uses allocation: table
+  // File paths as read (for messages and, later, the audit log), and the headers found.
   std::string candidates_path, choices_path, programs_path;
+  std::vector<std::string> candidate_headers, program_headers;
 };
 
 }  // namespace zkmatch

@@ -31,35 +31,76 @@ struct RunOptions {
   MatchPath path = MatchPath::kAuto;  // which matcher implementation (results are identical)
 };
 
-// Admission statistics of one (batch, program, channel).
-struct SeatStats {
-  std::int32_t capacity = 0;
+// One row of cutoffs.csv: the seats of (stage, program, channel[, group]) and who took them.
+struct SeatRow {
+  ProgramIndex program = 0;
+  std::uint32_t channel = 0;        // index within the stage
+  std::uint32_t group = kNone;      // split channels: index into the split column's dictionary
+  std::int32_t initial = 0;         // seats before any flow (allocated seats for a group)
+  std::int32_t flowed_in = 0;       // seats received from other channels' unfilled seats
+  std::int32_t flowed_out = 0;      // unfilled seats given away
   std::int32_t admitted = 0;
   Score cutoff_total = kMissingScore;  // lowest total admitted; kMissingScore when none
+  std::int32_t capacity() const { return initial + flowed_in - flowed_out; }
+};
+
+struct StageResult {
+  std::uint32_t batch = 0, stage = 0;
+  std::vector<SeatRow> seats;  // by program (code order), channel, group (name order)
+  int passes = 0;              // matching passes: 1 + reruns after unfilled seats flowed
+  int rounds = 0;              // general-DA rounds of the last pass (0: serial dictatorship)
+};
+
+// Unfilled seats moved from one channel to another (dynamic reserves).
+struct Flow {
+  std::uint32_t batch = 0, stage = 0;  // where the seats were unfilled
+  int pass = 0;                        // after which matching pass (0: before the first)
+  ProgramIndex program = 0;
+  std::uint32_t channel = 0;
+  std::uint32_t group = kNone;
+  std::uint32_t to_batch = 0, to_stage = 0, to_channel = 0;
+  std::int32_t seats = 0;
 };
 
 struct Outcome {
-  // Per candidate: batch index (-1 unplaced), program, channel within the batch, 0-based choice.
+  // Per candidate: batch and stage indices (-1 unplaced), program, channel within the stage,
+  // 0-based position of the program in the candidate's list for that batch.
   std::vector<std::int32_t> batch;
+  std::vector<std::int32_t> stage;
   std::vector<ProgramIndex> program;
   std::vector<std::uint8_t> channel;
   std::vector<std::uint32_t> choice;
-  // stats[b][p * channels_in_batch_b + h]
-  std::vector<std::vector<SeatStats>> stats;
-  std::vector<int> rounds;  // general-path rounds per batch (0 when serial dictatorship ran)
+  std::vector<StageResult> stages;  // in run order
+  std::vector<Flow> flows;          // in the order they happened
+  std::vector<Score> lines;         // value of each line (Rules::lines order)
+  std::vector<std::string> line_notes;  // how each was computed, for people
 };
 
-// Empty when `path` can be used for every batch; otherwise a sentence saying why not (serial
-// dictatorship needs every channel with seats in a batch to share one ranking).
+// Empty when `path` can be used for every stage; otherwise a sentence saying why not (serial
+// dictatorship needs every channel with seats in a stage to share one ranking).
 std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPath path);
 
-// Ranks, computes eligibility and matches every batch in order.
+// Computes every line (Rules::lines order), with a note saying how, e.g.
+// "admit_ratio 0.6 of by_total: candidate 7437 of 12394". Runs on the current TBB arena.
+std::vector<Score> ComputeLines(const Rules& rules, const Instance& instance, std::vector<std::string>* notes);
+
+// Checks that need rules and data together: private programs admitting earlier than public
+// ones under public_private_sync, a program's seat column offered in two stages (errors);
+// general-high seats below the target, channels without seats or eligible candidates, input
+// columns no rule uses (warnings). Returns false when it reported an error.
+bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink);
+
+// Ranks, computes lines, eligibility and seat allocations and matches every stage of every
+// batch in order, rerunning a stage while unfilled seats flow.
 // REQUIRES: `instance` was loaded by LoadInputs for these `rules`; CheckMatchPath is empty.
 Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& options);
 
-// placements.csv and cutoffs.csv as the contract defines them (LF line ends, sorted).
+// placements.csv, cutoffs.csv, flows.csv, allocations.csv and lines.csv (LF line ends, sorted).
 std::string RenderPlacements(const Rules& rules, const Instance& instance, const Outcome& outcome);
 std::string RenderCutoffs(const Rules& rules, const Instance& instance, const Outcome& outcome);
+std::string RenderFlows(const Rules& rules, const Instance& instance, const Outcome& outcome);
+std::string RenderAllocations(const Rules& rules, const Instance& instance, const Outcome& outcome);
+std::string RenderLines(const Rules& rules, const Outcome& outcome);
 
 // Human summary for the terminal: placed per batch and channel, unplaced, fill rate.
 std::string RenderSummary(const Rules& rules, const Instance& instance, const Outcome& outcome);

@@ -1,10 +1,12 @@
 // The rule set of one admission year, as loaded from a YAML rules file.
 //
-// Models: the input files; named rankings (ordered key lists plus a last tie-break); batches
-// run in order, each a list of channels in precedence order. A channel is a block of seats of
-// every program, sized by one capacity column of programs.csv, with its own eligibility
-// condition and ranking (slot-specific priorities, Kominers & Sönmez 2016). See
-// rules/README.md for the language and DESIGN.md for the contract.
+// Models: the input files; named score lines; named rankings (ordered key lists plus a last
+// tie-break); batches run in order, each made of ordered stages, each a list of channels in
+// precedence order. A channel is a block of seats of every program, sized by one capacity
+// column of programs.csv, with its own eligibility condition and ranking (slot-specific
+// priorities, Kominers & Sönmez 2016); a split channel divides each program's block among the
+// values of a candidate column (junior schools), and unfilled seats may flow to another
+// channel. See rules/README.md for the language and DESIGN.md for the contract.
 //
 // Invariants after a successful LoadRules: names are unique within their scope; every channel
 // names an existing ranking; every expression parsed and type-checked; every input path is
@@ -14,6 +16,7 @@
 #ifndef ZKMATCH_RULES_H_
 #define ZKMATCH_RULES_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,13 +44,53 @@ struct RankingKey {
 
 // How candidates still tied after every key are separated.
 enum class LastTie {
-  kId,  // by candidate id, ascending, compared byte by byte
+  kId,        // by candidate id, ascending, compared byte by byte
+  kLottery,   // by SHA-256(seed, 0, id), then id: a published-seed lottery
+  kAdmitAll,  // not separated: tied candidates share a rank and are admitted together
 };
 
 struct Ranking {
   std::string name;
   std::vector<RankingKey> keys;
   LastTie last_tie = LastTie::kId;
+  RulesPos pos;
+};
+
+// A named score line (控制线), computed before matching.
+struct Line {
+  enum class Kind { kValue, kAdmitRatio, kOffset, kFactor };
+  std::string name;
+  Kind kind = Kind::kValue;
+  std::int64_t value = 0;        // kValue: the score (hundredths); kOffset: the offset
+  std::int64_t ratio_ppm = 0;    // kAdmitRatio: the ratio in millionths (0.60 -> 600000)
+  int ranking = -1;              // kAdmitRatio: index into Rules::rankings
+  std::shared_ptr<const Expression> score;  // kAdmitRatio: what is read off the candidate (total)
+  int from = -1;                 // kOffset, kFactor: index into Rules::lines
+  std::int64_t factor_ppm = 0;   // kFactor: the factor in millionths
+  RulesPos pos;
+};
+
+// How a split channel's seats are divided among groups.
+struct Allocation {
+  enum class Kind { kNotSplit, kTable, kProportional };
+  struct Term {
+    std::shared_ptr<const Expression> count;  // which candidates count
+    std::string count_text;
+    std::int64_t weight_ppm = 0;
+  };
+  Kind kind = Kind::kNotSplit;
+  std::vector<Term> terms;  // kProportional
+};
+
+// Where a channel's unfilled seats go.
+struct Unfilled {
+  enum class Kind { kStay, kSameStage, kLaterBatch };  // kStay: unfilled seats stay empty
+  Kind kind = Kind::kStay;
+  std::string batch;    // kLaterBatch
+  std::string channel;
+  int batch_index = -1;    // resolved: the target batch (kLaterBatch) or the channel's own
+  int stage_index = -1;    // resolved target stage
+  int channel_index = -1;  // resolved target channel within that stage
   RulesPos pos;
 };
 
@@ -58,18 +101,39 @@ struct Channel {
   int ranking = -1;     // index into Rules::rankings
   std::shared_ptr<const Expression> eligible;  // null: every applicant is eligible
   std::string eligible_text;
+  std::string split_by;  // candidate column whose values share the seats (e.g. junior_school)
+  Allocation allocation;
+  Unfilled unfilled;
+  RulesPos pos;
+};
+
+// A stage of a batch: matched on its own, over the programs it selects, with its channels.
+// A batch written with `channels:` has one stage with an empty name.
+struct Stage {
+  std::string name;
+  std::shared_ptr<const Expression> programs;  // condition over program columns; null = all
+  std::string programs_text;
+  std::vector<Channel> channels;  // precedence order: earlier channels choose first
   RulesPos pos;
 };
 
 struct Batch {
   std::string name;
-  std::vector<Channel> channels;  // precedence order: earlier channels choose first
+  std::vector<Stage> stages;
   int max_choices = 0;            // longest allowed list; 0 = no limit
+  RulesPos pos;
+};
+
+struct Policy {
+  bool public_private_sync = false;      // 公民同招
+  std::int64_t general_high_target_ppm = 0;  // 0 = no target
+  std::shared_ptr<const Expression> general_high;  // which programs count; null = all
   RulesPos pos;
 };
 
 struct RuleInputs {
   std::string candidates, choices, programs;  // resolved paths
+  std::string allocations;                    // resolved path; empty when not given
 };
 
 // An input column the rules refer to, with the type its uses give it.
@@ -86,6 +150,11 @@ struct Rules {
   RuleInputs inputs;
   // Logical column name -> header in the input files (`columns:`), e.g. id -> 准考证号.
   std::vector<std::pair<std::string, std::string>> columns;
+  std::string encoding = "utf-8";  // of every input CSV: utf-8 or gb18030
+  std::string seed;                // published lottery seed; required by last_tie: lottery
+  Policy policy;
+  std::vector<Line> lines;         // as written; expressions refer to them by index
+  std::vector<int> line_order;     // evaluation order: every line after the lines it uses
   std::vector<Ranking> rankings;
   std::vector<Batch> batches;
   // Columns referenced by expressions, besides the built-in id and total: candidate columns
@@ -97,6 +166,7 @@ struct Rules {
   std::string HeaderFor(const std::string& name) const;
   int FindRanking(const std::string& name) const;  // -1 when absent
   int FindBatch(const std::string& name) const;    // -1 when absent
+  int FindLine(const std::string& name) const;     // -1 when absent
 };
 
 // Parses and checks a rules file. Reports every problem found (up to the sink's cap) with
