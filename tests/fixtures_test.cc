@@ -11,6 +11,7 @@
 #include <map>
 #include <ostream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,14 +22,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Rules files whose batches rank different channels with different rankings: serial
-// dictatorship does not apply to them, so `--matcher serial` must be refused for them.
-const std::set<std::string>& SerialNotApplicable() {
-  static const std::set<std::string> kSet = {
-      "two-rankings/two-rankings",
-      "channel-move/rules",
-  };
-  return kSet;
+// Rules files whose stages rank different channels with different rankings: serial
+// dictatorship does not apply to them, so `--matcher serial` must be refused for them. Each
+// case lists such rules files (by stem, one per line) in its `serial-not-applicable` file.
+bool SerialNotApplicable(const fs::path& case_dir, const std::string& stem) {
+  std::istringstream in(ReadFile((case_dir / "serial-not-applicable").string()));
+  for (std::string line; std::getline(in, line);) {
+    if (line == stem) return true;
+  }
+  return false;
 }
 
 struct FixtureRun {
@@ -60,7 +62,7 @@ std::vector<FixtureRun> DiscoverFixtures() {
       r.rules_path = f.path().string();
       const fs::path specific = dir.path() / ("expected-" + r.rules_stem);
       r.expected_dir = (fs::is_directory(specific) ? specific : dir.path() / "expected").string();
-      r.serial_ok = SerialNotApplicable().count(r.Key()) == 0;
+      r.serial_ok = !SerialNotApplicable(dir.path(), r.rules_stem);
       runs.push_back(std::move(r));
     }
   }
