@@ -2,6 +2,7 @@
 #include <string>
 
 #include "commands.h"
+#include "zkmatch/audit.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/run_directory.h"
 
@@ -21,6 +22,7 @@ int Run(const RunArgs& args) {
   StderrSink sink;
   auto rules = LoadRules(args.rules, sink);
   if (!rules) return ReportFailure(sink);
+  const RunIdentity identity = IdentifyRun(*rules);  // digests of what is about to be read
   auto instance = LoadInputs(*rules, sink);
   if (!instance) return ReportFailure(sink);
   if (!CheckPolicy(*rules, *instance, sink)) return ReportFailure(sink);
@@ -34,13 +36,7 @@ int Run(const RunArgs& args) {
     return static_cast<int>(ExitCode::kBadInput);
   }
   Outcome outcome = Solve(*rules, *instance, options);
-  std::vector<OutputFile> files = {
-      {"placements.csv", RenderPlacements(*rules, *instance, outcome)},
-      {"cutoffs.csv", RenderCutoffs(*rules, *instance, outcome)},
-      {"flows.csv", RenderFlows(*rules, *instance, outcome)},
-      {"allocations.csv", RenderAllocations(*rules, *instance, outcome)},
-      {"lines.csv", RenderLines(*rules, outcome)},
-  };
+  const std::vector<OutputFile> files = RenderRun(*rules, *instance, outcome, identity);
   if (std::string err = WriteRunDirectory(args.out, files, args.force); !err.empty()) {
     std::fprintf(stderr, "zkmatch: error: %s\n", err.c_str());
     return static_cast<int>(ExitCode::kBadInput);

@@ -24,6 +24,7 @@ int ReportFailure(const DiagnosticSink& sink);
 void AddRunVerb(CLI::App& app, int* exit_code);
 void AddCheckVerb(CLI::App& app, int* exit_code);
 void AddGenVerb(CLI::App& app, int* exit_code);
+void AddAuditVerbs(CLI::App& app, int* exit_code);  // verify, replay, explain
 
 }  // namespace zkmatch::tools
 

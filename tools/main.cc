@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   zkmatch::tools::AddRunVerb(app, &exit_code);
   zkmatch::tools::AddCheckVerb(app, &exit_code);
   zkmatch::tools::AddGenVerb(app, &exit_code);
+  zkmatch::tools::AddAuditVerbs(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

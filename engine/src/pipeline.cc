@@ -14,11 +14,6 @@
 namespace zkmatch {
 namespace {
 
-const std::vector<std::int32_t>& SeatsOf(const Instance& instance, const std::string& column) {
-  const auto& cols = instance.programs.seat_columns;
-  return instance.programs.seats[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), column) - cols.begin())];
-}
-
 // x * ppm / 10^6 rounded to the nearest hundredth, halves away from zero.
 Score ScaleByPpm(Score x, std::int64_t ppm) {
   __extension__ typedef __int128 I128;
@@ -139,7 +134,7 @@ class StageRunner {
       const Channel& ch = stage.channels[h];
       pb.rank.push_back(rankings_.Get(static_cast<std::size_t>(ch.ranking)).rank.data());
       pb.ranking_id.push_back(ch.ranking);
-      std::vector<std::int32_t> seats = SeatsOf(instance_, ch.seats);
+      std::vector<std::int32_t> seats = instance_.programs.SeatsIn(ch.seats);
       for (std::size_t p = 0; p < np; ++p) seats[p] = in_stage[p] ? seats[p] : 0;
       if (ch.split_by.empty()) {
         for (std::size_t p = 0; p < np; ++p) pb.capacity[p * nh + h] = seats[p] + (in_stage[p] ? incoming[p * nh + h] : 0);
@@ -163,7 +158,7 @@ class StageRunner {
           SeatRow row;
           row.program = static_cast<ProgramIndex>(p);
           row.channel = static_cast<std::uint32_t>(h);
-          row.initial = SeatsOf(instance_, stage.channels[h].seats)[p];
+          row.initial = instance_.programs.SeatsIn(stage.channels[h].seats)[p];
           row.flowed_in = incoming[p * nh + h];
           result.seats.push_back(row);
           continue;
@@ -318,7 +313,7 @@ std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPa
     for (const Stage& stage : batch.stages) {
       const Channel* first = nullptr;
       for (const Channel& ch : stage.channels) {
-        const auto& seats = SeatsOf(instance, ch.seats);
+        const auto& seats = instance.programs.SeatsIn(ch.seats);
         if (std::none_of(seats.begin(), seats.end(), [](std::int32_t s) { return s > 0; })) continue;
         if (!first) first = &ch;
         if (ch.ranking != first->ranking) {
@@ -366,6 +361,7 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
         out.stages.push_back(runner.Run(b, s, incoming, &active, &later));
       }
     }
+    for (std::size_t r = 0; r < rules.rankings.size(); ++r) out.ranks.push_back(rankings.Get(r).rank);
   });
   return out;
 }

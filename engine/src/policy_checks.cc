@@ -10,11 +10,6 @@
 namespace zkmatch {
 namespace {
 
-const std::vector<std::int32_t>& SeatsOf(const Instance& instance, const std::string& column) {
-  const auto& cols = instance.programs.seat_columns;
-  return instance.programs.seats[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), column) - cols.begin())];
-}
-
 std::string StageName(const Rules& rules, std::size_t b, std::size_t s) {
   const Batch& batch = rules.batches[b];
   return batch.stages[s].name.empty() ? "batch '" + batch.name + "'" : "batch '" + batch.name + "', stage '" + batch.stages[s].name + "'";
@@ -59,7 +54,7 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
     for (std::size_t i = 0; i < stages.size(); ++i) {
       if (!stages[i].in[p]) continue;
       for (const Channel& ch : rules.batches[stages[i].b].stages[stages[i].s].channels) {
-        if (SeatsOf(instance, ch.seats)[p] <= 0) continue;
+        if (instance.programs.SeatsIn(ch.seats)[p] <= 0) continue;
         for (const auto& [col, j] : used) {
           if (col == ch.seats && j != i) {
             sink.Error(rules.path, ch.seats_pos.line, ch.seats_pos.col,
@@ -91,7 +86,7 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
         for (std::size_t i = 0; i < stages.size() && first_public == stages.size(); ++i) {
           for (const Channel& ch : rules.batches[stages[i].b].stages[stages[i].s].channels) {
             if (ch.name != name) continue;
-            const auto& seats = SeatsOf(instance, ch.seats);
+            const auto& seats = instance.programs.SeatsIn(ch.seats);
             for (std::size_t p = 0; p < np; ++p) {
               if (stages[i].in[p] && seats[p] > 0 && progs.sector[p] == "public") first_public = i;
             }
@@ -101,7 +96,7 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
         for (std::size_t i = 0; i < first_public; ++i) {
           for (const Channel& ch : rules.batches[stages[i].b].stages[stages[i].s].channels) {
             if (ch.name != name) continue;
-            const auto& seats = SeatsOf(instance, ch.seats);
+            const auto& seats = instance.programs.SeatsIn(ch.seats);
             for (std::size_t p = 0; p < np; ++p) {
               if (!stages[i].in[p] || seats[p] <= 0 || progs.sector[p] != "private") continue;
               sink.CsvError(rules.inputs.programs, static_cast<int>(progs.row[p]), rules.HeaderFor("sector"),
@@ -121,7 +116,7 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
     std::int64_t seats = 0;
     for (std::size_t p = 0; p < np; ++p) {
       if (rules.policy.general_high && !EvaluateCondition(*rules.policy.general_high, ctx, kNone, static_cast<ProgramIndex>(p))) continue;
-      for (const std::string& col : progs.seat_columns) seats += std::max(0, SeatsOf(instance, col)[p]);
+      for (const std::string& col : progs.seat_columns) seats += std::max(0, instance.programs.SeatsIn(col)[p]);
     }
     const auto n = static_cast<std::int64_t>(instance.candidates.size());
     const std::int64_t target = rules.policy.general_high_target_ppm;
@@ -137,7 +132,7 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
   for (std::size_t i = 0; i < stages.size(); ++i) {
     const Stage& st = rules.batches[stages[i].b].stages[stages[i].s];
     for (const Channel& ch : st.channels) {
-      const auto& seats = SeatsOf(instance, ch.seats);
+      const auto& seats = instance.programs.SeatsIn(ch.seats);
       std::int64_t total = 0;
       for (std::size_t p = 0; p < np; ++p) total += stages[i].in[p] ? std::max(0, seats[p]) : 0;
       if (total == 0) {

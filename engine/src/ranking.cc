@@ -1,12 +1,12 @@
 #include "ranking.h"
 
-#include <openssl/evp.h>
+#include "digest.h"
+
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 
 #include <limits>
 #include <numeric>
-#include <stdexcept>
 
 namespace zkmatch {
 
@@ -14,11 +14,7 @@ std::uint64_t LotteryNumber(const std::string& seed, const std::string& id) {
   std::string message = seed;
   message.push_back('\0');
   message += id;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(message.data(), message.size(), digest, &len, EVP_sha256(), nullptr) != 1 || len < 8) {
-    throw std::runtime_error("SHA-256 failed in OpenSSL");
-  }
+  const auto digest = Sha256(message);
   std::uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | digest[i];
   return v;

@@ -66,6 +66,12 @@ struct Programs {
   std::vector<std::vector<std::int32_t>> seats;
   std::vector<Column> columns;     // other columns the rules reference as program.X
   std::size_t size() const { return code.size(); }
+  // Seats per program in capacity column `column`. REQUIRES: it is one of seat_columns.
+  const std::vector<std::int32_t>& SeatsIn(const std::string& column) const {
+    std::size_t i = 0;
+    while (seat_columns[i] != column) ++i;
+    return seats[i];
+  }
 };
 
 // The choice lists of one batch in compressed-sparse-row form: candidate c's list is

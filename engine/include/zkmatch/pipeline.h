@@ -74,6 +74,7 @@ struct Outcome {
   std::vector<Flow> flows;          // in the order they happened
   std::vector<Score> lines;         // value of each line (Rules::lines order)
   std::vector<std::string> line_notes;  // how each was computed, for people
+  std::vector<std::vector<std::uint32_t>> ranks;  // rank of each candidate per ranking (Rules order)
 };
 
 // Empty when `path` can be used for every stage; otherwise a sentence saying why not (serial

@@ -1,0 +1,46 @@
+// Independent verification of a finished run, and replay.
+//
+// Verify re-reads the rules and inputs with the shared loaders and rankings, but shares no
+// matching code: it checks the published outcome directly against its definition. Checks: the
+// inputs and outputs match manifest.json; the audit log's hash chain is intact and agrees with
+// placements.csv and cutoffs.csv; every candidate appears once; placed candidates listed the
+// program in that batch at that choice rank and are eligible for their channel; capacities
+// after flows hold (over capacity only for ties at the last seat under admit_all); seat flows
+// are conserved; each program's channel labels are what its choice rule gives on its admitted
+// set; and no candidate has justified envy and no seat is wasted in any stage (DOMAIN.md).
+// Cost: O(total choices * channels + N log N).
+//
+// Replay re-runs the match from the files recorded in the manifest (refusing when a digest
+// differs) and compares every output byte.
+//
+// Thread-safety: reentrant.
+#ifndef ZKMATCH_VERIFY_H_
+#define ZKMATCH_VERIFY_H_
+
+#include <string>
+#include <vector>
+
+#include "zkmatch/diagnostics.h"
+
+namespace zkmatch {
+
+struct VerifyReport {
+  std::vector<std::string> violations;  // one line each; empty when everything holds
+  std::vector<std::string> passed;      // the checks that ran and held, for the summary
+  bool input_error = false;             // the run could not be read at all (exit 2)
+};
+
+// `rules_path` may be empty: then the rules file recorded in the run's manifest is used.
+VerifyReport VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink);
+
+struct ReplayReport {
+  bool refused = false;            // inputs missing or changed (exit 2); `message` says which
+  bool identical = false;          // every output byte reproduced
+  std::string message;             // the first divergence, or why it was refused
+};
+
+ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads = 0);
+
+}  // namespace zkmatch
+
+#endif  // ZKMATCH_VERIFY_H_

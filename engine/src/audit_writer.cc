@@ -1,0 +1,407 @@
+// Writes audit.jsonl and manifest.json. The format is specified in engine/audit-format.md;
+// this file and that document change together.
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "digest.h"
+#include "expression.h"
+#include "json.h"
+#include "ranking.h"
+#include "zkmatch/audit.h"
+
+namespace zkmatch {
+namespace {
+
+const char* TieName(LastTie t) {
+  switch (t) {
+    case LastTie::kId: return "id";
+    case LastTie::kLottery: return "lottery";
+    case LastTie::kAdmitAll: return "admit_all";
+  }
+  return "";
+}
+
+std::string Hex16(std::uint64_t v) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = kDigits[v & 15];
+  return out;
+}
+
+// Lookups over one stage's result: which row counts (program, channel[, group]), and the
+// worst admitted candidate of each row by the channel's ranking (the cut-off).
+struct StageIndex {
+  const StageResult* result = nullptr;
+  std::vector<std::uint8_t> in_stage;
+  std::vector<std::int32_t> row_of;                 // [p * nh + h]
+  std::vector<std::vector<std::int32_t>> group_row; // [h][p * groups + g]
+  std::vector<const Column*> split;                 // per channel, null when not split
+  std::vector<CandidateIndex> worst;                // per row
+};
+
+class AuditWriter {
+ public:
+  AuditWriter(const Rules& rules, const Instance& instance, const Outcome& outcome)
+      : rules_(rules), instance_(instance), outcome_(outcome), ctx_{instance.candidates, instance.programs, &outcome.lines} {
+    BuildIndexes();
+  }
+
+  std::string Render(const RunIdentity& identity, const std::vector<OutputFile>& outputs, std::string* chain_head) {
+    std::string out;
+    std::string prev(64, '0');
+    auto emit = [&](std::string record) {
+      record.pop_back();  // the closing '}'
+      record += ",\"prev\":\"" + prev + "\"}";
+      prev = Sha256Hex(record);
+      out += record;
+      out.push_back('\n');
+    };
+    std::size_t records = 0;
+    emit(Header(identity));
+    ++records;
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+      for (std::size_t r = 0; r < stages_[i].result->seats.size(); ++r) {
+        emit(SeatsRecord(stages_[i], r));
+        ++records;
+      }
+    }
+    for (const Flow& f : outcome_.flows) {
+      emit(FlowRecord(f));
+      ++records;
+    }
+    // Candidate records are independent: render them in parallel, chain them in order.
+    const std::size_t n = instance_.candidates.size();
+    constexpr std::size_t kChunk = 1 << 14;
+    std::vector<std::string> chunk(kChunk);
+    for (std::size_t begin = 0; begin < n; begin += kChunk) {
+      const std::size_t end = std::min(n, begin + kChunk);
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, end, 256), [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t c = r.begin(); c != r.end(); ++c) chunk[c - begin] = CandidateRecord(static_cast<CandidateIndex>(c));
+      });
+      for (std::size_t c = begin; c < end; ++c) emit(std::move(chunk[c - begin]));
+      records += end - begin;
+    }
+    JsonWriter w;
+    w.BeginObject().Key("record").String("end").Key("records").Int(static_cast<std::int64_t>(records + 1)).Key("outputs").BeginObject();
+    for (const OutputFile& f : outputs) w.Key(f.name).String(Sha256Hex(f.content));
+    w.EndObject().EndObject();
+    emit(w.Take());
+    *chain_head = prev;
+    return out;
+  }
+
+ private:
+  void BuildIndexes() {
+    const std::size_t np = instance_.programs.size();
+    for (const StageResult& st : outcome_.stages) {
+      const Stage& stage = rules_.batches[st.batch].stages[st.stage];
+      const std::size_t nh = stage.channels.size();
+      StageIndex idx;
+      idx.result = &st;
+      idx.in_stage.assign(np, 1);
+      if (stage.programs) {
+        for (std::size_t p = 0; p < np; ++p) idx.in_stage[p] = EvaluateCondition(*stage.programs, ctx_, kNone, static_cast<ProgramIndex>(p));
+      }
+      idx.row_of.assign(np * nh, -1);
+      idx.group_row.resize(nh);
+      idx.split.assign(nh, nullptr);
+      for (std::size_t h = 0; h < nh; ++h) {
+        for (const Column& c : instance_.candidates.columns) {
+          if (!stage.channels[h].split_by.empty() && c.name == stage.channels[h].split_by) idx.split[h] = &c;
+        }
+        if (idx.split[h]) idx.group_row[h].assign(np * idx.split[h]->dictionary.size(), -1);
+      }
+      for (std::size_t r = 0; r < st.seats.size(); ++r) {
+        const SeatRow& row = st.seats[r];
+        if (row.group == kNone) {
+          idx.row_of[row.program * nh + row.channel] = static_cast<std::int32_t>(r);
+        } else {
+          idx.group_row[row.channel][row.program * idx.split[row.channel]->dictionary.size() + row.group] = static_cast<std::int32_t>(r);
+        }
+      }
+      idx.worst.assign(st.seats.size(), kNone);
+      stages_.push_back(std::move(idx));
+    }
+    // Stage position of each (batch, stage) and the worst admitted per row.
+    for (std::size_t c = 0; c < instance_.candidates.size(); ++c) {
+      if (outcome_.batch[c] < 0) continue;
+      StageIndex& idx = StageOf(static_cast<std::size_t>(outcome_.batch[c]), static_cast<std::size_t>(outcome_.stage[c]));
+      const std::int32_t r = RowOf(idx, outcome_.program[c], outcome_.channel[c], static_cast<CandidateIndex>(c));
+      if (r < 0) continue;
+      const std::uint32_t* rank = RankOf(idx, outcome_.channel[c]);
+      CandidateIndex& w = idx.worst[static_cast<std::size_t>(r)];
+      if (w == kNone || rank[c] > rank[w] || (rank[c] == rank[w] && c > w)) w = static_cast<CandidateIndex>(c);
+    }
+  }
+
+  StageIndex& StageOf(std::size_t b, std::size_t s) {
+    for (StageIndex& idx : stages_) {
+      if (idx.result->batch == b && idx.result->stage == s) return idx;
+    }
+    return stages_.front();  // unreachable: every stage has a result
+  }
+
+  const Stage& StageRules(const StageIndex& idx) const { return rules_.batches[idx.result->batch].stages[idx.result->stage]; }
+
+  const std::uint32_t* RankOf(const StageIndex& idx, std::size_t h) const {
+    return outcome_.ranks[static_cast<std::size_t>(StageRules(idx).channels[h].ranking)].data();
+  }
+
+  std::int32_t RowOf(const StageIndex& idx, std::size_t p, std::size_t h, CandidateIndex c) const {
+    const std::size_t nh = StageRules(idx).channels.size();
+    if (!idx.split[h]) return idx.row_of[p * nh + h];
+    return idx.group_row[h][p * idx.split[h]->dictionary.size() + idx.split[h]->text[c]];
+  }
+
+  // {"ranking":R,"key":[...],"tie":...}: the candidate's place in a ranking, as values.
+  void Key(JsonWriter& w, std::size_t r, CandidateIndex c) const {
+    const Ranking& ranking = rules_.rankings[r];
+    w.BeginObject().Key("ranking").String(ranking.name).Key("key").BeginArray();
+    for (const RankingKey& k : ranking.keys) {
+      const Score v = EvaluateNumber(*k.expr, ctx_, c, kNone);
+      if (v == kMissingScore) {
+        w.Null();
+      } else {
+        w.String(FormatScore(v));
+      }
+    }
+    w.EndArray().Key("tie");
+    switch (ranking.last_tie) {
+      case LastTie::kId: w.String(instance_.candidates.id[c]); break;
+      case LastTie::kLottery: w.String(Hex16(LotteryNumber(rules_.seed, instance_.candidates.id[c]))); break;
+      case LastTie::kAdmitAll: w.Null(); break;
+    }
+    w.EndObject();
+  }
+
+  std::string Header(const RunIdentity& identity) const {
+    JsonWriter w;
+    w.BeginObject().Key("record").String("header").Key("format").String(kAuditFormat).Key("engine").String(EngineVersion());
+    w.Key("rules_name").String(rules_.name).Key("files").BeginArray();
+    for (const RunIdentity::File& f : identity.files) {
+      w.BeginObject().Key("role").String(f.role).Key("path").String(f.path).Key("sha256").String(f.sha256).Key("bytes").Int(static_cast<std::int64_t>(f.bytes)).EndObject();
+    }
+    w.EndArray().Key("seed").StringOrNull(rules_.seed).Key("rankings").BeginArray();
+    for (const Ranking& r : rules_.rankings) {
+      w.BeginObject().Key("name").String(r.name).Key("keys").BeginArray();
+      for (const RankingKey& k : r.keys) w.String(k.text);
+      w.EndArray().Key("last_tie").String(TieName(r.last_tie)).EndObject();
+    }
+    w.EndArray().Key("lines").BeginArray();
+    for (std::size_t i = 0; i < rules_.lines.size(); ++i) {
+      w.BeginObject().Key("name").String(rules_.lines[i].name).Key("value").StringOrNull(FormatScore(outcome_.lines[i]));
+      w.Key("how").String(outcome_.line_notes[i]).EndObject();
+    }
+    w.EndArray().Key("candidates").Int(static_cast<std::int64_t>(instance_.candidates.size()));
+    w.Key("programs").Int(static_cast<std::int64_t>(instance_.programs.size())).EndObject();
+    return w.Take();
+  }
+
+  std::string SeatsRecord(const StageIndex& idx, std::size_t r) const {
+    const StageResult& st = *idx.result;
+    const SeatRow& row = st.seats[r];
+    const Stage& stage = StageRules(idx);
+    const Channel& ch = stage.channels[row.channel];
+    JsonWriter w;
+    w.BeginObject().Key("record").String("seats").Key("batch").String(rules_.batches[st.batch].name).Key("stage").String(stage.name);
+    w.Key("program").String(instance_.programs.code[row.program]).Key("channel").String(ch.name);
+    w.Key("group");
+    if (row.group == kNone) {
+      w.Null();
+    } else {
+      w.String(idx.split[row.channel]->dictionary[row.group]);
+    }
+    w.Key("initial").Int(row.initial).Key("flowed_in").Int(row.flowed_in).Key("flowed_out").Int(row.flowed_out);
+    w.Key("capacity").Int(row.capacity()).Key("admitted").Int(row.admitted).Key("cutoff_total").StringOrNull(FormatScore(row.cutoff_total));
+    w.Key("cutoff");
+    const CandidateIndex worst = idx.worst[r];
+    if (worst == kNone) {
+      w.Null();
+    } else {
+      w.BeginObject().Key("candidate").String(instance_.candidates.id[worst]).Key("rank");
+      Key(w, static_cast<std::size_t>(ch.ranking), worst);
+      w.EndObject();
+    }
+    w.EndObject();
+    return w.Take();
+  }
+
+  std::string FlowRecord(const Flow& f) const {
+    const Stage& from = rules_.batches[f.batch].stages[f.stage];
+    const Stage& to = rules_.batches[f.to_batch].stages[f.to_stage];
+    JsonWriter w;
+    w.BeginObject().Key("record").String("flow").Key("batch").String(rules_.batches[f.batch].name).Key("stage").String(from.name);
+    w.Key("pass").Int(f.pass).Key("program").String(instance_.programs.code[f.program]).Key("channel").String(from.channels[f.channel].name);
+    w.Key("group");
+    const Column* split = nullptr;
+    for (const Column& c : instance_.candidates.columns) {
+      if (!from.channels[f.channel].split_by.empty() && c.name == from.channels[f.channel].split_by) split = &c;
+    }
+    if (f.group == kNone || !split) {
+      w.Null();
+    } else {
+      w.String(split->dictionary[f.group]);
+    }
+    w.Key("to_batch").String(rules_.batches[f.to_batch].name).Key("to_stage").String(to.name);
+    w.Key("to_channel").String(to.channels[f.to_channel].name).Key("seats").Int(f.seats).EndObject();
+    return w.Take();
+  }
+
+  // What happened at one choice in one stage, for a candidate not placed there.
+  void Rejection(JsonWriter& w, const StageIndex& idx, ProgramIndex p, CandidateIndex c) const {
+    const Stage& stage = StageRules(idx);
+    const std::size_t nh = stage.channels.size();
+    w.Key("channels").BeginArray();
+    for (std::size_t h = 0; h < nh; ++h) {
+      const Channel& ch = stage.channels[h];
+      const bool has_seats = idx.split[h] ? std::any_of(idx.result->seats.begin(), idx.result->seats.end(), [&](const SeatRow& row) {
+        return row.program == p && row.channel == h;
+      })
+                                          : idx.row_of[p * nh + h] >= 0 && idx.result->seats[static_cast<std::size_t>(idx.row_of[p * nh + h])].capacity() > 0;
+      if (!has_seats) continue;  // the program offers no seats in this channel
+      w.BeginObject().Key("channel").String(ch.name);
+      if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx_, c, p)) {
+        w.Key("reason").String("not_eligible").Key("condition").String(ch.eligible_text).EndObject();
+        continue;
+      }
+      const std::int32_t r = RowOf(idx, p, h, c);
+      if (r < 0 || idx.result->seats[static_cast<std::size_t>(r)].capacity() <= 0) {
+        w.Key("reason").String("no_seats_for_group").Key("group").String(idx.split[h] ? idx.split[h]->dictionary[idx.split[h]->text[c]] : "");
+        w.EndObject();
+        continue;
+      }
+      const SeatRow& row = idx.result->seats[static_cast<std::size_t>(r)];
+      const CandidateIndex worst = idx.worst[static_cast<std::size_t>(r)];
+      const std::uint32_t* rank = RankOf(idx, h);
+      if (row.admitted < row.capacity() || worst == kNone) {
+        w.Key("reason").String("free_seat");  // never in a stable outcome: verify reports it
+      } else {
+        w.Key("reason").String(rank[c] > rank[worst] ? "below_cutoff" : "not_below_cutoff");
+        w.Key("you");
+        Key(w, static_cast<std::size_t>(ch.ranking), c);
+        w.Key("cutoff").BeginObject().Key("candidate").String(instance_.candidates.id[worst]).Key("rank");
+        Key(w, static_cast<std::size_t>(ch.ranking), worst);
+        w.EndObject();
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+
+  std::string CandidateRecord(CandidateIndex c) const {
+    const Candidates& cands = instance_.candidates;
+    const std::int32_t pb = outcome_.batch[c];
+    JsonWriter w;
+    w.BeginObject().Key("record").String("candidate").Key("id").String(cands.id[c]);
+    w.Key("status").String(pb >= 0 ? "placed" : "unplaced");
+    if (pb >= 0) {
+      const Stage& stage = rules_.batches[static_cast<std::size_t>(pb)].stages[static_cast<std::size_t>(outcome_.stage[c])];
+      w.Key("batch").String(rules_.batches[static_cast<std::size_t>(pb)].name).Key("stage").String(stage.name);
+      w.Key("program").String(instance_.programs.code[outcome_.program[c]]).Key("channel").String(stage.channels[outcome_.channel[c]].name);
+      w.Key("choice_rank").Int(outcome_.choice[c] + 1);
+    }
+    w.Key("steps").BeginArray();
+    for (std::size_t b = 0; b < rules_.batches.size(); ++b) {
+      const ChoiceLists& lists = instance_.choices[b];
+      const std::uint32_t begin = lists.offset[c], end = lists.offset[c + 1];
+      if (begin == end) continue;
+      if (pb >= 0 && b > static_cast<std::size_t>(pb)) {
+        w.BeginObject().Key("batch").String(rules_.batches[b].name).Key("outcome").String("locked");
+        w.Key("by_batch").String(rules_.batches[static_cast<std::size_t>(pb)].name).EndObject();
+        continue;
+      }
+      const bool placed_here = pb >= 0 && b == static_cast<std::size_t>(pb);
+      const std::uint32_t last = placed_here ? begin + outcome_.choice[c] : end - 1;
+      for (std::uint32_t k = begin; k <= last; ++k) {
+        const ProgramIndex p = lists.program[k];
+        bool any_stage = false;
+        for (std::size_t s = 0; s < rules_.batches[b].stages.size(); ++s) {
+          const StageIndex& idx = const_cast<AuditWriter*>(this)->StageOf(b, s);
+          if (!idx.in_stage[p]) continue;
+          any_stage = true;
+          w.BeginObject().Key("batch").String(rules_.batches[b].name).Key("rank").Int(k - begin + 1);
+          w.Key("program").String(instance_.programs.code[p]).Key("stage").String(rules_.batches[b].stages[s].name);
+          if (placed_here && static_cast<std::int32_t>(s) > outcome_.stage[c]) {
+            w.Key("outcome").String("locked").Key("by_stage").String(rules_.batches[b].stages[static_cast<std::size_t>(outcome_.stage[c])].name);
+          } else if (placed_here && k == last && static_cast<std::int32_t>(s) == outcome_.stage[c]) {
+            const std::size_t h = outcome_.channel[c];
+            w.Key("outcome").String("placed").Key("channel").String(StageRules(idx).channels[h].name).Key("you");
+            Key(w, static_cast<std::size_t>(StageRules(idx).channels[h].ranking), c);
+          } else {
+            w.Key("outcome").String("rejected");
+            Rejection(w, idx, p, c);
+          }
+          w.EndObject();
+        }
+        if (!any_stage) {
+          w.BeginObject().Key("batch").String(rules_.batches[b].name).Key("rank").Int(k - begin + 1);
+          w.Key("program").String(instance_.programs.code[p]).Key("outcome").String("not_offered").EndObject();
+        }
+      }
+    }
+    w.EndArray().EndObject();
+    return w.Take();
+  }
+
+  const Rules& rules_;
+  const Instance& instance_;
+  const Outcome& outcome_;
+  const EvalContext ctx_;
+  std::vector<StageIndex> stages_;
+};
+
+std::string AbsolutePath(const std::string& path) {
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(path, ec);
+  return ec ? path : p.string();
+}
+
+}  // namespace
+
+std::string EngineVersion() { return std::string("zkmatch ") + ZKMATCH_VERSION; }
+
+RunIdentity IdentifyRun(const Rules& rules) {
+  RunIdentity id;
+  auto add = [&](const char* role, const std::string& path) {
+    if (path.empty()) return;
+    RunIdentity::File f;
+    f.role = role;
+    f.path = AbsolutePath(path);
+    f.sha256 = Sha256File(path, &f.bytes);
+    id.files.push_back(std::move(f));
+  };
+  add("rules", rules.path);
+  add("candidates", rules.inputs.candidates);
+  add("choices", rules.inputs.choices);
+  add("programs", rules.inputs.programs);
+  add("allocations", rules.inputs.allocations);
+  return id;
+}
+
+std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, const Outcome& outcome, const RunIdentity& identity) {
+  std::vector<OutputFile> files = {
+      {"placements.csv", RenderPlacements(rules, instance, outcome)},
+      {"cutoffs.csv", RenderCutoffs(rules, instance, outcome)},
+      {"flows.csv", RenderFlows(rules, instance, outcome)},
+      {"allocations.csv", RenderAllocations(rules, instance, outcome)},
+      {"lines.csv", RenderLines(rules, outcome)},
+  };
+  std::string head;
+  files.push_back({"audit.jsonl", AuditWriter(rules, instance, outcome).Render(identity, files, &head)});
+  JsonWriter w;
+  w.BeginObject().Key("format").String(kManifestFormat).Key("engine").String(EngineVersion()).Key("inputs").BeginArray();
+  for (const RunIdentity::File& f : identity.files) {
+    w.BeginObject().Key("role").String(f.role).Key("path").String(f.path).Key("sha256").String(f.sha256).Key("bytes").Int(static_cast<std::int64_t>(f.bytes)).EndObject();
+  }
+  w.EndArray().Key("outputs").BeginArray();
+  for (const OutputFile& f : files) {
+    w.BeginObject().Key("file").String(f.name).Key("sha256").String(Sha256Hex(f.content)).Key("bytes").Int(static_cast<std::int64_t>(f.content.size())).EndObject();
+  }
+  w.EndArray().Key("audit_chain_head").String(head).EndObject();
+  files.push_back({"manifest.json", w.Take() + "\n"});
+  return files;
+}
+
+}  // namespace zkmatch

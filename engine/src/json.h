@@ -1,0 +1,64 @@
+// Minimal JSON for the audit log and manifest: a writer that emits keys in the order they are
+// given (fixed key order is part of the audit format), and a strict reader for one value.
+//
+// Numbers are written from integers or as strings (scores are decimal strings such as "612.5",
+// never floats). The reader keeps numbers as their source text.
+// Thread-safety: objects are not shared. Cost: linear in the text.
+#ifndef ZKMATCH_JSON_H_
+#define ZKMATCH_JSON_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zkmatch {
+
+class JsonWriter {
+ public:
+  JsonWriter& BeginObject();
+  JsonWriter& EndObject();
+  JsonWriter& BeginArray();
+  JsonWriter& EndArray();
+  JsonWriter& Key(std::string_view key);
+  JsonWriter& String(std::string_view value);
+  JsonWriter& Int(std::int64_t value);
+  JsonWriter& Bool(bool value);
+  JsonWriter& Null();
+  // A string, or null when empty.
+  JsonWriter& StringOrNull(std::string_view value) { return value.empty() ? Null() : String(value); }
+  const std::string& str() const { return out_; }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  void Separate();
+  std::string out_;
+  std::vector<bool> first_;  // per open container: no element written yet
+  bool after_key_ = false;
+};
+
+// Appends `s` as a JSON string literal (with quotes) to `out`.
+void AppendJsonString(std::string* out, std::string_view s);
+
+struct JsonValue {
+  enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
+  Type type = Type::kNull;
+  bool boolean = false;
+  std::string text;  // string value, or a number's source text
+  std::vector<JsonValue> items;
+  std::vector<std::pair<std::string, JsonValue>> members;  // in source order
+
+  // Member by key; a null value when absent.
+  const JsonValue& operator[](std::string_view key) const;
+  bool is_null() const { return type == Type::kNull; }
+  std::int64_t AsInt() const;  // 0 when not an integer
+};
+
+// Parses one JSON value filling the whole text. Returns false and sets *error on bad input.
+bool ParseJson(std::string_view text, JsonValue* out, std::string* error);
+
+}  // namespace zkmatch
+
+#endif  // ZKMATCH_JSON_H_

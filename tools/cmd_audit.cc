@@ -1,0 +1,76 @@
+// zkmatch verify | replay | explain: the auditor's verbs.
+#include "commands.h"
+#include "zkmatch/explain.h"
+#include "zkmatch/verify.h"
+
+namespace zkmatch::tools {
+namespace {
+
+int Verify(const std::string& rules, const std::string& run) {
+  StderrSink sink;
+  const VerifyReport report = VerifyRun(rules, run, sink);
+  if (report.input_error) return ReportFailure(sink);
+  for (const std::string& p : report.passed) std::printf("ok: %s\n", p.c_str());
+  for (const std::string& v : report.violations) std::printf("VIOLATION: %s\n", v.c_str());
+  if (!report.violations.empty()) {
+    std::printf("verify: %zu violation%s in %s\n", report.violations.size(), report.violations.size() == 1 ? "" : "s", run.c_str());
+    return static_cast<int>(ExitCode::kViolation);
+  }
+  std::printf("verify: %s holds\n", run.c_str());
+  return static_cast<int>(ExitCode::kSuccess);
+}
+
+int Replay(const std::string& run, int threads) {
+  StderrSink sink;
+  const ReplayReport report = ReplayRun(run, sink, threads);
+  if (report.refused) {
+    std::fprintf(stderr, "zkmatch replay: error: %s\n", report.message.c_str());
+    return static_cast<int>(ExitCode::kBadInput);
+  }
+  std::printf("replay: %s\n", report.message.c_str());
+  return static_cast<int>(report.identical ? ExitCode::kSuccess : ExitCode::kViolation);
+}
+
+int Explain(const std::string& run, const std::string& id, const std::string& lang) {
+  std::string error;
+  const std::string text = ExplainCandidate(run, id, lang == "zh" ? Language::kChinese : Language::kEnglish, &error);
+  if (text.empty()) {
+    std::fprintf(stderr, "zkmatch explain: error: %s\n", error.c_str());
+    return static_cast<int>(ExitCode::kBadInput);
+  }
+  std::fputs(text.c_str(), stdout);
+  return static_cast<int>(ExitCode::kSuccess);
+}
+
+}  // namespace
+
+void AddAuditVerbs(CLI::App& app, int* exit_code) {
+  {
+    auto rules = std::make_shared<std::string>();
+    auto run = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand("verify", "Independently check a finished run: digests, audit chain, capacities, flows, eligibility, stability");
+    cmd->add_option("--rules", *rules, "Rules file (default: the one recorded in the run's manifest)");
+    cmd->add_option("--run", *run, "Run directory written by zkmatch run")->required();
+    cmd->callback([=] { *exit_code = Verify(*rules, *run); });
+  }
+  {
+    auto run = std::make_shared<std::string>();
+    auto threads = std::make_shared<int>(0);
+    CLI::App* cmd = app.add_subcommand("replay", "Re-run from the inputs recorded in the run and confirm byte-identical outputs");
+    cmd->add_option("--run", *run, "Run directory written by zkmatch run")->required();
+    cmd->add_option("--threads", *threads, "Worker threads (never changes the output)")->check(CLI::Range(1, 1024));
+    cmd->callback([=] { *exit_code = Replay(*run, *threads); });
+  }
+  {
+    auto run = std::make_shared<std::string>();
+    auto id = std::make_shared<std::string>();
+    auto lang = std::make_shared<std::string>("en");
+    CLI::App* cmd = app.add_subcommand("explain", "Why a candidate got their outcome, choice by choice");
+    cmd->add_option("--run", *run, "Run directory written by zkmatch run")->required();
+    cmd->add_option("--candidate", *id, "Candidate id (exam number)")->required();
+    cmd->add_option("--lang", *lang, "en or zh")->check(CLI::IsMember({"en", "zh"}))->capture_default_str();
+    cmd->callback([=] { *exit_code = Explain(*run, *id, *lang); });
+  }
+}
+
+}  // namespace zkmatch::tools
