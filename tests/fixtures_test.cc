@@ -199,7 +199,11 @@ TEST(FixtureDiscovery, FindsEveryCase) {
   for (const FixtureRun& r : DiscoverFixtures()) keys.insert(r.Key());
   for (const char* want : {"plain/plain", "two-rankings/two-rankings", "reserve-order/reserve-first",
                            "reserve-order/open-first", "channel-move/rules", "batches/rules", "edge/rules",
-                           "program-eligibility/rules", "formats/rules"}) {
+                           "program-eligibility/rules", "formats/rules", "stages/rules", "batches-lists/rules",
+                           "expressions/rules", "balanced-table/rules", "balanced-proportional/rules",
+                           "reserve-before-after/balanced-first", "reserve-before-after/balanced-last",
+                           "flow-later-batch/rules", "lines/rules", "regress-split-table-in-stage/rules",
+                           "regress-flow-to-staged-batch/rules"}) {
     EXPECT_EQ(keys.count(want), 1u) << want;
   }
   // Every stem named in a serial-not-applicable file must be a rules file of that case.

@@ -135,9 +135,427 @@ std::vector<OutputFile> GenerateCity(const GeneratorOptions& opt) {
   return {{"rules.yaml", rules}, {"candidates.csv", candidates}, {"programs.csv", programs}, {"choices.csv", choices}};
 }
 
+// ---------------------------------------------------------------------------------------------
+// Profile "weihai": Weihai central city 2025 (rules/weihai-2025.yaml models the rules).
+//
+// Published numbers: 12,394 candidates (the default), 7,440 general-high seats of which 1,500
+// are private, 873 specialist seats (sports 203, music 195, art 310, science/tech 150, combined
+// arts 15). The seat plan is fixed whatever --candidates says (a what-if on the cohort size).
+// Everything else is synthetic: 11 high schools in a fixed order of popularity (H01 most
+// popular), a balanced-school plan at H01-H03, four 3+4 programs, 30 junior schools (28 in the
+// central city, 2 in 文登区), scores, grades, specialty tests, bonus points and choice lists.
+
+// The rules file the profile writes as rules.yaml. rules/weihai-2025.yaml is this text with
+// the schema comment as first line and `inputs:` pointing at ../fixtures/weihai-2025/
+// (tests/weihai_test.cc keeps the two in step).
+const char kWeihaiRules[] = R"yaml(# 威海市中心城区 2025 年普通高中招生录取规则 (模型)
+# Weihai central city (中心城区: 环翠区, 高区, 经区) senior-high admission, 2025.
+#
+# Policy source: 威海市教育局 2025 年工作要点 (shared/seeds/000_01bc2afc6a5e68b2.txt)
+#   item 21: 提高普通高中招生比例至 60% / raise general-high admission to 60%;
+#            实施艺体特长生招考改革 / specialist admission; 调整"3+4"对口贯通录取办法 / 3+4 track;
+#            严格落实公办民办普通高中同步招生 / public-private synchronized admission;
+#            遏制违规跨区域掐尖招生 / no cross-region poaching of top students.
+#   item 9:  继续设立校际均衡专项计划 / keep the balanced-school special plan;
+#            扩大公办中职学校普通高中班 / general-high classes in public vocational schools.
+# Published numbers used (中心城区 2025): 12,394 graduates; 7,440 general-high seats (60.03%),
+# 1,500 of them private (民办); 873 specialist seats (艺体特长生): sports 体育 203,
+# music 音乐 195, art 美术 310, science/tech 科技 150, combined arts 综合艺术 15.
+# Everything else (school list, seat split, lines, choices, scores) is a synthetic model,
+# marked ASSUMPTION where it is a choice of ours rather than a published rule.
+#
+# Data (synthetic): zkmatch gen --profile weihai --seed 2025 --out DIR writes the three CSVs
+# and this file as DIR/rules.yaml (reading them from DIR); the shipped CSVs are
+# fixtures/weihai-2025/, read by rules/weihai-2025.yaml.
+# candidates.csv  id 准考证号, junior_school 毕业学校 (J01..J30), district 区市 (学籍所在区),
+#                 total 总分 (halves), chinese/maths/english 语文/数学/英语,
+#                 bonus 加分 (policy bonus, kept apart from total), quality_grade 综合素质评价 A-D,
+#                 fresh 应届生 (1/0), <category>_passed 专业测试合格 (1/0) and <category>_score
+#                 专业成绩 for sports, music, art, scitech, combined (empty: no test taken)
+# programs.csv    one row per program; kind general_high (普通高中, incl. 职业中专普高班) or
+#                 vocational (3+4); area 招生区域 (;-list of districts); university 3+4 本科院校;
+#                 one seat column per channel below (empty = 0 seats)
+# choices.csv     志愿: batch early (提前批) up to 4, batch general (普通批) up to 6
+#
+# `zkmatch check` prints one warning, on purpose: programs.csv column 'university' (the 3+4
+# program's paired university, 对口本科院校) is used by no rule; it is part of the published
+# plan, kept for readers and outputs, not for matching.
+version: 1
+name: weihai-2025
+inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}
+
+# 同分排序 ties: candidates still equal after every key are ordered by a published-seed lottery
+# (公开摇号): anyone can recompute it from this seed and the exam numbers. ASSUMPTION: the seed text.
+seed: "weihai-2025 zhongkao public draw (synthetic)"
+
+policy:
+  public_private_sync: true                   # 公民同招: private programs admit in the general batch only
+  general_high_target: 0.60                   # 普通高中招生比例 60%: check warns if seats fall short
+  general_high: "program.kind = 'general_high'"  # 3+4 (vocational) seats do not count
+
+lines:
+  # 普通高中最低录取控制线: the score of the candidate at position ceil(60% x N), so that the
+  # 7,440 seats for 12,394 candidates (60.03%) can be filled by candidates at or above it.
+  # The score is total + bonus: 加分 counts for admission (投档), never folded into total.
+  control: {admit_ratio: 0.60, ranking: by_admission, score: total + bonus}
+  # 艺体特长生文化课成绩: at least 80% of the control line. ASSUMPTION: the 80%.
+  specialist: {from: control, factor: 0.80}
+  # "3+4" 对口贯通: at most 30 below the control line, so the track also serves candidates just
+  # under it (the 2025 adjustment is not published; change the offset for a what-if). ASSUMPTION: -30.
+  track_3p4: {from: control, offset: -30}
+  # 校际均衡最低分数线: control line + 60. ASSUMPTION: the 60 points.
+  balanced: {from: control, offset: 60}
+
+rankings:
+  # 投档排序: total + bonus, then the raw total (so bonus never decides a tie), then
+  # 语数英 sum, then max(语文, 数学), then the lottery.
+  by_admission: {keys: [total + bonus desc, total desc, chinese + maths + english desc, "max(chinese, maths) desc"], last_tie: lottery}
+  # 艺体特长生: ranked by the specialty (专业) score, ties by the culture score (文化课).
+  by_sports:   {keys: [sports_score desc, total + bonus desc], last_tie: lottery}
+  by_music:    {keys: [music_score desc, total + bonus desc], last_tie: lottery}
+  by_art:      {keys: [art_score desc, total + bonus desc], last_tie: lottery}
+  by_scitech:  {keys: [scitech_score desc, total + bonus desc], last_tie: lottery}
+  by_combined: {keys: [combined_score desc, total + bonus desc], last_tie: lottery}
+
+batches:
+  # 第一批次 提前批 (early batch): specialist seats of the public high schools and the 3+4
+  # programs, one choice list, one deferred-acceptance round (not sub-stages): a candidate who
+  # lists both kinds gets the first one, in the order of the list, that admits them. Private
+  # schools have no seats here (公民同招: no early admission).
+  - name: early
+    max_choices: 4
+    channels:
+      - {name: sports,   seats: sports,   ranking: by_sports,   eligible: "sports_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
+      - {name: music,    seats: music,    ranking: by_music,    eligible: "music_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
+      - {name: art,      seats: art,      ranking: by_art,      eligible: "art_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
+      - {name: scitech,  seats: scitech,  ranking: by_scitech,  eligible: "scitech_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
+      - {name: combined, seats: combined, ranking: by_combined, eligible: "combined_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
+      # 3+4 对口贯通 (vocational school + university): city-wide recruitment (area includes 文登区).
+      # Seats left empty stay empty: vocational seats never become general-high seats.
+      - {name: track_3p4, seats: track_3p4, ranking: by_admission, eligible: "total + bonus >= line.track_3p4 and district in program.area", unfilled: none}
+    # Unfilled specialist seats (未录满的特长生计划) move once, before the general batch, to the
+    # same school's open seats (统招); they are listed in flows.csv.
+
+  # 第二批次 普通批 (general batch): public and private programs together (公民同招), open seats
+  # (统招) and the balanced-school special plan (校际均衡专项计划) of 一中, 二中, 实验高中.
+  - name: general
+    max_choices: 6
+    channels:
+      # 统招: anyone at or above the control line from inside the school's recruitment area
+      # (招生区域: 中心城区; 文登区 candidates are not admitted, 不得跨区域招生).
+      - {name: general, seats: general, ranking: by_admission, eligible: "total + bonus >= line.control and district in program.area"}
+      # 校际均衡: listed AFTER general, so the open seats take the best totals first and the
+      # reserved seats then go to the best remaining candidates of each junior school. Filled
+      # first, they would mostly go to candidates who win an open seat anyway and the plan would
+      # add little for weaker junior schools (Dur, Kominers, Pathak & Sonmez 2018). ASSUMPTION:
+      # the published plan gives no order; "open first" is the one that serves the plan's aim.
+      - name: balanced
+        seats: balanced
+        ranking: by_admission
+        # 应届生, 综合素质评价 A/B, 校际均衡线, 中心城区学籍
+        eligible: "fresh = 1 and quality_grade in [A, B] and total + bonus >= line.balanced and district in program.area"
+        split_by: junior_school
+        # 分配到校: each school's reserve is split over the central-city junior schools, 50% by
+        # number of graduates and 50% by number of grade-A graduates (the Rongcheng 荣成 formula),
+        # largest remainder; computed from the data, written to allocations.csv. 文登区 junior
+        # schools get no share. ASSUMPTION: this formula for the central city.
+        allocation:
+          proportional_to:
+            - {count: "district in [环翠区, 高区, 经区]", weight: 0.5}
+            - {count: "district in [环翠区, 高区, 经区] and quality_grade = 'A'", weight: 0.5}
+          rounding: largest_remainder
+        # 未完成的校际均衡计划: seats a junior school cannot fill go back to the school's open
+        # seats and the batch is matched again (flows.csv).
+        unfilled: general
+)yaml";
+
+struct WeihaiProgram {
+  const char* code;
+  const char* school;
+  const char* name;
+  bool private_sector;
+  const char* district;
+  bool vocational;  // 3+4 program (kind vocational) instead of a general-high program
+  const char* area;
+  const char* university;
+  int seats;  // every seat of the program: general + balanced + specialists, or 3+4 seats
+  int balanced;
+  int specialist[5];  // sports, music, art, scitech, combined
+};
+
+constexpr const char* kCentral = "环翠区;高区;经区";
+constexpr const char* kCityWide = "环翠区;高区;经区;文登区";
+constexpr int kWeihaiHigh = 11;  // H01..H11, in order of popularity; V01..V04 follow
+
+const WeihaiProgram kWeihaiPrograms[] = {
+    {"H01", "威海一中", "威海一中", false, "环翠区", false, kCentral, "", 1000, 340, {30, 25, 30, 60, 0}},
+    {"H02", "威海二中", "威海二中", false, "环翠区", false, kCentral, "", 950, 325, {30, 25, 30, 50, 0}},
+    {"H03", "威海实验高中", "威海实验高中", false, "高区", false, kCentral, "", 900, 300, {30, 30, 40, 40, 0}},
+    {"H04", "威海三中", "威海三中", false, "环翠区", false, kCentral, "", 850, 0, {30, 30, 50, 0, 15}},
+    {"H05", "威海育才高中", "威海育才高中", true, "高区", false, kCentral, "", 600, 0, {0, 0, 0, 0, 0}},
+    {"H06", "威海四中", "威海四中", false, "经区", false, kCentral, "", 800, 0, {30, 30, 50, 0, 0}},
+    {"H07", "威海第二实验高中", "威海第二实验高中", false, "高区", false, kCentral, "", 600, 0, {28, 30, 60, 0, 0}},
+    {"H08", "威海华新高中", "威海华新高中", true, "经区", false, kCentral, "", 500, 0, {0, 0, 0, 0, 0}},
+    {"H09", "威海五中", "威海五中", false, "经区", false, kCentral, "", 500, 0, {25, 25, 50, 0, 0}},
+    {"H10", "威海海韵高中", "威海海韵高中", true, "环翠区", false, kCentral, "", 400, 0, {0, 0, 0, 0, 0}},
+    {"H11", "威海职业中专", "威海职业中专普高班", false, "环翠区", false, kCentral, "", 340, 0, {0, 0, 0, 0, 0}},
+    {"V01", "威海职业中专", "机电技术应用3+4", false, "环翠区", true, kCityWide, "山东交通学院", 50, 0, {0, 0, 0, 0, 0}},
+    {"V02", "威海职业中专", "学前教育3+4", false, "环翠区", true, kCityWide, "齐鲁师范学院", 45, 0, {0, 0, 0, 0, 0}},
+    {"V03", "威海海洋职业中专", "计算机应用3+4", false, "经区", true, kCityWide, "潍坊学院", 45, 0, {0, 0, 0, 0, 0}},
+    {"V04", "威海海洋职业中专", "船舶制造与修理3+4", false, "经区", true, kCityWide, "山东交通学院", 40, 0, {0, 0, 0, 0, 0}},
+};
+constexpr int kWeihaiPrograms3p4 = 4;
+const char* const kSpecialties[5] = {"sports", "music", "art", "scitech", "combined"};
+
+struct WeihaiCandidate {
+  int junior = 0;
+  std::int64_t total = 0;  // hundredths, a multiple of 50
+  int chinese = 0, maths = 0, english = 0;
+  int bonus = 0;           // whole points
+  char grade = 'A';
+  bool fresh = true;
+  int specialty = -1;      // index into kSpecialties, -1: no test taken
+  bool passed = false;
+  std::int64_t specialty_score = 0;  // hundredths
+  std::int64_t Key() const { return total + bonus * 100; }
+};
+
+std::vector<OutputFile> GenerateWeihai(const GeneratorOptions& opt) {
+  Rng rng(opt.seed * 0x2545F4914F6CDD1Dull + 0x5748);  // "WH": a stream of its own
+  const std::size_t n = opt.candidates;
+  constexpr int kJuniors = 30;  // J01-J12 环翠区, J13-J20 高区, J21-J28 经区, J29-J30 文登区
+  auto junior_district = [](int j) { return j < 12 ? "环翠区" : j < 20 ? "高区" : j < 28 ? "经区" : "文登区"; };
+  std::vector<std::int64_t> strength(kJuniors), weight(kJuniors);
+  std::int64_t weight_sum = 0;
+  for (int j = 0; j < kJuniors; ++j) {
+    // A quarter of the central junior schools are small and weak (town schools, 乡镇初中):
+    // -40..-70 points and 100..250 graduates; the others -25..+35 points, 250..700 graduates.
+    // The two 文登区 schools send only a few candidates.
+    const bool weak = rng.Below(100) < 25;
+    strength[j] = weak ? -40 - static_cast<std::int64_t>(rng.Below(31)) : static_cast<std::int64_t>(rng.Below(61)) - 25;  // points
+    weight[j] = j >= 28 ? 20 + static_cast<std::int64_t>(rng.Below(20))
+                : weak  ? 100 + static_cast<std::int64_t>(rng.Below(150))
+                        : 250 + static_cast<std::int64_t>(rng.Below(450));
+    weight_sum += weight[j];
+  }
+
+  // Candidates.
+  std::vector<WeihaiCandidate> cands(n);
+  for (WeihaiCandidate& c : cands) {
+    std::int64_t pick = static_cast<std::int64_t>(rng.Below(static_cast<std::uint64_t>(weight_sum)));
+    c.junior = 0;
+    while (pick >= weight[c.junior]) pick -= weight[c.junior++];
+    if (rng.Below(1000) < 115) {  // sat a specialty test, categories in proportion to the plan
+      std::uint64_t u = rng.Below(873);
+      const std::uint64_t plan[5] = {203, 195, 310, 150, 15};
+      c.specialty = 0;
+      while (u >= plan[c.specialty]) u -= plan[c.specialty++];
+      c.passed = rng.Below(100) < 68;
+      c.specialty_score = c.passed ? 6000 + static_cast<std::int64_t>(rng.Below(80)) * 50 : 3000 + static_cast<std::int64_t>(rng.Below(60)) * 50;
+    }
+    // Total: a bell around 520 (sd 75) shifted by the junior school, plus a weaker group (9%)
+    // around 380 (sd 90) that gives the left tail; halves, within [120, 710].
+    std::int64_t mean = 52000 + strength[c.junior] * 100;
+    if (c.specialty == 3) mean += 3000;               // science/tech candidates score higher
+    else if (c.specialty >= 0) mean -= 2500;          // arts and sports candidates lower
+    if (rng.Below(100) < 9) {
+      c.total = 38000 + strength[c.junior] * 100 + rng.NormalHundredths() * 90;
+    } else {
+      c.total = mean + rng.NormalHundredths() * 75;
+    }
+    c.total = std::clamp<std::int64_t>(c.total, 12000, 71000) / 50 * 50;
+    // Chinese, maths, English out of 120 each, following the total (a sixth of it) with noise.
+    int* subjects[3] = {&c.chinese, &c.maths, &c.english};
+    for (int* s : subjects) {
+      const std::int64_t v = (c.total / 6 + rng.NormalHundredths() * 9 + 50) / 100;
+      *s = static_cast<int>(std::clamp<std::int64_t>(v, 10, 120));
+    }
+    // Quality grade, mostly A/B, better with the score.
+    const std::int64_t z = (c.total - 52000) / 75;  // hundredths of an sd
+    const std::int64_t r = static_cast<std::int64_t>(rng.Below(1000)) - std::clamp<std::int64_t>(z, -300, 300) / 3;
+    c.grade = r < 450 ? 'A' : r < 860 ? 'B' : r < 970 ? 'C' : 'D';
+    c.fresh = rng.Below(100) < 97;
+    const std::uint64_t b = rng.Below(1000);
+    c.bonus = b < 8 ? 20 : b < 20 ? 10 : b < 32 ? 5 : 0;
+  }
+
+  // Positions by total + bonus (best first, ties by id) overall and inside each junior school.
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return cands[a].Key() != cands[b].Key() ? cands[a].Key() > cands[b].Key() : a < b;
+  });
+  std::vector<std::size_t> pos(n), junior_pos(n);
+  std::vector<std::size_t> junior_count(kJuniors, 0);
+  for (std::size_t k = 0; k < n; ++k) {
+    pos[order[k]] = k;
+    junior_pos[order[k]] = junior_count[static_cast<std::size_t>(cands[order[k]].junior)]++;
+  }
+  std::size_t central = 0;
+  for (int j = 0; j < 28; ++j) central += junior_count[static_cast<std::size_t>(j)];
+  int balanced_seats = 0;
+  std::vector<std::size_t> cum(kWeihaiHigh);  // seats of the first s+1 schools by popularity
+  for (int s = 0; s < kWeihaiHigh; ++s) {
+    balanced_seats += kWeihaiPrograms[s].balanced;
+    cum[static_cast<std::size_t>(s)] = (s ? cum[static_cast<std::size_t>(s - 1)] : 0) + static_cast<std::size_t>(kWeihaiPrograms[s].seats);
+  }
+  const std::size_t general_high_seats = cum.back();
+
+  // Choices.
+  std::string choices = "candidate_id,batch,rank,program\n";
+  auto id_of = [](std::size_t i) {
+    char id[24];
+    std::snprintf(id, sizeof id, "25%08llu", static_cast<unsigned long long>(i + 1));
+    return std::string(id);
+  };
+  auto emit = [&](std::size_t i, const char* batch, const std::vector<int>& list) {
+    for (std::size_t r = 0; r < list.size(); ++r) {
+      choices += id_of(i) + "," + batch + "," + std::to_string(r + 1) + "," + kWeihaiPrograms[list[r]].code + "\n";
+    }
+  };
+  // Specialists rank themselves inside their category by specialty score.
+  std::vector<std::size_t> cat_count(5, 0), cat_pos(n, 0);
+  {
+    std::vector<std::size_t> by_score;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (cands[i].passed) by_score.push_back(i);
+    }
+    std::sort(by_score.begin(), by_score.end(), [&](std::size_t a, std::size_t b) {
+      return cands[a].specialty_score != cands[b].specialty_score ? cands[a].specialty_score > cands[b].specialty_score : a < b;
+    });
+    for (std::size_t i : by_score) cat_pos[i] = cat_count[static_cast<std::size_t>(cands[i].specialty)]++;
+  }
+  const int first_3p4 = kWeihaiHigh;
+  for (std::size_t i = 0; i < n; ++i) {
+    const WeihaiCandidate& c = cands[i];
+    const bool in_area = c.junior < 28;
+    // Early batch (提前批): specialists list schools with seats in their category, more
+    // ambitious the better their specialty rank; candidates around the control line (and many
+    // from 文登区, for whom 3+4 is the only way in) list 3+4 programs.
+    std::vector<int> early;
+    if (c.passed) {
+      std::vector<int> offering;
+      for (int s = 0; s < kWeihaiHigh; ++s) {
+        if (kWeihaiPrograms[s].specialist[c.specialty] > 0) offering.push_back(s);
+      }
+      const std::size_t m = offering.size();
+      std::size_t start = cat_pos[i] * m / std::max<std::size_t>(1, cat_count[static_cast<std::size_t>(c.specialty)]);
+      const std::size_t reach = 1 + rng.Below(2);  // one or two schools more ambitious
+      start = start >= reach ? start - reach : 0;
+      const std::size_t want = 1 + rng.Below(3);
+      for (std::size_t k = std::min(start, m - 1); k < m && early.size() < want; ++k) {
+        if (rng.Below(100) < 20 && k + 1 < m) continue;  // taste
+        early.push_back(offering[k]);
+      }
+      if (rng.Below(100) < 10) early.push_back(first_3p4 + static_cast<int>(rng.Below(kWeihaiPrograms3p4)));
+    } else {
+      const bool band = pos[i] * 100 >= n * 50 && pos[i] * 100 < n * 80;
+      const bool wants = in_area ? band && rng.Below(100) < 9 : pos[i] * 100 < n * 85 && rng.Below(100) < 40;
+      if (wants) {
+        // Popularity 40/25/20/15 over V01..V04; some add a second one.
+        auto pick3p4 = [&] {
+          const std::uint64_t u = rng.Below(100);
+          return first_3p4 + (u < 40 ? 0 : u < 65 ? 1 : u < 85 ? 2 : 3);
+        };
+        early.push_back(pick3p4());
+        if (rng.Below(100) < 50) {
+          const int second = pick3p4();
+          if (second != early[0]) early.push_back(second);
+        }
+      }
+    }
+    emit(i, "early", early);
+
+    // General batch (普通批): target the school whose seats reach this candidate's position
+    // (with +-15% misjudgement), one or two ambitious choices before it, safer ones after;
+    // the best of each junior school aim at the balanced plan of H01-H03; 15% never list a
+    // private school (fees).
+    const std::size_t judged = pos[i] * (85 + rng.Below(31)) / 100;
+    int target = kWeihaiHigh - 1;
+    for (int s = 0; s < kWeihaiHigh; ++s) {
+      if (cum[static_cast<std::size_t>(s)] > judged) {
+        target = s;
+        break;
+      }
+    }
+    const bool below = judged >= general_high_seats;
+    if (below && pos[i] >= general_high_seats + 300 && rng.Below(100) < 40) {
+      emit(i, "general", {});  // no general-high choices: heading for vocational school
+      continue;
+    }
+    const bool no_private = rng.Below(100) < 15;
+    // Aspirations above the target: the balanced plan, the dream school, one or two reaches.
+    std::vector<std::uint8_t> aspire(kWeihaiHigh, 0);
+    const std::size_t junior_share = central ? static_cast<std::size_t>(balanced_seats) * junior_count[static_cast<std::size_t>(c.junior)] / central : 0;
+    if (in_area && c.fresh && (c.grade == 'A' || c.grade == 'B') && junior_pos[i] < 2 * junior_share) {
+      for (int s = 0; s < 3; ++s) aspire[static_cast<std::size_t>(s)] = rng.Below(100) < 85;
+    }
+    if (target >= 1 && rng.Below(100) < 20) aspire[0] = 1;  // the dream choice
+    for (int s = std::max(0, target - 2); s < target; ++s) {
+      if (rng.Below(100) < 60) aspire[static_cast<std::size_t>(s)] = 1;
+    }
+    // The target and one to three safer schools after it; near the line, the general-high
+    // class of the vocational school (H11) as the last resort.
+    std::vector<int> tail;
+    const std::size_t safer = below ? rng.Below(2) : 1 + rng.Below(3);
+    for (int s = target; s < kWeihaiHigh && tail.size() < 1 + safer; ++s) {
+      if (no_private && kWeihaiPrograms[s].private_sector) continue;
+      if (s != target && rng.Below(100) < 15) continue;  // taste
+      tail.push_back(s);
+    }
+    if (judged * 4 >= general_high_seats * 3 && (tail.empty() || tail.back() != kWeihaiHigh - 1) && rng.Below(100) < 70) {
+      tail.push_back(kWeihaiHigh - 1);
+    }
+    std::vector<int> general;
+    for (int s = 0; s < kWeihaiHigh; ++s) {
+      if (aspire[static_cast<std::size_t>(s)] && !(no_private && kWeihaiPrograms[s].private_sector) &&
+          std::find(tail.begin(), tail.end(), s) == tail.end()) {
+        general.push_back(s);
+      }
+    }
+    while (general.size() + tail.size() > 6) general.pop_back();  // the list holds 6: drop reaches
+    general.insert(general.end(), tail.begin(), tail.end());
+    if (general.size() >= 2 && rng.Below(100) < 8) {  // taste: two neighbours swapped
+      const std::size_t k = rng.Below(general.size() - 1);
+      std::swap(general[k], general[k + 1]);
+    }
+    emit(i, "general", general);
+  }
+
+  // Candidates file.
+  std::string candidates =
+      "id,name,junior_school,district,total,chinese,maths,english,bonus,quality_grade,fresh,"
+      "sports_passed,sports_score,music_passed,music_score,art_passed,art_score,scitech_passed,scitech_score,combined_passed,combined_score\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    const WeihaiCandidate& c = cands[i];
+    char junior[16];
+    std::snprintf(junior, sizeof junior, "J%02d", c.junior + 1);
+    candidates += id_of(i) + ",考生" + std::to_string(i + 1) + "," + junior + "," + junior_district(c.junior) + "," + Fixed(c.total) + "," +
+                  std::to_string(c.chinese) + "," + std::to_string(c.maths) + "," + std::to_string(c.english) + "," + std::to_string(c.bonus) +
+                  "," + std::string(1, c.grade) + "," + (c.fresh ? "1" : "0");
+    for (int k = 0; k < 5; ++k) {
+      candidates += k == c.specialty ? std::string(c.passed ? ",1," : ",0,") + Fixed(c.specialty_score) : std::string(",,");
+    }
+    candidates += "\n";
+  }
+
+  // Programs file.
+  std::string programs = "code,school,name,sector,district,kind,area,university,general,balanced,sports,music,art,scitech,combined,track_3p4\n";
+  auto cell = [](int v) { return v > 0 ? std::to_string(v) : std::string(); };
+  for (const WeihaiProgram& p : kWeihaiPrograms) {
+    int general = p.vocational ? 0 : p.seats - p.balanced;
+    for (int k = 0; k < 5; ++k) general -= p.specialist[k];
+    programs += std::string(p.code) + "," + p.school + "," + p.name + "," + (p.private_sector ? "private," : "public,") + p.district + "," +
+                (p.vocational ? "vocational," : "general_high,") + p.area + "," + p.university + "," + cell(general) + "," + cell(p.balanced);
+    for (int k = 0; k < 5; ++k) programs += "," + cell(p.specialist[k]);
+    programs += "," + cell(p.vocational ? p.seats : 0) + "\n";
+  }
+  return {{"rules.yaml", kWeihaiRules}, {"candidates.csv", candidates}, {"programs.csv", programs}, {"choices.csv", choices}};
+}
+
 }  // namespace
 
-std::vector<std::string> GeneratorProfiles() { return {"city"}; }
+std::vector<std::string> GeneratorProfiles() { return {"city", "weihai"}; }
 
 std::vector<OutputFile> Generate(const GeneratorOptions& options, std::string* error) {
   if (options.profile == "city") {
@@ -147,7 +565,14 @@ std::vector<OutputFile> Generate(const GeneratorOptions& options, std::string* e
     }
     return GenerateCity(options);
   }
-  *error = "unknown profile '" + options.profile + "'; known profiles: city";
+  if (options.profile == "weihai") {
+    if (options.candidates < 100 || options.candidates > 99'999'999) {
+      *error = "--candidates must be between 100 and 99999999 for the weihai profile";
+      return {};
+    }
+    return GenerateWeihai(options);
+  }
+  *error = "unknown profile '" + options.profile + "'; known profiles: city, weihai";
   return {};
 }
 

@@ -141,6 +141,11 @@ class StageRunner {
         continue;
       }
       GroupSplit g = AllocateSeats(ch, b, s, h, seats, instance_, ctx_);
+      for (std::size_t p = 0; p < np; ++p) {  // a table may name programs this stage does not run
+        if (in_stage[p]) continue;
+        std::fill(g.seats.begin() + static_cast<std::ptrdiff_t>(p * g.num_groups), g.seats.begin() + static_cast<std::ptrdiff_t>((p + 1) * g.num_groups), 0);
+        g.unallocated[p] = 0;
+      }
       SplitSeats& sp = pb.split[h];
       sp.group = g.column->text.data();
       sp.num_groups = g.num_groups;
@@ -258,15 +263,27 @@ class StageRunner {
       const Unfilled& u = stage.channels[row.channel].unfilled;
       const std::int32_t free = row.capacity() - row.admitted;
       if (u.kind != Unfilled::Kind::kLaterBatch || free <= 0) continue;
-      const auto key = std::make_pair(static_cast<std::size_t>(u.batch_index), static_cast<std::size_t>(u.stage_index));
-      const std::size_t tnh = rules_.batches[key.first].stages[key.second].channels.size();
+      // The first stage of the target batch that runs this program and has the channel.
+      const Batch& target = rules_.batches[static_cast<std::size_t>(u.batch_index)];
+      std::size_t ts = target.stages.size(), th = 0;
+      for (std::size_t t = 0; t < target.stages.size() && ts == target.stages.size(); ++t) {
+        for (std::size_t c = 0; c < target.stages[t].channels.size(); ++c) {
+          if (target.stages[t].channels[c].name == u.channel && ProgramsInStage(target.stages[t], ctx_)[row.program]) {
+            ts = t;
+            th = c;
+            break;
+          }
+        }
+      }
+      if (ts == target.stages.size()) continue;  // no stage of that batch runs the program: the seats stay empty
+      const auto key = std::make_pair(static_cast<std::size_t>(u.batch_index), ts);
+      const std::size_t tnh = target.stages[ts].channels.size();
       auto& in = (*later)[key];
       if (in.empty()) in.assign(np * tnh, 0);
-      in[row.program * tnh + static_cast<std::size_t>(u.channel_index)] += free;
+      in[row.program * tnh + th] += free;
       row.flowed_out += free;
       out_->flows.push_back({static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), result.passes, row.program, row.channel, row.group,
-                             static_cast<std::uint32_t>(u.batch_index), static_cast<std::uint32_t>(u.stage_index),
-                             static_cast<std::uint32_t>(u.channel_index), free});
+                             static_cast<std::uint32_t>(u.batch_index), static_cast<std::uint32_t>(ts), static_cast<std::uint32_t>(th), free});
     }
     return result;
   }
@@ -314,7 +331,17 @@ std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPa
       const Channel* first = nullptr;
       for (const Channel& ch : stage.channels) {
         const auto& seats = instance.programs.SeatsIn(ch.seats);
-        if (std::none_of(seats.begin(), seats.end(), [](std::int32_t s) { return s > 0; })) continue;
+        // A channel may also receive unfilled seats from another channel.
+        bool receives = false;
+        for (const Batch& source : rules.batches) {
+          for (const Stage& ss : source.stages) {
+            for (const Channel& from : ss.channels) {
+              receives = receives || (from.unfilled.kind != Unfilled::Kind::kStay && from.unfilled.channel == ch.name &&
+                                      (from.unfilled.kind == Unfilled::Kind::kSameStage ? &ss == &stage : from.unfilled.batch == batch.name));
+            }
+          }
+        }
+        if (!receives && std::none_of(seats.begin(), seats.end(), [](std::int32_t s) { return s > 0; })) continue;
         if (!first) first = &ch;
         if (ch.ranking != first->ranking) {
           return "serial dictatorship needs every channel with seats in a batch to share one ranking, but in batch '" +

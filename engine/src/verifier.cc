@@ -408,7 +408,11 @@ class Verifier {
         continue;
       }
       const Unfilled& u = StageRules(fs_).channels[h].unfilled;
-      if (u.kind == Unfilled::Kind::kStay || u.batch_index != static_cast<int>(ts.b) || u.stage_index != static_cast<int>(ts.s) || u.channel_index != static_cast<int>(th)) {
+      const bool allowed = u.kind == Unfilled::Kind::kSameStage
+                               ? (&ts == &fs_ && u.channel_index == static_cast<int>(th))
+                               : u.kind == Unfilled::Kind::kLaterBatch && u.batch_index == static_cast<int>(ts.b) &&
+                                     StageRules(ts).channels[th].name == u.channel && ts.in_stage[p];
+      if (!allowed) {
         Violation(at + "seats flowed from channel '" + std::string(rec.fields[4]) + "' to '" + std::string(rec.fields[8]) + "', which its rules do not allow");
       }
       const std::uint32_t g = rec.fields[5].empty() ? kNone : FindGroup(fs_.split[h], std::string(rec.fields[5]));
@@ -458,6 +462,10 @@ class Verifier {
         std::vector<std::int32_t> seats = instance_.programs.SeatsIn(stage.channels[h].seats);
         for (std::size_t p = 0; p < seats.size(); ++p) seats[p] = st.in_stage[p] ? seats[p] : 0;
         splits[h] = AllocateSeats(stage.channels[h], st.b, st.s, h, seats, instance_, ctx);
+        for (std::size_t p = 0; p < seats.size(); ++p) {
+          if (st.in_stage[p]) continue;
+          for (std::uint32_t g = 0; g < splits[h].num_groups; ++g) splits[h].seats[p * splits[h].num_groups + g] = 0;
+        }
       }
       for (auto& [key, row] : st.rows) {
         const auto [p, h, g] = key;
