@@ -9,7 +9,7 @@ namespace {
 int Verify(const std::string& rules, const std::string& run) {
   StderrSink sink;
   const VerifyReport report = VerifyRun(rules, run, sink);
-  if (report.input_error) return ReportFailure(sink);
+  if (report.input_error) return ReportFailure(sink, "the run could not be verified");
   for (const std::string& p : report.passed) std::printf("ok: %s\n", p.c_str());
   for (const std::string& v : report.violations) std::printf("VIOLATION: %s\n", v.c_str());
   if (!report.violations.empty()) {

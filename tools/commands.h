@@ -17,8 +17,8 @@ class StderrSink : public DiagnosticSink {
   void OnDiagnostic(const Diagnostic& d) override { std::fprintf(stderr, "%s\n", d.Format().c_str()); }
 };
 
-// Prints the closing "N errors" line; returns kBadInput.
-int ReportFailure(const DiagnosticSink& sink);
+// Prints the closing "N errors; <consequence>" line; returns kBadInput.
+int ReportFailure(const DiagnosticSink& sink, const char* consequence = "nothing was written");
 
 // Each verb adds its subcommand; `*exit_code` receives the verb's result when it runs.
 void AddRunVerb(CLI::App& app, int* exit_code);

@@ -6,12 +6,12 @@
 
 namespace zkmatch::tools {
 
-int ReportFailure(const DiagnosticSink& sink) {
+int ReportFailure(const DiagnosticSink& sink, const char* consequence) {
   if (sink.truncated()) {
     std::fprintf(stderr, "zkmatch: %zu errors (only the first %zu shown); fix these and run again\n", sink.error_count(),
                  sink.diagnostics().size());
   } else {
-    std::fprintf(stderr, "zkmatch: %zu error%s; nothing was written\n", sink.error_count(), sink.error_count() == 1 ? "" : "s");
+    std::fprintf(stderr, "zkmatch: %zu error%s; %s\n", sink.error_count(), sink.error_count() == 1 ? "" : "s", consequence);
   }
   return static_cast<int>(ExitCode::kBadInput);
 }

@@ -124,7 +124,7 @@ class AuditWriter {
       idx.worst.assign(st.seats.size(), kNone);
       stages_.push_back(std::move(idx));
     }
-    // Stage position of each (batch, stage) and the worst admitted per row.
+    // The worst admitted per row.
     for (std::size_t c = 0; c < instance_.candidates.size(); ++c) {
       if (outcome_.batch[c] < 0) continue;
       StageIndex& idx = StageOf(static_cast<std::size_t>(outcome_.batch[c]), static_cast<std::size_t>(outcome_.stage[c]));
@@ -133,6 +133,17 @@ class AuditWriter {
       const std::uint32_t* rank = RankOf(idx, outcome_.channel[c]);
       CandidateIndex& w = idx.worst[static_cast<std::size_t>(r)];
       if (w == kNone || rank[c] > rank[w] || (rank[c] == rank[w] && c > w)) w = static_cast<CandidateIndex>(c);
+    }
+    for (const StageIndex& idx : stages_) {
+      for (const Column* col : idx.split) {
+        if (col && std::find(split_columns_.begin(), split_columns_.end(), col) == split_columns_.end()) split_columns_.push_back(col);
+      }
+    }
+    stage_index_.resize(rules_.batches.size());
+    for (const StageIndex& idx : stages_) {
+      auto& v = stage_index_[idx.result->batch];
+      if (v.size() <= idx.result->stage) v.resize(idx.result->stage + 1);
+      v[idx.result->stage] = idx;
     }
   }
 
@@ -188,6 +199,16 @@ class AuditWriter {
       w.BeginObject().Key("name").String(r.name).Key("keys").BeginArray();
       for (const RankingKey& k : r.keys) w.String(k.text);
       w.EndArray().Key("last_tie").String(TieName(r.last_tie)).EndObject();
+    }
+    w.EndArray().Key("channels").BeginArray();
+    for (const Batch& b : rules_.batches) {
+      for (const Stage& st : b.stages) {
+        for (const Channel& ch : st.channels) {
+          w.BeginObject().Key("batch").String(b.name).Key("stage").String(st.name).Key("channel").String(ch.name).Key("seats").String(ch.seats);
+          w.Key("ranking").String(rules_.rankings[static_cast<std::size_t>(ch.ranking)].name).Key("eligible").StringOrNull(ch.eligible_text);
+          w.Key("split_by").StringOrNull(ch.split_by).EndObject();
+        }
+      }
     }
     w.EndArray().Key("lines").BeginArray();
     for (std::size_t i = 0; i < rules_.lines.size(); ++i) {
@@ -249,11 +270,13 @@ class AuditWriter {
     return w.Take();
   }
 
-  // What happened at one choice in one stage, for a candidate not placed there.
-  void Rejection(JsonWriter& w, const StageIndex& idx, ProgramIndex p, CandidateIndex c) const {
+  // What happened at one choice in one stage, for a candidate not placed there:
+  // {"CHANNEL": REASON, ...} over the program's channels that have seats, in precedence order.
+  // Rankings met with a reason that needs the candidate's key are added to `used`.
+  void Rejection(JsonWriter& w, const StageIndex& idx, ProgramIndex p, CandidateIndex c, std::vector<std::uint8_t>* used) const {
     const Stage& stage = StageRules(idx);
     const std::size_t nh = stage.channels.size();
-    w.Key("channels").BeginArray();
+    w.BeginObject();
     for (std::size_t h = 0; h < nh; ++h) {
       const Channel& ch = stage.channels[h];
       const bool has_seats = idx.split[h] ? std::any_of(idx.result->seats.begin(), idx.result->seats.end(), [&](const SeatRow& row) {
@@ -261,38 +284,33 @@ class AuditWriter {
       })
                                           : idx.row_of[p * nh + h] >= 0 && idx.result->seats[static_cast<std::size_t>(idx.row_of[p * nh + h])].capacity() > 0;
       if (!has_seats) continue;  // the program offers no seats in this channel
-      w.BeginObject().Key("channel").String(ch.name);
+      w.Key(ch.name);
       if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx_, c, p)) {
-        w.Key("reason").String("not_eligible").Key("condition").String(ch.eligible_text).EndObject();
+        w.String("ineligible");
         continue;
       }
       const std::int32_t r = RowOf(idx, p, h, c);
       if (r < 0 || idx.result->seats[static_cast<std::size_t>(r)].capacity() <= 0) {
-        w.Key("reason").String("no_seats_for_group").Key("group").String(idx.split[h] ? idx.split[h]->dictionary[idx.split[h]->text[c]] : "");
-        w.EndObject();
+        w.String("no_group_seats");
         continue;
       }
       const SeatRow& row = idx.result->seats[static_cast<std::size_t>(r)];
       const CandidateIndex worst = idx.worst[static_cast<std::size_t>(r)];
       const std::uint32_t* rank = RankOf(idx, h);
+      (*used)[static_cast<std::size_t>(ch.ranking)] = 1;
       if (row.admitted < row.capacity() || worst == kNone) {
-        w.Key("reason").String("free_seat");  // never in a stable outcome: verify reports it
+        w.String("free_seat");  // never in a stable outcome: verify reports it
       } else {
-        w.Key("reason").String(rank[c] > rank[worst] ? "below_cutoff" : "not_below_cutoff");
-        w.Key("you");
-        Key(w, static_cast<std::size_t>(ch.ranking), c);
-        w.Key("cutoff").BeginObject().Key("candidate").String(instance_.candidates.id[worst]).Key("rank");
-        Key(w, static_cast<std::size_t>(ch.ranking), worst);
-        w.EndObject();
+        w.String(rank[c] > rank[worst] ? "below" : "not_below");
       }
-      w.EndObject();
     }
-    w.EndArray();
+    w.EndObject();
   }
 
   std::string CandidateRecord(CandidateIndex c) const {
     const Candidates& cands = instance_.candidates;
     const std::int32_t pb = outcome_.batch[c];
+    std::vector<std::uint8_t> used(rules_.rankings.size(), 0);  // rankings whose key is shown
     JsonWriter w;
     w.BeginObject().Key("record").String("candidate").Key("id").String(cands.id[c]);
     w.Key("status").String(pb >= 0 ? "placed" : "unplaced");
@@ -302,46 +320,73 @@ class AuditWriter {
       w.Key("program").String(instance_.programs.code[outcome_.program[c]]).Key("channel").String(stage.channels[outcome_.channel[c]].name);
       w.Key("choice_rank").Int(outcome_.choice[c] + 1);
     }
-    w.Key("steps").BeginArray();
+    w.Key("batches").BeginArray();
     for (std::size_t b = 0; b < rules_.batches.size(); ++b) {
+      const Batch& batch = rules_.batches[b];
       const ChoiceLists& lists = instance_.choices[b];
       const std::uint32_t begin = lists.offset[c], end = lists.offset[c + 1];
       if (begin == end) continue;
+      w.BeginObject().Key("batch").String(batch.name);
       if (pb >= 0 && b > static_cast<std::size_t>(pb)) {
-        w.BeginObject().Key("batch").String(rules_.batches[b].name).Key("outcome").String("locked");
-        w.Key("by_batch").String(rules_.batches[static_cast<std::size_t>(pb)].name).EndObject();
+        w.Key("locked_by").String(rules_.batches[static_cast<std::size_t>(pb)].name).EndObject();
         continue;
       }
+      const bool staged = batch.stages.size() > 1 || !batch.stages[0].name.empty();
       const bool placed_here = pb >= 0 && b == static_cast<std::size_t>(pb);
       const std::uint32_t last = placed_here ? begin + outcome_.choice[c] : end - 1;
+      w.Key("choices").BeginArray();
       for (std::uint32_t k = begin; k <= last; ++k) {
         const ProgramIndex p = lists.program[k];
         bool any_stage = false;
-        for (std::size_t s = 0; s < rules_.batches[b].stages.size(); ++s) {
-          const StageIndex& idx = const_cast<AuditWriter*>(this)->StageOf(b, s);
+        for (std::size_t s = 0; s < batch.stages.size(); ++s) {
+          const StageIndex& idx = stage_index_[b][s];
           if (!idx.in_stage[p]) continue;
           any_stage = true;
-          w.BeginObject().Key("batch").String(rules_.batches[b].name).Key("rank").Int(k - begin + 1);
-          w.Key("program").String(instance_.programs.code[p]).Key("stage").String(rules_.batches[b].stages[s].name);
+          w.BeginObject().Key("rank").Int(k - begin + 1).Key("program").String(instance_.programs.code[p]);
+          if (staged) w.Key("stage").String(batch.stages[s].name);
           if (placed_here && static_cast<std::int32_t>(s) > outcome_.stage[c]) {
-            w.Key("outcome").String("locked").Key("by_stage").String(rules_.batches[b].stages[static_cast<std::size_t>(outcome_.stage[c])].name);
+            w.Key("locked_by_stage").String(batch.stages[static_cast<std::size_t>(outcome_.stage[c])].name);
           } else if (placed_here && k == last && static_cast<std::int32_t>(s) == outcome_.stage[c]) {
-            const std::size_t h = outcome_.channel[c];
-            w.Key("outcome").String("placed").Key("channel").String(StageRules(idx).channels[h].name).Key("you");
-            Key(w, static_cast<std::size_t>(StageRules(idx).channels[h].ranking), c);
+            const Channel& ch = StageRules(idx).channels[outcome_.channel[c]];
+            used[static_cast<std::size_t>(ch.ranking)] = 1;
+            w.Key("placed").String(ch.name);
           } else {
-            w.Key("outcome").String("rejected");
-            Rejection(w, idx, p, c);
+            w.Key("rejected");
+            Rejection(w, idx, p, c, &used);
           }
           w.EndObject();
         }
-        if (!any_stage) {
-          w.BeginObject().Key("batch").String(rules_.batches[b].name).Key("rank").Int(k - begin + 1);
-          w.Key("program").String(instance_.programs.code[p]).Key("outcome").String("not_offered").EndObject();
+        if (!any_stage) w.BeginObject().Key("rank").Int(k - begin + 1).Key("program").String(instance_.programs.code[p]).Key("not_offered").Bool(true).EndObject();
+      }
+      w.EndArray().EndObject();
+    }
+    w.EndArray();
+    // The candidate's place in every ranking the steps refer to (the cut-offs it was compared
+    // with are in the seats records).
+    w.Key("keys").BeginObject();
+    bool lottery = false;
+    for (std::size_t r = 0; r < used.size(); ++r) {
+      if (!used[r]) continue;
+      w.Key(rules_.rankings[r].name).BeginArray();
+      for (const RankingKey& k : rules_.rankings[r].keys) {
+        const Score v = EvaluateNumber(*k.expr, ctx_, c, kNone);
+        if (v == kMissingScore) {
+          w.Null();
+        } else {
+          w.String(FormatScore(v));
         }
       }
+      w.EndArray();
+      lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
     }
-    w.EndArray().EndObject();
+    w.EndObject();
+    if (lottery) w.Key("lottery").String(Hex16(LotteryNumber(rules_.seed, cands.id[c])));
+    if (!split_columns_.empty()) {
+      w.Key("groups").BeginObject();
+      for (const Column* col : split_columns_) w.Key(col->name).String(col->dictionary[col->text[c]]);
+      w.EndObject();
+    }
+    w.EndObject();
     return w.Take();
   }
 
@@ -350,6 +395,8 @@ class AuditWriter {
   const Outcome& outcome_;
   const EvalContext ctx_;
   std::vector<StageIndex> stages_;
+  std::vector<std::vector<StageIndex>> stage_index_;  // [batch][stage], filled after stages_
+  std::vector<const Column*> split_columns_;          // split_by columns, in first-use order
 };
 
 std::string AbsolutePath(const std::string& path) {

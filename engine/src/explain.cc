@@ -1,9 +1,11 @@
-// Renders a candidate's audit record as sentences. See zkmatch/explain.h.
+// Renders a candidate's audit record as sentences. See zkmatch/explain.h and
+// engine/audit-format.md for the records read here.
 #include "zkmatch/explain.h"
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "json.h"
 
@@ -11,14 +13,14 @@ namespace zkmatch {
 namespace {
 
 struct Words {
-  const char* placed;         // "%s: placed at %s (channel %s) in batch %s, choice %s."
+  const char* placed;
   const char* unplaced;
-  const char* choice;         // "Choice %s: %s"
+  const char* choice;
   const char* batch;
   const char* stage;
   const char* admitted;
   const char* not_admitted;
-  const char* full;           // "full; its last admitted candidate (%s) had %s, you had %s"
+  const char* full;
   const char* not_eligible;
   const char* no_group;
   const char* free_seat;
@@ -44,11 +46,11 @@ const Words kEnglish = {
     "%1: no seats of this channel are reserved for your group %2.",
     "%1: a seat was free (this should not happen; run zkmatch verify).",
     "%1: you were not ranked below its last admitted candidate (this should not happen; run zkmatch verify).",
-    "%1: this program takes no part in batch %2.",
+    "this program takes no part in batch %1.",
     "Batch %1: not considered, because you were already placed in batch %2.",
     "not considered in stage %1, because you were already placed in stage %2.",
     "equal on every key; the tie is broken by candidate id",
-    "equal on every key; the tie is broken by the published lottery (yours %1, theirs %2)",
+    "equal on every key; the tie is broken by the published lottery",
     "equal on every key",
 };
 
@@ -65,11 +67,11 @@ const Words kChinese = {
     "%1：该通道没有为你所在的 %2 分配名额。",
     "%1：尚有空余名额（不应出现，请运行 zkmatch verify）。",
     "%1：你并不低于最后录取的考生（不应出现，请运行 zkmatch verify）。",
-    "%1：该计划不参加 %2 批次。",
+    "该计划不参加 %1 批次。",
     "%1 批次：你已在 %2 批次录取，不再参与。",
     "未参加 %1 阶段：你已在 %2 阶段录取。",
     "各项排序依据均相同，按准考证号排序",
-    "各项排序依据均相同，按公开种子抽签排序（你 %1，对方 %2）",
+    "各项排序依据均相同，按公开种子抽签排序",
     "各项排序依据均相同",
 };
 
@@ -88,33 +90,24 @@ std::string Fill(const char* pattern, std::initializer_list<std::string> args) {
   return out;
 }
 
+using SeatKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;  // batch, stage, program, channel, group
+
 class Explainer {
  public:
-  Explainer(const JsonValue& header, const Words& w) : w_(w) {
+  Explainer(const JsonValue& header, std::map<SeatKey, JsonValue> seats, const Words& w) : seats_(std::move(seats)), w_(w) {
     for (const JsonValue& r : header["rankings"].items) {
       std::vector<std::string> names;
       for (const JsonValue& k : r["keys"].items) {
         std::string t = k.text;
-        for (const char* dir : {" desc", " asc"}) {
-          if (t.size() > 5 && t.compare(t.size() - std::char_traits<char>::length(dir), std::string::npos, dir) == 0) t.resize(t.size() - std::char_traits<char>::length(dir));
+        for (const std::string dir : {" desc", " asc"}) {
+          if (t.size() > dir.size() && t.compare(t.size() - dir.size(), dir.size(), dir) == 0) t.resize(t.size() - dir.size());
         }
         names.push_back(t);
       }
       key_names_[r["name"].text] = names;
+      last_tie_[r["name"].text] = r["last_tie"].text;
     }
-  }
-
-  // "total 601" or "total 601, chinese + maths 230" -- keys up to the first that differs.
-  std::string Describe(const JsonValue& mine, const JsonValue* other) const {
-    const auto& names = key_names_.at(mine["ranking"].text);
-    std::string out;
-    for (std::size_t i = 0; i < mine["key"].items.size() && i < names.size(); ++i) {
-      if (!out.empty()) out += ", ";
-      out += names[i] + " " + (mine["key"].items[i].is_null() ? "-" : mine["key"].items[i].text);
-      if (other && other->is_null()) break;
-      if (other && (*other)["key"].items.size() > i && (*other)["key"].items[i].text != mine["key"].items[i].text) break;
-    }
-    return out;
+    for (const JsonValue& c : header["channels"].items) channels_[{c["batch"].text, c["stage"].text, c["channel"].text}] = &c;
   }
 
   std::string Explain(const JsonValue& rec) const {
@@ -125,56 +118,81 @@ class Explainer {
       out += Fill(w_.unplaced, {rec["id"].text});
     }
     out += "\n";
-    for (const JsonValue& step : rec["steps"].items) {
-      const std::string& outcome = step["outcome"].text;
-      if (step["rank"].is_null()) {  // a whole batch skipped
-        out += Fill(w_.locked_batch, {step["batch"].text, step["by_batch"].text}) + "\n";
+    for (const JsonValue& batch : rec["batches"].items) {
+      const std::string& b = batch["batch"].text;
+      if (!batch["locked_by"].is_null()) {
+        out += Fill(w_.locked_batch, {b, batch["locked_by"].text}) + "\n";
         continue;
       }
-      std::string where = step["program"].text + " (" + Fill(w_.batch, {step["batch"].text});
-      if (!step["stage"].text.empty()) where += ", " + Fill(w_.stage, {step["stage"].text});
-      where += ")";
-      out += Fill(w_.choice, {step["rank"].text, where}) + " ";
-      if (outcome == "placed") {
-        out += Fill(w_.admitted, {step["channel"].text, Describe(step["you"], nullptr)}) + "\n";
-      } else if (outcome == "not_offered") {
-        out += Fill(w_.not_offered, {step["program"].text, step["batch"].text}) + "\n";
-      } else if (outcome == "locked") {
-        out += Fill(w_.locked_stage, {step["stage"].text, step["by_stage"].text}) + "\n";
-      } else {
-        out += std::string(w_.not_admitted) + "\n";
-        for (const JsonValue& ch : step["channels"].items) out += "  - " + Channel(ch) + "\n";
+      for (const JsonValue& step : batch["choices"].items) {
+        const std::string& stage = step["stage"].text;
+        std::string where = step["program"].text + " (" + Fill(w_.batch, {b});
+        if (!stage.empty()) where += ", " + Fill(w_.stage, {stage});
+        where += ")";
+        out += Fill(w_.choice, {step["rank"].text, where}) + " ";
+        if (!step["placed"].is_null()) {
+          const JsonValue* ch = Channel(b, stage, step["placed"].text);
+          out += Fill(w_.admitted, {step["placed"].text, ch ? Describe(rec["keys"][(*ch)["ranking"].text], (*ch)["ranking"].text, nullptr) : ""}) + "\n";
+        } else if (!step["not_offered"].is_null()) {
+          out += Fill(w_.not_offered, {b}) + "\n";
+        } else if (!step["locked_by_stage"].is_null()) {
+          out += Fill(w_.locked_stage, {stage, step["locked_by_stage"].text}) + "\n";
+        } else {
+          out += std::string(w_.not_admitted) + "\n";
+          for (const auto& [name, reason] : step["rejected"].members) {
+            out += "  - " + Rejection(rec, b, stage, step["program"].text, name, reason.text) + "\n";
+          }
+        }
       }
     }
     return out;
   }
 
  private:
-  std::string Channel(const JsonValue& ch) const {
-    const std::string& reason = ch["reason"].text;
-    const std::string& name = ch["channel"].text;
-    if (reason == "not_eligible") return Fill(w_.not_eligible, {name, ch["condition"].text});
-    if (reason == "no_seats_for_group") return Fill(w_.no_group, {name, ch["group"].text});
-    if (reason == "free_seat") return Fill(w_.free_seat, {name});
-    if (reason == "not_below_cutoff") return Fill(w_.not_below, {name});
-    const JsonValue& you = ch["you"];
-    const JsonValue& cut = ch["cutoff"]["rank"];
-    std::string mine = Describe(you, &cut), theirs = Describe(cut, &you);
-    if (mine == theirs) {  // equal on every key: the tie-break decided
-      const std::string& tie = you["tie"].text;
-      if (you["tie"].is_null()) {
-        mine += " (" + std::string(w_.tie_shared) + ")";
-      } else if (tie == you["tie"].text && ch["cutoff"]["candidate"].text == cut["tie"].text) {
-        mine += " (" + std::string(w_.tie_id) + ")";
-      } else {
-        mine += " (" + Fill(w_.tie_lottery, {tie, cut["tie"].text}) + ")";
-      }
-    }
-    return Fill(w_.full, {name, ch["cutoff"]["candidate"].text, theirs, mine});
+  const JsonValue* Channel(const std::string& batch, const std::string& stage, const std::string& name) const {
+    auto it = channels_.find({batch, stage, name});
+    return it == channels_.end() ? nullptr : it->second;
   }
 
+  // "total 601" -- keys up to the first that differs from `other`'s.
+  std::string Describe(const JsonValue& key, const std::string& ranking, const JsonValue* other) const {
+    auto it = key_names_.find(ranking);
+    if (it == key_names_.end()) return {};
+    std::string out;
+    for (std::size_t i = 0; i < key.items.size() && i < it->second.size(); ++i) {
+      if (!out.empty()) out += ", ";
+      out += it->second[i] + " " + (key.items[i].is_null() ? "-" : key.items[i].text);
+      if (other && other->items.size() > i && other->items[i].text != key.items[i].text) break;
+    }
+    return out;
+  }
+
+  std::string Rejection(const JsonValue& rec, const std::string& batch, const std::string& stage, const std::string& program,
+                        const std::string& name, const std::string& reason) const {
+    const JsonValue* ch = Channel(batch, stage, name);
+    if (reason == "ineligible") return Fill(w_.not_eligible, {name, ch ? (*ch)["eligible"].text : ""});
+    const std::string group = ch && !(*ch)["split_by"].is_null() ? rec["groups"][(*ch)["split_by"].text].text : "";
+    if (reason == "no_group_seats") return Fill(w_.no_group, {name, group});
+    if (reason == "free_seat") return Fill(w_.free_seat, {name});
+    if (reason == "not_below") return Fill(w_.not_below, {name});
+    auto seat = seats_.find({batch, stage, program, name, group});
+    if (!ch || seat == seats_.end()) return name + ": " + reason;
+    const std::string& ranking = (*ch)["ranking"].text;
+    const JsonValue& mine = rec["keys"][ranking];
+    const JsonValue& cut = seat->second["cutoff"]["rank"]["key"];
+    std::string you = Describe(mine, ranking, &cut), them = Describe(cut, ranking, &mine);
+    if (you == them) {  // equal on every key: the last tie-break decided
+      const std::string& tie = last_tie_.at(ranking);
+      you += " (" + std::string(tie == "id" ? w_.tie_id : tie == "lottery" ? w_.tie_lottery : w_.tie_shared) + ")";
+    }
+    return Fill(w_.full, {name, seat->second["cutoff"]["candidate"].text, them, you});
+  }
+
+  std::map<SeatKey, JsonValue> seats_;
   const Words& w_;
   std::map<std::string, std::vector<std::string>> key_names_;
+  std::map<std::string, std::string> last_tie_;
+  std::map<std::tuple<std::string, std::string, std::string>, const JsonValue*> channels_;
 };
 
 }  // namespace
@@ -190,10 +208,17 @@ std::string ExplainCandidate(const std::string& run_dir, const std::string& cand
   AppendJsonString(&id_json, candidate_id);
   const std::string prefix = "{\"record\":\"candidate\",\"id\":" + id_json + ",";
   JsonValue header, record;
+  std::map<SeatKey, JsonValue> seats;
   std::string line, parse_error;
   bool found = false;
   while (std::getline(in, line)) {
-    if (header.is_null() && line.rfind("{\"record\":\"header\"", 0) == 0) {
+    if (line.rfind("{\"record\":\"seats\"", 0) == 0) {
+      JsonValue s;
+      if (ParseJson(line, &s, &parse_error)) {
+        SeatKey key{s["batch"].text, s["stage"].text, s["program"].text, s["channel"].text, s["group"].text};
+        seats.emplace(std::move(key), std::move(s));
+      }
+    } else if (header.is_null() && line.rfind("{\"record\":\"header\"", 0) == 0) {
       ParseJson(line, &header, &parse_error);
     } else if (line.rfind(prefix, 0) == 0) {
       found = ParseJson(line, &record, &parse_error);
@@ -204,7 +229,7 @@ std::string ExplainCandidate(const std::string& run_dir, const std::string& cand
     *error = "candidate '" + candidate_id + "' is not in " + path + "; check the exam number";
     return {};
   }
-  return Explainer(header, lang == Language::kChinese ? kChinese : kEnglish).Explain(record);
+  return Explainer(header, std::move(seats), lang == Language::kChinese ? kChinese : kEnglish).Explain(record);
 }
 
 }  // namespace zkmatch

@@ -145,9 +145,9 @@ std::vector<OutputFile> GenerateCity(const GeneratorOptions& opt) {
 // popular), a balanced-school plan at H01-H03, four 3+4 programs, 30 junior schools (28 in the
 // central city, 2 in 文登区), scores, grades, specialty tests, bonus points and choice lists.
 
-// The rules file the profile writes as rules.yaml. rules/weihai-2025.yaml is this text with
-// the schema comment as first line and `inputs:` pointing at ../fixtures/weihai-2025/
-// (tests/weihai_test.cc keeps the two in step).
+// The rules file the profile writes as rules.yaml. rules/weihai-2025.yaml is this text after
+// two lines of schema comment and with `inputs:` pointing at ../fixtures/weihai-2025/
+// (tests/weihai_test.cc keeps the two in step: edit both).
 const char kWeihaiRules[] = R"yaml(# 威海市中心城区 2025 年普通高中招生录取规则 (模型)
 # Weihai central city (中心城区: 环翠区, 高区, 经区) senior-high admission, 2025.
 #
@@ -172,16 +172,24 @@ const char kWeihaiRules[] = R"yaml(# 威海市中心城区 2025 年普通高中�
 #                 bonus 加分 (policy bonus, kept apart from total), quality_grade 综合素质评价 A-D,
 #                 fresh 应届生 (1/0), <category>_passed 专业测试合格 (1/0) and <category>_score
 #                 专业成绩 for sports, music, art, scitech, combined (empty: no test taken)
-# programs.csv    one row per program; kind general_high (普通高中, incl. 职业中专普高班) or
-#                 vocational (3+4); area 招生区域 (;-list of districts); university 3+4 本科院校;
-#                 one seat column per channel below (empty = 0 seats)
-# choices.csv     志愿: batch early (提前批) up to 4, batch general (普通批) up to 6
+# programs.csv    one row per program: H01..H11 high schools in order of popularity (8 public,
+#                 3 private: H05, H08, H10; H11 is the 普高班 of a public vocational school),
+#                 V01..V04 3+4 programs; kind general_high or vocational (3+4); area 招生区域
+#                 (;-list of districts); university 3+4 本科院校; one seat column per channel
+#                 below (empty = 0 seats). A high school's plan is the sum of its general,
+#                 balanced and five specialist cells. ASSUMPTION: the schools and the split,
+#                 e.g. balanced plans of 340/325/300 seats at H01/H02/H03 (about 40% of their
+#                 non-specialist seats).
+# choices.csv     志愿: batch early (提前批) up to 4, batch general (普通批) up to 6. Both name
+#                 programs; the channel is the one the candidate is eligible for (a sports
+#                 specialist listing H01 in the early batch competes for H01's sports seats).
 #
-# `zkmatch check` prints one warning, on purpose: programs.csv column 'university' (the 3+4
-# program's paired university, 对口本科院校) is used by no rule; it is part of the published
-# plan, kept for readers and outputs, not for matching.
+# programs.csv column 'university' (the 3+4 program's paired university, 对口本科院校) is used
+# by no rule; it is part of the published plan, kept for readers, so it is declared descriptive
+# and `zkmatch check` does not warn about it.
 version: 1
 name: weihai-2025
+descriptive_columns: [university]
 inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}
 
 # 同分排序 ties: candidates still equal after every key are ordered by a published-seed lottery
@@ -194,8 +202,8 @@ policy:
   general_high: "program.kind = 'general_high'"  # 3+4 (vocational) seats do not count
 
 lines:
-  # 普通高中最低录取控制线: the score of the candidate at position ceil(60% x N), so that the
-  # 7,440 seats for 12,394 candidates (60.03%) can be filled by candidates at or above it.
+  # 普通高中最低录取控制线: the score of the candidate at position ceil(60% x N) = 7,437, so
+  # about as many candidates reach it as there are general-high seats (7,440 = 60.03%).
   # The score is total + bonus: 加分 counts for admission (投档), never folded into total.
   control: {admit_ratio: 0.60, ranking: by_admission, score: total + bonus}
   # 艺体特长生文化课成绩: at least 80% of the control line. ASSUMPTION: the 80%.

@@ -503,17 +503,21 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   }
   for (const Target& t : targets) {
     const Channel& ch = rules.batches[t.batch].stages[t.stage].channels[t.channel];
-    const auto& cols = progs.seat_columns;
-    const auto& seats = progs.seats[static_cast<std::size_t>(std::find(cols.begin(), cols.end(), ch.seats) - cols.begin())];
+    const auto& seats = progs.SeatsIn(ch.seats);
     for (std::uint32_t p = 0; p < progs.size(); ++p) {
       auto it = sums.find(std::make_tuple(static_cast<std::uint32_t>(t.batch), static_cast<std::uint32_t>(t.stage), static_cast<std::uint32_t>(t.channel), p));
       const std::int64_t allocated = it == sums.end() ? 0 : it->second;
-      if (allocated != seats[p]) {
-        sink.Error(csv.display(), 0, 0,
-                   "the allocations of program '" + progs.code[p] + "' in channel '" + ch.name + "' add up to " + std::to_string(allocated) +
-                       " seats but " + rules.inputs.programs + " gives it " + std::to_string(seats[p]) + " (column '" + ch.seats +
-                       "'); make them equal");
+      if (allocated == seats[p]) continue;
+      std::string rows;
+      for (std::size_t i = 0; i < table.program.size(); ++i) {
+        if (table.program[i] == p && table.batch[i] == t.batch && table.stage[i] == t.stage && table.channel[i] == t.channel) {
+          rows += (rows.empty() ? "" : ", ") + std::to_string(table.row[i]);
+        }
       }
+      sink.CsvError(rules.inputs.programs, static_cast<int>(progs.row[p]), rules.HeaderFor(ch.seats),
+                    "the allocations of program '" + progs.code[p] + "' in channel '" + ch.name + "' add up to " + std::to_string(allocated) +
+                        " seats (" + (rows.empty() ? std::string("no rows in ") + csv.display() : csv.display() + " rows " + rows) + ") but " +
+                        rules.inputs.programs + " gives it " + std::to_string(seats[p]) + "; make them equal");
     }
   }
   return sink.error_count() == errors_before;

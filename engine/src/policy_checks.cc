@@ -81,6 +81,16 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
           for (const Channel& ch : st.channels) names.insert(ch.name);
         }
       }
+      // The first stage in which any public program has seats in any channel.
+      std::size_t first_public_any = stages.size();
+      for (std::size_t i = 0; i < stages.size() && first_public_any == stages.size(); ++i) {
+        for (const Channel& ch : rules.batches[stages[i].b].stages[stages[i].s].channels) {
+          const auto& seats = instance.programs.SeatsIn(ch.seats);
+          for (std::size_t p = 0; p < np; ++p) {
+            if (stages[i].in[p] && seats[p] > 0 && progs.sector[p] == "public") first_public_any = i;
+          }
+        }
+      }
       for (const std::string& name : names) {
         std::size_t first_public = stages.size();
         for (std::size_t i = 0; i < stages.size() && first_public == stages.size(); ++i) {
@@ -92,7 +102,9 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
             }
           }
         }
-        if (first_public == stages.size()) continue;  // no public program admits this way
+        // A channel no public program uses is measured against the first stage in which any
+        // public program admits at all: private schools never admit before public ones do.
+        if (first_public == stages.size()) first_public = first_public_any;
         for (std::size_t i = 0; i < first_public; ++i) {
           for (const Channel& ch : rules.batches[stages[i].b].stages[stages[i].s].channels) {
             if (ch.name != name) continue;
@@ -101,9 +113,9 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
               if (!stages[i].in[p] || seats[p] <= 0 || progs.sector[p] != "private") continue;
               sink.CsvError(rules.inputs.programs, static_cast<int>(progs.row[p]), rules.HeaderFor("sector"),
                             "private program '" + progs.code[p] + "' admits through channel '" + name + "' in " +
-                                StageName(rules, stages[i].b, stages[i].s) + ", before public programs do (" +
-                                StageName(rules, stages[first_public].b, stages[first_public].s) +
-                                "); public_private_sync (公民同招) requires private schools to admit with the public ones -- move its seats to that batch");
+                                StageName(rules, stages[i].b, stages[i].s) + ", before public programs do" +
+                                (first_public < stages.size() ? " (" + StageName(rules, stages[first_public].b, stages[first_public].s) + ")" : std::string()) +
+                                "; public_private_sync (公民同招) requires private schools to admit with the public ones -- move its seats to that batch");
             }
           }
         }
@@ -154,10 +166,11 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
 
   // Input columns no rule reads: often a misspelt mapping.
   auto warn_unused = [&](const std::vector<std::string>& headers, std::vector<std::string> used, const std::string& file) {
+    used.insert(used.end(), rules.descriptive_columns.begin(), rules.descriptive_columns.end());
     for (std::string& u : used) u = rules.HeaderFor(u);
     for (const std::string& h : headers) {
       if (std::find(used.begin(), used.end(), h) == used.end()) {
-        sink.Warning(file, 1, 0, "column '" + h + "' is not used by any rule; if a rule should use it, check the name in the rules");
+        sink.Warning(file, 1, 0, "column '" + h + "' is not used by any rule; if a rule should use it, check the name in the rules, otherwise list it under descriptive_columns:");
       }
     }
   };

@@ -51,7 +51,7 @@ class Loader {
       Error(root, "a rules file is a mapping with keys version, inputs, rankings and batches");
       return std::nullopt;
     }
-    CheckKeys(root, {"version", "name", "inputs", "columns", "encoding", "seed", "policy", "lines", "rankings", "batches"});
+    CheckKeys(root, {"version", "name", "inputs", "columns", "descriptive_columns", "encoding", "seed", "policy", "lines", "rankings", "batches"});
     LoadVersion(root, &rules);
     if (auto n = Get(root, "name", false)) rules.name = Scalar(n, "name");
     LoadInputs(root, &rules);
@@ -63,6 +63,13 @@ class Loader {
       }
     }
     if (auto n = Get(root, "seed", false)) rules.seed = Scalar(n, "seed");
+    if (auto n = Get(root, "descriptive_columns", false)) {
+      if (!n.IsSequence()) {
+        Error(n, "'descriptive_columns' is a list of column names, e.g. [university, remarks]");
+      } else {
+        for (const auto& c : n) rules.descriptive_columns.push_back(Scalar(c, "descriptive_columns"));
+      }
+    }
     auto lines = Get(root, "lines", false);
     if (lines && !lines.IsMap()) {
       Error(lines, "'lines' must be a mapping of line names to {value} | {admit_ratio, ranking} | {from, offset} | {from, factor}");
@@ -327,7 +334,8 @@ class Loader {
     }
     if (!u.program && scope == Scope::kProgram) {
       sink_.Error(path_, pos.line, pos.col,
-                  "this condition selects programs; '" + u.name + "' is a candidate column (write program." + u.name + " for a program column)");
+                  "this condition selects programs; '" + u.name + "' is a candidate column (write program." + u.name +
+                      " for a program column, or '" + u.name + "' in quotes for the text)");
       return;
     }
     NoteColumnRef(pos, u.name, u.program, u.type == ValueType::kNumber);
@@ -585,10 +593,9 @@ class Loader {
     } else if (split) {
       ch.unfilled.kind = Unfilled::Kind::kSameStage;
       ch.unfilled.channel = "general";
-      default_unfilled_.push_back(&ch);  // re-pointed below once the channel is stored
+      ch.unfilled.defaulted = true;
     }
     stage->channels.push_back(std::move(ch));
-    if (split && !Get(c, "unfilled", false)) default_unfilled_.back() = &stage->channels.back();
   }
 
   void LoadAllocation(const YAML::Node& a, const Rules* rules, Allocation* out) {
@@ -652,7 +659,7 @@ class Loader {
         for (Channel& ch : stage.channels) {
           Unfilled& u = ch.unfilled;
           if (u.kind == Unfilled::Kind::kStay) continue;
-          const bool defaulted = std::find(default_unfilled_.begin(), default_unfilled_.end(), &ch) != default_unfilled_.end();
+          const bool defaulted = u.defaulted;
           if (u.kind == Unfilled::Kind::kSameStage) {
             std::vector<std::string> names;
             for (std::size_t h = 0; h < stage.channels.size(); ++h) {
@@ -671,7 +678,7 @@ class Loader {
             } else if (&stage.channels[static_cast<std::size_t>(u.channel_index)] == &ch) {
               sink_.Error(path_, u.pos.line, u.pos.col, "channel '" + ch.name + "' cannot send its unfilled seats to itself");
             } else if (!stage.channels[static_cast<std::size_t>(u.channel_index)].split_by.empty()) {
-              sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them");
+              sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them; send them to a channel that is not split, or write unfilled: none");
             }
             continue;
           }
@@ -699,7 +706,7 @@ class Loader {
           if (u.channel_index < 0) {
             sink_.Error(path_, u.pos.line, u.pos.col, "batch '" + u.batch + "' has no channel '" + u.channel + "'");
           } else if (!target.stages[static_cast<std::size_t>(u.stage_index)].channels[static_cast<std::size_t>(u.channel_index)].split_by.empty()) {
-            sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them");
+            sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them; send them to a channel that is not split, or write unfilled: none");
           }
         }
       }
@@ -826,7 +833,7 @@ class Loader {
         for (; it != path.end(); ++it) desc += rules->lines[static_cast<std::size_t>(*it)].name + " -> ";
         desc += rules->lines[static_cast<std::size_t>(v)].name;
         const Line& l = rules->lines[static_cast<std::size_t>(v)];
-        sink_.Error(path_, l.pos.line, l.pos.col, "lines depend on each other in a cycle: " + desc + "; one of them must be fixed or come from admit_ratio");
+        sink_.Error(path_, l.pos.line, l.pos.col, "lines depend on each other in a cycle: " + desc + "; give one of them a value: or an admit_ratio: instead of from:");
         cycle = true;
         return;
       }
@@ -892,7 +899,6 @@ class Loader {
   bool rankings_failed_ = false;         // suppresses "unknown ranking" after a broken rankings:
   std::vector<ColumnRef> columns_candidate_, columns_program_;
   std::vector<std::string> line_names_;  // known before anything that may refer to a line
-  std::vector<const Channel*> default_unfilled_;  // split channels whose target was defaulted
 };
 
 }  // namespace

@@ -480,6 +480,19 @@ class Verifier {
         }
         if (row.admitted != row.placed) Violation(at + "admitted " + std::to_string(row.admitted) + " but placements.csv places " + std::to_string(row.placed));
         if (row.cutoff_total != FormatScore(row.min_total)) Violation(at + "cutoff_total '" + row.cutoff_total + "' but the lowest admitted total is '" + FormatScore(row.min_total) + "'");
+        // Seats the rules send elsewhere when unfilled must not stay empty: same-stage flows run
+        // until nothing moves, later-batch flows take every leftover seat.
+        const Unfilled& u = ch.unfilled;
+        bool has_target = u.kind == Unfilled::Kind::kSameStage;
+        if (u.kind == Unfilled::Kind::kLaterBatch) {
+          for (const StageInfo& t : stages_) {
+            has_target = has_target || (t.b == static_cast<std::size_t>(u.batch_index) && t.in_stage[p] &&
+                                        std::any_of(StageRules(t).channels.begin(), StageRules(t).channels.end(), [&](const Channel& c) { return c.name == u.channel; }));
+          }
+        }
+        if (has_target && row.placed < row.capacity) {
+          Violation(at + std::to_string(row.capacity - row.placed) + " seats left empty, but the rules send unfilled seats of channel '" + ch.name + "' to '" + u.channel + "'");
+        }
         const std::int64_t over = std::max<std::int64_t>(0, row.placed - row.capacity);
         if (row.over != over) Violation(at + "over_capacity " + std::to_string(row.over) + " but " + std::to_string(over) + " were admitted over capacity");
         if (over > 0) {
@@ -702,15 +715,22 @@ ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int thr
       return report;
     }
     if (old == f.content) continue;
-    std::size_t line = 1, i = 0;
-    while (i < old.size() && i < f.content.size() && old[i] == f.content[i]) line += old[i++] == '\n';
-    auto line_at = [&](const std::string& s) {
-      const std::size_t start = s.rfind('\n', i == 0 ? 0 : i - 1);
-      const std::size_t b = (start == std::string::npos || i == 0) ? 0 : start + 1;
-      const std::size_t e = s.find('\n', b);
-      return s.substr(b, std::min<std::size_t>(e == std::string::npos ? s.size() - b : e - b, 300));
+    std::size_t line = 1, i = 0, line_start = 0;
+    while (i < old.size() && i < f.content.size() && old[i] == f.content[i]) {
+      if (old[i++] == '\n') {
+        ++line;
+        line_start = i;
+      }
+    }
+    // Show the bytes around the first difference (long lines: not only their start).
+    const std::size_t from = std::max(line_start, i >= 60 ? i - 60 : 0);
+    auto excerpt = [&](const std::string& bytes) {
+      std::size_t end = bytes.find('\n', from);
+      end = std::min(end == std::string::npos ? bytes.size() : end, from + 160);
+      return (from > line_start ? "..." : "") + bytes.substr(from, end - from);
     };
-    report.message = f.name + ":" + std::to_string(line) + ": first divergence\n  recorded: " + line_at(old) + "\n  replayed: " + line_at(f.content);
+    report.message = f.name + ":" + std::to_string(line) + ": first divergence at column " + std::to_string(i - line_start + 1) +
+                     "\n  recorded: " + excerpt(old) + "\n  replayed: " + excerpt(f.content);
     return report;
   }
   report.identical = true;

@@ -91,6 +91,7 @@ struct Unfilled {
   int batch_index = -1;    // resolved: the target batch (kLaterBatch) or the channel's own
   int stage_index = -1;    // resolved target stage
   int channel_index = -1;  // resolved target channel within that stage
+  bool defaulted = false;  // a split channel's default target ('general'), not written
   RulesPos pos;
 };
 
@@ -150,6 +151,9 @@ struct Rules {
   RuleInputs inputs;
   // Logical column name -> header in the input files (`columns:`), e.g. id -> 准考证号.
   std::vector<std::pair<std::string, std::string>> columns;
+  // Input columns kept for people, not rules (`descriptive_columns:`): check does not warn
+  // that no rule uses them.
+  std::vector<std::string> descriptive_columns;
   std::string encoding = "utf-8";  // of every input CSV: utf-8 or gb18030
   std::string seed;                // published lottery seed; required by last_tie: lottery
   Policy policy;
