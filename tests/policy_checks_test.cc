@@ -1,0 +1,152 @@
+// Policy checks of `zkmatch check` (rules/README.md, "Policy checks"), golden: each
+// fixtures/policy/<name>/ is a small rule set with one policy finding, copied to a private
+// directory and run through the real binary there. Warnings leave the exit code 0 and `run`
+// still writes its outputs; errors exit 2 and nothing is written. stdout, stderr and the exit
+// code are compared exactly.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "support/test_env.h"
+
+namespace zkmatch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PolicyCheck : public ::testing::Test {
+ protected:
+  // Copies fixtures/policy/<name> into the private work directory.
+  void Use(const std::string& name) {
+    const std::string source = SourceDir() + "/fixtures/policy/" + name;
+    ASSERT_TRUE(fs::is_directory(source)) << source;
+    fs::copy(source, work_.path(), fs::copy_options::recursive);
+  }
+  CommandResult Check() const { return RunCommand("'" + ZkmatchBinary() + "' check --rules rules.yaml", work_.path()); }
+  CommandResult Run() const {
+    return RunCommand("'" + ZkmatchBinary() + "' run --quiet --threads 1 --rules rules.yaml --out out", work_.path());
+  }
+  std::string Out() const { return work_.path() + "/out"; }
+
+  // A warning: check exits 0 with the warning on stderr and the summary on stdout; run exits 0,
+  // repeats the warning and writes the run directory.
+  void ExpectWarning(const std::string& name, const std::string& stderr_text, const std::string& summary) {
+    Use(name);
+    CommandResult c = Check();
+    EXPECT_EQ(c.exit_code, 0) << c.err;
+    EXPECT_EQ(c.err, stderr_text);
+    EXPECT_EQ(c.out, summary);
+    CommandResult r = Run();
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, stderr_text);
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(FileExists(Out() + "/placements.csv"));
+    EXPECT_TRUE(FileExists(Out() + "/cutoffs.csv"));
+  }
+
+  // An error: check and run both exit 2 with exactly `stderr_text`, print nothing on stdout,
+  // and run writes nothing.
+  void ExpectError(const std::string& name, const std::string& stderr_text) {
+    Use(name);
+    CommandResult c = Check();
+    EXPECT_EQ(c.exit_code, 2);
+    EXPECT_EQ(c.err, stderr_text);
+    EXPECT_EQ(c.out, "");
+    CommandResult r = Run();
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, stderr_text);
+    EXPECT_EQ(r.out, "");
+    EXPECT_FALSE(FileExists(Out())) << "a refused run must not create --out";
+  }
+
+  TempDir work_;
+};
+
+// (1) 一中 3 + 二中 2 general-high seats (the vocational program's 4 excluded by
+// `general_high`) for 10 candidates: 50% < 60%; 6 seats would be needed.
+TEST_F(PolicyCheck, GeneralHighTargetWarnsWithBothNumbersAndTheRunGoesAhead) {
+  ExpectWarning("general-high-target",
+                "rules.yaml:6:3: warning: general-high seats 5 for 10 candidates are 50.00%, below the target 60.00% "
+                "(6 seats needed)\n",
+                "rules.yaml: ok: 10 candidates, 3 programs, 30 choices in 1 batch\n");
+  // All nine seats (the vocational ones too) are used: the warning changes nothing in the run.
+  EXPECT_EQ(ReadFile(Out() + "/cutoffs.csv"),
+            "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,"
+            "over_capacity\n"
+            "main,G1,general,,3,3,670,,3,0,0,0\n"
+            "main,G2,general,,2,2,650,,2,0,0,0\n"
+            "main,V1,general,,4,4,610,,4,0,0,0\n");
+}
+
+// (2) 公民同招: a private program admitting through 'general' in an earlier batch than any
+// public program does. The error names the program's row in programs.csv and what to do.
+TEST_F(PolicyCheck, PrivateProgramAdmittingBeforePublicOnesIsAnError) {
+  ExpectError("private-early",
+              "programs.csv:3:sector: error: private program 'M1' admits through channel 'general' in batch 'early', "
+              "before public programs do (batch 'main'); public_private_sync (公民同招) requires private schools to "
+              "admit with the public ones -- move its seats to that batch\n"
+              "zkmatch: 1 error; nothing was written\n");
+}
+
+// (3) Channel 'arts': one program's cell is empty, the other's 0.
+TEST_F(PolicyCheck, ChannelWithoutSeatsWarns) {
+  ExpectWarning("channel-no-seats",
+                "rules.yaml:10:9: warning: channel 'arts' in batch 'main' has no seats in any program (column 'arts' is "
+                "empty or 0)\n",
+                "rules.yaml: ok: 3 candidates, 2 programs, 4 choices in 1 batch\n");
+}
+
+// (4) Channel 'sports' (eligible: sports_passed = 1) when nobody passed: 0, 0 and an empty cell.
+TEST_F(PolicyCheck, ChannelNobodyIsEligibleForWarns) {
+  ExpectWarning("channel-no-eligible",
+                "rules.yaml:9:9: warning: no candidate meets the condition of channel 'sports' (sports_passed = 1); its "
+                "2 seats cannot be filled\n",
+                "rules.yaml: ok: 3 candidates, 1 programs, 3 choices in 1 batch\n");
+}
+
+// (5) candidates.csv column quality_grade is read by no rule.
+TEST_F(PolicyCheck, InputColumnNoRuleUsesWarns) {
+  ExpectWarning("unused-column",
+                "candidates.csv:1: warning: column 'quality_grade' is not used by any rule; if a rule should use it, "
+                "check the name in the rules, otherwise list it under descriptive_columns:\n",
+                "rules.yaml: ok: 3 candidates, 1 programs, 3 choices in 1 batch\n");
+}
+
+// (6) Two stages of one batch both select G1 and both read capacity column 'general'.
+TEST_F(PolicyCheck, SeatsOfOneProgramInTwoStagesIsAnError) {
+  ExpectError("seats-two-stages",
+              "rules.yaml:14:43: error: program 'G1' offers its 'general' seats in batch 'early', stage 'first' and "
+              "again in batch 'early', stage 'second'; give each stage its own capacity column or narrow the stages' "
+              "programs\n"
+              "zkmatch: 1 error; nothing was written\n");
+}
+
+// (7a) allocations.csv gives G1's balanced seats 1 + 1, programs.csv says 3. The message must
+// point somewhere: at the program's capacity cell, naming the allocation rows.
+TEST_F(PolicyCheck, AllocationsThatDoNotAddUpAreAnError) {
+  ExpectError("allocation-sum",
+              "programs.csv:2:balanced: error: the allocations of program 'G1' in channel 'balanced' add up to 2 seats "
+              "(allocations.csv rows 2, 3) but programs.csv gives it 3; make them equal\n"
+              "zkmatch: 1 error; nothing was written\n");
+}
+
+// (7b) allocations.csv gives a seat to junior school J3, which no candidate comes from.
+TEST_F(PolicyCheck, AllocationToAnUnknownJuniorSchoolIsAnError) {
+  ExpectError("allocation-unknown-school",
+              "allocations.csv:3:group: error: no candidate has junior_school 'J3' (did you mean 'J1'?); seats "
+              "allocated to it could never be used -- fix the name or remove the row\n"
+              "zkmatch: 1 error; nothing was written\n");
+}
+
+// The public-private check passes when public and private programs admit in the same batch
+// (fixtures/cases/sync-areas): no diagnostic at all.
+TEST(PolicyCheckCases, SynchronizedAdmissionPassesQuietly) {
+  CommandResult c = RunCommand("'" + ZkmatchBinary() + "' check --rules rules.yaml", SourceDir() + "/fixtures/cases/sync-areas");
+  EXPECT_EQ(c.exit_code, 0);
+  EXPECT_EQ(c.err, "");
+  EXPECT_EQ(c.out, "rules.yaml: ok: 10 candidates, 3 programs, 15 choices in 1 batch\n");
+}
+
+}  // namespace
+}  // namespace zkmatch::testing
