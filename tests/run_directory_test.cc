@@ -115,14 +115,22 @@ TEST(WriteRunDirectory, AnExistingFileIsNeverReplaced) {
   EXPECT_EQ(Listing(tmp.path()), Strings{"run"});
 }
 
-TEST(WriteRunDirectory, MissingParentIsAnErrorAndCreatesNothing) {
+// Missing parents are created, like mkdir -p, so `--out out/weihai-2025` works on a fresh clone.
+TEST(WriteRunDirectory, MissingParentsAreCreated) {
   TempDir tmp;
-  for (bool force : {false, true}) {
-    SCOPED_TRACE(force ? "force" : "no force");
-    EXPECT_EQ(WriteRunDirectory(tmp.path() + "/missing/run", kFiles, force),
-              "the parent directory '" + tmp.path() + "/missing' of --out does not exist; create it first");
-    EXPECT_EQ(Listing(tmp.path()), Strings{});
-  }
+  EXPECT_EQ(WriteRunDirectory(tmp.path() + "/missing/deeper/run", kFiles, false), "");
+  EXPECT_EQ(Listing(tmp.path()), Strings{"missing"});
+  EXPECT_EQ(Listing(tmp.path() + "/missing/deeper"), Strings{"run"});
+}
+
+// A parent that cannot be created (a file is in the way) is an error, and nothing is left.
+TEST(WriteRunDirectory, ParentThatCannotBeCreatedIsAnError) {
+  TempDir tmp;
+  tmp.Write("file", "x");
+  const std::string msg = WriteRunDirectory(tmp.path() + "/file/sub/run", kFiles, false);
+  EXPECT_EQ(msg.rfind("cannot create the parent directory '" + tmp.path() + "/file/sub' of --out: ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("; choose another --out"), std::string::npos) << msg;
+  EXPECT_EQ(Listing(tmp.path()), Strings{"file"});
 }
 
 TEST(WriteRunDirectory, FailureWhileWritingLeavesNothing) {

@@ -56,7 +56,12 @@ std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFi
     return "'" + target.string() + "' exists and is not a directory; choose another --out";
   }
   if (!fs::is_directory(parent, ec)) {
-    return "the parent directory '" + parent.string() + "' of --out does not exist; create it first";
+    // Like mkdir -p: missing parents are created (they are empty directories, not a result).
+    fs::create_directories(parent, ec);
+    if (ec || !fs::is_directory(parent, ec)) {
+      return "cannot create the parent directory '" + parent.string() + "' of --out: " + (ec ? ec.message() : std::string("not a directory")) +
+             "; choose another --out";
+    }
   }
   std::string tmpl = (parent / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   if (::mkdtemp(tmpl.data()) == nullptr) return SysError("cannot create a temporary directory", tmpl);

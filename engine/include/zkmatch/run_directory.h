@@ -3,7 +3,8 @@
 // All files are written into a fresh temporary directory beside the target (same filesystem),
 // flushed with fsync, and the directory is renamed into place. A reader therefore sees either
 // no directory, the previous one (when replacing with force), or the complete new one; never a
-// half-written result. An existing target is replaced only when `force` is set.
+// half-written result. An existing target is replaced only when `force` is set. Missing
+// parent directories are created first (like mkdir -p).
 //
 // Thread-safety: not for concurrent writers to the same target.
 #ifndef ZKMATCH_RUN_DIRECTORY_H_
