@@ -154,7 +154,8 @@ class Explainer {
     return it == channels_.end() ? nullptr : it->second;
   }
 
-  // "total 601" -- keys up to the first that differs from `other`'s.
+  // "total 601" -- keys up to the first that differs from `other`'s (only the first key when
+  // there is nothing to compare with).
   std::string Describe(const JsonValue& key, const std::string& ranking, const JsonValue* other) const {
     auto it = key_names_.find(ranking);
     if (it == key_names_.end()) return {};
@@ -162,7 +163,7 @@ class Explainer {
     for (std::size_t i = 0; i < key.items.size() && i < it->second.size(); ++i) {
       if (!out.empty()) out += ", ";
       out += it->second[i] + " " + (key.items[i].is_null() ? "-" : key.items[i].text);
-      if (other && other->items.size() > i && other->items[i].text != key.items[i].text) break;
+      if (!other || (other->items.size() > i && other->items[i].text != key.items[i].text)) break;
     }
     return out;
   }
