@@ -2,15 +2,31 @@
 // LoadInputs, Solve, RenderPlacements, RenderCutoffs), checked against the independent
 // reference in support/brute_force.h.
 //
+// Instances: one or two batches of 1-4 channels with eligibility conditions, rankings by total
+// or by arts; and (PropertySplitTies) split channels (split_by: junior_school, allocation:
+// table, 2-4 groups, random seats per group including 0 and no row), last_tie admit_all (many
+// tied totals) and lottery (with a seed), and unfilled seats flowing to 'general' with reruns.
+//
 // For every instance:
-//   - the brute-force checker finds no violation (capacity, eligibility, listed program,
-//     choice_rank, channel = the program's own choice, no justified envy per batch);
-//   - cutoffs.csv equals what the plain data and the placements imply;
+//   - cutoffs.csv has exactly the contract's rows (per group for a split channel) with
+//     capacity = initial + flowed_in - flowed_out; these final seats are what stability is
+//     judged with;
+//   - the brute-force checker finds no violation (capacity -- exceeded only by a tie at the last
+//     seat under admit_all --, eligibility incl. the group's seats, listed program, choice_rank,
+//     channel = the program's own choice, no justified envy and no blocking per batch);
+//   - seat flows are conserved per program and at their fixpoint (no channel with an unfilled
+//     target ends with an empty seat);
+//   - cutoffs.csv equals what the plain data, the placements and the flows imply;
+//   - placements.csv and cutoffs.csv equal the slow reference (deferred acceptance one proposal
+//     at a time, flows and reruns computed by the checker itself);
 //   - the general deferred-acceptance path gives the same bytes with 1, 2 and 8 threads, and
-//     kAuto (serial dictatorship when every channel with seats shares one ranking) gives the
-//     same bytes as the general path -- the proof that the fast path is right;
-//   - shuffling the rows of all three CSV files changes no output byte;
-//   - tiny instances equal the exhaustively computed student-optimal stable matching.
+//     kAuto (serial dictatorship when every channel with seats shares one ranking, ties and
+//     splits included) gives the same bytes as the general path -- the proof that the fast
+//     path is right;
+//   - shuffling the rows of all input CSV files (allocations.csv too) changes no output byte;
+//   - tiny instances equal the exhaustively computed student-optimal stable matching (with
+//     flows: for the seats after the flows).
+// Deliberately wrong assignments (hand-made and mutated engine outputs) must be flagged.
 // A failure names the seed and the violation; instances up to 40 candidates are printed.
 //
 // Randomness: std::mt19937_64 (its output is fixed by the standard) with our own mapping to
@@ -24,6 +40,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -91,9 +108,18 @@ struct Knobs {
   // eligibility conditions, and most programs seated in one channel with one seat -- so
   // programs disagree about who is best.
   bool conflicts = false;
+  // Split channels, tie rules and unfilled-seat flows, added by Decorate() on top of the
+  // instance above with a random stream of their own (all 0: the instance is left as is).
+  int split_percent = 0;      // per batch: a channel 'balanced' split by junior_school (2-4 groups)
+  int admit_all_percent = 0;  // per batch and key list: last_tie admit_all ...
+  int lottery_percent = 0;    // ... or lottery (else id)
+  int flow_percent = 0;       // per split channel: unfilled: general (else none); a third as often
+                              // for each channel that is not split
 };
 
-PlainInstance Generate(std::uint64_t seed, const Knobs& k) {
+bool Decorated(const Knobs& k) { return k.split_percent > 0 || k.admit_all_percent > 0 || k.lottery_percent > 0 || k.flow_percent > 0; }
+
+PlainInstance GenerateBase(std::uint64_t seed, const Knobs& k) {
   Rng r(seed);
   int n = 0, np = 0, maxlen = 0, nvalues = 0;
   switch (k.size) {
@@ -257,11 +283,129 @@ bool SharesOneRanking(const PlainInstance& inst, std::size_t b) {
   return true;
 }
 
+// Adds split channels, tie rules and flows to a base instance:
+//   - candidates get a junior_school among 2-4 groups (one group more common than the others);
+//   - per batch, each key list (by total, by arts) gets one tie rule, so a batch whose channels
+//     shared one ranking still does (serial dictatorship stays applicable);
+//   - a split channel 'balanced' at a random precedence position, ranked like the others when
+//     the batch shares a ranking; its seats per program are random rows of allocations.csv per
+//     group present among candidates: no row, an explicit 0, or 1..k seats -- so some
+//     candidates' group has no seats at some programs they list;
+//   - flows: the split channel sends unfilled seats to 'general' (a channel is renamed to
+//     'general' if the batch has none), else keeps them (unfilled: none); channels that are not
+//     split sometimes send theirs to 'general' too.
+void Decorate(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
+  Rng r(seed * 0xD1B54A32D192ED03ull + 0x5EED);
+  std::vector<std::string> pool = {"J1", "J2", "J10", "K7", "j3", "\xE4\xB8\x80\xE4\xB8\xAD"};  // the last: 一中 (UTF-8)
+  r.Shuffle(&pool);
+  const std::vector<std::string> groups(pool.begin(), pool.begin() + r.Range(2, 4));
+  std::set<std::string> present;
+  for (PlainCandidate& c : inst->candidates) {
+    c.group = r.Percent(35) ? groups[0] : r.Pick(groups);
+    present.insert(c.group);
+  }
+  const std::size_t n = inst->candidates.size(), np = inst->programs.size();
+  const int nb = static_cast<int>(inst->batches.size());
+  for (PlainProgram& p : inst->programs) {
+    p.group_seats.resize(inst->batches.size());
+    for (std::size_t b = 0; b < inst->batches.size(); ++b) p.group_seats[b].assign(inst->batches[b].channels.size(), {});
+  }
+  auto tie_roll = [&]() {
+    const int roll = r.Range(0, 99);
+    return roll < k.admit_all_percent ? brute::LastTie::kAdmitAll
+           : roll < k.admit_all_percent + k.lottery_percent ? brute::LastTie::kLottery
+                                                             : brute::LastTie::kId;
+  };
+  bool lottery = false;
+  for (int b = 0; b < nb; ++b) {
+    PlainBatch& batch = inst->batches[static_cast<std::size_t>(b)];
+    const bool shared = SharesOneRanking(*inst, static_cast<std::size_t>(b));
+    std::optional<RankingKind> shared_kind;
+    for (std::size_t h = 0; h < batch.channels.size() && shared; ++h) {
+      for (const PlainProgram& p : inst->programs) {
+        if (p.seats[static_cast<std::size_t>(b)][h].value_or(0) > 0 && !shared_kind) shared_kind = batch.channels[h].ranking;
+      }
+    }
+    const brute::LastTie tie_total = tie_roll(), tie_arts = tie_roll();
+    for (PlainChannel& ch : batch.channels) {
+      const bool arts = brute::RanksByArts(ch.ranking);
+      ch.ranking = brute::MakeRanking(arts, arts ? tie_arts : tie_total);
+    }
+    if (shared_kind) shared_kind = brute::MakeRanking(brute::RanksByArts(*shared_kind), brute::RanksByArts(*shared_kind) ? tie_arts : tie_total);
+
+    if (r.Percent(k.split_percent)) {
+      PlainChannel bal;
+      bal.name = "balanced";
+      bal.seats = "balanced_" + batch.name;
+      bal.split = true;
+      if (shared_kind) {
+        bal.ranking = *shared_kind;
+      } else {
+        const bool arts = r.Percent(30);
+        bal.ranking = brute::MakeRanking(arts, arts ? tie_arts : tie_total);
+      }
+      const int roll = r.Range(0, 99);
+      bal.eligibility = roll < 60 ? EligibilityKind::kEveryone
+                        : roll < 75 ? EligibilityKind::kArtsPositive
+                        : roll < 90 ? EligibilityKind::kTotalAtLeast
+                                    : EligibilityKind::kSameDistrict;
+      if (bal.eligibility == EligibilityKind::kTotalAtLeast) bal.threshold = inst->candidates[static_cast<std::size_t>(r.Below(n))].total;
+      if (r.Percent(k.flow_percent)) {
+        bal.unfilled = "general";
+        bool has_general = false;
+        for (const PlainChannel& ch : batch.channels) has_general = has_general || ch.name == "general";
+        if (!has_general) {
+          PlainChannel& renamed = batch.channels[static_cast<std::size_t>(r.Below(batch.channels.size()))];
+          renamed.name = "general";
+          renamed.seats = "general_" + batch.name;
+        }
+      }
+      const auto at = static_cast<std::size_t>(r.Below(batch.channels.size() + 1));
+      batch.channels.insert(batch.channels.begin() + static_cast<std::ptrdiff_t>(at), bal);
+      const int per_group = k.size == Size::kTiny ? r.Range(1, 2)
+                                                  : std::max(1, static_cast<int>(n) / static_cast<int>(np * groups.size() * 2) + r.Range(0, 2));
+      for (PlainProgram& p : inst->programs) {
+        std::map<std::string, int> rows;
+        int sum = 0;
+        for (const std::string& g : groups) {
+          if (!present.count(g)) continue;  // allocations.csv may only name groups some candidate has
+          const int roll2 = r.Range(0, 99);
+          if (roll2 < 30) continue;  // no row: the group has no seats here
+          const int seats = roll2 < 45 ? 0 : r.Range(1, per_group);
+          rows[g] = seats;
+          sum += seats;
+        }
+        auto& cells = p.seats[static_cast<std::size_t>(b)];
+        cells.insert(cells.begin() + static_cast<std::ptrdiff_t>(at), sum == 0 && r.Percent(50) ? std::nullopt : std::optional<int>(sum));
+        auto& split_rows = p.group_seats[static_cast<std::size_t>(b)];
+        split_rows.insert(split_rows.begin() + static_cast<std::ptrdiff_t>(at), rows);
+      }
+    }
+    bool has_general = false;
+    for (const PlainChannel& ch : batch.channels) has_general = has_general || ch.name == "general";
+    for (PlainChannel& ch : batch.channels) {
+      if (!ch.split && ch.name != "general" && has_general && r.Percent(k.flow_percent / 3)) ch.unfilled = "general";
+    }
+    for (const PlainChannel& ch : batch.channels) lottery = lottery || brute::TieOf(ch.ranking) == brute::LastTie::kLottery;
+  }
+  if (lottery) {
+    const std::vector<std::string> seeds = {"2025-07-08 public draw, notary 0371", "s", "42",
+                                            "\xE5\x85\xAC\xE8\xAF\x81 draw " + std::to_string(r.Range(0, 999))};  // 公证
+    inst->seed = r.Pick(seeds);
+  }
+}
+
+PlainInstance Generate(std::uint64_t seed, const Knobs& k) {
+  PlainInstance inst = GenerateBase(seed, k);
+  if (Decorated(k)) Decorate(seed, k, &inst);
+  return inst;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Input files.
 
 struct InputFiles {
-  std::string rules, candidates, choices, programs;
+  std::string rules, candidates, choices, programs, allocations;  // allocations: "" when no channel is split
 };
 
 std::string Decimal(Hundredths v, Rng& style) {
@@ -273,31 +417,55 @@ std::string Decimal(Hundredths v, Rng& style) {
   return s;
 }
 
+std::string RankingRule(RankingKind kind) {
+  const char* keys = brute::RanksByArts(kind) ? "[arts desc, total desc]" : "[total desc]";
+  const char* tie = brute::TieOf(kind) == brute::LastTie::kAdmitAll ? "admit_all" : brute::TieOf(kind) == brute::LastTie::kLottery ? "lottery" : "id";
+  return std::string("  ") + brute::RankingName(kind) + ": {keys: " + keys + ", last_tie: " + tie + "}\n";
+}
+
 InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
   const std::string eol = style.Percent(10) ? "\r\n" : "\n";
   InputFiles f;
-  bool by_total = false, by_arts = false;
+  std::set<int> kinds;
+  bool split = false, groups = false;
   for (const PlainBatch& b : inst.batches) {
-    for (const PlainChannel& ch : b.channels) (ch.ranking == RankingKind::kByTotal ? by_total : by_arts) = true;
+    for (const PlainChannel& ch : b.channels) {
+      kinds.insert(static_cast<int>(ch.ranking));
+      split = split || ch.split;
+    }
   }
-  f.rules = "version: 1\nname: property\ninputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\nrankings:\n";
-  if (by_total) f.rules += "  by_total: {keys: [total desc], last_tie: id}\n";
-  if (by_arts) f.rules += "  by_arts: {keys: [arts desc, total desc], last_tie: id}\n";
+  for (const PlainCandidate& c : inst.candidates) groups = groups || !c.group.empty();
+  f.rules = "version: 1\nname: property\n";
+  if (!inst.seed.empty()) f.rules += "seed: \"" + inst.seed + "\"\n";
+  f.rules += "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv" +
+             std::string(split ? ", allocations: allocations.csv" : "") + "}\nrankings:\n";
+  for (int kind : kinds) f.rules += RankingRule(static_cast<RankingKind>(kind));
   f.rules += "batches:\n";
   for (const PlainBatch& b : inst.batches) {
     f.rules += "  - name: " + b.name + "\n    channels:\n";
     for (const PlainChannel& ch : b.channels) {
       f.rules += "      - {name: " + ch.name + ", seats: " + ch.seats + ", ranking: " + brute::RankingName(ch.ranking);
       if (ch.eligibility != EligibilityKind::kEveryone) f.rules += ", eligible: \"" + brute::EligibilityText(ch) + "\"";
+      if (ch.split) {
+        f.rules += ", split_by: junior_school, allocation: table";
+        // A split channel sends its unfilled seats to 'general' unless told otherwise.
+        if (ch.unfilled.empty()) {
+          f.rules += ", unfilled: none";
+        } else if (ch.unfilled != "general" || style.Percent(50)) {
+          f.rules += ", unfilled: " + ch.unfilled;
+        }
+      } else if (!ch.unfilled.empty()) {
+        f.rules += ", unfilled: " + ch.unfilled;
+      }
       f.rules += "}\n";
     }
   }
-  f.candidates = "id,name,total,arts,district" + eol;
+  f.candidates = "id,name,total,arts,district" + std::string(groups ? ",junior_school" : "") + eol;
   for (std::size_t c = 0; c < inst.candidates.size(); ++c) {
     const PlainCandidate& x = inst.candidates[c];
     const std::string name = style.Percent(10) ? "\"Wang, No. " + std::to_string(c) + "\"" : "N" + std::to_string(c);
     f.candidates += x.id + "," + name + "," + Decimal(x.total, style) + "," + (x.arts == kMissing ? std::string() : Decimal(x.arts, style)) +
-                    "," + x.district + eol;
+                    "," + x.district + (groups ? "," + x.group : std::string()) + eol;
   }
   f.choices = "candidate_id,batch,rank,program" + eol;
   for (const PlainCandidate& x : inst.candidates) {
@@ -320,6 +488,22 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
       for (const std::optional<int>& cell : row) f.programs += "," + (cell ? std::to_string(*cell) : std::string());
     }
     f.programs += eol;
+  }
+  if (split) {
+    // A batch column is required when a channel name is split in several batches.
+    const bool batch_column = inst.batches.size() > 1 || style.Percent(30);
+    f.allocations = std::string("program,channel,group,seats") + (batch_column ? ",batch" : "") + eol;
+    for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+      for (const PlainProgram& prog : inst.programs) {
+        if (prog.group_seats.empty()) continue;
+        for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
+          for (const auto& [group, seats] : prog.group_seats[b][h]) {
+            f.allocations += prog.code + "," + inst.batches[b].channels[h].name + "," + group + "," + std::to_string(seats) +
+                             (batch_column ? "," + inst.batches[b].name : std::string()) + eol;
+          }
+        }
+      }
+    }
   }
   return f;
 }
@@ -346,6 +530,7 @@ std::string WriteInputs(const TempDir& dir, const InputFiles& f) {
   dir.Write("candidates.csv", f.candidates);
   dir.Write("choices.csv", f.choices);
   dir.Write("programs.csv", f.programs);
+  if (!f.allocations.empty()) dir.Write("allocations.csv", f.allocations);
   return dir.Write("rules.yaml", f.rules);
 }
 
@@ -419,16 +604,31 @@ struct Stats {
   int instances = 0, candidates = 0, two_batch = 0, exhaustive = 0, stable_outcomes = 0, multi_stable_batches = 0;
   int batches = 0, fast_path_batches = 0, fast_path_batches_with_channels_and_eligibility = 0, mixed_ranking_batches = 0;
   int placed = 0, serial_dictatorship_batches = 0;
+  // Split channels, ties and flows.
+  int split_batches = 0, admit_all_batches = 0, lottery_batches = 0, flow_batches = 0;
+  int group_rows = 0, full_group_rows = 0, over_capacity_rows = 0, over_capacity_seats = 0;
+  int flowed_rows = 0, flowed_seats = 0, rerun_batches = 0, exhaustive_after_flows = 0;
+  int serial_dictatorship_batches_with_ties_or_splits = 0;
 
   std::string Summary() const {
-    return std::to_string(instances) + " instances, " + std::to_string(candidates) + " candidates (" + std::to_string(placed) +
-           " placed), " + std::to_string(two_batch) + " with two batches; " + std::to_string(batches) + " batches: " +
-           std::to_string(fast_path_batches) + " share one ranking (" + std::to_string(fast_path_batches_with_channels_and_eligibility) +
-           " of them with >= 2 seated channels and a condition), " + std::to_string(mixed_ranking_batches) +
-           " with two rankings; kAuto ran serial dictatorship on " + std::to_string(serial_dictatorship_batches) +
-           " batches; " + std::to_string(exhaustive) + " compared with the exhaustive search (" +
-           std::to_string(stable_outcomes) + " stable outcomes enumerated, " + std::to_string(multi_stable_batches) +
-           " batches with more than one)";
+    std::string s = std::to_string(instances) + " instances, " + std::to_string(candidates) + " candidates (" + std::to_string(placed) +
+                    " placed), " + std::to_string(two_batch) + " with two batches; " + std::to_string(batches) + " batches: " +
+                    std::to_string(fast_path_batches) + " share one ranking (" + std::to_string(fast_path_batches_with_channels_and_eligibility) +
+                    " of them with >= 2 seated channels and a condition), " + std::to_string(mixed_ranking_batches) +
+                    " with two rankings; kAuto ran serial dictatorship on " + std::to_string(serial_dictatorship_batches) +
+                    " batches; " + std::to_string(exhaustive) + " compared with the exhaustive search (" +
+                    std::to_string(stable_outcomes) + " stable outcomes enumerated, " + std::to_string(multi_stable_batches) +
+                    " batches with more than one)";
+    if (split_batches + admit_all_batches + lottery_batches + flow_batches > 0) {
+      s += "; " + std::to_string(split_batches) + " batches with a split channel (" + std::to_string(group_rows) + " group rows, " +
+           std::to_string(full_group_rows) + " full), " + std::to_string(admit_all_batches) + " with admit_all (" +
+           std::to_string(over_capacity_rows) + " rows over capacity by " + std::to_string(over_capacity_seats) + " seats), " +
+           std::to_string(lottery_batches) + " with a lottery, " + std::to_string(flow_batches) + " with unfilled targets (" +
+           std::to_string(flowed_rows) + " rows gave " + std::to_string(flowed_seats) + " seats away, " + std::to_string(rerun_batches) +
+           " batches rerun, " + std::to_string(exhaustive_after_flows) + " exhaustive searches on the seats after flows); serial dictatorship on " +
+           std::to_string(serial_dictatorship_batches_with_ties_or_splits) + " batches with ties or a split channel";
+    }
+    return s;
   }
 };
 
@@ -438,6 +638,17 @@ void Count(const PlainInstance& inst, Stats* s) {
   if (inst.batches.size() > 1) ++s->two_batch;
   for (std::size_t b = 0; b < inst.batches.size(); ++b) {
     ++s->batches;
+    bool split = false, admit_all = false, lottery = false, flows = false;
+    for (const PlainChannel& ch : inst.batches[b].channels) {
+      split = split || ch.split;
+      admit_all = admit_all || brute::TieOf(ch.ranking) == brute::LastTie::kAdmitAll;
+      lottery = lottery || brute::TieOf(ch.ranking) == brute::LastTie::kLottery;
+      flows = flows || !ch.unfilled.empty();
+    }
+    s->split_batches += split ? 1 : 0;
+    s->admit_all_batches += admit_all ? 1 : 0;
+    s->lottery_batches += lottery ? 1 : 0;
+    s->flow_batches += flows ? 1 : 0;
     if (!SharesOneRanking(inst, b)) {
       ++s->mixed_ranking_batches;
       continue;
@@ -453,6 +664,32 @@ void Count(const PlainInstance& inst, Stats* s) {
       condition = condition || inst.batches[b].channels[h].eligibility != EligibilityKind::kEveryone;
     }
     if (seated >= 2 && condition) ++s->fast_path_batches_with_channels_and_eligibility;
+  }
+}
+
+// Counts the rows of cutoffs.csv (the engine's, already checked) by what they show.
+void CountSeatRows(const std::string& cutoffs, Stats* s) {
+  std::istringstream in(cutoffs);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string field; std::getline(fields, field, ',');) f.push_back(field);
+    if (f.size() != 12) continue;  // no field of ours holds a comma
+    const int capacity = std::stoi(f[4]), admitted = std::stoi(f[5]), out = std::stoi(f[10]), over = std::stoi(f[11]);
+    if (!f[3].empty()) {
+      ++s->group_rows;
+      s->full_group_rows += admitted >= capacity ? 1 : 0;
+    }
+    if (over > 0) {
+      ++s->over_capacity_rows;
+      s->over_capacity_seats += over;
+    }
+    if (out > 0) {
+      ++s->flowed_rows;
+      s->flowed_seats += out;
+    }
   }
 }
 
@@ -478,27 +715,52 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
   if (std::string d = CompareOutputs(general1, automatic, "kAuto path vs general path"); !d.empty()) return d;
   for (std::size_t b = 0; b < inst.batches.size() && b < automatic.rounds.size() && b < general1.rounds.size(); ++b) {
     // Where the general path had work to do and kAuto ran none of its rounds, the fast path ran.
-    if (general1.rounds[b] > 0 && automatic.rounds[b] == 0) ++stats->serial_dictatorship_batches;
+    if (general1.rounds[b] > 0 && automatic.rounds[b] == 0) {
+      ++stats->serial_dictatorship_batches;
+      bool ties_or_split = false;
+      for (const PlainChannel& ch : inst.batches[b].channels) ties_or_split = ties_or_split || ch.split || brute::TieOf(ch.ranking) != brute::LastTie::kId;
+      stats->serial_dictatorship_batches_with_ties_or_splits += ties_or_split ? 1 : 0;
+    }
   }
 
   std::string error;
   const std::optional<std::vector<PlainPlacement>> placements = brute::ParsePlacements(general1.placements, &error);
   if (!placements) return "cannot parse the engine's placements.csv: " + error;
   for (const PlainPlacement& pl : *placements) stats->placed += pl.placed ? 1 : 0;
-  if (std::vector<std::string> v = brute::CheckAssignment(inst, *placements); !v.empty()) return "checker found violations:" + Join(v);
-  if (std::string want = brute::ExpectedCutoffsCsv(inst, *placements); want != general1.cutoffs) {
+  // The seats the last pass ran with, as cutoffs.csv reports them; stability is judged with them.
+  std::vector<std::string> problems;
+  const std::optional<brute::SeatFlows> flows = brute::FlowsFromCutoffs(inst, general1.cutoffs, &problems);
+  if (!flows || !problems.empty()) return "cutoffs.csv does not have the contract's rows:" + Join(problems) + "\ncutoffs.csv:\n" + general1.cutoffs;
+  const PlainInstance final_seats = brute::WithFinalSeats(inst, *flows);
+  if (std::vector<std::string> v = brute::CheckAssignment(final_seats, *placements); !v.empty()) return "checker found violations:" + Join(v);
+  if (std::vector<std::string> v = brute::CheckFlows(inst, *flows, *placements); !v.empty()) return "checker found violations of the seat flows:" + Join(v);
+  if (std::string want = brute::ExpectedCutoffsCsv(inst, *placements, &*flows); want != general1.cutoffs) {
     return "cutoffs.csv disagrees with the plain data, " + FirstDifference(want, general1.cutoffs);
+  }
+  CountSeatRows(general1.cutoffs, stats);
+  // The slow reference: same placements, same flows, byte for byte.
+  const brute::ReferenceResult reference = brute::ReferenceRun(inst);
+  for (int passes : reference.passes) stats->rerun_batches += passes > 1 ? 1 : 0;
+  if (std::string want = brute::RenderPlacementsCsv(inst, reference.placements); want != general1.placements) {
+    return "engine differs from the reference (one proposal at a time, flows rerun), " + FirstDifference(want, general1.placements) +
+           "\nexpected placements.csv:\n" + want + "engine placements.csv:\n" + general1.placements;
+  }
+  if (std::string want = brute::ExpectedCutoffsCsv(inst, reference.placements, &reference.flows); want != general1.cutoffs) {
+    return "engine's cutoffs.csv differs from the reference's seats and flows, " + FirstDifference(want, general1.cutoffs) +
+           "\nexpected cutoffs.csv:\n" + want + "engine cutoffs.csv:\n" + general1.cutoffs;
   }
 
   if (knobs.size == Size::kTiny) {
-    const std::optional<brute::ExhaustiveResult> best = brute::ExhaustiveStudentOptimal(inst, &error);
+    // With flows: the final matching is the student-optimal stable one for the seats after them.
+    const std::optional<brute::ExhaustiveResult> best = brute::ExhaustiveStudentOptimal(final_seats, &error);
     if (!best) return "exhaustive search failed: " + error;
     ++stats->exhaustive;
+    if (!(*flows == brute::NoFlows(inst))) ++stats->exhaustive_after_flows;
     for (std::size_t k : best->stable_outcomes) {
       stats->stable_outcomes += static_cast<int>(k);
       stats->multi_stable_batches += k > 1 ? 1 : 0;
     }
-    if (std::vector<std::string> v = brute::CheckAssignment(inst, best->placements); !v.empty()) {
+    if (std::vector<std::string> v = brute::CheckAssignment(final_seats, best->placements); !v.empty()) {
       return "the exhaustive student-optimal matching fails the checker (brute-force bug):" + Join(v);
     }
     const std::string want = brute::RenderPlacementsCsv(inst, best->placements);
@@ -513,6 +775,7 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
   shuffled.candidates = ShuffleRows(files.candidates, shuffler);
   shuffled.choices = ShuffleRows(files.choices, shuffler);
   shuffled.programs = ShuffleRows(files.programs, shuffler);
+  if (!files.allocations.empty()) shuffled.allocations = ShuffleRows(files.allocations, shuffler);
   TempDir dir2;
   const Loaded reloaded = Load(WriteInputs(dir2, shuffled));
   if (!reloaded.error.empty()) return "after shuffling rows, " + reloaded.error;
@@ -522,9 +785,14 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
 }
 
 std::string KnobsText(const Knobs& k) {
-  return std::string(SizeName(k.size)) + ", two batches " + std::to_string(k.two_batch_percent) + "%, shared ranking " +
-         std::to_string(k.shared_ranking_percent) + "%" + (k.force_channels_with_eligibility ? ", forced channels with eligibility" : "") +
-         (k.conflicts ? ", conflicting rankings" : "");
+  std::string s = std::string(SizeName(k.size)) + ", two batches " + std::to_string(k.two_batch_percent) + "%, shared ranking " +
+                  std::to_string(k.shared_ranking_percent) + "%" + (k.force_channels_with_eligibility ? ", forced channels with eligibility" : "") +
+                  (k.conflicts ? ", conflicting rankings" : "");
+  if (Decorated(k)) {
+    s += ", split " + std::to_string(k.split_percent) + "%, admit_all " + std::to_string(k.admit_all_percent) + "%, lottery " +
+         std::to_string(k.lottery_percent) + "%, flows " + std::to_string(k.flow_percent) + "%";
+  }
+  return s;
 }
 
 // Checks seeds [first, first + count); reports at most three failing seeds.
@@ -601,6 +869,92 @@ TEST(PropertyRandomInstances, TwoBatchesLockPlacedCandidatesOutOfTheSecond) {
   CheckSeeds(5200, 10, Knobs{Size::kLarge, 100, 50, false}, &stats);
   Report("two batches", stats);
   EXPECT_EQ(stats.two_batch, 100);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Split channels (seats per junior school), last_tie admit_all and lottery, unfilled seats
+// flowing to 'general' with reruns. Same checks as above (with the seats after the flows, read
+// from cutoffs.csv), plus: cutoffs.csv rows laid out per group, seat flows conserved and at
+// their fixpoint, and placements and cutoffs.csv equal to the one-proposal-at-a-time reference
+// with its own flows and reruns.
+
+Knobs SplitTies(Size size, int two_batch, int shared, int split, int admit_all, int lottery, int flows) {
+  Knobs k{size, two_batch, shared, false};
+  k.split_percent = split;
+  k.admit_all_percent = admit_all;
+  k.lottery_percent = lottery;
+  k.flow_percent = flows;
+  return k;
+}
+
+// Splits and ties without flows: the engine equals the exhaustively searched student-optimal
+// stable matching (stability with ties: envy only toward strictly lower priority, and a
+// candidate tied with the holder of a channel's last seat must be taken too).
+TEST(PropertySplitTies, TinyInstancesWithSplitsAndTiesEqualTheExhaustiveStudentOptimalStableMatching) {
+  Stats stats;
+  CheckSeeds(10000, 300, SplitTies(Size::kTiny, 20, 50, 75, 55, 25, 0), &stats);
+  Knobs conflicts = SplitTies(Size::kTiny, 20, 0, 60, 70, 15, 0);
+  conflicts.conflicts = true;
+  CheckSeeds(10500, 200, conflicts, &stats);
+  Report("tiny, splits and ties", stats);
+  EXPECT_EQ(stats.exhaustive, 500);
+  EXPECT_EQ(stats.exhaustive_after_flows, 0);
+  EXPECT_GE(stats.split_batches, 250);
+  EXPECT_GE(stats.group_rows, 300);
+  EXPECT_GE(stats.over_capacity_rows, 30);
+  EXPECT_GE(stats.lottery_batches, 50);
+  EXPECT_GE(stats.multi_stable_batches, 5);
+}
+
+TEST(PropertySplitTies, SmallAndLargeInstancesWithSplitsTiesAndFlowsMatchTheReferenceAndAreStable) {
+  Stats stats;
+  CheckSeeds(11000, 260, SplitTies(Size::kSmall, 30, 40, 70, 45, 25, 50), &stats);
+  CheckSeeds(11500, 40, SplitTies(Size::kLarge, 30, 40, 70, 45, 25, 50), &stats);
+  Report("small and large, splits, ties and flows", stats);
+  EXPECT_GE(stats.split_batches, 180);
+  EXPECT_GE(stats.over_capacity_rows, 50);
+  EXPECT_GE(stats.flowed_rows, 50);
+  EXPECT_GE(stats.rerun_batches, 30);
+}
+
+// Every batch shares one ranking (ties included; the split channel ranks by it too): kAuto
+// takes serial dictatorship and must equal general deferred acceptance, pass after pass.
+TEST(PropertySplitTies, SharedRankingWithTiesAndSplitsFastPathEqualsGeneralDeferredAcceptance) {
+  Stats stats;
+  Knobs k = SplitTies(Size::kTiny, 20, 100, 80, 60, 20, 40);
+  k.force_channels_with_eligibility = true;
+  CheckSeeds(12000, 60, k, &stats);
+  k.size = Size::kSmall;
+  CheckSeeds(12100, 90, k, &stats);
+  k.size = Size::kLarge;
+  CheckSeeds(12200, 20, k, &stats);
+  Report("shared ranking, splits and ties", stats);
+  EXPECT_EQ(stats.mixed_ranking_batches, 0);
+  EXPECT_GE(stats.serial_dictatorship_batches_with_ties_or_splits, 100);
+  EXPECT_GE(stats.over_capacity_rows, 30);
+}
+
+// Every ranking breaks ties by lottery: the checker computes SHA-256 itself.
+TEST(PropertySplitTies, LotteryRankingsFollowTheSeededOrder) {
+  Stats stats;
+  CheckSeeds(13000, 60, SplitTies(Size::kTiny, 20, 50, 50, 0, 100, 0), &stats);
+  CheckSeeds(13100, 80, SplitTies(Size::kSmall, 20, 50, 50, 0, 100, 30), &stats);
+  Report("lottery", stats);
+  EXPECT_EQ(stats.lottery_batches, stats.batches);
+  EXPECT_EQ(stats.admit_all_batches, 0);
+}
+
+// Every batch has a split channel sending its unfilled seats to 'general': reruns until no
+// seat moves. Tiny ones are also searched exhaustively with the seats after the flows.
+TEST(PropertySplitTies, UnfilledSeatsFlowToGeneralUntilTheFixpoint) {
+  Stats stats;
+  CheckSeeds(14000, 120, SplitTies(Size::kTiny, 20, 50, 100, 40, 20, 100), &stats);
+  CheckSeeds(14200, 100, SplitTies(Size::kSmall, 30, 50, 100, 40, 20, 100), &stats);
+  Report("flows", stats);
+  EXPECT_EQ(stats.split_batches, stats.batches);
+  EXPECT_GE(stats.flowed_rows, 100);
+  EXPECT_GE(stats.rerun_batches, 60);
+  EXPECT_GE(stats.exhaustive_after_flows, 30);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -883,6 +1237,425 @@ TEST(BruteForceChecker, FlagsMutationsOfRandomEngineOutputs) {
   EXPECT_GT(moved, 50);
   EXPECT_GT(unplaced, 100);
   EXPECT_GT(added, 50);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Split channels, ties, lotteries and flows: hand-made instances with hand-computed answers,
+// and deliberately wrong assignments the checker must flag.
+
+PlainChannel Channel(std::string name, RankingKind ranking, bool split = false, std::string unfilled = "") {
+  PlainChannel ch{name, name, ranking, EligibilityKind::kEveryone, 0};
+  ch.split = split;
+  ch.unfilled = std::move(unfilled);
+  return ch;
+}
+
+// One batch 'main'; `channels` in precedence order. Programs get no seats; see AddProgram.
+PlainInstance OneBatch(std::vector<PlainChannel> channels) {
+  PlainInstance inst;
+  inst.batches.push_back(PlainBatch{"main", std::move(channels)});
+  return inst;
+}
+
+// seats per channel (nullopt: empty cell); groups: the allocation rows of the split channels.
+void AddProgram(PlainInstance* inst, std::string code, std::vector<std::optional<int>> seats,
+                std::map<std::string, int> groups = {}) {
+  PlainProgram p{std::move(code), "D1", {seats}};
+  p.group_seats.assign(1, std::vector<std::map<std::string, int>>(seats.size()));
+  for (std::size_t h = 0; h < seats.size(); ++h) {
+    if (inst->batches[0].channels[h].split) p.group_seats[0][h] = groups;
+  }
+  inst->programs.push_back(std::move(p));
+}
+
+void AddCandidate(PlainInstance* inst, std::string id, std::string group, Hundredths total, std::vector<std::string> list) {
+  PlainCandidate c{std::move(id), total, kMissing, "D1", {std::move(list)}};
+  c.group = std::move(group);
+  inst->candidates.push_back(std::move(c));
+}
+
+PlainPlacement At(std::string id, std::string program, std::string channel, int choice) {
+  return {std::move(id), true, "main", std::move(program), std::move(channel), choice};
+}
+PlainPlacement Unplaced(std::string id) { return {std::move(id), false, "", "", "", 0}; }
+
+// The engine's outputs for a plain instance (general path and kAuto must agree).
+Output EngineOn(const PlainInstance& inst) {
+  EXPECT_EQ(brute::ValidateInstance(inst), "");
+  Rng style(11);
+  TempDir dir;
+  const Loaded loaded = Load(WriteInputs(dir, RenderInputs(inst, style)));
+  EXPECT_EQ(loaded.error, "");
+  if (!loaded.error.empty()) return {};
+  const Output general = RunEngine(loaded, 2, MatchPath::kGeneral);
+  EXPECT_EQ(CompareOutputs(general, RunEngine(loaded, 1, MatchPath::kAuto), "kAuto vs general"), "");
+  return general;
+}
+
+// batch main, channels [balanced: split by junior_school, by_total, unfilled: none; general: by_total]
+//   A: balanced 2 = {J1: 1, J2: 1}, general 1;  B: balanced empty, general 2
+//   a1 (J1, 650) lists A, B;  a2 (J1, 640) A, B;  b1 (J2, 600) A, B;  b2 (J2, 590) A
+// By hand: A's J1 seat goes to a1, its J2 seat to b1, its general seat to a2 (640 beats b2's
+// 590); b2 listed only A. B admits nobody: everyone who lists it is placed higher.
+PlainInstance SplitHandInstance() {
+  PlainInstance inst = OneBatch({Channel("balanced", RankingKind::kByTotal, true), Channel("general", RankingKind::kByTotal)});
+  AddProgram(&inst, "A", {2, 1}, {{"J1", 1}, {"J2", 1}});
+  AddProgram(&inst, "B", {std::nullopt, 2});
+  AddCandidate(&inst, "a1", "J1", 65000, {"A", "B"});
+  AddCandidate(&inst, "a2", "J1", 64000, {"A", "B"});
+  AddCandidate(&inst, "b1", "J2", 60000, {"A", "B"});
+  AddCandidate(&inst, "b2", "J2", 59000, {"A"});
+  return inst;
+}
+
+std::vector<PlainPlacement> SplitHandAnswer() {
+  return {At("a1", "A", "balanced", 1), At("a2", "A", "general", 1), At("b1", "A", "balanced", 1), Unplaced("b2")};
+}
+
+TEST(SplitTiesChecker, SplitHandInstanceGivesTheHandComputedMatchingEverywhere) {
+  const PlainInstance inst = SplitHandInstance();
+  std::string error;
+  auto best = brute::ExhaustiveStudentOptimal(inst, &error);
+  ASSERT_TRUE(best) << error;
+  EXPECT_EQ(best->placements, SplitHandAnswer());
+  EXPECT_EQ(brute::ReferenceRun(inst).placements, SplitHandAnswer());
+  EXPECT_TRUE(brute::CheckAssignment(inst, SplitHandAnswer()).empty()) << Violations(inst, SplitHandAnswer());
+  const std::string cutoffs =
+      "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n"
+      "main,A,balanced,J1,1,1,650,,1,0,0,0\nmain,A,balanced,J2,1,1,600,,1,0,0,0\nmain,A,general,,1,1,640,,1,0,0,0\n"
+      "main,B,general,,2,0,,,2,0,0,0\n";
+  EXPECT_EQ(brute::ExpectedCutoffsCsv(inst, SplitHandAnswer()), cutoffs);
+  const Output engine = EngineOn(inst);
+  EXPECT_EQ(engine.placements, brute::RenderPlacementsCsv(inst, SplitHandAnswer()));
+  EXPECT_EQ(engine.cutoffs, cutoffs);
+}
+
+TEST(SplitTiesChecker, FlagsAGroupSeatGivenToAnotherGroupsCandidate) {
+  const PlainInstance inst = SplitHandInstance();
+  // a2 (J1) takes b1's J2 seat; b1 moves to the general seat.
+  std::vector<PlainPlacement> wrong = {At("a1", "A", "balanced", 1), At("a2", "A", "balanced", 1), At("b1", "A", "general", 1), Unplaced("b2")};
+  auto v = brute::CheckAssignment(inst, wrong);
+  EXPECT_TRUE(Mentions(v, "A channel 'balanced' group 'J1' holds 2 candidates but has capacity 1")) << Violations(inst, wrong);
+  EXPECT_TRUE(Mentions(v, "b1 (total 600, arts missing, district D1, group J2) is reported in channel 'general' of A but the program's choice "
+                          "from its admitted set puts them in channel 'balanced'"))
+      << Violations(inst, wrong);
+  // b2 (J2) takes the J2 seat b1 is owed: b1 envies within its group.
+  wrong = {At("a1", "A", "balanced", 1), At("a2", "A", "general", 1), At("b1", "B", "general", 2), At("b2", "A", "balanced", 1)};
+  v = brute::CheckAssignment(inst, wrong);
+  EXPECT_TRUE(Mentions(v, "b1 (total 600, arts missing, district D1, group J2), placed at B (choice 2), has justified envy toward A (choice 1): "
+                          "channel 'balanced' group 'J2' holds b2"))
+      << Violations(inst, wrong);
+  // a J1 candidate in a split channel where J1 has no seats.
+  wrong = SplitHandAnswer();
+  wrong[1] = At("a2", "B", "balanced", 2);
+  v = brute::CheckAssignment(inst, wrong);
+  EXPECT_TRUE(Mentions(v, "placed in channel 'balanced' of B, which has no seats there for its group 'J1'")) << Violations(inst, wrong);
+}
+
+// batch main, channel general ranked by_total_all (last_tie: admit_all); A: 1 seat, B: 1 seat.
+//   a (620) and b (620) list A, B;  c (610) lists A, B.
+// By hand: a and b are tied for A's only seat: both are admitted (1 over capacity); c gets B.
+PlainInstance TieHandInstance() {
+  PlainInstance inst = OneBatch({Channel("general", RankingKind::kByTotalAdmitAll)});
+  AddProgram(&inst, "A", {1});
+  AddProgram(&inst, "B", {1});
+  AddCandidate(&inst, "a", "", 62000, {"A", "B"});
+  AddCandidate(&inst, "b", "", 62000, {"A", "B"});
+  AddCandidate(&inst, "c", "", 61000, {"A", "B"});
+  return inst;
+}
+
+std::vector<PlainPlacement> TieHandAnswer() { return {At("a", "A", "general", 1), At("b", "A", "general", 1), At("c", "B", "general", 2)}; }
+
+TEST(SplitTiesChecker, TieHandInstanceAdmitsEveryoneTiedAtTheLastSeat) {
+  const PlainInstance inst = TieHandInstance();
+  std::string error;
+  auto best = brute::ExhaustiveStudentOptimal(inst, &error);
+  ASSERT_TRUE(best) << error;
+  EXPECT_EQ(best->placements, TieHandAnswer());
+  EXPECT_EQ(brute::ReferenceRun(inst).placements, TieHandAnswer());
+  EXPECT_TRUE(brute::CheckAssignment(inst, TieHandAnswer()).empty()) << Violations(inst, TieHandAnswer());
+  const std::string cutoffs =
+      "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n"
+      "main,A,general,,1,2,620,,1,0,0,1\nmain,B,general,,1,1,610,,1,0,0,0\n";
+  EXPECT_EQ(brute::ExpectedCutoffsCsv(inst, TieHandAnswer()), cutoffs);
+  const Output engine = EngineOn(inst);
+  EXPECT_EQ(engine.placements, brute::RenderPlacementsCsv(inst, TieHandAnswer()));
+  EXPECT_EQ(engine.cutoffs, cutoffs);
+}
+
+TEST(SplitTiesChecker, FlagsATieSplitAtTheLastSeatAndAnOverflowNoTieExplains) {
+  const PlainInstance inst = TieHandInstance();
+  // Ties create no envy, but b is tied with a, who holds A's last seat: A must take b too.
+  std::vector<PlainPlacement> wrong = {At("a", "A", "general", 1), At("b", "B", "general", 2), Unplaced("c")};
+  auto v = brute::CheckAssignment(inst, wrong);
+  EXPECT_TRUE(Mentions(v, "b (total 620, arts missing, district D1), placed at B (choice 2), has justified envy toward A (choice 1): A's choice "
+                          "from its admitted set plus the candidate takes the candidate in channel 'general' (the candidate is tied by "
+                          "by_total_all with a, who holds a seat there, and admit_all takes everyone tied at the last seat)"))
+      << Violations(inst, wrong);
+  EXPECT_EQ(v.size(), 1u) << Violations(inst, wrong);  // c has no claim: B holds b, who outranks c
+  // c is not tied with a and b: the overflow is not explained.
+  wrong = {At("a", "A", "general", 1), At("b", "A", "general", 1), At("c", "A", "general", 1)};
+  v = brute::CheckAssignment(inst, wrong);
+  EXPECT_TRUE(Mentions(v, "A channel 'general' holds 3 candidates but has capacity 1, and not everyone beyond the last seat is tied with its holder"))
+      << Violations(inst, wrong);
+  EXPECT_TRUE(Mentions(v, "A's own choice from its admitted set rejects c")) << Violations(inst, wrong);
+  // The same tie under last_tie: id is no tie at all: a takes A, b takes B.
+  PlainInstance by_id = inst;
+  by_id.batches[0].channels[0].ranking = RankingKind::kByTotal;
+  wrong = {At("a", "A", "general", 1), At("b", "B", "general", 2), Unplaced("c")};
+  EXPECT_TRUE(brute::CheckAssignment(by_id, wrong).empty()) << Violations(by_id, wrong);
+}
+
+// batch main, channels [balanced: split, by_total, unfilled: general; general: by_total]
+//   A: balanced 2 = {J1: 1, J2: 1}, general 1;  B: general 1
+//   a1 (J1, 650), a2 (J1, 640), a3 (J1, 630) list A;  b1 (J2, 600) lists B
+// By hand: pass 1 gives A's J1 seat to a1 and its general seat to a2; nobody of J2 applies to
+// A, so its J2 seat flows to general; pass 2 gives general's 2 seats to a2 and a3.
+PlainInstance FlowHandInstance() {
+  PlainInstance inst = OneBatch({Channel("balanced", RankingKind::kByTotal, true, "general"), Channel("general", RankingKind::kByTotal)});
+  AddProgram(&inst, "A", {2, 1}, {{"J1", 1}, {"J2", 1}});
+  AddProgram(&inst, "B", {std::nullopt, 1});
+  AddCandidate(&inst, "a1", "J1", 65000, {"A"});
+  AddCandidate(&inst, "a2", "J1", 64000, {"A"});
+  AddCandidate(&inst, "a3", "J1", 63000, {"A"});
+  AddCandidate(&inst, "b1", "J2", 60000, {"B"});
+  return inst;
+}
+
+std::vector<PlainPlacement> FlowHandAnswer() {
+  return {At("a1", "A", "balanced", 1), At("a2", "A", "general", 1), At("a3", "A", "general", 1), At("b1", "B", "general", 1)};
+}
+
+const char* kFlowHandCutoffs =
+    "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n"
+    "main,A,balanced,J1,1,1,650,,1,0,0,0\nmain,A,balanced,J2,0,0,,,1,0,1,0\nmain,A,general,,2,2,630,,1,1,0,0\n"
+    "main,B,general,,1,1,600,,1,0,0,0\n";
+
+TEST(SplitTiesChecker, FlowHandInstanceMovesTheUnfilledGroupSeatAndRerunsTheBatch) {
+  const PlainInstance inst = FlowHandInstance();
+  const brute::ReferenceResult ref = brute::ReferenceRun(inst);
+  EXPECT_EQ(ref.placements, FlowHandAnswer());
+  EXPECT_EQ(ref.passes, std::vector<int>{2});
+  EXPECT_EQ(brute::ExpectedCutoffsCsv(inst, ref.placements, &ref.flows), kFlowHandCutoffs);
+  std::vector<std::string> problems;
+  const auto flows = brute::FlowsFromCutoffs(inst, kFlowHandCutoffs, &problems);
+  ASSERT_TRUE(flows) << Join(problems);
+  EXPECT_TRUE(problems.empty()) << Join(problems);
+  EXPECT_EQ(*flows, ref.flows);
+  EXPECT_TRUE(brute::CheckFlows(inst, *flows, FlowHandAnswer()).empty()) << Join(brute::CheckFlows(inst, *flows, FlowHandAnswer()));
+  const PlainInstance final_seats = brute::WithFinalSeats(inst, *flows);
+  EXPECT_TRUE(brute::CheckAssignment(final_seats, FlowHandAnswer()).empty()) << Violations(final_seats, FlowHandAnswer());
+  std::string error;
+  auto best = brute::ExhaustiveStudentOptimal(final_seats, &error);
+  ASSERT_TRUE(best) << error;
+  EXPECT_EQ(best->placements, FlowHandAnswer());
+  const Output engine = EngineOn(inst);
+  EXPECT_EQ(engine.placements, brute::RenderPlacementsCsv(inst, FlowHandAnswer()));
+  EXPECT_EQ(engine.cutoffs, kFlowHandCutoffs);
+}
+
+TEST(SplitTiesChecker, FlagsAnUnfilledSeatThatDidNotFlowAndFlowsThatDoNotAddUp) {
+  const PlainInstance inst = FlowHandInstance();
+  // Nothing flowed: a3 stays out while J2's seat stays empty. With those seats the matching is
+  // stable -- only the flow check sees the seat that should have moved.
+  std::string unflowed = kFlowHandCutoffs;
+  auto replace = [](std::string* s, const std::string& from, const std::string& to) {
+    const std::size_t at = s->find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    s->replace(at, from.size(), to);
+  };
+  replace(&unflowed, "main,A,balanced,J2,0,0,,,1,0,1,0", "main,A,balanced,J2,1,0,,,1,0,0,0");
+  replace(&unflowed, "main,A,general,,2,2,630,,1,1,0,0", "main,A,general,,1,1,640,,1,0,0,0");
+  const std::vector<PlainPlacement> wrong = {At("a1", "A", "balanced", 1), At("a2", "A", "general", 1), Unplaced("a3"),
+                                             At("b1", "B", "general", 1)};
+  std::vector<std::string> problems;
+  const auto flows = brute::FlowsFromCutoffs(inst, unflowed, &problems);
+  ASSERT_TRUE(flows) << Join(problems);
+  EXPECT_TRUE(problems.empty()) << Join(problems);
+  EXPECT_TRUE(brute::CheckAssignment(brute::WithFinalSeats(inst, *flows), wrong).empty());
+  const auto v = brute::CheckFlows(inst, *flows, wrong);
+  EXPECT_TRUE(Mentions(v, "batch 'main', A channel 'balanced' group 'J2' ends with 1 unfilled seats (admitted 0 of capacity 1) that did not move "
+                          "to 'general'"))
+      << Join(v);
+  // The seat left J2 but general did not receive it.
+  brute::SeatFlows lost = brute::NoFlows(inst);
+  lost.out[0][0][0]["J2"] = 1;
+  const auto w = brute::CheckFlows(inst, lost, FlowHandAnswer());
+  EXPECT_TRUE(Mentions(w, "batch 'main', A channel 'general' received 0 seats, but the channels sending it their unfilled seats gave away 1")) << Join(w);
+  EXPECT_TRUE(Mentions(w, "batch 'main', A: 3 seats before the flows but 2 after")) << Join(w);
+  // General gives seats away though it sends unfilled seats nowhere; capacity that does not add up.
+  brute::SeatFlows odd = brute::NoFlows(inst);
+  odd.out[0][1][1][""] = 1;
+  EXPECT_TRUE(Mentions(brute::CheckFlows(inst, odd, FlowHandAnswer()), "B channel 'general' gave away 1 seats but sends unfilled seats nowhere"));
+  std::string bad_capacity = kFlowHandCutoffs;
+  replace(&bad_capacity, "main,A,general,,2,2,630,,1,1,0,0", "main,A,general,,3,2,630,,1,1,0,0");
+  problems.clear();
+  brute::FlowsFromCutoffs(inst, bad_capacity, &problems);
+  EXPECT_TRUE(Mentions(problems, "(main,A,general,): capacity 3 is not initial 1 + flowed_in 1 - flowed_out 0")) << Join(problems);
+  // A group row with no allocated seats, or a missing one, is not the contract's layout.
+  std::string extra_row = kFlowHandCutoffs;
+  replace(&extra_row, "main,B,general", "main,B,balanced,J1,0,0,,,0,0,0,0\nmain,B,general");
+  problems.clear();
+  EXPECT_FALSE(brute::FlowsFromCutoffs(inst, extra_row, &problems));
+  EXPECT_TRUE(Mentions(problems, "has 5 seat rows; the contract lays out 4")) << Join(problems);
+}
+
+// SHA-256 and lottery numbers, checked against values computed independently (Python hashlib).
+TEST(SplitTiesChecker, Sha256AndLotteryNumbersMatchIndependentlyComputedValues) {
+  auto hex = [](const std::array<std::uint8_t, 32>& d) {
+    std::string s;
+    for (std::uint8_t x : d) {
+      s.push_back("0123456789abcdef"[x >> 4]);
+      s.push_back("0123456789abcdef"[x & 15]);
+    }
+    return s;
+  };
+  EXPECT_EQ(hex(brute::Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex(brute::Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex(brute::Sha256(std::string(1000, 'a'))), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
+  const std::string seed = "2025-07-08 public draw, notary 0371";
+  EXPECT_EQ(brute::LotteryNumber(seed, "c1"), 0x90ec9a28b5cd3644ull);
+  EXPECT_EQ(brute::LotteryNumber(seed, "c2"), 0x07e1c3bf456eed96ull);
+  EXPECT_EQ(brute::LotteryNumber(seed, "c3"), 0x1183eb96e4073981ull);
+  EXPECT_EQ(brute::LotteryNumber(seed, "c4"), 0x4851c2c36fefc8a6ull);
+  EXPECT_EQ(brute::LotteryNumber("s", "C10"), 0x9bd715c50c934e2eull);
+}
+
+// batch main, channel general by_total_lottery; A: 1 seat; c1..c4 all 600 and list A.
+// Lottery numbers order them c2 < c3 < c4 < c1 (id order would pick c1).
+TEST(SplitTiesChecker, LotteryHandInstanceAdmitsTheSmallestLotteryNumber) {
+  PlainInstance inst = OneBatch({Channel("general", RankingKind::kByTotalLottery)});
+  inst.seed = "2025-07-08 public draw, notary 0371";
+  AddProgram(&inst, "A", {1});
+  for (const char* id : {"c1", "c2", "c3", "c4"}) AddCandidate(&inst, id, "", 60000, {"A"});
+  const std::vector<PlainPlacement> answer = {Unplaced("c1"), At("c2", "A", "general", 1), Unplaced("c3"), Unplaced("c4")};
+  EXPECT_EQ(brute::ReferenceRun(inst).placements, answer);
+  EXPECT_TRUE(brute::Outranks(inst, RankingKind::kByTotalLottery, 2, 3));
+  EXPECT_TRUE(brute::Outranks(inst, RankingKind::kByTotalLottery, 3, 0));
+  EXPECT_EQ(EngineOn(inst).placements, brute::RenderPlacementsCsv(inst, answer));
+  const std::vector<PlainPlacement> by_id = {At("c1", "A", "general", 1), Unplaced("c2"), Unplaced("c3"), Unplaced("c4")};
+  EXPECT_TRUE(Mentions(brute::CheckAssignment(inst, by_id), "candidate c2 (total 600, arts missing, district D1), unplaced, has justified envy "
+                                                            "toward A (choice 1): channel 'general' holds c1"))
+      << Violations(inst, by_id);
+}
+
+// Mutations of real engine outputs with split channels, admit_all ties and flows that must be
+// flagged: a tied candidate dropped from a row over capacity (a tie split at the last seat); a
+// candidate put into a split channel's seats at a program whose seats for its group are full
+// or missing (a group's seat given to another group's candidate); one seat of a flow undone
+// (an unfilled seat that did not move); any placed candidate unplaced.
+TEST(SplitTiesChecker, FlagsMutationsOfRandomEngineOutputsWithSplitsTiesAndFlows) {
+  int tie_split = 0, other_group = 0, other_group_by_seats = 0, unflowed = 0, unplaced = 0;
+  for (std::uint64_t seed = 16000; seed < 16060; ++seed) {
+    const PlainInstance inst = Generate(seed, SplitTies(Size::kSmall, 30, 50, 100, 70, 10, 60));
+    Rng style(seed);
+    TempDir dir;
+    const Loaded loaded = Load(WriteInputs(dir, RenderInputs(inst, style)));
+    ASSERT_EQ(loaded.error, "") << "seed " << seed;
+    const Output out = RunEngine(loaded, 2, MatchPath::kGeneral);
+    std::string error;
+    const auto engine = brute::ParsePlacements(out.placements, &error);
+    ASSERT_TRUE(engine) << "seed " << seed << ": " << error;
+    std::vector<std::string> problems;
+    const auto flows = brute::FlowsFromCutoffs(inst, out.cutoffs, &problems);
+    ASSERT_TRUE(flows && problems.empty()) << "seed " << seed << Join(problems);
+    const PlainInstance final_seats = brute::WithFinalSeats(inst, *flows);
+    ASSERT_TRUE(brute::CheckAssignment(final_seats, *engine).empty()) << "seed " << seed << Violations(final_seats, *engine);
+    std::map<std::string, std::size_t> cand, prog, batch_index;
+    for (std::size_t c = 0; c < inst.candidates.size(); ++c) cand.emplace(inst.candidates[c].id, c);
+    for (std::size_t p = 0; p < inst.programs.size(); ++p) prog.emplace(inst.programs[p].code, p);
+    for (std::size_t b = 0; b < inst.batches.size(); ++b) batch_index.emplace(inst.batches[b].name, b);
+    auto channel_index = [&](std::size_t b, const std::string& name) {
+      std::size_t h = 0;
+      while (inst.batches[b].channels[h].name != name) ++h;
+      return h;
+    };
+    // Rows (batch, program, channel, group) and their holders.
+    std::map<std::tuple<std::size_t, std::size_t, std::size_t, std::string>, std::vector<std::size_t>> rows;
+    for (std::size_t r = 0; r < engine->size(); ++r) {
+      const PlainPlacement& pl = (*engine)[r];
+      if (!pl.placed) continue;
+      const std::size_t b = batch_index.at(pl.batch), h = channel_index(b, pl.channel), c = cand.at(pl.candidate_id);
+      rows[{b, prog.at(pl.program), h, inst.batches[b].channels[h].split ? inst.candidates[c].group : std::string()}].push_back(r);
+    }
+    for (const auto& [key, holders] : rows) {
+      const auto& [b, p, h, group] = key;
+      const PlainChannel& ch = inst.batches[b].channels[h];
+      const int cap = brute::SeatsFor(final_seats, b, p, h, cand.at((*engine)[holders[0]].candidate_id));
+      if (static_cast<int>(holders.size()) > cap) {
+        // Over capacity by a tie: drop one of those tied with the worst holder.
+        std::size_t worst = holders[0];
+        for (std::size_t r : holders) {
+          if (brute::Outranks(inst, ch.ranking, cand.at((*engine)[worst].candidate_id), cand.at((*engine)[r].candidate_id))) worst = r;
+        }
+        auto mutant = *engine;
+        mutant[worst] = Unplaced(mutant[worst].candidate_id);
+        EXPECT_FALSE(brute::CheckAssignment(final_seats, mutant).empty()) << "seed " << seed << ": dropping tied " << mutant[worst].candidate_id;
+        ++tie_split;
+      }
+      if (!ch.split) continue;
+      // A candidate of another group who lists p in this batch and may take this channel there.
+      for (std::size_t r = 0; r < engine->size(); ++r) {
+        const PlainPlacement& pl = (*engine)[r];
+        const std::size_t c = cand.at(pl.candidate_id);
+        if (inst.candidates[c].group == group || (pl.placed && (pl.batch != inst.batches[b].name || pl.program == inst.programs[p].code))) continue;
+        if (pl.placed && batch_index.at(pl.batch) < b) continue;
+        const auto& list = inst.candidates[c].lists[b];
+        const auto it = std::find(list.begin(), list.end(), inst.programs[p].code);
+        if (it == list.end() || !brute::IsEligible(inst, ch, c, p)) continue;
+        const int own = brute::SeatsFor(final_seats, b, p, h, c);
+        std::size_t own_holders = 0;
+        auto own_row = rows.find({b, p, h, inst.candidates[c].group});
+        if (own_row != rows.end()) own_holders = own_row->second.size();
+        auto mutant = *engine;
+        mutant[r] = {pl.candidate_id, true, inst.batches[b].name, inst.programs[p].code, ch.name, static_cast<int>(it - list.begin()) + 1};
+        const auto v = brute::CheckAssignment(final_seats, mutant);
+        EXPECT_FALSE(v.empty()) << "seed " << seed << ": " << pl.candidate_id << " into " << inst.programs[p].code << "'s seats went unnoticed";
+        ++other_group;
+        if (own == 0 || (static_cast<int>(own_holders) >= own && brute::TieOf(ch.ranking) != brute::LastTie::kAdmitAll)) {
+          // Its own group's seats there are missing, or full (and no admit_all tie can explain
+          // one more): the seat check must say so.
+          EXPECT_TRUE(Mentions(v, "which has no seats there for its group") || Mentions(v, "group '" + inst.candidates[c].group + "' holds"))
+              << "seed " << seed << Join(v);
+          ++other_group_by_seats;
+        }
+        break;  // one per row
+      }
+    }
+    // Undo one seat of each flow.
+    for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+      for (std::size_t p = 0; p < inst.programs.size(); ++p) {
+        for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
+          for (const auto& [group, seats] : flows->out[b][p][h]) {
+            if (seats <= 0) continue;
+            brute::SeatFlows undone = *flows;
+            undone.out[b][p][h][group] -= 1;
+            undone.in[b][p][channel_index(b, inst.batches[b].channels[h].unfilled)] -= 1;
+            const bool flagged = !brute::CheckFlows(inst, undone, *engine).empty() ||
+                                 !brute::CheckAssignment(brute::WithFinalSeats(inst, undone), *engine).empty();
+            EXPECT_TRUE(flagged) << "seed " << seed << ": undoing a flow of " << inst.programs[p].code << " went unnoticed";
+            ++unflowed;
+          }
+        }
+      }
+    }
+    for (std::size_t r = 0; r < engine->size(); ++r) {
+      if (!(*engine)[r].placed) continue;
+      auto mutant = *engine;
+      mutant[r] = Unplaced(mutant[r].candidate_id);
+      EXPECT_FALSE(brute::CheckAssignment(final_seats, mutant).empty()) << "seed " << seed << ": unplacing " << mutant[r].candidate_id;
+      ++unplaced;
+    }
+  }
+  std::cout << "[ property ] split/tie/flow mutations flagged: " << tie_split << " tied candidates dropped, " << other_group
+            << " candidates put into another group's row (" << other_group_by_seats << " where their own group's seats are full or missing), "
+            << unflowed << " flows undone, " << unplaced << " unplaced\n";
+  EXPECT_GE(tie_split, 30);
+  EXPECT_GE(other_group, 100);
+  EXPECT_GE(other_group_by_seats, 50);
+  EXPECT_GE(unflowed, 50);
+  EXPECT_GE(unplaced, 500);
 }
 
 }  // namespace

@@ -17,9 +17,28 @@ namespace {
 constexpr std::size_t kNoPosition = static_cast<std::size_t>(-1);
 constexpr std::size_t kMaxReported = 25;
 
+// The channel's seats at a program: the programs.csv cell (empty or negative: none).
 int Capacity(const PlainInstance& inst, std::size_t b, std::size_t p, std::size_t h) {
   const std::optional<int>& cell = inst.programs[p].seats[b][h];
   return cell.has_value() && *cell > 0 ? *cell : 0;
+}
+
+// Seats of `group` in split channel h of batch b at program p (0 without an allocation row).
+int GroupSeats(const PlainInstance& inst, std::size_t b, std::size_t p, std::size_t h, const std::string& group) {
+  const PlainProgram& prog = inst.programs[p];
+  if (b >= prog.group_seats.size() || h >= prog.group_seats[b].size()) return 0;
+  auto it = prog.group_seats[b][h].find(group);
+  return it == prog.group_seats[b][h].end() || it->second < 0 ? 0 : it->second;
+}
+
+// Which block of seats of channel h candidate c competes for: its group for a split channel.
+const std::string& SeatKey(const PlainInstance& inst, std::size_t b, std::size_t h, std::size_t c) {
+  static const std::string kWhole;
+  return inst.batches[b].channels[h].split ? inst.candidates[c].group : kWhole;
+}
+
+std::string GroupText(const PlainChannel& ch, const std::string& group) {
+  return ch.split ? " group '" + group + "'" : std::string();
 }
 
 std::string DescribeCandidate(const PlainInstance& inst, std::size_t c) {
@@ -27,7 +46,31 @@ std::string DescribeCandidate(const PlainInstance& inst, std::size_t c) {
   std::string s = x.id + " (total " + FormatHundredths(x.total) + ", arts " +
                   (x.arts == kMissing ? std::string("missing") : FormatHundredths(x.arts));
   if (!x.district.empty()) s += ", district " + x.district;
+  if (!x.group.empty()) s += ", group " + x.group;
   return s + ")";
+}
+
+int CompareBytes(const std::string& a, const std::string& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto u = static_cast<unsigned char>(a[i]), v = static_cast<unsigned char>(b[i]);
+    if (u != v) return u < v ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
+}
+
+// Lottery numbers, cached per thread: sorting compares the same candidates many times.
+std::uint64_t CachedLottery(const std::string& seed, const std::string& id) {
+  thread_local std::unordered_map<std::string, std::uint64_t> cache;
+  std::string key = seed;
+  key.push_back('\0');
+  key += id;
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() > 200'000) cache.clear();
+  const std::uint64_t v = LotteryNumber(seed, id);
+  cache.emplace(std::move(key), v);
+  return v;
 }
 
 // Name -> index lookups and the choice lists as program indices.
@@ -53,23 +96,30 @@ struct Lookup {
 };
 
 // Program p's choice in batch b from applicants[0..count): writes the channel of each applicant
-// (or -1) to `out`. `scratch` is reused between calls.
+// (or -1) to `out`. For each channel in precedence order and each block of its seats (the whole
+// channel, or one group of a split channel): the eligible applicants not yet taken, best first;
+// the first `cap` of them and everyone tied with the last of those.
 void Choose(const PlainInstance& inst, std::size_t b, std::size_t p, const std::size_t* applicants, std::size_t count,
-            int* out, std::vector<std::size_t>* scratch) {
+            int* out) {
   std::fill(out, out + count, -1);
   const PlainBatch& batch = inst.batches[b];
+  std::map<std::string, std::vector<std::size_t>> blocks;  // seat key -> positions in applicants
   for (std::size_t h = 0; h < batch.channels.size(); ++h) {
     const PlainChannel& ch = batch.channels[h];
-    const int cap = Capacity(inst, b, p, h);
-    if (cap <= 0) continue;
-    scratch->clear();
+    if (Capacity(inst, b, p, h) <= 0) continue;
+    blocks.clear();
     for (std::size_t k = 0; k < count; ++k) {
-      if (out[k] < 0 && IsEligible(inst, ch, applicants[k], p)) scratch->push_back(k);
+      if (out[k] < 0 && IsEligible(inst, ch, applicants[k], p)) blocks[SeatKey(inst, b, h, applicants[k])].push_back(k);
     }
-    std::sort(scratch->begin(), scratch->end(),
-              [&](std::size_t x, std::size_t y) { return Outranks(inst, ch.ranking, applicants[x], applicants[y]); });
-    const std::size_t take = std::min(scratch->size(), static_cast<std::size_t>(cap));
-    for (std::size_t k = 0; k < take; ++k) out[(*scratch)[k]] = static_cast<int>(h);
+    for (auto& [key, v] : blocks) {
+      const int cap = ch.split ? GroupSeats(inst, b, p, h, key) : Capacity(inst, b, p, h);
+      if (cap <= 0) continue;
+      std::stable_sort(v.begin(), v.end(), [&](std::size_t x, std::size_t y) { return Compare(inst, ch.ranking, applicants[x], applicants[y]) < 0; });
+      std::size_t take = std::min(v.size(), static_cast<std::size_t>(cap));
+      const std::size_t last = v[take - 1];
+      while (take < v.size() && Compare(inst, ch.ranking, applicants[v[take]], applicants[last]) == 0) ++take;
+      for (std::size_t k = 0; k < take; ++k) out[v[k]] = static_cast<int>(h);
+    }
   }
 }
 
@@ -81,13 +131,16 @@ struct Where {
   std::size_t position = kNoPosition;  // index in the batch's list; kNoPosition when not listed
 };
 
-// Justified envy of every participant of batch b, given who holds what. Appends messages to
+// Justified envy and blocking of every participant of batch b, given who holds what
+// (held[p][h]: candidates in channel h of p; admitted[p]: all of p's). Appends messages to
 // `out` (stops after `limit` messages when limit > 0) and returns whether any was found.
-bool FindEnvy(const PlainInstance& inst, const Lookup& x, std::size_t b, const std::vector<Where>& at,
-              const std::vector<std::vector<std::vector<std::size_t>>>& held, std::vector<std::string>* out,
-              std::size_t limit) {
+bool FindInstability(const PlainInstance& inst, const Lookup& x, std::size_t b, const std::vector<Where>& at,
+                     const std::vector<std::vector<std::vector<std::size_t>>>& held,
+                     const std::vector<std::vector<std::size_t>>& admitted, std::vector<std::string>* out, std::size_t limit) {
   bool found = false;
   const PlainBatch& batch = inst.batches[b];
+  std::vector<std::size_t> applicants;
+  std::vector<int> chosen;
   for (std::size_t c = 0; c < inst.candidates.size(); ++c) {
     if (at[c].batch >= 0 && static_cast<std::size_t>(at[c].batch) < b) continue;  // locked out
     const std::vector<std::size_t>& list = x.lists[b][c];
@@ -95,33 +148,55 @@ bool FindEnvy(const PlainInstance& inst, const Lookup& x, std::size_t b, const s
     const std::size_t end = here ? std::min(at[c].position, list.size()) : list.size();
     for (std::size_t k = 0; k < end; ++k) {
       const std::size_t q = list[k];
-      for (std::size_t h = 0; h < batch.channels.size(); ++h) {
+      std::string why;
+      for (std::size_t h = 0; h < batch.channels.size() && why.empty(); ++h) {
         const PlainChannel& ch = batch.channels[h];
-        const int cap = Capacity(inst, b, q, h);
+        const int cap = SeatsFor(inst, b, q, h, c);
         if (cap <= 0 || !IsEligible(inst, ch, c, q)) continue;
-        const std::vector<std::size_t>& hs = held[q][h];
-        std::string why;
-        if (hs.size() < static_cast<std::size_t>(cap)) {
-          why = "channel '" + ch.name + "' has a free seat (" + std::to_string(hs.size()) + " of " + std::to_string(cap) + " used)";
-        } else {
-          for (std::size_t j : hs) {
-            if (Outranks(inst, ch.ranking, c, j)) {
-              why = "channel '" + ch.name + "' holds " + DescribeCandidate(inst, j) + ", whom the candidate outranks by " +
-                    RankingName(ch.ranking);
+        const std::string& key = SeatKey(inst, b, h, c);
+        std::size_t used = 0;
+        for (std::size_t j : held[q][h]) used += SeatKey(inst, b, h, j) == key ? 1 : 0;
+        if (used < static_cast<std::size_t>(cap)) {
+          why = "channel '" + ch.name + "'" + (ch.split ? " has a free seat for group '" + key + "'" : std::string(" has a free seat")) +
+                " (" + std::to_string(used) + " of " + std::to_string(cap) + " used)";
+          break;
+        }
+        for (std::size_t j : held[q][h]) {
+          if (SeatKey(inst, b, h, j) == key && Compare(inst, ch.ranking, c, j) < 0) {
+            why = "channel '" + ch.name + "'" + GroupText(ch, key) + " holds " + DescribeCandidate(inst, j) +
+                  ", whom the candidate outranks by " + RankingName(ch.ranking);
+            break;
+          }
+        }
+      }
+      if (why.empty()) {
+        // Blocking: q's own choice from its admitted set plus c takes c.
+        applicants = admitted[q];
+        applicants.push_back(c);
+        chosen.assign(applicants.size(), -1);
+        Choose(inst, b, q, applicants.data(), applicants.size(), chosen.data());
+        if (chosen.back() >= 0) {
+          const auto h = static_cast<std::size_t>(chosen.back());
+          const PlainChannel& ch = batch.channels[h];
+          why = inst.programs[q].code + "'s choice from its admitted set plus the candidate takes the candidate in channel '" + ch.name + "'" +
+                GroupText(ch, SeatKey(inst, b, h, c));
+          for (std::size_t j : held[q][h]) {
+            if (SeatKey(inst, b, h, j) == SeatKey(inst, b, h, c) && Compare(inst, ch.ranking, c, j) == 0) {
+              why += " (the candidate is tied by " + std::string(RankingName(ch.ranking)) + " with " + inst.candidates[j].id +
+                     ", who holds a seat there, and admit_all takes everyone tied at the last seat)";
               break;
             }
           }
         }
-        if (why.empty()) continue;
-        found = true;
-        if (!out) return true;
-        std::string where = here ? "placed at " + inst.programs[at[c].program].code + " (choice " + std::to_string(at[c].position + 1) + ")"
-                                 : std::string("unplaced");
-        out->push_back("batch '" + batch.name + "': candidate " + DescribeCandidate(inst, c) + ", " + where +
-                       ", has justified envy toward " + inst.programs[q].code + " (choice " + std::to_string(k + 1) + "): " + why);
-        if (limit > 0 && out->size() >= limit) return true;
-        break;  // one message per (candidate, program)
       }
+      if (why.empty()) continue;
+      found = true;
+      if (!out) return true;
+      std::string where = here ? "placed at " + inst.programs[at[c].program].code + " (choice " + std::to_string(at[c].position + 1) + ")"
+                               : std::string("unplaced");
+      out->push_back("batch '" + batch.name + "': candidate " + DescribeCandidate(inst, c) + ", " + where +
+                     ", has justified envy toward " + inst.programs[q].code + " (choice " + std::to_string(k + 1) + "): " + why);
+      if (limit > 0 && out->size() >= limit) return true;
     }
   }
   return found;
@@ -187,12 +262,133 @@ void AppendField(std::string* out, const std::string& s) {
   out->push_back('"');
 }
 
+// Program indices in code order (byte order), as output files list them.
+std::vector<std::size_t> ProgramsByCode(const PlainInstance& inst) {
+  std::vector<std::size_t> order(inst.programs.size());
+  for (std::size_t p = 0; p < order.size(); ++p) order[p] = p;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return CompareBytes(inst.programs[a].code, inst.programs[b].code) < 0; });
+  return order;
+}
+
+// One row of cutoffs.csv as laid out by the contract: a channel that is not split has one row
+// per program (group ""), a split channel one per group with allocated seats (byte order).
+struct SeatRowKey {
+  std::size_t batch, program, channel;
+  std::string group;
+  int initial;
+};
+
+std::vector<SeatRowKey> SeatRows(const PlainInstance& inst) {
+  std::vector<SeatRowKey> rows;
+  const std::vector<std::size_t> order = ProgramsByCode(inst);
+  for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+    for (std::size_t p : order) {
+      for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
+        if (!inst.batches[b].channels[h].split) {
+          rows.push_back({b, p, h, "", Capacity(inst, b, p, h)});
+          continue;
+        }
+        if (b >= inst.programs[p].group_seats.size() || h >= inst.programs[p].group_seats[b].size()) continue;
+        for (const auto& [group, seats] : inst.programs[p].group_seats[b][h]) {  // std::map: byte order
+          if (seats > 0) rows.push_back({b, p, h, group, seats});
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+// Placed candidates per batch from placement rows; unknown names are skipped.
+std::vector<Where> Locate(const PlainInstance& inst, const Lookup& x, const std::vector<PlainPlacement>& placements) {
+  std::vector<Where> at(inst.candidates.size());
+  for (const PlainPlacement& pl : placements) {
+    if (!pl.placed) continue;
+    auto ci = x.candidate.find(pl.candidate_id);
+    auto bi = x.batch.find(pl.batch);
+    auto pi = x.program.find(pl.program);
+    if (ci == x.candidate.end() || bi == x.batch.end() || pi == x.program.end()) continue;
+    auto hi = x.channel[bi->second].find(pl.channel);
+    if (hi == x.channel[bi->second].end()) continue;
+    Where& w = at[ci->second];
+    w.batch = static_cast<int>(bi->second);
+    w.program = pi->second;
+    w.channel = hi->second;
+    const std::vector<std::size_t>& list = x.lists[bi->second][ci->second];
+    auto it = std::find(list.begin(), list.end(), pi->second);
+    w.position = it == list.end() ? kNoPosition : static_cast<std::size_t>(it - list.begin());
+  }
+  return at;
+}
+
+std::vector<PlainPlacement> ToPlacements(const PlainInstance& inst, const std::vector<Where>& at) {
+  std::vector<PlainPlacement> out;
+  for (std::size_t c = 0; c < inst.candidates.size(); ++c) {
+    PlainPlacement pl;
+    pl.candidate_id = inst.candidates[c].id;
+    if (at[c].batch >= 0) {
+      const auto b = static_cast<std::size_t>(at[c].batch);
+      pl.placed = true;
+      pl.batch = inst.batches[b].name;
+      pl.program = inst.programs[at[c].program].code;
+      pl.channel = inst.batches[b].channels[at[c].channel].name;
+      pl.choice_rank = static_cast<int>(at[c].position) + 1;
+    }
+    out.push_back(std::move(pl));
+  }
+  std::sort(out.begin(), out.end(), [](const PlainPlacement& a, const PlainPlacement& b) { return CompareBytes(a.candidate_id, b.candidate_id) < 0; });
+  return out;
+}
+
+bool ParseInt(const std::string& s, long long* v) {
+  if (s.empty() || s.size() > 12) return false;
+  std::size_t i = s[0] == '-' ? 1 : 0;
+  if (i == s.size()) return false;
+  long long r = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    r = r * 10 + (s[i] - '0');
+  }
+  *v = s[0] == '-' ? -r : r;
+  return true;
+}
+
+std::uint32_t Rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
 }  // namespace
+
+LastTie TieOf(RankingKind kind) {
+  switch (kind) {
+    case RankingKind::kByTotal:
+    case RankingKind::kByArts: return LastTie::kId;
+    case RankingKind::kByTotalAdmitAll:
+    case RankingKind::kByArtsAdmitAll: return LastTie::kAdmitAll;
+    case RankingKind::kByTotalLottery:
+    case RankingKind::kByArtsLottery: return LastTie::kLottery;
+  }
+  return LastTie::kId;
+}
+
+bool RanksByArts(RankingKind kind) {
+  return kind == RankingKind::kByArts || kind == RankingKind::kByArtsAdmitAll || kind == RankingKind::kByArtsLottery;
+}
+
+RankingKind MakeRanking(bool by_arts, LastTie tie) {
+  switch (tie) {
+    case LastTie::kId: return by_arts ? RankingKind::kByArts : RankingKind::kByTotal;
+    case LastTie::kAdmitAll: return by_arts ? RankingKind::kByArtsAdmitAll : RankingKind::kByTotalAdmitAll;
+    case LastTie::kLottery: return by_arts ? RankingKind::kByArtsLottery : RankingKind::kByTotalLottery;
+  }
+  return RankingKind::kByTotal;
+}
 
 const char* RankingName(RankingKind kind) {
   switch (kind) {
     case RankingKind::kByTotal: return "by_total";
     case RankingKind::kByArts: return "by_arts";
+    case RankingKind::kByTotalAdmitAll: return "by_total_all";
+    case RankingKind::kByArtsAdmitAll: return "by_arts_all";
+    case RankingKind::kByTotalLottery: return "by_total_lottery";
+    case RankingKind::kByArtsLottery: return "by_arts_lottery";
   }
   return "?";
 }
@@ -218,20 +414,119 @@ std::string FormatHundredths(Hundredths value) {
   return s + "." + (frac < 10 ? "0" : "") + std::to_string(frac);
 }
 
+std::array<std::uint8_t, 32> Sha256(const std::string& message) {
+  static constexpr std::uint32_t k[64] = {
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
+      0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
+      0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
+      0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
+      0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
+      0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+  std::uint32_t state[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  std::string m = message;
+  m.push_back(static_cast<char>(0x80));
+  while (m.size() % 64 != 56) m.push_back('\0');
+  const std::uint64_t bits = static_cast<std::uint64_t>(message.size()) * 8u;
+  for (int i = 7; i >= 0; --i) m.push_back(static_cast<char>(static_cast<unsigned char>(bits >> (8 * i))));
+  std::uint32_t w[64];
+  for (std::size_t chunk = 0; chunk < m.size(); chunk += 64) {
+    for (std::size_t i = 0; i < 16; ++i) {
+      w[i] = 0;
+      for (std::size_t j = 0; j < 4; ++j) w[i] = (w[i] << 8) | static_cast<unsigned char>(m[chunk + 4 * i + j]);
+    }
+    for (std::size_t i = 16; i < 64; ++i) {
+      const std::uint32_t s0 = Rotr(w[i - 15], 7) ^ Rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      const std::uint32_t s1 = Rotr(w[i - 2], 17) ^ Rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    std::uint32_t a = state[0], b = state[1], c = state[2], d = state[3], e = state[4], f = state[5], g = state[6], hh = state[7];
+    for (std::size_t i = 0; i < 64; ++i) {
+      const std::uint32_t s1 = Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25);
+      const std::uint32_t ch = (e & f) ^ (~e & g);
+      const std::uint32_t t1 = hh + s1 + ch + k[i] + w[i];
+      const std::uint32_t s0 = Rotr(a, 2) ^ Rotr(a, 13) ^ Rotr(a, 22);
+      const std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+      const std::uint32_t t2 = s0 + maj;
+      hh = g;
+      g = f;
+      f = e;
+      e = d + t1;
+      d = c;
+      c = b;
+      b = a;
+      a = t1 + t2;
+    }
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += hh;
+  }
+  std::array<std::uint8_t, 32> out{};
+  for (std::size_t i = 0; i < 8; ++i) {
+    for (std::size_t j = 0; j < 4; ++j) out[4 * i + j] = static_cast<std::uint8_t>(state[i] >> (24 - 8 * j));
+  }
+  return out;
+}
+
+std::uint64_t LotteryNumber(const std::string& seed, const std::string& id) {
+  std::string message = seed;
+  message.push_back('\0');
+  message += id;
+  const std::array<std::uint8_t, 32> d = Sha256(message);
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | d[i];
+  return v;
+}
+
 std::string ValidateInstance(const PlainInstance& inst) {
-  std::set<std::string> ids, codes, batch_names;
+  std::set<std::string> ids, codes, batch_names, groups;
+  for (const PlainCandidate& c : inst.candidates) groups.insert(c.group);
+  bool lottery = false;
   for (const PlainBatch& b : inst.batches) {
     if (!batch_names.insert(b.name).second) return "batch '" + b.name + "' twice";
     std::set<std::string> names;
     for (const PlainChannel& ch : b.channels) {
       if (!names.insert(ch.name).second) return "channel '" + ch.name + "' twice in batch '" + b.name + "'";
+      lottery = lottery || TieOf(ch.ranking) == LastTie::kLottery;
+    }
+    for (const PlainChannel& ch : b.channels) {
+      if (ch.unfilled.empty()) continue;
+      auto t = std::find_if(b.channels.begin(), b.channels.end(), [&](const PlainChannel& o) { return o.name == ch.unfilled; });
+      if (t == b.channels.end() || t->split || t->name == ch.name || !t->unfilled.empty()) {
+        return "channel '" + ch.name + "' sends unfilled seats to '" + ch.unfilled + "', which is not another channel of its batch that is not split and sends none";
+      }
     }
   }
+  if (lottery && inst.seed.empty()) return "a lottery ranking without a seed";
   for (const PlainProgram& p : inst.programs) {
     if (!codes.insert(p.code).second) return "program '" + p.code + "' twice";
     if (p.seats.size() != inst.batches.size()) return "program '" + p.code + "' has seats for the wrong number of batches";
+    if (!p.group_seats.empty() && p.group_seats.size() != inst.batches.size()) return "program '" + p.code + "' has group seats for the wrong number of batches";
     for (std::size_t b = 0; b < inst.batches.size(); ++b) {
-      if (p.seats[b].size() != inst.batches[b].channels.size()) return "program '" + p.code + "' has seats for the wrong number of channels";
+      const std::size_t nh = inst.batches[b].channels.size();
+      if (p.seats[b].size() != nh) return "program '" + p.code + "' has seats for the wrong number of channels";
+      if (!p.group_seats.empty() && p.group_seats[b].size() != nh) return "program '" + p.code + "' has group seats for the wrong number of channels";
+      for (std::size_t h = 0; h < nh; ++h) {
+        const bool split = inst.batches[b].channels[h].split;
+        const std::map<std::string, int>* rows = p.group_seats.empty() ? nullptr : &p.group_seats[b][h];
+        if (!split) {
+          if (rows && !rows->empty()) return "program '" + p.code + "' has group seats in channel '" + inst.batches[b].channels[h].name + "', which is not split";
+          continue;
+        }
+        int sum = 0;
+        if (rows) {
+          for (const auto& [group, seats] : *rows) {
+            if (seats < 0) return "negative group seats";
+            if (!groups.count(group) || group.empty()) return "program '" + p.code + "' allocates seats to group '" + group + "', which no candidate has";
+            sum += seats;
+          }
+        }
+        if (sum != p.seats[b][h].value_or(0)) return "program '" + p.code + "': the group seats of '" + inst.batches[b].channels[h].name + "' do not add up to its seats";
+      }
     }
   }
   for (const PlainCandidate& c : inst.candidates) {
@@ -248,23 +543,30 @@ std::string ValidateInstance(const PlainInstance& inst) {
   return "";
 }
 
-bool Outranks(const PlainInstance& inst, RankingKind kind, std::size_t a, std::size_t b) {
+int Compare(const PlainInstance& inst, RankingKind kind, std::size_t a, std::size_t b) {
+  if (a == b) return 0;
   const PlainCandidate& x = inst.candidates[a];
   const PlainCandidate& y = inst.candidates[b];
-  if (kind == RankingKind::kByArts) {
+  if (RanksByArts(kind)) {
     const bool xp = x.arts != kMissing, yp = y.arts != kMissing;
-    if (xp != yp) return xp;  // a present value ranks before a missing one
-    if (xp && x.arts != y.arts) return x.arts > y.arts;
+    if (xp != yp) return xp ? -1 : 1;  // a present value ranks before a missing one
+    if (xp && x.arts != y.arts) return x.arts > y.arts ? -1 : 1;
   }
-  if (x.total != y.total) return x.total > y.total;
-  // last_tie: id, ascending, byte by byte (as unsigned bytes).
-  const std::size_t n = std::min(x.id.size(), y.id.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto u = static_cast<unsigned char>(x.id[i]), v = static_cast<unsigned char>(y.id[i]);
-    if (u != v) return u < v;
+  if (x.total != y.total) return x.total > y.total ? -1 : 1;
+  switch (TieOf(kind)) {
+    case LastTie::kAdmitAll: return 0;
+    case LastTie::kLottery: {
+      const std::uint64_t u = CachedLottery(inst.seed, x.id), v = CachedLottery(inst.seed, y.id);
+      if (u != v) return u < v ? -1 : 1;
+      break;
+    }
+    case LastTie::kId: break;
   }
-  return x.id.size() < y.id.size();
+  // last_tie: id (and after an equal lottery number), ascending, byte by byte.
+  return CompareBytes(x.id, y.id);
 }
+
+bool Outranks(const PlainInstance& inst, RankingKind kind, std::size_t a, std::size_t b) { return Compare(inst, kind, a, b) < 0; }
 
 bool IsEligible(const PlainInstance& inst, const PlainChannel& channel, std::size_t c, std::size_t p) {
   const PlainCandidate& x = inst.candidates[c];
@@ -277,10 +579,13 @@ bool IsEligible(const PlainInstance& inst, const PlainChannel& channel, std::siz
   return false;
 }
 
+int SeatsFor(const PlainInstance& inst, std::size_t b, std::size_t p, std::size_t h, std::size_t c) {
+  return inst.batches[b].channels[h].split ? GroupSeats(inst, b, p, h, inst.candidates[c].group) : Capacity(inst, b, p, h);
+}
+
 std::vector<int> ChooseFrom(const PlainInstance& inst, std::size_t b, std::size_t p, const std::vector<std::size_t>& applicants) {
   std::vector<int> out(applicants.size(), -1);
-  std::vector<std::size_t> scratch;
-  Choose(inst, b, p, applicants.data(), applicants.size(), out.data(), &scratch);
+  Choose(inst, b, p, applicants.data(), applicants.size(), out.data());
   return out;
 }
 
@@ -396,9 +701,9 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
       v.push_back("candidate " + DescribeCandidate(inst, c) + " is placed in channel '" + ch.name + "' of " + pl.program +
                   " but is not eligible for it (" + EligibilityText(ch) + ")");
     }
-    if (Capacity(inst, b, p, h) <= 0) {
+    if (SeatsFor(inst, b, p, h, c) <= 0) {
       v.push_back("candidate '" + pl.candidate_id + "' is placed in channel '" + ch.name + "' of " + pl.program +
-                  ", which has no seats there");
+                  ", which has no seats there" + (ch.split ? " for its group '" + inst.candidates[c].group + "'" : std::string()));
     }
     at[c] = w;
   }
@@ -418,10 +723,23 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
     }
     for (std::size_t p = 0; p < np; ++p) {
       for (std::size_t h = 0; h < nh; ++h) {
-        const int cap = Capacity(inst, b, p, h);
-        if (held[p][h].size() > static_cast<std::size_t>(cap)) {
-          v.push_back("batch '" + batch.name + "': " + inst.programs[p].code + " channel '" + batch.channels[h].name + "' holds " +
-                      std::to_string(held[p][h].size()) + " candidates but has capacity " + std::to_string(cap));
+        const PlainChannel& ch = batch.channels[h];
+        std::map<std::string, std::vector<std::size_t>> blocks;
+        for (std::size_t c : held[p][h]) blocks[SeatKey(inst, b, h, c)].push_back(c);
+        for (auto& [key, hs] : blocks) {
+          const int cap = ch.split ? GroupSeats(inst, b, p, h, key) : Capacity(inst, b, p, h);
+          if (hs.size() <= static_cast<std::size_t>(std::max(cap, 0))) continue;
+          // Over capacity: only admit_all may do that, and only by a tie at the last seat.
+          std::stable_sort(hs.begin(), hs.end(), [&](std::size_t a, std::size_t c2) { return Compare(inst, ch.ranking, a, c2) < 0; });
+          bool explained = cap > 0 && TieOf(ch.ranking) == LastTie::kAdmitAll;
+          for (std::size_t k = static_cast<std::size_t>(std::max(cap, 0)); k < hs.size() && explained; ++k) {
+            explained = Compare(inst, ch.ranking, hs[k], hs[static_cast<std::size_t>(cap) - 1]) == 0;
+          }
+          if (!explained) {
+            v.push_back("batch '" + batch.name + "': " + inst.programs[p].code + " channel '" + ch.name + "'" + GroupText(ch, key) + " holds " +
+                        std::to_string(hs.size()) + " candidates but has capacity " + std::to_string(cap) +
+                        (TieOf(ch.ranking) == LastTie::kAdmitAll && cap > 0 ? ", and not everyone beyond the last seat is tied with its holder" : ""));
+          }
         }
       }
       const std::vector<int> chosen = ChooseFrom(inst, b, p, admitted[p]);
@@ -438,7 +756,7 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
         }
       }
     }
-    FindEnvy(inst, x, b, at, held, &v, kMaxReported + 1);
+    FindInstability(inst, x, b, at, held, admitted, &v, kMaxReported + 1);
   }
   if (v.size() > kMaxReported) {
     const std::size_t more = v.size() - kMaxReported;
@@ -448,10 +766,279 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
   return v;
 }
 
+SeatFlows NoFlows(const PlainInstance& inst) {
+  SeatFlows f;
+  f.in.resize(inst.batches.size());
+  f.out.resize(inst.batches.size());
+  for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+    const std::size_t nh = inst.batches[b].channels.size();
+    f.in[b].assign(inst.programs.size(), std::vector<int>(nh, 0));
+    f.out[b].assign(inst.programs.size(), std::vector<std::map<std::string, int>>(nh));
+  }
+  return f;
+}
+
+PlainInstance WithFinalSeats(const PlainInstance& inst, const SeatFlows& flows) {
+  PlainInstance out = inst;
+  for (std::size_t b = 0; b < out.batches.size(); ++b) {
+    for (PlainChannel& ch : out.batches[b].channels) ch.unfilled.clear();
+    for (std::size_t p = 0; p < out.programs.size(); ++p) {
+      PlainProgram& prog = out.programs[p];
+      for (std::size_t h = 0; h < out.batches[b].channels.size(); ++h) {
+        int delta = b < flows.in.size() && p < flows.in[b].size() && h < flows.in[b][p].size() ? flows.in[b][p][h] : 0;
+        if (b < flows.out.size() && p < flows.out[b].size() && h < flows.out[b][p].size()) {
+          for (const auto& [group, seats] : flows.out[b][p][h]) {
+            delta -= seats;
+            if (out.batches[b].channels[h].split && !prog.group_seats.empty()) prog.group_seats[b][h][group] -= seats;
+          }
+        }
+        if (delta != 0) prog.seats[b][h] = prog.seats[b][h].value_or(0) + delta;
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<SeatFlows> FlowsFromCutoffs(const PlainInstance& inst, const std::string& csv, std::vector<std::string>* problems) {
+  std::vector<std::vector<std::string>> records;
+  if (!SplitCsv(csv, &records)) {
+    problems->push_back("cutoffs.csv: unterminated quote");
+    return std::nullopt;
+  }
+  const std::vector<std::string> header = {"batch", "program", "channel", "group", "capacity", "admitted", "cutoff_total", "stage",
+                                           "initial_capacity", "flowed_in", "flowed_out", "over_capacity"};
+  if (records.empty() || records[0] != header) {
+    problems->push_back("cutoffs.csv does not have the header batch,program,channel,group,capacity,admitted,cutoff_total,stage,"
+                        "initial_capacity,flowed_in,flowed_out,over_capacity");
+    return std::nullopt;
+  }
+  const std::vector<SeatRowKey> rows = SeatRows(inst);
+  if (records.size() != rows.size() + 1) {
+    problems->push_back("cutoffs.csv has " + std::to_string(records.size() - 1) + " seat rows; the contract lays out " +
+                        std::to_string(rows.size()));
+    return std::nullopt;
+  }
+  SeatFlows f = NoFlows(inst);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const std::vector<std::string>& rec = records[r + 1];
+    const SeatRowKey& k = rows[r];
+    const PlainChannel& ch = inst.batches[k.batch].channels[k.channel];
+    const std::string where = inst.batches[k.batch].name + "," + inst.programs[k.program].code + "," + ch.name + "," + k.group;
+    if (rec.size() != header.size() || rec[0] != inst.batches[k.batch].name || rec[1] != inst.programs[k.program].code ||
+        rec[2] != ch.name || rec[3] != k.group) {
+      std::string got;
+      for (std::size_t i = 0; i < rec.size() && i < 4; ++i) got += (i ? "," : "") + rec[i];
+      problems->push_back("cutoffs.csv row " + std::to_string(r + 2) + " is '" + got + "'; the contract lays out '" + where + "' there");
+      return std::nullopt;
+    }
+    long long capacity = 0, initial = 0, in = 0, out = 0;
+    if (!ParseInt(rec[4], &capacity) || !ParseInt(rec[8], &initial) || !ParseInt(rec[9], &in) || !ParseInt(rec[10], &out)) {
+      problems->push_back("cutoffs.csv row " + std::to_string(r + 2) + " (" + where + "): a seat count is not a whole number");
+      continue;
+    }
+    if (initial != k.initial) {
+      problems->push_back("cutoffs.csv row " + std::to_string(r + 2) + " (" + where + "): initial_capacity " + rec[8] + " but the input gives " +
+                          std::to_string(k.initial));
+    }
+    if (capacity != initial + in - out) {
+      problems->push_back("cutoffs.csv row " + std::to_string(r + 2) + " (" + where + "): capacity " + rec[4] + " is not initial " + rec[8] +
+                          " + flowed_in " + rec[9] + " - flowed_out " + rec[10]);
+    }
+    if (capacity < 0 || in < 0 || out < 0) {
+      problems->push_back("cutoffs.csv row " + std::to_string(r + 2) + " (" + where + "): a negative seat count");
+    }
+    if (ch.split && in != 0) problems->push_back("cutoffs.csv row " + std::to_string(r + 2) + " (" + where + "): a split channel received seats");
+    f.in[k.batch][k.program][k.channel] += static_cast<int>(in);
+    if (out != 0) f.out[k.batch][k.program][k.channel][k.group] += static_cast<int>(out);
+  }
+  return f;
+}
+
+std::vector<std::string> CheckFlows(const PlainInstance& inst, const SeatFlows& flows, const std::vector<PlainPlacement>& placements) {
+  std::vector<std::string> v;
+  const Lookup x(inst);
+  const std::vector<Where> at = Locate(inst, x, placements);
+  const PlainInstance final_seats = WithFinalSeats(inst, flows);
+  for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+    const PlainBatch& batch = inst.batches[b];
+    const std::size_t nh = batch.channels.size();
+    for (std::size_t p = 0; p < inst.programs.size(); ++p) {
+      const std::string where = "batch '" + batch.name + "', " + inst.programs[p].code;
+      std::vector<int> gave(nh, 0);
+      int before = 0, after = 0;
+      for (std::size_t h = 0; h < nh; ++h) {
+        const PlainChannel& ch = batch.channels[h];
+        for (const auto& [group, seats] : flows.out[b][p][h]) {
+          gave[h] += seats;
+          const int had = ch.split ? GroupSeats(inst, b, p, h, group) : Capacity(inst, b, p, h) + flows.in[b][p][h];
+          if (seats > had || seats < 0) {
+            v.push_back(where + " channel '" + ch.name + "'" + GroupText(ch, group) + " gave away " + std::to_string(seats) + " seats of " +
+                        std::to_string(had));
+          }
+        }
+        if (gave[h] != 0 && ch.unfilled.empty()) {
+          v.push_back(where + " channel '" + ch.name + "' gave away " + std::to_string(gave[h]) + " seats but sends unfilled seats nowhere");
+        }
+        before += Capacity(inst, b, p, h);  // for a split channel, the sum of its groups' seats
+      }
+      for (std::size_t t = 0; t < nh; ++t) {
+        int expected = 0;
+        for (std::size_t h = 0; h < nh; ++h) {
+          if (batch.channels[h].unfilled == batch.channels[t].name) expected += gave[h];
+        }
+        if (flows.in[b][p][t] != expected) {
+          v.push_back(where + " channel '" + batch.channels[t].name + "' received " + std::to_string(flows.in[b][p][t]) +
+                      " seats, but the channels sending it their unfilled seats gave away " + std::to_string(expected));
+        }
+      }
+      for (std::size_t h = 0; h < nh; ++h) after += Capacity(inst, b, p, h) + flows.in[b][p][h] - gave[h];
+      if (before != after) {
+        v.push_back(where + ": " + std::to_string(before) + " seats before the flows but " + std::to_string(after) + " after");
+      }
+      // Fixpoint: no seat of a channel with an unfilled target is left empty.
+      for (std::size_t h = 0; h < nh; ++h) {
+        const PlainChannel& ch = batch.channels[h];
+        if (ch.unfilled.empty()) continue;
+        std::map<std::string, int> admitted;
+        for (std::size_t c = 0; c < inst.candidates.size(); ++c) {
+          if (at[c].batch == static_cast<int>(b) && at[c].program == p && at[c].channel == h) ++admitted[SeatKey(inst, b, h, c)];
+        }
+        std::vector<std::string> keys;
+        if (ch.split) {
+          if (!inst.programs[p].group_seats.empty()) {
+            for (const auto& [group, seats] : inst.programs[p].group_seats[b][h]) keys.push_back(group);
+          }
+        } else {
+          keys.push_back("");
+        }
+        for (const std::string& key : keys) {
+          const int cap = ch.split ? GroupSeats(final_seats, b, p, h, key) : Capacity(final_seats, b, p, h);
+          if (admitted[key] < cap) {
+            v.push_back(where + " channel '" + ch.name + "'" + GroupText(ch, key) + " ends with " + std::to_string(cap - admitted[key]) +
+                        " unfilled seats (admitted " + std::to_string(admitted[key]) + " of capacity " + std::to_string(cap) +
+                        ") that did not move to '" + ch.unfilled + "'");
+          }
+        }
+      }
+    }
+  }
+  return v;
+}
+
+ReferenceResult ReferenceRun(const PlainInstance& inst) {
+  const Lookup x(inst);
+  const std::size_t n = inst.candidates.size(), np = inst.programs.size();
+  ReferenceResult result;
+  result.flows = NoFlows(inst);
+  std::vector<Where> at(n);
+  std::vector<std::size_t> by_id(n);
+  for (std::size_t c = 0; c < n; ++c) by_id[c] = c;
+  std::sort(by_id.begin(), by_id.end(), [&](std::size_t a, std::size_t b) { return CompareBytes(inst.candidates[a].id, inst.candidates[b].id) < 0; });
+  for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+    const PlainBatch& batch = inst.batches[b];
+    const std::size_t nh = batch.channels.size();
+    std::vector<Where> pass_at;
+    int passes = 0;
+    while (true) {
+      const PlainInstance seats = WithFinalSeats(inst, result.flows);
+      ++passes;
+      // Deferred acceptance, one proposal at a time.
+      std::vector<std::size_t> next(n, 0);
+      std::vector<std::vector<std::size_t>> held(np);
+      std::vector<std::size_t> stack;
+      for (auto it = by_id.rbegin(); it != by_id.rend(); ++it) {
+        if (at[*it].batch < 0) stack.push_back(*it);  // smallest id on top
+      }
+      std::vector<std::size_t> applicants;
+      while (!stack.empty()) {
+        const std::size_t c = stack.back();
+        stack.pop_back();
+        const std::vector<std::size_t>& list = x.lists[b][c];
+        while (next[c] < list.size()) {
+          const std::size_t p = list[next[c]];
+          applicants = held[p];
+          applicants.push_back(c);
+          const std::vector<int> chosen = ChooseFrom(seats, b, p, applicants);
+          if (chosen.back() < 0) {
+            ++next[c];
+            continue;
+          }
+          held[p].clear();
+          for (std::size_t k = 0; k + 1 < applicants.size(); ++k) {
+            if (chosen[k] >= 0) {
+              held[p].push_back(applicants[k]);
+            } else {
+              ++next[applicants[k]];
+              stack.push_back(applicants[k]);
+            }
+          }
+          held[p].push_back(c);
+          break;
+        }
+      }
+      pass_at = at;
+      for (std::size_t p = 0; p < np; ++p) {
+        const std::vector<int> chosen = ChooseFrom(seats, b, p, held[p]);
+        for (std::size_t k = 0; k < held[p].size(); ++k) {
+          Where& w = pass_at[held[p][k]];
+          w.batch = static_cast<int>(b);
+          w.program = p;
+          w.channel = static_cast<std::size_t>(chosen[k]);  // held sets are their own choice
+          w.position = next[held[p][k]];
+        }
+      }
+      // Unfilled seats move, all decided on this pass's admissions.
+      SeatFlows moved = result.flows;
+      bool any = false;
+      for (std::size_t p = 0; p < np; ++p) {
+        for (std::size_t h = 0; h < nh; ++h) {
+          const PlainChannel& ch = batch.channels[h];
+          if (ch.unfilled.empty()) continue;
+          std::size_t t = 0;
+          while (batch.channels[t].name != ch.unfilled) ++t;
+          std::map<std::string, int> admitted;
+          for (std::size_t c = 0; c < n; ++c) {
+            if (pass_at[c].batch == static_cast<int>(b) && pass_at[c].program == p && pass_at[c].channel == h) ++admitted[SeatKey(inst, b, h, c)];
+          }
+          std::vector<std::pair<std::string, int>> blocks;
+          if (ch.split) {
+            if (!seats.programs[p].group_seats.empty()) {
+              for (const auto& [group, k] : seats.programs[p].group_seats[b][h]) blocks.emplace_back(group, k);
+            }
+          } else {
+            blocks.emplace_back("", Capacity(seats, b, p, h));
+          }
+          for (const auto& [key, cap] : blocks) {
+            const int free = cap - admitted[key];
+            if (free <= 0) continue;
+            moved.out[b][p][h][key] += free;
+            moved.in[b][p][t] += free;
+            any = true;
+          }
+        }
+      }
+      if (!any || passes > 100'000) break;
+      result.flows = std::move(moved);
+    }
+    at = pass_at;
+    result.passes.push_back(passes);
+  }
+  result.placements = ToPlacements(inst, at);
+  return result;
+}
+
 std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& inst, std::string* error) {
   if (std::string e = ValidateInstance(inst); !e.empty()) {
     *error = "the instance is malformed: " + e;
     return std::nullopt;
+  }
+  for (const PlainBatch& batch : inst.batches) {
+    for (const PlainChannel& ch : batch.channels) {
+      if (!ch.unfilled.empty()) {
+        *error = "channel '" + ch.name + "' sends unfilled seats; search WithFinalSeats(...) instead";
+        return std::nullopt;
+      }
+    }
   }
   const Lookup x(inst);
   const std::size_t n = inst.candidates.size(), np = inst.programs.size();
@@ -478,7 +1065,6 @@ std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& in
     std::vector<std::vector<std::size_t>> admitted(np);
     std::vector<std::vector<std::size_t>> admitted_slot(np);  // index into part
     std::vector<int> chan(part.size(), -1), chosen;
-    std::vector<std::size_t> scratch;
     std::vector<Where> trial = at;
     std::vector<std::vector<std::vector<std::size_t>>> held(np, std::vector<std::vector<std::size_t>>(nh));
     for (std::uint64_t iter = 0; iter < total; ++iter) {
@@ -498,7 +1084,7 @@ std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& in
       for (std::size_t p = 0; p < np && ok; ++p) {
         if (admitted[p].empty()) continue;
         chosen.assign(admitted[p].size(), -1);
-        Choose(inst, b, p, admitted[p].data(), admitted[p].size(), chosen.data(), &scratch);
+        Choose(inst, b, p, admitted[p].data(), admitted[p].size(), chosen.data());
         for (std::size_t k = 0; k < chosen.size() && ok; ++k) {
           if (chosen[k] < 0) ok = false;
           chan[admitted_slot[p][k]] = chosen[k];
@@ -521,7 +1107,7 @@ std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& in
             trial[c] = Where{};
           }
         }
-        ok = !FindEnvy(inst, x, b, trial, held, nullptr, 0);
+        ok = !FindInstability(inst, x, b, trial, held, admitted, nullptr, 0);
       }
       if (ok) {
         stable_pos.push_back(pos);
@@ -557,21 +1143,7 @@ std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& in
       }
     }
   }
-  for (std::size_t c = 0; c < n; ++c) {
-    PlainPlacement pl;
-    pl.candidate_id = inst.candidates[c].id;
-    if (at[c].batch >= 0) {
-      const auto b = static_cast<std::size_t>(at[c].batch);
-      pl.placed = true;
-      pl.batch = inst.batches[b].name;
-      pl.program = inst.programs[at[c].program].code;
-      pl.channel = inst.batches[b].channels[at[c].channel].name;
-      pl.choice_rank = static_cast<int>(at[c].position) + 1;
-    }
-    result.placements.push_back(std::move(pl));
-  }
-  std::sort(result.placements.begin(), result.placements.end(),
-            [](const PlainPlacement& a, const PlainPlacement& b) { return a.candidate_id < b.candidate_id; });
+  result.placements = ToPlacements(inst, at);
   return result;
 }
 
@@ -580,7 +1152,7 @@ std::string RenderPlacementsCsv(const PlainInstance& inst, const std::vector<Pla
   for (const PlainPlacement& pl : placements) by_id.emplace(pl.candidate_id, &pl);
   std::vector<std::string> ids;
   for (const PlainCandidate& c : inst.candidates) ids.push_back(c.id);
-  std::sort(ids.begin(), ids.end());
+  std::sort(ids.begin(), ids.end(), [](const std::string& a, const std::string& b) { return CompareBytes(a, b) < 0; });
   // The engine appends a `stage` column; these instances have no stages, so it is empty.
   std::string out = "candidate_id,status,batch,program,channel,choice_rank,stage\n";
   for (const std::string& id : ids) {
@@ -602,55 +1174,58 @@ std::string RenderPlacementsCsv(const PlainInstance& inst, const std::vector<Pla
   return out;
 }
 
-std::string ExpectedCutoffsCsv(const PlainInstance& inst, const std::vector<PlainPlacement>& placements) {
-  std::unordered_map<std::string, const PlainCandidate*> cand;
-  for (const PlainCandidate& c : inst.candidates) cand.emplace(c.id, &c);
-  // (batch, program, channel) -> (admitted, lowest total)
-  std::map<std::tuple<std::string, std::string, std::string>, std::pair<int, Hundredths>> stats;
-  for (const PlainPlacement& pl : placements) {
-    auto it = cand.find(pl.candidate_id);
-    if (!pl.placed || it == cand.end()) continue;
-    auto& s = stats[{pl.batch, pl.program, pl.channel}];
-    s.second = s.first == 0 ? it->second->total : std::min(s.second, it->second->total);
+std::string ExpectedCutoffsCsv(const PlainInstance& inst, const std::vector<PlainPlacement>& placements, const SeatFlows* flows) {
+  const SeatFlows none = NoFlows(inst);
+  const SeatFlows& f = flows ? *flows : none;
+  const Lookup x(inst);
+  const std::vector<Where> at = Locate(inst, x, placements);
+  // (batch, program, channel, group) -> (admitted, lowest total)
+  std::map<std::tuple<std::size_t, std::size_t, std::size_t, std::string>, std::pair<int, Hundredths>> stats;
+  for (std::size_t c = 0; c < inst.candidates.size(); ++c) {
+    if (at[c].batch < 0) continue;
+    const auto b = static_cast<std::size_t>(at[c].batch);
+    auto& s = stats[{b, at[c].program, at[c].channel, SeatKey(inst, b, at[c].channel, c)}];
+    s.second = s.first == 0 ? inst.candidates[c].total : std::min(s.second, inst.candidates[c].total);
     ++s.first;
   }
-  std::vector<std::size_t> order(inst.programs.size());
-  for (std::size_t p = 0; p < order.size(); ++p) order[p] = p;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return inst.programs[a].code < inst.programs[b].code; });
-  // Contract columns, then stage (none here), initial capacity, seats flowed in and out (no
-  // flows here) and admissions over capacity (none without admit_all).
+  // Contract columns, then stage (none here), initial capacity, seats flowed in and out, and
+  // admissions over capacity (admit_all ties at the last seat).
   std::string out = "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n";
-  for (std::size_t b = 0; b < inst.batches.size(); ++b) {
-    const PlainBatch& batch = inst.batches[b];
-    for (std::size_t p : order) {
-      for (std::size_t h = 0; h < batch.channels.size(); ++h) {
-        AppendField(&out, batch.name);
-        out += ',';
-        AppendField(&out, inst.programs[p].code);
-        out += ',';
-        AppendField(&out, batch.channels[h].name);
-        const std::string capacity = std::to_string(Capacity(inst, b, p, h));
-        out += ",," + capacity + ',';
-        auto it = stats.find({batch.name, inst.programs[p].code, batch.channels[h].name});
-        if (it == stats.end()) {
-          out += "0,";
-        } else {
-          out += std::to_string(it->second.first) + ',' + FormatHundredths(it->second.second);
-        }
-        out += ",," + capacity + ",0,0,0\n";
-      }
-    }
+  for (const SeatRowKey& k : SeatRows(inst)) {
+    const int in = f.in[k.batch][k.program][k.channel];
+    const auto& outs = f.out[k.batch][k.program][k.channel];
+    const auto oi = outs.find(k.group);
+    const int gone = oi == outs.end() ? 0 : oi->second;
+    const int capacity = k.initial + in - gone;
+    AppendField(&out, inst.batches[k.batch].name);
+    out += ',';
+    AppendField(&out, inst.programs[k.program].code);
+    out += ',';
+    AppendField(&out, inst.batches[k.batch].channels[k.channel].name);
+    out += ',';
+    AppendField(&out, k.group);
+    out += ',' + std::to_string(capacity) + ',';
+    auto it = stats.find({k.batch, k.program, k.channel, k.group});
+    const int admitted = it == stats.end() ? 0 : it->second.first;
+    out += std::to_string(admitted) + ',';
+    if (it != stats.end()) out += FormatHundredths(it->second.second);
+    out += ",," + std::to_string(k.initial) + ',' + std::to_string(in) + ',' + std::to_string(gone) + ',' +
+           std::to_string(admitted > capacity ? admitted - capacity : 0) + '\n';
   }
   return out;
 }
 
 std::string Describe(const PlainInstance& inst) {
   std::ostringstream s;
-  for (const PlainBatch& b : inst.batches) {
-    s << "batch " << b.name << ":";
-    for (const PlainChannel& ch : b.channels) {
+  if (!inst.seed.empty()) s << "seed: " << inst.seed << "\n";
+  for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+    const PlainBatch& batch = inst.batches[b];
+    s << "batch " << batch.name << ":";
+    for (const PlainChannel& ch : batch.channels) {
       s << " [" << ch.name << " seats=" << ch.seats << " " << RankingName(ch.ranking);
       if (ch.eligibility != EligibilityKind::kEveryone) s << " eligible: " << EligibilityText(ch);
+      if (ch.split) s << " split_by: junior_school";
+      if (!ch.unfilled.empty()) s << " unfilled: " << ch.unfilled;
       s << "]";
     }
     s << "\n";
@@ -659,7 +1234,19 @@ std::string Describe(const PlainInstance& inst) {
     s << "program " << p.code << " district " << p.district << " seats";
     for (std::size_t b = 0; b < p.seats.size(); ++b) {
       s << " " << inst.batches[b].name << ":";
-      for (const std::optional<int>& cell : p.seats[b]) s << " " << (cell ? std::to_string(*cell) : std::string("empty"));
+      for (std::size_t h = 0; h < p.seats[b].size(); ++h) {
+        const std::optional<int>& cell = p.seats[b][h];
+        s << " " << (cell ? std::to_string(*cell) : std::string("empty"));
+        if (!p.group_seats.empty() && !p.group_seats[b][h].empty()) {
+          s << " {";
+          bool first = true;
+          for (const auto& [group, seats] : p.group_seats[b][h]) {
+            s << (first ? "" : ", ") << group << ": " << seats;
+            first = false;
+          }
+          s << "}";
+        }
+      }
     }
     s << "\n";
   }

@@ -1,33 +1,54 @@
 // Test-only, independent reference for the matcher: a plain description of small admission
-// instances, a stability checker and an exhaustive search for the student-optimal stable
+// instances, a stability checker, a slow reference run (one proposal at a time, with unfilled
+// seats flowing and the batch rerun) and an exhaustive search for the student-optimal stable
 // matching.
 //
-// Nothing here calls the engine's matcher, ranking, eligibility or expression code: rankings,
-// eligibility conditions and the programs' choice function are re-implemented from the rules
-// contract (DESIGN.md "Contract: the rules file", DOMAIN.md "Stability with channels") over
-// plain strings and integers, so that a bug in the engine cannot hide in a shared helper.
+// Nothing here calls the engine's matcher, ranking, eligibility, allocation or expression code
+// (nor OpenSSL, which the engine uses for lotteries: SHA-256 is re-implemented here): rankings,
+// eligibility conditions, seat splits, lottery numbers and the programs' choice function are
+// re-implemented from the rules contract (rules/README.md, DOMAIN.md "Stability with channels")
+// over plain strings and integers, so that a bug in the engine cannot hide in a shared helper.
 //
 // Semantics implemented:
 //   - a batch has channels in precedence order; each channel has a capacity per program
-//     (an empty cell or 0: no seats), one of two rankings and one eligibility condition;
-//   - rankings: by_total = [total desc], by_arts = [arts desc, total desc]; then last_tie: id
-//     (candidate id ascending, byte by byte). A missing arts value ranks after every present
-//     one, and every comparison with it is false (so "arts > 0" is false);
-//   - a program's choice from a set S: channel by channel in precedence order, take from the
-//     members of S eligible for the channel and not taken by an earlier channel the best by
-//     the channel's ranking, up to its capacity;
+//     (an empty cell or 0: no seats), one ranking and one eligibility condition;
+//   - a split channel (split_by: junior_school, allocation: table) divides each program's seats
+//     among groups (PlainProgram::group_seats, the rows of allocations.csv): only candidates of
+//     group g compete for g's seats, by the channel's ranking and condition;
+//   - rankings: by_total = [total desc], by_arts = [arts desc, total desc], each with one of
+//     three last_tie rules: id (candidate id ascending, byte by byte), lottery (SHA-256 of seed,
+//     a 0 byte and the id; first 8 bytes big-endian ascending; then id) or admit_all (candidates
+//     equal on every key are tied). A missing arts value ranks after every present one, and
+//     every comparison with it is false (so "arts > 0" is false);
+//   - a program's choice from a set S: channel by channel in precedence order (for a split
+//     channel, group by group), take from the members of S eligible for the channel and not
+//     taken by an earlier channel the best `cap` by the channel's ranking, plus everyone tied
+//     (admit_all) with the last one taken;
 //   - batches run in order; a candidate placed in a batch takes no part in later batches;
-//   - stability per batch: every program's admitted set is exactly its own choice from that
-//     set (with the same channels), and no candidate who took part has justified envy.
+//   - unfilled seats (PlainChannel::unfilled): after a batch is matched, every seat of such a
+//     channel left empty at a program (per group for a split channel) moves to the named
+//     channel of the same program and batch, and the batch is matched again from the start,
+//     until no seat moves;
+//   - stability per batch, with the seats after the flows: every program's admitted set is
+//     exactly its own choice from that set (with the same channels), nobody who took part has
+//     justified envy (a channel of a program ranked higher, eligible, with admitted < capacity
+//     or holding someone strictly lower in its ranking; for a split channel, within the
+//     candidate's group), and nobody is blocked (a program ranked higher whose choice from its
+//     admitted set plus the candidate takes the candidate -- with admit_all this also catches
+//     a candidate tied with the last seat's holder who was left out);
+//   - capacity: a channel (group) holds at most its seats, more only when everyone beyond the
+//     last seat is tied with the holder of the last seat under an admit_all ranking.
 //
 // Thread-safety: plain functions over values; reentrant. Cost: the checker is
-// O(total choices x channels x capacity); the exhaustive search is exponential and refuses
-// more than a million assignments per batch.
+// O(total choices x channels x capacity log capacity); the exhaustive search is exponential and
+// refuses more than a million assignments per batch.
 #ifndef ZKMATCH_TESTS_SUPPORT_BRUTE_FORCE_H_
 #define ZKMATCH_TESTS_SUPPORT_BRUTE_FORCE_H_
 
+#include <array>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,9 +61,19 @@ using Hundredths = std::int64_t;
 inline constexpr Hundredths kMissing = std::numeric_limits<Hundredths>::min();
 
 enum class RankingKind {
-  kByTotal,  // keys [total desc], last_tie: id
-  kByArts,   // keys [arts desc, total desc], last_tie: id; missing arts after present ones
+  kByTotal,           // keys [total desc], last_tie: id
+  kByArts,            // keys [arts desc, total desc], last_tie: id; missing arts after present ones
+  kByTotalAdmitAll,   // keys [total desc], last_tie: admit_all
+  kByArtsAdmitAll,    // keys [arts desc, total desc], last_tie: admit_all
+  kByTotalLottery,    // keys [total desc], last_tie: lottery (needs PlainInstance::seed)
+  kByArtsLottery,     // keys [arts desc, total desc], last_tie: lottery
 };
+
+enum class LastTie { kId, kAdmitAll, kLottery };
+
+LastTie TieOf(RankingKind kind);
+bool RanksByArts(RankingKind kind);
+RankingKind MakeRanking(bool by_arts, LastTie tie);
 
 enum class EligibilityKind {
   kEveryone,      // no condition
@@ -57,6 +88,11 @@ struct PlainChannel {
   RankingKind ranking = RankingKind::kByTotal;
   EligibilityKind eligibility = EligibilityKind::kEveryone;
   Hundredths threshold = 0;  // kTotalAtLeast only
+  // split_by: junior_school, allocation: table. The seats per group are in
+  // PlainProgram::group_seats; the programs.csv cell is their sum.
+  bool split = false;
+  // Channel of the same batch that receives this channel's unfilled seats; "" = they stay.
+  std::string unfilled = {};
 };
 
 struct PlainBatch {
@@ -71,6 +107,7 @@ struct PlainCandidate {
   std::string district;
   // One list per batch (same order as PlainInstance::batches), first choice first.
   std::vector<std::vector<std::string>> lists;
+  std::string group = {};  // junior_school (the split_by column)
 };
 
 struct PlainProgram {
@@ -78,12 +115,16 @@ struct PlainProgram {
   std::string district;
   // seats[b][h]: capacity of channel h of batch b; nullopt = empty cell (no seats).
   std::vector<std::vector<std::optional<int>>> seats;
+  // group_seats[b][h]: rows of allocations.csv for split channel h of batch b, group -> seats
+  // (a group without a row has no seats). Empty, or one entry per batch and channel.
+  std::vector<std::vector<std::map<std::string, int>>> group_seats = {};
 };
 
 struct PlainInstance {
   std::vector<PlainBatch> batches;
   std::vector<PlainCandidate> candidates;
   std::vector<PlainProgram> programs;
+  std::string seed = {};  // top-level seed: for lottery rankings
 };
 
 // One row of placements.csv (its first six columns).
@@ -103,14 +144,25 @@ std::string EligibilityText(const PlainChannel& channel);  // empty for kEveryon
 // "612.5", "600", "-3.25": the fewest decimals needed.
 std::string FormatHundredths(Hundredths value);
 
+// SHA-256 (FIPS 180-4), self-contained.
+std::array<std::uint8_t, 32> Sha256(const std::string& message);
+// The lottery number of a candidate: the first 8 bytes, big-endian, of SHA-256(seed, 0, id).
+std::uint64_t LotteryNumber(const std::string& seed, const std::string& id);
+
 // Checks the instance's own shape (list sizes, unique ids/codes, known programs, no program
-// twice in a list). Returns a description of the first problem, or "" when well formed.
+// twice in a list, split seats adding up, groups that exist, flow targets, a seed for
+// lotteries). Returns a description of the first problem, or "" when well formed.
 std::string ValidateInstance(const PlainInstance& instance);
 
+// < 0 when `a` ranks before `b`, > 0 when after, 0 when tied (only under admit_all, or a == b).
+int Compare(const PlainInstance& instance, RankingKind kind, std::size_t a, std::size_t b);
 // True when `a` ranks strictly before `b` (a and b index instance.candidates).
 bool Outranks(const PlainInstance& instance, RankingKind kind, std::size_t a, std::size_t b);
-// Whether candidate c may take a seat of `channel` at program p.
+// Whether candidate c satisfies `channel`'s condition at program p (seats are not looked at).
 bool IsEligible(const PlainInstance& instance, const PlainChannel& channel, std::size_t c, std::size_t p);
+// The seats candidate c competes for in channel h of batch b at program p: the channel's
+// capacity, or for a split channel the seats of c's group.
+int SeatsFor(const PlainInstance& instance, std::size_t b, std::size_t p, std::size_t h, std::size_t c);
 
 // Program p's choice in batch b from `applicants` (candidate indices): the channel index
 // each applicant gets, or -1 when not chosen (parallel to `applicants`).
@@ -121,15 +173,56 @@ std::vector<int> ChooseFrom(const PlainInstance& instance, std::size_t b, std::s
 // file returns nullopt and sets *error.
 std::optional<std::vector<PlainPlacement>> ParsePlacements(const std::string& csv, std::string* error);
 
-// Every violation of the contract found in `placements`: row set and order, statuses, batch /
-// program / channel names, choice_rank, listed program, eligibility, capacity, channel
-// assignment consistent with the choice function, and justified envy per batch. Empty = OK.
+// Every violation of the contract found in `placements`, with the seats as the instance gives
+// them: row set and order, statuses, batch / program / channel names, choice_rank, listed
+// program, eligibility (incl. the group's seats), capacity (overflow only by a tie at the last
+// seat), channel assignment consistent with the choice function, justified envy and blocking
+// per batch. Empty = OK. For an outcome where seats flowed, pass WithFinalSeats(...).
 std::vector<std::string> CheckAssignment(const PlainInstance& instance, const std::vector<PlainPlacement>& placements);
+
+// Unfilled seats that moved. in[b][p][h]: seats channel h of program p in batch b received;
+// out[b][p][h]: seats it gave away, per group for a split channel (key "" otherwise).
+struct SeatFlows {
+  std::vector<std::vector<std::vector<int>>> in;
+  std::vector<std::vector<std::vector<std::map<std::string, int>>>> out;
+  bool operator==(const SeatFlows&) const = default;
+};
+SeatFlows NoFlows(const PlainInstance& instance);
+// The instance with the seats after `flows` (targets gain, sources lose) and no channel sending
+// unfilled seats anywhere: what the last matching pass ran with.
+PlainInstance WithFinalSeats(const PlainInstance& instance, const SeatFlows& flows);
+
+// Reads the seat rows of the engine's cutoffs.csv: checks that the rows are exactly those the
+// contract lays out (batch, program in code order, channel, group in byte order; one row per
+// channel that is not split, one per group with allocated seats) with the instance's initial
+// seats and capacity = initial + flowed_in - flowed_out, and returns the flows they report.
+// Problems are appended to *problems (nullopt when the file cannot be read at all).
+std::optional<SeatFlows> FlowsFromCutoffs(const PlainInstance& instance, const std::string& cutoffs_csv,
+                                          std::vector<std::string>* problems);
+
+// Checks seat flows against the rules and the final placements: seats leave only channels with
+// an unfilled target and arrive only at a target, the target of each program receives exactly
+// what its sources gave (so per program the seats before and after add up to the same), no
+// source gives more than it had, and the flows reached their fixpoint: no channel (group) with
+// an unfilled target has admitted < capacity. Empty = OK.
+std::vector<std::string> CheckFlows(const PlainInstance& instance, const SeatFlows& flows,
+                                    const std::vector<PlainPlacement>& placements);
+
+// The reference outcome: per batch, student-proposing deferred acceptance one proposal at a
+// time (candidates in id order, a stack of free candidates), then unfilled seats flow and the
+// batch is matched again, until no seat moves.
+struct ReferenceResult {
+  std::vector<PlainPlacement> placements;  // sorted by candidate id
+  SeatFlows flows;
+  std::vector<int> passes;                 // matching passes per batch
+};
+ReferenceResult ReferenceRun(const PlainInstance& instance);
 
 // Every stable outcome of tiny instances, batch by batch (batch b's participants are the
 // candidates not placed in an earlier batch of the student-optimal outcome), returning the
 // student-optimal one. Fails (nullopt, *error set) when a batch has more than 10^6
-// assignments or when no stable outcome is weakly preferred by every candidate to every other.
+// assignments, when a channel sends unfilled seats (flows are not searched), or when no stable
+// outcome is weakly preferred by every candidate to every other.
 struct ExhaustiveResult {
   std::vector<PlainPlacement> placements;     // sorted by candidate id
   std::vector<std::size_t> stable_outcomes;   // how many stable assignments each batch had
@@ -137,9 +230,11 @@ struct ExhaustiveResult {
 std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& instance, std::string* error);
 
 // placements.csv and cutoffs.csv exactly as the contract lays them out, computed from the plain
-// data and an assignment (which need not be valid; unknown names are skipped).
+// data, an assignment (which need not be valid; unknown names are skipped) and, for cutoffs,
+// the seat flows (none when null).
 std::string RenderPlacementsCsv(const PlainInstance& instance, const std::vector<PlainPlacement>& placements);
-std::string ExpectedCutoffsCsv(const PlainInstance& instance, const std::vector<PlainPlacement>& placements);
+std::string ExpectedCutoffsCsv(const PlainInstance& instance, const std::vector<PlainPlacement>& placements,
+                               const SeatFlows* flows = nullptr);
 
 // A readable dump of the instance (for failure messages).
 std::string Describe(const PlainInstance& instance);
