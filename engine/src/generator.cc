@@ -61,7 +61,7 @@ std::vector<OutputFile> GenerateCity(const GeneratorOptions& opt) {
       {"威海文登一中", false}, {"威海育才高中", true}, {"威海华新高中", true}, {"威海五中", false}, {"威海职业学校普高班", false}};
   std::vector<School> schools;
   for (std::size_t i = 0; i < school_names.size(); ++i) {
-    char code[16];
+    char code[32];
     std::snprintf(code, sizeof code, "H%02zu", i + 1);
     schools.push_back({code, school_names[i].first, school_names[i].second, static_cast<int>(i % 3), static_cast<int>(i)});
   }
@@ -95,7 +95,7 @@ std::vector<OutputFile> GenerateCity(const GeneratorOptions& opt) {
     total = total / 50 * 50;
     std::string arts;
     if (rng.Below(100) < 6) arts = Fixed(static_cast<std::int64_t>(60 + rng.Below(41)) * 100 + (rng.Below(2) ? 50 : 0));
-    char junior[16];
+    char junior[32];
     std::snprintf(junior, sizeof junior, "J%02d", j + 1);
     candidates += std::string(id) + ",考生" + std::to_string(i + 1) + "," + junior + "," + districts[j % 3] + "," + Fixed(total) + "," + arts + "\n";
     // Score level -> the school whose likely cut-off matches: level 0 (top) .. 9; below the
@@ -536,7 +536,7 @@ std::vector<OutputFile> GenerateWeihai(const GeneratorOptions& opt) {
       "sports_passed,sports_score,music_passed,music_score,art_passed,art_score,scitech_passed,scitech_score,combined_passed,combined_score\n";
   for (std::size_t i = 0; i < n; ++i) {
     const WeihaiCandidate& c = cands[i];
-    char junior[16];
+    char junior[32];
     std::snprintf(junior, sizeof junior, "J%02d", c.junior + 1);
     candidates += id_of(i) + ",考生" + std::to_string(i + 1) + "," + junior + "," + junior_district(c.junior) + "," + Fixed(c.total) + "," +
                   std::to_string(c.chinese) + "," + std::to_string(c.maths) + "," + std::to_string(c.english) + "," + std::to_string(c.bonus) +
