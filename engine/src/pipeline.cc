@@ -114,7 +114,7 @@ class StageRunner {
     const std::size_t nh = stage.channels.size();
     const std::size_t np = instance_.programs.size();
     const std::size_t n = instance_.candidates.size();
-    const std::vector<std::uint8_t> in_stage = ProgramsInStage(stage, ctx_);
+    const std::vector<std::uint8_t>& in_stage = InStage(b, s);
     StageResult result;
     result.batch = static_cast<std::uint32_t>(b);
     result.stage = static_cast<std::uint32_t>(s);
@@ -268,7 +268,7 @@ class StageRunner {
       std::size_t ts = target.stages.size(), th = 0;
       for (std::size_t t = 0; t < target.stages.size() && ts == target.stages.size(); ++t) {
         for (std::size_t c = 0; c < target.stages[t].channels.size(); ++c) {
-          if (target.stages[t].channels[c].name == u.channel && ProgramsInStage(target.stages[t], ctx_)[row.program]) {
+          if (target.stages[t].channels[c].name == u.channel && InStage(static_cast<std::size_t>(u.batch_index), t)[row.program]) {
             ts = t;
             th = c;
             break;
@@ -314,12 +314,20 @@ class StageRunner {
                            static_cast<std::uint32_t>(t), seats});
   }
 
+  // Which programs stage (b, s) runs, evaluated once.
+  const std::vector<std::uint8_t>& InStage(std::size_t b, std::size_t s) {
+    auto& slot = in_stage_[{b, s}];
+    if (slot.empty()) slot = ProgramsInStage(rules_.batches[b].stages[s], ctx_);
+    return slot;
+  }
+
   const Rules& rules_;
   const Instance& instance_;
   const EvalContext& ctx_;
   RankingCache& rankings_;
   const RunOptions& options_;
   Outcome* out_;
+  std::map<std::pair<std::size_t, std::size_t>, std::vector<std::uint8_t>> in_stage_;
 };
 
 }  // namespace
