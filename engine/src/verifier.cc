@@ -57,15 +57,14 @@ class Verifier {
   VerifyReport Run(const std::string& rules_path) {
     if (!ReadManifest()) return report_;
     CheckDigests();
-    CheckAuditChain();
     std::string rules_file = rules_path;
     if (rules_file.empty()) rules_file = manifest_rules_path_;
     if (!Load(rules_file)) return report_;
     if (!ReadPlacements() || !ReadCutoffs() || !ReadFlows()) return report_;
+    CheckAuditChain();  // streams the log, comparing each record as it goes
     CheckRows();
     CheckChannelLabels();
     CheckStability();
-    CheckAuditAgreement();
     return report_;
   }
 
@@ -140,10 +139,15 @@ class Verifier {
         return;
       }
       if (line_no == 1 && v["record"].text != "header") Violation("audit.jsonl:1: the first record is not the header");
-      if (v["record"].text == "candidate") audit_candidates_.emplace(v["id"].text, std::move(v));
-      else if (v["record"].text == "seats") audit_seats_.push_back(std::move(v));
-      else if (v["record"].text == "header") audit_header_ = std::move(v);
-      else last = std::move(v);
+      if (v["record"].text == "candidate") {
+        CompareCandidateRecord(v, line_no);
+      } else if (v["record"].text == "seats") {
+        CompareSeatsRecord(v, line_no);
+      } else if (v["record"].text == "header") {
+        audit_header_ = std::move(v);
+      } else {
+        last = std::move(v);
+      }
       prev = Sha256Hex(line);
       start = end + 1;
     }
@@ -165,7 +169,57 @@ class Verifier {
     bool same = a.size() == m.size();
     for (std::size_t i = 0; same && i < a.size(); ++i) same = a[i]["sha256"].text == m[i]["sha256"].text && a[i]["path"].text == m[i]["path"].text;
     if (!same) Violation("audit.jsonl: the header's input files differ from manifest.json's");
-    if (report_.violations.size() == before) Passed("audit.jsonl hash chain intact (" + std::to_string(line_no) + " records)");
+    if (report_.violations.size() == before + std::min<std::size_t>(audit_disagreements_, 100)) Passed("audit.jsonl hash chain intact (" + std::to_string(line_no) + " records)");
+    const std::size_t n = instance_.candidates.size();
+    const std::size_t agreement_before = report_.violations.size();
+    while (next_candidate_ < n) MissingRecord(next_candidate_++);
+    if (audit_candidate_count_ != n) Violation("audit.jsonl has " + std::to_string(audit_candidate_count_) + " candidate records for " + std::to_string(n) + " candidates");
+    std::size_t rows = 0;
+    for (const StageInfo& st : stages_) rows += st.rows.size();
+    if (audit_seats_count_ != rows) Violation("audit.jsonl has " + std::to_string(audit_seats_count_) + " seat records, cutoffs.csv has " + std::to_string(rows) + " rows");
+    if (audit_disagreements_ == 0 && report_.violations.size() == agreement_before) Passed("audit.jsonl agrees with placements.csv and cutoffs.csv");
+  }
+
+  // Candidate records come in id order; each must agree with placements.csv.
+  void CompareCandidateRecord(const JsonValue& r, std::size_t line_no) {
+    ++audit_candidate_count_;
+    const auto& ids = instance_.candidates.id;
+    const std::string& id = r["id"].text;
+    while (next_candidate_ < ids.size() && ids[next_candidate_] < id) MissingRecord(next_candidate_++);
+    if (next_candidate_ >= ids.size() || ids[next_candidate_] != id) {
+      AgreementViolation("audit.jsonl:" + std::to_string(line_no) + ": a record for candidate '" + id + "', who is unknown or out of id order");
+      return;
+    }
+    const std::size_t c = next_candidate_++;
+    const bool placed = stage_of_[c] >= 0;
+    bool same = r["status"].text == (placed ? "placed" : "unplaced");
+    if (same && placed) {
+      const StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
+      same = r["batch"].text == rules_.batches[st.b].name && r["program"].text == instance_.programs.code[program_[c]] &&
+             r["channel"].text == StageRules(st).channels[channel_[c]].name && r["choice_rank"].AsInt() == choice_[c] + 1;
+    }
+    if (!same) AgreementViolation("audit.jsonl's record for candidate '" + id + "' disagrees with placements.csv (line " + std::to_string(line_no) + ")");
+  }
+
+  void MissingRecord(std::size_t c) { AgreementViolation("audit.jsonl has no record for candidate '" + instance_.candidates.id[c] + "'"); }
+
+  void AgreementViolation(std::string what) {
+    if (++audit_disagreements_ <= 100) Violation(std::move(what));
+  }
+
+  void CompareSeatsRecord(const JsonValue& s, std::size_t line_no) {
+    ++audit_seats_count_;
+    const int sp = FindStage(s["batch"].text, s["stage"].text);
+    Row* row = nullptr;
+    if (sp >= 0) {
+      StageInfo& st = stages_[static_cast<std::size_t>(sp)];
+      const ProgramIndex p = FindProgram(s["program"].text);
+      const std::uint32_t h = FindChannel(StageRules(st), s["channel"].text);
+      if (p != kNone && h != kNone) row = FindRow(st, p, h, s["group"].is_null() ? kNone : FindGroup(st.split[h], s["group"].text));
+    }
+    if (!row || row->capacity != s["capacity"].AsInt() || row->admitted != s["admitted"].AsInt()) {
+      AgreementViolation("audit.jsonl's seat record for " + s["program"].text + " " + s["channel"].text + " disagrees with cutoffs.csv (line " + std::to_string(line_no) + ")");
+    }
   }
 
   bool Load(const std::string& rules_file) {
@@ -609,52 +663,12 @@ class Verifier {
     if (report_.violations.size() == before) Passed("no justified envy and no waste in any stage (stable)");
   }
 
-  void CheckAuditAgreement() {
-    const std::size_t before = report_.violations.size();
-    const std::size_t n = instance_.candidates.size();
-    if (audit_candidates_.size() != n) Violation("audit.jsonl has " + std::to_string(audit_candidates_.size()) + " candidate records for " + std::to_string(n) + " candidates");
-    for (std::size_t c = 0; c < n && report_.violations.size() - before < 100; ++c) {
-      const std::string& id = instance_.candidates.id[c];
-      auto it = audit_candidates_.find(id);
-      if (it == audit_candidates_.end()) {
-        Violation("audit.jsonl has no record for candidate '" + id + "'");
-        continue;
-      }
-      const JsonValue& r = it->second;
-      const bool placed = stage_of_[c] >= 0;
-      bool same = r["status"].text == (placed ? "placed" : "unplaced");
-      if (same && placed) {
-        const StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
-        same = r["batch"].text == rules_.batches[st.b].name && r["program"].text == instance_.programs.code[program_[c]] &&
-               r["channel"].text == StageRules(st).channels[channel_[c]].name && r["choice_rank"].AsInt() == choice_[c] + 1;
-      }
-      if (!same) Violation("audit.jsonl's record for candidate '" + id + "' disagrees with placements.csv");
-    }
-    std::size_t rows = 0;
-    for (const StageInfo& st : stages_) rows += st.rows.size();
-    if (audit_seats_.size() != rows) Violation("audit.jsonl has " + std::to_string(audit_seats_.size()) + " seat records, cutoffs.csv has " + std::to_string(rows) + " rows");
-    for (const JsonValue& s : audit_seats_) {
-      const int sp = FindStage(s["batch"].text, s["stage"].text);
-      if (sp < 0) continue;
-      StageInfo& st = stages_[static_cast<std::size_t>(sp)];
-      const ProgramIndex p = FindProgram(s["program"].text);
-      const std::uint32_t h = FindChannel(StageRules(st), s["channel"].text);
-      if (p == kNone || h == kNone) continue;
-      const Row* row = FindRow(st, p, h, s["group"].is_null() ? kNone : FindGroup(st.split[h], s["group"].text));
-      if (!row || row->capacity != s["capacity"].AsInt() || row->admitted != s["admitted"].AsInt()) {
-        Violation("audit.jsonl's seat record for " + s["program"].text + " " + s["channel"].text + " disagrees with cutoffs.csv");
-      }
-    }
-    if (report_.violations.size() == before) Passed("audit.jsonl agrees with placements.csv and cutoffs.csv");
-  }
-
   std::string dir_;
   DiagnosticSink& sink_;
   VerifyReport report_;
   JsonValue manifest_, audit_header_;
   std::string manifest_rules_path_;
-  std::map<std::string, JsonValue> audit_candidates_;
-  std::vector<JsonValue> audit_seats_;
+  std::size_t audit_candidate_count_ = 0, audit_seats_count_ = 0, audit_disagreements_ = 0, next_candidate_ = 0;
   Rules rules_;
   Instance instance_;
   std::vector<Score> lines_;
