@@ -1,5 +1,6 @@
 // Solve: lines, rankings, then every stage of every batch in order, with seat flows.
 // See zkmatch/pipeline.h.
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -381,6 +382,9 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
   out.channel.assign(n, 0);
   out.choice.assign(n, 0);
   const int threads = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
+  // Allow more workers than cores when asked (tests run 8 threads on 2 cores); without this
+  // TBB caps the arena and prints a warning.
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   arena.execute([&] {
     const EvalContext ctx{instance.candidates, instance.programs, &out.lines};
