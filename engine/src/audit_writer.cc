@@ -39,6 +39,7 @@ struct StageIndex {
   std::vector<std::vector<std::int32_t>> group_row; // [h][p * groups + g]
   std::vector<const Column*> split;                 // per channel, null when not split
   std::vector<CandidateIndex> worst;                // per row
+  std::vector<std::uint8_t> split_has_seats;        // [p * nh + h]: some group has seats
 };
 
 class AuditWriter {
@@ -113,8 +114,10 @@ class AuditWriter {
         }
         if (idx.split[h]) idx.group_row[h].assign(np * idx.split[h]->dictionary.size(), -1);
       }
+      idx.split_has_seats.assign(np * nh, 0);
       for (std::size_t r = 0; r < st.seats.size(); ++r) {
         const SeatRow& row = st.seats[r];
+        if (row.group != kNone && row.capacity() > 0) idx.split_has_seats[row.program * nh + row.channel] = 1;
         if (row.group == kNone) {
           idx.row_of[row.program * nh + row.channel] = static_cast<std::int32_t>(r);
         } else {
@@ -279,9 +282,7 @@ class AuditWriter {
     w.BeginObject();
     for (std::size_t h = 0; h < nh; ++h) {
       const Channel& ch = stage.channels[h];
-      const bool has_seats = idx.split[h] ? std::any_of(idx.result->seats.begin(), idx.result->seats.end(), [&](const SeatRow& row) {
-        return row.program == p && row.channel == h;
-      })
+      const bool has_seats = idx.split[h] ? idx.split_has_seats[p * nh + h] != 0
                                           : idx.row_of[p * nh + h] >= 0 && idx.result->seats[static_cast<std::size_t>(idx.row_of[p * nh + h])].capacity() > 0;
       if (!has_seats) continue;  // the program offers no seats in this channel
       w.Key(ch.name);

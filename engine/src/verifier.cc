@@ -40,6 +40,7 @@ struct Row {
   std::int64_t placed = 0;               // counted from placements.csv
   Score min_total = kMissingScore;
   CandidateIndex worst = kNone;          // worst admitted by the channel's ranking
+  std::int64_t better = 0;               // admitted and ranked strictly above `worst`
   std::int64_t flows_out = 0, flows_in = 0;  // summed from flows.csv
 };
 
@@ -507,6 +508,15 @@ class Verifier {
       const std::uint32_t* rank = ranks_[static_cast<std::size_t>(ch.ranking)].data();
       if (row->worst == kNone || rank[c] > rank[row->worst]) row->worst = ci;
     }
+    // Second pass: how many admitted rank strictly above their row's worst (ties at the last
+    // seat are the only admissions allowed over capacity).
+    for (std::size_t c = 0; c < n; ++c) {
+      if (stage_of_[c] < 0) continue;
+      StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
+      Row* row = FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], static_cast<CandidateIndex>(c)));
+      const std::uint32_t* rank = ranks_[static_cast<std::size_t>(StageRules(st).channels[channel_[c]].ranking)].data();
+      if (row && rank[c] < rank[row->worst]) ++row->better;
+    }
     for (StageInfo& st : stages_) {
       const Stage& stage = StageRules(st);
       // Initial seats: programs.csv, or the allocation for split channels.
@@ -551,14 +561,7 @@ class Verifier {
         if (row.over != over) Violation(at + "over_capacity " + std::to_string(row.over) + " but " + std::to_string(over) + " were admitted over capacity");
         if (over > 0) {
           // Only ties at the last seat may go over capacity (last_tie: admit_all).
-          const std::uint32_t* rank = ranks_[static_cast<std::size_t>(ch.ranking)].data();
-          std::int64_t better = 0;
-          for (std::size_t c = 0; c < instance_.candidates.size(); ++c) {
-            if (stage_of_[c] >= 0 && &stages_[static_cast<std::size_t>(stage_of_[c])] == &st && program_[c] == p && channel_[c] == h &&
-                GroupOf(st, h, static_cast<CandidateIndex>(c)) == g && rank[c] < rank[row.worst])
-              ++better;
-          }
-          if (rules_.rankings[static_cast<std::size_t>(ch.ranking)].last_tie != LastTie::kAdmitAll || better >= row.capacity) {
+          if (rules_.rankings[static_cast<std::size_t>(ch.ranking)].last_tie != LastTie::kAdmitAll || row.better >= row.capacity) {
             Violation(at + std::to_string(row.placed) + " admitted for " + std::to_string(row.capacity) + " seats, and not by a tie at the last seat");
           }
         }
