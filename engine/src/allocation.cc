@@ -33,9 +33,7 @@ GroupSplit AllocateSeats(const Channel& ch, std::size_t b, std::size_t s, std::s
                          const std::vector<std::int32_t>& channel_seats,
                          const Instance& instance, const EvalContext& ctx) {
   GroupSplit split;
-  for (const Column& c : instance.candidates.columns) {
-    if (c.name == ch.split_by) split.column = &c;
-  }
+  split.column = instance.candidates.FindColumn(ch.split_by);
   const std::size_t np = instance.programs.size();
   split.num_groups = static_cast<std::uint32_t>(split.column->dictionary.size());
   const std::size_t ng = split.num_groups;

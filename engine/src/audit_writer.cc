@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "digest.h"
+#include "eligibility.h"
 #include "expression.h"
 #include "json.h"
 #include "ranking.h"
@@ -101,17 +102,12 @@ class AuditWriter {
       const std::size_t nh = stage.channels.size();
       StageIndex idx;
       idx.result = &st;
-      idx.in_stage.assign(np, 1);
-      if (stage.programs) {
-        for (std::size_t p = 0; p < np; ++p) idx.in_stage[p] = EvaluateCondition(*stage.programs, ctx_, kNone, static_cast<ProgramIndex>(p));
-      }
+      idx.in_stage = ProgramsInStage(stage, ctx_);
       idx.row_of.assign(np * nh, -1);
       idx.group_row.resize(nh);
       idx.split.assign(nh, nullptr);
       for (std::size_t h = 0; h < nh; ++h) {
-        for (const Column& c : instance_.candidates.columns) {
-          if (!stage.channels[h].split_by.empty() && c.name == stage.channels[h].split_by) idx.split[h] = &c;
-        }
+        idx.split[h] = instance_.candidates.FindColumn(stage.channels[h].split_by);
         if (idx.split[h]) idx.group_row[h].assign(np * idx.split[h]->dictionary.size(), -1);
       }
       idx.split_has_seats.assign(np * nh, 0);
@@ -259,10 +255,7 @@ class AuditWriter {
     w.BeginObject().Key("record").String("flow").Key("batch").String(rules_.batches[f.batch].name).Key("stage").String(from.name);
     w.Key("pass").Int(f.pass).Key("program").String(instance_.programs.code[f.program]).Key("channel").String(from.channels[f.channel].name);
     w.Key("group");
-    const Column* split = nullptr;
-    for (const Column& c : instance_.candidates.columns) {
-      if (!from.channels[f.channel].split_by.empty() && c.name == from.channels[f.channel].split_by) split = &c;
-    }
+    const Column* split = instance_.candidates.FindColumn(from.channels[f.channel].split_by);
     if (f.group == kNone || !split) {
       w.Null();
     } else {

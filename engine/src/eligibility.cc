@@ -4,6 +4,13 @@
 
 namespace zkmatch {
 
+std::vector<std::uint8_t> ProgramsInStage(const Stage& stage, const EvalContext& ctx) {
+  std::vector<std::uint8_t> in(ctx.programs.size(), 1);
+  if (!stage.programs) return in;
+  for (std::size_t p = 0; p < in.size(); ++p) in[p] = EvaluateCondition(*stage.programs, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
+  return in;
+}
+
 std::vector<std::uint32_t> ComputeConditions(const Stage& stage, const ChoiceLists& lists,
                                              const std::vector<std::uint8_t>& active,
                                              const std::vector<std::uint8_t>& in_stage,

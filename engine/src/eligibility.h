@@ -21,6 +21,9 @@
 
 namespace zkmatch {
 
+// Which programs a stage runs: 1 where its `programs:` condition holds (all when it has none).
+std::vector<std::uint8_t> ProgramsInStage(const Stage& stage, const EvalContext& ctx);
+
 // Condition bits of stage `stage` for every choice entry of `lists`. Entries of inactive
 // candidates and of programs not in the stage (`in_stage[p] == 0`) get 0.
 std::vector<std::uint32_t> ComputeConditions(const Stage& stage, const ChoiceLists& lists,

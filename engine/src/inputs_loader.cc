@@ -483,10 +483,7 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::string>, std::uint32_t> seen;
   for (std::size_t i = 0; i < table.program.size(); ++i) {
     const Channel& ch = rules.batches[table.batch[i]].stages[table.stage[i]].channels[table.channel[i]];
-    const Column* col = nullptr;
-    for (const Column& c : inst->candidates.columns) {
-      if (c.name == ch.split_by) col = &c;
-    }
+    const Column* col = inst->candidates.FindColumn(ch.split_by);
     if (col && std::find(col->dictionary.begin(), col->dictionary.end(), table.group[i]) == col->dictionary.end()) {
       sink.CsvError(csv.display(), static_cast<int>(table.row[i]), header(group_col),
                     "no candidate has " + ch.split_by + " '" + table.group[i] + "'" + DidYouMean(table.group[i], col->dictionary) +

@@ -38,11 +38,8 @@ const Stage& StageOf(const Rules& rules, std::uint32_t b, std::uint32_t s) { ret
 std::string GroupName(const Rules& rules, const Instance& instance, std::uint32_t b, std::uint32_t s, std::uint32_t h,
                       std::uint32_t g) {
   if (g == kNone) return {};
-  const Channel& ch = StageOf(rules, b, s).channels[h];
-  for (const Column& c : instance.candidates.columns) {
-    if (c.name == ch.split_by) return c.dictionary[g];
-  }
-  return {};
+  const Column* col = instance.candidates.FindColumn(StageOf(rules, b, s).channels[h].split_by);
+  return col ? col->dictionary[g] : std::string();
 }
 
 }  // namespace

@@ -92,14 +92,6 @@ void ComputeLinesInto(const Rules& rules, const Instance& instance, RankingCache
   }
 }
 
-// Which programs take part in a stage.
-std::vector<std::uint8_t> ProgramsInStage(const Stage& stage, const EvalContext& ctx) {
-  std::vector<std::uint8_t> in(ctx.programs.size(), 1);
-  if (!stage.programs) return in;
-  for (std::size_t p = 0; p < in.size(); ++p) in[p] = EvaluateCondition(*stage.programs, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
-  return in;
-}
-
 // Matches one stage, rerunning while unfilled seats flow inside it.
 class StageRunner {
  public:

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "eligibility.h"
 #include "expression.h"
 #include "zkmatch/pipeline.h"
 
@@ -40,11 +41,7 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
   for (std::size_t b = 0; b < rules.batches.size(); ++b) {
     for (std::size_t s = 0; s < rules.batches[b].stages.size(); ++s) {
       const Stage& st = rules.batches[b].stages[s];
-      StageRef ref{b, s, std::vector<std::uint8_t>(np, 1)};
-      if (st.programs) {
-        for (std::size_t p = 0; p < np; ++p) ref.in[p] = EvaluateCondition(*st.programs, ctx, kNone, static_cast<ProgramIndex>(p));
-      }
-      stages.push_back(std::move(ref));
+      stages.push_back(StageRef{b, s, ProgramsInStage(st, ctx)});
     }
   }
 

@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "decimal.h"
 #include "digest.h"
+#include "eligibility.h"
 #include "expression.h"
 #include "json.h"
 #include "ranking.h"
@@ -249,17 +250,8 @@ class Verifier {
         StageInfo info;
         info.b = b;
         info.s = s;
-        info.in_stage.assign(instance_.programs.size(), 1);
-        if (st.programs) {
-          for (std::size_t p = 0; p < instance_.programs.size(); ++p) info.in_stage[p] = EvaluateCondition(*st.programs, ctx, kNone, static_cast<ProgramIndex>(p));
-        }
-        for (const Channel& ch : st.channels) {
-          const Column* col = nullptr;
-          for (const Column& c : instance_.candidates.columns) {
-            if (!ch.split_by.empty() && c.name == ch.split_by) col = &c;
-          }
-          info.split.push_back(col);
-        }
+        info.in_stage = ProgramsInStage(st, ctx);
+        for (const Channel& ch : st.channels) info.split.push_back(instance_.candidates.FindColumn(ch.split_by));
         stages_.push_back(std::move(info));
       }
     }

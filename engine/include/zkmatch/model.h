@@ -52,6 +52,13 @@ struct Candidates {
   std::vector<std::uint32_t> row;  // 1-based physical line of the record in candidates.csv
   std::vector<Column> columns;     // only the columns the rules reference, besides id/total
   std::size_t size() const { return id.size(); }
+  // The loaded column with this logical name, or null (also for an empty name).
+  const Column* FindColumn(const std::string& name) const {
+    for (const Column& c : columns) {
+      if (!name.empty() && c.name == name) return &c;
+    }
+    return nullptr;
+  }
 };
 
 struct Programs {
