@@ -7,7 +7,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace zkmatch {
 
@@ -91,14 +90,17 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
                    "; check the path in the rules' `inputs:` (it is relative to the rules file)");
     return false;
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
+  // One read into a buffer of the file's size (no stringstream copy).
+  std::string bytes;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec) bytes.resize(static_cast<std::size_t>(size));
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (in.bad() || static_cast<std::size_t>(in.gcount()) != bytes.size()) {
     sink.Error(display, 0, 0, "read error; check that the file is readable");
     return false;
   }
   if (encoding == "gb18030") {
-    const std::string raw = std::move(buf).str();
+    const std::string raw = std::move(bytes);
     std::string utf8;
     std::size_t bad = 0;
     if (!Gb18030ToUtf8(raw, &utf8, &bad)) {
@@ -109,7 +111,7 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
     }
     return OpenBuffer(std::move(utf8), display, sink);
   }
-  return OpenBuffer(std::move(buf).str(), display, sink);
+  return OpenBuffer(std::move(bytes), display, sink);
 }
 
 bool CsvReader::OpenBuffer(std::string bytes, const std::string& display, DiagnosticSink& sink) {
