@@ -1,6 +1,8 @@
 #include "zkmatch/generator.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -561,11 +563,408 @@ std::vector<OutputFile> GenerateWeihai(const GeneratorOptions& opt) {
   return {{"rules.yaml", kWeihaiRules}, {"candidates.csv", candidates}, {"programs.csv", programs}, {"choices.csv", choices}};
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Profile "province": a province-wide general batch, the scale benchmark's instance.
+//
+// Shape: one county-level area (县级区域) per 10,000 candidates, at most 100, grouped into
+// prefectures (市) of about six. Each prefecture has 15 city-level programs (市直高中) open to
+// all its counties; each county has 5 to 10 programs of its own (its 一中, 二中, ..., one or
+// two private schools, the general-high class of its vocational centre last). That makes about
+// 1,000 programs at 1,000,000 candidates. Seats: 52-68% of each county's candidates (rural
+// counties lower), 30% of them in the city-level programs; more popular schools are larger.
+// Candidates: a county drawn by size, a junior school of the county (a quarter are small weak
+// town schools), an exam total out of 750 in halves -- a bell around 500 shifted by prefecture,
+// county and junior school, a weaker tenth 150 points lower, the top squeezed above 690 -- so
+// ties are common. Choices (up to 12): each county's pool (its programs and its prefecture's)
+// is ordered by quality, and every program's place in it is turned into the position in the
+// county it should admit down to; a candidate judges their own position with +-15% error,
+// targets the program that reaches it, adds up to three ambitious choices just above it (15%
+// also a dream choice: the best of the pool) and safer ones after it (passing over private
+// schools 30% of the time, fees; other programs 8%); 60% want all 12, the others 5 to 11, and
+// a list that runs out of safer programs takes more ambitious ones. Below every program's
+// reach a candidate lists two to six of the weakest programs, or (40%, well below) nothing.
+// Rules: one ranking, total desc with ties to the smaller id, one channel: every program's
+// seats share the ranking, so the serial-dictatorship path applies.
+
+// Appends without temporary strings: the province files reach hundreds of megabytes.
+void PutUint(std::string& s, std::uint64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, r.ptr);
+}
+void PutPadded(std::string& s, std::uint64_t v, int width) {  // zero-padded, `width` <= 16 digits
+  char buf[16];
+  for (int k = width - 1; k >= 0; --k) {
+    buf[k] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  s.append(buf, static_cast<std::size_t>(width));
+}
+void PutExamId(std::string& s, std::uint64_t i) {  // candidate i (0-based): "25" and 8 digits
+  s += "25";
+  PutPadded(s, i + 1, 8);
+}
+void PutHalves(std::string& s, std::int64_t hundredths) {  // a non-negative multiple of 50
+  PutUint(s, static_cast<std::uint64_t>(hundredths / 100));
+  if (hundredths % 100 != 0) s += ".5";
+}
+std::string Padded(std::uint64_t v, int width) {
+  std::string s;
+  PutPadded(s, v, width);
+  return s;
+}
+
+struct ProvinceProgram {
+  std::string code, school, name, district, city, area;
+  bool private_sector = false;
+  bool vocational = false;  // the general-high class of a vocational centre: the last resort
+  bool city_level = false;  // open to every county of its prefecture
+  std::int64_t seats = 0;
+  std::int64_t quality = 0;  // higher = more sought after
+};
+
+struct PoolEntry {
+  std::uint32_t program = 0;
+  std::uint32_t reach = 0;  // seats of this and every better program of the pool per expected candidate of the county, in millionths
+  std::uint32_t skip = 0;   // percent of candidates who pass over it as a safer choice
+};
+
+struct ProvinceCounty {
+  std::string name;
+  std::size_t prefecture = 0;
+  std::int64_t weight = 0;    // relative size
+  std::int64_t strength = 0;  // points, prefecture's included
+  std::int64_t expected = 0;  // expected candidates: n * weight / total weight
+  std::size_t first_junior = 0, juniors = 0;
+  std::vector<PoolEntry> pool;  // best first
+};
+
+struct ProvinceCandidate {
+  std::uint32_t junior = 0;
+  std::uint16_t county = 0;
+  std::int32_t total = 0;  // hundredths, a multiple of 50
+};
+
+constexpr std::int64_t kProvinceMax = 75000;  // 750 points
+constexpr std::size_t kProvinceChoices = 12;
+
+// Splits `total` seats over programs in proportion to `weight`; the remainder goes to the first,
+// every program gets at least one seat.
+void SplitSeats(std::int64_t total, const std::vector<std::int64_t>& weight, std::vector<ProvinceProgram*>& progs) {
+  std::int64_t sum = 0;
+  for (std::int64_t w : weight) sum += w;
+  std::int64_t given = 0;
+  for (std::size_t i = 0; i < progs.size(); ++i) {
+    progs[i]->seats = total * weight[i] / sum;
+    given += progs[i]->seats;
+  }
+  progs[0]->seats += total - given;
+  for (ProvinceProgram* p : progs) p->seats = std::max<std::int64_t>(1, p->seats);
+}
+
+std::vector<OutputFile> GenerateProvince(const GeneratorOptions& opt) {
+  Rng rng(opt.seed * 0x2545F4914F6CDD1Dull + 0x5052);  // "PR": a stream of its own
+  const std::uint64_t n = opt.candidates;
+  const std::size_t counties = static_cast<std::size_t>(std::clamp<std::uint64_t>((n + 5000) / 10000, 1, 100));
+  const std::size_t prefectures = std::max<std::size_t>(1, (counties * 16 + 99) / 100);
+
+  // Prefectures and counties.
+  std::vector<std::string> city_names(prefectures);
+  std::vector<std::int64_t> city_strength(prefectures);
+  for (std::size_t m = 0; m < prefectures; ++m) {
+    city_names[m] = "市" + Padded(m + 1, 2);
+    city_strength[m] = static_cast<std::int64_t>(rng.Below(31)) - 15;
+  }
+  std::vector<ProvinceCounty> county(counties);
+  std::vector<std::int64_t> junior_strength, junior_weight;
+  std::int64_t weight_sum = 0;
+  for (std::size_t k = 0; k < counties; ++k) {
+    ProvinceCounty& c = county[k];
+    c.prefecture = k * prefectures / counties;
+    const bool urban = k == 0 || (k - 1) * prefectures / counties != c.prefecture;  // the first county of its prefecture: 市区
+    std::size_t index_in_city = 0;
+    for (std::size_t j = k; j > 0 && (j - 1) * prefectures / counties == c.prefecture; --j) ++index_in_city;
+    c.name = city_names[c.prefecture] + (urban ? std::string("市区") : "县" + Padded(index_in_city, 2));
+    c.weight = (urban ? 120 : 60) + static_cast<std::int64_t>(rng.Below(101));
+    c.strength = city_strength[c.prefecture] + (urban ? 10 : 0) + static_cast<std::int64_t>(rng.Below(41)) - 25;
+    weight_sum += c.weight;
+    c.first_junior = junior_strength.size();
+    c.juniors = 6 + rng.Below(13);
+    for (std::size_t j = 0; j < c.juniors; ++j) {
+      // A quarter are small weak town schools (乡镇初中): -40..-70 points, 50..150 graduates;
+      // the others -20..+30 points, 100..400 graduates.
+      const bool weak = rng.Below(100) < 25;
+      junior_strength.push_back(weak ? -40 - static_cast<std::int64_t>(rng.Below(31)) : static_cast<std::int64_t>(rng.Below(51)) - 20);
+      junior_weight.push_back(weak ? 50 + static_cast<std::int64_t>(rng.Below(101)) : 100 + static_cast<std::int64_t>(rng.Below(301)));
+    }
+  }
+  for (ProvinceCounty& c : county) c.expected = std::max<std::int64_t>(1, static_cast<std::int64_t>(n) * c.weight / weight_sum);
+
+  // Programs: each prefecture's city-level programs, then each of its counties' own.
+  struct Stem {
+    const char* name;
+    bool private_sector;
+  };
+  static constexpr Stem kCityStems[] = {
+      {"第一中学", false}, {"实验中学", false}, {"第二中学", false}, {"师范大学附属中学", false}, {"外国语学校", true},
+      {"第三中学", false}, {"第四中学", false}, {"育才中学", true},  {"第五中学", false},         {"第六中学", false},
+      {"华侨中学", true},  {"第七中学", false}, {"第八中学", false}, {"第九中学", false}};  // + 职业教育中心: 15
+  static constexpr Stem kCountyStems[] = {{"第一中学", false}, {"第二中学", false}, {"实验中学", false}, {"第三中学", false}, {"育英学校", true},
+                                          {"第四中学", false}, {"第五中学", false}, {"博文中学", true},  {"第六中学", false}};
+  std::vector<ProvinceProgram> programs;
+  std::vector<std::size_t> city_first(prefectures), county_first(counties), county_count(counties);
+  programs.reserve(prefectures * 15 + counties * 10);
+  auto add = [&](const std::string& place, const std::string& district, const std::string& city, const std::string& area,
+                 const char* stem, bool private_sector, bool vocational, std::int64_t quality) {
+    ProvinceProgram p;
+    p.city_level = place == city;
+    p.school = place + (vocational ? "职业教育中心" : stem);
+    p.name = p.school + (vocational ? "普高班" : "普通班");
+    p.district = district;
+    p.city = city;
+    p.area = area;
+    p.private_sector = private_sector;
+    p.vocational = vocational;
+    p.quality = quality;
+    programs.push_back(std::move(p));
+  };
+  for (std::size_t m = 0; m < prefectures; ++m) {
+    std::string area, urban;
+    for (const ProvinceCounty& c : county) {
+      if (c.prefecture != m) continue;
+      if (urban.empty()) urban = c.name;
+      area += (area.empty() ? "" : ";") + c.name;
+    }
+    city_first[m] = programs.size();
+    for (std::size_t i = 0; i < std::size(kCityStems); ++i) {
+      add(city_names[m], urban, city_names[m], area, kCityStems[i].name, kCityStems[i].private_sector, false,
+          1000 - 40 * static_cast<std::int64_t>(i) + static_cast<std::int64_t>(rng.Below(25)));
+    }
+    add(city_names[m], urban, city_names[m], area, "", false, true, 60);
+    for (std::size_t k = 0; k < counties; ++k) {
+      if (county[k].prefecture != m) continue;
+      county_first[k] = programs.size();
+      county_count[k] = 5 + rng.Below(6);
+      for (std::size_t j = 0; j + 1 < county_count[k]; ++j) {
+        add(county[k].name, county[k].name, city_names[m], county[k].name, kCountyStems[j].name, kCountyStems[j].private_sector, false,
+            880 - 75 * static_cast<std::int64_t>(j) + 3 * county[k].strength + static_cast<std::int64_t>(rng.Below(40)));
+      }
+      add(county[k].name, county[k].name, city_names[m], county[k].name, "", false, true, 50);
+    }
+  }
+  for (std::size_t i = 0; i < programs.size(); ++i) programs[i].code = "P" + Padded(i + 1, 4);
+
+  // Seats: 52-68% of each county's expected candidates, 30% of them in the city-level programs.
+  // Within a group more popular programs are larger; the vocational class is small.
+  auto weights_of = [&](std::size_t first, std::size_t count) {
+    std::vector<std::int64_t> w(count);
+    const std::int64_t ordinary = static_cast<std::int64_t>(count) - 1;  // the vocational class is last
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::int64_t rank = static_cast<std::int64_t>(i);  // 0 = most popular: 150..170, least 100..120
+      w[i] = programs[first + i].vocational ? 35 : 100 + 50 * (ordinary - 1 - rank) / std::max<std::int64_t>(1, ordinary - 1) + static_cast<std::int64_t>(rng.Below(21));
+    }
+    return w;
+  };
+  std::vector<std::int64_t> city_seats(prefectures, 0);
+  for (std::size_t k = 0; k < counties; ++k) {
+    const std::int64_t seats = county[k].expected * (52 + static_cast<std::int64_t>(rng.Below(17))) / 100;
+    const std::int64_t to_city = seats * 30 / 100;
+    city_seats[county[k].prefecture] += to_city;
+    std::vector<ProvinceProgram*> group;
+    for (std::size_t i = 0; i < county_count[k]; ++i) group.push_back(&programs[county_first[k] + i]);
+    SplitSeats(seats - to_city, weights_of(county_first[k], county_count[k]), group);
+  }
+  for (std::size_t m = 0; m < prefectures; ++m) {
+    std::vector<ProvinceProgram*> group;
+    for (std::size_t i = 0; i < 15; ++i) group.push_back(&programs[city_first[m] + i]);
+    SplitSeats(city_seats[m], weights_of(city_first[m], 15), group);
+  }
+
+  // Each county's pool, best first, and how far down each program should admit.
+  std::vector<std::int64_t> city_weight(prefectures, 0);
+  for (const ProvinceCounty& c : county) city_weight[c.prefecture] += c.weight;
+  for (std::size_t k = 0; k < counties; ++k) {
+    ProvinceCounty& c = county[k];
+    std::vector<std::uint32_t> members;
+    for (std::size_t i = 0; i < 15; ++i) members.push_back(static_cast<std::uint32_t>(city_first[c.prefecture] + i));
+    for (std::size_t i = 0; i < county_count[k]; ++i) members.push_back(static_cast<std::uint32_t>(county_first[k] + i));
+    std::sort(members.begin(), members.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return programs[a].quality != programs[b].quality ? programs[a].quality > programs[b].quality : a < b;
+    });
+    std::int64_t cum = 0;  // millionths of seats
+    for (std::uint32_t p : members) {
+      const ProvinceProgram& prog = programs[p];
+      cum += prog.city_level ? prog.seats * 1'000'000 * c.weight / city_weight[c.prefecture] : prog.seats * 1'000'000;
+      const std::int64_t reach = std::min<std::int64_t>(cum / c.expected, 0xFFFFFFFF);
+      const std::uint32_t skip = prog.vocational ? 0 : prog.private_sector ? 30 : 8;
+      c.pool.push_back(PoolEntry{p, static_cast<std::uint32_t>(reach), skip});
+    }
+  }
+
+  // Candidates: county, junior school, total.
+  std::vector<std::int64_t> county_cum(counties), junior_cum(junior_weight.size());
+  {
+    std::int64_t acc = 0;
+    for (std::size_t k = 0; k < counties; ++k) county_cum[k] = acc += county[k].weight;
+    for (const ProvinceCounty& c : county) {
+      acc = 0;
+      for (std::size_t j = 0; j < c.juniors; ++j) junior_cum[c.first_junior + j] = acc += junior_weight[c.first_junior + j];
+    }
+  }
+  constexpr std::size_t kLevels = kProvinceMax / 50 + 1;  // totals in halves: 0, 0.5, ..., 750
+  std::vector<std::uint32_t> above(counties * kLevels, 0);  // first counts per total, then candidates strictly above
+  std::vector<std::uint32_t> county_size(counties, 0);
+  std::vector<ProvinceCandidate> cands(n);
+  for (ProvinceCandidate& c : cands) {
+    const std::int64_t pick = static_cast<std::int64_t>(rng.Below(static_cast<std::uint64_t>(weight_sum)));
+    const std::size_t k = static_cast<std::size_t>(std::upper_bound(county_cum.begin(), county_cum.end(), pick) - county_cum.begin());
+    const ProvinceCounty& co = county[k];
+    const std::int64_t jpick = static_cast<std::int64_t>(rng.Below(static_cast<std::uint64_t>(junior_cum[co.first_junior + co.juniors - 1])));
+    const auto jbegin = junior_cum.begin() + static_cast<std::ptrdiff_t>(co.first_junior);
+    const std::size_t j = co.first_junior + static_cast<std::size_t>(std::upper_bound(jbegin, jbegin + static_cast<std::ptrdiff_t>(co.juniors), jpick) - jbegin);
+    std::int64_t mean = 50000 + (co.strength + junior_strength[j]) * 100;
+    std::int64_t sd = 80;
+    if (rng.Below(100) < 10) {  // the weaker tenth: the long left tail
+      mean -= 15000;
+      sd = 90;
+    }
+    // The bell is in steps of sd hundredths: a uniform hundredth on top makes halves as common
+    // as whole points.
+    std::int64_t total = mean + rng.NormalHundredths() * sd + static_cast<std::int64_t>(rng.Below(100));
+    if (total > 69000) total = 69000 + (total - 69000) / 3;  // few reach the top: the paper's ceiling
+    total = std::clamp<std::int64_t>(total, 10000, kProvinceMax) / 50 * 50;
+    c.county = static_cast<std::uint16_t>(k);
+    c.junior = static_cast<std::uint32_t>(j);
+    c.total = static_cast<std::int32_t>(total);
+    ++above[k * kLevels + static_cast<std::size_t>(total / 50)];
+    ++county_size[k];
+  }
+  for (std::size_t k = 0; k < counties; ++k) {
+    std::uint32_t acc = 0;
+    for (std::size_t v = kLevels; v-- > 0;) {
+      const std::uint32_t here = above[k * kLevels + v];
+      above[k * kLevels + v] = acc;
+      acc += here;
+    }
+  }
+
+  // The files, candidate by candidate.
+  std::string candidates, choices;
+  candidates.reserve(64 + n * 64);
+  choices.reserve(64 + n * kProvinceChoices * 28);
+  candidates += "id,name,junior_school,district,total\n";
+  choices += "candidate_id,batch,rank,program\n";
+  std::array<std::uint32_t, 64> list{};
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const ProvinceCandidate& c = cands[i];
+    const ProvinceCounty& co = county[c.county];
+    PutExamId(candidates, i);
+    candidates += ",考生";
+    PutUint(candidates, i + 1);
+    candidates += ",J";
+    PutPadded(candidates, c.junior + 1, 4);
+    candidates += ',';
+    candidates += co.name;
+    candidates += ',';
+    PutHalves(candidates, c.total);
+    candidates += '\n';
+
+    // Position in the county (fraction strictly above, millionths) and as the candidate judges it.
+    const std::uint64_t position = std::uint64_t{above[c.county * kLevels + static_cast<std::size_t>(c.total / 50)]} * 1'000'000 / county_size[c.county];
+    const std::uint64_t judged = position * (85 + rng.Below(31)) / 100;
+    const std::vector<PoolEntry>& pool = co.pool;
+    std::size_t t = 0;
+    while (t < pool.size() && pool[t].reach <= judged) ++t;
+    std::size_t len = 0;
+    if (t == pool.size()) {
+      // Below every program's reach: the weakest programs, or nothing (vocational school next).
+      if (!(position > pool.back().reach + 30'000 && rng.Below(100) < 40)) {
+        const std::size_t m = std::min<std::size_t>(pool.size(), 2 + rng.Below(5));
+        for (std::size_t q = pool.size() - m; q < pool.size(); ++q) list[len++] = pool[q].program;
+      }
+    } else {
+      // 冲, 稳, 保: reaches, the target, safer ones; listed in pool order (ambitious first).
+      // A list that runs out of safer programs takes more reaches instead.
+      const std::size_t want = rng.Below(100) < 60 ? kProvinceChoices : 5 + rng.Below(7);
+      std::uint64_t chosen = std::uint64_t{1} << t;  // the pool holds at most 25 programs
+      std::size_t count = 1;
+      if (t >= 2 && rng.Below(100) < 15) chosen |= 1, ++count;  // the dream choice
+      for (std::size_t q = t >= 3 ? t - 3 : 0; q < t; ++q) {
+        if (rng.Below(100) < 55 && !(chosen >> q & 1)) chosen |= std::uint64_t{1} << q, ++count;
+      }
+      for (std::size_t q = t + 1; q < pool.size() && count < want; ++q) {
+        if (rng.Below(100) >= pool[q].skip) chosen |= std::uint64_t{1} << q, ++count;  // skipped: taste, fees
+      }
+      for (std::size_t q = t; q-- > 0 && count < want;) {
+        if (!(chosen >> q & 1) && rng.Below(100) < 70) chosen |= std::uint64_t{1} << q, ++count;
+      }
+      for (std::size_t q = 0; q < pool.size(); ++q) {
+        if (chosen >> q & 1) list[len++] = pool[q].program;
+      }
+      if (len >= 2 && rng.Below(100) < 8) {  // taste: two neighbours swapped
+        const std::size_t q = rng.Below(len - 1);
+        std::swap(list[q], list[q + 1]);
+      }
+    }
+    for (std::size_t r = 0; r < len; ++r) {
+      PutExamId(choices, i);
+      choices += ",general,";
+      PutUint(choices, r + 1);
+      choices += ',';
+      choices += programs[list[r]].code;
+      choices += '\n';
+    }
+  }
+
+  std::string programs_csv = "code,school,name,sector,district,city,area,general\n";
+  for (const ProvinceProgram& p : programs) {
+    programs_csv += p.code + "," + p.school + "," + p.name + "," + (p.private_sector ? "private," : "public,") + p.district + "," + p.city + "," +
+                    p.area + "," + std::to_string(p.seats) + "\n";
+  }
+  const std::string rules =
+      "# Synthetic province, generated by: zkmatch gen --profile province --candidates " + std::to_string(n) + " --seed " +
+      std::to_string(opt.seed) +
+      "\n"
+      "# " + std::to_string(counties) + " county-level areas in " + std::to_string(prefectures) + " prefectures, " +
+      std::to_string(programs.size()) +
+      " programs. One general batch, lists of up to 12 choices, one\n"
+      "# ranking: every program admits by total, ties to the smaller exam number, so the matcher\n"
+      "# takes the serial-dictatorship path. Recruitment areas are kept by the lists themselves\n"
+      "# (candidates list their county's and their prefecture's programs); programs.csv carries\n"
+      "# them as `area` for a what-if: eligible: \"district in program.area\".\n"
+      "version: 1\n"
+      "name: province\n"
+      "descriptive_columns: [city, area]\n"
+      "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+      "rankings:\n"
+      "  by_total: {keys: [total desc], last_tie: id}\n"
+      "batches:\n"
+      "  - name: general\n"
+      "    max_choices: 12\n"
+      "    channels:\n"
+      "      - {name: general, seats: general, ranking: by_total}\n";
+  std::vector<OutputFile> out;
+  out.push_back({"rules.yaml", rules});
+  out.push_back({"candidates.csv", std::move(candidates)});
+  out.push_back({"programs.csv", std::move(programs_csv)});
+  out.push_back({"choices.csv", std::move(choices)});
+  return out;
+}
+
 }  // namespace
 
-std::vector<std::string> GeneratorProfiles() { return {"city", "weihai"}; }
+std::vector<std::string> GeneratorProfiles() { return {"city", "weihai", "province"}; }
 
-std::vector<OutputFile> Generate(const GeneratorOptions& options, std::string* error) {
+std::uint64_t DefaultCandidates(const std::string& profile) {
+  if (profile == "city" || profile == "weihai") return 12394;
+  if (profile == "province") return 1'000'000;
+  return 0;
+}
+
+std::vector<OutputFile> Generate(const GeneratorOptions& given, std::string* error) {
+  GeneratorOptions options = given;
+  if (options.candidates == 0) options.candidates = DefaultCandidates(options.profile);
   if (options.profile == "city") {
     if (options.candidates < 10 || options.candidates > 99'999'999) {
       *error = "--candidates must be between 10 and 99999999 for the city profile";
@@ -580,7 +979,14 @@ std::vector<OutputFile> Generate(const GeneratorOptions& options, std::string* e
     }
     return GenerateWeihai(options);
   }
-  *error = "unknown profile '" + options.profile + "'; known profiles: city, weihai";
+  if (options.profile == "province") {
+    if (options.candidates < 1000 || options.candidates > 99'999'999) {
+      *error = "--candidates must be between 1000 and 99999999 for the province profile";
+      return {};
+    }
+    return GenerateProvince(options);
+  }
+  *error = "unknown profile '" + options.profile + "'; known profiles: city, weihai, province";
   return {};
 }
 

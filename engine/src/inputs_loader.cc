@@ -299,6 +299,8 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   std::vector<std::string> batch_names;
   for (const Batch& b : rules.batches) batch_names.push_back(b.name);
   std::vector<ChoiceRow> rows;
+  std::string last_batch_name;
+  int last_batch = -1;
   CsvRecord rec;
   while (csv.Next(&rec)) {
     ChoiceRow row{};
@@ -312,13 +314,18 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
                     "unknown candidate '" + std::string(cid) + "'; every choice must belong to a candidate in " + rules.inputs.candidates);
       ok = false;
     }
-    std::string bname(rec.fields[static_cast<std::size_t>(batch_col)]);
-    int b = rules.FindBatch(bname);
+    // Rows of one batch come together: look the name up only when it changes.
+    const std::string_view bname = rec.fields[static_cast<std::size_t>(batch_col)];
+    if (bname != last_batch_name) {
+      last_batch_name.assign(bname);
+      last_batch = rules.FindBatch(last_batch_name);
+    }
+    const int b = last_batch;
     if (b < 0) {
       std::string list;
       for (const auto& n : batch_names) list += (list.empty() ? "" : ", ") + n;
       sink.CsvError(csv.display(), rec.line, header(batch_col),
-                    "unknown batch '" + bname + "'" + DidYouMean(bname, batch_names) + "; the rules define: " + list);
+                    "unknown batch '" + std::string(bname) + "'" + DidYouMean(bname, batch_names) + "; the rules define: " + list);
       ok = false;
     }
     row.batch = static_cast<std::uint32_t>(b);
@@ -359,22 +366,23 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       std::uint32_t previous = 0;
       while (j < rows.size() && rows[j].batch == b && rows[j].candidate == rows[i].candidate) {
         const ChoiceRow& r = rows[j];
-        const std::string who = "candidate '" + cands.id[r.candidate] + "' in batch '" + rules.batches[b].name + "'";
-        const std::string whose = " for " + who;
+        // Built only when reporting: this loop runs once per choice row.
+        auto who = [&] { return "candidate '" + cands.id[r.candidate] + "' in batch '" + rules.batches[b].name + "'"; };
+        auto whose = [&] { return " for " + who(); };
         // Compared with the previous rank, not the position, so one mistake is one error.
         if (r.rank == previous) {
           sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col),
-                        "rank " + std::to_string(r.rank) + " is given twice" + whose + "; " + kRankAdvice);
+                        "rank " + std::to_string(r.rank) + " is given twice" + whose() + "; " + kRankAdvice);
         } else if (r.rank != previous + 1) {
           sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col),
                         (previous == 0 ? "the first rank is " + std::to_string(r.rank) + ", not 1,"
                                        : "rank " + std::to_string(r.rank) + " follows rank " + std::to_string(previous)) +
-                            whose + "; " + kRankAdvice);
+                            whose() + "; " + kRankAdvice);
         }
         previous = r.rank;
         if (last_seen[r.program] == serial) {
           sink.CsvError(csv.display(), static_cast<int>(r.line), header(prog_col),
-                        "program '" + progs.code[r.program] + "' appears twice in the list of " + who + "; list each program once");
+                        "program '" + progs.code[r.program] + "' appears twice in the list of " + who() + "; list each program once");
         }
         last_seen[r.program] = serial;
         const std::size_t max = static_cast<std::size_t>(rules.batches[b].max_choices);

@@ -5,10 +5,16 @@
 // high schools of graded popularity with public and private programs, and choice lists that
 // follow the candidate's score level (one or two ambitious choices first, safer ones after).
 //
-// Profiles: "city" (one general batch with an arts channel; fixtures/demo/) and "weihai" (Weihai
+// Profiles: "city" (one general batch with an arts channel; fixtures/demo/), "weihai" (Weihai
 // central city 2025 as rules/weihai-2025.yaml models it: the published plan of 7,440
 // general-high seats, 1,500 private, 873 specialist seats, a balanced-school plan, 3+4 programs
-// and recruitment areas, with an early and a general batch; fixtures/weihai-2025/).
+// and recruitment areas, with an early and a general batch; fixtures/weihai-2025/) and
+// "province" (a province-wide general batch: about one county-level area per 10,000
+// candidates, at most 100, grouped into prefectures; about 1,000 programs at 1,000,000
+// candidates; lists of up to 12 choices; one ranking, total desc then id, so every channel
+// shares it and the serial-dictatorship path applies -- the scale benchmark's instance).
+// A hospital/residents profile with per-program scores ("hr") is not offered: the engine
+// ranks candidates per channel by candidate columns only, so it could not read such data.
 //
 // Determinism: uses its own 64-bit generator (splitmix64) and its own mapping to ranges, never
 // std::*_distribution, so the same (profile, candidates, seed) gives the same bytes on every
@@ -27,13 +33,19 @@
 namespace zkmatch {
 
 struct GeneratorOptions {
-  std::string profile = "city";  // "city" or "weihai" (see above)
-  std::uint64_t candidates = 12394;  // Weihai central city 2025; the weihai seat plan stays fixed
+  std::string profile = "city";  // "city", "weihai" or "province" (see above)
+  // 0: the profile's default, DefaultCandidates(profile). The weihai seat plan stays fixed
+  // whatever the number; city and province scale their seats with it.
+  std::uint64_t candidates = 0;
   std::uint64_t seed = 2025;
 };
 
 // Profiles the generator knows.
 std::vector<std::string> GeneratorProfiles();
+
+// Candidates when GeneratorOptions::candidates is 0: 12,394 (Weihai central city 2025) for
+// city and weihai, 1,000,000 for province; 0 for an unknown profile.
+std::uint64_t DefaultCandidates(const std::string& profile);
 
 // Returns rules.yaml, candidates.csv, programs.csv and choices.csv; empty and `*error` set
 // when the options are invalid.
