@@ -602,3 +602,57 @@ TEST(ReferencesProgram, Table) {
 
 }  // namespace
 }  // namespace zkmatch
+
+namespace zkmatch {
+namespace {
+
+// Regressions from the expression fuzzer (fuzz/regressions/expression/): arithmetic that
+// leaves the range of scores has no value instead of overflowing, and hostile nesting or
+// length is an error, not a stack overflow.
+TEST(ExpressionLimits, ArithmeticBeyondTheScoreRangeHasNoValue) {
+  Candidates cand;
+  Programs prog;
+  for (const char* src : {"999999999999999 * 90 + 999999999999999 * 90", "999999999999999 * 999999999999999",
+                          "-999999999999999 * 90 - 999999999999999 * 90", "612.5 * 612.5 * 612.5 * 612.5 * 612.5 * 612.5"}) {
+    SCOPED_TRACE(src);
+    ExpressionError err;
+    auto e = ParseExpression(src, ValueType::kNumber, &err);
+    ASSERT_NE(e, nullptr) << err.message;
+    EXPECT_EQ(EvaluateNumber(*e, cand, prog, kNone, kNone), kMissingScore);
+  }
+  ExpressionError err;
+  // In range (1.4e11), rounded to hundredths at each step: 375156.25; 229783203.125 -> .13;
+  // 229783203.13 * 612.5 = 140742211917.125 -> 140742211917.13.
+  auto e = ParseExpression("612.5 * 612.5 * 612.5 * 612.5", ValueType::kNumber, &err);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(EvaluateNumber(*e, cand, prog, kNone, kNone), Score{14'074'221'191'713});
+}
+
+TEST(ExpressionLimits, DeepNestingIsAnErrorNotACrash) {
+  for (int n : {65, 4'000, 100'000}) {
+    SCOPED_TRACE(n);
+    const std::string src = std::string(static_cast<std::size_t>(n), '(') + "1" + std::string(static_cast<std::size_t>(n), ')') + " > 0";
+    ExpressionError err;
+    EXPECT_EQ(ParseExpression(src, ValueType::kBool, &err), nullptr);
+    EXPECT_NE(err.message.find("nested too deeply"), std::string::npos) << err.message;
+  }
+  std::string nots;
+  for (int i = 0; i < 10'000; ++i) nots += "not ";
+  ExpressionError err;
+  EXPECT_EQ(ParseExpression(nots + "total > 0", ValueType::kBool, &err), nullptr);
+  EXPECT_NE(err.message.find("nested too deeply"), std::string::npos) << err.message;
+  // 64 levels are fine.
+  const std::string ok = std::string(63, '(') + "1" + std::string(63, ')') + " > 0";
+  EXPECT_NE(ParseExpression(ok, ValueType::kBool, &err), nullptr) << err.message;
+}
+
+TEST(ExpressionLimits, VeryLongExpressionsAreAnError) {
+  std::string sum = "1";
+  for (int i = 0; i < 10'000; ++i) sum += "+1";
+  ExpressionError err;
+  EXPECT_EQ(ParseExpression(sum, ValueType::kNumber, &err), nullptr);
+  EXPECT_NE(err.message.find("too long"), std::string::npos) << err.message;
+}
+
+}  // namespace
+}  // namespace zkmatch

@@ -26,13 +26,18 @@ struct Token {
 bool IsNameStart(unsigned char c) { return c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80; }
 bool IsNameChar(unsigned char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
 
+// Limits that keep hostile input from exhausting the stack: every pass over the tree
+// (parse, type check, bind, evaluate, destroy) recurses once per level.
+constexpr int kMaxDepth = 64;    // nested parentheses, not, unary minus
+constexpr int kMaxNodes = 2000;  // values and operators in one expression
+
 class Parser {
  public:
   Parser(std::string_view src, ExpressionError* err) : src_(src), err_(err) { Advance(); }
 
   std::unique_ptr<Expression> ParseAll() {
     auto e = ParseOr();
-    if (!e) return nullptr;
+    if (!e || failed_) return nullptr;
     if (tok_.kind != Tok::kEnd) return Fail(tok_.offset, "unexpected '" + std::string(tok_.text) + "' after the end of the expression");
     return e;
   }
@@ -106,21 +111,38 @@ class Parser {
 
   bool IsKeyword(std::string_view k) const { return tok_.kind == Tok::kName && tok_.text == k; }
 
-  static std::unique_ptr<Expression> Node(Expression::Op op, int offset) {
+  std::unique_ptr<Expression> Node(Expression::Op op, int offset) {
+    if (++nodes_ > kMaxNodes && !failed_) {
+      failed_ = true;
+      err_->offset = offset;
+      err_->message = "the expression is too long (more than " + std::to_string(kMaxNodes) + " parts); split it or use a helper column";
+    }
     auto e = std::make_unique<Expression>();
     e->op = op;
     e->offset = offset;
     return e;
   }
-  static std::unique_ptr<Expression> Binary(Expression::Op op, int offset, std::unique_ptr<Expression> a,
-                                            std::unique_ptr<Expression> b) {
+  std::unique_ptr<Expression> Binary(Expression::Op op, int offset, std::unique_ptr<Expression> a,
+                                     std::unique_ptr<Expression> b) {
     auto e = Node(op, offset);
     e->args.push_back(std::move(a));
     e->args.push_back(std::move(b));
     return e;
   }
 
+  // Guards one level of nesting; false (with an error) when the limit is passed.
+  bool Enter() {
+    if (++depth_ <= kMaxDepth) return true;
+    Fail(tok_.offset, "the expression is nested too deeply (more than " + std::to_string(kMaxDepth) + " levels); simplify it");
+    return false;
+  }
+
   std::unique_ptr<Expression> ParseOr() {
+    if (!Enter()) return nullptr;
+    struct Leave {
+      int& d;
+      ~Leave() { --d; }
+    } leave{depth_};
     auto left = ParseAnd();
     while (left && IsKeyword("or")) {
       int off = tok_.offset;
@@ -146,6 +168,11 @@ class Parser {
 
   std::unique_ptr<Expression> ParseNot() {
     if (IsKeyword("not")) {
+      if (!Enter()) return nullptr;
+      struct Leave {
+        int& d;
+        ~Leave() { --d; }
+      } leave{depth_};
       auto e = Node(Expression::Op::kNot, tok_.offset);
       Advance();
       auto inner = ParseNot();
@@ -260,6 +287,11 @@ class Parser {
 
   std::unique_ptr<Expression> ParseUnary() {
     if (tok_.kind == Tok::kMinus) {
+      if (!Enter()) return nullptr;
+      struct Leave {
+        int& d;
+        ~Leave() { --d; }
+      } leave{depth_};
       auto e = Node(Expression::Op::kNeg, tok_.offset);
       Advance();
       auto inner = ParseUnary();
@@ -361,6 +393,8 @@ class Parser {
   std::size_t pos_ = 0;
   Token tok_;
   bool failed_ = false;
+  int depth_ = 0;
+  int nodes_ = 0;
 };
 
 const char* TypeName(ValueType t) {
@@ -450,13 +484,15 @@ bool Infer(Expression* e, ValueType want, ExpressionError* err) {
   return true;
 }
 
-Score RoundDiv(Int128 num, Int128 den) {
-  // num / den rounded to the nearest integer, halves away from zero.
-  bool neg = (num < 0) != (den < 0);
+Int128 RoundDiv(Int128 num, Int128 den) {
+  // num / den rounded to the nearest integer, halves away from zero. |num| < 2^126 here: both
+  // operands of a product are below 2^63 and the divisor of a quotient's scale is 100.
+  const bool neg = (num < 0) != (den < 0);
   if (num < 0) num = -num;
   if (den < 0) den = -den;
-  Int128 q = (2 * num + den) / (2 * den);
-  return static_cast<Score>(neg ? -q : q);
+  Int128 q = num / den;
+  if (2 * (num % den) >= den) ++q;
+  return neg ? -q : q;
 }
 
 const Column& ColumnOf(const Expression& e, const EvalContext& ctx) {
@@ -549,13 +585,21 @@ Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex
   Score a = EvaluateNumber(*e.args[0], ctx, c, p);
   Score b = EvaluateNumber(*e.args[1], ctx, c, p);
   if (a == kMissingScore || b == kMissingScore) return kMissingScore;
+  // Exact in 128 bits; a result beyond the magnitude any input may have (10^15 points) has no
+  // value, like a division by zero, instead of wrapping around.
+  Int128 r = 0;
   switch (e.op) {
-    case Op::kAdd: return a + b;
-    case Op::kSub: return a - b;
-    case Op::kMul: return RoundDiv(static_cast<Int128>(a) * b, kScoreScale);
-    case Op::kDiv: return b == 0 ? kMissingScore : RoundDiv(static_cast<Int128>(a) * kScoreScale, b);
+    case Op::kAdd: r = static_cast<Int128>(a) + b; break;
+    case Op::kSub: r = static_cast<Int128>(a) - b; break;
+    case Op::kMul: r = RoundDiv(static_cast<Int128>(a) * b, kScoreScale); break;
+    case Op::kDiv:
+      if (b == 0) return kMissingScore;
+      r = RoundDiv(static_cast<Int128>(a) * kScoreScale, b);
+      break;
     default: return kMissingScore;
   }
+  constexpr Int128 kLimit = static_cast<Int128>(1'000'000'000'000'000) * kScoreScale;
+  return r >= kLimit || r <= -kLimit ? kMissingScore : static_cast<Score>(r);
 }
 
 bool EvaluateCondition(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p) {

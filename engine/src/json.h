@@ -42,18 +42,28 @@ class JsonWriter {
 // Appends `s` as a JSON string literal (with quotes) to `out`.
 void AppendJsonString(std::string* out, std::string_view s);
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
   Type type = Type::kNull;
   bool boolean = false;
   std::string text;  // string value, or a number's source text
   std::vector<JsonValue> items;
-  std::vector<std::pair<std::string, JsonValue>> members;  // in source order
+  std::vector<JsonMember> members;  // in source order
 
   // Member by key; a null value when absent.
   const JsonValue& operator[](std::string_view key) const;
   bool is_null() const { return type == Type::kNull; }
   std::int64_t AsInt() const;  // 0 when not an integer
+};
+
+// An object member. A struct rather than std::pair<std::string, JsonValue>: that pair of an
+// incomplete type does not compile with clang and libstdc++ 12 in C++20 (conditional explicit).
+struct JsonMember {
+  JsonMember(std::string k, JsonValue v) : first(std::move(k)), second(std::move(v)) {}
+  std::string first;
+  JsonValue second;
 };
 
 // Parses one JSON value filling the whole text. Returns false and sets *error on bad input.

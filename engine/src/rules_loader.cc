@@ -306,7 +306,9 @@ class Loader {
     auto e = ParseExpression(text, want, &err);
     if (!e) {
       const RulesPos pos = ScalarPos(n, err.offset);
-      sink_.Error(path_, pos.line, pos.col, "in expression '" + text + "': " + err.message);
+      // Quote long expressions by their start: the position already points at the place.
+      const std::string shown = text.size() > 100 ? text.substr(0, 97) + "..." : text;
+      sink_.Error(path_, pos.line, pos.col, "in expression '" + shown + "': " + err.message);
       return nullptr;
     }
     std::vector<ColumnUse> uses;
