@@ -1,90 +1,237 @@
-// Load, solve and render on generated city-shaped data (zkmatch gen --profile city), from a
-// city to a province. Run from a Release build:  ./build/bench/match_bench
+// Load, solve and render on generated data (zkmatch gen), from a city to a province, each row
+// also as a multiple of the floor (bench/floor.h) measured in the same process.
+// Run from a Release build:  ./build/bench/match_bench
 // Figures and the machine they were measured on: bench/RESULTS.md.
+//
+// Rows:
+//   BM_Floor, BM_Load, BM_SolveGeneral, BM_Render    city profile (two rankings: general DA)
+//   BM_ProvinceFloor, BM_ProvinceLoad, BM_ProvinceSolve, BM_ProvinceRender,
+//   BM_ProvinceEndToEnd                               province profile (one ranking: the
+//                                                     serial-dictatorship path)
+// Arguments: candidates[, threads]. Times are wall-clock (UseRealTime).
+// Counters: x_floor = this row's time per iteration / the floor's at the same size, the floor
+// being its BM_*Floor row of this run (measured on the spot when that row is filtered out).
 #include <benchmark/benchmark.h>
+#include <tbb/task_arena.h>
 
-#include <stdlib.h>
-
-#include <filesystem>
+#include <chrono>
 #include <map>
-#include <memory>
+#include <utility>
 
-#include "zkmatch/generator.h"
-#include "zkmatch/pipeline.h"
-#include "zkmatch/run_directory.h"
+#include "bench_data.h"
+#include "floor.h"
+#include "zkmatch/audit.h"
 
-namespace zkmatch {
+namespace zkmatch::bench {
 namespace {
 
-// Generated inputs, written once per size and kept for the whole process.
-struct Dataset {
-  std::string dir;
-  Rules rules;
-  Instance instance;
-  std::size_t bytes = 0;
-};
+using Clock = std::chrono::steady_clock;
+const std::string kCity = "city";
+const std::string kProvince = "province";
 
-const Dataset& Data(std::uint64_t n) {
-  static std::map<std::uint64_t, std::unique_ptr<Dataset>> cache;
-  auto& slot = cache[n];
-  if (slot) return *slot;
-  slot = std::make_unique<Dataset>();
-  std::string tmpl = (std::filesystem::temp_directory_path() / "zkmatch-bench-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) std::abort();
-  slot->dir = tmpl + "/data";
-  std::string error;
-  auto files = Generate(GeneratorOptions{"city", n, 2025}, &error);
-  for (const auto& f : files) slot->bytes += f.content.size();
-  if (!WriteRunDirectory(slot->dir, files, false).empty()) std::abort();
-  DiagnosticSink sink;
-  slot->rules = *LoadRules(slot->dir + "/rules.yaml", sink);
-  slot->instance = *LoadInputs(slot->rules, sink);
-  return *slot;
+// Mean wall seconds per iteration of the floor, per (profile, candidates).
+std::map<std::pair<std::string, std::uint64_t>, double>& FloorCache() {
+  static std::map<std::pair<std::string, std::uint64_t>, double> cache;
+  return cache;
 }
 
-void BM_Load(benchmark::State& state) {
-  const Dataset& d = Data(static_cast<std::uint64_t>(state.range(0)));
-  for (auto _ : state) {
-    DiagnosticSink sink;
-    auto inst = LoadInputs(d.rules, sink);
-    benchmark::DoNotOptimize(inst);
+double FloorSeconds(const std::string& profile, std::uint64_t n) {
+  double& s = FloorCache()[{profile, n}];
+  if (s == 0) {  // the floor row did not run: median of three
+    const std::string& dir = Files(profile, n).dir;
+    double t[3];
+    for (double& x : t) {
+      const auto a = Clock::now();
+      benchmark::DoNotOptimize(RunFloor(dir));
+      x = std::chrono::duration<double>(Clock::now() - a).count();
+    }
+    std::sort(t, t + 3);
+    s = t[1];
   }
+  return s;
+}
+
+// Times the benchmark loop on the wall clock, for the x_floor counter.
+class FloorRatio {
+ public:
+  FloorRatio(const std::string& profile, std::uint64_t n) : floor_(FloorSeconds(profile, n)), start_(Clock::now()) {}
+  void Report(benchmark::State& state) const {
+    const double per = std::chrono::duration<double>(Clock::now() - start_).count() / static_cast<double>(state.iterations());
+    state.counters["x_floor"] = per / floor_;
+  }
+
+ private:
+  double floor_;
+  Clock::time_point start_;
+};
+
+std::uint64_t Size(const benchmark::State& state) { return static_cast<std::uint64_t>(state.range(0)); }
+int Threads(const benchmark::State& state) { return static_cast<int>(state.range(1)); }
+
+void FloorRow(benchmark::State& state, const std::string& profile) {
+  const Dataset& d = Files(profile, Size(state));
+  FloorResult sum, last;
+  const auto start = Clock::now();
+  for (auto _ : state) {
+    last = RunFloor(d.dir);
+    sum.parse_s += last.parse_s;
+    sum.sort_s += last.sort_s;
+    sum.match_s += last.match_s;
+  }
+  const double it = static_cast<double>(state.iterations());
+  FloorCache()[{profile, Size(state)}] = std::chrono::duration<double>(Clock::now() - start).count() / it;
+  state.counters["parse_ms"] = sum.parse_s / it * 1e3;
+  state.counters["sort_ms"] = sum.sort_s / it * 1e3;
+  state.counters["match_ms"] = sum.match_s / it * 1e3;
+  state.counters["choices"] = static_cast<double>(last.choices);
+  state.counters["placed"] = static_cast<double>(last.placed);
+  state.counters["x_floor"] = 1;
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * d.bytes));
 }
 
-void SolveWith(benchmark::State& state, MatchPath path) {
-  const Dataset& d = Data(static_cast<std::uint64_t>(state.range(0)));
-  RunOptions opt{static_cast<int>(state.range(1)), path};
+void LoadRow(benchmark::State& state, const std::string& profile) {
+  const Dataset& d = Data(profile, Size(state));
+  FloorRatio ratio(profile, Size(state));
+  for (auto _ : state) {
+    DiagnosticSink sink;
+    auto inst = LoadInputs(*d.rules, sink);
+    benchmark::DoNotOptimize(inst);
+  }
+  ratio.Report(state);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * d.bytes));
+}
+
+// ---- city: two rankings (arts channel ranked by arts score, open channel by total) ----------
+
+void BM_Floor(benchmark::State& state) { FloorRow(state, kCity); }
+void BM_Load(benchmark::State& state) { LoadRow(state, kCity); }
+
+// Rank + eligibility + match; serial dictatorship (every channel with seats sharing a ranking
+// would be required) is not applicable to this two-ranking data, so kAuto runs general DA.
+void BM_SolveGeneral(benchmark::State& state) {
+  const Dataset& d = Data(kCity, Size(state));
+  const RunOptions opt{Threads(state), MatchPath::kGeneral};
+  FloorRatio ratio(kCity, Size(state));
   int rounds = 0;
   for (auto _ : state) {
-    Outcome o = Solve(d.rules, d.instance, opt);
+    Outcome o = Solve(*d.rules, *d.instance, opt);
     rounds = o.stages.empty() ? 0 : o.stages[0].rounds;
     benchmark::DoNotOptimize(o);
   }
+  ratio.Report(state);
   state.counters["rounds"] = rounds;
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * d.instance.candidates.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * d.instance->candidates.size()));
 }
 
-// Rank + eligibility + match; serial dictatorship (every channel with seats shares a ranking
-// would be required) is not applicable to this two-ranking data, so kAuto runs general DA.
-void BM_SolveGeneral(benchmark::State& state) { SolveWith(state, MatchPath::kGeneral); }
-
+// placements.csv + cutoffs.csv only.
 void BM_Render(benchmark::State& state) {
-  const Dataset& d = Data(static_cast<std::uint64_t>(state.range(0)));
-  Outcome o = Solve(d.rules, d.instance, RunOptions{});
+  const Dataset& d = Data(kCity, Size(state));
+  const Outcome o = Solve(*d.rules, *d.instance, RunOptions{});
+  FloorRatio ratio(kCity, Size(state));
   for (auto _ : state) {
-    std::string p = RenderPlacements(d.rules, d.instance, o);
-    std::string c = RenderCutoffs(d.rules, d.instance, o);
+    std::string p = RenderPlacements(*d.rules, *d.instance, o);
+    std::string c = RenderCutoffs(*d.rules, *d.instance, o);
     benchmark::DoNotOptimize(p);
     benchmark::DoNotOptimize(c);
   }
+  ratio.Report(state);
 }
 
-BENCHMARK(BM_Load)->Arg(12394)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_SolveGeneral)->ArgsProduct({{12394, 100000, 1000000}, {1, 2}})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Render)->Arg(12394)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
+// ---- province: one ranking, 12 choices, ~1,000 programs at 1M -------------------------------
+
+void BM_ProvinceFloor(benchmark::State& state) { FloorRow(state, kProvince); }
+void BM_ProvinceLoad(benchmark::State& state) { LoadRow(state, kProvince); }
+
+// Rank + match on the auto path (serial dictatorship here). Counter agrees_with_floor: 1 when
+// every candidate is placed at the same program as by the floor's own pass.
+void BM_ProvinceSolve(benchmark::State& state) {
+  const Dataset& d = Data(kProvince, Size(state));
+  const RunOptions opt{Threads(state), MatchPath::kAuto};
+  FloorRatio ratio(kProvince, Size(state));
+  Outcome o;
+  for (auto _ : state) {
+    o = Solve(*d.rules, *d.instance, opt);
+    benchmark::DoNotOptimize(o);
+  }
+  ratio.Report(state);
+  std::vector<std::uint32_t> floor_at;
+  RunFloor(d.dir, &floor_at);
+  bool agree = floor_at.size() == o.program.size();
+  for (std::size_t c = 0; agree && c < floor_at.size(); ++c) {
+    agree = (floor_at[c] == UINT32_MAX) == (o.program[c] == kNone) && (o.program[c] == kNone || o.program[c] == floor_at[c]);
+  }
+  state.counters["agrees_with_floor"] = agree ? 1 : 0;
+  state.counters["rounds"] = o.stages.empty() ? -1 : o.stages[0].rounds;  // 0: serial dictatorship
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * d.instance->candidates.size()));
+}
+
+// Every output of a run, audit.jsonl and manifest.json included, rendered in memory (not
+// written); the audit writer runs on a TBB arena of `threads`.
+void BM_ProvinceRender(benchmark::State& state) {
+  const Dataset& d = Data(kProvince, Size(state));
+  const Outcome o = Solve(*d.rules, *d.instance, RunOptions{Threads(state), MatchPath::kAuto});
+  const RunIdentity identity = IdentifyRun(*d.rules);
+  tbb::task_arena arena(Threads(state));
+  FloorRatio ratio(kProvince, Size(state));
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    arena.execute([&] {
+      const std::vector<OutputFile> files = RenderRun(*d.rules, *d.instance, o, identity);
+      bytes = 0;
+      for (const OutputFile& f : files) bytes += f.content.size();
+      benchmark::DoNotOptimize(files);
+    });
+  }
+  ratio.Report(state);
+  state.counters["out_MB"] = static_cast<double>(bytes) / 1e6;
+}
+
+// What `zkmatch run` does short of writing the directory: load the rules, digest the inputs,
+// load and check them, solve, render every output including the audit log.
+void BM_ProvinceEndToEnd(benchmark::State& state) {
+  const Dataset& d = Data(kProvince, Size(state));
+  const int threads = Threads(state);
+  tbb::task_arena arena(threads);
+  FloorRatio ratio(kProvince, Size(state));
+  for (auto _ : state) {
+    arena.execute([&] {
+      DiagnosticSink sink;
+      const auto rules = LoadRules(d.dir + "/rules.yaml", sink);
+      const RunIdentity identity = IdentifyRun(*rules);
+      const auto instance = LoadInputs(*rules, sink);
+      if (!instance || !CheckPolicy(*rules, *instance, sink) || !CheckMatchPath(*rules, *instance, MatchPath::kAuto).empty()) std::abort();
+      const Outcome o = Solve(*rules, *instance, RunOptions{threads, MatchPath::kAuto});
+      const std::vector<OutputFile> files = RenderRun(*rules, *instance, o, identity);
+      benchmark::DoNotOptimize(files);
+    });
+  }
+  ratio.Report(state);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * d.bytes));
+}
+
+constexpr std::int64_t kSizes[] = {12394, 100000, 1000000};
+
+void Sizes(benchmark::internal::Benchmark* b) {
+  for (std::int64_t n : kSizes) b->Arg(n);
+}
+void SizesThreads(benchmark::internal::Benchmark* b) {
+  for (std::int64_t n : kSizes) {
+    for (std::int64_t t : {1, 2}) b->Args({n, t});
+  }
+}
+
+// Floors first: later rows of the same size divide by them.
+BENCHMARK(BM_Floor)->Apply(Sizes)->MinTime(1.0)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProvinceFloor)->Apply(Sizes)->MinTime(1.0)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Load)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SolveGeneral)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Render)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProvinceLoad)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProvinceSolve)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProvinceRender)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProvinceEndToEnd)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace zkmatch
+}  // namespace zkmatch::bench
 
 BENCHMARK_MAIN();

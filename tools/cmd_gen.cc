@@ -10,8 +10,8 @@ void AddGenVerb(CLI::App& app, int* exit_code) {
   auto out = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("gen", "Write synthetic, seeded inputs and a rules file to --out");
-  cmd->add_option("--profile", opt->profile, "Data shape: city or weihai")->capture_default_str();
-  cmd->add_option("--candidates", opt->candidates, "Number of candidates")->capture_default_str();
+  cmd->add_option("--profile", opt->profile, "Data shape: city, weihai or province")->capture_default_str();
+  cmd->add_option("--candidates", opt->candidates, "Number of candidates (default: 12394; province: 1000000)");
   cmd->add_option("--seed", opt->seed, "Seed; the same seed gives the same bytes")->capture_default_str();
   cmd->add_option("--out", *out, "Directory to create")->required();
   cmd->add_flag("--force", *force, "Replace an existing --out directory");
