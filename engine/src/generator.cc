@@ -709,12 +709,13 @@ std::vector<OutputFile> GenerateProvince(const GeneratorOptions& opt) {
   static constexpr Stem kCityStems[] = {
       {"第一中学", false}, {"实验中学", false}, {"第二中学", false}, {"师范大学附属中学", false}, {"外国语学校", true},
       {"第三中学", false}, {"第四中学", false}, {"育才中学", true},  {"第五中学", false},         {"第六中学", false},
-      {"华侨中学", true},  {"第七中学", false}, {"第八中学", false}, {"第九中学", false}};  // + 职业教育中心: 15
+      {"华侨中学", true},  {"第七中学", false}, {"第八中学", false}, {"第九中学", false}};
+  constexpr std::size_t kCityPrograms = std::size(kCityStems) + 1;  // + the vocational centre's class
   static constexpr Stem kCountyStems[] = {{"第一中学", false}, {"第二中学", false}, {"实验中学", false}, {"第三中学", false}, {"育英学校", true},
                                           {"第四中学", false}, {"第五中学", false}, {"博文中学", true},  {"第六中学", false}};
   std::vector<ProvinceProgram> programs;
   std::vector<std::size_t> city_first(prefectures), county_first(counties), county_count(counties);
-  programs.reserve(prefectures * 15 + counties * 10);
+  programs.reserve(prefectures * kCityPrograms + counties * (std::size(kCountyStems) + 1));
   auto add = [&](const std::string& place, const std::string& district, const std::string& city, const std::string& area,
                  const char* stem, bool private_sector, bool vocational, std::int64_t quality) {
     ProvinceProgram p;
@@ -777,8 +778,8 @@ std::vector<OutputFile> GenerateProvince(const GeneratorOptions& opt) {
   }
   for (std::size_t m = 0; m < prefectures; ++m) {
     std::vector<ProvinceProgram*> group;
-    for (std::size_t i = 0; i < 15; ++i) group.push_back(&programs[city_first[m] + i]);
-    SplitSeats(city_seats[m], weights_of(city_first[m], 15), group);
+    for (std::size_t i = 0; i < kCityPrograms; ++i) group.push_back(&programs[city_first[m] + i]);
+    SplitSeats(city_seats[m], weights_of(city_first[m], kCityPrograms), group);
   }
 
   // Each county's pool, best first, and how far down each program should admit.
@@ -787,7 +788,7 @@ std::vector<OutputFile> GenerateProvince(const GeneratorOptions& opt) {
   for (std::size_t k = 0; k < counties; ++k) {
     ProvinceCounty& c = county[k];
     std::vector<std::uint32_t> members;
-    for (std::size_t i = 0; i < 15; ++i) members.push_back(static_cast<std::uint32_t>(city_first[c.prefecture] + i));
+    for (std::size_t i = 0; i < kCityPrograms; ++i) members.push_back(static_cast<std::uint32_t>(city_first[c.prefecture] + i));
     for (std::size_t i = 0; i < county_count[k]; ++i) members.push_back(static_cast<std::uint32_t>(county_first[k] + i));
     std::sort(members.begin(), members.end(), [&](std::uint32_t a, std::uint32_t b) {
       return programs[a].quality != programs[b].quality ? programs[a].quality > programs[b].quality : a < b;
