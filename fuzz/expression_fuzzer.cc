@@ -73,7 +73,6 @@ void Check(std::string_view source, ValueType want) {
     if (!Note(u.program ? &program_columns : &candidate_columns, u)) return;  // one type per column
   }
   zkmatch::BindExpression(e.get(), candidate_columns, program_columns, line_names);
-  (void)zkmatch::ReferencesCandidate(*e);
   (void)zkmatch::ReferencesProgram(*e);
 
   zkmatch::Candidates candidates;

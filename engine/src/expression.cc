@@ -656,14 +656,6 @@ Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs
   return EvaluateNumber(e, EvalContext{cand, prog, nullptr}, c, p);
 }
 
-bool ReferencesCandidate(const Expression& e) {
-  if (e.op == Expression::Op::kColumn && !e.program_column) return true;
-  for (const auto& a : e.args) {
-    if (ReferencesCandidate(*a)) return true;
-  }
-  return false;
-}
-
 bool ReferencesProgram(const Expression& e) {
   if (e.op == Expression::Op::kColumn && e.program_column) return true;
   for (const auto& a : e.args) {

@@ -115,8 +115,6 @@ bool EvaluateCondition(const Expression& e, const Candidates& cand, const Progra
 Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs& prog,
                      CandidateIndex c, ProgramIndex p);
 
-// True when the expression references any candidate column (including id and total).
-bool ReferencesCandidate(const Expression& e);
 
 // True when the expression references any program.X column.
 bool ReferencesProgram(const Expression& e);

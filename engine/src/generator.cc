@@ -987,7 +987,9 @@ std::vector<OutputFile> Generate(const GeneratorOptions& given, std::string* err
     }
     return GenerateProvince(options);
   }
-  *error = "unknown profile '" + options.profile + "'; known profiles: city, weihai, province";
+  std::string known;
+  for (const std::string& p : GeneratorProfiles()) known += (known.empty() ? "" : ", ") + p;
+  *error = "unknown profile '" + options.profile + "'; known profiles: " + known;
   return {};
 }
 

@@ -15,12 +15,12 @@
 #include "decimal.h"
 #include "edit_distance.h"
 #include "expression.h"
+#include "zkmatch/match.h"
 #include "zkmatch/rules.h"
 
 namespace zkmatch {
 namespace {
 
-constexpr int kMaxChannels = 32;  // channel sets are 32-bit masks in the matcher
 
 class Loader {
  public:
@@ -519,7 +519,9 @@ class Loader {
       Error(channels, "'channels' must be a non-empty list of {name, seats, ranking[, eligible]}");
       return;
     }
-    if (channels.size() > static_cast<std::size_t>(kMaxChannels)) Error(channels, "a stage may have at most 32 channels");
+    if (channels.size() > static_cast<std::size_t>(kMaxChannelsPerBatch)) {
+      Error(channels, "a stage may have at most " + std::to_string(kMaxChannelsPerBatch) + " channels");
+    }
     for (const auto& c : channels) LoadChannel(c, rules, batch, stage);
   }
 
@@ -915,13 +917,6 @@ std::string Rules::HeaderFor(const std::string& logical_name) const {
 int Rules::FindRanking(const std::string& wanted) const {
   for (std::size_t i = 0; i < rankings.size(); ++i) {
     if (rankings[i].name == wanted) return static_cast<int>(i);
-  }
-  return -1;
-}
-
-int Rules::FindLine(const std::string& wanted) const {
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].name == wanted) return static_cast<int>(i);
   }
   return -1;
 }

@@ -33,7 +33,7 @@
 
 namespace zkmatch {
 
-inline constexpr int kMaxChannelsPerBatch = 32;  // channel sets are 32-bit masks
+inline constexpr int kMaxChannelsPerBatch = 32;  // channel sets are 32-bit masks (the rules loader enforces it)
 
 // Seats of one channel divided among groups; num_groups == 0 for a channel that is not split.
 struct SplitSeats {

@@ -170,7 +170,6 @@ struct Rules {
   std::string HeaderFor(const std::string& name) const;
   int FindRanking(const std::string& name) const;  // -1 when absent
   int FindBatch(const std::string& name) const;    // -1 when absent
-  int FindLine(const std::string& name) const;     // -1 when absent
 };
 
 // Parses and checks a rules file. Reports every problem found (up to the sink's cap) with
