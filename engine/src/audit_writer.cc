@@ -63,9 +63,9 @@ class AuditWriter {
     std::size_t records = 0;
     emit(Header(identity));
     ++records;
-    for (std::size_t i = 0; i < stages_.size(); ++i) {
-      for (std::size_t r = 0; r < stages_[i].result->seats.size(); ++r) {
-        emit(SeatsRecord(stages_[i], r));
+    for (const StageResult& st : outcome_.stages) {  // run order
+      for (std::size_t r = 0; r < st.seats.size(); ++r) {
+        emit(SeatsRecord(stage_index_[st.batch][st.stage], r));
         ++records;
       }
     }
@@ -97,6 +97,8 @@ class AuditWriter {
  private:
   void BuildIndexes() {
     const std::size_t np = instance_.programs.size();
+    stage_index_.resize(rules_.batches.size());
+    for (std::size_t b = 0; b < rules_.batches.size(); ++b) stage_index_[b].resize(rules_.batches[b].stages.size());
     for (const StageResult& st : outcome_.stages) {
       const Stage& stage = rules_.batches[st.batch].stages[st.stage];
       const std::size_t nh = stage.channels.size();
@@ -121,36 +123,21 @@ class AuditWriter {
         }
       }
       idx.worst.assign(st.seats.size(), kNone);
-      stages_.push_back(std::move(idx));
+      for (const Column* col : idx.split) {
+        if (col && std::find(split_columns_.begin(), split_columns_.end(), col) == split_columns_.end()) split_columns_.push_back(col);
+      }
+      stage_index_[st.batch][st.stage] = std::move(idx);
     }
     // The worst admitted per row.
     for (std::size_t c = 0; c < instance_.candidates.size(); ++c) {
       if (outcome_.batch[c] < 0) continue;
-      StageIndex& idx = StageOf(static_cast<std::size_t>(outcome_.batch[c]), static_cast<std::size_t>(outcome_.stage[c]));
+      StageIndex& idx = stage_index_[static_cast<std::size_t>(outcome_.batch[c])][static_cast<std::size_t>(outcome_.stage[c])];
       const std::int32_t r = RowOf(idx, outcome_.program[c], outcome_.channel[c], static_cast<CandidateIndex>(c));
       if (r < 0) continue;
       const std::uint32_t* rank = RankOf(idx, outcome_.channel[c]);
       CandidateIndex& w = idx.worst[static_cast<std::size_t>(r)];
       if (w == kNone || rank[c] > rank[w] || (rank[c] == rank[w] && c > w)) w = static_cast<CandidateIndex>(c);
     }
-    for (const StageIndex& idx : stages_) {
-      for (const Column* col : idx.split) {
-        if (col && std::find(split_columns_.begin(), split_columns_.end(), col) == split_columns_.end()) split_columns_.push_back(col);
-      }
-    }
-    stage_index_.resize(rules_.batches.size());
-    for (const StageIndex& idx : stages_) {
-      auto& v = stage_index_[idx.result->batch];
-      if (v.size() <= idx.result->stage) v.resize(idx.result->stage + 1);
-      v[idx.result->stage] = idx;
-    }
-  }
-
-  StageIndex& StageOf(std::size_t b, std::size_t s) {
-    for (StageIndex& idx : stages_) {
-      if (idx.result->batch == b && idx.result->stage == s) return idx;
-    }
-    return stages_.front();  // unreachable: every stage has a result
   }
 
   const Stage& StageRules(const StageIndex& idx) const { return rules_.batches[idx.result->batch].stages[idx.result->stage]; }
@@ -388,8 +375,7 @@ class AuditWriter {
   const Instance& instance_;
   const Outcome& outcome_;
   const EvalContext ctx_;
-  std::vector<StageIndex> stages_;
-  std::vector<std::vector<StageIndex>> stage_index_;  // [batch][stage], filled after stages_
+  std::vector<std::vector<StageIndex>> stage_index_;  // [batch][stage]: every stage has a result
   std::vector<const Column*> split_columns_;          // split_by columns, in first-use order
 };
 
