@@ -9,6 +9,7 @@
 
 #include "bench_data.h"
 #include "floor.h"
+#include "floor_counters.h"
 
 namespace zkmatch::bench {
 namespace {
@@ -16,20 +17,7 @@ namespace {
 // Counters: the three phases in ms (per iteration), choices read, candidates placed.
 void BM_Floor(benchmark::State& state, const std::string& profile) {
   const Dataset& d = Files(profile, static_cast<std::uint64_t>(state.range(0)));
-  FloorResult sum, last;
-  for (auto _ : state) {
-    last = RunFloor(d.dir);
-    sum.parse_s += last.parse_s;
-    sum.sort_s += last.sort_s;
-    sum.match_s += last.match_s;
-  }
-  const double it = static_cast<double>(state.iterations());
-  state.counters["parse_ms"] = sum.parse_s / it * 1e3;
-  state.counters["sort_ms"] = sum.sort_s / it * 1e3;
-  state.counters["match_ms"] = sum.match_s / it * 1e3;
-  state.counters["choices"] = static_cast<double>(last.choices);
-  state.counters["placed"] = static_cast<double>(last.placed);
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * d.bytes));
+  TimeFloor(state, d);
 }
 
 BENCHMARK_CAPTURE(BM_Floor, province, std::string("province"))

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "bench_data.h"
+#include "floor_counters.h"
 #include "floor.h"
 #include "zkmatch/audit.h"
 
@@ -70,23 +71,8 @@ int Threads(const benchmark::State& state) { return static_cast<int>(state.range
 
 void FloorRow(benchmark::State& state, const std::string& profile) {
   const Dataset& d = Files(profile, Size(state));
-  FloorResult sum, last;
-  const auto start = Clock::now();
-  for (auto _ : state) {
-    last = RunFloor(d.dir);
-    sum.parse_s += last.parse_s;
-    sum.sort_s += last.sort_s;
-    sum.match_s += last.match_s;
-  }
-  const double it = static_cast<double>(state.iterations());
-  FloorCache()[{profile, Size(state)}] = std::chrono::duration<double>(Clock::now() - start).count() / it;
-  state.counters["parse_ms"] = sum.parse_s / it * 1e3;
-  state.counters["sort_ms"] = sum.sort_s / it * 1e3;
-  state.counters["match_ms"] = sum.match_s / it * 1e3;
-  state.counters["choices"] = static_cast<double>(last.choices);
-  state.counters["placed"] = static_cast<double>(last.placed);
+  FloorCache()[{profile, Size(state)}] = TimeFloor(state, d);
   state.counters["x_floor"] = 1;
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * d.bytes));
 }
 
 void LoadRow(benchmark::State& state, const std::string& profile) {
