@@ -345,7 +345,7 @@ TEST(RulesLoaderErrors, StructureAndKeys) {
        {E(4, 48, "unknown key 'lasttie' (did you mean 'last_tie'?); allowed here: keys, last_tie")}},
       {"unknown input",
        "version: 1\ninputs: {candidates: c.csv, choices: ch.csv, programs: p.csv, program: p.csv}\n" + rankings + batches,
-       {E(2, 63, "unknown key 'program' (did you mean 'programs'?); allowed here: candidates, choices, programs, allocations")}},
+       {E(2, 63, "unknown key 'program' (did you mean 'programs'?); allowed here: candidates, choices, programs, allocations, program_scores")}},
       {"duplicate top-level key", std::string(kHead) + "version: 1\n" + rankings + batches,
        {E(3, 1, "key 'version' is given twice; keep one")}},
       {"duplicate channel key",
@@ -467,6 +467,62 @@ TEST(RulesLoaderErrors, KeysRankingsBatchesChannels) {
            "      - {name: arts, seats: general, ranking: by_arts}\n",
        {E(10, 29, "seat column 'general' is already used by channel 'general'; each channel needs its "
                   "own capacity column")}},
+  });
+}
+
+TEST(RulesLoader, ProgramScoreMakesARankingPerProgram) {
+  Loaded l = Load(
+      "version: 1\n"
+      "inputs: {candidates: c.csv, choices: ch.csv, programs: p.csv, program_scores: scores.csv}\n"
+      "rankings:\n"
+      "  by_test: {keys: [program_score desc, total desc], last_tie: id}\n"
+      "  by_total: {keys: [total desc], last_tie: id}\n"
+      "batches:\n"
+      "  - name: main\n"
+      "    channels:\n"
+      "      - {name: test, seats: test, ranking: by_test}\n"
+      "      - {name: general, seats: general, ranking: by_total, eligible: \"program_score >= 60 or total > 600\"}\n");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  EXPECT_EQ(l.rules->inputs.program_scores, "/r/scores.csv");
+  EXPECT_TRUE(l.rules->rankings[0].per_program);
+  EXPECT_FALSE(l.rules->rankings[1].per_program);
+  // program_score is built in, not a candidate column.
+  EXPECT_TRUE(l.rules->candidate_columns.empty());
+  const Expression& cond = *l.rules->batches[0].stages[0].channels[1].eligible;
+  EXPECT_TRUE(ReferencesProgram(cond));  // evaluated per choice
+  EXPECT_TRUE(ReferencesProgramScore(cond));
+}
+
+TEST(RulesLoaderErrors, ProgramScoreOnlyWhereAProgramIsKnown) {
+  const std::string batches =
+      "batches:\n"
+      "  - name: main\n"
+      "    channels:\n"
+      "      - {name: general, seats: general, ranking: by_total}\n";
+  const std::string with_scores =
+      "version: 1\ninputs: {candidates: c.csv, choices: ch.csv, programs: p.csv, program_scores: s.csv}\n";
+  const std::string where = "program_score is the score a program gave the candidate and depends on the program; use it in ranking keys and "
+                            "channel conditions (eligible:), not here";
+  CheckErrors({
+      {"program_score without the file",
+       std::string(kHead) + "rankings:\n  by_total: {keys: [program_score desc], last_tie: id}\n" + batches,
+       {E(4, 21, "program_score reads the scores programs gave candidates, but inputs names no such file; add inputs: {..., "
+                 "program_scores: program_scores.csv} with columns program,candidate_id,score")}},
+      {"program_score in a line's score",
+       with_scores + "lines:\n  control: {admit_ratio: 0.6, ranking: by_total, score: program_score + 1}\n"
+                     "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n" + batches,
+       {E(4, 57, where)}},
+      {"a line over a per-program ranking",
+       with_scores + "lines:\n  control: {admit_ratio: 0.6, ranking: by_test}\n"
+                     "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n  by_test: {keys: [program_score desc], last_tie: id}\n" +
+           batches,
+       {E(4, 40, "ranking 'by_test' reads program_score, so it orders each program's applicants separately and cannot order all "
+                 "candidates for a line; use a ranking over candidate columns, e.g. keys: [total desc]")}},
+      {"program_score selecting a stage's programs",
+       with_scores + "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n"
+                     "batches:\n  - name: main\n    stages:\n      - name: s\n        programs: \"program_score > 0\"\n"
+                     "        channels:\n          - {name: general, seats: general, ranking: by_total}\n",
+       {E(9, 20, where)}},
   });
 }
 

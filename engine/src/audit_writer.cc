@@ -46,7 +46,7 @@ struct StageIndex {
 class AuditWriter {
  public:
   AuditWriter(const Rules& rules, const Instance& instance, const Outcome& outcome)
-      : rules_(rules), instance_(instance), outcome_(outcome), ctx_{instance.candidates, instance.programs, &outcome.lines} {
+      : rules_(rules), instance_(instance), outcome_(outcome), ctx_{instance.candidates, instance.programs, &outcome.lines, &instance.program_scores} {
     BuildIndexes();
   }
 
@@ -134,16 +134,24 @@ class AuditWriter {
       StageIndex& idx = stage_index_[static_cast<std::size_t>(outcome_.batch[c])][static_cast<std::size_t>(outcome_.stage[c])];
       const std::int32_t r = RowOf(idx, outcome_.program[c], outcome_.channel[c], static_cast<CandidateIndex>(c));
       if (r < 0) continue;
-      const std::uint32_t* rank = RankOf(idx, outcome_.channel[c]);
+      const int ranking = StageRules(idx).channels[outcome_.channel[c]].ranking;
       CandidateIndex& w = idx.worst[static_cast<std::size_t>(r)];
-      if (w == kNone || rank[c] > rank[w] || (rank[c] == rank[w] && c > w)) w = static_cast<CandidateIndex>(c);
+      const auto ci = static_cast<CandidateIndex>(c);
+      if (w == kNone) {
+        w = ci;
+        continue;
+      }
+      const std::uint32_t rc = PlacedRank(ranking, ci), rw = PlacedRank(ranking, w);
+      if (rc > rw || (rc == rw && c > w)) w = ci;
     }
   }
 
   const Stage& StageRules(const StageIndex& idx) const { return rules_.batches[idx.result->batch].stages[idx.result->stage]; }
 
-  const std::uint32_t* RankOf(const StageIndex& idx, std::size_t h) const {
-    return outcome_.ranks[static_cast<std::size_t>(StageRules(idx).channels[h].ranking)].data();
+  // Rank of placed candidate c in ranking r at the program where c is placed.
+  std::uint32_t PlacedRank(int r, CandidateIndex c) const {
+    const auto b = static_cast<std::size_t>(outcome_.batch[c]);
+    return outcome_.RankOf(static_cast<std::size_t>(r), b, instance_.choices[b].offset[c] + outcome_.choice[c], c);
   }
 
   std::int32_t RowOf(const StageIndex& idx, std::size_t p, std::size_t h, CandidateIndex c) const {
@@ -152,19 +160,26 @@ class AuditWriter {
     return idx.group_row[h][p * idx.split[h]->dictionary.size() + idx.split[h]->text[c]];
   }
 
-  // {"ranking":R,"key":[...],"tie":...}: the candidate's place in a ranking, as values.
-  void Key(JsonWriter& w, std::size_t r, CandidateIndex c) const {
-    const Ranking& ranking = rules_.rankings[r];
-    w.BeginObject().Key("ranking").String(ranking.name).Key("key").BeginArray();
-    for (const RankingKey& k : ranking.keys) {
-      const Score v = EvaluateNumber(*k.expr, ctx_, c, kNone);
+  // The values of ranking r's keys for candidate c applying to program p: [...].
+  void KeyValues(JsonWriter& w, std::size_t r, CandidateIndex c, ProgramIndex p) const {
+    w.BeginArray();
+    for (const RankingKey& k : rules_.rankings[r].keys) {
+      const Score v = EvaluateNumber(*k.expr, ctx_, c, p);
       if (v == kMissingScore) {
         w.Null();
       } else {
         w.String(FormatScore(v));
       }
     }
-    w.EndArray().Key("tie");
+    w.EndArray();
+  }
+
+  // {"ranking":R,"key":[...],"tie":...}: the candidate's place in a ranking at program p, as values.
+  void Key(JsonWriter& w, std::size_t r, CandidateIndex c, ProgramIndex p) const {
+    const Ranking& ranking = rules_.rankings[r];
+    w.BeginObject().Key("ranking").String(ranking.name).Key("key");
+    KeyValues(w, r, c, p);
+    w.Key("tie");
     switch (ranking.last_tie) {
       case LastTie::kId: w.String(instance_.candidates.id[c]); break;
       case LastTie::kLottery: w.String(Hex16(LotteryNumber(rules_.seed, instance_.candidates.id[c]))); break;
@@ -184,7 +199,9 @@ class AuditWriter {
     for (const Ranking& r : rules_.rankings) {
       w.BeginObject().Key("name").String(r.name).Key("keys").BeginArray();
       for (const RankingKey& k : r.keys) w.String(k.text);
-      w.EndArray().Key("last_tie").String(TieName(r.last_tie)).EndObject();
+      w.EndArray().Key("last_tie").String(TieName(r.last_tie));
+      if (r.per_program) w.Key("per_program").Bool(true);  // keys read program_score: values per choice step
+      w.EndObject();
     }
     w.EndArray().Key("channels").BeginArray();
     for (const Batch& b : rules_.batches) {
@@ -228,7 +245,7 @@ class AuditWriter {
       w.Null();
     } else {
       w.BeginObject().Key("candidate").String(instance_.candidates.id[worst]).Key("rank");
-      Key(w, static_cast<std::size_t>(ch.ranking), worst);
+      Key(w, static_cast<std::size_t>(ch.ranking), worst, row.program);
       w.EndObject();
     }
     w.EndObject();
@@ -256,7 +273,8 @@ class AuditWriter {
   // What happened at one choice in one stage, for a candidate not placed there:
   // {"CHANNEL": REASON, ...} over the program's channels that have seats, in precedence order.
   // Rankings met with a reason that needs the candidate's key are added to `used`.
-  void Rejection(JsonWriter& w, const StageIndex& idx, ProgramIndex p, CandidateIndex c, std::vector<std::uint8_t>* used) const {
+  // `k` is the entry of p on c's list.
+  void Rejection(JsonWriter& w, const StageIndex& idx, std::uint32_t k, ProgramIndex p, CandidateIndex c, std::vector<std::uint8_t>* used) const {
     const Stage& stage = StageRules(idx);
     const std::size_t nh = stage.channels.size();
     w.BeginObject();
@@ -277,21 +295,39 @@ class AuditWriter {
       }
       const SeatRow& row = idx.result->seats[static_cast<std::size_t>(r)];
       const CandidateIndex worst = idx.worst[static_cast<std::size_t>(r)];
-      const std::uint32_t* rank = RankOf(idx, h);
       (*used)[static_cast<std::size_t>(ch.ranking)] = 1;
       if (row.admitted < row.capacity() || worst == kNone) {
         w.String("free_seat");  // never in a stable outcome: verify reports it
       } else {
-        w.String(rank[c] > rank[worst] ? "below" : "not_below");
+        const std::uint32_t mine = outcome_.RankOf(static_cast<std::size_t>(ch.ranking), idx.result->batch, k, c);
+        w.String(mine > PlacedRank(ch.ranking, worst) ? "below" : "not_below");
       }
     }
     w.EndObject();
+  }
+
+  // "keys": {RANKING: [...]} for the per-program rankings the step at program p used (their
+  // values depend on p, so they go into the step); the others are added to `used`.
+  void StepKeys(JsonWriter& w, CandidateIndex c, ProgramIndex p, const std::vector<std::uint8_t>& step,
+                std::vector<std::uint8_t>* used) const {
+    bool any = false;
+    for (std::size_t r = 0; r < step.size(); ++r) {
+      if (!step[r]) continue;
+      (*used)[r] = 1;
+      if (!rules_.rankings[r].per_program) continue;
+      if (!any) w.Key("keys").BeginObject();
+      any = true;
+      w.Key(rules_.rankings[r].name);
+      KeyValues(w, r, c, p);
+    }
+    if (any) w.EndObject();
   }
 
   std::string CandidateRecord(CandidateIndex c) const {
     const Candidates& cands = instance_.candidates;
     const std::int32_t pb = outcome_.batch[c];
     std::vector<std::uint8_t> used(rules_.rankings.size(), 0);  // rankings whose key is shown
+    std::vector<std::uint8_t> step(rules_.rankings.size(), 0);  // the same, for one step
     JsonWriter w;
     w.BeginObject().Key("record").String("candidate").Key("id").String(cands.id[c]);
     w.Key("status").String(pb >= 0 ? "placed" : "unplaced");
@@ -324,17 +360,19 @@ class AuditWriter {
           if (!idx.in_stage[p]) continue;
           any_stage = true;
           w.BeginObject().Key("rank").Int(k - begin + 1).Key("program").String(instance_.programs.code[p]);
+          std::fill(step.begin(), step.end(), std::uint8_t{0});
           if (staged) w.Key("stage").String(batch.stages[s].name);
           if (placed_here && static_cast<std::int32_t>(s) > outcome_.stage[c]) {
             w.Key("locked_by_stage").String(batch.stages[static_cast<std::size_t>(outcome_.stage[c])].name);
           } else if (placed_here && k == last && static_cast<std::int32_t>(s) == outcome_.stage[c]) {
             const Channel& ch = StageRules(idx).channels[outcome_.channel[c]];
-            used[static_cast<std::size_t>(ch.ranking)] = 1;
+            step[static_cast<std::size_t>(ch.ranking)] = 1;
             w.Key("placed").String(ch.name);
           } else {
             w.Key("rejected");
-            Rejection(w, idx, p, c, &used);
+            Rejection(w, idx, k, p, c, &step);
           }
+          StepKeys(w, c, p, step, &used);
           w.EndObject();
         }
         if (!any_stage) w.BeginObject().Key("rank").Int(k - begin + 1).Key("program").String(instance_.programs.code[p]).Key("not_offered").Bool(true).EndObject();
@@ -348,16 +386,10 @@ class AuditWriter {
     bool lottery = false;
     for (std::size_t r = 0; r < used.size(); ++r) {
       if (!used[r]) continue;
-      w.Key(rules_.rankings[r].name).BeginArray();
-      for (const RankingKey& k : rules_.rankings[r].keys) {
-        const Score v = EvaluateNumber(*k.expr, ctx_, c, kNone);
-        if (v == kMissingScore) {
-          w.Null();
-        } else {
-          w.String(FormatScore(v));
-        }
-      }
-      w.EndArray();
+      lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
+      if (rules_.rankings[r].per_program) continue;  // in the steps
+      w.Key(rules_.rankings[r].name);
+      KeyValues(w, r, c, kNone);
       lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
     }
     w.EndObject();
@@ -404,6 +436,7 @@ RunIdentity IdentifyRun(const Rules& rules) {
   add("choices", rules.inputs.choices);
   add("programs", rules.inputs.programs);
   add("allocations", rules.inputs.allocations);
+  add("program_scores", rules.inputs.program_scores);
   return id;
 }
 

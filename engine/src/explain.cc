@@ -132,7 +132,7 @@ class Explainer {
         out += Fill(w_.choice, {step["rank"].text, where}) + " ";
         if (!step["placed"].is_null()) {
           const JsonValue* ch = Channel(b, stage, step["placed"].text);
-          out += Fill(w_.admitted, {step["placed"].text, ch ? Describe(rec["keys"][(*ch)["ranking"].text], (*ch)["ranking"].text, nullptr) : ""}) + "\n";
+          out += Fill(w_.admitted, {step["placed"].text, ch ? Describe(KeysAt(rec, step, (*ch)["ranking"].text), (*ch)["ranking"].text, nullptr) : ""}) + "\n";
         } else if (!step["not_offered"].is_null()) {
           out += Fill(w_.not_offered, {b}) + "\n";
         } else if (!step["locked_by_stage"].is_null()) {
@@ -140,7 +140,7 @@ class Explainer {
         } else {
           out += std::string(w_.not_admitted) + "\n";
           for (const auto& [name, reason] : step["rejected"].members) {
-            out += "  - " + Rejection(rec, b, stage, step["program"].text, name, reason.text) + "\n";
+            out += "  - " + Rejection(rec, step, b, stage, name, reason.text) + "\n";
           }
         }
       }
@@ -168,8 +168,16 @@ class Explainer {
     return out;
   }
 
-  std::string Rejection(const JsonValue& rec, const std::string& batch, const std::string& stage, const std::string& program,
+  // The candidate's key values in `ranking` at a choice step: in the step for a per-program
+  // ranking (its values depend on the program), else in the record.
+  static const JsonValue& KeysAt(const JsonValue& rec, const JsonValue& step, const std::string& ranking) {
+    const JsonValue& here = step["keys"][ranking];
+    return here.is_null() ? rec["keys"][ranking] : here;
+  }
+
+  std::string Rejection(const JsonValue& rec, const JsonValue& step, const std::string& batch, const std::string& stage,
                         const std::string& name, const std::string& reason) const {
+    const std::string& program = step["program"].text;
     const JsonValue* ch = Channel(batch, stage, name);
     if (reason == "ineligible") return Fill(w_.not_eligible, {name, ch ? (*ch)["eligible"].text : ""});
     const std::string group = ch && !(*ch)["split_by"].is_null() ? rec["groups"][(*ch)["split_by"].text].text : "";
@@ -179,7 +187,7 @@ class Explainer {
     auto seat = seats_.find({batch, stage, program, name, group});
     if (!ch || seat == seats_.end()) return name + ": " + reason;
     const std::string& ranking = (*ch)["ranking"].text;
-    const JsonValue& mine = rec["keys"][ranking];
+    const JsonValue& mine = KeysAt(rec, step, ranking);
     const JsonValue& cut = seat->second["cutoff"]["rank"]["key"];
     std::string you = Describe(mine, ranking, &cut), them = Describe(cut, ranking, &mine);
     if (you == them) {  // equal on every key: the last tie-break decided

@@ -367,6 +367,12 @@ class Parser {
           Advance();
           return l;
         }
+        if (name == "program_score" && tok_.kind != Tok::kDot) {
+          auto ps = Node(Expression::Op::kProgramScore, off);
+          ps->type = ValueType::kNumber;
+          ps->text = "program_score";
+          return ps;
+        }
         auto e = Node(Expression::Op::kColumn, off);
         if (name == "program" && tok_.kind == Tok::kDot) {
           Advance();
@@ -418,6 +424,7 @@ bool Infer(Expression* e, ValueType want, ExpressionError* err) {
     case Op::kNumber:
     case Op::kText:
     case Op::kLine:
+    case Op::kProgramScore:
       break;
     case Op::kInList: case Op::kNotInList:
       if (!e->args[1]->program_column) return fail(e->args[1]->offset, "'in' takes a list [...] or a program column (program.NAME)");
@@ -525,6 +532,7 @@ bool ListContains(std::string_view list, std::string_view item) {
 void Expression::CollectColumns(std::vector<ColumnUse>* out) const {
   if (op == Op::kColumn) out->push_back({text, program_column, false, type, offset});
   if (op == Op::kLine) out->push_back({text, false, true, type, offset});
+  if (op == Op::kProgramScore) out->push_back({text, false, false, type, offset, true});
   for (const auto& a : args) a->CollectColumns(out);
 }
 
@@ -562,6 +570,8 @@ Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex
   switch (e.op) {
     case Op::kNumber: return e.number;
     case Op::kLine: return (*ctx.lines)[static_cast<std::size_t>(e.slot)];
+    case Op::kProgramScore:
+      return ctx.program_scores && c != kNone && p != kNone ? ctx.program_scores->Find(c, p) : kMissingScore;
     case Op::kColumn: {
       if (e.slot == -3) return ctx.candidates.total[c];
       const Column& col = ColumnOf(e, ctx);
@@ -657,9 +667,17 @@ Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs
 }
 
 bool ReferencesProgram(const Expression& e) {
-  if (e.op == Expression::Op::kColumn && e.program_column) return true;
+  if ((e.op == Expression::Op::kColumn && e.program_column) || e.op == Expression::Op::kProgramScore) return true;
   for (const auto& a : e.args) {
     if (ReferencesProgram(*a)) return true;
+  }
+  return false;
+}
+
+bool ReferencesProgramScore(const Expression& e) {
+  if (e.op == Expression::Op::kProgramScore) return true;
+  for (const auto& a : e.args) {
+    if (ReferencesProgramScore(*a)) return true;
   }
   return false;
 }

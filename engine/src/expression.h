@@ -11,12 +11,14 @@
 //   product := unary (('*' | '/') unary)*
 //   unary   := '-' unary | primary
 //   compare := ... | ['not'] 'in' 'program' '.' NAME   (membership in a ';'-separated list)
-//   primary := NUMBER | STRING | NAME | 'program' '.' NAME | 'line' '.' NAME
+//   primary := NUMBER | STRING | NAME | 'program' '.' NAME | 'line' '.' NAME | 'program_score'
 //            | FUNC '(' expr (',' expr)* ')' | '(' expr ')'
 //   FUNC    := max | min
 // NUMBER is a decimal with at most two places; STRING is '...' or "..."; inside a list a bare
 // word (A, B, 城区) is a string. NAME refers to a candidate column; program.NAME to a program
-// column; line.NAME to a score line (a number fixed before matching).
+// column; line.NAME to a score line (a number fixed before matching); program_score to the
+// score the program being applied to gave the candidate (program_scores.csv; missing when it
+// gave none), so it depends on both the candidate and the program.
 //
 // Types: every node is a number, text or a truth value. A column's type follows from how it is
 // used (compared with a number, used in arithmetic or as a ranking key: number; compared with
@@ -50,6 +52,7 @@ struct ColumnUse {
   bool line = false;          // line.NAME
   ValueType type = ValueType::kUnknown;
   int offset = 0;             // 0-based byte offset in the expression text
+  bool program_score = false;  // the built-in program_score (name is "program_score")
 };
 
 // What an expression is evaluated against.
@@ -57,6 +60,7 @@ struct EvalContext {
   const Candidates& candidates;
   const Programs& programs;
   const std::vector<Score>* lines = nullptr;  // values of Rules::lines, by index
+  const ProgramScores* program_scores = nullptr;  // for program_score; null reads as missing
 };
 
 class Expression {
@@ -66,6 +70,7 @@ class Expression {
     kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNotIn, kAnd, kOr, kNot,
     kLine,                     // line.NAME; slot = index into Rules::lines
     kInList, kNotInList,       // args[0] in program.COLUMN (args[1]), a ';'-separated list
+    kProgramScore,             // program_score: the score program p gave candidate c
   };
 
   Op op = Op::kNumber;
@@ -116,8 +121,11 @@ Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs
                      CandidateIndex c, ProgramIndex p);
 
 
-// True when the expression references any program.X column.
+// True when the expression references any program.X column or program_score (its value then
+// depends on the program).
 bool ReferencesProgram(const Expression& e);
+// True when the expression reads program_score.
+bool ReferencesProgramScore(const Expression& e);
 
 // 1-based column of byte `offset` of `source` counted in UTF-8 characters.
 int CharColumn(std::string_view source, int offset);

@@ -46,6 +46,14 @@ int RequireColumn(const CsvReader& csv, const Rules& rules, const std::string& l
   return idx;
 }
 
+// Index of each name (candidate ids, program codes) by its text. The map views `names`.
+std::unordered_map<std::string_view, std::uint32_t> IndexOf(const std::vector<std::string>& names) {
+  std::unordered_map<std::string_view, std::uint32_t> index;
+  index.reserve(names.size());
+  for (std::uint32_t i = 0; i < names.size(); ++i) index.emplace(names[i], i);
+  return index;
+}
+
 // Applies permutation `order` (new position -> old index) to a vector.
 template <typename T>
 void Permute(std::vector<T>* v, const std::vector<std::uint32_t>& order) {
@@ -292,10 +300,8 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Candidates& cands = inst->candidates;
   const Programs& progs = inst->programs;
-  std::unordered_map<std::string_view, std::uint32_t> cand_index, prog_index;
-  cand_index.reserve(cands.size());
-  for (std::uint32_t i = 0; i < cands.size(); ++i) cand_index.emplace(cands.id[i], i);
-  for (std::uint32_t i = 0; i < progs.size(); ++i) prog_index.emplace(progs.code[i], i);
+  const auto cand_index = IndexOf(cands.id);
+  const auto prog_index = IndexOf(progs.code);
   std::vector<std::string> batch_names;
   for (const Batch& b : rules.batches) batch_names.push_back(b.name);
   std::vector<ChoiceRow> rows;
@@ -431,8 +437,7 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   if (prog_col < 0 || chan_col < 0 || group_col < 0 || seats_col < 0) return false;
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Programs& progs = inst->programs;
-  std::unordered_map<std::string_view, std::uint32_t> prog_index;
-  for (std::uint32_t i = 0; i < progs.size(); ++i) prog_index.emplace(progs.code[i], i);
+  const auto prog_index = IndexOf(progs.code);
   AllocationTable& table = inst->allocations;
   CsvRecord rec;
   while (csv.Next(&rec)) {
@@ -528,6 +533,84 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   return sink.error_count() == errors_before;
 }
 
+// program_scores.csv: program,candidate_id,score -- the score a program gave a candidate
+// (its own specialty test or interview). Each pair at most once; any candidate and program of
+// the other files; a candidate need not list the program (the score is then never read).
+bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
+  if (rules.inputs.program_scores.empty()) return true;
+  CsvReader csv;
+  if (!csv.Open(rules.inputs.program_scores, rules.inputs.program_scores, sink, rules.encoding)) return false;
+  const std::size_t errors_before = sink.error_count();
+  const int prog_col = RequireColumn(csv, rules, "program", true, sink);
+  const int cand_col = RequireColumn(csv, rules, "candidate_id", true, sink);
+  const int score_col = RequireColumn(csv, rules, "score", true, sink);
+  if (prog_col < 0 || cand_col < 0 || score_col < 0) return false;
+  auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
+  const Candidates& cands = inst->candidates;
+  const Programs& progs = inst->programs;
+  const auto cand_index = IndexOf(cands.id);
+  const auto prog_index = IndexOf(progs.code);
+  struct Row {
+    CandidateIndex candidate;
+    ProgramIndex program;
+    Score score;
+    std::uint32_t line;
+  };
+  std::vector<Row> rows;
+  CsvRecord rec;
+  while (csv.Next(&rec)) {
+    auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
+    Row row{0, 0, 0, static_cast<std::uint32_t>(rec.line)};
+    bool ok = true;
+    if (auto it = prog_index.find(field(prog_col)); it != prog_index.end()) {
+      row.program = it->second;
+    } else {
+      sink.CsvError(csv.display(), rec.line, header(prog_col),
+                    "unknown program '" + std::string(field(prog_col)) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
+                        rules.inputs.programs);
+      ok = false;
+    }
+    if (auto it = cand_index.find(field(cand_col)); it != cand_index.end()) {
+      row.candidate = it->second;
+    } else {
+      sink.CsvError(csv.display(), rec.line, header(cand_col),
+                    "unknown candidate '" + std::string(field(cand_col)) + "'; every score must belong to a candidate in " + rules.inputs.candidates);
+      ok = false;
+    }
+    std::string why;
+    if (field(score_col).empty()) {
+      sink.CsvError(csv.display(), rec.line, header(score_col), "empty score; give the score, or leave the row out if the program gave none");
+      ok = false;
+    } else if (!ParseDecimal(field(score_col), &row.score, &why)) {
+      sink.CsvError(csv.display(), rec.line, header(score_col), why);
+      ok = false;
+    }
+    if (ok) rows.push_back(row);
+  }
+  if (sink.error_count() != errors_before) return false;
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.candidate, a.program, a.line) < std::tie(b.candidate, b.program, b.line);
+  });
+  ProgramScores& out = inst->program_scores;
+  out.offset.assign(cands.size() + 1, 0);
+  out.program.reserve(rows.size());
+  out.score.reserve(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    if (i > 0 && rows[i - 1].candidate == r.candidate && rows[i - 1].program == r.program) {
+      sink.CsvError(csv.display(), static_cast<int>(r.line), header(score_col),
+                    "program '" + progs.code[r.program] + "' scores candidate '" + cands.id[r.candidate] + "' twice (first at row " +
+                        std::to_string(rows[i - 1].line) + "); keep one row");
+      continue;
+    }
+    ++out.offset[r.candidate + 1];
+    out.program.push_back(r.program);
+    out.score.push_back(r.score);
+  }
+  for (std::size_t c = 0; c < cands.size(); ++c) out.offset[c + 1] += out.offset[c];
+  return sink.error_count() == errors_before;
+}
+
 }  // namespace
 
 std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink) {
@@ -540,6 +623,7 @@ std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink) {
   if (!ok) return std::nullopt;
   ok = LoadChoices(rules, &inst, sink);
   ok = LoadAllocations(rules, &inst, sink) && ok;
+  ok = LoadProgramScores(rules, &inst, sink) && ok;
   if (!ok) return std::nullopt;
   return inst;
 }

@@ -223,15 +223,19 @@ class RoundDA {
     bool operator<(const Entry& o) const { return slot_rank != o.slot_rank ? slot_rank < o.slot_rank : j < o.j; }
   };
 
+  bool EntryRanked(std::size_t h) const { return h < pb_.entry_rank.size() && pb_.entry_rank[h] != nullptr; }
+
   bool HasTies() const {
     // Shared ranks exist only under admit_all; detecting them per channel costs one pass.
     if (has_ties_ < 0) {
       has_ties_ = 0;
       std::vector<std::uint8_t> seen;
       for (std::size_t h = 0; h < nh_ && !has_ties_; ++h) {
-        seen.assign(pb_.num_candidates, 0);
-        for (std::size_t c = 0; c < pb_.num_candidates; ++c) {
-          if (seen[pb_.rank[h][c]]++) {
+        const std::uint32_t* ranks = EntryRanked(h) ? pb_.entry_rank[h] : pb_.rank[h];
+        const std::size_t count = EntryRanked(h) ? lists_.program.size() : pb_.num_candidates;
+        seen.assign(count, 0);  // ranks are positions, below the count
+        for (std::size_t i = 0; i < count; ++i) {
+          if (seen[ranks[i]]++) {
             has_ties_ = 1;
             break;
           }
@@ -254,13 +258,15 @@ class RoundDA {
     std::uint32_t out = 0;
     for (std::size_t h = 0; h < nh_; ++h) {
       if (pb_.capacity[static_cast<std::size_t>(p) * nh_ + h] <= 0) continue;
-      const std::uint32_t* rank = pb_.rank[h];
+      const bool by_entry = EntryRanked(h);
+      const std::uint32_t* rank = by_entry ? pb_.entry_rank[h] : pb_.rank[h];
       const bool split = pb_.split[h].num_groups > 0;
       std::uint32_t ne = 0;
       for (std::uint32_t j = 0; j < m; ++j) {
-        if (taken[j] || !(pb_.eligible[next_[pool[j]]] >> h & 1u)) continue;
+        const std::uint32_t k = next_[pool[j]];  // the entry p is on the applicant's list
+        if (taken[j] || !(pb_.eligible[k] >> h & 1u)) continue;
         const std::uint64_t group = split ? pb_.split[h].group[pool[j]] : 0;
-        entries[ne++] = {(group << 32) | rank[pool[j]], j};
+        entries[ne++] = {(group << 32) | rank[by_entry ? k : pool[j]], j};
       }
       if (!split) {
         // One block of seats: the best `cap`, plus everyone tied with the last of them.
@@ -330,6 +336,7 @@ bool SharesOneRanking(const BatchProblem& pb) {
     bool has_seats = false;
     for (std::size_t p = 0; p < pb.num_programs && !has_seats; ++p) has_seats = pb.capacity[p * pb.num_channels + h] > 0;
     if (!has_seats) continue;
+    if (h < pb.entry_rank.size() && pb.entry_rank[h]) return false;  // each program ranks differently
     if (shared == -1) shared = pb.ranking_id[h];
     if (pb.ranking_id[h] != shared) return false;
   }

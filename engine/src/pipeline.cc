@@ -34,16 +34,41 @@ std::string PpmText(std::int64_t ppm) {
 // Rankings computed on demand and kept: lines may need some before the others.
 class RankingCache {
  public:
-  RankingCache(const Rules& rules, const EvalContext& ctx) : rules_(rules), ctx_(ctx), cache_(rules.rankings.size()) {}
+  RankingCache(const Rules& rules, const Instance& instance, const EvalContext& ctx)
+      : rules_(rules), instance_(instance), ctx_(ctx), cache_(rules.rankings.size()), entries_(rules.rankings.size()) {}
+  // A ranking over candidates. REQUIRES: !rules.rankings[r].per_program.
   const RankedOrder& Get(std::size_t r) {
     if (cache_[r].rank.empty() && ctx_.candidates.size() > 0) cache_[r] = ComputeRanking(rules_.rankings[r], ctx_, rules_.seed);
     return cache_[r];
   }
+  // A per-program ranking over the entries of batch b's lists.
+  const std::vector<std::uint32_t>& GetEntries(std::size_t r, std::size_t b) {
+    auto& per_batch = entries_[r];
+    if (per_batch.empty()) per_batch.resize(rules_.batches.size());
+    if (per_batch[b].empty() && !instance_.choices[b].program.empty()) {
+      per_batch[b] = ComputeEntryRanking(rules_.rankings[r], ctx_, instance_.choices[b], rules_.seed);
+    }
+    return per_batch[b];
+  }
+  // Moves every ranking computed so far into the outcome.
+  void Publish(Outcome* out) {
+    for (std::size_t r = 0; r < rules_.rankings.size(); ++r) {
+      if (rules_.rankings[r].per_program) {
+        for (std::size_t b = 0; b < rules_.batches.size(); ++b) GetEntries(r, b);
+        out->ranks.emplace_back();
+      } else {
+        out->ranks.push_back(std::move(Get(r).rank));
+      }
+    }
+    out->entry_ranks = std::move(entries_);
+  }
 
  private:
   const Rules& rules_;
+  const Instance& instance_;
   const EvalContext& ctx_;
   std::vector<RankedOrder> cache_;
+  std::vector<std::vector<std::vector<std::uint32_t>>> entries_;  // [ranking][batch], per-program rankings
 };
 
 void ComputeLinesInto(const Rules& rules, const Instance& instance, RankingCache& rankings, std::vector<Score>* values,
@@ -51,7 +76,7 @@ void ComputeLinesInto(const Rules& rules, const Instance& instance, RankingCache
   const std::size_t n = instance.candidates.size();
   values->assign(rules.lines.size(), kMissingScore);
   notes->assign(rules.lines.size(), {});
-  const EvalContext ctx{instance.candidates, instance.programs, values};
+  const EvalContext ctx{instance.candidates, instance.programs, values, &instance.program_scores};
   for (int li : rules.line_order) {
     const Line& l = rules.lines[static_cast<std::size_t>(li)];
     Score& v = (*values)[static_cast<std::size_t>(li)];
@@ -125,7 +150,10 @@ class StageRunner {
     std::vector<std::vector<std::int32_t>> unallocated(nh);  // split seats no group received
     for (std::size_t h = 0; h < nh; ++h) {
       const Channel& ch = stage.channels[h];
-      pb.rank.push_back(rankings_.Get(static_cast<std::size_t>(ch.ranking)).rank.data());
+      const std::size_t r = static_cast<std::size_t>(ch.ranking);
+      const bool per_program = rules_.rankings[r].per_program;
+      pb.rank.push_back(per_program ? nullptr : rankings_.Get(r).rank.data());
+      pb.entry_rank.push_back(per_program ? rankings_.GetEntries(r, b).data() : nullptr);
       pb.ranking_id.push_back(ch.ranking);
       std::vector<std::int32_t> seats = instance_.programs.SeatsIn(ch.seats);
       for (std::size_t p = 0; p < np; ++p) seats[p] = in_stage[p] ? seats[p] : 0;
@@ -344,6 +372,11 @@ std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPa
         }
         if (!receives && std::none_of(seats.begin(), seats.end(), [](std::int32_t s) { return s > 0; })) continue;
         if (!first) first = &ch;
+        if (rules.rankings[static_cast<std::size_t>(ch.ranking)].per_program) {
+          return "serial dictatorship needs one order of candidates shared by every program, but in batch '" + batch.name +
+                 "' channel '" + ch.name + "' ranks by '" + rules.rankings[static_cast<std::size_t>(ch.ranking)].name +
+                 "', which reads program_score (each program orders its own applicants); use --matcher auto or general";
+        }
         if (ch.ranking != first->ranking) {
           return "serial dictatorship needs every channel with seats in a batch to share one ranking, but in batch '" +
                  batch.name + "' channel '" + first->name + "' ranks by '" + rules.rankings[static_cast<std::size_t>(first->ranking)].name +
@@ -358,8 +391,8 @@ std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPa
 
 std::vector<Score> ComputeLines(const Rules& rules, const Instance& instance, std::vector<std::string>* notes) {
   std::vector<Score> values;
-  const EvalContext ctx{instance.candidates, instance.programs, &values};
-  RankingCache rankings(rules, ctx);
+  const EvalContext ctx{instance.candidates, instance.programs, &values, &instance.program_scores};
+  RankingCache rankings(rules, instance, ctx);
   ComputeLinesInto(rules, instance, rankings, &values, notes);
   return values;
 }
@@ -379,8 +412,8 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   arena.execute([&] {
-    const EvalContext ctx{instance.candidates, instance.programs, &out.lines};
-    RankingCache rankings(rules, ctx);
+    const EvalContext ctx{instance.candidates, instance.programs, &out.lines, &instance.program_scores};
+    RankingCache rankings(rules, instance, ctx);
     ComputeLinesInto(rules, instance, rankings, &out.lines, &out.line_notes);
     StageRunner runner(rules, instance, ctx, rankings, options, &out);
     std::vector<std::uint8_t> active(n, 1);  // not yet placed by an earlier batch or stage
@@ -392,7 +425,7 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
         out.stages.push_back(runner.Run(b, s, incoming, &active, &later));
       }
     }
-    for (std::size_t r = 0; r < rules.rankings.size(); ++r) out.ranks.push_back(rankings.Get(r).rank);
+    rankings.Publish(&out);
   });
   return out;
 }

@@ -30,7 +30,7 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
   const std::size_t np = progs.size();
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(rules, instance, &notes);
-  const EvalContext ctx{instance.candidates, progs, &lines};
+  const EvalContext ctx{instance.candidates, progs, &lines, &instance.program_scores};
 
   // Which programs each stage selects, and the stages in run order.
   struct StageRef {

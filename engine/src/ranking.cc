@@ -20,26 +20,95 @@ std::uint64_t LotteryNumber(const std::string& seed, const std::string& id) {
   return v;
 }
 
-RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) {
+namespace {
+
+// Sort keys where smaller is better: desc keys are negated; missing values become the largest
+// value so they sort last; the lottery number is one more key. Writes KeyCount() values.
+class SortKeys {
+ public:
+  SortKeys(const Ranking& ranking, const EvalContext& ctx, const std::string& seed)
+      : ranking_(ranking), ctx_(ctx), seed_(seed), lottery_(ranking.last_tie == LastTie::kLottery) {}
+  std::size_t KeyCount() const { return ranking_.keys.size() + (lottery_ ? 1 : 0); }
+  void Fill(CandidateIndex c, ProgramIndex p, Score* out) const {
+    for (std::size_t k = 0; k < ranking_.keys.size(); ++k) {
+      const RankingKey& key = ranking_.keys[k];
+      const Score v = EvaluateNumber(*key.expr, ctx_, c, p);
+      out[k] = v == kMissingScore ? std::numeric_limits<Score>::max() : (key.descending ? -v : v);
+    }
+    if (lottery_) {
+      // Shift to signed order-preserving: compare as unsigned via the sign flip.
+      const std::uint64_t u = LotteryNumber(seed_, ctx_.candidates.id[c]);
+      out[ranking_.keys.size()] = static_cast<Score>(u ^ 0x8000000000000000ull);
+    }
+  }
+
+ private:
+  const Ranking& ranking_;
+  const EvalContext& ctx_;
+  const std::string& seed_;
+  const bool lottery_;
+};
+
+}  // namespace
+
+std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const EvalContext& ctx, const ChoiceLists& lists,
+                                               const std::string& seed) {
   const std::size_t n = ctx.candidates.size();
-  const bool lottery = ranking.last_tie == LastTie::kLottery;
-  // Sort keys where smaller is better: desc keys are negated; missing values become the
-  // largest value so they sort last; the lottery number is one more key.
-  const std::size_t nk = ranking.keys.size() + (lottery ? 1 : 0);
-  std::vector<Score> keys(n * nk);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t c = r.begin(); c != r.end(); ++c) {
-      for (std::size_t k = 0; k < ranking.keys.size(); ++k) {
-        const RankingKey& key = ranking.keys[k];
-        const Score v = EvaluateNumber(*key.expr, ctx, static_cast<CandidateIndex>(c), kNone);
-        keys[c * nk + k] = v == kMissingScore ? std::numeric_limits<Score>::max() : (key.descending ? -v : v);
-      }
-      if (lottery) {
-        // Shift to signed order-preserving: compare as unsigned via the sign flip.
-        const std::uint64_t u = LotteryNumber(seed, ctx.candidates.id[c]);
-        keys[c * nk + nk - 1] = static_cast<Score>(u ^ 0x8000000000000000ull);
+  const std::size_t e = lists.program.size();
+  const std::size_t np = ctx.programs.size();
+  std::vector<CandidateIndex> who(e);
+  for (std::size_t c = 0; c < n; ++c) {
+    for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) who[k] = static_cast<CandidateIndex>(c);
+  }
+  const SortKeys sort_keys(ranking, ctx, seed);
+  const std::size_t nk = sort_keys.KeyCount();
+  std::vector<Score> keys(e * nk);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, e), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t k = r.begin(); k != r.end(); ++k) sort_keys.Fill(who[k], lists.program[k], &keys[k * nk]);
+  });
+  // Entries grouped by program (counting sort; within a program in candidate order), then each
+  // program's applicants sorted on their own.
+  std::vector<std::uint32_t> begin(np + 1, 0);
+  for (ProgramIndex p : lists.program) ++begin[p + 1];
+  for (std::size_t p = 0; p < np; ++p) begin[p + 1] += begin[p];
+  std::vector<std::uint32_t> order(e);
+  {
+    std::vector<std::uint32_t> cursor(begin.begin(), begin.end() - 1);
+    for (std::uint32_t k = 0; k < e; ++k) order[cursor[lists.program[k]]++] = k;
+  }
+  auto compare = [&](std::uint32_t a, std::uint32_t b) {
+    const Score* ka = &keys[static_cast<std::size_t>(a) * nk];
+    const Score* kb = &keys[static_cast<std::size_t>(b) * nk];
+    for (std::size_t i = 0; i < nk; ++i) {
+      if (ka[i] != kb[i]) return ka[i] < kb[i] ? -1 : 1;
+    }
+    return 0;
+  };
+  const bool shared = ranking.last_tie == LastTie::kAdmitAll;
+  std::vector<std::uint32_t> rank(e);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t p = r.begin(); p != r.end(); ++p) {
+      auto first = order.begin() + begin[p], last = order.begin() + begin[p + 1];
+      std::sort(first, last, [&](std::uint32_t a, std::uint32_t b) {
+        const int cmp = compare(a, b);
+        return cmp != 0 ? cmp < 0 : who[a] < who[b];  // then id: indices are in id order
+      });
+      for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
+        const bool tied = shared && i > begin[p] && compare(order[i - 1], order[i]) == 0;
+        rank[order[i]] = tied ? rank[order[i - 1]] : i;
       }
     }
+  });
+  return rank;
+}
+
+RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) {
+  const std::size_t n = ctx.candidates.size();
+  const SortKeys sort_keys(ranking, ctx, seed);
+  const std::size_t nk = sort_keys.KeyCount();
+  std::vector<Score> keys(n * nk);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t c = r.begin(); c != r.end(); ++c) sort_keys.Fill(static_cast<CandidateIndex>(c), kNone, &keys[c * nk]);
   });
   RankedOrder out;
   out.order.resize(n);

@@ -28,7 +28,18 @@ struct RankedOrder {
 };
 
 // Runs on the current TBB arena. `ctx.lines` must hold every line the keys use.
+// REQUIRES: !ranking.per_program.
 RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const std::string& seed);
+
+// A per-program ranking (a key reads program_score) over the entries of one batch's choice
+// lists: rank[k] for entry k (candidate c listing program p) orders c among p's applicants by
+// the keys evaluated at (c, p), then the last tie-break as above. Ranks of entries of the same
+// program compare like candidate ranks (equal only under admit_all); ranks of different
+// programs mean nothing to each other (they are positions in one order sorted by program
+// first). `ctx.program_scores` must be set. Cost: O(E * keys) plus sorting each program's
+// applicants, in parallel over programs.
+std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const EvalContext& ctx, const ChoiceLists& lists,
+                                               const std::string& seed);
 
 // The lottery number of one candidate: first 8 bytes of SHA-256(seed, 0x00, id), big-endian.
 std::uint64_t LotteryNumber(const std::string& seed, const std::string& id);

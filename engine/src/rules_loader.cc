@@ -93,6 +93,11 @@ class Loader {
         break;
       }
     }
+    if (program_score_used_ && rules.inputs.program_scores.empty()) {
+      sink_.Error(path_, program_score_pos_.line, program_score_pos_.col,
+                  "program_score reads the scores programs gave candidates, but inputs names no such file; add inputs: {..., "
+                  "program_scores: program_scores.csv} with columns program,candidate_id,score");
+    }
     if (sink_.error_count() != errors_before) return std::nullopt;
     return rules;
   }
@@ -259,7 +264,7 @@ class Loader {
       Error(n, "'inputs' must be a mapping of candidates, choices and programs to file paths");
       return;
     }
-    CheckKeys(n, {"candidates", "choices", "programs", "allocations"});
+    CheckKeys(n, {"candidates", "choices", "programs", "allocations", "program_scores"});
     const std::filesystem::path dir = std::filesystem::path(path_).parent_path();
     auto resolve = [&](const char* key, std::string* out) {
       auto v = Get(n, key, true);
@@ -276,6 +281,7 @@ class Loader {
     resolve("choices", &rules->inputs.choices);
     resolve("programs", &rules->inputs.programs);
     if (Get(n, "allocations", false)) resolve("allocations", &rules->inputs.allocations);
+    if (Get(n, "program_scores", false)) resolve("program_scores", &rules->inputs.program_scores);
   }
 
   void LoadColumns(const YAML::Node& root, Rules* rules) {
@@ -295,8 +301,9 @@ class Loader {
 
   // What an expression may refer to.
   enum class Scope {
-    kCandidate,  // ranking keys, line scores, allocation counts: candidate columns and lines
-    kChoice,     // channel conditions: candidate and program columns and lines
+    kCandidate,  // line scores, allocation counts: candidate columns and lines
+    kKey,        // ranking keys: candidate columns, lines and program_score
+    kChoice,     // channel conditions: candidate and program columns, lines and program_score
     kProgram,    // stage and policy program selectors: program columns and lines
   };
 
@@ -330,7 +337,18 @@ class Loader {
       }
       return;
     }
-    if (u.program && scope == Scope::kCandidate) {
+    if (u.program_score) {
+      if (scope != Scope::kKey && scope != Scope::kChoice) {
+        sink_.Error(path_, pos.line, pos.col,
+                    "program_score is the score a program gave the candidate and depends on the program; use it in ranking keys and "
+                    "channel conditions (eligible:), not here");
+      } else if (!program_score_used_) {
+        program_score_used_ = true;
+        program_score_pos_ = pos;
+      }
+      return;
+    }
+    if (u.program && (scope == Scope::kCandidate || scope == Scope::kKey)) {
       sink_.Error(path_, pos.line, pos.col, "this expression is evaluated per candidate; 'program." + u.name + "' cannot be used here");
       return;
     }
@@ -444,7 +462,8 @@ class Loader {
       return;
     }
     while (!expr.empty() && expr.back() == ' ') expr.pop_back();
-    key.expr = ParseExpr(k, expr, ValueType::kNumber, Scope::kCandidate);
+    key.expr = ParseExpr(k, expr, ValueType::kNumber, Scope::kKey);
+    if (key.expr && ReferencesProgramScore(*key.expr)) r->per_program = true;
     if (key.expr) r->keys.push_back(std::move(key));
   }
 
@@ -777,6 +796,10 @@ class Loader {
           std::string name = Scalar(r, "ranking");
           line.ranking = rules->FindRanking(name);
           if (line.ranking < 0 && r.IsScalar() && !rankings_failed_) Error(r, "unknown ranking '" + name + "'" + DidYouMean(name, ranking_names));
+          if (line.ranking >= 0 && rules->rankings[static_cast<std::size_t>(line.ranking)].per_program) {
+            Error(r, "ranking '" + name + "' reads program_score, so it orders each program's applicants separately and cannot order all "
+                     "candidates for a line; use a ranking over candidate columns, e.g. keys: [total desc]");
+          }
         }
         std::string score_text = "total";
         YAML::Node score_node = Get(body, "score", false);
@@ -901,6 +924,8 @@ class Loader {
   std::string text_;                     // the source, for positions in characters
   std::vector<std::size_t> line_starts_;
   bool rankings_failed_ = false;         // suppresses "unknown ranking" after a broken rankings:
+  bool program_score_used_ = false;      // some expression reads program_score (first use below)
+  RulesPos program_score_pos_;
   std::vector<ColumnRef> columns_candidate_, columns_program_;
   std::vector<std::string> line_names_;  // known before anything that may refer to a line
 };

@@ -242,8 +242,16 @@ class Verifier {
     instance_ = std::move(*instance);
     std::vector<std::string> notes;
     lines_ = ComputeLines(rules_, instance_, &notes);
-    const EvalContext ctx{instance_.candidates, instance_.programs, &lines_};
-    for (const Ranking& r : rules_.rankings) ranks_.push_back(ComputeRanking(r, ctx, rules_.seed).rank);
+    const EvalContext ctx = Context();
+    ranks_.resize(rules_.rankings.size());
+    entry_ranks_.resize(rules_.rankings.size());
+    for (std::size_t r = 0; r < rules_.rankings.size(); ++r) {
+      if (!rules_.rankings[r].per_program) {
+        ranks_[r] = ComputeRanking(rules_.rankings[r], ctx, rules_.seed).rank;
+        continue;
+      }
+      for (const ChoiceLists& lists : instance_.choices) entry_ranks_[r].push_back(ComputeEntryRanking(rules_.rankings[r], ctx, lists, rules_.seed));
+    }
     for (std::size_t b = 0; b < rules_.batches.size(); ++b) {
       for (std::size_t s = 0; s < rules_.batches[b].stages.size(); ++s) {
         const Stage& st = rules_.batches[b].stages[s];
@@ -480,7 +488,7 @@ class Verifier {
   // Capacities, counts, cut-offs, flows and eligibility, row by row.
   void CheckRows() {
     const std::size_t before = report_.violations.size();
-    const EvalContext ctx{instance_.candidates, instance_.programs, &lines_};
+    const EvalContext ctx = Context();
     const std::size_t n = instance_.candidates.size();
     for (std::size_t c = 0; c < n; ++c) {
       if (stage_of_[c] < 0) continue;
@@ -497,8 +505,7 @@ class Verifier {
       ++row->placed;
       const Score t = instance_.candidates.total[c];
       if (row->min_total == kMissingScore || t < row->min_total) row->min_total = t;
-      const std::uint32_t* rank = ranks_[static_cast<std::size_t>(ch.ranking)].data();
-      if (row->worst == kNone || rank[c] > rank[row->worst]) row->worst = ci;
+      if (row->worst == kNone || PlacedRank(ch.ranking, st.b, ci) > PlacedRank(ch.ranking, st.b, row->worst)) row->worst = ci;
     }
     // Second pass: how many admitted rank strictly above their row's worst (ties at the last
     // seat are the only admissions allowed over capacity).
@@ -506,8 +513,8 @@ class Verifier {
       if (stage_of_[c] < 0) continue;
       StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
       Row* row = FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], static_cast<CandidateIndex>(c)));
-      const std::uint32_t* rank = ranks_[static_cast<std::size_t>(StageRules(st).channels[channel_[c]].ranking)].data();
-      if (row && rank[c] < rank[row->worst]) ++row->better;
+      const int ranking = StageRules(st).channels[channel_[c]].ranking;
+      if (row && PlacedRank(ranking, st.b, static_cast<CandidateIndex>(c)) < PlacedRank(ranking, st.b, row->worst)) ++row->better;
     }
     for (StageInfo& st : stages_) {
       const Stage& stage = StageRules(st);
@@ -566,7 +573,7 @@ class Verifier {
   // channel in precedence order, the best eligible not yet taken, up to capacity (+ ties).
   void CheckChannelLabels() {
     const std::size_t before = report_.violations.size();
-    const EvalContext ctx{instance_.candidates, instance_.programs, &lines_};
+    const EvalContext ctx = Context();
     std::map<std::pair<int, ProgramIndex>, std::vector<CandidateIndex>> admitted;
     for (std::size_t c = 0; c < instance_.candidates.size(); ++c) {
       if (stage_of_[c] >= 0) admitted[{stage_of_[c], program_[c]}].push_back(static_cast<CandidateIndex>(c));
@@ -578,7 +585,6 @@ class Verifier {
       std::vector<std::uint32_t> label(set.size(), kNone);
       for (std::uint32_t h = 0; h < stage.channels.size(); ++h) {
         const Channel& ch = stage.channels[h];
-        const std::uint32_t* rank = ranks_[static_cast<std::size_t>(ch.ranking)].data();
         // Eligible, not yet labelled, grouped by group (kNone when not split), best first.
         std::vector<std::tuple<std::uint32_t, std::uint32_t, std::size_t>> pool;
         for (std::size_t i = 0; i < set.size(); ++i) {
@@ -586,7 +592,7 @@ class Verifier {
           if (label[i] != kNone || (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, c, p))) continue;
           const Row* row = FindRow(st, p, h, GroupOf(st, h, c));
           if (!row || row->capacity <= 0) continue;
-          pool.emplace_back(GroupOf(st, h, c), rank[c], i);
+          pool.emplace_back(GroupOf(st, h, c), PlacedRank(ch.ranking, st.b, c), i);
         }
         std::sort(pool.begin(), pool.end());
         for (std::size_t i = 0; i < pool.size();) {
@@ -616,7 +622,7 @@ class Verifier {
   // No justified envy and no waste, stage by stage, for everyone taking part in the stage.
   void CheckStability() {
     const std::size_t before = report_.violations.size();
-    const EvalContext ctx{instance_.candidates, instance_.programs, &lines_};
+    const EvalContext ctx = Context();
     const std::size_t n = instance_.candidates.size();
     std::size_t reported = 0;
     for (std::size_t sp = 0; sp < stages_.size(); ++sp) {
@@ -636,11 +642,10 @@ class Verifier {
             Row* row = FindRow(st, q, h, GroupOf(st, h, ci));
             if (!row || row->capacity <= 0) continue;
             if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, ci, q)) continue;
-            const std::uint32_t* rank = ranks_[static_cast<std::size_t>(ch.ranking)].data();
             std::string problem;
             if (row->placed < row->capacity) {
               problem = "a free seat (" + std::to_string(row->placed) + " of " + std::to_string(row->capacity) + " taken)";
-            } else if (row->worst != kNone && rank[c] < rank[row->worst]) {
+            } else if (row->worst != kNone && RankAt(ch.ranking, st.b, ci, k) < PlacedRank(ch.ranking, st.b, row->worst)) {
               problem = "a seat held by '" + instance_.candidates.id[row->worst] + "', whom the channel ranks lower";
             }
             if (problem.empty()) continue;
@@ -667,7 +672,19 @@ class Verifier {
   Rules rules_;
   Instance instance_;
   std::vector<Score> lines_;
-  std::vector<std::vector<std::uint32_t>> ranks_;
+  // Rank of candidate c in ranking r applying to the program of entry k of batch b's lists.
+  std::uint32_t RankAt(int r, std::size_t b, CandidateIndex c, std::uint32_t k) const {
+    const auto ri = static_cast<std::size_t>(r);
+    return rules_.rankings[ri].per_program ? entry_ranks_[ri][b][k] : ranks_[ri][c];
+  }
+  // Same, at the program where c is placed (in batch b).
+  std::uint32_t PlacedRank(int r, std::size_t b, CandidateIndex c) const {
+    return RankAt(r, b, c, instance_.choices[b].offset[c] + choice_[c]);
+  }
+  EvalContext Context() const { return EvalContext{instance_.candidates, instance_.programs, &lines_, &instance_.program_scores}; }
+
+  std::vector<std::vector<std::uint32_t>> ranks_;                      // [ranking][candidate]; empty if per program
+  std::vector<std::vector<std::vector<std::uint32_t>>> entry_ranks_;   // [ranking][batch][entry]; per-program rankings
   std::vector<StageInfo> stages_;
   std::vector<int> stage_of_;
   std::vector<ProgramIndex> program_;

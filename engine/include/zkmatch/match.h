@@ -14,7 +14,8 @@
 // Two implementations, proved equal by the property tests:
 //   - general: round-based DA; each round's proposals are grouped by program and every program
 //     recomputes its choice over held + new applicants independently (parallel, oneTBB);
-//   - serial dictatorship: when every channel with seats ranks by the same ranking, a candidate
+//   - serial dictatorship: when every channel with seats ranks by the same ranking over
+//     candidates (not per program: see BatchProblem::entry_rank), a candidate
 //     never displaces a better-ranked one, so candidates taken best-first each get their first
 //     choice with a free seat in a channel they are eligible for (candidates tied in the
 //     ranking are decided against the seats left before any of them). O(total choices).
@@ -57,6 +58,10 @@ struct BatchProblem {
   std::vector<SplitSeats> split;
   // Per channel, the candidates' ranks in the channel's ranking (0 = best; equal = tied).
   std::vector<const std::uint32_t*> rank;
+  // Per channel: null, or, for a channel ranking each program's applicants by that program's
+  // own scores, the rank of every entry k of choices->program among the applicants of that
+  // entry's program (comparable only within one program). When set it is used instead of rank.
+  std::vector<const std::uint32_t*> entry_rank;
   // Identifies which ranking each channel uses (equal ids = same ranking).
   std::vector<int> ranking_id;
   // Candidates taking part (not locked by an earlier batch); empty = all.
@@ -83,7 +88,8 @@ struct MatchOptions {
   MatchPath path = MatchPath::kAuto;
 };
 
-// True when every channel that has a seat anywhere uses the same ranking.
+// True when every channel that has a seat anywhere uses the same ranking, and that ranking
+// orders candidates the same at every program (no entry_rank).
 bool SharesOneRanking(const BatchProblem& problem);
 
 BatchMatching MatchBatch(const BatchProblem& problem, const MatchOptions& options);

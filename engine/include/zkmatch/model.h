@@ -99,11 +99,38 @@ struct AllocationTable {
   std::vector<std::uint32_t> row;
 };
 
+// Scores that programs give candidates (program_scores.csv: school-run specialty tests,
+// interviews), read by expressions as `program_score`. Compressed rows by candidate: candidate
+// c's scores are program[offset[c] .. offset[c+1]) with score[...] alongside, programs in index
+// order, each (program, candidate) pair at most once. Empty (offset empty) when the rules name no
+// program_scores file.
+struct ProgramScores {
+  std::vector<std::uint32_t> offset;  // size = candidates + 1, or 0 when not loaded
+  std::vector<ProgramIndex> program;
+  std::vector<Score> score;
+  // The score of candidate c at program p, or kMissingScore when p gave c none.
+  // Cost: O(log scores of c).
+  Score Find(CandidateIndex c, ProgramIndex p) const {
+    if (offset.empty()) return kMissingScore;
+    std::uint32_t lo = offset[c], hi = offset[c + 1];
+    while (lo < hi) {
+      const std::uint32_t mid = lo + (hi - lo) / 2;
+      if (program[mid] < p) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo < offset[c + 1] && program[lo] == p ? score[lo] : kMissingScore;
+  }
+};
+
 struct Instance {
   Candidates candidates;
   Programs programs;
   std::vector<ChoiceLists> choices;  // one per batch, in the rules' batch order
   AllocationTable allocations;       // empty unless a channel uses allocation: table
+  ProgramScores program_scores;      // empty unless the rules name a program_scores file
   // File paths as read (for messages and, later, the audit log), and the headers found.
   std::string candidates_path, choices_path, programs_path;
   std::vector<std::string> candidate_headers, program_headers;

@@ -74,7 +74,17 @@ struct Outcome {
   std::vector<Flow> flows;          // in the order they happened
   std::vector<Score> lines;         // value of each line (Rules::lines order)
   std::vector<std::string> line_notes;  // how each was computed, for people
-  std::vector<std::vector<std::uint32_t>> ranks;  // rank of each candidate per ranking (Rules order)
+  // Ranks as the matcher used them. ranks[r]: rank of each candidate in ranking r (Rules order;
+  // empty for a per-program ranking). entry_ranks[r][b]: for a per-program ranking r, the rank
+  // of each entry of batch b's choice lists among that program's applicants (empty otherwise).
+  std::vector<std::vector<std::uint32_t>> ranks;
+  std::vector<std::vector<std::vector<std::uint32_t>>> entry_ranks;
+
+  // The rank, in ranking r, of candidate c applying to the program of entry k of batch b's
+  // lists. Two ranks compare only when they are for the same program.
+  std::uint32_t RankOf(std::size_t r, std::size_t b, std::uint32_t k, CandidateIndex c) const {
+    return ranks[r].empty() ? entry_ranks[r][b][k] : ranks[r][c];
+  }
 };
 
 // Empty when `path` can be used for every stage; otherwise a sentence saying why not (serial

@@ -53,6 +53,9 @@ struct Ranking {
   std::string name;
   std::vector<RankingKey> keys;
   LastTie last_tie = LastTie::kId;
+  // A key reads `program_score`: the ranking orders each program's applicants by what that
+  // program gave them, so ranks exist per (program, candidate), not per candidate.
+  bool per_program = false;
   RulesPos pos;
 };
 
@@ -135,6 +138,7 @@ struct Policy {
 struct RuleInputs {
   std::string candidates, choices, programs;  // resolved paths
   std::string allocations;                    // resolved path; empty when not given
+  std::string program_scores;                 // resolved path; empty when not given
 };
 
 // An input column the rules refer to, with the type its uses give it.
