@@ -115,9 +115,16 @@ struct Knobs {
   int lottery_percent = 0;    // ... or lottery (else id)
   int flow_percent = 0;       // per split channel: unfilled: general (else none); a third as often
                               // for each channel that is not split
+  // Per-program scores (program_scores.csv), added last by Decorate(): every candidate gets a
+  // score from most programs (from a few values: ties); per channel, with this chance, the
+  // ranking becomes [program_score desc, total desc] with the channel's tie rule, and a third as
+  // often the condition becomes program_score >= 70.
+  int program_score_percent = 0;
 };
 
-bool Decorated(const Knobs& k) { return k.split_percent > 0 || k.admit_all_percent > 0 || k.lottery_percent > 0 || k.flow_percent > 0; }
+bool Decorated(const Knobs& k) {
+  return k.split_percent > 0 || k.admit_all_percent > 0 || k.lottery_percent > 0 || k.flow_percent > 0 || k.program_score_percent > 0;
+}
 
 PlainInstance GenerateBase(std::uint64_t seed, const Knobs& k) {
   Rng r(seed);
@@ -277,6 +284,7 @@ bool SharesOneRanking(const PlainInstance& inst, std::size_t b) {
     bool seats = false;
     for (const PlainProgram& p : inst.programs) seats = seats || p.seats[b][h].value_or(0) > 0;
     if (!seats) continue;
+    if (brute::RanksByProgramScore(inst.batches[b].channels[h].ranking)) return false;  // each program ranks its own way
     if (shared && *shared != inst.batches[b].channels[h].ranking) return false;
     shared = inst.batches[b].channels[h].ranking;
   }
@@ -388,6 +396,24 @@ void Decorate(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
     }
     for (const PlainChannel& ch : batch.channels) lottery = lottery || brute::TieOf(ch.ranking) == brute::LastTie::kLottery;
   }
+  if (k.program_score_percent > 0) {
+    const std::vector<Hundredths> scores = {5500, 7000, 7000, 8050, 9000, 9500};
+    for (PlainCandidate& c : inst->candidates) {
+      for (const PlainProgram& p : inst->programs) {
+        if (r.Percent(85)) c.program_scores[p.code] = r.Pick(scores);
+      }
+    }
+    for (PlainBatch& batch : inst->batches) {
+      for (PlainChannel& ch : batch.channels) {
+        if (r.Percent(k.program_score_percent)) ch.ranking = brute::MakeProgramScoreRanking(brute::TieOf(ch.ranking));
+        if (r.Percent(k.program_score_percent / 3)) {
+          ch.eligibility = EligibilityKind::kProgramScoreAtLeast;
+          ch.threshold = 7000;
+        }
+        lottery = lottery || brute::TieOf(ch.ranking) == brute::LastTie::kLottery;
+      }
+    }
+  }
   if (lottery) {
     const std::vector<std::string> seeds = {"2025-07-08 public draw, notary 0371", "s", "42",
                                             "\xE5\x85\xAC\xE8\xAF\x81 draw " + std::to_string(r.Range(0, 999))};  // 公证
@@ -406,6 +432,7 @@ PlainInstance Generate(std::uint64_t seed, const Knobs& k) {
 
 struct InputFiles {
   std::string rules, candidates, choices, programs, allocations;  // allocations: "" when no channel is split
+  std::string program_scores;                                     // "" when no candidate has one
 };
 
 std::string Decimal(Hundredths v, Rng& style) {
@@ -418,7 +445,9 @@ std::string Decimal(Hundredths v, Rng& style) {
 }
 
 std::string RankingRule(RankingKind kind) {
-  const char* keys = brute::RanksByArts(kind) ? "[arts desc, total desc]" : "[total desc]";
+  const char* keys = brute::RanksByProgramScore(kind) ? "[program_score desc, total desc]"
+                     : brute::RanksByArts(kind)         ? "[arts desc, total desc]"
+                                                        : "[total desc]";
   const char* tie = brute::TieOf(kind) == brute::LastTie::kAdmitAll ? "admit_all" : brute::TieOf(kind) == brute::LastTie::kLottery ? "lottery" : "id";
   return std::string("  ") + brute::RankingName(kind) + ": {keys: " + keys + ", last_tie: " + tie + "}\n";
 }
@@ -428,17 +457,23 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
   InputFiles f;
   std::set<int> kinds;
   bool split = false, groups = false;
+  bool scores = false;  // program_scores.csv is needed (it may hold no row)
   for (const PlainBatch& b : inst.batches) {
     for (const PlainChannel& ch : b.channels) {
       kinds.insert(static_cast<int>(ch.ranking));
       split = split || ch.split;
+      scores = scores || brute::RanksByProgramScore(ch.ranking) || ch.eligibility == EligibilityKind::kProgramScoreAtLeast;
     }
   }
-  for (const PlainCandidate& c : inst.candidates) groups = groups || !c.group.empty();
+  for (const PlainCandidate& c : inst.candidates) {
+    groups = groups || !c.group.empty();
+    scores = scores || !c.program_scores.empty();
+  }
   f.rules = "version: 1\nname: property\n";
   if (!inst.seed.empty()) f.rules += "seed: \"" + inst.seed + "\"\n";
   f.rules += "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv" +
-             std::string(split ? ", allocations: allocations.csv" : "") + "}\nrankings:\n";
+             std::string(split ? ", allocations: allocations.csv" : "") + (scores ? ", program_scores: program_scores.csv" : "") +
+             "}\nrankings:\n";
   for (int kind : kinds) f.rules += RankingRule(static_cast<RankingKind>(kind));
   f.rules += "batches:\n";
   for (const PlainBatch& b : inst.batches) {
@@ -466,6 +501,12 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
     const std::string name = style.Percent(10) ? "\"Wang, No. " + std::to_string(c) + "\"" : "N" + std::to_string(c);
     f.candidates += x.id + "," + name + "," + Decimal(x.total, style) + "," + (x.arts == kMissing ? std::string() : Decimal(x.arts, style)) +
                     "," + x.district + (groups ? "," + x.group : std::string()) + eol;
+  }
+  if (scores) {
+    f.program_scores = "program,candidate_id,score" + eol;
+    for (const PlainCandidate& x : inst.candidates) {
+      for (const auto& [code, score] : x.program_scores) f.program_scores += code + "," + x.id + "," + Decimal(score, style) + eol;
+    }
   }
   f.choices = "candidate_id,batch,rank,program" + eol;
   for (const PlainCandidate& x : inst.candidates) {
@@ -531,6 +572,7 @@ std::string WriteInputs(const TempDir& dir, const InputFiles& f) {
   dir.Write("choices.csv", f.choices);
   dir.Write("programs.csv", f.programs);
   if (!f.allocations.empty()) dir.Write("allocations.csv", f.allocations);
+  if (!f.program_scores.empty()) dir.Write("program_scores.csv", f.program_scores);
   return dir.Write("rules.yaml", f.rules);
 }
 
@@ -609,6 +651,7 @@ struct Stats {
   int group_rows = 0, full_group_rows = 0, over_capacity_rows = 0, over_capacity_seats = 0;
   int flowed_rows = 0, flowed_seats = 0, rerun_batches = 0, exhaustive_after_flows = 0;
   int serial_dictatorship_batches_with_ties_or_splits = 0;
+  int program_score_batches = 0, program_score_conditions = 0;  // a channel ranks by / is limited by program_score
 
   std::string Summary() const {
     std::string s = std::to_string(instances) + " instances, " + std::to_string(candidates) + " candidates (" + std::to_string(placed) +
@@ -628,6 +671,10 @@ struct Stats {
            " batches rerun, " + std::to_string(exhaustive_after_flows) + " exhaustive searches on the seats after flows); serial dictatorship on " +
            std::to_string(serial_dictatorship_batches_with_ties_or_splits) + " batches with ties or a split channel";
     }
+    if (program_score_batches + program_score_conditions > 0) {
+      s += "; " + std::to_string(program_score_batches) + " batches with a channel ranking by program_score, " +
+           std::to_string(program_score_conditions) + " with program_score in a condition";
+    }
     return s;
   }
 };
@@ -638,8 +685,10 @@ void Count(const PlainInstance& inst, Stats* s) {
   if (inst.batches.size() > 1) ++s->two_batch;
   for (std::size_t b = 0; b < inst.batches.size(); ++b) {
     ++s->batches;
-    bool split = false, admit_all = false, lottery = false, flows = false;
+    bool split = false, admit_all = false, lottery = false, flows = false, by_score = false, score_condition = false;
     for (const PlainChannel& ch : inst.batches[b].channels) {
+      by_score = by_score || brute::RanksByProgramScore(ch.ranking);
+      score_condition = score_condition || ch.eligibility == EligibilityKind::kProgramScoreAtLeast;
       split = split || ch.split;
       admit_all = admit_all || brute::TieOf(ch.ranking) == brute::LastTie::kAdmitAll;
       lottery = lottery || brute::TieOf(ch.ranking) == brute::LastTie::kLottery;
@@ -649,6 +698,8 @@ void Count(const PlainInstance& inst, Stats* s) {
     s->admit_all_batches += admit_all ? 1 : 0;
     s->lottery_batches += lottery ? 1 : 0;
     s->flow_batches += flows ? 1 : 0;
+    s->program_score_batches += by_score ? 1 : 0;
+    s->program_score_conditions += score_condition ? 1 : 0;
     if (!SharesOneRanking(inst, b)) {
       ++s->mixed_ranking_batches;
       continue;
@@ -776,6 +827,7 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
   shuffled.choices = ShuffleRows(files.choices, shuffler);
   shuffled.programs = ShuffleRows(files.programs, shuffler);
   if (!files.allocations.empty()) shuffled.allocations = ShuffleRows(files.allocations, shuffler);
+  if (!files.program_scores.empty()) shuffled.program_scores = ShuffleRows(files.program_scores, shuffler);
   TempDir dir2;
   const Loaded reloaded = Load(WriteInputs(dir2, shuffled));
   if (!reloaded.error.empty()) return "after shuffling rows, " + reloaded.error;
@@ -790,7 +842,8 @@ std::string KnobsText(const Knobs& k) {
                   (k.conflicts ? ", conflicting rankings" : "");
   if (Decorated(k)) {
     s += ", split " + std::to_string(k.split_percent) + "%, admit_all " + std::to_string(k.admit_all_percent) + "%, lottery " +
-         std::to_string(k.lottery_percent) + "%, flows " + std::to_string(k.flow_percent) + "%";
+         std::to_string(k.lottery_percent) + "%, flows " + std::to_string(k.flow_percent) + "%, program scores " +
+         std::to_string(k.program_score_percent) + "%";
   }
   return s;
 }
@@ -955,6 +1008,38 @@ TEST(PropertySplitTies, UnfilledSeatsFlowToGeneralUntilTheFixpoint) {
   EXPECT_GE(stats.flowed_rows, 100);
   EXPECT_GE(stats.rerun_batches, 60);
   EXPECT_GE(stats.exhaustive_after_flows, 30);
+}
+
+// Per-program scores (program_scores.csv): channels ranking each program's applicants by the
+// program's own scores (a hospital/residents instance when every channel does), with ties,
+// lotteries, splits and flows around them. Tiny ones equal the exhaustively searched
+// student-optimal stable matching; all equal the one-proposal-at-a-time reference, for every
+// thread count and row order. Serial dictatorship must not run where a program ranks by its
+// own scores (SharesOneRanking is false there), so kAuto must equal general there too.
+TEST(PropertyProgramScores, TinyInstancesEqualTheExhaustiveStudentOptimalStableMatching) {
+  Stats stats;
+  Knobs k = SplitTies(Size::kTiny, 20, 50, 40, 30, 15, 0);
+  k.program_score_percent = 70;
+  CheckSeeds(15000, 250, k, &stats);
+  k.conflicts = true;
+  CheckSeeds(15500, 150, k, &stats);
+  Report("tiny, program scores", stats);
+  EXPECT_EQ(stats.exhaustive, 400);
+  EXPECT_GE(stats.program_score_batches, 250);
+  EXPECT_GE(stats.program_score_conditions, 60);
+  EXPECT_GE(stats.multi_stable_batches, 5);
+}
+
+TEST(PropertyProgramScores, SmallAndLargeInstancesMatchTheReferenceAndAreStable) {
+  Stats stats;
+  Knobs k = SplitTies(Size::kSmall, 30, 30, 40, 30, 15, 40);
+  k.program_score_percent = 80;
+  CheckSeeds(16000, 200, k, &stats);
+  k.size = Size::kLarge;
+  CheckSeeds(16500, 30, k, &stats);
+  Report("small and large, program scores", stats);
+  EXPECT_GE(stats.program_score_batches, 150);
+  EXPECT_GE(stats.flowed_rows, 20);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -223,7 +223,7 @@ class RoundDA {
     bool operator<(const Entry& o) const { return slot_rank != o.slot_rank ? slot_rank < o.slot_rank : j < o.j; }
   };
 
-  bool EntryRanked(std::size_t h) const { return h < pb_.entry_rank.size() && pb_.entry_rank[h] != nullptr; }
+  bool EntryRanked(std::size_t h) const { return pb_.rank[h] == nullptr; }
 
   bool HasTies() const {
     // Shared ranks exist only under admit_all; detecting them per channel costs one pass.
@@ -233,6 +233,7 @@ class RoundDA {
       for (std::size_t h = 0; h < nh_ && !has_ties_; ++h) {
         const std::uint32_t* ranks = EntryRanked(h) ? pb_.entry_rank[h] : pb_.rank[h];
         const std::size_t count = EntryRanked(h) ? lists_.program.size() : pb_.num_candidates;
+        if (!ranks) continue;  // a per-program ranking in a batch without choices
         seen.assign(count, 0);  // ranks are positions, below the count
         for (std::size_t i = 0; i < count; ++i) {
           if (seen[ranks[i]]++) {
@@ -336,7 +337,7 @@ bool SharesOneRanking(const BatchProblem& pb) {
     bool has_seats = false;
     for (std::size_t p = 0; p < pb.num_programs && !has_seats; ++p) has_seats = pb.capacity[p * pb.num_channels + h] > 0;
     if (!has_seats) continue;
-    if (h < pb.entry_rank.size() && pb.entry_rank[h]) return false;  // each program ranks differently
+    if (!pb.rank[h]) return false;  // each program ranks its applicants its own way
     if (shared == -1) shared = pb.ranking_id[h];
     if (pb.ranking_id[h] != shared) return false;
   }

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <tuple>
 #include <unordered_map>
 
@@ -114,10 +115,10 @@ void Choose(const PlainInstance& inst, std::size_t b, std::size_t p, const std::
     for (auto& [key, v] : blocks) {
       const int cap = ch.split ? GroupSeats(inst, b, p, h, key) : Capacity(inst, b, p, h);
       if (cap <= 0) continue;
-      std::stable_sort(v.begin(), v.end(), [&](std::size_t x, std::size_t y) { return Compare(inst, ch.ranking, applicants[x], applicants[y]) < 0; });
+      std::stable_sort(v.begin(), v.end(), [&](std::size_t x, std::size_t y) { return Compare(inst, ch.ranking, applicants[x], applicants[y], p) < 0; });
       std::size_t take = std::min(v.size(), static_cast<std::size_t>(cap));
       const std::size_t last = v[take - 1];
-      while (take < v.size() && Compare(inst, ch.ranking, applicants[v[take]], applicants[last]) == 0) ++take;
+      while (take < v.size() && Compare(inst, ch.ranking, applicants[v[take]], applicants[last], p) == 0) ++take;
       for (std::size_t k = 0; k < take; ++k) out[v[k]] = static_cast<int>(h);
     }
   }
@@ -162,7 +163,7 @@ bool FindInstability(const PlainInstance& inst, const Lookup& x, std::size_t b, 
           break;
         }
         for (std::size_t j : held[q][h]) {
-          if (SeatKey(inst, b, h, j) == key && Compare(inst, ch.ranking, c, j) < 0) {
+          if (SeatKey(inst, b, h, j) == key && Compare(inst, ch.ranking, c, j, q) < 0) {
             why = "channel '" + ch.name + "'" + GroupText(ch, key) + " holds " + DescribeCandidate(inst, j) +
                   ", whom the candidate outranks by " + RankingName(ch.ranking);
             break;
@@ -181,7 +182,7 @@ bool FindInstability(const PlainInstance& inst, const Lookup& x, std::size_t b, 
           why = inst.programs[q].code + "'s choice from its admitted set plus the candidate takes the candidate in channel '" + ch.name + "'" +
                 GroupText(ch, SeatKey(inst, b, h, c));
           for (std::size_t j : held[q][h]) {
-            if (SeatKey(inst, b, h, j) == SeatKey(inst, b, h, c) && Compare(inst, ch.ranking, c, j) == 0) {
+            if (SeatKey(inst, b, h, j) == SeatKey(inst, b, h, c) && Compare(inst, ch.ranking, c, j, q) == 0) {
               why += " (the candidate is tied by " + std::string(RankingName(ch.ranking)) + " with " + inst.candidates[j].id +
                      ", who holds a seat there, and admit_all takes everyone tied at the last seat)";
               break;
@@ -364,12 +365,28 @@ LastTie TieOf(RankingKind kind) {
     case RankingKind::kByArtsAdmitAll: return LastTie::kAdmitAll;
     case RankingKind::kByTotalLottery:
     case RankingKind::kByArtsLottery: return LastTie::kLottery;
+    case RankingKind::kByScore: return LastTie::kId;
+    case RankingKind::kByScoreAdmitAll: return LastTie::kAdmitAll;
+    case RankingKind::kByScoreLottery: return LastTie::kLottery;
   }
   return LastTie::kId;
 }
 
 bool RanksByArts(RankingKind kind) {
   return kind == RankingKind::kByArts || kind == RankingKind::kByArtsAdmitAll || kind == RankingKind::kByArtsLottery;
+}
+
+bool RanksByProgramScore(RankingKind kind) {
+  return kind == RankingKind::kByScore || kind == RankingKind::kByScoreAdmitAll || kind == RankingKind::kByScoreLottery;
+}
+
+RankingKind MakeProgramScoreRanking(LastTie tie) {
+  switch (tie) {
+    case LastTie::kId: return RankingKind::kByScore;
+    case LastTie::kAdmitAll: return RankingKind::kByScoreAdmitAll;
+    case LastTie::kLottery: return RankingKind::kByScoreLottery;
+  }
+  return RankingKind::kByScore;
 }
 
 RankingKind MakeRanking(bool by_arts, LastTie tie) {
@@ -389,6 +406,9 @@ const char* RankingName(RankingKind kind) {
     case RankingKind::kByArtsAdmitAll: return "by_arts_all";
     case RankingKind::kByTotalLottery: return "by_total_lottery";
     case RankingKind::kByArtsLottery: return "by_arts_lottery";
+    case RankingKind::kByScore: return "by_score";
+    case RankingKind::kByScoreAdmitAll: return "by_score_all";
+    case RankingKind::kByScoreLottery: return "by_score_lottery";
   }
   return "?";
 }
@@ -399,6 +419,7 @@ std::string EligibilityText(const PlainChannel& channel) {
     case EligibilityKind::kArtsPositive: return "arts > 0";
     case EligibilityKind::kTotalAtLeast: return "total >= " + FormatHundredths(channel.threshold);
     case EligibilityKind::kSameDistrict: return "district = program.district";
+    case EligibilityKind::kProgramScoreAtLeast: return "program_score >= " + FormatHundredths(channel.threshold);
   }
   return "?";
 }
@@ -485,6 +506,13 @@ std::uint64_t LotteryNumber(const std::string& seed, const std::string& id) {
 std::string ValidateInstance(const PlainInstance& inst) {
   std::set<std::string> ids, codes, batch_names, groups;
   for (const PlainCandidate& c : inst.candidates) groups.insert(c.group);
+  for (const PlainCandidate& c : inst.candidates) {
+    for (const auto& [code, score] : c.program_scores) {
+      if (std::none_of(inst.programs.begin(), inst.programs.end(), [&](const PlainProgram& p) { return p.code == code; })) {
+        return "candidate '" + c.id + "' has a score from unknown program '" + code + "'";
+      }
+    }
+  }
   bool lottery = false;
   for (const PlainBatch& b : inst.batches) {
     if (!batch_names.insert(b.name).second) return "batch '" + b.name + "' twice";
@@ -543,10 +571,23 @@ std::string ValidateInstance(const PlainInstance& inst) {
   return "";
 }
 
-int Compare(const PlainInstance& inst, RankingKind kind, std::size_t a, std::size_t b) {
+// The score program p gave candidate x; kMissing when none.
+Hundredths ProgramScore(const PlainInstance& inst, const PlainCandidate& x, std::size_t p) {
+  if (p == kAnyProgram) return kMissing;
+  auto it = x.program_scores.find(inst.programs[p].code);
+  return it == x.program_scores.end() ? kMissing : it->second;
+}
+
+int Compare(const PlainInstance& inst, RankingKind kind, std::size_t a, std::size_t b, std::size_t p) {
   if (a == b) return 0;
   const PlainCandidate& x = inst.candidates[a];
   const PlainCandidate& y = inst.candidates[b];
+  if (RanksByProgramScore(kind)) {
+    if (p == kAnyProgram) throw std::logic_error("Compare: a ranking by program_score needs the program");
+    const Hundredths sx = ProgramScore(inst, x, p), sy = ProgramScore(inst, y, p);
+    if ((sx != kMissing) != (sy != kMissing)) return sx != kMissing ? -1 : 1;  // a present score ranks first
+    if (sx != sy) return sx > sy ? -1 : 1;
+  }
   if (RanksByArts(kind)) {
     const bool xp = x.arts != kMissing, yp = y.arts != kMissing;
     if (xp != yp) return xp ? -1 : 1;  // a present value ranks before a missing one
@@ -566,7 +607,7 @@ int Compare(const PlainInstance& inst, RankingKind kind, std::size_t a, std::siz
   return CompareBytes(x.id, y.id);
 }
 
-bool Outranks(const PlainInstance& inst, RankingKind kind, std::size_t a, std::size_t b) { return Compare(inst, kind, a, b) < 0; }
+bool Outranks(const PlainInstance& inst, RankingKind kind, std::size_t a, std::size_t b, std::size_t p) { return Compare(inst, kind, a, b, p) < 0; }
 
 bool IsEligible(const PlainInstance& inst, const PlainChannel& channel, std::size_t c, std::size_t p) {
   const PlainCandidate& x = inst.candidates[c];
@@ -575,6 +616,10 @@ bool IsEligible(const PlainInstance& inst, const PlainChannel& channel, std::siz
     case EligibilityKind::kArtsPositive: return x.arts != kMissing && x.arts > 0;
     case EligibilityKind::kTotalAtLeast: return x.total >= channel.threshold;
     case EligibilityKind::kSameDistrict: return x.district == inst.programs[p].district;
+    case EligibilityKind::kProgramScoreAtLeast: {
+      const Hundredths score = ProgramScore(inst, x, p);
+      return score != kMissing && score >= channel.threshold;
+    }
   }
   return false;
 }
@@ -730,10 +775,10 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
           const int cap = ch.split ? GroupSeats(inst, b, p, h, key) : Capacity(inst, b, p, h);
           if (hs.size() <= static_cast<std::size_t>(std::max(cap, 0))) continue;
           // Over capacity: only admit_all may do that, and only by a tie at the last seat.
-          std::stable_sort(hs.begin(), hs.end(), [&](std::size_t a, std::size_t c2) { return Compare(inst, ch.ranking, a, c2) < 0; });
+          std::stable_sort(hs.begin(), hs.end(), [&](std::size_t a, std::size_t c2) { return Compare(inst, ch.ranking, a, c2, p) < 0; });
           bool explained = cap > 0 && TieOf(ch.ranking) == LastTie::kAdmitAll;
           for (std::size_t k = static_cast<std::size_t>(std::max(cap, 0)); k < hs.size() && explained; ++k) {
-            explained = Compare(inst, ch.ranking, hs[k], hs[static_cast<std::size_t>(cap) - 1]) == 0;
+            explained = Compare(inst, ch.ranking, hs[k], hs[static_cast<std::size_t>(cap) - 1], p) == 0;
           }
           if (!explained) {
             v.push_back("batch '" + batch.name + "': " + inst.programs[p].code + " channel '" + ch.name + "'" + GroupText(ch, key) + " holds " +
@@ -1255,6 +1300,10 @@ std::string Describe(const PlainInstance& inst) {
     for (std::size_t b = 0; b < inst.candidates[c].lists.size(); ++b) {
       s << " " << inst.batches[b].name << ":";
       for (const std::string& code : inst.candidates[c].lists[b]) s << " " << code;
+    }
+    if (!inst.candidates[c].program_scores.empty()) {
+      s << "; program scores";
+      for (const auto& [code, score] : inst.candidates[c].program_scores) s << " " << code << "=" << FormatHundredths(score);
     }
     s << "\n";
   }

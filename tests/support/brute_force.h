@@ -15,7 +15,10 @@
 //   - a split channel (split_by: junior_school, allocation: table) divides each program's seats
 //     among groups (PlainProgram::group_seats, the rows of allocations.csv): only candidates of
 //     group g compete for g's seats, by the channel's ranking and condition;
-//   - rankings: by_total = [total desc], by_arts = [arts desc, total desc], each with one of
+//   - rankings: by_total = [total desc], by_arts = [arts desc, total desc], by_score =
+//     [program_score desc, total desc] (the score the program being applied to gave the
+//     candidate, PlainCandidate::program_scores; a program without a score for the candidate
+//     ranks it after every scored one), each with one of
 //     three last_tie rules: id (candidate id ascending, byte by byte), lottery (SHA-256 of seed,
 //     a 0 byte and the id; first 8 bytes big-endian ascending; then id) or admit_all (candidates
 //     equal on every key are tied). A missing arts value ranks after every present one, and
@@ -67,19 +70,25 @@ enum class RankingKind {
   kByArtsAdmitAll,    // keys [arts desc, total desc], last_tie: admit_all
   kByTotalLottery,    // keys [total desc], last_tie: lottery (needs PlainInstance::seed)
   kByArtsLottery,     // keys [arts desc, total desc], last_tie: lottery
+  kByScore,           // keys [program_score desc, total desc], last_tie: id
+  kByScoreAdmitAll,   // the same, last_tie: admit_all
+  kByScoreLottery,    // the same, last_tie: lottery
 };
 
 enum class LastTie { kId, kAdmitAll, kLottery };
 
 LastTie TieOf(RankingKind kind);
 bool RanksByArts(RankingKind kind);
+bool RanksByProgramScore(RankingKind kind);
 RankingKind MakeRanking(bool by_arts, LastTie tie);
+RankingKind MakeProgramScoreRanking(LastTie tie);
 
 enum class EligibilityKind {
   kEveryone,      // no condition
   kArtsPositive,  // "arts > 0" (false when arts is missing)
   kTotalAtLeast,  // "total >= threshold"
   kSameDistrict,  // "district = program.district"
+  kProgramScoreAtLeast,  // "program_score >= threshold" (false when the program gave no score)
 };
 
 struct PlainChannel {
@@ -87,7 +96,7 @@ struct PlainChannel {
   std::string seats;  // capacity column of programs.csv
   RankingKind ranking = RankingKind::kByTotal;
   EligibilityKind eligibility = EligibilityKind::kEveryone;
-  Hundredths threshold = 0;  // kTotalAtLeast only
+  Hundredths threshold = 0;  // kTotalAtLeast and kProgramScoreAtLeast only
   // split_by: junior_school, allocation: table. The seats per group are in
   // PlainProgram::group_seats; the programs.csv cell is their sum.
   bool split = false;
@@ -108,6 +117,8 @@ struct PlainCandidate {
   // One list per batch (same order as PlainInstance::batches), first choice first.
   std::vector<std::vector<std::string>> lists;
   std::string group = {};  // junior_school (the split_by column)
+  // program_scores.csv: program code -> the score that program gave the candidate.
+  std::map<std::string, Hundredths> program_scores = {};
 };
 
 struct PlainProgram {
@@ -154,10 +165,13 @@ std::uint64_t LotteryNumber(const std::string& seed, const std::string& id);
 // lotteries). Returns a description of the first problem, or "" when well formed.
 std::string ValidateInstance(const PlainInstance& instance);
 
-// < 0 when `a` ranks before `b`, > 0 when after, 0 when tied (only under admit_all, or a == b).
-int Compare(const PlainInstance& instance, RankingKind kind, std::size_t a, std::size_t b);
-// True when `a` ranks strictly before `b` (a and b index instance.candidates).
-bool Outranks(const PlainInstance& instance, RankingKind kind, std::size_t a, std::size_t b);
+// No program: for rankings that do not read program_score.
+inline constexpr std::size_t kAnyProgram = static_cast<std::size_t>(-1);
+// < 0 when `a` ranks before `b` among the applicants of program p, > 0 when after, 0 when tied
+// (only under admit_all, or a == b). p may be kAnyProgram unless RanksByProgramScore(kind).
+int Compare(const PlainInstance& instance, RankingKind kind, std::size_t a, std::size_t b, std::size_t p = kAnyProgram);
+// True when `a` ranks strictly before `b` (a and b index instance.candidates) at program p.
+bool Outranks(const PlainInstance& instance, RankingKind kind, std::size_t a, std::size_t b, std::size_t p = kAnyProgram);
 // Whether candidate c satisfies `channel`'s condition at program p (seats are not looked at).
 bool IsEligible(const PlainInstance& instance, const PlainChannel& channel, std::size_t c, std::size_t p);
 // The seats candidate c competes for in channel h of batch b at program p: the channel's

@@ -56,11 +56,12 @@ struct BatchProblem {
   std::vector<std::int32_t> capacity;
   // Per channel (size num_channels): the division among groups of a split channel.
   std::vector<SplitSeats> split;
-  // Per channel, the candidates' ranks in the channel's ranking (0 = best; equal = tied).
+  // Per channel, the candidates' ranks in the channel's ranking (0 = best; equal = tied); null
+  // for a channel whose programs each rank their applicants their own way (entry_rank).
   std::vector<const std::uint32_t*> rank;
-  // Per channel: null, or, for a channel ranking each program's applicants by that program's
-  // own scores, the rank of every entry k of choices->program among the applicants of that
-  // entry's program (comparable only within one program). When set it is used instead of rank.
+  // Per channel whose rank is null: the rank of every entry k of choices->program among the
+  // applicants of that entry's program (comparable only within one program; null when the
+  // batch has no choices). Ignored for channels with a rank.
   std::vector<const std::uint32_t*> entry_rank;
   // Identifies which ranking each channel uses (equal ids = same ranking).
   std::vector<int> ranking_id;
