@@ -27,8 +27,8 @@ struct Dataset {
   std::string profile;
   std::uint64_t n = 0;
   std::string root;  // the temporary directory, removed with the Dataset
-  std::string dir;   // root/data: rules.yaml and the three CSV files
-  std::size_t bytes = 0;  // input bytes (the three CSV files and rules.yaml)
+  std::string dir;   // root/data: rules.yaml and the CSV files
+  std::size_t bytes = 0;  // input bytes (every generated file: the CSV files and rules.yaml)
   std::optional<Rules> rules;
   std::optional<Instance> instance;
 

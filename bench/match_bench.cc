@@ -8,6 +8,12 @@
 //   BM_ProvinceFloor, BM_ProvinceLoad, BM_ProvinceSolve, BM_ProvinceRender,
 //   BM_ProvinceEndToEnd                               province profile (one ranking: the
 //                                                     serial-dictatorship path)
+//   BM_HrFloor, BM_HrLoad, BM_HrRank, BM_HrSolve,
+//   BM_HrEndToEnd                                     hr profile (per-program scores: every
+//                                                     program ranks its own applicants; general
+//                                                     DA). Its floor reads the same three files
+//                                                     and sorts by total: program_scores.csv
+//                                                     (one row per choice) is not in it.
 // Arguments: candidates[, threads]. Times are wall-clock (UseRealTime).
 // Counters: x_floor = this row's time per iteration / the floor's at the same size, the floor
 // being its BM_*Floor row of this run (measured on the spot when that row is filtered out).
@@ -21,6 +27,7 @@
 #include "bench_data.h"
 #include "floor_counters.h"
 #include "floor.h"
+#include "ranking.h"
 #include "zkmatch/audit.h"
 
 namespace zkmatch::bench {
@@ -29,6 +36,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 const std::string kCity = "city";
 const std::string kProvince = "province";
+const std::string kHr = "hr";
 
 // Mean wall seconds per iteration of the floor, per (profile, candidates).
 std::map<std::pair<std::string, std::uint64_t>, double>& FloorCache() {
@@ -174,11 +182,11 @@ void BM_ProvinceRender(benchmark::State& state) {
 
 // What `zkmatch run` does short of writing the directory: load the rules, digest the inputs,
 // load and check them, solve, render every output including the audit log.
-void BM_ProvinceEndToEnd(benchmark::State& state) {
-  const Dataset& d = Data(kProvince, Size(state));
+void EndToEndRow(benchmark::State& state, const std::string& profile) {
+  const Dataset& d = Data(profile, Size(state));
   const int threads = Threads(state);
   tbb::task_arena arena(threads);
-  FloorRatio ratio(kProvince, Size(state));
+  FloorRatio ratio(profile, Size(state));
   for (auto _ : state) {
     arena.execute([&] {
       DiagnosticSink sink;
@@ -195,6 +203,47 @@ void BM_ProvinceEndToEnd(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * d.bytes));
 }
 
+void BM_ProvinceEndToEnd(benchmark::State& state) { EndToEndRow(state, kProvince); }
+
+// ---- hr: per-program scores, 10 choices, one program per 1,000 candidates -------------------
+
+void BM_HrFloor(benchmark::State& state) { FloorRow(state, kHr); }
+void BM_HrLoad(benchmark::State& state) { LoadRow(state, kHr); }
+
+// The per-program ranking alone: every program's applicants sorted by its scores.
+void BM_HrRank(benchmark::State& state) {
+  const Dataset& d = Data(kHr, Size(state));
+  tbb::task_arena arena(Threads(state));
+  FloorRatio ratio(kHr, Size(state));
+  const std::vector<Score> lines;
+  const EvalContext ctx{d.instance->candidates, d.instance->programs, &lines, &d.instance->program_scores};
+  for (auto _ : state) {
+    arena.execute([&] {
+      auto ranks = ComputeEntryRanking(d.rules->rankings[0], ctx, d.instance->choices[0], d.rules->seed);
+      benchmark::DoNotOptimize(ranks);
+    });
+  }
+  ratio.Report(state);
+}
+
+// Rank + match (general deferred acceptance: serial dictatorship does not apply).
+void BM_HrSolve(benchmark::State& state) {
+  const Dataset& d = Data(kHr, Size(state));
+  const RunOptions opt{Threads(state), MatchPath::kAuto};
+  FloorRatio ratio(kHr, Size(state));
+  int rounds = 0;
+  for (auto _ : state) {
+    Outcome o = Solve(*d.rules, *d.instance, opt);
+    rounds = o.stages.empty() ? 0 : o.stages[0].rounds;
+    benchmark::DoNotOptimize(o);
+  }
+  ratio.Report(state);
+  state.counters["rounds"] = rounds;
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * d.instance->candidates.size()));
+}
+
+void BM_HrEndToEnd(benchmark::State& state) { EndToEndRow(state, kHr); }
+
 constexpr std::int64_t kSizes[] = {12394, 100000, 1000000};
 
 void Sizes(benchmark::internal::Benchmark* b) {
@@ -209,6 +258,7 @@ void SizesThreads(benchmark::internal::Benchmark* b) {
 // Floors first: later rows of the same size divide by them.
 BENCHMARK(BM_Floor)->Apply(Sizes)->MinTime(1.0)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProvinceFloor)->Apply(Sizes)->MinTime(1.0)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HrFloor)->Apply(Sizes)->MinTime(1.0)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Load)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SolveGeneral)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Render)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -216,6 +266,10 @@ BENCHMARK(BM_ProvinceLoad)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillis
 BENCHMARK(BM_ProvinceSolve)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProvinceRender)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProvinceEndToEnd)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HrLoad)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HrRank)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HrSolve)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HrEndToEnd)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace zkmatch::bench

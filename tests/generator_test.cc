@@ -21,7 +21,7 @@ std::string Gen(const TempDir& dir, const std::string& profile, const std::strin
 }
 
 TEST(Generator, EveryProfileIsReproducibleChecksCleanAndVerifies) {
-  for (const std::string profile : {"city", "weihai", "province"}) {
+  for (const std::string profile : {"city", "weihai", "province", "hr"}) {
     SCOPED_TRACE(profile);
     TempDir dir;
     const std::string a = Gen(dir, profile, "3000", "11", "a");
@@ -29,6 +29,11 @@ TEST(Generator, EveryProfileIsReproducibleChecksCleanAndVerifies) {
     const std::string c = Gen(dir, profile, "3000", "12", "c");
     for (const char* f : {"candidates.csv", "choices.csv", "programs.csv", "rules.yaml"}) {
       EXPECT_EQ(ReadFile(a + "/" + f), ReadFile(b + "/" + f)) << f << " differs for the same seed";
+    }
+    EXPECT_EQ(FileExists(a + "/program_scores.csv"), profile == "hr");
+    if (profile == "hr") {
+      EXPECT_EQ(ReadFile(a + "/program_scores.csv"), ReadFile(b + "/program_scores.csv")) << "program_scores.csv differs for the same seed";
+      EXPECT_NE(ReadFile(a + "/program_scores.csv"), ReadFile(c + "/program_scores.csv"));
     }
     EXPECT_NE(ReadFile(a + "/choices.csv"), ReadFile(c + "/choices.csv")) << "another seed gives the same choices";
     CommandResult check = RunCommand(Quote(ZkmatchBinary()) + " check --rules a/rules.yaml", dir.path());
@@ -43,9 +48,9 @@ TEST(Generator, EveryProfileIsReproducibleChecksCleanAndVerifies) {
 
 TEST(Generator, UnknownProfileIsAUsageError) {
   TempDir dir;
-  CommandResult r = RunCommand(Quote(ZkmatchBinary()) + " gen --profile hr --out x", dir.path());
+  CommandResult r = RunCommand(Quote(ZkmatchBinary()) + " gen --profile hospital --out x", dir.path());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("unknown profile 'hr'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown profile 'hospital'; known profiles: city, weihai, province, hr"), std::string::npos) << r.err;
   EXPECT_FALSE(FileExists(dir.path() + "/x"));
 }
 

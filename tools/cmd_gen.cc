@@ -10,8 +10,13 @@ void AddGenVerb(CLI::App& app, int* exit_code) {
   auto out = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("gen", "Write synthetic, seeded inputs and a rules file to --out");
-  cmd->add_option("--profile", opt->profile, "Data shape: city, weihai or province")->capture_default_str();
-  cmd->add_option("--candidates", opt->candidates, "Number of candidates (default: 12394; province: 1000000)");
+  std::string profiles, defaults;
+  for (const std::string& p : GeneratorProfiles()) {
+    profiles += (profiles.empty() ? "" : ", ") + p;
+    defaults += (defaults.empty() ? "" : ", ") + p + " " + std::to_string(DefaultCandidates(p));
+  }
+  cmd->add_option("--profile", opt->profile, "Data shape: " + profiles + " (see README)")->capture_default_str();
+  cmd->add_option("--candidates", opt->candidates, "Number of candidates (default: " + defaults + ")");
   cmd->add_option("--seed", opt->seed, "Seed; the same seed gives the same bytes")->capture_default_str();
   cmd->add_option("--out", *out, "Directory to create")->required();
   cmd->add_flag("--force", *force, "Replace an existing --out directory");

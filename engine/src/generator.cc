@@ -953,13 +953,127 @@ std::vector<OutputFile> GenerateProvince(const GeneratorOptions& opt) {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Profile "hr": plain hospital/residents with per-program scores, for comparing matchers.
+//
+// Shape: one program per 1,000 candidates (at least 10), seats for 90% of the candidates,
+// programs of Zipf-like popularity (weight 1 / (rank + 20)) whose seats grow with the square
+// root of it, so popular programs are oversubscribed and the tail has seats to spare. Each
+// candidate has a hidden ability; the exam total (in halves) follows it loosely. Lists: 10
+// distinct programs drawn by popularity, ordered by popularity with personal taste (a random
+// shift of up to a tenth of the programs). Every program listed scores the applicant out of 100
+// in halves (program_scores.csv: ability plus the program's own noise, so programs disagree) --
+// one row per choice. Rules: one batch, one channel ranked by [program_score desc, total desc],
+// ties to the smaller id: each program orders its applicants its own way, so the general
+// deferred acceptance runs (serial dictatorship does not apply).
+std::vector<OutputFile> GenerateHospitalResidents(const GeneratorOptions& opt) {
+  Rng rng(opt.seed * 0x9E3779B97F4A7C15ull + 7);
+  const std::uint64_t n = opt.candidates;
+  const std::uint64_t np = std::max<std::uint64_t>(10, n / 1000);
+  constexpr std::size_t kChoices = 10;
+  // Popularity (by program index: 0 most popular) and its cumulative sum for sampling.
+  std::vector<double> weight(np), cumulative(np);
+  double sum = 0, root_sum = 0;
+  for (std::uint64_t j = 0; j < np; ++j) {
+    weight[j] = 1.0 / (static_cast<double>(j) + 20.0);
+    sum += weight[j];
+    cumulative[j] = sum;
+    root_sum += std::sqrt(weight[j]);
+  }
+  std::string programs = "code,school,name,sector,general\n";
+  std::vector<std::string> codes(np);
+  const std::uint64_t seat_total = n * 9 / 10;
+  for (std::uint64_t j = 0; j < np; ++j) {
+    codes[j] = "P" + Padded(j + 1, 5);
+    const auto seats = std::max<std::uint64_t>(5, static_cast<std::uint64_t>(static_cast<double>(seat_total) * std::sqrt(weight[j]) / root_sum));
+    programs += codes[j] + ",School " + std::to_string(j + 1) + ",Program " + std::to_string(j + 1) + (j % 7 == 6 ? ",private," : ",public,");
+    PutUint(programs, seats);
+    programs += '\n';
+  }
+  std::string candidates = "id,total\n";
+  std::string choices = "candidate_id,batch,rank,program\n";
+  std::string scores = "program,candidate_id,score\n";
+  candidates.reserve(n * 16);
+  choices.reserve(n * kChoices * 23);
+  scores.reserve(n * kChoices * 20);
+  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kChoices, np));
+  std::array<std::uint32_t, kChoices> list{};
+  std::array<std::int64_t, kChoices> order_key{};
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::int64_t ability = rng.NormalHundredths();  // hundredths of a standard deviation
+    std::int64_t total = 54000 + (ability * 8 + rng.NormalHundredths() * 6) * 85 / 10;
+    total = std::clamp<std::int64_t>(total, 20000, 72000) / 50 * 50;
+    PutExamId(candidates, i);
+    candidates += ',';
+    PutHalves(candidates, total);
+    candidates += '\n';
+    std::size_t len = 0;
+    while (len < want) {
+      const double u = static_cast<double>(rng.Below(1ull << 53)) / static_cast<double>(1ull << 53) * sum;
+      const auto j = static_cast<std::uint32_t>(std::min<std::size_t>(np - 1, static_cast<std::size_t>(std::lower_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin())));
+      if (std::find(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(len), j) != list.begin() + static_cast<std::ptrdiff_t>(len)) continue;
+      order_key[len] = static_cast<std::int64_t>(j) + static_cast<std::int64_t>(rng.Below(np / 10 + 1));
+      list[len++] = j;
+    }
+    // Most popular first, shifted by taste (insertion sort: ten entries).
+    for (std::size_t a = 1; a < len; ++a) {
+      for (std::size_t b = a; b > 0 && order_key[b] < order_key[b - 1]; --b) {
+        std::swap(order_key[b], order_key[b - 1]);
+        std::swap(list[b], list[b - 1]);
+      }
+    }
+    for (std::size_t r = 0; r < len; ++r) {
+      PutExamId(choices, i);
+      choices += ",main,";
+      PutUint(choices, r + 1);
+      choices += ',';
+      choices += codes[list[r]];
+      choices += '\n';
+      // The program's score: 70 + 10 per sd of ability + its own noise (sd 8), in [0, 100], halves.
+      std::int64_t score = 7000 + ability * 10 + rng.NormalHundredths() * 8;
+      score = std::clamp<std::int64_t>(score, 0, 10000) / 50 * 50;
+      scores += codes[list[r]];
+      scores += ',';
+      PutExamId(scores, i);
+      scores += ',';
+      PutHalves(scores, score);
+      scores += '\n';
+    }
+  }
+  const std::string rules =
+      "# Synthetic hospital/residents instance, generated by: zkmatch gen --profile hr --candidates " + std::to_string(n) +
+      " --seed " + std::to_string(opt.seed) +
+      "\n"
+      "# " + std::to_string(np) +
+      " programs; every candidate lists 10 of them; each program scores its own applicants\n"
+      "# (program_scores.csv) and admits by that score, then total, ties to the smaller id.\n"
+      "version: 1\n"
+      "name: hr\n"
+      "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv, program_scores: program_scores.csv}\n"
+      "rankings:\n"
+      "  by_program_score: {keys: [program_score desc, total desc], last_tie: id}\n"
+      "batches:\n"
+      "  - name: main\n"
+      "    max_choices: 10\n"
+      "    channels:\n"
+      "      - {name: main, seats: general, ranking: by_program_score}\n";
+  std::vector<OutputFile> out;
+  out.push_back({"rules.yaml", rules});
+  out.push_back({"candidates.csv", std::move(candidates)});
+  out.push_back({"programs.csv", std::move(programs)});
+  out.push_back({"choices.csv", std::move(choices)});
+  out.push_back({"program_scores.csv", std::move(scores)});
+  return out;
+}
+
 }  // namespace
 
-std::vector<std::string> GeneratorProfiles() { return {"city", "weihai", "province"}; }
+std::vector<std::string> GeneratorProfiles() { return {"city", "weihai", "province", "hr"}; }
 
 std::uint64_t DefaultCandidates(const std::string& profile) {
   if (profile == "city" || profile == "weihai") return 12394;
   if (profile == "province") return 1'000'000;
+  if (profile == "hr") return 100'000;
   return 0;
 }
 
@@ -986,6 +1100,13 @@ std::vector<OutputFile> Generate(const GeneratorOptions& given, std::string* err
       return {};
     }
     return GenerateProvince(options);
+  }
+  if (options.profile == "hr") {
+    if (options.candidates < 100 || options.candidates > 99'999'999) {
+      *error = "--candidates must be between 100 and 99999999 for the hr profile";
+      return {};
+    }
+    return GenerateHospitalResidents(options);
   }
   std::string known;
   for (const std::string& p : GeneratorProfiles()) known += (known.empty() ? "" : ", ") + p;

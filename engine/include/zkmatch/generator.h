@@ -12,9 +12,10 @@
 // "province" (a province-wide general batch: about one county-level area per 10,000
 // candidates, at most 100, grouped into prefectures; about 1,000 programs at 1,000,000
 // candidates; lists of up to 12 choices; one ranking, total desc then id, so every channel
-// shares it and the serial-dictatorship path applies -- the scale benchmark's instance).
-// A hospital/residents profile with per-program scores ("hr") is not offered: the engine
-// ranks candidates per channel by candidate columns only, so it could not read such data.
+// shares it and the serial-dictatorship path applies -- the scale benchmark's instance) and
+// "hr" (plain hospital/residents with per-program scores: one program per 1,000 candidates,
+// Zipf-like popularity, lists of 10, program_scores.csv with a row per choice, one channel
+// ranked by [program_score desc, total desc]: the general deferred acceptance runs).
 //
 // Determinism: uses its own 64-bit generator (splitmix64) and its own mapping to ranges, never
 // std::*_distribution, so the same (profile, candidates, seed) gives the same bytes on every
@@ -33,7 +34,7 @@
 namespace zkmatch {
 
 struct GeneratorOptions {
-  std::string profile = "city";  // "city", "weihai" or "province" (see above)
+  std::string profile = "city";  // "city", "weihai", "province" or "hr" (see above)
   // 0: the profile's default, DefaultCandidates(profile). The weihai seat plan stays fixed
   // whatever the number; city and province scale their seats with it.
   std::uint64_t candidates = 0;
@@ -44,11 +45,11 @@ struct GeneratorOptions {
 std::vector<std::string> GeneratorProfiles();
 
 // Candidates when GeneratorOptions::candidates is 0: 12,394 (Weihai central city 2025) for
-// city and weihai, 1,000,000 for province; 0 for an unknown profile.
+// city and weihai, 1,000,000 for province, 100,000 for hr; 0 for an unknown profile.
 std::uint64_t DefaultCandidates(const std::string& profile);
 
-// Returns rules.yaml, candidates.csv, programs.csv and choices.csv; empty and `*error` set
-// when the options are invalid.
+// Returns rules.yaml, candidates.csv, programs.csv and choices.csv (and program_scores.csv for
+// hr); empty and `*error` set when the options are invalid.
 std::vector<OutputFile> Generate(const GeneratorOptions& options, std::string* error);
 
 }  // namespace zkmatch
