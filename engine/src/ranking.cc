@@ -27,12 +27,25 @@ namespace {
 class SortKeys {
  public:
   SortKeys(const Ranking& ranking, const EvalContext& ctx, const std::string& seed)
-      : ranking_(ranking), ctx_(ctx), seed_(seed), lottery_(ranking.last_tie == LastTie::kLottery) {}
+      : ranking_(ranking), ctx_(ctx), seed_(seed), lottery_(ranking.last_tie == LastTie::kLottery) {
+    // The common keys, read directly instead of walking the expression: total, program_score.
+    for (const RankingKey& key : ranking.keys) {
+      const Expression& e = *key.expr;
+      direct_.push_back(e.op == Expression::Op::kProgramScore ? kProgramScore
+                        : e.op == Expression::Op::kColumn && !e.program_column && e.text == "total" ? kTotal
+                                                                                                     : kExpression);
+    }
+  }
   std::size_t KeyCount() const { return ranking_.keys.size() + (lottery_ ? 1 : 0); }
   void Fill(CandidateIndex c, ProgramIndex p, Score* out) const {
     for (std::size_t k = 0; k < ranking_.keys.size(); ++k) {
       const RankingKey& key = ranking_.keys[k];
-      const Score v = EvaluateNumber(*key.expr, ctx_, c, p);
+      Score v;
+      switch (direct_[k]) {
+        case kTotal: v = ctx_.candidates.total[c]; break;
+        case kProgramScore: v = ctx_.program_scores && p != kNone ? ctx_.program_scores->Find(c, p) : kMissingScore; break;
+        default: v = EvaluateNumber(*key.expr, ctx_, c, p); break;
+      }
       out[k] = v == kMissingScore ? std::numeric_limits<Score>::max() : (key.descending ? -v : v);
     }
     if (lottery_) {
@@ -47,6 +60,8 @@ class SortKeys {
   const EvalContext& ctx_;
   const std::string& seed_;
   const bool lottery_;
+  enum Direct : std::uint8_t { kExpression, kTotal, kProgramScore };
+  std::vector<Direct> direct_;  // per key
 };
 
 }  // namespace
@@ -86,6 +101,34 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
   };
   const bool shared = ranking.last_tie == LastTie::kAdmitAll;
   std::vector<std::uint32_t> rank(e);
+  if (nk <= 2) {
+    // The common case (one or two keys, e.g. [program_score desc, total desc]): sort compact
+    // records, so the comparisons read contiguous memory instead of chasing indices.
+    struct Record {
+      Score k0, k1;
+      CandidateIndex who;
+      std::uint32_t entry;
+      bool operator<(const Record& o) const {
+        return k0 != o.k0 ? k0 < o.k0 : k1 != o.k1 ? k1 < o.k1 : who < o.who;  // then id: indices are in id order
+      }
+      bool Tied(const Record& o) const { return k0 == o.k0 && k1 == o.k1; }
+    };
+    std::vector<Record> records(e);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t p = r.begin(); p != r.end(); ++p) {
+        for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
+          const std::uint32_t k = order[i];
+          records[i] = {keys[static_cast<std::size_t>(k) * nk], nk == 2 ? keys[static_cast<std::size_t>(k) * nk + 1] : 0, who[k], k};
+        }
+        std::sort(records.begin() + begin[p], records.begin() + begin[p + 1]);
+        for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
+          const bool tied = shared && i > begin[p] && records[i - 1].Tied(records[i]);
+          rank[records[i].entry] = tied ? rank[records[i - 1].entry] : i;
+        }
+      }
+    });
+    return rank;
+  }
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t p = r.begin(); p != r.end(); ++p) {
       auto first = order.begin() + begin[p], last = order.begin() + begin[p + 1];
