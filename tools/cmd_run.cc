@@ -25,7 +25,6 @@ int Run(const RunArgs& args) {
   const RunIdentity identity = IdentifyRun(*rules);  // digests of what is about to be read
   auto instance = LoadInputs(*rules, sink);
   if (!instance) return ReportFailure(sink);
-  if (!CheckPolicy(*rules, *instance, sink)) return ReportFailure(sink);
   RunOptions options;
   options.threads = args.threads;
   options.path = args.matcher == "general" ? MatchPath::kGeneral
@@ -36,6 +35,8 @@ int Run(const RunArgs& args) {
     return static_cast<int>(ExitCode::kBadInput);
   }
   Outcome outcome = Solve(*rules, *instance, options);
+  // After solving, so the lines (and the ranking an admit_ratio line needs) are computed once.
+  if (!CheckPolicy(*rules, *instance, sink, &outcome.lines)) return ReportFailure(sink);
   const std::vector<OutputFile> files = RenderRun(*rules, *instance, outcome, identity);
   if (std::string err = WriteRunDirectory(args.out, files, args.force); !err.empty()) {
     std::fprintf(stderr, "zkmatch: error: %s\n", err.c_str());

@@ -55,7 +55,9 @@ class AuditWriter {
     std::string prev(64, '0');
     auto emit = [&](std::string record) {
       record.pop_back();  // the closing '}'
-      record += ",\"prev\":\"" + prev + "\"}";
+      record += ",\"prev\":\"";
+      record += prev;
+      record += "\"}";
       prev = Sha256Hex(record);
       out += record;
       out.push_back('\n');
@@ -82,6 +84,13 @@ class AuditWriter {
       tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, end, 256), [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t c = r.begin(); c != r.end(); ++c) chunk[c - begin] = CandidateRecord(static_cast<CandidateIndex>(c));
       });
+      if (begin == 0) {
+        // Reserve for every candidate at once, from the first chunk's size: growing a
+        // string of hundreds of megabytes by doubling copies it again and again.
+        std::size_t bytes = 0;
+        for (std::size_t c = 0; c < end; ++c) bytes += chunk[c].size() + 80;  // + "prev" and '\n'
+        out.reserve(out.size() + bytes / end * n + bytes / end * n / 16 + 4096);
+      }
       for (std::size_t c = begin; c < end; ++c) emit(std::move(chunk[c - begin]));
       records += end - begin;
     }

@@ -46,13 +46,40 @@ int RequireColumn(const CsvReader& csv, const Rules& rules, const std::string& l
   return idx;
 }
 
-// Index of each name (candidate ids, program codes) by its text. The map views `names`.
-std::unordered_map<std::string_view, std::uint32_t> IndexOf(const std::vector<std::string>& names) {
-  std::unordered_map<std::string_view, std::uint32_t> index;
-  index.reserve(names.size());
-  for (std::uint32_t i = 0; i < names.size(); ++i) index.emplace(names[i], i);
-  return index;
-}
+// Index of each name (candidate ids, program codes) by its text: open addressing over a flat
+// array of indices into `names` (which it views; names are unique), FNV-1a, linear probing.
+// One lookup per choice row, so no nodes to chase and no allocation per name.
+class NameIndex {
+ public:
+  explicit NameIndex(const std::vector<std::string>& names) : names_(names) {
+    std::size_t size = 16;
+    while (size < names.size() * 2) size <<= 1;
+    mask_ = size - 1;
+    slots_.assign(size, kNone);
+    for (std::uint32_t i = 0; i < names.size(); ++i) {
+      std::size_t s = Hash(names[i]) & mask_;
+      while (slots_[s] != kNone) s = (s + 1) & mask_;
+      slots_[s] = i;
+    }
+  }
+  // The index of `name`, or kNone.
+  std::uint32_t Find(std::string_view name) const {
+    for (std::size_t s = Hash(name) & mask_;; s = (s + 1) & mask_) {
+      const std::uint32_t i = slots_[s];
+      if (i == kNone || names_[i] == name) return i;
+    }
+  }
+
+ private:
+  static std::size_t Hash(std::string_view s) {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+    return static_cast<std::size_t>(h ^ (h >> 29));
+  }
+  const std::vector<std::string>& names_;
+  std::size_t mask_ = 0;
+  std::vector<std::uint32_t> slots_;
+};
 
 // Applies permutation `order` (new position -> old index) to a vector.
 template <typename T>
@@ -300,21 +327,27 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Candidates& cands = inst->candidates;
   const Programs& progs = inst->programs;
-  const auto cand_index = IndexOf(cands.id);
-  const auto prog_index = IndexOf(progs.code);
+  const auto cand_index = NameIndex(cands.id);
+  const auto prog_index = NameIndex(progs.code);
   std::vector<std::string> batch_names;
   for (const Batch& b : rules.batches) batch_names.push_back(b.name);
   std::vector<ChoiceRow> rows;
   std::string last_batch_name;
   int last_batch = -1;
+  // A candidate's rows usually come together: look the id up only when it changes.
+  std::string last_cid;
+  std::uint32_t last_candidate = kNone;
   CsvRecord rec;
   while (csv.Next(&rec)) {
     ChoiceRow row{};
     row.line = static_cast<std::uint32_t>(rec.line);
     bool ok = true;
     std::string_view cid = rec.fields[static_cast<std::size_t>(cand_col)];
-    if (auto it = cand_index.find(cid); it != cand_index.end()) {
-      row.candidate = it->second;
+    if (last_candidate != kNone && cid == last_cid) {
+      row.candidate = last_candidate;
+    } else if (const std::uint32_t found = cand_index.Find(cid); found != kNone) {
+      row.candidate = last_candidate = found;
+      last_cid.assign(cid);
     } else {
       sink.CsvError(csv.display(), rec.line, header(cand_col),
                     "unknown candidate '" + std::string(cid) + "'; every choice must belong to a candidate in " + rules.inputs.candidates);
@@ -344,8 +377,8 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     }
     row.rank = static_cast<std::uint32_t>(rank);
     std::string_view code = rec.fields[static_cast<std::size_t>(prog_col)];
-    if (auto it = prog_index.find(code); it != prog_index.end()) {
-      row.program = it->second;
+    if (const std::uint32_t found = prog_index.Find(code); found != kNone) {
+      row.program = found;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
                     "unknown program '" + std::string(code) + "'" + DidYouMean(code, progs.code) + "; it is not in " + rules.inputs.programs);
@@ -354,9 +387,11 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     if (ok) rows.push_back(row);
   }
   if (sink.error_count() != errors_before) return false;
-  std::sort(rows.begin(), rows.end(), [](const ChoiceRow& a, const ChoiceRow& b) {
+  // Files written in candidate order (the usual case) are already sorted: checking is O(rows).
+  auto before = [](const ChoiceRow& a, const ChoiceRow& b) {
     return std::tie(a.batch, a.candidate, a.rank, a.line) < std::tie(b.batch, b.candidate, b.rank, b.line);
-  });
+  };
+  if (!std::is_sorted(rows.begin(), rows.end(), before)) std::sort(rows.begin(), rows.end(), before);
   inst->choices.assign(rules.batches.size(), {});
   std::vector<std::uint32_t> last_seen(progs.size(), kNone);  // program -> list serial that used it
   std::uint32_t serial = 0;
@@ -437,15 +472,15 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   if (prog_col < 0 || chan_col < 0 || group_col < 0 || seats_col < 0) return false;
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Programs& progs = inst->programs;
-  const auto prog_index = IndexOf(progs.code);
+  const auto prog_index = NameIndex(progs.code);
   AllocationTable& table = inst->allocations;
   CsvRecord rec;
   while (csv.Next(&rec)) {
     auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
     bool ok = true;
     std::uint32_t program = 0;
-    if (auto it = prog_index.find(field(prog_col)); it != prog_index.end()) {
-      program = it->second;
+    if (const std::uint32_t found = prog_index.Find(field(prog_col)); found != kNone) {
+      program = found;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col), "unknown program '" + std::string(field(prog_col)) + "'" + DidYouMean(field(prog_col), progs.code));
       ok = false;
@@ -548,8 +583,8 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink)
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Candidates& cands = inst->candidates;
   const Programs& progs = inst->programs;
-  const auto cand_index = IndexOf(cands.id);
-  const auto prog_index = IndexOf(progs.code);
+  const auto cand_index = NameIndex(cands.id);
+  const auto prog_index = NameIndex(progs.code);
   struct Row {
     CandidateIndex candidate;
     ProgramIndex program;
@@ -562,16 +597,16 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink)
     auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
     Row row{0, 0, 0, static_cast<std::uint32_t>(rec.line)};
     bool ok = true;
-    if (auto it = prog_index.find(field(prog_col)); it != prog_index.end()) {
-      row.program = it->second;
+    if (const std::uint32_t found = prog_index.Find(field(prog_col)); found != kNone) {
+      row.program = found;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
                     "unknown program '" + std::string(field(prog_col)) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
                         rules.inputs.programs);
       ok = false;
     }
-    if (auto it = cand_index.find(field(cand_col)); it != cand_index.end()) {
-      row.candidate = it->second;
+    if (const std::uint32_t found = cand_index.Find(field(cand_col)); found != kNone) {
+      row.candidate = found;
     } else {
       sink.CsvError(csv.display(), rec.line, header(cand_col),
                     "unknown candidate '" + std::string(field(cand_col)) + "'; every score must belong to a candidate in " + rules.inputs.candidates);

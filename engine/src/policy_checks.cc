@@ -24,12 +24,12 @@ std::string Percent(std::int64_t num, std::int64_t den) {
 
 }  // namespace
 
-bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink) {
+bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink, const std::vector<Score>* given_lines) {
   const std::size_t errors_before = sink.error_count();
   const Programs& progs = instance.programs;
   const std::size_t np = progs.size();
   std::vector<std::string> notes;
-  const std::vector<Score> lines = ComputeLines(rules, instance, &notes);
+  const std::vector<Score> lines = given_lines ? *given_lines : ComputeLines(rules, instance, &notes);
   const EvalContext ctx{instance.candidates, progs, &lines, &instance.program_scores};
 
   // Which programs each stage selects, and the stages in run order.

@@ -98,8 +98,10 @@ std::vector<Score> ComputeLines(const Rules& rules, const Instance& instance, st
 // Checks that need rules and data together: private programs admitting earlier than public
 // ones under public_private_sync, a program's seat column offered in two stages (errors);
 // general-high seats below the target, channels without seats or eligible candidates, input
-// columns no rule uses (warnings). Returns false when it reported an error.
-bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink);
+// columns no rule uses (warnings). Returns false when it reported an error. `lines`: the
+// values ComputeLines (or Solve, in Outcome::lines) gave; computed here when null (an
+// admit_ratio line costs a full ranking of the candidates).
+bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink, const std::vector<Score>* lines = nullptr);
 
 // Ranks, computes lines, eligibility and seat allocations and matches every stage of every
 // batch in order, rerunning a stage while unfilled seats flow.
