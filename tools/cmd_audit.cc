@@ -1,5 +1,6 @@
 // zkmatch verify | replay | explain: the auditor's verbs.
 #include "commands.h"
+#include "progress.h"
 #include "zkmatch/explain.h"
 #include "zkmatch/verify.h"
 
@@ -8,7 +9,11 @@ namespace {
 
 int Verify(const std::string& rules, const std::string& run) {
   StderrSink sink;
-  const VerifyReport report = VerifyRun(rules, run, sink);
+  VerifyReport report;
+  {
+    Progress progress(true);  // on stderr, and only when it is a terminal
+    report = VerifyRun(rules, run, sink, [&progress](const std::string& step) { progress.Step("verify: " + step); });
+  }
   if (report.input_error) return ReportFailure(sink, "the run could not be verified");
   for (const std::string& p : report.passed) std::printf("ok: %s\n", p.c_str());
   for (const std::string& v : report.violations) std::printf("VIOLATION: %s\n", v.c_str());

@@ -1,7 +1,8 @@
-// zkmatch run --rules R.yaml --out DIR [--threads N] [--force]
+// zkmatch run --rules R.yaml --out DIR [--threads N] [--force] [--quiet] [--json]
 #include <string>
 
 #include "commands.h"
+#include "progress.h"
 #include "zkmatch/audit.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/run_directory.h"
@@ -15,14 +16,19 @@ struct RunArgs {
   int threads = 0;
   bool force = false;
   bool quiet = false;
+  bool json = false;
   std::string matcher = "auto";
 };
 
 int Run(const RunArgs& args) {
   StderrSink sink;
+  Progress progress(!args.quiet && !args.json);
+  progress.Step("load rules");
   auto rules = LoadRules(args.rules, sink);
   if (!rules) return ReportFailure(sink);
+  progress.Step("digest inputs");
   const RunIdentity identity = IdentifyRun(*rules);  // digests of what is about to be read
+  progress.Step("load inputs");
   auto instance = LoadInputs(*rules, sink);
   if (!instance) return ReportFailure(sink);
   RunOptions options;
@@ -30,19 +36,28 @@ int Run(const RunArgs& args) {
   options.path = args.matcher == "general" ? MatchPath::kGeneral
                : args.matcher == "serial"  ? MatchPath::kSerialDictatorship
                                            : MatchPath::kAuto;
+  options.progress = [&progress](const std::string& step) { progress.Detail(step); };
   if (std::string why = CheckMatchPath(*rules, *instance, options.path); !why.empty()) {
     std::fprintf(stderr, "zkmatch: error: %s\n", why.c_str());
     return static_cast<int>(ExitCode::kBadInput);
   }
+  progress.Step("match");
   Outcome outcome = Solve(*rules, *instance, options);
   // After solving, so the lines (and the ranking an admit_ratio line needs) are computed once.
+  progress.Step("policy checks");
   if (!CheckPolicy(*rules, *instance, sink, &outcome.lines)) return ReportFailure(sink);
+  progress.Step("render outputs and audit log");
   const std::vector<OutputFile> files = RenderRun(*rules, *instance, outcome, identity);
+  progress.Step("write " + args.out);
   if (std::string err = WriteRunDirectory(args.out, files, args.force); !err.empty()) {
+    progress.Done();
     std::fprintf(stderr, "zkmatch: error: %s\n", err.c_str());
     return static_cast<int>(ExitCode::kBadInput);
   }
-  if (!args.quiet) {
+  progress.Done();
+  if (args.json) {
+    std::fputs(RenderSummaryJson(*rules, *instance, outcome, args.out, progress.seconds()).c_str(), stdout);
+  } else if (!args.quiet) {
     std::printf("zkmatch run: rules '%s' -> %s\n%s", rules->name.c_str(), args.out.c_str(),
                 RenderSummary(*rules, *instance, outcome).c_str());
   }
@@ -58,7 +73,8 @@ void AddRunVerb(CLI::App& app, int* exit_code) {
   cmd->add_option("--out", args->out, "Run directory to create (refused if it exists, unless --force)")->required();
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores); never changes the output")->check(CLI::Range(1, 1024));
   cmd->add_flag("--force", args->force, "Replace an existing --out directory");
-  cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success");
+  cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success, and no progress");
+  cmd->add_flag("--json", args->json, "Print the run summary as one JSON object (lines, channels, totals, seconds per step) instead of the table");
   cmd->add_option("--matcher", args->matcher, "Matcher implementation: auto, general or serial (for testing; results are identical)")
       ->check(CLI::IsMember({"auto", "general", "serial"}));
   cmd->callback([args, exit_code] { *exit_code = Run(*args); });

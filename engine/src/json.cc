@@ -82,6 +82,11 @@ JsonWriter& JsonWriter::Int(std::int64_t value) {
   out_ += std::to_string(value);
   return *this;
 }
+JsonWriter& JsonWriter::Raw(std::string_view number) {
+  Separate();
+  out_ += number;
+  return *this;
+}
 JsonWriter& JsonWriter::Bool(bool value) {
   Separate();
   out_ += value ? "true" : "false";

@@ -27,6 +27,8 @@ class JsonWriter {
   JsonWriter& Int(std::int64_t value);
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
+  // A number already formatted as JSON (e.g. "0.125"), written as is.
+  JsonWriter& Raw(std::string_view number);
   // A string, or null when empty.
   JsonWriter& StringOrNull(std::string_view value) { return value.empty() ? Null() : String(value); }
   const std::string& str() const { return out_; }

@@ -3,6 +3,7 @@
 // locale.
 #include <cstdio>
 
+#include "json.h"
 #include "zkmatch/pipeline.h"
 
 namespace zkmatch {
@@ -138,57 +139,97 @@ std::string RenderLines(const Rules& rules, const Outcome& outcome) {
   return out;
 }
 
+RunSummary Summarize(const Rules& rules, const Instance& instance, const Outcome& outcome) {
+  RunSummary sum;
+  sum.candidates = instance.candidates.size();
+  for (const StageResult& st : outcome.stages) {
+    const Batch& batch = rules.batches[st.batch];
+    const Stage& stage = batch.stages[st.stage];
+    for (std::size_t h = 0; h < stage.channels.size(); ++h) {
+      RunSummary::ChannelRow r{batch.name, stage.name, stage.channels[h].name};
+      r.passes = st.passes;
+      r.rounds = st.rounds;
+      for (const SeatRow& row : st.seats) {
+        if (row.channel != h) continue;
+        r.seats += row.capacity();
+        r.placed += row.admitted;
+        r.flowed += row.flowed_in - row.flowed_out;
+        r.over += row.admitted > row.capacity() ? row.admitted - row.capacity() : 0;
+      }
+      sum.seats += r.seats;
+      sum.over += r.over;
+      sum.placed += static_cast<std::size_t>(r.placed);
+      sum.channels.push_back(std::move(r));
+    }
+  }
+  for (const Flow& f : outcome.flows) sum.seats_flowed += f.seats;
+  return sum;
+}
+
+namespace {
+double Percent(long long part, long long whole) { return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0; }
+}  // namespace
+
 std::string RenderSummary(const Rules& rules, const Instance& instance, const Outcome& outcome) {
   char line[512];
   std::string out;
-  const std::size_t n = instance.candidates.size();
   for (std::size_t i = 0; i < rules.lines.size(); ++i) {
     std::snprintf(line, sizeof line, "line %-20s %10s   (%s)\n", rules.lines[i].name.c_str(), FormatScore(outcome.lines[i]).c_str(),
                   outcome.line_notes[i].c_str());
     out += line;
   }
-  std::size_t placed_total = 0;
-  long long seats_total = 0;
-  long long over_total = 0;
+  const RunSummary sum = Summarize(rules, instance, outcome);
   std::snprintf(line, sizeof line, "%-24s %-20s %10s %10s %8s %8s\n", "batch/stage", "channel", "seats", "placed", "fill", "flowed");
   out += line;
-  for (const StageResult& st : outcome.stages) {
-    const Batch& batch = rules.batches[st.batch];
-    const Stage& stage = batch.stages[st.stage];
-    const std::string where = stage.name.empty() ? batch.name : batch.name + "/" + stage.name;
-    for (std::size_t h = 0; h < stage.channels.size(); ++h) {
-      long long seats = 0, placed = 0, flowed = 0, over = 0;
-      for (const SeatRow& row : st.seats) {
-        if (row.channel != h) continue;
-        seats += row.capacity();
-        placed += row.admitted;
-        flowed += row.flowed_in - row.flowed_out;
-        over += row.admitted > row.capacity() ? row.admitted - row.capacity() : 0;
-      }
-      seats_total += seats;
-      over_total += over;
-      placed_total += static_cast<std::size_t>(placed);
-      std::snprintf(line, sizeof line, "%-24s %-20s %10lld %10lld %7.1f%% %+8lld\n", where.c_str(), stage.channels[h].name.c_str(), seats,
-                    placed, seats ? 100.0 * static_cast<double>(placed) / static_cast<double>(seats) : 0.0, flowed);
-      out += line;
-    }
+  for (const RunSummary::ChannelRow& r : sum.channels) {
+    const std::string where = r.stage.empty() ? r.batch : r.batch + "/" + r.stage;
+    std::snprintf(line, sizeof line, "%-24s %-20s %10lld %10lld %7.1f%% %+8lld\n", where.c_str(), r.channel.c_str(), r.seats, r.placed,
+                  Percent(r.placed, r.seats), r.flowed);
+    out += line;
   }
-  std::snprintf(line, sizeof line, "candidates %zu: placed %zu, unplaced %zu; seats filled %zu of %lld (%.1f%%)", n, placed_total,
-                n - placed_total, placed_total, seats_total,
-                seats_total ? 100.0 * static_cast<double>(placed_total) / static_cast<double>(seats_total) : 0.0);
+  const auto placed = static_cast<long long>(sum.placed);
+  std::snprintf(line, sizeof line, "candidates %zu: placed %zu, unplaced %zu; seats filled %zu of %lld (%.1f%%)", sum.candidates, sum.placed,
+                sum.candidates - sum.placed, sum.placed, sum.seats, Percent(placed, sum.seats));
   out += line;
-  if (over_total > 0) {
-    std::snprintf(line, sizeof line, "; %lld admitted over capacity by ties (admit_all)", over_total);
+  if (sum.over > 0) {
+    std::snprintf(line, sizeof line, "; %lld admitted over capacity by ties (admit_all)", sum.over);
     out += line;
   }
   if (!outcome.flows.empty()) {
-    long long moved = 0;
-    for (const Flow& f : outcome.flows) moved += f.seats;
-    std::snprintf(line, sizeof line, "; %lld unfilled seats flowed (flows.csv)", moved);
+    std::snprintf(line, sizeof line, "; %lld unfilled seats flowed (flows.csv)", sum.seats_flowed);
     out += line;
   }
   out += "\n";
   return out;
+}
+
+std::string RenderSummaryJson(const Rules& rules, const Instance& instance, const Outcome& outcome, const std::string& run_dir,
+                              const std::vector<std::pair<std::string, double>>& seconds) {
+  const RunSummary sum = Summarize(rules, instance, outcome);
+  JsonWriter w;
+  w.BeginObject().Key("format").String("zkmatch-run-summary/1").Key("rules_name").String(rules.name).Key("run").String(run_dir);
+  w.Key("candidates").Int(static_cast<std::int64_t>(sum.candidates)).Key("placed").Int(static_cast<std::int64_t>(sum.placed));
+  w.Key("unplaced").Int(static_cast<std::int64_t>(sum.candidates - sum.placed)).Key("seats").Int(sum.seats);
+  w.Key("over_capacity").Int(sum.over).Key("seats_flowed").Int(sum.seats_flowed);
+  w.Key("lines").BeginArray();
+  for (std::size_t i = 0; i < rules.lines.size(); ++i) {
+    w.BeginObject().Key("line").String(rules.lines[i].name).Key("value").StringOrNull(FormatScore(outcome.lines[i]));
+    w.Key("how").String(outcome.line_notes[i]).EndObject();
+  }
+  w.EndArray().Key("channels").BeginArray();
+  for (const RunSummary::ChannelRow& r : sum.channels) {
+    w.BeginObject().Key("batch").String(r.batch).Key("stage").String(r.stage).Key("channel").String(r.channel);
+    w.Key("seats").Int(r.seats).Key("placed").Int(r.placed).Key("flowed").Int(r.flowed).Key("over_capacity").Int(r.over);
+    w.Key("passes").Int(r.passes).Key("rounds").Int(r.rounds).EndObject();  // rounds 0: serial dictatorship ran
+  }
+  w.EndArray().Key("seconds").BeginObject();
+  for (const auto& [step, s] : seconds) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", s);
+    w.Key(step).Raw(text);
+  }
+  w.EndObject().EndObject();
+  return w.Take() + "\n";
 }
 
 }  // namespace zkmatch

@@ -222,6 +222,10 @@ class StageRunner {
     const std::vector<std::uint32_t> conditions = ComputeConditions(stage, *pb.choices, *active, in_stage, ctx_);
     BatchMatching m;
     for (int pass = 1;; ++pass) {
+      if (options_.progress) {
+        options_.progress("batch " + rules_.batches[b].name + (stage.name.empty() ? "" : ", stage " + stage.name) +
+                          (pass > 1 ? ", pass " + std::to_string(pass) + " after seats flowed" : ""));
+      }
       ApplySeats(conditions, &pb);
       m = MatchBatch(pb, MatchOptions{options_.threads, options_.path});
       result.passes = pass;
@@ -414,6 +418,7 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
   arena.execute([&] {
     const EvalContext ctx{instance.candidates, instance.programs, &out.lines, &instance.program_scores};
     RankingCache rankings(rules, instance, ctx);
+    if (options.progress) options.progress("lines and rankings");
     ComputeLinesInto(rules, instance, rankings, &out.lines, &out.line_notes);
     StageRunner runner(rules, instance, ctx, rankings, options, &out);
     std::vector<std::uint8_t> active(n, 1);  // not yet placed by an earlier batch or stage

@@ -56,16 +56,26 @@ class Verifier {
  public:
   Verifier(const std::string& run_dir, DiagnosticSink& sink) : dir_(run_dir), sink_(sink) {}
 
-  VerifyReport Run(const std::string& rules_path) {
+  VerifyReport Run(const std::string& rules_path, const std::function<void(const std::string&)>& progress) {
+    auto step = [&](const char* what) {
+      if (progress) progress(what);
+    };
+    step("digests");
     if (!ReadManifest()) return report_;
     CheckDigests();
     std::string rules_file = rules_path;
     if (rules_file.empty()) rules_file = manifest_rules_path_;
+    step("load rules and inputs, rank");
     if (!Load(rules_file)) return report_;
+    step("read outputs");
     if (!ReadPlacements() || !ReadCutoffs() || !ReadFlows()) return report_;
+    step("audit.jsonl");
     CheckAuditChain();  // streams the log, comparing each record as it goes
+    step("capacities, flows, cut-offs");
     CheckRows();
+    step("channel labels");
     CheckChannelLabels();
+    step("stability");
     CheckStability();
     return report_;
   }
@@ -693,8 +703,9 @@ class Verifier {
 
 }  // namespace
 
-VerifyReport VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink) {
-  return Verifier(run_dir, sink).Run(rules_path);
+VerifyReport VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
+                       const std::function<void(const std::string&)>& progress) {
+  return Verifier(run_dir, sink).Run(rules_path, progress);
 }
 
 ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads) {

@@ -12,6 +12,7 @@
 #define ZKMATCH_PIPELINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,9 +27,14 @@ namespace zkmatch {
 // Reads the three input files named by the rules and checks them against each other.
 std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink);
 
+// Told, from the calling thread, what a long computation is about to do ("ranking",
+// "batch general, pass 2", ...), for progress displays. May be empty.
+using ProgressFn = std::function<void(const std::string& step)>;
+
 struct RunOptions {
   int threads = 0;                    // 0 = all hardware threads
   MatchPath path = MatchPath::kAuto;  // which matcher implementation (results are identical)
+  ProgressFn progress = {};           // never changes the result
 };
 
 // One row of cutoffs.csv: the seats of (stage, program, channel[, group]) and who took them.
@@ -115,8 +121,24 @@ std::string RenderFlows(const Rules& rules, const Instance& instance, const Outc
 std::string RenderAllocations(const Rules& rules, const Instance& instance, const Outcome& outcome);
 std::string RenderLines(const Rules& rules, const Outcome& outcome);
 
-// Human summary for the terminal: placed per batch and channel, unplaced, fill rate.
+// What a run did, per stage and channel and in total, for people and scripts.
+struct RunSummary {
+  struct ChannelRow {
+    std::string batch, stage, channel;
+    long long seats = 0, placed = 0, flowed = 0, over = 0;  // flowed: seats in minus seats out
+    int passes = 0, rounds = 0;  // matching passes of the stage; rounds of the general path (0: serial dictatorship)
+  };
+  std::vector<ChannelRow> channels;  // run order, then precedence order
+  std::size_t candidates = 0, placed = 0;
+  long long seats = 0, over = 0, seats_flowed = 0;
+};
+RunSummary Summarize(const Rules& rules, const Instance& instance, const Outcome& outcome);
+
+// Human summary for the terminal: lines, placed per batch and channel, unplaced, fill rate.
 std::string RenderSummary(const Rules& rules, const Instance& instance, const Outcome& outcome);
+// The same as one JSON object (`zkmatch run --json`), with `seconds` per named step when given.
+std::string RenderSummaryJson(const Rules& rules, const Instance& instance, const Outcome& outcome, const std::string& run_dir,
+                              const std::vector<std::pair<std::string, double>>& seconds);
 
 // Formats a fixed-point score with the fewest decimals needed: 61250 -> "612.5".
 std::string FormatScore(Score s);

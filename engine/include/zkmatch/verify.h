@@ -17,6 +17,7 @@
 #ifndef ZKMATCH_VERIFY_H_
 #define ZKMATCH_VERIFY_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,9 @@ struct VerifyReport {
 };
 
 // `rules_path` may be empty: then the rules file recorded in the run's manifest is used.
-VerifyReport VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink);
+// `progress`, when set, is told each step as it starts ("load inputs", "audit.jsonl", ...).
+VerifyReport VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
+                       const std::function<void(const std::string& step)>& progress = {});
 
 struct ReplayReport {
   bool refused = false;            // inputs missing or changed (exit 2); `message` says which

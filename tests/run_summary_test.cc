@@ -1,0 +1,96 @@
+// zkmatch run's summaries and progress: --json is one JSON object with the run's numbers (the
+// same as placements.csv and cutoffs.csv say) and seconds per step; progress appears on stderr
+// only when stderr is a terminal (run under script(1) for a pseudo-terminal) and never with
+// --quiet or --json; nothing on stderr when it is a pipe.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "json.h"
+#include "support/test_env.h"
+
+namespace zkmatch::testing {
+namespace {
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+// Counts data rows of placements.csv (no quoted fields) whose status, batch and channel match;
+// an empty pattern matches anything.
+int CountRows(const std::string& csv, const std::string& status, const std::string& batch = "", const std::string& channel = "") {
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  int count = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::vector<std::string> f;
+    for (std::string field; std::getline(fields, field, ',');) f.push_back(field);
+    f.resize(7);
+    count += f[1] == status && (batch.empty() || f[2] == batch) && (channel.empty() || f[4] == channel) ? 1 : 0;
+  }
+  return count;
+}
+
+TEST(RunSummary, JsonHoldsTheRunsNumbersAndStepTimes) {
+  TempDir dir;
+  const std::string rules = SourceDir() + "/rules/weihai-2025.yaml";
+  CommandResult r = RunCommand(Quote(ZkmatchBinary()) + " run --rules " + Quote(rules) + " --out out --json", dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");  // stderr is a pipe here: no progress
+  JsonValue v;
+  std::string error;
+  ASSERT_TRUE(ParseJson(r.out, &v, &error)) << error << "\n" << r.out;
+  EXPECT_EQ(v["format"].text, "zkmatch-run-summary/1");
+  EXPECT_EQ(v["rules_name"].text, "weihai-2025");
+  const std::string placements = ReadFile(dir.path() + "/out/placements.csv");
+  const int placed = CountRows(placements, "placed"), unplaced = CountRows(placements, "unplaced");
+  EXPECT_EQ(v["candidates"].AsInt(), placed + unplaced);
+  EXPECT_EQ(v["placed"].AsInt(), placed);
+  EXPECT_EQ(v["unplaced"].AsInt(), unplaced);
+  EXPECT_EQ(v["placed"].AsInt(), 7620);  // the README's demo figures
+  EXPECT_EQ(v["seats_flowed"].AsInt(), 150);
+  ASSERT_FALSE(v["lines"].items.empty());
+  EXPECT_EQ(v["lines"].items[0]["line"].text, "control");
+  EXPECT_EQ(v["lines"].items[0]["value"].text, "484.5");
+  // Per channel: placed adds up to the total; the general channel of the general batch.
+  std::int64_t sum = 0;
+  bool general = false;
+  for (const JsonValue& ch : v["channels"].items) {
+    sum += ch["placed"].AsInt();
+    if (ch["batch"].text == "general" && ch["channel"].text == "general") {
+      general = true;
+      EXPECT_EQ(ch["placed"].AsInt(), CountRows(placements, "placed", "general", "general"));
+    }
+  }
+  EXPECT_TRUE(general);
+  EXPECT_EQ(sum, placed);
+  for (const char* step : {"load rules", "digest inputs", "load inputs", "match", "policy checks", "render outputs and audit log"}) {
+    EXPECT_EQ(v["seconds"][step].type, JsonValue::Type::kNumber) << step;
+  }
+}
+
+TEST(RunSummary, ProgressOnlyOnATerminal) {
+  if (RunCommand("command -v script", "/").exit_code != 0) GTEST_SKIP() << "script(1) is not installed";
+  TempDir dir;
+  const std::string rules = SourceDir() + "/rules/weihai-2025.yaml";
+  const std::string run = Quote(ZkmatchBinary()) + " run --rules " + Quote(rules) + " --out out --force";
+  // script -q -c CMD /dev/null: CMD's stdout and stderr are a pseudo-terminal, copied to ours.
+  CommandResult tty = RunCommand("script -q -e -c " + Quote(run + " >/dev/null") + " /dev/null", dir.path());
+  ASSERT_EQ(tty.exit_code, 0) << tty.out << tty.err;
+  for (const char* step : {"load inputs", "match", "render outputs and audit log", "write out"}) {
+    EXPECT_NE(tty.out.find(step), std::string::npos) << step << " not shown:\n" << tty.out;
+  }
+  EXPECT_NE(tty.out.find("batch general"), std::string::npos) << "no per-batch detail:\n" << tty.out;
+  CommandResult quiet = RunCommand("script -q -e -c " + Quote(run + " --quiet") + " /dev/null", dir.path());
+  ASSERT_EQ(quiet.exit_code, 0);
+  EXPECT_EQ(quiet.out, "");
+  CommandResult pipe = RunCommand(run, dir.path());
+  ASSERT_EQ(pipe.exit_code, 0);
+  EXPECT_EQ(pipe.err, "");
+  EXPECT_EQ(pipe.out.find("load inputs"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zkmatch::testing
