@@ -1,9 +1,12 @@
 // Writes audit.jsonl and manifest.json. The format is specified in engine/audit-format.md;
 // this file and that document change together.
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "digest.h"
 #include "eligibility.h"
@@ -50,56 +53,84 @@ class AuditWriter {
     BuildIndexes();
   }
 
-  std::string Render(const RunIdentity& identity, const std::vector<OutputFile>& outputs, std::string* chain_head) {
+  // The audit log. `outputs` and `digests` (their SHA-256, hex) go into the end record;
+  // `*chain_head` receives the last record's hash, `*file_digest` the SHA-256 of the whole log.
+  std::string Render(const RunIdentity& identity, const std::vector<OutputFile>& outputs, const std::vector<std::string>& digests,
+                     std::string* chain_head, std::string* file_digest) {
     std::string out;
     std::string prev(64, '0');
-    auto emit = [&](std::string record) {
+    Sha256Hasher chain, whole;
+    auto emit = [&](std::string& record) {
       record.pop_back();  // the closing '}'
       record += ",\"prev\":\"";
       record += prev;
       record += "\"}";
-      prev = Sha256Hex(record);
+      prev = chain.Hex(record);
+      record.push_back('\n');
+      whole.Update(record);
       out += record;
-      out.push_back('\n');
     };
     std::size_t records = 0;
-    emit(Header(identity));
-    ++records;
-    for (const StageResult& st : outcome_.stages) {  // run order
-      for (std::size_t r = 0; r < st.seats.size(); ++r) {
-        emit(SeatsRecord(stage_index_[st.batch][st.stage], r));
-        ++records;
-      }
-    }
-    for (const Flow& f : outcome_.flows) {
-      emit(FlowRecord(f));
+    auto emit_one = [&](std::string record) {
+      emit(record);
       ++records;
+    };
+    emit_one(Header(identity));
+    for (const StageResult& st : outcome_.stages) {  // run order
+      for (std::size_t r = 0; r < st.seats.size(); ++r) emit_one(SeatsRecord(stage_index_[st.batch][st.stage], r));
     }
-    // Candidate records are independent: render them in parallel, chain them in order.
+    for (const Flow& f : outcome_.flows) emit_one(FlowRecord(f));
+    // Candidate records are independent: chunks of them are rendered in parallel while the
+    // chunks before them are chained (hashed) and appended in order.
+    struct Chunk {
+      std::size_t begin = 0, end = 0;
+      std::vector<std::string> records;
+    };
     const std::size_t n = instance_.candidates.size();
-    constexpr std::size_t kChunk = 1 << 14;
-    std::vector<std::string> chunk(kChunk);
-    for (std::size_t begin = 0; begin < n; begin += kChunk) {
-      const std::size_t end = std::min(n, begin + kChunk);
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, end, 256), [&](const tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t c = r.begin(); c != r.end(); ++c) chunk[c - begin] = CandidateRecord(static_cast<CandidateIndex>(c));
-      });
-      if (begin == 0) {
-        // Reserve for every candidate at once, from the first chunk's size: growing a
-        // string of hundreds of megabytes by doubling copies it again and again.
-        std::size_t bytes = 0;
-        for (std::size_t c = 0; c < end; ++c) bytes += chunk[c].size() + 80;  // + "prev" and '\n'
-        out.reserve(out.size() + bytes / end * n + bytes / end * n / 16 + 4096);
-      }
-      for (std::size_t c = begin; c < end; ++c) emit(std::move(chunk[c - begin]));
-      records += end - begin;
-    }
+    constexpr std::size_t kChunk = 1 << 12;
+    std::size_t next = 0;
+    const std::size_t tokens = 2 * static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) + 1;
+    tbb::parallel_pipeline(
+        tokens,
+        tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order,
+                                       [&](tbb::flow_control& fc) -> Chunk* {
+                                         if (next >= n) {
+                                           fc.stop();
+                                           return nullptr;
+                                         }
+                                         auto* chunk = new Chunk{next, std::min(n, next + kChunk), {}};
+                                         next = chunk->end;
+                                         return chunk;
+                                       }) &
+            tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
+                                             [&](Chunk* chunk) {
+                                               chunk->records.reserve(chunk->end - chunk->begin);
+                                               for (std::size_t c = chunk->begin; c < chunk->end; ++c) {
+                                                 chunk->records.push_back(CandidateRecord(static_cast<CandidateIndex>(c)));
+                                               }
+                                               return chunk;
+                                             }) &
+            tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, [&](Chunk* chunk) {
+              std::unique_ptr<Chunk> owned(chunk);
+              if (chunk->begin == 0) {
+                // Reserve for every candidate at once, from the first chunk's size: growing a
+                // string of hundreds of megabytes by doubling copies it again and again.
+                std::size_t bytes = 0;
+                for (const std::string& r : chunk->records) bytes += r.size() + 80;  // + "prev" and '\n'
+                const std::size_t per = bytes / (chunk->end - chunk->begin);
+                out.reserve(out.size() + per * n + per * n / 16 + 4096);
+              }
+              for (std::string& r : chunk->records) emit(r);
+              records += chunk->records.size();
+            }));
     JsonWriter w;
     w.BeginObject().Key("record").String("end").Key("records").Int(static_cast<std::int64_t>(records + 1)).Key("outputs").BeginObject();
-    for (const OutputFile& f : outputs) w.Key(f.name).String(Sha256Hex(f.content));
+    for (std::size_t i = 0; i < outputs.size(); ++i) w.Key(outputs[i].name).String(digests[i]);
     w.EndObject().EndObject();
-    emit(w.Take());
+    std::string end_record = w.Take();
+    emit(end_record);
     *chain_head = prev;
+    *file_digest = whole.HexDigest();
     return out;
   }
 
@@ -457,16 +488,19 @@ std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, 
       {"allocations.csv", RenderAllocations(rules, instance, outcome)},
       {"lines.csv", RenderLines(rules, outcome)},
   };
-  std::string head;
-  files.push_back({"audit.jsonl", AuditWriter(rules, instance, outcome).Render(identity, files, &head)});
+  std::vector<std::string> digests;  // of each file, computed once
+  for (const OutputFile& f : files) digests.push_back(Sha256Hex(f.content));
+  std::string head, audit_digest;
+  files.push_back({"audit.jsonl", AuditWriter(rules, instance, outcome).Render(identity, files, digests, &head, &audit_digest)});
+  digests.push_back(audit_digest);
   JsonWriter w;
   w.BeginObject().Key("format").String(kManifestFormat).Key("engine").String(EngineVersion()).Key("inputs").BeginArray();
   for (const RunIdentity::File& f : identity.files) {
     w.BeginObject().Key("role").String(f.role).Key("path").String(f.path).Key("sha256").String(f.sha256).Key("bytes").Int(static_cast<std::int64_t>(f.bytes)).EndObject();
   }
   w.EndArray().Key("outputs").BeginArray();
-  for (const OutputFile& f : files) {
-    w.BeginObject().Key("file").String(f.name).Key("sha256").String(Sha256Hex(f.content)).Key("bytes").Int(static_cast<std::int64_t>(f.content.size())).EndObject();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    w.BeginObject().Key("file").String(files[i].name).Key("sha256").String(digests[i]).Key("bytes").Int(static_cast<std::int64_t>(files[i].content.size())).EndObject();
   }
   w.EndArray().Key("audit_chain_head").String(head).EndObject();
   files.push_back({"manifest.json", w.Take() + "\n"});

@@ -13,7 +13,7 @@ struct CtxFree {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 
-std::string Hex(const unsigned char* d, std::size_t n) {
+std::string HexOf(const unsigned char* d, std::size_t n) {
   static const char* kDigits = "0123456789abcdef";
   std::string out(2 * n, '0');
   for (std::size_t i = 0; i < n; ++i) {
@@ -36,7 +36,7 @@ std::array<unsigned char, 32> Sha256(std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) {
   const auto d = Sha256(data);
-  return Hex(d.data(), d.size());
+  return HexOf(d.data(), d.size());
 }
 
 std::string Sha256File(const std::string& path, std::size_t* bytes) {
@@ -57,7 +57,35 @@ std::string Sha256File(const std::string& path, std::size_t* bytes) {
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(ctx.get(), d, &len) != 1) throw std::runtime_error("SHA-256 failed in OpenSSL");
   if (bytes) *bytes = total;
-  return Hex(d, len);
+  return HexOf(d, len);
+}
+
+struct Sha256Hasher::Ctx {
+  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx{EVP_MD_CTX_new()};
+  bool started = false;
+};
+
+Sha256Hasher::Sha256Hasher() : ctx_(new Ctx) {
+  if (!ctx_->ctx) throw std::runtime_error("SHA-256 failed in OpenSSL");
+}
+
+Sha256Hasher::~Sha256Hasher() { delete ctx_; }
+
+void Sha256Hasher::Update(std::string_view data) {
+  if (!ctx_->started) {
+    if (EVP_DigestInit_ex(ctx_->ctx.get(), EVP_sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 failed in OpenSSL");
+    ctx_->started = true;
+  }
+  if (!data.empty() && EVP_DigestUpdate(ctx_->ctx.get(), data.data(), data.size()) != 1) throw std::runtime_error("SHA-256 failed in OpenSSL");
+}
+
+std::string Sha256Hasher::HexDigest() {
+  Update({});  // an empty message still gets a digest
+  unsigned char d[32];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx_->ctx.get(), d, &len) != 1) throw std::runtime_error("SHA-256 failed in OpenSSL");
+  ctx_->started = false;
+  return HexOf(d, len);
 }
 
 }  // namespace zkmatch
