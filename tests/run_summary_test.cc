@@ -66,7 +66,7 @@ TEST(RunSummary, JsonHoldsTheRunsNumbersAndStepTimes) {
   }
   EXPECT_TRUE(general);
   EXPECT_EQ(sum, placed);
-  for (const char* step : {"load rules", "digest inputs", "load inputs", "match", "policy checks", "render outputs and audit log"}) {
+  for (const char* step : {"load rules", "load inputs", "match", "policy checks", "render outputs and audit log"}) {
     EXPECT_EQ(v["seconds"][step].type, JsonValue::Type::kNumber) << step;
   }
 }

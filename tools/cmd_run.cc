@@ -1,4 +1,5 @@
 // zkmatch run --rules R.yaml --out DIR [--threads N] [--force] [--quiet] [--json]
+#include <future>
 #include <string>
 
 #include "commands.h"
@@ -26,10 +27,12 @@ int Run(const RunArgs& args) {
   progress.Step("load rules");
   auto rules = LoadRules(args.rules, sink);
   if (!rules) return ReportFailure(sink);
-  progress.Step("digest inputs");
-  const RunIdentity identity = IdentifyRun(*rules);  // digests of what is about to be read
   progress.Step("load inputs");
+  // The inputs' digests (for the manifest and audit log) are computed on another thread while
+  // the same files are parsed: both only read them.
+  std::future<RunIdentity> digests = std::async(std::launch::async, [&rules] { return IdentifyRun(*rules); });
   auto instance = LoadInputs(*rules, sink);
+  const RunIdentity identity = digests.get();
   if (!instance) return ReportFailure(sink);
   RunOptions options;
   options.threads = args.threads;
