@@ -526,6 +526,24 @@ TEST(RulesLoaderErrors, ProgramScoreOnlyWhereAProgramIsKnown) {
   });
 }
 
+TEST(RulesLoaderErrors, UnfilledSeatsMayNotFlowInACircle) {
+  const std::string head = std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: id}\nbatches:\n  - name: main\n    channels:\n";
+  const std::string advice = ": seats nobody takes would move back and forth for ever; write unfilled: none on one of these channels";
+  CheckErrors({
+      {"three channels in a circle, a chain into it",
+       head + "      - {name: a, seats: a, ranking: by_total, unfilled: b}\n"
+              "      - {name: b, seats: b, ranking: by_total, unfilled: c}\n"
+              "      - {name: c, seats: c, ranking: by_total, unfilled: a}\n"
+              "      - {name: d, seats: d, ranking: by_total, unfilled: a}\n",
+       {E(8, 58, "unfilled seats flow in a circle (a -> b -> c -> a)" + advice)}},
+  });
+  // A chain without a circle is fine.
+  Loaded l = Load(head + "      - {name: a, seats: a, ranking: by_total, unfilled: b}\n"
+                         "      - {name: b, seats: b, ranking: by_total, unfilled: c}\n"
+                         "      - {name: c, seats: c, ranking: by_total}\n");
+  EXPECT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+}
+
 TEST(RulesLoaderErrors, SameNamesInDifferentBatchesAreFine) {
   Loaded l = Load(std::string(kHead) +
                   "rankings: {r: {keys: [total desc], last_tie: id}}\n"

@@ -2,6 +2,8 @@
 //
 // yaml-cpp's Mark is 0-based and knows no file name; every message here adds both. Unknown
 // keys are errors (a typo must never become a silent default) with a "did you mean".
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/strong_components.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -732,7 +734,44 @@ class Loader {
             sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them; send them to a channel that is not split, or write unfilled: none");
           }
         }
+        ReportFlowCycles(stage);
       }
+    }
+  }
+
+  // Unfilled seats flowing in a circle inside a stage (a -> b -> a) would move back and forth
+  // for ever whenever both channels have seats nobody takes. The flows of a stage form a graph
+  // over its channels (each channel sends to at most one); a strongly connected component of
+  // more than one channel is such a circle. (Flows to later batches cannot circle back.)
+  void ReportFlowCycles(const Stage& stage) {
+    const std::size_t nh = stage.channels.size();
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS> flows(nh);
+    for (std::size_t h = 0; h < nh; ++h) {
+      const Unfilled& u = stage.channels[h].unfilled;
+      if (u.kind == Unfilled::Kind::kSameStage && u.channel_index >= 0 && static_cast<std::size_t>(u.channel_index) != h) {
+        boost::add_edge(h, static_cast<std::size_t>(u.channel_index), flows);
+      }
+    }
+    std::vector<int> component(nh);
+    const int count = boost::strong_components(flows, boost::make_iterator_property_map(component.begin(), boost::get(boost::vertex_index, flows)));
+    std::vector<int> size(static_cast<std::size_t>(count), 0);
+    for (int c : component) ++size[static_cast<std::size_t>(c)];
+    std::vector<std::uint8_t> reported(static_cast<std::size_t>(count), 0);
+    for (std::size_t h = 0; h < nh; ++h) {
+      const auto c = static_cast<std::size_t>(component[h]);
+      if (size[c] < 2 || reported[c]) continue;
+      reported[c] = 1;
+      // Each channel sends to one other, so following the flows from h walks the circle.
+      std::string circle = stage.channels[h].name;
+      for (std::size_t at = static_cast<std::size_t>(stage.channels[h].unfilled.channel_index); at != h;
+           at = static_cast<std::size_t>(stage.channels[at].unfilled.channel_index)) {
+        circle += " -> " + stage.channels[at].name;
+      }
+      circle += " -> " + stage.channels[h].name;
+      const Unfilled& u = stage.channels[h].unfilled;
+      sink_.Error(path_, u.pos.line, u.pos.col,
+                  "unfilled seats flow in a circle (" + circle + "): seats nobody takes would move back and forth for ever; "
+                  "write unfilled: none on one of these channels");
     }
   }
 
