@@ -4,11 +4,14 @@
 // Indices are assigned in byte order of candidate id / program code, so the in-memory instance
 // does not depend on the order of rows in the files.
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <tuple>
 #include <numeric>
 #include <string_view>
 #include <unordered_map>
+
+#include <tbb/parallel_sort.h>
 
 #include "csv.h"
 #include "decimal.h"
@@ -47,38 +50,60 @@ int RequireColumn(const CsvReader& csv, const Rules& rules, const std::string& l
 }
 
 // Index of each name (candidate ids, program codes) by its text: open addressing over a flat
-// array of indices into `names` (which it views; names are unique), FNV-1a, linear probing.
-// One lookup per choice row, so no nodes to chase and no allocation per name.
+// array, linear probing. Names of up to 16 bytes (all ids and codes in practice) are kept in
+// the slot itself, packed into two words, so a lookup -- one per choice row -- compares two
+// integers and touches one cache line; longer names are compared with `names` (which the index
+// views; names are unique).
 class NameIndex {
  public:
   explicit NameIndex(const std::vector<std::string>& names) : names_(names) {
     std::size_t size = 16;
     while (size < names.size() * 2) size <<= 1;
     mask_ = size - 1;
-    slots_.assign(size, kNone);
+    slots_.assign(size, Slot{});
     for (std::uint32_t i = 0; i < names.size(); ++i) {
-      std::size_t s = Hash(names[i]) & mask_;
-      while (slots_[s] != kNone) s = (s + 1) & mask_;
-      slots_[s] = i;
+      Slot key = Pack(names[i]);
+      key.index = i;
+      std::size_t s = Hash(key) & mask_;
+      while (slots_[s].index != kNone) s = (s + 1) & mask_;
+      slots_[s] = key;
     }
   }
   // The index of `name`, or kNone.
   std::uint32_t Find(std::string_view name) const {
-    for (std::size_t s = Hash(name) & mask_;; s = (s + 1) & mask_) {
-      const std::uint32_t i = slots_[s];
-      if (i == kNone || names_[i] == name) return i;
+    const Slot key = Pack(name);
+    for (std::size_t s = Hash(key) & mask_;; s = (s + 1) & mask_) {
+      const Slot& slot = slots_[s];
+      if (slot.index == kNone) return kNone;
+      if (slot.a == key.a && slot.b == key.b && slot.length == key.length &&
+          (key.length <= 16 || names_[slot.index] == name)) {
+        return slot.index;
+      }
     }
   }
 
  private:
-  static std::size_t Hash(std::string_view s) {
-    std::uint64_t h = 0xcbf29ce484222325ull;
-    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-    return static_cast<std::size_t>(h ^ (h >> 29));
+  struct Slot {
+    std::uint64_t a = 0, b = 0;  // the first 16 bytes, zero-padded
+    std::uint32_t length = 0;
+    std::uint32_t index = kNone;
+  };
+  static Slot Pack(std::string_view s) {
+    Slot k;
+    char bytes[16] = {};
+    std::memcpy(bytes, s.data(), std::min<std::size_t>(s.size(), 16));
+    std::memcpy(&k.a, bytes, 8);
+    std::memcpy(&k.b, bytes + 8, 8);
+    k.length = static_cast<std::uint32_t>(s.size());
+    return k;
+  }
+  static std::size_t Hash(const Slot& k) {
+    std::uint64_t h = (k.a ^ (k.b * 0x9E3779B97F4A7C15ull) ^ k.length) * 0xBF58476D1CE4E5B9ull;
+    return static_cast<std::size_t>(h ^ (h >> 31));
   }
   const std::vector<std::string>& names_;
   std::size_t mask_ = 0;
-  std::vector<std::uint32_t> slots_;
+  std::vector<Slot> slots_;
 };
 
 // Applies permutation `order` (new position -> old index) to a vector.
@@ -163,7 +188,7 @@ struct ExtraColumns {
 std::vector<std::uint32_t> SortOrder(const std::vector<std::string>& keys) {
   std::vector<std::uint32_t> order(keys.size());
   std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
+  tbb::parallel_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
   return order;
 }
 
