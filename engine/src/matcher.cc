@@ -54,19 +54,26 @@ BatchMatching SerialDictatorship(const BatchProblem& pb) {
   out.channel.assign(n, 0);
   out.choice.assign(n, 0);
   const std::uint32_t* rank = nullptr;  // the shared ranking: the first channel with seats
+  const CandidateIndex* given_order = nullptr;
   for (std::size_t h = 0; h < nh && !rank; ++h) {
     for (std::size_t p = 0; p < pb.num_programs; ++p) {
       if (pb.capacity[p * nh + h] > 0) {
         rank = pb.rank[h];
+        given_order = h < pb.order.size() ? pb.order[h] : nullptr;
         break;
       }
     }
   }
   if (!rank) return out;  // no seats at all
   // Candidates best first; ties (equal ranks) in index order.
-  std::vector<CandidateIndex> order(n);
-  for (std::size_t c = 0; c < n; ++c) order[c] = static_cast<CandidateIndex>(c);
-  std::sort(order.begin(), order.end(), [&](CandidateIndex a, CandidateIndex b) { return rank[a] != rank[b] ? rank[a] < rank[b] : a < b; });
+  std::vector<CandidateIndex> sorted;
+  if (!given_order) {
+    sorted.resize(n);
+    for (std::size_t c = 0; c < n; ++c) sorted[c] = static_cast<CandidateIndex>(c);
+    std::sort(sorted.begin(), sorted.end(), [&](CandidateIndex a, CandidateIndex b) { return rank[a] != rank[b] ? rank[a] < rank[b] : a < b; });
+    given_order = sorted.data();
+  }
+  const CandidateIndex* order = given_order;
   SeatSlots slots(pb);
   std::vector<std::int32_t> fill(slots.size(), 0);
   std::vector<std::size_t> pending;  // slots taken by the current tie class

@@ -153,6 +153,7 @@ class StageRunner {
       const std::size_t r = static_cast<std::size_t>(ch.ranking);
       const bool per_program = rules_.rankings[r].per_program;
       pb.rank.push_back(per_program ? nullptr : rankings_.Get(r).rank.data());
+      pb.order.push_back(per_program ? nullptr : rankings_.Get(r).order.data());
       pb.entry_rank.push_back(per_program ? rankings_.GetEntries(r, b).data() : nullptr);
       pb.ranking_id.push_back(ch.ranking);
       std::vector<std::int32_t> seats = instance_.programs.SeatsIn(ch.seats);

@@ -63,6 +63,9 @@ struct BatchProblem {
   // applicants of that entry's program (comparable only within one program; null when the
   // batch has no choices). Ignored for channels with a rank.
   std::vector<const std::uint32_t*> entry_rank;
+  // Optional, per channel with a rank: every candidate, best first (ties in index order) -- the
+  // order `rank` sorts to. Lets serial dictatorship skip sorting; null or empty: it sorts.
+  std::vector<const CandidateIndex*> order;
   // Identifies which ranking each channel uses (equal ids = same ranking).
   std::vector<int> ranking_id;
   // Candidates taking part (not locked by an earlier batch); empty = all.
