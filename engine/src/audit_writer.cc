@@ -368,7 +368,7 @@ class AuditWriter {
     const std::int32_t pb = outcome_.batch[c];
     std::vector<std::uint8_t> used(rules_.rankings.size(), 0);  // rankings whose key is shown
     std::vector<std::uint8_t> step(rules_.rankings.size(), 0);  // the same, for one step
-    JsonWriter w;
+    JsonWriter w(768);  // most records fit: no regrowth
     w.BeginObject().Key("record").String("candidate").Key("id").String(cands.id[c]);
     w.Key("status").String(pb >= 0 ? "placed" : "unplaced");
     if (pb >= 0) {

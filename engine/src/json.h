@@ -18,6 +18,8 @@ namespace zkmatch {
 
 class JsonWriter {
  public:
+  JsonWriter() = default;
+  explicit JsonWriter(std::size_t reserve) { out_.reserve(reserve); }
   JsonWriter& BeginObject();
   JsonWriter& EndObject();
   JsonWriter& BeginArray();
