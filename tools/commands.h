@@ -25,6 +25,8 @@ void AddRunVerb(CLI::App& app, int* exit_code);
 void AddCheckVerb(CLI::App& app, int* exit_code);
 void AddGenVerb(CLI::App& app, int* exit_code);
 void AddAuditVerbs(CLI::App& app, int* exit_code);  // verify, replay, explain
+void AddReportVerb(CLI::App& app, int* exit_code);
+void AddDiffVerb(CLI::App& app, int* exit_code);
 
 }  // namespace zkmatch::tools
 
