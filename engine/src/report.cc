@@ -170,6 +170,9 @@ std::optional<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSin
     }
   }
 
+  // Blocks a program does not offer at all (no seats, none flowed, nobody admitted) say nothing.
+  std::erase_if(r.seats, [](const RunReport::SeatLine& s) { return s.initial == 0 && s.flowed_in == 0 && s.capacity == 0 && s.admitted == 0; });
+
   // The split plans' effect: each group's candidates, and its admissions to the programs that
   // offer the split channel through the stage's other channels.
   std::map<std::tuple<std::string, std::string, std::string>, std::vector<std::uint8_t>> offering;  // batch, stage, channel -> programs
@@ -282,6 +285,7 @@ struct Words {
   const char* diff_counts;
   const char* diff_moved;
   const char* diff_only;
+  const char* diff_channel_only;
   const char* diff_moves;
   const char* diff_from;
   const char* diff_to;
@@ -304,7 +308,7 @@ const Words kEn = {
     "Flowed out", "Seats", "Admitted", "Cut-off total", "Fill (%)", "Charts", "Totals of admitted candidates per program (min, quartiles, max)",
     "Cut-off total per program and channel", "Fill rate per program (%)", "Reserved plan's effect per junior school: admissions to the schools offering it",
     "total", "fill %", "admitted", "other channels", "reserved channel", "public", "private", "Compared with %1", "Counts", "Candidates moved",
-    "Candidates in one run only", "Moves by program", "From", "To", "Candidates", "Seat blocks that changed", "Every candidate who moved",
+    "Candidates in one run only", "Of whom only the channel changed (same program)", "Moves by program", "From", "To", "Candidates", "Seat blocks that changed", "Every candidate who moved",
     "Candidate", "Before", "After"};
 
 const Words kZh = {
@@ -316,7 +320,7 @@ const Words kZh = {
     "批次", "阶段", "计划代码", "学校", "通道", "计划", "流入", "流出", "名额", "录取", "最低录取分", "满额率 (%)", "图表",
     "各计划录取考生总分分布（最低、四分位、最高）", "各计划、各通道最低录取分", "各计划满额率 (%)", "校际均衡计划对各初中学校的作用：录取到提供专项计划学校的人数",
     "总分", "满额率 %", "录取人数", "其他通道", "专项通道", "公办", "民办", "与 %1 对比", "数量", "录取结果变化的考生",
-    "只在一次运行中的考生", "按计划统计的变化", "原", "现", "人数", "发生变化的名额块", "每一位结果变化的考生", "考生", "原结果", "现结果"};
+    "只在一次运行中的考生", "其中仅通道变化（同一计划）", "按计划统计的变化", "原", "现", "人数", "发生变化的名额块", "每一位结果变化的考生", "考生", "原结果", "现结果"};
 
 const Words& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
 
@@ -659,6 +663,7 @@ void RenderDiff(std::string* out, const RunDiff& d, const Words& w) {
   counts.rows.push_back({w.candidates, Num(d.candidates_a) + " → " + Num(d.candidates_b)});
   counts.rows.push_back({w.placed, Num(d.placed_a) + " → " + Num(d.placed_b)});
   counts.rows.push_back({w.diff_moved, Num(static_cast<std::int64_t>(d.movers.size()))});
+  counts.rows.push_back({w.diff_channel_only, Num(d.channel_only)});
   counts.rows.push_back({w.diff_only, Num(d.only_a) + " / " + Num(d.only_b)});
   RenderTable(out, counts);
   Table moves{"diff_moves", w.diff_moves, {w.diff_from, w.diff_to, w.diff_count}, {0, 0, 1}, {}};
@@ -746,10 +751,8 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
   if (has("groups")) RenderTable(&out, table("groups"));
   out += "</section>\n";
 
-  out += "<section id=\"schools\">\n<h2>" + Esc(w.seats_title) + "</h2>\n";
-  Table seats = table("seats");
-  seats.title.clear();
-  RenderTable(&out, seats);
+  out += "<section id=\"schools\">\n";
+  RenderTable(&out, table("seats"), 2);
   out += "</section>\n";
 
   out += "<section id=\"charts\">\n<h2>" + Esc(w.charts) + "</h2>\n";

@@ -51,6 +51,7 @@ std::optional<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_d
     if (b.status == "placed") ++d.placed_b;
     if (Same(a, b)) return;
     d.movers.push_back(RunDiff::Mover{id, a, b});
+    if (a.status == "placed" && b.status == "placed" && a.program == b.program) ++d.channel_only;
     ++moves[{Where(a), Where(b)}];
   };
   std::size_t i = 0, j = 0;
@@ -122,7 +123,9 @@ std::string RenderDiffSummary(const RunDiff& diff) {
   if (diff.only_a || diff.only_b) {
     out += "candidates only in A: " + std::to_string(diff.only_a) + ", only in B: " + std::to_string(diff.only_b) + "\n";
   }
-  out += "moved: " + std::to_string(diff.movers.size()) + " candidate" + (diff.movers.size() == 1 ? "" : "s") + "\n";
+  out += "moved: " + std::to_string(diff.movers.size()) + " candidate" + (diff.movers.size() == 1 ? "" : "s") + " (" +
+         std::to_string(static_cast<std::int64_t>(diff.movers.size()) - diff.channel_only) + " to another program or in or out of a place, " +
+         std::to_string(diff.channel_only) + " only to another channel of the same program)\n";
   for (const RunDiff::Move& m : diff.moves) out += "  " + m.from + " -> " + m.to + ": " + std::to_string(m.count) + "\n";
   out += "seat blocks changed: " + std::to_string(diff.seat_changes.size()) + "\n";
   for (const RunDiff::SeatChange& s : diff.seat_changes) {

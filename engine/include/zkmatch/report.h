@@ -55,7 +55,8 @@ struct RunReport {
   bool has_general_high_condition = false;
 
   // One row per batch, stage, program and channel; a split channel's groups are summed and its
-  // cut-off is the lowest over groups. Other rows equal cutoffs.csv. In cutoffs.csv order.
+  // cut-off is the lowest over groups. Other rows equal cutoffs.csv. In cutoffs.csv order;
+  // blocks a program does not offer (no seats, no flow, no admission) are left out.
   struct SeatLine {
     std::string batch, stage, program, school, sector, channel;
     bool general_high = true, split = false;

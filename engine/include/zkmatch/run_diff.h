@@ -40,6 +40,7 @@ struct RunDiff {
     PlacementRef a, b;
   };
   std::vector<Mover> movers;  // every candidate whose placement differs (program or channel)
+  std::int64_t channel_only = 0;  // movers who kept their program and changed only the channel
 
   struct Move {
     std::string from, to;  // program code, or "unplaced" / "absent"
