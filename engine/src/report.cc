@@ -708,6 +708,8 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
   std::string out;
   out.reserve(1 << 16);
   out += "<!DOCTYPE html>\n<html lang=\"" + std::string(w.html_lang) + "\">\n<head>\n<meta charset=\"utf-8\">\n";
+  // Self-contained by construction, and the browser is told so: nothing may be fetched or run.
+  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" + Esc(Fill(w.title, r.rules_name)) + "</title>\n";
   out += "<style>\n" + std::string(kStyle) + "</style>\n</head>\n<body>\n<h1>" + Esc(Fill(w.title, r.rules_name)) + "</h1>\n";
 
