@@ -498,14 +498,14 @@ struct Axis {
   }
 };
 
-constexpr int kLabelWidth = 190, kPlotWidth = 560, kRowHeight = 18, kTop = 34;
+constexpr int kLabelWidth = 190, kPlotWidth = 560, kRowHeight = 18, kTop = 44;
 
 // Opens an SVG with a title, and draws the x axis with `ticks` labelled by `label`.
 template <typename Label>
 void OpenChart(std::string* out, const std::string& id, const std::string& title, const std::string& axis_name, int rows, const Axis& axis,
                const std::vector<std::int64_t>& ticks, Label label) {
   const int height = kTop + rows * kRowHeight + 36;
-  const int width = kLabelWidth + kPlotWidth + 40;
+  const int width = kLabelWidth + kPlotWidth + 90;  // room for the value after a full bar
   *out += "<figure><svg id=\"" + id + "\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"" + std::to_string(width) + "\" height=\"" +
           std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) + "\"><title>" + Esc(title) + "</title>\n";
   *out += "<text x=\"4\" y=\"16\" class=\"ct\">" + Esc(title) + "</text>\n";
@@ -632,14 +632,19 @@ void GroupChart(std::string* out, const RunReport& r, const Words& w) {
   for (const auto& g : r.groups) most = std::max(most, g.admitted + g.admitted_other);
   Axis axis;
   axis.lo = 0;
-  const std::int64_t step = std::max<std::int64_t>(1, (most + 4) / 5);
-  axis.hi = step * 5;
+  // Ticks at 1, 2 or 5 times a power of ten, about five of them.
+  std::int64_t step = 1, power = 1;
+  for (int i = 0; step * 5 < most; ++i) {
+    if (i % 3 == 2) power *= 10;
+    step = power * (i % 3 == 0 ? 2 : i % 3 == 1 ? 5 : 1);
+  }
+  axis.hi = (most + step - 1) / step * step;
   axis.x0 = kLabelWidth;
   axis.width = kPlotWidth;
   std::vector<std::int64_t> ticks;
   for (std::int64_t t = 0; t <= axis.hi; t += step) ticks.push_back(t);
   OpenChart(out, "chart-groups", w.chart_groups, w.axis_admitted, static_cast<int>(r.groups.size()), axis, ticks, [](std::int64_t t) { return std::to_string(t); });
-  const int legend_y = kTop - 12;
+  const int legend_y = kTop - 10;
   *out += "<rect x=\"" + std::to_string(kLabelWidth) + "\" y=\"" + std::to_string(legend_y - 9) + "\" width=\"10\" height=\"10\" class=\"bar\"/><text x=\"" +
           std::to_string(kLabelWidth + 14) + "\" y=\"" + std::to_string(legend_y) + "\">" + Esc(w.legend_other) + "</text>";
   *out += "<rect x=\"" + std::to_string(kLabelWidth + 180) + "\" y=\"" + std::to_string(legend_y - 9) + "\" width=\"10\" height=\"10\" class=\"bar2\"/><text x=\"" +
