@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "commands.h"
-#include "zkmatch/report.h"
 #include "zkmatch/run_diff.h"
 #include "zkmatch/run_directory.h"
 
@@ -37,24 +36,7 @@ int Diff(const DiffArgs& args) {
   }
   std::fputs(RenderDiffSummary(*diff).c_str(), stdout);
   std::printf("zkmatch diff: wrote %s and %s\n", (out / "diff.csv").c_str(), (out / "cutoff_diff.csv").c_str());
-  if (args.html) {
-    std::string refusal;
-    const std::optional<RunReport> report = LoadRunReport(args.runs[1], sink, &refusal);
-    if (!report) {
-      if (!refusal.empty()) {
-        std::fprintf(stderr, "zkmatch diff: error: refusing to report: %s\n", refusal.c_str());
-        return static_cast<int>(ExitCode::kBadInput);
-      }
-      return ReportFailure(sink);
-    }
-    const std::string path = (out / "report.html").string();
-    const Language lang = args.lang == "en" ? Language::kEnglish : Language::kChinese;
-    if (std::string err = WriteFileAtomically(path, RenderReportHtml(*report, lang, &*diff)); !err.empty()) {
-      std::fprintf(stderr, "zkmatch diff: error: %s\n", err.c_str());
-      return static_cast<int>(ExitCode::kBadInput);
-    }
-    std::printf("zkmatch diff: %s (the report of B, compared with A)\n", path.c_str());
-  }
+  if (args.html) return WriteReport("diff", args.runs[1], args.lang, (out / "report.html").string(), false, &*diff);
   return static_cast<int>(ExitCode::kSuccess);
 }
 

@@ -7,6 +7,35 @@
 #include "zkmatch/run_directory.h"
 
 namespace zkmatch::tools {
+
+int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff) {
+  StderrSink sink;
+  std::string refusal;
+  const std::optional<RunReport> report = LoadRunReport(run, sink, &refusal);
+  if (!report) {
+    if (!refusal.empty()) {
+      std::fprintf(stderr, "zkmatch %s: error: refusing to report: %s; no report was written\n", verb, refusal.c_str());
+      return static_cast<int>(ExitCode::kBadInput);
+    }
+    return ReportFailure(sink, "no report was written");
+  }
+  const Language language = lang == "en" ? Language::kEnglish : Language::kChinese;
+  if (std::string err = WriteFileAtomically(html_path, RenderReportHtml(*report, language, diff)); !err.empty()) {
+    std::fprintf(stderr, "zkmatch %s: error: %s\n", verb, err.c_str());
+    return static_cast<int>(ExitCode::kBadInput);
+  }
+  std::printf("zkmatch %s: %s (verify %s)\n", verb, html_path.c_str(), report->verified ? "holds" : "FAILED");
+  if (xlsx) {
+    const std::string xlsx_path = std::filesystem::path(html_path).replace_extension(".xlsx").string();
+    if (std::string err = WriteReportXlsx(*report, language, xlsx_path); !err.empty()) {
+      std::fprintf(stderr, "zkmatch %s: error: %s\n", verb, err.c_str());
+      return static_cast<int>(ExitCode::kBadInput);
+    }
+    std::printf("zkmatch %s: %s\n", verb, xlsx_path.c_str());
+  }
+  return static_cast<int>(ExitCode::kSuccess);
+}
+
 namespace {
 
 struct ReportArgs {
@@ -15,35 +44,6 @@ struct ReportArgs {
   bool xlsx = false;
   std::string out;  // default: DIR/report.html
 };
-
-int Report(const ReportArgs& args) {
-  StderrSink sink;
-  std::string refusal;
-  const std::optional<RunReport> report = LoadRunReport(args.run, sink, &refusal);
-  if (!report) {
-    if (!refusal.empty()) {
-      std::fprintf(stderr, "zkmatch report: error: refusing to report: %s; nothing was written\n", refusal.c_str());
-      return static_cast<int>(ExitCode::kBadInput);
-    }
-    return ReportFailure(sink);
-  }
-  const Language lang = args.lang == "en" ? Language::kEnglish : Language::kChinese;
-  const std::string html_path = args.out.empty() ? (std::filesystem::path(args.run) / "report.html").string() : args.out;
-  if (std::string err = WriteFileAtomically(html_path, RenderReportHtml(*report, lang)); !err.empty()) {
-    std::fprintf(stderr, "zkmatch report: error: %s\n", err.c_str());
-    return static_cast<int>(ExitCode::kBadInput);
-  }
-  std::printf("zkmatch report: %s (verify %s)\n", html_path.c_str(), report->verified ? "holds" : "FAILED");
-  if (args.xlsx) {
-    const std::string xlsx_path = std::filesystem::path(html_path).replace_extension(".xlsx").string();
-    if (std::string err = WriteReportXlsx(*report, lang, xlsx_path); !err.empty()) {
-      std::fprintf(stderr, "zkmatch report: error: %s\n", err.c_str());
-      return static_cast<int>(ExitCode::kBadInput);
-    }
-    std::printf("zkmatch report: %s\n", xlsx_path.c_str());
-  }
-  return static_cast<int>(ExitCode::kSuccess);
-}
 
 }  // namespace
 
@@ -54,7 +54,10 @@ void AddReportVerb(CLI::App& app, int* exit_code) {
   cmd->add_option("--lang", args->lang, "zh (default) or en")->check(CLI::IsMember({"en", "zh"}))->capture_default_str();
   cmd->add_flag("--xlsx", args->xlsx, "Also write the tables as an Excel workbook beside the HTML (report.xlsx)");
   cmd->add_option("--out", args->out, "HTML file to write (default: DIR/report.html)");
-  cmd->callback([args, exit_code] { *exit_code = Report(*args); });
+  cmd->callback([args, exit_code] {
+    const std::string html = args->out.empty() ? (std::filesystem::path(args->run) / "report.html").string() : args->out;
+    *exit_code = WriteReport("report", args->run, args->lang, html, args->xlsx, nullptr);
+  });
 }
 
 }  // namespace zkmatch::tools
