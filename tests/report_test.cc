@@ -186,6 +186,12 @@ TEST_F(WeihaiReportTest, GeneralHighRatioTargetAndIdentity) {
   for (const char* chart : {"chart-scores", "chart-cutoffs", "chart-fill", "chart-groups"}) {
     EXPECT_NE(html.find("<svg id=\"" + std::string(chart) + "\""), std::string::npos) << chart;
   }
+  // Public and private general-high programs (公民同招): the 1,500 private seats of the plan.
+  const auto sectors = TableRows(html, "sectors");
+  ASSERT_EQ(sectors.size(), 2u);
+  EXPECT_EQ(sectors[0], (std::vector<std::string>{"民办", "3", "1500", "1500", "100.00"}));
+  EXPECT_EQ(sectors[1][0], "公办");
+  EXPECT_EQ(std::stol(sectors[0][2]) + std::stol(sectors[1][2]), std::stol(gh[2][1]));
   // The balanced plan per junior school: 30 junior schools, seats summing to the plan.
   const auto groups = TableRows(html, "groups");
   ASSERT_EQ(groups.size(), 30u);

@@ -301,7 +301,7 @@ const Words kEn = {
     "en", "Admission report: %1", "Run", "Rules", "Engine", "Run directory", "Verify", "holds (zkmatch verify found no violation)",
     "FAILED (zkmatch verify found violations)", "Inputs", "Role", "Path", "SHA-256", "Summary", "Candidates", "Placed", "Unplaced", "Score lines",
     "Line", "Value", "How computed", "Policy checks", "General-high admission ratio", "Admitted to general high", "General-high seats (after flows)",
-    "Target", "meets the target", "BELOW the target", "no target in the rules", "Public and private programs", "Sector", "Programs",
+    "Target", "meets the target", "BELOW the target", "no target in the rules", "Public and private general-high programs", "Sector", "Programs",
     "Admissions per channel (specialists per category, 3+4, reserved plans)", "Programs outside general high (e.g. 3+4)",
     "Reserved seats per group (balanced plan per junior school)", "Group", "Candidates", "Seats allocated", "Seats returned", "Admitted (reserved)",
     "Admitted (other channels, same schools)", "Per school and channel", "Batch", "Stage", "Program", "School", "Channel", "Plan", "Flowed in",
@@ -315,7 +315,7 @@ const Words kZh = {
     "zh-CN", "录取报告：%1", "本次录取", "规则", "引擎版本", "运行目录", "校验 (verify)", "通过（zkmatch verify 未发现问题）",
     "未通过（zkmatch verify 发现问题）", "输入文件", "类别", "路径", "SHA-256", "概况", "考生数", "已录取", "未录取", "分数线", "分数线",
     "分数", "计算方法", "政策核查", "普通高中录取比例", "普通高中录取人数", "普通高中计划（流转后）", "目标", "达到目标", "低于目标",
-    "规则未设目标", "公办与民办", "办学性质", "计划数", "各通道录取（特长生各类别、3+4、专项计划）", "普通高中以外的计划（如 3+4）",
+    "规则未设目标", "公办与民办普通高中", "办学性质", "计划数", "各通道录取（特长生各类别、3+4、专项计划）", "普通高中以外的计划（如 3+4）",
     "分配名额（各初中学校的校际均衡计划）", "初中学校", "考生数", "分配名额", "退回名额", "专项录取", "同校其他通道录取", "各学校、各通道",
     "批次", "阶段", "计划代码", "学校", "通道", "计划", "流入", "流出", "名额", "录取", "最低录取分", "满额率 (%)", "图表",
     "各计划录取考生总分分布（最低、四分位、最高）", "各计划、各通道最低录取分", "各计划满额率 (%)", "校际均衡计划对各初中学校的作用：录取到提供专项计划学校的人数",
@@ -386,6 +386,7 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
   {
     std::map<std::string, std::tuple<std::int64_t, std::int64_t, std::map<std::string, int>>> by;  // sector -> seats, admitted, programs
     for (const auto& s : r.seats) {
+      if (!s.general_high) continue;  // the policy is about general-high seats (3+4 are public)
       auto& [seats, admitted, programs] = by[s.sector];
       seats += s.capacity;
       admitted += s.admitted;
