@@ -314,7 +314,7 @@ const Words kEn = {
 const Words kZh = {
     "zh-CN", "录取报告：%1", "本次录取", "规则", "引擎版本", "运行目录", "校验 (verify)", "通过（zkmatch verify 未发现问题）",
     "未通过（zkmatch verify 发现问题）", "输入文件", "类别", "路径", "SHA-256", "概况", "考生数", "已录取", "未录取", "分数线", "分数线",
-    "分数", "计算方法", "政策核查", "普通高中录取比例", "普通高中录取人数", "普通高中计划（流转后）", "目标", "达到目标", "低于目标",
+    "数值", "计算方法", "政策核查", "普通高中录取比例", "普通高中录取人数", "普通高中计划（流转后）", "目标", "达到目标", "低于目标",
     "规则未设目标", "公办与民办普通高中", "办学性质", "计划数", "各通道录取（特长生各类别、3+4、专项计划）", "普通高中以外的计划（如 3+4）",
     "分配名额（各初中学校的校际均衡计划）", "初中学校", "考生数", "分配名额", "退回名额", "专项录取", "同校其他通道录取", "各学校、各通道",
     "批次", "阶段", "计划代码", "学校", "通道", "计划", "流入", "流出", "名额", "录取", "最低录取分", "满额率 (%)", "图表",
@@ -362,7 +362,7 @@ std::string Num(std::int64_t v) { return std::to_string(v); }
 std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
   std::vector<Table> tables;
   {
-    Table t{"summary", w.summary, {w.value, ""}, {0, 1}, {}};
+    Table t{"summary", "", {w.value, ""}, {0, 1}, {}};  // under the section's own heading
     t.header = {"", w.value};
     t.rows.push_back({w.candidates, Num(r.candidates)});
     t.rows.push_back({w.placed, Num(r.placed)});
@@ -474,7 +474,8 @@ std::string Esc(std::string_view s) {
 
 void RenderTable(std::string* out, const Table& t, int level = 3) {
   const std::string h = "h" + std::to_string(level);
-  *out += "<" + h + ">" + Esc(t.title) + "</" + h + ">\n<table id=\"" + t.id + "\">\n<thead><tr>";
+  if (!t.title.empty()) *out += "<" + h + ">" + Esc(t.title) + "</" + h + ">\n";
+  *out += "<table id=\"" + t.id + "\">\n<thead><tr>";
   for (const std::string& c : t.header) *out += "<th>" + Esc(c) + "</th>";
   *out += "</tr></thead>\n<tbody>\n";
   for (const auto& row : t.rows) {
@@ -689,7 +690,7 @@ void RenderDiff(std::string* out, const RunDiff& d, const Words& w) {
   *out += "</section>\n";
 }
 
-constexpr const char* kStyle = R"(body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px;color:#111;max-width:1100px}
+constexpr const char* kStyle = R"(body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC","WenQuanYi Micro Hei",sans-serif;margin:24px;color:#111;max-width:1100px}
 h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #999;margin-top:28px}h3{font-size:15px}
 table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}th,td{border:1px solid #bbb;padding:2px 6px;text-align:left}
 th{background:#eee}td.n{text-align:right;font-variant-numeric:tabular-nums}.ok{color:#060;font-weight:bold}.bad{color:#b00;font-weight:bold}
@@ -806,7 +807,7 @@ std::string WriteReportXlsx(const RunReport& r, Language lang, const std::string
   for (const Table& t : tables) {
     lxw_worksheet* sheet = workbook_add_worksheet(book, t.id.c_str());
     lxw_row_t row = 0;
-    worksheet_write_string(sheet, row++, 0, t.title.c_str(), bold);
+    worksheet_write_string(sheet, row++, 0, t.title.empty() ? w.summary : t.title.c_str(), bold);
     for (std::size_t c = 0; c < t.header.size(); ++c) worksheet_write_string(sheet, row, static_cast<lxw_col_t>(c), t.header[c].c_str(), bold);
     ++row;
     for (const auto& cells : t.rows) {
