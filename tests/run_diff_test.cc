@@ -60,6 +60,10 @@ TEST(RunDiffTest, ReserveOrderHandChecked) {
   for (const RunDiff::Move& m : d->moves) moves.push_back(m.from + ">" + m.to + "=" + std::to_string(m.count));
   EXPECT_EQ(moves, (std::vector<std::string>{"P>P=1", "P>Q=1", "Q>unplaced=1", "unplaced>P=1"}));
 
+  ASSERT_EQ(d->channel_changes.size(), 3u);  // no split channel: the same blocks
+  EXPECT_EQ(d->channel_changes[1].program + " " + d->channel_changes[1].channel + " " + d->channel_changes[1].cutoff_a + " -> " + d->channel_changes[1].cutoff_b,
+            "P reserve 680 -> 650");
+
   const CommandResult r = Zk("diff --run " + Q(a) + " --run " + Q(b) + " --out " + Q(tmp.path() + "/d"), "/");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("moved: 4 candidates (3 to another program or in or out of a place, 1 only to another channel of the same program)"), std::string::npos)
@@ -155,7 +159,18 @@ TEST(RunDiffTest, WeihaiOpenFirstAgainstReserveFirst) {
   const std::string csv = ReadFile(b + "/diff.csv");
   EXPECT_EQ(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')), differ + 1);
   EXPECT_EQ(differ, 1809u);
+  // Per program and channel (the balanced plan's junior-school blocks summed): with the plan
+  // filled first, the open seats of H01-H03 go to lower totals; H03 returns one seat fewer.
+  for (const char* line : {"  general H01 general: capacity 515 -> 515, admitted 515 -> 515, cut-off 612 -> 589.5\n",
+                           "  general H02 general: capacity 491 -> 491, admitted 491 -> 491, cut-off 582 -> 565\n",
+                           "  general H03 balanced: capacity 296 -> 297, admitted 296 -> 297, cut-off 545 -> 545\n",
+                           "  general H03 general: capacity 488 -> 487, admitted 488 -> 487, cut-off 565 -> 553.5\n"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << r.out.substr(0, 2000);
+  }
+  EXPECT_NE(r.out.find("cut-offs changed (program and channel; split channels' groups summed, lowest cut-off): 4\n"), std::string::npos);
+  EXPECT_NE(r.out.find("seat blocks changed (per group, in cutoff_diff.csv): 79\n"), std::string::npos);
   const std::string html = ReadFile(b + "/report.html");
+  EXPECT_NE(html.find("<table id=\"diff_channels\">"), std::string::npos);
   EXPECT_NE(html.find("<section id=\"diff\">"), std::string::npos);
   EXPECT_NE(html.find("Compared with " + a), std::string::npos);
 }

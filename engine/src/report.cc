@@ -290,6 +290,7 @@ struct Words {
   const char* diff_from;
   const char* diff_to;
   const char* diff_count;
+  const char* diff_channels;
   const char* diff_seats;
   const char* diff_movers;
   const char* candidate;
@@ -308,7 +309,7 @@ const Words kEn = {
     "Flowed out", "Seats", "Admitted", "Cut-off total", "Fill (%)", "Charts", "Totals of admitted candidates per program (min, quartiles, max)",
     "Cut-off total per program and channel", "Fill rate per program (%)", "Reserved plan's effect per junior school: admissions to the schools offering it",
     "total", "fill %", "admitted", "other channels", "reserved channel", "public", "private", "Compared with %1", "Counts", "Candidates moved",
-    "Candidates in one run only", "Of whom only the channel changed (same program)", "Moves by program", "From", "To", "Candidates", "Seat blocks that changed", "Every candidate who moved",
+    "Candidates in one run only", "Of whom only the channel changed (same program)", "Moves by program", "From", "To", "Candidates", "Cut-offs that changed, per program and channel (groups summed, lowest cut-off)", "Seat blocks that changed, per group", "Every candidate who moved",
     "Candidate", "Before", "After"};
 
 const Words kZh = {
@@ -320,7 +321,7 @@ const Words kZh = {
     "批次", "阶段", "计划代码", "学校", "通道", "计划", "流入", "流出", "名额", "录取", "最低录取分", "满额率 (%)", "图表",
     "各计划录取考生总分分布（最低、四分位、最高）", "各计划、各通道最低录取分", "各计划满额率 (%)", "校际均衡计划对各初中学校的作用：录取到提供专项计划学校的人数",
     "总分", "满额率 %", "录取人数", "其他通道", "专项通道", "公办", "民办", "与 %1 对比", "数量", "录取结果变化的考生",
-    "只在一次运行中的考生", "其中仅通道变化（同一计划）", "按计划统计的变化", "原", "现", "人数", "发生变化的名额块", "每一位结果变化的考生", "考生", "原结果", "现结果"};
+    "只在一次运行中的考生", "其中仅通道变化（同一计划）", "按计划统计的变化", "原", "现", "人数", "各计划、各通道最低录取分的变化（分组合计，取最低分）", "各分组名额块的变化", "每一位结果变化的考生", "考生", "原结果", "现结果"};
 
 const Words& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
 
@@ -676,14 +677,18 @@ void RenderDiff(std::string* out, const RunDiff& d, const Words& w) {
   Table moves{"diff_moves", w.diff_moves, {w.diff_from, w.diff_to, w.diff_count}, {0, 0, 1}, {}};
   for (const auto& m : d.moves) moves.rows.push_back({m.from, m.to, Num(m.count)});
   RenderTable(out, moves);
-  Table seats{"diff_seats", w.diff_seats, {w.batch, w.stage, w.program, w.channel, w.group, w.capacity, w.admitted, w.cutoff}, {0, 0, 0, 0, 0, 0, 0, 0}, {}};
   auto side = [](bool in, std::int64_t v) { return in ? std::to_string(v) : std::string("-"); };
-  for (const auto& s : d.seat_changes) {
-    seats.rows.push_back({s.batch, s.stage, s.program, s.channel, s.group, side(s.in_a, s.capacity_a) + " → " + side(s.in_b, s.capacity_b),
-                          side(s.in_a, s.admitted_a) + " → " + side(s.in_b, s.admitted_b),
-                          (s.cutoff_a.empty() ? "-" : s.cutoff_a) + " → " + (s.cutoff_b.empty() ? "-" : s.cutoff_b)});
-  }
-  RenderTable(out, seats);
+  auto changes = [&](const char* id, const char* title, const std::vector<RunDiff::SeatChange>& list) {
+    Table t{id, title, {w.batch, w.stage, w.program, w.channel, w.group, w.capacity, w.admitted, w.cutoff}, {0, 0, 0, 0, 0, 0, 0, 0}, {}};
+    for (const auto& s : list) {
+      t.rows.push_back({s.batch, s.stage, s.program, s.channel, s.group, side(s.in_a, s.capacity_a) + " → " + side(s.in_b, s.capacity_b),
+                        side(s.in_a, s.admitted_a) + " → " + side(s.in_b, s.admitted_b),
+                        (s.cutoff_a.empty() ? "-" : s.cutoff_a) + " → " + (s.cutoff_b.empty() ? "-" : s.cutoff_b)});
+    }
+    RenderTable(out, t);
+  };
+  changes("diff_channels", w.diff_channels, d.channel_changes);
+  changes("diff_seats", w.diff_seats, d.seat_changes);
   Table movers{"diff_movers", w.diff_movers, {w.candidate, w.before, w.after}, {0, 0, 0}, {}};
   for (const auto& m : d.movers) movers.rows.push_back({m.id, m.a.Describe(), m.b.Describe()});
   RenderTable(out, movers);

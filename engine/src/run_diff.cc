@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "csv.h"
+#include "decimal.h"
 #include "run_files.h"
 
 namespace zkmatch {
@@ -24,6 +25,42 @@ bool Same(const PlacementRef& a, const PlacementRef& b) {
 std::string Where(const PlacementRef& r) { return r.status == "placed" ? r.program : r.status; }
 
 using SeatKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+
+// The lower of two cut-offs as written ("612.5"); empty means none admitted.
+std::string Lower(const std::string& a, const std::string& b) {
+  Score x = 0, y = 0;
+  std::string why;
+  if (a.empty() || !ParseDecimal(a, &x, &why)) return b;
+  if (b.empty() || !ParseDecimal(b, &y, &why)) return a;
+  return y < x ? b : a;
+}
+
+// Seat blocks of both runs matched by key -- per group, or per program and channel with a
+// split channel's groups summed (lowest cut-off) -- keeping those that differ.
+std::vector<RunDiff::SeatChange> Changes(const std::vector<CutoffRow>& ca, const std::vector<CutoffRow>& cb, bool by_group) {
+  std::map<SeatKey, RunDiff::SeatChange> seats;
+  for (int side = 0; side < 2; ++side) {
+    for (const CutoffRow& r : side == 0 ? ca : cb) {
+      const std::string group = by_group ? r.group : std::string();
+      RunDiff::SeatChange& s = seats[{r.batch, r.stage, r.program, r.channel, group}];
+      s.batch = r.batch;
+      s.stage = r.stage;
+      s.program = r.program;
+      s.channel = r.channel;
+      s.group = group;
+      (side == 0 ? s.in_a : s.in_b) = true;
+      (side == 0 ? s.capacity_a : s.capacity_b) += r.capacity;
+      (side == 0 ? s.admitted_a : s.admitted_b) += r.admitted;
+      std::string& cut = side == 0 ? s.cutoff_a : s.cutoff_b;
+      cut = Lower(cut, r.cutoff_total);
+    }
+  }
+  std::vector<RunDiff::SeatChange> changes;
+  for (auto& [key, s] : seats) {
+    if (s.in_a != s.in_b || s.capacity_a != s.capacity_b || s.admitted_a != s.admitted_b || s.cutoff_a != s.cutoff_b) changes.push_back(std::move(s));
+  }
+  return changes;
+}
 
 }  // namespace
 
@@ -72,26 +109,8 @@ std::optional<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_d
   }
   for (const auto& [key, n] : moves) d.moves.push_back(RunDiff::Move{key.first, key.second, n});
 
-  std::map<SeatKey, RunDiff::SeatChange> seats;
-  for (int side = 0; side < 2; ++side) {
-    for (const CutoffRow& r : side == 0 ? ca : cb) {
-      RunDiff::SeatChange& s = seats[{r.batch, r.stage, r.program, r.channel, r.group}];
-      s.batch = r.batch;
-      s.stage = r.stage;
-      s.program = r.program;
-      s.channel = r.channel;
-      s.group = r.group;
-      (side == 0 ? s.in_a : s.in_b) = true;
-      (side == 0 ? s.capacity_a : s.capacity_b) = r.capacity;
-      (side == 0 ? s.admitted_a : s.admitted_b) = r.admitted;
-      (side == 0 ? s.cutoff_a : s.cutoff_b) = r.cutoff_total;
-    }
-  }
-  for (auto& [key, s] : seats) {
-    if (s.in_a != s.in_b || s.capacity_a != s.capacity_b || s.admitted_a != s.admitted_b || s.cutoff_a != s.cutoff_b) {
-      d.seat_changes.push_back(std::move(s));
-    }
-  }
+  d.seat_changes = Changes(ca, cb, true);
+  d.channel_changes = Changes(ca, cb, false);
   return d;
 }
 
@@ -127,13 +146,14 @@ std::string RenderDiffSummary(const RunDiff& diff) {
          std::to_string(static_cast<std::int64_t>(diff.movers.size()) - diff.channel_only) + " to another program or in or out of a place, " +
          std::to_string(diff.channel_only) + " only to another channel of the same program)\n";
   for (const RunDiff::Move& m : diff.moves) out += "  " + m.from + " -> " + m.to + ": " + std::to_string(m.count) + "\n";
-  out += "seat blocks changed: " + std::to_string(diff.seat_changes.size()) + "\n";
-  for (const RunDiff::SeatChange& s : diff.seat_changes) {
-    out += "  " + s.batch + (s.stage.empty() ? "" : "/" + s.stage) + " " + s.program + " " + s.channel + (s.group.empty() ? "" : " " + s.group) +
-           ": capacity " + (s.in_a ? std::to_string(s.capacity_a) : "-") + " -> " + (s.in_b ? std::to_string(s.capacity_b) : "-") + ", admitted " +
+  out += "cut-offs changed (program and channel; split channels' groups summed, lowest cut-off): " + std::to_string(diff.channel_changes.size()) + "\n";
+  for (const RunDiff::SeatChange& s : diff.channel_changes) {
+    out += "  " + s.batch + (s.stage.empty() ? "" : "/" + s.stage) + " " + s.program + " " + s.channel + ": capacity " +
+           (s.in_a ? std::to_string(s.capacity_a) : "-") + " -> " + (s.in_b ? std::to_string(s.capacity_b) : "-") + ", admitted " +
            (s.in_a ? std::to_string(s.admitted_a) : "-") + " -> " + (s.in_b ? std::to_string(s.admitted_b) : "-") + ", cut-off " +
            (s.cutoff_a.empty() ? "-" : s.cutoff_a) + " -> " + (s.cutoff_b.empty() ? "-" : s.cutoff_b) + "\n";
   }
+  out += "seat blocks changed (per group, in cutoff_diff.csv): " + std::to_string(diff.seat_changes.size()) + "\n";
   return out;
 }
 

@@ -55,7 +55,9 @@ struct RunDiff {
     std::int64_t capacity_a = 0, capacity_b = 0, admitted_a = 0, admitted_b = 0;
     std::string cutoff_a, cutoff_b;  // as written in cutoffs.csv; empty when none admitted
   };
-  std::vector<SeatChange> seat_changes;  // only blocks whose capacity, admissions or cut-off differ
+  std::vector<SeatChange> seat_changes;     // blocks of cutoffs.csv (per group) that differ
+  std::vector<SeatChange> channel_changes;  // the same per program and channel: a split
+                                            // channel's groups summed, lowest cut-off; group ""
 };
 
 // Compares run `a` (before) with run `b` (after). Returns nullopt after reporting to `sink`
@@ -66,7 +68,7 @@ std::optional<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_d
 // channel. cutoff_diff.csv: one row per changed seat block. LF line ends.
 std::string RenderDiffCsv(const RunDiff& diff);
 std::string RenderSeatChangesCsv(const RunDiff& diff);
-// For the terminal: counts, moves by program and the changed cut-offs.
+// For the terminal: counts, moves by program and the changed cut-offs per program and channel.
 std::string RenderDiffSummary(const RunDiff& diff);
 
 }  // namespace zkmatch
