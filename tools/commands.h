@@ -7,7 +7,10 @@
 
 #include <cstdio>
 
+#include <string>
+
 #include "zkmatch/diagnostics.h"
+#include "zkmatch/run_diff.h"
 
 namespace zkmatch::tools {
 
@@ -25,6 +28,11 @@ void AddRunVerb(CLI::App& app, int* exit_code);
 void AddCheckVerb(CLI::App& app, int* exit_code);
 void AddGenVerb(CLI::App& app, int* exit_code);
 void AddAuditVerbs(CLI::App& app, int* exit_code);  // verify, replay, explain
+void AddReportVerb(CLI::App& app, int* exit_code);
+// Loads `run`'s report and writes it to `html_path` (and the .xlsx beside it), with `diff`'s
+// comparison when given; `verb` names the command in messages. Returns the exit code.
+int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff);
+void AddDiffVerb(CLI::App& app, int* exit_code);
 
 }  // namespace zkmatch::tools
 

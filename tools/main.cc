@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   zkmatch::tools::AddCheckVerb(app, &exit_code);
   zkmatch::tools::AddGenVerb(app, &exit_code);
   zkmatch::tools::AddAuditVerbs(app, &exit_code);
+  zkmatch::tools::AddReportVerb(app, &exit_code);
+  zkmatch::tools::AddDiffVerb(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -297,4 +297,27 @@ bool CsvReader::Next(CsvRecord* record) {
   }
 }
 
+void AppendCsvField(std::string* out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out->append(s);
+    return;
+  }
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+void AppendCsvRow(std::string* out, std::initializer_list<std::string_view> fields) {
+  bool first = true;
+  for (std::string_view f : fields) {
+    if (!first) out->push_back(',');
+    AppendCsvField(out, f);
+    first = false;
+  }
+  out->push_back('\n');
+}
+
 }  // namespace zkmatch

@@ -14,6 +14,7 @@
 #ifndef ZKMATCH_CSV_H_
 #define ZKMATCH_CSV_H_
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,11 @@ class CsvReader {
   int header_line_ = 0;
   std::string scratch_;  // unescaped quoted fields of the current record
 };
+
+// Writing CSV: appends a field, quoted only when it must be (RFC 4180), or a whole row of
+// fields separated by commas and ended with LF.
+void AppendCsvField(std::string* out, std::string_view s);
+void AppendCsvRow(std::string* out, std::initializer_list<std::string_view> fields);
 
 // Converts GB18030 bytes to UTF-8. On failure returns false and sets `*bad` to the offset of
 // the first byte that is not valid GB18030.

@@ -3,36 +3,12 @@
 // locale.
 #include <cstdio>
 
+#include "csv.h"
 #include "json.h"
 #include "zkmatch/pipeline.h"
 
 namespace zkmatch {
 namespace {
-
-// Appends a CSV field, quoted only when it must be (RFC 4180).
-void AppendField(std::string* out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out->append(s);
-    return;
-  }
-  out->push_back('"');
-  for (char c : s) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
-// Appends fields separated by commas, then a line end.
-void AppendRow(std::string* out, std::initializer_list<std::string_view> fields) {
-  bool first = true;
-  for (std::string_view f : fields) {
-    if (!first) out->push_back(',');
-    AppendField(out, f);
-    first = false;
-  }
-  out->push_back('\n');
-}
 
 const Stage& StageOf(const Rules& rules, std::uint32_t b, std::uint32_t s) { return rules.batches[b].stages[s]; }
 
@@ -67,7 +43,7 @@ std::string RenderPlacements(const Rules& rules, const Instance& instance, const
   std::string out = "candidate_id,status,batch,program,channel,choice_rank,stage\n";
   out.reserve(cands.size() * 40);
   for (std::size_t c = 0; c < cands.size(); ++c) {
-    AppendField(&out, cands.id[c]);
+    AppendCsvField(&out, cands.id[c]);
     const std::int32_t b = outcome.batch[c];
     if (b < 0) {
       out += ",unplaced,,,,,\n";
@@ -76,15 +52,15 @@ std::string RenderPlacements(const Rules& rules, const Instance& instance, const
     const Batch& batch = rules.batches[static_cast<std::size_t>(b)];
     const Stage& stage = batch.stages[static_cast<std::size_t>(outcome.stage[c])];
     out += ",placed,";
-    AppendField(&out, batch.name);
+    AppendCsvField(&out, batch.name);
     out.push_back(',');
-    AppendField(&out, instance.programs.code[outcome.program[c]]);
+    AppendCsvField(&out, instance.programs.code[outcome.program[c]]);
     out.push_back(',');
-    AppendField(&out, stage.channels[outcome.channel[c]].name);
+    AppendCsvField(&out, stage.channels[outcome.channel[c]].name);
     out.push_back(',');
     out += std::to_string(outcome.choice[c] + 1);
     out.push_back(',');
-    AppendField(&out, stage.name);
+    AppendCsvField(&out, stage.name);
     out.push_back('\n');
   }
   return out;
@@ -97,7 +73,7 @@ std::string RenderCutoffs(const Rules& rules, const Instance& instance, const Ou
     const Stage& stage = batch.stages[st.stage];
     for (const SeatRow& row : st.seats) {
       const std::int32_t over = row.admitted > row.capacity() ? row.admitted - row.capacity() : 0;
-      AppendRow(&out, {batch.name, instance.programs.code[row.program], stage.channels[row.channel].name,
+      AppendCsvRow(&out, {batch.name, instance.programs.code[row.program], stage.channels[row.channel].name,
                        GroupName(rules, instance, st.batch, st.stage, row.channel, row.group), std::to_string(row.capacity()),
                        std::to_string(row.admitted), FormatScore(row.cutoff_total), stage.name, std::to_string(row.initial),
                        std::to_string(row.flowed_in), std::to_string(row.flowed_out), std::to_string(over)});
@@ -111,7 +87,7 @@ std::string RenderFlows(const Rules& rules, const Instance& instance, const Outc
   for (const Flow& f : outcome.flows) {
     const Stage& from = StageOf(rules, f.batch, f.stage);
     const Stage& to = StageOf(rules, f.to_batch, f.to_stage);
-    AppendRow(&out, {rules.batches[f.batch].name, from.name, std::to_string(f.pass), instance.programs.code[f.program],
+    AppendCsvRow(&out, {rules.batches[f.batch].name, from.name, std::to_string(f.pass), instance.programs.code[f.program],
                      from.channels[f.channel].name, GroupName(rules, instance, f.batch, f.stage, f.channel, f.group),
                      rules.batches[f.to_batch].name, to.name, to.channels[f.to_channel].name, std::to_string(f.seats)});
   }
@@ -124,7 +100,7 @@ std::string RenderAllocations(const Rules& rules, const Instance& instance, cons
     const Stage& stage = StageOf(rules, st.batch, st.stage);
     for (const SeatRow& row : st.seats) {
       if (row.group == kNone) continue;
-      AppendRow(&out, {rules.batches[st.batch].name, stage.name, instance.programs.code[row.program], stage.channels[row.channel].name,
+      AppendCsvRow(&out, {rules.batches[st.batch].name, stage.name, instance.programs.code[row.program], stage.channels[row.channel].name,
                        GroupName(rules, instance, st.batch, st.stage, row.channel, row.group), std::to_string(row.initial)});
     }
   }
@@ -134,7 +110,7 @@ std::string RenderAllocations(const Rules& rules, const Instance& instance, cons
 std::string RenderLines(const Rules& rules, const Outcome& outcome) {
   std::string out = "line,value,how\n";
   for (std::size_t i = 0; i < rules.lines.size(); ++i) {
-    AppendRow(&out, {rules.lines[i].name, FormatScore(outcome.lines[i]), outcome.line_notes[i]});
+    AppendCsvRow(&out, {rules.lines[i].name, FormatScore(outcome.lines[i]), outcome.line_notes[i]});
   }
   return out;
 }

@@ -104,4 +104,53 @@ std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFi
   return {};
 }
 
+std::string CreateTemporarySibling(const std::string& path, std::string* error) {
+  const fs::path target(path);
+  fs::path parent = target.parent_path();
+  if (parent.empty()) parent = ".";
+  std::string tmpl = (parent / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  const int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) {
+    *error = SysError("cannot create a temporary file beside", path);
+    return {};
+  }
+  ::close(fd);
+  return tmpl;
+}
+
+std::string CommitTemporaryFile(const std::string& temporary, const std::string& path) {
+  std::error_code ec;
+  auto fail = [&](std::string msg) {
+    fs::remove(temporary, ec);
+    return msg;
+  };
+  const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    return fail(SysError("cannot flush", temporary));
+  }
+  ::close(fd);
+  ::chmod(temporary.c_str(), 0644);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) return fail(SysError("cannot move the new file into place at", path));
+  fs::path parent = fs::path(path).parent_path();
+  FsyncPath(parent.empty() ? "." : parent.string());
+  return {};
+}
+
+std::string WriteFileAtomically(const std::string& path, const std::string& content) {
+  std::string error;
+  const std::string tmp = CreateTemporarySibling(path, &error);
+  if (tmp.empty()) return error;
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  bool ok = fd >= 0 && WriteAll(fd, content);
+  if (fd >= 0) ok = (::close(fd) == 0) && ok;
+  if (!ok) {
+    error = SysError("cannot write (is the disk full?)", tmp);
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    return error;
+  }
+  return CommitTemporaryFile(tmp, path);
+}
+
 }  // namespace zkmatch

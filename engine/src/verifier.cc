@@ -708,27 +708,33 @@ VerifyReport VerifyRun(const std::string& rules_path, const std::string& run_dir
   return Verifier(run_dir, sink).Run(rules_path, progress);
 }
 
-ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads) {
-  ReplayReport report;
+std::string CheckRecordedInputs(const std::string& run_dir, std::string* rules_path) {
   bool ok = false;
   const std::string text = ReadAll((fs::path(run_dir) / "manifest.json").string(), &ok);
   JsonValue manifest;
   std::string error;
   if (!ok || !ParseJson(text, &manifest, &error)) {
-    report.refused = true;
-    report.message = "cannot read " + (fs::path(run_dir) / "manifest.json").string() + (error.empty() ? "" : ": " + error);
-    return report;
+    return "cannot read " + (fs::path(run_dir) / "manifest.json").string() + (error.empty() ? "; is it a directory written by zkmatch run?" : ": " + error);
   }
-  std::string rules_path;
   for (const JsonValue& f : manifest["inputs"].items) {
     const std::string now = Sha256File(f["path"].text);
     if (now != f["sha256"].text) {
-      report.refused = true;
-      report.message = "refusing to replay: " + f["role"].text + " file " + f["path"].text +
-                       (now.empty() ? " cannot be read" : " differs from the one the run used (sha256 " + now + ", recorded " + f["sha256"].text + ")");
-      return report;
+      return f["role"].text + " file " + f["path"].text +
+             (now.empty() ? " cannot be read" : " differs from the one the run used (sha256 " + now + ", recorded " + f["sha256"].text + ")");
     }
-    if (f["role"].text == "rules") rules_path = f["path"].text;
+    if (f["role"].text == "rules") *rules_path = f["path"].text;
+  }
+  if (rules_path->empty()) return "manifest.json of " + run_dir + " records no rules file";
+  return {};
+}
+
+ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads) {
+  ReplayReport report;
+  std::string rules_path;
+  if (std::string why = CheckRecordedInputs(run_dir, &rules_path); !why.empty()) {
+    report.refused = true;
+    report.message = why.rfind("cannot read", 0) == 0 ? why : "refusing to replay: " + why;
+    return report;
   }
   auto rules = LoadRules(rules_path, sink);
   if (!rules) {

@@ -25,6 +25,18 @@ struct OutputFile {
 std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFile>& files,
                               bool force);
 
+// Writes one file atomically: a temporary sibling is written, flushed and renamed over `path`
+// (replacing an existing file), so a reader sees the old bytes or the new, never a mix. The
+// parent directory must exist. Returns an empty string on success, otherwise what failed.
+std::string WriteFileAtomically(const std::string& path, const std::string& content);
+
+// The temporary sibling WriteFileAtomically would use, for writers that must produce the file
+// themselves (a library that only writes to a path); pair it with CommitTemporaryFile.
+// Returns the path of a new, empty file, or an empty string with `*error` set.
+std::string CreateTemporarySibling(const std::string& path, std::string* error);
+// Flushes `temporary` and renames it to `path`; removes it on failure. Empty on success.
+std::string CommitTemporaryFile(const std::string& temporary, const std::string& path);
+
 }  // namespace zkmatch
 
 #endif  // ZKMATCH_RUN_DIRECTORY_H_

@@ -42,6 +42,11 @@ struct ReplayReport {
   std::string message;             // the first divergence, or why it was refused
 };
 
+// Reads the run's manifest.json and re-hashes every recorded input (the rules file first).
+// Returns an empty string when all are unchanged, with `*rules_path` set to the recorded rules
+// file; otherwise why the run's inputs cannot be trusted (a reader should refuse, exit 2).
+std::string CheckRecordedInputs(const std::string& run_dir, std::string* rules_path);
+
 ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads = 0);
 
 }  // namespace zkmatch

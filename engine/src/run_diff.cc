@@ -1,0 +1,160 @@
+// Comparing two runs' published outcomes. See zkmatch/run_diff.h.
+#include "zkmatch/run_diff.h"
+
+#include <map>
+#include <tuple>
+
+#include "csv.h"
+#include "decimal.h"
+#include "run_files.h"
+
+namespace zkmatch {
+namespace {
+
+PlacementRef Ref(const PlacementRow& r) {
+  if (!r.placed()) return PlacementRef{"unplaced", {}, {}, {}, {}};
+  return PlacementRef{"placed", r.batch, r.stage, r.program, r.channel};
+}
+
+const PlacementRef kAbsent{"absent", {}, {}, {}, {}};
+
+bool Same(const PlacementRef& a, const PlacementRef& b) {
+  return std::tie(a.status, a.batch, a.stage, a.program, a.channel) == std::tie(b.status, b.batch, b.stage, b.program, b.channel);
+}
+
+std::string Where(const PlacementRef& r) { return r.status == "placed" ? r.program : r.status; }
+
+using SeatKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+
+// The lower of two cut-offs as written ("612.5"); empty means none admitted.
+std::string Lower(const std::string& a, const std::string& b) {
+  Score x = 0, y = 0;
+  std::string why;
+  if (a.empty() || !ParseDecimal(a, &x, &why)) return b;
+  if (b.empty() || !ParseDecimal(b, &y, &why)) return a;
+  return y < x ? b : a;
+}
+
+// Seat blocks of both runs matched by key -- per group, or per program and channel with a
+// split channel's groups summed (lowest cut-off) -- keeping those that differ.
+std::vector<RunDiff::SeatChange> Changes(const std::vector<CutoffRow>& ca, const std::vector<CutoffRow>& cb, bool by_group) {
+  std::map<SeatKey, RunDiff::SeatChange> seats;
+  for (int side = 0; side < 2; ++side) {
+    for (const CutoffRow& r : side == 0 ? ca : cb) {
+      const std::string group = by_group ? r.group : std::string();
+      RunDiff::SeatChange& s = seats[{r.batch, r.stage, r.program, r.channel, group}];
+      s.batch = r.batch;
+      s.stage = r.stage;
+      s.program = r.program;
+      s.channel = r.channel;
+      s.group = group;
+      (side == 0 ? s.in_a : s.in_b) = true;
+      (side == 0 ? s.capacity_a : s.capacity_b) += r.capacity;
+      (side == 0 ? s.admitted_a : s.admitted_b) += r.admitted;
+      std::string& cut = side == 0 ? s.cutoff_a : s.cutoff_b;
+      cut = Lower(cut, r.cutoff_total);
+    }
+  }
+  std::vector<RunDiff::SeatChange> changes;
+  for (auto& [key, s] : seats) {
+    if (s.in_a != s.in_b || s.capacity_a != s.capacity_b || s.admitted_a != s.admitted_b || s.cutoff_a != s.cutoff_b) changes.push_back(std::move(s));
+  }
+  return changes;
+}
+
+}  // namespace
+
+std::string PlacementRef::Describe() const {
+  if (status != "placed") return status;
+  return batch + "/" + (stage.empty() ? "" : stage + "/") + program + "/" + channel;
+}
+
+std::optional<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_dir, DiagnosticSink& sink) {
+  std::vector<PlacementRow> pa, pb;
+  std::vector<CutoffRow> ca, cb;
+  if (!ReadPlacementsCsv(a_dir, &pa, sink) || !ReadPlacementsCsv(b_dir, &pb, sink) || !ReadCutoffsCsv(a_dir, &ca, sink) ||
+      !ReadCutoffsCsv(b_dir, &cb, sink)) {
+    return std::nullopt;
+  }
+  RunDiff d;
+  d.a_dir = a_dir;
+  d.b_dir = b_dir;
+  d.candidates_a = static_cast<std::int64_t>(pa.size());
+  d.candidates_b = static_cast<std::int64_t>(pb.size());
+  // Both files are sorted by id (the output contract): merge them.
+  std::map<std::pair<std::string, std::string>, std::int64_t> moves;
+  auto add = [&](const std::string& id, const PlacementRef& a, const PlacementRef& b) {
+    if (a.status == "placed") ++d.placed_a;
+    if (b.status == "placed") ++d.placed_b;
+    if (Same(a, b)) return;
+    d.movers.push_back(RunDiff::Mover{id, a, b});
+    if (a.status == "placed" && b.status == "placed" && a.program == b.program) ++d.channel_only;
+    ++moves[{Where(a), Where(b)}];
+  };
+  std::size_t i = 0, j = 0;
+  while (i < pa.size() || j < pb.size()) {
+    if (j == pb.size() || (i < pa.size() && pa[i].id < pb[j].id)) {
+      ++d.only_a;
+      add(pa[i].id, Ref(pa[i]), kAbsent);
+      ++i;
+    } else if (i == pa.size() || pb[j].id < pa[i].id) {
+      ++d.only_b;
+      add(pb[j].id, kAbsent, Ref(pb[j]));
+      ++j;
+    } else {
+      add(pa[i].id, Ref(pa[i]), Ref(pb[j]));
+      ++i;
+      ++j;
+    }
+  }
+  for (const auto& [key, n] : moves) d.moves.push_back(RunDiff::Move{key.first, key.second, n});
+
+  d.seat_changes = Changes(ca, cb, true);
+  d.channel_changes = Changes(ca, cb, false);
+  return d;
+}
+
+std::string RenderDiffCsv(const RunDiff& diff) {
+  std::string out;
+  AppendCsvRow(&out, {"candidate_id", "a_status", "a_batch", "a_stage", "a_program", "a_channel", "b_status", "b_batch", "b_stage", "b_program",
+                      "b_channel"});
+  for (const RunDiff::Mover& m : diff.movers) {
+    AppendCsvRow(&out, {m.id, m.a.status, m.a.batch, m.a.stage, m.a.program, m.a.channel, m.b.status, m.b.batch, m.b.stage, m.b.program, m.b.channel});
+  }
+  return out;
+}
+
+std::string RenderSeatChangesCsv(const RunDiff& diff) {
+  std::string out;
+  AppendCsvRow(&out, {"batch", "stage", "program", "channel", "group", "a_capacity", "b_capacity", "a_admitted", "b_admitted", "a_cutoff_total",
+                      "b_cutoff_total"});
+  auto num = [](bool present, std::int64_t v) { return present ? std::to_string(v) : std::string(); };
+  for (const RunDiff::SeatChange& s : diff.seat_changes) {
+    AppendCsvRow(&out, {s.batch, s.stage, s.program, s.channel, s.group, num(s.in_a, s.capacity_a), num(s.in_b, s.capacity_b), num(s.in_a, s.admitted_a),
+                        num(s.in_b, s.admitted_b), s.cutoff_a, s.cutoff_b});
+  }
+  return out;
+}
+
+std::string RenderDiffSummary(const RunDiff& diff) {
+  std::string out = "A: " + diff.a_dir + " (" + std::to_string(diff.candidates_a) + " candidates, " + std::to_string(diff.placed_a) + " placed)\n";
+  out += "B: " + diff.b_dir + " (" + std::to_string(diff.candidates_b) + " candidates, " + std::to_string(diff.placed_b) + " placed)\n";
+  if (diff.only_a || diff.only_b) {
+    out += "candidates only in A: " + std::to_string(diff.only_a) + ", only in B: " + std::to_string(diff.only_b) + "\n";
+  }
+  out += "moved: " + std::to_string(diff.movers.size()) + " candidate" + (diff.movers.size() == 1 ? "" : "s") + " (" +
+         std::to_string(static_cast<std::int64_t>(diff.movers.size()) - diff.channel_only) + " to another program or in or out of a place, " +
+         std::to_string(diff.channel_only) + " only to another channel of the same program)\n";
+  for (const RunDiff::Move& m : diff.moves) out += "  " + m.from + " -> " + m.to + ": " + std::to_string(m.count) + "\n";
+  out += "cut-offs changed (program and channel; split channels' groups summed, lowest cut-off): " + std::to_string(diff.channel_changes.size()) + "\n";
+  for (const RunDiff::SeatChange& s : diff.channel_changes) {
+    out += "  " + s.batch + (s.stage.empty() ? "" : "/" + s.stage) + " " + s.program + " " + s.channel + ": capacity " +
+           (s.in_a ? std::to_string(s.capacity_a) : "-") + " -> " + (s.in_b ? std::to_string(s.capacity_b) : "-") + ", admitted " +
+           (s.in_a ? std::to_string(s.admitted_a) : "-") + " -> " + (s.in_b ? std::to_string(s.admitted_b) : "-") + ", cut-off " +
+           (s.cutoff_a.empty() ? "-" : s.cutoff_a) + " -> " + (s.cutoff_b.empty() ? "-" : s.cutoff_b) + "\n";
+  }
+  out += "seat blocks changed (per group, in cutoff_diff.csv): " + std::to_string(diff.seat_changes.size()) + "\n";
+  return out;
+}
+
+}  // namespace zkmatch

@@ -1,0 +1,179 @@
+// zkmatch diff (engine/src/run_diff.cc, tools/cmd_diff.cc): what changed between two runs.
+//
+//   - reserve-order (fixtures/cases/reserve-order/NOTES.md), reserve-first as A and open-first
+//     as B, checked by hand: R1 P/reserve -> P/open (channel only), R4 P/open -> Q/open,
+//     R5 Q/open -> unplaced, R6 unplaced -> P/reserve; cut-offs P/open 670 -> 690,
+//     P/reserve 680 -> 650, Q/open 660 -> 670; exact diff.csv and cutoff_diff.csv bytes.
+//   - a run against itself: nothing moved; candidates present in one run only are movers
+//     from or to "absent"; a usage error for one --run.
+//   - the shipped Weihai variants (rules/weihai-2025.yaml, open seats first, against
+//     rules/weihai-2025-reserve-first.yaml): the number of movers, diff.csv agrees with both
+//     runs' placements, --html adds the comparison to B's report.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "support/test_env.h"
+#include "zkmatch/diagnostics.h"
+#include "zkmatch/run_diff.h"
+
+namespace zkmatch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Q(const std::string& s) { return "'" + s + "'"; }
+CommandResult Zk(const std::string& args, const std::string& cwd) { return RunCommand(Q(ZkmatchBinary()) + " " + args, cwd); }
+
+void RunRules(const std::string& rules, const std::string& out) {
+  const CommandResult r = Zk("run -q --rules " + Q(rules) + " --out " + Q(out), "/");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+std::string ReserveOrder(const std::string& file) { return SourceDir() + "/fixtures/cases/reserve-order/" + file; }
+
+TEST(RunDiffTest, ReserveOrderHandChecked) {
+  TempDir tmp;
+  const std::string a = tmp.path() + "/reserve-first", b = tmp.path() + "/open-first";
+  ASSERT_NO_FATAL_FAILURE(RunRules(ReserveOrder("reserve-first.yaml"), a));
+  ASSERT_NO_FATAL_FAILURE(RunRules(ReserveOrder("open-first.yaml"), b));
+  DiagnosticSink sink;
+  const std::optional<RunDiff> d = DiffRuns(a, b, sink);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->candidates_a, 7);
+  EXPECT_EQ(d->candidates_b, 7);
+  EXPECT_EQ(d->only_a + d->only_b, 0);
+  EXPECT_EQ(d->placed_a, 5);
+  EXPECT_EQ(d->placed_b, 5);
+  ASSERT_EQ(d->movers.size(), 4u);
+  EXPECT_EQ(d->channel_only, 1);
+  std::vector<std::string> movers;
+  for (const RunDiff::Mover& m : d->movers) movers.push_back(m.id + ": " + m.a.Describe() + " -> " + m.b.Describe());
+  EXPECT_EQ(movers, (std::vector<std::string>{"R1: main/P/reserve -> main/P/open", "R4: main/P/open -> main/Q/open", "R5: main/Q/open -> unplaced",
+                                              "R6: unplaced -> main/P/reserve"}));
+  std::vector<std::string> moves;
+  for (const RunDiff::Move& m : d->moves) moves.push_back(m.from + ">" + m.to + "=" + std::to_string(m.count));
+  EXPECT_EQ(moves, (std::vector<std::string>{"P>P=1", "P>Q=1", "Q>unplaced=1", "unplaced>P=1"}));
+
+  ASSERT_EQ(d->channel_changes.size(), 3u);  // no split channel: the same blocks
+  EXPECT_EQ(d->channel_changes[1].program + " " + d->channel_changes[1].channel + " " + d->channel_changes[1].cutoff_a + " -> " + d->channel_changes[1].cutoff_b,
+            "P reserve 680 -> 650");
+
+  const CommandResult r = Zk("diff --run " + Q(a) + " --run " + Q(b) + " --out " + Q(tmp.path() + "/d"), "/");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("moved: 4 candidates (3 to another program or in or out of a place, 1 only to another channel of the same program)"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(ReadFile(tmp.path() + "/d/diff.csv"),
+            "candidate_id,a_status,a_batch,a_stage,a_program,a_channel,b_status,b_batch,b_stage,b_program,b_channel\n"
+            "R1,placed,main,,P,reserve,placed,main,,P,open\n"
+            "R4,placed,main,,P,open,placed,main,,Q,open\n"
+            "R5,placed,main,,Q,open,unplaced,,,,\n"
+            "R6,unplaced,,,,,placed,main,,P,reserve\n");
+  EXPECT_EQ(ReadFile(tmp.path() + "/d/cutoff_diff.csv"),
+            "batch,stage,program,channel,group,a_capacity,b_capacity,a_admitted,b_admitted,a_cutoff_total,b_cutoff_total\n"
+            "main,,P,open,,2,2,2,2,670,690\n"
+            "main,,P,reserve,,2,2,2,2,680,650\n"
+            "main,,Q,open,,1,1,1,1,660,670\n");
+  EXPECT_FALSE(FileExists(tmp.path() + "/d/report.html"));
+}
+
+TEST(RunDiffTest, ARunAgainstItselfHasNoMovers) {
+  TempDir tmp;
+  const std::string a = tmp.path() + "/a";
+  ASSERT_NO_FATAL_FAILURE(RunRules(ReserveOrder("open-first.yaml"), a));
+  DiagnosticSink sink;
+  const std::optional<RunDiff> d = DiffRuns(a, a, sink);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_TRUE(d->movers.empty());
+  EXPECT_TRUE(d->moves.empty());
+  EXPECT_TRUE(d->seat_changes.empty());
+  EXPECT_EQ(RenderDiffCsv(*d), "candidate_id,a_status,a_batch,a_stage,a_program,a_channel,b_status,b_batch,b_stage,b_program,b_channel\n");
+}
+
+// Two hand-written run directories over different candidate sets: X only in A, Z only in B.
+TEST(RunDiffTest, CandidatesInOneRunOnlyAreMoversFromOrToAbsent) {
+  TempDir tmp;
+  const std::string cut = "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n";
+  const std::string head = "candidate_id,status,batch,program,channel,choice_rank,stage\n";
+  fs::create_directories(tmp.path() + "/a");
+  fs::create_directories(tmp.path() + "/b");
+  tmp.Write("a/placements.csv", head + "W,placed,main,P,open,1,\nX,placed,main,P,open,1,\nY,unplaced,,,,,\n");
+  tmp.Write("a/cutoffs.csv", cut + "main,P,open,,2,2,600,,2,0,0,0\n");
+  tmp.Write("b/placements.csv", head + "W,placed,main,P,open,1,\nY,placed,main,P,open,2,\nZ,unplaced,,,,,\n");
+  tmp.Write("b/cutoffs.csv", cut + "main,P,open,,2,2,580,,2,0,0,0\nmain,Q,open,,1,0,,,1,0,0,0\n");
+  DiagnosticSink sink;
+  const std::optional<RunDiff> d = DiffRuns(tmp.path() + "/a", tmp.path() + "/b", sink);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->only_a, 1);
+  EXPECT_EQ(d->only_b, 1);
+  std::vector<std::string> movers;
+  for (const RunDiff::Mover& m : d->movers) movers.push_back(m.id + ": " + m.a.Describe() + " -> " + m.b.Describe());
+  EXPECT_EQ(movers, (std::vector<std::string>{"X: main/P/open -> absent", "Y: unplaced -> main/P/open", "Z: absent -> unplaced"}));
+  EXPECT_EQ(RenderSeatChangesCsv(*d),
+            "batch,stage,program,channel,group,a_capacity,b_capacity,a_admitted,b_admitted,a_cutoff_total,b_cutoff_total\n"
+            "main,,P,open,,2,2,2,2,600,580\n"
+            "main,,Q,open,,,1,,0,,\n");
+}
+
+TEST(RunDiffTest, UsageErrors) {
+  TempDir tmp;
+  CommandResult r = Zk("diff --run " + Q(tmp.path()), "/");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("give exactly two runs"), std::string::npos) << r.err;
+  r = Zk("diff --run " + Q(tmp.path() + "/none") + " --run " + Q(tmp.path()), "/");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("placements.csv"), std::string::npos) << r.err;
+}
+
+// Counts placements per (program, channel) from a run's placements.csv.
+std::map<std::string, std::string> PlacementsById(const std::string& run) {
+  std::map<std::string, std::string> by;
+  std::ifstream in(run + "/placements.csv");
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) by[line.substr(0, line.find(','))] = line.substr(line.find(',') + 1);
+  return by;
+}
+
+TEST(RunDiffTest, WeihaiOpenFirstAgainstReserveFirst) {
+  TempDir tmp;
+  const std::string a = tmp.path() + "/open-first", b = tmp.path() + "/reserve-first";
+  ASSERT_NO_FATAL_FAILURE(RunRules(SourceDir() + "/rules/weihai-2025.yaml", a));
+  ASSERT_NO_FATAL_FAILURE(RunRules(SourceDir() + "/rules/weihai-2025-reserve-first.yaml", b));
+  const CommandResult r = Zk("diff --run " + Q(a) + " --run " + Q(b) + " --html --lang en", "/");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Filling the balanced plan first moves 1,809 candidates: 1,412 keep their school but take a
+  // reserved seat instead of an open one (or the reverse), 397 change school.
+  EXPECT_NE(r.out.find("moved: 1809 candidates (397 to another program or in or out of a place, 1412 only to another channel of the same program)"),
+            std::string::npos)
+      << r.out;
+  // diff.csv lists exactly the candidates whose rows differ between the two placements.csv.
+  const auto pa = PlacementsById(a), pb = PlacementsById(b);
+  std::size_t differ = 0;
+  for (const auto& [id, row] : pa) differ += pb.at(id) != row;
+  const std::string csv = ReadFile(b + "/diff.csv");
+  EXPECT_EQ(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')), differ + 1);
+  EXPECT_EQ(differ, 1809u);
+  // Per program and channel (the balanced plan's junior-school blocks summed): with the plan
+  // filled first, the open seats of H01-H03 go to lower totals; H03 returns one seat fewer.
+  for (const char* line : {"  general H01 general: capacity 515 -> 515, admitted 515 -> 515, cut-off 612 -> 589.5\n",
+                           "  general H02 general: capacity 491 -> 491, admitted 491 -> 491, cut-off 582 -> 565\n",
+                           "  general H03 balanced: capacity 296 -> 297, admitted 296 -> 297, cut-off 545 -> 545\n",
+                           "  general H03 general: capacity 488 -> 487, admitted 488 -> 487, cut-off 565 -> 553.5\n"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << r.out.substr(0, 2000);
+  }
+  EXPECT_NE(r.out.find("cut-offs changed (program and channel; split channels' groups summed, lowest cut-off): 4\n"), std::string::npos);
+  EXPECT_NE(r.out.find("seat blocks changed (per group, in cutoff_diff.csv): 79\n"), std::string::npos);
+  const std::string html = ReadFile(b + "/report.html");
+  EXPECT_NE(html.find("<table id=\"diff_channels\">"), std::string::npos);
+  EXPECT_NE(html.find("<section id=\"diff\">"), std::string::npos);
+  EXPECT_NE(html.find("Compared with " + a), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zkmatch::testing

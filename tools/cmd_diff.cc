@@ -1,0 +1,55 @@
+// zkmatch diff --run A --run B [--out DIR] [--html [--lang zh|en]]: what changed between runs.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "zkmatch/run_diff.h"
+#include "zkmatch/run_directory.h"
+
+namespace zkmatch::tools {
+namespace {
+
+struct DiffArgs {
+  std::vector<std::string> runs;
+  std::string out;  // default: the second run's directory
+  bool html = false;
+  std::string lang = "zh";
+};
+
+int Diff(const DiffArgs& args) {
+  if (args.runs.size() != 2) {
+    std::fprintf(stderr, "zkmatch diff: error: give exactly two runs, --run A --run B (before, after); got %zu\n", args.runs.size());
+    return static_cast<int>(ExitCode::kBadInput);
+  }
+  StderrSink sink;
+  const std::optional<RunDiff> diff = DiffRuns(args.runs[0], args.runs[1], sink);
+  if (!diff) return ReportFailure(sink);
+  const std::filesystem::path out = args.out.empty() ? std::filesystem::path(args.runs[1]) : std::filesystem::path(args.out);
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  for (const auto& [name, content] : {std::pair<std::string, std::string>{"diff.csv", RenderDiffCsv(*diff)}, {"cutoff_diff.csv", RenderSeatChangesCsv(*diff)}}) {
+    if (std::string err = WriteFileAtomically((out / name).string(), content); !err.empty()) {
+      std::fprintf(stderr, "zkmatch diff: error: %s\n", err.c_str());
+      return static_cast<int>(ExitCode::kBadInput);
+    }
+  }
+  std::fputs(RenderDiffSummary(*diff).c_str(), stdout);
+  std::printf("zkmatch diff: wrote %s and %s\n", (out / "diff.csv").c_str(), (out / "cutoff_diff.csv").c_str());
+  if (args.html) return WriteReport("diff", args.runs[1], args.lang, (out / "report.html").string(), false, &*diff);
+  return static_cast<int>(ExitCode::kSuccess);
+}
+
+}  // namespace
+
+void AddDiffVerb(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<DiffArgs>();
+  CLI::App* cmd = app.add_subcommand("diff", "Compare two runs (before, after): who moved where, changed cut-offs; writes diff.csv and cutoff_diff.csv");
+  cmd->add_option("--run", args->runs, "Run directory; give it twice: --run A --run B")->required();
+  cmd->add_option("--out", args->out, "Directory for diff.csv, cutoff_diff.csv and report.html (default: B)");
+  cmd->add_flag("--html", args->html, "Also write B's report.html with a section comparing it with A");
+  cmd->add_option("--lang", args->lang, "Language of the HTML: zh (default) or en")->check(CLI::IsMember({"en", "zh"}))->capture_default_str();
+  cmd->callback([args, exit_code] { *exit_code = Diff(*args); });
+}
+
+}  // namespace zkmatch::tools

@@ -1,0 +1,63 @@
+// zkmatch report --run DIR [--lang zh|en] [--xlsx] [--out FILE]: the admission report.
+#include <filesystem>
+#include <string>
+
+#include "commands.h"
+#include "zkmatch/report.h"
+#include "zkmatch/run_directory.h"
+
+namespace zkmatch::tools {
+
+int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff) {
+  StderrSink sink;
+  std::string refusal;
+  const std::optional<RunReport> report = LoadRunReport(run, sink, &refusal);
+  if (!report) {
+    if (!refusal.empty()) {
+      std::fprintf(stderr, "zkmatch %s: error: refusing to report: %s; no report was written\n", verb, refusal.c_str());
+      return static_cast<int>(ExitCode::kBadInput);
+    }
+    return ReportFailure(sink, "no report was written");
+  }
+  const Language language = lang == "en" ? Language::kEnglish : Language::kChinese;
+  if (std::string err = WriteFileAtomically(html_path, RenderReportHtml(*report, language, diff)); !err.empty()) {
+    std::fprintf(stderr, "zkmatch %s: error: %s\n", verb, err.c_str());
+    return static_cast<int>(ExitCode::kBadInput);
+  }
+  std::printf("zkmatch %s: %s (verify %s)\n", verb, html_path.c_str(), report->verified ? "holds" : "FAILED");
+  if (xlsx) {
+    const std::string xlsx_path = std::filesystem::path(html_path).replace_extension(".xlsx").string();
+    if (std::string err = WriteReportXlsx(*report, language, xlsx_path); !err.empty()) {
+      std::fprintf(stderr, "zkmatch %s: error: %s\n", verb, err.c_str());
+      return static_cast<int>(ExitCode::kBadInput);
+    }
+    std::printf("zkmatch %s: %s\n", verb, xlsx_path.c_str());
+  }
+  return static_cast<int>(ExitCode::kSuccess);
+}
+
+namespace {
+
+struct ReportArgs {
+  std::string run;
+  std::string lang = "zh";
+  bool xlsx = false;
+  std::string out;  // default: DIR/report.html
+};
+
+}  // namespace
+
+void AddReportVerb(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* cmd = app.add_subcommand("report", "Write report.html (and report.xlsx): seats, cut-offs, fill rates, policy checks and charts of a finished run");
+  cmd->add_option("--run", args->run, "Run directory written by zkmatch run")->required();
+  cmd->add_option("--lang", args->lang, "zh (default) or en")->check(CLI::IsMember({"en", "zh"}))->capture_default_str();
+  cmd->add_flag("--xlsx", args->xlsx, "Also write the tables as an Excel workbook beside the HTML (report.xlsx)");
+  cmd->add_option("--out", args->out, "HTML file to write (default: DIR/report.html)");
+  cmd->callback([args, exit_code] {
+    const std::string html = args->out.empty() ? (std::filesystem::path(args->run) / "report.html").string() : args->out;
+    *exit_code = WriteReport("report", args->run, args->lang, html, args->xlsx, nullptr);
+  });
+}
+
+}  // namespace zkmatch::tools
