@@ -4,6 +4,7 @@
 // Indices are assigned in byte order of candidate id / program code, so the in-memory instance
 // does not depend on the order of rows in the files.
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <tuple>
 #include <numeric>
@@ -18,8 +19,53 @@
 namespace zkmatch {
 namespace {
 
+// Spaces a spreadsheet hides: ASCII space and tab, no-break space (U+00A0) and the full-width
+// ideographic space (U+3000). "C1" and "C1 " must never be two candidates.
 bool HasOuterSpace(std::string_view s) {
-  return !s.empty() && (s.front() == ' ' || s.back() == ' ' || s.front() == '\t' || s.back() == '\t');
+  if (s.empty()) return false;
+  auto space_at_start = [](std::string_view t) {
+    return t.front() == ' ' || t.front() == '\t' || t.starts_with("\xC2\xA0") || t.starts_with("\xE3\x80\x80");
+  };
+  auto space_at_end = [](std::string_view t) {
+    return t.back() == ' ' || t.back() == '\t' || t.ends_with("\xC2\xA0") || t.ends_with("\xE3\x80\x80");
+  };
+  return space_at_start(s) || space_at_end(s);
+}
+
+// A line break or other control character inside an id or code (a quoted cell with Alt+Enter).
+bool HasControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+}
+
+// `s` with control characters written as \n, \r, \t or \xNN, so a message stays on one line.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7F) {
+      out += c;
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      out += c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t";
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", u);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// Why an id or code may look like another one to a person: hidden spaces or a line break.
+std::string HiddenCharacters(std::string_view s) {
+  if (HasOuterSpace(s)) return " has leading or trailing spaces (perhaps a no-break or full-width space)";
+  if (HasControl(s)) return " contains a line break or control character";
+  return {};
+}
+
+// "candidate id 'C1 ' has leading or trailing spaces ...; remove them": for ids and codes as defined.
+std::string HiddenCharactersError(const char* what, std::string_view s) {
+  return std::string(what) + " '" + Printable(s) + "'" + HiddenCharacters(s) +
+         "; remove them -- ids and codes that differ only by invisible characters are taken for one by people";
 }
 
 std::string HeaderList(const CsvReader& csv) {
@@ -135,6 +181,7 @@ std::vector<std::uint32_t> SortOrder(const std::vector<std::string>& keys) {
 bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   CsvReader csv;
   if (!csv.Open(rules.inputs.candidates, rules.inputs.candidates, sink, rules.encoding)) return false;
+  csv.set_max_records(CurrentInputLimits().max_candidates, "candidates");
   const std::size_t errors_before = sink.error_count();
   int id_col = RequireColumn(csv, rules, "id", true, sink);
   int total_col = RequireColumn(csv, rules, "total", true, sink);
@@ -150,8 +197,8 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     std::string_view id = rec.fields[static_cast<std::size_t>(id_col)];
     if (id.empty()) {
       sink.CsvError(csv.display(), rec.line, id_header, "empty candidate id; every candidate needs its exam number");
-    } else if (HasOuterSpace(id)) {
-      sink.CsvError(csv.display(), rec.line, id_header, "candidate id '" + std::string(id) + "' has leading or trailing spaces; remove them");
+    } else if (HasOuterSpace(id) || HasControl(id)) {
+      sink.CsvError(csv.display(), rec.line, id_header, HiddenCharactersError("candidate id", id));
     }
     Score total = 0;
     std::string why;
@@ -229,8 +276,8 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     std::string_view code = rec.fields[static_cast<std::size_t>(code_col)];
     if (code.empty()) {
       sink.CsvError(csv.display(), rec.line, code_header, "empty program code; every program needs a code");
-    } else if (HasOuterSpace(code)) {
-      sink.CsvError(csv.display(), rec.line, code_header, "program code '" + std::string(code) + "' has leading or trailing spaces; remove them");
+    } else if (HasOuterSpace(code) || HasControl(code)) {
+      sink.CsvError(csv.display(), rec.line, code_header, HiddenCharactersError("program code", code));
     }
     if (sector_col >= 0) {
       std::string_view s = rec.fields[static_cast<std::size_t>(sector_col)];
@@ -283,6 +330,7 @@ struct ChoiceRow {
 bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   CsvReader csv;
   if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink, rules.encoding)) return false;
+  csv.set_max_records(CurrentInputLimits().max_choices, "choice rows");
   const std::size_t errors_before = sink.error_count();
   int cand_col = RequireColumn(csv, rules, "candidate_id", true, sink);
   int batch_col = RequireColumn(csv, rules, "batch", true, sink);
@@ -311,7 +359,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       row.candidate = it->second;
     } else {
       sink.CsvError(csv.display(), rec.line, header(cand_col),
-                    "unknown candidate '" + std::string(cid) + "'; every choice must belong to a candidate in " + rules.inputs.candidates);
+                    "unknown candidate '" + Printable(cid) + "'" + (HiddenCharacters(cid).empty() ? "" : " (it" + HiddenCharacters(cid) + ")") + "; every choice must belong to a candidate in " + rules.inputs.candidates);
       ok = false;
     }
     // Rows of one batch come together: look the name up only when it changes.
@@ -342,7 +390,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       row.program = it->second;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
-                    "unknown program '" + std::string(code) + "'" + DidYouMean(code, progs.code) + "; it is not in " + rules.inputs.programs);
+                    "unknown program '" + Printable(code) + "'" + (HiddenCharacters(code).empty() ? "" : " (it" + HiddenCharacters(code) + ")") + DidYouMean(code, progs.code) + "; it is not in " + rules.inputs.programs);
       ok = false;
     }
     if (ok) rows.push_back(row);
