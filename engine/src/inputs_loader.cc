@@ -20,17 +20,25 @@ namespace zkmatch {
 namespace {
 
 // Spaces a spreadsheet hides: ASCII space and tab, no-break space (U+00A0) and the full-width
-// ideographic space (U+3000). "C1" and "C1 " must never be two candidates.
-bool HasOuterSpace(std::string_view s) {
-  if (s.empty()) return false;
-  auto space_at_start = [](std::string_view t) {
-    return t.front() == ' ' || t.front() == '\t' || t.starts_with("\xC2\xA0") || t.starts_with("\xE3\x80\x80");
+// ideographic space (U+3000). "C1" and "C1 " must never be two candidates. Returns what `s`
+// begins or ends with ("ends with a no-break space (U+00A0)"), or empty.
+std::string OuterSpace(std::string_view s) {
+  if (s.empty()) return {};
+  struct Kind {
+    std::string_view bytes;
+    const char* name;
   };
-  auto space_at_end = [](std::string_view t) {
-    return t.back() == ' ' || t.back() == '\t' || t.ends_with("\xC2\xA0") || t.ends_with("\xE3\x80\x80");
-  };
-  return space_at_start(s) || space_at_end(s);
+  static constexpr Kind kKinds[] = {{" ", "a space"}, {"\t", "a tab"}, {"\xC2\xA0", "a no-break space (U+00A0)"},
+                                    {"\xE3\x80\x80", "a full-width space (U+3000)"}};
+  for (const Kind& k : kKinds) {
+    if (s.starts_with(k.bytes)) return std::string("begins with ") + k.name;
+  }
+  for (const Kind& k : kKinds) {
+    if (s.ends_with(k.bytes)) return std::string("ends with ") + k.name;
+  }
+  return {};
 }
+bool HasOuterSpace(std::string_view s) { return !OuterSpace(s).empty(); }
 
 // A line break or other control character inside an id or code (a quoted cell with Alt+Enter).
 bool HasControl(std::string_view s) {
@@ -55,17 +63,23 @@ std::string Printable(std::string_view s) {
   return out;
 }
 
-// Why an id or code may look like another one to a person: hidden spaces or a line break.
+// What makes an id or code look like another one to a person, or empty: "ends with a tab".
 std::string HiddenCharacters(std::string_view s) {
-  if (HasOuterSpace(s)) return " has leading or trailing spaces (perhaps a no-break or full-width space)";
-  if (HasControl(s)) return " contains a line break or control character";
+  if (std::string space = OuterSpace(s); !space.empty()) return space;
+  if (HasControl(s)) return "contains a line break or control character";
   return {};
 }
 
-// "candidate id 'C1 ' has leading or trailing spaces ...; remove them": for ids and codes as defined.
+// "candidate id 'C1 ' ends with a space; remove it ...": for ids and codes where they are defined.
 std::string HiddenCharactersError(const char* what, std::string_view s) {
-  return std::string(what) + " '" + Printable(s) + "'" + HiddenCharacters(s) +
-         "; remove them -- ids and codes that differ only by invisible characters are taken for one by people";
+  return std::string(what) + " '" + Printable(s) + "' " + HiddenCharacters(s) +
+         "; remove it -- ids and codes that differ only by invisible characters are taken for one by people";
+}
+
+// " (it ends with a space: remove it)" where an unknown id or code is reported, or empty.
+std::string HiddenCharactersNote(std::string_view s) {
+  const std::string why = HiddenCharacters(s);
+  return why.empty() ? std::string() : " (it " + why + ": remove it)";
 }
 
 std::string HeaderList(const CsvReader& csv) {
@@ -359,7 +373,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       row.candidate = it->second;
     } else {
       sink.CsvError(csv.display(), rec.line, header(cand_col),
-                    "unknown candidate '" + Printable(cid) + "'" + (HiddenCharacters(cid).empty() ? "" : " (it" + HiddenCharacters(cid) + ")") + "; every choice must belong to a candidate in " + rules.inputs.candidates);
+                    "unknown candidate '" + Printable(cid) + "'" + HiddenCharactersNote(cid) + "; every choice must belong to a candidate in " + rules.inputs.candidates);
       ok = false;
     }
     // Rows of one batch come together: look the name up only when it changes.
@@ -390,7 +404,8 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       row.program = it->second;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
-                    "unknown program '" + Printable(code) + "'" + (HiddenCharacters(code).empty() ? "" : " (it" + HiddenCharacters(code) + ")") + DidYouMean(code, progs.code) + "; it is not in " + rules.inputs.programs);
+                    "unknown program '" + Printable(code) + "'" +
+                        (HiddenCharacters(code).empty() ? DidYouMean(code, progs.code) : HiddenCharactersNote(code)) + "; it is not in " + rules.inputs.programs);
       ok = false;
     }
     if (ok) rows.push_back(row);
@@ -490,7 +505,9 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     if (auto it = prog_index.find(field(prog_col)); it != prog_index.end()) {
       program = it->second;
     } else {
-      sink.CsvError(csv.display(), rec.line, header(prog_col), "unknown program '" + std::string(field(prog_col)) + "'" + DidYouMean(field(prog_col), progs.code));
+      sink.CsvError(csv.display(), rec.line, header(prog_col),
+                    "unknown program '" + std::string(field(prog_col)) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
+                        rules.inputs.programs + " -- fix the code or remove the row");
       ok = false;
     }
     // Which split channel: by name, narrowed by batch when the column is present.

@@ -122,8 +122,7 @@ class Loader {
     try {
       root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
-      sink_.Error(path_, e.mark.line + 1, CharCol(e.mark.line, e.mark.column),
-                  "YAML syntax error: " + e.msg + "; check indentation, ':' after keys and closing brackets");
+      sink_.Error(path_, e.mark.line + 1, CharCol(e.mark.line, e.mark.column), "YAML syntax error: " + e.msg + SyntaxAdvice(e.mark));
       return std::nullopt;
     } catch (const YAML::Exception& e) {
       sink_.Error(path_, 0, 0, "cannot read YAML: " + e.msg);
@@ -132,6 +131,10 @@ class Loader {
     Rules rules;
     rules.path = path_;
     rules.name = std::filesystem::path(path_).stem().string();
+    if (root.IsNull() && text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      sink_.Error(path_, 0, 0, "the rules file is empty; it needs version, inputs, rankings and batches (see rules/README.md)");
+      return std::nullopt;
+    }
     if (!root.IsMap()) {
       Error(root, "a rules file is a mapping with keys version, inputs, rankings and batches");
       return std::nullopt;
@@ -202,6 +205,24 @@ class Loader {
     sink_.Error(path_, static_cast<int>(line0) + 1,
                 CharCol(static_cast<int>(line0), static_cast<int>(bad - line_starts_[static_cast<std::size_t>(line0)])), what);
     return false;
+  }
+
+  // What to do about a YAML syntax error at `mark`: the two causes yaml-cpp names worst are a
+  // tab in the indentation and a file that ends inside a bracket.
+  std::string SyntaxAdvice(const YAML::Mark& mark) const {
+    for (int l = mark.line; l >= 0 && l >= mark.line - 1; --l) {
+      if (static_cast<std::size_t>(l) >= line_starts_.size()) continue;
+      for (std::size_t i = line_starts_[static_cast<std::size_t>(l)]; i < text_.size() && (text_[i] == ' ' || text_[i] == '\t'); ++i) {
+        if (text_[i] == '\t') {
+          return "; line " + std::to_string(l + 1) + " is indented with a tab, which YAML does not allow -- indent with spaces";
+        }
+      }
+    }
+    // A file that does not end with a line break, with the error on its last line.
+    if (!text_.empty() && text_.back() != '\n' && mark.line + 1 >= static_cast<int>(line_starts_.size())) {
+      return "; the file ends in the middle of its last line: was it cut off? Check that it is complete";
+    }
+    return "; check indentation, ':' after keys and closing brackets";
   }
 
   // See PreScan. Syntax errors are left to YAML::Load, which reports them the same way.
