@@ -9,6 +9,7 @@
 #include "eligibility.h"
 #include "expression.h"
 #include "json.h"
+#include "parallel.h"
 #include "ranking.h"
 #include "zkmatch/audit.h"
 
@@ -79,7 +80,7 @@ class AuditWriter {
     std::vector<std::string> chunk(kChunk);
     for (std::size_t begin = 0; begin < n; begin += kChunk) {
       const std::size_t end = std::min(n, begin + kChunk);
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, end, 256), [&](const tbb::blocked_range<std::size_t>& r) {
+      ParallelFor(tbb::blocked_range<std::size_t>(begin, end, 256), [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t c = r.begin(); c != r.end(); ++c) chunk[c - begin] = CandidateRecord(static_cast<CandidateIndex>(c));
       });
       for (std::size_t c = begin; c < end; ++c) emit(std::move(chunk[c - begin]));

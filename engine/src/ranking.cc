@@ -1,6 +1,7 @@
 #include "ranking.h"
 
 #include "digest.h"
+#include "parallel.h"
 
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
@@ -27,7 +28,7 @@ RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const
   // largest value so they sort last; the lottery number is one more key.
   const std::size_t nk = ranking.keys.size() + (lottery ? 1 : 0);
   std::vector<Score> keys(n * nk);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
+  ParallelFor(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t c = r.begin(); c != r.end(); ++c) {
       for (std::size_t k = 0; k < ranking.keys.size(); ++k) {
         const RankingKey& key = ranking.keys[k];
@@ -52,7 +53,7 @@ RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const
     }
     return 0;
   };
-  tbb::parallel_sort(out.order.begin(), out.order.end(), [&](std::uint32_t a, std::uint32_t b) {
+  ParallelSort(out.order.begin(), out.order.end(), [&](std::uint32_t a, std::uint32_t b) {
     const int cmp = less_keys(a, b);
     return cmp != 0 ? cmp < 0 : a < b;  // then id: indices are in id order
   });
