@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "csv.h"
 #include "digest.h"
 #include "eligibility.h"
 #include "expression.h"
@@ -397,6 +398,15 @@ RunIdentity IdentifyRun(const Rules& rules) {
     RunIdentity::File f;
     f.role = role;
     f.path = AbsolutePath(path);
+    // A file over the input size limit is refused by LoadInputs right after: do not spend
+    // minutes hashing it first (its digest stays empty).
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > CurrentInputLimits().max_file_bytes) {
+      f.bytes = static_cast<std::size_t>(size);
+      id.files.push_back(std::move(f));
+      return;
+    }
     f.sha256 = Sha256File(path, &f.bytes);
     id.files.push_back(std::move(f));
   };

@@ -120,7 +120,8 @@ bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad) {
     *bad = 0;
     return false;
   }
-  out->assign(in.size() * 2 + 16, '\0');
+  // GB18030 -> UTF-8 grows at most 3/2 (two bytes become three; four stay four).
+  out->assign(in.size() / 2 * 3 + 16, '\0');
   char* src = const_cast<char*>(in.data());
   std::size_t src_left = in.size();
   char* dst = out->data();
@@ -128,7 +129,7 @@ bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad) {
   bool ok = true;
   while (src_left > 0) {
     if (::iconv(cd, &src, &src_left, &dst, &dst_left) == static_cast<std::size_t>(-1)) {
-      if (errno == E2BIG) {  // cannot happen with 2x room (GB18030 -> UTF-8 grows at most 4/2)
+      if (errno == E2BIG) {  // cannot happen with 3/2 room; kept as a safety net
         const std::size_t used = static_cast<std::size_t>(dst - out->data());
         out->resize(out->size() * 2);
         dst = out->data() + used;
