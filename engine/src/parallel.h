@@ -23,12 +23,19 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 
-#if defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_THREAD__)  // GCC
+#define ZKMATCH_TSAN 1
+#elif defined(__has_feature)      // clang
+#if __has_feature(thread_sanitizer)
+#define ZKMATCH_TSAN 1
+#endif
+#endif
+
+#ifdef ZKMATCH_TSAN
 #include <algorithm>
 #include <sanitizer/tsan_interface.h>
 extern "C" void AnnotateIgnoreReadsBegin(const char* file, int line);
 extern "C" void AnnotateIgnoreReadsEnd(const char* file, int line);
-#define ZKMATCH_TSAN 1
 #endif
 
 namespace zkmatch {
