@@ -764,6 +764,13 @@ TEST(RulesLoaderHostile, SecondDocument) {
                               "remove the '---' line and what follows, or merge it into the first"});
 }
 
+TEST(RulesLoaderHostile, SyntaxErrorAfterTheFirstDocumentIsNotIgnored) {
+  Loaded l = Load(std::string(kPlain) + "---\nversion: [1\n");
+  EXPECT_FALSE(l.rules.has_value());
+  ASSERT_EQ(l.errors.size(), 1u);
+  EXPECT_NE(l.errors[0].find("error: YAML syntax error after the rules: "), std::string::npos) << l.errors[0];
+}
+
 TEST(RulesLoaderHostile, EncodingNulAndSize) {
   Loaded l = Load("version: 1\nname: caf\xE9\n");
   EXPECT_EQ(l.errors, Strings{"/r/rules.yaml:2:10: error: invalid UTF-8 byte sequence; save the rules file as UTF-8"});

@@ -247,8 +247,16 @@ class Loader {
           void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
           void OnMapEnd() override {}
         } ignore(&second);
-        // Only the start of a second document is wanted.
-        if (parser.HandleNextDocument(ignore)) {
+        // Only the start of a second document is wanted. YAML::Load never reads it, so a
+        // syntax error in it is reported here or not at all.
+        bool more = false;
+        try {
+          more = parser.HandleNextDocument(ignore);
+        } catch (const YAML::Exception& e) {
+          sink_.Error(path_, e.mark.line + 1, CharCol(e.mark.line, e.mark.column),
+                      "YAML syntax error after the rules: " + e.msg + "; a rules file is one YAML document -- remove what follows it");
+        }
+        if (more) {
           sink_.Error(path_, second.line + 1, CharCol(second.line, second.column),
                       "a second YAML document starts here; a rules file is one document -- remove the '---' line and what follows, "
                       "or merge it into the first");
