@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -276,6 +279,9 @@ TEST(CsvReader, MalformedHeaderRowFailsOpen) {
 const char kBadUtf8[] =
     "invalid UTF-8 byte sequence; save the file as UTF-8 (files exported by Chinese Excel are "
     "often GB18030)";
+const char kGb18030Hint[] =
+    "not UTF-8: the file looks like GB18030 (as Chinese Excel saves CSV); add 'encoding: gb18030' to the rules, or save the "
+    "file as 'CSV UTF-8'";
 
 TEST(CsvReader, InvalidUtf8ReportsLineAndColumn) {
   struct Case {
@@ -307,9 +313,110 @@ TEST(CsvReader, InvalidUtf8ReportsLineAndColumn) {
     SCOPED_TRACE(c.name);
     ReadResult r = Read(c.bytes);
     EXPECT_FALSE(r.opened);
+    // Bytes that are all ASCII before the bad one and decode as GB18030 as a whole get the hint
+    // to say encoding: gb18030 (GB18030Hint below); the rest the plain message.
+    std::string converted;
+    std::size_t ignored = 0;
+    const std::size_t bad = FindInvalidUtf8(c.bytes);
+    const bool ascii_before = std::all_of(c.bytes.begin(), c.bytes.begin() + static_cast<std::ptrdiff_t>(bad),
+                                          [](char ch) { return (static_cast<unsigned char>(ch) & 0x80) == 0; });
+    const bool gb = ascii_before && Gb18030ToUtf8(c.bytes, &converted, &ignored);
     EXPECT_EQ(r.errors, Strings{"in.csv:" + std::to_string(c.line) + ":" + std::to_string(c.col) +
-                                ": error: " + kBadUtf8});
+                                ": error: " + (gb ? kGb18030Hint : kBadUtf8)});
   }
+}
+
+TEST(CsvReader, Gb18030TextGetsTheEncodingHint) {
+  ReadResult r = Read("id,name\n1,\xB3\xC7\xC7\xF8\n");  // 城区 in GB18030
+  EXPECT_EQ(r.errors, Strings{"in.csv:2:3: error: " + std::string(kGb18030Hint)});
+  // After valid UTF-8 Chinese the file is mixed: no guess about its encoding.
+  r = Read("id,name\n1,\xE5\x9F\x8E\n2,\xB3\xC7\n");
+  EXPECT_EQ(r.errors, Strings{"in.csv:3:3: error: " + std::string(kBadUtf8)});
+}
+
+TEST(CsvReader, Utf16NulAndMidFileBom) {
+  ReadResult r = Read(std::string("\xFF\xFEi\0d\0\n\0", 8));
+  EXPECT_EQ(r.errors, Strings{"in.csv:1:1: error: the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it from the "
+                              "spreadsheet as 'CSV UTF-8'"});
+  r = Read(std::string("id,name\n1,a\0b\n", 14));
+  EXPECT_EQ(r.errors, Strings{"in.csv:2:4: error: NUL byte (\\0) in the file; a CSV file is text: this one is binary, UTF-16 or "
+                              "damaged -- save it again from the spreadsheet as 'CSV UTF-8'"});
+  r = Read("\xEF\xBB\xBFid,name\n1,a\n\xEF\xBB\xBFid,name\n");
+  EXPECT_EQ(r.errors, Strings{"in.csv:3:1: error: byte-order mark (U+FEFF) inside the file; only the very start of a file may hold "
+                              "one -- were two files joined? Delete the invisible character (or the repeated header row)"});
+  r = Read("\xEF\xBB\xBFid,name\n1,a\n");  // at the start it is fine
+  EXPECT_TRUE(r.opened);
+  EXPECT_EQ(r.errors, Strings{});
+}
+
+TEST(CsvReader, TruncatedLastRowSaysSo) {
+  ReadResult r = Read("a,b,c\n1,2,3\n4,5");
+  EXPECT_EQ(r.errors, Strings{"in.csv:3: error: this row has 2 fields but the header has 3; the file ends inside this row, "
+                              "without a line break: was it cut off? Export it again"});
+}
+
+// The limits, lowered so that small inputs reach them.
+class CsvLimits : public ::testing::Test {
+ protected:
+  void SetUp() override { saved_ = CurrentInputLimits(); }
+  void TearDown() override { SetInputLimitsForTesting(saved_); }
+  InputLimits saved_;
+};
+
+TEST_F(CsvLimits, RecordLongerThanTheLimit) {
+  InputLimits l = saved_;
+  l.max_record_bytes = 16;
+  SetInputLimitsForTesting(l);
+  ReadResult r = Read("a,b\n1,2\n" + std::string(20, 'x') + ",3\n4,5\n");
+  EXPECT_EQ(r.rows, (std::vector<Row>{{2, {"1", "2"}}}));
+  EXPECT_EQ(r.errors, Strings{"in.csv:3: error: this row is 23 bytes long; rows are limited to 16 bytes (README, \"Limits\") -- "
+                              "is this really a CSV file?"});
+}
+
+TEST_F(CsvLimits, TooManyRecords) {
+  DiagnosticSink sink;
+  CsvReader reader;
+  ASSERT_TRUE(reader.OpenBuffer("a\n1\n2\n3\n", "in.csv", sink));
+  reader.set_max_records(2, "candidates");
+  CsvRecord rec;
+  int n = 0;
+  while (reader.Next(&rec)) ++n;
+  EXPECT_EQ(n, 2);
+  EXPECT_EQ(Formatted(sink), Strings{"in.csv:4: error: more than 2 candidates; zkmatch handles at most 2 per run (README, "
+                                     "\"Limits\") -- split the run"});
+}
+
+// The file-size limit is checked before reading: an 11 GiB sparse file (no disk used) is
+// refused at once, and so is a file one byte over a lowered limit.
+TEST_F(CsvLimits, FileLargerThanTheLimitIsRefusedBeforeReading) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Write("big.csv", "");
+  ASSERT_EQ(::truncate(path.c_str(), std::int64_t{11} << 30), 0);
+  DiagnosticSink sink;
+  CsvReader reader;
+  EXPECT_FALSE(reader.Open(path, "big.csv", sink));
+  EXPECT_EQ(Formatted(sink), Strings{"big.csv: error: the file is 11.0 GiB; zkmatch reads input files of up to 8.0 GiB (README, "
+                                     "\"Limits\") -- is this the right file? Split the run into smaller ones"});
+  InputLimits l = saved_;
+  l.max_file_bytes = 5;
+  SetInputLimitsForTesting(l);
+  const std::string small = tmp.Write("six.csv", "a\n1\n2\n");
+  DiagnosticSink sink2;
+  CsvReader reader2;
+  EXPECT_FALSE(reader2.Open(small, "six.csv", sink2));
+  EXPECT_EQ(Formatted(sink2), Strings{"six.csv: error: the file is 6 bytes; zkmatch reads input files of up to 5 bytes (README, "
+                                      "\"Limits\") -- is this the right file? Split the run into smaller ones"});
+}
+
+TEST(CsvReader, Utf8ReadAsGb18030IsRefused) {
+  testing::TempDir tmp;
+  const std::string path = tmp.Write("c.csv", "id,name\n1,\xE5\x9F\x8E\xE5\x8C\xBA\n");  // 城区 in UTF-8
+  DiagnosticSink sink;
+  CsvReader reader;
+  EXPECT_FALSE(reader.Open(path, "c.csv", sink, "gb18030"));
+  EXPECT_EQ(Formatted(sink), Strings{"c.csv:2:3: error: the file is UTF-8 but the rules say encoding: gb18030 (read as GB18030 its "
+                                     "text would turn into other characters); remove the encoding line from the rules, or save "
+                                     "the file as GB18030"});
 }
 
 TEST(FindInvalidUtf8, Table) {

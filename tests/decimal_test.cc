@@ -27,7 +27,6 @@ constexpr DecimalCase kGoodDecimals[] = {
     {"0.05", 5},
     {"0", 0},
     {"-3", -300},
-    {"-0", 0},
     {"-0.5", -50},
     {"-612.25", -61225},
     {"007", 700},
@@ -65,6 +64,19 @@ std::string TooManyPlaces(std::string_view text) {
   return "'" + std::string(text) +
          "' has more than 2 decimal places; scores are kept to hundredths, round it in the source";
 }
+std::string Scientific(std::string_view text) {
+  return "'" + std::string(text) +
+         "' is in scientific notation; write the number out in full (format the column as Number or Text in the spreadsheet)";
+}
+std::string NotANumber(std::string_view text) {
+  return "'" + std::string(text) + "' is not a number (a spreadsheet error or a missing value?); write the value, e.g. 612.5";
+}
+std::string Spaces(std::string_view text) {
+  return "'" + std::string(text) + "' has spaces or a line break around the number; remove them";
+}
+std::string FullWidth(std::string_view text, std::string_view ascii) {
+  return "'" + std::string(text) + "' is written with full-width characters; write it with ASCII digits: " + std::string(ascii);
+}
 std::string TooLarge(std::string_view text) {
   return "'" + std::string(text) + "' is too large; values must be below 10^15";
 }
@@ -80,14 +92,19 @@ TEST(ParseDecimal, RejectsWithExactReason) {
       {"0.125", TooManyPlaces("0.125")},
       {"-1.001", TooManyPlaces("-1.001")},
       {"5.", "'5.' has a '.' without digits after it; write e.g. 612 or 612.5"},
-      {"1e3", NotDecimal("1e3")},
-      {"1E3", NotDecimal("1E3")},
-      {"NaN", NotDecimal("NaN")},
-      {"nan", NotDecimal("nan")},
-      {"inf", NotDecimal("inf")},
-      {"-inf", NotDecimal("-inf")},
-      {" 612", NotDecimal(" 612")},
-      {"612 ", NotDecimal("612 ")},
+      {"1e3", Scientific("1e3")},
+      {"1E3", Scientific("1E3")},
+      {"6.1E+02", Scientific("6.1E+02")},
+      {"e3", NotDecimal("e3")},
+      {"NaN", NotANumber("NaN")},
+      {"nan", NotANumber("nan")},
+      {"inf", NotANumber("inf")},
+      {"-inf", NotANumber("-inf")},
+      {"#N/A", NotANumber("#N/A")},
+      {"-0", "'-0' is a negative zero; write 0"},
+      {"-0.00", "'-0.00' is a negative zero; write 0"},
+      {" 612", Spaces(" 612")},
+      {"612 ", Spaces("612 ")},
       {"6 12", NotDecimal("6 12")},
       {"+5", NotDecimal("+5")},
       {".5", NotDecimal(".5")},
@@ -97,9 +114,9 @@ TEST(ParseDecimal, RejectsWithExactReason) {
       {"1.2.3", NotDecimal("1.2.3")},
       {"1,5", NotDecimal("1,5")},
       {"0x10", NotDecimal("0x10")},
-      {"612.5\n", NotDecimal("612.5\n")},
-      {"\xEF\xBC\x96\xEF\xBC\x91\xEF\xBC\x92", NotDecimal("\xEF\xBC\x96\xEF\xBC\x91\xEF\xBC\x92")},  // "６１２"
-      {"612\xEF\xBC\x8E" "5", NotDecimal("612\xEF\xBC\x8E" "5")},  // full-width full stop
+      {"612.5\n", Spaces("612.5\n")},
+      {"\xEF\xBC\x96\xEF\xBC\x91\xEF\xBC\x92", FullWidth("\xEF\xBC\x96\xEF\xBC\x91\xEF\xBC\x92", "612")},  // "６１２"
+      {"612\xEF\xBC\x8E" "5", FullWidth("612\xEF\xBC\x8E" "5", "612.5")},  // full-width full stop
       {"12345678901234567890", TooLarge("12345678901234567890")},
       {"-12345678901234567890", TooLarge("-12345678901234567890")},
       {"1000000000000001", TooLarge("1000000000000001")},
@@ -161,10 +178,10 @@ TEST(ParseCount, RejectsWithExactReason) {
       {"1.5", not_whole("1.5")},
       {"40.0", not_whole("40.0")},
       {"+3", not_whole("+3")},
-      {" 3", not_whole(" 3")},
-      {"3 ", not_whole("3 ")},
-      {"1e3", not_whole("1e3")},
-      {"\xEF\xBC\x94\xEF\xBC\x90", not_whole("\xEF\xBC\x94\xEF\xBC\x90")},  // "４０"
+      {" 3", Spaces(" 3")},
+      {"3 ", Spaces("3 ")},
+      {"1e3", Scientific("1e3")},
+      {"\xEF\xBC\x94\xEF\xBC\x90", FullWidth("\xEF\xBC\x94\xEF\xBC\x90", "40")},  // "４０"
       {"2000000001", too_large("2000000001")},
       {"2147483648", too_large("2147483648")},
       {"99999999999999999999999", too_large("99999999999999999999999")},

@@ -85,13 +85,19 @@ INSTANTIATE_TEST_SUITE_P(Corpus, GoldenErrorTest, ::testing::ValuesIn(DiscoverBa
 
 TEST(GoldenErrorCorpus, HasAtLeastTheRequiredCases) {
   const std::vector<std::string> cases = DiscoverBadCases();
-  EXPECT_GE(cases.size(), 20u);
+  EXPECT_GE(cases.size(), 60u);  // issue 6: at least 60 cases across CSV, YAML and cross-file checks
   const std::set<std::string> have(cases.begin(), cases.end());
   for (const char* want :
        {"total-three-decimals", "total-not-number", "duplicate-candidate-id", "unknown-program", "program-twice",
         "rank-gap", "duplicate-rank", "unknown-batch", "missing-total-column", "yaml-syntax", "unknown-key",
         "unknown-ranking", "expression-error", "csv-unterminated-quote", "csv-invalid-utf8", "negative-capacity",
-        "wrong-field-count", "unsupported-last-tie", "missing-seats-column", "two-errors"}) {
+        "wrong-field-count", "unsupported-last-tie", "missing-seats-column", "two-errors",
+        // issue 6: hostile and broken inputs
+        "csv-truncated", "yaml-truncated", "csv-stray-quote", "csv-newline-in-id", "csv-nul-byte", "gb18030-read-as-utf8",
+        "utf8-read-as-gb18030", "csv-bom-mid-file", "csv-duplicate-header", "total-exponent", "total-negative-zero", "total-nan",
+        "total-fullwidth-digits", "total-20-digits", "empty-candidate-id", "ids-differing-by-space", "unknown-candidate",
+        "rank-gap", "capacity-non-integer", "allocation-unknown-junior-school", "yaml-alias", "yaml-billion-laughs",
+        "yaml-deep-nesting", "yaml-duplicate-key", "line-cycle"}) {
     EXPECT_EQ(have.count(want), 1u) << want;
   }
 }

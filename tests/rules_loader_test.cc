@@ -347,14 +347,14 @@ TEST(RulesLoaderErrors, StructureAndKeys) {
        "version: 1\ninputs: {candidates: c.csv, choices: ch.csv, programs: p.csv, program: p.csv}\n" + rankings + batches,
        {E(2, 63, "unknown key 'program' (did you mean 'programs'?); allowed here: candidates, choices, programs, allocations, program_scores")}},
       {"duplicate top-level key", std::string(kHead) + "version: 1\n" + rankings + batches,
-       {E(3, 1, "key 'version' is given twice; keep one")}},
+       {E(3, 1, "key 'version' is given twice in this mapping (first at line 1); YAML keeps only one of them -- keep one")}},
       {"duplicate channel key",
        std::string(kHead) + rankings +
            "batches:\n  - name: main\n    channels:\n      - {name: general, seats: general, seats: x, ranking: by_total}\n",
-       {E(8, 41, "key 'seats' is given twice; keep one")}},
+       {E(8, 41, "key 'seats' is given twice in this mapping (first at line 8); YAML keeps only one of them -- keep one")}},
       {"duplicate ranking name",
        std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n  by_total: {keys: [total asc], last_tie: id}\n" + batches,
-       {E(5, 3, "'by_total' is defined twice; keep one")}},
+       {E(5, 3, "key 'by_total' is given twice in this mapping (first at line 4); YAML keeps only one of them -- keep one")}},
   });
 }
 
@@ -780,6 +780,84 @@ TEST(RulesLoader, EarlierErrorsInTheSinkDoNotFailValidRules) {
   std::optional<Rules> r = ParseRules(kPlain, "/r/plain.yaml", sink);
   EXPECT_TRUE(r.has_value());
   EXPECT_EQ(sink.error_count(), 1u);
+}
+
+// Issue 6: hostile rules files. Each is refused with one message at its place, fast and
+// without deep recursion or alias expansion.
+TEST(RulesLoaderHostile, AliasesAreRefused) {
+  Loaded l = Load(std::string(kPlain) + "lines:\n  control: &c {value: 600}\n  floor: *c\n");
+  EXPECT_FALSE(l.rules.has_value());
+  EXPECT_EQ(l.errors, Strings{"/r/rules.yaml:12:10: error: YAML alias '*c' is not allowed in rules files (the anchor '&c' is at "
+                              "line 11); write the value out in full where it is used"});
+}
+
+TEST(RulesLoaderHostile, BillionLaughsIsRefusedAtTheFirstAlias) {
+  std::string bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    const char prev = static_cast<char>(c - 1);
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int k = 0; k < 10; ++k) bomb += std::string(k ? ", " : "") + "*" + prev;
+    bomb += "]\n";
+  }
+  Loaded l = Load(bomb + kPlain);
+  EXPECT_FALSE(l.rules.has_value());
+  ASSERT_EQ(l.errors.size(), 1u);
+  EXPECT_EQ(l.errors[0].rfind("/r/rules.yaml:2:8: error: YAML alias '*a' is not allowed", 0), 0u) << l.errors[0];
+}
+
+TEST(RulesLoaderHostile, DeepNestingIsRefusedWithoutRecursingDeeply) {
+  for (const std::string& open : {std::string("["), std::string("{a: ")}) {
+    std::string text = "descriptive_columns: ";
+    for (int i = 0; i < 100000; ++i) text += open;
+    Loaded l = Load(text);
+    EXPECT_FALSE(l.rules.has_value());
+    ASSERT_EQ(l.errors.size(), 1u);
+    EXPECT_NE(l.errors[0].find("error: lists and mappings are nested more than 64 levels deep; a rules file needs far fewer -- is "
+                               "this the right file?"),
+              std::string::npos)
+        << l.errors[0];
+  }
+  // Block style: indentation.
+  std::string text = "a:\n";
+  for (int i = 1; i < 200; ++i) text += std::string(static_cast<std::size_t>(i), ' ') + "- \n";
+  Loaded l = Load(text);
+  ASSERT_EQ(l.errors.size(), 1u);
+  EXPECT_NE(l.errors[0].find("nested more than 64 levels"), std::string::npos) << l.errors[0];
+}
+
+TEST(RulesLoaderHostile, DuplicateKeysAnywhere) {
+  Loaded l = Load(std::string(kPlain) + "columns: {id: a, total: b, id: c}\n");
+  EXPECT_EQ(l.errors, Strings{"/r/rules.yaml:10:28: error: key 'id' is given twice in this mapping (first at line 10); YAML keeps "
+                              "only one of them -- keep one"});
+}
+
+TEST(RulesLoaderHostile, SecondDocument) {
+  Loaded l = Load(std::string(kPlain) + "---\nversion: 2\n");
+  EXPECT_FALSE(l.rules.has_value());
+  EXPECT_EQ(l.errors, Strings{"/r/rules.yaml:10:1: error: a second YAML document starts here; a rules file is one document -- "
+                              "remove the '---' line and what follows, or merge it into the first"});
+}
+
+TEST(RulesLoaderHostile, SyntaxErrorAfterTheFirstDocumentIsNotIgnored) {
+  Loaded l = Load(std::string(kPlain) + "---\nversion: [1\n");
+  EXPECT_FALSE(l.rules.has_value());
+  ASSERT_EQ(l.errors.size(), 1u);
+  EXPECT_NE(l.errors[0].find("error: YAML syntax error after the rules: "), std::string::npos) << l.errors[0];
+}
+
+TEST(RulesLoaderHostile, EncodingNulAndSize) {
+  Loaded l = Load("version: 1\nname: caf\xE9\n");
+  EXPECT_EQ(l.errors, Strings{"/r/rules.yaml:2:10: error: invalid UTF-8 byte sequence; save the rules file as UTF-8"});
+  l = Load(std::string("version: 1\nname: a\0b\n", 21));
+  EXPECT_EQ(l.errors, Strings{"/r/rules.yaml:2:8: error: NUL byte (\\0) in the rules file; it is binary, UTF-16 or damaged -- save "
+                              "it as UTF-8 text"});
+  l = Load(std::string(kPlain) + "#" + std::string(1 << 20, 'x') + "\n");
+  EXPECT_EQ(l.errors.size(), 1u);
+  EXPECT_EQ(l.errors[0].rfind("/r/rules.yaml: error: the rules file is 1048919 bytes; rules files are limited to 1048576 bytes (1 "
+                              "MiB) -- is this the right file?",
+                              0),
+            0u)
+      << l.errors[0];
 }
 
 }  // namespace

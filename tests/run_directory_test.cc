@@ -4,10 +4,14 @@
 #include "zkmatch/run_directory.h"
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -138,13 +142,15 @@ TEST(WriteRunDirectory, FailureWhileWritingLeavesNothing) {
   const std::string out = tmp.path() + "/run";
   // A name with a directory part cannot be created inside the temporary directory.
   std::string msg = WriteRunDirectory(out, {{"a.csv", "x"}, {"sub/b.csv", "y"}}, false);
-  EXPECT_EQ(msg.rfind("cannot create '" + tmp.path() + "/.run.tmp-", 0), 0u) << msg;
-  EXPECT_NE(msg.find("/sub/b.csv': No such file or directory"), std::string::npos) << msg;
+  EXPECT_EQ(msg.rfind("cannot create '" + out + "/sub/b.csv' (in the temporary directory '" + tmp.path() + "/.run.zkmatch-tmp-", 0),
+            0u)
+      << msg;
+  EXPECT_NE(msg.find("'): No such file or directory; nothing was written; choose another --out"), std::string::npos) << msg;
   EXPECT_EQ(Listing(tmp.path()), Strings{});
 
   // Two files with one name: the second cannot be created.
   msg = WriteRunDirectory(out, {{"a.csv", "x"}, {"a.csv", "y"}}, false);
-  EXPECT_NE(msg.find("/a.csv': File exists"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'): File exists; nothing was written;"), std::string::npos) << msg;
   EXPECT_EQ(Listing(tmp.path()), Strings{});
 }
 
@@ -154,7 +160,7 @@ TEST(WriteRunDirectory, FailedReplaceKeepsTheOldRun) {
   fs::create_directory(out);
   tmp.Write("run/old.txt", "previous run");
   std::string msg = WriteRunDirectory(out, {{"a.csv", "x"}, {"a.csv", "y"}}, /*force=*/true);
-  EXPECT_NE(msg.find("File exists"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("File exists; nothing was written and the previous results are unchanged"), std::string::npos) << msg;
   EXPECT_EQ(Listing(out), Strings{"old.txt"});
   EXPECT_EQ(ReadFile(out + "/old.txt"), "previous run");
   EXPECT_EQ(Listing(tmp.path()), Strings{"run"});
@@ -174,7 +180,8 @@ TEST(WriteRunDirectory, UnwritableParentChmod) {
                     "UnwritableParentProc covers the failure path";
   }
   const std::string msg = WriteRunDirectory(parent + "/run", kFiles, false);
-  EXPECT_EQ(msg.rfind("cannot create a temporary directory '" + parent + "/.run.tmp-", 0), 0u) << msg;
+  EXPECT_EQ(msg, "cannot write in '" + parent + "' (to create the temporary directory of --out): Permission denied; nothing was written; "
+                 "choose a --out where you may write");
   EXPECT_NE(msg.find("Permission denied"), std::string::npos) << msg;
   EXPECT_EQ(Listing(parent), Strings{});
   ::chmod(parent.c_str(), 0755);
@@ -183,11 +190,94 @@ TEST(WriteRunDirectory, UnwritableParentChmod) {
 TEST(WriteRunDirectory, UnwritableParentProc) {
   // Nobody, not even root, can create directories in /proc.
   const std::string msg = WriteRunDirectory("/proc/zkmatch-run-test", kFiles, false);
-  EXPECT_EQ(msg.rfind("cannot create a temporary directory '/proc/.zkmatch-run-test.tmp-", 0), 0u) << msg;
+  EXPECT_EQ(msg.rfind("cannot write in '/proc' (to create the temporary directory of --out): ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("; nothing was written; choose "), std::string::npos) << msg;
   EXPECT_FALSE(testing::FileExists("/proc/zkmatch-run-test"));
   for (const std::string& name : Listing("/proc")) {
     EXPECT_EQ(name.find(".zkmatch-run-test"), std::string::npos) << name;
   }
+}
+
+// A temporary directory left by a killed run (its PID is gone) is removed by the next write to
+// the same target; one of a live process is left alone, and so are other targets' and names
+// that merely look similar.
+TEST(WriteRunDirectory, LeftoversOfKilledRunsAreRemoved) {
+  TempDir tmp;
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // now a PID that is not alive
+  const std::string dead = ".run.zkmatch-tmp-" + std::to_string(child) + "-aB3dE9";
+  const std::string live = ".run.zkmatch-tmp-1-Zz9yY8";  // PID 1 is always alive
+  for (const std::string& d : {dead, live, std::string(".other.zkmatch-tmp-") + std::to_string(child) + "-x", std::string(".run.zkmatch-tmp-x")}) {
+    fs::create_directory(tmp.path() + "/" + d);
+    tmp.Write(d + "/placements.csv", "half");
+  }
+  EXPECT_EQ(WriteRunDirectory(tmp.path() + "/run", kFiles, false), "");
+  EXPECT_EQ(Listing(tmp.path()), (Strings{".other.zkmatch-tmp-" + std::to_string(child) + "-x", live, ".run.zkmatch-tmp-x", "run"}));
+}
+
+// The fallback replace (no RENAME_EXCHANGE) killed between its renames leaves the previous run
+// only in ".NAME.zkmatch-tmp-PID-old-XXXXXX/run": the next write puts it back, not away.
+TEST(WriteRunDirectory, AKilledFallbackReplaceIsRestored) {
+  TempDir tmp;
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  const std::string old = ".run.zkmatch-tmp-" + std::to_string(child) + "-old-q1w2e3";
+  fs::create_directories(tmp.path() + "/" + old + "/run");
+  tmp.Write(old + "/run/placements.csv", "previous");
+  // Without --force the restored previous run is not replaced.
+  EXPECT_EQ(WriteRunDirectory(tmp.path() + "/run", kFiles, false),
+            "output directory '" + tmp.path() + "/run' appeared while this run was writing; nothing was written -- choose another --out or add --force");
+  EXPECT_EQ(ReadFile(tmp.path() + "/run/placements.csv"), "previous");
+  EXPECT_EQ(Listing(tmp.path()), Strings{"run"});
+}
+
+// A small tmpfs stands for a full disk and a read-only one for an unwritable place. Mounting
+// needs root (CI runs as root); elsewhere these tests are skipped.
+class MountedDir : public ::testing::Test {
+ protected:
+  bool Mount(const char* options, unsigned long flags) {
+    mount_ = tmp_.path() + "/mnt";
+    fs::create_directory(mount_);
+    if (::mount("tmpfs", mount_.c_str(), "tmpfs", flags, options) != 0) return false;
+    mounted_ = true;
+    return true;
+  }
+  void TearDown() override {
+    if (mounted_) ::umount2(mount_.c_str(), MNT_DETACH);
+  }
+  TempDir tmp_;
+  std::string mount_;
+  bool mounted_ = false;
+};
+
+TEST_F(MountedDir, FullDiskSaysSoAndLeavesNothing) {
+  if (!Mount("size=64k", 0)) GTEST_SKIP() << "cannot mount a tmpfs (not root?): " << std::strerror(errno);
+  const std::vector<OutputFile> big = {{"placements.csv", std::string(40 * 1024, 'x')}, {"audit.jsonl", std::string(200 * 1024, 'y')}};
+  const std::string out = mount_ + "/run";
+  std::string msg = WriteRunDirectory(out, big, false);
+  EXPECT_EQ(msg.rfind("cannot write '" + out + "/audit.jsonl' (in the temporary directory '" + mount_ + "/.run.zkmatch-tmp-", 0), 0u) << msg;
+  EXPECT_NE(msg.find("'): No space left on device; nothing was written; free some space or choose another --out"), std::string::npos) << msg;
+  EXPECT_EQ(Listing(mount_), Strings{});
+  // With a previous run in place and --force, the previous run stays as it was.
+  ASSERT_EQ(WriteRunDirectory(out, kFiles, false), "");
+  msg = WriteRunDirectory(out, big, true);
+  EXPECT_NE(msg.find("No space left on device; nothing was written and the previous results are unchanged; free some space"),
+            std::string::npos)
+      << msg;
+  ExpectRun(out, kFiles);
+  EXPECT_EQ(Listing(mount_), Strings{"run"});
+}
+
+TEST_F(MountedDir, ReadOnlyFilesystemSaysSo) {
+  if (!Mount("size=64k", MS_RDONLY)) GTEST_SKIP() << "cannot mount a tmpfs (not root?): " << std::strerror(errno);
+  const std::string msg = WriteRunDirectory(mount_ + "/run", kFiles, false);
+  EXPECT_EQ(msg, "cannot write in '" + mount_ +
+                     "' (to create the temporary directory of --out): Read-only file system; nothing was written; choose a --out where "
+                     "you may write");
+  EXPECT_EQ(Listing(mount_), Strings{});
 }
 
 }  // namespace

@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <memory>
 
+#include "csv.h"
 #include "digest.h"
 #include "eligibility.h"
 #include "expression.h"
 #include "json.h"
+#include "parallel.h"
 #include "ranking.h"
 #include "zkmatch/audit.h"
 
@@ -90,27 +92,41 @@ class AuditWriter {
     constexpr std::size_t kChunk = 1 << 12;
     std::size_t next = 0;
     const std::size_t tokens = 2 * static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) + 1;
-    tbb::parallel_pipeline(
-        tokens,
+    // For ThreadSanitizer (see parallel.h): what this thread wrote before the pipeline, and each
+    // serial filter's previous invocation, happen before a filter runs; a chunk is handed from
+    // filter to filter. Static tokens, so no filter reads its captures before acquiring.
+    static const char kFork = 0, kFirst = 0, kLast = 0;
+    const auto filters =
         tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order,
                                        [&](tbb::flow_control& fc) -> Chunk* {
+                                         HappensAfter(&kFork);
+                                         HappensAfter(&kFirst);
+                                         Chunk* chunk = nullptr;
                                          if (next >= n) {
                                            fc.stop();
-                                           return nullptr;
+                                         } else {
+                                           chunk = new Chunk{next, std::min(n, next + kChunk), {}};
+                                           next = chunk->end;
+                                           HappensBefore(chunk);
                                          }
-                                         auto* chunk = new Chunk{next, std::min(n, next + kChunk), {}};
-                                         next = chunk->end;
+                                         HappensBefore(&kFirst);
                                          return chunk;
                                        }) &
-            tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
-                                             [&](Chunk* chunk) {
-                                               chunk->records.reserve(chunk->end - chunk->begin);
-                                               for (std::size_t c = chunk->begin; c < chunk->end; ++c) {
-                                                 chunk->records.push_back(CandidateRecord(static_cast<CandidateIndex>(c)));
-                                               }
-                                               return chunk;
-                                             }) &
-            tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, [&](Chunk* chunk) {
+        tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
+                                         [&](Chunk* chunk) {
+                                           HappensAfter(&kFork);
+                                           HappensAfter(chunk);
+                                           chunk->records.reserve(chunk->end - chunk->begin);
+                                           for (std::size_t c = chunk->begin; c < chunk->end; ++c) {
+                                             chunk->records.push_back(CandidateRecord(static_cast<CandidateIndex>(c)));
+                                           }
+                                           HappensBefore(chunk);
+                                           return chunk;
+                                         }) &
+        tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, [&](Chunk* chunk) {
+              HappensAfter(&kFork);
+              HappensAfter(&kLast);
+              HappensAfter(chunk);
               std::unique_ptr<Chunk> owned(chunk);
               if (chunk->begin == 0) {
                 // Reserve for every candidate at once, from the first chunk's size: growing a
@@ -122,7 +138,11 @@ class AuditWriter {
               }
               for (std::string& r : chunk->records) emit(r);
               records += chunk->records.size();
-            }));
+              HappensBefore(&kLast);
+            });
+    HappensBefore(&kFork);
+    tbb::parallel_pipeline(tokens, filters);
+    HappensAfter(&kLast);
     JsonWriter w;
     w.BeginObject().Key("record").String("end").Key("records").Int(static_cast<std::int64_t>(records + 1)).Key("outputs").BeginObject();
     for (std::size_t i = 0; i < outputs.size(); ++i) w.Key(outputs[i].name).String(digests[i]);
@@ -468,6 +488,15 @@ RunIdentity IdentifyRun(const Rules& rules) {
     RunIdentity::File f;
     f.role = role;
     f.path = AbsolutePath(path);
+    // A file over the input size limit is refused by LoadInputs right after: do not spend
+    // minutes hashing it first (its digest stays empty).
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > CurrentInputLimits().max_file_bytes) {
+      f.bytes = static_cast<std::size_t>(size);
+      id.files.push_back(std::move(f));
+      return;
+    }
     f.sha256 = Sha256File(path, &f.bytes);
     id.files.push_back(std::move(f));
   };

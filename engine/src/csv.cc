@@ -5,11 +5,70 @@
 #include <algorithm>
 #include <cstdint>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
 namespace zkmatch {
+namespace {
+
+InputLimits g_limits;
+
+// 1-based line and column (in characters) of byte `offset` of `s`.
+void LineCol(std::string_view s, std::size_t offset, int* line, int* col) {
+  *line = 1 + static_cast<int>(std::count(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  const std::size_t nl = offset == 0 ? std::string_view::npos : s.rfind('\n', offset - 1);
+  const std::size_t start = nl == std::string_view::npos ? 0 : nl + 1;
+  *col = 1;
+  for (std::size_t i = start; i < offset; ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++*col;
+  }
+}
+
+// "11.0 GiB", "1.0 MiB", "512 bytes".
+std::string HumanSize(std::uint64_t bytes) {
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " bytes";
+  double v = static_cast<double>(bytes) / 1024;
+  int u = 0;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+  return buf;
+}
+
+bool AllAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0x80) == 0; });
+}
+
+}  // namespace
+
+const InputLimits& CurrentInputLimits() { return g_limits; }
+void SetInputLimitsForTesting(const InputLimits& limits) { g_limits = limits; }
+
+bool CheckCsvText(std::string_view s, const std::string& display, DiagnosticSink& sink) {
+  int line = 0, col = 0;
+  if (const void* nul = std::memchr(s.data(), '\0', s.size())) {
+    LineCol(s, static_cast<std::size_t>(static_cast<const char*>(nul) - s.data()), &line, &col);
+    sink.Error(display, line, col,
+               "NUL byte (\\0) in the file; a CSV file is text: this one is binary, UTF-16 or damaged -- "
+               "save it again from the spreadsheet as 'CSV UTF-8'");
+    return false;
+  }
+  const std::size_t bom = s.size() < 3 ? std::string_view::npos : s.find("\xEF\xBB\xBF", 1);
+  if (bom != std::string_view::npos) {
+    LineCol(s, bom, &line, &col);
+    sink.Error(display, line, col,
+               "byte-order mark (U+FEFF) inside the file; only the very start of a file may hold one -- "
+               "were two files joined? Delete the invisible character (or the repeated header row)");
+    return false;
+  }
+  return true;
+}
 
 std::size_t FindInvalidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -61,7 +120,8 @@ bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad) {
     *bad = 0;
     return false;
   }
-  out->assign(in.size() * 2 + 16, '\0');
+  // GB18030 -> UTF-8 grows at most 3/2 (two bytes become three; four stay four).
+  out->assign(in.size() / 2 * 3 + 16, '\0');
   char* src = const_cast<char*>(in.data());
   std::size_t src_left = in.size();
   char* dst = out->data();
@@ -69,7 +129,7 @@ bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad) {
   bool ok = true;
   while (src_left > 0) {
     if (::iconv(cd, &src, &src_left, &dst, &dst_left) == static_cast<std::size_t>(-1)) {
-      if (errno == E2BIG) {  // cannot happen with 2x room (GB18030 -> UTF-8 grows at most 4/2)
+      if (errno == E2BIG) {  // cannot happen with 3/2 room; kept as a safety net
         const std::size_t used = static_cast<std::size_t>(dst - out->data());
         out->resize(out->size() * 2);
         dst = out->data() + used;
@@ -100,9 +160,15 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
                    "; check the path in the rules' `inputs:` (it is relative to the rules file)");
     return false;
   }
-  // One read into a buffer of the file's size (no stringstream copy).
+  // One read into a buffer of the file's size (no stringstream copy), after the size limit.
   std::string bytes;
   const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > g_limits.max_file_bytes) {
+    sink.Error(display, 0, 0,
+               "the file is " + HumanSize(size) + "; zkmatch reads input files of up to " + HumanSize(g_limits.max_file_bytes) +
+                   " (README, \"Limits\") -- is this the right file? Split the run into smaller ones");
+    return false;
+  }
   if (!ec) bytes.resize(static_cast<std::size_t>(size));
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (in.bad() || static_cast<std::size_t>(in.gcount()) != bytes.size()) {
@@ -111,6 +177,17 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
   }
   if (encoding == "gb18030") {
     const std::string raw = std::move(bytes);
+    // UTF-8 text also decodes as GB18030, into the wrong characters: refuse it rather than guess.
+    if (!AllAscii(raw) && FindInvalidUtf8(raw) == std::string::npos) {
+      const std::size_t first = static_cast<std::size_t>(
+          std::find_if(raw.begin(), raw.end(), [](char c) { return (static_cast<unsigned char>(c) & 0x80) != 0; }) - raw.begin());
+      int line = 0, col = 0;
+      LineCol(raw, first, &line, &col);
+      sink.Error(display, line, col,
+                 "the file is UTF-8 but the rules say encoding: gb18030 (read as GB18030 its text would turn into "
+                 "other characters); remove the encoding line from the rules, or save the file as GB18030");
+      return false;
+    }
     std::string utf8;
     std::size_t bad = 0;
     if (!Gb18030ToUtf8(raw, &utf8, &bad)) {
@@ -131,7 +208,22 @@ bool CsvReader::OpenBuffer(std::string bytes, const std::string& display, Diagno
   pos_ = 0;
   line_ = 1;
   if (data_.size() >= 3 && data_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
+  if (data_.size() >= 2 && (data_.compare(0, 2, "\xFF\xFE") == 0 || data_.compare(0, 2, "\xFE\xFF") == 0)) {
+    sink.Error(display, 1, 1,
+               "the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it from the spreadsheet as 'CSV UTF-8'");
+    return false;
+  }
   if (std::size_t bad = FindInvalidUtf8(data_); bad != std::string::npos) {
+    std::size_t ignored = 0;
+    std::string converted;
+    if (AllAscii(std::string_view(data_).substr(0, bad)) && Gb18030ToUtf8(data_, &converted, &ignored)) {
+      int line = 0, col = 0;
+      LineCol(data_, bad, &line, &col);
+      sink.Error(display, line, col,
+                 "not UTF-8: the file looks like GB18030 (as Chinese Excel saves CSV); add 'encoding: gb18030' "
+                 "to the rules, or save the file as 'CSV UTF-8'");
+      return false;
+    }
     int line = 1 + static_cast<int>(std::count(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
     std::size_t line_start = data_.rfind('\n', bad == 0 ? 0 : bad - 1);
     line_start = (line_start == std::string::npos || bad == 0) ? 0 : line_start + 1;
@@ -144,6 +236,7 @@ bool CsvReader::OpenBuffer(std::string bytes, const std::string& display, Diagno
                "Excel are often GB18030)");
     return false;
   }
+  if (!CheckCsvText(data_, display, sink)) return false;
   CsvRecord rec;
   const Parse r = ParseRecord(&rec);
   if (r != Parse::kRecord) {
@@ -187,6 +280,7 @@ CsvReader::Parse CsvReader::ParseRecord(CsvRecord* record) {
     ++pos_;
   }
   if (pos_ >= n) return Parse::kEnd;
+  const std::size_t record_start = pos_;
   record->line = line_;
   record->fields.clear();
   scratch_.clear();
@@ -259,6 +353,12 @@ CsvReader::Parse CsvReader::ParseRecord(CsvRecord* record) {
     }
     break;
   }
+  if (pos_ - record_start > g_limits.max_record_bytes) {
+    sink_->Error(display_, record->line, 0,
+                 "this row is " + HumanSize(pos_ - record_start) + " long; rows are limited to " +
+                     HumanSize(g_limits.max_record_bytes) + " (README, \"Limits\") -- is this really a CSV file?");
+    return Parse::kFatal;
+  }
   for (const Span& s : spans) {
     record->fields.emplace_back(s.scratch ? std::string_view(scratch_).substr(s.off, s.len)
                                           : std::string_view(data_).substr(s.off, s.len));
@@ -271,7 +371,10 @@ CsvReader::Parse CsvReader::ParseRecord(CsvRecord* record) {
     const std::size_t nf = record->fields.size();
     sink_->Error(display_, record->line, 0,
                  "this row has " + std::to_string(nf) + (nf == 1 ? " field" : " fields") + " but the header has " +
-                     std::to_string(header_.size()) + "; check for a missing or extra ',' (quote fields that contain ',')");
+                     std::to_string(header_.size()) +
+                     (pos_ >= data_.size() && data_.back() != '\n'
+                          ? "; the file ends inside this row, without a line break: was it cut off? Export it again"
+                          : "; check for a missing or extra ',' (quote fields that contain ',')"));
     return Parse::kBadRecord;
   }
   return Parse::kRecord;
@@ -289,7 +392,14 @@ bool CsvReader::Next(CsvRecord* record) {
   while (true) {
     if (sink_->full()) return false;
     switch (ParseRecord(record)) {
-      case Parse::kRecord: return true;
+      case Parse::kRecord:
+        if (++records_ > max_records_) {
+          sink_->Error(display_, record->line, 0,
+                       "more than " + std::to_string(max_records_) + " " + records_what_ + "; zkmatch handles at most " +
+                           std::to_string(max_records_) + " per run (README, \"Limits\") -- split the run");
+          return false;
+        }
+        return true;
       case Parse::kBadRecord: continue;
       case Parse::kEnd:
       case Parse::kFatal: return false;

@@ -3,9 +3,11 @@
 // Accepts: a header row; fields separated by ',' and optionally enclosed in '"' (a '"' inside
 // a quoted field is written '""'; quoted fields may span lines); LF or CRLF line ends; a UTF-8
 // byte-order mark at the start. Blank lines are skipped. The whole file must be valid UTF-8.
-// Rejects with a diagnostic naming the line: invalid UTF-8, a quote inside an unquoted field,
-// text after a closing quote, an unterminated quoted field, a record whose field count differs
-// from the header's, empty or duplicate header names.
+// Rejects with a diagnostic naming the line: invalid UTF-8 (with a hint when the file is GB18030),
+// UTF-16, NUL bytes, a byte-order mark after the start (two files joined), a quote inside an
+// unquoted field, text after a closing quote, an unterminated quoted field, a record whose field
+// count differs from the header's, empty or duplicate header names; and, against the limits
+// below, a file too large, a record too long or too many records.
 //
 // Usage: Open, look up columns by header name, then call Next until it returns false.
 // Field views stay valid until the next call to Next.
@@ -14,6 +16,7 @@
 #ifndef ZKMATCH_CSV_H_
 #define ZKMATCH_CSV_H_
 
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -22,6 +25,20 @@
 #include "zkmatch/diagnostics.h"
 
 namespace zkmatch {
+
+// Size limits on CSV input (README, "Limits"). A file is read whole into memory, so the file
+// limit bounds the reader's memory; the loaders bound their per-row memory by row counts.
+struct InputLimits {
+  // National scale (about 17 million graduates with up to 12 choices: 3.4 GB of choices.csv,
+  // 204 million rows) must fit; a 10 GB file must not.
+  std::uint64_t max_file_bytes = std::uint64_t{8} << 30;  // 8 GiB per CSV file, checked before reading
+  std::size_t max_record_bytes = std::size_t{1} << 20;    // 1 MiB per record (row)
+  std::size_t max_candidates = 25'000'000;                // rows of candidates.csv
+  std::size_t max_choices = 400'000'000;                  // rows of choices.csv
+};
+// The limits in force. Only tests change them, to exercise the limits on small files.
+const InputLimits& CurrentInputLimits();
+void SetInputLimitsForTesting(const InputLimits& limits);
 
 struct CsvRecord {
   int line = 0;  // 1-based physical line where the record starts
@@ -43,6 +60,12 @@ class CsvReader {
   // Index of the column with this header, or -1.
   int Find(std::string_view name) const;
   const std::string& display() const { return display_; }
+  // At most `n` records after the header (default: no limit); more is a fatal error that
+  // names `what` ("candidates") and the limit.
+  void set_max_records(std::size_t n, std::string what) {
+    max_records_ = n;
+    records_what_ = std::move(what);
+  }
 
   // Next well-formed record. Malformed records are reported and skipped; returns false at the
   // end of the file or after an error that makes the rest unreadable.
@@ -63,6 +86,9 @@ class CsvReader {
   std::vector<std::string> header_;
   int header_line_ = 0;
   std::string scratch_;  // unescaped quoted fields of the current record
+  std::size_t records_ = 0;
+  std::size_t max_records_ = static_cast<std::size_t>(-1);
+  std::string records_what_;
 };
 
 // Writing CSV: appends a field, quoted only when it must be (RFC 4180), or a whole row of
@@ -73,6 +99,11 @@ void AppendCsvRow(std::string* out, std::initializer_list<std::string_view> fiel
 // Converts GB18030 bytes to UTF-8. On failure returns false and sets `*bad` to the offset of
 // the first byte that is not valid GB18030.
 bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad);
+
+// Checks bytes that are valid UTF-8 for what a CSV file must not contain: NUL bytes and a
+// byte-order mark anywhere but at offset 0. Reports at line:col (in characters) and returns
+// false on the first one.
+bool CheckCsvText(std::string_view s, const std::string& display, DiagnosticSink& sink);
 
 // Offset of the first invalid UTF-8 sequence in `s`, or npos when valid.
 std::size_t FindInvalidUtf8(std::string_view s);

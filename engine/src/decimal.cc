@@ -6,6 +6,45 @@ namespace zkmatch {
 namespace {
 constexpr std::int64_t kMaxWhole = 1'000'000'000'000'000;  // 10^15 points
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+bool IsSpaceByte(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// A reason more precise than "not a number" for the ways spreadsheets and hand edits garble
+// numbers, or empty when none applies. `example` is a valid value to show.
+std::string SpecificReason(std::string_view text) {
+  const std::string quoted = "'" + std::string(text) + "'";
+  if (!text.empty() && (IsSpaceByte(text.front()) || IsSpaceByte(text.back()))) {
+    return quoted + " has spaces or a line break around the number; remove them";
+  }
+  // Full-width digits and signs (U+FF10..FF19 = EF BC 90..99, U+FF0E '.' = EF BC 8E,
+  // U+FF0D '-' = EF BC 8D), as a Chinese input method types them.
+  std::string ascii;
+  bool full_width = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    if (i + 2 < text.size() && b(i) == 0xEF && b(i + 1) == 0xBC && ((b(i + 2) >= 0x90 && b(i + 2) <= 0x99) || b(i + 2) == 0x8E || b(i + 2) == 0x8D)) {
+      ascii += b(i + 2) == 0x8E ? '.' : b(i + 2) == 0x8D ? '-' : static_cast<char>('0' + (b(i + 2) - 0x90));
+      full_width = true;
+      i += 2;
+    } else {
+      ascii += text[i];
+    }
+  }
+  if (full_width) return quoted + " is written with full-width characters; write it with ASCII digits: " + ascii;
+  std::string lower;
+  for (char c : text) lower += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  if (lower.front() == '-' || lower.front() == '+') lower.erase(0, 1);
+  if (lower == "nan" || lower == "inf" || lower == "infinity" || text.front() == '#') {
+    return quoted + " is not a number (a spreadsheet error or a missing value?); write the value, e.g. 612.5";
+  }
+  // 1e3, 6.125E+02: scientific notation, as Excel displays long numbers.
+  const std::size_t e = lower.find('e');
+  if (e != std::string::npos && e > 0 && IsDigit(lower[e - 1]) && e + 1 < lower.size() &&
+      lower.find_first_not_of("0123456789.e+-") == std::string::npos) {
+    return quoted + " is in scientific notation; write the number out in full (format the column as Number or Text in the spreadsheet)";
+  }
+  return {};
+}
 }  // namespace
 
 bool ParseDecimal(std::string_view text, Score* out, std::string* why) {
@@ -47,12 +86,20 @@ bool ParseDecimal(std::string_view text, Score* out, std::string* why) {
     if (frac_digits == 1) frac *= 10;
   }
   if (digits == 0 || i != text.size()) {
+    if (std::string reason = SpecificReason(text); !reason.empty()) {
+      *why = reason;
+      return false;
+    }
     *why = "'" + std::string(text) +
            "' is not a decimal number; write ASCII digits with an optional '-' and at most 2 "
            "decimal places, e.g. 612.5";
     return false;
   }
   Score v = whole * kScoreScale + frac;
+  if (negative && v == 0) {
+    *why = "'" + std::string(text) + "' is a negative zero; write 0";
+    return false;
+  }
   *out = negative ? -v : v;
   return true;
 }
@@ -65,6 +112,10 @@ bool ParseCount(std::string_view text, std::int32_t* out, std::string* why) {
   std::int64_t v = 0;
   for (char c : text) {
     if (!IsDigit(c)) {
+      if (std::string reason = SpecificReason(text); !reason.empty()) {
+        *why = reason;
+        return false;
+      }
       *why = "'" + std::string(text) + "' is not a whole number >= 0; write digits only, e.g. 40";
       return false;
     }

@@ -3,8 +3,9 @@
 // Exam totals are written with halves (612.5) and sometimes quarters; we never let a binary
 // float touch them. Accepted syntax: optional '-', ASCII digits, optional '.' followed by one or
 // two digits ("612", "612.5", "612.50", "-3", "0.25"). Rejected, with a reason: more than two
-// decimals, exponents, signs other than a leading '-', spaces, full-width digits, NaN/inf,
-// values whose magnitude exceeds 10^15 points.
+// decimals, exponents, signs other than a leading '-', spaces, full-width digits, NaN/inf and
+// spreadsheet errors (#N/A), negative zero ("-0": a sign that means nothing is a typo or an
+// export artefact), values whose magnitude exceeds 10^15 points.
 #ifndef ZKMATCH_DECIMAL_H_
 #define ZKMATCH_DECIMAL_H_
 

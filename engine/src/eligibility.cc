@@ -2,6 +2,8 @@
 
 #include <tbb/parallel_for.h>
 
+#include "parallel.h"
+
 namespace zkmatch {
 
 std::vector<std::uint8_t> ProgramsInStage(const Stage& stage, const EvalContext& ctx) {
@@ -28,7 +30,7 @@ std::vector<std::uint32_t> ComputeConditions(const Stage& stage, const ChoiceLis
   }
   std::vector<std::uint32_t> mask(lists.program.size(), 0);
   const std::size_t n = ctx.candidates.size();
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 256), [&](const tbb::blocked_range<std::size_t>& r) {
+  ParallelFor(tbb::blocked_range<std::size_t>(0, n, 256), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t c = r.begin(); c != r.end(); ++c) {
       if (lists.offset[c] == lists.offset[c + 1] || !active[c]) continue;
       const auto ci = static_cast<CandidateIndex>(c);
@@ -55,7 +57,7 @@ void ApplySeats(const std::vector<std::uint32_t>& conditions, BatchProblem* pb) 
   const ChoiceLists& lists = *pb->choices;
   const std::size_t nh = pb->num_channels;
   pb->eligible.resize(conditions.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pb->num_candidates, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+  ParallelFor(tbb::blocked_range<std::size_t>(0, pb->num_candidates, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t c = r.begin(); c != r.end(); ++c) {
       for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
         std::uint32_t bits = conditions[k];

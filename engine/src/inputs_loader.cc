@@ -5,15 +5,15 @@
 // does not depend on the order of rows in the files.
 #include <algorithm>
 #include <cstring>
+#include <cstdio>
 #include <map>
 #include <tuple>
 #include <numeric>
 #include <string_view>
 #include <unordered_map>
 
-#include <tbb/parallel_sort.h>
-
 #include "csv.h"
+#include "parallel.h"
 #include "decimal.h"
 #include "edit_distance.h"
 #include "zkmatch/pipeline.h"
@@ -21,8 +21,67 @@
 namespace zkmatch {
 namespace {
 
-bool HasOuterSpace(std::string_view s) {
-  return !s.empty() && (s.front() == ' ' || s.back() == ' ' || s.front() == '\t' || s.back() == '\t');
+// Spaces a spreadsheet hides: ASCII space and tab, no-break space (U+00A0) and the full-width
+// ideographic space (U+3000). "C1" and "C1 " must never be two candidates. Returns what `s`
+// begins or ends with ("ends with a no-break space (U+00A0)"), or empty.
+std::string OuterSpace(std::string_view s) {
+  if (s.empty()) return {};
+  struct Kind {
+    std::string_view bytes;
+    const char* name;
+  };
+  static constexpr Kind kKinds[] = {{" ", "a space"}, {"\t", "a tab"}, {"\xC2\xA0", "a no-break space (U+00A0)"},
+                                    {"\xE3\x80\x80", "a full-width space (U+3000)"}};
+  for (const Kind& k : kKinds) {
+    if (s.starts_with(k.bytes)) return std::string("begins with ") + k.name;
+  }
+  for (const Kind& k : kKinds) {
+    if (s.ends_with(k.bytes)) return std::string("ends with ") + k.name;
+  }
+  return {};
+}
+bool HasOuterSpace(std::string_view s) { return !OuterSpace(s).empty(); }
+
+// A line break or other control character inside an id or code (a quoted cell with Alt+Enter).
+bool HasControl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+}
+
+// `s` with control characters written as \n, \r, \t or \xNN, so a message stays on one line.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7F) {
+      out += c;
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      out += c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t";
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", u);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// What makes an id or code look like another one to a person, or empty: "ends with a tab".
+std::string HiddenCharacters(std::string_view s) {
+  if (std::string space = OuterSpace(s); !space.empty()) return space;
+  if (HasControl(s)) return "contains a line break or control character";
+  return {};
+}
+
+// "candidate id 'C1 ' ends with a space; remove it ...": for ids and codes where they are defined.
+std::string HiddenCharactersError(const char* what, std::string_view s) {
+  return std::string(what) + " '" + Printable(s) + "' " + HiddenCharacters(s) +
+         "; remove it -- ids and codes that differ only by invisible characters are taken for one by people";
+}
+
+// " (it ends with a space: remove it)" where an unknown id or code is reported, or empty.
+std::string HiddenCharactersNote(std::string_view s) {
+  const std::string why = HiddenCharacters(s);
+  return why.empty() ? std::string() : " (it " + why + ": remove it)";
 }
 
 std::string HeaderList(const CsvReader& csv) {
@@ -188,13 +247,14 @@ struct ExtraColumns {
 std::vector<std::uint32_t> SortOrder(const std::vector<std::string>& keys) {
   std::vector<std::uint32_t> order(keys.size());
   std::iota(order.begin(), order.end(), 0u);
-  tbb::parallel_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
+  ParallelSort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
   return order;
 }
 
 bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   CsvReader csv;
   if (!csv.Open(rules.inputs.candidates, rules.inputs.candidates, sink, rules.encoding)) return false;
+  csv.set_max_records(CurrentInputLimits().max_candidates, "candidates");
   const std::size_t errors_before = sink.error_count();
   int id_col = RequireColumn(csv, rules, "id", true, sink);
   int total_col = RequireColumn(csv, rules, "total", true, sink);
@@ -210,8 +270,8 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     std::string_view id = rec.fields[static_cast<std::size_t>(id_col)];
     if (id.empty()) {
       sink.CsvError(csv.display(), rec.line, id_header, "empty candidate id; every candidate needs its exam number");
-    } else if (HasOuterSpace(id)) {
-      sink.CsvError(csv.display(), rec.line, id_header, "candidate id '" + std::string(id) + "' has leading or trailing spaces; remove them");
+    } else if (HasOuterSpace(id) || HasControl(id)) {
+      sink.CsvError(csv.display(), rec.line, id_header, HiddenCharactersError("candidate id", id));
     }
     Score total = 0;
     std::string why;
@@ -289,8 +349,8 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     std::string_view code = rec.fields[static_cast<std::size_t>(code_col)];
     if (code.empty()) {
       sink.CsvError(csv.display(), rec.line, code_header, "empty program code; every program needs a code");
-    } else if (HasOuterSpace(code)) {
-      sink.CsvError(csv.display(), rec.line, code_header, "program code '" + std::string(code) + "' has leading or trailing spaces; remove them");
+    } else if (HasOuterSpace(code) || HasControl(code)) {
+      sink.CsvError(csv.display(), rec.line, code_header, HiddenCharactersError("program code", code));
     }
     if (sector_col >= 0) {
       std::string_view s = rec.fields[static_cast<std::size_t>(sector_col)];
@@ -343,6 +403,7 @@ struct ChoiceRow {
 bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   CsvReader csv;
   if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink, rules.encoding)) return false;
+  csv.set_max_records(CurrentInputLimits().max_choices, "choice rows");
   const std::size_t errors_before = sink.error_count();
   int cand_col = RequireColumn(csv, rules, "candidate_id", true, sink);
   int batch_col = RequireColumn(csv, rules, "batch", true, sink);
@@ -375,7 +436,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       last_cid.assign(cid);
     } else {
       sink.CsvError(csv.display(), rec.line, header(cand_col),
-                    "unknown candidate '" + std::string(cid) + "'; every choice must belong to a candidate in " + rules.inputs.candidates);
+                    "unknown candidate '" + Printable(cid) + "'" + HiddenCharactersNote(cid) + "; every choice must belong to a candidate in " + rules.inputs.candidates);
       ok = false;
     }
     // Rows of one batch come together: look the name up only when it changes.
@@ -406,7 +467,8 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       row.program = found;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
-                    "unknown program '" + std::string(code) + "'" + DidYouMean(code, progs.code) + "; it is not in " + rules.inputs.programs);
+                    "unknown program '" + Printable(code) + "'" +
+                        (HiddenCharacters(code).empty() ? DidYouMean(code, progs.code) : HiddenCharactersNote(code)) + "; it is not in " + rules.inputs.programs);
       ok = false;
     }
     if (ok) rows.push_back(row);
@@ -507,7 +569,9 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     if (const std::uint32_t found = prog_index.Find(field(prog_col)); found != kNone) {
       program = found;
     } else {
-      sink.CsvError(csv.display(), rec.line, header(prog_col), "unknown program '" + std::string(field(prog_col)) + "'" + DidYouMean(field(prog_col), progs.code));
+      sink.CsvError(csv.display(), rec.line, header(prog_col),
+                    "unknown program '" + std::string(field(prog_col)) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
+                        rules.inputs.programs + " -- fix the code or remove the row");
       ok = false;
     }
     // Which split channel: by name, narrowed by batch when the column is present.

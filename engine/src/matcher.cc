@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "parallel.h"
 #include "zkmatch/match.h"
 
 namespace zkmatch {
@@ -185,7 +186,7 @@ class RoundDA {
         slice_begin[p] = total;
         total += held_count_[p] + (count[p + 1] - count[p]);
       }
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, active_programs.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
+      ParallelFor(tbb::blocked_range<std::size_t>(0, active_programs.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t i = r.begin(); i != r.end(); ++i) {
           const ProgramIndex p = active_programs[i];
           const std::uint32_t s = slice_begin[p];

@@ -1,6 +1,7 @@
 #include "ranking.h"
 
 #include "digest.h"
+#include "parallel.h"
 
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
@@ -78,7 +79,7 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
   const SortKeys sort_keys(ranking, ctx, seed);
   const std::size_t nk = sort_keys.KeyCount();
   std::vector<Score> keys(e * nk);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, e), [&](const tbb::blocked_range<std::size_t>& r) {
+  ParallelFor(tbb::blocked_range<std::size_t>(0, e), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t k = r.begin(); k != r.end(); ++k) sort_keys.Fill(who[k], lists.program[k], &keys[k * nk]);
   });
   // Entries grouped by program (counting sort; within a program in candidate order), then each
@@ -114,7 +115,7 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
       bool Tied(const Record& o) const { return k0 == o.k0 && k1 == o.k1; }
     };
     std::vector<Record> records(e);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
+    ParallelFor(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
       for (std::size_t p = r.begin(); p != r.end(); ++p) {
         for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
           const std::uint32_t k = order[i];
@@ -129,7 +130,7 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
     });
     return rank;
   }
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
+  ParallelFor(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t p = r.begin(); p != r.end(); ++p) {
       auto first = order.begin() + begin[p], last = order.begin() + begin[p + 1];
       std::sort(first, last, [&](std::uint32_t a, std::uint32_t b) {
@@ -150,7 +151,7 @@ RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const
   const SortKeys sort_keys(ranking, ctx, seed);
   const std::size_t nk = sort_keys.KeyCount();
   std::vector<Score> keys(n * nk);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
+  ParallelFor(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t c = r.begin(); c != r.end(); ++c) sort_keys.Fill(static_cast<CandidateIndex>(c), kNone, &keys[c * nk]);
   });
   RankedOrder out;
@@ -164,7 +165,7 @@ RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const
     }
     return 0;
   };
-  tbb::parallel_sort(out.order.begin(), out.order.end(), [&](std::uint32_t a, std::uint32_t b) {
+  ParallelSort(out.order.begin(), out.order.end(), [&](std::uint32_t a, std::uint32_t b) {
     const int cmp = less_keys(a, b);
     return cmp != 0 ? cmp < 0 : a < b;  // then id: indices are in id order
   });

@@ -4,6 +4,7 @@
 // keys are errors (a typo must never become a silent default) with a "did you mean".
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/strong_components.hpp>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "csv.h"
 #include "decimal.h"
 #include "edit_distance.h"
 #include "expression.h"
@@ -22,6 +24,87 @@
 
 namespace zkmatch {
 namespace {
+
+constexpr std::size_t kMaxRulesBytes = std::size_t{1} << 20;  // 1 MiB; the Weihai rules are 4 KB
+constexpr int kMaxYamlDepth = 64;  // the deepest valid rules nest about 14 levels
+
+// A first pass over the YAML events, before any tree is built, for what yaml-cpp would accept
+// but a rules file must not hold:
+//   - aliases (*name): rejected outright. A rules file is short and read by auditors, so a
+//     value is written where it is used; aliases also make billion-laughs bombs possible
+//     (each level multiplying the expanded size), which the tree walk after this would expand.
+//   - nesting deeper than kMaxYamlDepth: a clear message instead of yaml-cpp's "bad file" at
+//     its recursion guard;
+//   - a key given twice in one mapping: yaml-cpp keeps both and lookups see only one;
+//   - a second document after '---': YAML::Load would silently ignore it.
+// Events are linear in the text, and parsing stops at the first alias or excessive depth.
+class PreScan : public YAML::EventHandler {
+ public:
+  PreScan(const std::function<void(const YAML::Mark&, std::string)>& error) : error_(error) {}
+
+  struct Stop {};  // thrown to end the pass early
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Child(mark, nullptr); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const bool known = anchor >= 1 && anchor <= anchors_.size();
+    const std::string name = known ? anchors_[anchor - 1].first : std::string("?");
+    const int line = known ? anchors_[anchor - 1].second.line + 1 : 0;
+    error_(mark, "YAML alias '*" + name + "' is not allowed in rules files (the anchor '&" + name + "' is at line " +
+                     std::to_string(line) + "); write the value out in full where it is used");
+    throw Stop{};
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string& value) override { Child(mark, &value); }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Child(mark, nullptr);
+    Open(mark, false);
+  }
+  void OnSequenceEnd() override { frames_.pop_back(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    Child(mark, nullptr);
+    Open(mark, true);
+  }
+  void OnMapEnd() override { frames_.pop_back(); }
+  void OnAnchor(const YAML::Mark& mark, const std::string& name) override { anchors_.emplace_back(name, mark); }
+
+ private:
+  struct Frame {
+    bool map;
+    bool at_key = true;
+    std::vector<std::pair<std::string, int>> keys;  // key, 1-based line
+  };
+
+  void Open(const YAML::Mark& mark, bool map) {
+    if (frames_.size() >= static_cast<std::size_t>(kMaxYamlDepth)) {
+      error_(mark, "lists and mappings are nested more than " + std::to_string(kMaxYamlDepth) +
+                       " levels deep; a rules file needs far fewer -- is this the right file?");
+      throw Stop{};
+    }
+    frames_.push_back(Frame{map, true, {}});
+  }
+
+  // A node starts inside the innermost collection; `key` is its text when it is a scalar.
+  void Child(const YAML::Mark& mark, const std::string* key) {
+    if (frames_.empty() || !frames_.back().map) return;
+    Frame& f = frames_.back();
+    const bool is_key = f.at_key;
+    f.at_key = !f.at_key;
+    if (!is_key || key == nullptr) return;
+    for (const auto& [k, line] : f.keys) {
+      if (k == *key) {
+        error_(mark, "key '" + *key + "' is given twice in this mapping (first at line " + std::to_string(line) +
+                         "); YAML keeps only one of them -- keep one");
+        return;
+      }
+    }
+    f.keys.emplace_back(*key, mark.line + 1);
+  }
+
+  std::function<void(const YAML::Mark&, std::string)> error_;
+  std::vector<Frame> frames_;
+  std::vector<std::pair<std::string, YAML::Mark>> anchors_;
+};
 
 
 class Loader {
@@ -35,12 +118,13 @@ class Loader {
     for (std::size_t i = 0; i < text_.size(); ++i) {
       if (text_[i] == '\n') line_starts_.push_back(i + 1);
     }
+    if (!CheckText()) return std::nullopt;
+    if (!PreScanEvents()) return std::nullopt;
     YAML::Node root;
     try {
       root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
-      sink_.Error(path_, e.mark.line + 1, CharCol(e.mark.line, e.mark.column),
-                  "YAML syntax error: " + e.msg + "; check indentation, ':' after keys and closing brackets");
+      sink_.Error(path_, e.mark.line + 1, CharCol(e.mark.line, e.mark.column), "YAML syntax error: " + e.msg + SyntaxAdvice(e.mark));
       return std::nullopt;
     } catch (const YAML::Exception& e) {
       sink_.Error(path_, 0, 0, "cannot read YAML: " + e.msg);
@@ -49,6 +133,10 @@ class Loader {
     Rules rules;
     rules.path = path_;
     rules.name = std::filesystem::path(path_).stem().string();
+    if (root.IsNull() && text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      sink_.Error(path_, 0, 0, "the rules file is empty; it needs version, inputs, rankings and batches (see rules/README.md)");
+      return std::nullopt;
+    }
     if (!root.IsMap()) {
       Error(root, "a rules file is a mapping with keys version, inputs, rankings and batches");
       return std::nullopt;
@@ -105,6 +193,89 @@ class Loader {
   }
 
  private:
+  // Size, UTF-8 and NUL bytes, before the YAML parser sees the text.
+  bool CheckText() {
+    if (text_.size() > kMaxRulesBytes) {
+      sink_.Error(path_, 0, 0,
+                  "the rules file is " + std::to_string(text_.size()) + " bytes; rules files are limited to " +
+                      std::to_string(kMaxRulesBytes) + " bytes (1 MiB) -- is this the right file?");
+      return false;
+    }
+    std::size_t bad = FindInvalidUtf8(text_);
+    const char* what = "invalid UTF-8 byte sequence; save the rules file as UTF-8";
+    if (bad == std::string::npos) {
+      bad = text_.find('\0');
+      what = "NUL byte (\\0) in the rules file; it is binary, UTF-16 or damaged -- save it as UTF-8 text";
+    }
+    if (bad == std::string::npos) return true;
+    const auto line0 = std::upper_bound(line_starts_.begin(), line_starts_.end(), bad) - line_starts_.begin() - 1;
+    sink_.Error(path_, static_cast<int>(line0) + 1,
+                CharCol(static_cast<int>(line0), static_cast<int>(bad - line_starts_[static_cast<std::size_t>(line0)])), what);
+    return false;
+  }
+
+  // What to do about a YAML syntax error at `mark`: the two causes yaml-cpp names worst are a
+  // tab in the indentation and a file that ends inside a bracket.
+  std::string SyntaxAdvice(const YAML::Mark& mark) const {
+    for (int l = mark.line; l >= 0 && l >= mark.line - 1; --l) {
+      if (static_cast<std::size_t>(l) >= line_starts_.size()) continue;
+      for (std::size_t i = line_starts_[static_cast<std::size_t>(l)]; i < text_.size() && (text_[i] == ' ' || text_[i] == '\t'); ++i) {
+        if (text_[i] == '\t') {
+          return "; line " + std::to_string(l + 1) + " is indented with a tab, which YAML does not allow -- indent with spaces";
+        }
+      }
+    }
+    // A file that does not end with a line break, with the error on its last line.
+    if (!text_.empty() && text_.back() != '\n' && mark.line + 1 >= static_cast<int>(line_starts_.size())) {
+      return "; the file ends in the middle of its last line: was it cut off? Check that it is complete";
+    }
+    return "; check indentation, ':' after keys and closing brackets";
+  }
+
+  // See PreScan. Syntax errors are left to YAML::Load, which reports them the same way.
+  bool PreScanEvents() {
+    const std::size_t errors_before = sink_.error_count();
+    PreScan scan([&](const YAML::Mark& m, std::string msg) { sink_.Error(path_, m.line + 1, CharCol(m.line, m.column), std::move(msg)); });
+    std::istringstream in(text_);
+    try {
+      YAML::Parser parser(in);
+      if (parser.HandleNextDocument(scan)) {
+        YAML::Mark second;
+        struct Ignore : YAML::EventHandler {
+          YAML::Mark* start;
+          explicit Ignore(YAML::Mark* m) : start(m) {}
+          void OnDocumentStart(const YAML::Mark& m) override { *start = m; }
+          void OnDocumentEnd() override {}
+          void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+          void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+          void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+          void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+          void OnSequenceEnd() override {}
+          void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+          void OnMapEnd() override {}
+        } ignore(&second);
+        // Only the start of a second document is wanted. YAML::Load never reads it, so a
+        // syntax error in it is reported here or not at all.
+        bool more = false;
+        try {
+          more = parser.HandleNextDocument(ignore);
+        } catch (const YAML::Exception& e) {
+          sink_.Error(path_, e.mark.line + 1, CharCol(e.mark.line, e.mark.column),
+                      "YAML syntax error after the rules: " + e.msg + "; a rules file is one YAML document -- remove what follows it");
+        }
+        if (more) {
+          sink_.Error(path_, second.line + 1, CharCol(second.line, second.column),
+                      "a second YAML document starts here; a rules file is one document -- remove the '---' line and what follows, "
+                      "or merge it into the first");
+        }
+      }
+    } catch (const PreScan::Stop&) {
+    } catch (const YAML::Exception&) {
+      // Syntax errors: YAML::Load reports them with its position.
+    }
+    return sink_.error_count() == errors_before;
+  }
+
   void Error(const YAML::Node& n, std::string msg) {
     const RulesPos pos = Pos(n);
     sink_.Error(path_, pos.line, pos.col, std::move(msg));
@@ -997,9 +1168,21 @@ std::optional<Rules> ParseRules(const std::string& text, const std::string& path
 }
 
 std::optional<Rules> LoadRules(const std::string& path, DiagnosticSink& sink) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    sink.Error(path, 0, 0, "is a directory; --rules names the rules file (YAML)");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     sink.Error(path, 0, 0, "cannot open the rules file; check the path given to --rules");
+    return std::nullopt;
+  }
+  // Refuse a huge file before reading it (ParseRules checks the text's size again).
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxRulesBytes) {
+    sink.Error(path, 0, 0,
+               "the rules file is " + std::to_string(size) + " bytes; rules files are limited to " +
+                   std::to_string(kMaxRulesBytes) + " bytes (1 MiB) -- is this the right file?");
     return std::nullopt;
   }
   std::ostringstream buf;

@@ -1,6 +1,8 @@
 #include "zkmatch/run_directory.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,9 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string SysError(const std::string& what, const std::string& path) {
-  return what + " '" + path + "': " + std::strerror(errno);
-}
+// The temporary sibling is ".NAME.zkmatch-tmp-PID-XXXXXX": hidden, never mistaken for a result,
+// and it names the process that owns it, so a later run can tell a leftover of a killed run
+// (owner gone) from the work of a run still going on.
+std::string TempPrefix(const fs::path& target) { return "." + target.filename().string() + ".zkmatch-tmp-"; }
 
 bool WriteAll(int fd, const std::string& data) {
   const char* p = data.data();
@@ -34,11 +37,63 @@ bool WriteAll(int fd, const std::string& data) {
 }
 
 bool FsyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY);
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
   bool ok = ::fsync(fd) == 0;
   ::close(fd);
   return ok;
+}
+
+// "what 'path': strerror(errno)" -- for the single-file writers below (report.html, diff.csv).
+std::string SysError(const std::string& what, const std::string& path) {
+  return what + " '" + path + "': " + std::strerror(errno);
+}
+
+// What to do after a system call failed with `err`.
+std::string Advice(int err) {
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT: return "; free some space or choose another --out";
+    case EACCES:
+    case EPERM:
+    case EROFS: return "; choose a --out where you may write";
+    default: return "; choose another --out";
+  }
+}
+
+// Removes leftovers of runs killed while writing `target` (their owner process is gone). The
+// one leftover that holds the only copy of a previous run -- the fallback replace below killed
+// between its two renames -- is moved back into place instead.
+void RemoveStaleTemporaries(const fs::path& parent, const fs::path& target) {
+  const std::string prefix = TempPrefix(target);
+  std::error_code ec;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    char* rest = nullptr;
+    const long pid = std::strtol(name.c_str() + prefix.size(), &rest, 10);
+    if (pid <= 0 || rest == nullptr || *rest != '-') continue;
+    if (pid == static_cast<long>(::getpid()) || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    if (std::strncmp(rest, "-old-", 5) == 0 && !fs::exists(fs::symlink_status(target, ignored)) &&
+        fs::is_directory(it->path() / "run", ignored)) {
+      ::rename((it->path() / "run").c_str(), target.c_str());
+    }
+    fs::remove_all(it->path(), ignored);
+  }
+}
+
+// rename(2) that never replaces an existing `to` (renameat2 RENAME_NOREPLACE; a plain rename
+// would silently replace an empty directory).
+int RenameNoReplace(const char* from, const char* to) {
+  if (::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return -1;
+  struct stat st {};
+  if (::lstat(to, &st) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return ::rename(from, to);
 }
 
 }  // namespace
@@ -49,10 +104,11 @@ std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFi
   fs::path parent = target.parent_path();
   if (parent.empty()) parent = ".";
   std::error_code ec;
-  if (fs::exists(target, ec) && !force) {
+  const bool exists = fs::exists(fs::symlink_status(target, ec));
+  if (exists && !force) {
     return "output directory '" + target.string() + "' already exists; choose another --out or add --force to replace it";
   }
-  if (fs::exists(target, ec) && !fs::is_directory(target, ec)) {
+  if (exists && !fs::is_directory(fs::symlink_status(target, ec))) {
     return "'" + target.string() + "' exists and is not a directory; choose another --out";
   }
   if (!fs::is_directory(parent, ec)) {
@@ -63,43 +119,67 @@ std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFi
              "; choose another --out";
     }
   }
-  std::string tmpl = (parent / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  if (::mkdtemp(tmpl.data()) == nullptr) return SysError("cannot create a temporary directory", tmpl);
+  RemoveStaleTemporaries(parent, target);
+  const std::string unchanged = exists ? "; nothing was written and the previous results are unchanged" : "; nothing was written";
+  std::string tmpl = (parent / (TempPrefix(target) + std::to_string(::getpid()) + "-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    const int err = errno;
+    return "cannot write in '" + parent.string() + "' (to create the temporary directory of --out): " + std::strerror(err) + unchanged +
+           Advice(err);
+  }
   const std::string tmp = tmpl;
-  auto fail = [&](std::string msg) {
+  auto fail = [&](const std::string& what, int err) {
     fs::remove_all(tmp, ec);
-    return msg;
+    return what + ": " + std::strerror(err) + unchanged + Advice(err);
   };
   for (const OutputFile& f : files) {
     const std::string path = tmp + "/" + f.name;
+    const std::string shown = "'" + (target / f.name).string() + "' (in the temporary directory '" + tmp + "')";
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return fail(SysError("cannot create", path));
+    if (fd < 0) return fail("cannot create " + shown, errno);
     bool ok = WriteAll(fd, f.content) && ::fsync(fd) == 0;
     const int saved = errno;
     ok = (::close(fd) == 0) && ok;
-    if (!ok) {
-      errno = saved;
-      return fail(SysError("cannot write (is the disk full?)", path));
-    }
+    if (!ok) return fail("cannot write " + shown, saved);
   }
   ::chmod(tmp.c_str(), 0755);
-  if (!FsyncPath(tmp)) return fail(SysError("cannot flush", tmp));
-  if (fs::exists(target, ec)) {
-    // Replace: move the old directory aside, move the new one in, then delete the old one.
-    std::string old = (parent / ("." + target.filename().string() + ".old-XXXXXX")).string();
-    if (::mkdtemp(old.data()) == nullptr) return fail(SysError("cannot create a temporary directory", old));
-    if (::rename(target.c_str(), (old + "/run").c_str()) != 0) return fail(SysError("cannot move aside", target.string()));
+  if (!FsyncPath(tmp)) return fail("cannot flush '" + tmp + "'", errno);
+  if (exists) {
+    // Swap the complete new directory with the old one in one step, then delete the old one
+    // (now under the temporary name). At every moment the target holds a complete run.
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+      FsyncPath(parent.string());
+      fs::remove_all(tmp, ec);
+      return {};
+    }
+    if (errno != EINVAL && errno != ENOSYS) return fail("cannot move the new run into place at '" + target.string() + "'", errno);
+    // A filesystem without RENAME_EXCHANGE: move the old run aside, the new one in, delete
+    // the old. A reader may briefly see no directory, never a partial one.
+    std::string old = (parent / (TempPrefix(target) + std::to_string(::getpid()) + "-old-XXXXXX")).string();
+    if (::mkdtemp(old.data()) == nullptr) return fail("cannot write in '" + parent.string() + "'", errno);
+    if (::rename(target.c_str(), (old + "/run").c_str()) != 0) {
+      const int err = errno;
+      fs::remove_all(old, ec);
+      return fail("cannot move aside '" + target.string() + "'", err);
+    }
     if (::rename(tmp.c_str(), target.c_str()) != 0) {
-      std::string msg = SysError("cannot move the new run into place at", target.string());
+      const int err = errno;
       ::rename((old + "/run").c_str(), target.c_str());
       fs::remove_all(old, ec);
-      return fail(msg);
+      return fail("cannot move the new run into place at '" + target.string() + "'", err);
     }
     FsyncPath(parent.string());
     fs::remove_all(old, ec);
     return {};
   }
-  if (::rename(tmp.c_str(), target.c_str()) != 0) return fail(SysError("cannot move the new run into place at", target.string()));
+  if (RenameNoReplace(tmp.c_str(), target.c_str()) != 0) {
+    const int err = errno;
+    if (err == EEXIST || err == ENOTEMPTY) {
+      fs::remove_all(tmp, ec);
+      return "output directory '" + target.string() + "' appeared while this run was writing; nothing was written -- choose another --out or add --force";
+    }
+    return fail("cannot move the new run into place at '" + target.string() + "'", err);
+  }
   FsyncPath(parent.string());
   return {};
 }

@@ -1,10 +1,15 @@
 // Writing a run's output directory atomically.
 //
 // All files are written into a fresh temporary directory beside the target (same filesystem),
-// flushed with fsync, and the directory is renamed into place. A reader therefore sees either
-// no directory, the previous one (when replacing with force), or the complete new one; never a
-// half-written result. An existing target is replaced only when `force` is set. Missing
-// parent directories are created first (like mkdir -p).
+// ".NAME.zkmatch-tmp-PID-XXXXXX", each file and the directory flushed with fsync, and the
+// directory is renamed into place (renameat2 RENAME_NOREPLACE). An existing target is replaced
+// only when `force` is set, by swapping the two directories in one step (RENAME_EXCHANGE) and
+// then deleting the old one, so the target always holds a complete run: the previous one until
+// the swap, the new one after. A reader, or a process killed at any moment, therefore sees no
+// directory, the previous one or the complete new one; never a half-written result. Temporary
+// directories left by killed runs (their PID no longer alive) are removed by the next write to
+// the same target. Missing parent directories are created first (like mkdir -p). On failure
+// (a full disk, an unwritable or read-only place) nothing is left and the message says so.
 //
 // Thread-safety: not for concurrent writers to the same target.
 #ifndef ZKMATCH_RUN_DIRECTORY_H_
