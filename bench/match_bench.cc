@@ -77,6 +77,26 @@ class FloorRatio {
 std::uint64_t Size(const benchmark::State& state) { return static_cast<std::uint64_t>(state.range(0)); }
 int Threads(const benchmark::State& state) { return static_cast<int>(state.range(1)); }
 
+// Solve split into its steps by the progress callback: rank_ms (lines and rankings) and
+// match_ms (from the first batch on: eligibility, seats and the matcher), last iteration.
+struct SolveSteps {
+  Clock::time_point start, ranked;
+  void Attach(RunOptions* opt) {
+    opt->progress = [this](const std::string& step) {
+      if (step.rfind("batch", 0) == 0 && ranked == Clock::time_point{}) ranked = Clock::now();
+    };
+  }
+  void Begin() {
+    start = Clock::now();
+    ranked = {};
+  }
+  void Report(benchmark::State& state) const {
+    const auto end = Clock::now();
+    state.counters["rank_ms"] = std::chrono::duration<double, std::milli>(ranked - start).count();
+    state.counters["match_ms"] = std::chrono::duration<double, std::milli>(end - ranked).count();
+  }
+};
+
 void FloorRow(benchmark::State& state, const std::string& profile) {
   const Dataset& d = Files(profile, Size(state));
   FloorCache()[{profile, Size(state)}] = TimeFloor(state, d);
@@ -140,11 +160,17 @@ void BM_ProvinceLoad(benchmark::State& state) { LoadRow(state, kProvince); }
 // every candidate is placed at the same program as by the floor's own pass.
 void BM_ProvinceSolve(benchmark::State& state) {
   const Dataset& d = Data(kProvince, Size(state));
-  const RunOptions opt{Threads(state), MatchPath::kAuto};
+  RunOptions opt{Threads(state), MatchPath::kAuto};
+  SolveSteps steps;
+  steps.Attach(&opt);
   FloorRatio ratio(kProvince, Size(state));
   Outcome o;
   for (auto _ : state) {
+    steps.Begin();
     o = Solve(*d.rules, *d.instance, opt);
+    state.PauseTiming();
+    steps.Report(state);
+    state.ResumeTiming();
     benchmark::DoNotOptimize(o);
   }
   ratio.Report(state);
@@ -230,11 +256,17 @@ void BM_HrRank(benchmark::State& state) {
 // Rank + match (general deferred acceptance: serial dictatorship does not apply).
 void BM_HrSolve(benchmark::State& state) {
   const Dataset& d = Data(kHr, Size(state));
-  const RunOptions opt{Threads(state), MatchPath::kAuto};
+  RunOptions opt{Threads(state), MatchPath::kAuto};
+  SolveSteps steps;
+  steps.Attach(&opt);
   FloorRatio ratio(kHr, Size(state));
   int rounds = 0;
   for (auto _ : state) {
+    steps.Begin();
     Outcome o = Solve(*d.rules, *d.instance, opt);
+    state.PauseTiming();
+    steps.Report(state);
+    state.ResumeTiming();
     rounds = o.stages.empty() ? 0 : o.stages[0].rounds;
     benchmark::DoNotOptimize(o);
   }

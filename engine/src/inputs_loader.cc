@@ -156,8 +156,12 @@ class NameIndex {
     k.length = static_cast<std::uint32_t>(s.size());
     return k;
   }
-  static std::size_t Hash(const Slot& k) {
-    std::uint64_t h = (k.a ^ (k.b * 0x9E3779B97F4A7C15ull) ^ k.length) * 0xBF58476D1CE4E5B9ull;
+  static std::size_t Hash(const Slot& k) {  // every input bit reaches the low bits (splitmix64's finalizer)
+    std::uint64_t h = k.a * 0x9E3779B97F4A7C15ull ^ k.b ^ (static_cast<std::uint64_t>(k.length) << 56);
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBull;
     return static_cast<std::size_t>(h ^ (h >> 31));
   }
   const std::vector<std::string>& names_;
@@ -681,6 +685,8 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink)
     std::uint32_t line;
   };
   std::vector<Row> rows;
+  std::string last_cid;
+  std::uint32_t last_candidate = kNone;
   CsvRecord rec;
   while (csv.Next(&rec)) {
     auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
@@ -694,8 +700,11 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink)
                         rules.inputs.programs);
       ok = false;
     }
-    if (const std::uint32_t found = cand_index.Find(field(cand_col)); found != kNone) {
-      row.candidate = found;
+    if (last_candidate != kNone && field(cand_col) == last_cid) {
+      row.candidate = last_candidate;  // a candidate's rows usually come together
+    } else if (const std::uint32_t found = cand_index.Find(field(cand_col)); found != kNone) {
+      row.candidate = last_candidate = found;
+      last_cid.assign(field(cand_col));
     } else {
       sink.CsvError(csv.display(), rec.line, header(cand_col),
                     "unknown candidate '" + std::string(field(cand_col)) + "'; every score must belong to a candidate in " + rules.inputs.candidates);
@@ -712,9 +721,21 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink)
     if (ok) rows.push_back(row);
   }
   if (sink.error_count() != errors_before) return false;
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return std::tie(a.candidate, a.program, a.line) < std::tie(b.candidate, b.program, b.line);
-  });
+  // By candidate with a counting sort (rows are one per choice: tens of millions), then each
+  // candidate's few rows by program.
+  {
+    std::vector<std::uint32_t> start(cands.size() + 1, 0);
+    for (const Row& r : rows) ++start[r.candidate + 1];
+    for (std::size_t c = 0; c < cands.size(); ++c) start[c + 1] += start[c];
+    std::vector<Row> by_candidate(rows.size());
+    std::vector<std::uint32_t> cursor(start.begin(), start.end() - 1);
+    for (const Row& r : rows) by_candidate[cursor[r.candidate]++] = r;
+    rows = std::move(by_candidate);
+    for (std::size_t c = 0; c < cands.size(); ++c) {
+      std::sort(rows.begin() + start[c], rows.begin() + start[c + 1],
+                [](const Row& a, const Row& b) { return std::tie(a.program, a.line) < std::tie(b.program, b.line); });
+    }
+  }
   ProgramScores& out = inst->program_scores;
   out.offset.assign(cands.size() + 1, 0);
   out.program.reserve(rows.size());
