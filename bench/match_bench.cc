@@ -97,6 +97,30 @@ struct SolveSteps {
   }
 };
 
+// Times Solve (threads from the row's second argument) with its rank_ms and match_ms, the
+// rounds of the first stage (0: serial dictatorship) and candidates per second; returns the
+// last outcome.
+Outcome SolveRow(benchmark::State& state, const std::string& profile) {
+  const Dataset& d = Data(profile, Size(state));
+  RunOptions opt{Threads(state), MatchPath::kAuto};
+  SolveSteps steps;
+  steps.Attach(&opt);
+  FloorRatio ratio(profile, Size(state));
+  Outcome o;
+  for (auto _ : state) {
+    steps.Begin();
+    o = Solve(*d.rules, *d.instance, opt);
+    state.PauseTiming();
+    steps.Report(state);
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(o);
+  }
+  ratio.Report(state);
+  state.counters["rounds"] = o.stages.empty() ? -1 : o.stages[0].rounds;
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * d.instance->candidates.size()));
+  return o;
+}
+
 void FloorRow(benchmark::State& state, const std::string& profile) {
   const Dataset& d = Files(profile, Size(state));
   FloorCache()[{profile, Size(state)}] = TimeFloor(state, d);
@@ -160,20 +184,7 @@ void BM_ProvinceLoad(benchmark::State& state) { LoadRow(state, kProvince); }
 // every candidate is placed at the same program as by the floor's own pass.
 void BM_ProvinceSolve(benchmark::State& state) {
   const Dataset& d = Data(kProvince, Size(state));
-  RunOptions opt{Threads(state), MatchPath::kAuto};
-  SolveSteps steps;
-  steps.Attach(&opt);
-  FloorRatio ratio(kProvince, Size(state));
-  Outcome o;
-  for (auto _ : state) {
-    steps.Begin();
-    o = Solve(*d.rules, *d.instance, opt);
-    state.PauseTiming();
-    steps.Report(state);
-    state.ResumeTiming();
-    benchmark::DoNotOptimize(o);
-  }
-  ratio.Report(state);
+  const Outcome o = SolveRow(state, kProvince);
   std::vector<std::uint32_t> floor_at;
   RunFloor(d.dir, &floor_at);
   bool agree = floor_at.size() == o.program.size();
@@ -181,8 +192,6 @@ void BM_ProvinceSolve(benchmark::State& state) {
     agree = (floor_at[c] == UINT32_MAX) == (o.program[c] == kNone) && (o.program[c] == kNone || o.program[c] == floor_at[c]);
   }
   state.counters["agrees_with_floor"] = agree ? 1 : 0;
-  state.counters["rounds"] = o.stages.empty() ? -1 : o.stages[0].rounds;  // 0: serial dictatorship
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * d.instance->candidates.size()));
 }
 
 // Every output of a run, audit.jsonl and manifest.json included, rendered in memory (not
@@ -254,26 +263,7 @@ void BM_HrRank(benchmark::State& state) {
 }
 
 // Rank + match (general deferred acceptance: serial dictatorship does not apply).
-void BM_HrSolve(benchmark::State& state) {
-  const Dataset& d = Data(kHr, Size(state));
-  RunOptions opt{Threads(state), MatchPath::kAuto};
-  SolveSteps steps;
-  steps.Attach(&opt);
-  FloorRatio ratio(kHr, Size(state));
-  int rounds = 0;
-  for (auto _ : state) {
-    steps.Begin();
-    Outcome o = Solve(*d.rules, *d.instance, opt);
-    state.PauseTiming();
-    steps.Report(state);
-    state.ResumeTiming();
-    rounds = o.stages.empty() ? 0 : o.stages[0].rounds;
-    benchmark::DoNotOptimize(o);
-  }
-  ratio.Report(state);
-  state.counters["rounds"] = rounds;
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * d.instance->candidates.size()));
-}
+void BM_HrSolve(benchmark::State& state) { SolveRow(state, kHr); }
 
 void BM_HrEndToEnd(benchmark::State& state) { EndToEndRow(state, kHr); }
 
