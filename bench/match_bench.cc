@@ -92,8 +92,9 @@ struct SolveSteps {
   }
   void Report(benchmark::State& state) const {
     const auto end = Clock::now();
-    state.counters["rank_ms"] = std::chrono::duration<double, std::milli>(ranked - start).count();
-    state.counters["match_ms"] = std::chrono::duration<double, std::milli>(end - ranked).count();
+    const auto ranked_at = ranked == Clock::time_point{} ? end : ranked;  // no batch ran: all ranking
+    state.counters["rank_ms"] = std::chrono::duration<double, std::milli>(ranked_at - start).count();
+    state.counters["match_ms"] = std::chrono::duration<double, std::milli>(end - ranked_at).count();
   }
 };
 

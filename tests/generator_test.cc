@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "support/test_env.h"
 
@@ -52,6 +53,18 @@ TEST(Generator, UnknownProfileIsAUsageError) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown profile 'hospital'; known profiles: city, weihai, province, hr"), std::string::npos) << r.err;
   EXPECT_FALSE(FileExists(dir.path() + "/x"));
+}
+
+TEST(Generator, CandidatesOutsideTheProfilesRangeAreAUsageError) {
+  TempDir dir;
+  for (const auto& [profile, below] : {std::pair<std::string, std::string>{"city", "9"}, {"weihai", "99"}, {"province", "999"}, {"hr", "99"}}) {
+    CommandResult r = RunCommand(Quote(ZkmatchBinary()) + " gen --profile " + profile + " --candidates " + below + " --out x", dir.path());
+    EXPECT_EQ(r.exit_code, 2) << profile;
+    EXPECT_NE(r.err.find("--candidates must be between " + std::to_string(std::stoi(below) + 1) + " and 99999999 for the " + profile + " profile"),
+              std::string::npos)
+        << r.err;
+    EXPECT_FALSE(FileExists(dir.path() + "/x"));
+  }
 }
 
 }  // namespace

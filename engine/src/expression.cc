@@ -666,20 +666,26 @@ Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs
   return EvaluateNumber(e, EvalContext{cand, prog, nullptr}, c, p);
 }
 
-bool ReferencesProgram(const Expression& e) {
-  if ((e.op == Expression::Op::kColumn && e.program_column) || e.op == Expression::Op::kProgramScore) return true;
+namespace {
+// True when `node` holds for e or any node below it.
+template <typename Pred>
+bool AnyNode(const Expression& e, const Pred& node) {
+  if (node(e)) return true;
   for (const auto& a : e.args) {
-    if (ReferencesProgram(*a)) return true;
+    if (AnyNode(*a, node)) return true;
   }
   return false;
 }
+}  // namespace
+
+bool ReferencesProgram(const Expression& e) {
+  return AnyNode(e, [](const Expression& n) {
+    return (n.op == Expression::Op::kColumn && n.program_column) || n.op == Expression::Op::kProgramScore;
+  });
+}
 
 bool ReferencesProgramScore(const Expression& e) {
-  if (e.op == Expression::Op::kProgramScore) return true;
-  for (const auto& a : e.args) {
-    if (ReferencesProgramScore(*a)) return true;
-  }
-  return false;
+  return AnyNode(e, [](const Expression& n) { return n.op == Expression::Op::kProgramScore; });
 }
 
 int CharColumn(std::string_view source, int offset) {

@@ -1068,50 +1068,58 @@ std::vector<OutputFile> GenerateHospitalResidents(const GeneratorOptions& opt) {
 
 }  // namespace
 
-std::vector<std::string> GeneratorProfiles() { return {"city", "weihai", "province", "hr"}; }
+namespace {
+
+// Every profile once: its name, default and smallest size, and generator.
+struct Profile {
+  const char* name;
+  std::uint64_t default_candidates, min_candidates;
+  std::vector<OutputFile> (*generate)(const GeneratorOptions&);
+};
+constexpr std::uint64_t kMaxCandidates = 99'999'999;  // exam numbers are "25" + 8 digits
+const Profile kProfiles[] = {
+    {"city", 12394, 10, GenerateCity},
+    {"weihai", 12394, 100, GenerateWeihai},
+    {"province", 1'000'000, 1000, GenerateProvince},
+    {"hr", 100'000, 100, GenerateHospitalResidents},
+};
+
+const Profile* FindProfile(const std::string& name) {
+  for (const Profile& p : kProfiles) {
+    if (name == p.name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<std::string> GeneratorProfiles() {
+  std::vector<std::string> names;
+  for (const Profile& p : kProfiles) names.emplace_back(p.name);
+  return names;
+}
 
 std::uint64_t DefaultCandidates(const std::string& profile) {
-  if (profile == "city" || profile == "weihai") return 12394;
-  if (profile == "province") return 1'000'000;
-  if (profile == "hr") return 100'000;
-  return 0;
+  const Profile* p = FindProfile(profile);
+  return p ? p->default_candidates : 0;
 }
 
 std::vector<OutputFile> Generate(const GeneratorOptions& given, std::string* error) {
+  const Profile* profile = FindProfile(given.profile);
+  if (!profile) {
+    std::string known;
+    for (const std::string& p : GeneratorProfiles()) known += (known.empty() ? "" : ", ") + p;
+    *error = "unknown profile '" + given.profile + "'; known profiles: " + known;
+    return {};
+  }
   GeneratorOptions options = given;
-  if (options.candidates == 0) options.candidates = DefaultCandidates(options.profile);
-  if (options.profile == "city") {
-    if (options.candidates < 10 || options.candidates > 99'999'999) {
-      *error = "--candidates must be between 10 and 99999999 for the city profile";
-      return {};
-    }
-    return GenerateCity(options);
+  if (options.candidates == 0) options.candidates = profile->default_candidates;
+  if (options.candidates < profile->min_candidates || options.candidates > kMaxCandidates) {
+    *error = "--candidates must be between " + std::to_string(profile->min_candidates) + " and " + std::to_string(kMaxCandidates) +
+             " for the " + profile->name + " profile";
+    return {};
   }
-  if (options.profile == "weihai") {
-    if (options.candidates < 100 || options.candidates > 99'999'999) {
-      *error = "--candidates must be between 100 and 99999999 for the weihai profile";
-      return {};
-    }
-    return GenerateWeihai(options);
-  }
-  if (options.profile == "province") {
-    if (options.candidates < 1000 || options.candidates > 99'999'999) {
-      *error = "--candidates must be between 1000 and 99999999 for the province profile";
-      return {};
-    }
-    return GenerateProvince(options);
-  }
-  if (options.profile == "hr") {
-    if (options.candidates < 100 || options.candidates > 99'999'999) {
-      *error = "--candidates must be between 100 and 99999999 for the hr profile";
-      return {};
-    }
-    return GenerateHospitalResidents(options);
-  }
-  std::string known;
-  for (const std::string& p : GeneratorProfiles()) known += (known.empty() ? "" : ", ") + p;
-  *error = "unknown profile '" + options.profile + "'; known profiles: " + known;
-  return {};
+  return profile->generate(options);
 }
 
 }  // namespace zkmatch
