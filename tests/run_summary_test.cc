@@ -92,5 +92,22 @@ TEST(RunSummary, ProgressOnlyOnATerminal) {
   EXPECT_EQ(pipe.out.find("load inputs"), std::string::npos);
 }
 
+TEST(RunSummary, ErrorsStartTheirOwnLineOnATerminal) {
+  if (RunCommand("command -v script", "/").exit_code != 0) GTEST_SKIP() << "script(1) is not installed";
+  const std::string dir = SourceDir() + "/fixtures/bad/unknown-program";
+  const std::string expected = ReadFile(dir + "/expected.txt");
+  TempDir out;
+  const std::string run = Quote(ZkmatchBinary()) + " run --rules rules.yaml --out " + Quote(out.path() + "/out");
+  CommandResult tty = RunCommand("script -q -c " + Quote(run) + " /dev/null", dir);
+  const std::string first = expected.substr(0, expected.find('\n'));  // choices.csv:3:program: error: ...
+  const std::size_t at = tty.out.find(first);
+  ASSERT_NE(at, std::string::npos) << tty.out;
+  // Right after a cleared status line or a line break, never after "load inputs ...".
+  const bool own_line = at == 0 || tty.out[at - 1] == '\n' || (at >= 4 && tty.out.compare(at - 4, 4, "\r\033[K") == 0);
+  EXPECT_TRUE(own_line) << tty.out;
+  EXPECT_EQ(tty.out.find("load inputs  "), std::string::npos) << "a time printed for the failed step:\n" << tty.out;
+  EXPECT_FALSE(FileExists(out.path() + "/out"));
+}
+
 }  // namespace
 }  // namespace zkmatch::testing

@@ -12,6 +12,7 @@ int Verify(const std::string& rules, const std::string& run) {
   VerifyReport report;
   {
     Progress progress(true);  // on stderr, and only when it is a terminal
+    sink.before_print = [&progress] { progress.Interrupt(); };
     report = VerifyRun(rules, run, sink, [&progress](const std::string& step) { progress.Step("verify: " + step); });
   }
   if (report.input_error) return ReportFailure(sink, "the run could not be verified");

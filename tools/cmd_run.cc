@@ -24,6 +24,7 @@ struct RunArgs {
 int Run(const RunArgs& args) {
   StderrSink sink;
   Progress progress(!args.quiet && !args.json);
+  sink.before_print = [&progress] { progress.Interrupt(); };
   progress.Step("load rules");
   auto rules = LoadRules(args.rules, sink);
   if (!rules) return ReportFailure(sink);
@@ -41,6 +42,7 @@ int Run(const RunArgs& args) {
                                            : MatchPath::kAuto;
   options.progress = [&progress](const std::string& step) { progress.Detail(step); };
   if (std::string why = CheckMatchPath(*rules, *instance, options.path); !why.empty()) {
+    progress.Interrupt();
     std::fprintf(stderr, "zkmatch: error: %s\n", why.c_str());
     return static_cast<int>(ExitCode::kBadInput);
   }

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <functional>
 
 #include <string>
 
@@ -14,10 +15,17 @@
 
 namespace zkmatch::tools {
 
-// Prints every diagnostic to stderr as it arrives.
+// Prints every diagnostic to stderr as it arrives. `before_print`, when set, runs first (a
+// progress display clears its status line, so the message starts a line of its own).
 class StderrSink : public DiagnosticSink {
+ public:
+  std::function<void()> before_print;
+
  protected:
-  void OnDiagnostic(const Diagnostic& d) override { std::fprintf(stderr, "%s\n", d.Format().c_str()); }
+  void OnDiagnostic(const Diagnostic& d) override {
+    if (before_print) before_print();
+    std::fprintf(stderr, "%s\n", d.Format().c_str());
+  }
 };
 
 // Prints the closing "N errors; <consequence>" line; returns kBadInput.

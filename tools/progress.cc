@@ -8,13 +8,21 @@ namespace zkmatch::tools {
 
 Progress::Progress(bool show) : show_(show && ::isatty(STDERR_FILENO) == 1) {}
 
-Progress::~Progress() { Done(); }
+// An unfinished step when the command returns early (an error already printed): clear the
+// status line, print no time for it.
+Progress::~Progress() { Interrupt(); }
 
 void Progress::Show(const std::string& text) {
   if (!show_) return;
   std::fprintf(stderr, "\r\033[K%s", text.c_str());  // back to the line start, clear it
   std::fflush(stderr);
   shown_ = true;
+}
+
+void Progress::Interrupt() {
+  if (!shown_) return;
+  std::fputs("\r\033[K", stderr);
+  shown_ = false;
 }
 
 void Progress::Step(const std::string& name) {

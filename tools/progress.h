@@ -26,6 +26,8 @@ class Progress {
   void Detail(const std::string& detail);
   // Ends the current step.
   void Done();
+  // Clears the status line (the step goes on) so that other output starts on a line of its own.
+  void Interrupt();
   // Seconds per finished step, in order.
   const std::vector<std::pair<std::string, double>>& seconds() const { return seconds_; }
 
