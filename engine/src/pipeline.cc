@@ -241,30 +241,31 @@ class StageRunner {
         ++admitted[p * nh + h];
         if (pb.split[h].num_groups) ++admitted_group[h][p * pb.split[h].num_groups + pb.split[h].group[c]];
       }
-      bool moved = false;
+      // The seats each channel left empty in this pass's match, all computed before any moves:
+      // a seat that flows into a channel is matched in the next pass, never passed on in this one.
+      struct Empty {
+        std::size_t p, h;
+        std::uint32_t g;
+        std::int32_t seats;
+      };
+      std::vector<Empty> empty;
       for (std::size_t h = 0; h < nh; ++h) {
-        const Unfilled& u = stage.channels[h].unfilled;
-        if (u.kind != Unfilled::Kind::kSameStage) continue;
+        if (stage.channels[h].unfilled.kind != Unfilled::Kind::kSameStage) continue;
         const SplitSeats& sp = pb.split[h];
         for (std::size_t p = 0; p < np; ++p) {
           if (sp.num_groups == 0) {
             const std::int32_t free = pb.capacity[p * nh + h] - admitted[p * nh + h];
-            if (free > 0) {
-              Move(&result, b, s, pass, p, h, kNone, free, stage, &pb, row_of, group_row);
-              moved = true;
-            }
+            if (free > 0) empty.push_back({p, h, kNone, free});
             continue;
           }
           for (std::uint32_t g = 0; g < sp.num_groups; ++g) {
             const std::int32_t free = sp.capacity[p * sp.num_groups + g] - admitted_group[h][p * sp.num_groups + g];
-            if (free > 0) {
-              Move(&result, b, s, pass, p, h, g, free, stage, &pb, row_of, group_row);
-              moved = true;
-            }
+            if (free > 0) empty.push_back({p, h, g, free});
           }
         }
       }
-      if (!moved) break;
+      for (const Empty& e : empty) Move(&result, b, s, pass, e.p, e.h, e.g, e.seats, stage, &pb, row_of, group_row);
+      if (empty.empty()) break;
     }
 
     // Final placements and statistics.
