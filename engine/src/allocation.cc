@@ -29,9 +29,15 @@ std::vector<std::int32_t> LargestRemainder(std::int32_t seats, const std::vector
   return out;
 }
 
-GroupSplit AllocateSeats(const Channel& ch, std::size_t b, std::size_t s, std::size_t h,
+bool AllocationRowFits(const AllocationTable& table, std::size_t i, const Stage& stage, std::size_t b, std::size_t h) {
+  return table.channel[i] == stage.channels[h].name && (table.batch[i] < 0 || static_cast<std::size_t>(table.batch[i]) == b) &&
+         (table.stage[i].empty() || table.stage[i] == stage.name);
+}
+
+GroupSplit AllocateSeats(const Stage& stage, std::size_t b, std::size_t h,
                          const std::vector<std::int32_t>& channel_seats,
                          const Instance& instance, const EvalContext& ctx) {
+  const Channel& ch = stage.channels[h];
   GroupSplit split;
   split.column = instance.candidates.FindColumn(ch.split_by);
   const std::size_t np = instance.programs.size();
@@ -42,7 +48,7 @@ GroupSplit AllocateSeats(const Channel& ch, std::size_t b, std::size_t s, std::s
   if (ch.allocation.kind == Allocation::Kind::kTable) {
     const AllocationTable& t = instance.allocations;
     for (std::size_t i = 0; i < t.program.size(); ++i) {
-      if (t.batch[i] != b || t.stage[i] != s || t.channel[i] != h) continue;
+      if (!AllocationRowFits(t, i, stage, b, h)) continue;
       const auto& dict = split.column->dictionary;
       const auto it = std::lower_bound(dict.begin(), dict.end(), t.group[i]);  // dictionaries are sorted
       if (it == dict.end() || *it != t.group[i]) continue;  // reported by LoadInputs
@@ -54,8 +60,12 @@ GroupSplit AllocateSeats(const Channel& ch, std::size_t b, std::size_t s, std::s
   const auto& terms = ch.allocation.terms;
   std::vector<std::vector<std::int64_t>> count(terms.size(), std::vector<std::int64_t>(ng, 0));
   std::vector<std::int64_t> total(terms.size(), 0);
+  // A candidate whose cell is empty belongs to no group: not counted at all (the dictionary
+  // is sorted, so "" is its first entry when present).
+  const bool has_empty = !split.column->dictionary.empty() && split.column->dictionary[0].empty();
   for (std::size_t c = 0; c < instance.candidates.size(); ++c) {
     const std::uint32_t g = split.column->text[c];
+    if (has_empty && g == 0) continue;
     for (std::size_t t = 0; t < terms.size(); ++t) {
       if (!terms[t].count || EvaluateCondition(*terms[t].count, ctx, static_cast<CandidateIndex>(c), kNone)) {
         ++count[t][g];
@@ -75,14 +85,15 @@ GroupSplit AllocateSeats(const Channel& ch, std::size_t b, std::size_t s, std::s
       numerators[g] += term;
     }
   }
+  // The share of terms that counted nobody goes to no group: it takes part in the rounding as
+  // one more share, after every group, and the seats it receives are unallocated.
+  Int128 grouped = 0;
+  for (const Int128 x : numerators) grouped += x;
+  numerators.push_back(denominator - grouped);
   for (std::size_t p = 0; p < np; ++p) {
     const std::vector<std::int32_t> share = LargestRemainder(channel_seats[p], numerators, denominator);
-    std::int32_t given = 0;
-    for (std::size_t g = 0; g < ng; ++g) {
-      split.seats[p * ng + g] = share[g];
-      given += share[g];
-    }
-    split.unallocated[p] = channel_seats[p] - given;  // only when a term counted nobody
+    for (std::size_t g = 0; g < ng; ++g) split.seats[p * ng + g] = share[g];
+    split.unallocated[p] = share[ng];
   }
   return split;
 }

@@ -29,14 +29,24 @@ struct GroupSplit {
   std::vector<std::int32_t> unallocated;       // per program: seats no group received
 };
 
-// Divides program seats `channel_seats[p]` of split channel `ch` (batch b, stage s, channel h).
-GroupSplit AllocateSeats(const Channel& ch, std::size_t b, std::size_t s, std::size_t h,
+// Divides program seats `channel_seats[p]` of split channel h of `stage` (of batch b).
+// allocation: table takes every row of allocations.csv that AllocationRowFits this channel; the
+// caller zeroes programs the stage does not run. allocation: proportional_to counts only
+// candidates whose split_by cell is not empty: a candidate without a group has no share.
+GroupSplit AllocateSeats(const Stage& stage, std::size_t b, std::size_t h,
                          const std::vector<std::int32_t>& channel_seats,
                          const Instance& instance, const EvalContext& ctx);
 
+// Whether row i of allocations.csv may belong to channel h of `stage` (of batch b): the row names
+// the channel, and its batch and stage cells, where given, name this batch and stage. The row
+// belongs to it when, in addition, the stage runs the row's program (CheckPolicy reports a row
+// that more than one stage could take).
+bool AllocationRowFits(const AllocationTable& table, std::size_t i, const Stage& stage, std::size_t b, std::size_t h);
+
 // Largest-remainder rounding of `seats` in proportion to `numerators` / `denominator`
-// (Σ numerators ≤ denominator · 1). Ties in the remainder go to the lower index; callers pass
-// groups in name order. Exposed for tests.
+// (Σ numerators ≤ denominator). Ties in the remainder go to the lower index; callers pass
+// groups in name order (and the share of no group last, so that a group wins its ties).
+// Exposed for tests.
 std::vector<std::int32_t> LargestRemainder(std::int32_t seats, const std::vector<Int128>& numerators,
                                            Int128 denominator);
 

@@ -536,8 +536,10 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   return sink.error_count() == errors_before;
 }
 
-// allocations.csv: program,channel,group,seats[,batch]. Checked against the split channels,
-// the groups present among candidates, and each program's seats in the channel.
+// allocations.csv: program,channel,group,seats[,batch][,stage]. Each row is checked on its own
+// here (known program, a channel with allocation: table, a group some candidate belongs to, no
+// row twice); which stage a row belongs to, and that a program's rows add up to its seats,
+// depend on the stages' programs (which may read lines) and are checked by CheckPolicy.
 bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   struct Target {
     std::size_t batch, stage, channel;
@@ -560,11 +562,15 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   int group_col = RequireColumn(csv, rules, "group", true, sink);
   int seats_col = RequireColumn(csv, rules, "seats", true, sink);
   int batch_col = RequireColumn(csv, rules, "batch", false, sink);
+  int stage_col = RequireColumn(csv, rules, "stage", false, sink);
   if (prog_col < 0 || chan_col < 0 || group_col < 0 || seats_col < 0) return false;
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Programs& progs = inst->programs;
   const auto prog_index = NameIndex(progs.code);
+  std::vector<std::string> batch_names;
+  for (const Batch& b : rules.batches) batch_names.push_back(b.name);
   AllocationTable& table = inst->allocations;
+  std::map<std::tuple<std::string, std::int32_t, std::string, ProgramIndex, std::string>, int> seen;  // first row of each
   CsvRecord rec;
   while (csv.Next(&rec)) {
     auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
@@ -578,28 +584,46 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
                         rules.inputs.programs + " -- fix the code or remove the row");
       ok = false;
     }
-    // Which split channel: by name, narrowed by batch when the column is present.
-    const std::string chan(field(chan_col));
-    const std::string batch = batch_col >= 0 ? std::string(field(batch_col)) : std::string();
-    int found = -1, matches = 0;
-    std::vector<std::string> names;
-    for (std::size_t t = 0; t < targets.size(); ++t) {
-      const Batch& b = rules.batches[targets[t].batch];
-      const Channel& ch = b.stages[targets[t].stage].channels[targets[t].channel];
-      names.push_back(ch.name);
-      if (ch.name == chan && (batch.empty() || b.name == batch)) {
-        found = static_cast<int>(t);
-        ++matches;
+    std::int32_t batch = -1;
+    if (batch_col >= 0 && !field(batch_col).empty()) {
+      batch = rules.FindBatch(std::string(field(batch_col)));
+      if (batch < 0) {
+        sink.CsvError(csv.display(), rec.line, header(batch_col),
+                      "unknown batch '" + std::string(field(batch_col)) + "'" + DidYouMean(field(batch_col), batch_names) +
+                          "; leave the cell empty or name a batch of the rules");
+        ok = false;
       }
     }
-    if (found < 0) {
+    const std::string stage = stage_col >= 0 ? std::string(field(stage_col)) : std::string();
+    // The split channel: by name, narrowed by the batch and stage cells when given.
+    const std::string chan(field(chan_col));
+    bool named = false, fits = false;
+    std::vector<std::string> names;
+    for (const Target& t : targets) {
+      const Stage& st = rules.batches[t.batch].stages[t.stage];
+      names.push_back(st.channels[t.channel].name);
+      if (st.channels[t.channel].name != chan) continue;
+      named = true;
+      fits = fits || ((batch < 0 || static_cast<std::size_t>(batch) == t.batch) && (stage.empty() || st.name == stage));
+    }
+    if (!named) {
       sink.CsvError(csv.display(), rec.line, header(chan_col),
                     "'" + chan + "' is not a channel with allocation: table" + DidYouMean(chan, names) +
                         (names.empty() ? "; no channel of the rules reads this file" : ""));
       ok = false;
-    } else if (matches > 1) {
-      sink.CsvError(csv.display(), rec.line, header(chan_col),
-                    "channel '" + chan + "' is split in several batches; add a 'batch' column to say which");
+    } else if (!fits && batch >= 0 && ok) {
+      sink.CsvError(csv.display(), rec.line, header(stage.empty() ? batch_col : stage_col),
+                    "channel '" + chan + "' has no allocation: table in batch '" + rules.batches[static_cast<std::size_t>(batch)].name + "'" +
+                        (stage.empty() ? "" : ", stage '" + stage + "'") + "; fix the cell or leave it empty");
+      ok = false;
+    } else if (!fits && ok) {
+      sink.CsvError(csv.display(), rec.line, header(stage_col),
+                    "no stage named '" + stage + "' has channel '" + chan + "' with allocation: table; fix the cell or leave it empty");
+      ok = false;
+    }
+    const std::string group(field(group_col));
+    if (group.empty()) {
+      sink.CsvError(csv.display(), rec.line, header(group_col), "the group is empty; name the junior school (or other group) the seats are for");
       ok = false;
     }
     std::int32_t seats = 0;
@@ -609,54 +633,40 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       ok = false;
     }
     if (!ok) continue;
-    const Target& t = targets[static_cast<std::size_t>(found)];
-    table.batch.push_back(static_cast<std::uint32_t>(t.batch));
-    table.stage.push_back(static_cast<std::uint32_t>(t.stage));
-    table.channel.push_back(static_cast<std::uint32_t>(t.channel));
+    auto [it, added] = seen.emplace(std::make_tuple(chan, batch, stage, program, group), rec.line);
+    if (!added) {
+      sink.CsvError(csv.display(), rec.line, header(group_col),
+                    "program '" + progs.code[program] + "', channel '" + chan + "', group '" + group + "' is allocated twice (first at row " +
+                        std::to_string(it->second) + "); keep one row");
+      continue;
+    }
+    // Groups must exist among candidates (of some channel with this name: they split by the
+    // same kind of column in practice, and CheckPolicy checks the channel the row resolves to).
+    bool known_group = false;
+    const std::vector<std::string>* dictionary = nullptr;
+    std::string split_by;
+    for (const Target& t : targets) {
+      const Channel& ch = rules.batches[t.batch].stages[t.stage].channels[t.channel];
+      if (ch.name != chan) continue;
+      if (const Column* col = inst->candidates.FindColumn(ch.split_by)) {
+        dictionary = &col->dictionary;
+        split_by = ch.split_by;
+        known_group = known_group || std::binary_search(col->dictionary.begin(), col->dictionary.end(), group);
+      }
+    }
+    if (dictionary && !known_group) {
+      sink.CsvError(csv.display(), rec.line, header(group_col),
+                    "no candidate has " + split_by + " '" + group + "'" + DidYouMean(group, *dictionary) +
+                        "; seats allocated to it could never be used -- fix the name or remove the row");
+      continue;
+    }
+    table.channel.push_back(chan);
+    table.batch.push_back(batch);
+    table.stage.push_back(stage);
     table.program.push_back(program);
-    table.group.emplace_back(field(group_col));
+    table.group.push_back(group);
     table.seats.push_back(seats);
     table.row.push_back(static_cast<std::uint32_t>(rec.line));
-  }
-  if (sink.error_count() != errors_before) return false;
-  // Groups must exist among candidates; no (channel, program, group) twice; sums must match.
-  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t>, std::int64_t> sums;
-  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t, std::string>, std::uint32_t> seen;
-  for (std::size_t i = 0; i < table.program.size(); ++i) {
-    const Channel& ch = rules.batches[table.batch[i]].stages[table.stage[i]].channels[table.channel[i]];
-    const Column* col = inst->candidates.FindColumn(ch.split_by);
-    if (col && std::find(col->dictionary.begin(), col->dictionary.end(), table.group[i]) == col->dictionary.end()) {
-      sink.CsvError(csv.display(), static_cast<int>(table.row[i]), header(group_col),
-                    "no candidate has " + ch.split_by + " '" + table.group[i] + "'" + DidYouMean(table.group[i], col->dictionary) +
-                        "; seats allocated to it could never be used -- fix the name or remove the row");
-    }
-    auto key = std::make_tuple(table.batch[i], table.stage[i], table.channel[i], table.program[i]);
-    auto [it, added] = seen.emplace(std::tuple_cat(key, std::make_tuple(table.group[i])), table.row[i]);
-    if (!added) {
-      sink.CsvError(csv.display(), static_cast<int>(table.row[i]), header(group_col),
-                    "program '" + progs.code[table.program[i]] + "', channel '" + ch.name + "', group '" + table.group[i] +
-                        "' is allocated twice (first at row " + std::to_string(it->second) + "); keep one row");
-    }
-    sums[key] += table.seats[i];
-  }
-  for (const Target& t : targets) {
-    const Channel& ch = rules.batches[t.batch].stages[t.stage].channels[t.channel];
-    const auto& seats = progs.SeatsIn(ch.seats);
-    for (std::uint32_t p = 0; p < progs.size(); ++p) {
-      auto it = sums.find(std::make_tuple(static_cast<std::uint32_t>(t.batch), static_cast<std::uint32_t>(t.stage), static_cast<std::uint32_t>(t.channel), p));
-      const std::int64_t allocated = it == sums.end() ? 0 : it->second;
-      if (allocated == seats[p]) continue;
-      std::string rows;
-      for (std::size_t i = 0; i < table.program.size(); ++i) {
-        if (table.program[i] == p && table.batch[i] == t.batch && table.stage[i] == t.stage && table.channel[i] == t.channel) {
-          rows += (rows.empty() ? "" : ", ") + std::to_string(table.row[i]);
-        }
-      }
-      sink.CsvError(rules.inputs.programs, static_cast<int>(progs.row[p]), rules.HeaderFor(ch.seats),
-                    "the allocations of program '" + progs.code[p] + "' in channel '" + ch.name + "' add up to " + std::to_string(allocated) +
-                        " seats (" + (rows.empty() ? std::string("no rows in ") + csv.display() : csv.display() + " rows " + rows) + ") but " +
-                        rules.inputs.programs + " gives it " + std::to_string(seats[p]) + "; make them equal");
-    }
   }
   return sink.error_count() == errors_before;
 }

@@ -162,7 +162,7 @@ class StageRunner {
         for (std::size_t p = 0; p < np; ++p) pb.capacity[p * nh + h] = seats[p] + (in_stage[p] ? incoming[p * nh + h] : 0);
         continue;
       }
-      GroupSplit g = AllocateSeats(ch, b, s, h, seats, instance_, ctx_);
+      GroupSplit g = AllocateSeats(stage, b, h, seats, instance_, ctx_);
       for (std::size_t p = 0; p < np; ++p) {  // a table may name programs this stage does not run
         if (in_stage[p]) continue;
         std::fill(g.seats.begin() + static_cast<std::ptrdiff_t>(p * g.num_groups), g.seats.begin() + static_cast<std::ptrdiff_t>((p + 1) * g.num_groups), 0);
@@ -302,7 +302,7 @@ class StageRunner {
           }
         }
       }
-      if (ts == target.stages.size()) continue;  // no stage of that batch runs the program: the seats stay empty
+      if (ts == target.stages.size()) continue;  // no stage of that batch runs the program: CheckPolicy refuses such rules
       const auto key = std::make_pair(static_cast<std::size_t>(u.batch_index), ts);
       const std::size_t tnh = target.stages[ts].channels.size();
       auto& in = (*later)[key];

@@ -4,12 +4,19 @@
 #include <cstdio>
 #include <set>
 
+#include "allocation.h"
 #include "eligibility.h"
 #include "expression.h"
 #include "zkmatch/pipeline.h"
 
 namespace zkmatch {
 namespace {
+
+// A stage of the rules with the programs its `programs:` condition selects.
+struct StageRef {
+  std::size_t b, s;
+  std::vector<std::uint8_t> in;
+};
 
 std::string StageName(const Rules& rules, std::size_t b, std::size_t s) {
   const Batch& batch = rules.batches[b];
@@ -20,6 +27,117 @@ std::string Percent(std::int64_t num, std::int64_t den) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f%%", den ? 100.0 * static_cast<double>(num) / static_cast<double>(den) : 0.0);
   return buf;
+}
+
+
+// allocations.csv: every row belongs to exactly one stage -- the one that runs its program and
+// has its channel (AllocationRowFits) -- and a program's rows add up to its seats in the channel
+// of every stage that runs it.
+void CheckAllocationTable(const Rules& rules, const Instance& instance, const std::vector<StageRef>& stages, DiagnosticSink& sink) {
+  const AllocationTable& table = instance.allocations;
+  const Programs& progs = instance.programs;
+  const std::string& file = rules.inputs.allocations;
+  for (std::size_t i = 0; i < table.program.size(); ++i) {
+    const ProgramIndex p = table.program[i];
+    std::vector<std::string> runs, has;  // stages that run p with the channel; stages with the channel
+    for (const StageRef& st : stages) {
+      const Stage& stage = rules.batches[st.b].stages[st.s];
+      for (std::size_t h = 0; h < stage.channels.size(); ++h) {
+        if (stage.channels[h].allocation.kind != Allocation::Kind::kTable || !AllocationRowFits(table, i, stage, st.b, h)) continue;
+        (st.in[p] ? runs : has).push_back(StageName(rules, st.b, st.s) + (stage.programs ? " (programs: " + stage.programs_text + ")" : ""));
+      }
+    }
+    if (runs.size() > 1) {
+      sink.Report({Severity::kError, file, static_cast<int>(table.row[i]), 0, rules.HeaderFor("channel"),
+                   "program '" + progs.code[p] + "' has channel '" + table.channel[i] + "' in " + runs[0] + " and in " + runs[1] +
+                       "; say which this row is for in a 'batch' column (and a 'stage' column when both are stages of one batch)"});
+    } else if (runs.empty() && table.seats[i] > 0) {
+      std::string where;
+      for (const std::string& w : has) where += (where.empty() ? "" : "; ") + w;
+      sink.Report({Severity::kWarning, file, static_cast<int>(table.row[i]), 0, rules.HeaderFor("program"),
+                   "no stage runs program '" + progs.code[p] + "' with channel '" + table.channel[i] + "'" +
+                       (where.empty() ? std::string() : " (it is in " + where + ")") + ", so this row's " + std::to_string(table.seats[i]) +
+                       " seats are never offered; remove the row or let a stage run the program"});
+    }
+  }
+  for (const StageRef& st : stages) {
+    const Stage& stage = rules.batches[st.b].stages[st.s];
+    for (std::size_t h = 0; h < stage.channels.size(); ++h) {
+      const Channel& ch = stage.channels[h];
+      if (ch.allocation.kind != Allocation::Kind::kTable) continue;
+      const auto& seats = progs.SeatsIn(ch.seats);
+      std::vector<std::int64_t> sum(progs.size(), 0);
+      std::vector<std::string> rows(progs.size());
+      for (std::size_t i = 0; i < table.program.size(); ++i) {
+        if (!st.in[table.program[i]] || !AllocationRowFits(table, i, stage, st.b, h)) continue;
+        sum[table.program[i]] += table.seats[i];
+        rows[table.program[i]] += (rows[table.program[i]].empty() ? "" : ", ") + std::to_string(table.row[i]);
+      }
+      for (std::size_t p = 0; p < progs.size(); ++p) {
+        if (!st.in[p] || sum[p] == seats[p]) continue;
+        sink.CsvError(rules.inputs.programs, static_cast<int>(progs.row[p]), rules.HeaderFor(ch.seats),
+                      "the allocations of program '" + progs.code[p] + "' in channel '" + ch.name + "' add up to " + std::to_string(sum[p]) +
+                          " seats (" + (rows[p].empty() ? "no rows in " + file : file + " rows " + rows[p]) + ") but " + rules.inputs.programs +
+                          " gives it " + std::to_string(seats[p]) + "; make them equal");
+      }
+    }
+  }
+}
+
+// Candidates whose split_by cell is empty belong to no group: they compete for no split seats
+// and are not counted by a computed allocation. Legal, but worth a word.
+void WarnCandidatesWithoutGroup(const Rules& rules, const Instance& instance, const std::vector<StageRef>& stages, DiagnosticSink& sink) {
+  std::vector<std::string> done;
+  for (const StageRef& st : stages) {
+    for (const Channel& ch : rules.batches[st.b].stages[st.s].channels) {
+      if (ch.split_by.empty() || std::find(done.begin(), done.end(), ch.split_by) != done.end()) continue;
+      done.push_back(ch.split_by);
+      const Column* col = instance.candidates.FindColumn(ch.split_by);
+      if (!col || col->dictionary.empty() || !col->dictionary[0].empty()) continue;
+      std::vector<std::uint32_t> rows;
+      for (std::size_t c = 0; c < instance.candidates.size(); ++c) {
+        if (col->text[c] == 0) rows.push_back(instance.candidates.row[c]);
+      }
+      std::sort(rows.begin(), rows.end());
+      std::string list;
+      for (std::size_t i = 0; i < rows.size() && i < 5; ++i) list += (i ? ", " : "") + std::to_string(rows[i]);
+      if (rows.size() > 5) list += ", ...";
+      sink.Report({Severity::kWarning, rules.inputs.candidates, static_cast<int>(rows[0]), 0, col->header,
+                   std::to_string(rows.size()) + (rows.size() == 1 ? " candidate has" : " candidates have") + " no " + ch.split_by + " (rows " + list +
+                       "): they belong to no group, so they compete for no seats of channel '" + ch.name +
+                       "' (or any channel split by it) and no allocation counts them; fill the cell if they should have a share"});
+    }
+  }
+}
+
+// Seats sent to a later batch need a stage of that batch that runs the program with the named
+// channel; otherwise they could only stay empty.
+void CheckLaterBatchTargets(const Rules& rules, const Instance& instance, const std::vector<StageRef>& stages, DiagnosticSink& sink) {
+  for (const StageRef& st : stages) {
+    for (const Channel& ch : rules.batches[st.b].stages[st.s].channels) {
+      const Unfilled& u = ch.unfilled;
+      if (u.kind != Unfilled::Kind::kLaterBatch) continue;
+      const auto& seats = instance.programs.SeatsIn(ch.seats);
+      std::string missing;
+      int count = 0;
+      for (std::size_t p = 0; p < instance.programs.size(); ++p) {
+        if (!st.in[p] || seats[p] <= 0) continue;
+        bool found = false;
+        for (const StageRef& t : stages) {
+          if (t.b != static_cast<std::size_t>(u.batch_index) || !t.in[p]) continue;
+          for (const Channel& tc : rules.batches[t.b].stages[t.s].channels) found = found || tc.name == u.channel;
+        }
+        if (found) continue;
+        if (++count <= 5) missing += (missing.empty() ? "'" : ", '") + instance.programs.code[p] + "'";
+      }
+      if (count == 0) continue;
+      if (count > 5) missing += " and " + std::to_string(count - 5) + " more";
+      sink.Error(rules.path, u.pos.line, u.pos.col,
+                 "channel '" + ch.name + "' sends unfilled seats to channel '" + u.channel + "' of batch '" + u.batch +
+                     "', but no stage of that batch runs program" + (count == 1 ? " " : "s ") + missing + " with that channel, so their unfilled seats would be lost; "
+                     "let a stage of '" + u.batch + "' run " + (count == 1 ? "it" : "them") + ", or write unfilled: none to keep them empty");
+    }
+  }
 }
 
 }  // namespace
@@ -33,10 +151,6 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
   const EvalContext ctx{instance.candidates, progs, &lines, &instance.program_scores};
 
   // Which programs each stage selects, and the stages in run order.
-  struct StageRef {
-    std::size_t b, s;
-    std::vector<std::uint8_t> in;
-  };
   std::vector<StageRef> stages;
   for (std::size_t b = 0; b < rules.batches.size(); ++b) {
     for (std::size_t s = 0; s < rules.batches[b].stages.size(); ++s) {
@@ -64,6 +178,10 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
       }
     }
   }
+
+  CheckAllocationTable(rules, instance, stages, sink);
+  WarnCandidatesWithoutGroup(rules, instance, stages, sink);
+  CheckLaterBatchTargets(rules, instance, stages, sink);
 
   // 公民同招: no private program may admit through a channel earlier than public programs do.
   if (rules.policy.public_private_sync) {

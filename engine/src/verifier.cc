@@ -534,7 +534,7 @@ class Verifier {
         if (!st.split[h]) continue;
         std::vector<std::int32_t> seats = instance_.programs.SeatsIn(stage.channels[h].seats);
         for (std::size_t p = 0; p < seats.size(); ++p) seats[p] = st.in_stage[p] ? seats[p] : 0;
-        splits[h] = AllocateSeats(stage.channels[h], st.b, st.s, h, seats, instance_, ctx);
+        splits[h] = AllocateSeats(stage, st.b, h, seats, instance_, ctx);
         for (std::size_t p = 0; p < seats.size(); ++p) {
           if (st.in_stage[p]) continue;
           for (std::uint32_t g = 0; g < splits[h].num_groups; ++g) splits[h].seats[p * splits[h].num_groups + g] = 0;

@@ -90,9 +90,13 @@ struct ChoiceLists {
   std::size_t length(CandidateIndex c) const { return offset[c + 1] - offset[c]; }
 };
 
-// Rows of allocations.csv, resolved to the split channel each belongs to.
+// Rows of allocations.csv. A row belongs to the table-allocated channel named `channel` in the
+// stage that runs its program; the optional `batch` and `stage` cells narrow the search when
+// the same channel name runs the same program in several stages (see ResolveAllocationRows).
 struct AllocationTable {
-  std::vector<std::uint32_t> batch, stage, channel;  // the split channel (indices into Rules)
+  std::vector<std::string> channel;  // channel name
+  std::vector<std::int32_t> batch;   // -1: any batch; else an index into Rules::batches
+  std::vector<std::string> stage;    // "": any stage; else a stage name
   std::vector<ProgramIndex> program;
   std::vector<std::string> group;
   std::vector<std::int32_t> seats;
