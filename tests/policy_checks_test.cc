@@ -139,6 +139,46 @@ TEST_F(PolicyCheck, AllocationToAnUnknownJuniorSchoolIsAnError) {
               "zkmatch: 1 error; nothing was written\n");
 }
 
+// (7c) Two batches each have a table-allocated channel 'balanced' at G1, and the row does not say
+// which: an error at the row, naming both and the column that settles it
+// (fixtures/cases/allocation-batch-column is the same rule set with a 'batch' column).
+TEST_F(PolicyCheck, AllocationRowTwoStagesCouldTakeIsAnError) {
+  ExpectError("allocation-ambiguous",
+              "allocations.csv:2:channel: error: program 'G1' has channel 'balanced' in batch 'early' and in batch 'main'; say "
+              "which this row is for in a 'batch' column (and a 'stage' column when both are stages of one batch)\n"
+              "zkmatch: 1 error; nothing was written\n");
+}
+
+// (7d) Unfilled specialist seats go to batch 'general', whose only stage runs program A but not
+// B: B's empty seats could only be lost. An error at the unfilled: target.
+TEST_F(PolicyCheck, UnfilledSeatsSentToABatchThatDoesNotRunTheProgramIsAnError) {
+  ExpectError("later-batch-not-run",
+              "rules.yaml:13:19: error: channel 'sports' sends unfilled seats to channel 'general' of batch 'general', but no stage "
+              "of that batch runs program 'B' with that channel, so seats left empty there would be lost; let a stage of "
+              "'general' run it, or write unfilled: none to keep them empty\n"
+              "zkmatch: 1 error; nothing was written\n");
+}
+
+// (7e) A candidate with an empty junior_school belongs to no group (fixtures/cases/no-junior-school).
+TEST(PolicyCheckCases, CandidateWithoutJuniorSchoolWarnsWithTheRow) {
+  CommandResult c = RunCommand("'" + ZkmatchBinary() + "' check --rules rules.yaml", SourceDir() + "/fixtures/cases/no-junior-school");
+  EXPECT_EQ(c.exit_code, 0);
+  EXPECT_EQ(c.err,
+            "candidates.csv:2:junior_school: warning: 1 candidate has no junior_school (row 2): they belong to no group, so they "
+            "compete for no seats of channel 'balanced' (or any channel split by it) and no allocation counts them; fill the "
+            "cell if they should have a share\n");
+}
+
+// (7f) A table row for a program no stage runs with that channel: its seats are never offered.
+TEST(PolicyCheckCases, AllocationRowForAProgramNoStageRunsWarns) {
+  CommandResult c = RunCommand("'" + ZkmatchBinary() + "' check --rules rules.yaml", SourceDir() + "/fixtures/cases/regress-split-table-in-stage");
+  EXPECT_EQ(c.exit_code, 0);
+  EXPECT_EQ(c.err,
+            "allocations.csv:3:program: warning: no stage runs program 'Q' with channel 'balanced' (it is in batch 'early', stage "
+            "'top' (programs: program.school = 'S1')), so this row's 1 seat is never offered; remove the row or let a stage run "
+            "the program\n");
+}
+
 // The public-private check passes when public and private programs admit in the same batch
 // (fixtures/cases/sync-areas): no diagnostic at all.
 TEST(PolicyCheckCases, SynchronizedAdmissionPassesQuietly) {

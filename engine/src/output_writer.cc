@@ -172,7 +172,7 @@ std::string RenderSummary(const Rules& rules, const Instance& instance, const Ou
     out += line;
   }
   if (!outcome.flows.empty()) {
-    std::snprintf(line, sizeof line, "; %lld unfilled seats flowed (flows.csv)", sum.seats_flowed);
+    std::snprintf(line, sizeof line, "; %lld unfilled %s flowed (flows.csv)", sum.seats_flowed, sum.seats_flowed == 1 ? "seat" : "seats");
     out += line;
   }
   out += "\n";

@@ -57,7 +57,7 @@ void CheckAllocationTable(const Rules& rules, const Instance& instance, const st
       sink.Report({Severity::kWarning, file, static_cast<int>(table.row[i]), 0, rules.HeaderFor("program"),
                    "no stage runs program '" + progs.code[p] + "' with channel '" + table.channel[i] + "'" +
                        (where.empty() ? std::string() : " (it is in " + where + ")") + ", so this row's " + std::to_string(table.seats[i]) +
-                       " seats are never offered; remove the row or let a stage run the program"});
+                       (table.seats[i] == 1 ? " seat is" : " seats are") + " never offered; remove the row or let a stage run the program"});
     }
   }
   for (const StageRef& st : stages) {
@@ -103,7 +103,7 @@ void WarnCandidatesWithoutGroup(const Rules& rules, const Instance& instance, co
       for (std::size_t i = 0; i < rows.size() && i < 5; ++i) list += (i ? ", " : "") + std::to_string(rows[i]);
       if (rows.size() > 5) list += ", ...";
       sink.Report({Severity::kWarning, rules.inputs.candidates, static_cast<int>(rows[0]), 0, col->header,
-                   std::to_string(rows.size()) + (rows.size() == 1 ? " candidate has" : " candidates have") + " no " + ch.split_by + " (rows " + list +
+                   std::to_string(rows.size()) + (rows.size() == 1 ? " candidate has" : " candidates have") + " no " + ch.split_by + (rows.size() == 1 ? " (row " : " (rows ") + list +
                        "): they belong to no group, so they compete for no seats of channel '" + ch.name +
                        "' (or any channel split by it) and no allocation counts them; fill the cell if they should have a share"});
     }
@@ -134,7 +134,7 @@ void CheckLaterBatchTargets(const Rules& rules, const Instance& instance, const 
       if (count > 5) missing += " and " + std::to_string(count - 5) + " more";
       sink.Error(rules.path, u.pos.line, u.pos.col,
                  "channel '" + ch.name + "' sends unfilled seats to channel '" + u.channel + "' of batch '" + u.batch +
-                     "', but no stage of that batch runs program" + (count == 1 ? " " : "s ") + missing + " with that channel, so their unfilled seats would be lost; "
+                     "', but no stage of that batch runs program" + (count == 1 ? " " : "s ") + missing + " with that channel, so seats left empty there would be lost; "
                      "let a stage of '" + u.batch + "' run " + (count == 1 ? "it" : "them") + ", or write unfilled: none to keep them empty");
     }
   }
