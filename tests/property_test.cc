@@ -35,6 +35,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -120,10 +121,20 @@ struct Knobs {
   // ranking becomes [program_score desc, total desc] with the channel's tie rule, and a third as
   // often the condition becomes program_score >= 70.
   int program_score_percent = 0;
+  // Per batch: a flow chain through a channel 'local' (eligible: same district, or total >= t):
+  // balanced (split, if the batch has one; else another channel) -> local -> general, sometimes
+  // local -> reserve -> general (chains of 2-3 hops), sometimes local keeping its seats.
+  int chain_percent = 0;
+  // Per batch: 2-3 ordered stages (one count per instance), each running the programs of one
+  // tier (programs: "program.tier = k") with its own copy of the batch's channels -- the split
+  // channel 'balanced' included, so it is split in several stages (one seat column, its rows of
+  // allocations.csv told apart by the program).
+  int stage_percent = 0;
 };
 
 bool Decorated(const Knobs& k) {
-  return k.split_percent > 0 || k.admit_all_percent > 0 || k.lottery_percent > 0 || k.flow_percent > 0 || k.program_score_percent > 0;
+  return k.split_percent > 0 || k.admit_all_percent > 0 || k.lottery_percent > 0 || k.flow_percent > 0 || k.program_score_percent > 0 ||
+         k.chain_percent > 0 || k.stage_percent > 0;
 }
 
 PlainInstance GenerateBase(std::uint64_t seed, const Knobs& k) {
@@ -302,6 +313,111 @@ bool SharesOneRanking(const PlainInstance& inst, std::size_t b) {
 //   - flows: the split channel sends unfilled seats to 'general' (a channel is renamed to
 //     'general' if the batch has none), else keeps them (unfilled: none); channels that are not
 //     split sometimes send theirs to 'general' too.
+std::size_t FindChannel(const PlainBatch& batch, const std::string& name) {
+  for (std::size_t h = 0; h < batch.channels.size(); ++h) {
+    if (batch.channels[h].name == name) return h;
+  }
+  return batch.channels.size();
+}
+
+// A flow chain in batch b (no stages yet): a channel 'local' (not split) is inserted at a random
+// precedence position; the split channel 'balanced' (else another channel) sends its unfilled
+// seats to local, and local sends its own on to general (or via reserve to general, or keeps
+// them).
+void AddChain(Rng& r, const Knobs& k, PlainInstance* inst, std::size_t b) {
+  PlainBatch& batch = inst->batches[b];
+  if (FindChannel(batch, "local") < batch.channels.size()) return;
+  if (FindChannel(batch, "general") == batch.channels.size()) {
+    std::vector<std::size_t> plain;
+    for (std::size_t h = 0; h < batch.channels.size(); ++h) {
+      if (!batch.channels[h].split) plain.push_back(h);
+    }
+    if (plain.empty()) return;
+    PlainChannel& renamed = batch.channels[r.Pick(plain)];
+    renamed.name = "general";
+    renamed.seats = "general_" + batch.name;
+  }
+  const PlainChannel& general = batch.channels[FindChannel(batch, "general")];
+  PlainChannel local;
+  local.name = "local";
+  local.seats = "local_" + batch.name;
+  local.ranking = general.ranking;  // keeps a batch that shares one ranking sharing it
+  if (r.Percent(65)) {
+    local.eligibility = EligibilityKind::kSameDistrict;
+  } else {
+    local.eligibility = EligibilityKind::kTotalAtLeast;
+    local.threshold = inst->candidates[static_cast<std::size_t>(r.Below(inst->candidates.size()))].total;
+  }
+  const auto at = static_cast<std::size_t>(r.Below(batch.channels.size() + 1));
+  batch.channels.insert(batch.channels.begin() + static_cast<std::ptrdiff_t>(at), local);
+  for (PlainProgram& p : inst->programs) {
+    const int roll = r.Range(0, 99);
+    auto& cells = p.seats[b];
+    cells.insert(cells.begin() + static_cast<std::ptrdiff_t>(at), roll < 15 ? std::nullopt : roll < 35 ? std::optional<int>(0)
+                                                                              : std::optional<int>(r.Range(1, k.size == Size::kTiny ? 1 : 2)));
+    if (!p.group_seats.empty()) p.group_seats[b].insert(p.group_seats[b].begin() + static_cast<std::ptrdiff_t>(at), std::map<std::string, int>{});
+  }
+  std::size_t source = FindChannel(batch, "balanced");
+  if (source == batch.channels.size()) {
+    std::vector<std::size_t> others;
+    for (std::size_t h = 0; h < batch.channels.size(); ++h) {
+      if (batch.channels[h].name != "general" && batch.channels[h].name != "local") others.push_back(h);
+    }
+    if (others.empty()) return;  // local only receives nothing; it still may send
+    source = r.Pick(others);
+  }
+  batch.channels[source].unfilled = "local";
+  PlainChannel& loc = batch.channels[FindChannel(batch, "local")];
+  const std::size_t reserve = FindChannel(batch, "reserve");
+  const int roll = r.Range(0, 99);
+  if (roll < 15) {
+    loc.unfilled.clear();  // the chain stops at local
+  } else if (roll < 55 && reserve < batch.channels.size() && reserve != source && !batch.channels[reserve].split) {
+    loc.unfilled = "reserve";  // three hops: source -> local -> reserve -> general
+    batch.channels[reserve].unfilled = "general";
+  } else {
+    loc.unfilled = "general";
+  }
+}
+
+// Turns batch b into `ns` stages: stage s runs the programs of tier s + 1 and has its own copy of
+// every channel of the batch (in the same precedence order, or reversed), with the program's
+// cells and allocation rows where the stage runs it and none elsewhere. The split channel keeps
+// one seat column for every stage; the others share one when `share_columns`, else each stage
+// reads its own column.
+void StageBatch(Rng& r, PlainInstance* inst, std::size_t b, int ns) {
+  static const std::vector<std::string> names = {"top", "middle", "\xE4\xB8\x89\xE4\xB8\xAD rest"};  // 三中 rest
+  PlainBatch& batch = inst->batches[b];
+  const std::vector<PlainChannel> old = batch.channels;
+  const bool share_columns = r.Percent(50);
+  std::vector<std::size_t> from;  // new channel -> old channel
+  batch.channels.clear();
+  for (int s = 0; s < ns; ++s) {
+    batch.stages.push_back({names[static_cast<std::size_t>(s)], s + 1});
+    std::vector<std::size_t> order(old.size());
+    for (std::size_t h = 0; h < old.size(); ++h) order[h] = h;
+    if (s > 0 && r.Percent(40)) std::reverse(order.begin(), order.end());
+    for (std::size_t h : order) {
+      PlainChannel ch = old[h];
+      ch.stage = static_cast<std::size_t>(s);
+      if (!ch.split && !share_columns) ch.seats += "_s" + std::to_string(s + 1);
+      batch.channels.push_back(ch);
+      from.push_back(h);
+    }
+  }
+  for (PlainProgram& p : inst->programs) {
+    std::vector<std::optional<int>> cells;
+    std::vector<std::map<std::string, int>> rows;
+    for (std::size_t j = 0; j < batch.channels.size(); ++j) {
+      const bool runs = p.tier == batch.stages[batch.channels[j].stage].tier;
+      cells.push_back(runs ? p.seats[b][from[j]] : std::nullopt);
+      rows.push_back(runs && !p.group_seats.empty() ? p.group_seats[b][from[j]] : std::map<std::string, int>{});
+    }
+    p.seats[b] = std::move(cells);
+    if (!p.group_seats.empty()) p.group_seats[b] = std::move(rows);
+  }
+}
+
 void Decorate(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
   Rng r(seed * 0xD1B54A32D192ED03ull + 0x5EED);
   std::vector<std::string> pool = {"J1", "J2", "J10", "K7", "j3", "\xE4\xB8\x80\xE4\xB8\xAD"};  // the last: 一中 (UTF-8)
@@ -394,6 +510,7 @@ void Decorate(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
     for (PlainChannel& ch : batch.channels) {
       if (!ch.split && ch.name != "general" && has_general && r.Percent(k.flow_percent / 3)) ch.unfilled = "general";
     }
+    if (k.chain_percent > 0 && r.Percent(k.chain_percent)) AddChain(r, k, inst, static_cast<std::size_t>(b));
     for (const PlainChannel& ch : batch.channels) lottery = lottery || brute::TieOf(ch.ranking) == brute::LastTie::kLottery;
   }
   if (k.program_score_percent > 0) {
@@ -412,6 +529,18 @@ void Decorate(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
         }
         lottery = lottery || brute::TieOf(ch.ranking) == brute::LastTie::kLottery;
       }
+    }
+  }
+  if (k.stage_percent > 0) {
+    const int ns = r.Range(2, 3);
+    bool any = false;
+    for (std::size_t b = 0; b < inst->batches.size(); ++b) {
+      if (!r.Percent(k.stage_percent)) continue;
+      if (!any) {  // tiers: the first programs one per stage, the rest at random
+        for (std::size_t p = 0; p < np; ++p) inst->programs[p].tier = p < static_cast<std::size_t>(ns) ? static_cast<int>(p) + 1 : r.Range(1, ns);
+        any = true;
+      }
+      StageBatch(r, inst, b, ns);
     }
   }
   if (lottery) {
@@ -476,10 +605,20 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
              "}\nrankings:\n";
   for (int kind : kinds) f.rules += RankingRule(static_cast<RankingKind>(kind));
   f.rules += "batches:\n";
+  bool staged = false;
   for (const PlainBatch& b : inst.batches) {
-    f.rules += "  - name: " + b.name + "\n    channels:\n";
-    for (const PlainChannel& ch : b.channels) {
-      f.rules += "      - {name: " + ch.name + ", seats: " + ch.seats + ", ranking: " + brute::RankingName(ch.ranking);
+    f.rules += "  - name: " + b.name + "\n";
+    if (b.stages.empty()) f.rules += "    channels:\n";
+    staged = staged || !b.stages.empty();
+    const std::string indent = b.stages.empty() ? "      " : "          ";
+    for (std::size_t h = 0; h < b.channels.size(); ++h) {
+      const PlainChannel& ch = b.channels[h];
+      if (!b.stages.empty() && (h == 0 || b.channels[h - 1].stage != ch.stage)) {
+        if (h == 0) f.rules += "    stages:\n";
+        const brute::PlainStage& st = b.stages[ch.stage];
+        f.rules += "      - name: \"" + st.name + "\"\n        programs: \"program.tier = " + std::to_string(st.tier) + "\"\n        channels:\n";
+      }
+      f.rules += indent + "- {name: " + ch.name + ", seats: " + ch.seats + ", ranking: " + brute::RankingName(ch.ranking);
       if (ch.eligibility != EligibilityKind::kEveryone) f.rules += ", eligible: \"" + brute::EligibilityText(ch) + "\"";
       if (ch.split) {
         f.rules += ", split_by: junior_school, allocation: table";
@@ -516,17 +655,27 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
       }
     }
   }
-  f.programs = "code,school,name,sector,district";
-  for (const PlainBatch& b : inst.batches) {
-    for (const PlainChannel& ch : b.channels) f.programs += "," + ch.seats;
+  // Seat columns, each once: channels of several stages may read one column (a program is run
+  // by one stage, whose channel gives its cell).
+  std::vector<std::pair<std::size_t, std::string>> columns;  // (batch, column)
+  for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+    for (const PlainChannel& ch : inst.batches[b].channels) {
+      if (std::find(columns.begin(), columns.end(), std::make_pair(b, ch.seats)) == columns.end()) columns.emplace_back(b, ch.seats);
+    }
   }
+  f.programs = std::string("code,school,name,sector,district") + (staged ? ",tier" : "");
+  for (const auto& [b, column] : columns) f.programs += "," + column;
   f.programs += eol;
   for (std::size_t p = 0; p < inst.programs.size(); ++p) {
     const PlainProgram& prog = inst.programs[p];
     f.programs += prog.code + ",School " + std::to_string(p) + ",Program " + std::to_string(p) + "," +
-                  (p % 3 == 2 ? "private" : "public") + "," + prog.district;
-    for (const auto& row : prog.seats) {
-      for (const std::optional<int>& cell : row) f.programs += "," + (cell ? std::to_string(*cell) : std::string());
+                  (p % 3 == 2 ? "private" : "public") + "," + prog.district + (staged ? "," + std::to_string(prog.tier) : std::string());
+    for (const auto& [b, column] : columns) {
+      std::optional<int> cell;
+      for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
+        if (inst.batches[b].channels[h].seats == column && prog.seats[b][h].has_value()) cell = prog.seats[b][h];
+      }
+      f.programs += "," + (cell ? std::to_string(*cell) : std::string());
     }
     f.programs += eol;
   }
@@ -605,7 +754,7 @@ struct Output {
 Output RunEngine(const Loaded& l, int threads, MatchPath path) {
   const Outcome o = Solve(*l.rules, *l.instance, RunOptions{threads, path});
   std::vector<int> rounds;
-  for (const StageResult& st : o.stages) rounds.push_back(st.rounds);  // one stage per batch here
+  for (const StageResult& st : o.stages) rounds.push_back(st.rounds);  // per stage, batch by batch
   return Output{RenderPlacements(*l.rules, *l.instance, o), RenderCutoffs(*l.rules, *l.instance, o), rounds};
 }
 
@@ -652,6 +801,8 @@ struct Stats {
   int flowed_rows = 0, flowed_seats = 0, rerun_batches = 0, exhaustive_after_flows = 0;
   int serial_dictatorship_batches_with_ties_or_splits = 0;
   int program_score_batches = 0, program_score_conditions = 0;  // a channel ranks by / is limited by program_score
+  // Flow chains and stages.
+  int chain_batches = 0, chain_rows = 0, staged_batches = 0, stages = 0, split_in_several_stages = 0;
 
   std::string Summary() const {
     std::string s = std::to_string(instances) + " instances, " + std::to_string(candidates) + " candidates (" + std::to_string(placed) +
@@ -670,6 +821,11 @@ struct Stats {
            std::to_string(flowed_rows) + " rows gave " + std::to_string(flowed_seats) + " seats away, " + std::to_string(rerun_batches) +
            " batches rerun, " + std::to_string(exhaustive_after_flows) + " exhaustive searches on the seats after flows); serial dictatorship on " +
            std::to_string(serial_dictatorship_batches_with_ties_or_splits) + " batches with ties or a split channel";
+    }
+    if (chain_batches + staged_batches > 0) {
+      s += "; " + std::to_string(chain_batches) + " batches with a flow chain (a channel both receiving and sending; " +
+           std::to_string(chain_rows) + " rows both received and gave seats), " + std::to_string(staged_batches) + " staged batches (" +
+           std::to_string(stages) + " stages; " + std::to_string(split_in_several_stages) + " batches with the split channel in several stages)";
     }
     if (program_score_batches + program_score_conditions > 0) {
       s += "; " + std::to_string(program_score_batches) + " batches with a channel ranking by program_score, " +
@@ -700,6 +856,20 @@ void Count(const PlainInstance& inst, Stats* s) {
     s->flow_batches += flows ? 1 : 0;
     s->program_score_batches += by_score ? 1 : 0;
     s->program_score_conditions += score_condition ? 1 : 0;
+    const PlainBatch& batch = inst.batches[b];
+    bool chain = false;
+    std::set<std::size_t> split_stages;
+    for (const PlainChannel& ch : batch.channels) {
+      if (ch.split) split_stages.insert(ch.stage);
+      if (ch.unfilled.empty()) continue;
+      for (const PlainChannel& o : batch.channels) chain = chain || (o.stage == ch.stage && o.unfilled == ch.name);
+    }
+    s->chain_batches += chain ? 1 : 0;
+    if (!batch.stages.empty()) {
+      ++s->staged_batches;
+      s->stages += static_cast<int>(batch.stages.size());
+      s->split_in_several_stages += split_stages.size() > 1 ? 1 : 0;
+    }
     if (!SharesOneRanking(inst, b)) {
       ++s->mixed_ranking_batches;
       continue;
@@ -728,7 +898,8 @@ void CountSeatRows(const std::string& cutoffs, Stats* s) {
     std::istringstream fields(line);
     for (std::string field; std::getline(fields, field, ',');) f.push_back(field);
     if (f.size() != 12) continue;  // no field of ours holds a comma
-    const int capacity = std::stoi(f[4]), admitted = std::stoi(f[5]), out = std::stoi(f[10]), over = std::stoi(f[11]);
+    const int capacity = std::stoi(f[4]), admitted = std::stoi(f[5]), got = std::stoi(f[9]), out = std::stoi(f[10]), over = std::stoi(f[11]);
+    s->chain_rows += got > 0 && out > 0 ? 1 : 0;
     if (!f[3].empty()) {
       ++s->group_rows;
       s->full_group_rows += admitted >= capacity ? 1 : 0;
@@ -754,6 +925,10 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
 
   TempDir dir;
   const Loaded loaded = Load(WriteInputs(dir, files));
+  // Temporary, off by default: the engine refuses a split channel of one name in several stages
+  // of a batch ("split in several batches; add a 'batch' column"), a known bug being fixed on
+  // main. Setting this variable skips those instances to see what else the tests find.
+  if (!loaded.error.empty() && std::getenv("ZKMATCH_SKIP_KNOWN_ALLOCATION_BUG") && loaded.error.find("split in several batches") != std::string::npos) return "";
   if (!loaded.error.empty()) return loaded.error + "\nrules.yaml:\n" + files.rules;
 
   const Output general1 = RunEngine(loaded, 1, MatchPath::kGeneral);
@@ -764,9 +939,12 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
   }
   const Output automatic = RunEngine(loaded, 2, MatchPath::kAuto);
   if (std::string d = CompareOutputs(general1, automatic, "kAuto path vs general path"); !d.empty()) return d;
-  for (std::size_t b = 0; b < inst.batches.size() && b < automatic.rounds.size() && b < general1.rounds.size(); ++b) {
+  std::vector<std::size_t> unit_batch;  // the batch of each stage, in run order
+  for (std::size_t b = 0; b < inst.batches.size(); ++b) unit_batch.insert(unit_batch.end(), brute::StageCount(inst.batches[b]), b);
+  for (std::size_t u = 0; u < unit_batch.size() && u < automatic.rounds.size() && u < general1.rounds.size(); ++u) {
+    const std::size_t b = unit_batch[u];
     // Where the general path had work to do and kAuto ran none of its rounds, the fast path ran.
-    if (general1.rounds[b] > 0 && automatic.rounds[b] == 0) {
+    if (general1.rounds[u] > 0 && automatic.rounds[u] == 0) {
       ++stats->serial_dictatorship_batches;
       bool ties_or_split = false;
       for (const PlainChannel& ch : inst.batches[b].channels) ties_or_split = ties_or_split || ch.split || brute::TieOf(ch.ranking) != brute::LastTie::kId;
@@ -1040,6 +1218,99 @@ TEST(PropertyProgramScores, SmallAndLargeInstancesMatchTheReferenceAndAreStable)
   Report("small and large, program scores", stats);
   EXPECT_GE(stats.program_score_batches, 150);
   EXPECT_GE(stats.flowed_rows, 20);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flow chains (balanced -> local -> general, sometimes via reserve) and staged batches (2-3
+// stages, each with its own copy of the channels, the split channel 'balanced' in several
+// stages), with splits, ties, lotteries, flows and two batches around them. Same checks as
+// above; above all the engine's placements.csv and cutoffs.csv (flowed_in / flowed_out per row,
+// stage per row) equal the one-proposal-at-a-time reference, whose moves are computed per pass
+// from that pass's match.
+
+Knobs ChainsStages(Size size, int two_batch, int shared, int split, int chain, int stage) {
+  Knobs k = SplitTies(size, two_batch, shared, split, 35, 15, 60);
+  k.chain_percent = chain;
+  k.stage_percent = stage;
+  return k;
+}
+
+TEST(PropertyChainsStages, TinyInstancesWithChainsAndStagesEqualTheExhaustiveStudentOptimalStableMatching) {
+  Stats stats;
+  CheckSeeds(20000, 300, ChainsStages(Size::kTiny, 25, 50, 80, 60, 50), &stats);
+  Report("tiny, chains and stages", stats);
+  EXPECT_EQ(stats.exhaustive, 300);
+  EXPECT_GE(stats.chain_batches, 100);
+  EXPECT_GE(stats.staged_batches, 100);
+  EXPECT_GE(stats.exhaustive_after_flows, 30);
+}
+
+TEST(PropertyChainsStages, SmallAndLargeInstancesWithFlowChainsMatchTheReferenceAndAreStable) {
+  Stats stats;
+  CheckSeeds(21000, 200, ChainsStages(Size::kSmall, 30, 40, 85, 100, 30), &stats);
+  CheckSeeds(21500, 25, ChainsStages(Size::kLarge, 30, 40, 85, 100, 30), &stats);
+  Report("small and large, flow chains", stats);
+  EXPECT_GE(stats.chain_batches, 180);
+  EXPECT_GE(stats.chain_rows, 20);
+  EXPECT_GE(stats.rerun_batches, 50);
+}
+
+TEST(PropertyChainsStages, StagedBatchesWithSplitChannelsInSeveralStagesMatchTheReference) {
+  Stats stats;
+  CheckSeeds(22000, 200, ChainsStages(Size::kSmall, 40, 40, 100, 50, 100), &stats);
+  CheckSeeds(22500, 20, ChainsStages(Size::kLarge, 40, 40, 100, 50, 100), &stats);
+  Report("small and large, stages with split channels", stats);
+  EXPECT_EQ(stats.staged_batches, stats.batches);
+  EXPECT_GE(stats.split_in_several_stages, 200);
+  EXPECT_GE(stats.chain_batches, 80);
+}
+
+// Mutations of engine outputs on chains and stages: unplacing anyone, or undoing one seat of a
+// flow (the source keeps an empty seat, the target loses one), must be flagged.
+TEST(ChainsStagesChecker, FlagsMutationsOfRandomEngineOutputsWithChainsAndStages) {
+  int unflowed = 0, unplaced = 0;
+  for (std::uint64_t seed = 23000; seed < 23040; ++seed) {
+    const PlainInstance inst = Generate(seed, ChainsStages(Size::kSmall, 30, 40, 100, 100, 50));
+    Rng style(seed);
+    TempDir dir;
+    const Loaded loaded = Load(WriteInputs(dir, RenderInputs(inst, style)));
+    ASSERT_EQ(loaded.error, "") << "seed " << seed;
+    const Output out = RunEngine(loaded, 2, MatchPath::kGeneral);
+    std::string error;
+    const auto engine = brute::ParsePlacements(out.placements, &error);
+    ASSERT_TRUE(engine) << "seed " << seed << ": " << error;
+    std::vector<std::string> problems;
+    const auto flows = brute::FlowsFromCutoffs(inst, out.cutoffs, &problems);
+    ASSERT_TRUE(flows && problems.empty()) << "seed " << seed << Join(problems);
+    const PlainInstance final_seats = brute::WithFinalSeats(inst, *flows);
+    ASSERT_TRUE(brute::CheckAssignment(final_seats, *engine).empty()) << "seed " << seed << Join(brute::CheckAssignment(final_seats, *engine));
+    for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+      for (std::size_t p = 0; p < inst.programs.size(); ++p) {
+        for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
+          for (const auto& [group, seats] : flows->out[b][p][h]) {
+            if (seats <= 0) continue;
+            brute::SeatFlows undone = *flows;
+            undone.out[b][p][h][group] -= 1;
+            undone.in[b][p][brute::ChannelIndex(inst, b, p, inst.batches[b].channels[h].unfilled)] -= 1;
+            const bool flagged = !brute::CheckFlows(inst, undone, *engine).empty() ||
+                                 !brute::CheckAssignment(brute::WithFinalSeats(inst, undone), *engine).empty();
+            EXPECT_TRUE(flagged) << "seed " << seed << ": undoing a flow of " << inst.programs[p].code << " went unnoticed";
+            ++unflowed;
+          }
+        }
+      }
+    }
+    for (std::size_t r = 0; r < engine->size(); ++r) {
+      if (!(*engine)[r].placed) continue;
+      auto mutant = *engine;
+      mutant[r] = {mutant[r].candidate_id, false, "", "", "", 0};
+      EXPECT_FALSE(brute::CheckAssignment(final_seats, mutant).empty()) << "seed " << seed << ": unplacing " << mutant[r].candidate_id;
+      ++unplaced;
+    }
+  }
+  std::cout << "[ property ] chain/stage mutations flagged: " << unflowed << " flows undone, " << unplaced << " unplaced\n";
+  EXPECT_GE(unflowed, 40);
+  EXPECT_GE(unplaced, 300);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1741,6 +2012,191 @@ TEST(SplitTiesChecker, FlagsMutationsOfRandomEngineOutputsWithSplitsTiesAndFlows
   EXPECT_GE(other_group_by_seats, 50);
   EXPECT_GE(unflowed, 50);
   EXPECT_GE(unplaced, 500);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flow chains and stages, by hand.
+
+// batch main, channels [balanced: split by junior_school, by_total, total >= 650, unfilled: local;
+//                       local: by_total, district = program.district, unfilled: general;
+//                       general: by_total]
+//   P (district D1): balanced 1 = {J1: 1}, local 1, general 1
+//   x (J2, D1, 700), y (J2, D1, 690), z (J2, D2, 680), w (J1, D2, 600); everyone lists only P.
+// By hand, with the rule (the seats a channel left empty in a pass's match move, all at once,
+// then the stage is matched again):
+//   pass 1 (balanced 1, local 1, general 1): balanced J1 has no eligible applicant (w is the
+//     only J1 candidate and has 600 < 650): empty. local takes x (700; y is in D1 too but
+//     ranks lower), general takes y (690) over z and w. Empty in this pass's match: balanced
+//     J1 1 seat, local 0, general 0. Moves: balanced -> local 1.
+//   pass 2 (balanced 0, local 2, general 1): local takes x and y, general takes z (680) over w.
+//     Empty: none (balanced has no seat left, local is full). Stop.
+//   => x local, y local, z general, w unplaced; flows: balanced J1 gave 1, local got 1.
+// The old bug counted local's empty seats after adding the inflow: in pass 1 local (1 seat + 1
+// arriving, x admitted) passed one seat on to general, so pass 2 ran with local 1, general 2:
+// x local, y general, z general -- a different outcome (y in general instead of local, local
+// with 1 seat and general with 2).
+PlainInstance ChainHandInstance() {
+  PlainChannel balanced = Channel("balanced", RankingKind::kByTotal, true, "local");
+  balanced.eligibility = EligibilityKind::kTotalAtLeast;
+  balanced.threshold = 65000;
+  PlainChannel local = Channel("local", RankingKind::kByTotal, false, "general");
+  local.eligibility = EligibilityKind::kSameDistrict;
+  PlainInstance inst = OneBatch({balanced, local, Channel("general", RankingKind::kByTotal)});
+  AddProgram(&inst, "P", {1, 1, 1}, {{"J1", 1}});
+  AddCandidate(&inst, "x", "J2", 70000, {"P"});
+  AddCandidate(&inst, "y", "J2", 69000, {"P"});
+  AddCandidate(&inst, "z", "J2", 68000, {"P"});
+  AddCandidate(&inst, "w", "J1", 60000, {"P"});
+  inst.candidates[2].district = "D2";
+  inst.candidates[3].district = "D2";
+  return inst;
+}
+
+std::vector<PlainPlacement> ChainHandAnswer() {
+  return {Unplaced("w"), At("x", "P", "local", 1), At("y", "P", "local", 1), At("z", "P", "general", 1)};
+}
+
+const char* kChainHandCutoffs =
+    "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n"
+    "main,P,balanced,J1,0,0,,,1,0,1,0\nmain,P,local,,2,2,690,,1,1,0,0\nmain,P,general,,1,1,680,,1,0,0,0\n";
+
+TEST(ChainsStagesChecker, ChainHandInstanceMovesTheEmptyBalancedSeatToLocalAndNoFurtherInThatPass) {
+  const PlainInstance inst = ChainHandInstance();
+  ASSERT_EQ(brute::ValidateInstance(inst), "");
+  const std::vector<PlainPlacement> answer = ChainHandAnswer();
+  const brute::ReferenceResult ref = brute::ReferenceRun(inst);
+  EXPECT_EQ(ref.placements, answer);
+  EXPECT_EQ(ref.passes, std::vector<int>{2});
+  brute::SeatFlows want = brute::NoFlows(inst);
+  want.out[0][0][0]["J1"] = 1;  // balanced J1 gave its seat ...
+  want.in[0][0][1] = 1;         // ... to local, which kept it
+  EXPECT_EQ(ref.flows, want);
+  EXPECT_EQ(brute::ExpectedCutoffsCsv(inst, ref.placements, &ref.flows), kChainHandCutoffs);
+  EXPECT_TRUE(brute::CheckFlows(inst, ref.flows, answer).empty()) << Join(brute::CheckFlows(inst, ref.flows, answer));
+  const PlainInstance final_seats = brute::WithFinalSeats(inst, ref.flows);
+  EXPECT_TRUE(brute::CheckAssignment(final_seats, answer).empty()) << Violations(final_seats, answer);
+
+  // The old engine's outcome: the seat passed on from local to general in pass 1.
+  brute::SeatFlows buggy = want;
+  buggy.out[0][0][1][""] = 1;
+  buggy.in[0][0][2] = 1;
+  const std::vector<PlainPlacement> buggy_answer = {Unplaced("w"), At("x", "P", "local", 1), At("y", "P", "general", 1), At("z", "P", "general", 1)};
+  // It is stable for its own seats and its flows add up, and local ends full -- so no check of
+  // the final state alone can see it; the reference run (per-pass moves) does:
+  EXPECT_TRUE(brute::CheckFlows(inst, buggy, buggy_answer).empty());
+  EXPECT_NE(ref.placements, buggy_answer);
+  EXPECT_NE(ref.flows, buggy);
+  const std::string buggy_cutoffs = brute::ExpectedCutoffsCsv(inst, buggy_answer, &buggy);
+  EXPECT_NE(buggy_cutoffs, kChainHandCutoffs);
+  // With the reference's flows, the old placements (y in general) are flagged: y has justified
+  // envy toward local's second seat, which the old run gave to general.
+  EXPECT_FALSE(brute::CheckAssignment(final_seats, buggy_answer).empty());
+  // And the old flows with the reference's placements: general would hold z with 2 seats, so w
+  // has a free seat -- flagged too.
+  EXPECT_FALSE(brute::CheckAssignment(brute::WithFinalSeats(inst, buggy), answer).empty());
+  // A cutoffs.csv reporting the old flows is read back as those flows, which differ.
+  std::vector<std::string> problems;
+  const auto read = brute::FlowsFromCutoffs(inst, buggy_cutoffs, &problems);
+  ASSERT_TRUE(read && problems.empty()) << Join(problems);
+  EXPECT_NE(*read, ref.flows);
+
+  // The engine agrees with the reference.
+  const Output engine = EngineOn(inst);
+  EXPECT_EQ(engine.placements, brute::RenderPlacementsCsv(inst, answer));
+  EXPECT_EQ(engine.cutoffs, kChainHandCutoffs);
+}
+
+TEST(ChainsStagesChecker, ValidateInstanceAcceptsChainsAndRefusesCircles) {
+  PlainInstance inst = ChainHandInstance();
+  EXPECT_EQ(brute::ValidateInstance(inst), "");
+  inst.batches[0].channels[2].unfilled = "local";  // general -> local -> general
+  EXPECT_NE(brute::ValidateInstance(inst).find("circle"), std::string::npos) << brute::ValidateInstance(inst);
+  inst.batches[0].channels[2].unfilled = "balanced";  // into a split channel
+  EXPECT_NE(brute::ValidateInstance(inst), "");
+}
+
+// batch main, stages
+//   top  (programs: tier = 1): [balanced: split, by_total, unfilled: general; general: by_total]
+//   rest (programs: tier = 2): [balanced: split, by_total, unfilled: general; general: by_total]
+// both stages' channels read the seat columns 'balanced' and 'general'; allocations.csv rows are
+// told apart by the program (A is run by top, B by rest).
+//   A (tier 1): balanced 1 = {J1: 1}, general 1;  B (tier 2): balanced 2 = {J1: 1, J2: 1}, general 1
+//   a (J1, 700) lists A, B;  f (J2, 695) B, A;  b (J1, 690) A, B;  c (J2, 680) B, A;
+//   d (J2, 670) A, B;  e (J1, 660) B
+// By hand: stage top considers only A: a, f (choice 2), b, c (choice 2), d apply. balanced J1
+// takes a (700 over b); general takes f (695) over b, c, d. No seat is empty: no flow.
+// Stage rest: a and f are placed (f prefers B but takes no part in later stages). b, c, d, e
+// apply to B: balanced J1 takes b (690 over e), J2 takes c (680 over d), general takes d (670
+// over e). e is unplaced. choice_rank is the position in the full list.
+PlainInstance StagedHandInstance() {
+  PlainInstance inst;
+  PlainBatch batch{"main", {}};
+  batch.stages = {{"top", 1}, {"rest", 2}};
+  for (std::size_t s = 0; s < 2; ++s) {
+    PlainChannel balanced = Channel("balanced", RankingKind::kByTotal, true, "general");
+    balanced.stage = s;
+    PlainChannel general = Channel("general", RankingKind::kByTotal);
+    general.stage = s;
+    batch.channels.push_back(balanced);
+    batch.channels.push_back(general);
+  }
+  inst.batches.push_back(batch);
+  PlainProgram a{"A", "D1", {{1, 1, std::nullopt, std::nullopt}}};
+  a.group_seats = {{{{"J1", 1}}, {}, {}, {}}};
+  a.tier = 1;
+  PlainProgram b{"B", "D1", {{std::nullopt, std::nullopt, 2, 1}}};
+  b.group_seats = {{{}, {}, {{"J1", 1}, {"J2", 1}}, {}}};
+  b.tier = 2;
+  inst.programs = {a, b};
+  AddCandidate(&inst, "a", "J1", 70000, {"A", "B"});
+  AddCandidate(&inst, "f", "J2", 69500, {"B", "A"});
+  AddCandidate(&inst, "b", "J1", 69000, {"A", "B"});
+  AddCandidate(&inst, "c", "J2", 68000, {"B", "A"});
+  AddCandidate(&inst, "d", "J2", 67000, {"A", "B"});
+  AddCandidate(&inst, "e", "J1", 66000, {"B"});
+  return inst;
+}
+
+std::vector<PlainPlacement> StagedHandAnswer() {
+  return {At("a", "A", "balanced", 1), At("b", "B", "balanced", 2), At("c", "B", "balanced", 1),
+          At("d", "B", "general", 2),  Unplaced("e"),               At("f", "A", "general", 2)};
+}
+
+const char* kStagedHandCutoffs =
+    "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n"
+    "main,A,balanced,J1,1,1,700,top,1,0,0,0\nmain,A,general,,1,1,695,top,1,0,0,0\n"
+    "main,B,balanced,J1,1,1,690,rest,1,0,0,0\nmain,B,balanced,J2,1,1,680,rest,1,0,0,0\nmain,B,general,,1,1,670,rest,1,0,0,0\n";
+
+TEST(ChainsStagesChecker, StagedHandInstanceWithASplitChannelInTwoStagesGivesTheHandComputedMatching) {
+  const PlainInstance inst = StagedHandInstance();
+  ASSERT_EQ(brute::ValidateInstance(inst), "");
+  const brute::ReferenceResult ref = brute::ReferenceRun(inst);
+  EXPECT_EQ(ref.placements, StagedHandAnswer());
+  EXPECT_EQ(ref.passes, (std::vector<int>{1, 1}));
+  EXPECT_EQ(ref.flows, brute::NoFlows(inst));
+  EXPECT_EQ(brute::ExpectedCutoffsCsv(inst, ref.placements, &ref.flows), kStagedHandCutoffs);
+  EXPECT_TRUE(brute::CheckAssignment(inst, StagedHandAnswer()).empty()) << Violations(inst, StagedHandAnswer());
+  std::string error;
+  const auto best = brute::ExhaustiveStudentOptimal(brute::WithFinalSeats(inst, ref.flows), &error);
+  ASSERT_TRUE(best) << error;
+  EXPECT_EQ(best->placements, StagedHandAnswer());
+  const std::string placements = brute::RenderPlacementsCsv(inst, StagedHandAnswer());
+  EXPECT_NE(placements.find("b,placed,main,B,balanced,2,rest\n"), std::string::npos) << placements;
+  // Ignoring the stages (f takes B, its first choice; d loses B's general seat) is flagged: in
+  // stage top, b then envies A's general seat, left free.
+  std::vector<PlainPlacement> mutant = StagedHandAnswer();
+  mutant[5] = At("f", "B", "general", 1);
+  mutant[3] = Unplaced("d");
+  EXPECT_FALSE(brute::CheckAssignment(inst, mutant).empty());
+  // A candidate of the later stage placed at a program of the earlier stage's channel name but
+  // the other stage's program: 'balanced' of B for a J1 candidate beyond its group's seat.
+  mutant = StagedHandAnswer();
+  mutant[4] = At("e", "B", "balanced", 1);
+  EXPECT_FALSE(brute::CheckAssignment(inst, mutant).empty());
+
+  const Output engine = EngineOn(inst);
+  EXPECT_EQ(engine.placements, placements);
+  EXPECT_EQ(engine.cutoffs, kStagedHandCutoffs);
 }
 
 }  // namespace

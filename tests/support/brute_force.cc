@@ -18,8 +18,15 @@ namespace {
 constexpr std::size_t kNoPosition = static_cast<std::size_t>(-1);
 constexpr std::size_t kMaxReported = 25;
 
-// The channel's seats at a program: the programs.csv cell (empty or negative: none).
+bool RunsHere(const PlainInstance& inst, std::size_t b, std::size_t h, std::size_t p) {
+  const PlainBatch& batch = inst.batches[b];
+  return batch.stages.empty() || inst.programs[p].tier == batch.stages[batch.channels[h].stage].tier;
+}
+
+// The channel's seats at a program: the programs.csv cell (empty or negative: none); none when
+// the channel's stage does not run the program.
 int Capacity(const PlainInstance& inst, std::size_t b, std::size_t p, std::size_t h) {
+  if (!RunsHere(inst, b, h, p)) return 0;
   const std::optional<int>& cell = inst.programs[p].seats[b][h];
   return cell.has_value() && *cell > 0 ? *cell : 0;
 }
@@ -27,6 +34,7 @@ int Capacity(const PlainInstance& inst, std::size_t b, std::size_t p, std::size_
 // Seats of `group` in split channel h of batch b at program p (0 without an allocation row).
 int GroupSeats(const PlainInstance& inst, std::size_t b, std::size_t p, std::size_t h, const std::string& group) {
   const PlainProgram& prog = inst.programs[p];
+  if (!RunsHere(inst, b, h, p)) return 0;
   if (b >= prog.group_seats.size() || h >= prog.group_seats[b].size()) return 0;
   auto it = prog.group_seats[b][h].find(group);
   return it == prog.group_seats[b][h].end() || it->second < 0 ? 0 : it->second;
@@ -77,17 +85,14 @@ std::uint64_t CachedLottery(const std::string& seed, const std::string& id) {
 // Name -> index lookups and the choice lists as program indices.
 struct Lookup {
   std::unordered_map<std::string, std::size_t> candidate, program, batch;
-  std::vector<std::unordered_map<std::string, std::size_t>> channel;  // per batch
   std::vector<std::vector<std::vector<std::size_t>>> lists;           // [batch][candidate]
 
   explicit Lookup(const PlainInstance& inst) {
     for (std::size_t c = 0; c < inst.candidates.size(); ++c) candidate.emplace(inst.candidates[c].id, c);
     for (std::size_t p = 0; p < inst.programs.size(); ++p) program.emplace(inst.programs[p].code, p);
-    channel.resize(inst.batches.size());
     lists.resize(inst.batches.size());
     for (std::size_t b = 0; b < inst.batches.size(); ++b) {
       batch.emplace(inst.batches[b].name, b);
-      for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) channel[b].emplace(inst.batches[b].channels[h].name, h);
       lists[b].resize(inst.candidates.size());
       for (std::size_t c = 0; c < inst.candidates.size(); ++c) {
         for (const std::string& code : inst.candidates[c].lists[b]) lists[b][c].push_back(program.at(code));
@@ -132,10 +137,21 @@ struct Where {
   std::size_t position = kNoPosition;  // index in the batch's list; kNoPosition when not listed
 };
 
+// The stage a placement is in (the stage of its channel).
+std::size_t StageOf(const PlainInstance& inst, const Where& w) { return inst.batches[static_cast<std::size_t>(w.batch)].channels[w.channel].stage; }
+
+// Whether candidate c (at `w`) was placed before stage s of batch b: in an earlier batch, or in
+// an earlier stage of b.
+bool PlacedBefore(const PlainInstance& inst, const Where& w, std::size_t b, std::size_t s) {
+  if (w.batch < 0) return false;
+  const auto wb = static_cast<std::size_t>(w.batch);
+  return wb < b || (wb == b && StageOf(inst, w) < s);
+}
+
 // Justified envy and blocking of every participant of batch b, given who holds what
 // (held[p][h]: candidates in channel h of p; admitted[p]: all of p's). Appends messages to
 // `out` (stops after `limit` messages when limit > 0) and returns whether any was found.
-bool FindInstability(const PlainInstance& inst, const Lookup& x, std::size_t b, const std::vector<Where>& at,
+bool FindInstability(const PlainInstance& inst, const Lookup& x, std::size_t b, std::size_t s, const std::vector<Where>& at,
                      const std::vector<std::vector<std::vector<std::size_t>>>& held,
                      const std::vector<std::vector<std::size_t>>& admitted, std::vector<std::string>* out, std::size_t limit) {
   bool found = false;
@@ -143,12 +159,13 @@ bool FindInstability(const PlainInstance& inst, const Lookup& x, std::size_t b, 
   std::vector<std::size_t> applicants;
   std::vector<int> chosen;
   for (std::size_t c = 0; c < inst.candidates.size(); ++c) {
-    if (at[c].batch >= 0 && static_cast<std::size_t>(at[c].batch) < b) continue;  // locked out
+    if (PlacedBefore(inst, at[c], b, s)) continue;  // locked out
     const std::vector<std::size_t>& list = x.lists[b][c];
-    const bool here = at[c].batch == static_cast<int>(b);
+    const bool here = at[c].batch == static_cast<int>(b) && StageOf(inst, at[c]) == s;
     const std::size_t end = here ? std::min(at[c].position, list.size()) : list.size();
     for (std::size_t k = 0; k < end; ++k) {
       const std::size_t q = list[k];
+      if (!StageRuns(inst, b, s, q)) continue;  // another stage's program
       std::string why;
       for (std::size_t h = 0; h < batch.channels.size() && why.empty(); ++h) {
         const PlainChannel& ch = batch.channels[h];
@@ -195,7 +212,8 @@ bool FindInstability(const PlainInstance& inst, const Lookup& x, std::size_t b, 
       if (!out) return true;
       std::string where = here ? "placed at " + inst.programs[at[c].program].code + " (choice " + std::to_string(at[c].position + 1) + ")"
                                : std::string("unplaced");
-      out->push_back("batch '" + batch.name + "': candidate " + DescribeCandidate(inst, c) + ", " + where +
+      out->push_back("batch '" + batch.name + "'" + (batch.stages.empty() ? std::string() : " stage '" + batch.stages[s].name + "'") +
+                     ": candidate " + DescribeCandidate(inst, c) + ", " + where +
                      ", has justified envy toward " + inst.programs[q].code + " (choice " + std::to_string(k + 1) + "): " + why);
       if (limit > 0 && out->size() >= limit) return true;
     }
@@ -274,7 +292,7 @@ std::vector<std::size_t> ProgramsByCode(const PlainInstance& inst) {
 // One row of cutoffs.csv as laid out by the contract: a channel that is not split has one row
 // per program (group ""), a split channel one per group with allocated seats (byte order).
 struct SeatRowKey {
-  std::size_t batch, program, channel;
+  std::size_t batch, stage, program, channel;
   std::string group;
   int initial;
 };
@@ -283,15 +301,19 @@ std::vector<SeatRowKey> SeatRows(const PlainInstance& inst) {
   std::vector<SeatRowKey> rows;
   const std::vector<std::size_t> order = ProgramsByCode(inst);
   for (std::size_t b = 0; b < inst.batches.size(); ++b) {
-    for (std::size_t p : order) {
-      for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
-        if (!inst.batches[b].channels[h].split) {
-          rows.push_back({b, p, h, "", Capacity(inst, b, p, h)});
-          continue;
-        }
-        if (b >= inst.programs[p].group_seats.size() || h >= inst.programs[p].group_seats[b].size()) continue;
-        for (const auto& [group, seats] : inst.programs[p].group_seats[b][h]) {  // std::map: byte order
-          if (seats > 0) rows.push_back({b, p, h, group, seats});
+    for (std::size_t s = 0; s < StageCount(inst.batches[b]); ++s) {
+      for (std::size_t p : order) {
+        if (!StageRuns(inst, b, s, p)) continue;
+        for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
+          if (inst.batches[b].channels[h].stage != s) continue;
+          if (!inst.batches[b].channels[h].split) {
+            rows.push_back({b, s, p, h, "", Capacity(inst, b, p, h)});
+            continue;
+          }
+          if (b >= inst.programs[p].group_seats.size() || h >= inst.programs[p].group_seats[b].size()) continue;
+          for (const auto& [group, seats] : inst.programs[p].group_seats[b][h]) {  // std::map: byte order
+            if (seats > 0) rows.push_back({b, s, p, h, group, seats});
+          }
         }
       }
     }
@@ -308,12 +330,12 @@ std::vector<Where> Locate(const PlainInstance& inst, const Lookup& x, const std:
     auto bi = x.batch.find(pl.batch);
     auto pi = x.program.find(pl.program);
     if (ci == x.candidate.end() || bi == x.batch.end() || pi == x.program.end()) continue;
-    auto hi = x.channel[bi->second].find(pl.channel);
-    if (hi == x.channel[bi->second].end()) continue;
+    const std::size_t h = ChannelIndex(inst, bi->second, pi->second, pl.channel);
+    if (h == kNoPosition) continue;
     Where& w = at[ci->second];
     w.batch = static_cast<int>(bi->second);
     w.program = pi->second;
-    w.channel = hi->second;
+    w.channel = h;
     const std::vector<std::size_t>& list = x.lists[bi->second][ci->second];
     auto it = std::find(list.begin(), list.end(), pi->second);
     w.position = it == list.end() ? kNoPosition : static_cast<std::size_t>(it - list.begin());
@@ -356,6 +378,32 @@ bool ParseInt(const std::string& s, long long* v) {
 std::uint32_t Rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
 }  // namespace
+
+std::size_t StageCount(const PlainBatch& batch) { return batch.stages.empty() ? 1 : batch.stages.size(); }
+
+bool StageRuns(const PlainInstance& inst, std::size_t b, std::size_t s, std::size_t p) {
+  const PlainBatch& batch = inst.batches[b];
+  return batch.stages.empty() ? s == 0 : inst.programs[p].tier == batch.stages[s].tier;
+}
+
+std::string StageName(const PlainInstance& inst, std::size_t b, std::size_t s) {
+  return inst.batches[b].stages.empty() ? std::string() : inst.batches[b].stages[s].name;
+}
+
+std::size_t StageOfProgram(const PlainInstance& inst, std::size_t b, std::size_t p) {
+  std::size_t s = 0;
+  while (s < StageCount(inst.batches[b]) && !StageRuns(inst, b, s, p)) ++s;
+  return s;
+}
+
+bool ChannelRuns(const PlainInstance& inst, std::size_t b, std::size_t h, std::size_t p) { return RunsHere(inst, b, h, p); }
+
+std::size_t ChannelIndex(const PlainInstance& inst, std::size_t b, std::size_t p, const std::string& name) {
+  for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
+    if (inst.batches[b].channels[h].name == name && RunsHere(inst, b, h, p)) return h;
+  }
+  return kNoPosition;
+}
 
 LastTie TieOf(RankingKind kind) {
   switch (kind) {
@@ -516,16 +564,35 @@ std::string ValidateInstance(const PlainInstance& inst) {
   bool lottery = false;
   for (const PlainBatch& b : inst.batches) {
     if (!batch_names.insert(b.name).second) return "batch '" + b.name + "' twice";
-    std::set<std::string> names;
-    for (const PlainChannel& ch : b.channels) {
-      if (!names.insert(ch.name).second) return "channel '" + ch.name + "' twice in batch '" + b.name + "'";
+    std::set<std::pair<std::size_t, std::string>> names;  // (stage, channel)
+    std::set<std::string> stage_names;
+    std::set<int> tiers;
+    for (const PlainStage& st : b.stages) {
+      if (st.name.empty() || !stage_names.insert(st.name).second) return "stage '" + st.name + "' empty or twice in batch '" + b.name + "'";
+      if (!tiers.insert(st.tier).second) return "two stages of batch '" + b.name + "' run the same programs";
+    }
+    for (std::size_t h = 0; h < b.channels.size(); ++h) {
+      const PlainChannel& ch = b.channels[h];
+      if (ch.stage >= StageCount(b)) return "channel '" + ch.name + "' of batch '" + b.name + "' is in no stage";
+      if (h > 0 && ch.stage < b.channels[h - 1].stage) return "the channels of batch '" + b.name + "' are not grouped by stage";
+      if (!names.insert({ch.stage, ch.name}).second) return "channel '" + ch.name + "' twice in a stage of batch '" + b.name + "'";
       lottery = lottery || TieOf(ch.ranking) == LastTie::kLottery;
     }
+    // Unfilled targets: another channel of the same stage, not split; chains are fine, circles
+    // are refused.
+    auto target = [&](const PlainChannel& ch) {
+      return std::find_if(b.channels.begin(), b.channels.end(), [&](const PlainChannel& o) { return o.name == ch.unfilled && o.stage == ch.stage; });
+    };
     for (const PlainChannel& ch : b.channels) {
       if (ch.unfilled.empty()) continue;
-      auto t = std::find_if(b.channels.begin(), b.channels.end(), [&](const PlainChannel& o) { return o.name == ch.unfilled; });
-      if (t == b.channels.end() || t->split || t->name == ch.name || !t->unfilled.empty()) {
-        return "channel '" + ch.name + "' sends unfilled seats to '" + ch.unfilled + "', which is not another channel of its batch that is not split and sends none";
+      auto t = target(ch);
+      if (t == b.channels.end() || t->split || t->name == ch.name) {
+        return "channel '" + ch.name + "' sends unfilled seats to '" + ch.unfilled + "', which is not another channel of its stage that is not split";
+      }
+      const PlainChannel* at = &*t;
+      for (std::size_t steps = 0; !at->unfilled.empty(); ++steps) {
+        if (at->name == ch.name || steps > b.channels.size()) return "unfilled seats of channel '" + ch.name + "' flow in a circle";
+        at = &*target(*at);
       }
     }
   }
@@ -541,6 +608,13 @@ std::string ValidateInstance(const PlainInstance& inst) {
       for (std::size_t h = 0; h < nh; ++h) {
         const bool split = inst.batches[b].channels[h].split;
         const std::map<std::string, int>* rows = p.group_seats.empty() ? nullptr : &p.group_seats[b][h];
+        const PlainBatch& batch = inst.batches[b];
+        if (!batch.stages.empty() && p.tier != batch.stages[batch.channels[h].stage].tier) {
+          if (p.seats[b][h].has_value() || (rows && !rows->empty())) {
+            return "program '" + p.code + "' has seats in channel '" + batch.channels[h].name + "' of a stage that does not run it";
+          }
+          continue;
+        }
         if (!split) {
           if (rows && !rows->empty()) return "program '" + p.code + "' has group seats in channel '" + inst.batches[b].channels[h].name + "', which is not split";
           continue;
@@ -719,12 +793,12 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
       continue;
     }
     const std::size_t b = bi->second, p = pi->second;
-    auto hi = x.channel[b].find(pl.channel);
-    if (hi == x.channel[b].end()) {
-      v.push_back("candidate '" + pl.candidate_id + "' placed in unknown channel '" + pl.channel + "' of batch '" + pl.batch + "'");
+    const std::size_t h = ChannelIndex(inst, b, p, pl.channel);
+    if (h == kNoPosition) {
+      v.push_back("candidate '" + pl.candidate_id + "' placed in unknown channel '" + pl.channel + "' of batch '" + pl.batch +
+                  "' (no such channel in the stage that runs " + pl.program + ")");
       continue;
     }
-    const std::size_t h = hi->second;
     const PlainChannel& ch = inst.batches[b].channels[h];
     Where w;
     w.batch = static_cast<int>(b);
@@ -801,7 +875,8 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
         }
       }
     }
-    FindInstability(inst, x, b, at, held, admitted, &v, kMaxReported + 1);
+    // Each program belongs to one stage, so held / admitted split by stage on their own.
+    for (std::size_t st = 0; st < StageCount(batch); ++st) FindInstability(inst, x, b, st, at, held, admitted, &v, kMaxReported + 1);
   }
   if (v.size() > kMaxReported) {
     const std::size_t more = v.size() - kMaxReported;
@@ -868,9 +943,10 @@ std::optional<SeatFlows> FlowsFromCutoffs(const PlainInstance& inst, const std::
     const std::vector<std::string>& rec = records[r + 1];
     const SeatRowKey& k = rows[r];
     const PlainChannel& ch = inst.batches[k.batch].channels[k.channel];
-    const std::string where = inst.batches[k.batch].name + "," + inst.programs[k.program].code + "," + ch.name + "," + k.group;
+    const std::string where = inst.batches[k.batch].name + "," + inst.programs[k.program].code + "," + ch.name + "," + k.group +
+                              (inst.batches[k.batch].stages.empty() ? std::string() : " (stage '" + StageName(inst, k.batch, k.stage) + "')");
     if (rec.size() != header.size() || rec[0] != inst.batches[k.batch].name || rec[1] != inst.programs[k.program].code ||
-        rec[2] != ch.name || rec[3] != k.group) {
+        rec[2] != ch.name || rec[3] != k.group || rec[7] != StageName(inst, k.batch, k.stage)) {
       std::string got;
       for (std::size_t i = 0; i < rec.size() && i < 4; ++i) got += (i ? "," : "") + rec[i];
       problems->push_back("cutoffs.csv row " + std::to_string(r + 2) + " is '" + got + "'; the contract lays out '" + where + "' there");
@@ -929,7 +1005,7 @@ std::vector<std::string> CheckFlows(const PlainInstance& inst, const SeatFlows& 
       for (std::size_t t = 0; t < nh; ++t) {
         int expected = 0;
         for (std::size_t h = 0; h < nh; ++h) {
-          if (batch.channels[h].unfilled == batch.channels[t].name) expected += gave[h];
+          if (batch.channels[h].unfilled == batch.channels[t].name && batch.channels[h].stage == batch.channels[t].stage) expected += gave[h];
         }
         if (flows.in[b][p][t] != expected) {
           v.push_back(where + " channel '" + batch.channels[t].name + "' received " + std::to_string(flows.in[b][p][t]) +
@@ -982,91 +1058,107 @@ ReferenceResult ReferenceRun(const PlainInstance& inst) {
   for (std::size_t b = 0; b < inst.batches.size(); ++b) {
     const PlainBatch& batch = inst.batches[b];
     const std::size_t nh = batch.channels.size();
-    std::vector<Where> pass_at;
-    int passes = 0;
-    while (true) {
-      const PlainInstance seats = WithFinalSeats(inst, result.flows);
-      ++passes;
-      // Deferred acceptance, one proposal at a time.
-      std::vector<std::size_t> next(n, 0);
-      std::vector<std::vector<std::size_t>> held(np);
-      std::vector<std::size_t> stack;
-      for (auto it = by_id.rbegin(); it != by_id.rend(); ++it) {
-        if (at[*it].batch < 0) stack.push_back(*it);  // smallest id on top
-      }
-      std::vector<std::size_t> applicants;
-      while (!stack.empty()) {
-        const std::size_t c = stack.back();
-        stack.pop_back();
-        const std::vector<std::size_t>& list = x.lists[b][c];
-        while (next[c] < list.size()) {
-          const std::size_t p = list[next[c]];
-          applicants = held[p];
-          applicants.push_back(c);
-          const std::vector<int> chosen = ChooseFrom(seats, b, p, applicants);
-          if (chosen.back() < 0) {
-            ++next[c];
-            continue;
-          }
-          held[p].clear();
-          for (std::size_t k = 0; k + 1 < applicants.size(); ++k) {
-            if (chosen[k] >= 0) {
-              held[p].push_back(applicants[k]);
-            } else {
-              ++next[applicants[k]];
-              stack.push_back(applicants[k]);
+    for (std::size_t s = 0; s < StageCount(batch); ++s) {
+      std::vector<Where> pass_at;
+      int passes = 0;
+      while (true) {
+        const PlainInstance seats = WithFinalSeats(inst, result.flows);  // this pass's capacities
+        ++passes;
+        // Deferred acceptance, one proposal at a time, among the candidates not placed yet (in
+        // an earlier batch or stage), to the programs this stage runs.
+        std::vector<std::size_t> next(n, 0);
+        std::vector<std::vector<std::size_t>> held(np);
+        std::vector<std::size_t> stack;
+        for (auto it = by_id.rbegin(); it != by_id.rend(); ++it) {
+          if (at[*it].batch < 0) stack.push_back(*it);  // smallest id on top
+        }
+        std::vector<std::size_t> applicants;
+        while (!stack.empty()) {
+          const std::size_t c = stack.back();
+          stack.pop_back();
+          const std::vector<std::size_t>& list = x.lists[b][c];
+          while (next[c] < list.size()) {
+            const std::size_t p = list[next[c]];
+            if (!StageRuns(inst, b, s, p)) {  // not this stage's program: skipped
+              ++next[c];
+              continue;
             }
+            applicants = held[p];
+            applicants.push_back(c);
+            const std::vector<int> chosen = ChooseFrom(seats, b, p, applicants);
+            if (chosen.back() < 0) {
+              ++next[c];
+              continue;
+            }
+            held[p].clear();
+            for (std::size_t k = 0; k + 1 < applicants.size(); ++k) {
+              if (chosen[k] >= 0) {
+                held[p].push_back(applicants[k]);
+              } else {
+                ++next[applicants[k]];
+                stack.push_back(applicants[k]);
+              }
+            }
+            held[p].push_back(c);
+            break;
           }
-          held[p].push_back(c);
-          break;
         }
-      }
-      pass_at = at;
-      for (std::size_t p = 0; p < np; ++p) {
-        const std::vector<int> chosen = ChooseFrom(seats, b, p, held[p]);
-        for (std::size_t k = 0; k < held[p].size(); ++k) {
-          Where& w = pass_at[held[p][k]];
-          w.batch = static_cast<int>(b);
-          w.program = p;
-          w.channel = static_cast<std::size_t>(chosen[k]);  // held sets are their own choice
-          w.position = next[held[p][k]];
+        pass_at = at;
+        for (std::size_t p = 0; p < np; ++p) {
+          const std::vector<int> chosen = ChooseFrom(seats, b, p, held[p]);
+          for (std::size_t k = 0; k < held[p].size(); ++k) {
+            Where& w = pass_at[held[p][k]];
+            w.batch = static_cast<int>(b);
+            w.program = p;
+            w.channel = static_cast<std::size_t>(chosen[k]);  // held sets are their own choice
+            w.position = next[held[p][k]];
+          }
         }
-      }
-      // Unfilled seats move, all decided on this pass's admissions.
-      SeatFlows moved = result.flows;
-      bool any = false;
-      for (std::size_t p = 0; p < np; ++p) {
+        // The rule: after a stage is matched, the seats each channel left EMPTY IN THAT PASS'S
+        // MATCH move to its `unfilled:` target; all moves of a pass are computed from that
+        // pass's match and applied together; then the stage is matched again from the start
+        // with the new capacities; repeat until no seat moves.
+        // So: for every channel of this stage with an unfilled target and every program (per
+        // group for a split channel), empty = capacity in this pass - admitted in this pass's
+        // match; the source loses them and the target gains them, all at once below. A seat
+        // that arrives in a channel in this pass is not passed on in this pass (the target's
+        // capacity in this pass did not include it); if it stays empty, it moves next pass.
+        SeatFlows moved = result.flows;
+        bool any = false;
         for (std::size_t h = 0; h < nh; ++h) {
           const PlainChannel& ch = batch.channels[h];
-          if (ch.unfilled.empty()) continue;
+          if (ch.stage != s || ch.unfilled.empty()) continue;
           std::size_t t = 0;
-          while (batch.channels[t].name != ch.unfilled) ++t;
-          std::map<std::string, int> admitted;
-          for (std::size_t c = 0; c < n; ++c) {
-            if (pass_at[c].batch == static_cast<int>(b) && pass_at[c].program == p && pass_at[c].channel == h) ++admitted[SeatKey(inst, b, h, c)];
-          }
-          std::vector<std::pair<std::string, int>> blocks;
-          if (ch.split) {
-            if (!seats.programs[p].group_seats.empty()) {
-              for (const auto& [group, k] : seats.programs[p].group_seats[b][h]) blocks.emplace_back(group, k);
+          while (!(batch.channels[t].name == ch.unfilled && batch.channels[t].stage == s)) ++t;
+          for (std::size_t p = 0; p < np; ++p) {
+            if (!StageRuns(inst, b, s, p)) continue;
+            std::map<std::string, int> admitted;  // admitted in this pass's match, per seat key
+            for (std::size_t c = 0; c < n; ++c) {
+              if (pass_at[c].batch == static_cast<int>(b) && pass_at[c].program == p && pass_at[c].channel == h) ++admitted[SeatKey(inst, b, h, c)];
             }
-          } else {
-            blocks.emplace_back("", Capacity(seats, b, p, h));
-          }
-          for (const auto& [key, cap] : blocks) {
-            const int free = cap - admitted[key];
-            if (free <= 0) continue;
-            moved.out[b][p][h][key] += free;
-            moved.in[b][p][t] += free;
-            any = true;
+            std::vector<std::pair<std::string, int>> blocks;  // seat key -> capacity in this pass
+            if (ch.split) {
+              if (!seats.programs[p].group_seats.empty()) {
+                for (const auto& [group, k] : seats.programs[p].group_seats[b][h]) blocks.emplace_back(group, k);
+              }
+            } else {
+              blocks.emplace_back("", Capacity(seats, b, p, h));
+            }
+            for (const auto& [key, cap] : blocks) {
+              const int empty = cap - admitted[key];
+              if (empty <= 0) continue;
+              moved.out[b][p][h][key] += empty;  // the source loses them ...
+              moved.in[b][p][t] += empty;        // ... the target gains them
+              any = true;
+            }
           }
         }
+        if (!any || passes > 100'000) break;
+        result.flows = std::move(moved);
       }
-      if (!any || passes > 100'000) break;
-      result.flows = std::move(moved);
+      at = pass_at;
+      result.passes.push_back(passes);
     }
-    at = pass_at;
-    result.passes.push_back(passes);
   }
   result.placements = ToPlacements(inst, at);
   return result;
@@ -1090,6 +1182,7 @@ std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& in
   std::vector<Where> at(n);
   ExhaustiveResult result;
   for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+   for (std::size_t s = 0; s < StageCount(inst.batches[b]); ++s) {  // stage by stage, like batches
     const std::size_t nh = inst.batches[b].channels.size();
     std::vector<std::size_t> part;  // participants
     for (std::size_t c = 0; c < n; ++c) {
@@ -1128,6 +1221,10 @@ std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& in
       std::fill(chan.begin(), chan.end(), -1);
       for (std::size_t p = 0; p < np && ok; ++p) {
         if (admitted[p].empty()) continue;
+        if (!StageRuns(inst, b, s, p)) {  // another stage's program: not in this stage's assignments
+          ok = false;
+          break;
+        }
         chosen.assign(admitted[p].size(), -1);
         Choose(inst, b, p, admitted[p].data(), admitted[p].size(), chosen.data());
         for (std::size_t k = 0; k < chosen.size() && ok; ++k) {
@@ -1152,7 +1249,7 @@ std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& in
             trial[c] = Where{};
           }
         }
-        ok = !FindInstability(inst, x, b, trial, held, admitted, nullptr, 0);
+        ok = !FindInstability(inst, x, b, s, trial, held, admitted, nullptr, 0);
       }
       if (ok) {
         stable_pos.push_back(pos);
@@ -1165,12 +1262,12 @@ std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& in
     }
     result.stable_outcomes.push_back(stable_pos.size());
     std::size_t best = stable_pos.size();
-    for (std::size_t s = 0; s < stable_pos.size() && best == stable_pos.size(); ++s) {
+    for (std::size_t o = 0; o < stable_pos.size() && best == stable_pos.size(); ++o) {
       bool dominates = true;
       for (std::size_t t = 0; t < stable_pos.size() && dominates; ++t) {
-        for (std::size_t i = 0; i < part.size() && dominates; ++i) dominates = stable_pos[s][i] <= stable_pos[t][i];
+        for (std::size_t i = 0; i < part.size() && dominates; ++i) dominates = stable_pos[o][i] <= stable_pos[t][i];
       }
-      if (dominates) best = s;
+      if (dominates) best = o;
     }
     if (best == stable_pos.size()) {
       *error = "batch '" + inst.batches[b].name + "': " + std::to_string(stable_pos.size()) +
@@ -1187,6 +1284,7 @@ std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& in
         at[c].position = stable_pos[best][i];
       }
     }
+   }
   }
   result.placements = ToPlacements(inst, at);
   return result;
@@ -1198,7 +1296,7 @@ std::string RenderPlacementsCsv(const PlainInstance& inst, const std::vector<Pla
   std::vector<std::string> ids;
   for (const PlainCandidate& c : inst.candidates) ids.push_back(c.id);
   std::sort(ids.begin(), ids.end(), [](const std::string& a, const std::string& b) { return CompareBytes(a, b) < 0; });
-  // The engine appends a `stage` column; these instances have no stages, so it is empty.
+  // The engine appends a `stage` column: the name of the placement's stage ("" without stages).
   std::string out = "candidate_id,status,batch,program,channel,choice_rank,stage\n";
   for (const std::string& id : ids) {
     AppendField(&out, id);
@@ -1214,7 +1312,15 @@ std::string RenderPlacementsCsv(const PlainInstance& inst, const std::vector<Pla
     AppendField(&out, pl.program);
     out += ',';
     AppendField(&out, pl.channel);
-    out += ',' + std::to_string(pl.choice_rank) + ",\n";
+    out += ',' + std::to_string(pl.choice_rank) + ',';
+    const auto bi = std::find_if(inst.batches.begin(), inst.batches.end(), [&](const PlainBatch& b) { return b.name == pl.batch; });
+    const auto pi = std::find_if(inst.programs.begin(), inst.programs.end(), [&](const PlainProgram& p) { return p.code == pl.program; });
+    if (bi != inst.batches.end() && pi != inst.programs.end()) {
+      const auto b = static_cast<std::size_t>(bi - inst.batches.begin());
+      const std::size_t h = ChannelIndex(inst, b, static_cast<std::size_t>(pi - inst.programs.begin()), pl.channel);
+      if (h != kNoPosition) AppendField(&out, StageName(inst, b, inst.batches[b].channels[h].stage));
+    }
+    out += '\n';
   }
   return out;
 }
@@ -1233,7 +1339,7 @@ std::string ExpectedCutoffsCsv(const PlainInstance& inst, const std::vector<Plai
     s.second = s.first == 0 ? inst.candidates[c].total : std::min(s.second, inst.candidates[c].total);
     ++s.first;
   }
-  // Contract columns, then stage (none here), initial capacity, seats flowed in and out, and
+  // Contract columns, then stage, initial capacity, seats flowed in and out, and
   // admissions over capacity (admit_all ties at the last seat).
   std::string out = "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n";
   for (const SeatRowKey& k : SeatRows(inst)) {
@@ -1254,7 +1360,9 @@ std::string ExpectedCutoffsCsv(const PlainInstance& inst, const std::vector<Plai
     const int admitted = it == stats.end() ? 0 : it->second.first;
     out += std::to_string(admitted) + ',';
     if (it != stats.end()) out += FormatHundredths(it->second.second);
-    out += ",," + std::to_string(k.initial) + ',' + std::to_string(in) + ',' + std::to_string(gone) + ',' +
+    out += ',';
+    AppendField(&out, StageName(inst, k.batch, k.stage));
+    out += ',' + std::to_string(k.initial) + ',' + std::to_string(in) + ',' + std::to_string(gone) + ',' +
            std::to_string(admitted > capacity ? admitted - capacity : 0) + '\n';
   }
   return out;
@@ -1267,6 +1375,9 @@ std::string Describe(const PlainInstance& inst) {
     const PlainBatch& batch = inst.batches[b];
     s << "batch " << batch.name << ":";
     for (const PlainChannel& ch : batch.channels) {
+      if (!batch.stages.empty() && (&ch == &batch.channels.front() || (&ch)[-1].stage != ch.stage)) {
+        s << "\n  stage " << batch.stages[ch.stage].name << " (programs: tier = " << batch.stages[ch.stage].tier << "):";
+      }
       s << " [" << ch.name << " seats=" << ch.seats << " " << RankingName(ch.ranking);
       if (ch.eligibility != EligibilityKind::kEveryone) s << " eligible: " << EligibilityText(ch);
       if (ch.split) s << " split_by: junior_school";
@@ -1276,7 +1387,7 @@ std::string Describe(const PlainInstance& inst) {
     s << "\n";
   }
   for (const PlainProgram& p : inst.programs) {
-    s << "program " << p.code << " district " << p.district << " seats";
+    s << "program " << p.code << " district " << p.district << (p.tier != 0 ? " tier " + std::to_string(p.tier) : std::string()) << " seats";
     for (std::size_t b = 0; b < p.seats.size(); ++b) {
       s << " " << inst.batches[b].name << ":";
       for (std::size_t h = 0; h < p.seats[b].size(); ++h) {

@@ -28,11 +28,18 @@
 //     taken by an earlier channel the best `cap` by the channel's ranking, plus everyone tied
 //     (admit_all) with the last one taken;
 //   - batches run in order; a candidate placed in a batch takes no part in later batches;
-//   - unfilled seats (PlainChannel::unfilled): after a batch is matched, every seat of such a
-//     channel left empty at a program (per group for a split channel) moves to the named
-//     channel of the same program and batch, and the batch is matched again from the start,
-//     until no seat moves;
-//   - stability per batch, with the seats after the flows: every program's admitted set is
+//   - stages (PlainBatch::stages): a batch may consist of ordered stages sharing the batch's
+//     choice list; a stage only considers the programs it runs (PlainProgram::tier) and only its
+//     own channels; a candidate placed in a stage takes no part in later stages of the batch
+//     (nor later batches); choice_rank is the position in the full list; flows are per stage.
+//     Each program is run by at most one stage of a batch;
+//   - unfilled seats (PlainChannel::unfilled): after a stage is matched, the seats each channel
+//     left EMPTY IN THAT PASS'S MATCH (per program, per group for a split channel) move to its
+//     `unfilled:` target (a channel of the same stage and program, not split); all moves of a
+//     pass are computed from that pass's match and applied together; then the stage is matched
+//     again from the start with the new capacities; repeat until no seat moves. Chains are
+//     allowed (a target may send its own empty seats on), circles are not;
+//   - stability per batch and stage, with the seats after the flows: every program's admitted set is
 //     exactly its own choice from that set (with the same channels), nobody who took part has
 //     justified envy (a channel of a program ranked higher, eligible, with admitted < capacity
 //     or holding someone strictly lower in its ranking; for a split channel, within the
@@ -100,13 +107,28 @@ struct PlainChannel {
   // split_by: junior_school, allocation: table. The seats per group are in
   // PlainProgram::group_seats; the programs.csv cell is their sum.
   bool split = false;
-  // Channel of the same batch that receives this channel's unfilled seats; "" = they stay.
+  // Channel of the same batch and stage that receives this channel's unfilled seats; "" = they
+  // stay. The target is not split; it may itself send its unfilled seats on (a chain), but no
+  // circle.
   std::string unfilled = {};
+  // Index into PlainBatch::stages of the stage this channel belongs to (0 without stages).
+  std::size_t stage = 0;
+};
+
+// A stage of a batch: runs the programs whose `tier` column equals `tier` (rendered as
+// programs: "program.tier = T").
+struct PlainStage {
+  std::string name;
+  int tier = 0;
 };
 
 struct PlainBatch {
   std::string name;
-  std::vector<PlainChannel> channels;  // precedence order
+  // Every channel of the batch: grouped by stage (stage 0 first), each stage's in precedence
+  // order. Two stages may have channels of the same name.
+  std::vector<PlainChannel> channels;
+  // Ordered stages; empty = one unnamed stage running every program (the plain form).
+  std::vector<PlainStage> stages = {};
 };
 
 struct PlainCandidate {
@@ -129,6 +151,8 @@ struct PlainProgram {
   // group_seats[b][h]: rows of allocations.csv for split channel h of batch b, group -> seats
   // (a group without a row has no seats). Empty, or one entry per batch and channel.
   std::vector<std::vector<std::map<std::string, int>>> group_seats = {};
+  // programs.csv column `tier`: which stage of a staged batch runs the program.
+  int tier = 0;
 };
 
 struct PlainInstance {
@@ -147,6 +171,18 @@ struct PlainPlacement {
 
   bool operator==(const PlainPlacement&) const = default;
 };
+
+// Stages of batch b (1 when it has none); whether stage s of batch b runs program p (every
+// program when the batch has no stages); the stage's name ("" without stages); the stage of
+// batch b that runs p (StageCount when none does).
+std::size_t StageCount(const PlainBatch& batch);
+bool StageRuns(const PlainInstance& instance, std::size_t b, std::size_t s, std::size_t p);
+std::string StageName(const PlainInstance& instance, std::size_t b, std::size_t s);
+std::size_t StageOfProgram(const PlainInstance& instance, std::size_t b, std::size_t p);
+// Whether channel h of batch b belongs to the stage that runs program p.
+bool ChannelRuns(const PlainInstance& instance, std::size_t b, std::size_t h, std::size_t p);
+// The channel of batch b named `name` in the stage that runs program p; npos when none.
+std::size_t ChannelIndex(const PlainInstance& instance, std::size_t b, std::size_t p, const std::string& name);
 
 // Names as they appear in rules files.
 const char* RankingName(RankingKind kind);
@@ -222,13 +258,14 @@ std::optional<SeatFlows> FlowsFromCutoffs(const PlainInstance& instance, const s
 std::vector<std::string> CheckFlows(const PlainInstance& instance, const SeatFlows& flows,
                                     const std::vector<PlainPlacement>& placements);
 
-// The reference outcome: per batch, student-proposing deferred acceptance one proposal at a
-// time (candidates in id order, a stack of free candidates), then unfilled seats flow and the
-// batch is matched again, until no seat moves.
+// The reference outcome: per batch and stage, student-proposing deferred acceptance one
+// proposal at a time (candidates in id order, a stack of free candidates; only the stage's
+// programs), then the seats each channel left empty in that pass's match move to its unfilled
+// target, all at once, and the stage is matched again, until no seat moves.
 struct ReferenceResult {
   std::vector<PlainPlacement> placements;  // sorted by candidate id
   SeatFlows flows;
-  std::vector<int> passes;                 // matching passes per batch
+  std::vector<int> passes;                 // matching passes per stage (batch by batch, stage by stage)
 };
 ReferenceResult ReferenceRun(const PlainInstance& instance);
 
@@ -239,7 +276,7 @@ ReferenceResult ReferenceRun(const PlainInstance& instance);
 // outcome is weakly preferred by every candidate to every other.
 struct ExhaustiveResult {
   std::vector<PlainPlacement> placements;     // sorted by candidate id
-  std::vector<std::size_t> stable_outcomes;   // how many stable assignments each batch had
+  std::vector<std::size_t> stable_outcomes;   // how many stable assignments each batch (stage) had
 };
 std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& instance, std::string* error);
 
