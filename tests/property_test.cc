@@ -5,7 +5,12 @@
 // Instances: one or two batches of 1-4 channels with eligibility conditions, rankings by total
 // or by arts; and (PropertySplitTies) split channels (split_by: junior_school, allocation:
 // table, 2-4 groups, random seats per group including 0 and no row), last_tie admit_all (many
-// tied totals) and lottery (with a seed), and unfilled seats flowing to 'general' with reruns.
+// tied totals) and lottery (with a seed), and unfilled seats flowing to 'general' with reruns;
+// (PropertyChainsStages) chains of flows (balanced -> local [-> reserve] -> general: the seats a
+// channel left empty in a pass's match move together, and a seat received is matched in the
+// next pass before it can move on) and batches of 2-3 ordered stages, each running the programs
+// of one tier with its own channels, a split channel of one name in several stages (allocations.csv
+// rows belong to the stage that runs their program; a `batch` column when two batches have it).
 //
 // For every instance:
 //   - cutoffs.csv has exactly the contract's rows (per group for a split channel) with
@@ -925,10 +930,6 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
 
   TempDir dir;
   const Loaded loaded = Load(WriteInputs(dir, files));
-  // Temporary, off by default: the engine refuses a split channel of one name in several stages
-  // of a batch ("split in several batches; add a 'batch' column"), a known bug being fixed on
-  // main. Setting this variable skips those instances to see what else the tests find.
-  if (!loaded.error.empty() && std::getenv("ZKMATCH_SKIP_KNOWN_ALLOCATION_BUG") && loaded.error.find("split in several batches") != std::string::npos) return "";
   if (!loaded.error.empty()) return loaded.error + "\nrules.yaml:\n" + files.rules;
 
   const Output general1 = RunEngine(loaded, 1, MatchPath::kGeneral);
