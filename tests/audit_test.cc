@@ -862,6 +862,26 @@ TEST(AuditExplainChannelMove, DisplacedCandidateSeesTheFinalCutoffs) {
   EXPECT_NE(m1.out.find("Candidate M1: placed at A (channel general) in batch main, choice 1."), std::string::npos) << m1.out;
 }
 
+// A program with no seats in the batch (fixtures/cases/edge: ZE's cells are empty, Z0's are 0):
+// the log lists no channel for it, and explain says why instead of a bare "not admitted:".
+TEST(AuditExplainNoSeats, ProgramWithoutSeatsInTheBatchIsGivenAsTheReason) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  const CommandResult r = Zk("run --quiet --rules " + Q(SourceDir() + "/fixtures/cases/edge/rules.yaml") + " --out " + Q(run), tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const CommandResult e = Zk("explain --run " + Q(run) + " --candidate E3", tmp.path());
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_EQ(e.out,
+            "Candidate E3: not placed in any batch.\n"
+            "Choice 1: ZE (batch main) not admitted: this program has no seats in batch main (none of its channels has a seat "
+            "there, after seat flows).\n"
+            "Choice 2: Z0 (batch main) not admitted: this program has no seats in batch main (none of its channels has a seat "
+            "there, after seat flows).\n");
+  const CommandResult zh = Zk("explain --run " + Q(run) + " --candidate E1 --lang zh", tmp.path());
+  ASSERT_EQ(zh.exit_code, 0) << zh.err;
+  EXPECT_NE(zh.out.find("第 1 志愿：Z0 (main 批次) 未录取：该计划在 main 批次没有名额（调剂后各通道均无名额）。"), std::string::npos) << zh.out;
+}
+
 TEST_F(AuditExplainTest, UnknownCandidateIsAUsageErrorNamingTheId) {
   const CommandResult r = Explain("T99");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;

@@ -26,6 +26,7 @@ struct Words {
   const char* free_seat;
   const char* not_below;
   const char* not_offered;
+  const char* no_seats;
   const char* locked_batch;
   const char* locked_stage;
   const char* tie_id;
@@ -47,6 +48,7 @@ const Words kEnglish = {
     "%1: a seat was free (this should not happen; run zkmatch verify).",
     "%1: you were not ranked below its last admitted candidate (this should not happen; run zkmatch verify).",
     "this program takes no part in batch %1.",
+    "not admitted: this program has no seats in %1 (none of its channels has a seat there, after seat flows).",
     "Batch %1: not considered, because you were already placed in batch %2.",
     "not considered in stage %1, because you were already placed in stage %2.",
     "equal on every key; the tie is broken by candidate id",
@@ -68,6 +70,7 @@ const Words kChinese = {
     "%1：尚有空余名额（不应出现，请运行 zkmatch verify）。",
     "%1：你并不低于最后录取的考生（不应出现，请运行 zkmatch verify）。",
     "该计划不参加 %1 批次。",
+    "未录取：该计划在 %1没有名额（调剂后各通道均无名额）。",
     "%1 批次：你已在 %2 批次录取，不再参与。",
     "未参加 %1 阶段：你已在 %2 阶段录取。",
     "各项排序依据均相同，按准考证号排序",
@@ -137,6 +140,10 @@ class Explainer {
           out += Fill(w_.not_offered, {b}) + "\n";
         } else if (!step["locked_by_stage"].is_null()) {
           out += Fill(w_.locked_stage, {stage, step["locked_by_stage"].text}) + "\n";
+        } else if (step["rejected"].members.empty()) {  // the log lists only channels with seats
+          std::string in = Fill(w_.batch, {b});
+          if (!stage.empty()) in += ", " + Fill(w_.stage, {stage});
+          out += Fill(w_.no_seats, {in}) + "\n";
         } else {
           out += std::string(w_.not_admitted) + "\n";
           for (const auto& [name, reason] : step["rejected"].members) {
