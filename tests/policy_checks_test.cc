@@ -63,6 +63,11 @@ class PolicyCheck : public ::testing::Test {
   TempDir work_;
 };
 
+// `check` of a hand-checked case in fixtures/cases, in its own directory.
+CommandResult CheckCase(const std::string& name) {
+  return RunCommand("'" + ZkmatchBinary() + "' check --rules rules.yaml", SourceDir() + "/fixtures/cases/" + name);
+}
+
 // (1) 一中 3 + 二中 2 general-high seats (the vocational program's 4 excluded by
 // `general_high`) for 10 candidates: 50% < 60%; 6 seats would be needed.
 TEST_F(PolicyCheck, GeneralHighTargetWarnsWithBothNumbersAndTheRunGoesAhead) {
@@ -161,7 +166,7 @@ TEST_F(PolicyCheck, UnfilledSeatsSentToABatchThatDoesNotRunTheProgramIsAnError) 
 
 // (7e) A candidate with an empty junior_school belongs to no group (fixtures/cases/no-junior-school).
 TEST(PolicyCheckCases, CandidateWithoutJuniorSchoolWarnsWithTheRow) {
-  CommandResult c = RunCommand("'" + ZkmatchBinary() + "' check --rules rules.yaml", SourceDir() + "/fixtures/cases/no-junior-school");
+  const CommandResult c = CheckCase("no-junior-school");
   EXPECT_EQ(c.exit_code, 0);
   EXPECT_EQ(c.err,
             "candidates.csv:2:junior_school: warning: 1 candidate has no junior_school (row 2): they belong to no group, so they "
@@ -171,7 +176,7 @@ TEST(PolicyCheckCases, CandidateWithoutJuniorSchoolWarnsWithTheRow) {
 
 // (7f) A table row for a program no stage runs with that channel: its seats are never offered.
 TEST(PolicyCheckCases, AllocationRowForAProgramNoStageRunsWarns) {
-  CommandResult c = RunCommand("'" + ZkmatchBinary() + "' check --rules rules.yaml", SourceDir() + "/fixtures/cases/regress-split-table-in-stage");
+  const CommandResult c = CheckCase("regress-split-table-in-stage");
   EXPECT_EQ(c.exit_code, 0);
   EXPECT_EQ(c.err,
             "allocations.csv:3:program: warning: no stage runs program 'Q' with channel 'balanced' (it is in batch 'early', stage "
@@ -182,7 +187,7 @@ TEST(PolicyCheckCases, AllocationRowForAProgramNoStageRunsWarns) {
 // The public-private check passes when public and private programs admit in the same batch
 // (fixtures/cases/sync-areas): no diagnostic at all.
 TEST(PolicyCheckCases, SynchronizedAdmissionPassesQuietly) {
-  CommandResult c = RunCommand("'" + ZkmatchBinary() + "' check --rules rules.yaml", SourceDir() + "/fixtures/cases/sync-areas");
+  const CommandResult c = CheckCase("sync-areas");
   EXPECT_EQ(c.exit_code, 0);
   EXPECT_EQ(c.err, "");
   EXPECT_EQ(c.out, "rules.yaml: ok: 10 candidates, 3 programs, 15 choices in 1 batch\n");

@@ -1266,23 +1266,42 @@ TEST(PropertyChainsStages, StagedBatchesWithSplitChannelsInSeveralStagesMatchThe
   EXPECT_GE(stats.chain_batches, 80);
 }
 
+// The engine's outcome on `inst` (general path, 2 threads), read back: placements and the flows
+// cutoffs.csv reports. nullopt, with the reason as a test failure, when it cannot be read.
+struct CheckedRun {
+  std::vector<PlainPlacement> placements;
+  brute::SeatFlows flows;
+};
+std::optional<CheckedRun> RunAndRead(const PlainInstance& inst, std::uint64_t seed) {
+  Rng style(seed);
+  TempDir dir;
+  const Loaded loaded = Load(WriteInputs(dir, RenderInputs(inst, style)));
+  if (!loaded.error.empty()) {
+    ADD_FAILURE() << "seed " << seed << ": " << loaded.error;
+    return std::nullopt;
+  }
+  const Output out = RunEngine(loaded, 2, MatchPath::kGeneral);
+  std::string error;
+  auto placements = brute::ParsePlacements(out.placements, &error);
+  std::vector<std::string> problems;
+  auto flows = brute::FlowsFromCutoffs(inst, out.cutoffs, &problems);
+  if (!placements || !flows || !problems.empty()) {
+    ADD_FAILURE() << "seed " << seed << ": " << error << Join(problems);
+    return std::nullopt;
+  }
+  return CheckedRun{std::move(*placements), std::move(*flows)};
+}
+
 // Mutations of engine outputs on chains and stages: unplacing anyone, or undoing one seat of a
 // flow (the source keeps an empty seat, the target loses one), must be flagged.
 TEST(ChainsStagesChecker, FlagsMutationsOfRandomEngineOutputsWithChainsAndStages) {
   int unflowed = 0, unplaced = 0;
   for (std::uint64_t seed = 23000; seed < 23040; ++seed) {
     const PlainInstance inst = Generate(seed, ChainsStages(Size::kSmall, 30, 40, 100, 100, 50));
-    Rng style(seed);
-    TempDir dir;
-    const Loaded loaded = Load(WriteInputs(dir, RenderInputs(inst, style)));
-    ASSERT_EQ(loaded.error, "") << "seed " << seed;
-    const Output out = RunEngine(loaded, 2, MatchPath::kGeneral);
-    std::string error;
-    const auto engine = brute::ParsePlacements(out.placements, &error);
-    ASSERT_TRUE(engine) << "seed " << seed << ": " << error;
-    std::vector<std::string> problems;
-    const auto flows = brute::FlowsFromCutoffs(inst, out.cutoffs, &problems);
-    ASSERT_TRUE(flows && problems.empty()) << "seed " << seed << Join(problems);
+    const std::optional<CheckedRun> run = RunAndRead(inst, seed);
+    ASSERT_TRUE(run);
+    const auto* engine = &run->placements;
+    const auto* flows = &run->flows;
     const PlainInstance final_seats = brute::WithFinalSeats(inst, *flows);
     ASSERT_TRUE(brute::CheckAssignment(final_seats, *engine).empty()) << "seed " << seed << Join(brute::CheckAssignment(final_seats, *engine));
     for (std::size_t b = 0; b < inst.batches.size(); ++b) {
@@ -1906,17 +1925,10 @@ TEST(SplitTiesChecker, FlagsMutationsOfRandomEngineOutputsWithSplitsTiesAndFlows
   int tie_split = 0, other_group = 0, other_group_by_seats = 0, unflowed = 0, unplaced = 0;
   for (std::uint64_t seed = 16000; seed < 16060; ++seed) {
     const PlainInstance inst = Generate(seed, SplitTies(Size::kSmall, 30, 50, 100, 70, 10, 60));
-    Rng style(seed);
-    TempDir dir;
-    const Loaded loaded = Load(WriteInputs(dir, RenderInputs(inst, style)));
-    ASSERT_EQ(loaded.error, "") << "seed " << seed;
-    const Output out = RunEngine(loaded, 2, MatchPath::kGeneral);
-    std::string error;
-    const auto engine = brute::ParsePlacements(out.placements, &error);
-    ASSERT_TRUE(engine) << "seed " << seed << ": " << error;
-    std::vector<std::string> problems;
-    const auto flows = brute::FlowsFromCutoffs(inst, out.cutoffs, &problems);
-    ASSERT_TRUE(flows && problems.empty()) << "seed " << seed << Join(problems);
+    const std::optional<CheckedRun> run = RunAndRead(inst, seed);
+    ASSERT_TRUE(run);
+    const auto* engine = &run->placements;
+    const auto* flows = &run->flows;
     const PlainInstance final_seats = brute::WithFinalSeats(inst, *flows);
     ASSERT_TRUE(brute::CheckAssignment(final_seats, *engine).empty()) << "seed " << seed << Violations(final_seats, *engine);
     std::map<std::string, std::size_t> cand, prog, batch_index;
