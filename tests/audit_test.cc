@@ -13,6 +13,11 @@
 //     nothing else) and forged (a "consistent forger" also recomputes every SHA-256 in
 //     manifest.json, the end record and the hash chain, so that only the semantic checks --
 //     capacities, stability, agreement between the files -- or a replay can catch it).
+//   - Seat flows recomputed pass by pass: on a chain balanced -> local -> general, the old
+//     engine bug (a seat passed on down the chain in one pass) forged with every file agreeing
+//     passes every check against the final capacities and is caught only by the recomputed
+//     passes; flows.csv edited alone (a flow out of a full channel, too many seats, a flow
+//     withheld) is reported against the recomputed pass (the library's VerifyRun).
 //   - explain names each choice, the channel, the cut-off and both totals, in English and
 //     Chinese; an unknown candidate is a usage error naming the id.
 //   - 200 seeded random small instances (several batches, channels with conditions, rankings
@@ -30,6 +35,8 @@
 #include <vector>
 
 #include "digest.h"
+#include "zkmatch/diagnostics.h"
+#include "zkmatch/verify.h"
 #include "support/test_env.h"
 
 namespace zkmatch::testing {
@@ -764,6 +771,154 @@ TEST(AuditTamperFlows, WithheldFlowForgedIsCaught) {
 
   const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
   ExpectWithheldFlowReported(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seat flows recomputed pass by pass. A chain of flows at one program P, channels in this
+// precedence order:
+//   balanced  split by junior school, table: 1 seat for J1,      unfilled: local
+//   local     1 seat, eligible "district = program.district",    unfilled: general
+//   general   1 seat, open
+// ranked by total; x 700 (in district), y 690 (in district), z 680 (out of district), all from
+// J2 and listing only P; w (J1) lists nothing -- nobody from J1 applies.
+//   pass 1 (balanced J1 1, local 1, general 1): balanced takes nobody; local takes x; general
+//     takes y (best of y, z); z is rejected. Empty in this match: balanced J1's 1 seat (local
+//     and general are full) -> 1 seat balanced J1 -> local. Local was full in pass 1, so
+//     nothing moves on from local in this pass.
+//   pass 2 (balanced 0, local 2, general 1): local takes x and y; general takes z. Nothing
+//     empty: the fixpoint.
+//   Result: x local, y local, z general; flows.csv: one row, balanced J1 -> local after pass 1.
+// The old engine bug counted local's empty seats after adding the inflow and passed the seat
+// on to general in the same pass (local -> general, 1 seat, pass 1): pass 2 then had local 1,
+// general 2: x local, y general, z general -- stable under those final capacities, so the
+// stability check alone let it pass.
+constexpr char kChainRules[] = R"(version: 1
+inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv, allocations: allocations.csv}
+rankings:
+  by_total: {keys: [total desc], last_tie: id}
+batches:
+  - name: main
+    channels:
+      - {name: balanced, seats: balanced, ranking: by_total, split_by: junior_school, allocation: table, unfilled: local}
+      - {name: local, seats: local, ranking: by_total, eligible: "district = program.district", unfilled: general}
+      - {name: general, seats: general, ranking: by_total}
+)";
+
+// Writes the chain instance under `dir`, runs it into `run` and checks the hand-worked result.
+void RunChain(const std::string& dir, const std::string& run) {
+  WriteBytes(dir + "/rules.yaml", kChainRules);
+  WriteBytes(dir + "/programs.csv", "code,district,balanced,local,general\nP,D1,1,1,1\n");
+  WriteBytes(dir + "/candidates.csv", "id,total,junior_school,district\nw,600,J1,D2\nx,700,J2,D1\ny,690,J2,D1\nz,680,J2,D2\n");
+  WriteBytes(dir + "/choices.csv", "candidate_id,batch,rank,program\nx,main,1,P\ny,main,1,P\nz,main,1,P\n");
+  WriteBytes(dir + "/allocations.csv", "program,channel,group,seats\nP,balanced,J1,1\n");
+  const CommandResult r = Zk("run --quiet --rules " + Q(dir + "/rules.yaml") + " --out " + Q(run), dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(run + "/placements.csv"),
+            "candidate_id,status,batch,program,channel,choice_rank,stage\n"
+            "w,unplaced,,,,,\nx,placed,main,P,local,1,\ny,placed,main,P,local,1,\nz,placed,main,P,general,1,\n");
+  EXPECT_EQ(ReadFile(run + "/flows.csv"), "batch,stage,pass,program,channel,group,to_batch,to_stage,to_channel,seats\nmain,,1,P,balanced,J1,main,,local,1\n");
+  EXPECT_EQ(ReadFile(run + "/cutoffs.csv"),
+            "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n"
+            "main,P,balanced,J1,0,0,,,1,0,1,0\nmain,P,local,,2,2,690,,1,1,0,0\nmain,P,general,,1,1,680,,1,0,0,0\n");
+  ASSERT_EQ(SplitLines(ReadFile(run + "/audit.jsonl")).size(), 10u) << "the chain run changed shape; update the line numbers here";
+}
+
+// Every VIOLATION line of `v` (from the binary) that contains `what`.
+bool HasViolation(const std::string& out, const std::string& what) {
+  const std::vector<std::string> lines = SplitLines(out);
+  return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind("VIOLATION: ", 0) == 0 && l.find(what) != std::string::npos; });
+}
+
+TEST(AuditFlowPasses, ChainRunVerifiesWithTheRecomputedPasses) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  ASSERT_NO_FATAL_FAILURE(RunChain(tmp.path() + "/case", run));
+  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("ok: seat flows recomputed pass by pass (2 passes in 1 stage, 1 seat moved)"), std::string::npos) << v.out;
+}
+
+// The forger writes the old buggy outcome, every file consistent with it: the balanced seat
+// moved on through local to general in pass 1 (local 1 seat, general 2), y in general.
+TEST(AuditFlowPasses, SeatPassedOnDownAChainInOnePassForgedIsCaught) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  ASSERT_NO_FATAL_FAILURE(RunChain(tmp.path() + "/case", run));
+  const std::string audit = run + "/audit.jsonl";
+  ASSERT_NO_FATAL_FAILURE(ReplaceLine(run + "/placements.csv", "y,placed,main,P,local,1,", "y,placed,main,P,general,1,"));
+  ASSERT_NO_FATAL_FAILURE(ReplaceLine(run + "/cutoffs.csv", "main,P,local,,2,2,690,,1,1,0,0", "main,P,local,,1,1,700,,1,1,1,0"));
+  ASSERT_NO_FATAL_FAILURE(ReplaceLine(run + "/cutoffs.csv", "main,P,general,,1,1,680,,1,0,0,0", "main,P,general,,2,2,680,,1,1,0,0"));
+  WriteBytes(run + "/flows.csv", ReadFile(run + "/flows.csv") + "main,,1,P,local,,main,,general,1\n");
+  ASSERT_NO_FATAL_FAILURE(EditInLine(audit, 3, "\"flowed_out\":0,\"capacity\":2,\"admitted\":2,\"cutoff_total\":\"690\",\"cutoff\":{\"candidate\":\"y\",\"rank\":{\"ranking\":\"by_total\",\"key\":[\"690\"],\"tie\":\"y\"}}",
+                                     "\"flowed_out\":1,\"capacity\":1,\"admitted\":1,\"cutoff_total\":\"700\",\"cutoff\":{\"candidate\":\"x\",\"rank\":{\"ranking\":\"by_total\",\"key\":[\"700\"],\"tie\":\"x\"}}"));
+  ASSERT_NO_FATAL_FAILURE(EditInLine(audit, 4, "\"flowed_in\":0,\"flowed_out\":0,\"capacity\":1,\"admitted\":1,", "\"flowed_in\":1,\"flowed_out\":0,\"capacity\":2,\"admitted\":2,"));
+  ASSERT_NO_FATAL_FAILURE(EditInLine(audit, 8, "\"channel\":\"local\"", "\"channel\":\"general\""));
+  ASSERT_NO_FATAL_FAILURE(EditInLine(audit, 8, "\"placed\":\"local\"", "\"placed\":\"general\""));
+  std::vector<std::string> lines = SplitLines(ReadFile(audit));
+  ASSERT_EQ(lines[4].rfind("{\"record\":\"flow\"", 0), 0u) << lines[4];
+  lines.insert(lines.begin() + 5,
+               "{\"record\":\"flow\",\"batch\":\"main\",\"stage\":\"\",\"pass\":1,\"program\":\"P\",\"channel\":\"local\",\"group\":null,\"to_batch\":\"main\","
+               "\"to_stage\":\"\",\"to_channel\":\"general\",\"seats\":1,\"prev\":\"" + std::string(64, '0') + "\"}");
+  WriteBytes(audit, JoinLines(lines));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run));
+
+  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  // Every check against the final capacities holds: only the recomputed passes catch it.
+  for (const char* ok : {"ok: inputs and outputs match manifest.json", "ok: audit.jsonl hash chain intact", "ok: audit.jsonl agrees with placements.csv and cutoffs.csv",
+                         "ok: capacities after flows, seat-flow conservation", "ok: channel labels equal", "ok: no justified envy and no waste in any stage"}) {
+    EXPECT_NE(v.out.find(ok), std::string::npos) << ok << "\n" << v.out;
+  }
+  EXPECT_TRUE(HasViolation(v.out, "flows.csv:3: 1 seat moved from P local to general after pass 1 of batch 'main', but in pass 1's match local was full "
+                                  "(1 of 1 seat taken); the rules move only seats left empty in that pass")) << v.out;
+  EXPECT_TRUE(HasViolation(v.out, "candidate 'y': placements.csv gives P (general) in batch 'main', but deferred acceptance under the recomputed seats "
+                                  "(after 2 passes) gives P (local)")) << v.out;
+  EXPECT_NE(v.out.find("verify: 2 violations in "), std::string::npos) << v.out;
+  const CommandResult replay = Zk("replay --run " + Q(run), tmp.path());
+  EXPECT_EQ(replay.exit_code, 3) << replay.out << replay.err;
+}
+
+// Unit level (VerifyRun, the library): flows.csv alone edited, and resealed. Each edit is
+// reported against the recomputed pass.
+TEST(AuditFlowPasses, FlowsEditedAgainstThePassMatchAreReported) {
+  TempDir tmp;
+  const std::string base = tmp.path() + "/run";
+  ASSERT_NO_FATAL_FAILURE(RunChain(tmp.path() + "/case", base));
+  const std::string header = "batch,stage,pass,program,channel,group,to_batch,to_stage,to_channel,seats\n";
+  const std::string real = "main,,1,P,balanced,J1,main,,local,1\n";
+  struct Edit {
+    std::string flows, want;
+  };
+  const std::vector<Edit> edits = {
+      // Seats moved out of a channel that was full in that pass.
+      {header + real + "main,,1,P,local,,main,,general,1\n",
+       "flows.csv:3: 1 seat moved from P local to general after pass 1 of batch 'main', but in pass 1's match local was full (1 of 1 seat taken); "
+       "the rules move only seats left empty in that pass"},
+      {header + "main,,1,P,balanced,J1,main,,local,1\nmain,,2,P,local,,main,,general,1\n",
+       "flows.csv:3: 1 seat moved from P local to general after pass 2 of batch 'main', but in pass 2's match local was full (2 of 2 seats taken)"},
+      // More seats than were empty.
+      {header + "main,,1,P,balanced,J1,main,,local,2\n",
+       "flows.csv:2: 2 seats moved from P balanced J1 to local after pass 1 of batch 'main', but pass 1's match left 1 seat of it empty (0 of 1 taken)"},
+      // The real flow withheld.
+      {header, "flows.csv has no row moving 1 seat from P balanced J1 to local after pass 1 of batch 'main', but that pass's match left them empty (0 of 1 taken)"},
+  };
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    SCOPED_TRACE(edits[i].want);
+    const std::string run = tmp.path() + "/edit" + std::to_string(i);
+    fs::copy(base, run);
+    WriteBytes(run + "/flows.csv", edits[i].flows);
+    ASSERT_NO_FATAL_FAILURE(Reseal(run));
+    DiagnosticSink sink;
+    const VerifyReport report = VerifyRun("", run, sink);
+    EXPECT_FALSE(report.input_error);
+    EXPECT_TRUE(std::any_of(report.violations.begin(), report.violations.end(), [&](const std::string& v) { return v == edits[i].want || v.rfind(edits[i].want, 0) == 0; }))
+        << [&] {
+             std::string all;
+             for (const std::string& v : report.violations) all += v + "\n";
+             return all;
+           }();
+    EXPECT_TRUE(std::none_of(report.passed.begin(), report.passed.end(), [](const std::string& p) { return p.rfind("seat flows recomputed", 0) == 0; }));
+  }
 }
 
 // Not a run directory at all: a usage error, not a violation.

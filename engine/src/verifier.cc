@@ -16,6 +16,7 @@
 #include "expression.h"
 #include "json.h"
 #include "ranking.h"
+#include "verify_matching.h"
 #include "zkmatch/audit.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/verify.h"
@@ -77,6 +78,8 @@ class Verifier {
     CheckChannelLabels();
     step("stability");
     CheckStability();
+    step("seat flows, pass by pass");
+    CheckFlowPasses();
     return report_;
   }
 
@@ -481,6 +484,13 @@ class Verifier {
         Violation(at + "seats flowed from channel '" + std::string(rec.fields[4]) + "' to '" + std::string(rec.fields[8]) + "', which its rules do not allow");
       }
       const std::uint32_t g = rec.fields[5].empty() ? kNone : FindGroup(fs_.split[h], std::string(rec.fields[5]));
+      std::int32_t pass = 0;
+      if (!ParseCount(rec.fields[2], &pass, &why) || pass < 0) {
+        Violation(at + "a bad pass number '" + std::string(rec.fields[2]) + "'");
+      } else if (g != kNone - 1) {
+        auto [it, fresh] = published_flows_.emplace(FlowKey{from, pass, p, h, g, to, th}, PublishedFlow{seats, rec.line});
+        if (!fresh) Violation(at + "the same flow appears again (first at line " + std::to_string(it->second.line) + ")");
+      }
       if (Row* r = FindRow(fs_, p, h, g)) {
         r->flows_out += seats;
       } else if (!(fs_.split[h] && g == kNone && StageRules(fs_).channels[h].allocation.kind == Allocation::Kind::kProportional)) {
@@ -529,17 +539,7 @@ class Verifier {
     for (StageInfo& st : stages_) {
       const Stage& stage = StageRules(st);
       // Initial seats: programs.csv, or the allocation for split channels.
-      std::vector<GroupSplit> splits(stage.channels.size());
-      for (std::size_t h = 0; h < stage.channels.size(); ++h) {
-        if (!st.split[h]) continue;
-        std::vector<std::int32_t> seats = instance_.programs.SeatsIn(stage.channels[h].seats);
-        for (std::size_t p = 0; p < seats.size(); ++p) seats[p] = st.in_stage[p] ? seats[p] : 0;
-        splits[h] = AllocateSeats(stage, st.b, h, seats, instance_, ctx);
-        for (std::size_t p = 0; p < seats.size(); ++p) {
-          if (st.in_stage[p]) continue;
-          for (std::uint32_t g = 0; g < splits[h].num_groups; ++g) splits[h].seats[p * splits[h].num_groups + g] = 0;
-        }
-      }
+      const std::vector<GroupSplit> splits = Splits(st);
       for (auto& [key, row] : st.rows) {
         const auto [p, h, g] = key;
         const Channel& ch = stage.channels[h];
@@ -577,6 +577,25 @@ class Verifier {
       }
     }
     if (report_.violations.size() == before) Passed("capacities after flows, seat-flow conservation, counts and cut-offs, eligibility");
+  }
+
+  // The allocation of every split channel of a stage, zero for programs the stage does not run.
+  std::vector<GroupSplit> Splits(const StageInfo& st) const {
+    const EvalContext ctx = Context();
+    const Stage& stage = StageRules(st);
+    std::vector<GroupSplit> splits(stage.channels.size());
+    for (std::size_t h = 0; h < stage.channels.size(); ++h) {
+      if (!st.split[h]) continue;
+      std::vector<std::int32_t> seats = instance_.programs.SeatsIn(stage.channels[h].seats);
+      for (std::size_t p = 0; p < seats.size(); ++p) seats[p] = st.in_stage[p] ? seats[p] : 0;
+      splits[h] = AllocateSeats(stage, st.b, h, seats, instance_, ctx);
+      for (std::size_t p = 0; p < seats.size(); ++p) {
+        if (st.in_stage[p]) continue;
+        for (std::uint32_t g = 0; g < splits[h].num_groups; ++g) splits[h].seats[p * splits[h].num_groups + g] = 0;
+        if (p < splits[h].unallocated.size()) splits[h].unallocated[p] = 0;
+      }
+    }
+    return splits;
   }
 
   // Each program's labels must be its choice rule applied to its admitted set: channel by
@@ -673,6 +692,253 @@ class Verifier {
     if (report_.violations.size() == before) Passed("no justified envy and no waste in any stage (stable)");
   }
 
+  // What the flow names: "P local" or "P balanced J1", and where it goes.
+  std::string FlowSource(const StageInfo& st, ProgramIndex p, std::uint32_t h, std::uint32_t g) const {
+    return instance_.programs.code[p] + " " + StageRules(st).channels[h].name + (g == kNone ? "" : " " + st.split[h]->dictionary[g]);
+  }
+  std::string FlowTarget(int from, int to, std::uint32_t th) const {
+    const StageInfo& ts = stages_[static_cast<std::size_t>(to)];
+    if (from == to) return StageRules(ts).channels[th].name;
+    return StageRules(ts).channels[th].name + " of " + StageName(ts);
+  }
+  std::string StageName(const StageInfo& st) const {
+    const std::string batch = "batch '" + rules_.batches[st.b].name + "'";
+    return StageRules(st).name.empty() ? batch : "stage '" + StageRules(st).name + "' of " + batch;
+  }
+  static std::string SeatsText(std::int64_t n) { return std::to_string(n) + (n == 1 ? " seat" : " seats"); }
+
+  // Recomputes every stage's matching passes with the verifier's own deferred acceptance
+  // (verify_matching.h), and from them the seat flows the rules give: after each pass, every
+  // seat a channel with a same-stage target left empty in that pass's match moves, all moves
+  // of the pass together; at the fixpoint, seats still empty move to later batches. The flows
+  // must be flows.csv's rows, and the final pass must be placements.csv's outcome of the stage.
+  // Participants are those placements.csv does not place in an earlier stage.
+  void CheckFlowPasses() {
+    const std::size_t before = report_.violations.size();
+    const EvalContext ctx = Context();
+    const std::size_t n = instance_.candidates.size();
+    const std::size_t np = instance_.programs.size();
+    struct Derived {
+      std::int64_t seats, admitted, capacity;
+    };
+    std::map<FlowKey, Derived> derived;
+    std::vector<std::vector<std::int64_t>> later(stages_.size());  // seats flowed in from earlier batches, [p * nh + h]
+    std::vector<int> last_pass(stages_.size(), 0);
+    std::size_t passes = 0, moved_seats = 0, differences = 0;
+    for (std::size_t sp = 0; sp < stages_.size(); ++sp) {
+      StageInfo& st = stages_[sp];
+      const Stage& stage = StageRules(st);
+      const ChoiceLists& lists = instance_.choices[st.b];
+      const std::size_t nh = stage.channels.size();
+      const int isp = static_cast<int>(sp);
+      verify::DaProblem pb;
+      pb.lists = &lists;
+      pb.num_programs = np;
+      pb.takes_part.assign(n, 0);
+      for (std::size_t c = 0; c < n; ++c) pb.takes_part[c] = stage_of_[c] < 0 || static_cast<std::size_t>(stage_of_[c]) >= sp;
+      // Eligibility per entry: the channel's condition at the entry's program (programs the
+      // stage does not run: none).
+      pb.eligible.assign(lists.program.size(), 0);
+      for (std::size_t c = 0; c < n; ++c) {
+        if (!pb.takes_part[c]) continue;
+        for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+          const ProgramIndex q = lists.program[k];
+          if (!st.in_stage[q]) continue;
+          std::uint32_t bits = 0;
+          for (std::uint32_t h = 0; h < nh; ++h) {
+            const Channel& ch = stage.channels[h];
+            if (!ch.eligible || EvaluateCondition(*ch.eligible, ctx, static_cast<CandidateIndex>(c), q)) bits |= 1u << h;
+          }
+          pb.eligible[k] = bits;
+        }
+      }
+      // Pass-1 seats: the inputs (or the allocation) plus seats flowed in from earlier batches.
+      std::vector<GroupSplit> splits = Splits(st);
+      pb.capacity.assign(np * nh, 0);
+      pb.group_capacity.resize(nh);
+      if (later[sp].empty()) later[sp].assign(np * nh, 0);
+      for (std::uint32_t h = 0; h < nh; ++h) {
+        const Channel& ch = stage.channels[h];
+        const std::size_t r = static_cast<std::size_t>(ch.ranking);
+        verify::DaChannel dc;
+        if (rules_.rankings[r].per_program) {
+          dc.entry_rank = entry_ranks_[r][st.b].data();
+        } else {
+          dc.rank = ranks_[r].data();
+        }
+        if (st.split[h]) {
+          dc.group = st.split[h]->text.data();
+          dc.num_groups = splits[h].num_groups;
+          pb.group_capacity[h].assign(splits[h].seats.begin(), splits[h].seats.end());
+        } else {
+          const std::vector<std::int32_t>& seats = instance_.programs.SeatsIn(ch.seats);
+          for (std::size_t p = 0; p < np; ++p) pb.capacity[p * nh + h] = st.in_stage[p] ? seats[p] + later[sp][p * nh + h] : 0;
+        }
+        pb.channels.push_back(dc);
+      }
+      // Records the flows of one pass (0: seats no group received) and applies them together.
+      struct Move {
+        ProgramIndex p;
+        std::uint32_t h, g;
+        std::int64_t seats, admitted, capacity;
+      };
+      auto apply = [&](int pass, const std::vector<Move>& moves) {
+        for (const Move& m : moves) {
+          const std::uint32_t t = static_cast<std::uint32_t>(stage.channels[m.h].unfilled.channel_index);
+          derived[FlowKey{isp, pass, m.p, m.h, m.g, isp, t}] = Derived{m.seats, m.admitted, m.capacity};
+          if (m.g == kNone) {
+            if (!st.split[m.h]) pb.capacity[m.p * nh + m.h] -= m.seats;
+          } else {
+            pb.group_capacity[m.h][m.p * splits[m.h].num_groups + m.g] -= m.seats;
+          }
+          pb.capacity[m.p * nh + t] += m.seats;
+          moved_seats += static_cast<std::size_t>(m.seats);
+        }
+      };
+      std::vector<Move> moves;
+      for (std::uint32_t h = 0; h < nh; ++h) {
+        if (!st.split[h] || stage.channels[h].unfilled.kind != Unfilled::Kind::kSameStage) continue;
+        for (std::size_t p = 0; p < splits[h].unallocated.size(); ++p) {
+          if (splits[h].unallocated[p] > 0) moves.push_back({static_cast<ProgramIndex>(p), h, kNone, splits[h].unallocated[p], 0, splits[h].unallocated[p]});
+        }
+      }
+      apply(0, moves);
+      // Matched per (p, h) and, for split channels, per (p, h, g).
+      std::vector<std::int64_t> admitted(np * nh);
+      std::vector<std::vector<std::int64_t>> admitted_group(nh);
+      auto room = [&](ProgramIndex p, std::uint32_t h, std::uint32_t g) {
+        return g == kNone ? std::make_pair(admitted[p * nh + h], pb.capacity[p * nh + h])
+                          : std::make_pair(admitted_group[h][p * splits[h].num_groups + g], pb.group_capacity[h][p * splits[h].num_groups + g]);
+      };
+      verify::DaResult m;
+      for (int pass = 1;; ++pass) {
+        m = verify::DeferredAcceptance(pb);
+        ++passes;
+        last_pass[sp] = pass;
+        std::fill(admitted.begin(), admitted.end(), 0);
+        for (std::uint32_t h = 0; h < nh; ++h) admitted_group[h].assign(pb.group_capacity[h].size(), 0);
+        for (std::size_t c = 0; c < n; ++c) {
+          if (m.program[c] == kNone) continue;
+          const std::uint32_t h = m.channel[c];
+          ++admitted[m.program[c] * nh + h];
+          if (st.split[h] && st.split[h]->text[c] < splits[h].num_groups) ++admitted_group[h][m.program[c] * splits[h].num_groups + st.split[h]->text[c]];
+        }
+        // The published flows of this pass, with what the recomputed match says of their source.
+        for (auto it = published_flows_.lower_bound(FlowKey{isp, pass, 0, 0, 0, 0, 0});
+             it != published_flows_.end() && std::get<0>(it->first) == isp && std::get<1>(it->first) == pass; ++it) {
+          const auto [a, c] = room(std::get<2>(it->first), std::get<3>(it->first), std::get<4>(it->first));
+          it->second.admitted = a;
+          it->second.capacity = c;
+        }
+        moves.clear();
+        for (std::uint32_t h = 0; h < nh; ++h) {
+          if (stage.channels[h].unfilled.kind != Unfilled::Kind::kSameStage) continue;
+          for (std::size_t p = 0; p < np; ++p) {
+            if (!st.split[h]) {
+              const auto [a, c] = room(static_cast<ProgramIndex>(p), h, kNone);
+              if (c > a) moves.push_back({static_cast<ProgramIndex>(p), h, kNone, c - a, a, c});
+              continue;
+            }
+            for (std::uint32_t g = 0; g < splits[h].num_groups; ++g) {
+              const auto [a, c] = room(static_cast<ProgramIndex>(p), h, g);
+              if (c > a) moves.push_back({static_cast<ProgramIndex>(p), h, g, c - a, a, c});
+            }
+          }
+        }
+        if (moves.empty()) break;
+        apply(pass, moves);
+      }
+      const int final_pass = last_pass[sp];
+      // The final pass must be the published outcome of the stage.
+      for (std::size_t c = 0; c < n; ++c) {
+        if (!pb.takes_part[c]) continue;
+        const bool here = stage_of_[c] == isp;
+        if (here ? m.program[c] == program_[c] && m.channel[c] == channel_[c] && m.entry[c] == lists.offset[c] + choice_[c] : m.program[c] == kNone) continue;
+        if (++differences > 100) continue;
+        auto where = [&](ProgramIndex p, std::uint32_t h) { return p == kNone ? std::string("no program") : instance_.programs.code[p] + " (" + stage.channels[h].name + ")"; };
+        Violation("candidate '" + instance_.candidates.id[c] + "': placements.csv gives " + (here ? where(program_[c], channel_[c]) : std::string("no program")) + " in " +
+                  StageName(st) + ", but deferred acceptance under the recomputed seats (after " + std::to_string(final_pass) + (final_pass == 1 ? " pass" : " passes") +
+                  ") gives " + where(m.program[c], m.channel[c]) + ": the outcome is not the candidate-optimal stable one for the seats the rules give");
+      }
+      // Seats still empty at the fixpoint that go to a later batch: to the first stage of that
+      // batch that runs the program and has the channel.
+      for (std::uint32_t h = 0; h < nh; ++h) {
+        const Unfilled& u = stage.channels[h].unfilled;
+        if (u.kind != Unfilled::Kind::kLaterBatch) continue;
+        for (std::size_t p = 0; p < np; ++p) {
+          if (!st.in_stage[p]) continue;
+          int to = -1;
+          std::uint32_t th = 0;
+          for (std::size_t t = 0; t < stages_.size() && to < 0; ++t) {
+            if (stages_[t].b != static_cast<std::size_t>(u.batch_index) || !stages_[t].in_stage[p]) continue;
+            const std::uint32_t found = FindChannel(StageRules(stages_[t]), u.channel);
+            if (found != kNone) {
+              to = static_cast<int>(t);
+              th = found;
+            }
+          }
+          if (to < 0) continue;  // no stage of that batch runs the program: the seats stay empty
+          const std::size_t tnh = StageRules(stages_[static_cast<std::size_t>(to)]).channels.size();
+          std::vector<std::int64_t>& in = later[static_cast<std::size_t>(to)];
+          if (in.empty()) in.assign(np * tnh, 0);
+          const std::uint32_t groups = st.split[h] ? splits[h].num_groups : 0;
+          for (std::uint32_t i = 0; i < std::max<std::uint32_t>(groups, 1); ++i) {
+            const std::uint32_t g = groups ? i : kNone;
+            const auto [a, c] = room(static_cast<ProgramIndex>(p), h, g);
+            if (c <= a) continue;
+            derived[FlowKey{isp, final_pass, static_cast<ProgramIndex>(p), h, g, to, th}] = Derived{c - a, a, c};
+            in[p * tnh + th] += c - a;
+            moved_seats += static_cast<std::size_t>(c - a);
+          }
+        }
+      }
+    }
+    if (differences > 100) Violation("... and " + std::to_string(differences - 100) + " more candidates placed otherwise than the recomputed passes place them");
+    // flows.csv against the derived flows, as sets of rows.
+    for (const auto& [key, f] : published_flows_) {
+      const auto [from, pass, p, h, g, to, th] = key;
+      const StageInfo& st = stages_[static_cast<std::size_t>(from)];
+      const std::string what = "flows.csv:" + std::to_string(f.line) + ": " + SeatsText(f.seats) + " moved from " + FlowSource(st, p, h, g) + " to " +
+                               FlowTarget(from, to, th) + (pass == 0 ? " before the first pass" : " after pass " + std::to_string(pass)) + " of " + StageName(st) + ", but ";
+      const std::string name = StageRules(st).channels[h].name;
+      auto d = derived.find(key);
+      if (d != derived.end()) {
+        if (d->second.seats != f.seats) {
+          Violation(what + (pass == 0 ? "the allocation gives " + SeatsText(d->second.seats) + " of it to no group"
+                                      : "pass " + std::to_string(pass) + "'s match left " + SeatsText(d->second.seats) + " of it empty (" +
+                                            std::to_string(d->second.admitted) + " of " + std::to_string(d->second.capacity) + " taken)"));
+        }
+        derived.erase(d);
+        continue;
+      }
+      if (pass > last_pass[static_cast<std::size_t>(from)]) {
+        Violation(what + "recomputed, the stage reaches its fixpoint after pass " + std::to_string(last_pass[static_cast<std::size_t>(from)]) +
+                  " (no seat moves after it)");
+      } else if (pass == 0) {
+        Violation(what + "the allocation gives every seat of it to a group; only seats it gives to no group flow before the first pass");
+      } else if (f.capacity >= 0 && f.admitted >= f.capacity) {
+        Violation(what + "in pass " + std::to_string(pass) + "'s match " + name + " was full (" + std::to_string(f.admitted) + " of " + SeatsText(f.capacity) +
+                  " taken); the rules move only seats left empty in that pass");
+      } else {
+        Violation(what + "the rules move no seat of it there after pass " + std::to_string(pass) +
+                  (f.capacity >= 0 ? " (" + std::to_string(f.admitted) + " of " + SeatsText(f.capacity) + " taken in that pass's match)" : std::string()));
+      }
+    }
+    for (const auto& [key, d] : derived) {
+      const auto [from, pass, p, h, g, to, th] = key;
+      const StageInfo& st = stages_[static_cast<std::size_t>(from)];
+      Violation("flows.csv has no row moving " + SeatsText(d.seats) + " from " + FlowSource(st, p, h, g) + " to " + FlowTarget(from, to, th) +
+                (pass == 0 ? " before the first pass of " + StageName(st) + ": the allocation gives them to no group"
+                           : " after pass " + std::to_string(pass) + " of " + StageName(st) + ", but that pass's match left them empty (" + std::to_string(d.admitted) +
+                                 " of " + std::to_string(d.capacity) + " taken)"));
+    }
+    if (report_.violations.size() == before) {
+      auto count = [](std::size_t k, const char* one, const char* many) { return std::to_string(k) + " " + (k == 1 ? one : many); };
+      Passed("seat flows recomputed pass by pass (" + count(passes, "pass", "passes") + " in " + count(stages_.size(), "stage", "stages") + ", " +
+             count(moved_seats, "seat", "seats") + " moved): flows.csv and the placements are what the rules give");
+    }
+  }
+
   std::string dir_;
   DiagnosticSink& sink_;
   VerifyReport report_;
@@ -696,6 +962,14 @@ class Verifier {
   std::vector<std::vector<std::uint32_t>> ranks_;                      // [ranking][candidate]; empty if per program
   std::vector<std::vector<std::vector<std::uint32_t>>> entry_ranks_;   // [ranking][batch][entry]; per-program rankings
   std::vector<StageInfo> stages_;
+  // flows.csv's rows by (from stage, pass, program, channel, group, to stage, to channel).
+  using FlowKey = std::tuple<int, int, ProgramIndex, std::uint32_t, std::uint32_t, int, std::uint32_t>;
+  struct PublishedFlow {
+    std::int64_t seats = 0;
+    int line = 0;
+    std::int64_t admitted = -1, capacity = -1;  // the source in the recomputed pass's match
+  };
+  std::map<FlowKey, PublishedFlow> published_flows_;
   std::vector<int> stage_of_;
   std::vector<ProgramIndex> program_;
   std::vector<std::uint32_t> channel_, choice_;

@@ -8,7 +8,11 @@
 // after flows hold (over capacity only for ties at the last seat under admit_all); seat flows
 // are conserved; each program's channel labels are what its choice rule gives on its admitted
 // set; and no candidate has justified envy and no seat is wasted in any stage (DOMAIN.md).
-// Cost: O(total choices * channels + N log N).
+// Finally it recomputes each stage's matching passes with its own deferred acceptance
+// (verify_matching.h, not the engine's matcher) and from them the seat flows, which must be
+// flows.csv's rows, with the final pass equal to the published placements: stability under the
+// final capacities alone cannot tell whether the flows that set those capacities were right.
+// Cost: O(total choices * channels + N log N), plus one deferred acceptance per pass.
 //
 // Replay re-runs the match from the files recorded in the manifest (refusing when a digest
 // differs) and compares every output byte.

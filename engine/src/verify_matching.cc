@@ -1,0 +1,148 @@
+// The verifier's own deferred acceptance (see verify_matching.h). Never used by the engine.
+#include "verify_matching.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace zkmatch::verify {
+namespace {
+
+struct Proposal {
+  CandidateIndex c;
+  std::uint32_t k;  // entry of the lists
+};
+
+class Chooser {
+ public:
+  explicit Chooser(const DaProblem& pb) : pb_(pb), nh_(pb.channels.size()) {}
+
+  // Chooses from `pool` at program p: sets label[i] to the channel taking pool[i], or kNone.
+  void Choose(ProgramIndex p, const std::vector<Proposal>& pool, std::vector<std::uint32_t>* label) {
+    label->assign(pool.size(), kNone);
+    for (std::uint32_t h = 0; h < nh_; ++h) {
+      const DaChannel& ch = pb_.channels[h];
+      auto rank = [&](const Proposal& x) { return ch.rank ? ch.rank[x.c] : ch.entry_rank[x.k]; };
+      if (ch.num_groups == 0) {
+        const std::int64_t cap = pb_.capacity[p * nh_ + h];
+        if (cap <= 0) continue;
+        cand_.clear();
+        for (std::uint32_t i = 0; i < pool.size(); ++i) {
+          if ((*label)[i] == kNone && (pb_.eligible[pool[i].k] >> h & 1u)) cand_.emplace_back(rank(pool[i]), i);
+        }
+        if (static_cast<std::int64_t>(cand_.size()) <= cap) {
+          for (const auto& [r, i] : cand_) (*label)[i] = h;
+          continue;
+        }
+        const auto n = static_cast<std::ptrdiff_t>(cap);
+        std::nth_element(cand_.begin(), cand_.begin() + n - 1, cand_.end());
+        const std::uint32_t last = cand_[static_cast<std::size_t>(n - 1)].first;
+        // Everything before n-1 ranks at most `last`; after it at least `last`: take ties too.
+        for (std::size_t j = 0; j < cand_.size(); ++j) {
+          if (static_cast<std::ptrdiff_t>(j) < n || cand_[j].first == last) (*label)[cand_[j].second] = h;
+        }
+        continue;
+      }
+      const std::vector<std::int64_t>& gcap = pb_.group_capacity[h];
+      grouped_.clear();
+      for (std::uint32_t i = 0; i < pool.size(); ++i) {
+        if ((*label)[i] != kNone || !(pb_.eligible[pool[i].k] >> h & 1u)) continue;
+        const std::uint32_t g = ch.group[pool[i].c];
+        if (g >= ch.num_groups || gcap[p * ch.num_groups + g] <= 0) continue;
+        grouped_.emplace_back(g, rank(pool[i]), i);
+      }
+      std::sort(grouped_.begin(), grouped_.end());
+      for (std::size_t j = 0; j < grouped_.size();) {
+        const std::uint32_t g = std::get<0>(grouped_[j]);
+        const std::int64_t cap = gcap[p * ch.num_groups + g];
+        std::int64_t taken = 0;
+        std::uint32_t last = 0;
+        for (; j < grouped_.size() && std::get<0>(grouped_[j]) == g; ++j) {
+          if (taken < cap || std::get<1>(grouped_[j]) == last) {
+            (*label)[std::get<2>(grouped_[j])] = h;
+            last = std::get<1>(grouped_[j]);
+            ++taken;
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  const DaProblem& pb_;
+  const std::size_t nh_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> cand_;
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>> grouped_;
+};
+
+}  // namespace
+
+DaResult DeferredAcceptance(const DaProblem& pb) {
+  const ChoiceLists& lists = *pb.lists;
+  const std::size_t n = pb.takes_part.size();
+  const std::size_t np = pb.num_programs;
+  DaResult out;
+  out.program.assign(n, kNone);
+  out.channel.assign(n, kNone);
+  out.entry.assign(n, kNone);
+  std::vector<std::uint32_t> next(n, 0);
+  std::vector<CandidateIndex> free;
+  for (std::size_t c = 0; c < n; ++c) {
+    if (!pb.takes_part[c]) continue;
+    next[c] = lists.offset[c];
+    free.push_back(static_cast<CandidateIndex>(c));
+  }
+  std::vector<std::vector<Proposal>> held(np), incoming(np);
+  std::vector<std::vector<std::uint32_t>> held_channel(np);
+  std::vector<ProgramIndex> touched;
+  std::vector<std::uint32_t> label, kept_channel;
+  std::vector<Proposal> kept;
+  Chooser chooser(pb);
+  while (true) {
+    touched.clear();
+    for (const CandidateIndex c : free) {
+      std::uint32_t k = next[c];
+      const std::uint32_t end = lists.offset[c + 1];
+      while (k < end && pb.eligible[k] == 0) ++k;
+      if (k == end) {
+        next[c] = k;
+        continue;
+      }
+      next[c] = k + 1;
+      const ProgramIndex p = lists.program[k];
+      if (incoming[p].empty()) touched.push_back(p);
+      incoming[p].push_back({c, k});
+    }
+    free.clear();
+    if (touched.empty()) break;
+    ++out.rounds;
+    for (const ProgramIndex p : touched) {
+      std::vector<Proposal>& pool = held[p];
+      pool.insert(pool.end(), incoming[p].begin(), incoming[p].end());
+      incoming[p].clear();
+      chooser.Choose(p, pool, &label);
+      kept.clear();
+      kept_channel.clear();
+      for (std::size_t i = 0; i < pool.size(); ++i) {
+        if (label[i] == kNone) {
+          free.push_back(pool[i].c);
+        } else {
+          kept.push_back(pool[i]);
+          kept_channel.push_back(label[i]);
+        }
+      }
+      pool.swap(kept);
+      held_channel[p].swap(kept_channel);
+    }
+  }
+  for (ProgramIndex p = 0; p < np; ++p) {
+    for (std::size_t i = 0; i < held[p].size(); ++i) {
+      const Proposal& x = held[p][i];
+      out.program[x.c] = p;
+      out.channel[x.c] = held_channel[p][i];
+      out.entry[x.c] = x.k;
+    }
+  }
+  return out;
+}
+
+}  // namespace zkmatch::verify
