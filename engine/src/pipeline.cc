@@ -285,32 +285,39 @@ class StageRunner {
       const Score t = instance_.candidates.total[c];
       if (row.cutoff_total == kMissingScore || t < row.cutoff_total) row.cutoff_total = t;
     }
-    // Seats still unfilled that go to a later batch.
-    for (SeatRow& row : result.seats) {
-      const Unfilled& u = stage.channels[row.channel].unfilled;
-      const std::int32_t free = row.capacity() - row.admitted;
-      if (u.kind != Unfilled::Kind::kLaterBatch || free <= 0) continue;
-      // The first stage of the target batch that runs this program and has the channel.
+    // Seats still unfilled that go to a later batch: to the first stage of the target batch
+    // that runs the program and has the channel. `row` is null for split seats no group received.
+    auto send_later = [&](ProgramIndex p, std::uint32_t h, std::uint32_t g, std::int32_t free, SeatRow* row) {
+      const Unfilled& u = stage.channels[h].unfilled;
       const Batch& target = rules_.batches[static_cast<std::size_t>(u.batch_index)];
       std::size_t ts = target.stages.size(), th = 0;
       for (std::size_t t = 0; t < target.stages.size() && ts == target.stages.size(); ++t) {
         for (std::size_t c = 0; c < target.stages[t].channels.size(); ++c) {
-          if (target.stages[t].channels[c].name == u.channel && InStage(static_cast<std::size_t>(u.batch_index), t)[row.program]) {
+          if (target.stages[t].channels[c].name == u.channel && InStage(static_cast<std::size_t>(u.batch_index), t)[p]) {
             ts = t;
             th = c;
             break;
           }
         }
       }
-      if (ts == target.stages.size()) continue;  // no stage of that batch runs the program: CheckPolicy refuses such rules
-      const auto key = std::make_pair(static_cast<std::size_t>(u.batch_index), ts);
+      if (ts == target.stages.size()) return;  // no stage of that batch runs the program: CheckPolicy refuses such rules
       const std::size_t tnh = target.stages[ts].channels.size();
-      auto& in = (*later)[key];
+      auto& in = (*later)[std::make_pair(static_cast<std::size_t>(u.batch_index), ts)];
       if (in.empty()) in.assign(np * tnh, 0);
-      in[row.program * tnh + th] += free;
-      row.flowed_out += free;
-      out_->flows.push_back({static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), result.passes, row.program, row.channel, row.group,
+      in[p * tnh + th] += free;
+      if (row) row->flowed_out += free;
+      out_->flows.push_back({static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), result.passes, p, h, g,
                              static_cast<std::uint32_t>(u.batch_index), static_cast<std::uint32_t>(ts), static_cast<std::uint32_t>(th), free});
+    };
+    for (SeatRow& row : result.seats) {
+      const std::int32_t free = row.capacity() - row.admitted;
+      if (stage.channels[row.channel].unfilled.kind == Unfilled::Kind::kLaterBatch && free > 0) send_later(row.program, row.channel, row.group, free, &row);
+    }
+    for (std::size_t h = 0; h < nh; ++h) {
+      if (stage.channels[h].unfilled.kind != Unfilled::Kind::kLaterBatch) continue;
+      for (std::size_t p = 0; p < unallocated[h].size(); ++p) {
+        if (unallocated[h][p] > 0) send_later(static_cast<ProgramIndex>(p), static_cast<std::uint32_t>(h), kNone, unallocated[h][p], nullptr);
+      }
     }
     return result;
   }

@@ -890,6 +890,13 @@ class Verifier {
             in[p * tnh + th] += c - a;
             moved_seats += static_cast<std::size_t>(c - a);
           }
+          // Seats a computed allocation gave no group are empty from the start: they go too.
+          if (st.split[h] && p < splits[h].unallocated.size() && splits[h].unallocated[p] > 0) {
+            const std::int64_t seats = splits[h].unallocated[p];
+            derived[FlowKey{isp, final_pass, static_cast<ProgramIndex>(p), h, kNone, to, th}] = Derived{seats, 0, seats};
+            in[p * tnh + th] += seats;
+            moved_seats += static_cast<std::size_t>(seats);
+          }
         }
       }
     }
