@@ -829,6 +829,23 @@ bool HasViolation(const std::string& out, const std::string& what) {
   return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind("VIOLATION: ", 0) == 0 && l.find(what) != std::string::npos; });
 }
 
+// A score line edited in lines.csv, every digest resealed: verify recomputes the lines itself
+// (fixtures/cases/lines: control = admit_ratio 0.6 = 567.5) and names the line and both values.
+TEST(AuditLines, EditedLineValueForgedIsCaughtByTheRecomputedLines) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  const std::string rules = SourceDir() + "/fixtures/cases/lines/rules.yaml";
+  const CommandResult r = Zk("run --quiet --rules " + Q(rules) + " --out " + Q(run), tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_NO_FATAL_FAILURE(ReplaceLine(run + "/lines.csv", "control,567.5,admit_ratio 0.6 of by_total: candidate H6 at position 6 of 9",
+                                      "control,560,admit_ratio 0.6 of by_total: candidate H6 at position 6 of 9"));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run));
+  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_NE(v.out.find("ok: inputs and outputs match manifest.json"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("VIOLATION: lines.csv:4: line 'control' is 560, but recomputed from the rules and inputs it is 567.5"), std::string::npos) << v.out;
+}
+
 TEST(AuditFlowPasses, ChainRunVerifiesWithTheRecomputedPasses) {
   TempDir tmp;
   const std::string run = tmp.path() + "/run";

@@ -1,5 +1,6 @@
-// Independent verification of a run directory (see zkmatch/verify.h). Shares the loaders,
-// expressions, lines, rankings and seat allocation with the engine -- never the matcher: every
+// Independent verification of a run directory (see zkmatch/verify.h). Shares the loaders and
+// expression evaluation with the engine -- nothing else: lines, rankings, stage selection and
+// split seats come from verify_reference.h, matching passes from verify_matching.h, and every
 // property is checked from its definition against the published files.
 #include <algorithm>
 #include <filesystem>
@@ -8,15 +9,13 @@
 #include <sstream>
 #include <tuple>
 
-#include "allocation.h"
 #include "csv.h"
 #include "decimal.h"
 #include "digest.h"
-#include "eligibility.h"
 #include "expression.h"
 #include "json.h"
-#include "ranking.h"
 #include "verify_matching.h"
+#include "verify_reference.h"
 #include "zkmatch/audit.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/verify.h"
@@ -70,6 +69,7 @@ class Verifier {
     if (!Load(rules_file)) return report_;
     step("read outputs");
     if (!ReadPlacements() || !ReadCutoffs() || !ReadFlows()) return report_;
+    CheckLines();
     step("audit.jsonl");
     CheckAuditChain();  // streams the log, comparing each record as it goes
     step("capacities, flows, cut-offs");
@@ -253,17 +253,16 @@ class Verifier {
       return false;
     }
     instance_ = std::move(*instance);
-    std::vector<std::string> notes;
-    lines_ = ComputeLines(rules_, instance_, &notes);
+    lines_ = verify::Lines(rules_, instance_);
     const EvalContext ctx = Context();
     ranks_.resize(rules_.rankings.size());
     entry_ranks_.resize(rules_.rankings.size());
     for (std::size_t r = 0; r < rules_.rankings.size(); ++r) {
       if (!rules_.rankings[r].per_program) {
-        ranks_[r] = ComputeRanking(rules_.rankings[r], ctx, rules_.seed).rank;
+        ranks_[r] = verify::RankCandidates(rules_.rankings[r], ctx, rules_.seed).rank;
         continue;
       }
-      for (const ChoiceLists& lists : instance_.choices) entry_ranks_[r].push_back(ComputeEntryRanking(rules_.rankings[r], ctx, lists, rules_.seed));
+      for (const ChoiceLists& lists : instance_.choices) entry_ranks_[r].push_back(verify::RankEntries(rules_.rankings[r], ctx, lists, rules_.seed));
     }
     for (std::size_t b = 0; b < rules_.batches.size(); ++b) {
       for (std::size_t s = 0; s < rules_.batches[b].stages.size(); ++s) {
@@ -271,7 +270,7 @@ class Verifier {
         StageInfo info;
         info.b = b;
         info.s = s;
-        info.in_stage = ProgramsInStage(st, ctx);
+        info.in_stage = verify::ProgramsOf(st, ctx);
         for (const Channel& ch : st.channels) info.split.push_back(instance_.candidates.FindColumn(ch.split_by));
         stages_.push_back(std::move(info));
       }
@@ -505,6 +504,40 @@ class Verifier {
     return true;
   }
 
+  // lines.csv against the lines recomputed here (they decide floors and eligibility).
+  void CheckLines() {
+    const std::size_t before = report_.violations.size();
+    CsvReader csv;
+    if (!OpenCsv(&csv, "lines.csv", {"line", "value"})) return;
+    std::vector<std::uint8_t> seen(rules_.lines.size(), 0);
+    CsvRecord rec;
+    while (csv.Next(&rec)) {
+      const std::string at = "lines.csv:" + std::to_string(rec.line) + ": ";
+      const std::string name(rec.fields[0]);
+      std::size_t i = 0;
+      while (i < rules_.lines.size() && rules_.lines[i].name != name) ++i;
+      if (i == rules_.lines.size() || seen[i]) {
+        Violation(at + "line '" + name + "' is " + (i == rules_.lines.size() ? "not in the rules" : "listed twice"));
+        continue;
+      }
+      seen[i] = 1;
+      Score published = kMissingScore;
+      std::string why;
+      if (!rec.fields[1].empty() && !ParseDecimal(rec.fields[1], &published, &why)) {
+        Violation(at + "the value of line '" + name + "' is not a score: " + why);
+        continue;
+      }
+      if (published != lines_[i]) {
+        auto text = [](Score v) { return v == kMissingScore ? std::string("no value") : FormatScore(v); };
+        Violation(at + "line '" + name + "' is " + text(published) + ", but recomputed from the rules and inputs it is " + text(lines_[i]));
+      }
+    }
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      if (!seen[i]) Violation("lines.csv: line '" + rules_.lines[i].name + "' of the rules is missing");
+    }
+    if (report_.violations.size() == before) Passed("score lines recomputed: lines.csv holds every line's value");
+  }
+
   // Capacities, counts, cut-offs, flows and eligibility, row by row.
   void CheckRows() {
     const std::size_t before = report_.violations.size();
@@ -539,7 +572,7 @@ class Verifier {
     for (StageInfo& st : stages_) {
       const Stage& stage = StageRules(st);
       // Initial seats: programs.csv, or the allocation for split channels.
-      const std::vector<GroupSplit> splits = Splits(st);
+      const std::vector<verify::Split> splits = Splits(st);
       for (auto& [key, row] : st.rows) {
         const auto [p, h, g] = key;
         const Channel& ch = stage.channels[h];
@@ -580,20 +613,12 @@ class Verifier {
   }
 
   // The allocation of every split channel of a stage, zero for programs the stage does not run.
-  std::vector<GroupSplit> Splits(const StageInfo& st) const {
+  std::vector<verify::Split> Splits(const StageInfo& st) const {
     const EvalContext ctx = Context();
     const Stage& stage = StageRules(st);
-    std::vector<GroupSplit> splits(stage.channels.size());
+    std::vector<verify::Split> splits(stage.channels.size());
     for (std::size_t h = 0; h < stage.channels.size(); ++h) {
-      if (!st.split[h]) continue;
-      std::vector<std::int32_t> seats = instance_.programs.SeatsIn(stage.channels[h].seats);
-      for (std::size_t p = 0; p < seats.size(); ++p) seats[p] = st.in_stage[p] ? seats[p] : 0;
-      splits[h] = AllocateSeats(stage, st.b, h, seats, instance_, ctx);
-      for (std::size_t p = 0; p < seats.size(); ++p) {
-        if (st.in_stage[p]) continue;
-        for (std::uint32_t g = 0; g < splits[h].num_groups; ++g) splits[h].seats[p * splits[h].num_groups + g] = 0;
-        if (p < splits[h].unallocated.size()) splits[h].unallocated[p] = 0;
-      }
+      if (st.split[h]) splits[h] = verify::AllocateSplit(rules_, instance_, ctx, st.b, stage, h, st.in_stage);
     }
     return splits;
   }
@@ -753,7 +778,7 @@ class Verifier {
         }
       }
       // Pass-1 seats: the inputs (or the allocation) plus seats flowed in from earlier batches.
-      std::vector<GroupSplit> splits = Splits(st);
+      std::vector<verify::Split> splits = Splits(st);
       pb.capacity.assign(np * nh, 0);
       pb.group_capacity.resize(nh);
       if (later[sp].empty()) later[sp].assign(np * nh, 0);
@@ -798,8 +823,8 @@ class Verifier {
       std::vector<Move> moves;
       for (std::uint32_t h = 0; h < nh; ++h) {
         if (!st.split[h] || stage.channels[h].unfilled.kind != Unfilled::Kind::kSameStage) continue;
-        for (std::size_t p = 0; p < splits[h].unallocated.size(); ++p) {
-          if (splits[h].unallocated[p] > 0) moves.push_back({static_cast<ProgramIndex>(p), h, kNone, splits[h].unallocated[p], 0, splits[h].unallocated[p]});
+        for (std::size_t p = 0; p < splits[h].no_group.size(); ++p) {
+          if (splits[h].no_group[p] > 0) moves.push_back({static_cast<ProgramIndex>(p), h, kNone, splits[h].no_group[p], 0, splits[h].no_group[p]});
         }
       }
       apply(0, moves);
@@ -891,8 +916,8 @@ class Verifier {
             moved_seats += static_cast<std::size_t>(c - a);
           }
           // Seats a computed allocation gave no group are empty from the start: they go too.
-          if (st.split[h] && p < splits[h].unallocated.size() && splits[h].unallocated[p] > 0) {
-            const std::int64_t seats = splits[h].unallocated[p];
+          if (st.split[h] && splits[h].no_group[p] > 0) {
+            const std::int64_t seats = splits[h].no_group[p];
             derived[FlowKey{isp, final_pass, static_cast<ProgramIndex>(p), h, kNone, to, th}] = Derived{seats, 0, seats};
             in[p * tnh + th] += seats;
             moved_seats += static_cast<std::size_t>(seats);

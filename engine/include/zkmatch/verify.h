@@ -1,7 +1,9 @@
 // Independent verification of a finished run, and replay.
 //
-// Verify re-reads the rules and inputs with the shared loaders and rankings, but shares no
-// matching code: it checks the published outcome directly against its definition. Checks: the
+// Verify re-reads the rules and inputs with the shared loaders, and computes lines, rankings
+// (ties and lotteries), stage selection and split seats with its own code (verify_reference.h),
+// sharing none of the engine's: it checks the published outcome directly against its
+// definition. Checks: lines.csv against the recomputed lines; the
 // inputs and outputs match manifest.json; the audit log's hash chain is intact and agrees with
 // placements.csv and cutoffs.csv; every candidate appears once; placed candidates listed the
 // program in that batch at that choice rank and are eligible for their channel; capacities

@@ -1,0 +1,231 @@
+#include "verify_reference.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "digest.h"
+
+namespace zkmatch::verify {
+namespace {
+
+__extension__ typedef __int128 Wide;
+
+// One ranking's keys for a set of subjects (candidates, or list entries), and the comparison
+// the README defines: key by key, a missing value after every present one whatever the
+// direction, desc = higher first; then the last tie-break.
+class Keys {
+ public:
+  Keys(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) : ranking_(ranking), ctx_(ctx), seed_(seed) {}
+
+  // Adds a subject: candidate c applying to program p (kNone for a ranking over candidates).
+  void Add(CandidateIndex c, ProgramIndex p) {
+    candidate_.push_back(c);
+    for (const RankingKey& key : ranking_.keys) values_.push_back(EvaluateNumber(*key.expr, ctx_, c, p));
+    lottery_.push_back(ranking_.last_tie == LastTie::kLottery ? Lottery(seed_, ctx_.candidates.id[c]) : 0);
+  }
+
+  // < 0: subject a ranks first; > 0: b first; 0: tied on every key (and, except under
+  // admit_all, the same candidate).
+  int Compare(std::size_t a, std::size_t b) const {
+    const std::size_t nk = ranking_.keys.size();
+    for (std::size_t k = 0; k < nk; ++k) {
+      const Score x = values_[a * nk + k], y = values_[b * nk + k];
+      if (x == y) continue;
+      if (x == kMissingScore) return 1;
+      if (y == kMissingScore) return -1;
+      const bool a_first = ranking_.keys[k].descending ? x > y : x < y;
+      return a_first ? -1 : 1;
+    }
+    if (ranking_.last_tie == LastTie::kAdmitAll) return 0;
+    if (ranking_.last_tie == LastTie::kLottery && lottery_[a] != lottery_[b]) return lottery_[a] < lottery_[b] ? -1 : 1;
+    // Candidate indices are in id order (byte order).
+    return candidate_[a] == candidate_[b] ? 0 : candidate_[a] < candidate_[b] ? -1 : 1;
+  }
+
+  // Ranks of `subjects` (indices into what was added), which are sorted best first in place:
+  // the position of the first subject each one is tied with.
+  void Rank(std::vector<std::size_t>* subjects, std::vector<std::uint32_t>* rank_of) const {
+    std::sort(subjects->begin(), subjects->end(), [&](std::size_t a, std::size_t b) {
+      const int c = Compare(a, b);
+      return c != 0 ? c < 0 : candidate_[a] < candidate_[b];
+    });
+    for (std::size_t i = 0; i < subjects->size(); ++i) {
+      const std::size_t s = (*subjects)[i];
+      const bool tied = i > 0 && Compare((*subjects)[i - 1], s) == 0;
+      (*rank_of)[s] = tied ? (*rank_of)[(*subjects)[i - 1]] : static_cast<std::uint32_t>(i);
+    }
+  }
+
+ private:
+  const Ranking& ranking_;
+  const EvalContext& ctx_;
+  const std::string& seed_;
+  std::vector<CandidateIndex> candidate_;
+  std::vector<Score> values_;  // [subject * keys + k]
+  std::vector<std::uint64_t> lottery_;
+};
+
+// x * ppm / 10^6 to the nearest hundredth (Score is in hundredths), halves away from zero.
+Score Scale(Score x, std::int64_t ppm) {
+  const Wide product = static_cast<Wide>(x) * ppm;
+  const Wide magnitude = product < 0 ? -product : product;
+  Wide q = magnitude / 1'000'000;
+  if ((magnitude % 1'000'000) * 2 >= 1'000'000) ++q;
+  return static_cast<Score>(product < 0 ? -q : q);
+}
+
+}  // namespace
+
+std::uint64_t Lottery(const std::string& seed, const std::string& id) {
+  std::string message = seed + '\0' + id;
+  const std::string hex = Sha256Hex(message);
+  return std::stoull(hex.substr(0, 16), nullptr, 16);
+}
+
+Ranked RankCandidates(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) {
+  const std::size_t n = ctx.candidates.size();
+  Keys keys(ranking, ctx, seed);
+  for (std::size_t c = 0; c < n; ++c) keys.Add(static_cast<CandidateIndex>(c), kNone);
+  std::vector<std::size_t> subjects(n);
+  std::iota(subjects.begin(), subjects.end(), std::size_t{0});
+  Ranked out;
+  out.rank.assign(n, 0);
+  keys.Rank(&subjects, &out.rank);
+  out.order.assign(subjects.begin(), subjects.end());
+  return out;
+}
+
+std::vector<std::uint32_t> RankEntries(const Ranking& ranking, const EvalContext& ctx, const ChoiceLists& lists,
+                                       const std::string& seed) {
+  const std::size_t entries = lists.program.size();
+  Keys keys(ranking, ctx, seed);
+  std::vector<std::vector<std::size_t>> by_program(ctx.programs.size());
+  for (std::size_t c = 0; c + 1 < lists.offset.size(); ++c) {
+    for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+      keys.Add(static_cast<CandidateIndex>(c), lists.program[k]);
+      by_program[lists.program[k]].push_back(k);
+    }
+  }
+  std::vector<std::uint32_t> rank(entries, 0);
+  for (std::vector<std::size_t>& applicants : by_program) keys.Rank(&applicants, &rank);
+  return rank;
+}
+
+std::vector<Score> Lines(const Rules& rules, const Instance& instance) {
+  std::vector<Score> value(rules.lines.size(), kMissingScore);
+  const EvalContext ctx{instance.candidates, instance.programs, &value, &instance.program_scores};
+  const std::size_t n = instance.candidates.size();
+  for (const int i : rules.line_order) {  // every line after the lines it reads
+    const Line& line = rules.lines[static_cast<std::size_t>(i)];
+    Score& v = value[static_cast<std::size_t>(i)];
+    switch (line.kind) {
+      case Line::Kind::kValue:
+        v = line.value;
+        break;
+      case Line::Kind::kAdmitRatio: {
+        if (n == 0) break;
+        // The candidate at position ceil(ratio * N) (1-based, at least 1) of the ranking.
+        const Ranked ranked = RankCandidates(rules.rankings[static_cast<std::size_t>(line.ranking)], ctx, rules.seed);
+        Wide position = (static_cast<Wide>(line.ratio_ppm) * static_cast<Wide>(n) + 999'999) / 1'000'000;
+        position = std::max<Wide>(1, std::min<Wide>(position, static_cast<Wide>(n)));
+        v = EvaluateNumber(*line.score, ctx, ranked.order[static_cast<std::size_t>(position - 1)], kNone);
+        break;
+      }
+      case Line::Kind::kOffset: {
+        const Score from = value[static_cast<std::size_t>(line.from)];
+        v = from == kMissingScore ? kMissingScore : from + line.value;
+        break;
+      }
+      case Line::Kind::kFactor: {
+        const Score from = value[static_cast<std::size_t>(line.from)];
+        v = from == kMissingScore ? kMissingScore : Scale(from, line.factor_ppm);
+        break;
+      }
+    }
+  }
+  return value;
+}
+
+std::vector<std::uint8_t> ProgramsOf(const Stage& stage, const EvalContext& ctx) {
+  std::vector<std::uint8_t> runs(ctx.programs.size(), 1);
+  for (std::size_t p = 0; p < runs.size() && stage.programs; ++p) {
+    runs[p] = EvaluateCondition(*stage.programs, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
+  }
+  return runs;
+}
+
+Split AllocateSplit(const Rules& rules, const Instance& instance, const EvalContext& ctx, std::size_t b, const Stage& stage,
+                    std::size_t h, const std::vector<std::uint8_t>& runs) {
+  const Channel& ch = stage.channels[h];
+  const Column& column = *instance.candidates.FindColumn(ch.split_by);
+  const std::vector<std::string>& groups = column.dictionary;  // sorted; "" first when present
+  const std::size_t np = instance.programs.size(), ng = groups.size();
+  const std::vector<std::int32_t>& seats = instance.programs.SeatsIn(ch.seats);
+  Split out;
+  out.num_groups = static_cast<std::uint32_t>(ng);
+  out.seats.assign(np * ng, 0);
+  out.no_group.assign(np, 0);
+
+  if (ch.allocation.kind == Allocation::Kind::kTable) {
+    // Rows naming this channel, in this batch and stage when their cells say so.
+    const AllocationTable& t = instance.allocations;
+    for (std::size_t i = 0; i < t.program.size(); ++i) {
+      if (t.channel[i] != ch.name || !runs[t.program[i]]) continue;
+      if (t.batch[i] >= 0 && static_cast<std::size_t>(t.batch[i]) != b) continue;
+      if (!t.stage[i].empty() && t.stage[i] != stage.name) continue;
+      const auto g = std::lower_bound(groups.begin(), groups.end(), t.group[i]);
+      if (g != groups.end() && *g == t.group[i]) out.seats[t.program[i] * ng + static_cast<std::size_t>(g - groups.begin())] += t.seats[i];
+    }
+    return out;
+  }
+
+  // Computed: group g's exact share is seats × Σ_t weight_t × count_t(g) / count_t(all), counting
+  // only candidates with a group; a term that counts nobody gives its share to no group.
+  const auto& terms = ch.allocation.terms;
+  std::vector<std::vector<std::int64_t>> count(terms.size(), std::vector<std::int64_t>(ng, 0));
+  std::vector<std::int64_t> all(terms.size(), 0);
+  for (std::size_t c = 0; c < instance.candidates.size(); ++c) {
+    const std::uint32_t g = column.text[c];
+    if (groups[g].empty()) continue;  // no group
+    for (std::size_t t = 0; t < terms.size(); ++t) {
+      if (terms[t].count && !EvaluateCondition(*terms[t].count, ctx, static_cast<CandidateIndex>(c), kNone)) continue;
+      ++count[t][g];
+      ++all[t];
+    }
+  }
+  // Over the common denominator D = 10^6 × Π (count_t(all), for terms that count somebody):
+  // share_g = seats × num_g / D, and the share of no group takes whatever is left of D.
+  Wide product = 1;
+  for (const std::int64_t a : all) product *= a > 0 ? a : 1;
+  const Wide denominator = product * 1'000'000;
+  std::vector<Wide> num(ng + 1, 0);  // the last: no group
+  for (std::size_t t = 0; t < terms.size(); ++t) {
+    if (all[t] == 0) continue;
+    for (std::size_t g = 0; g < ng; ++g) num[g] += static_cast<Wide>(terms[t].weight_ppm) * count[t][g] * (product / all[t]);
+  }
+  Wide grouped = 0;
+  for (std::size_t g = 0; g < ng; ++g) grouped += num[g];
+  num[ng] = denominator - grouped;
+  for (std::size_t p = 0; p < np; ++p) {
+    if (!runs[p] || seats[p] <= 0) continue;
+    // Hamilton: whole parts first, then one seat each to the largest remainders; a tie goes to
+    // the earlier share (groups in name order, no group last).
+    std::vector<std::int64_t> got(ng + 1);
+    std::vector<Wide> remainder(ng + 1);
+    std::int64_t left = seats[p];
+    for (std::size_t g = 0; g <= ng; ++g) {
+      got[g] = static_cast<std::int64_t>(seats[p] * num[g] / denominator);
+      remainder[g] = seats[p] * num[g] % denominator;
+      left -= got[g];
+    }
+    std::vector<std::size_t> by_remainder(ng + 1);
+    std::iota(by_remainder.begin(), by_remainder.end(), std::size_t{0});
+    std::stable_sort(by_remainder.begin(), by_remainder.end(), [&](std::size_t a, std::size_t c) { return remainder[a] > remainder[c]; });
+    for (std::size_t i = 0; i < by_remainder.size() && left > 0; ++i, --left) ++got[by_remainder[i]];
+    for (std::size_t g = 0; g < ng; ++g) out.seats[p * ng + g] = got[g];
+    out.no_group[p] = got[ng];
+  }
+  return out;
+}
+
+}  // namespace zkmatch::verify
