@@ -36,6 +36,7 @@
 
 #include "digest.h"
 #include "zkmatch/diagnostics.h"
+#include "zkmatch/replay.h"
 #include "zkmatch/verify.h"
 #include "support/test_env.h"
 

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "progress.h"
 #include "zkmatch/explain.h"
+#include "zkmatch/replay.h"
 #include "zkmatch/verify.h"
 
 namespace zkmatch::tools {

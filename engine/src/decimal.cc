@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "zkmatch/pipeline.h"  // FormatScore
+
 namespace zkmatch {
 namespace {
 constexpr std::int64_t kMaxWhole = 1'000'000'000'000'000;  // 10^15 points
@@ -127,6 +129,25 @@ bool ParseCount(std::string_view text, std::int32_t* out, std::string* why) {
   }
   *out = static_cast<std::int32_t>(v);
   return true;
+}
+
+// Declared in zkmatch/pipeline.h (public); here beside its inverse, ParseDecimal, so that the
+// verifier can format scores without linking the engine.
+std::string FormatScore(Score s) {
+  if (s == kMissingScore) return {};
+  std::string out;
+  if (s < 0) {
+    out.push_back('-');
+    s = -s;
+  }
+  out += std::to_string(s / kScoreScale);
+  const Score frac = s % kScoreScale;
+  if (frac != 0) {
+    out.push_back('.');
+    out.push_back(static_cast<char>('0' + frac / 10));
+    if (frac % 10 != 0) out.push_back(static_cast<char>('0' + frac % 10));
+  }
+  return out;
 }
 
 }  // namespace zkmatch

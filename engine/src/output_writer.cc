@@ -21,23 +21,6 @@ std::string GroupName(const Rules& rules, const Instance& instance, std::uint32_
 
 }  // namespace
 
-std::string FormatScore(Score s) {
-  if (s == kMissingScore) return {};
-  std::string out;
-  if (s < 0) {
-    out.push_back('-');
-    s = -s;
-  }
-  out += std::to_string(s / kScoreScale);
-  const Score frac = s % kScoreScale;
-  if (frac != 0) {
-    out.push_back('.');
-    out.push_back(static_cast<char>('0' + frac / 10));
-    if (frac % 10 != 0) out.push_back(static_cast<char>('0' + frac % 10));
-  }
-  return out;
-}
-
 std::string RenderPlacements(const Rules& rules, const Instance& instance, const Outcome& outcome) {
   const Candidates& cands = instance.candidates;
   std::string out = "candidate_id,status,batch,program,channel,choice_rank,stage\n";

@@ -18,6 +18,7 @@
 #include "zkmatch/pipeline.h"
 #include "zkmatch/run_diff.h"
 #include "zkmatch/run_directory.h"
+#include "zkmatch/replay.h"
 #include "zkmatch/verify.h"
 
 namespace zkmatch {

@@ -1,4 +1,4 @@
-// Independent verification of a finished run, and replay.
+// Independent verification of a finished run.
 //
 // Verify re-reads the rules and inputs with the shared loaders, and computes lines, rankings
 // (ties and lotteries), stage selection and split seats with its own code (verify_reference.h),
@@ -16,8 +16,7 @@
 // final capacities alone cannot tell whether the flows that set those capacities were right.
 // Cost: O(total choices * channels + N log N), plus one deferred acceptance per pass.
 //
-// Replay re-runs the match from the files recorded in the manifest (refusing when a digest
-// differs) and compares every output byte.
+// Replay (zkmatch/replay.h) is not here: it re-runs the engine, which verify never links.
 //
 // Thread-safety: reentrant.
 #ifndef ZKMATCH_VERIFY_H_
@@ -41,19 +40,6 @@ struct VerifyReport {
 // `progress`, when set, is told each step as it starts ("load inputs", "audit.jsonl", ...).
 VerifyReport VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
                        const std::function<void(const std::string& step)>& progress = {});
-
-struct ReplayReport {
-  bool refused = false;            // inputs missing or changed (exit 2); `message` says which
-  bool identical = false;          // every output byte reproduced
-  std::string message;             // the first divergence, or why it was refused
-};
-
-// Reads the run's manifest.json and re-hashes every recorded input (the rules file first).
-// Returns an empty string when all are unchanged, with `*rules_path` set to the recorded rules
-// file; otherwise why the run's inputs cannot be trusted (a reader should refuse, exit 2).
-std::string CheckRecordedInputs(const std::string& run_dir, std::string* rules_path);
-
-ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads = 0);
 
 }  // namespace zkmatch
 

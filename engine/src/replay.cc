@@ -1,0 +1,103 @@
+// Replay: re-run from the inputs recorded in a run directory and compare every output byte.
+// See zkmatch/replay.h.
+#include "zkmatch/replay.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "digest.h"
+#include "json.h"
+#include "zkmatch/audit.h"
+#include "zkmatch/pipeline.h"
+
+namespace zkmatch {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadAll(const std::string& path, bool* ok) {
+  std::ifstream in(path, std::ios::binary);
+  *ok = static_cast<bool>(in);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+std::string CheckRecordedInputs(const std::string& run_dir, std::string* rules_path) {
+  bool ok = false;
+  const std::string text = ReadAll((fs::path(run_dir) / "manifest.json").string(), &ok);
+  JsonValue manifest;
+  std::string error;
+  if (!ok || !ParseJson(text, &manifest, &error)) {
+    return "cannot read " + (fs::path(run_dir) / "manifest.json").string() + (error.empty() ? "; is it a directory written by zkmatch run?" : ": " + error);
+  }
+  for (const JsonValue& f : manifest["inputs"].items) {
+    const std::string now = Sha256File(f["path"].text);
+    if (now != f["sha256"].text) {
+      return f["role"].text + " file " + f["path"].text +
+             (now.empty() ? " cannot be read" : " differs from the one the run used (sha256 " + now + ", recorded " + f["sha256"].text + ")");
+    }
+    if (f["role"].text == "rules") *rules_path = f["path"].text;
+  }
+  if (rules_path->empty()) return "manifest.json of " + run_dir + " records no rules file";
+  return {};
+}
+
+ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads) {
+  ReplayReport report;
+  std::string rules_path;
+  if (std::string why = CheckRecordedInputs(run_dir, &rules_path); !why.empty()) {
+    report.refused = true;
+    report.message = why.rfind("cannot read", 0) == 0 ? why : "refusing to replay: " + why;
+    return report;
+  }
+  auto rules = LoadRules(rules_path, sink);
+  if (!rules) {
+    report.refused = true;
+    report.message = "the recorded rules file no longer loads";
+    return report;
+  }
+  const RunIdentity identity = IdentifyRun(*rules);
+  auto instance = LoadInputs(*rules, sink);
+  if (!instance || !CheckPolicy(*rules, *instance, sink)) {
+    report.refused = true;
+    report.message = "the recorded inputs no longer load";
+    return report;
+  }
+  const Outcome outcome = Solve(*rules, *instance, RunOptions{threads, MatchPath::kAuto});
+  for (const OutputFile& f : RenderRun(*rules, *instance, outcome, identity)) {
+    bool read = false;
+    const std::string old = ReadAll((fs::path(run_dir) / f.name).string(), &read);
+    if (!read) {
+      report.message = f.name + " is missing from the run directory";
+      return report;
+    }
+    if (old == f.content) continue;
+    std::size_t line = 1, i = 0, line_start = 0;
+    while (i < old.size() && i < f.content.size() && old[i] == f.content[i]) {
+      if (old[i++] == '\n') {
+        ++line;
+        line_start = i;
+      }
+    }
+    // Show the bytes around the first difference (long lines: not only their start).
+    const std::size_t from = std::max(line_start, i >= 60 ? i - 60 : 0);
+    auto excerpt = [&](const std::string& bytes) {
+      std::size_t end = bytes.find('\n', from);
+      end = std::min(end == std::string::npos ? bytes.size() : end, from + 160);
+      return (from > line_start ? "..." : "") + bytes.substr(from, end - from);
+    };
+    report.message = f.name + ":" + std::to_string(line) + ": first divergence at column " + std::to_string(i - line_start + 1) +
+                     "\n  recorded: " + excerpt(old) + "\n  replayed: " + excerpt(f.content);
+    return report;
+  }
+  report.identical = true;
+  report.message = "every output reproduced byte for byte";
+  return report;
+}
+
+}  // namespace zkmatch
