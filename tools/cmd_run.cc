@@ -1,5 +1,6 @@
 // zkmatch run --rules R.yaml --out DIR [--threads N] [--force] [--quiet] [--json]
-#include <future>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "commands.h"
@@ -29,11 +30,16 @@ int Run(const RunArgs& args) {
   auto rules = LoadRules(args.rules, sink);
   if (!rules) return ReportFailure(sink);
   progress.Step("load inputs");
-  // The inputs' digests (for the manifest and audit log) are computed on another thread while
-  // the same files are parsed: both only read them.
-  std::future<RunIdentity> digests = std::async(std::launch::async, [&rules] { return IdentifyRun(*rules); });
-  auto instance = LoadInputs(*rules, sink);
-  const RunIdentity identity = digests.get();
+  // Each file is read once: the manifest's digests are of the very bytes parsed (hashed on
+  // another thread while they are parsed), so a file replaced during the run cannot make the
+  // manifest describe other bytes than the outcome came from.
+  RunIdentity identity;
+  auto instance = LoadInputs(*rules, sink, &identity);
+  // Test hook (tests/input_identity_test.cc): a shell command run after the inputs are parsed,
+  // e.g. to replace an input file mid-run.
+  if (const char* hook = std::getenv("ZKMATCH_TEST_AFTER_PARSE"); hook != nullptr && *hook != '\0') {
+    if (std::system(hook) != 0) std::fprintf(stderr, "zkmatch: warning: ZKMATCH_TEST_AFTER_PARSE command failed\n");
+  }
   if (!instance) return ReportFailure(sink);
   RunOptions options;
   options.threads = args.threads;

@@ -9,6 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <unordered_map>
+
+#include "digest.h"
+#include "file_read.h"
 
 namespace zkmatch {
 namespace {
@@ -49,6 +53,17 @@ bool AllAscii(std::string_view s) {
 
 const InputLimits& CurrentInputLimits() { return g_limits; }
 void SetInputLimitsForTesting(const InputLimits& limits) { g_limits = limits; }
+
+std::string QuoteLong(std::string_view s, std::size_t max_chars) {
+  std::size_t chars = 0, cut = s.size();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
+    if (chars == max_chars && cut == s.size()) cut = i;
+    ++chars;
+  }
+  if (chars <= max_chars + 20) return std::string(s);
+  return std::string(s.substr(0, cut)) + "\u2026 (" + std::to_string(chars) + " characters)";
+}
 
 bool CheckCsvText(std::string_view s, const std::string& display, DiagnosticSink& sink) {
   int line = 0, col = 0;
@@ -148,35 +163,36 @@ bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad) {
 
 bool CsvReader::Open(const std::string& path, const std::string& display, DiagnosticSink& sink,
                      const std::string& encoding) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    sink.Error(display, 0, 0, "is a directory, not a CSV file; check the path in the rules' `inputs:`");
-    return false;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    sink.Error(display, 0, 0,
-               std::string("cannot open file: ") + std::strerror(errno) +
-                   "; check the path in the rules' `inputs:` (it is relative to the rules file)");
-    return false;
-  }
-  // One read into a buffer of the file's size (no stringstream copy), after the size limit.
+  // One read of a regular file (never a FIFO or a device), after the size limit. These bytes are
+  // the ones parsed and the ones hashed for the manifest: the file is never read twice.
   std::string bytes;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!ec && size > g_limits.max_file_bytes) {
-    sink.Error(display, 0, 0,
-               "the file is " + HumanSize(size) + "; zkmatch reads input files of up to " + HumanSize(g_limits.max_file_bytes) +
-                   " (README, \"Limits\") -- is this the right file? Split the run into smaller ones");
-    return false;
+  const FileReadResult read = ReadRegularFile(path, g_limits.max_file_bytes, &bytes);
+  switch (read.kind) {
+    case FileReadResult::kOk: break;
+    case FileReadResult::kDirectory:
+      sink.Error(display, 0, 0, "is a directory, not a CSV file; check the path in the rules' `inputs:`");
+      return false;
+    case FileReadResult::kNotRegular:
+      sink.Error(display, 0, 0, NotRegularMessage(read) + " (check the path in the rules' `inputs:`)");
+      return false;
+    case FileReadResult::kNotFound:
+    case FileReadResult::kCannotOpen:
+      sink.Error(display, 0, 0,
+                 "cannot open file: " + read.what + "; check the path in the rules' `inputs:` (it is relative to the rules file)");
+      return false;
+    case FileReadResult::kTooLarge:
+      sink.Error(display, 0, 0,
+                 "the file is " + HumanSize(read.size) + "; zkmatch reads input files of up to " + HumanSize(g_limits.max_file_bytes) +
+                     " (README, \"Limits\") -- is this the right file? Split the run into smaller ones");
+      return false;
+    case FileReadResult::kReadError:
+      sink.Error(display, 0, 0, "read error (" + read.what + "); check that the file is readable");
+      return false;
   }
-  if (!ec) bytes.resize(static_cast<std::size_t>(size));
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (in.bad() || static_cast<std::size_t>(in.gcount()) != bytes.size()) {
-    sink.Error(display, 0, 0, "read error; check that the file is readable");
-    return false;
-  }
+  if (digest_) digest_->bytes = bytes.size();
   if (encoding == "gb18030") {
     const std::string raw = std::move(bytes);
+    if (digest_) digest_->sha256 = Sha256Hex(raw);  // rare path: hashed here, before the conversion
     // UTF-8 text also decodes as GB18030, into the wrong characters: refuse it rather than guess.
     if (!AllAscii(raw) && FindInvalidUtf8(raw) == std::string::npos) {
       const std::size_t first = static_cast<std::size_t>(
@@ -196,13 +212,36 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
                  "bytes that are not valid GB18030 (the rules say encoding: gb18030); if the file is UTF-8, remove the encoding line");
       return false;
     }
+    digest_ = nullptr;  // the digest is of the file's GB18030 bytes (above), not of the UTF-8 text
     return OpenBuffer(std::move(utf8), display, sink);
   }
-  return OpenBuffer(std::move(bytes), display, sink);
+  data_ = std::move(bytes);
+  // The digest of these bytes is computed on another thread while they are parsed (the buffer
+  // is not modified and outlives the thread: ~CsvReader and FinishDigest wait for it).
+  if (digest_) {
+    FileDigest* d = digest_;
+    const std::string_view view(data_);
+    hashing_ = std::async(std::launch::async, [d, view] { d->sha256 = Sha256Hex(view); });
+  }
+  return Start(display, sink);
 }
 
 bool CsvReader::OpenBuffer(std::string bytes, const std::string& display, DiagnosticSink& sink) {
   data_ = std::move(bytes);
+  if (digest_) {
+    digest_->bytes = data_.size();
+    digest_->sha256 = Sha256Hex(data_);
+  }
+  return Start(display, sink);
+}
+
+CsvReader::~CsvReader() { FinishDigest(); }
+
+void CsvReader::FinishDigest() {
+  if (hashing_.valid()) hashing_.get();
+}
+
+bool CsvReader::Start(const std::string& display, DiagnosticSink& sink) {
   display_ = display;
   sink_ = &sink;
   pos_ = 0;
@@ -237,6 +276,14 @@ bool CsvReader::OpenBuffer(std::string bytes, const std::string& display, Diagno
     return false;
   }
   if (!CheckCsvText(data_, display, sink)) return false;
+  // Old Mac line ends (CR only): the whole file would be one giant header line.
+  if (const std::size_t end = data_.find_first_of("\r\n", pos_);
+      end != std::string::npos && data_[end] == '\r' && end + 1 < data_.size() && data_[end + 1] != '\n') {
+    sink.Error(display, 1, 0,
+               "this file uses old Mac line ends (CR only), so it reads as a single line; save it with LF or CRLF "
+               "line ends (in Excel: 'CSV UTF-8')");
+    return false;
+  }
   CsvRecord rec;
   const Parse r = ParseRecord(&rec);
   if (r != Parse::kRecord) {
@@ -245,22 +292,48 @@ bool CsvReader::OpenBuffer(std::string bytes, const std::string& display, Diagno
   }
   header_line_ = rec.line;
   header_.assign(rec.fields.begin(), rec.fields.end());
+  // Empty and repeated names: one pass with one hash map, one message per repeated name (a
+  // header of a million repeated names must not take minutes or print billions of lines).
   bool ok = true;
+  std::vector<std::size_t> empty;
+  std::unordered_map<std::string_view, std::vector<std::size_t>> fields_of;
+  std::vector<std::string_view> order;  // names in order of first appearance
+  fields_of.reserve(header_.size());
   for (std::size_t i = 0; i < header_.size(); ++i) {
     if (header_[i].empty()) {
-      sink.Error(display, header_line_, 0,
-                 "header field " + std::to_string(i + 1) + " is empty; every column needs a name");
-      ok = false;
+      empty.push_back(i + 1);
+      continue;
     }
-    for (std::size_t j = 0; j < i; ++j) {
-      if (!header_[i].empty() && header_[i] == header_[j]) {
-        sink.Error(display, header_line_, 0,
-                   "column '" + header_[i] + "' appears twice in the header (fields " +
-                       std::to_string(j + 1) + " and " + std::to_string(i + 1) +
-                       "); rename or remove one");
-        ok = false;
-      }
+    auto [it, fresh] = fields_of.try_emplace(header_[i]);
+    if (fresh) order.push_back(header_[i]);
+    it->second.push_back(i + 1);
+  }
+  auto list = [](const std::vector<std::size_t>& fields) {
+    std::string out;
+    const std::size_t shown = std::min<std::size_t>(fields.size(), 10);
+    for (std::size_t k = 0; k < shown; ++k) {
+      out += k == 0 ? "" : k + 1 == fields.size() ? " and " : ", ";
+      out += std::to_string(fields[k]);
     }
+    if (shown < fields.size()) out += ", ... (" + std::to_string(fields.size() - shown) + " more)";
+    return out;
+  };
+  if (!empty.empty()) {
+    sink.Error(display, header_line_, 0,
+               empty.size() == 1 ? "header field " + std::to_string(empty[0]) + " is empty; every column needs a name"
+                                 : std::to_string(empty.size()) + " header fields are empty (fields " + list(empty) +
+                                       "); every column needs a name");
+    ok = false;
+  }
+  for (std::string_view name : order) {
+    const std::vector<std::size_t>& fields = fields_of[name];
+    if (fields.size() < 2) continue;
+    sink.Error(display, header_line_, 0,
+               "column '" + QuoteLong(name) + "' appears " +
+                   (fields.size() == 2 ? std::string("twice") : std::to_string(fields.size()) + " times") +
+                   " in the header (fields " + list(fields) + "); " +
+                   (fields.size() == 2 ? "rename or remove one" : "keep one and rename or remove the others"));
+    ok = false;
   }
   return ok;
 }

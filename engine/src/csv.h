@@ -17,6 +17,7 @@
 #define ZKMATCH_CSV_H_
 
 #include <cstdint>
+#include <future>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -40,6 +41,12 @@ struct InputLimits {
 const InputLimits& CurrentInputLimits();
 void SetInputLimitsForTesting(const InputLimits& limits);
 
+// The SHA-256 (hex) and size of the bytes a reader parsed: what a run's manifest records.
+struct FileDigest {
+  std::string sha256;
+  std::uint64_t bytes = 0;
+};
+
 struct CsvRecord {
   int line = 0;  // 1-based physical line where the record starts
   std::vector<std::string_view> fields;
@@ -47,6 +54,17 @@ struct CsvRecord {
 
 class CsvReader {
  public:
+  CsvReader() = default;
+  ~CsvReader();  // waits for the digest thread, if any
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  // Before Open: also hash the file's bytes (the very bytes parsed, as read from disk, before
+  // any GB18030 conversion) into `*digest`, on another thread while they are parsed. `*digest`
+  // is complete after FinishDigest() or the reader's destruction.
+  void set_digest(FileDigest* digest) { digest_ = digest; }
+  void FinishDigest();
+
   // Reads the whole of `path` (shown as `display` in messages). Returns false after reporting
   // when the file cannot be read, is not valid UTF-8 or has a bad header.
   // `encoding` is "utf-8" or "gb18030"; GB18030 bytes are converted to UTF-8 first.
@@ -73,6 +91,7 @@ class CsvReader {
 
  private:
   enum class Parse { kRecord, kEnd, kBadRecord, kFatal };
+  bool Start(const std::string& display, DiagnosticSink& sink);  // checks data_, reads the header
   Parse ParseRecord(CsvRecord* record);
   // Reports a problem in field `field` (0-based) of the record at `line`: by column name once
   // the header is known, by field number in the header row itself.
@@ -89,6 +108,8 @@ class CsvReader {
   std::size_t records_ = 0;
   std::size_t max_records_ = static_cast<std::size_t>(-1);
   std::string records_what_;
+  FileDigest* digest_ = nullptr;
+  std::future<void> hashing_;  // declared after data_: destroyed (joined) before it
 };
 
 // Writing CSV: appends a field, quoted only when it must be (RFC 4180), or a whole row of
@@ -104,6 +125,10 @@ bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad);
 // byte-order mark anywhere but at offset 0. Reports at line:col (in characters) and returns
 // false on the first one.
 bool CheckCsvText(std::string_view s, const std::string& display, DiagnosticSink& sink);
+
+// `s` as is when short; else its first `max_chars` characters, "…" and its length in
+// characters ("AAAA… (10000 characters)"), so a message never echoes a huge value whole.
+std::string QuoteLong(std::string_view s, std::size_t max_chars = 40);
 
 // Offset of the first invalid UTF-8 sequence in `s`, or npos when valid.
 std::size_t FindInvalidUtf8(std::string_view s);

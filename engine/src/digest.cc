@@ -1,8 +1,12 @@
 #include "digest.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+
 #include <memory>
 #include <stdexcept>
 
@@ -40,19 +44,30 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 std::string Sha256File(const std::string& path, std::size_t* bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
+  // Only a regular file: a FIFO must not block (O_NONBLOCK) and /dev/zero must not hash forever.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return {};
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return {};
   std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 failed in OpenSSL");
   std::string buf(1 << 20, '\0');
   std::size_t total = 0;
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto got = static_cast<std::size_t>(in.gcount());
-    total += got;
-    if (got && EVP_DigestUpdate(ctx.get(), buf.data(), got) != 1) throw std::runtime_error("SHA-256 failed in OpenSSL");
+  while (true) {
+    const ssize_t got = ::read(fd, buf.data(), buf.size());
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return {};
+    }
+    if (got == 0) break;
+    total += static_cast<std::size_t>(got);
+    if (EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(got)) != 1) throw std::runtime_error("SHA-256 failed in OpenSSL");
   }
-  if (in.bad()) return {};
   unsigned char d[32];
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(ctx.get(), d, &len) != 1) throw std::runtime_error("SHA-256 failed in OpenSSL");

@@ -227,19 +227,36 @@ std::string ExplainCandidate(const std::string& run_dir, const std::string& cand
   std::map<SeatKey, JsonValue> seats;
   std::string line, parse_error;
   bool found = false;
+  // The first line that is not a well-formed record: a candidate missing after it may be in
+  // the damaged part, so "not in the log" would be the wrong answer.
+  std::size_t line_no = 0, damaged = 0;
   while (std::getline(in, line)) {
+    ++line_no;
+    const bool shaped = line.rfind("{\"record\":\"", 0) == 0 && !line.empty() && line.back() == '}';
+    if (!shaped) {
+      if (damaged == 0) damaged = line_no;
+      continue;
+    }
     if (line.rfind("{\"record\":\"seats\"", 0) == 0) {
       JsonValue s;
       if (ParseJson(line, &s, &parse_error)) {
         SeatKey key{s["batch"].text, s["stage"].text, s["program"].text, s["channel"].text, s["group"].text};
         seats.emplace(std::move(key), std::move(s));
+      } else if (damaged == 0) {
+        damaged = line_no;
       }
     } else if (header.is_null() && line.rfind("{\"record\":\"header\"", 0) == 0) {
-      ParseJson(line, &header, &parse_error);
+      if (!ParseJson(line, &header, &parse_error) && damaged == 0) damaged = line_no;
     } else if (line.rfind(prefix, 0) == 0) {
       found = ParseJson(line, &record, &parse_error);
+      if (!found && damaged == 0) damaged = line_no;
       break;
     }
+  }
+  if (!found && damaged != 0) {
+    *error = path + " is damaged at line " + std::to_string(damaged) + " (not a well-formed record), so candidate '" + candidate_id +
+             "' cannot be looked up; run `zkmatch verify --run " + run_dir + "` to check the run";
+    return {};
   }
   if (!found) {
     *error = "candidate '" + candidate_id + "' is not in " + path + "; check the exam number";

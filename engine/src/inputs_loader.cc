@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <tuple>
 #include <numeric>
@@ -255,8 +256,37 @@ std::vector<std::uint32_t> SortOrder(const std::vector<std::string>& keys) {
   return order;
 }
 
-bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
+// After sorting by key: one error per key that appears more than once, at its second row,
+// naming every row it is on in file order ("appears 4 times: rows 4, 27, 42 and 51"). The sort
+// is unstable, so the rows of a run of equal keys are sorted here (runs are short; no cost
+// when there are no duplicates).
+void ReportDuplicates(const std::vector<std::string>& keys, const std::vector<std::uint32_t>& rows, const std::string& file,
+                      const std::string& header, const char* what, const char* rule, DiagnosticSink& sink) {
+  std::vector<std::uint32_t> run;
+  for (std::size_t i = 1; i < keys.size(); ++i) {
+    if (keys[i] != keys[i - 1]) continue;
+    std::size_t end = i + 1;
+    while (end < keys.size() && keys[end] == keys[i]) ++end;
+    run.assign(rows.begin() + static_cast<std::ptrdiff_t>(i - 1), rows.begin() + static_cast<std::ptrdiff_t>(end));
+    std::sort(run.begin(), run.end());
+    std::string list;
+    const std::size_t shown = std::min<std::size_t>(run.size(), 20);
+    for (std::size_t k = 0; k < shown; ++k) {
+      list += k == 0 ? "" : k + 1 == run.size() ? " and " : ", ";
+      list += std::to_string(run[k]);
+    }
+    if (shown < run.size()) list += ", ... (" + std::to_string(run.size() - shown) + " more)";
+    sink.CsvError(file, static_cast<int>(run[1]), header,
+                  std::string(what) + " '" + QuoteLong(Printable(keys[i])) + "' appears " +
+                      (run.size() == 2 ? std::string("twice") : std::to_string(run.size()) + " times") + ": rows " + list +
+                      "; " + rule + ", keep one");
+    i = end - 1;
+  }
+}
+
+bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
   CsvReader csv;
+  csv.set_digest(digest);
   if (!csv.Open(rules.inputs.candidates, rules.inputs.candidates, sink, rules.encoding)) return false;
   csv.set_max_records(CurrentInputLimits().max_candidates, "candidates");
   const std::size_t errors_before = sink.error_count();
@@ -288,23 +318,23 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     extra.Add(rec, csv, &c.columns, sink);
   }
   if (sink.error_count() != errors_before) return false;
+  if (c.id.empty()) {
+    sink.Warning(csv.display(), csv.header_line(), 0,
+                 csv.display() + " has no rows (only a header): nobody can be placed and every admit_ratio line has no "
+                 "candidates to count -- is this the right file?");
+  }
   auto order = SortOrder(c.id);
   Permute(&c.id, order);
   Permute(&c.total, order);
   Permute(&c.row, order);
   ExtraColumns::PermuteAll(&c.columns, order);
-  for (std::size_t i = 1; i < c.id.size(); ++i) {
-    if (c.id[i] == c.id[i - 1]) {
-      std::uint32_t first = std::min(c.row[i], c.row[i - 1]), second = std::max(c.row[i], c.row[i - 1]);
-      sink.CsvError(csv.display(), static_cast<int>(second), id_header,
-                    "duplicate candidate id '" + c.id[i] + "' (first at row " + std::to_string(first) + "); ids must be unique");
-    }
-  }
+  ReportDuplicates(c.id, c.row, csv.display(), id_header, "candidate id", "ids must be unique", sink);
   return sink.error_count() == errors_before;
 }
 
-bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
+bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
   CsvReader csv;
+  csv.set_digest(digest);
   if (!csv.Open(rules.inputs.programs, rules.inputs.programs, sink, rules.encoding)) return false;
   const std::size_t errors_before = sink.error_count();
   Programs& p = inst->programs;
@@ -380,6 +410,12 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
     extra.Add(rec, csv, &p.columns, sink);
   }
   if (sink.error_count() != errors_before) return false;
+  if (p.code.empty()) {
+    // Said first, instead of one "unknown program" per choice row.
+    sink.Error(csv.display(), csv.header_line(), 0,
+               csv.display() + " has no rows (only a header); every program needs a row with its code and seats -- is this the right file?");
+    return false;
+  }
   auto order = SortOrder(p.code);
   Permute(&p.code, order);
   Permute(&p.school, order);
@@ -388,13 +424,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   Permute(&p.row, order);
   for (auto& s : p.seats) Permute(&s, order);
   ExtraColumns::PermuteAll(&p.columns, order);
-  for (std::size_t i = 1; i < p.code.size(); ++i) {
-    if (p.code[i] == p.code[i - 1]) {
-      std::uint32_t first = std::min(p.row[i], p.row[i - 1]), second = std::max(p.row[i], p.row[i - 1]);
-      sink.CsvError(csv.display(), static_cast<int>(second), code_header,
-                    "duplicate program code '" + p.code[i] + "' (first at row " + std::to_string(first) + "); codes must be unique");
-    }
-  }
+  ReportDuplicates(p.code, p.row, csv.display(), code_header, "program code", "codes must be unique", sink);
   return sink.error_count() == errors_before;
 }
 
@@ -404,8 +434,9 @@ struct ChoiceRow {
   std::uint32_t batch, candidate, rank, program, line;
 };
 
-bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
+bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
   CsvReader csv;
+  csv.set_digest(digest);
   if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink, rules.encoding)) return false;
   csv.set_max_records(CurrentInputLimits().max_choices, "choice rows");
   const std::size_t errors_before = sink.error_count();
@@ -440,7 +471,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       last_cid.assign(cid);
     } else {
       sink.CsvError(csv.display(), rec.line, header(cand_col),
-                    "unknown candidate '" + Printable(cid) + "'" + HiddenCharactersNote(cid) + "; every choice must belong to a candidate in " + rules.inputs.candidates);
+                    "unknown candidate '" + QuoteLong(Printable(cid)) + "'" + HiddenCharactersNote(cid) + "; every choice must belong to a candidate in " + rules.inputs.candidates);
       ok = false;
     }
     // Rows of one batch come together: look the name up only when it changes.
@@ -471,7 +502,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       row.program = found;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
-                    "unknown program '" + Printable(code) + "'" +
+                    "unknown program '" + QuoteLong(Printable(code)) + "'" +
                         (HiddenCharacters(code).empty() ? DidYouMean(code, progs.code) : HiddenCharactersNote(code)) + "; it is not in " + rules.inputs.programs);
       ok = false;
     }
@@ -540,7 +571,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
 // here (known program, a channel with allocation: table, a group some candidate belongs to, no
 // row twice); which stage a row belongs to, and that a program's rows add up to its seats,
 // depend on the stages' programs (which may read lines) and are checked by CheckPolicy.
-bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
+bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
   struct Target {
     std::size_t batch, stage, channel;
   };
@@ -555,6 +586,7 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
   }
   if (rules.inputs.allocations.empty()) return true;
   CsvReader csv;
+  csv.set_digest(digest);
   if (!csv.Open(rules.inputs.allocations, rules.inputs.allocations, sink, rules.encoding)) return false;
   const std::size_t errors_before = sink.error_count();
   int prog_col = RequireColumn(csv, rules, "program", true, sink);
@@ -580,7 +612,7 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
       program = found;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
-                    "unknown program '" + std::string(field(prog_col)) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
+                    "unknown program '" + QuoteLong(Printable(field(prog_col))) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
                         rules.inputs.programs + " -- fix the code or remove the row");
       ok = false;
     }
@@ -674,9 +706,10 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
 // program_scores.csv: program,candidate_id,score -- the score a program gave a candidate
 // (its own specialty test or interview). Each pair at most once; any candidate and program of
 // the other files; a candidate need not list the program (the score is then never read).
-bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink) {
+bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
   if (rules.inputs.program_scores.empty()) return true;
   CsvReader csv;
+  csv.set_digest(digest);
   if (!csv.Open(rules.inputs.program_scores, rules.inputs.program_scores, sink, rules.encoding)) return false;
   const std::size_t errors_before = sink.error_count();
   const int prog_col = RequireColumn(csv, rules, "program", true, sink);
@@ -706,7 +739,7 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink)
       row.program = found;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
-                    "unknown program '" + std::string(field(prog_col)) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
+                    "unknown program '" + QuoteLong(Printable(field(prog_col))) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
                         rules.inputs.programs);
       ok = false;
     }
@@ -717,7 +750,7 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink)
       last_cid.assign(field(cand_col));
     } else {
       sink.CsvError(csv.display(), rec.line, header(cand_col),
-                    "unknown candidate '" + std::string(field(cand_col)) + "'; every score must belong to a candidate in " + rules.inputs.candidates);
+                    "unknown candidate '" + QuoteLong(Printable(field(cand_col))) + "'; every score must belong to a candidate in " + rules.inputs.candidates);
       ok = false;
     }
     std::string why;
@@ -768,17 +801,35 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink)
 
 }  // namespace
 
-std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink) {
+std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity) {
   Instance inst;
   inst.candidates_path = rules.inputs.candidates;
   inst.choices_path = rules.inputs.choices;
   inst.programs_path = rules.inputs.programs;
-  bool ok = LoadCandidates(rules, &inst, sink);
-  ok = LoadPrograms(rules, &inst, sink) && ok;
-  if (!ok) return std::nullopt;
-  ok = LoadChoices(rules, &inst, sink);
-  ok = LoadAllocations(rules, &inst, sink) && ok;
-  ok = LoadProgramScores(rules, &inst, sink) && ok;
+  FileDigest candidates, choices, programs, allocations, program_scores;
+  const bool hash = identity != nullptr;
+  bool ok = LoadCandidates(rules, &inst, sink, hash ? &candidates : nullptr);
+  ok = LoadPrograms(rules, &inst, sink, hash ? &programs : nullptr) && ok;
+  if (ok) {
+    ok = LoadChoices(rules, &inst, sink, hash ? &choices : nullptr);
+    ok = LoadAllocations(rules, &inst, sink, hash ? &allocations : nullptr) && ok;
+    ok = LoadProgramScores(rules, &inst, sink, hash ? &program_scores : nullptr) && ok;
+  }
+  if (identity) {
+    identity->files.clear();
+    auto add = [&](const char* role, const std::string& path, std::string sha256, std::uint64_t bytes) {
+      if (path.empty()) return;
+      std::error_code ec;
+      const auto abs = std::filesystem::weakly_canonical(path, ec);
+      identity->files.push_back({role, ec ? path : abs.string(), std::move(sha256), static_cast<std::size_t>(bytes)});
+    };
+    add("rules", rules.path, rules.source_sha256, rules.source_bytes);
+    add("candidates", rules.inputs.candidates, candidates.sha256, candidates.bytes);
+    add("choices", rules.inputs.choices, choices.sha256, choices.bytes);
+    add("programs", rules.inputs.programs, programs.sha256, programs.bytes);
+    add("allocations", rules.inputs.allocations, allocations.sha256, allocations.bytes);
+    add("program_scores", rules.inputs.program_scores, program_scores.sha256, program_scores.bytes);
+  }
   if (!ok) return std::nullopt;
   return inst;
 }

@@ -61,8 +61,8 @@ ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int thr
     report.message = "the recorded rules file no longer loads";
     return report;
   }
-  const RunIdentity identity = IdentifyRun(*rules);
-  auto instance = LoadInputs(*rules, sink);
+  RunIdentity identity;
+  auto instance = LoadInputs(*rules, sink, &identity);
   if (!instance || !CheckPolicy(*rules, *instance, sink)) {
     report.refused = true;
     report.message = "the recorded inputs no longer load";

@@ -16,6 +16,8 @@
 #include <sstream>
 
 #include "csv.h"
+#include "digest.h"
+#include "file_read.h"
 #include "decimal.h"
 #include "edit_distance.h"
 #include "expression.h"
@@ -152,7 +154,8 @@ class Loader {
         Error(n, "encoding '" + rules.encoding + "' is not supported; write utf-8 or gb18030" + DidYouMean(rules.encoding, {"utf-8", "gb18030"}));
       }
     }
-    if (auto n = Get(root, "seed", false)) rules.seed = Scalar(n, "seed");
+    bool seed_reported = false;
+    if (auto n = Get(root, "seed", false)) seed_reported = !LoadSeed(n, &rules);
     if (auto n = Get(root, "descriptive_columns", false)) {
       if (!n.IsSequence()) {
         Error(n, "'descriptive_columns' is a list of column names, e.g. [university, remarks]");
@@ -177,7 +180,7 @@ class Loader {
     rules.candidate_columns = columns_candidate_;
     rules.program_columns = columns_program_;
     for (const Ranking& r : rules.rankings) {
-      if (r.last_tie == LastTie::kLottery && rules.seed.empty()) {
+      if (r.last_tie == LastTie::kLottery && rules.seed.empty() && !seed_reported) {
         sink_.Error(path_, r.pos.line, r.pos.col,
                     "ranking '" + r.name + "' uses last_tie: lottery but the rules give no seed; add the published seed at the top, e.g. seed: \"2025-07-08 public draw\"");
         break;
@@ -393,6 +396,41 @@ class Loader {
       Error(map, std::string("missing required key '") + key + "'" + (what ? std::string("; ") + what : std::string()));
     }
     return YAML::Node(YAML::NodeType::Undefined);
+  }
+
+  // `seed:` is free text used byte for byte. A plain (unquoted) scalar that looks like a number,
+  // a date, a boolean or null is read differently by other YAML readers (0371 is 249 in YAML
+  // 1.1, 2025-07-08 a date): it must be quoted. Returns false after reporting.
+  bool LoadSeed(const YAML::Node& n, Rules* rules) {
+    if (n.IsNull() && n.Tag() != "!") {
+      Error(n, "the seed is empty; give the published seed in quotes, e.g. seed: \"2025-07-08 public draw\"");
+      return false;
+    }
+    const std::string s = Scalar(n, "seed");
+    if (!n.IsScalar()) return false;
+    if (s.empty()) {
+      Error(n, "the seed is empty; give the published seed in quotes, e.g. seed: \"2025-07-08 public draw\"");
+      return false;
+    }
+    if (n.Tag() == "?") {
+      static const std::set<std::string> kWords = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
+                                                   "True", "False", "Yes", "No", "On", "Off", "Y", "N", "Null",
+                                                   "TRUE", "FALSE", "YES", "NO", "ON", "OFF", "NULL"};
+      const bool numberish = s.find_first_not_of("0123456789+-.:_eEoOxXbB ") == std::string::npos &&
+                             s.find_first_of("0123456789") != std::string::npos;
+      if (numberish || kWords.count(s) || s == ".inf" || s == ".nan") {
+        std::string quoted;
+        for (char c : s) {
+          if (c == '"' || c == '\\') quoted += '\\';
+          quoted += c;
+        }
+        Error(n, "the seed " + s + " is not quoted; YAML readers disagree on such a value (one reads 0371 as the number 249, "
+                 "2025-07-08 as a date), so the published seed must be quoted: seed: \"" + quoted + "\"");
+        return false;
+      }
+    }
+    rules->seed = s;
+    return true;
   }
 
   std::string Scalar(const YAML::Node& n, const std::string& what) {
@@ -1168,26 +1206,35 @@ std::optional<Rules> ParseRules(const std::string& text, const std::string& path
 }
 
 std::optional<Rules> LoadRules(const std::string& path, DiagnosticSink& sink) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    sink.Error(path, 0, 0, "is a directory; --rules names the rules file (YAML)");
-    return std::nullopt;
+  // One read of a regular file (a FIFO would block, /dev/zero never end), refused over the
+  // size limit before reading (ParseRules checks the text's size again).
+  std::string text;
+  const FileReadResult read = ReadRegularFile(path, kMaxRulesBytes, &text);
+  switch (read.kind) {
+    case FileReadResult::kOk: break;
+    case FileReadResult::kDirectory:
+      sink.Error(path, 0, 0, "is a directory; --rules names the rules file (YAML)");
+      return std::nullopt;
+    case FileReadResult::kNotRegular:
+      sink.Error(path, 0, 0, NotRegularMessage(read) + " (--rules names the rules file, YAML)");
+      return std::nullopt;
+    case FileReadResult::kNotFound:
+    case FileReadResult::kCannotOpen:
+    case FileReadResult::kReadError:
+      sink.Error(path, 0, 0, "cannot open the rules file; check the path given to --rules");
+      return std::nullopt;
+    case FileReadResult::kTooLarge:
+      sink.Error(path, 0, 0,
+                 "the rules file is " + std::to_string(read.size) + " bytes; rules files are limited to " +
+                     std::to_string(kMaxRulesBytes) + " bytes (1 MiB) -- is this the right file?");
+      return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    sink.Error(path, 0, 0, "cannot open the rules file; check the path given to --rules");
-    return std::nullopt;
+  auto rules = ParseRules(text, path, sink);
+  if (rules) {
+    rules->source_sha256 = Sha256Hex(text);
+    rules->source_bytes = text.size();
   }
-  // Refuse a huge file before reading it (ParseRules checks the text's size again).
-  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxRulesBytes) {
-    sink.Error(path, 0, 0,
-               "the rules file is " + std::to_string(size) + " bytes; rules files are limited to " +
-                   std::to_string(kMaxRulesBytes) + " bytes (1 MiB) -- is this the right file?");
-    return std::nullopt;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return ParseRules(std::move(buf).str(), path, sink);
+  return rules;
 }
 
 }  // namespace zkmatch

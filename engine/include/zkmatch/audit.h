@@ -27,17 +27,9 @@ namespace zkmatch {
 inline constexpr const char* kAuditFormat = "zkmatch-audit/1";
 inline constexpr const char* kManifestFormat = "zkmatch-manifest/1";
 
-// The files a run read, with their digests, taken before loading.
-struct RunIdentity {
-  struct File {
-    std::string role;    // rules, candidates, choices, programs, allocations
-    std::string path;    // absolute, as read
-    std::string sha256;  // empty when unreadable
-    std::size_t bytes = 0;
-  };
-  std::vector<File> files;  // rules first, then inputs in a fixed order
-};
-
+// The files named by the rules, hashed by reading them again now. A run does not use this (its
+// identity comes from LoadRules and LoadInputs, from the bytes it parsed); kept for tools that
+// only describe files.
 RunIdentity IdentifyRun(const Rules& rules);
 
 std::string EngineVersion();  // "zkmatch X.Y.Z"

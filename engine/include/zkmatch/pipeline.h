@@ -24,8 +24,21 @@
 
 namespace zkmatch {
 
-// Reads the three input files named by the rules and checks them against each other.
-std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink);
+// The files a run read, with the digests of the very bytes it parsed (each file is read once).
+struct RunIdentity {
+  struct File {
+    std::string role;    // rules, candidates, choices, programs, allocations, program_scores
+    std::string path;    // absolute, as read
+    std::string sha256;  // empty when unreadable
+    std::size_t bytes = 0;
+  };
+  std::vector<File> files;  // rules first, then inputs in a fixed order
+};
+
+// Reads the input files named by the rules and checks them against each other. With
+// `identity`, also fills it: the rules file (from rules.source_sha256) and every input, each
+// hashed from the bytes that were parsed (on another thread, while they are parsed).
+std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity = nullptr);
 
 // Told, from the calling thread, what a long computation is about to do ("ranking",
 // "batch general, pass 2", ...), for progress displays. May be empty.

@@ -150,6 +150,10 @@ struct ColumnRef {
 
 struct Rules {
   std::string path;  // the rules file as given
+  // SHA-256 (hex) and size of the bytes LoadRules parsed (empty/0 after ParseRules): the manifest
+  // records these, not a second read of the file.
+  std::string source_sha256;
+  std::uint64_t source_bytes = 0;
   std::string name;  // `name:` if present, else the file's stem
   int version = 1;
   RuleInputs inputs;

@@ -1,0 +1,197 @@
+// Input files are read once, and only when they are regular files (issue 19, items 1 and 2).
+//
+// MidRunSwap: `run` with ZKMATCH_TEST_AFTER_PARSE replacing candidates.csv after the inputs are
+// parsed: the manifest must record the digest of the bytes the run used (the old file), verify
+// must say the input changed since the run, replay must refuse, and with the old bytes put back
+// both must pass.
+// SpecialFiles: a FIFO, /dev/zero and a symlink to /dev/zero as an input CSV and as the rules
+// file are refused at once (under `timeout`, so a regression fails instead of hanging).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "csv.h"
+#include "digest.h"
+#include "support/test_env.h"
+
+namespace zkmatch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Q(const std::string& s) { return "'" + s + "'"; }
+
+// The sha256 the manifest records for input `role`.
+std::string ManifestSha(const std::string& manifest, const std::string& role) {
+  const std::size_t at = manifest.find("\"role\":\"" + role + "\"");
+  if (at == std::string::npos) return "(no " + role + ")";
+  const std::string key = "\"sha256\":\"";
+  const std::size_t k = manifest.find(key, at);
+  return k == std::string::npos ? "(no sha256)" : manifest.substr(k + key.size(), 64);
+}
+
+class InputFiles : public ::testing::Test {
+ protected:
+  void SetUp() override { fs::copy(SourceDir() + "/fixtures/demo", dir_.path(), fs::copy_options::recursive); }
+  std::string P(const std::string& name) const { return dir_.path() + "/" + name; }
+  CommandResult Zk(const std::string& args, const std::string& env = "") const {
+    return RunCommand(env + " timeout 60 " + Q(ZkmatchBinary()) + " " + args, dir_.path());
+  }
+  TempDir dir_;
+};
+
+TEST_F(InputFiles, MidRunSwapManifestRecordsTheBytesTheRunUsed) {
+  const std::string old_bytes = ReadFile(P("candidates.csv"));
+  // A different, still valid candidates.csv: the same rows and one total changed.
+  std::string new_bytes = old_bytes;
+  const std::size_t nl = new_bytes.find('\n');
+  ASSERT_NE(nl, std::string::npos);
+  new_bytes.insert(nl + 1, "");  // same header
+  new_bytes += "\n";              // a trailing blank line: other bytes, same content
+  { std::ofstream(P("new.csv"), std::ios::binary) << new_bytes; }
+  ASSERT_NE(Sha256Hex(old_bytes), Sha256Hex(new_bytes));
+
+  CommandResult run = Zk("run --rules rules.yaml --out out --quiet",
+                         "ZKMATCH_TEST_AFTER_PARSE=" + Q("cp new.csv candidates.csv"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(ReadFile(P("candidates.csv")), new_bytes) << "the hook did not swap the file";
+  const std::string manifest = ReadFile(P("out/manifest.json"));
+  EXPECT_EQ(ManifestSha(manifest, "candidates"), Sha256Hex(old_bytes)) << manifest;
+  EXPECT_EQ(ManifestSha(manifest, "rules"), Sha256Hex(ReadFile(P("rules.yaml")))) << manifest;
+  EXPECT_EQ(ManifestSha(manifest, "choices"), Sha256Hex(ReadFile(P("choices.csv")))) << manifest;
+  EXPECT_EQ(ManifestSha(manifest, "programs"), Sha256Hex(ReadFile(P("programs.csv")))) << manifest;
+
+  // The file on disk is not the one the run used: verify says so, replay refuses.
+  CommandResult verify = Zk("verify --run out");
+  EXPECT_NE(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NE((verify.out + verify.err).find("candidates file"), std::string::npos) << verify.out << verify.err;
+  CommandResult replay = Zk("replay --run out");
+  EXPECT_NE(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_NE((replay.out + replay.err).find("refusing to replay"), std::string::npos) << replay.out << replay.err;
+
+  // With the bytes the run used back in place, the run verifies and replays.
+  { std::ofstream(P("candidates.csv"), std::ios::binary | std::ios::trunc) << old_bytes; }
+  verify = Zk("verify --run out");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  replay = Zk("replay --run out");
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+}
+
+TEST_F(InputFiles, ManifestDigestsWithoutSwapMatchTheFiles) {
+  CommandResult run = Zk("run --rules rules.yaml --out out --quiet");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string manifest = ReadFile(P("out/manifest.json"));
+  EXPECT_EQ(ManifestSha(manifest, "candidates"), Sha256Hex(ReadFile(P("candidates.csv"))));
+}
+
+// Each special file, as candidates.csv and as the rules file, for check and run: exit 2 within
+// the timeout, a message naming the kind of file, nothing written.
+class SpecialFiles : public InputFiles {
+ protected:
+  // Replaces `name` with the special file `what`: "fifo", or "symlink" (to /dev/zero).
+  void Make(const std::string& name, const std::string& what) {
+    fs::remove(P(name));
+    if (what == "fifo") {
+      ASSERT_EQ(::mkfifo(P(name).c_str(), 0600), 0);
+    } else {
+      fs::create_symlink("/dev/zero", P(name));
+    }
+  }
+  void Expect(const std::string& args, const std::string& shown, const std::string& kind) {
+    const auto start = std::chrono::steady_clock::now();
+    CommandResult r = Zk(args);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+    EXPECT_LT(secs, 20) << args;
+    EXPECT_NE(r.err.find(shown + ": error: is " + kind + ", not a regular file; give the path of a file"), std::string::npos)
+        << args << "\n" << r.err;
+    EXPECT_FALSE(FileExists(P("out")));
+  }
+};
+
+TEST_F(SpecialFiles, FifoAsInputCsv) {
+  Make("candidates.csv", "fifo");
+  Expect("check --rules rules.yaml", "candidates.csv", "a named pipe (FIFO)");
+  Expect("run --rules rules.yaml --out out", "candidates.csv", "a named pipe (FIFO)");
+}
+
+TEST_F(SpecialFiles, FifoAsRules) {
+  Make("r.yaml", "fifo");
+  Expect("check --rules r.yaml", "r.yaml", "a named pipe (FIFO)");
+  Expect("run --rules r.yaml --out out", "r.yaml", "a named pipe (FIFO)");
+}
+
+TEST_F(SpecialFiles, DevZeroAsInputCsv) {
+  // The rules name /dev/zero directly.
+  std::string rules = ReadFile(P("rules.yaml"));
+  const std::size_t at = rules.find("candidates.csv");
+  ASSERT_NE(at, std::string::npos);
+  rules.replace(at, std::string("candidates.csv").size(), "/dev/zero");
+  { std::ofstream(P("zero.yaml"), std::ios::binary) << rules; }
+  Expect("check --rules zero.yaml", "/dev/zero", "a character device");
+  Expect("run --rules zero.yaml --out out", "/dev/zero", "a character device");
+}
+
+TEST_F(SpecialFiles, DevZeroAsRules) {
+  Expect("check --rules /dev/zero", "/dev/zero", "a character device");
+  Expect("run --rules /dev/zero --out out", "/dev/zero", "a character device");
+}
+
+TEST_F(SpecialFiles, SymlinkToDevZeroAsInputCsv) {
+  Make("candidates.csv", "symlink");
+  Expect("check --rules rules.yaml", "candidates.csv", "a character device");
+  Expect("run --rules rules.yaml --out out", "candidates.csv", "a character device");
+}
+
+TEST_F(SpecialFiles, SymlinkToDevZeroAsRules) {
+  Make("r.yaml", "symlink");
+  Expect("check --rules r.yaml", "r.yaml", "a character device");
+  Expect("run --rules r.yaml --out out", "r.yaml", "a character device");
+}
+
+// Issue 19, item 8: a candidate after a damaged line of audit.jsonl is not "not in the log".
+TEST_F(InputFiles, ExplainOnADamagedLogSaysWhereAndToVerify) {
+  ASSERT_EQ(Zk("run --rules rules.yaml --out out --quiet").exit_code, 0);
+  std::string log = ReadFile(P("out/audit.jsonl"));
+  const std::string last_id = [&] {
+    const std::string placements = ReadFile(P("out/placements.csv"));
+    const std::size_t end = placements.rfind('\n', placements.size() - 2);
+    return placements.substr(end + 1, placements.find(',', end + 1) - end - 1);
+  }();
+  // Damage the candidate's own record (its start is lost, as in a torn copy): the candidate
+  // can no longer be found, and that must not read as "not in the log".
+  const std::size_t at = log.find("{\"record\":\"candidate\",\"id\":\"" + last_id + "\"");
+  ASSERT_NE(at, std::string::npos) << last_id;
+  const std::size_t damaged_line = 1 + static_cast<std::size_t>(std::count(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  log.erase(at, 20);
+  fs::permissions(P("out/audit.jsonl"), fs::perms::owner_write, fs::perm_options::add);
+  { std::ofstream(P("out/audit.jsonl"), std::ios::binary | std::ios::trunc) << log; }
+  CommandResult r = Zk("explain --run out --candidate " + Q(last_id));
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("is damaged at line " + std::to_string(damaged_line)), std::string::npos) << last_id << "\n" << r.err;
+  EXPECT_NE(r.err.find("zkmatch verify"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("check the exam number"), std::string::npos) << r.err;
+}
+
+// Issue 19, item 3: a header of a million repeated names is checked in linear time with one
+// message per name.
+TEST(CsvHeader, MillionRepeatedNamesOneMessageQuickly) {
+  std::string header;
+  for (int i = 0; i < 300000; ++i) header += i % 2 ? "a," : "b,";
+  header += "c\n";
+  DiagnosticSink sink;
+  const auto start = std::chrono::steady_clock::now();
+  CsvReader csv;
+  EXPECT_FALSE(csv.OpenBuffer(header, "big.csv", sink));
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
+  EXPECT_EQ(sink.error_count(), 2u);
+}
+
+}  // namespace
+}  // namespace zkmatch::testing
