@@ -150,6 +150,17 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
   const std::vector<Score> lines = given_lines ? *given_lines : ComputeLines(rules, instance, &notes);
   const EvalContext ctx{instance.candidates, progs, &lines, &instance.program_scores};
 
+  // An admit_ratio line read off a candidate who has no value for its score has no value
+  // itself: every condition comparing with it would be false, and the run would place nobody.
+  for (std::size_t i = 0; i < rules.lines.size(); ++i) {
+    const Line& l = rules.lines[i];
+    if (l.kind != Line::Kind::kAdmitRatio || lines[i] != kMissingScore || instance.candidates.size() == 0) continue;
+    if (notes.empty()) ComputeLines(rules, instance, &notes);  // who is at the line's position
+    sink.Error(rules.path, l.pos.line, l.pos.col,
+               "line '" + l.name + "' has no value: " + notes[i] + " has no value for the line's score; every condition that reads line." +
+                   l.name + " would be false -- score the line by a column every candidate has (score: total), or rank by the score first");
+  }
+
   // Which programs each stage selects, and the stages in run order.
   std::vector<StageRef> stages;
   for (std::size_t b = 0; b < rules.batches.size(); ++b) {

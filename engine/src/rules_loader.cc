@@ -508,6 +508,30 @@ class Loader {
       if (header.empty()) continue;
       rules->columns.emplace_back(kv.first.Scalar(), header);
     }
+    // Two logical columns of one file may not read one header: `{id: total}` would read the
+    // totals as ids (and report every repeated score as a duplicate id in candidates.csv).
+    static const std::vector<std::vector<std::string>> kFiles = {
+        {"id", "total", "name", "junior_school", "district"},                 // candidates.csv
+        {"candidate_id", "batch", "rank", "program"},                         // choices.csv
+        {"code", "school", "name", "sector", "district"},                     // programs.csv
+        {"program", "channel", "group", "seats", "batch", "stage"},           // allocations.csv
+        {"program", "candidate_id", "score"}};                                // program_scores.csv
+    std::vector<std::pair<std::string, std::string>> reported;  // each pair of columns once
+    for (const auto& kv : n) {
+      const std::string logical = kv.first.Scalar();
+      for (const std::vector<std::string>& file : kFiles) {
+        if (std::find(file.begin(), file.end(), logical) == file.end()) continue;
+        const std::string header = rules->HeaderFor(logical);
+        for (const std::string& other : file) {
+          if (other == logical || rules->HeaderFor(other) != header) continue;
+          if (std::find(reported.begin(), reported.end(), std::make_pair(other, logical)) != reported.end()) break;
+          reported.emplace_back(logical, other);
+          Error(kv.second, "columns: maps '" + logical + "' to header '" + header + "', which is already the header of column '" + other +
+                               "' in the same file; two columns cannot read one header -- map '" + logical + "' to its own header");
+          break;
+        }
+      }
+    }
   }
 
   // What an expression may refer to.
@@ -1077,44 +1101,58 @@ class Loader {
   // Orders lines so each comes after the lines it uses; reports cycles.
   void OrderLines(Rules* rules) {
     const std::size_t n = rules->lines.size();
-    std::vector<std::vector<int>> uses(n);
+    // uses[i]: the lines line i reads, each with where it reads it ("" for from:).
+    std::vector<std::vector<std::pair<int, std::string>>> uses(n);
     for (std::size_t i = 0; i < n; ++i) {
       const Line& l = rules->lines[i];
-      if (l.from >= 0) uses[i].push_back(l.from);
-      if (l.kind == Line::Kind::kAdmitRatio) {
+      if (l.from >= 0) uses[i].emplace_back(l.from, "");
+      if (l.kind != Line::Kind::kAdmitRatio) continue;
+      auto add = [&](const Expression* e, const std::string& where) {
         std::vector<ColumnUse> refs;
-        if (l.score) l.score->CollectColumns(&refs);
-        if (l.ranking >= 0) {
-          for (const RankingKey& k : rules->rankings[static_cast<std::size_t>(l.ranking)].keys) {
-            if (k.expr) k.expr->CollectColumns(&refs);
-          }
-        }
+        if (e) e->CollectColumns(&refs);
         for (const ColumnUse& u : refs) {
-          if (u.line) {
-            int j = FindName(line_names_, u.name);
-            if (j >= 0) uses[i].push_back(j);
-          }
+          const int j = u.line ? FindName(line_names_, u.name) : -1;
+          if (j >= 0) uses[i].emplace_back(j, where);
         }
+      };
+      if (l.score) add(l.score.get(), "its score:");
+      if (l.ranking >= 0) {
+        const Ranking& r = rules->rankings[static_cast<std::size_t>(l.ranking)];
+        for (const RankingKey& k : r.keys) add(k.expr.get(), "its ranking '" + r.name + "', key '" + k.text + "'");
       }
     }
     std::vector<int> state(n, 0);  // 0 new, 1 on the path, 2 done
-    std::vector<int> path;
+    std::vector<std::pair<int, std::string>> path;  // lines on the path, each with how the next is read
     bool cycle = false;
     std::function<void(int)> visit = [&](int v) {
       if (cycle || state[static_cast<std::size_t>(v)] == 2) return;
       if (state[static_cast<std::size_t>(v)] == 1) {
+        // Name every link: "a -> b" for from:, "a -> b (through its ranking 'r', key 'k')" else.
         std::string desc;
-        auto it = std::find(path.begin(), path.end(), v);
-        for (; it != path.end(); ++it) desc += rules->lines[static_cast<std::size_t>(*it)].name + " -> ";
+        bool through_admit_ratio = false;
+        auto it = std::find_if(path.begin(), path.end(), [&](const auto& e) { return e.first == v; });
+        for (; it != path.end(); ++it) {
+          desc += rules->lines[static_cast<std::size_t>(it->first)].name + " -> ";
+          if (!it->second.empty()) {
+            desc += "(through " + it->second + ") ";
+            through_admit_ratio = true;
+          }
+        }
         desc += rules->lines[static_cast<std::size_t>(v)].name;
         const Line& l = rules->lines[static_cast<std::size_t>(v)];
-        sink_.Error(path_, l.pos.line, l.pos.col, "lines depend on each other in a cycle: " + desc + "; give one of them a value: or an admit_ratio: instead of from:");
+        sink_.Error(path_, l.pos.line, l.pos.col,
+                    "lines depend on each other in a cycle: " + desc +
+                        (through_admit_ratio ? "; an admit_ratio line's ranking and score cannot read a line computed from it -- change the key or score, or give one of these lines a value:"
+                                             : "; give one of them a value: or an admit_ratio: instead of from:"));
         cycle = true;
         return;
       }
       state[static_cast<std::size_t>(v)] = 1;
-      path.push_back(v);
-      for (int w : uses[static_cast<std::size_t>(v)]) visit(w);
+      path.emplace_back(v, "");
+      for (const auto& [w, via] : uses[static_cast<std::size_t>(v)]) {
+        path.back().second = via;
+        visit(w);
+      }
       path.pop_back();
       state[static_cast<std::size_t>(v)] = 2;
       rules->line_order.push_back(v);
