@@ -5,8 +5,7 @@
 
 #include "commands.h"
 #include "progress.h"
-#include "zkmatch/audit.h"
-#include "zkmatch/pipeline.h"
+#include "zkmatch/admission.h"
 #include "zkmatch/run_directory.h"
 
 namespace zkmatch::tools {
@@ -26,51 +25,35 @@ int Run(const RunArgs& args) {
   StderrSink sink;
   Progress progress(!args.quiet && !args.json);
   sink.before_print = [&progress] { progress.Interrupt(); };
-  progress.Step("load rules");
-  auto rules = LoadRules(args.rules, sink);
-  if (!rules) return ReportFailure(sink);
-  progress.Step("load inputs");
-  // Each file is read once: the manifest's digests are of the very bytes parsed (hashed on
-  // another thread while they are parsed), so a file replaced during the run cannot make the
-  // manifest describe other bytes than the outcome came from.
-  RunIdentity identity;
-  auto instance = LoadInputs(*rules, sink, &identity);
-  // Test hook (tests/input_identity_test.cc): a shell command run after the inputs are parsed,
+  AdmissionRequest request;
+  request.rules_path = args.rules;
+  request.options.threads = args.threads;
+  request.options.path = args.matcher == "general" ? MatchPath::kGeneral
+                       : args.matcher == "serial"  ? MatchPath::kSerialDictatorship
+                                                   : MatchPath::kAuto;
+  request.options.progress = [&progress](const std::string& step) { progress.Detail(step); };
+  request.step = [&progress](const std::string& step) { progress.Step(step); };
+  // Test hook (tests/input_files_test.cc): a shell command run after the inputs are parsed,
   // e.g. to replace an input file mid-run.
   if (const char* hook = std::getenv("ZKMATCH_TEST_AFTER_PARSE"); hook != nullptr && *hook != '\0') {
-    if (std::system(hook) != 0) std::fprintf(stderr, "zkmatch: warning: ZKMATCH_TEST_AFTER_PARSE command failed\n");
+    request.after_load = [hook] {
+      if (std::system(hook) != 0) std::fprintf(stderr, "zkmatch: warning: ZKMATCH_TEST_AFTER_PARSE command failed\n");
+    };
   }
-  if (!instance) return ReportFailure(sink);
-  RunOptions options;
-  options.threads = args.threads;
-  options.path = args.matcher == "general" ? MatchPath::kGeneral
-               : args.matcher == "serial"  ? MatchPath::kSerialDictatorship
-                                           : MatchPath::kAuto;
-  options.progress = [&progress](const std::string& step) { progress.Detail(step); };
-  if (std::string why = CheckMatchPath(*rules, *instance, options.path); !why.empty()) {
-    progress.Interrupt();
-    std::fprintf(stderr, "zkmatch: error: %s\n", why.c_str());
-    return static_cast<int>(ExitCode::kBadInput);
-  }
-  progress.Step("match");
-  Outcome outcome = Solve(*rules, *instance, options);
-  // After solving, so the lines (and the ranking an admit_ratio line needs) are computed once.
-  progress.Step("policy checks");
-  if (!CheckPolicy(*rules, *instance, sink, &outcome.lines)) return ReportFailure(sink);
-  progress.Step("render outputs and audit log");
-  const std::vector<OutputFile> files = RenderRun(*rules, *instance, outcome, identity);
+  const std::optional<Admission> run = RunAdmission(request, sink);
+  if (!run) return ReportFailure(sink);
   progress.Step("write " + args.out);
-  if (std::string err = WriteRunDirectory(args.out, files, args.force); !err.empty()) {
+  if (std::string err = WriteRunDirectory(args.out, run->files, args.force); !err.empty()) {
     progress.Done();
     std::fprintf(stderr, "zkmatch: error: %s\n", err.c_str());
     return static_cast<int>(ExitCode::kBadInput);
   }
   progress.Done();
   if (args.json) {
-    std::fputs(RenderSummaryJson(*rules, *instance, outcome, args.out, progress.seconds()).c_str(), stdout);
+    std::fputs(RenderSummaryJson(run->rules, run->instance, run->outcome, args.out, progress.seconds()).c_str(), stdout);
   } else if (!args.quiet) {
-    std::printf("zkmatch run: rules '%s' -> %s\n%s", rules->name.c_str(), args.out.c_str(),
-                RenderSummary(*rules, *instance, outcome).c_str());
+    std::printf("zkmatch run: rules '%s' -> %s\n%s", run->rules.name.c_str(), args.out.c_str(),
+                RenderSummary(run->rules, run->instance, run->outcome).c_str());
   }
   return static_cast<int>(ExitCode::kSuccess);
 }

@@ -9,8 +9,7 @@
 
 #include "digest.h"
 #include "json.h"
-#include "zkmatch/audit.h"
-#include "zkmatch/pipeline.h"
+#include "zkmatch/admission.h"
 
 namespace zkmatch {
 namespace {
@@ -55,21 +54,16 @@ ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int thr
     report.message = why.rfind("cannot read", 0) == 0 ? why : "refusing to replay: " + why;
     return report;
   }
-  auto rules = LoadRules(rules_path, sink);
-  if (!rules) {
+  AdmissionRequest request;
+  request.rules_path = rules_path;
+  request.options.threads = threads;
+  const std::optional<Admission> run = RunAdmission(request, sink);
+  if (!run) {
     report.refused = true;
-    report.message = "the recorded rules file no longer loads";
+    report.message = "the recorded rules and inputs no longer load";
     return report;
   }
-  RunIdentity identity;
-  auto instance = LoadInputs(*rules, sink, &identity);
-  if (!instance || !CheckPolicy(*rules, *instance, sink)) {
-    report.refused = true;
-    report.message = "the recorded inputs no longer load";
-    return report;
-  }
-  const Outcome outcome = Solve(*rules, *instance, RunOptions{threads, MatchPath::kAuto});
-  for (const OutputFile& f : RenderRun(*rules, *instance, outcome, identity)) {
+  for (const OutputFile& f : run->files) {
     bool read = false;
     const std::string old = ReadAll((fs::path(run_dir) / f.name).string(), &read);
     if (!read) {

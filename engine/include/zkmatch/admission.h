@@ -1,0 +1,51 @@
+// One admission run, from a rules file to the files of a run directory, in memory: load the
+// rules and every input (each file read once, its digest taken from the bytes parsed), check
+// that the chosen matcher applies, solve every batch, check the policy, render the outputs and
+// the audit log. `zkmatch run` writes the files it returns; `zkmatch replay` compares them with
+// a recorded run. The one place the steps are chained, so the two cannot drift apart.
+//
+// Errors go to `sink` (file:line:col, what to do); nothing is returned then, so a failed run
+// writes nothing. Determinism: the files depend only on the rules and input files' bytes.
+//
+// Thread-safety: reentrant. Cost: loading O(input bytes), ranking O(N log N), the matcher's
+// passes, rendering O(N + choices).
+#ifndef ZKMATCH_ADMISSION_H_
+#define ZKMATCH_ADMISSION_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "zkmatch/diagnostics.h"
+#include "zkmatch/model.h"
+#include "zkmatch/pipeline.h"
+#include "zkmatch/rules.h"
+#include "zkmatch/run_directory.h"
+
+namespace zkmatch {
+
+struct AdmissionRequest {
+  std::string rules_path;
+  RunOptions options;  // threads, matcher path, progress inside the match (never change the result)
+  // Told each step as it starts: "load rules", "load inputs", "match", "policy checks",
+  // "render outputs and audit log". May be empty.
+  std::function<void(const std::string& step)> step = {};
+  // Called once the inputs are parsed, before anything is computed from them (a test hook: it
+  // may replace an input file to prove the manifest records the bytes the run used). May be empty.
+  std::function<void()> after_load = {};
+};
+
+struct Admission {
+  Rules rules;
+  Instance instance;
+  RunIdentity identity;  // the files read, with the digests of the bytes parsed
+  Outcome outcome;
+  std::vector<OutputFile> files;  // placements.csv ... audit.jsonl, manifest.json
+};
+
+std::optional<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& sink);
+
+}  // namespace zkmatch
+
+#endif  // ZKMATCH_ADMISSION_H_
