@@ -129,6 +129,11 @@ inline constexpr const char* kRecords = "records";
 inline constexpr const char* kOutputs = "outputs";
 }  // namespace audit_keys
 
+// How every audit.jsonl line of this kind begins: {"record":"KIND" (the record key comes first).
+inline std::string AuditRecordPrefix(std::string_view kind) {
+  return std::string("{\"") + audit_keys::kRecord + "\":\"" + std::string(kind) + "\"";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Typed rows. `line` is the 1-based line of the row in its file.
 
