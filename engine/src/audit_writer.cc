@@ -15,6 +15,7 @@
 #include "json.h"
 #include "parallel.h"
 #include "ranking.h"
+#include "run_format.h"
 #include "zkmatch/audit.h"
 
 namespace zkmatch {
@@ -64,7 +65,9 @@ class AuditWriter {
     Sha256Hasher chain, whole;
     auto emit = [&](std::string& record) {
       record.pop_back();  // the closing '}'
-      record += ",\"prev\":\"";
+      record += ",\"";
+      record += audit_keys::kPrev;
+      record += "\":\"";
       record += prev;
       record += "\"}";
       prev = chain.Hex(record);
@@ -144,7 +147,8 @@ class AuditWriter {
     tbb::parallel_pipeline(tokens, filters);
     HappensAfter(&kLast);
     JsonWriter w;
-    w.BeginObject().Key("record").String("end").Key("records").Int(static_cast<std::int64_t>(records + 1)).Key("outputs").BeginObject();
+    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kEnd).Key(audit_keys::kRecords).Int(static_cast<std::int64_t>(records + 1));
+    w.Key(audit_keys::kOutputs).BeginObject();
     for (std::size_t i = 0; i < outputs.size(); ++i) w.Key(outputs[i].name).String(digests[i]);
     w.EndObject().EndObject();
     std::string end_record = w.Take();
@@ -250,12 +254,15 @@ class AuditWriter {
 
   std::string Header(const RunIdentity& identity) const {
     JsonWriter w;
-    w.BeginObject().Key("record").String("header").Key("format").String(kAuditFormat).Key("engine").String(EngineVersion());
-    w.Key("rules_name").String(rules_.name).Key("files").BeginArray();
-    for (const RunIdentity::File& f : identity.files) {
-      w.BeginObject().Key("role").String(f.role).Key("path").String(f.path).Key("sha256").String(f.sha256).Key("bytes").Int(static_cast<std::int64_t>(f.bytes)).EndObject();
+    namespace a = audit_keys;
+    namespace m = manifest_keys;
+    w.BeginObject().Key(a::kRecord).String(a::kHeader).Key(a::kFormat).String(kAuditFormat).Key(a::kEngine).String(EngineVersion());
+    w.Key(a::kRulesName).String(rules_.name).Key(a::kFiles).BeginArray();
+    for (const RunIdentity::File& f : identity.files) {  // the same entries as the manifest's inputs
+      w.BeginObject().Key(m::kRole).String(f.role).Key(m::kPath).String(f.path).Key(m::kSha256).String(f.sha256);
+      w.Key(m::kBytes).Int(static_cast<std::int64_t>(f.bytes)).EndObject();
     }
-    w.EndArray().Key("seed").StringOrNull(rules_.seed).Key("rankings").BeginArray();
+    w.EndArray().Key(a::kSeed).StringOrNull(rules_.seed).Key(a::kRankings).BeginArray();
     for (const Ranking& r : rules_.rankings) {
       w.BeginObject().Key("name").String(r.name).Key("keys").BeginArray();
       for (const RankingKey& k : r.keys) w.String(k.text);
@@ -263,7 +270,7 @@ class AuditWriter {
       if (r.per_program) w.Key("per_program").Bool(true);  // keys read program_score: values per choice step
       w.EndObject();
     }
-    w.EndArray().Key("channels").BeginArray();
+    w.EndArray().Key(a::kChannels).BeginArray();
     for (const Batch& b : rules_.batches) {
       for (const Stage& st : b.stages) {
         for (const Channel& ch : st.channels) {
@@ -273,13 +280,13 @@ class AuditWriter {
         }
       }
     }
-    w.EndArray().Key("lines").BeginArray();
+    w.EndArray().Key(a::kLines).BeginArray();
     for (std::size_t i = 0; i < rules_.lines.size(); ++i) {
       w.BeginObject().Key("name").String(rules_.lines[i].name).Key("value").StringOrNull(FormatScore(outcome_.lines[i]));
       w.Key("how").String(outcome_.line_notes[i]).EndObject();
     }
-    w.EndArray().Key("candidates").Int(static_cast<std::int64_t>(instance_.candidates.size()));
-    w.Key("programs").Int(static_cast<std::int64_t>(instance_.programs.size())).EndObject();
+    w.EndArray().Key(a::kCandidates).Int(static_cast<std::int64_t>(instance_.candidates.size()));
+    w.Key(a::kPrograms).Int(static_cast<std::int64_t>(instance_.programs.size())).EndObject();
     return w.Take();
   }
 
@@ -289,7 +296,7 @@ class AuditWriter {
     const Stage& stage = StageRules(idx);
     const Channel& ch = stage.channels[row.channel];
     JsonWriter w;
-    w.BeginObject().Key("record").String("seats").Key("batch").String(rules_.batches[st.batch].name).Key("stage").String(stage.name);
+    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kSeats).Key("batch").String(rules_.batches[st.batch].name).Key("stage").String(stage.name);
     w.Key("program").String(instance_.programs.code[row.program]).Key("channel").String(ch.name);
     w.Key("group");
     if (row.group == kNone) {
@@ -316,7 +323,7 @@ class AuditWriter {
     const Stage& from = rules_.batches[f.batch].stages[f.stage];
     const Stage& to = rules_.batches[f.to_batch].stages[f.to_stage];
     JsonWriter w;
-    w.BeginObject().Key("record").String("flow").Key("batch").String(rules_.batches[f.batch].name).Key("stage").String(from.name);
+    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kFlow).Key("batch").String(rules_.batches[f.batch].name).Key("stage").String(from.name);
     w.Key("pass").Int(f.pass).Key("program").String(instance_.programs.code[f.program]).Key("channel").String(from.channels[f.channel].name);
     w.Key("group");
     const Column* split = instance_.candidates.FindColumn(from.channels[f.channel].split_by);
@@ -389,7 +396,7 @@ class AuditWriter {
     std::vector<std::uint8_t> used(rules_.rankings.size(), 0);  // rankings whose key is shown
     std::vector<std::uint8_t> step(rules_.rankings.size(), 0);  // the same, for one step
     JsonWriter w(768);  // most records fit: no regrowth
-    w.BeginObject().Key("record").String("candidate").Key("id").String(cands.id[c]);
+    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kCandidate).Key("id").String(cands.id[c]);
     w.Key("status").String(pb >= 0 ? "placed" : "unplaced");
     if (pb >= 0) {
       const Stage& stage = rules_.batches[static_cast<std::size_t>(pb)].stages[static_cast<std::size_t>(outcome_.stage[c])];
@@ -511,28 +518,31 @@ RunIdentity IdentifyRun(const Rules& rules) {
 
 std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, const Outcome& outcome, const RunIdentity& identity) {
   std::vector<OutputFile> files = {
-      {"placements.csv", RenderPlacements(rules, instance, outcome)},
-      {"cutoffs.csv", RenderCutoffs(rules, instance, outcome)},
-      {"flows.csv", RenderFlows(rules, instance, outcome)},
-      {"allocations.csv", RenderAllocations(rules, instance, outcome)},
-      {"lines.csv", RenderLines(rules, outcome)},
+      {kPlacementsFile, RenderPlacements(rules, instance, outcome)},
+      {kCutoffsFile, RenderCutoffs(rules, instance, outcome)},
+      {kFlowsFile, RenderFlows(rules, instance, outcome)},
+      {kAllocationsFile, RenderAllocations(rules, instance, outcome)},
+      {kLinesFile, RenderLines(rules, outcome)},
   };
   std::vector<std::string> digests;  // of each file, computed once
   for (const OutputFile& f : files) digests.push_back(Sha256Hex(f.content));
   std::string head, audit_digest;
-  files.push_back({"audit.jsonl", AuditWriter(rules, instance, outcome).Render(identity, files, digests, &head, &audit_digest)});
+  files.push_back({kAuditFile, AuditWriter(rules, instance, outcome).Render(identity, files, digests, &head, &audit_digest)});
   digests.push_back(audit_digest);
+  namespace k = manifest_keys;
   JsonWriter w;
-  w.BeginObject().Key("format").String(kManifestFormat).Key("engine").String(EngineVersion()).Key("inputs").BeginArray();
+  w.BeginObject().Key(k::kFormat).String(kManifestFormat).Key(k::kEngine).String(EngineVersion()).Key(k::kInputs).BeginArray();
   for (const RunIdentity::File& f : identity.files) {
-    w.BeginObject().Key("role").String(f.role).Key("path").String(f.path).Key("sha256").String(f.sha256).Key("bytes").Int(static_cast<std::int64_t>(f.bytes)).EndObject();
+    w.BeginObject().Key(k::kRole).String(f.role).Key(k::kPath).String(f.path).Key(k::kSha256).String(f.sha256);
+    w.Key(k::kBytes).Int(static_cast<std::int64_t>(f.bytes)).EndObject();
   }
-  w.EndArray().Key("outputs").BeginArray();
+  w.EndArray().Key(k::kOutputs).BeginArray();
   for (std::size_t i = 0; i < files.size(); ++i) {
-    w.BeginObject().Key("file").String(files[i].name).Key("sha256").String(digests[i]).Key("bytes").Int(static_cast<std::int64_t>(files[i].content.size())).EndObject();
+    w.BeginObject().Key(k::kFile).String(files[i].name).Key(k::kSha256).String(digests[i]);
+    w.Key(k::kBytes).Int(static_cast<std::int64_t>(files[i].content.size())).EndObject();
   }
-  w.EndArray().Key("audit_chain_head").String(head).EndObject();
-  files.push_back({"manifest.json", w.Take() + "\n"});
+  w.EndArray().Key(k::kAuditChainHead).String(head).EndObject();
+  files.push_back({kManifestFile, w.Take() + "\n"});
   return files;
 }
 

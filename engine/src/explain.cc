@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "json.h"
+#include "run_format.h"
 
 namespace zkmatch {
 namespace {
@@ -214,7 +215,7 @@ class Explainer {
 }  // namespace
 
 std::string ExplainCandidate(const std::string& run_dir, const std::string& candidate_id, Language lang, std::string* error) {
-  const std::string path = (std::filesystem::path(run_dir) / "audit.jsonl").string();
+  const std::string path = (std::filesystem::path(run_dir) / kAuditFile).string();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     *error = "cannot read " + path + "; is --run a directory written by zkmatch run?";
@@ -222,7 +223,9 @@ std::string ExplainCandidate(const std::string& run_dir, const std::string& cand
   }
   std::string id_json;
   AppendJsonString(&id_json, candidate_id);
-  const std::string prefix = "{\"record\":\"candidate\",\"id\":" + id_json + ",";
+  const std::string prefix = AuditRecordPrefix(audit_keys::kCandidate) + ",\"id\":" + id_json + ",";
+  const std::string any_record = std::string("{\"") + audit_keys::kRecord + "\":\"";  // every record begins so
+  const std::string seats_prefix = AuditRecordPrefix(audit_keys::kSeats), header_prefix = AuditRecordPrefix(audit_keys::kHeader);
   JsonValue header, record;
   std::map<SeatKey, JsonValue> seats;
   std::string line, parse_error;
@@ -232,12 +235,12 @@ std::string ExplainCandidate(const std::string& run_dir, const std::string& cand
   std::size_t line_no = 0, damaged = 0;
   while (std::getline(in, line)) {
     ++line_no;
-    const bool shaped = line.rfind("{\"record\":\"", 0) == 0 && !line.empty() && line.back() == '}';
+    const bool shaped = line.rfind(any_record, 0) == 0 && !line.empty() && line.back() == '}';
     if (!shaped) {
       if (damaged == 0) damaged = line_no;
       continue;
     }
-    if (line.rfind("{\"record\":\"seats\"", 0) == 0) {
+    if (line.rfind(seats_prefix, 0) == 0) {
       JsonValue s;
       if (ParseJson(line, &s, &parse_error)) {
         SeatKey key{s["batch"].text, s["stage"].text, s["program"].text, s["channel"].text, s["group"].text};
@@ -245,7 +248,7 @@ std::string ExplainCandidate(const std::string& run_dir, const std::string& cand
       } else if (damaged == 0) {
         damaged = line_no;
       }
-    } else if (header.is_null() && line.rfind("{\"record\":\"header\"", 0) == 0) {
+    } else if (header.is_null() && line.rfind(header_prefix, 0) == 0) {
       if (!ParseJson(line, &header, &parse_error) && damaged == 0) damaged = line_no;
     } else if (line.rfind(prefix, 0) == 0) {
       found = ParseJson(line, &record, &parse_error);

@@ -1,10 +1,12 @@
 // Rendering the run directory's CSV files and the terminal summary. Output is a pure function
 // of the Outcome: rows in candidate-id / program-code / rule order, LF line ends, no clock, no
 // locale.
+#include <array>
 #include <cstdio>
 
 #include "csv.h"
 #include "json.h"
+#include "run_format.h"
 #include "zkmatch/pipeline.h"
 
 namespace zkmatch {
@@ -19,11 +21,33 @@ std::string GroupName(const Rules& rules, const Instance& instance, std::uint32_
   return col ? col->dictionary[g] : std::string();
 }
 
+// One row of a published CSV file, each cell put at its column of the file's table
+// (run_format.h), written in the table's order.
+template <std::size_t N>
+class TableRow {
+ public:
+  std::string& operator[](std::size_t column) { return cells_[column]; }
+  void AppendTo(std::string* out) const {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (i) out->push_back(',');
+      AppendCsvField(out, cells_[i]);
+    }
+    out->push_back('\n');
+  }
+
+ private:
+  std::array<std::string, N> cells_;
+};
+
 }  // namespace
 
 std::string RenderPlacements(const Rules& rules, const Instance& instance, const Outcome& outcome) {
   const Candidates& cands = instance.candidates;
-  std::string out = "candidate_id,status,batch,program,channel,choice_rank,stage\n";
+  // The hot writer (one row per candidate) appends its cells directly, in the table's order:
+  static_assert(placements_csv::kCandidateId == 0 && placements_csv::kStatus == 1 && placements_csv::kBatch == 2 &&
+                placements_csv::kProgram == 3 && placements_csv::kChannel == 4 && placements_csv::kChoiceRank == 5 &&
+                placements_csv::kStage == 6 && placements_csv::kCount == 7);
+  std::string out = CsvHeaderRow(placements_csv::kColumns);
   out.reserve(cands.size() * 40);
   for (std::size_t c = 0; c < cands.size(); ++c) {
     AppendCsvField(&out, cands.id[c]);
@@ -50,50 +74,83 @@ std::string RenderPlacements(const Rules& rules, const Instance& instance, const
 }
 
 std::string RenderCutoffs(const Rules& rules, const Instance& instance, const Outcome& outcome) {
-  std::string out = "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n";
+  using namespace cutoffs_csv;
+  std::string out = CsvHeaderRow(kColumns);
+  TableRow<kCount> r;
   for (const StageResult& st : outcome.stages) {
     const Batch& batch = rules.batches[st.batch];
     const Stage& stage = batch.stages[st.stage];
     for (const SeatRow& row : st.seats) {
       const std::int32_t over = row.admitted > row.capacity() ? row.admitted - row.capacity() : 0;
-      AppendCsvRow(&out, {batch.name, instance.programs.code[row.program], stage.channels[row.channel].name,
-                       GroupName(rules, instance, st.batch, st.stage, row.channel, row.group), std::to_string(row.capacity()),
-                       std::to_string(row.admitted), FormatScore(row.cutoff_total), stage.name, std::to_string(row.initial),
-                       std::to_string(row.flowed_in), std::to_string(row.flowed_out), std::to_string(over)});
+      r[kBatch] = batch.name;
+      r[kProgram] = instance.programs.code[row.program];
+      r[kChannel] = stage.channels[row.channel].name;
+      r[kGroup] = GroupName(rules, instance, st.batch, st.stage, row.channel, row.group);
+      r[kCapacity] = std::to_string(row.capacity());
+      r[kAdmitted] = std::to_string(row.admitted);
+      r[kCutoffTotal] = FormatScore(row.cutoff_total);
+      r[kStage] = stage.name;
+      r[kInitialCapacity] = std::to_string(row.initial);
+      r[kFlowedIn] = std::to_string(row.flowed_in);
+      r[kFlowedOut] = std::to_string(row.flowed_out);
+      r[kOverCapacity] = std::to_string(over);
+      r.AppendTo(&out);
     }
   }
   return out;
 }
 
 std::string RenderFlows(const Rules& rules, const Instance& instance, const Outcome& outcome) {
-  std::string out = "batch,stage,pass,program,channel,group,to_batch,to_stage,to_channel,seats\n";
+  using namespace flows_csv;
+  std::string out = CsvHeaderRow(kColumns);
+  TableRow<kCount> r;
   for (const Flow& f : outcome.flows) {
     const Stage& from = StageOf(rules, f.batch, f.stage);
     const Stage& to = StageOf(rules, f.to_batch, f.to_stage);
-    AppendCsvRow(&out, {rules.batches[f.batch].name, from.name, std::to_string(f.pass), instance.programs.code[f.program],
-                     from.channels[f.channel].name, GroupName(rules, instance, f.batch, f.stage, f.channel, f.group),
-                     rules.batches[f.to_batch].name, to.name, to.channels[f.to_channel].name, std::to_string(f.seats)});
+    r[kBatch] = rules.batches[f.batch].name;
+    r[kStage] = from.name;
+    r[kPass] = std::to_string(f.pass);
+    r[kProgram] = instance.programs.code[f.program];
+    r[kChannel] = from.channels[f.channel].name;
+    r[kGroup] = GroupName(rules, instance, f.batch, f.stage, f.channel, f.group);
+    r[kToBatch] = rules.batches[f.to_batch].name;
+    r[kToStage] = to.name;
+    r[kToChannel] = to.channels[f.to_channel].name;
+    r[kSeats] = std::to_string(f.seats);
+    r.AppendTo(&out);
   }
   return out;
 }
 
 std::string RenderAllocations(const Rules& rules, const Instance& instance, const Outcome& outcome) {
-  std::string out = "batch,stage,program,channel,group,seats\n";
+  using namespace allocations_csv;
+  std::string out = CsvHeaderRow(kColumns);
+  TableRow<kCount> r;
   for (const StageResult& st : outcome.stages) {
     const Stage& stage = StageOf(rules, st.batch, st.stage);
     for (const SeatRow& row : st.seats) {
       if (row.group == kNone) continue;
-      AppendCsvRow(&out, {rules.batches[st.batch].name, stage.name, instance.programs.code[row.program], stage.channels[row.channel].name,
-                       GroupName(rules, instance, st.batch, st.stage, row.channel, row.group), std::to_string(row.initial)});
+      r[kBatch] = rules.batches[st.batch].name;
+      r[kStage] = stage.name;
+      r[kProgram] = instance.programs.code[row.program];
+      r[kChannel] = stage.channels[row.channel].name;
+      r[kGroup] = GroupName(rules, instance, st.batch, st.stage, row.channel, row.group);
+      r[kSeats] = std::to_string(row.initial);
+      r.AppendTo(&out);
     }
   }
   return out;
 }
 
 std::string RenderLines(const Rules& rules, const Outcome& outcome) {
-  std::string out = "line,value,how\n";
+  using namespace lines_csv;
+  std::string out = CsvHeaderRow(kColumns);
+  TableRow<kCount> r;
   for (std::size_t i = 0; i < rules.lines.size(); ++i) {
-    AppendCsvRow(&out, {rules.lines[i].name, FormatScore(outcome.lines[i]), outcome.line_notes[i]});
+    r[kLine] = rules.lines[i].name;
+    r[kValue] = FormatScore(outcome.lines[i]);
+    r[kHow] = outcome.line_notes[i];
+    r.AppendTo(&out);
   }
   return out;
 }

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "digest.h"
-#include "json.h"
+#include "run_format.h"
 #include "zkmatch/admission.h"
 
 namespace zkmatch {
@@ -27,20 +27,26 @@ std::string ReadAll(const std::string& path, bool* ok) {
 }  // namespace
 
 std::string CheckRecordedInputs(const std::string& run_dir, std::string* rules_path) {
-  bool ok = false;
-  const std::string text = ReadAll((fs::path(run_dir) / "manifest.json").string(), &ok);
-  JsonValue manifest;
-  std::string error;
-  if (!ok || !ParseJson(text, &manifest, &error)) {
-    return "cannot read " + (fs::path(run_dir) / "manifest.json").string() + (error.empty() ? "; is it a directory written by zkmatch run?" : ": " + error);
+  const std::string path = (fs::path(run_dir) / kManifestFile).string();
+  Manifest manifest;
+  std::vector<Finding> findings;
+  std::string json_error;
+  const ReadStatus status = ReadManifest(run_dir, &manifest, &findings, &json_error);
+  if (status == ReadStatus::kMissing || !json_error.empty()) {
+    return "cannot read " + path + (json_error.empty() ? "; is it a directory written by zkmatch run?" : ": " + json_error);
   }
-  for (const JsonValue& f : manifest["inputs"].items) {
-    const std::string now = Sha256File(f["path"].text);
-    if (now != f["sha256"].text) {
-      return f["role"].text + " file " + f["path"].text +
-             (now.empty() ? " cannot be read" : " differs from the one the run used (sha256 " + now + ", recorded " + f["sha256"].text + ")");
+  if (!findings.empty()) {
+    std::string why = "manifest.json of " + run_dir + " is damaged:";
+    for (const Finding& f : findings) why += " " + f.Format() + ";";
+    why.pop_back();
+    return why;
+  }
+  for (const ManifestInput& f : manifest.inputs) {
+    const std::string now = Sha256File(f.path);
+    if (now != f.sha256) {
+      return f.role + " file " + f.path + (now.empty() ? " cannot be read" : " differs from the one the run used (sha256 " + now + ", recorded " + f.sha256 + ")");
     }
-    if (f["role"].text == "rules") *rules_path = f["path"].text;
+    if (f.role == "rules") *rules_path = f.path;
   }
   if (rules_path->empty()) return "manifest.json of " + run_dir + " records no rules file";
   return {};

@@ -14,7 +14,7 @@
 #include "decimal.h"
 #include "expression.h"
 #include "json.h"
-#include "run_files.h"
+#include "run_format.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/run_diff.h"
 #include "zkmatch/run_directory.h"
@@ -46,16 +46,13 @@ std::uint32_t IndexOf(const std::vector<T>& sorted, const T& key) {
   return it != sorted.end() && *it == key ? static_cast<std::uint32_t>(it - sorted.begin()) : kNone;
 }
 
-// Reads the identity parts of manifest.json (already known to be readable).
+// Reads the identity parts of manifest.json (already checked by CheckRecordedInputs).
 void ReadIdentity(const std::string& run_dir, RunReport* r) {
-  std::ifstream in(std::filesystem::path(run_dir) / "manifest.json", std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  JsonValue m;
-  std::string error;
-  if (!ParseJson(text.str(), &m, &error)) return;
-  r->engine_version = m["engine"].text;
-  for (const JsonValue& f : m["inputs"].items) r->inputs.push_back(RunReport::InputFile{f["role"].text, f["path"].text, f["sha256"].text});
+  Manifest m;
+  std::vector<Finding> findings;
+  if (ReadManifest(run_dir, &m, &findings) != ReadStatus::kRead) return;
+  r->engine_version = m.engine;
+  for (const ManifestInput& f : m.inputs) r->inputs.push_back(RunReport::InputFile{f.role, f.path, f.sha256});
 }
 
 }  // namespace

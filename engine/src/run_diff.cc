@@ -6,7 +6,7 @@
 
 #include "csv.h"
 #include "decimal.h"
-#include "run_files.h"
+#include "run_format.h"
 
 namespace zkmatch {
 namespace {

@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "expression.h"
 #include "json.h"
+#include "run_format.h"
 #include "verify_matching.h"
 #include "verify_reference.h"
 #include "zkmatch/audit.h"
@@ -89,38 +90,36 @@ class Verifier {
   std::string Path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
 
   bool ReadManifest() {
-    bool ok = false;
-    const std::string text = ReadAll(Path("manifest.json"), &ok);
-    std::string error;
-    if (!ok) {
-      sink_.Error(Path("manifest.json"), 0, 0, "cannot read the run's manifest; is --run a directory written by zkmatch run?");
+    std::vector<Finding> findings;
+    const ReadStatus status = zkmatch::ReadManifest(dir_, &manifest_, &findings);
+    if (status == ReadStatus::kMissing) {
+      sink_.Error(Path(kManifestFile), 0, 0, "cannot read the run's manifest; is --run a directory written by zkmatch run?");
       report_.input_error = true;
       return false;
     }
-    if (!ParseJson(text, &manifest_, &error) || manifest_["format"].text != kManifestFormat) {
-      Violation("manifest.json is not a valid " + std::string(kManifestFormat) + " document" + (error.empty() ? "" : ": " + error));
+    if (status == ReadStatus::kBroken) {
+      Violation("manifest.json is not a valid " + std::string(kManifestFormat) + " document" + (findings.empty() ? "" : ": " + findings.front().Format()));
       return false;
     }
-    for (const JsonValue& f : manifest_["inputs"].items) {
-      if (f["role"].text == "rules") manifest_rules_path_ = f["path"].text;
-    }
+    for (const Finding& f : findings) Violation(f.Format());
+    if (const ManifestInput* rules = manifest_.Input("rules")) manifest_rules_path_ = rules->path;
     return true;
   }
 
   void CheckDigests() {
     std::size_t before = report_.violations.size();
-    for (const JsonValue& f : manifest_["inputs"].items) {
-      const std::string now = Sha256File(f["path"].text);
+    for (const ManifestInput& f : manifest_.inputs) {
+      const std::string now = Sha256File(f.path);
       if (now.empty()) {
-        Violation("input " + f["role"].text + " file " + f["path"].text + " cannot be read (manifest sha256 " + f["sha256"].text + ")");
-      } else if (now != f["sha256"].text) {
-        Violation("input " + f["role"].text + " file " + f["path"].text + " changed since the run: sha256 is " + now + ", the manifest says " + f["sha256"].text);
+        Violation("input " + f.role + " file " + f.path + " cannot be read (manifest sha256 " + f.sha256 + ")");
+      } else if (now != f.sha256) {
+        Violation("input " + f.role + " file " + f.path + " changed since the run: sha256 is " + now + ", the manifest says " + f.sha256);
       }
     }
-    for (const JsonValue& f : manifest_["outputs"].items) {
-      const std::string now = Sha256File(Path(f["file"].text));
-      if (now != f["sha256"].text) {
-        Violation("output " + f["file"].text + (now.empty() ? " is missing" : " was modified after the run: sha256 is " + now + ", the manifest says " + f["sha256"].text));
+    for (const ManifestOutput& f : manifest_.outputs) {
+      const std::string now = Sha256File(Path(f.file));
+      if (now != f.sha256) {
+        Violation("output " + f.file + (now.empty() ? " is missing" : " was modified after the run: sha256 is " + now + ", the manifest says " + f.sha256));
       }
     }
     if (report_.violations.size() == before) Passed("inputs and outputs match manifest.json");
@@ -129,7 +128,7 @@ class Verifier {
   void CheckAuditChain() {
     std::size_t before = report_.violations.size();
     bool ok = false;
-    const std::string text = ReadAll(Path("audit.jsonl"), &ok);
+    const std::string text = ReadAll(Path(kAuditFile), &ok);
     if (!ok) {
       Violation("audit.jsonl is missing");
       return;
@@ -148,17 +147,19 @@ class Verifier {
         Violation("audit.jsonl:" + std::to_string(line_no) + ": not valid JSON (" + error + ")");
         return;
       }
-      if (v["prev"].text != prev) {
-        Violation("audit.jsonl:" + std::to_string(line_no) + ": hash chain broken: prev is " + v["prev"].text + " but the line before hashes to " + prev +
+      namespace a = audit_keys;
+      if (v[a::kPrev].text != prev) {
+        Violation("audit.jsonl:" + std::to_string(line_no) + ": hash chain broken: prev is " + v[a::kPrev].text + " but the line before hashes to " + prev +
                   " (a line was edited, removed or moved)");
         return;
       }
-      if (line_no == 1 && v["record"].text != "header") Violation("audit.jsonl:1: the first record is not the header");
-      if (v["record"].text == "candidate") {
+      const std::string& record = v[a::kRecord].text;
+      if (line_no == 1 && record != a::kHeader) Violation("audit.jsonl:1: the first record is not the header");
+      if (record == a::kCandidate) {
         CompareCandidateRecord(v, line_no);
-      } else if (v["record"].text == "seats") {
+      } else if (record == a::kSeats) {
         CompareSeatsRecord(v, line_no);
-      } else if (v["record"].text == "header") {
+      } else if (record == a::kHeader) {
         audit_header_ = std::move(v);
       } else {
         last = std::move(v);
@@ -166,23 +167,23 @@ class Verifier {
       prev = Sha256Hex(line);
       start = end + 1;
     }
-    if (prev != manifest_["audit_chain_head"].text) {
-      Violation("audit.jsonl: the last line hashes to " + prev + " but manifest.json records chain head " + manifest_["audit_chain_head"].text + " (lines were dropped or added at the end)");
+    if (prev != manifest_.audit_chain_head) {
+      Violation("audit.jsonl: the last line hashes to " + prev + " but manifest.json records chain head " + manifest_.audit_chain_head + " (lines were dropped or added at the end)");
     }
-    if (last["record"].text != "end") {
+    if (last[audit_keys::kRecord].text != audit_keys::kEnd) {
       Violation("audit.jsonl: no end record");
-    } else if (last["records"].AsInt() != static_cast<std::int64_t>(line_no)) {
-      Violation("audit.jsonl: the end record counts " + last["records"].text + " records, the file has " + std::to_string(line_no));
+    } else if (last[audit_keys::kRecords].AsInt() != static_cast<std::int64_t>(line_no)) {
+      Violation("audit.jsonl: the end record counts " + last[audit_keys::kRecords].text + " records, the file has " + std::to_string(line_no));
     } else {
-      for (const auto& [file, hash] : last["outputs"].members) {
+      for (const auto& [file, hash] : last[audit_keys::kOutputs].members) {
         if (Sha256File(Path(file)) != hash.text) Violation("audit.jsonl: end record's digest of " + file + " does not match the file");
       }
     }
     // The header must name the same inputs as the manifest.
-    const auto& a = audit_header_["files"].items;
-    const auto& m = manifest_["inputs"].items;
+    const auto& a = audit_header_[audit_keys::kFiles].items;
+    const auto& m = manifest_.inputs;
     bool same = a.size() == m.size();
-    for (std::size_t i = 0; same && i < a.size(); ++i) same = a[i]["sha256"].text == m[i]["sha256"].text && a[i]["path"].text == m[i]["path"].text;
+    for (std::size_t i = 0; same && i < a.size(); ++i) same = a[i][manifest_keys::kSha256].text == m[i].sha256 && a[i][manifest_keys::kPath].text == m[i].path;
     if (!same) Violation("audit.jsonl: the header's input files differ from manifest.json's");
     if (report_.violations.size() == before + std::min<std::size_t>(audit_disagreements_, 100)) Passed("audit.jsonl hash chain intact (" + std::to_string(line_no) + " records)");
     const std::size_t n = instance_.candidates.size();
@@ -279,10 +280,8 @@ class Verifier {
   }
 
   std::string manifest_rules_sha() const {
-    for (const JsonValue& f : manifest_["inputs"].items) {
-      if (f["role"].text == "rules") return f["sha256"].text;
-    }
-    return {};
+    const ManifestInput* rules = manifest_.Input("rules");
+    return rules ? rules->sha256 : std::string();
   }
 
   int FindStage(const std::string& batch, const std::string& stage) const {
@@ -316,85 +315,82 @@ class Verifier {
     return it == st.rows.end() ? nullptr : &it->second;
   }
 
-  bool OpenCsv(CsvReader* csv, const std::string& name, const std::vector<std::string>& header) {
-    if (!csv->Open(Path(name), Path(name), sink_)) {
+  // How reading a published file went (run_format.h): a missing file cannot be verified (it is
+  // also reported against the manifest); every finding in a file that was there -- a header
+  // without the file's columns, a row with too few cells, a cell that is not a number -- is a
+  // violation. False when no row could be read.
+  bool Published(ReadStatus status, const std::vector<Finding>& findings) {
+    if (status == ReadStatus::kMissing) {
+      for (const Finding& f : findings) sink_.Error(Path(f.file), f.row, 0, f.message);
       report_.input_error = true;
       return false;
     }
-    for (std::size_t i = 0; i < header.size(); ++i) {
-      if (csv->Find(header[i]) != static_cast<int>(i)) {
-        Violation(name + ": the header does not start with " + header[i] + " in column " + std::to_string(i + 1));
-        return false;
-      }
-    }
-    return true;
+    for (const Finding& f : findings) Violation(f.Format());
+    return status == ReadStatus::kRead;
   }
 
   bool ReadPlacements() {
-    CsvReader csv;
-    if (!OpenCsv(&csv, "placements.csv", {"candidate_id", "status", "batch", "program", "channel", "choice_rank", "stage"})) return false;
     const std::size_t n = instance_.candidates.size();
     stage_of_.assign(n, -1);
     program_.assign(n, kNone);
     channel_.assign(n, kNone);
     choice_.assign(n, 0);
     std::vector<int> seen_line(n, 0);
-    CsvRecord rec;
     std::string previous_id;
     const auto& ids = instance_.candidates.id;
-    while (csv.Next(&rec)) {
-      const std::string id(rec.fields[0]);
-      const std::string at = "placements.csv:" + std::to_string(rec.line) + ": ";
+    std::vector<Finding> findings;
+    const ReadStatus status = zkmatch::ReadPlacements(dir_, [&](const PlacementRow& row) {
+      const std::string& id = row.id;
+      const std::string at = "placements.csv:" + std::to_string(row.line) + ": ";
       if (!previous_id.empty() && !(previous_id < id)) Violation(at + "rows are not sorted by candidate id ('" + id + "' after '" + previous_id + "')");
       previous_id = id;
       auto it = std::lower_bound(ids.begin(), ids.end(), id);
       if (it == ids.end() || *it != id) {
         Violation(at + "candidate '" + id + "' is not in the candidates file");
-        continue;
+        return;
       }
       const auto c = static_cast<CandidateIndex>(it - ids.begin());
       if (seen_line[c]) {
         Violation(at + "candidate '" + id + "' appears again (first at line " + std::to_string(seen_line[c]) + ")");
-        continue;
+        return;
       }
-      seen_line[c] = rec.line;
-      if (rec.fields[1] == "unplaced") {
-        if (!rec.fields[2].empty() || !rec.fields[3].empty()) Violation(at + "unplaced candidate '" + id + "' has a batch or program");
-        continue;
+      seen_line[c] = row.line;
+      if (row.status == "unplaced") {
+        if (!row.batch.empty() || !row.program.empty()) Violation(at + "unplaced candidate '" + id + "' has a batch or program");
+        return;
       }
-      if (rec.fields[1] != "placed") {
-        Violation(at + "status '" + std::string(rec.fields[1]) + "' is neither placed nor unplaced");
-        continue;
+      if (!row.placed()) {
+        Violation(at + "status '" + row.status + "' is neither placed nor unplaced");
+        return;
       }
-      const int sp = FindStage(std::string(rec.fields[2]), std::string(rec.fields[6]));
+      const int sp = FindStage(row.batch, row.stage);
       if (sp < 0) {
-        Violation(at + "unknown batch/stage '" + std::string(rec.fields[2]) + "/" + std::string(rec.fields[6]) + "'");
-        continue;
+        Violation(at + "unknown batch/stage '" + row.batch + "/" + row.stage + "'");
+        return;
       }
       const StageInfo& st = stages_[static_cast<std::size_t>(sp)];
-      const ProgramIndex p = FindProgram(std::string(rec.fields[3]));
-      const std::uint32_t h = FindChannel(StageRules(st), std::string(rec.fields[4]));
-      std::int32_t rank = 0;
-      std::string why;
-      if (p == kNone || h == kNone || !ParseCount(rec.fields[5], &rank, &why) || rank < 1) {
+      const ProgramIndex p = FindProgram(row.program);
+      const std::uint32_t h = FindChannel(StageRules(st), row.channel);
+      const std::int32_t rank = row.choice_rank;
+      if (p == kNone || h == kNone || rank < 1) {
         Violation(at + "unknown program or channel, or a bad choice_rank, for candidate '" + id + "'");
-        continue;
+        return;
       }
       const ChoiceLists& lists = instance_.choices[st.b];
       if (static_cast<std::uint32_t>(rank) > lists.length(c) || lists.program[lists.offset[c] + static_cast<std::uint32_t>(rank) - 1] != p) {
-        Violation(at + "candidate '" + id + "' did not list " + std::string(rec.fields[3]) + " as choice " + std::to_string(rank) + " in batch '" +
-                  rules_.batches[st.b].name + "'");
-        continue;
+        Violation(at + "candidate '" + id + "' did not list " + row.program + " as choice " + std::to_string(rank) + " in batch '" + rules_.batches[st.b].name + "'");
+        return;
       }
       if (!st.in_stage[p]) {
-        Violation(at + "program " + std::string(rec.fields[3]) + " takes no part in stage '" + StageRules(st).name + "'");
-        continue;
+        Violation(at + "program " + row.program + " takes no part in stage '" + StageRules(st).name + "'");
+        return;
       }
       stage_of_[c] = sp;
       program_[c] = p;
       channel_[c] = h;
       choice_[c] = static_cast<std::uint32_t>(rank - 1);
-    }
+    }, &findings);
+    if (!Published(status, findings)) return false;
     for (std::size_t c = 0; c < n; ++c) {
       if (!seen_line[c]) Violation("placements.csv: candidate '" + ids[c] + "' is missing");
     }
@@ -402,136 +398,113 @@ class Verifier {
     return true;
   }
 
+  // Rows with a malformed number are findings (run_format.h) and left out, never read as 0.
   bool ReadCutoffs() {
-    CsvReader csv;
-    if (!OpenCsv(&csv, "cutoffs.csv", {"batch", "program", "channel", "group", "capacity", "admitted", "cutoff_total", "stage", "initial_capacity",
-                                        "flowed_in", "flowed_out", "over_capacity"}))
-      return false;
-    CsvRecord rec;
-    auto num = [](std::string_view s) {
-      std::int32_t v = 0;
-      std::string why;
-      if (!s.empty() && s[0] == '-') {
-        ParseCount(s.substr(1), &v, &why);
-        return -static_cast<std::int64_t>(v);
-      }
-      ParseCount(s, &v, &why);
-      return static_cast<std::int64_t>(v);
-    };
-    while (csv.Next(&rec)) {
-      const std::string at = "cutoffs.csv:" + std::to_string(rec.line) + ": ";
-      const int sp = FindStage(std::string(rec.fields[0]), std::string(rec.fields[7]));
+    std::vector<Finding> findings;
+    const ReadStatus status = zkmatch::ReadCutoffs(dir_, [&](const CutoffRow& r) {
+      const std::string at = "cutoffs.csv:" + std::to_string(r.line) + ": ";
+      const int sp = FindStage(r.batch, r.stage);
       if (sp < 0) {
         Violation(at + "unknown batch/stage");
-        continue;
+        return;
       }
       StageInfo& st = stages_[static_cast<std::size_t>(sp)];
-      const ProgramIndex p = FindProgram(std::string(rec.fields[1]));
-      const std::uint32_t h = FindChannel(StageRules(st), std::string(rec.fields[2]));
+      const ProgramIndex p = FindProgram(r.program);
+      const std::uint32_t h = FindChannel(StageRules(st), r.channel);
       if (p == kNone || h == kNone) {
         Violation(at + "unknown program or channel");
-        continue;
+        return;
       }
-      const std::uint32_t g = rec.fields[3].empty() ? kNone : FindGroup(st.split[h], std::string(rec.fields[3]));
+      const std::uint32_t g = r.group.empty() ? kNone : FindGroup(st.split[h], r.group);
       if (g == kNone - 1 || (st.split[h] != nullptr) != (g != kNone)) {
-        Violation(at + "group '" + std::string(rec.fields[3]) + "' does not fit channel '" + std::string(rec.fields[2]) + "'");
-        continue;
+        Violation(at + "group '" + r.group + "' does not fit channel '" + r.channel + "'");
+        return;
       }
       Row row;
-      row.capacity = num(rec.fields[4]);
-      row.admitted = num(rec.fields[5]);
-      row.cutoff_total = std::string(rec.fields[6]);
-      row.initial = num(rec.fields[8]);
-      row.flowed_in = num(rec.fields[9]);
-      row.flowed_out = num(rec.fields[10]);
-      row.over = num(rec.fields[11]);
-      row.line = rec.line;
+      row.capacity = r.capacity;
+      row.admitted = r.admitted;
+      row.cutoff_total = r.cutoff_total;
+      row.initial = r.initial;
+      row.flowed_in = r.flowed_in;
+      row.flowed_out = r.flowed_out;
+      row.over = r.over;
+      row.line = r.line;
       if (!st.rows.emplace(std::make_tuple(p, h, g), row).second) Violation(at + "this program, channel and group appear twice");
-    }
-    return true;
+    }, &findings);
+    return Published(status, findings);
   }
 
   bool ReadFlows() {
-    CsvReader csv;
-    if (!OpenCsv(&csv, "flows.csv", {"batch", "stage", "pass", "program", "channel", "group", "to_batch", "to_stage", "to_channel", "seats"})) return false;
-    CsvRecord rec;
-    while (csv.Next(&rec)) {
-      const std::string at = "flows.csv:" + std::to_string(rec.line) + ": ";
-      const int from = FindStage(std::string(rec.fields[0]), std::string(rec.fields[1]));
-      const int to = FindStage(std::string(rec.fields[6]), std::string(rec.fields[7]));
-      const ProgramIndex p = FindProgram(std::string(rec.fields[3]));
+    std::vector<Finding> findings;
+    const ReadStatus status = zkmatch::ReadFlows(dir_, [&](const FlowRow& r) {
+      const std::string at = "flows.csv:" + std::to_string(r.line) + ": ";
+      const int from = FindStage(r.batch, r.stage);
+      const int to = FindStage(r.to_batch, r.to_stage);
+      const ProgramIndex p = FindProgram(r.program);
       if (from < 0 || to < 0 || p == kNone) {
         Violation(at + "unknown batch, stage or program");
-        continue;
+        return;
       }
       StageInfo& fs_ = stages_[static_cast<std::size_t>(from)];
       StageInfo& ts = stages_[static_cast<std::size_t>(to)];
-      const std::uint32_t h = FindChannel(StageRules(fs_), std::string(rec.fields[4]));
-      const std::uint32_t th = FindChannel(StageRules(ts), std::string(rec.fields[8]));
-      std::int32_t seats = 0;
-      std::string why;
-      if (h == kNone || th == kNone || !ParseCount(rec.fields[9], &seats, &why) || seats <= 0) {
+      const std::uint32_t h = FindChannel(StageRules(fs_), r.channel);
+      const std::uint32_t th = FindChannel(StageRules(ts), r.to_channel);
+      if (h == kNone || th == kNone || r.seats <= 0 || r.seats > INT32_MAX) {
         Violation(at + "unknown channel or a bad number of seats");
-        continue;
+        return;
       }
+      const std::int64_t seats = r.seats;
       const Unfilled& u = StageRules(fs_).channels[h].unfilled;
       const bool allowed = u.kind == Unfilled::Kind::kSameStage
                                ? (&ts == &fs_ && u.channel_index == static_cast<int>(th))
                                : u.kind == Unfilled::Kind::kLaterBatch && u.batch_index == static_cast<int>(ts.b) &&
                                      StageRules(ts).channels[th].name == u.channel && ts.in_stage[p];
       if (!allowed) {
-        Violation(at + "seats flowed from channel '" + std::string(rec.fields[4]) + "' to '" + std::string(rec.fields[8]) + "', which its rules do not allow");
+        Violation(at + "seats flowed from channel '" + r.channel + "' to '" + r.to_channel + "', which its rules do not allow");
       }
-      const std::uint32_t g = rec.fields[5].empty() ? kNone : FindGroup(fs_.split[h], std::string(rec.fields[5]));
-      std::int32_t pass = 0;
-      if (!ParseCount(rec.fields[2], &pass, &why) || pass < 0) {
-        Violation(at + "a bad pass number '" + std::string(rec.fields[2]) + "'");
+      const std::uint32_t g = r.group.empty() ? kNone : FindGroup(fs_.split[h], r.group);
+      if (r.pass < 0 || r.pass > INT32_MAX) {
+        Violation(at + "a bad pass number '" + std::to_string(r.pass) + "'");
       } else if (g != kNone - 1) {
-        auto [it, fresh] = published_flows_.emplace(FlowKey{from, pass, p, h, g, to, th}, PublishedFlow{seats, rec.line});
+        auto [it, fresh] = published_flows_.emplace(FlowKey{from, static_cast<int>(r.pass), p, h, g, to, th}, PublishedFlow{seats, r.line});
         if (!fresh) Violation(at + "the same flow appears again (first at line " + std::to_string(it->second.line) + ")");
       }
-      if (Row* r = FindRow(fs_, p, h, g)) {
-        r->flows_out += seats;
+      if (Row* row = FindRow(fs_, p, h, g)) {
+        row->flows_out += seats;
       } else if (!(fs_.split[h] && g == kNone && StageRules(fs_).channels[h].allocation.kind == Allocation::Kind::kProportional)) {
         Violation(at + "seats flowed out of a row that cutoffs.csv does not have");
       }
-      if (Row* r = FindRow(ts, p, th, kNone)) {
-        r->flows_in += seats;
+      if (Row* row = FindRow(ts, p, th, kNone)) {
+        row->flows_in += seats;
       } else {
         Violation(at + "seats flowed into a row that cutoffs.csv does not have");
       }
-    }
-    return true;
+    }, &findings);
+    return Published(status, findings);
   }
 
   // lines.csv against the lines recomputed here (they decide floors and eligibility).
   void CheckLines() {
     const std::size_t before = report_.violations.size();
-    CsvReader csv;
-    if (!OpenCsv(&csv, "lines.csv", {"line", "value"})) return;
     std::vector<std::uint8_t> seen(rules_.lines.size(), 0);
-    CsvRecord rec;
-    while (csv.Next(&rec)) {
-      const std::string at = "lines.csv:" + std::to_string(rec.line) + ": ";
-      const std::string name(rec.fields[0]);
+    std::vector<Finding> findings;
+    const ReadStatus status = zkmatch::ReadLines(dir_, [&](const LineRow& r) {
+      const std::string at = "lines.csv:" + std::to_string(r.line) + ": ";
+      const std::string& name = r.name;
       std::size_t i = 0;
       while (i < rules_.lines.size() && rules_.lines[i].name != name) ++i;
       if (i == rules_.lines.size() || seen[i]) {
         Violation(at + "line '" + name + "' is " + (i == rules_.lines.size() ? "not in the rules" : "listed twice"));
-        continue;
+        return;
       }
       seen[i] = 1;
-      Score published = kMissingScore;
-      std::string why;
-      if (!rec.fields[1].empty() && !ParseDecimal(rec.fields[1], &published, &why)) {
-        Violation(at + "the value of line '" + name + "' is not a score: " + why);
-        continue;
-      }
+      const Score published = r.score;
       if (published != lines_[i]) {
         auto text = [](Score v) { return v == kMissingScore ? std::string("no value") : FormatScore(v); };
         Violation(at + "line '" + name + "' is " + text(published) + ", but recomputed from the rules and inputs it is " + text(lines_[i]));
       }
-    }
+    }, &findings);
+    if (!Published(status, findings)) return;
     for (std::size_t i = 0; i < seen.size(); ++i) {
       if (!seen[i]) Violation("lines.csv: line '" + rules_.lines[i].name + "' of the rules is missing");
     }
@@ -974,7 +947,8 @@ class Verifier {
   std::string dir_;
   DiagnosticSink& sink_;
   VerifyReport report_;
-  JsonValue manifest_, audit_header_;
+  Manifest manifest_;
+  JsonValue audit_header_;
   std::string manifest_rules_path_;
   std::size_t audit_candidate_count_ = 0, audit_seats_count_ = 0, audit_disagreements_ = 0, next_candidate_ = 0;
   Rules rules_;

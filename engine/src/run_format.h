@@ -1,0 +1,254 @@
+// The published run directory's format, owned in one place: the names of the files `zkmatch
+// run` writes, the column tables of its five CSV files (header names and their order), the
+// top-level key names of manifest.json and audit.jsonl, and the one reader of the CSV files
+// and the manifest that everybody else uses (verify, replay, report, diff).
+//
+// The writers (output_writer.cc, audit_writer.cc) spell headers and keys only through the
+// tables and constants here; the readers find a cell by its column (kCapacity), never by a
+// number typed at the call site. The format itself is specified in README.md ("run writes")
+// and engine/audit-format.md.
+//
+// Reading is validating: every malformed file, header or cell is a Finding naming the file,
+// the row and the column ("cutoffs.csv:7:capacity: 'x1' is not a whole number"); a row with a
+// malformed cell is reported and left out of the typed rows, never read as 0. A header must
+// start with the file's columns in order (later columns are allowed and ignored).
+//
+// Lives in zkmatch_core: the independent verifier (zkmatch_verify) reads the run through it.
+// Thread-safety: reentrant. Cost: one pass over each file read; ReadPublishedRun keeps every
+// row in memory, the streaming Read* functions one row at a time.
+#ifndef ZKMATCH_RUN_FORMAT_H_
+#define ZKMATCH_RUN_FORMAT_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zkmatch/diagnostics.h"
+#include "zkmatch/model.h"
+
+namespace zkmatch {
+
+// ---------------------------------------------------------------------------------------------
+// File names.
+inline constexpr const char* kPlacementsFile = "placements.csv";
+inline constexpr const char* kCutoffsFile = "cutoffs.csv";
+inline constexpr const char* kFlowsFile = "flows.csv";
+inline constexpr const char* kAllocationsFile = "allocations.csv";
+inline constexpr const char* kLinesFile = "lines.csv";
+inline constexpr const char* kAuditFile = "audit.jsonl";
+inline constexpr const char* kManifestFile = "manifest.json";
+
+// ---------------------------------------------------------------------------------------------
+// Column tables: the single source of each CSV file's header, in order. The enum gives each
+// column's position; kColumns[position] its header name.
+namespace placements_csv {
+enum Column : std::size_t { kCandidateId, kStatus, kBatch, kProgram, kChannel, kChoiceRank, kStage, kCount };
+inline constexpr std::array<std::string_view, kCount> kColumns = {"candidate_id", "status", "batch", "program", "channel", "choice_rank", "stage"};
+}  // namespace placements_csv
+
+namespace cutoffs_csv {
+enum Column : std::size_t {
+  kBatch, kProgram, kChannel, kGroup, kCapacity, kAdmitted, kCutoffTotal, kStage, kInitialCapacity, kFlowedIn, kFlowedOut, kOverCapacity, kCount
+};
+inline constexpr std::array<std::string_view, kCount> kColumns = {"batch", "program", "channel", "group", "capacity", "admitted", "cutoff_total",
+                                                                  "stage", "initial_capacity", "flowed_in", "flowed_out", "over_capacity"};
+}  // namespace cutoffs_csv
+
+namespace flows_csv {
+enum Column : std::size_t { kBatch, kStage, kPass, kProgram, kChannel, kGroup, kToBatch, kToStage, kToChannel, kSeats, kCount };
+inline constexpr std::array<std::string_view, kCount> kColumns = {"batch", "stage", "pass", "program", "channel", "group",
+                                                                  "to_batch", "to_stage", "to_channel", "seats"};
+}  // namespace flows_csv
+
+namespace allocations_csv {
+enum Column : std::size_t { kBatch, kStage, kProgram, kChannel, kGroup, kSeats, kCount };
+inline constexpr std::array<std::string_view, kCount> kColumns = {"batch", "stage", "program", "channel", "group", "seats"};
+}  // namespace allocations_csv
+
+namespace lines_csv {
+enum Column : std::size_t { kLine, kValue, kHow, kCount };
+inline constexpr std::array<std::string_view, kCount> kColumns = {"line", "value", "how"};
+}  // namespace lines_csv
+
+// The header row of a column table: names joined by ',' and ended with LF.
+template <std::size_t N>
+std::string CsvHeaderRow(const std::array<std::string_view, N>& columns) {
+  std::string out;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (i) out.push_back(',');
+    out += columns[i];
+  }
+  out.push_back('\n');
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// manifest.json's keys (engine/audit-format.md, "manifest.json").
+namespace manifest_keys {
+inline constexpr const char* kFormat = "format";
+inline constexpr const char* kEngine = "engine";
+inline constexpr const char* kInputs = "inputs";
+inline constexpr const char* kOutputs = "outputs";
+inline constexpr const char* kAuditChainHead = "audit_chain_head";
+// In each entry of `inputs` (also the audit header's `files`).
+inline constexpr const char* kRole = "role";
+inline constexpr const char* kPath = "path";
+inline constexpr const char* kSha256 = "sha256";
+inline constexpr const char* kBytes = "bytes";
+// In each entry of `outputs` (with kSha256, kBytes).
+inline constexpr const char* kFile = "file";
+}  // namespace manifest_keys
+
+// audit.jsonl's top-level keys and record kinds (engine/audit-format.md, "Records").
+namespace audit_keys {
+inline constexpr const char* kRecord = "record";  // first key of every line
+inline constexpr const char* kPrev = "prev";      // last key of every line
+// Values of `record`.
+inline constexpr const char* kHeader = "header";
+inline constexpr const char* kSeats = "seats";
+inline constexpr const char* kFlow = "flow";
+inline constexpr const char* kCandidate = "candidate";
+inline constexpr const char* kEnd = "end";
+// The header's keys (after record), in order.
+inline constexpr const char* kFormat = "format";
+inline constexpr const char* kEngine = "engine";
+inline constexpr const char* kRulesName = "rules_name";
+inline constexpr const char* kFiles = "files";
+inline constexpr const char* kSeed = "seed";
+inline constexpr const char* kRankings = "rankings";
+inline constexpr const char* kChannels = "channels";
+inline constexpr const char* kLines = "lines";
+inline constexpr const char* kCandidates = "candidates";
+inline constexpr const char* kPrograms = "programs";
+// The end record's keys.
+inline constexpr const char* kRecords = "records";
+inline constexpr const char* kOutputs = "outputs";
+}  // namespace audit_keys
+
+// How every audit.jsonl line of this kind begins: {"record":"KIND" (the record key comes first).
+inline std::string AuditRecordPrefix(std::string_view kind) {
+  return std::string("{\"") + audit_keys::kRecord + "\":\"" + std::string(kind) + "\"";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed rows. `line` is the 1-based line of the row in its file.
+
+struct PlacementRow {
+  int line = 0;
+  std::string id, status, batch, program, channel, stage;  // batch..stage empty when unplaced
+  std::int32_t choice_rank = 0;                            // 1-based; 0 when the cell is empty (unplaced)
+  bool placed() const { return status == "placed"; }
+};
+
+struct CutoffRow {
+  int line = 0;
+  std::string batch, stage, program, channel, group;  // group empty unless the channel is split
+  std::int64_t capacity = 0, admitted = 0, initial = 0, flowed_in = 0, flowed_out = 0, over = 0;
+  std::string cutoff_total;  // lowest total admitted, as written ("612.5"); empty when none
+};
+
+struct FlowRow {
+  int line = 0;
+  std::string batch, stage, program, channel, group, to_batch, to_stage, to_channel;
+  std::int64_t pass = 0, seats = 0;
+};
+
+struct AllocationRow {
+  int line = 0;
+  std::string batch, stage, program, channel, group;
+  std::int64_t seats = 0;
+};
+
+struct LineRow {
+  int line = 0;
+  std::string name, value, note;  // value as written; empty when the line has none
+  Score score = kMissingScore;    // value parsed
+};
+
+struct ManifestInput {
+  std::string role, path, sha256;
+  std::int64_t bytes = 0;
+};
+struct ManifestOutput {
+  std::string file, sha256;
+  std::int64_t bytes = 0;
+};
+struct Manifest {
+  std::string format, engine, audit_chain_head;
+  std::vector<ManifestInput> inputs;
+  std::vector<ManifestOutput> outputs;
+  // The input with this role, or nullptr.
+  const ManifestInput* Input(std::string_view role) const;
+};
+
+// One problem with a published file. `row` is the CSV line (0: the whole file); `column` the
+// CSV column name, or for manifest.json the key path ("inputs[2].sha256").
+struct Finding {
+  std::string file, column, message;
+  int row = 0;
+  // "cutoffs.csv:7:capacity: 'x1' is not a whole number", "manifest.json:inputs: ...".
+  std::string Format() const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reading.
+
+// How reading a file went. kMissing: it could not be opened (no file, not readable); kBroken:
+// it could not be read as its format at all (bad JSON, bad UTF-8, a header without the columns)
+// -- no row was read; kRead: read, with findings for any bad rows or cells.
+enum class ReadStatus { kMissing, kBroken, kRead };
+
+// Streaming readers of one file each: `each` is called for every well-formed row in file order
+// (the row object is reused between calls). Findings are appended to `findings`; at most
+// `max_findings` per file, then one finding saying how many more there were.
+inline constexpr std::size_t kMaxFindingsPerFile = 100;
+ReadStatus ReadPlacements(const std::string& run_dir, const std::function<void(const PlacementRow&)>& each, std::vector<Finding>* findings);
+ReadStatus ReadCutoffs(const std::string& run_dir, const std::function<void(const CutoffRow&)>& each, std::vector<Finding>* findings);
+ReadStatus ReadFlows(const std::string& run_dir, const std::function<void(const FlowRow&)>& each, std::vector<Finding>* findings);
+ReadStatus ReadAllocations(const std::string& run_dir, const std::function<void(const AllocationRow&)>& each, std::vector<Finding>* findings);
+ReadStatus ReadLines(const std::string& run_dir, const std::function<void(const LineRow&)>& each, std::vector<Finding>* findings);
+
+// manifest.json: the format must be zkmatch-manifest/1; `inputs` and `outputs` lists of objects
+// with string role/path/sha256 (64 lowercase hex digits) / file and integer bytes; a string
+// audit_chain_head. `*json_error` (if given) is set when the text is not JSON at all.
+ReadStatus ReadManifest(const std::string& run_dir, Manifest* manifest, std::vector<Finding>* findings, std::string* json_error = nullptr);
+
+// Which files ReadPublishedRun reads.
+enum PublishedFile : unsigned {
+  kManifestPart = 1u << 0,
+  kPlacementsPart = 1u << 1,
+  kCutoffsPart = 1u << 2,
+  kFlowsPart = 1u << 3,
+  kAllocationsPart = 1u << 4,
+  kLinesPart = 1u << 5,
+  kAllParts = (1u << 6) - 1,
+};
+
+struct PublishedRun {
+  Manifest manifest;
+  ReadStatus manifest_status = ReadStatus::kMissing;
+  std::vector<PlacementRow> placements;
+  std::vector<CutoffRow> cutoffs;
+  std::vector<FlowRow> flows;
+  std::vector<AllocationRow> allocations;
+  std::vector<LineRow> lines;
+  std::vector<Finding> findings;  // every problem, file by file
+  bool ok() const { return findings.empty(); }
+};
+
+// Reads the chosen files of a run directory into typed rows, validating every cell.
+PublishedRun ReadPublishedRun(const std::string& run_dir, unsigned parts = kAllParts);
+
+// For the report and the diff: read one CSV file whole, reporting each finding to `sink` as an
+// error (with the file's path and the row and column). False when there was any finding.
+bool ReadPlacementsCsv(const std::string& run_dir, std::vector<PlacementRow>* rows, DiagnosticSink& sink);
+bool ReadCutoffsCsv(const std::string& run_dir, std::vector<CutoffRow>* rows, DiagnosticSink& sink);
+bool ReadLinesCsv(const std::string& run_dir, std::vector<LineRow>* rows, DiagnosticSink& sink);
+
+}  // namespace zkmatch
+
+#endif  // ZKMATCH_RUN_FORMAT_H_

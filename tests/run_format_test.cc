@@ -1,0 +1,270 @@
+// The published run directory's format module (engine/src/run_format.h), on a real run of
+// fixtures/cases/flow-chain/rules.yaml written by `zkmatch run` (all five CSV files have rows):
+//
+//   - the column tables are exactly the headers the writers produce (and the fixture's
+//     expected files hold);
+//   - ReadPublishedRun on the good run has no findings and gives the rows typed (numbers
+//     parsed, the manifest's inputs and outputs with role, path, sha256);
+//   - damaged copies give findings naming file:row:column: a capacity that is not a number
+//     (the row is left out, not read as 0), a missing column, a row with too few cells, a
+//     manifest without inputs (which replay's CheckRecordedInputs refuses);
+//   - `zkmatch verify` reports a malformed cutoffs.csv cell as a violation, with every digest
+//     resealed (a consistent forger), instead of reading it as 0.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "digest.h"
+#include "run_format.h"
+#include "support/test_env.h"
+#include "zkmatch/replay.h"
+
+namespace zkmatch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Q(const std::string& s) { return "'" + s + "'"; }
+CommandResult Zk(const std::string& args, const std::string& cwd) { return RunCommand(Q(ZkmatchBinary()) + " " + args, cwd); }
+
+void WriteBytes(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::string JoinLines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += l + "\n";
+  return out;
+}
+
+// Replaces line `line_no` (1-based) of `path`, which must equal `from`, with `to`.
+void SetLine(const std::string& path, std::size_t line_no, const std::string& from, const std::string& to) {
+  std::vector<std::string> lines = SplitLines(ReadFile(path));
+  ASSERT_LE(line_no, lines.size()) << path;
+  ASSERT_EQ(lines[line_no - 1], from) << path << ":" << line_no << "; the fixture changed?";
+  lines[line_no - 1] = to;
+  WriteBytes(path, JoinLines(lines));
+}
+
+// Replaces the 64 hex digits after the first `key` found after `anchor` in `text`.
+void ReplaceHexAfter(std::string* text, const std::string& anchor, const std::string& key, const std::string& hex) {
+  const std::size_t a = text->find(anchor);
+  ASSERT_NE(a, std::string::npos) << anchor;
+  const std::size_t k = text->find(key, a);
+  ASSERT_NE(k, std::string::npos) << key;
+  text->replace(k + key.size(), 64, hex);
+}
+
+void ReplaceIntAfter(std::string* text, const std::string& anchor, const std::string& key, std::size_t value) {
+  const std::size_t a = text->find(anchor);
+  ASSERT_NE(a, std::string::npos) << anchor;
+  const std::size_t k = text->find(key, a);
+  ASSERT_NE(k, std::string::npos) << key;
+  std::size_t end = k + key.size();
+  while (end < text->size() && (*text)[end] >= '0' && (*text)[end] <= '9') ++end;
+  text->replace(k + key.size(), end - k - key.size(), std::to_string(value));
+}
+
+// The consistent forger (as tests/audit_test.cc's Reseal): after a CSV output was edited,
+// recomputes the end record's output digests, the hash chain, and manifest.json's output
+// digests, sizes and chain head, so that no digest check can fail.
+void Reseal(const std::string& run) {
+  const std::vector<std::string> csvs = {kPlacementsFile, kCutoffsFile, kFlowsFile, kAllocationsFile, kLinesFile};
+  std::vector<std::string> lines = SplitLines(ReadFile(run + "/audit.jsonl"));
+  ASSERT_FALSE(lines.empty());
+  for (const std::string& name : csvs) {
+    ASSERT_NO_FATAL_FAILURE(ReplaceHexAfter(&lines.back(), "\"outputs\":", "\"" + name + "\":\"", Sha256Hex(ReadFile(run + "/" + name))));
+  }
+  std::string prev(64, '0');
+  const std::string key = "\"prev\":\"";
+  for (std::string& line : lines) {
+    const std::size_t at = line.rfind(key);
+    ASSERT_NE(at, std::string::npos) << line;
+    line.replace(at + key.size(), 64, prev);
+    prev = Sha256Hex(line);
+  }
+  WriteBytes(run + "/audit.jsonl", JoinLines(lines));
+  std::string manifest = ReadFile(run + "/manifest.json");
+  std::vector<std::string> outputs = csvs;
+  outputs.push_back(kAuditFile);
+  for (const std::string& name : outputs) {
+    const std::string content = ReadFile(run + "/" + name);
+    const std::string anchor = "{\"file\":\"" + name + "\"";
+    ASSERT_NO_FATAL_FAILURE(ReplaceHexAfter(&manifest, anchor, "\"sha256\":\"", Sha256Hex(content)));
+    ASSERT_NO_FATAL_FAILURE(ReplaceIntAfter(&manifest, anchor, "\"bytes\":", content.size()));
+  }
+  ASSERT_NO_FATAL_FAILURE(ReplaceHexAfter(&manifest, "\"audit_chain_head\":\"", "\"audit_chain_head\":\"", prev));
+  WriteBytes(run + "/manifest.json", manifest);
+}
+
+bool HasFinding(const std::vector<Finding>& findings, const std::string& prefix) {
+  return std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.Format().rfind(prefix, 0) == 0; });
+}
+
+std::string AllFindings(const std::vector<Finding>& findings) {
+  std::string out;
+  for (const Finding& f : findings) out += f.Format() + "\n";
+  return out;
+}
+
+class RunFormatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    run_ = tmp_.path() + "/run";
+    const CommandResult r = Zk("run --quiet --rules " + Q(SourceDir() + "/fixtures/cases/flow-chain/rules.yaml") + " --out " + Q(run_), tmp_.path());
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  std::string P(const std::string& name) const { return run_ + "/" + name; }
+  TempDir tmp_;
+  std::string run_;
+};
+
+TEST_F(RunFormatTest, ColumnTablesAreTheHeadersTheWritersWrite) {
+  const std::vector<std::pair<std::string, std::string>> tables = {
+      {kPlacementsFile, CsvHeaderRow(placements_csv::kColumns)}, {kCutoffsFile, CsvHeaderRow(cutoffs_csv::kColumns)},
+      {kFlowsFile, CsvHeaderRow(flows_csv::kColumns)},           {kAllocationsFile, CsvHeaderRow(allocations_csv::kColumns)},
+      {kLinesFile, CsvHeaderRow(lines_csv::kColumns)},
+  };
+  for (const auto& [file, header] : tables) {
+    const std::string written = ReadFile(P(file));
+    EXPECT_EQ(written.substr(0, written.find('\n') + 1), header) << file;
+    const std::string expected = ReadFile(SourceDir() + "/fixtures/cases/flow-chain/expected/" + file);
+    EXPECT_EQ(expected.substr(0, expected.find('\n') + 1), header) << file;
+    EXPECT_GT(SplitLines(written).size(), 1u) << file << " has no rows; the fixture changed?";
+  }
+  EXPECT_EQ(CsvHeaderRow(cutoffs_csv::kColumns),
+            "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity\n");
+}
+
+TEST_F(RunFormatTest, GoodRunHasNoFindingsAndTypedRows) {
+  const PublishedRun run = ReadPublishedRun(run_);
+  EXPECT_TRUE(run.ok()) << AllFindings(run.findings);
+  EXPECT_EQ(run.manifest_status, ReadStatus::kRead);
+  EXPECT_EQ(run.placements.size(), SplitLines(ReadFile(P(kPlacementsFile))).size() - 1);
+  EXPECT_EQ(run.cutoffs.size(), SplitLines(ReadFile(P(kCutoffsFile))).size() - 1);
+  EXPECT_EQ(run.flows.size(), SplitLines(ReadFile(P(kFlowsFile))).size() - 1);
+  EXPECT_EQ(run.allocations.size(), SplitLines(ReadFile(P(kAllocationsFile))).size() - 1);
+  EXPECT_EQ(run.lines.size(), SplitLines(ReadFile(P(kLinesFile))).size() - 1);
+  // Spot checks against the fixture's expected files.
+  ASSERT_GE(run.cutoffs.size(), 2u);
+  const CutoffRow& local = run.cutoffs[1];  // main,P,local,,2,2,640,,1,1,0,0
+  EXPECT_EQ(local.line, 3);
+  EXPECT_EQ(local.program, "P");
+  EXPECT_EQ(local.channel, "local");
+  EXPECT_EQ(local.capacity, 2);
+  EXPECT_EQ(local.admitted, 2);
+  EXPECT_EQ(local.cutoff_total, "640");
+  EXPECT_EQ(local.initial, 1);
+  EXPECT_EQ(local.flowed_in, 1);
+  ASSERT_FALSE(run.placements.empty());
+  EXPECT_EQ(run.placements[0].id, "a");
+  EXPECT_TRUE(run.placements[0].placed());
+  EXPECT_EQ(run.placements[0].choice_rank, 1);
+  ASSERT_FALSE(run.flows.empty());
+  EXPECT_EQ(run.flows.back().pass, 2);
+  EXPECT_EQ(run.flows.back().seats, 1);
+  ASSERT_FALSE(run.lines.empty());
+  EXPECT_EQ(run.lines[0].name, "control");
+  EXPECT_EQ(run.lines[0].score, 650 * kScoreScale);
+  // The manifest: every input with role, path and digest; every output.
+  for (const char* role : {"rules", "candidates", "choices", "programs", "allocations"}) {
+    const ManifestInput* in = run.manifest.Input(role);
+    ASSERT_NE(in, nullptr) << role;
+    EXPECT_EQ(in->sha256, Sha256Hex(ReadFile(in->path))) << role;
+  }
+  ASSERT_EQ(run.manifest.outputs.size(), 6u);
+  for (const ManifestOutput& out : run.manifest.outputs) EXPECT_EQ(out.sha256, Sha256Hex(ReadFile(P(out.file)))) << out.file;
+  EXPECT_EQ(run.manifest.audit_chain_head.size(), 64u);
+}
+
+TEST_F(RunFormatTest, CapacityThatIsNotANumberIsAFindingNotZero) {
+  ASSERT_NO_FATAL_FAILURE(SetLine(P(kCutoffsFile), 3, "main,P,local,,2,2,640,,1,1,0,0", "main,P,local,,x1,2,640,,1,1,0,0"));
+  const PublishedRun run = ReadPublishedRun(run_, kCutoffsPart);
+  ASSERT_EQ(run.findings.size(), 1u) << AllFindings(run.findings);
+  EXPECT_EQ(run.findings[0].Format(), "cutoffs.csv:3:capacity: 'x1' is not a whole number");
+  EXPECT_EQ(run.cutoffs.size(), 5u);  // the row is left out
+  for (const CutoffRow& r : run.cutoffs) EXPECT_NE(r.line, 3);
+}
+
+TEST_F(RunFormatTest, MissingColumnIsAFindingNamingIt) {
+  // The capacity column removed from the header and every row.
+  std::vector<std::string> lines = SplitLines(ReadFile(P(kCutoffsFile)));
+  for (std::string& l : lines) {
+    std::size_t at = 0;
+    for (int i = 0; i < 4; ++i) at = l.find(',', at) + 1;
+    l.erase(at, l.find(',', at) + 1 - at);
+  }
+  ASSERT_EQ(lines[0], "batch,program,channel,group,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,over_capacity");
+  WriteBytes(P(kCutoffsFile), JoinLines(lines));
+  const PublishedRun run = ReadPublishedRun(run_, kCutoffsPart);
+  EXPECT_TRUE(HasFinding(run.findings, "cutoffs.csv:1:capacity: the header does not have 'capacity' in column 5")) << AllFindings(run.findings);
+  EXPECT_TRUE(run.cutoffs.empty());
+}
+
+TEST_F(RunFormatTest, RowWithTooFewCellsNamesTheFirstMissingColumn) {
+  ASSERT_NO_FATAL_FAILURE(SetLine(P(kFlowsFile), 3, "main,,1,R,balanced,J1,main,,local,1", "main,,1,R,balanced,J1,main,,local"));
+  const PublishedRun run = ReadPublishedRun(run_, kFlowsPart);
+  EXPECT_TRUE(HasFinding(run.findings, "flows.csv:3:seats: this row has 9 fields but the header has 10")) << AllFindings(run.findings);
+  EXPECT_EQ(run.flows.size(), 3u);
+}
+
+TEST_F(RunFormatTest, ManifestWithoutInputsIsAFindingAndReplayRefuses) {
+  std::string manifest = ReadFile(P(kManifestFile));
+  const std::size_t from = manifest.find("\"inputs\":[");
+  const std::size_t to = manifest.find("\"outputs\":[");
+  ASSERT_TRUE(from != std::string::npos && to != std::string::npos && from < to) << manifest;
+  manifest.erase(from, to - from);
+  WriteBytes(P(kManifestFile), manifest);
+  const PublishedRun run = ReadPublishedRun(run_, kManifestPart);
+  EXPECT_EQ(run.manifest_status, ReadStatus::kRead);
+  EXPECT_TRUE(HasFinding(run.findings, "manifest.json:inputs: missing: the manifest lists no input files")) << AllFindings(run.findings);
+  EXPECT_TRUE(run.manifest.inputs.empty());
+  std::string rules;
+  const std::string why = CheckRecordedInputs(run_, &rules);
+  EXPECT_NE(why.find("manifest.json:inputs: missing"), std::string::npos) << why;
+  const CommandResult v = Zk("verify --rules " + Q(SourceDir() + "/fixtures/cases/flow-chain/rules.yaml") + " --run " + Q(run_), tmp_.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_NE(v.out.find("VIOLATION: manifest.json:inputs: missing"), std::string::npos) << v.out;
+}
+
+TEST_F(RunFormatTest, ManifestWithABadDigestNamesTheKey) {
+  std::string manifest = ReadFile(P(kManifestFile));
+  const std::string key = "\"sha256\":\"";
+  const std::size_t at = manifest.find(key);
+  ASSERT_NE(at, std::string::npos);
+  manifest.replace(at + key.size(), 64, "not-a-digest");
+  WriteBytes(P(kManifestFile), manifest);
+  const PublishedRun run = ReadPublishedRun(run_, kManifestPart);
+  EXPECT_TRUE(HasFinding(run.findings, "manifest.json:inputs[0].sha256: ")) << AllFindings(run.findings);
+}
+
+// verify, not the reader alone: every digest resealed, so only the cell itself is wrong.
+TEST_F(RunFormatTest, VerifyReportsAMalformedCutoffsCellResealed) {
+  ASSERT_NO_FATAL_FAILURE(SetLine(P(kCutoffsFile), 3, "main,P,local,,2,2,640,,1,1,0,0", "main,P,local,,x1,2,640,,1,1,0,0"));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
+  const CommandResult v = Zk("verify --run " + Q(run_), tmp_.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_NE(v.out.find("ok: inputs and outputs match manifest.json"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("VIOLATION: cutoffs.csv:3:capacity: 'x1' is not a whole number"), std::string::npos) << v.out;
+  EXPECT_EQ(v.out.find(" holds\n"), std::string::npos) << v.out;
+}
+
+}  // namespace
+}  // namespace zkmatch::testing
