@@ -111,8 +111,7 @@ class FixtureTest : public ::testing::TestWithParam<FixtureRun> {
     const std::vector<std::string> names = ExpectedFiles(r);
     ASSERT_FALSE(names.empty()) << "no expected files in " << r.expected_dir;
     for (const std::string& name : names) {
-      EXPECT_EQ(ReadFile(out + "/" + name), ReadFile(r.expected_dir + "/" + name))
-          << r.Key() << ": " << name << " differs with flags '" << flags << "'";
+      ExpectGolden(r.expected_dir + "/" + name, ReadFile(out + "/" + name), r.Key() + ": " + name + " with flags '" + flags + "'");
     }
   }
 

@@ -50,7 +50,7 @@ class GoldenErrorTest : public ::testing::TestWithParam<std::string> {
   void Check(const std::string& verb_args) {
     CommandResult r = RunCommand("'" + ZkmatchBinary() + "' " + verb_args, work_.path());
     EXPECT_EQ(r.exit_code, 2) << verb_args;
-    EXPECT_EQ(r.err, expected_) << "zkmatch " << verb_args << " in fixtures/bad/" << GetParam();
+    ExpectGolden(source_ + "/expected.txt", r.err, "stderr of zkmatch " + verb_args + " in fixtures/bad/" + GetParam());
     EXPECT_EQ(r.out, "") << verb_args;
     EXPECT_FALSE(FileExists(work_.path() + "/out")) << verb_args << " created 'out'";
     EXPECT_EQ(Listing(work_.path()), before_) << verb_args << " left files behind";

@@ -1,12 +1,15 @@
 #include "support/test_env.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include <gtest/gtest.h>
 
 namespace zkmatch::testing {
 
@@ -39,6 +42,25 @@ std::string ReadFile(const std::string& path) {
 }
 
 bool FileExists(const std::string& path) { return std::filesystem::exists(path); }
+
+bool UpdatingGolden() {
+  const char* v = std::getenv("ZKMATCH_UPDATE_GOLDEN");
+  return v != nullptr && *v != '\0' && std::string(v) != "0";
+}
+
+void ExpectGolden(const std::string& golden_path, const std::string& actual, const std::string& what) {
+  const std::string expected = ReadFile(golden_path);
+  if (expected == actual) return;
+  if (!UpdatingGolden()) {
+    EXPECT_EQ(actual, expected) << what << " differs from " << golden_path
+                                << " (if the new output is right: ZKMATCH_UPDATE_GOLDEN=1 ctest ..., then review git diff)";
+    return;
+  }
+  const std::string tmp = golden_path + ".update-" + std::to_string(::getpid());
+  std::ofstream(tmp, std::ios::binary) << actual;
+  std::filesystem::rename(tmp, golden_path);
+  ADD_FAILURE() << "updated " << golden_path << " (" << what << "); review it with git diff";
+}
 
 CommandResult RunCommand(const std::string& command, const std::string& cwd) {
   TempDir capture;

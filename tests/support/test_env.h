@@ -39,6 +39,15 @@ CommandResult RunCommand(const std::string& command, const std::string& cwd);
 std::string ReadFile(const std::string& path);
 bool FileExists(const std::string& path);
 
+// Golden files (expected outputs and messages under fixtures/) are compared byte for byte.
+// With ZKMATCH_UPDATE_GOLDEN=1 in the environment, ExpectGolden rewrites a golden file that
+// differs (atomically, so tests running in parallel that write the same bytes cannot tear it)
+// and records a test failure naming it, so an update run never passes silently; review the
+// change with `git diff fixtures/`, then run the tests again. Example:
+//   ZKMATCH_UPDATE_GOLDEN=1 ctest --preset release -R 'Golden|Fixture'; git diff fixtures/
+bool UpdatingGolden();
+void ExpectGolden(const std::string& golden_path, const std::string& actual, const std::string& what);
+
 }  // namespace zkmatch::testing
 
 #endif  // ZKMATCH_TESTS_SUPPORT_TEST_ENV_H_
