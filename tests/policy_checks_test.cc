@@ -184,6 +184,14 @@ TEST(PolicyCheckCases, AllocationRowForAProgramNoStageRunsWarns) {
             "the program\n");
 }
 
+// (8) candidates.csv with a header and no rows: the run goes ahead (nothing to place) but says so.
+TEST_F(PolicyCheck, NoCandidatesWarns) {
+  ExpectWarning("no-candidates",
+                "candidates.csv:1: warning: candidates.csv has no rows (only a header): nobody can be placed and every "
+                "admit_ratio line has no candidates to count -- is this the right file?\n",
+                "rules.yaml: ok: 0 candidates, 1 programs, 0 choices in 1 batch\n");
+}
+
 // The public-private check passes when public and private programs admit in the same batch
 // (fixtures/cases/sync-areas): no diagnostic at all.
 TEST(PolicyCheckCases, SynchronizedAdmissionPassesQuietly) {
