@@ -1228,5 +1228,71 @@ TEST(AuditProperty, GeneratedCitiesVerifyAndReplay) {
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Names read back from audit.jsonl (engine/src/names.h): one this zkmatch does not know is an
+// error for explain and a violation for verify, never read as some other value.
+
+// In the first line of `path` that contains `marker`, replaces the first `from` after the marker with `to`.
+void EditRecord(const std::string& path, const std::string& marker, const std::string& from, const std::string& to) {
+  std::vector<std::string> lines = SplitLines(ReadFile(path));
+  auto it = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(marker) != std::string::npos; });
+  ASSERT_NE(it, lines.end()) << "no line of " << path << " contains '" << marker << "'";
+  const std::size_t at = it->find(from, it->find(marker));
+  ASSERT_NE(at, std::string::npos) << "no '" << from << "' after '" << marker << "' in\n" << *it;
+  it->replace(at, from.size(), to);
+  WriteBytes(path, JoinLines(lines));
+}
+
+// Before: a last_tie other than id or lottery read as admit_all ("equal on every key").
+TEST_F(AuditExplainTest, UnknownLastTieInTheHeaderIsAnErrorNotAnotherTieBreak) {
+  ASSERT_NO_FATAL_FAILURE(EditRecord(run_ + "/audit.jsonl", "\"record\":\"header\"", "\"last_tie\":\"id\"", "\"last_tie\":\"coin_toss\""));
+  for (const char* lang : {"", "--lang zh"}) {
+    const CommandResult r = Explain("T2", lang);
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find("audit.jsonl names last_tie 'coin_toss', which this zkmatch does not know (it knows id, lottery and admit_all)"),
+              std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("zkmatch verify --run"), std::string::npos) << r.err;
+  }
+}
+
+// Before: an unknown reason with a seats record read as "below" (full, with the cut-off).
+TEST_F(AuditExplainTest, UnknownRejectionReasonIsAnError) {
+  ASSERT_NO_FATAL_FAILURE(EditRecord(run_ + "/audit.jsonl", "\"record\":\"candidate\",\"id\":\"T5\"", "\"below\"", "\"beneath\""));
+  const CommandResult r = Explain("T5");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("audit.jsonl names rejection reason 'beneath', which this zkmatch does not know (it knows ineligible, "
+                       "no_group_seats, below, free_seat and not_below)"),
+            std::string::npos) << r.err;
+  // Other candidates' records are untouched and still explained.
+  EXPECT_EQ(Explain("T2").exit_code, 0);
+}
+
+TEST_F(AuditTamperTest, UnknownLastTieInTheHeaderIsAViolation) {
+  ASSERT_NO_FATAL_FAILURE(EditRecord(P("audit.jsonl"), "\"record\":\"header\"", "\"last_tie\":\"id\"", "\"last_tie\":\"coin_toss\""));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
+  const CommandResult v = Verify();
+  ExpectDigestsConsistent(v);
+  ExpectViolations(v, {"audit.jsonl's header names last_tie 'coin_toss', which this zkmatch does not know"});
+}
+
+TEST_F(AuditTamperTest, HeaderLastTieOtherThanTheRulesIsAViolation) {
+  ASSERT_NO_FATAL_FAILURE(EditRecord(P("audit.jsonl"), "\"name\":\"by_arts\"", "\"last_tie\":\"id\"", "\"last_tie\":\"admit_all\""));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
+  const CommandResult v = Verify();
+  ExpectDigestsConsistent(v);
+  ExpectViolations(v, {"audit.jsonl's header gives ranking 'by_arts' last_tie admit_all, the rules say id"});
+}
+
+TEST_F(AuditTamperTest, UnknownRejectionReasonIsAViolation) {
+  ASSERT_NO_FATAL_FAILURE(EditRecord(P("audit.jsonl"), "\"record\":\"candidate\",\"id\":\"T5\"", "\"below\"", "\"beneath\""));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
+  const CommandResult v = Verify();
+  ExpectDigestsConsistent(v);
+  ExpectViolations(v, {"names rejection reason 'beneath', which this zkmatch does not know"});
+}
+
 }  // namespace
 }  // namespace zkmatch::testing

@@ -13,6 +13,7 @@
 #include "eligibility.h"
 #include "expression.h"
 #include "json.h"
+#include "names.h"
 #include "parallel.h"
 #include "ranking.h"
 #include "run_format.h"
@@ -20,15 +21,6 @@
 
 namespace zkmatch {
 namespace {
-
-const char* TieName(LastTie t) {
-  switch (t) {
-    case LastTie::kId: return "id";
-    case LastTie::kLottery: return "lottery";
-    case LastTie::kAdmitAll: return "admit_all";
-  }
-  return "";
-}
 
 std::string Hex16(std::uint64_t v) {
   static const char* kDigits = "0123456789abcdef";
@@ -266,7 +258,7 @@ class AuditWriter {
     for (const Ranking& r : rules_.rankings) {
       w.BeginObject().Key("name").String(r.name).Key("keys").BeginArray();
       for (const RankingKey& k : r.keys) w.String(k.text);
-      w.EndArray().Key("last_tie").String(TieName(r.last_tie));
+      w.EndArray().Key("last_tie").String(NameOf(r.last_tie));
       if (r.per_program) w.Key("per_program").Bool(true);  // keys read program_score: values per choice step
       w.EndObject();
     }
@@ -352,22 +344,22 @@ class AuditWriter {
       if (!has_seats) continue;  // the program offers no seats in this channel
       w.Key(ch.name);
       if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx_, c, p)) {
-        w.String("ineligible");
+        w.String(NameOf(Rejection::kIneligible));
         continue;
       }
       const std::int32_t r = RowOf(idx, p, h, c);
       if (r < 0 || idx.result->seats[static_cast<std::size_t>(r)].capacity() <= 0) {
-        w.String("no_group_seats");
+        w.String(NameOf(Rejection::kNoGroupSeats));
         continue;
       }
       const SeatRow& row = idx.result->seats[static_cast<std::size_t>(r)];
       const CandidateIndex worst = idx.worst[static_cast<std::size_t>(r)];
       (*used)[static_cast<std::size_t>(ch.ranking)] = 1;
       if (row.admitted < row.capacity() || worst == kNone) {
-        w.String("free_seat");  // never in a stable outcome: verify reports it
+        w.String(NameOf(Rejection::kFreeSeat));  // never in a stable outcome: verify reports it
       } else {
         const std::uint32_t mine = outcome_.RankOf(static_cast<std::size_t>(ch.ranking), idx.result->batch, k, c);
-        w.String(mine > PlacedRank(ch.ranking, worst) ? "below" : "not_below");
+        w.String(NameOf(mine > PlacedRank(ch.ranking, worst) ? Rejection::kBelow : Rejection::kNotBelow));
       }
     }
     w.EndObject();

@@ -13,6 +13,7 @@
 
 #include "digest.h"
 #include "file_read.h"
+#include "names.h"
 
 namespace zkmatch {
 namespace {
@@ -190,7 +191,7 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
       return false;
   }
   if (digest_) digest_->bytes = bytes.size();
-  if (encoding == "gb18030") {
+  if (encoding == NameOf(Encoding::kGb18030)) {
     const std::string raw = std::move(bytes);
     if (digest_) digest_->sha256 = Sha256Hex(raw);  // rare path: hashed here, before the conversion
     // UTF-8 text also decodes as GB18030, into the wrong characters: refuse it rather than guess.

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "json.h"
+#include "names.h"
 #include "run_format.h"
 
 namespace zkmatch {
@@ -96,9 +97,12 @@ std::string Fill(const char* pattern, std::initializer_list<std::string> args) {
 
 using SeatKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;  // batch, stage, program, channel, group
 
+// Names read back from the log are parsed with names.h; one this zkmatch does not know is an
+// error (error()), never read as some other value.
 class Explainer {
  public:
-  Explainer(const JsonValue& header, std::map<SeatKey, JsonValue> seats, const Words& w) : seats_(std::move(seats)), w_(w) {
+  Explainer(std::string log_path, const JsonValue& header, std::map<SeatKey, JsonValue> seats, const Words& w)
+      : log_path_(std::move(log_path)), seats_(std::move(seats)), w_(w) {
     for (const JsonValue& r : header["rankings"].items) {
       std::vector<std::string> names;
       for (const JsonValue& k : r["keys"].items) {
@@ -109,12 +113,19 @@ class Explainer {
         names.push_back(t);
       }
       key_names_[r["name"].text] = names;
-      last_tie_[r["name"].text] = r["last_tie"].text;
+      if (std::optional<LastTie> tie = FromName<LastTie>(r["last_tie"].text)) {
+        last_tie_[r["name"].text] = *tie;
+      } else {
+        Unknown<LastTie>(r["last_tie"].text);
+      }
     }
     for (const JsonValue& c : header["channels"].items) channels_[{c["batch"].text, c["stage"].text, c["channel"].text}] = &c;
   }
 
-  std::string Explain(const JsonValue& rec) const {
+  // The first unknown name (or missing ranking) met so far, as an error message; empty if none.
+  const std::string& error() const { return error_; }
+
+  std::string Explain(const JsonValue& rec) {
     std::string out;
     if (rec["status"].text == "placed") {
       out += Fill(w_.placed, {rec["id"].text, rec["program"].text, rec["channel"].text, rec["batch"].text, rec["choice_rank"].text});
@@ -148,7 +159,7 @@ class Explainer {
         } else {
           out += std::string(w_.not_admitted) + "\n";
           for (const auto& [name, reason] : step["rejected"].members) {
-            out += "  - " + Rejection(rec, step, b, stage, name, reason.text) + "\n";
+            out += "  - " + RejectionText(rec, step, b, stage, name, reason.text) + "\n";
           }
         }
       }
@@ -183,32 +194,60 @@ class Explainer {
     return here.is_null() ? rec["keys"][ranking] : here;
   }
 
-  std::string Rejection(const JsonValue& rec, const JsonValue& step, const std::string& batch, const std::string& stage,
-                        const std::string& name, const std::string& reason) const {
+  template <typename E>
+  void Unknown(const std::string& name) {
+    if (error_.empty()) error_ = UnknownNameError<E>(log_path_, name);
+  }
+
+  std::string RejectionText(const JsonValue& rec, const JsonValue& step, const std::string& batch, const std::string& stage,
+                            const std::string& name, const std::string& reason_name) {
     const std::string& program = step["program"].text;
     const JsonValue* ch = Channel(batch, stage, name);
-    if (reason == "ineligible") return Fill(w_.not_eligible, {name, ch ? (*ch)["eligible"].text : ""});
+    const std::optional<Rejection> reason = FromName<Rejection>(reason_name);
+    if (!reason) {
+      Unknown<Rejection>(reason_name);
+      return name + ": " + reason_name;
+    }
     const std::string group = ch && !(*ch)["split_by"].is_null() ? rec["groups"][(*ch)["split_by"].text].text : "";
-    if (reason == "no_group_seats") return Fill(w_.no_group, {name, group});
-    if (reason == "free_seat") return Fill(w_.free_seat, {name});
-    if (reason == "not_below") return Fill(w_.not_below, {name});
+    switch (*reason) {
+      case zkmatch::Rejection::kIneligible: return Fill(w_.not_eligible, {name, ch ? (*ch)["eligible"].text : ""});
+      case zkmatch::Rejection::kNoGroupSeats: return Fill(w_.no_group, {name, group});
+      case zkmatch::Rejection::kFreeSeat: return Fill(w_.free_seat, {name});
+      case zkmatch::Rejection::kNotBelow: return Fill(w_.not_below, {name});
+      case zkmatch::Rejection::kBelow: break;
+    }
     auto seat = seats_.find({batch, stage, program, name, group});
-    if (!ch || seat == seats_.end()) return name + ": " + reason;
+    if (!ch || seat == seats_.end()) return name + ": " + reason_name;
     const std::string& ranking = (*ch)["ranking"].text;
     const JsonValue& mine = KeysAt(rec, step, ranking);
     const JsonValue& cut = seat->second["cutoff"]["rank"]["key"];
     std::string you = Describe(mine, ranking, &cut), them = Describe(cut, ranking, &mine);
     if (you == them) {  // equal on every key: the last tie-break decided
-      const std::string& tie = last_tie_.at(ranking);
-      you += " (" + std::string(tie == "id" ? w_.tie_id : tie == "lottery" ? w_.tie_lottery : w_.tie_shared) + ")";
+      auto tie = last_tie_.find(ranking);
+      if (tie == last_tie_.end()) {
+        if (error_.empty()) error_ = log_path_ + "'s header lists no ranking '" + ranking + "' with a last_tie this zkmatch knows";
+      } else {
+        you += " (" + std::string(TieWords(tie->second)) + ")";
+      }
     }
     return Fill(w_.full, {name, seat->second["cutoff"]["candidate"].text, them, you});
   }
 
+  const char* TieWords(LastTie tie) const {
+    switch (tie) {
+      case LastTie::kId: return w_.tie_id;
+      case LastTie::kLottery: return w_.tie_lottery;
+      case LastTie::kAdmitAll: return w_.tie_shared;
+    }
+    return w_.tie_shared;
+  }
+
+  std::string log_path_;
   std::map<SeatKey, JsonValue> seats_;
   const Words& w_;
+  std::string error_;
   std::map<std::string, std::vector<std::string>> key_names_;
-  std::map<std::string, std::string> last_tie_;
+  std::map<std::string, LastTie> last_tie_;
   std::map<std::tuple<std::string, std::string, std::string>, const JsonValue*> channels_;
 };
 
@@ -265,7 +304,13 @@ std::string ExplainCandidate(const std::string& run_dir, const std::string& cand
     *error = "candidate '" + candidate_id + "' is not in " + path + "; check the exam number";
     return {};
   }
-  return Explainer(header, std::move(seats), lang == Language::kChinese ? kChinese : kEnglish).Explain(record);
+  Explainer explainer(path, header, std::move(seats), lang == Language::kChinese ? kChinese : kEnglish);
+  std::string text = explainer.Explain(record);
+  if (!explainer.error().empty()) {
+    *error = explainer.error() + "; run `zkmatch verify --run " + run_dir + "` to check the run";
+    return {};
+  }
+  return text;
 }
 
 }  // namespace zkmatch

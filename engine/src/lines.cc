@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "names.h"
 #include "zkmatch/pipeline.h"
 
 namespace zkmatch {
@@ -44,7 +45,7 @@ void ComputeLinesWith(const Rules& rules, const Instance& instance, const std::f
         break;
       case Line::Kind::kAdmitRatio: {
         if (n == 0) {
-          note = "admit_ratio " + PpmText(l.ratio_ppm) + ": no candidates";
+          note = Name(Line::Kind::kAdmitRatio) + " " + PpmText(l.ratio_ppm) + ": no candidates";
           break;
         }
         const RankedOrder& order = ranking(static_cast<std::size_t>(l.ranking));
@@ -53,7 +54,7 @@ void ComputeLinesWith(const Rules& rules, const Instance& instance, const std::f
         pos = std::clamp<std::uint64_t>(pos, 1, n);
         const CandidateIndex c = order.order[pos - 1];
         v = EvaluateNumber(*l.score, ctx, c, kNone);
-        note = "admit_ratio " + PpmText(l.ratio_ppm) + " of " + rules.rankings[static_cast<std::size_t>(l.ranking)].name +
+        note = Name(Line::Kind::kAdmitRatio) + " " + PpmText(l.ratio_ppm) + " of " + rules.rankings[static_cast<std::size_t>(l.ranking)].name +
                ": candidate " + instance.candidates.id[c] + " at position " + std::to_string(pos) + " of " + std::to_string(n);
         break;
       }

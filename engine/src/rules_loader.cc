@@ -21,6 +21,7 @@
 #include "decimal.h"
 #include "edit_distance.h"
 #include "expression.h"
+#include "names.h"
 #include "zkmatch/match.h"
 #include "zkmatch/rules.h"
 
@@ -150,8 +151,8 @@ class Loader {
     LoadColumns(root, &rules);
     if (auto n = Get(root, "encoding", false)) {
       rules.encoding = Scalar(n, "encoding");
-      if (rules.encoding != "utf-8" && rules.encoding != "gb18030" && n.IsScalar()) {
-        Error(n, "encoding '" + rules.encoding + "' is not supported; write utf-8 or gb18030" + DidYouMean(rules.encoding, {"utf-8", "gb18030"}));
+      if (!FromName<Encoding>(rules.encoding) && n.IsScalar()) {
+        Error(n, "encoding '" + rules.encoding + "' is not supported; write " + NameList<Encoding>() + DidYouMean(rules.encoding, AllNames<Encoding>()));
       }
     }
     bool seed_reported = false;
@@ -396,6 +397,14 @@ class Loader {
       Error(map, std::string("missing required key '") + key + "'" + (what ? std::string("; ") + what : std::string()));
     }
     return YAML::Node(YAML::NodeType::Undefined);
+  }
+  YAML::Node Get(const YAML::Node& map, const std::string& key, bool required, const std::string& what = {}) {
+    return Get(map, key.c_str(), required, what.empty() ? nullptr : what.c_str());
+  }
+
+  // "{proportional_to: [...], rounding: largest_remainder}": how a computed allocation is written.
+  static std::string ProportionalForm() {
+    return "{" + Name(Allocation::Kind::kProportional) + ": [...], rounding: " + NameList<Allocation::Rounding>() + "}";
   }
 
   // `seed:` is free text used byte for byte. A plain (unquoted) scalar that looks like a number,
@@ -649,15 +658,10 @@ class Loader {
       }
       if (auto tie = Get(body, "last_tie", true, "say how remaining ties are broken: last_tie: id")) {
         std::string t = Scalar(tie, "last_tie");
-        if (t == "id") {
-          r.last_tie = LastTie::kId;
-        } else if (t == "lottery") {
-          r.last_tie = LastTie::kLottery;
-        } else if (t == "admit_all") {
-          r.last_tie = LastTie::kAdmitAll;
+        if (std::optional<LastTie> v = FromName<LastTie>(t)) {
+          r.last_tie = *v;
         } else if (tie.IsScalar()) {
-          Error(tie, "last_tie '" + t + "' is not supported" + DidYouMean(t, {"id", "lottery", "admit_all"}) +
-                         "; write id (candidate id ascending), lottery (published seed) or admit_all (admit everyone tied at the last seat)");
+          Error(tie, "last_tie '" + t + "' is not supported" + DidYouMean(t, AllNames<LastTie>()) + "; write " + NameList<LastTie>(true));
         }
       }
       rules->rankings.push_back(std::move(r));
@@ -826,7 +830,8 @@ class Loader {
     if (alloc && !split) {
       Error(alloc, "'allocation' needs 'split_by' (the candidate column whose values share the seats, e.g. split_by: junior_school)");
     } else if (split && !alloc) {
-      Error(c, "channel '" + ch.name + "' is split by '" + ch.split_by + "' but says no 'allocation'; write allocation: table (from inputs.allocations) or allocation: {proportional_to: [...], rounding: largest_remainder}");
+      Error(c, "channel '" + ch.name + "' is split by '" + ch.split_by + "' but says no 'allocation'; write allocation: " + Name(Allocation::Kind::kTable) + " (" +
+                   std::string(NameEntries<Allocation::Kind>()[1].description) + ") or allocation: " + ProportionalForm());
     } else if (alloc) {
       LoadAllocation(alloc, rules, &ch.allocation);
     }
@@ -834,7 +839,7 @@ class Loader {
     if (auto un = Get(c, "unfilled", false)) {
       ch.unfilled.pos = Pos(un);
       if (un.IsScalar()) {
-        if (un.Scalar() == "none") {
+        if (un.Scalar() == NameOf(Unfilled::Kind::kStay)) {
           ch.unfilled.kind = Unfilled::Kind::kStay;
         } else {
           ch.unfilled.kind = Unfilled::Kind::kSameStage;
@@ -858,31 +863,36 @@ class Loader {
 
   void LoadAllocation(const YAML::Node& a, const Rules* rules, Allocation* out) {
     if (a.IsScalar()) {
-      if (a.Scalar() == "table") {
+      const std::string table = Name(Allocation::Kind::kTable);
+      if (a.Scalar() == table) {
         out->kind = Allocation::Kind::kTable;
         if (rules->inputs.allocations.empty()) {
           Error(a, "allocation: table reads the allocations file, but inputs names none; add inputs: {..., allocations: allocations.csv}");
         }
       } else {
-        Error(a, "allocation '" + a.Scalar() + "' is not known; write table or {proportional_to: [...], rounding: largest_remainder}" + DidYouMean(a.Scalar(), {"table"}));
+        Error(a, "allocation '" + a.Scalar() + "' is not known; write " + table + " or " + ProportionalForm() + DidYouMean(a.Scalar(), {table}));
       }
       return;
     }
     if (!a.IsMap()) {
-      Error(a, "'allocation' is table or {proportional_to: [...], rounding: largest_remainder}");
+      Error(a, "'allocation' is " + Name(Allocation::Kind::kTable) + " or " + ProportionalForm());
       return;
     }
-    CheckKeys(a, {"proportional_to", "rounding"});
+    const std::string proportional = Name(Allocation::Kind::kProportional);
+    CheckKeys(a, {proportional, "rounding"});
     out->kind = Allocation::Kind::kProportional;
-    if (auto r = Get(a, "rounding", true, "write rounding: largest_remainder")) {
-      if (Scalar(r, "rounding") != "largest_remainder" && r.IsScalar()) {
-        Error(r, "rounding '" + r.Scalar() + "' is not supported; write largest_remainder (Hamilton's method)");
+    if (auto r = Get(a, "rounding", true, "write rounding: " + NameList<Allocation::Rounding>())) {
+      std::optional<Allocation::Rounding> rounding = FromName<Allocation::Rounding>(Scalar(r, "rounding"));
+      if (rounding) {
+        out->rounding = *rounding;
+      } else if (r.IsScalar()) {
+        Error(r, "rounding '" + r.Scalar() + "' is not supported; write " + NameList<Allocation::Rounding>(true));
       }
     }
-    auto terms = Get(a, "proportional_to", true, "list the weighted counts, e.g. [{count: \"true\", weight: 1}]");
+    auto terms = Get(a, proportional, true, "list the weighted counts, e.g. [{count: \"true\", weight: 1}]");
     if (!terms) return;
     if (!terms.IsSequence() || terms.size() == 0 || terms.size() > 3) {
-      Error(terms, "'proportional_to' must list 1 to 3 terms {count: CONDITION, weight: W}");
+      Error(terms, "'" + proportional + "' must list 1 to 3 terms {count: CONDITION, weight: W}");
       return;
     }
     std::int64_t sum = 0;
@@ -1042,28 +1052,31 @@ class Loader {
   void LoadLines(const YAML::Node& lines, Rules* rules) {
     std::vector<std::string> ranking_names;
     for (const auto& r : rules->rankings) ranking_names.push_back(r.name);
+    // The keys that give a line its kind, from names.h.
+    const std::string value = Name(Line::Kind::kValue), ratio_key = Name(Line::Kind::kAdmitRatio);
+    const std::string offset = Name(Line::Kind::kOffset), factor = Name(Line::Kind::kFactor);
     for (const auto& kv : lines) {
       Line line;
       line.name = kv.first.Scalar();
       line.pos = Pos(kv.first);
       const YAML::Node& body = kv.second;
       if (!body.IsMap()) {
-        Error(body, "line '" + line.name + "' must be {value: V}, {admit_ratio: R, ranking: NAME}, {from: LINE, offset: D} or {from: LINE, factor: F}");
+        Error(body, "line '" + line.name + "' must be {" + value + ": V}, {" + ratio_key + ": R, ranking: NAME}, {from: LINE, " + offset + ": D} or {from: LINE, " + factor + ": F}");
         rules->lines.push_back(std::move(line));
         continue;
       }
-      CheckKeys(body, {"value", "admit_ratio", "ranking", "score", "from", "offset", "factor"});
-      const bool has_value = static_cast<bool>(Get(body, "value", false)), has_ratio = static_cast<bool>(Get(body, "admit_ratio", false));
+      CheckKeys(body, {value, ratio_key, "ranking", "score", "from", offset, factor});
+      const bool has_value = static_cast<bool>(Get(body, value, false)), has_ratio = static_cast<bool>(Get(body, ratio_key, false));
       const bool has_from = static_cast<bool>(Get(body, "from", false));
       if (has_value + has_ratio + has_from != 1) {
-        Error(body, "line '" + line.name + "' needs exactly one of value, admit_ratio or from");
+        Error(body, "line '" + line.name + "' needs exactly one of " + value + ", " + ratio_key + " or from");
       } else if (has_value) {
         line.kind = Line::Kind::kValue;
-        ParseScore(Get(body, "value", true), "value", &line.value);
+        ParseScore(Get(body, value, true), value, &line.value);
       } else if (has_ratio) {
         line.kind = Line::Kind::kAdmitRatio;
-        auto ratio = Get(body, "admit_ratio", true);
-        if (ParseFraction(ratio, "admit_ratio", &line.ratio_ppm) && line.ratio_ppm == 0) Error(ratio, "admit_ratio must be above 0");
+        auto ratio = Get(body, ratio_key, true);
+        if (ParseFraction(ratio, ratio_key, &line.ratio_ppm) && line.ratio_ppm == 0) Error(ratio, ratio_key + " must be above 0");
         if (auto r = Get(body, "ranking", true, "the ranking that orders candidates for the ratio")) {
           std::string name = Scalar(r, "ranking");
           line.ranking = rules->FindRanking(name);
@@ -1082,15 +1095,15 @@ class Loader {
         std::string name = Scalar(from, "from");
         line.from = FindName(line_names_, name);
         if (line.from < 0 && from.IsScalar()) Error(from, "unknown line '" + name + "'" + DidYouMean(name, line_names_));
-        const bool has_offset = static_cast<bool>(Get(body, "offset", false)), has_factor = static_cast<bool>(Get(body, "factor", false));
+        const bool has_offset = static_cast<bool>(Get(body, offset, false)), has_factor = static_cast<bool>(Get(body, factor, false));
         if (has_offset == has_factor) {
-          Error(body, "line '" + line.name + "' derived from '" + name + "' needs exactly one of offset or factor");
+          Error(body, "line '" + line.name + "' derived from '" + name + "' needs exactly one of " + offset + " or " + factor);
         } else if (has_offset) {
           line.kind = Line::Kind::kOffset;
-          ParseScore(Get(body, "offset", true), "offset", &line.value);
+          ParseScore(Get(body, offset, true), offset, &line.value);
         } else {
           line.kind = Line::Kind::kFactor;
-          ParseFraction(Get(body, "factor", true), "factor", &line.factor_ppm, 100'000'000);
+          ParseFraction(Get(body, factor, true), factor, &line.factor_ppm, 100'000'000);
         }
       }
       rules->lines.push_back(std::move(line));

@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "expression.h"
 #include "json.h"
+#include "names.h"
 #include "run_format.h"
 #include "verify_matching.h"
 #include "verify_reference.h"
@@ -188,12 +189,39 @@ class Verifier {
     if (report_.violations.size() == before + std::min<std::size_t>(audit_disagreements_, 100)) Passed("audit.jsonl hash chain intact (" + std::to_string(line_no) + " records)");
     const std::size_t n = instance_.candidates.size();
     const std::size_t agreement_before = report_.violations.size();
+    CheckHeaderNames();
     while (next_candidate_ < n) MissingRecord(next_candidate_++);
     if (audit_candidate_count_ != n) Violation("audit.jsonl has " + std::to_string(audit_candidate_count_) + " candidate records for " + std::to_string(n) + " candidates");
     std::size_t rows = 0;
     for (const StageInfo& st : stages_) rows += st.rows.size();
     if (audit_seats_count_ != rows) Violation("audit.jsonl has " + std::to_string(audit_seats_count_) + " seat records, cutoffs.csv has " + std::to_string(rows) + " rows");
     if (audit_disagreements_ == 0 && report_.violations.size() == agreement_before) Passed("audit.jsonl agrees with placements.csv and cutoffs.csv");
+  }
+
+  // The header's rankings carry the rules' last_tie, by the names of names.h.
+  void CheckHeaderNames() {
+    const auto& rankings = audit_header_[audit_keys::kRankings].items;
+    for (std::size_t i = 0; i < rankings.size(); ++i) {
+      const std::string& name = rankings[i]["last_tie"].text;
+      const std::optional<LastTie> tie = FromName<LastTie>(name);
+      if (!tie) {
+        Violation(UnknownNameError<LastTie>("audit.jsonl's header", name));
+      } else if (i < rules_.rankings.size() && *tie != rules_.rankings[i].last_tie) {
+        Violation("audit.jsonl's header gives ranking '" + rankings[i]["name"].text + "' last_tie " + name + ", the rules say " +
+                  Name(rules_.rankings[i].last_tie));
+      }
+    }
+  }
+
+  // Every rejection reason in a candidate record is a name of names.h.
+  void CheckRejectionNames(const JsonValue& r, std::size_t line_no) {
+    for (const JsonValue& batch : r["batches"].items) {
+      for (const JsonValue& step : batch["choices"].items) {
+        for (const JsonMember& m : step["rejected"].members) {
+          if (!FromName<Rejection>(m.second.text)) AgreementViolation(UnknownNameError<Rejection>("audit.jsonl:" + std::to_string(line_no), m.second.text));
+        }
+      }
+    }
   }
 
   // Candidate records come in id order; each must agree with placements.csv.
@@ -207,6 +235,7 @@ class Verifier {
       return;
     }
     const std::size_t c = next_candidate_++;
+    CheckRejectionNames(r, line_no);
     const bool placed = stage_of_[c] >= 0;
     bool same = r["status"].text == (placed ? "placed" : "unplaced");
     if (same && placed) {

@@ -42,7 +42,8 @@ struct RankingKey {
   RulesPos pos;
 };
 
-// How candidates still tied after every key are separated.
+// How candidates still tied after every key are separated. The names of this and the other
+// enumerations below (as rules files and audit.jsonl write them) are in engine/src/names.h.
 enum class LastTie {
   kId,        // by candidate id, ascending, compared byte by byte
   kLottery,   // by SHA-256(seed, 0, id), then id: a published-seed lottery
@@ -76,12 +77,15 @@ struct Line {
 // How a split channel's seats are divided among groups.
 struct Allocation {
   enum class Kind { kNotSplit, kTable, kProportional };
+  // How kProportional shares become whole seats.
+  enum class Rounding { kLargestRemainder };  // Hamilton's method
   struct Term {
     std::shared_ptr<const Expression> count;  // which candidates count
     std::string count_text;
     std::int64_t weight_ppm = 0;
   };
   Kind kind = Kind::kNotSplit;
+  Rounding rounding = Rounding::kLargestRemainder;  // kProportional
   std::vector<Term> terms;  // kProportional
 };
 
