@@ -20,6 +20,7 @@
 
 #include "digest.h"
 #include "run_format.h"
+#include "support/forge.h"
 #include "support/test_env.h"
 #include "zkmatch/replay.h"
 
@@ -28,32 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Q(const std::string& s) { return "'" + s + "'"; }
-CommandResult Zk(const std::string& args, const std::string& cwd) { return RunCommand(Q(ZkmatchBinary()) + " " + args, cwd); }
-
-void WriteBytes(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-}
-
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
-std::string JoinLines(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& l : lines) out += l + "\n";
-  return out;
-}
-
 // Replaces line `line_no` (1-based) of `path`, which must equal `from`, with `to`.
 void SetLine(const std::string& path, std::size_t line_no, const std::string& from, const std::string& to) {
   std::vector<std::string> lines = SplitLines(ReadFile(path));
@@ -61,57 +36,6 @@ void SetLine(const std::string& path, std::size_t line_no, const std::string& fr
   ASSERT_EQ(lines[line_no - 1], from) << path << ":" << line_no << "; the fixture changed?";
   lines[line_no - 1] = to;
   WriteBytes(path, JoinLines(lines));
-}
-
-// Replaces the 64 hex digits after the first `key` found after `anchor` in `text`.
-void ReplaceHexAfter(std::string* text, const std::string& anchor, const std::string& key, const std::string& hex) {
-  const std::size_t a = text->find(anchor);
-  ASSERT_NE(a, std::string::npos) << anchor;
-  const std::size_t k = text->find(key, a);
-  ASSERT_NE(k, std::string::npos) << key;
-  text->replace(k + key.size(), 64, hex);
-}
-
-void ReplaceIntAfter(std::string* text, const std::string& anchor, const std::string& key, std::size_t value) {
-  const std::size_t a = text->find(anchor);
-  ASSERT_NE(a, std::string::npos) << anchor;
-  const std::size_t k = text->find(key, a);
-  ASSERT_NE(k, std::string::npos) << key;
-  std::size_t end = k + key.size();
-  while (end < text->size() && (*text)[end] >= '0' && (*text)[end] <= '9') ++end;
-  text->replace(k + key.size(), end - k - key.size(), std::to_string(value));
-}
-
-// The consistent forger (as tests/audit_test.cc's Reseal): after a CSV output was edited,
-// recomputes the end record's output digests, the hash chain, and manifest.json's output
-// digests, sizes and chain head, so that no digest check can fail.
-void Reseal(const std::string& run) {
-  const std::vector<std::string> csvs = {kPlacementsFile, kCutoffsFile, kFlowsFile, kAllocationsFile, kLinesFile};
-  std::vector<std::string> lines = SplitLines(ReadFile(run + "/audit.jsonl"));
-  ASSERT_FALSE(lines.empty());
-  for (const std::string& name : csvs) {
-    ASSERT_NO_FATAL_FAILURE(ReplaceHexAfter(&lines.back(), "\"outputs\":", "\"" + name + "\":\"", Sha256Hex(ReadFile(run + "/" + name))));
-  }
-  std::string prev(64, '0');
-  const std::string key = "\"prev\":\"";
-  for (std::string& line : lines) {
-    const std::size_t at = line.rfind(key);
-    ASSERT_NE(at, std::string::npos) << line;
-    line.replace(at + key.size(), 64, prev);
-    prev = Sha256Hex(line);
-  }
-  WriteBytes(run + "/audit.jsonl", JoinLines(lines));
-  std::string manifest = ReadFile(run + "/manifest.json");
-  std::vector<std::string> outputs = csvs;
-  outputs.push_back(kAuditFile);
-  for (const std::string& name : outputs) {
-    const std::string content = ReadFile(run + "/" + name);
-    const std::string anchor = "{\"file\":\"" + name + "\"";
-    ASSERT_NO_FATAL_FAILURE(ReplaceHexAfter(&manifest, anchor, "\"sha256\":\"", Sha256Hex(content)));
-    ASSERT_NO_FATAL_FAILURE(ReplaceIntAfter(&manifest, anchor, "\"bytes\":", content.size()));
-  }
-  ASSERT_NO_FATAL_FAILURE(ReplaceHexAfter(&manifest, "\"audit_chain_head\":\"", "\"audit_chain_head\":\"", prev));
-  WriteBytes(run + "/manifest.json", manifest);
 }
 
 bool HasFinding(const std::vector<Finding>& findings, const std::string& prefix) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 namespace zkmatch {
 namespace {
@@ -105,6 +106,12 @@ FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes,
 
 std::string NotRegularMessage(const FileReadResult& r) {
   return "is " + r.what + ", not a regular file; give the path of a file";
+}
+
+std::string ReadWholeFile(const std::string& path, bool* ok) {
+  std::string out;
+  *ok = ReadRegularFile(path, std::numeric_limits<std::uint64_t>::max(), &out).kind == FileReadResult::kOk;
+  return out;
 }
 
 }  // namespace zkmatch

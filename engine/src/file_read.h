@@ -28,6 +28,10 @@ FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes,
 // "is a named pipe (FIFO), not a regular file; give the path of a file" for kNotRegular.
 std::string NotRegularMessage(const FileReadResult& r);
 
+// The whole of a regular file of any size; *ok is false when it cannot be read (missing, not a
+// regular file, an I/O error). For files zkmatch wrote itself (a run directory's outputs).
+std::string ReadWholeFile(const std::string& path, bool* ok);
+
 }  // namespace zkmatch
 
 #endif  // ZKMATCH_FILE_READ_H_

@@ -8,23 +8,13 @@
 #include <sstream>
 
 #include "digest.h"
+#include "file_read.h"
 #include "run_format.h"
 #include "zkmatch/admission.h"
 
 namespace zkmatch {
-namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadAll(const std::string& path, bool* ok) {
-  std::ifstream in(path, std::ios::binary);
-  *ok = static_cast<bool>(in);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
 
 std::string CheckRecordedInputs(const std::string& run_dir, std::string* rules_path) {
   const std::string path = (fs::path(run_dir) / kManifestFile).string();
@@ -71,7 +61,7 @@ ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int thr
   }
   for (const OutputFile& f : run->files) {
     bool read = false;
-    const std::string old = ReadAll((fs::path(run_dir) / f.name).string(), &read);
+    const std::string old = ReadWholeFile((fs::path(run_dir) / f.name).string(), &read);
     if (!read) {
       report.message = f.name + " is missing from the run directory";
       return report;

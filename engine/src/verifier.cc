@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "decimal.h"
 #include "digest.h"
+#include "file_read.h"
 #include "expression.h"
 #include "json.h"
 #include "names.h"
@@ -26,14 +27,6 @@ namespace zkmatch {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadAll(const std::string& path, bool* ok) {
-  std::ifstream in(path, std::ios::binary);
-  *ok = static_cast<bool>(in);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // One row of cutoffs.csv, with what the placements say about it.
 struct Row {
@@ -129,7 +122,7 @@ class Verifier {
   void CheckAuditChain() {
     std::size_t before = report_.violations.size();
     bool ok = false;
-    const std::string text = ReadAll(Path(kAuditFile), &ok);
+    const std::string text = ReadWholeFile(Path(kAuditFile), &ok);
     if (!ok) {
       Violation("audit.jsonl is missing");
       return;
