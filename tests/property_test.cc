@@ -1292,6 +1292,35 @@ std::optional<CheckedRun> RunAndRead(const PlainInstance& inst, std::uint64_t se
   return CheckedRun{std::move(*placements), std::move(*flows)};
 }
 
+// Mutations every checker must flag on an engine outcome: one seat of a flow undone (the source
+// keeps an empty seat, the target loses one), or a placed candidate unplaced.
+void ExpectUndoneFlowsAndUnplacingFlagged(const PlainInstance& inst, std::uint64_t seed, const CheckedRun& run, int* unflowed, int* unplaced) {
+  const PlainInstance final_seats = brute::WithFinalSeats(inst, run.flows);
+  for (std::size_t b = 0; b < inst.batches.size(); ++b) {
+    for (std::size_t p = 0; p < inst.programs.size(); ++p) {
+      for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
+        for (const auto& [group, seats] : run.flows.out[b][p][h]) {
+          if (seats <= 0) continue;
+          brute::SeatFlows undone = run.flows;
+          undone.out[b][p][h][group] -= 1;
+          undone.in[b][p][brute::ChannelIndex(inst, b, p, inst.batches[b].channels[h].unfilled)] -= 1;
+          const bool flagged = !brute::CheckFlows(inst, undone, run.placements).empty() ||
+                               !brute::CheckAssignment(brute::WithFinalSeats(inst, undone), run.placements).empty();
+          EXPECT_TRUE(flagged) << "seed " << seed << ": undoing a flow of " << inst.programs[p].code << " went unnoticed";
+          ++*unflowed;
+        }
+      }
+    }
+  }
+  for (std::size_t r = 0; r < run.placements.size(); ++r) {
+    if (!run.placements[r].placed) continue;
+    auto mutant = run.placements;
+    mutant[r] = {mutant[r].candidate_id, false, "", "", "", 0};
+    EXPECT_FALSE(brute::CheckAssignment(final_seats, mutant).empty()) << "seed " << seed << ": unplacing " << mutant[r].candidate_id;
+    ++*unplaced;
+  }
+}
+
 // Mutations of engine outputs on chains and stages: unplacing anyone, or undoing one seat of a
 // flow (the source keeps an empty seat, the target loses one), must be flagged.
 TEST(ChainsStagesChecker, FlagsMutationsOfRandomEngineOutputsWithChainsAndStages) {
@@ -1304,29 +1333,7 @@ TEST(ChainsStagesChecker, FlagsMutationsOfRandomEngineOutputsWithChainsAndStages
     const auto* flows = &run->flows;
     const PlainInstance final_seats = brute::WithFinalSeats(inst, *flows);
     ASSERT_TRUE(brute::CheckAssignment(final_seats, *engine).empty()) << "seed " << seed << Join(brute::CheckAssignment(final_seats, *engine));
-    for (std::size_t b = 0; b < inst.batches.size(); ++b) {
-      for (std::size_t p = 0; p < inst.programs.size(); ++p) {
-        for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
-          for (const auto& [group, seats] : flows->out[b][p][h]) {
-            if (seats <= 0) continue;
-            brute::SeatFlows undone = *flows;
-            undone.out[b][p][h][group] -= 1;
-            undone.in[b][p][brute::ChannelIndex(inst, b, p, inst.batches[b].channels[h].unfilled)] -= 1;
-            const bool flagged = !brute::CheckFlows(inst, undone, *engine).empty() ||
-                                 !brute::CheckAssignment(brute::WithFinalSeats(inst, undone), *engine).empty();
-            EXPECT_TRUE(flagged) << "seed " << seed << ": undoing a flow of " << inst.programs[p].code << " went unnoticed";
-            ++unflowed;
-          }
-        }
-      }
-    }
-    for (std::size_t r = 0; r < engine->size(); ++r) {
-      if (!(*engine)[r].placed) continue;
-      auto mutant = *engine;
-      mutant[r] = {mutant[r].candidate_id, false, "", "", "", 0};
-      EXPECT_FALSE(brute::CheckAssignment(final_seats, mutant).empty()) << "seed " << seed << ": unplacing " << mutant[r].candidate_id;
-      ++unplaced;
-    }
+    ExpectUndoneFlowsAndUnplacingFlagged(inst, seed, *run, &unflowed, &unplaced);
   }
   std::cout << "[ property ] chain/stage mutations flagged: " << unflowed << " flows undone, " << unplaced << " unplaced\n";
   EXPECT_GE(unflowed, 40);
@@ -1992,30 +1999,8 @@ TEST(SplitTiesChecker, FlagsMutationsOfRandomEngineOutputsWithSplitsTiesAndFlows
         break;  // one per row
       }
     }
-    // Undo one seat of each flow.
-    for (std::size_t b = 0; b < inst.batches.size(); ++b) {
-      for (std::size_t p = 0; p < inst.programs.size(); ++p) {
-        for (std::size_t h = 0; h < inst.batches[b].channels.size(); ++h) {
-          for (const auto& [group, seats] : flows->out[b][p][h]) {
-            if (seats <= 0) continue;
-            brute::SeatFlows undone = *flows;
-            undone.out[b][p][h][group] -= 1;
-            undone.in[b][p][channel_index(b, inst.batches[b].channels[h].unfilled)] -= 1;
-            const bool flagged = !brute::CheckFlows(inst, undone, *engine).empty() ||
-                                 !brute::CheckAssignment(brute::WithFinalSeats(inst, undone), *engine).empty();
-            EXPECT_TRUE(flagged) << "seed " << seed << ": undoing a flow of " << inst.programs[p].code << " went unnoticed";
-            ++unflowed;
-          }
-        }
-      }
-    }
-    for (std::size_t r = 0; r < engine->size(); ++r) {
-      if (!(*engine)[r].placed) continue;
-      auto mutant = *engine;
-      mutant[r] = Unplaced(mutant[r].candidate_id);
-      EXPECT_FALSE(brute::CheckAssignment(final_seats, mutant).empty()) << "seed " << seed << ": unplacing " << mutant[r].candidate_id;
-      ++unplaced;
-    }
+    // Undo one seat of each flow; unplace each placed candidate.
+    ExpectUndoneFlowsAndUnplacingFlagged(inst, seed, *run, &unflowed, &unplaced);
   }
   std::cout << "[ property ] split/tie/flow mutations flagged: " << tie_split << " tied candidates dropped, " << other_group
             << " candidates put into another group's row (" << other_group_by_seats << " where their own group's seats are full or missing), "
