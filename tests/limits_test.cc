@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -27,7 +26,6 @@ TEST(Limits, ElevenGibCandidatesFileIsRefusedAtOnce) {
   TempDir dir;
   CopyBase(dir);
   ASSERT_EQ(::truncate((dir.path() + "/candidates.csv").c_str(), std::int64_t{11} << 30), 0);
-  const auto start = std::chrono::steady_clock::now();
   for (const char* verb : {"check --rules rules.yaml", "run --rules rules.yaml --out out"}) {
     CommandResult r = RunCommand("'" + ZkmatchBinary() + "' " + verb, dir.path());
     EXPECT_EQ(r.exit_code, 2) << verb;
@@ -37,8 +35,8 @@ TEST(Limits, ElevenGibCandidatesFileIsRefusedAtOnce) {
         << verb;
     EXPECT_FALSE(fs::exists(dir.path() + "/out"));
   }
-  // Refused by its size, not read: far below the seconds that reading 11 GiB would take.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  // Refused by its size before it is read (the message says the size). No timing is asserted:
+  // a timing never decides a test here; ctest's timeout catches a run that reads 11 GiB.
 }
 
 TEST(Limits, RulesFileOverOneMibIsRefused) {

@@ -1,4 +1,6 @@
-// The two rule files of DESIGN.md's contract, end to end through the real binary.
+// Smoke tests of the command line itself: --version answers, an unknown verb is a usage error
+// (exit 2). The two rule files of DESIGN.md's contract run end to end, byte for byte, in
+// fixtures_test (fixtures/cases/plain and fixtures/cases/two-rankings).
 #include <gtest/gtest.h>
 
 #include "support/test_env.h"
