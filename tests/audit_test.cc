@@ -514,14 +514,22 @@ TEST_F(AuditTamperTest, ReplayShowsTheDivergingBytesOfALongLine) {
   EXPECT_NE(replay.out.find("\"candidates\":6"), std::string::npos) << "the replayed bytes at the divergence are not shown:\n" << replay.out;
 }
 
-// Verify should also check the certificate in each candidate record against the inputs (every
-// step's ranking key values, reasons and cut-offs), so that `explain` cannot be made to tell a
-// parent a false story that passes verify. Disabled: verify does not check it yet (see the
-// report); replay catches it (EditAnExplanationForgedIsCaughtByReplay).
-TEST_F(AuditTamperTest, DISABLED_EditAnExplanationForgedIsCaughtByVerify) {
+// Verify checks the explanation in each candidate record against the inputs (every ranking's key
+// values, each reason a choice was refused), so that `explain` cannot be made to tell a parent a
+// false story that passes verify. T5's total shown as 650 instead of 600, every digest resealed:
+TEST_F(AuditTamperTest, EditAnExplanationForgedIsCaughtByVerify) {
   ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), 12, "\"600\"", "\"650\""));
   ASSERT_NO_FATAL_FAILURE(Reseal(run_));
   ExpectViolations(Verify(), {"audit.jsonl:12"});
+}
+
+// The same for a reason: T5 was refused A's arts channel because T5 has no arts score; a forger
+// writes "below" (a full channel that ranked T5 lower) instead.
+TEST_F(AuditTamperTest, EditARejectionReasonForgedIsCaughtByVerify) {
+  ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), 12, "\"arts\":\"ineligible\"", "\"arts\":\"below\""));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
+  ExpectViolations(Verify(), {"audit.jsonl:12: candidate 'T5': at choice 2 (A) the explanation says {arts: below, general: below}, but the "
+                              "inputs and the published seats give {arts: ineligible, general: below}"});
 }
 
 // (f) One audit line deleted.

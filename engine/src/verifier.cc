@@ -75,6 +75,8 @@ class Verifier {
     CheckStability();
     step("seat flows, pass by pass");
     CheckFlowPasses();
+    step("explanations in audit.jsonl");
+    CheckExplanations();
     return report_;
   }
 
@@ -531,6 +533,137 @@ class Verifier {
       if (!seen[i]) Violation("lines.csv: line '" + rules_.lines[i].name + "' of the rules is missing");
     }
     if (report_.violations.size() == before) Passed("score lines recomputed: lines.csv holds every line's value");
+  }
+
+  // The explanation in every candidate record (what `explain` tells a parent) against the inputs
+  // and the published seats: the key values shown for each ranking, and for every choice above
+  // the placement, each channel with seats and why it did not admit the candidate. A second pass
+  // over audit.jsonl, after the rows' last admitted candidates are known (CheckRows).
+  void CheckExplanations() {
+    const std::size_t before = report_.violations.size();
+    bool ok = false;
+    const std::string text = ReadWholeFile(Path(kAuditFile), &ok);
+    if (!ok) return;  // reported by CheckAuditChain
+    const EvalContext ctx = Context();
+    std::size_t reported = 0, line_no = 0, start = 0, checked = 0;
+    auto bad = [&](std::size_t line, const std::string& what) {
+      if (++reported <= 100) Violation("audit.jsonl:" + std::to_string(line) + ": " + what);
+    };
+    // The values `explain` shows for ranking r at program p: every key, formatted as published.
+    auto values = [&](std::size_t r, CandidateIndex c, ProgramIndex p) {
+      std::vector<std::string> out;
+      for (const RankingKey& k : rules_.rankings[r].keys) {
+        const Score v = EvaluateNumber(*k.expr, ctx, c, p);
+        out.push_back(v == kMissingScore ? "null" : FormatScore(v));
+      }
+      return out;
+    };
+    auto shown = [](const JsonValue& list) {
+      std::vector<std::string> out;
+      for (const JsonValue& v : list.items) out.push_back(v.is_null() ? "null" : v.text);
+      return out;
+    };
+    auto ranking_index = [&](const std::string& name) {
+      for (std::size_t r = 0; r < rules_.rankings.size(); ++r) {
+        if (rules_.rankings[r].name == name) return static_cast<int>(r);
+      }
+      return -1;
+    };
+    while (start < text.size()) {
+      std::size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      const std::string_view line(text.data() + start, end - start);
+      start = end + 1;
+      ++line_no;
+      if (line.rfind("{\"record\":\"candidate\"", 0) != 0) continue;
+      JsonValue rec;
+      std::string error;
+      if (!ParseJson(line, &rec, &error)) continue;  // reported by CheckAuditChain
+      const ProgramIndex c = FindCandidate(rec["id"].text);
+      if (c == kNone) continue;  // reported by CheckAuditChain
+      ++checked;
+      const std::string& who = rec["id"].text;
+      for (const JsonMember& m : rec["keys"].members) {
+        const int r = ranking_index(m.first);
+        if (r < 0 || rules_.rankings[static_cast<std::size_t>(r)].per_program) {
+          bad(line_no, "candidate '" + who + "': key values for '" + m.first + "', which is not a ranking over candidates");
+        } else if (shown(m.second) != values(static_cast<std::size_t>(r), c, kNone)) {
+          bad(line_no, "candidate '" + who + "': the key values shown for ranking '" + m.first + "' are not the candidate's (recomputed from the inputs)");
+        }
+      }
+      for (const JsonValue& batch : rec["batches"].items) {
+        const int b = rules_.FindBatch(batch["batch"].text);
+        if (b < 0 || !batch["locked_by"].is_null()) continue;
+        const ChoiceLists& lists = instance_.choices[static_cast<std::size_t>(b)];
+        for (const JsonValue& step : batch["choices"].items) {
+          const std::int64_t rank = step["rank"].AsInt();
+          if (rank < 1 || static_cast<std::uint64_t>(rank) > lists.length(c)) {
+            bad(line_no, "candidate '" + who + "': choice " + step["rank"].text + " is not on their list");
+            continue;
+          }
+          const std::uint32_t k = lists.offset[c] + static_cast<std::uint32_t>(rank - 1);
+          const ProgramIndex p = lists.program[k];
+          const int sp = FindStage(batch["batch"].text, step["stage"].text);
+          if (sp < 0 || step["program"].text != instance_.programs.code[p]) {
+            bad(line_no, "candidate '" + who + "': choice " + step["rank"].text + " names " + step["program"].text + ", not the program on their list");
+            continue;
+          }
+          for (const JsonMember& m : step["keys"].members) {
+            const int r = ranking_index(m.first);
+            if (r < 0 || shown(m.second) != values(static_cast<std::size_t>(r), c, p)) {
+              bad(line_no, "candidate '" + who + "': the key values shown for '" + m.first + "' at " + instance_.programs.code[p] + " are not the candidate's");
+            }
+          }
+          if (step["rejected"].is_null()) continue;
+          const std::string want = Reasons(stages_[static_cast<std::size_t>(sp)], p, k, c, ctx);
+          std::string got;
+          for (const JsonMember& m : step["rejected"].members) got += (got.empty() ? "" : ", ") + m.first + ": " + m.second.text;
+          if (got != want) {
+            bad(line_no, "candidate '" + who + "': at choice " + step["rank"].text + " (" + instance_.programs.code[p] + ") the explanation says {" + got +
+                             "}, but the inputs and the published seats give {" + want + "}");
+          }
+        }
+      }
+    }
+    if (reported > 100) Violation("... and " + std::to_string(reported - 100) + " more explanations that disagree");
+    if (report_.violations.size() == before) {
+      Passed("explanations in audit.jsonl recomputed (" + std::to_string(checked) + " candidate records): key values and every reason a choice was refused");
+    }
+  }
+
+  // Why candidate c (entry k of the lists, program p) was not admitted in stage st, channel by
+  // channel over the program's channels with seats, as audit-format.md names the reasons.
+  std::string Reasons(StageInfo& st, ProgramIndex p, std::uint32_t k, CandidateIndex c, const EvalContext& ctx) {
+    const Stage& stage = StageRules(st);
+    std::string out;
+    for (std::uint32_t h = 0; h < stage.channels.size(); ++h) {
+      const Channel& ch = stage.channels[h];
+      bool has_seats = false;
+      for (auto it = st.rows.lower_bound(std::make_tuple(p, h, std::uint32_t{0})); it != st.rows.end() && std::get<0>(it->first) == p && std::get<1>(it->first) == h; ++it) {
+        has_seats = has_seats || it->second.capacity > 0;
+      }
+      if (const Row* row = FindRow(st, p, h, kNone)) has_seats = row->capacity > 0;
+      if (!has_seats) continue;
+      std::string reason;
+      const Row* row = FindRow(st, p, h, GroupOf(st, h, c));
+      if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, c, p)) {
+        reason = Name(Rejection::kIneligible);
+      } else if (!row || row->capacity <= 0) {
+        reason = Name(Rejection::kNoGroupSeats);
+      } else if (row->placed < row->capacity || row->worst == kNone) {
+        reason = Name(Rejection::kFreeSeat);
+      } else {
+        reason = Name(RankAt(ch.ranking, st.b, c, k) > PlacedRank(ch.ranking, st.b, row->worst) ? Rejection::kBelow : Rejection::kNotBelow);
+      }
+      out += (out.empty() ? "" : ", ") + ch.name + ": " + reason;
+    }
+    return out;
+  }
+
+  ProgramIndex FindCandidate(const std::string& id) const {
+    const auto& ids = instance_.candidates.id;
+    auto it = std::lower_bound(ids.begin(), ids.end(), id);
+    return it != ids.end() && *it == id ? static_cast<CandidateIndex>(it - ids.begin()) : kNone;
   }
 
   // Capacities, counts, cut-offs, flows and eligibility, row by row.

@@ -14,6 +14,8 @@
 // (verify_matching.h, not the engine's matcher) and from them the seat flows, which must be
 // flows.csv's rows, with the final pass equal to the published placements: stability under the
 // final capacities alone cannot tell whether the flows that set those capacities were right.
+// Last, every explanation in audit.jsonl (key values, the reason each choice was refused) is
+// recomputed from the inputs and the published seats.
 // Cost: O(total choices * channels + N log N), plus one deferred acceptance per pass.
 //
 // Replay (zkmatch/replay.h) is not here: it re-runs the engine, which verify never links.
