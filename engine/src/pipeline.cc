@@ -154,22 +154,16 @@ class StageRunner {
     const std::size_t np = instance_.programs.size();
     auto send = [&](ProgramIndex p, std::uint32_t h, std::uint32_t g, std::int32_t free, SeatRow* row) {
       const Unfilled& u = stage.channels[h].unfilled;
+      const auto to = LaterBatchTarget(rules_, u, p, [this](std::size_t tb, std::size_t ts) -> const std::vector<std::uint8_t>& { return InStage(tb, ts); });
+      if (!to) return;
       const std::size_t tb = static_cast<std::size_t>(u.batch_index);
-      const Batch& target = rules_.batches[tb];
-      for (std::size_t ts = 0; ts < target.stages.size(); ++ts) {
-        if (!InStage(tb, ts)[p]) continue;
-        const auto& chans = target.stages[ts].channels;
-        const auto it = std::find_if(chans.begin(), chans.end(), [&](const Channel& c) { return c.name == u.channel; });
-        if (it == chans.end()) continue;
-        const std::size_t th = static_cast<std::size_t>(it - chans.begin());
-        auto& in = (*later)[std::make_pair(tb, ts)];
-        if (in.empty()) in.assign(np * chans.size(), 0);
-        in[p * chans.size() + th] += free;
-        if (row) row->flowed_out += free;
-        out_->flows.push_back({static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), result->passes, p, h, g, static_cast<std::uint32_t>(tb),
-                               static_cast<std::uint32_t>(ts), static_cast<std::uint32_t>(th), free});
-        return;
-      }
+      const std::size_t tnh = rules_.batches[tb].stages[to->stage].channels.size();
+      auto& in = (*later)[std::make_pair(tb, to->stage)];
+      if (in.empty()) in.assign(np * tnh, 0);
+      in[p * tnh + to->channel] += free;
+      if (row) row->flowed_out += free;
+      out_->flows.push_back({static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), result->passes, p, h, g, static_cast<std::uint32_t>(tb),
+                             static_cast<std::uint32_t>(to->stage), static_cast<std::uint32_t>(to->channel), free});
     };
     for (SeatRow& row : result->seats) {
       const std::int32_t free = row.capacity() - row.admitted;

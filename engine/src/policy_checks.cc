@@ -7,6 +7,7 @@
 #include "allocation.h"
 #include "eligibility.h"
 #include "expression.h"
+#include "seat_flows.h"
 #include "zkmatch/pipeline.h"
 
 namespace zkmatch {
@@ -118,16 +119,14 @@ void CheckLaterBatchTargets(const Rules& rules, const Instance& instance, const 
       const Unfilled& u = ch.unfilled;
       if (u.kind != Unfilled::Kind::kLaterBatch) continue;
       const auto& seats = instance.programs.SeatsIn(ch.seats);
+      const StageRuns runs = [&](std::size_t b, std::size_t s) -> const std::vector<std::uint8_t>& {
+        return std::find_if(stages.begin(), stages.end(), [&](const StageRef& t) { return t.b == b && t.s == s; })->in;
+      };
       std::string missing;
       int count = 0;
       for (std::size_t p = 0; p < instance.programs.size(); ++p) {
         if (!st.in[p] || seats[p] <= 0) continue;
-        bool found = false;
-        for (const StageRef& t : stages) {
-          if (t.b != static_cast<std::size_t>(u.batch_index) || !t.in[p]) continue;
-          for (const Channel& tc : rules.batches[t.b].stages[t.s].channels) found = found || tc.name == u.channel;
-        }
-        if (found) continue;
+        if (LaterBatchTarget(rules, u, static_cast<ProgramIndex>(p), runs)) continue;
         if (++count <= 5) missing += (missing.empty() ? "'" : ", '") + instance.programs.code[p] + "'";
       }
       if (count == 0) continue;

@@ -33,4 +33,17 @@ std::vector<EmptySeats> EmptySeatsAfterPass(const Stage& stage, const BatchProbl
   return empty;
 }
 
+std::optional<StageChannel> LaterBatchTarget(const Rules& rules, const Unfilled& u, ProgramIndex p, const StageRuns& runs) {
+  const std::size_t b = static_cast<std::size_t>(u.batch_index);
+  const Batch& target = rules.batches[b];
+  for (std::size_t s = 0; s < target.stages.size(); ++s) {
+    if (!runs(b, s)[p]) continue;
+    const auto& chans = target.stages[s].channels;
+    for (std::size_t h = 0; h < chans.size(); ++h) {
+      if (chans[h].name == u.channel) return StageChannel{s, h};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace zkmatch

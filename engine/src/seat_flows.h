@@ -7,6 +7,8 @@
 #define ZKMATCH_SEAT_FLOWS_H_
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "zkmatch/match.h"
@@ -26,6 +28,16 @@ struct EmptySeats {
 // seat that flows into a channel is matched there in the next pass, never passed on in this one.
 // In channel, program, group order.
 std::vector<EmptySeats> EmptySeatsAfterPass(const Stage& stage, const BatchProblem& pb, const BatchMatching& m);
+
+// Where unfilled seats of a channel with `unfilled: {batch: B, channel: C}` go at program p: the
+// first stage of batch B that runs p (`runs(b, s)[p]`) and has a channel named C, with that
+// channel's index; nullopt when no stage does (CheckPolicy refuses such rules when seats could
+// reach it, so a run never loses them). The one definition Solve and CheckPolicy both use.
+struct StageChannel {
+  std::size_t stage = 0, channel = 0;
+};
+using StageRuns = std::function<const std::vector<std::uint8_t>&(std::size_t batch, std::size_t stage)>;
+std::optional<StageChannel> LaterBatchTarget(const Rules& rules, const Unfilled& u, ProgramIndex p, const StageRuns& runs);
 
 }  // namespace zkmatch
 
