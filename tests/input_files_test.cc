@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -103,28 +102,27 @@ class SpecialFiles : public InputFiles {
       fs::create_symlink("/dev/zero", P(name));
     }
   }
-  void Expect(const std::string& args, const std::string& shown, const std::string& kind) {
-    const auto start = std::chrono::steady_clock::now();
-    CommandResult r = Zk(args);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
-    EXPECT_LT(secs, 20) << args;
-    EXPECT_NE(r.err.find(shown + ": error: is " + kind + ", not a regular file; give the path of a file"), std::string::npos)
-        << args << "\n" << r.err;
-    EXPECT_FALSE(FileExists(P("out")));
+  // `check` and `run` with `--rules rules_file` both refuse, naming `shown` and the kind of file,
+  // and write nothing. A hang fails by `timeout` (exit 124), not by a timing assertion.
+  void Expect(const std::string& rules_file, const std::string& shown, const std::string& kind) {
+    for (const std::string args : {"check --rules " + rules_file, "run --rules " + rules_file + " --out out"}) {
+      CommandResult r = Zk(args);
+      EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+      EXPECT_NE(r.err.find(shown + ": error: is " + kind + ", not a regular file; give the path of a file"), std::string::npos)
+          << args << "\n" << r.err;
+      EXPECT_FALSE(FileExists(P("out")));
+    }
   }
 };
 
 TEST_F(SpecialFiles, FifoAsInputCsv) {
   Make("candidates.csv", "fifo");
-  Expect("check --rules rules.yaml", "candidates.csv", "a named pipe (FIFO)");
-  Expect("run --rules rules.yaml --out out", "candidates.csv", "a named pipe (FIFO)");
+  Expect("rules.yaml", "candidates.csv", "a named pipe (FIFO)");
 }
 
 TEST_F(SpecialFiles, FifoAsRules) {
   Make("r.yaml", "fifo");
-  Expect("check --rules r.yaml", "r.yaml", "a named pipe (FIFO)");
-  Expect("run --rules r.yaml --out out", "r.yaml", "a named pipe (FIFO)");
+  Expect("r.yaml", "r.yaml", "a named pipe (FIFO)");
 }
 
 TEST_F(SpecialFiles, DevZeroAsInputCsv) {
@@ -134,25 +132,21 @@ TEST_F(SpecialFiles, DevZeroAsInputCsv) {
   ASSERT_NE(at, std::string::npos);
   rules.replace(at, std::string("candidates.csv").size(), "/dev/zero");
   { std::ofstream(P("zero.yaml"), std::ios::binary) << rules; }
-  Expect("check --rules zero.yaml", "/dev/zero", "a character device");
-  Expect("run --rules zero.yaml --out out", "/dev/zero", "a character device");
+  Expect("zero.yaml", "/dev/zero", "a character device");
 }
 
 TEST_F(SpecialFiles, DevZeroAsRules) {
-  Expect("check --rules /dev/zero", "/dev/zero", "a character device");
-  Expect("run --rules /dev/zero --out out", "/dev/zero", "a character device");
+  Expect("/dev/zero", "/dev/zero", "a character device");
 }
 
 TEST_F(SpecialFiles, SymlinkToDevZeroAsInputCsv) {
   Make("candidates.csv", "symlink");
-  Expect("check --rules rules.yaml", "candidates.csv", "a character device");
-  Expect("run --rules rules.yaml --out out", "candidates.csv", "a character device");
+  Expect("rules.yaml", "candidates.csv", "a character device");
 }
 
 TEST_F(SpecialFiles, SymlinkToDevZeroAsRules) {
   Make("r.yaml", "symlink");
-  Expect("check --rules r.yaml", "r.yaml", "a character device");
-  Expect("run --rules r.yaml --out out", "r.yaml", "a character device");
+  Expect("r.yaml", "r.yaml", "a character device");
 }
 
 // Issue 19, item 8: a candidate after a damaged line of audit.jsonl is not "not in the log".
@@ -179,17 +173,16 @@ TEST_F(InputFiles, ExplainOnADamagedLogSaysWhereAndToVerify) {
   EXPECT_EQ(r.err.find("check the exam number"), std::string::npos) << r.err;
 }
 
-// Issue 19, item 3: a header of a million repeated names is checked in linear time with one
-// message per name.
-TEST(CsvHeader, MillionRepeatedNamesOneMessageQuickly) {
+// Issue 19, item 3: a header of many repeated names gets one message per repeated name (the
+// old check reported every pair: 2 x 150,000^2 / 2 messages, minutes of work). No timing is
+// asserted; the message count is what would explode, and ctest's timeout catches a hang.
+TEST(CsvHeader, ManyRepeatedNamesOneMessagePerName) {
   std::string header;
   for (int i = 0; i < 300000; ++i) header += i % 2 ? "a," : "b,";
   header += "c\n";
   DiagnosticSink sink;
-  const auto start = std::chrono::steady_clock::now();
   CsvReader csv;
   EXPECT_FALSE(csv.OpenBuffer(header, "big.csv", sink));
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
   EXPECT_EQ(sink.error_count(), 2u);
 }
 
