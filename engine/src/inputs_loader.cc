@@ -649,8 +649,14 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink, F
                         (stage.empty() ? "" : ", stage '" + stage + "'") + "; fix the cell or leave it empty");
       ok = false;
     } else if (!fits && ok) {
+      std::vector<std::string> stages;  // the stages that have the channel
+      for (const Target& t : targets) {
+        const Stage& st = rules.batches[t.batch].stages[t.stage];
+        if (st.channels[t.channel].name == chan) stages.push_back(st.name);
+      }
       sink.CsvError(csv.display(), rec.line, header(stage_col),
-                    "no stage named '" + stage + "' has channel '" + chan + "' with allocation: table; fix the cell or leave it empty");
+                    "no stage named '" + stage + "' has channel '" + chan + "' with allocation: table" + DidYouMean(stage, stages) +
+                        "; fix the cell or leave it empty");
       ok = false;
     }
     const std::string group(field(group_col));
