@@ -579,7 +579,7 @@ class Verifier {
       JsonValue rec;
       std::string error;
       if (!ParseJson(line, &rec, &error)) continue;  // reported by CheckAuditChain
-      const ProgramIndex c = FindCandidate(rec["id"].text);
+      const CandidateIndex c = FindCandidate(rec["id"].text);
       if (c == kNone) continue;  // reported by CheckAuditChain
       ++checked;
       const std::string& who = rec["id"].text;
@@ -660,7 +660,7 @@ class Verifier {
     return out;
   }
 
-  ProgramIndex FindCandidate(const std::string& id) const {
+  CandidateIndex FindCandidate(const std::string& id) const {
     const auto& ids = instance_.candidates.id;
     auto it = std::lower_bound(ids.begin(), ids.end(), id);
     return it != ids.end() && *it == id ? static_cast<CandidateIndex>(it - ids.begin()) : kNone;
