@@ -53,11 +53,10 @@ inline Dataset& Files(const std::string& profile, std::uint64_t n) {
   if (!::mkdtemp(tmpl.data())) std::abort();
   d->root = tmpl;
   d->dir = tmpl + "/data";
-  std::string error;
-  const auto files = Generate(GeneratorOptions{profile, n, kSeed}, &error);
-  if (files.empty()) std::abort();
-  for (const auto& f : files) d->bytes += f.content.size();
-  if (!WriteRunDirectory(d->dir, files, false).empty()) std::abort();
+  const auto files = Generate(GeneratorOptions{profile, n, kSeed});
+  if (!files) std::abort();
+  for (const auto& f : *files) d->bytes += f.content.size();
+  if (!WriteRunDirectory(d->dir, *files, false).ok()) std::abort();
   slot = std::move(d);
   return *slot;
 }
@@ -67,10 +66,12 @@ inline const Dataset& Data(const std::string& profile, std::uint64_t n) {
   Dataset& d = Files(profile, n);
   if (!d.instance) {
     DiagnosticSink sink;
-    d.rules = LoadRules(d.dir + "/rules.yaml", sink);
-    if (!d.rules) std::abort();
-    d.instance = LoadInputs(*d.rules, sink);
-    if (!d.instance) std::abort();
+    auto rules = LoadRules(d.dir + "/rules.yaml", sink);
+    if (!rules) std::abort();
+    d.rules = std::move(*rules);
+    auto instance = LoadInputs(*d.rules, sink);
+    if (!instance) std::abort();
+    d.instance = std::move(*instance);
   }
   return d;
 }

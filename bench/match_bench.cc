@@ -229,9 +229,9 @@ void EndToEndRow(benchmark::State& state, const std::string& profile) {
       const auto rules = LoadRules(d.dir + "/rules.yaml", sink);
       const RunIdentity identity = IdentifyRun(*rules);
       const auto instance = LoadInputs(*rules, sink);
-      if (!instance || !CheckMatchPath(*rules, *instance, MatchPath::kAuto).empty()) std::abort();
+      if (!instance || !CheckMatchPath(*rules, *instance, MatchPath::kAuto).ok()) std::abort();
       const Outcome o = Solve(*rules, *instance, RunOptions{threads, MatchPath::kAuto});
-      if (!CheckPolicy(*rules, *instance, sink, &o.lines)) std::abort();
+      if (!CheckPolicy(*rules, *instance, sink, &o.lines).ok()) std::abort();
       const std::vector<OutputFile> files = RenderRun(*rules, *instance, o, identity);
       benchmark::DoNotOptimize(files);
     });

@@ -14,8 +14,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   zkmatch::DiagnosticSink sink;
-  const std::optional<zkmatch::Rules> rules = zkmatch::ParseRules(text, "fuzz/rules.yaml", sink);
-  if (rules.has_value() == sink.has_errors()) __builtin_trap();  // nullopt exactly when errors
+  const zkmatch::Result<zkmatch::Rules> rules = zkmatch::ParseRules(text, "fuzz/rules.yaml", sink);
+  if (rules.ok() == sink.has_errors()) __builtin_trap();  // a failed Result exactly when errors
+  if (!rules.ok() && rules.status().code() != zkmatch::StatusCode::kBadInput) __builtin_trap();
   volatile std::size_t sum = 0;
   for (const zkmatch::Diagnostic& d : sink.diagnostics()) sum = sum + d.Format().size();
   return 0;

@@ -819,8 +819,9 @@ TEST(AuditFlowPasses, FlowsEditedAgainstThePassMatchAreReported) {
     WriteBytes(run + "/flows.csv", edits[i].flows);
     ASSERT_NO_FATAL_FAILURE(Reseal(run));
     DiagnosticSink sink;
-    const VerifyReport report = VerifyRun("", run, sink);
-    EXPECT_FALSE(report.input_error);
+    const Result<VerifyReport> verified = VerifyRun("", run, sink);
+    ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+    const VerifyReport& report = *verified;
     EXPECT_TRUE(std::any_of(report.violations.begin(), report.violations.end(), [&](const std::string& v) { return v == edits[i].want || v.rfind(edits[i].want, 0) == 0; }))
         << [&] {
              std::string all;

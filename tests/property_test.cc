@@ -742,8 +742,10 @@ struct Loaded {
 Loaded Load(const std::string& rules_path) {
   Loaded l;
   DiagnosticSink sink;
-  l.rules = LoadRules(rules_path, sink);
-  if (l.rules && !sink.has_errors()) l.instance = LoadInputs(*l.rules, sink);
+  if (auto rules = LoadRules(rules_path, sink)) l.rules = std::move(*rules);
+  if (l.rules && !sink.has_errors()) {
+    if (auto instance = LoadInputs(*l.rules, sink)) l.instance = std::move(*instance);
+  }
   if (!l.rules || !l.instance || sink.has_errors()) {
     l.error = "loading failed:";
     for (const Diagnostic& d : sink.diagnostics()) l.error += "\n  " + d.Format();

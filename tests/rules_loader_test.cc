@@ -24,7 +24,7 @@ struct Loaded {
 Loaded Load(const std::string& text, const std::string& path = "/r/rules.yaml") {
   DiagnosticSink sink;
   Loaded out;
-  out.rules = ParseRules(text, path, sink);
+  if (auto rules = ParseRules(text, path, sink)) out.rules = std::move(*rules);
   for (const Diagnostic& d : sink.diagnostics()) out.errors.push_back(d.Format());
   return out;
 }
@@ -777,8 +777,8 @@ TEST(RulesLoaderErrors, EmptyValuesAreReportedAsEmpty) {
 TEST(RulesLoader, EarlierErrorsInTheSinkDoNotFailValidRules) {
   DiagnosticSink sink;
   sink.Error("other.csv", 3, 0, "an earlier problem");
-  std::optional<Rules> r = ParseRules(kPlain, "/r/plain.yaml", sink);
-  EXPECT_TRUE(r.has_value());
+  const Result<Rules> r = ParseRules(kPlain, "/r/plain.yaml", sink);
+  EXPECT_TRUE(r.has_value()) << r.status().ToString();
   EXPECT_EQ(sink.error_count(), 1u);
 }
 

@@ -43,7 +43,7 @@ TEST(RunDiffTest, ReserveOrderHandChecked) {
   ASSERT_NO_FATAL_FAILURE(RunRules(ReserveOrder("reserve-first.yaml"), a));
   ASSERT_NO_FATAL_FAILURE(RunRules(ReserveOrder("open-first.yaml"), b));
   DiagnosticSink sink;
-  const std::optional<RunDiff> d = DiffRuns(a, b, sink);
+  const Result<RunDiff> d = DiffRuns(a, b, sink);
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->candidates_a, 7);
   EXPECT_EQ(d->candidates_b, 7);
@@ -87,7 +87,7 @@ TEST(RunDiffTest, ARunAgainstItselfHasNoMovers) {
   const std::string a = tmp.path() + "/a";
   ASSERT_NO_FATAL_FAILURE(RunRules(ReserveOrder("open-first.yaml"), a));
   DiagnosticSink sink;
-  const std::optional<RunDiff> d = DiffRuns(a, a, sink);
+  const Result<RunDiff> d = DiffRuns(a, a, sink);
   ASSERT_TRUE(d.has_value());
   EXPECT_TRUE(d->movers.empty());
   EXPECT_TRUE(d->moves.empty());
@@ -107,7 +107,7 @@ TEST(RunDiffTest, CandidatesInOneRunOnlyAreMoversFromOrToAbsent) {
   tmp.Write("b/placements.csv", head + "W,placed,main,P,open,1,\nY,placed,main,P,open,2,\nZ,unplaced,,,,,\n");
   tmp.Write("b/cutoffs.csv", cut + "main,P,open,,2,2,580,,2,0,0,0\nmain,Q,open,,1,0,,,1,0,0,0\n");
   DiagnosticSink sink;
-  const std::optional<RunDiff> d = DiffRuns(tmp.path() + "/a", tmp.path() + "/b", sink);
+  const Result<RunDiff> d = DiffRuns(tmp.path() + "/a", tmp.path() + "/b", sink);
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->only_a, 1);
   EXPECT_EQ(d->only_b, 1);

@@ -34,6 +34,12 @@ Strings Listing(const std::string& dir) {
   return out;
 }
 
+// WriteRunDirectory's message: empty when it succeeded. The code is checked where it matters
+// (WriteRunDirectoryStatus below).
+std::string Write(const std::string& dir, const std::vector<OutputFile>& files, bool force) {
+  return WriteRunDirectory(dir, files, force).message();
+}
+
 const std::vector<OutputFile> kFiles = {
     {"placements.csv", "candidate_id,status\nc1,placed\n"},
     {"cutoffs.csv", "batch,program\n"},
@@ -52,7 +58,7 @@ void ExpectRun(const std::string& dir, const std::vector<OutputFile>& files) {
 TEST(WriteRunDirectory, CreatesTheDirectoryWithAllFiles) {
   TempDir tmp;
   const std::string out = tmp.path() + "/run";
-  EXPECT_EQ(WriteRunDirectory(out, kFiles, /*force=*/false), "");
+  EXPECT_EQ(Write(out, kFiles, /*force=*/false), "");
   ExpectRun(out, kFiles);
   EXPECT_EQ(Listing(tmp.path()), Strings{"run"});  // no temporary directories left
   struct stat st {};
@@ -62,9 +68,9 @@ TEST(WriteRunDirectory, CreatesTheDirectoryWithAllFiles) {
 
 TEST(WriteRunDirectory, TrailingSlashAndEmptyFileList) {
   TempDir tmp;
-  EXPECT_EQ(WriteRunDirectory(tmp.path() + "/a/", kFiles, false), "");
+  EXPECT_EQ(Write(tmp.path() + "/a/", kFiles, false), "");
   ExpectRun(tmp.path() + "/a", kFiles);
-  EXPECT_EQ(WriteRunDirectory(tmp.path() + "/b", {}, false), "");
+  EXPECT_EQ(Write(tmp.path() + "/b", {}, false), "");
   EXPECT_EQ(Listing(tmp.path() + "/b"), Strings{});
   EXPECT_EQ(Listing(tmp.path()), (Strings{"a", "b"}));
 }
@@ -74,7 +80,7 @@ TEST(WriteRunDirectory, RefusesAnExistingDirectoryWithoutForce) {
   const std::string out = tmp.path() + "/run";
   fs::create_directory(out);
   tmp.Write("run/old.txt", "previous run");
-  EXPECT_EQ(WriteRunDirectory(out, kFiles, /*force=*/false),
+  EXPECT_EQ(Write(out, kFiles, /*force=*/false),
             "output directory '" + out + "' already exists; choose another --out or add --force to replace it");
   EXPECT_EQ(Listing(out), Strings{"old.txt"});
   EXPECT_EQ(ReadFile(out + "/old.txt"), "previous run");
@@ -85,7 +91,7 @@ TEST(WriteRunDirectory, RefusesAnEmptyExistingDirectoryWithoutForce) {
   TempDir tmp;
   const std::string out = tmp.path() + "/run";
   fs::create_directory(out);
-  EXPECT_EQ(WriteRunDirectory(out + "/", kFiles, false),
+  EXPECT_EQ(Write(out + "/", kFiles, false),
             "output directory '" + out + "' already exists; choose another --out or add --force to replace it");
   EXPECT_EQ(Listing(out), Strings{});
 }
@@ -96,14 +102,14 @@ TEST(WriteRunDirectory, ReplacesWithForce) {
   fs::create_directory(out);
   tmp.Write("run/old.txt", "previous run");
   tmp.Write("run/placements.csv", "stale");
-  EXPECT_EQ(WriteRunDirectory(out, kFiles, /*force=*/true), "");
+  EXPECT_EQ(Write(out, kFiles, /*force=*/true), "");
   ExpectRun(out, kFiles);
   EXPECT_EQ(Listing(tmp.path()), Strings{"run"});
 }
 
 TEST(WriteRunDirectory, ForceOnAMissingDirectoryCreatesIt) {
   TempDir tmp;
-  EXPECT_EQ(WriteRunDirectory(tmp.path() + "/run", kFiles, /*force=*/true), "");
+  EXPECT_EQ(Write(tmp.path() + "/run", kFiles, /*force=*/true), "");
   ExpectRun(tmp.path() + "/run", kFiles);
   EXPECT_EQ(Listing(tmp.path()), Strings{"run"});
 }
@@ -111,9 +117,9 @@ TEST(WriteRunDirectory, ForceOnAMissingDirectoryCreatesIt) {
 TEST(WriteRunDirectory, AnExistingFileIsNeverReplaced) {
   TempDir tmp;
   const std::string out = tmp.Write("run", "a file, not a run");
-  EXPECT_EQ(WriteRunDirectory(out, kFiles, /*force=*/false),
+  EXPECT_EQ(Write(out, kFiles, /*force=*/false),
             "output directory '" + out + "' already exists; choose another --out or add --force to replace it");
-  EXPECT_EQ(WriteRunDirectory(out, kFiles, /*force=*/true),
+  EXPECT_EQ(Write(out, kFiles, /*force=*/true),
             "'" + out + "' exists and is not a directory; choose another --out");
   EXPECT_EQ(ReadFile(out), "a file, not a run");
   EXPECT_EQ(Listing(tmp.path()), Strings{"run"});
@@ -122,7 +128,7 @@ TEST(WriteRunDirectory, AnExistingFileIsNeverReplaced) {
 // Missing parents are created, like mkdir -p, so `--out out/weihai-2025` works on a fresh clone.
 TEST(WriteRunDirectory, MissingParentsAreCreated) {
   TempDir tmp;
-  EXPECT_EQ(WriteRunDirectory(tmp.path() + "/missing/deeper/run", kFiles, false), "");
+  EXPECT_EQ(Write(tmp.path() + "/missing/deeper/run", kFiles, false), "");
   EXPECT_EQ(Listing(tmp.path()), Strings{"missing"});
   EXPECT_EQ(Listing(tmp.path() + "/missing/deeper"), Strings{"run"});
 }
@@ -131,7 +137,7 @@ TEST(WriteRunDirectory, MissingParentsAreCreated) {
 TEST(WriteRunDirectory, ParentThatCannotBeCreatedIsAnError) {
   TempDir tmp;
   tmp.Write("file", "x");
-  const std::string msg = WriteRunDirectory(tmp.path() + "/file/sub/run", kFiles, false);
+  const std::string msg = Write(tmp.path() + "/file/sub/run", kFiles, false);
   EXPECT_EQ(msg.rfind("cannot create the parent directory '" + tmp.path() + "/file/sub' of --out: ", 0), 0u) << msg;
   EXPECT_NE(msg.find("; choose another --out"), std::string::npos) << msg;
   EXPECT_EQ(Listing(tmp.path()), Strings{"file"});
@@ -141,7 +147,7 @@ TEST(WriteRunDirectory, FailureWhileWritingLeavesNothing) {
   TempDir tmp;
   const std::string out = tmp.path() + "/run";
   // A name with a directory part cannot be created inside the temporary directory.
-  std::string msg = WriteRunDirectory(out, {{"a.csv", "x"}, {"sub/b.csv", "y"}}, false);
+  std::string msg = Write(out, {{"a.csv", "x"}, {"sub/b.csv", "y"}}, false);
   EXPECT_EQ(msg.rfind("cannot create '" + out + "/sub/b.csv' (in the temporary directory '" + tmp.path() + "/.run.zkmatch-tmp-", 0),
             0u)
       << msg;
@@ -149,7 +155,7 @@ TEST(WriteRunDirectory, FailureWhileWritingLeavesNothing) {
   EXPECT_EQ(Listing(tmp.path()), Strings{});
 
   // Two files with one name: the second cannot be created.
-  msg = WriteRunDirectory(out, {{"a.csv", "x"}, {"a.csv", "y"}}, false);
+  msg = Write(out, {{"a.csv", "x"}, {"a.csv", "y"}}, false);
   EXPECT_NE(msg.find("'): File exists; nothing was written;"), std::string::npos) << msg;
   EXPECT_EQ(Listing(tmp.path()), Strings{});
 }
@@ -159,7 +165,7 @@ TEST(WriteRunDirectory, FailedReplaceKeepsTheOldRun) {
   const std::string out = tmp.path() + "/run";
   fs::create_directory(out);
   tmp.Write("run/old.txt", "previous run");
-  std::string msg = WriteRunDirectory(out, {{"a.csv", "x"}, {"a.csv", "y"}}, /*force=*/true);
+  std::string msg = Write(out, {{"a.csv", "x"}, {"a.csv", "y"}}, /*force=*/true);
   EXPECT_NE(msg.find("File exists; nothing was written and the previous results are unchanged"), std::string::npos) << msg;
   EXPECT_EQ(Listing(out), Strings{"old.txt"});
   EXPECT_EQ(ReadFile(out + "/old.txt"), "previous run");
@@ -179,7 +185,7 @@ TEST(WriteRunDirectory, UnwritableParentChmod) {
     GTEST_SKIP() << "running with privileges that ignore directory permissions (root?); "
                     "UnwritableParentProc covers the failure path";
   }
-  const std::string msg = WriteRunDirectory(parent + "/run", kFiles, false);
+  const std::string msg = Write(parent + "/run", kFiles, false);
   EXPECT_EQ(msg, "cannot write in '" + parent + "' (to create the temporary directory of --out): Permission denied; nothing was written; "
                  "choose a --out where you may write");
   EXPECT_NE(msg.find("Permission denied"), std::string::npos) << msg;
@@ -187,9 +193,26 @@ TEST(WriteRunDirectory, UnwritableParentChmod) {
   ::chmod(parent.c_str(), 0755);
 }
 
+// The Status says what kind of failure it was, which decides the exit code: a target in the
+// way is the user's choice to make (bad input), a refusal of the machine an i/o error.
+TEST(WriteRunDirectoryStatus, CodeSaysWhatKindOfFailure) {
+  TempDir tmp;
+  const std::string out = tmp.path() + "/run";
+  const Status ok = WriteRunDirectory(out, kFiles, false);
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.exit_code(), ExitCode::kSuccess);
+  const Status exists = WriteRunDirectory(out, kFiles, false);
+  EXPECT_EQ(exists.code(), StatusCode::kBadInput);
+  EXPECT_EQ(exists.exit_code(), ExitCode::kBadInput);
+  const Status io = WriteRunDirectory("/proc/zkmatch-run-test", kFiles, false);
+  EXPECT_EQ(io.code(), StatusCode::kIoError) << io.ToString();
+  EXPECT_EQ(io.exit_code(), ExitCode::kBadInput);
+  EXPECT_EQ(io.ToString().rfind("i/o error: cannot write in '/proc'", 0), 0u) << io.ToString();
+}
+
 TEST(WriteRunDirectory, UnwritableParentProc) {
   // Nobody, not even root, can create directories in /proc.
-  const std::string msg = WriteRunDirectory("/proc/zkmatch-run-test", kFiles, false);
+  const std::string msg = Write("/proc/zkmatch-run-test", kFiles, false);
   EXPECT_EQ(msg.rfind("cannot write in '/proc' (to create the temporary directory of --out): ", 0), 0u) << msg;
   EXPECT_NE(msg.find("; nothing was written; choose "), std::string::npos) << msg;
   EXPECT_FALSE(testing::FileExists("/proc/zkmatch-run-test"));
@@ -213,7 +236,7 @@ TEST(WriteRunDirectory, LeftoversOfKilledRunsAreRemoved) {
     fs::create_directory(tmp.path() + "/" + d);
     tmp.Write(d + "/placements.csv", "half");
   }
-  EXPECT_EQ(WriteRunDirectory(tmp.path() + "/run", kFiles, false), "");
+  EXPECT_EQ(Write(tmp.path() + "/run", kFiles, false), "");
   EXPECT_EQ(Listing(tmp.path()), (Strings{".other.zkmatch-tmp-" + std::to_string(child) + "-x", live, ".run.zkmatch-tmp-x", "run"}));
 }
 
@@ -228,7 +251,7 @@ TEST(WriteRunDirectory, AKilledFallbackReplaceIsRestored) {
   fs::create_directories(tmp.path() + "/" + old + "/run");
   tmp.Write(old + "/run/placements.csv", "previous");
   // Without --force the restored previous run is not replaced.
-  EXPECT_EQ(WriteRunDirectory(tmp.path() + "/run", kFiles, false),
+  EXPECT_EQ(Write(tmp.path() + "/run", kFiles, false),
             "output directory '" + tmp.path() + "/run' appeared while this run was writing; nothing was written -- choose another --out or add --force");
   EXPECT_EQ(ReadFile(tmp.path() + "/run/placements.csv"), "previous");
   EXPECT_EQ(Listing(tmp.path()), Strings{"run"});
@@ -257,13 +280,13 @@ TEST_F(MountedDir, FullDiskSaysSoAndLeavesNothing) {
   if (!Mount("size=64k", 0)) GTEST_SKIP() << "cannot mount a tmpfs (not root?): " << std::strerror(errno);
   const std::vector<OutputFile> big = {{"placements.csv", std::string(40 * 1024, 'x')}, {"audit.jsonl", std::string(200 * 1024, 'y')}};
   const std::string out = mount_ + "/run";
-  std::string msg = WriteRunDirectory(out, big, false);
+  std::string msg = Write(out, big, false);
   EXPECT_EQ(msg.rfind("cannot write '" + out + "/audit.jsonl' (in the temporary directory '" + mount_ + "/.run.zkmatch-tmp-", 0), 0u) << msg;
   EXPECT_NE(msg.find("'): No space left on device; nothing was written; free some space or choose another --out"), std::string::npos) << msg;
   EXPECT_EQ(Listing(mount_), Strings{});
   // With a previous run in place and --force, the previous run stays as it was.
-  ASSERT_EQ(WriteRunDirectory(out, kFiles, false), "");
-  msg = WriteRunDirectory(out, big, true);
+  ASSERT_EQ(Write(out, kFiles, false), "");
+  msg = Write(out, big, true);
   EXPECT_NE(msg.find("No space left on device; nothing was written and the previous results are unchanged; free some space"),
             std::string::npos)
       << msg;
@@ -273,7 +296,7 @@ TEST_F(MountedDir, FullDiskSaysSoAndLeavesNothing) {
 
 TEST_F(MountedDir, ReadOnlyFilesystemSaysSo) {
   if (!Mount("size=64k", MS_RDONLY)) GTEST_SKIP() << "cannot mount a tmpfs (not root?): " << std::strerror(errno);
-  const std::string msg = WriteRunDirectory(mount_ + "/run", kFiles, false);
+  const std::string msg = Write(mount_ + "/run", kFiles, false);
   EXPECT_EQ(msg, "cannot write in '" + mount_ +
                      "' (to create the temporary directory of --out): Read-only file system; nothing was written; choose a --out where "
                      "you may write");

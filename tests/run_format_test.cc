@@ -160,8 +160,10 @@ TEST_F(RunFormatTest, ManifestWithoutInputsIsAFindingAndReplayRefuses) {
   EXPECT_EQ(run.manifest_status, ReadStatus::kRead);
   EXPECT_TRUE(HasFinding(run.findings, "manifest.json:inputs: missing: the manifest lists no input files")) << AllFindings(run.findings);
   EXPECT_TRUE(run.manifest.inputs.empty());
-  std::string rules;
-  const std::string why = CheckRecordedInputs(run_, &rules);
+  const Result<std::string> rules = CheckRecordedInputs(run_);
+  ASSERT_FALSE(rules.ok());
+  EXPECT_EQ(rules.status().code(), StatusCode::kBadInput);
+  const std::string& why = rules.status().message();
   EXPECT_NE(why.find("manifest.json:inputs: missing"), std::string::npos) << why;
   const CommandResult v = Zk("verify --rules " + Q(SourceDir() + "/fixtures/cases/flow-chain/rules.yaml") + " --run " + Q(run_), tmp_.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;

@@ -10,18 +10,20 @@ namespace {
 
 int Verify(const std::string& rules, const std::string& run) {
   StderrSink sink;
-  VerifyReport report;
+  Result<VerifyReport> verified = Status::Internal("verify did not run");
   {
     Progress progress(true);  // on stderr, and only when it is a terminal
     sink.before_print = [&progress] { progress.Interrupt(); };
-    report = VerifyRun(rules, run, sink, [&progress](const std::string& step) { progress.Step("verify: " + step); });
+    verified = VerifyRun(rules, run, sink, [&progress](const std::string& step) { progress.Step("verify: " + step); });
   }
-  if (report.input_error) return ReportFailure(sink, "the run could not be verified");
+  if (!verified) return ReportFailure(verified.status(), sink, "the run could not be verified");
+  const VerifyReport& report = *verified;
   for (const std::string& p : report.passed) std::printf("ok: %s\n", p.c_str());
   for (const std::string& v : report.violations) std::printf("VIOLATION: %s\n", v.c_str());
-  if (!report.violations.empty()) {
-    std::printf("verify: %zu violation%s in %s\n", report.violations.size(), report.violations.size() == 1 ? "" : "s", run.c_str());
-    return static_cast<int>(ExitCode::kViolation);
+  const Status status = report.status();
+  if (!status.ok()) {
+    std::printf("verify: %s in %s\n", status.message().c_str(), run.c_str());
+    return static_cast<int>(status.exit_code());
   }
   std::printf("verify: %s holds\n", run.c_str());
   return static_cast<int>(ExitCode::kSuccess);
@@ -29,23 +31,16 @@ int Verify(const std::string& rules, const std::string& run) {
 
 int Replay(const std::string& run, int threads) {
   StderrSink sink;
-  const ReplayReport report = ReplayRun(run, sink, threads);
-  if (report.refused) {
-    std::fprintf(stderr, "zkmatch replay: error: %s\n", report.message.c_str());
-    return static_cast<int>(ExitCode::kBadInput);
-  }
-  std::printf("replay: %s\n", report.message.c_str());
-  return static_cast<int>(report.identical ? ExitCode::kSuccess : ExitCode::kViolation);
+  const Result<ReplayReport> report = ReplayRun(run, sink, threads);
+  if (!report) return ReportStatus("replay", report.status());
+  std::printf("replay: %s\n", report->message.c_str());
+  return static_cast<int>(report->status().exit_code());
 }
 
 int Explain(const std::string& run, const std::string& id, const std::string& lang) {
-  std::string error;
-  const std::string text = ExplainCandidate(run, id, lang == "zh" ? Language::kChinese : Language::kEnglish, &error);
-  if (text.empty()) {
-    std::fprintf(stderr, "zkmatch explain: error: %s\n", error.c_str());
-    return static_cast<int>(ExitCode::kBadInput);
-  }
-  std::fputs(text.c_str(), stdout);
+  const Result<std::string> text = ExplainCandidate(run, id, lang == "zh" ? Language::kChinese : Language::kEnglish);
+  if (!text) return ReportStatus("explain", text.status());
+  std::fputs(text->c_str(), stdout);
   return static_cast<int>(ExitCode::kSuccess);
 }
 

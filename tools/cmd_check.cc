@@ -10,10 +10,10 @@ namespace {
 int Check(const std::string& rules_path) {
   StderrSink sink;
   auto rules = LoadRules(rules_path, sink);
-  if (!rules) return ReportFailure(sink);
+  if (!rules) return ReportFailure(rules.status(), sink);
   auto instance = LoadInputs(*rules, sink);
-  if (!instance) return ReportFailure(sink);
-  if (!CheckPolicy(*rules, *instance, sink)) return ReportFailure(sink);
+  if (!instance) return ReportFailure(instance.status(), sink);
+  if (Status policy = CheckPolicy(*rules, *instance, sink); !policy.ok()) return ReportFailure(policy, sink);
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
   for (std::size_t i = 0; i < lines.size(); ++i) {

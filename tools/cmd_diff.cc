@@ -23,16 +23,13 @@ int Diff(const DiffArgs& args) {
     return static_cast<int>(ExitCode::kBadInput);
   }
   StderrSink sink;
-  const std::optional<RunDiff> diff = DiffRuns(args.runs[0], args.runs[1], sink);
-  if (!diff) return ReportFailure(sink);
+  const Result<RunDiff> diff = DiffRuns(args.runs[0], args.runs[1], sink);
+  if (!diff) return ReportFailure(diff.status(), sink);
   const std::filesystem::path out = args.out.empty() ? std::filesystem::path(args.runs[1]) : std::filesystem::path(args.out);
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   for (const auto& [name, content] : {std::pair<std::string, std::string>{"diff.csv", RenderDiffCsv(*diff)}, {"cutoff_diff.csv", RenderSeatChangesCsv(*diff)}}) {
-    if (std::string err = WriteFileAtomically((out / name).string(), content); !err.empty()) {
-      std::fprintf(stderr, "zkmatch diff: error: %s\n", err.c_str());
-      return static_cast<int>(ExitCode::kBadInput);
-    }
+    if (Status written = WriteFileAtomically((out / name).string(), content); !written.ok()) return ReportStatus("diff", written);
   }
   std::fputs(RenderDiffSummary(*diff).c_str(), stdout);
   std::printf("zkmatch diff: wrote %s and %s\n", (out / "diff.csv").c_str(), (out / "cutoff_diff.csv").c_str());

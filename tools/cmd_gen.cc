@@ -21,16 +21,13 @@ void AddGenVerb(CLI::App& app, int* exit_code) {
   cmd->add_option("--out", *out, "Directory to create")->required();
   cmd->add_flag("--force", *force, "Replace an existing --out directory");
   cmd->callback([=] {
-    std::string error;
-    std::vector<OutputFile> files = Generate(*opt, &error);
-    if (files.empty()) {
-      std::fprintf(stderr, "zkmatch gen: error: %s\n", error.c_str());
-      *exit_code = static_cast<int>(ExitCode::kBadInput);
+    const Result<std::vector<OutputFile>> files = Generate(*opt);
+    if (!files) {
+      *exit_code = ReportStatus("gen", files.status());
       return;
     }
-    if (std::string err = WriteRunDirectory(*out, files, *force); !err.empty()) {
-      std::fprintf(stderr, "zkmatch gen: error: %s\n", err.c_str());
-      *exit_code = static_cast<int>(ExitCode::kBadInput);
+    if (Status written = WriteRunDirectory(*out, *files, *force); !written.ok()) {
+      *exit_code = ReportStatus("gen", written);
       return;
     }
     *exit_code = static_cast<int>(ExitCode::kSuccess);

@@ -10,27 +10,22 @@ namespace zkmatch::tools {
 
 int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff) {
   StderrSink sink;
-  std::string refusal;
-  const std::optional<RunReport> report = LoadRunReport(run, sink, &refusal);
+  const Result<RunReport> report = LoadRunReport(run, sink);
   if (!report) {
-    if (!refusal.empty()) {
-      std::fprintf(stderr, "zkmatch %s: error: refusing to report: %s; no report was written\n", verb, refusal.c_str());
-      return static_cast<int>(ExitCode::kBadInput);
+    if (!sink.has_errors()) {
+      std::fprintf(stderr, "zkmatch %s: error: %s; no report was written\n", verb, report.status().message().c_str());
+      return static_cast<int>(report.status().exit_code());
     }
-    return ReportFailure(sink, "no report was written");
+    return ReportFailure(report.status(), sink, "no report was written");
   }
   const Language language = lang == "en" ? Language::kEnglish : Language::kChinese;
-  if (std::string err = WriteFileAtomically(html_path, RenderReportHtml(*report, language, diff)); !err.empty()) {
-    std::fprintf(stderr, "zkmatch %s: error: %s\n", verb, err.c_str());
-    return static_cast<int>(ExitCode::kBadInput);
+  if (Status written = WriteFileAtomically(html_path, RenderReportHtml(*report, language, diff)); !written.ok()) {
+    return ReportStatus(verb, written);
   }
   std::printf("zkmatch %s: %s (verify %s)\n", verb, html_path.c_str(), report->verified ? "holds" : "FAILED");
   if (xlsx) {
     const std::string xlsx_path = std::filesystem::path(html_path).replace_extension(".xlsx").string();
-    if (std::string err = WriteReportXlsx(*report, language, xlsx_path); !err.empty()) {
-      std::fprintf(stderr, "zkmatch %s: error: %s\n", verb, err.c_str());
-      return static_cast<int>(ExitCode::kBadInput);
-    }
+    if (Status written = WriteReportXlsx(*report, language, xlsx_path); !written.ok()) return ReportStatus(verb, written);
     std::printf("zkmatch %s: %s\n", verb, xlsx_path.c_str());
   }
   return static_cast<int>(ExitCode::kSuccess);

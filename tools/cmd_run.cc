@@ -40,13 +40,13 @@ int Run(const RunArgs& args) {
       if (std::system(hook) != 0) std::fprintf(stderr, "zkmatch: warning: ZKMATCH_TEST_AFTER_PARSE command failed\n");
     };
   }
-  const std::optional<Admission> run = RunAdmission(request, sink);
-  if (!run) return ReportFailure(sink);
+  const Result<Admission> run = RunAdmission(request, sink);
+  if (!run) return ReportFailure(run.status(), sink);
   progress.Step("write " + args.out);
-  if (std::string err = WriteRunDirectory(args.out, run->files, args.force); !err.empty()) {
+  if (Status written = WriteRunDirectory(args.out, run->files, args.force); !written.ok()) {
     progress.Done();
-    std::fprintf(stderr, "zkmatch: error: %s\n", err.c_str());
-    return static_cast<int>(ExitCode::kBadInput);
+    std::fprintf(stderr, "zkmatch: error: %s\n", written.message().c_str());
+    return static_cast<int>(written.exit_code());
   }
   progress.Done();
   if (args.json) {

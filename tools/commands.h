@@ -12,6 +12,7 @@
 
 #include "zkmatch/diagnostics.h"
 #include "zkmatch/run_diff.h"
+#include "zkmatch/status.h"
 
 namespace zkmatch::tools {
 
@@ -28,8 +29,12 @@ class StderrSink : public DiagnosticSink {
   }
 };
 
-// Prints the closing "N errors; <consequence>" line; returns kBadInput.
-int ReportFailure(const DiagnosticSink& sink, const char* consequence = "nothing was written");
+// After a failed step that reported to `sink`: prints the closing "N errors; <consequence>"
+// line (or, when the sink holds no error, the status's own message) and returns the status's
+// exit code.
+int ReportFailure(const Status& status, const DiagnosticSink& sink, const char* consequence = "nothing was written");
+// Prints "zkmatch <verb>: error: <message>" for a failed status; returns its exit code.
+int ReportStatus(const char* verb, const Status& status);
 
 // Each verb adds its subcommand; `*exit_code` receives the verb's result when it runs.
 void AddRunVerb(CLI::App& app, int* exit_code);

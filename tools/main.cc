@@ -6,14 +6,21 @@
 
 namespace zkmatch::tools {
 
-int ReportFailure(const DiagnosticSink& sink, const char* consequence) {
-  if (sink.truncated()) {
+int ReportFailure(const Status& status, const DiagnosticSink& sink, const char* consequence) {
+  if (!sink.has_errors()) {
+    std::fprintf(stderr, "zkmatch: error: %s; %s\n", status.message().c_str(), consequence);
+  } else if (sink.truncated()) {
     std::fprintf(stderr, "zkmatch: %zu errors (only the first %zu shown); fix these and run again\n", sink.error_count(),
                  sink.diagnostics().size());
   } else {
     std::fprintf(stderr, "zkmatch: %zu error%s; %s\n", sink.error_count(), sink.error_count() == 1 ? "" : "s", consequence);
   }
-  return static_cast<int>(ExitCode::kBadInput);
+  return static_cast<int>(status.exit_code());
+}
+
+int ReportStatus(const char* verb, const Status& status) {
+  std::fprintf(stderr, "zkmatch %s: error: %s\n", verb, status.message().c_str());
+  return static_cast<int>(status.exit_code());
 }
 
 }  // namespace zkmatch::tools

@@ -5,29 +5,29 @@
 
 namespace zkmatch {
 
-std::optional<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& sink) {
+Result<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& sink) {
   auto step = [&](const char* what) {
     if (request.step) request.step(what);
   };
   step("load rules");
   auto rules = LoadRules(request.rules_path, sink);
-  if (!rules) return std::nullopt;
+  if (!rules) return rules.status();
   step("load inputs");
   Admission a;
   auto instance = LoadInputs(*rules, sink, &a.identity);
   if (request.after_load) request.after_load();
-  if (!instance) return std::nullopt;
+  if (!instance) return instance.status();
   a.rules = std::move(*rules);
   a.instance = std::move(*instance);
-  if (std::string why = CheckMatchPath(a.rules, a.instance, request.options.path); !why.empty()) {
-    sink.Error(a.rules.path, 0, 0, why);
-    return std::nullopt;
+  if (Status path = CheckMatchPath(a.rules, a.instance, request.options.path); !path.ok()) {
+    sink.Error(a.rules.path, 0, 0, path.message());
+    return path;
   }
   step("match");
   a.outcome = Solve(a.rules, a.instance, request.options);
   // After solving, so the lines (and the ranking an admit_ratio line needs) are computed once.
   step("policy checks");
-  if (!CheckPolicy(a.rules, a.instance, sink, &a.outcome.lines)) return std::nullopt;
+  if (Status policy = CheckPolicy(a.rules, a.instance, sink, &a.outcome.lines); !policy.ok()) return policy;
   step("render outputs and audit log");
   a.files = RenderRun(a.rules, a.instance, a.outcome, a.identity);
   return a;

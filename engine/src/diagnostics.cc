@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "zkmatch/status.h"
+
 namespace zkmatch {
 
 std::string Diagnostic::Format() const {
@@ -42,6 +44,45 @@ void DiagnosticSink::CsvError(std::string file, int row, std::string field, std:
 
 void DiagnosticSink::Warning(std::string file, int line, int col, std::string message) {
   Report({Severity::kWarning, std::move(file), line, col, {}, std::move(message)});
+}
+
+Status::Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {
+  if (code_ != StatusCode::kOk && message_.empty()) {
+    switch (code_) {
+      case StatusCode::kBadInput: message_ = "bad input"; break;
+      case StatusCode::kViolation: message_ = "the run does not hold"; break;
+      case StatusCode::kIoError: message_ = "a file could not be read or written"; break;
+      default: message_ = "internal error"; break;
+    }
+  }
+}
+
+Status Status::FromSink(const DiagnosticSink& sink, const std::string& what, std::size_t errors_before) {
+  const std::size_t n = sink.error_count() > errors_before ? sink.error_count() - errors_before : 0;
+  if (n == 0) return Internal(what + " failed without saying why (a bug in zkmatch)");
+  return BadInput(std::to_string(n) + (n == 1 ? " error" : " errors") + " in " + what);
+}
+
+ExitCode Status::exit_code() const {
+  switch (code_) {
+    case StatusCode::kOk: return ExitCode::kSuccess;
+    case StatusCode::kBadInput: return ExitCode::kBadInput;
+    case StatusCode::kIoError: return ExitCode::kBadInput;
+    case StatusCode::kViolation: return ExitCode::kViolation;
+    case StatusCode::kInternal: return ExitCode::kInternalError;
+  }
+  return ExitCode::kInternalError;
+}
+
+std::string Status::ToString() const {
+  switch (code_) {
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kBadInput: return "bad input: " + message_;
+    case StatusCode::kViolation: return "violation: " + message_;
+    case StatusCode::kIoError: return "i/o error: " + message_;
+    case StatusCode::kInternal: return "internal error: " + message_;
+  }
+  return message_;
 }
 
 }  // namespace zkmatch

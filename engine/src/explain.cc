@@ -253,12 +253,11 @@ class Explainer {
 
 }  // namespace
 
-std::string ExplainCandidate(const std::string& run_dir, const std::string& candidate_id, Language lang, std::string* error) {
+Result<std::string> ExplainCandidate(const std::string& run_dir, const std::string& candidate_id, Language lang) {
   const std::string path = (std::filesystem::path(run_dir) / kAuditFile).string();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    *error = "cannot read " + path + "; is --run a directory written by zkmatch run?";
-    return {};
+    return Status::BadInput("cannot read " + path + "; is --run a directory written by zkmatch run?");
   }
   std::string id_json;
   AppendJsonString(&id_json, candidate_id);
@@ -296,19 +295,16 @@ std::string ExplainCandidate(const std::string& run_dir, const std::string& cand
     }
   }
   if (!found && damaged != 0) {
-    *error = path + " is damaged at line " + std::to_string(damaged) + " (not a well-formed record), so candidate '" + candidate_id +
-             "' cannot be looked up; run `zkmatch verify --run " + run_dir + "` to check the run";
-    return {};
+    return Status::BadInput(path + " is damaged at line " + std::to_string(damaged) + " (not a well-formed record), so candidate '" +
+                            candidate_id + "' cannot be looked up; run `zkmatch verify --run " + run_dir + "` to check the run");
   }
   if (!found) {
-    *error = "candidate '" + candidate_id + "' is not in " + path + "; check the exam number";
-    return {};
+    return Status::BadInput("candidate '" + candidate_id + "' is not in " + path + "; check the exam number");
   }
   Explainer explainer(path, header, std::move(seats), lang == Language::kChinese ? kChinese : kEnglish);
   std::string text = explainer.Explain(record);
   if (!explainer.error().empty()) {
-    *error = explainer.error() + "; run `zkmatch verify --run " + run_dir + "` to check the run";
-    return {};
+    return Status::BadInput(explainer.error() + "; run `zkmatch verify --run " + run_dir + "` to check the run");
   }
   return text;
 }

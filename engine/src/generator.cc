@@ -1104,20 +1104,18 @@ std::uint64_t DefaultCandidates(const std::string& profile) {
   return p ? p->default_candidates : 0;
 }
 
-std::vector<OutputFile> Generate(const GeneratorOptions& given, std::string* error) {
+Result<std::vector<OutputFile>> Generate(const GeneratorOptions& given) {
   const Profile* profile = FindProfile(given.profile);
   if (!profile) {
     std::string known;
     for (const std::string& p : GeneratorProfiles()) known += (known.empty() ? "" : ", ") + p;
-    *error = "unknown profile '" + given.profile + "'; known profiles: " + known;
-    return {};
+    return Status::BadInput("unknown profile '" + given.profile + "'; known profiles: " + known);
   }
   GeneratorOptions options = given;
   if (options.candidates == 0) options.candidates = profile->default_candidates;
   if (options.candidates < profile->min_candidates || options.candidates > kMaxCandidates) {
-    *error = "--candidates must be between " + std::to_string(profile->min_candidates) + " and " + std::to_string(kMaxCandidates) +
-             " for the " + profile->name + " profile";
-    return {};
+    return Status::BadInput("--candidates must be between " + std::to_string(profile->min_candidates) + " and " +
+                            std::to_string(kMaxCandidates) + " for the " + profile->name + " profile");
   }
   return profile->generate(options);
 }

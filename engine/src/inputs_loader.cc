@@ -807,7 +807,8 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
 
 }  // namespace
 
-std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity) {
+Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity) {
+  const std::size_t errors_before = sink.error_count();
   Instance inst;
   inst.candidates_path = rules.inputs.candidates;
   inst.choices_path = rules.inputs.choices;
@@ -836,7 +837,7 @@ std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, Run
     add("allocations", rules.inputs.allocations, allocations.sha256, allocations.bytes);
     add("program_scores", rules.inputs.program_scores, program_scores.sha256, program_scores.bytes);
   }
-  if (!ok) return std::nullopt;
+  if (!ok) return Status::FromSink(sink, "the input files", errors_before);
   return inst;
 }
 

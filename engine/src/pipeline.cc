@@ -204,10 +204,8 @@ class StageRunner {
   std::map<std::pair<std::size_t, std::size_t>, std::vector<std::uint8_t>> in_stage_;
 };
 
-}  // namespace
-
-std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPath path) {
-  if (path != MatchPath::kSerialDictatorship) return {};
+// Why serial dictatorship cannot run these rules; empty when it can.
+std::string WhySerialDictatorshipCannotRun(const Rules& rules, const Instance& instance) {
   for (const Batch& batch : rules.batches) {
     for (const Stage& stage : batch.stages) {
       const Channel* first = nullptr;
@@ -240,6 +238,15 @@ std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPa
     }
   }
   return {};
+}
+
+}  // namespace
+
+Status CheckMatchPath(const Rules& rules, const Instance& instance, MatchPath path) {
+  if (path != MatchPath::kSerialDictatorship) return Status::Ok();
+  std::string why = WhySerialDictatorshipCannotRun(rules, instance);
+  if (!why.empty()) return Status::BadInput(std::move(why));
+  return Status::Ok();
 }
 
 

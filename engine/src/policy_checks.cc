@@ -141,7 +141,7 @@ void CheckLaterBatchTargets(const Rules& rules, const Instance& instance, const 
 
 }  // namespace
 
-bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink, const std::vector<Score>* given_lines) {
+Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink, const std::vector<Score>* given_lines) {
   const std::size_t errors_before = sink.error_count();
   const Programs& progs = instance.programs;
   const std::size_t np = progs.size();
@@ -306,7 +306,8 @@ bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& s
   for (const ColumnRef& r : rules.program_columns) used_p.push_back(r.name);
   for (const std::string& s : progs.seat_columns) used_p.push_back(s);
   warn_unused(instance.program_headers, used_p, rules.inputs.programs);
-  return sink.error_count() == errors_before;
+  if (sink.error_count() != errors_before) return Status::FromSink(sink, "the policy checks", errors_before);
+  return Status::Ok();
 }
 
 }  // namespace zkmatch

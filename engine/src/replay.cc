@@ -16,49 +16,46 @@ namespace zkmatch {
 
 namespace fs = std::filesystem;
 
-std::string CheckRecordedInputs(const std::string& run_dir, std::string* rules_path) {
+Result<std::string> CheckRecordedInputs(const std::string& run_dir) {
   const std::string path = (fs::path(run_dir) / kManifestFile).string();
   Manifest manifest;
   std::vector<Finding> findings;
   std::string json_error;
   const ReadStatus status = ReadManifest(run_dir, &manifest, &findings, &json_error);
   if (status == ReadStatus::kMissing || !json_error.empty()) {
-    return "cannot read " + path + (json_error.empty() ? "; is it a directory written by zkmatch run?" : ": " + json_error);
+    return Status::BadInput("cannot read " + path + (json_error.empty() ? "; is it a directory written by zkmatch run?" : ": " + json_error));
   }
   if (!findings.empty()) {
     std::string why = "manifest.json of " + run_dir + " is damaged:";
     for (const Finding& f : findings) why += " " + f.Format() + ";";
     why.pop_back();
-    return why;
+    return Status::BadInput(std::move(why));
   }
+  std::string rules_path;
   for (const ManifestInput& f : manifest.inputs) {
     const std::string now = Sha256File(f.path);
     if (now != f.sha256) {
-      return f.role + " file " + f.path + (now.empty() ? " cannot be read" : " differs from the one the run used (sha256 " + now + ", recorded " + f.sha256 + ")");
+      return Status::BadInput(f.role + " file " + f.path +
+                              (now.empty() ? " cannot be read" : " differs from the one the run used (sha256 " + now + ", recorded " + f.sha256 + ")"));
     }
-    if (f.role == "rules") *rules_path = f.path;
+    if (f.role == "rules") rules_path = f.path;
   }
-  if (rules_path->empty()) return "manifest.json of " + run_dir + " records no rules file";
-  return {};
+  if (rules_path.empty()) return Status::BadInput("manifest.json of " + run_dir + " records no rules file");
+  return rules_path;
 }
 
-ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads) {
+Result<ReplayReport> ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads) {
   ReplayReport report;
-  std::string rules_path;
-  if (std::string why = CheckRecordedInputs(run_dir, &rules_path); !why.empty()) {
-    report.refused = true;
-    report.message = why.rfind("cannot read", 0) == 0 ? why : "refusing to replay: " + why;
-    return report;
+  const Result<std::string> rules_path = CheckRecordedInputs(run_dir);
+  if (!rules_path) {
+    const std::string& why = rules_path.status().message();
+    return Status::BadInput(why.rfind("cannot read", 0) == 0 ? why : "refusing to replay: " + why);
   }
   AdmissionRequest request;
-  request.rules_path = rules_path;
+  request.rules_path = *rules_path;
   request.options.threads = threads;
-  const std::optional<Admission> run = RunAdmission(request, sink);
-  if (!run) {
-    report.refused = true;
-    report.message = "the recorded rules and inputs no longer load";
-    return report;
-  }
+  const Result<Admission> run = RunAdmission(request, sink);
+  if (!run) return Status::BadInput("the recorded rules and inputs no longer load");
   for (const OutputFile& f : run->files) {
     bool read = false;
     const std::string old = ReadWholeFile((fs::path(run_dir) / f.name).string(), &read);

@@ -57,21 +57,18 @@ void ReadIdentity(const std::string& run_dir, RunReport* r) {
 
 }  // namespace
 
-std::optional<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink, std::string* refusal) {
-  std::string rules_path;
-  if (std::string why = CheckRecordedInputs(run_dir, &rules_path); !why.empty()) {
-    *refusal = why;
-    return std::nullopt;
-  }
-  auto rules = LoadRules(rules_path, sink);
-  if (!rules) return std::nullopt;
+Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink) {
+  const Result<std::string> rules_path = CheckRecordedInputs(run_dir);
+  if (!rules_path) return Status::BadInput("refusing to report: " + rules_path.status().message());
+  auto rules = LoadRules(*rules_path, sink);
+  if (!rules) return rules.status();
   auto instance = LoadInputs(*rules, sink);
-  if (!instance) return std::nullopt;
+  if (!instance) return instance.status();
   std::vector<PlacementRow> placements;
   std::vector<CutoffRow> cutoffs;
   std::vector<LineRow> lines;
   if (!ReadPlacementsCsv(run_dir, &placements, sink) || !ReadCutoffsCsv(run_dir, &cutoffs, sink) || !ReadLinesCsv(run_dir, &lines, sink)) {
-    return std::nullopt;
+    return Status::FromSink(sink, "the run's published files");
   }
   RunReport r;
   r.run_dir = run_dir;
@@ -80,10 +77,13 @@ std::optional<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSin
   for (const LineRow& l : lines) r.lines.push_back(RunReport::ScoreLine{l.name, l.value, l.note});
   {
     DiagnosticSink verify_sink;
-    const VerifyReport v = VerifyRun("", run_dir, verify_sink);
-    r.verified = !v.input_error && v.violations.empty();
-    r.verify_lines = r.verified ? v.passed : v.violations;
-    if (v.input_error) r.verify_lines.push_back("the run could not be verified");
+    const Result<VerifyReport> v = VerifyRun("", run_dir, verify_sink);
+    r.verified = v.ok() && v->status().ok();
+    if (!v.ok()) {
+      r.verify_lines.push_back("the run could not be verified");
+    } else {
+      r.verify_lines = r.verified ? v->passed : v->violations;
+    }
   }
 
   const Candidates& cands = instance->candidates;
@@ -778,7 +778,7 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
   return out;
 }
 
-std::string WriteReportXlsx(const RunReport& r, Language lang, const std::string& path) {
+Status WriteReportXlsx(const RunReport& r, Language lang, const std::string& path) {
   const Words& w = WordsFor(lang);
   std::vector<Table> tables = BuildTables(r, w);
   Table run{"run", w.identity, {"", w.value}, {0, 0}, {}};
@@ -789,15 +789,15 @@ std::string WriteReportXlsx(const RunReport& r, Language lang, const std::string
   for (const auto& f : r.inputs) run.rows.push_back({f.role, f.path + "  sha256 " + f.sha256});
   tables.insert(tables.begin(), std::move(run));
 
-  std::string error;
-  const std::string tmp = CreateTemporarySibling(path, &error);
-  if (tmp.empty()) return error;
+  const Result<std::string> temporary = CreateTemporarySibling(path);
+  if (!temporary) return temporary.status();
+  const std::string& tmp = *temporary;
   lxw_workbook_options options = {};
   options.constant_memory = LXW_FALSE;
   lxw_workbook* book = workbook_new_opt(tmp.c_str(), &options);
   if (!book) {
     std::filesystem::remove(tmp);
-    return "cannot create the workbook " + tmp;
+    return Status::IoError("cannot create the workbook " + tmp);
   }
   // A fixed creation time keeps the file the same for the same run (no clock in outputs).
   lxw_doc_properties props = {};
@@ -831,7 +831,7 @@ std::string WriteReportXlsx(const RunReport& r, Language lang, const std::string
   const lxw_error e = workbook_close(book);
   if (e != LXW_NO_ERROR) {
     std::filesystem::remove(tmp);
-    return std::string("cannot write the workbook: ") + lxw_strerror(e);
+    return Status::IoError(std::string("cannot write the workbook: ") + lxw_strerror(e));
   }
   return CommitTemporaryFile(tmp, path);
 }

@@ -1252,11 +1252,14 @@ int Rules::FindBatch(const std::string& wanted) const {
   return -1;
 }
 
-std::optional<Rules> ParseRules(const std::string& text, const std::string& path, DiagnosticSink& sink) {
-  return Loader(path, sink).Load(text);
+Result<Rules> ParseRules(const std::string& text, const std::string& path, DiagnosticSink& sink) {
+  const std::size_t errors_before = sink.error_count();
+  std::optional<Rules> rules = Loader(path, sink).Load(text);
+  if (!rules) return Status::FromSink(sink, "the rules file " + path, errors_before);
+  return std::move(*rules);
 }
 
-std::optional<Rules> LoadRules(const std::string& path, DiagnosticSink& sink) {
+Result<Rules> LoadRules(const std::string& path, DiagnosticSink& sink) {
   // One read of a regular file (a FIFO would block, /dev/zero never end), refused over the
   // size limit before reading (ParseRules checks the text's size again).
   std::string text;
@@ -1265,20 +1268,20 @@ std::optional<Rules> LoadRules(const std::string& path, DiagnosticSink& sink) {
     case FileReadResult::kOk: break;
     case FileReadResult::kDirectory:
       sink.Error(path, 0, 0, "is a directory; --rules names the rules file (YAML)");
-      return std::nullopt;
+      return Status::BadInput(path + " is a directory, not a rules file");
     case FileReadResult::kNotRegular:
       sink.Error(path, 0, 0, NotRegularMessage(read) + " (--rules names the rules file, YAML)");
-      return std::nullopt;
+      return Status::BadInput(path + " is not a regular file");
     case FileReadResult::kNotFound:
     case FileReadResult::kCannotOpen:
     case FileReadResult::kReadError:
       sink.Error(path, 0, 0, "cannot open the rules file; check the path given to --rules");
-      return std::nullopt;
+      return Status::BadInput("cannot open the rules file " + path);
     case FileReadResult::kTooLarge:
       sink.Error(path, 0, 0,
                  "the rules file is " + std::to_string(read.size) + " bytes; rules files are limited to " +
                      std::to_string(kMaxRulesBytes) + " bytes (1 MiB) -- is this the right file?");
-      return std::nullopt;
+      return Status::BadInput("the rules file " + path + " is too large");
   }
   auto rules = ParseRules(text, path, sink);
   if (rules) {

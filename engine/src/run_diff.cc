@@ -69,12 +69,12 @@ std::string PlacementRef::Describe() const {
   return batch + "/" + (stage.empty() ? "" : stage + "/") + program + "/" + channel;
 }
 
-std::optional<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_dir, DiagnosticSink& sink) {
+Result<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_dir, DiagnosticSink& sink) {
   std::vector<PlacementRow> pa, pb;
   std::vector<CutoffRow> ca, cb;
   if (!ReadPlacementsCsv(a_dir, &pa, sink) || !ReadPlacementsCsv(b_dir, &pb, sink) || !ReadCutoffsCsv(a_dir, &ca, sink) ||
       !ReadCutoffsCsv(b_dir, &cb, sink)) {
-    return std::nullopt;
+    return Status::FromSink(sink, "the runs' published files");
   }
   RunDiff d;
   d.a_dir = a_dir;

@@ -98,7 +98,7 @@ int RenameNoReplace(const char* from, const char* to) {
 
 }  // namespace
 
-std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFile>& files, bool force) {
+Status WriteRunDirectory(const std::string& dir, const std::vector<OutputFile>& files, bool force) {
   fs::path target = fs::path(dir).lexically_normal();
   if (target.filename().empty()) target = target.parent_path();
   fs::path parent = target.parent_path();
@@ -106,17 +106,17 @@ std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFi
   std::error_code ec;
   const bool exists = fs::exists(fs::symlink_status(target, ec));
   if (exists && !force) {
-    return "output directory '" + target.string() + "' already exists; choose another --out or add --force to replace it";
+    return Status::BadInput("output directory '" + target.string() + "' already exists; choose another --out or add --force to replace it");
   }
   if (exists && !fs::is_directory(fs::symlink_status(target, ec))) {
-    return "'" + target.string() + "' exists and is not a directory; choose another --out";
+    return Status::BadInput("'" + target.string() + "' exists and is not a directory; choose another --out");
   }
   if (!fs::is_directory(parent, ec)) {
     // Like mkdir -p: missing parents are created (they are empty directories, not a result).
     fs::create_directories(parent, ec);
     if (ec || !fs::is_directory(parent, ec)) {
-      return "cannot create the parent directory '" + parent.string() + "' of --out: " + (ec ? ec.message() : std::string("not a directory")) +
-             "; choose another --out";
+      return Status::IoError("cannot create the parent directory '" + parent.string() + "' of --out: " +
+                             (ec ? ec.message() : std::string("not a directory")) + "; choose another --out");
     }
   }
   RemoveStaleTemporaries(parent, target);
@@ -124,13 +124,13 @@ std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFi
   std::string tmpl = (parent / (TempPrefix(target) + std::to_string(::getpid()) + "-XXXXXX")).string();
   if (::mkdtemp(tmpl.data()) == nullptr) {
     const int err = errno;
-    return "cannot write in '" + parent.string() + "' (to create the temporary directory of --out): " + std::strerror(err) + unchanged +
-           Advice(err);
+    return Status::IoError("cannot write in '" + parent.string() + "' (to create the temporary directory of --out): " + std::strerror(err) +
+                           unchanged + Advice(err));
   }
   const std::string tmp = tmpl;
   auto fail = [&](const std::string& what, int err) {
     fs::remove_all(tmp, ec);
-    return what + ": " + std::strerror(err) + unchanged + Advice(err);
+    return Status::IoError(what + ": " + std::strerror(err) + unchanged + Advice(err));
   };
   for (const OutputFile& f : files) {
     const std::string path = tmp + "/" + f.name;
@@ -150,7 +150,7 @@ std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFi
     if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
       FsyncPath(parent.string());
       fs::remove_all(tmp, ec);
-      return {};
+      return Status::Ok();
     }
     if (errno != EINVAL && errno != ENOSYS) return fail("cannot move the new run into place at '" + target.string() + "'", errno);
     // A filesystem without RENAME_EXCHANGE: move the old run aside, the new one in, delete
@@ -170,39 +170,37 @@ std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFi
     }
     FsyncPath(parent.string());
     fs::remove_all(old, ec);
-    return {};
+    return Status::Ok();
   }
   if (RenameNoReplace(tmp.c_str(), target.c_str()) != 0) {
     const int err = errno;
     if (err == EEXIST || err == ENOTEMPTY) {
       fs::remove_all(tmp, ec);
-      return "output directory '" + target.string() + "' appeared while this run was writing; nothing was written -- choose another --out or add --force";
+      return Status::BadInput("output directory '" + target.string() +
+                              "' appeared while this run was writing; nothing was written -- choose another --out or add --force");
     }
     return fail("cannot move the new run into place at '" + target.string() + "'", err);
   }
   FsyncPath(parent.string());
-  return {};
+  return Status::Ok();
 }
 
-std::string CreateTemporarySibling(const std::string& path, std::string* error) {
+Result<std::string> CreateTemporarySibling(const std::string& path) {
   const fs::path target(path);
   fs::path parent = target.parent_path();
   if (parent.empty()) parent = ".";
   std::string tmpl = (parent / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) {
-    *error = SysError("cannot create a temporary file beside", path);
-    return {};
-  }
+  if (fd < 0) return Status::IoError(SysError("cannot create a temporary file beside", path));
   ::close(fd);
   return tmpl;
 }
 
-std::string CommitTemporaryFile(const std::string& temporary, const std::string& path) {
+Status CommitTemporaryFile(const std::string& temporary, const std::string& path) {
   std::error_code ec;
   auto fail = [&](std::string msg) {
     fs::remove(temporary, ec);
-    return msg;
+    return Status::IoError(std::move(msg));
   };
   const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || ::fsync(fd) != 0) {
@@ -214,23 +212,22 @@ std::string CommitTemporaryFile(const std::string& temporary, const std::string&
   if (::rename(temporary.c_str(), path.c_str()) != 0) return fail(SysError("cannot move the new file into place at", path));
   fs::path parent = fs::path(path).parent_path();
   FsyncPath(parent.empty() ? "." : parent.string());
-  return {};
+  return Status::Ok();
 }
 
-std::string WriteFileAtomically(const std::string& path, const std::string& content) {
-  std::string error;
-  const std::string tmp = CreateTemporarySibling(path, &error);
-  if (tmp.empty()) return error;
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+Status WriteFileAtomically(const std::string& path, const std::string& content) {
+  const Result<std::string> tmp = CreateTemporarySibling(path);
+  if (!tmp) return tmp.status();
+  const int fd = ::open(tmp->c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   bool ok = fd >= 0 && WriteAll(fd, content);
   if (fd >= 0) ok = (::close(fd) == 0) && ok;
   if (!ok) {
-    error = SysError("cannot write (is the disk full?)", tmp);
+    Status error = Status::IoError(SysError("cannot write (is the disk full?)", *tmp));
     std::error_code ec;
-    fs::remove(tmp, ec);
+    fs::remove(*tmp, ec);
     return error;
   }
-  return CommitTemporaryFile(tmp, path);
+  return CommitTemporaryFile(*tmp, path);
 }
 
 }  // namespace zkmatch

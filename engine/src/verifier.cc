@@ -51,7 +51,14 @@ class Verifier {
  public:
   Verifier(const std::string& run_dir, DiagnosticSink& sink) : dir_(run_dir), sink_(sink) {}
 
-  VerifyReport Run(const std::string& rules_path, const std::function<void(const std::string&)>& progress) {
+  Result<VerifyReport> Run(const std::string& rules_path, const std::function<void(const std::string&)>& progress) {
+    VerifyReport report = RunChecks(rules_path, progress);
+    if (!unreadable_.ok()) return unreadable_;
+    return report;
+  }
+
+ private:
+  VerifyReport RunChecks(const std::string& rules_path, const std::function<void(const std::string&)>& progress) {
     auto step = [&](const char* what) {
       if (progress) progress(what);
     };
@@ -80,7 +87,6 @@ class Verifier {
     return report_;
   }
 
- private:
   void Violation(std::string what) { report_.violations.push_back(std::move(what)); }
   void Passed(std::string what) { report_.passed.push_back(std::move(what)); }
   std::string Path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
@@ -90,7 +96,7 @@ class Verifier {
     const ReadStatus status = zkmatch::ReadManifest(dir_, &manifest_, &findings);
     if (status == ReadStatus::kMissing) {
       sink_.Error(Path(kManifestFile), 0, 0, "cannot read the run's manifest; is --run a directory written by zkmatch run?");
-      report_.input_error = true;
+      unreadable_ = Status::BadInput("cannot read " + Path(kManifestFile));
       return false;
     }
     if (status == ReadStatus::kBroken) {
@@ -265,7 +271,7 @@ class Verifier {
   bool Load(const std::string& rules_file) {
     auto rules = LoadRules(rules_file, sink_);
     if (!rules) {
-      report_.input_error = true;
+      unreadable_ = rules.status();
       return false;
     }
     rules_ = std::move(*rules);
@@ -274,7 +280,7 @@ class Verifier {
     }
     auto instance = LoadInputs(rules_, sink_);
     if (!instance) {
-      report_.input_error = true;
+      unreadable_ = instance.status();
       return false;
     }
     instance_ = std::move(*instance);
@@ -346,7 +352,7 @@ class Verifier {
   bool Published(ReadStatus status, const std::vector<Finding>& findings) {
     if (status == ReadStatus::kMissing) {
       for (const Finding& f : findings) sink_.Error(Path(f.file), f.row, 0, f.message);
-      report_.input_error = true;
+      unreadable_ = Status::FromSink(sink_, "the run's published files");
       return false;
     }
     for (const Finding& f : findings) Violation(f.Format());
@@ -1102,6 +1108,7 @@ class Verifier {
   std::string dir_;
   DiagnosticSink& sink_;
   VerifyReport report_;
+  Status unreadable_;  // set when the run could not be read at all (no report then)
   Manifest manifest_;
   JsonValue audit_header_;
   std::string manifest_rules_path_;
@@ -1138,7 +1145,7 @@ class Verifier {
 
 }  // namespace
 
-VerifyReport VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
+Result<VerifyReport> VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
                        const std::function<void(const std::string&)>& progress) {
   return Verifier(run_dir, sink).Run(rules_path, progress);
 }

@@ -13,9 +13,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   zkmatch::DiagnosticSink sink;
-  const zkmatch::VerifyReport report = zkmatch::VerifyRun("", argv[1], sink);
+  const zkmatch::Result<zkmatch::VerifyReport> report = zkmatch::VerifyRun("", argv[1], sink);
   for (const auto& d : sink.diagnostics()) std::fprintf(stderr, "%s\n", d.Format().c_str());
-  for (const std::string& p : report.passed) std::printf("ok: %s\n", p.c_str());
-  for (const std::string& v : report.violations) std::printf("VIOLATION: %s\n", v.c_str());
-  return report.input_error ? 2 : report.violations.empty() ? 0 : 3;
+  if (!report) return static_cast<int>(report.status().exit_code());
+  for (const std::string& p : report->passed) std::printf("ok: %s\n", p.c_str());
+  for (const std::string& v : report->violations) std::printf("VIOLATION: %s\n", v.c_str());
+  return static_cast<int>(report->status().exit_code());
 }

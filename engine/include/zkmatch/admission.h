@@ -4,8 +4,8 @@
 // the audit log. `zkmatch run` writes the files it returns; `zkmatch replay` compares them with
 // a recorded run. The one place the steps are chained, so the two cannot drift apart.
 //
-// Errors go to `sink` (file:line:col, what to do); nothing is returned then, so a failed run
-// writes nothing. Determinism: the files depend only on the rules and input files' bytes.
+// Errors go to `sink` (file:line:col, what to do); the Result then holds a failed Status (its
+// code gives the exit code) and no files, so a failed run writes nothing. Determinism: the files depend only on the rules and input files' bytes.
 //
 // Thread-safety: reentrant. Cost: loading O(input bytes), ranking O(N log N), the matcher's
 // passes, rendering O(N + choices).
@@ -22,6 +22,7 @@
 #include "zkmatch/pipeline.h"
 #include "zkmatch/rules.h"
 #include "zkmatch/run_directory.h"
+#include "zkmatch/status.h"
 
 namespace zkmatch {
 
@@ -44,7 +45,7 @@ struct Admission {
   std::vector<OutputFile> files;  // placements.csv ... audit.jsonl, manifest.json
 };
 
-std::optional<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& sink);
+Result<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& sink);
 
 }  // namespace zkmatch
 

@@ -8,12 +8,15 @@
 
 #include <string>
 
+#include "zkmatch/status.h"
+
 namespace zkmatch {
 
 enum class Language { kEnglish, kChinese };
 
-// The explanation, or an empty string with `*error` set (no such run or candidate).
-std::string ExplainCandidate(const std::string& run_dir, const std::string& candidate_id, Language lang, std::string* error);
+// The explanation, or kBadInput saying why there is none (no such run or candidate, a damaged
+// log).
+Result<std::string> ExplainCandidate(const std::string& run_dir, const std::string& candidate_id, Language lang);
 
 }  // namespace zkmatch
 

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "zkmatch/run_directory.h"
+#include "zkmatch/status.h"
 
 namespace zkmatch {
 
@@ -49,8 +50,8 @@ std::vector<std::string> GeneratorProfiles();
 std::uint64_t DefaultCandidates(const std::string& profile);
 
 // Returns rules.yaml, candidates.csv, programs.csv and choices.csv (and program_scores.csv for
-// hr); empty and `*error` set when the options are invalid.
-std::vector<OutputFile> Generate(const GeneratorOptions& options, std::string* error);
+// hr); kBadInput saying which option is wrong when the options are invalid.
+Result<std::vector<OutputFile>> Generate(const GeneratorOptions& options);
 
 }  // namespace zkmatch
 

@@ -37,8 +37,9 @@ struct RunIdentity {
 
 // Reads the input files named by the rules and checks them against each other. With
 // `identity`, also fills it: the rules file (from rules.source_sha256) and every input, each
-// hashed from the bytes that were parsed (on another thread, while they are parsed).
-std::optional<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity = nullptr);
+// hashed from the bytes that were parsed (on another thread, while they are parsed). On any
+// error (reported to `sink`) the Result holds a kBadInput Status counting them.
+Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity = nullptr);
 
 // Told, from the calling thread, what a long computation is about to do ("ranking",
 // "batch general, pass 2", ...), for progress displays. May be empty.
@@ -106,9 +107,9 @@ struct Outcome {
   }
 };
 
-// Empty when `path` can be used for every stage; otherwise a sentence saying why not (serial
-// dictatorship needs every channel with seats in a stage to share one ranking).
-std::string CheckMatchPath(const Rules& rules, const Instance& instance, MatchPath path);
+// Ok when `path` can be used for every stage; otherwise kBadInput with a sentence saying why
+// not (serial dictatorship needs every channel with seats in a stage to share one ranking).
+Status CheckMatchPath(const Rules& rules, const Instance& instance, MatchPath path);
 
 // Computes every line (Rules::lines order), with a note saying how, e.g.
 // "admit_ratio 0.6 of by_total: candidate 7437 of 12394". Runs on the current TBB arena.
@@ -117,10 +118,10 @@ std::vector<Score> ComputeLines(const Rules& rules, const Instance& instance, st
 // Checks that need rules and data together: private programs admitting earlier than public
 // ones under public_private_sync, a program's seat column offered in two stages (errors);
 // general-high seats below the target, channels without seats or eligible candidates, input
-// columns no rule uses (warnings). Returns false when it reported an error. `lines`: the
+// columns no rule uses (warnings). A kBadInput Status when it reported an error. `lines`: the
 // values ComputeLines (or Solve, in Outcome::lines) gave; computed here when null (an
 // admit_ratio line costs a full ranking of the candidates).
-bool CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink, const std::vector<Score>* lines = nullptr);
+Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink, const std::vector<Score>* lines = nullptr);
 
 // Ranks, computes lines, eligibility and seat allocations and matches every stage of every
 // batch in order, rerunning a stage while unfilled seats flow.

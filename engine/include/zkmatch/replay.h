@@ -9,21 +9,25 @@
 #include <string>
 
 #include "zkmatch/diagnostics.h"
+#include "zkmatch/status.h"
 
 namespace zkmatch {
 
 struct ReplayReport {
-  bool refused = false;            // inputs missing or changed (exit 2); `message` says which
   bool identical = false;          // every output byte reproduced
-  std::string message;             // the first divergence, or why it was refused
+  std::string message;             // the first divergence, or that every byte was reproduced
+  // Ok when identical, else kViolation with the first divergence (exit 3).
+  Status status() const { return identical ? Status::Ok() : Status::Violation(message); }
 };
 
 // Reads the run's manifest.json and re-hashes every recorded input (the rules file first).
-// Returns an empty string when all are unchanged, with `*rules_path` set to the recorded rules
-// file; otherwise why the run's inputs cannot be trusted (a reader should refuse, exit 2).
-std::string CheckRecordedInputs(const std::string& run_dir, std::string* rules_path);
+// Returns the recorded rules file when all are unchanged; otherwise kBadInput saying why the
+// run's inputs cannot be trusted (a reader should refuse, exit 2).
+Result<std::string> CheckRecordedInputs(const std::string& run_dir);
 
-ReplayReport ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads = 0);
+// A failed Result (kBadInput) when replay was refused: inputs missing or changed, or they no
+// longer load (diagnostics in `sink`).
+Result<ReplayReport> ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads = 0);
 
 }  // namespace zkmatch
 

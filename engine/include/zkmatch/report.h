@@ -28,6 +28,7 @@
 #include "zkmatch/diagnostics.h"
 #include "zkmatch/explain.h"
 #include "zkmatch/model.h"
+#include "zkmatch/status.h"
 
 namespace zkmatch {
 
@@ -85,17 +86,17 @@ struct RunReport {
   std::vector<GroupLine> groups;
 };
 
-// Loads the report of `run_dir`. Returns nullopt with `*refusal` set when the run's recorded
-// inputs changed or are missing (exit 2), or with diagnostics in `sink` when a file of the run
+// Loads the report of `run_dir`. kBadInput "refusing to report: ..." when the run's recorded
+// inputs changed or are missing; kBadInput with diagnostics in `sink` when a file of the run
 // cannot be read.
-std::optional<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink, std::string* refusal);
+Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink);
 
 // report.html; with `diff`, a section comparing the run with another (RunDiff::b is this run).
 std::string RenderReportHtml(const RunReport& report, Language lang, const RunDiff* diff = nullptr);
 
 // Writes the report's tables to an .xlsx workbook at `path`, atomically (temporary sibling,
-// then rename). Returns an empty string on success, otherwise what failed.
-std::string WriteReportXlsx(const RunReport& report, Language lang, const std::string& path);
+// then rename). Ok, or kIoError saying what failed.
+Status WriteReportXlsx(const RunReport& report, Language lang, const std::string& path);
 
 }  // namespace zkmatch
 

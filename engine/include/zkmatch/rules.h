@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "zkmatch/diagnostics.h"
+#include "zkmatch/status.h"
 
 namespace zkmatch {
 
@@ -185,11 +186,10 @@ struct Rules {
 };
 
 // Parses and checks a rules file. Reports every problem found (up to the sink's cap) with
-// file:line:col; returns nullopt if there was any error.
-std::optional<Rules> LoadRules(const std::string& path, DiagnosticSink& sink);
+// file:line:col; on any error the Result holds a kBadInput Status counting them.
+Result<Rules> LoadRules(const std::string& path, DiagnosticSink& sink);
 // Same, from text already in memory; `path` is used in messages and to resolve inputs.
-std::optional<Rules> ParseRules(const std::string& text, const std::string& path,
-                                DiagnosticSink& sink);
+Result<Rules> ParseRules(const std::string& text, const std::string& path, DiagnosticSink& sink);
 
 }  // namespace zkmatch
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "zkmatch/diagnostics.h"
+#include "zkmatch/status.h"
 
 namespace zkmatch {
 
@@ -60,9 +61,9 @@ struct RunDiff {
                                             // channel's groups summed, lowest cut-off; group ""
 };
 
-// Compares run `a` (before) with run `b` (after). Returns nullopt after reporting to `sink`
-// when either run's files cannot be read.
-std::optional<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_dir, DiagnosticSink& sink);
+// Compares run `a` (before) with run `b` (after). kBadInput after reporting to `sink` when
+// either run's files cannot be read.
+Result<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_dir, DiagnosticSink& sink);
 
 // diff.csv: one row per mover, candidate_id then both sides' status, batch, stage, program,
 // channel. cutoff_diff.csv: one row per changed seat block. LF line ends.

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "zkmatch/status.h"
+
 namespace zkmatch {
 
 struct OutputFile {
@@ -26,21 +28,22 @@ struct OutputFile {
   std::string content;
 };
 
-// Returns an empty string on success, otherwise a message saying what failed and what to do.
-std::string WriteRunDirectory(const std::string& dir, const std::vector<OutputFile>& files,
+// Ok, or a Status saying what failed and what to do: kBadInput when the target exists (and
+// `force` is not set) or is not a directory, kIoError when the machine refused a step.
+Status WriteRunDirectory(const std::string& dir, const std::vector<OutputFile>& files,
                               bool force);
 
 // Writes one file atomically: a temporary sibling is written, flushed and renamed over `path`
 // (replacing an existing file), so a reader sees the old bytes or the new, never a mix. The
-// parent directory must exist. Returns an empty string on success, otherwise what failed.
-std::string WriteFileAtomically(const std::string& path, const std::string& content);
+// parent directory must exist. Ok, or kIoError saying what failed.
+Status WriteFileAtomically(const std::string& path, const std::string& content);
 
 // The temporary sibling WriteFileAtomically would use, for writers that must produce the file
 // themselves (a library that only writes to a path); pair it with CommitTemporaryFile.
-// Returns the path of a new, empty file, or an empty string with `*error` set.
-std::string CreateTemporarySibling(const std::string& path, std::string* error);
-// Flushes `temporary` and renames it to `path`; removes it on failure. Empty on success.
-std::string CommitTemporaryFile(const std::string& temporary, const std::string& path);
+// Returns the path of a new, empty file, or kIoError.
+Result<std::string> CreateTemporarySibling(const std::string& path);
+// Flushes `temporary` and renames it to `path`; removes it on failure (kIoError).
+Status CommitTemporaryFile(const std::string& temporary, const std::string& path);
 
 }  // namespace zkmatch
 

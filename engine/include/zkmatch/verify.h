@@ -29,18 +29,26 @@
 #include <vector>
 
 #include "zkmatch/diagnostics.h"
+#include "zkmatch/status.h"
 
 namespace zkmatch {
 
 struct VerifyReport {
   std::vector<std::string> violations;  // one line each; empty when everything holds
   std::vector<std::string> passed;      // the checks that ran and held, for the summary
-  bool input_error = false;             // the run could not be read at all (exit 2)
+  // Ok when no violation was found, else kViolation counting them (exit 3).
+  Status status() const {
+    if (violations.empty()) return Status::Ok();
+    return Status::Violation(std::to_string(violations.size()) + (violations.size() == 1 ? " violation" : " violations"));
+  }
 };
 
 // `rules_path` may be empty: then the rules file recorded in the run's manifest is used.
 // `progress`, when set, is told each step as it starts ("load inputs", "audit.jsonl", ...).
-VerifyReport VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
+// A failed Result (kBadInput, diagnostics in `sink`) when the run could not be read at all:
+// no manifest, rules or inputs that no longer load, a published file missing. Findings about a
+// run that could be read are violations in the report, never a failed Result.
+Result<VerifyReport> VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
                        const std::function<void(const std::string& step)>& progress = {});
 
 }  // namespace zkmatch
