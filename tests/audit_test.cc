@@ -1187,5 +1187,48 @@ TEST_F(AuditTamperTest, UnknownRejectionReasonIsAViolation) {
   ExpectViolations(v, {"names rejection reason 'beneath', which this zkmatch does not know"});
 }
 
+// verify reads audit.jsonl in chunks of lines checked on several threads and reported in file
+// order. On the Weihai demo (12,595 lines, several chunks), two forged reasons far apart are
+// each reported at their own line, earlier line first, and a chain broken deep in the file is
+// reported at the line after the edit (and nothing after it).
+TEST(AuditManyChunks, FindingsKeepTheirLinesAndFileOrder) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  const CommandResult r = Zk("run --rules " + Q(SourceDir() + "/rules/weihai-2025.yaml") + " --out " + Q(run) + " -q", SourceDir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string log = run + "/audit.jsonl";
+  const std::vector<std::string> lines = SplitLines(ReadFile(log));
+  ASSERT_GT(lines.size(), 12000u);
+  const std::string from = "\"general\":\"ineligible\"", to = "\"general\":\"below\"";
+  auto first_at_or_after = [&](std::size_t line_no) {
+    for (std::size_t i = line_no - 1; i < lines.size(); ++i) {
+      if (lines[i].rfind("{\"record\":\"candidate\"", 0) == 0 && lines[i].find(from) != std::string::npos) return i + 1;
+    }
+    return std::size_t{0};
+  };
+  const std::size_t early = first_at_or_after(2500), late = first_at_or_after(9000);
+  ASSERT_NE(early, 0u);
+  ASSERT_NE(late, 0u);
+  ASSERT_NO_FATAL_FAILURE(EditInLine(log, late, from, to));
+  ASSERT_NO_FATAL_FAILURE(EditInLine(log, early, from, to));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run));
+  CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  std::vector<std::string> found;
+  for (const std::string& l : SplitLines(v.out)) {
+    if (l.rfind("VIOLATION: audit.jsonl:", 0) == 0) found.push_back(l);
+  }
+  ASSERT_EQ(found.size(), 2u) << v.out;
+  EXPECT_EQ(found[0].rfind("VIOLATION: audit.jsonl:" + std::to_string(early) + ": candidate '", 0), 0u) << found[0];
+  EXPECT_EQ(found[1].rfind("VIOLATION: audit.jsonl:" + std::to_string(late) + ": candidate '", 0), 0u) << found[1];
+
+  // Now break the chain at line 7000 without resealing: reported once, at line 7001.
+  ASSERT_NO_FATAL_FAILURE(EditInLine(log, 7000, "\"record\"", "\"record\" "));
+  v = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_NE(v.out.find("VIOLATION: audit.jsonl:7001: hash chain broken: prev is "), std::string::npos) << v.out;
+  EXPECT_EQ(v.out.find("VIOLATION: audit.jsonl:7002"), std::string::npos) << v.out;
+}
+
 }  // namespace
 }  // namespace zkmatch::testing

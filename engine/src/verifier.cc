@@ -9,6 +9,9 @@
 #include <sstream>
 #include <tuple>
 
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
 #include "csv.h"
 #include "decimal.h"
 #include "digest.h"
@@ -46,6 +49,60 @@ struct StageInfo {
   std::vector<const Column*> split;  // per channel
   std::map<std::tuple<ProgramIndex, std::uint32_t, std::uint32_t>, Row> rows;  // (p, h, g)
 };
+
+// One chunk of consecutive lines of a JSON-lines file, with what the parallel step made of
+// each line.
+template <typename PerLine>
+struct LineChunk {
+  std::size_t first_line = 0;             // 1-based number of lines[0]
+  std::vector<std::string_view> lines;    // views into the file's text
+  std::vector<PerLine> results;           // one per line, filled in parallel
+};
+
+// Runs `work(line, line_no, &result)` on every line of `text` in parallel, and then
+// `consume(line, line_no, result)` on each line serially in file order (a TBB pipeline: a
+// serial splitter, parallel work, a serial in-order consumer). `consume` returns false to stop;
+// lines after it are not consumed. Memory: a bounded number of chunks in flight.
+template <typename PerLine, typename Work, typename Consume>
+void ForEachLineInOrder(const std::string& text, Work work, Consume consume) {
+  constexpr std::size_t kLinesPerChunk = 2048;
+  std::size_t start = 0, line_no = 0;
+  bool stopped = false;
+  using Chunk = LineChunk<PerLine>;
+  const auto tokens = static_cast<std::size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, std::shared_ptr<Chunk>>(tbb::filter_mode::serial_in_order,
+                                                     [&](tbb::flow_control& fc) -> std::shared_ptr<Chunk> {
+                                                       if (stopped || start >= text.size()) {
+                                                         fc.stop();
+                                                         return nullptr;
+                                                       }
+                                                       auto chunk = std::make_shared<Chunk>();
+                                                       chunk->first_line = line_no + 1;
+                                                       while (start < text.size() && chunk->lines.size() < kLinesPerChunk) {
+                                                         std::size_t end = text.find('\n', start);
+                                                         if (end == std::string::npos) end = text.size();
+                                                         chunk->lines.emplace_back(text.data() + start, end - start);
+                                                         start = end + 1;
+                                                       }
+                                                       line_no += chunk->lines.size();
+                                                       return chunk;
+                                                     }) &
+          tbb::make_filter<std::shared_ptr<Chunk>, std::shared_ptr<Chunk>>(tbb::filter_mode::parallel,
+                                                                           [&](std::shared_ptr<Chunk> chunk) {
+                                                                             chunk->results.resize(chunk->lines.size());
+                                                                             for (std::size_t i = 0; i < chunk->lines.size(); ++i) {
+                                                                               work(chunk->lines[i], chunk->first_line + i, &chunk->results[i]);
+                                                                             }
+                                                                             return chunk;
+                                                                           }) &
+          tbb::make_filter<std::shared_ptr<Chunk>, void>(tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Chunk> chunk) {
+            for (std::size_t i = 0; i < chunk->lines.size() && !stopped; ++i) {
+              stopped = !consume(chunk->lines[i], chunk->first_line + i, chunk->results[i]);
+            }
+          }));
+}
 
 class Verifier {
  public:
@@ -136,39 +193,51 @@ class Verifier {
       return;
     }
     std::string prev(64, '0');
-    std::size_t line_no = 0, start = 0;
+    std::size_t line_no = 0;
     JsonValue last;
-    while (start < text.size()) {
-      std::size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      const std::string_view line(text.data() + start, end - start);
-      ++line_no;
-      JsonValue v;
-      std::string error;
-      if (!ParseJson(line, &v, &error)) {
-        Violation("audit.jsonl:" + std::to_string(line_no) + ": not valid JSON (" + error + ")");
-        return;
-      }
-      namespace a = audit_keys;
-      if (v[a::kPrev].text != prev) {
-        Violation("audit.jsonl:" + std::to_string(line_no) + ": hash chain broken: prev is " + v[a::kPrev].text + " but the line before hashes to " + prev +
-                  " (a line was edited, removed or moved)");
-        return;
-      }
-      const std::string& record = v[a::kRecord].text;
-      if (line_no == 1 && record != a::kHeader) Violation("audit.jsonl:1: the first record is not the header");
-      if (record == a::kCandidate) {
-        CompareCandidateRecord(v, line_no);
-      } else if (record == a::kSeats) {
-        CompareSeatsRecord(v, line_no);
-      } else if (record == a::kHeader) {
-        audit_header_ = std::move(v);
-      } else {
-        last = std::move(v);
-      }
-      prev = Sha256Hex(line);
-      start = end + 1;
-    }
+    bool broken = false;
+    // Each line parsed and hashed in parallel; the chain and the records compared in order.
+    struct Parsed {
+      JsonValue value;
+      std::string error;  // empty when the line is valid JSON
+      std::string hash;
+    };
+    ForEachLineInOrder<Parsed>(
+        text,
+        [](std::string_view line, std::size_t, Parsed* out) {
+          if (!ParseJson(line, &out->value, &out->error) && out->error.empty()) out->error = "not valid";
+          out->hash = Sha256Hex(line);
+        },
+        [&](std::string_view, std::size_t number, Parsed& parsed) {
+          line_no = number;
+          if (!parsed.error.empty()) {
+            Violation("audit.jsonl:" + std::to_string(line_no) + ": not valid JSON (" + parsed.error + ")");
+            broken = true;
+            return false;
+          }
+          JsonValue& v = parsed.value;
+          namespace a = audit_keys;
+          if (v[a::kPrev].text != prev) {
+            Violation("audit.jsonl:" + std::to_string(line_no) + ": hash chain broken: prev is " + v[a::kPrev].text + " but the line before hashes to " +
+                      prev + " (a line was edited, removed or moved)");
+            broken = true;
+            return false;
+          }
+          const std::string& record = v[a::kRecord].text;
+          if (line_no == 1 && record != a::kHeader) Violation("audit.jsonl:1: the first record is not the header");
+          if (record == a::kCandidate) {
+            CompareCandidateRecord(v, line_no);
+          } else if (record == a::kSeats) {
+            CompareSeatsRecord(v, line_no);
+          } else if (record == a::kHeader) {
+            audit_header_ = std::move(v);
+          } else {
+            last = std::move(v);
+          }
+          prev = std::move(parsed.hash);
+          return true;
+        });
+    if (broken) return;
     if (prev != manifest_.audit_chain_head) {
       Violation("audit.jsonl: the last line hashes to " + prev + " but manifest.json records chain head " + manifest_.audit_chain_head + " (lines were dropped or added at the end)");
     }
@@ -341,6 +410,10 @@ class Verifier {
     return st.split[h] ? st.split[h]->text[c] : kNone;
   }
   Row* FindRow(StageInfo& st, ProgramIndex p, std::uint32_t h, std::uint32_t g) {
+    auto it = st.rows.find({p, h, g});
+    return it == st.rows.end() ? nullptr : &it->second;
+  }
+  const Row* FindRow(const StageInfo& st, ProgramIndex p, std::uint32_t h, std::uint32_t g) const {
     auto it = st.rows.find({p, h, g});
     return it == st.rows.end() ? nullptr : &it->second;
   }
@@ -544,17 +617,39 @@ class Verifier {
   // The explanation in every candidate record (what `explain` tells a parent) against the inputs
   // and the published seats: the key values shown for each ranking, and for every choice above
   // the placement, each channel with seats and why it did not admit the candidate. A second pass
-  // over audit.jsonl, after the rows' last admitted candidates are known (CheckRows).
+  // over audit.jsonl, after the rows' last admitted candidates are known (CheckRows). Records
+  // are checked in parallel (everything read here is immutable by now); findings are reported
+  // in file order.
   void CheckExplanations() {
     const std::size_t before = report_.violations.size();
     bool ok = false;
     const std::string text = ReadWholeFile(Path(kAuditFile), &ok);
     if (!ok) return;  // reported by CheckAuditChain
-    const EvalContext ctx = Context();
-    std::size_t reported = 0, line_no = 0, start = 0, checked = 0;
-    auto bad = [&](std::size_t line, const std::string& what) {
-      if (++reported <= 100) Violation("audit.jsonl:" + std::to_string(line) + ": " + what);
+    struct Checked {
+      bool candidate = false;         // a candidate record of a known candidate
+      std::vector<std::string> bad;   // what disagrees, in the record's order
     };
+    std::size_t reported = 0, checked = 0;
+    ForEachLineInOrder<Checked>(
+        text, [&](std::string_view line, std::size_t, Checked* out) { CheckExplanation(line, out->candidate, out->bad); },
+        [&](std::string_view, std::size_t line_no, const Checked& result) {
+          checked += result.candidate ? 1 : 0;
+          for (const std::string& what : result.bad) {
+            if (++reported <= 100) Violation("audit.jsonl:" + std::to_string(line_no) + ": " + what);
+          }
+          return true;
+        });
+    if (reported > 100) Violation("... and " + std::to_string(reported - 100) + " more explanations that disagree");
+    if (report_.violations.size() == before) {
+      Passed("explanations in audit.jsonl recomputed (" + std::to_string(checked) + " candidate records): key values and every reason a choice was refused");
+    }
+  }
+
+  // The check of one line of audit.jsonl for CheckExplanations: sets `candidate` for the record
+  // of a known candidate and adds what disagrees to `bad`. Reads only; safe on many threads.
+  void CheckExplanation(std::string_view line, bool& candidate, std::vector<std::string>& bad_lines) const {
+    const EvalContext ctx = Context();
+    auto bad = [&](const std::string& what) { bad_lines.push_back(what); };
     // The values `explain` shows for ranking r at program p: every key, formatted as published.
     auto values = [&](std::size_t r, CandidateIndex c, ProgramIndex p) {
       std::vector<std::string> out;
@@ -575,26 +670,21 @@ class Verifier {
       }
       return -1;
     };
-    while (start < text.size()) {
-      std::size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      const std::string_view line(text.data() + start, end - start);
-      start = end + 1;
-      ++line_no;
-      if (line.rfind("{\"record\":\"candidate\"", 0) != 0) continue;
+    {
+      if (line.rfind("{\"record\":\"candidate\"", 0) != 0) return;
       JsonValue rec;
       std::string error;
-      if (!ParseJson(line, &rec, &error)) continue;  // reported by CheckAuditChain
+      if (!ParseJson(line, &rec, &error)) return;  // reported by CheckAuditChain
       const CandidateIndex c = FindCandidate(rec["id"].text);
-      if (c == kNone) continue;  // reported by CheckAuditChain
-      ++checked;
+      if (c == kNone) return;  // reported by CheckAuditChain
+      candidate = true;
       const std::string& who = rec["id"].text;
       for (const JsonMember& m : rec["keys"].members) {
         const int r = ranking_index(m.first);
         if (r < 0 || rules_.rankings[static_cast<std::size_t>(r)].per_program) {
-          bad(line_no, "candidate '" + who + "': key values for '" + m.first + "', which is not a ranking over candidates");
+          bad("candidate '" + who + "': key values for '" + m.first + "', which is not a ranking over candidates");
         } else if (shown(m.second) != values(static_cast<std::size_t>(r), c, kNone)) {
-          bad(line_no, "candidate '" + who + "': the key values shown for ranking '" + m.first + "' are not the candidate's (recomputed from the inputs)");
+          bad("candidate '" + who + "': the key values shown for ranking '" + m.first + "' are not the candidate's (recomputed from the inputs)");
         }
       }
       for (const JsonValue& batch : rec["batches"].items) {
@@ -604,20 +694,20 @@ class Verifier {
         for (const JsonValue& step : batch["choices"].items) {
           const std::int64_t rank = step["rank"].AsInt();
           if (rank < 1 || static_cast<std::uint64_t>(rank) > lists.length(c)) {
-            bad(line_no, "candidate '" + who + "': choice " + step["rank"].text + " is not on their list");
+            bad("candidate '" + who + "': choice " + step["rank"].text + " is not on their list");
             continue;
           }
           const std::uint32_t k = lists.offset[c] + static_cast<std::uint32_t>(rank - 1);
           const ProgramIndex p = lists.program[k];
           const int sp = FindStage(batch["batch"].text, step["stage"].text);
           if (sp < 0 || step["program"].text != instance_.programs.code[p]) {
-            bad(line_no, "candidate '" + who + "': choice " + step["rank"].text + " names " + step["program"].text + ", not the program on their list");
+            bad("candidate '" + who + "': choice " + step["rank"].text + " names " + step["program"].text + ", not the program on their list");
             continue;
           }
           for (const JsonMember& m : step["keys"].members) {
             const int r = ranking_index(m.first);
             if (r < 0 || shown(m.second) != values(static_cast<std::size_t>(r), c, p)) {
-              bad(line_no, "candidate '" + who + "': the key values shown for '" + m.first + "' at " + instance_.programs.code[p] + " are not the candidate's");
+              bad("candidate '" + who + "': the key values shown for '" + m.first + "' at " + instance_.programs.code[p] + " are not the candidate's");
             }
           }
           if (step["rejected"].is_null()) continue;
@@ -625,21 +715,17 @@ class Verifier {
           std::string got;
           for (const JsonMember& m : step["rejected"].members) got += (got.empty() ? "" : ", ") + m.first + ": " + m.second.text;
           if (got != want) {
-            bad(line_no, "candidate '" + who + "': at choice " + step["rank"].text + " (" + instance_.programs.code[p] + ") the explanation says {" + got +
+            bad("candidate '" + who + "': at choice " + step["rank"].text + " (" + instance_.programs.code[p] + ") the explanation says {" + got +
                              "}, but the inputs and the published seats give {" + want + "}");
           }
         }
       }
     }
-    if (reported > 100) Violation("... and " + std::to_string(reported - 100) + " more explanations that disagree");
-    if (report_.violations.size() == before) {
-      Passed("explanations in audit.jsonl recomputed (" + std::to_string(checked) + " candidate records): key values and every reason a choice was refused");
-    }
   }
 
   // Why candidate c (entry k of the lists, program p) was not admitted in stage st, channel by
   // channel over the program's channels with seats, as audit-format.md names the reasons.
-  std::string Reasons(StageInfo& st, ProgramIndex p, std::uint32_t k, CandidateIndex c, const EvalContext& ctx) {
+  std::string Reasons(const StageInfo& st, ProgramIndex p, std::uint32_t k, CandidateIndex c, const EvalContext& ctx) const {
     const Stage& stage = StageRules(st);
     std::string out;
     for (std::uint32_t h = 0; h < stage.channels.size(); ++h) {
