@@ -432,27 +432,20 @@ constexpr const char* kRankAdvice = "ranks must run 1, 2, 3, ... without gaps or
 
 struct ChoiceRow {
   std::uint32_t batch, candidate, rank, program, line;
+  std::uint32_t column;  // wide layout: the cell's column (errors name its header); long: unused
 };
 
-bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
-  CsvReader csv;
-  csv.set_digest(digest);
-  if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink, rules.encoding)) return false;
-  csv.set_max_records(CurrentInputLimits().max_choices, "choice rows");
-  const std::size_t errors_before = sink.error_count();
-  int cand_col = RequireColumn(csv, rules, "candidate_id", true, sink);
-  int batch_col = RequireColumn(csv, rules, "batch", true, sink);
-  int rank_col = RequireColumn(csv, rules, "rank", true, sink);
-  int prog_col = RequireColumn(csv, rules, "program", true, sink);
-  if (cand_col < 0 || batch_col < 0 || rank_col < 0 || prog_col < 0) return false;
+// The long layout: candidate_id,batch,rank,program, one row per choice, in any order.
+void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, int cand_col, int batch_col, int rank_col,
+                      int prog_col, std::vector<ChoiceRow>* out) {
+  std::vector<ChoiceRow>& rows = *out;
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
-  const Candidates& cands = inst->candidates;
-  const Programs& progs = inst->programs;
+  const Candidates& cands = inst.candidates;
+  const Programs& progs = inst.programs;
   const auto cand_index = NameIndex(cands.id);
   const auto prog_index = NameIndex(progs.code);
   std::vector<std::string> batch_names;
   for (const Batch& b : rules.batches) batch_names.push_back(b.name);
-  std::vector<ChoiceRow> rows;
   std::string last_batch_name;
   int last_batch = -1;
   // A candidate's rows usually come together: look the id up only when it changes.
@@ -461,6 +454,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
   CsvRecord rec;
   while (csv.Next(&rec)) {
     ChoiceRow row{};
+    row.column = kNone;
     row.line = static_cast<std::uint32_t>(rec.line);
     bool ok = true;
     std::string_view cid = rec.fields[static_cast<std::size_t>(cand_col)];
@@ -508,7 +502,117 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
     }
     if (ok) rows.push_back(row);
   }
+}
+
+// The wide layout: one row per candidate, the columns of each batch in choice order. A list
+// ends at its first empty cell; a filled cell after an empty one, an unknown program or a
+// candidate's second row is an error at that cell.
+void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, int id_col,
+                      const std::vector<std::vector<int>>& batch_cols, std::vector<ChoiceRow>* out) {
+  const WideChoices& wide = rules.inputs.wide;
+  auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
+  const Candidates& cands = inst.candidates;
+  const Programs& progs = inst.programs;
+  const auto cand_index = NameIndex(cands.id);
+  const auto prog_index = NameIndex(progs.code);
+  std::vector<std::uint32_t> first_row(cands.size(), 0);  // the row holding each candidate's lists
+  CsvRecord rec;
+  while (csv.Next(&rec)) {
+    const std::string_view cid = rec.fields[static_cast<std::size_t>(id_col)];
+    const std::uint32_t c = cand_index.Find(cid);
+    if (c == kNone) {
+      sink.CsvError(csv.display(), rec.line, header(id_col),
+                    "unknown candidate '" + QuoteLong(Printable(cid)) + "'" + HiddenCharactersNote(cid) + "; every row must belong to a candidate in " + rules.inputs.candidates);
+      continue;
+    }
+    if (first_row[c] != 0) {
+      sink.CsvError(csv.display(), rec.line, header(id_col),
+                    "candidate '" + cands.id[c] + "' has a second row (the first is row " + std::to_string(first_row[c]) +
+                        "); a wide choices file has one row per candidate -- merge the two rows");
+      continue;
+    }
+    first_row[c] = static_cast<std::uint32_t>(rec.line);
+    for (std::size_t i = 0; i < wide.batches.size(); ++i) {
+      const WideChoices::BatchColumns& cols = wide.batches[i];
+      int empty_col = -1;  // the first empty cell of this batch's columns
+      std::uint32_t rank = 0;
+      for (const int col : batch_cols[i]) {
+        const std::string_view code = rec.fields[static_cast<std::size_t>(col)];
+        if (code.empty()) {
+          if (empty_col < 0) empty_col = col;
+          continue;
+        }
+        ++rank;
+        if (empty_col >= 0) {
+          sink.CsvError(csv.display(), rec.line, header(col),
+                        "'" + header(col) + "' is filled but '" + header(empty_col) + "' before it is empty (candidate '" + cands.id[c] + "', batch '" +
+                            cols.batch_name + "'); a list fills its columns from the first, and only cells at its end may be empty");
+          empty_col = -1;  // one error per gap
+          continue;
+        }
+        const std::uint32_t p = prog_index.Find(code);
+        if (p == kNone) {
+          sink.CsvError(csv.display(), rec.line, header(col),
+                        "unknown program '" + QuoteLong(Printable(code)) + "'" +
+                            (HiddenCharacters(code).empty() ? DidYouMean(code, progs.code) : HiddenCharactersNote(code)) + "; it is not in " +
+                            rules.inputs.programs);
+          continue;
+        }
+        out->push_back(ChoiceRow{static_cast<std::uint32_t>(cols.batch), c, rank, p, static_cast<std::uint32_t>(rec.line), static_cast<std::uint32_t>(col)});
+      }
+    }
+  }
+}
+
+// Column indices of a wide choices file's id and batch columns; -1 (reported) when missing.
+bool FindWideColumns(const WideChoices& wide, const CsvReader& csv, DiagnosticSink& sink, int* id_col, std::vector<std::vector<int>>* batch_cols) {
+  bool ok = true;
+  auto missing = [&](const std::string& header, const std::string& role) {
+    sink.Error(csv.display(), csv.header_line(), 0,
+               "missing column '" + header + "', which the rules' inputs.choices reads as " + role + "; the header has: " + HeaderList(csv) +
+                   "; correct the column name in the rules or in the file");
+    ok = false;
+  };
+  *id_col = csv.Find(wide.id_header);
+  if (*id_col < 0) missing(wide.id_header, "the id column");
+  for (const WideChoices::BatchColumns& cols : wide.batches) {
+    batch_cols->emplace_back();
+    for (std::size_t k = 0; k < cols.headers.size(); ++k) {
+      const int col = csv.Find(cols.headers[k]);
+      if (col < 0) missing(cols.headers[k], "choice " + std::to_string(k + 1) + " of batch '" + cols.batch_name + "'");
+      batch_cols->back().push_back(col);
+    }
+  }
+  return ok;
+}
+
+bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
+  CsvReader csv;
+  csv.set_digest(digest);
+  if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink, rules.encoding)) return false;
+  const bool wide = rules.inputs.choices_wide;
+  csv.set_max_records(wide ? CurrentInputLimits().max_candidates : CurrentInputLimits().max_choices, wide ? "candidate rows" : "choice rows");
+  const std::size_t errors_before = sink.error_count();
+  int cand_col = -1, batch_col = -1, rank_col = -1, prog_col = -1;
+  std::vector<ChoiceRow> rows;
+  if (wide) {
+    std::vector<std::vector<int>> batch_cols;
+    if (!FindWideColumns(rules.inputs.wide, csv, sink, &cand_col, &batch_cols)) return false;
+    ParseWideChoices(rules, *inst, csv, sink, cand_col, batch_cols, &rows);
+  } else {
+    cand_col = RequireColumn(csv, rules, "candidate_id", true, sink);
+    batch_col = RequireColumn(csv, rules, "batch", true, sink);
+    rank_col = RequireColumn(csv, rules, "rank", true, sink);
+    prog_col = RequireColumn(csv, rules, "program", true, sink);
+    if (cand_col < 0 || batch_col < 0 || rank_col < 0 || prog_col < 0) return false;
+    ParseLongChoices(rules, *inst, csv, sink, cand_col, batch_col, rank_col, prog_col, &rows);
+  }
   if (sink.error_count() != errors_before) return false;
+  // Errors about a list name the rank column (long) or the cell's own column (wide).
+  auto rank_header = [&](const ChoiceRow& r) { return csv.header()[wide ? r.column : static_cast<std::size_t>(rank_col)]; };
+  auto program_header = [&](const ChoiceRow& r) { return csv.header()[wide ? r.column : static_cast<std::size_t>(prog_col)]; };
+  const Candidates& cands = inst->candidates;
+  const Programs& progs = inst->programs;
   // Files written in candidate order (the usual case) are already sorted: checking is O(rows).
   auto before = [](const ChoiceRow& a, const ChoiceRow& b) {
     return std::tie(a.batch, a.candidate, a.rank, a.line) < std::tie(b.batch, b.candidate, b.rank, b.line);
@@ -534,23 +638,23 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
         auto whose = [&] { return " for " + who(); };
         // Compared with the previous rank, not the position, so one mistake is one error.
         if (r.rank == previous) {
-          sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col),
+          sink.CsvError(csv.display(), static_cast<int>(r.line), rank_header(r),
                         "rank " + std::to_string(r.rank) + " is given twice" + whose() + "; " + kRankAdvice);
         } else if (r.rank != previous + 1) {
-          sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col),
+          sink.CsvError(csv.display(), static_cast<int>(r.line), rank_header(r),
                         (previous == 0 ? "the first rank is " + std::to_string(r.rank) + ", not 1,"
                                        : "rank " + std::to_string(r.rank) + " follows rank " + std::to_string(previous)) +
                             whose() + "; " + kRankAdvice);
         }
         previous = r.rank;
         if (last_seen[r.program] == serial) {
-          sink.CsvError(csv.display(), static_cast<int>(r.line), header(prog_col),
+          sink.CsvError(csv.display(), static_cast<int>(r.line), program_header(r),
                         "program '" + progs.code[r.program] + "' appears twice in the list of " + who() + "; list each program once");
         }
         last_seen[r.program] = serial;
         const std::size_t max = static_cast<std::size_t>(rules.batches[b].max_choices);
         if (max > 0 && j - i == max) {
-          sink.CsvError(csv.display(), static_cast<int>(r.line), header(rank_col),
+          sink.CsvError(csv.display(), static_cast<int>(r.line), rank_header(r),
                         "candidate '" + cands.id[r.candidate] + "' lists more than " + std::to_string(max) +
                             (max == 1 ? " choice" : " choices") + " in batch '" + rules.batches[b].name + "' (max_choices: " +
                             std::to_string(max) + "); remove the extra choices or raise max_choices");

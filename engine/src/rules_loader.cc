@@ -178,6 +178,7 @@ class Loader {
     LoadPolicy(root, &rules);
     LoadBatches(root, &rules);
     ResolveUnfilled(&rules);
+    ResolveWideChoices(&rules);
     rules.candidate_columns = columns_candidate_;
     rules.program_columns = columns_program_;
     for (const Ranking& r : rules.rankings) {
@@ -498,10 +499,94 @@ class Loader {
       *out = (p.is_absolute() ? p : (dir / p)).lexically_normal().string();
     };
     resolve("candidates", &rules->inputs.candidates);
-    resolve("choices", &rules->inputs.choices);
+    if (auto c = Get(n, "choices", false); c && c.IsMap()) {
+      LoadChoicesLayout(c, dir, rules);
+    } else {
+      resolve("choices", &rules->inputs.choices);
+    }
     resolve("programs", &rules->inputs.programs);
     if (Get(n, "allocations", false)) resolve("allocations", &rules->inputs.allocations);
     if (Get(n, "program_scores", false)) resolve("program_scores", &rules->inputs.program_scores);
+  }
+
+  // `choices: {file: F, layout: long | wide, id: HEADER, batches: {BATCH: [HEADER, ...]}}`.
+  // Batch names are resolved once the batches are read (ResolveWideChoices).
+  void LoadChoicesLayout(const YAML::Node& n, const std::filesystem::path& dir, Rules* rules) {
+    CheckKeys(n, {"file", "layout", "id", "batches"});
+    auto file = Get(n, "file", true, "name the choices file, e.g. choices: {file: 志愿.csv, layout: wide, ...}");
+    if (file) {
+      const std::string s = Scalar(file, "inputs.choices.file");
+      if (s.empty() && file.IsScalar()) Error(file, "inputs.choices.file is empty; give a file path");
+      if (!s.empty()) {
+        const std::filesystem::path p(s);
+        rules->inputs.choices = (p.is_absolute() ? p : (dir / p)).lexically_normal().string();
+      }
+    }
+    std::string layout = "long";
+    if (auto l = Get(n, "layout", false)) layout = Scalar(l, "inputs.choices.layout");
+    if (layout == "long") {
+      for (const char* key : {"id", "batches"}) {
+        if (auto k = Get(n, key, false)) Error(k, std::string("'") + key + "' belongs to layout: wide; a long choices file has the columns candidate_id, batch, rank, program");
+      }
+      return;
+    }
+    if (layout != "wide") {
+      Error(n["layout"], "layout '" + layout + "' is not known; write long (one row per choice: candidate_id, batch, rank, program) or wide (one row per candidate, a column per choice)" +
+                             DidYouMean(layout, {"long", "wide"}));
+      return;
+    }
+    rules->inputs.choices_wide = true;
+    WideChoices& wide = rules->inputs.wide;
+    wide.pos = Pos(n);
+    if (auto id = Get(n, "id", true, "name the column that holds the candidate id, e.g. id: 准考证号")) {
+      wide.id_header = Scalar(id, "inputs.choices.id");
+      if (wide.id_header.empty() && id.IsScalar()) Error(id, "inputs.choices.id is empty; give the header of the candidate id column");
+    }
+    auto batches = Get(n, "batches", true, "map each batch to its choice columns in order, e.g. batches: {general: [志愿1, 志愿2, 志愿3]}");
+    if (!batches) return;
+    if (!batches.IsMap() || batches.size() == 0) {
+      Error(batches, "'batches' maps each batch to its choice columns in order, e.g. batches: {general: [志愿1, 志愿2, 志愿3]}");
+      return;
+    }
+    CheckKeysDuplicatesOnly(batches);
+    std::map<std::string, std::string> used;  // header -> where it is used
+    if (!wide.id_header.empty()) used[wide.id_header] = "the id column";
+    for (const auto& kv : batches) {
+      WideChoices::BatchColumns cols;
+      cols.batch_name = kv.first.Scalar();
+      cols.pos = Pos(kv.first);
+      if (!kv.second.IsSequence() || kv.second.size() == 0) {
+        Error(kv.second, "batch '" + cols.batch_name + "' needs its choice columns as a list in choice order, e.g. [志愿1, 志愿2]");
+        continue;
+      }
+      for (const auto& h : kv.second) {
+        std::string header = Scalar(h, "a choice column");
+        if (header.empty()) continue;
+        const std::string here = "choice " + std::to_string(cols.headers.size() + 1) + " of batch '" + cols.batch_name + "'";
+        if (auto [it, fresh] = used.emplace(header, here); !fresh) {
+          Error(h, "column '" + header + "' is already " + it->second + "; each column holds one list position");
+          continue;
+        }
+        cols.headers.push_back(std::move(header));
+      }
+      wide.batches.push_back(std::move(cols));
+    }
+  }
+
+  // The batches a wide choices file fills must be batches of the rules.
+  void ResolveWideChoices(Rules* rules) {
+    if (!rules->inputs.choices_wide) return;
+    std::vector<std::string> names;
+    for (const Batch& b : rules->batches) names.push_back(b.name);
+    for (WideChoices::BatchColumns& cols : rules->inputs.wide.batches) {
+      cols.batch = rules->FindBatch(cols.batch_name);
+      if (cols.batch >= 0) continue;
+      std::string list;
+      for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
+      sink_.Error(path_, cols.pos.line, cols.pos.col,
+                  "inputs.choices.batches names batch '" + cols.batch_name + "', which the rules do not define" + DidYouMean(cols.batch_name, names) +
+                      "; the batches are: " + list);
+    }
   }
 
   void LoadColumns(const YAML::Node& root, Rules* rules) {

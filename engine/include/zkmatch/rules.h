@@ -140,10 +140,27 @@ struct Policy {
   RulesPos pos;
 };
 
+// The wide layout of a choices file, as registration systems export it: one row per candidate,
+// each batch's choices in its own columns in choice order (志愿1, 志愿2, ...), empty cells at the
+// end of a list. Written `choices: {file: F, layout: wide, id: HEADER, batches: {B: [H1, H2]}}`.
+struct WideChoices {
+  std::string id_header;  // the column holding the candidate id (a header of the file, as written)
+  struct BatchColumns {
+    std::string batch_name;            // as written
+    int batch = -1;                    // resolved index into Rules::batches
+    std::vector<std::string> headers;  // choice 1, 2, ... of that batch
+    RulesPos pos;                      // the batch's key under `batches:`
+  };
+  std::vector<BatchColumns> batches;  // as written
+  RulesPos pos;                       // the `choices:` mapping
+};
+
 struct RuleInputs {
   std::string candidates, choices, programs;  // resolved paths
   std::string allocations;                    // resolved path; empty when not given
   std::string program_scores;                 // resolved path; empty when not given
+  bool choices_wide = false;                  // choices is in the wide layout (`wide` says how)
+  WideChoices wide;
 };
 
 // An input column the rules refer to, with the type its uses give it.
