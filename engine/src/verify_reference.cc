@@ -154,7 +154,7 @@ std::vector<std::uint8_t> ProgramsOf(const Stage& stage, const EvalContext& ctx)
   return runs;
 }
 
-Split AllocateSplit(const Rules& rules, const Instance& instance, const EvalContext& ctx, std::size_t b, const Stage& stage,
+Split AllocateSplit(const Rules& /*rules*/, const Instance& instance, const EvalContext& ctx, std::size_t b, const Stage& stage,
                     std::size_t h, const std::vector<std::uint8_t>& runs) {
   const Channel& ch = stage.channels[h];
   const Column& column = *instance.candidates.FindColumn(ch.split_by);
