@@ -114,6 +114,70 @@ int RequireColumn(const CsvReader& csv, const Rules& rules, const std::string& l
 // the slot itself, packed into two words, so a lookup -- one per choice row -- compares two
 // integers and touches one cache line; longer names are compared with `names` (which the index
 // views; names are unique).
+// Errors of one CSV file that may repeat on many rows (a renamed batch, a misspelt program
+// code, a list over max_choices): one message per mistake, at its first row, saying on how many
+// more rows it repeats and which, instead of thousands of identical lines. Messages come out in
+// the order of their first rows when Flush is called. Cost: one hash lookup per error.
+class RowErrors {
+ public:
+  RowErrors(const CsvReader& csv, DiagnosticSink& sink) : csv_(csv), sink_(sink) {}
+  // An error at (line, field); `key` identifies the mistake (rows with the same key are one
+  // message); `message()` is called for its first row only.
+  template <typename Message>
+  void Add(int line, const std::string& field, const std::string& key, Message message) {
+    auto it = index_.find(key);
+    if (it != index_.end()) {
+      Group& g = groups_[it->second];
+      ++g.count;
+      if (g.rows.size() < kRowsShown) g.rows.push_back(line);
+      return;
+    }
+    if (groups_.size() >= kMaxGroups) {  // more distinct mistakes than anyone reads: count them
+      ++dropped_;
+      return;
+    }
+    index_.emplace(key, groups_.size());
+    groups_.push_back(Group{line, field, message(), 1, {}});
+  }
+  // A mistake that does not repeat (a bad number in one cell).
+  void AddOnce(int line, const std::string& field, std::string message) {
+    groups_.push_back(Group{line, field, std::move(message), 1, {}});
+  }
+  void Flush() {
+    for (const Group& g : groups_) {
+      std::string msg = g.message;
+      if (g.count > 1) {
+        const std::size_t more = g.count - 1;
+        msg += " -- the same on " + std::to_string(more) + (more == 1 ? " more row: " : " more rows: ");
+        for (std::size_t i = 0; i < g.rows.size(); ++i) msg += (i == 0 ? "" : i + 1 == g.rows.size() && more == g.rows.size() ? " and " : ", ") + std::to_string(g.rows[i]);
+        if (more > g.rows.size()) msg += " and " + std::to_string(more - g.rows.size()) + " more";
+      }
+      sink_.CsvError(csv_.display(), g.line, g.field, std::move(msg));
+    }
+    if (dropped_ > 0) {
+      sink_.Error(csv_.display(), 0, 0, "and " + std::to_string(dropped_) + " more errors of other kinds; fix the ones above and check again");
+    }
+    groups_.clear();
+    index_.clear();
+    dropped_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t kRowsShown = 5;
+  static constexpr std::size_t kMaxGroups = 1000;
+  struct Group {
+    int line;
+    std::string field, message;
+    std::size_t count;
+    std::vector<int> rows;  // the next rows with the same mistake, up to kRowsShown
+  };
+  const CsvReader& csv_;
+  DiagnosticSink& sink_;
+  std::unordered_map<std::string, std::size_t> index_;
+  std::vector<Group> groups_;
+  std::size_t dropped_ = 0;
+};
+
 class NameIndex {
  public:
   explicit NameIndex(const std::vector<std::string>& names) : names_(names) {
@@ -451,6 +515,7 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
   // A candidate's rows usually come together: look the id up only when it changes.
   std::string last_cid;
   std::uint32_t last_candidate = kNone;
+  RowErrors errors(csv, sink);
   CsvRecord rec;
   while (csv.Next(&rec)) {
     ChoiceRow row{};
@@ -464,8 +529,10 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
       row.candidate = last_candidate = found;
       last_cid.assign(cid);
     } else {
-      sink.CsvError(csv.display(), rec.line, header(cand_col),
-                    "unknown candidate '" + QuoteLong(Printable(cid)) + "'" + HiddenCharactersNote(cid) + "; every choice must belong to a candidate in " + rules.inputs.candidates);
+      errors.Add(rec.line, header(cand_col), "candidate\n" + std::string(cid), [&] {
+        return "unknown candidate '" + QuoteLong(Printable(cid)) + "'" + HiddenCharactersNote(cid) + "; every choice must belong to a candidate in " +
+               rules.inputs.candidates;
+      });
       ok = false;
     }
     // Rows of one batch come together: look the name up only when it changes.
@@ -478,16 +545,15 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
     if (b < 0) {
       std::string list;
       for (const auto& n : batch_names) list += (list.empty() ? "" : ", ") + n;
-      sink.CsvError(csv.display(), rec.line, header(batch_col),
-                    "unknown batch '" + std::string(bname) + "'" + DidYouMean(bname, batch_names) + "; the rules define: " + list);
+      errors.Add(rec.line, header(batch_col), "batch\n" + std::string(bname),
+                 [&] { return "unknown batch '" + std::string(bname) + "'" + DidYouMean(bname, batch_names) + "; the rules define: " + list; });
       ok = false;
     }
     row.batch = static_cast<std::uint32_t>(b);
     std::int32_t rank = 0;
     std::string why;
     if (!ParseCount(rec.fields[static_cast<std::size_t>(rank_col)], &rank, &why) || rank < 1) {
-      sink.CsvError(csv.display(), rec.line, header(rank_col),
-                    why.empty() ? "rank must be 1 or more (1 is the first choice)" : "bad rank: " + why);
+      errors.AddOnce(rec.line, header(rank_col), why.empty() ? "rank must be 1 or more (1 is the first choice)" : "bad rank: " + why);
       ok = false;
     }
     row.rank = static_cast<std::uint32_t>(rank);
@@ -495,13 +561,15 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
     if (const std::uint32_t found = prog_index.Find(code); found != kNone) {
       row.program = found;
     } else {
-      sink.CsvError(csv.display(), rec.line, header(prog_col),
-                    "unknown program '" + QuoteLong(Printable(code)) + "'" +
-                        (HiddenCharacters(code).empty() ? DidYouMean(code, progs.code) : HiddenCharactersNote(code)) + "; it is not in " + rules.inputs.programs);
+      errors.Add(rec.line, header(prog_col), "program\n" + std::string(code), [&] {
+        return "unknown program '" + QuoteLong(Printable(code)) + "'" +
+               (HiddenCharacters(code).empty() ? DidYouMean(code, progs.code) : HiddenCharactersNote(code)) + "; it is not in " + rules.inputs.programs;
+      });
       ok = false;
     }
     if (ok) rows.push_back(row);
   }
+  errors.Flush();
 }
 
 // The wide layout: one row per candidate, the columns of each batch in choice order. A list
@@ -516,17 +584,20 @@ void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
   const auto cand_index = NameIndex(cands.id);
   const auto prog_index = NameIndex(progs.code);
   std::vector<std::uint32_t> first_row(cands.size(), 0);  // the row holding each candidate's lists
+  RowErrors errors(csv, sink);
   CsvRecord rec;
   while (csv.Next(&rec)) {
     const std::string_view cid = rec.fields[static_cast<std::size_t>(id_col)];
     const std::uint32_t c = cand_index.Find(cid);
     if (c == kNone) {
-      sink.CsvError(csv.display(), rec.line, header(id_col),
-                    "unknown candidate '" + QuoteLong(Printable(cid)) + "'" + HiddenCharactersNote(cid) + "; every row must belong to a candidate in " + rules.inputs.candidates);
+      errors.Add(rec.line, header(id_col), "candidate\n" + std::string(cid), [&] {
+        return "unknown candidate '" + QuoteLong(Printable(cid)) + "'" + HiddenCharactersNote(cid) + "; every row must belong to a candidate in " +
+               rules.inputs.candidates;
+      });
       continue;
     }
     if (first_row[c] != 0) {
-      sink.CsvError(csv.display(), rec.line, header(id_col),
+      errors.AddOnce(rec.line, header(id_col),
                     "candidate '" + cands.id[c] + "' has a second row (the first is row " + std::to_string(first_row[c]) +
                         "); a wide choices file has one row per candidate -- merge the two rows");
       continue;
@@ -544,7 +615,7 @@ void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
         }
         ++rank;
         if (empty_col >= 0) {
-          sink.CsvError(csv.display(), rec.line, header(col),
+          errors.AddOnce(rec.line, header(col),
                         "'" + header(col) + "' is filled but '" + header(empty_col) + "' before it is empty (candidate '" + cands.id[c] + "', batch '" +
                             cols.batch_name + "'); a list fills its columns from the first, and only cells at its end may be empty");
           empty_col = -1;  // one error per gap
@@ -552,16 +623,17 @@ void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
         }
         const std::uint32_t p = prog_index.Find(code);
         if (p == kNone) {
-          sink.CsvError(csv.display(), rec.line, header(col),
-                        "unknown program '" + QuoteLong(Printable(code)) + "'" +
-                            (HiddenCharacters(code).empty() ? DidYouMean(code, progs.code) : HiddenCharactersNote(code)) + "; it is not in " +
-                            rules.inputs.programs);
+          errors.Add(rec.line, header(col), "program\n" + std::string(code), [&] {
+            return "unknown program '" + QuoteLong(Printable(code)) + "'" +
+                   (HiddenCharacters(code).empty() ? DidYouMean(code, progs.code) : HiddenCharactersNote(code)) + "; it is not in " + rules.inputs.programs;
+          });
           continue;
         }
         out->push_back(ChoiceRow{static_cast<std::uint32_t>(cols.batch), c, rank, p, static_cast<std::uint32_t>(rec.line), static_cast<std::uint32_t>(col)});
       }
     }
   }
+  errors.Flush();
 }
 
 // Column indices of a wide choices file's id and batch columns; -1 (reported) when missing.
@@ -619,6 +691,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
   };
   if (!std::is_sorted(rows.begin(), rows.end(), before)) std::sort(rows.begin(), rows.end(), before);
   inst->choices.assign(rules.batches.size(), {});
+  RowErrors list_errors(csv, sink);
   std::vector<std::uint32_t> last_seen(progs.size(), kNone);  // program -> list serial that used it
   std::uint32_t serial = 0;
   std::size_t i = 0;
@@ -638,26 +711,26 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
         auto whose = [&] { return " for " + who(); };
         // Compared with the previous rank, not the position, so one mistake is one error.
         if (r.rank == previous) {
-          sink.CsvError(csv.display(), static_cast<int>(r.line), rank_header(r),
+          list_errors.AddOnce(static_cast<int>(r.line), rank_header(r),
                         "rank " + std::to_string(r.rank) + " is given twice" + whose() + "; " + kRankAdvice);
         } else if (r.rank != previous + 1) {
-          sink.CsvError(csv.display(), static_cast<int>(r.line), rank_header(r),
+          list_errors.AddOnce(static_cast<int>(r.line), rank_header(r),
                         (previous == 0 ? "the first rank is " + std::to_string(r.rank) + ", not 1,"
                                        : "rank " + std::to_string(r.rank) + " follows rank " + std::to_string(previous)) +
                             whose() + "; " + kRankAdvice);
         }
         previous = r.rank;
         if (last_seen[r.program] == serial) {
-          sink.CsvError(csv.display(), static_cast<int>(r.line), program_header(r),
+          list_errors.AddOnce(static_cast<int>(r.line), program_header(r),
                         "program '" + progs.code[r.program] + "' appears twice in the list of " + who() + "; list each program once");
         }
         last_seen[r.program] = serial;
         const std::size_t max = static_cast<std::size_t>(rules.batches[b].max_choices);
         if (max > 0 && j - i == max) {
-          sink.CsvError(csv.display(), static_cast<int>(r.line), rank_header(r),
-                        "candidate '" + cands.id[r.candidate] + "' lists more than " + std::to_string(max) +
-                            (max == 1 ? " choice" : " choices") + " in batch '" + rules.batches[b].name + "' (max_choices: " +
-                            std::to_string(max) + "); remove the extra choices or raise max_choices");
+          list_errors.Add(static_cast<int>(r.line), rank_header(r), "max\n" + rules.batches[b].name, [&] {
+            return "candidate '" + cands.id[r.candidate] + "' lists more than " + std::to_string(max) + (max == 1 ? " choice" : " choices") +
+                   " in batch '" + rules.batches[b].name + "' (max_choices: " + std::to_string(max) + "); remove the extra choices or raise max_choices";
+          });
         }
         ++j;
       }
@@ -668,6 +741,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
     lists.program.reserve(i - begin);
     for (std::size_t k = begin; k < i; ++k) lists.program.push_back(rows[k].program);
   }
+  list_errors.Flush();
   return sink.error_count() == errors_before;
 }
 
