@@ -38,11 +38,23 @@ class Parser {
   std::unique_ptr<Expression> ParseAll() {
     auto e = ParseOr();
     if (!e || failed_) return nullptr;
-    if (tok_.kind != Tok::kEnd) return Fail(tok_.offset, "unexpected '" + std::string(tok_.text) + "' after the end of the expression");
+    if (tok_.kind != Tok::kEnd) {
+      if (std::string advice = OperatorAdvice(); !advice.empty()) return Fail(tok_.offset, advice);
+      return Fail(tok_.offset, "unexpected '" + std::string(tok_.text) + "' after the end of the expression");
+    }
     return e;
   }
 
  private:
+  // Operators of other languages written where a rules expression has a word for them.
+  std::string OperatorAdvice() const {
+    const std::string_view rest = src_.substr(static_cast<std::size_t>(tok_.offset));
+    if (rest.rfind("&&", 0) == 0 || rest.rfind("&", 0) == 0) return "'" + std::string(rest.substr(0, rest.rfind("&&", 0) == 0 ? 2 : 1)) + "' is not an operator here; write 'and'";
+    if (rest.rfind("||", 0) == 0 || rest.rfind("|", 0) == 0) return "'" + std::string(rest.substr(0, rest.rfind("||", 0) == 0 ? 2 : 1)) + "' is not an operator here; write 'or'";
+    if (rest.rfind("!", 0) == 0 && rest.rfind("!=", 0) != 0) return "'!' is not an operator here; write 'not'";
+    return {};
+  }
+
   std::unique_ptr<Expression> Fail(int offset, std::string msg) {
     if (!failed_) {
       failed_ = true;
@@ -389,6 +401,7 @@ class Parser {
       case Tok::kEnd: return Fail(tok_.offset, "the expression ends too early; a value is missing here");
       case Tok::kBad:
         if (!tok_.text.empty() && (tok_.text[0] == '\'' || tok_.text[0] == '"')) return Fail(tok_.offset, "string is never closed; add the closing quote");
+        if (std::string advice = OperatorAdvice(); !advice.empty()) return Fail(tok_.offset, advice);
         return Fail(tok_.offset, "unexpected character '" + std::string(tok_.text) + "'");
       default: return Fail(tok_.offset, "expected a value but found '" + std::string(tok_.text) + "'");
     }

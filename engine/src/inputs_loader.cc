@@ -243,6 +243,17 @@ void Permute(std::vector<T>* v, const std::vector<std::uint32_t>& order) {
   *v = std::move(out);
 }
 
+// What to do about a column the rules read that the file lacks: a line of that name was meant
+// (line.NAME), a text value was meant (quote it: district = '环翠区'), or add or map the column.
+std::string MissingColumnAdvice(const Rules& rules, const std::string& name) {
+  for (const Line& l : rules.lines) {
+    if (l.name == name) return "did you mean the line, line." + name + "?";
+  }
+  const bool ascii = std::all_of(name.begin(), name.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+  if (!ascii) return "if you meant the text " + name + ", quote it: '" + name + "'; otherwise " + AddColumnAdvice(name);
+  return AddColumnAdvice(name);
+}
+
 // Extra columns referenced by the rules: binds each to its header and stores cells.
 struct ExtraColumns {
   std::vector<int> index;  // csv column per extra column
@@ -259,9 +270,8 @@ struct ExtraColumns {
       int idx = csv.Find(col.header);
       if (idx < 0) {
         sink.Error(rules.path, ref.pos.line, ref.pos.col,
-                   std::string("the rules use ") + file_kind + " column '" + col.header + "' but " + csv.display() +
-                       " has no such column" + DidYouMean(col.header, csv.header()) + "; the header has: " + HeaderList(csv) +
-                       "; " + AddColumnAdvice(ref.name));
+                   std::string("the rules use ") + file_kind + " column '" + col.header + "' but " + csv.display() + " has no such column" +
+                       DidYouMean(col.header, csv.header()) + "; the header has: " + HeaderList(csv) + "; " + MissingColumnAdvice(rules, ref.name));
         ok = false;
       }
       index.push_back(idx);
