@@ -268,9 +268,12 @@ TEST(ParseExpression, SyntaxErrorsWithOffsets) {
       {"a > 1.2.3", "4: bad number: '1.2.3' is not a decimal number; write ASCII digits with an "
                     "optional '-' and at most 2 decimal places, e.g. 612.5"},
       {"a # 1", "2: unexpected '#' after the end of the expression"},
-      {"a ! b", "2: unexpected '!' after the end of the expression"},
+      {"a ! b", "2: '!' is not an operator here; write 'not'"},
+      {"a && b", "2: '&&' is not an operator here; write 'and'"},
+      {"a || b", "2: '||' is not an operator here; write 'or'"},
       {"a > #", "4: unexpected character '#'"},
-      {"a > ! b", "4: unexpected character '!'"},
+      {"a > ! b", "4: '!' is not an operator here; write 'not'"},
+      {"a > @ b", "4: unexpected character '@'"},
       // "a > （b）": full-width parentheses are name characters, so this is "a > <name>".
       {"a > 1 \xEF\xBC\x88" "b" "\xEF\xBC\x89", "6: unexpected '\xEF\xBC\x88" "b" "\xEF\xBC\x89' after the end of the expression"},
       {"a and or b", "6: expected a value but found the keyword 'or'"},
