@@ -90,10 +90,18 @@ constexpr int Ordinal(Encoding v) {
   return -1;
 }
 template <> constexpr int ValueCount<Encoding>() { return 2; }
+constexpr int Ordinal(ChoicesLayout v) {
+  switch (v) {
+    case ChoicesLayout::kLong: return 0;
+    case ChoicesLayout::kWide: return 1;
+  }
+  return -1;
+}
+template <> constexpr int ValueCount<ChoicesLayout>() { return 2; }
 
 template <typename E>
 class NameTableTest : public ::testing::Test {};
-using Enums = ::testing::Types<LastTie, Line::Kind, Allocation::Kind, Allocation::Rounding, Unfilled::Kind, Rejection, Encoding>;
+using Enums = ::testing::Types<LastTie, Line::Kind, Allocation::Kind, Allocation::Rounding, Unfilled::Kind, Rejection, Encoding, ChoicesLayout>;
 TYPED_TEST_SUITE(NameTableTest, Enums);
 
 TYPED_TEST(NameTableTest, EveryValueHasExactlyOneNonEmptyUniqueName) {
@@ -185,15 +193,17 @@ TEST(SchemaAgreesWithNameTables, EveryEnumListIsATable) {
       {"/properties/encoding/enum", AllNames<Encoding>()},
       {"/$defs/ranking/properties/last_tie/enum", AllNames<LastTie>()},
       {"/$defs/allocation/oneOf/1/properties/rounding/enum", AllNames<Allocation::Rounding>()},
+      {"/$defs/inputs/properties/choices/oneOf/1/properties/layout/enum", AllNames<ChoicesLayout>()},
   };
   EXPECT_EQ(enums, want);
   EXPECT_EQ(schema["$defs"]["allocation"]["oneOf"].items.at(1)["properties"]["rounding"]["default"].text,
             Name(Allocation::Rounding::kLargestRemainder));
   EXPECT_EQ(schema["properties"]["encoding"]["default"].text, Name(Encoding::kUtf8));
-  // String consts: allocation: table, and the seed rule's last_tie: lottery (no others).
+  // String consts: allocation: table, the seed rule's last_tie: lottery, the wide choices
+  // layout's required keys (no others).
   std::multiset<std::string> got_consts;
   for (const auto& [path, value] : consts) got_consts.insert(value);
-  EXPECT_EQ(got_consts, (std::multiset<std::string>{Name(Allocation::Kind::kTable), Name(LastTie::kLottery)}));
+  EXPECT_EQ(got_consts, (std::multiset<std::string>{Name(Allocation::Kind::kTable), Name(LastTie::kLottery), Name(ChoicesLayout::kWide)}));
   EXPECT_EQ(consts.count("/$defs/allocation/oneOf/0/const"), 1u);
 }
 

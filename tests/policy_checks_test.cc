@@ -31,7 +31,8 @@ class PolicyCheck : public ::testing::Test {
 
   // A warning: check exits 0 with the warning on stderr and the summary on stdout; run exits 0,
   // repeats the warning and writes the run directory.
-  void ExpectWarning(const std::string& name, const std::string& stderr_text, const std::string& summary) {
+  // `run_extra`: what run adds after matching (a target the admissions missed).
+  void ExpectWarning(const std::string& name, const std::string& stderr_text, const std::string& summary, const std::string& run_extra = "") {
     Use(name);
     CommandResult c = Check();
     EXPECT_EQ(c.exit_code, 0) << c.err;
@@ -39,7 +40,7 @@ class PolicyCheck : public ::testing::Test {
     EXPECT_EQ(c.out, summary);
     CommandResult r = Run();
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.err, stderr_text);
+    EXPECT_EQ(r.err, stderr_text + run_extra);
     EXPECT_EQ(r.out, "");
     EXPECT_TRUE(FileExists(Out() + "/placements.csv"));
     EXPECT_TRUE(FileExists(Out() + "/cutoffs.csv"));
@@ -74,7 +75,9 @@ TEST_F(PolicyCheck, GeneralHighTargetWarnsWithBothNumbersAndTheRunGoesAhead) {
   ExpectWarning("general-high-target",
                 "rules.yaml:6:3: warning: general-high seats 5 for 10 candidates are 50.00%, below the target 60.00% "
                 "(6 seats needed)\n",
-                "rules.yaml: ok: 10 candidates, 3 programs, 30 choices in 1 batch\n");
+                "rules.yaml: ok: 10 candidates, 3 programs, 30 choices in 1 batch\n",
+                "rules.yaml:6:3: warning: general-high admissions 5 of 10 candidates are 50.00%, below the target 60.00% (6 needed); "
+                "the plan has only 5 general-high seats\n");
   // All nine seats (the vocational ones too) are used: the warning changes nothing in the run.
   EXPECT_EQ(ReadFile(Out() + "/cutoffs.csv"),
             "batch,program,channel,group,capacity,admitted,cutoff_total,stage,initial_capacity,flowed_in,flowed_out,"
@@ -82,6 +85,14 @@ TEST_F(PolicyCheck, GeneralHighTargetWarnsWithBothNumbersAndTheRunGoesAhead) {
             "main,G1,general,,3,3,670,,3,0,0,0\n"
             "main,G2,general,,2,2,650,,2,0,0,0\n"
             "main,V1,general,,4,4,610,,4,0,0,0\n");
+}
+
+// Enough general-high seats, too few candidates choosing them: check is silent (it does not
+// match); run warns with the admissions and says the seats were there.
+TEST_F(PolicyCheck, GeneralHighAdmissionsBelowTheTargetWarnAfterTheRun) {
+  ExpectWarning("general-high-admitted", "", "rules.yaml: ok: 10 candidates, 2 programs, 10 choices in 1 batch\n",
+                "rules.yaml:8:3: warning: general-high admissions 4 of 10 candidates are 40.00%, below the target 60.00% (6 needed); "
+                "the plan had 6 general-high seats, so candidates chose or qualified for other programs\n");
 }
 
 // (2) 公民同招: a private program admitting through 'general' in an earlier batch than any

@@ -28,6 +28,7 @@ Result<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& 
   // After solving, so the lines (and the ranking an admit_ratio line needs) are computed once.
   step("policy checks");
   if (Status policy = CheckPolicy(a.rules, a.instance, sink, &a.outcome.lines); !policy.ok()) return policy;
+  WarnMissedTargets(a.rules, a.instance, a.outcome, sink);
   step("render outputs and audit log");
   a.files = RenderRun(a.rules, a.instance, a.outcome, a.identity);
   return a;

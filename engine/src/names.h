@@ -27,6 +27,9 @@ enum class Rejection { kIneligible, kNoGroupSeats, kBelow, kFreeSeat, kNotBelow 
 // Character encoding of the input CSV files (`encoding:`); Rules::encoding holds its name.
 enum class Encoding { kUtf8, kGb18030 };
 
+// Layout of the choices file (`inputs: {choices: {file, layout}}`); RuleInputs::choices_wide.
+enum class ChoicesLayout { kLong, kWide };
+
 template <typename E>
 struct NameEntry {
   E value;
@@ -112,6 +115,15 @@ struct NameTable<Encoding> {
   static constexpr std::array<NameEntry<Encoding>, 2> kEntries = {{
       {Encoding::kUtf8, "utf-8", "the default; a byte-order mark is fine"},
       {Encoding::kGb18030, "gb18030", "files saved by Chinese Excel"},
+  }};
+};
+
+template <>
+struct NameTable<ChoicesLayout> {
+  static constexpr std::string_view kWhat = "choices layout";
+  static constexpr std::array<NameEntry<ChoicesLayout>, 2> kEntries = {{
+      {ChoicesLayout::kLong, "long", "one row per choice: candidate_id, batch, rank, program"},
+      {ChoicesLayout::kWide, "wide", "one row per candidate, a column per choice"},
   }};
 };
 

@@ -141,6 +141,30 @@ void CheckLaterBatchTargets(const Rules& rules, const Instance& instance, const 
 
 }  // namespace
 
+void WarnMissedTargets(const Rules& rules, const Instance& instance, const Outcome& outcome, DiagnosticSink& sink) {
+  if (rules.policy.general_high_target_ppm <= 0) return;
+  const EvalContext ctx{instance.candidates, instance.programs, &outcome.lines, &instance.program_scores};
+  const std::size_t np = instance.programs.size();
+  std::vector<std::uint8_t> general_high(np, 1);
+  std::int64_t seats = 0;
+  for (std::size_t p = 0; p < np; ++p) {
+    if (rules.policy.general_high) general_high[p] = EvaluateCondition(*rules.policy.general_high, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
+    if (!general_high[p]) continue;
+    for (const std::string& col : instance.programs.seat_columns) seats += std::max(0, instance.programs.SeatsIn(col)[p]);
+  }
+  std::int64_t admitted = 0;
+  for (const ProgramIndex p : outcome.program) admitted += p != kNone && general_high[p] ? 1 : 0;
+  const auto n = static_cast<std::int64_t>(instance.candidates.size());
+  const std::int64_t target = rules.policy.general_high_target_ppm;
+  if (admitted * 1'000'000 >= target * n) return;
+  const std::int64_t needed = (target * n + 999'999) / 1'000'000;
+  std::string why = seats >= needed ? "; the plan had " + std::to_string(seats) + " general-high seats, so candidates chose or qualified for other programs"
+                                    : "; the plan has only " + std::to_string(seats) + " general-high seats";
+  sink.Warning(rules.path, rules.policy.pos.line, rules.policy.pos.col,
+               "general-high admissions " + std::to_string(admitted) + " of " + std::to_string(n) + " candidates are " + Percent(admitted, n) +
+                   ", below the target " + Percent(target, 1'000'000) + " (" + std::to_string(needed) + " needed)" + why);
+}
+
 Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink, const std::vector<Score>* given_lines) {
   const std::size_t errors_before = sink.error_count();
   const Programs& progs = instance.programs;

@@ -522,17 +522,17 @@ class Loader {
         rules->inputs.choices = (p.is_absolute() ? p : (dir / p)).lexically_normal().string();
       }
     }
-    std::string layout = "long";
+    std::string layout(Name(ChoicesLayout::kLong));
     if (auto l = Get(n, "layout", false)) layout = Scalar(l, "inputs.choices.layout");
-    if (layout == "long") {
+    const std::optional<ChoicesLayout> kind = FromName<ChoicesLayout>(layout);
+    if (kind == ChoicesLayout::kLong) {
       for (const char* key : {"id", "batches"}) {
         if (auto k = Get(n, key, false)) Error(k, std::string("'") + key + "' belongs to layout: wide; a long choices file has the columns candidate_id, batch, rank, program");
       }
       return;
     }
-    if (layout != "wide") {
-      Error(n["layout"], "layout '" + layout + "' is not known; write long (one row per choice: candidate_id, batch, rank, program) or wide (one row per candidate, a column per choice)" +
-                             DidYouMean(layout, {"long", "wide"}));
+    if (!kind) {
+      Error(n["layout"], "layout '" + layout + "' is not known; write " + NameList<ChoicesLayout>(true) + DidYouMean(layout, AllNames<ChoicesLayout>()));
       return;
     }
     rules->inputs.choices_wide = true;

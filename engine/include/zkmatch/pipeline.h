@@ -123,6 +123,11 @@ std::vector<Score> ComputeLines(const Rules& rules, const Instance& instance, st
 // admit_ratio line costs a full ranking of the candidates).
 Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink& sink, const std::vector<Score>* lines = nullptr);
 
+// After a run: warns (at the policy block) when the share of candidates admitted to
+// general-high programs is below policy.general_high_target, and whether the plan's seats or
+// the candidates' choices fell short. Cost: O(candidates + programs).
+void WarnMissedTargets(const Rules& rules, const Instance& instance, const Outcome& outcome, DiagnosticSink& sink);
+
 // Ranks, computes lines, eligibility and seat allocations and matches every stage of every
 // batch in order, rerunning a stage while unfilled seats flow.
 // REQUIRES: `instance` was loaded by LoadInputs for these `rules`; CheckMatchPath is empty.
