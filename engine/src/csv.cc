@@ -162,8 +162,15 @@ bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad) {
   return ok;
 }
 
+std::string CsvReader::PerFileEncoding(const std::string& encoding) const {
+  if (role_.empty()) return {};
+  return "inputs: {" + role_ + ": {file: " + std::filesystem::path(display_.empty() ? std::string("FILE") : display_).filename().string() +
+         ", encoding: " + encoding + "}}";
+}
+
 bool CsvReader::Open(const std::string& path, const std::string& display, DiagnosticSink& sink,
                      const std::string& encoding) {
+  display_ = display;
   // One read of a regular file (never a FIFO or a device), after the size limit. These bytes are
   // the ones parsed and the ones hashed for the manifest: the file is never read twice.
   std::string bytes;
@@ -202,7 +209,9 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
       LineCol(raw, first, &line, &col);
       sink.Error(display, line, col,
                  "the file is UTF-8 but the rules say encoding: gb18030 (read as GB18030 its text would turn into "
-                 "other characters); remove the encoding line from the rules, or save the file as GB18030");
+                 "other characters); remove the encoding line from the rules" +
+                     (role_.empty() ? std::string() : " (when only other files are GB18030, give each its own encoding, e.g. " + PerFileEncoding("utf-8") + ")") +
+                     ", or save the file as GB18030");
       return false;
     }
     std::string utf8;
@@ -260,8 +269,9 @@ bool CsvReader::Start(const std::string& display, DiagnosticSink& sink) {
       int line = 0, col = 0;
       LineCol(data_, bad, &line, &col);
       sink.Error(display, line, col,
-                 "not UTF-8: the file looks like GB18030 (as Chinese Excel saves CSV); add 'encoding: gb18030' "
-                 "to the rules, or save the file as 'CSV UTF-8'");
+                 "not UTF-8: the file looks like GB18030 (as Chinese Excel saves CSV); add 'encoding: gb18030' " +
+                     (role_.empty() ? std::string("to the rules") : "for this file (" + PerFileEncoding("gb18030") + ") or for every file (at the top of the rules)") +
+                     ", or save the file as 'CSV UTF-8'");
       return false;
     }
     int line = 1 + static_cast<int>(std::count(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));

@@ -63,6 +63,9 @@ class CsvReader {
   // any GB18030 conversion) into `*digest`, on another thread while they are parsed. `*digest`
   // is complete after FinishDigest() or the reader's destruction.
   void set_digest(FileDigest* digest) { digest_ = digest; }
+  // The file's key under the rules' `inputs:` (candidates, choices, ...), for advice about its
+  // encoding; empty when it is not an input named by the rules.
+  void set_role(std::string role) { role_ = std::move(role); }
   void FinishDigest();
 
   // Reads the whole of `path` (shown as `display` in messages). Returns false after reporting
@@ -107,6 +110,9 @@ class CsvReader {
   std::string scratch_;  // unescaped quoted fields of the current record
   std::size_t records_ = 0;
   std::size_t max_records_ = static_cast<std::size_t>(-1);
+  std::string role_;
+  // "inputs: {candidates: {file: F, encoding: E}}" for this file, or "" without a role.
+  std::string PerFileEncoding(const std::string& encoding) const;
   std::string records_what_;
   FileDigest* digest_ = nullptr;
   std::future<void> hashing_;  // declared after data_: destroyed (joined) before it

@@ -96,9 +96,9 @@ std::string AddColumnAdvice(const std::string& logical) {
 }
 
 // Finds the header for logical column `logical`; reports it missing when `required`.
-int RequireColumn(const CsvReader& csv, const Rules& rules, const std::string& logical, bool required,
+int RequireColumn(const CsvReader& csv, const Rules& rules, const std::string& role, const std::string& logical, bool required,
                   DiagnosticSink& sink) {
-  const std::string header = rules.HeaderFor(logical);
+  const std::string header = rules.HeaderFor(role, logical);
   int idx = csv.Find(header);
   if (idx < 0 && required) {
     std::string msg = "missing column '" + header + "'";
@@ -260,12 +260,12 @@ struct ExtraColumns {
   std::vector<std::unordered_map<std::string, std::uint32_t>> intern;
 
   bool Setup(const CsvReader& csv, const Rules& rules, const std::vector<ColumnRef>& refs,
-             const char* file_kind, std::vector<Column>* columns, DiagnosticSink& sink) {
+             const char* file_kind, const std::string& role, std::vector<Column>* columns, DiagnosticSink& sink) {
     bool ok = true;
     for (const ColumnRef& ref : refs) {
       Column col;
       col.name = ref.name;
-      col.header = rules.HeaderFor(ref.name);
+      col.header = rules.HeaderFor(role, ref.name);
       col.numeric = ref.numeric;
       int idx = csv.Find(col.header);
       if (idx < 0) {
@@ -361,14 +361,15 @@ void ReportDuplicates(const std::vector<std::string>& keys, const std::vector<st
 bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
   CsvReader csv;
   csv.set_digest(digest);
-  if (!csv.Open(rules.inputs.candidates, rules.inputs.candidates, sink, rules.encoding)) return false;
+  csv.set_role("candidates");
+  if (!csv.Open(rules.inputs.candidates, rules.inputs.candidates, sink, rules.EncodingFor("candidates"))) return false;
   csv.set_max_records(CurrentInputLimits().max_candidates, "candidates");
   const std::size_t errors_before = sink.error_count();
-  int id_col = RequireColumn(csv, rules, "id", true, sink);
-  int total_col = RequireColumn(csv, rules, "total", true, sink);
+  int id_col = RequireColumn(csv, rules, "candidates", "id", true, sink);
+  int total_col = RequireColumn(csv, rules, "candidates", "total", true, sink);
   Candidates& c = inst->candidates;
   ExtraColumns extra;
-  bool ok = extra.Setup(csv, rules, rules.candidate_columns, "candidate", &c.columns, sink);
+  bool ok = extra.Setup(csv, rules, rules.candidate_columns, "candidate", "candidates", &c.columns, sink);
   if (id_col < 0 || total_col < 0 || !ok) return false;
   inst->candidate_headers = csv.header();
   const std::string& id_header = csv.header()[static_cast<std::size_t>(id_col)];
@@ -409,13 +410,14 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink, Fi
 bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
   CsvReader csv;
   csv.set_digest(digest);
-  if (!csv.Open(rules.inputs.programs, rules.inputs.programs, sink, rules.encoding)) return false;
+  csv.set_role("programs");
+  if (!csv.Open(rules.inputs.programs, rules.inputs.programs, sink, rules.EncodingFor("programs"))) return false;
   const std::size_t errors_before = sink.error_count();
   Programs& p = inst->programs;
-  int code_col = RequireColumn(csv, rules, "code", true, sink);
-  int school_col = RequireColumn(csv, rules, "school", false, sink);
-  int name_col = RequireColumn(csv, rules, "name", false, sink);
-  int sector_col = RequireColumn(csv, rules, "sector", false, sink);
+  int code_col = RequireColumn(csv, rules, "programs", "code", true, sink);
+  int school_col = RequireColumn(csv, rules, "programs", "school", false, sink);
+  int name_col = RequireColumn(csv, rules, "programs", "name", false, sink);
+  int sector_col = RequireColumn(csv, rules, "programs", "sector", false, sink);
   // Capacity columns: every channel's seats, each once.
   for (const Batch& b : rules.batches) {
     for (const Stage& st : b.stages) {
@@ -426,7 +428,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
   }
   std::vector<int> seat_idx;
   for (const std::string& s : p.seat_columns) {
-    int idx = csv.Find(rules.HeaderFor(s));
+    int idx = csv.Find(rules.HeaderFor("programs", s));
     if (idx < 0) {
       // Point at the first channel that names this column.
       for (const Batch& b : rules.batches) {
@@ -434,8 +436,8 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
         for (const Channel& ch : st.channels) {
           if (ch.seats == s && idx < 0) {
             sink.Error(rules.path, ch.seats_pos.line, ch.seats_pos.col,
-                       "channel '" + ch.name + "' takes its seats from column '" + rules.HeaderFor(s) + "' but " +
-                           csv.display() + " has no such column" + DidYouMean(rules.HeaderFor(s), csv.header()) +
+                       "channel '" + ch.name + "' takes its seats from column '" + rules.HeaderFor("programs", s) + "' but " +
+                           csv.display() + " has no such column" + DidYouMean(rules.HeaderFor("programs", s), csv.header()) +
                            "; add the column (an empty cell means 0 seats)");
             idx = -2;
           }
@@ -447,7 +449,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
   }
   p.seats.assign(p.seat_columns.size(), {});
   ExtraColumns extra;
-  bool ok = extra.Setup(csv, rules, rules.program_columns, "program", &p.columns, sink);
+  bool ok = extra.Setup(csv, rules, rules.program_columns, "program", "programs", &p.columns, sink);
   if (code_col < 0 || !ok || std::any_of(seat_idx.begin(), seat_idx.end(), [](int i) { return i < 0; })) return false;
   inst->program_headers = csv.header();
   const std::string& code_header = csv.header()[static_cast<std::size_t>(code_col)];
@@ -671,7 +673,8 @@ bool FindWideColumns(const WideChoices& wide, const CsvReader& csv, DiagnosticSi
 bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
   CsvReader csv;
   csv.set_digest(digest);
-  if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink, rules.encoding)) return false;
+  csv.set_role("choices");
+  if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink, rules.EncodingFor("choices"))) return false;
   const bool wide = rules.inputs.choices_wide;
   csv.set_max_records(wide ? CurrentInputLimits().max_candidates : CurrentInputLimits().max_choices, wide ? "candidate rows" : "choice rows");
   const std::size_t errors_before = sink.error_count();
@@ -682,10 +685,10 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
     if (!FindWideColumns(rules.inputs.wide, csv, sink, &cand_col, &batch_cols)) return false;
     ParseWideChoices(rules, *inst, csv, sink, cand_col, batch_cols, &rows);
   } else {
-    cand_col = RequireColumn(csv, rules, "candidate_id", true, sink);
-    batch_col = RequireColumn(csv, rules, "batch", true, sink);
-    rank_col = RequireColumn(csv, rules, "rank", true, sink);
-    prog_col = RequireColumn(csv, rules, "program", true, sink);
+    cand_col = RequireColumn(csv, rules, "choices", "candidate_id", true, sink);
+    batch_col = RequireColumn(csv, rules, "choices", "batch", true, sink);
+    rank_col = RequireColumn(csv, rules, "choices", "rank", true, sink);
+    prog_col = RequireColumn(csv, rules, "choices", "program", true, sink);
     if (cand_col < 0 || batch_col < 0 || rank_col < 0 || prog_col < 0) return false;
     ParseLongChoices(rules, *inst, csv, sink, cand_col, batch_col, rank_col, prog_col, &rows);
   }
@@ -775,14 +778,15 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink, F
   if (rules.inputs.allocations.empty()) return true;
   CsvReader csv;
   csv.set_digest(digest);
-  if (!csv.Open(rules.inputs.allocations, rules.inputs.allocations, sink, rules.encoding)) return false;
+  csv.set_role("allocations");
+  if (!csv.Open(rules.inputs.allocations, rules.inputs.allocations, sink, rules.EncodingFor("allocations"))) return false;
   const std::size_t errors_before = sink.error_count();
-  int prog_col = RequireColumn(csv, rules, "program", true, sink);
-  int chan_col = RequireColumn(csv, rules, "channel", true, sink);
-  int group_col = RequireColumn(csv, rules, "group", true, sink);
-  int seats_col = RequireColumn(csv, rules, "seats", true, sink);
-  int batch_col = RequireColumn(csv, rules, "batch", false, sink);
-  int stage_col = RequireColumn(csv, rules, "stage", false, sink);
+  int prog_col = RequireColumn(csv, rules, "allocations", "program", true, sink);
+  int chan_col = RequireColumn(csv, rules, "allocations", "channel", true, sink);
+  int group_col = RequireColumn(csv, rules, "allocations", "group", true, sink);
+  int seats_col = RequireColumn(csv, rules, "allocations", "seats", true, sink);
+  int batch_col = RequireColumn(csv, rules, "allocations", "batch", false, sink);
+  int stage_col = RequireColumn(csv, rules, "allocations", "stage", false, sink);
   if (prog_col < 0 || chan_col < 0 || group_col < 0 || seats_col < 0) return false;
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Programs& progs = inst->programs;
@@ -904,11 +908,12 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
   if (rules.inputs.program_scores.empty()) return true;
   CsvReader csv;
   csv.set_digest(digest);
-  if (!csv.Open(rules.inputs.program_scores, rules.inputs.program_scores, sink, rules.encoding)) return false;
+  csv.set_role("program_scores");
+  if (!csv.Open(rules.inputs.program_scores, rules.inputs.program_scores, sink, rules.EncodingFor("program_scores"))) return false;
   const std::size_t errors_before = sink.error_count();
-  const int prog_col = RequireColumn(csv, rules, "program", true, sink);
-  const int cand_col = RequireColumn(csv, rules, "candidate_id", true, sink);
-  const int score_col = RequireColumn(csv, rules, "score", true, sink);
+  const int prog_col = RequireColumn(csv, rules, "program_scores", "program", true, sink);
+  const int cand_col = RequireColumn(csv, rules, "program_scores", "candidate_id", true, sink);
+  const int score_col = RequireColumn(csv, rules, "program_scores", "score", true, sink);
   if (prog_col < 0 || cand_col < 0 || score_col < 0) return false;
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Candidates& cands = inst->candidates;

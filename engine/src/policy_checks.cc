@@ -49,13 +49,13 @@ void CheckAllocationTable(const Rules& rules, const Instance& instance, const st
       }
     }
     if (runs.size() > 1) {
-      sink.Report({Severity::kError, file, static_cast<int>(table.row[i]), 0, rules.HeaderFor("channel"),
+      sink.Report({Severity::kError, file, static_cast<int>(table.row[i]), 0, rules.HeaderFor("allocations", "channel"),
                    "program '" + progs.code[p] + "' has channel '" + table.channel[i] + "' in " + runs[0] + " and in " + runs[1] +
                        "; say which this row is for in a 'batch' column (and a 'stage' column when both are stages of one batch)"});
     } else if (runs.empty() && table.seats[i] > 0) {
       std::string where;
       for (const std::string& w : has) where += (where.empty() ? "" : "; ") + w;
-      sink.Report({Severity::kWarning, file, static_cast<int>(table.row[i]), 0, rules.HeaderFor("program"),
+      sink.Report({Severity::kWarning, file, static_cast<int>(table.row[i]), 0, rules.HeaderFor("allocations", "program"),
                    "no stage runs program '" + progs.code[p] + "' with channel '" + table.channel[i] + "'" +
                        (where.empty() ? std::string() : " (it is in " + where + ")") + ", so this row's " + std::to_string(table.seats[i]) +
                        (table.seats[i] == 1 ? " seat is" : " seats are") + " never offered; remove the row or let a stage run the program"});
@@ -76,7 +76,7 @@ void CheckAllocationTable(const Rules& rules, const Instance& instance, const st
       }
       for (std::size_t p = 0; p < progs.size(); ++p) {
         if (!st.in[p] || sum[p] == seats[p]) continue;
-        sink.CsvError(rules.inputs.programs, static_cast<int>(progs.row[p]), rules.HeaderFor(ch.seats),
+        sink.CsvError(rules.inputs.programs, static_cast<int>(progs.row[p]), rules.HeaderFor("programs", ch.seats),
                       "the allocations of program '" + progs.code[p] + "' in channel '" + ch.name + "' add up to " + std::to_string(sum[p]) +
                           " seats (" + (rows[p].empty() ? "no rows in " + file : file + " rows " + rows[p]) + ") but " + rules.inputs.programs +
                           " gives it " + std::to_string(seats[p]) + "; make them equal");
@@ -260,7 +260,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
             const auto& seats = instance.programs.SeatsIn(ch.seats);
             for (std::size_t p = 0; p < np; ++p) {
               if (!stages[i].in[p] || seats[p] <= 0 || progs.sector[p] != "private") continue;
-              sink.CsvError(rules.inputs.programs, static_cast<int>(progs.row[p]), rules.HeaderFor("sector"),
+              sink.CsvError(rules.inputs.programs, static_cast<int>(progs.row[p]), rules.HeaderFor("programs", "sector"),
                             "private program '" + progs.code[p] + "' admits through channel '" + name + "' in " +
                                 StageName(rules, stages[i].b, stages[i].s) + ", before public programs do" +
                                 (first_public < stages.size() ? " (" + StageName(rules, stages[first_public].b, stages[first_public].s) + ")" : std::string()) +
@@ -314,9 +314,9 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
   }
 
   // Input columns no rule reads: often a misspelt mapping.
-  auto warn_unused = [&](const std::vector<std::string>& headers, std::vector<std::string> used, const std::string& file) {
+  auto warn_unused = [&](const std::vector<std::string>& headers, std::vector<std::string> used, const std::string& file, const std::string& role) {
     used.insert(used.end(), rules.descriptive_columns.begin(), rules.descriptive_columns.end());
-    for (std::string& u : used) u = rules.HeaderFor(u);
+    for (std::string& u : used) u = rules.HeaderFor(role, u);
     for (const std::string& h : headers) {
       if (std::find(used.begin(), used.end(), h) == used.end()) {
         sink.Warning(file, 1, 0, "column '" + h + "' is not used by any rule; if a rule should use it, check the name in the rules, otherwise list it under descriptive_columns:");
@@ -325,11 +325,11 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
   };
   std::vector<std::string> used_c = {"id", "total", "name", "junior_school", "district"};
   for (const ColumnRef& r : rules.candidate_columns) used_c.push_back(r.name);
-  warn_unused(instance.candidate_headers, used_c, rules.inputs.candidates);
+  warn_unused(instance.candidate_headers, used_c, rules.inputs.candidates, "candidates");
   std::vector<std::string> used_p = {"code", "school", "name", "sector", "district"};
   for (const ColumnRef& r : rules.program_columns) used_p.push_back(r.name);
   for (const std::string& s : progs.seat_columns) used_p.push_back(s);
-  warn_unused(instance.program_headers, used_p, rules.inputs.programs);
+  warn_unused(instance.program_headers, used_p, rules.inputs.programs, "programs");
   if (sink.error_count() != errors_before) return Status::FromSink(sink, "the policy checks", errors_before);
   return Status::Ok();
 }

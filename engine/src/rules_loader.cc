@@ -147,13 +147,11 @@ class Loader {
     CheckKeys(root, {"version", "name", "inputs", "columns", "descriptive_columns", "encoding", "seed", "policy", "lines", "rankings", "batches"});
     LoadVersion(root, &rules);
     if (auto n = Get(root, "name", false)) rules.name = Scalar(n, "name");
+    LoadColumns(root, &rules);  // before inputs: a file's own columns are checked against these
     LoadInputs(root, &rules);
-    LoadColumns(root, &rules);
     if (auto n = Get(root, "encoding", false)) {
       rules.encoding = Scalar(n, "encoding");
-      if (!FromName<Encoding>(rules.encoding) && n.IsScalar()) {
-        Error(n, "encoding '" + rules.encoding + "' is not supported; write " + NameList<Encoding>() + DidYouMean(rules.encoding, AllNames<Encoding>()));
-      }
+      if (!FromName<Encoding>(rules.encoding) && n.IsScalar()) Error(n, UnsupportedEncoding(rules.encoding));
     }
     bool seed_reported = false;
     if (auto n = Get(root, "seed", false)) seed_reported = !LoadSeed(n, &rules);
@@ -490,6 +488,12 @@ class Loader {
     auto resolve = [&](const char* key, std::string* out) {
       auto v = Get(n, key, true);
       if (!v) return;
+      if (v.IsMap()) {  // {file: F, encoding: E, columns: {...}}
+        CheckKeys(v, {"file", "encoding", "columns"});
+        LoadFileFormat(v, key, rules);
+        v = Get(v, "file", true, std::string("name the file, e.g. ") + key + ": {file: " + key + ".csv, encoding: gb18030}");
+        if (!v) return;
+      }
       std::string s = Scalar(v, std::string("inputs.") + key);
       if (s.empty()) {
         if (v.IsScalar()) Error(v, std::string("inputs.") + key + " is empty; give a file path");
@@ -512,7 +516,8 @@ class Loader {
   // `choices: {file: F, layout: long | wide, id: HEADER, batches: {BATCH: [HEADER, ...]}}`.
   // Batch names are resolved once the batches are read (ResolveWideChoices).
   void LoadChoicesLayout(const YAML::Node& n, const std::filesystem::path& dir, Rules* rules) {
-    CheckKeys(n, {"file", "layout", "id", "batches"});
+    CheckKeys(n, {"file", "layout", "id", "batches", "encoding", "columns"});
+    LoadFileFormat(n, "choices", rules);
     auto file = Get(n, "file", true, "name the choices file, e.g. choices: {file: 志愿.csv, layout: wide, ...}");
     if (file) {
       const std::string s = Scalar(file, "inputs.choices.file");
@@ -587,6 +592,68 @@ class Loader {
                   "inputs.choices.batches names batch '" + cols.batch_name + "', which the rules do not define" + DidYouMean(cols.batch_name, names) +
                       "; the batches are: " + list);
     }
+  }
+
+  // The built-in logical columns of each input file: two of one file may not read one header.
+  static const std::vector<std::string>& BuiltinColumns(const std::string& role) {
+    static const std::map<std::string, std::vector<std::string>> kFiles = {
+        {"candidates", {"id", "total", "name", "junior_school", "district"}},
+        {"choices", {"candidate_id", "batch", "rank", "program"}},
+        {"programs", {"code", "school", "name", "sector", "district"}},
+        {"allocations", {"program", "channel", "group", "seats", "batch", "stage"}},
+        {"program_scores", {"program", "candidate_id", "score"}}};
+    return kFiles.at(role);
+  }
+
+  static std::string UnsupportedEncoding(const std::string& name) {
+    std::string lower = name;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower == "gbk" || lower == "gb2312" || lower == "cp936") {
+      return "encoding '" + name + "': write gb18030, which reads " + name + " files (GB18030 extends GBK and GB2312)";
+    }
+    return "encoding '" + name + "' is not supported; write " + NameList<Encoding>() + DidYouMean(name, AllNames<Encoding>());
+  }
+
+  // A file's own `encoding:` and `columns:` (inputs: {ROLE: {file, encoding, columns}}).
+  void LoadFileFormat(const YAML::Node& n, const std::string& role, Rules* rules) {
+    InputFormat format;
+    if (auto e = Get(n, "encoding", false)) {
+      format.encoding = Scalar(e, "inputs." + role + ".encoding");
+      if (!FromName<Encoding>(format.encoding) && e.IsScalar()) Error(e, UnsupportedEncoding(format.encoding));
+    }
+    if (auto c = Get(n, "columns", false)) {
+      if (!c.IsMap()) {
+        Error(c, "'columns' maps this file's logical column names to its headers, e.g. columns: {id: 准考证号, total: 总分}");
+      } else {
+        CheckKeysDuplicatesOnly(c);
+        for (const auto& kv : c) {
+          std::string header = Scalar(kv.second, "inputs." + role + ".columns." + kv.first.Scalar());
+          if (!header.empty()) format.columns.emplace_back(kv.first.Scalar(), std::move(header));
+        }
+        // Two logical columns of this file reading one header.
+        const std::vector<std::string>& builtin = BuiltinColumns(role);
+        std::vector<std::pair<std::string, std::string>> reported;  // each pair of columns once
+        for (const auto& kv : c) {
+          const std::string logical = kv.first.Scalar();
+          auto header_of = [&](const std::string& name) {
+            for (const auto& [l, h] : format.columns) {
+              if (l == name) return h;
+            }
+            return rules->HeaderFor(name);
+          };
+          const std::string header = header_of(logical);
+          for (const std::string& other : builtin) {
+            if (other == logical || header_of(other) != header) continue;
+            if (std::find(reported.begin(), reported.end(), std::make_pair(other, logical)) != reported.end()) break;
+            reported.emplace_back(logical, other);
+            Error(kv.second, "columns: maps '" + logical + "' to header '" + header + "', which is already the header of column '" + other +
+                                 "' in the " + role + " file; two columns cannot read one header -- map '" + logical + "' to its own header");
+            break;
+          }
+        }
+      }
+    }
+    rules->inputs.formats[role] = std::move(format);
   }
 
   void LoadColumns(const YAML::Node& root, Rules* rules) {
@@ -1321,6 +1388,20 @@ std::string Rules::HeaderFor(const std::string& logical_name) const {
     if (logical == logical_name) return header;
   }
   return logical_name;
+}
+
+std::string Rules::HeaderFor(const std::string& role, const std::string& logical_name) const {
+  if (auto it = inputs.formats.find(role); it != inputs.formats.end()) {
+    for (const auto& [logical, header] : it->second.columns) {
+      if (logical == logical_name) return header;
+    }
+  }
+  return HeaderFor(logical_name);
+}
+
+const std::string& Rules::EncodingFor(const std::string& role) const {
+  if (auto it = inputs.formats.find(role); it != inputs.formats.end() && !it->second.encoding.empty()) return it->second.encoding;
+  return encoding;
 }
 
 int Rules::FindRanking(const std::string& wanted) const {

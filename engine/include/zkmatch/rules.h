@@ -17,6 +17,7 @@
 #define ZKMATCH_RULES_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -155,12 +156,23 @@ struct WideChoices {
   RulesPos pos;                       // the `choices:` mapping
 };
 
+// How one input file is read when the rules say so for that file alone, e.g.
+// `candidates: {file: 考生.csv, encoding: gb18030, columns: {id: 准考证号, total: 总分}}`;
+// the file-wide `encoding:` and `columns:` apply to what it does not say.
+struct InputFormat {
+  std::string encoding;                                      // empty: Rules::encoding
+  std::vector<std::pair<std::string, std::string>> columns;  // logical name -> header, this file only
+};
+
 struct RuleInputs {
   std::string candidates, choices, programs;  // resolved paths
   std::string allocations;                    // resolved path; empty when not given
   std::string program_scores;                 // resolved path; empty when not given
   bool choices_wide = false;                  // choices is in the wide layout (`wide` says how)
   WideChoices wide;
+  // Per-file encoding and columns, by role: candidates, choices, programs, allocations,
+  // program_scores. A role without an entry reads with the file-wide settings.
+  std::map<std::string, InputFormat> formats;
 };
 
 // An input column the rules refer to, with the type its uses give it.
@@ -196,8 +208,13 @@ struct Rules {
   std::vector<ColumnRef> candidate_columns;
   std::vector<ColumnRef> program_columns;
 
-  // Header that holds logical column `name` in the input files.
+  // Header that holds logical column `name` in the input files (the file-wide `columns:`).
   std::string HeaderFor(const std::string& name) const;
+  // The same in the input file of `role` (candidates, choices, programs, allocations,
+  // program_scores): its own `columns:` first, then the file-wide ones.
+  std::string HeaderFor(const std::string& role, const std::string& name) const;
+  // The encoding of the input file of `role`: its own, else the file-wide one.
+  const std::string& EncodingFor(const std::string& role) const;
   int FindRanking(const std::string& name) const;  // -1 when absent
   int FindBatch(const std::string& name) const;    // -1 when absent
 };
