@@ -47,6 +47,37 @@ TEST(Generator, EveryProfileIsReproducibleChecksCleanAndVerifies) {
   }
 }
 
+// The weihai profile's published plan (7,440 general-high seats, 873 specialist, 180 of 3+4,
+// for 12,394 candidates) scales with --candidates: at half the cohort, each seat count is half
+// the published one, rounded half up, so the totals are within one seat per program of half.
+TEST(Generator, WeihaiSeatPlanScalesWithTheCohort) {
+  TempDir dir;
+  auto seat_total = [](const std::string& programs) {
+    long total = 0;
+    std::size_t at = programs.find('\n') + 1;
+    while (at < programs.size()) {
+      const std::size_t end = programs.find('\n', at);
+      const std::string row = programs.substr(at, end - at);
+      // Seat columns are the last eight: general, balanced, five specialties, track_3p4.
+      std::size_t comma = std::string::npos;
+      for (int k = 0; k < 8; ++k) comma = row.rfind(',', comma == std::string::npos ? std::string::npos : comma - 1);
+      std::size_t from = comma + 1;
+      for (int k = 0; k < 8; ++k) {
+        const std::size_t next = row.find(',', from);
+        const std::string cell = row.substr(from, next == std::string::npos ? std::string::npos : next - from);
+        total += cell.empty() ? 0 : std::stol(cell);
+        from = next + 1;
+      }
+      at = end + 1;
+    }
+    return total;
+  };
+  const long full = seat_total(ReadFile(Gen(dir, "weihai", "12394", "5", "full") + "/programs.csv"));
+  const long half = seat_total(ReadFile(Gen(dir, "weihai", "6197", "5", "half") + "/programs.csv"));
+  EXPECT_EQ(full, 7440 + 180);  // the published plan: general-high (specialists included) and 3+4
+  EXPECT_NEAR(static_cast<double>(half), full / 2.0, 15.0);
+}
+
 TEST(Generator, UnknownProfileIsAUsageError) {
   TempDir dir;
   CommandResult r = RunCommand(Quote(ZkmatchBinary()) + " gen --profile hospital --out x", dir.path());

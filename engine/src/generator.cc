@@ -142,7 +142,7 @@ std::vector<OutputFile> GenerateCity(const GeneratorOptions& opt) {
 //
 // Published numbers: 12,394 candidates (the default), 7,440 general-high seats of which 1,500
 // are private, 873 specialist seats (sports 203, music 195, art 310, science/tech 150, combined
-// arts 15). The seat plan is fixed whatever --candidates says (a what-if on the cohort size).
+// arts 15). With --candidates N every seat count is scaled by N / 12,394 (ScaledWeihaiPlan).
 // Everything else is synthetic: 11 high schools in a fixed order of popularity (H01 most
 // popular), a balanced-school plan at H01-H03, four 3+4 programs, 30 junior schools (28 in the
 // central city, 2 in 文登区), scores, grades, specialty tests, bonus points and choice lists.
@@ -330,9 +330,28 @@ struct WeihaiCandidate {
   std::int64_t Key() const { return total + bonus * 100; }
 };
 
+// The published plan scaled to a cohort of n candidates (the plan is for 12,394): every seat
+// count times n / 12,394, rounded half up, so the seats keep their share of the cohort; the
+// published plan itself at the default size.
+std::vector<WeihaiProgram> ScaledWeihaiPlan(std::size_t n) {
+  constexpr std::uint64_t kPublished = 12394;
+  auto scale = [&](int v) { return static_cast<int>((static_cast<std::uint64_t>(v) * n + kPublished / 2) / kPublished); };
+  std::vector<WeihaiProgram> plan(std::begin(kWeihaiPrograms), std::end(kWeihaiPrograms));
+  if (n == kPublished) return plan;
+  for (WeihaiProgram& p : plan) {
+    p.seats = std::max(1, scale(p.seats));
+    int specialists = 0;
+    for (int& s : p.specialist) specialists += (s = scale(s));
+    if (specialists > p.seats) p.seats = specialists;
+    p.balanced = std::min(scale(p.balanced), p.seats - specialists);
+  }
+  return plan;
+}
+
 std::vector<OutputFile> GenerateWeihai(const GeneratorOptions& opt) {
   Rng rng(opt.seed * 0x2545F4914F6CDD1Dull + 0x5748);  // "WH": a stream of its own
   const std::size_t n = opt.candidates;
+  const std::vector<WeihaiProgram> plan = ScaledWeihaiPlan(n);
   constexpr int kJuniors = 30;  // J01-J12 环翠区, J13-J20 高区, J21-J28 经区, J29-J30 文登区
   auto junior_district = [](int j) { return j < 12 ? "环翠区" : j < 20 ? "高区" : j < 28 ? "经区" : "文登区"; };
   std::vector<std::int64_t> strength(kJuniors), weight(kJuniors);
@@ -406,8 +425,8 @@ std::vector<OutputFile> GenerateWeihai(const GeneratorOptions& opt) {
   int balanced_seats = 0;
   std::vector<std::size_t> cum(kWeihaiHigh);  // seats of the first s+1 schools by popularity
   for (int s = 0; s < kWeihaiHigh; ++s) {
-    balanced_seats += kWeihaiPrograms[s].balanced;
-    cum[static_cast<std::size_t>(s)] = (s ? cum[static_cast<std::size_t>(s - 1)] : 0) + static_cast<std::size_t>(kWeihaiPrograms[s].seats);
+    balanced_seats += plan[static_cast<std::size_t>(s)].balanced;
+    cum[static_cast<std::size_t>(s)] = (s ? cum[static_cast<std::size_t>(s - 1)] : 0) + static_cast<std::size_t>(plan[static_cast<std::size_t>(s)].seats);
   }
   const std::size_t general_high_seats = cum.back();
 
@@ -446,7 +465,7 @@ std::vector<OutputFile> GenerateWeihai(const GeneratorOptions& opt) {
     if (c.passed) {
       std::vector<int> offering;
       for (int s = 0; s < kWeihaiHigh; ++s) {
-        if (kWeihaiPrograms[s].specialist[c.specialty] > 0) offering.push_back(s);
+        if (plan[static_cast<std::size_t>(s)].specialist[c.specialty] > 0) offering.push_back(s);
       }
       const std::size_t m = offering.size();
       std::size_t start = cat_pos[i] * m / std::max<std::size_t>(1, cat_count[static_cast<std::size_t>(c.specialty)]);
@@ -552,7 +571,7 @@ std::vector<OutputFile> GenerateWeihai(const GeneratorOptions& opt) {
   // Programs file.
   std::string programs = "code,school,name,sector,district,kind,area,university,general,balanced,sports,music,art,scitech,combined,track_3p4\n";
   auto cell = [](int v) { return v > 0 ? std::to_string(v) : std::string(); };
-  for (const WeihaiProgram& p : kWeihaiPrograms) {
+  for (const WeihaiProgram& p : plan) {
     int general = p.vocational ? 0 : p.seats - p.balanced;
     for (int k = 0; k < 5; ++k) general -= p.specialist[k];
     programs += std::string(p.code) + "," + p.school + "," + p.name + "," + (p.private_sector ? "private," : "public,") + p.district + "," +

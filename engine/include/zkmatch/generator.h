@@ -36,8 +36,8 @@ namespace zkmatch {
 
 struct GeneratorOptions {
   std::string profile = "city";  // "city", "weihai", "province" or "hr" (see above)
-  // 0: the profile's default, DefaultCandidates(profile). The weihai seat plan stays fixed
-  // whatever the number; city and province scale their seats with it.
+  // 0: the profile's default, DefaultCandidates(profile). Every profile scales its seats with
+  // the number (weihai: the published plan for 12,394, each count times N / 12,394).
   std::uint64_t candidates = 0;
   std::uint64_t seed = 2025;
 };
