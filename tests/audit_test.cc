@@ -66,10 +66,15 @@ void ForgeInputDigest(const std::string& run, const std::string& role, const std
 }
 
 // Copies the regular files of a fixture case (rules, inputs, notes; not expected/).
+// Copies a case with its subdirectories (a what-if's base lives in one), except expected outputs.
 void CopyCase(const std::string& from, const std::string& to) {
   fs::create_directories(to);
   for (const auto& e : fs::directory_iterator(from)) {
-    if (e.is_regular_file()) fs::copy_file(e.path(), fs::path(to) / e.path().filename(), fs::copy_options::overwrite_existing);
+    if (e.is_regular_file()) {
+      fs::copy_file(e.path(), fs::path(to) / e.path().filename(), fs::copy_options::overwrite_existing);
+    } else if (e.is_directory() && e.path().filename().string().rfind("expected", 0) != 0) {
+      CopyCase(e.path().string(), (fs::path(to) / e.path().filename()).string());
+    }
   }
 }
 
@@ -229,7 +234,7 @@ void CheckShuffleInvariance(const FixtureRules& f, std::uint64_t seed) {
   ASSERT_EQ(run_a.exit_code, 0) << f.Key() << "\nstderr:\n" << run_a.err;
 
   std::mt19937_64 rng(seed);
-  for (const auto& e : fs::directory_iterator(case_dir)) {
+  for (const auto& e : fs::recursive_directory_iterator(case_dir)) {
     if (e.path().extension() == ".csv") WriteBytes(e.path().string(), ShuffleCsvRows(ReadFile(e.path().string()), rng));
   }
   const CommandResult run_b = Zk("run --quiet --rules " + Q(rules) + " --out " + Q(b), tmp.path());
@@ -1228,6 +1233,27 @@ TEST(AuditManyChunks, FindingsKeepTheirLinesAndFileOrder) {
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   EXPECT_NE(v.out.find("VIOLATION: audit.jsonl:7001: hash chain broken: prev is "), std::string::npos) << v.out;
   EXPECT_EQ(v.out.find("VIOLATION: audit.jsonl:7002"), std::string::npos) << v.out;
+}
+
+// A what-if's base rules file is an input of the run like the rules file: recorded in the
+// manifest with its digest; edited after the run, verify reports it and replay refuses.
+TEST(AuditExtends, TheBaseRulesFileIsARecordedInput) {
+  TempDir tmp;
+  fs::copy(SourceDir() + "/fixtures/cases/extends", tmp.path() + "/case", fs::copy_options::recursive);
+  const std::string run = tmp.path() + "/run";
+  ASSERT_EQ(Zk("run --rules " + Q(tmp.path() + "/case/lower-line.yaml") + " --out " + Q(run) + " -q", tmp.path()).exit_code, 0);
+  const std::string manifest = ReadFile(run + "/manifest.json");
+  EXPECT_NE(manifest.find("\"role\":\"rules_base\",\"path\":\"" + fs::weakly_canonical(tmp.path() + "/case/base/rules.yaml").string() + "\""),
+            std::string::npos)
+      << manifest;
+  EXPECT_EQ(Zk("verify --run " + Q(run), tmp.path()).exit_code, 0);
+  WriteBytes(tmp.path() + "/case/base/rules.yaml", ReadFile(tmp.path() + "/case/base/rules.yaml") + "# edited after the run\n");
+  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_NE(v.out.find("VIOLATION: input rules_base file "), std::string::npos) << v.out;
+  const CommandResult r = Zk("replay --run " + Q(run), tmp.path());
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("refusing to replay: rules_base file "), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -87,6 +87,15 @@ TEST_F(PolicyCheck, GeneralHighTargetWarnsWithBothNumbersAndTheRunGoesAhead) {
             "main,V1,general,,4,4,610,,4,0,0,0\n");
 }
 
+// A what-if (extends:) without a name of its own would carry its base's name into reports and
+// diffs: check and run warn, at the extends line.
+TEST_F(PolicyCheck, WhatIfKeepingTheBaseNameWarns) {
+  ExpectWarning("extends-keeps-name",
+                "rules.yaml:2:10: warning: this what-if keeps the name 'base-2025' of base.yaml; give it its own (name: ...) so that "
+                "reports and diffs of the two runs tell them apart\n",
+                "line control = 665 (fixed)\nrules.yaml: ok: 5 candidates, 2 programs, 7 choices in 1 batch\n");
+}
+
 // Enough general-high seats, too few candidates choosing them: check is silent (it does not
 // match); run warns with the admissions and says the seats were there.
 TEST_F(PolicyCheck, GeneralHighAdmissionsBelowTheTargetWarnAfterTheRun) {

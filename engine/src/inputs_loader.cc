@@ -269,7 +269,7 @@ struct ExtraColumns {
       col.numeric = ref.numeric;
       int idx = csv.Find(col.header);
       if (idx < 0) {
-        sink.Error(rules.path, ref.pos.line, ref.pos.col,
+        sink.Error(rules.FileOf(ref.pos), ref.pos.line, ref.pos.col,
                    std::string("the rules use ") + file_kind + " column '" + col.header + "' but " + csv.display() + " has no such column" +
                        DidYouMean(col.header, csv.header()) + "; the header has: " + HeaderList(csv) + "; " + MissingColumnAdvice(rules, ref.name));
         ok = false;
@@ -435,7 +435,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
         for (const Stage& st : b.stages) {
         for (const Channel& ch : st.channels) {
           if (ch.seats == s && idx < 0) {
-            sink.Error(rules.path, ch.seats_pos.line, ch.seats_pos.col,
+            sink.Error(rules.FileOf(ch.seats_pos), ch.seats_pos.line, ch.seats_pos.col,
                        "channel '" + ch.name + "' takes its seats from column '" + rules.HeaderFor("programs", s) + "' but " +
                            csv.display() + " has no such column" + DidYouMean(rules.HeaderFor("programs", s), csv.header()) +
                            "; add the column (an empty cell means 0 seats)");
@@ -1024,6 +1024,7 @@ Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentit
       identity->files.push_back({role, ec ? path : abs.string(), std::move(sha256), static_cast<std::size_t>(bytes)});
     };
     add("rules", rules.path, rules.source_sha256, rules.source_bytes);
+    for (const Rules::BaseFile& base : rules.bases) add("rules_base", base.path, base.sha256, base.bytes);
     add("candidates", rules.inputs.candidates, candidates.sha256, candidates.bytes);
     add("choices", rules.inputs.choices, choices.sha256, choices.bytes);
     add("programs", rules.inputs.programs, programs.sha256, programs.bytes);

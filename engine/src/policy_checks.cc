@@ -131,7 +131,7 @@ void CheckLaterBatchTargets(const Rules& rules, const Instance& instance, const 
       }
       if (count == 0) continue;
       if (count > 5) missing += " and " + std::to_string(count - 5) + " more";
-      sink.Error(rules.path, u.pos.line, u.pos.col,
+      sink.Error(rules.FileOf(u.pos), u.pos.line, u.pos.col,
                  "channel '" + ch.name + "' sends unfilled seats to channel '" + u.channel + "' of batch '" + u.batch +
                      "', but no stage of that batch runs program" + (count == 1 ? " " : "s ") + missing + " with that channel, so seats left empty there would be lost; "
                      "let a stage of '" + u.batch + "' run " + (count == 1 ? "it" : "them") + ", or write unfilled: none to keep them empty");
@@ -160,7 +160,7 @@ void WarnMissedTargets(const Rules& rules, const Instance& instance, const Outco
   const std::int64_t needed = (target * n + 999'999) / 1'000'000;
   std::string why = seats >= needed ? "; the plan had " + std::to_string(seats) + " general-high seats, so candidates chose or qualified for other programs"
                                     : "; the plan has only " + std::to_string(seats) + " general-high seats";
-  sink.Warning(rules.path, rules.policy.pos.line, rules.policy.pos.col,
+  sink.Warning(rules.FileOf(rules.policy.pos), rules.policy.pos.line, rules.policy.pos.col,
                "general-high admissions " + std::to_string(admitted) + " of " + std::to_string(n) + " candidates are " + Percent(admitted, n) +
                    ", below the target " + Percent(target, 1'000'000) + " (" + std::to_string(needed) + " needed)" + why);
 }
@@ -179,7 +179,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
     const Line& l = rules.lines[i];
     if (l.kind != Line::Kind::kAdmitRatio || lines[i] != kMissingScore || instance.candidates.size() == 0) continue;
     if (notes.empty()) ComputeLines(rules, instance, &notes);  // who is at the line's position
-    sink.Error(rules.path, l.pos.line, l.pos.col,
+    sink.Error(rules.FileOf(l.pos), l.pos.line, l.pos.col,
                "line '" + l.name + "' has no value: " + notes[i] + " has no value for the line's score; every condition that reads line." +
                    l.name + " would be false -- score the line by a column every candidate has (score: total), or rank by the score first");
   }
@@ -202,7 +202,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
         if (instance.programs.SeatsIn(ch.seats)[p] <= 0) continue;
         for (const auto& [col, j] : used) {
           if (col == ch.seats && j != i) {
-            sink.Error(rules.path, ch.seats_pos.line, ch.seats_pos.col,
+            sink.Error(rules.FileOf(ch.seats_pos), ch.seats_pos.line, ch.seats_pos.col,
                        "program '" + progs.code[p] + "' offers its '" + ch.seats + "' seats in " + StageName(rules, stages[j].b, stages[j].s) +
                            " and again in " + StageName(rules, stages[i].b, stages[i].s) +
                            "; give each stage its own capacity column or narrow the stages' programs");
@@ -221,7 +221,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
   if (rules.policy.public_private_sync) {
     const bool has_sector = std::any_of(progs.sector.begin(), progs.sector.end(), [](const std::string& s) { return !s.empty(); });
     if (!has_sector) {
-      sink.Error(rules.path, rules.policy.pos.line, rules.policy.pos.col,
+      sink.Error(rules.FileOf(rules.policy.pos), rules.policy.pos.line, rules.policy.pos.col,
                  "public_private_sync needs a 'sector' column (public or private) in " + rules.inputs.programs);
     } else {
       std::set<std::string> names;
@@ -282,7 +282,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
     const auto n = static_cast<std::int64_t>(instance.candidates.size());
     const std::int64_t target = rules.policy.general_high_target_ppm;
     if (seats * 1'000'000 < target * n) {
-      sink.Warning(rules.path, rules.policy.pos.line, rules.policy.pos.col,
+      sink.Warning(rules.FileOf(rules.policy.pos), rules.policy.pos.line, rules.policy.pos.col,
                    "general-high seats " + std::to_string(seats) + " for " + std::to_string(n) + " candidates are " + Percent(seats, n) +
                        ", below the target " + Percent(target, 1'000'000) + " (" + std::to_string((target * n + 999'999) / 1'000'000) +
                        " seats needed)");
@@ -297,7 +297,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
       std::int64_t total = 0;
       for (std::size_t p = 0; p < np; ++p) total += stages[i].in[p] ? std::max(0, seats[p]) : 0;
       if (total == 0) {
-        sink.Warning(rules.path, ch.pos.line, ch.pos.col,
+        sink.Warning(rules.FileOf(ch.pos), ch.pos.line, ch.pos.col,
                      "channel '" + ch.name + "' in " + StageName(rules, stages[i].b, stages[i].s) + " has no seats in any program (column '" +
                          ch.seats + "' is empty or 0)");
         continue;
@@ -306,7 +306,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
         bool any = false;
         for (std::size_t c = 0; c < instance.candidates.size() && !any; ++c) any = EvaluateCondition(*ch.eligible, ctx, static_cast<CandidateIndex>(c), kNone);
         if (!any) {
-          sink.Warning(rules.path, ch.pos.line, ch.pos.col,
+          sink.Warning(rules.FileOf(ch.pos), ch.pos.line, ch.pos.col,
                        "no candidate meets the condition of channel '" + ch.name + "' (" + ch.eligible_text + "); its " + std::to_string(total) + " seats cannot be filled");
         }
       }

@@ -116,35 +116,38 @@ class Loader {
 
   std::optional<Rules> Load(const std::string& text) {
     const std::size_t errors_before = sink_.error_count();
-    text_ = text;
-    line_starts_.push_back(0);
-    for (std::size_t i = 0; i < text_.size(); ++i) {
-      if (text_[i] == '\n') line_starts_.push_back(i + 1);
-    }
-    if (!CheckText()) return std::nullopt;
-    if (!PreScanEvents()) return std::nullopt;
-    YAML::Node root;
-    try {
-      root = YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-      sink_.Error(path_, e.mark.line + 1, CharCol(e.mark.line, e.mark.column), "YAML syntax error: " + e.msg + SyntaxAdvice(e.mark));
-      return std::nullopt;
-    } catch (const YAML::Exception& e) {
-      sink_.Error(path_, 0, 0, "cannot read YAML: " + e.msg);
-      return std::nullopt;
-    }
+    AddSource(path_, text);
+    if (!ParseSource(0)) return std::nullopt;
+    const YAML::Node parsed = sources_[0].root;
     Rules rules;
     rules.path = path_;
     rules.name = std::filesystem::path(path_).stem().string();
-    if (root.IsNull() && text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (parsed.IsNull() && text.find_first_not_of(" \t\r\n") == std::string::npos) {
       sink_.Error(path_, 0, 0, "the rules file is empty; it needs version, inputs, rankings and batches (see rules/README.md)");
       return std::nullopt;
     }
-    if (!root.IsMap()) {
-      Error(root, "a rules file is a mapping with keys version, inputs, rankings and batches");
+    if (!parsed.IsMap()) {
+      Error(parsed, "a rules file is a mapping with keys version, inputs, rankings and batches");
       return std::nullopt;
     }
-    CheckKeys(root, {"version", "name", "inputs", "columns", "descriptive_columns", "encoding", "seed", "policy", "lines", "rankings", "batches"});
+    static const std::vector<std::string> kTopKeys = {"version", "extends", "name", "inputs", "columns", "descriptive_columns", "encoding",
+                                                      "seed", "policy", "lines", "rankings", "batches"};
+    CheckKeys(parsed, kTopKeys);
+    // yaml-cpp's Node assignment rewrites the node assigned to (every copy sees it): documents
+    // are bound once, never reassigned.
+    std::optional<YAML::Node> extended;
+    if (auto n = Get(parsed, "extends", false)) {
+      extended = Extend(parsed, n);
+      if (!extended) return std::nullopt;
+      for (std::size_t k = 1; k < sources_.size(); ++k) {
+        rules.bases.push_back({sources_[k].path, Sha256Hex(sources_[k].text), sources_[k].text.size()});
+      }
+      if (!parsed["name"] && (*extended)["name"]) {
+        Warning(n, "this what-if keeps the name '" + (*extended)["name"].Scalar() + "' of " + sources_[1].path +
+                       "; give it its own (name: ...) so that reports and diffs of the two runs tell them apart");
+      }
+    }
+    const YAML::Node root = extended ? *extended : parsed;
     LoadVersion(root, &rules);
     if (auto n = Get(root, "name", false)) rules.name = Scalar(n, "name");
     LoadColumns(root, &rules);  // before inputs: a file's own columns are checked against these
@@ -181,14 +184,12 @@ class Loader {
     rules.program_columns = columns_program_;
     for (const Ranking& r : rules.rankings) {
       if (r.last_tie == LastTie::kLottery && rules.seed.empty() && !seed_reported) {
-        sink_.Error(path_, r.pos.line, r.pos.col,
-                    "ranking '" + r.name + "' uses last_tie: lottery but the rules give no seed; add the published seed at the top, e.g. seed: \"2025-07-08 public draw\"");
+        ErrorAt(r.pos, "ranking '" + r.name + "' uses last_tie: lottery but the rules give no seed; add the published seed at the top, e.g. seed: \"2025-07-08 public draw\"");
         break;
       }
     }
     if (program_score_used_ && rules.inputs.program_scores.empty()) {
-      sink_.Error(path_, program_score_pos_.line, program_score_pos_.col,
-                  "program_score reads the scores programs gave candidates, but inputs names no such file; add inputs: {..., "
+      ErrorAt(program_score_pos_, "program_score reads the scores programs gave candidates, but inputs names no such file; add inputs: {..., "
                   "program_scores: program_scores.csv} with columns program,candidate_id,score");
     }
     if (sink_.error_count() != errors_before) return std::nullopt;
@@ -197,23 +198,170 @@ class Loader {
 
  private:
   // Size, UTF-8 and NUL bytes, before the YAML parser sees the text.
+  void AddSource(const std::string& path, const std::string& text) {
+    Source src;
+    src.path = path;
+    src.text = text;
+    src.line_starts.push_back(0);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') src.line_starts.push_back(i + 1);
+    }
+    sources_.push_back(std::move(src));
+  }
+
+  // Checks and parses source k into sources_[k].root; errors name that file.
+  bool ParseSource(std::size_t k) {
+    current_ = k;
+    if (!CheckText() || !PreScanEvents()) return false;
+    try {
+      sources_[k].root = YAML::Load(sources_[k].text);
+    } catch (const YAML::ParserException& e) {
+      sink_.Error(Path(), e.mark.line + 1, CharCol(e.mark.line, e.mark.column), "YAML syntax error: " + e.msg + SyntaxAdvice(e.mark));
+      return false;
+    } catch (const YAML::Exception& e) {
+      sink_.Error(Path(), 0, 0, "cannot read YAML: " + e.msg);
+      return false;
+    }
+    current_ = 0;
+    return true;
+  }
+  const std::string& Path() const { return sources_[current_].path; }
+
+  // `extends: BASE`: reads BASE (relative to the file that names it; it may extend another in
+  // turn) and returns the merged document: a key of the extending file replaces the base's,
+  // except inputs, columns, lines, rankings and policy, whose entries replace the base's entries
+  // of the same name one by one. Nothing after reporting when a base cannot be used.
+  std::optional<YAML::Node> Extend(const YAML::Node& root, const YAML::Node& first) {
+    std::vector<std::string> chain = {std::filesystem::weakly_canonical(path_).string()};
+    std::vector<std::size_t> layers;  // sources of the bases, nearest first
+    std::optional<YAML::Node> next(first);
+    while (next) {
+      const YAML::Node extends = *next;
+      next.reset();
+      const std::string name = Scalar(extends, "extends");
+      if (name.empty()) return std::nullopt;
+      const std::size_t from = SourceOf(extends);
+      const std::filesystem::path dir = std::filesystem::path(sources_[from].path).parent_path();
+      const std::filesystem::path given(name);
+      const std::string base = (given.is_absolute() ? given : dir / given).lexically_normal().string();
+      const std::string canonical = std::filesystem::weakly_canonical(base).string();
+      if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
+        std::string circle;
+        for (std::size_t k = 0; k < sources_.size(); ++k) circle += sources_[k].path + " -> ";
+        Error(extends, "extends goes in a circle: " + circle + base + "; a rules file cannot extend itself, directly or through others");
+        return std::nullopt;
+      }
+      if (sources_.size() > 8) {
+        Error(extends, "extends goes more than 8 files deep; flatten the chain");
+        return std::nullopt;
+      }
+      chain.push_back(canonical);
+      std::string text;
+      const FileReadResult read = ReadRegularFile(base, kMaxRulesBytes, &text);
+      if (read.kind != FileReadResult::kOk) {
+        Error(extends, "cannot read the rules file it extends, " + base + (read.kind == FileReadResult::kTooLarge ? " (larger than 1 MiB)" : "") +
+                           "; the path is relative to the file that names it");
+        return std::nullopt;
+      }
+      AddSource(base, text);
+      const std::size_t k = sources_.size() - 1;
+      if (!ParseSource(k)) return std::nullopt;
+      const YAML::Node& b = sources_[k].root;
+      if (!b.IsMap()) {
+        Error(b, "a rules file is a mapping with keys version, inputs, rankings and batches");
+        return std::nullopt;
+      }
+      CheckKeys(b, {"version", "extends", "name", "inputs", "columns", "descriptive_columns", "encoding", "seed", "policy", "lines", "rankings",
+                    "batches"});
+      layers.push_back(k);
+      if (b["extends"]) next.emplace(b["extends"]);
+    }
+    // The farthest base first, each nearer file laid on it, the rules file last.
+    std::optional<YAML::Node> merged;
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+      const YAML::Node& b = sources_[*it].root;
+      std::optional<YAML::Node> laid;
+      laid.emplace(merged ? MergeOnto(*merged, b) : MergeOnto(b, YAML::Node(YAML::NodeType::Map)));
+      merged.reset();
+      merged.emplace(*laid);
+    }
+    return MergeOnto(*merged, root);
+  }
+
+  // `over` laid on `base` (see Extend). The nodes themselves are shared, not copied, so every
+  // node keeps its file and position.
+  static YAML::Node MergeOnto(const YAML::Node& base, const YAML::Node& over) {
+    static const std::set<std::string> kByEntry = {"inputs", "columns", "lines", "rankings", "policy"};
+    YAML::Node out(YAML::NodeType::Map);
+    auto overridden = [&](const std::string& key) { return static_cast<bool>(over[key]); };
+    for (const auto& kv : base) {
+      const std::string key = kv.first.Scalar();
+      if (key == "extends") continue;
+      if (!overridden(key)) {
+        out[kv.first] = kv.second;
+      } else if (kByEntry.count(key) && kv.second.IsMap() && over[key].IsMap()) {
+        YAML::Node entries(YAML::NodeType::Map);
+        for (const auto& e : kv.second) {
+          if (!over[key][e.first.Scalar()]) entries[e.first] = e.second;
+        }
+        for (const auto& e : over[key]) entries[e.first] = e.second;
+        out[kv.first] = entries;
+      }
+    }
+    for (const auto& kv : over) {
+      const std::string key = kv.first.Scalar();
+      if (key == "extends") continue;
+      if (!out[key]) out[kv.first] = kv.second;
+    }
+    return out;
+  }
+
+  // Which source a node was read from (0 when only one file was read).
+  std::size_t SourceOf(const YAML::Node& n) const {
+    if (sources_.size() <= 1) return 0;
+    for (std::size_t k = 1; k < sources_.size(); ++k) {
+      if (Contains(sources_[k].root, n)) return k;
+    }
+    return 0;
+  }
+  static bool Contains(const YAML::Node& tree, const YAML::Node& n) {
+    if (!tree.IsDefined()) return false;
+    if (tree.is(n)) return true;
+    if (tree.IsMap()) {
+      for (const auto& kv : tree) {
+        if (Contains(kv.first, n) || Contains(kv.second, n)) return true;
+      }
+    } else if (tree.IsSequence()) {
+      for (const auto& item : tree) {
+        if (Contains(item, n)) return true;
+      }
+    }
+    return false;
+  }
+
+  void ErrorAt(const RulesPos& pos, std::string msg) { sink_.Error(sources_[static_cast<std::size_t>(pos.source)].path, pos.line, pos.col, std::move(msg)); }
+  void Warning(const YAML::Node& n, std::string msg) {
+    const RulesPos pos = Pos(n);
+    sink_.Warning(sources_[static_cast<std::size_t>(pos.source)].path, pos.line, pos.col, std::move(msg));
+  }
+
   bool CheckText() {
-    if (text_.size() > kMaxRulesBytes) {
-      sink_.Error(path_, 0, 0,
-                  "the rules file is " + std::to_string(text_.size()) + " bytes; rules files are limited to " +
+    if (Text().size() > kMaxRulesBytes) {
+      sink_.Error(Path(), 0, 0,
+                  "the rules file is " + std::to_string(Text().size()) + " bytes; rules files are limited to " +
                       std::to_string(kMaxRulesBytes) + " bytes (1 MiB) -- is this the right file?");
       return false;
     }
-    std::size_t bad = FindInvalidUtf8(text_);
+    std::size_t bad = FindInvalidUtf8(Text());
     const char* what = "invalid UTF-8 byte sequence; save the rules file as UTF-8";
     if (bad == std::string::npos) {
-      bad = text_.find('\0');
+      bad = Text().find('\0');
       what = "NUL byte (\\0) in the rules file; it is binary, UTF-16 or damaged -- save it as UTF-8 text";
     }
     if (bad == std::string::npos) return true;
-    const auto line0 = std::upper_bound(line_starts_.begin(), line_starts_.end(), bad) - line_starts_.begin() - 1;
-    sink_.Error(path_, static_cast<int>(line0) + 1,
-                CharCol(static_cast<int>(line0), static_cast<int>(bad - line_starts_[static_cast<std::size_t>(line0)])), what);
+    const auto line0 = std::upper_bound(Starts().begin(), Starts().end(), bad) - Starts().begin() - 1;
+    sink_.Error(Path(), static_cast<int>(line0) + 1,
+                CharCol(static_cast<int>(line0), static_cast<int>(bad - Starts()[static_cast<std::size_t>(line0)])), what);
     return false;
   }
 
@@ -221,15 +369,15 @@ class Loader {
   // tab in the indentation and a file that ends inside a bracket.
   std::string SyntaxAdvice(const YAML::Mark& mark) const {
     for (int l = mark.line; l >= 0 && l >= mark.line - 1; --l) {
-      if (static_cast<std::size_t>(l) >= line_starts_.size()) continue;
-      for (std::size_t i = line_starts_[static_cast<std::size_t>(l)]; i < text_.size() && (text_[i] == ' ' || text_[i] == '\t'); ++i) {
-        if (text_[i] == '\t') {
+      if (static_cast<std::size_t>(l) >= Starts().size()) continue;
+      for (std::size_t i = Starts()[static_cast<std::size_t>(l)]; i < Text().size() && (Text()[i] == ' ' || Text()[i] == '\t'); ++i) {
+        if (Text()[i] == '\t') {
           return "; line " + std::to_string(l + 1) + " is indented with a tab, which YAML does not allow -- indent with spaces";
         }
       }
     }
     // A file that does not end with a line break, with the error on its last line.
-    if (!text_.empty() && text_.back() != '\n' && mark.line + 1 >= static_cast<int>(line_starts_.size())) {
+    if (!Text().empty() && Text().back() != '\n' && mark.line + 1 >= static_cast<int>(Starts().size())) {
       return "; the file ends in the middle of its last line: was it cut off? Check that it is complete";
     }
     return "; check indentation, ':' after keys and closing brackets";
@@ -238,8 +386,8 @@ class Loader {
   // See PreScan. Syntax errors are left to YAML::Load, which reports them the same way.
   bool PreScanEvents() {
     const std::size_t errors_before = sink_.error_count();
-    PreScan scan([&](const YAML::Mark& m, std::string msg) { sink_.Error(path_, m.line + 1, CharCol(m.line, m.column), std::move(msg)); });
-    std::istringstream in(text_);
+    PreScan scan([&](const YAML::Mark& m, std::string msg) { sink_.Error(Path(), m.line + 1, CharCol(m.line, m.column), std::move(msg)); });
+    std::istringstream in(Text());
     try {
       YAML::Parser parser(in);
       if (parser.HandleNextDocument(scan)) {
@@ -263,11 +411,11 @@ class Loader {
         try {
           more = parser.HandleNextDocument(ignore);
         } catch (const YAML::Exception& e) {
-          sink_.Error(path_, e.mark.line + 1, CharCol(e.mark.line, e.mark.column),
+          sink_.Error(Path(), e.mark.line + 1, CharCol(e.mark.line, e.mark.column),
                       "YAML syntax error after the rules: " + e.msg + "; a rules file is one YAML document -- remove what follows it");
         }
         if (more) {
-          sink_.Error(path_, second.line + 1, CharCol(second.line, second.column),
+          sink_.Error(Path(), second.line + 1, CharCol(second.line, second.column),
                       "a second YAML document starts here; a rules file is one document -- remove the '---' line and what follows, "
                       "or merge it into the first");
         }
@@ -279,33 +427,41 @@ class Loader {
     return sink_.error_count() == errors_before;
   }
 
-  void Error(const YAML::Node& n, std::string msg) {
-    const RulesPos pos = Pos(n);
-    sink_.Error(path_, pos.line, pos.col, std::move(msg));
-  }
+  void Error(const YAML::Node& n, std::string msg) { ErrorAt(Pos(n), std::move(msg)); }
 
   // yaml-cpp's Mark is 0-based and counts bytes; users count characters from 1.
   int CharCol(int line0, int byte_col0) const {
-    if (line0 < 0 || static_cast<std::size_t>(line0) >= line_starts_.size()) return byte_col0 + 1;
-    const std::size_t start = line_starts_[static_cast<std::size_t>(line0)];
+    if (line0 < 0 || static_cast<std::size_t>(line0) >= Starts().size()) return byte_col0 + 1;
+    const std::size_t start = Starts()[static_cast<std::size_t>(line0)];
     int col = 1;
-    for (std::size_t i = start; i < start + static_cast<std::size_t>(byte_col0) && i < text_.size(); ++i) {
-      if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++col;
+    for (std::size_t i = start; i < start + static_cast<std::size_t>(byte_col0) && i < Text().size(); ++i) {
+      if ((static_cast<unsigned char>(Text()[i]) & 0xC0) != 0x80) ++col;
     }
     return col;
   }
 
-  RulesPos Pos(const YAML::Node& n) const { return {n.Mark().line + 1, CharCol(n.Mark().line, n.Mark().column)}; }
+  RulesPos Pos(const YAML::Node& n) const {
+    current_ = SourceOf(n);
+    const RulesPos pos{n.Mark().line + 1, CharCol(n.Mark().line, n.Mark().column), static_cast<int>(current_)};
+    current_ = 0;
+    return pos;
+  }
 
   // Position in the file of byte `offset` of the decoded value of scalar `n`. The source is
   // walked as written, so quote escapes ('' and \"), folded line breaks and the indentation of
   // multi-line and block scalars (| and >) are counted where they stand.
   RulesPos ScalarPos(const YAML::Node& n, int offset) const {
+    struct Restore {
+      std::size_t& current;
+      ~Restore() { current = 0; }
+    } restore{current_};
+    current_ = SourceOf(n);
+    const int source = static_cast<int>(current_);
     const int line0 = n.Mark().line;
-    if (line0 < 0 || static_cast<std::size_t>(line0) >= line_starts_.size()) return {line0 + 1, n.Mark().column + 1 + offset};
-    const std::string_view t = text_;
+    if (line0 < 0 || static_cast<std::size_t>(line0) >= Starts().size()) return {line0 + 1, n.Mark().column + 1 + offset, source};
+    const std::string_view t = Text();
     auto at = [&](std::size_t k) { return k < t.size() ? t[k] : '\0'; };
-    std::size_t i = line_starts_[static_cast<std::size_t>(line0)] + static_cast<std::size_t>(n.Mark().column);
+    std::size_t i = Starts()[static_cast<std::size_t>(line0)] + static_cast<std::size_t>(n.Mark().column);
     int decoded = 0;
     if (at(i) == '|' || at(i) == '>') {
       // Block scalar: content starts on the next line, indented like its first line.
@@ -346,8 +502,8 @@ class Loader {
         }
       }
     }
-    const auto line = std::upper_bound(line_starts_.begin(), line_starts_.end(), i) - line_starts_.begin() - 1;
-    return {static_cast<int>(line) + 1, CharCol(static_cast<int>(line), static_cast<int>(i - line_starts_[static_cast<std::size_t>(line)]))};
+    const auto line = std::upper_bound(Starts().begin(), Starts().end(), i) - Starts().begin() - 1;
+    return {static_cast<int>(line) + 1, CharCol(static_cast<int>(line), static_cast<int>(i - Starts()[static_cast<std::size_t>(line)])), source};
   }
 
   // Reports keys not in `known` and keys given twice.
@@ -484,10 +640,12 @@ class Loader {
       return;
     }
     CheckKeys(n, {"candidates", "choices", "programs", "allocations", "program_scores"});
-    const std::filesystem::path dir = std::filesystem::path(path_).parent_path();
+    // Paths are relative to the file that gives them (a base file's inputs to the base).
+    auto dir_of = [&](const YAML::Node& v) { return std::filesystem::path(sources_[SourceOf(v)].path).parent_path(); };
     auto resolve = [&](const char* key, std::string* out) {
       auto v = Get(n, key, true);
       if (!v) return;
+      const std::filesystem::path dir = dir_of(v);
       if (v.IsMap()) {  // {file: F, encoding: E, columns: {...}}
         CheckKeys(v, {"file", "encoding", "columns"});
         LoadFileFormat(v, key, rules);
@@ -504,7 +662,7 @@ class Loader {
     };
     resolve("candidates", &rules->inputs.candidates);
     if (auto c = Get(n, "choices", false); c && c.IsMap()) {
-      LoadChoicesLayout(c, dir, rules);
+      LoadChoicesLayout(c, dir_of(c), rules);
     } else {
       resolve("choices", &rules->inputs.choices);
     }
@@ -588,8 +746,7 @@ class Loader {
       if (cols.batch >= 0) continue;
       std::string list;
       for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
-      sink_.Error(path_, cols.pos.line, cols.pos.col,
-                  "inputs.choices.batches names batch '" + cols.batch_name + "', which the rules do not define" + DidYouMean(cols.batch_name, names) +
+      ErrorAt(cols.pos, "inputs.choices.batches names batch '" + cols.batch_name + "', which the rules do not define" + DidYouMean(cols.batch_name, names) +
                       "; the batches are: " + list);
     }
   }
@@ -711,7 +868,7 @@ class Loader {
       const RulesPos pos = ScalarPos(n, err.offset);
       // Quote long expressions by their start: the position already points at the place.
       const std::string shown = text.size() > 100 ? text.substr(0, 97) + "..." : text;
-      sink_.Error(path_, pos.line, pos.col, "in expression '" + shown + "': " + err.message);
+      ErrorAt(pos, "in expression '" + shown + "': " + err.message);
       return nullptr;
     }
     std::vector<ColumnUse> uses;
@@ -727,16 +884,14 @@ class Loader {
       if (std::find(line_names_.begin(), line_names_.end(), u.name) == line_names_.end()) {
         std::string known;
         for (const auto& l : line_names_) known += (known.empty() ? "" : ", ") + l;
-        sink_.Error(path_, pos.line, pos.col,
-                    "unknown line '" + u.name + "'" + DidYouMean(u.name, line_names_) +
+        ErrorAt(pos, "unknown line '" + u.name + "'" + DidYouMean(u.name, line_names_) +
                         (known.empty() ? "; define it under lines:" : "; the rules define: " + known));
       }
       return;
     }
     if (u.program_score) {
       if (scope != Scope::kKey && scope != Scope::kChoice) {
-        sink_.Error(path_, pos.line, pos.col,
-                    "program_score is the score a program gave the candidate and depends on the program; use it in ranking keys and "
+        ErrorAt(pos, "program_score is the score a program gave the candidate and depends on the program; use it in ranking keys and "
                     "channel conditions (eligible:), not here");
       } else if (!program_score_used_) {
         program_score_used_ = true;
@@ -745,12 +900,11 @@ class Loader {
       return;
     }
     if (u.program && (scope == Scope::kCandidate || scope == Scope::kKey)) {
-      sink_.Error(path_, pos.line, pos.col, "this expression is evaluated per candidate; 'program." + u.name + "' cannot be used here");
+      ErrorAt(pos, "this expression is evaluated per candidate; 'program." + u.name + "' cannot be used here");
       return;
     }
     if (!u.program && scope == Scope::kProgram) {
-      sink_.Error(path_, pos.line, pos.col,
-                  "this condition selects programs; '" + u.name + "' is a candidate column (write program." + u.name +
+      ErrorAt(pos, "this condition selects programs; '" + u.name + "' is a candidate column (write program." + u.name +
                       " for a program column, or '" + u.name + "' in quotes for the text)");
       return;
     }
@@ -760,7 +914,7 @@ class Loader {
   void NoteColumnRef(const RulesPos& pos, const std::string& name, bool program, bool numeric) {
     if (!program && (name == "id" || name == "total")) {
       if (numeric != (name == "total")) {
-        sink_.Error(path_, pos.line, pos.col, "'" + name + "' is " + (name == "total" ? "a number" : "text") + " and cannot be used as " + (name == "total" ? "text" : "a number"));
+        ErrorAt(pos, "'" + name + "' is " + (name == "total" ? "a number" : "text") + " and cannot be used as " + (name == "total" ? "text" : "a number"));
       }
       return;
     }
@@ -769,8 +923,7 @@ class Loader {
     for (ColumnRef& ref : list) {
       if (ref.name != u.name) continue;
       if (ref.numeric != (u.type == ValueType::kNumber)) {
-        sink_.Error(path_, pos.line, pos.col,
-                    "column '" + u.name + "' is used here as " + (ref.numeric ? "text" : "a number") +
+        ErrorAt(pos, "column '" + u.name + "' is used here as " + (ref.numeric ? "text" : "a number") +
                         " but at line " + std::to_string(ref.pos.line) + " as " + (ref.numeric ? "a number" : "text") +
                         "; a column has one type");
       }
@@ -1090,15 +1243,14 @@ class Loader {
             u.stage_index = static_cast<int>(s);
             if (u.channel_index < 0) {
               if (defaulted) {
-                sink_.Error(path_, ch.pos.line, ch.pos.col,
-                            "split channel '" + ch.name + "' sends unfilled seats to channel 'general' by default, but there is none here; write unfilled: CHANNEL or unfilled: none");
+                ErrorAt(ch.pos, "split channel '" + ch.name + "' sends unfilled seats to channel 'general' by default, but there is none here; write unfilled: CHANNEL or unfilled: none");
               } else {
-                sink_.Error(path_, u.pos.line, u.pos.col, "unknown channel '" + u.channel + "' for unfilled seats" + DidYouMean(u.channel, names) + "; it must be a channel of the same stage (or write {batch: B, channel: C})");
+                ErrorAt(u.pos, "unknown channel '" + u.channel + "' for unfilled seats" + DidYouMean(u.channel, names) + "; it must be a channel of the same stage (or write {batch: B, channel: C})");
               }
             } else if (&stage.channels[static_cast<std::size_t>(u.channel_index)] == &ch) {
-              sink_.Error(path_, u.pos.line, u.pos.col, "channel '" + ch.name + "' cannot send its unfilled seats to itself");
+              ErrorAt(u.pos, "channel '" + ch.name + "' cannot send its unfilled seats to itself");
             } else if (!stage.channels[static_cast<std::size_t>(u.channel_index)].split_by.empty()) {
-              sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them; send them to a channel that is not split, or write unfilled: none");
+              ErrorAt(u.pos, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them; send them to a channel that is not split, or write unfilled: none");
             }
             continue;
           }
@@ -1106,11 +1258,11 @@ class Loader {
           if (u.batch_index < 0) {
             std::vector<std::string> names;
             for (const auto& bb : rules->batches) names.push_back(bb.name);
-            sink_.Error(path_, u.pos.line, u.pos.col, "unknown batch '" + u.batch + "' for unfilled seats" + DidYouMean(u.batch, names));
+            ErrorAt(u.pos, "unknown batch '" + u.batch + "' for unfilled seats" + DidYouMean(u.batch, names));
             continue;
           }
           if (u.batch_index <= static_cast<int>(b)) {
-            sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats can only move to a later batch; '" + u.batch + "' does not run after '" + batch.name + "' (use a channel name to move them within this stage)");
+            ErrorAt(u.pos, "unfilled seats can only move to a later batch; '" + u.batch + "' does not run after '" + batch.name + "' (use a channel name to move them within this stage)");
             continue;
           }
           const Batch& target = rules->batches[static_cast<std::size_t>(u.batch_index)];
@@ -1124,9 +1276,9 @@ class Loader {
             }
           }
           if (u.channel_index < 0) {
-            sink_.Error(path_, u.pos.line, u.pos.col, "batch '" + u.batch + "' has no channel '" + u.channel + "'");
+            ErrorAt(u.pos, "batch '" + u.batch + "' has no channel '" + u.channel + "'");
           } else if (!target.stages[static_cast<std::size_t>(u.stage_index)].channels[static_cast<std::size_t>(u.channel_index)].split_by.empty()) {
-            sink_.Error(path_, u.pos.line, u.pos.col, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them; send them to a channel that is not split, or write unfilled: none");
+            ErrorAt(u.pos, "unfilled seats cannot go to split channel '" + u.channel + "': it would not know which group gets them; send them to a channel that is not split, or write unfilled: none");
           }
         }
         ReportFlowCycles(stage);
@@ -1164,8 +1316,7 @@ class Loader {
       }
       circle += " -> " + stage.channels[h].name;
       const Unfilled& u = stage.channels[h].unfilled;
-      sink_.Error(path_, u.pos.line, u.pos.col,
-                  "unfilled seats flow in a circle (" + circle + "): seats nobody takes would move back and forth for ever; "
+      ErrorAt(u.pos, "unfilled seats flow in a circle (" + circle + "): seats nobody takes would move back and forth for ever; "
                   "write unfilled: none on one of these channels");
     }
   }
@@ -1305,8 +1456,7 @@ class Loader {
         }
         desc += rules->lines[static_cast<std::size_t>(v)].name;
         const Line& l = rules->lines[static_cast<std::size_t>(v)];
-        sink_.Error(path_, l.pos.line, l.pos.col,
-                    "lines depend on each other in a cycle: " + desc +
+        ErrorAt(l.pos, "lines depend on each other in a cycle: " + desc +
                         (through_admit_ratio ? "; an admit_ratio line's ranking and score cannot read a line computed from it -- change the key or score, or give one of these lines a value:"
                                              : "; give one of them a value: or an admit_ratio: instead of from:"));
         cycle = true;
@@ -1372,8 +1522,17 @@ class Loader {
 
   std::string path_;
   DiagnosticSink& sink_;
-  std::string text_;                     // the source, for positions in characters
-  std::vector<std::size_t> line_starts_;
+  // The text of each file read, for positions in characters: [0] the rules file, then the files
+  // it extends, nearest first. `current_` is the one being scanned or positioned in.
+  struct Source {
+    std::string path, text;
+    std::vector<std::size_t> line_starts;
+    YAML::Node root;
+  };
+  std::vector<Source> sources_;
+  mutable std::size_t current_ = 0;
+  const std::string& Text() const { return sources_[current_].text; }
+  const std::vector<std::size_t>& Starts() const { return sources_[current_].line_starts; }
   bool rankings_failed_ = false;         // suppresses "unknown ranking" after a broken rankings:
   bool program_score_used_ = false;      // some expression reads program_score (first use below)
   RulesPos program_score_pos_;

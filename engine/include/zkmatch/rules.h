@@ -35,6 +35,7 @@ class Expression;  // engine/src/expression.h: a parsed, type-checked expression
 struct RulesPos {
   int line = 0;
   int col = 0;
+  int source = 0;  // 0: the rules file; k: Rules::bases[k - 1] (a file it extends)
 };
 
 struct RankingKey {
@@ -184,6 +185,17 @@ struct ColumnRef {
 
 struct Rules {
   std::string path;  // the rules file as given
+  // The files it extends (`extends:`), nearest first, with the digest of the bytes read: they are
+  // inputs of the run like the rules file.
+  struct BaseFile {
+    std::string path, sha256;
+    std::uint64_t bytes = 0;
+  };
+  std::vector<BaseFile> bases;
+  // The file a position is in.
+  const std::string& FileOf(const RulesPos& pos) const {
+    return pos.source > 0 && static_cast<std::size_t>(pos.source) <= bases.size() ? bases[static_cast<std::size_t>(pos.source) - 1].path : path;
+  }
   // SHA-256 (hex) and size of the bytes LoadRules parsed (empty/0 after ParseRules): the manifest
   // records these, not a second read of the file.
   std::string source_sha256;
