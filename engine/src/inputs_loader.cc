@@ -254,6 +254,16 @@ std::string MissingColumnAdvice(const Rules& rules, const std::string& name) {
   return AddColumnAdvice(name);
 }
 
+// A channel's seats at a program with `plan` seats in the share's plan column: a share rounded
+// down, or the plan minus the stage's shares (which takes the rounding remainder).
+std::int32_t SeatsOf(const SeatShare& share, std::int32_t plan) {
+  auto part = [&](std::int64_t ppm) { return static_cast<std::int32_t>(static_cast<std::int64_t>(plan) * ppm / 1'000'000); };
+  if (!share.rest) return part(share.ppm);
+  std::int32_t rest = plan;
+  for (const std::int64_t ppm : share.minus) rest -= part(ppm);
+  return rest;
+}
+
 // Extra columns referenced by the rules: binds each to its header and stores cells.
 struct ExtraColumns {
   std::vector<int> index;  // csv column per extra column
@@ -418,23 +428,28 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
   int school_col = RequireColumn(csv, rules, "programs", "school", false, sink);
   int name_col = RequireColumn(csv, rules, "programs", "name", false, sink);
   int sector_col = RequireColumn(csv, rules, "programs", "sector", false, sink);
-  // Capacity columns: every channel's seats, each once.
+  // Capacity columns: every channel's seats, each once. Seats computed from a plan column
+  // (SeatShare) are read from that column and computed after the rows are read.
+  std::vector<const SeatShare*> share_of;  // per seat column: its share, or null
   for (const Batch& b : rules.batches) {
     for (const Stage& st : b.stages) {
       for (const Channel& ch : st.channels) {
-        if (std::find(p.seat_columns.begin(), p.seat_columns.end(), ch.seats) == p.seat_columns.end()) p.seat_columns.push_back(ch.seats);
+        if (std::find(p.seat_columns.begin(), p.seat_columns.end(), ch.seats) != p.seat_columns.end()) continue;
+        p.seat_columns.push_back(ch.seats);
+        share_of.push_back(ch.share ? &*ch.share : nullptr);
       }
     }
   }
   std::vector<int> seat_idx;
-  for (const std::string& s : p.seat_columns) {
+  for (std::size_t k = 0; k < p.seat_columns.size(); ++k) {
+    const std::string& s = share_of[k] ? share_of[k]->of : p.seat_columns[k];
     int idx = csv.Find(rules.HeaderFor("programs", s));
     if (idx < 0) {
       // Point at the first channel that names this column.
       for (const Batch& b : rules.batches) {
         for (const Stage& st : b.stages) {
         for (const Channel& ch : st.channels) {
-          if (ch.seats == s && idx < 0) {
+          if (ch.seats == p.seat_columns[k] && idx < 0) {
             sink.Error(rules.FileOf(ch.seats_pos), ch.seats_pos.line, ch.seats_pos.col,
                        "channel '" + ch.name + "' takes its seats from column '" + rules.HeaderFor("programs", s) + "' but " +
                            csv.display() + " has no such column" + DidYouMean(rules.HeaderFor("programs", s), csv.header()) +
@@ -481,6 +496,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
       if (!v.empty() && !ParseCount(v, &n, &why)) {
         sink.CsvError(csv.display(), rec.line, csv.header()[static_cast<std::size_t>(seat_idx[s])], "bad capacity: " + why);
       }
+      if (const SeatShare* share = share_of[s]) n = SeatsOf(*share, n);
       p.seats[s].push_back(n);
     }
     extra.Add(rec, csv, &p.columns, sink);

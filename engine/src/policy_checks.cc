@@ -329,6 +329,13 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
   std::vector<std::string> used_p = {"code", "school", "name", "sector", "district"};
   for (const ColumnRef& r : rules.program_columns) used_p.push_back(r.name);
   for (const std::string& s : progs.seat_columns) used_p.push_back(s);
+  for (const Batch& b : rules.batches) {
+    for (const Stage& st : b.stages) {
+      for (const Channel& ch : st.channels) {
+        if (ch.share) used_p.push_back(ch.share->of);  // a plan column the seats are a share of
+      }
+    }
+  }
   warn_unused(instance.program_headers, used_p, rules.inputs.programs, "programs");
   if (sink.error_count() != errors_before) return Status::FromSink(sink, "the policy checks", errors_before);
   return Status::Ok();

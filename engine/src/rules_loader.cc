@@ -1086,6 +1086,7 @@ class Loader {
       Error(channels, "a stage may have at most " + std::to_string(kMaxChannelsPerBatch) + " channels");
     }
     for (const auto& c : channels) LoadChannel(c, rules, batch, stage);
+    ResolveSeatShares(stage);
   }
 
   void LoadChannel(const YAML::Node& c, const Rules* rules, const Batch& batch, Stage* stage) {
@@ -1104,8 +1105,16 @@ class Loader {
       }
     }
     if (auto seats = Get(c, "seats", true, "name the capacity column of programs.csv, e.g. seats: general")) {
-      ch.seats = Scalar(seats, "seats");
       ch.seats_pos = Pos(seats);
+      if (seats.IsMap()) {
+        LoadSeatShare(seats, &ch);
+      } else {
+        ch.seats = Scalar(seats, "seats");
+        if (ch.seats.find('%') != std::string::npos) {
+          Error(seats, "seats: '" + ch.seats + "' is not a column name; a share of a plan column is written seats: {share: " + ch.seats +
+                           ", of: plan} (rounded down per program), with another channel taking seats: {rest_of: plan}");
+        }
+      }
       for (const auto& other : stage->channels) {
         if (!ch.seats.empty() && other.seats == ch.seats)
           Error(seats, "seat column '" + ch.seats + "' is already used by channel '" + other.name + "'; each channel needs its own capacity column");
@@ -1322,8 +1331,8 @@ class Loader {
   }
 
   // A share written as a decimal with up to 6 places, in millionths: 0.6 -> 600000.
-  bool ParseFraction(const YAML::Node& n, const std::string& what, std::int64_t* ppm, std::int64_t max = 1'000'000) {
-    std::string s = Scalar(n, what);
+  // "0.6" -> 600000: a decimal with at most 6 digits before and after the point.
+  static bool ParseMillionths(const std::string& s, std::int64_t* out) {
     std::int64_t whole = 0, frac = 0;
     std::size_t i = 0, digits = 0, frac_digits = 0;
     for (; i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 6; ++i, ++digits) whole = whole * 10 + (s[i] - '0');
@@ -1331,13 +1340,77 @@ class Loader {
       for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9' && frac_digits < 6; ++i, ++frac_digits) frac = frac * 10 + (s[i] - '0');
     }
     for (std::size_t k = frac_digits; k < 6; ++k) frac *= 10;
-    const std::int64_t v = whole * 1'000'000 + frac;
-    if (s.empty() || digits == 0 || i != s.size() || v > max) {
+    *out = whole * 1'000'000 + frac;
+    return !s.empty() && digits > 0 && i == s.size();
+  }
+
+  bool ParseFraction(const YAML::Node& n, const std::string& what, std::int64_t* ppm, std::int64_t max = 1'000'000) {
+    std::string s = Scalar(n, what);
+    std::int64_t v = 0;
+    if (!ParseMillionths(s, &v) || v > max) {
       if (n.IsScalar()) Error(n, "'" + what + "' must be a number from 0 to " + FormatPpm(max) + " with at most 6 decimals, not '" + s + "'");
       return false;
     }
     *ppm = v;
     return true;
+  }
+
+  // `seats: {share: 40%, of: plan}` (or 0.4) or `seats: {rest_of: plan}`; the rest's shares are
+  // filled in by ResolveSeatShares once the stage's channels are known.
+  void LoadSeatShare(const YAML::Node& n, Channel* ch) {
+    CheckKeys(n, {"share", "of", "rest_of"});
+    SeatShare share;
+    if (auto rest = Get(n, "rest_of", false)) {
+      share.rest = true;
+      share.of = Scalar(rest, "rest_of");
+      if (Get(n, "share", false) || Get(n, "of", false)) Error(n, "write either {share: 40%, of: plan} or {rest_of: plan}, not both");
+    } else {
+      auto of = Get(n, "of", true, "name the plan column the share is taken of, e.g. seats: {share: 40%, of: plan}");
+      auto amount = Get(n, "share", true, "give the share, e.g. seats: {share: 40%, of: plan}");
+      if (!of || !amount) return;
+      share.of = Scalar(of, "of");
+      const std::string text = Scalar(amount, "share");
+      const bool percent = !text.empty() && text.back() == '%';
+      std::int64_t v = 0;
+      if (!ParseMillionths(percent ? text.substr(0, text.size() - 1) : text, &v) || v > (percent ? 100'000'000 : 1'000'000) ||
+          (percent && v % 100 != 0)) {
+        if (amount.IsScalar()) Error(amount, "share must be a percentage from 0% to 100% (40%) or a fraction from 0 to 1 (0.4), not '" + text + "'");
+        return;
+      }
+      share.ppm = percent ? v / 100 : v;
+    }
+    if (share.of.empty()) return;
+    ch->seats = share.rest ? "rest of " + share.of : FormatPpm(share.ppm * 100) + "% of " + share.of;
+    ch->share = std::move(share);
+  }
+
+  // In each stage: the shares of one plan column add up to at most 100%, and one channel takes
+  // their rest (the remainder of the rounding included) -- else seats would be lost unseen.
+  void ResolveSeatShares(Stage* stage) {
+    std::map<std::string, std::vector<Channel*>> shares, rests;
+    for (Channel& ch : stage->channels) {
+      if (ch.share) (ch.share->rest ? rests : shares)[ch.share->of].push_back(&ch);
+    }
+    for (auto& [of, list] : shares) {
+      std::int64_t total = 0;
+      for (const Channel* ch : list) total += ch->share->ppm;
+      const Channel& first = *list.front();
+      if (total > 1'000'000) {
+        ErrorAt(first.seats_pos, "the shares of '" + of + "' in this stage add up to " + FormatPpm(total * 100) + "%, more than the plan");
+      }
+      if (rests[of].empty()) {
+        ErrorAt(first.seats_pos, "channel '" + first.name + "' takes " + first.seats + ", but no channel of the stage takes the rest of '" + of +
+                                     "' (what the shares leave and their rounding); give one channel seats: {rest_of: " + of + "}");
+      } else if (rests[of].size() > 1) {
+        ErrorAt(rests[of][1]->seats_pos, "two channels take the rest of '" + of + "'; one channel takes it");
+      }
+      for (Channel* rest : rests[of]) {
+        for (const Channel* ch : list) rest->share->minus.push_back(ch->share->ppm);
+        std::string after;
+        for (const Channel* ch : list) after += (after.empty() ? " after " : ", ") + FormatPpm(ch->share->ppm * 100) + "%";
+        rest->seats = "rest of " + of + after;
+      }
+    }
   }
 
   static std::string FormatPpm(std::int64_t ppm) {

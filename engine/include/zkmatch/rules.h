@@ -105,9 +105,21 @@ struct Unfilled {
   RulesPos pos;
 };
 
+// Seats computed from a plan column of programs.csv (`seats: {share: 40%, of: plan}` or
+// `seats: {rest_of: plan}`) instead of read from a column of their own: a share is
+// floor(plan x share) per program; the rest is the plan minus the shares of the same column in
+// the same stage (`minus`), so the rounding remainder goes to the rest.
+struct SeatShare {
+  std::string of;                  // the plan column
+  std::int64_t ppm = 0;            // share: millionths of the plan
+  bool rest = false;               // rest_of
+  std::vector<std::int64_t> minus; // rest_of: the stage's shares of the same column
+};
+
 struct Channel {
   std::string name;
-  std::string seats;    // capacity column of programs.csv
+  std::string seats;    // capacity column of programs.csv (for a share: a name for the computed seats, e.g. "40% of plan")
+  std::optional<SeatShare> share;
   RulesPos seats_pos;   // where `seats:` is given
   int ranking = -1;     // index into Rules::rankings
   std::shared_ptr<const Expression> eligible;  // null: every applicant is eligible
