@@ -175,5 +175,46 @@ TEST(RunDiffTest, WeihaiOpenFirstAgainstReserveFirst) {
   EXPECT_NE(html.find("Compared with " + a), std::string::npos);
 }
 
+// A what-if against its base (fixtures/cases/extends): the diff says first what was changed --
+// the rule settings that differ and the lines -- then who moved. With a rules file edited since
+// the run, the settings are not compared and the diff says why.
+TEST(RunDiffTest, SaysWhichRulesAndLinesChanged) {
+  TempDir tmp;
+  fs::copy(SourceDir() + "/fixtures/cases/extends", tmp.path() + "/case", fs::copy_options::recursive);
+  const std::string a = tmp.path() + "/a", b = tmp.path() + "/b";
+  ASSERT_NO_FATAL_FAILURE(RunRules(tmp.path() + "/case/same.yaml", a));
+  ASSERT_NO_FATAL_FAILURE(RunRules(tmp.path() + "/case/lower-line.yaml", b));
+  DiagnosticSink sink;
+  const Result<RunDiff> d = DiffRuns(a, b, sink);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->rules_a, "base-2025-again");
+  EXPECT_EQ(d->rules_b, "what-if-665");
+  ASSERT_EQ(d->setting_changes.size(), 1u);
+  EXPECT_EQ(d->setting_changes[0].key, "lines.control");
+  EXPECT_EQ(d->setting_changes[0].a, "{value: 675}");
+  EXPECT_EQ(d->setting_changes[0].b, "{value: 665}");
+  ASSERT_EQ(d->line_changes.size(), 1u);
+  EXPECT_EQ(d->line_changes[0].name, "control");
+  EXPECT_EQ(d->line_changes[0].a, "675");
+  EXPECT_EQ(d->line_changes[0].b, "665");
+  const std::string summary = RenderDiffSummary(*d);
+  EXPECT_NE(summary.find("rules: base-2025-again -> what-if-665; settings changed: 1\n  lines.control: {value: 675} -> {value: 665}\n"
+                         "lines changed: control 675 -> 665\nmoved: 1 candidate"),
+            std::string::npos)
+      << summary;
+
+  {
+    const std::string base = ReadFile(tmp.path() + "/case/base/rules.yaml");
+    std::ofstream(tmp.path() + "/case/base/rules.yaml", std::ios::binary | std::ios::trunc) << base << "# edited\n";
+  }
+  const Result<RunDiff> later = DiffRuns(a, b, sink);
+  ASSERT_TRUE(later.ok());
+  EXPECT_TRUE(later->setting_changes.empty());
+  EXPECT_NE(later->rules_note.find("rule settings not compared: " + fs::weakly_canonical(tmp.path() + "/case/base/rules.yaml").string() +
+                                   " changed since the run"),
+            std::string::npos)
+      << later->rules_note;
+}
+
 }  // namespace
 }  // namespace zkmatch::testing

@@ -148,6 +148,7 @@ class Loader {
       }
     }
     const YAML::Node root = extended ? *extended : parsed;
+    rules.settings = Settings(root);
     LoadVersion(root, &rules);
     if (auto n = Get(root, "name", false)) rules.name = Scalar(n, "name");
     LoadColumns(root, &rules);  // before inputs: a file's own columns are checked against these
@@ -312,6 +313,27 @@ class Loader {
       const std::string key = kv.first.Scalar();
       if (key == "extends") continue;
       if (!out[key]) out[kv.first] = kv.second;
+    }
+    return out;
+  }
+
+  // See Rules::settings.
+  static std::vector<std::pair<std::string, std::string>> Settings(const YAML::Node& root) {
+    static const std::set<std::string> kByEntry = {"inputs", "columns", "lines", "rankings", "policy"};
+    auto flow = [](const YAML::Node& n) {
+      YAML::Emitter e;
+      e << YAML::Flow << n;
+      return std::string(e.c_str());
+    };
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& kv : root) {
+      const std::string key = kv.first.Scalar();
+      if (key == "extends") continue;
+      if (kByEntry.count(key) && kv.second.IsMap()) {
+        for (const auto& e : kv.second) out.emplace_back(key + "." + e.first.Scalar(), flow(e.second));
+      } else {
+        out.emplace_back(key, flow(kv.second));
+      }
     }
     return out;
   }

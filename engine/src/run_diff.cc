@@ -2,11 +2,14 @@
 #include "zkmatch/run_diff.h"
 
 #include <map>
+#include <optional>
 #include <tuple>
 
 #include "csv.h"
 #include "decimal.h"
+#include "digest.h"
 #include "run_format.h"
+#include "zkmatch/rules.h"
 
 namespace zkmatch {
 namespace {
@@ -62,6 +65,75 @@ std::vector<RunDiff::SeatChange> Changes(const std::vector<CutoffRow>& ca, const
   return changes;
 }
 
+// The rules a run used, as its manifest records them; nullopt with `*why` when they cannot be
+// read as they were (gone, or changed since: the digest is checked).
+std::optional<Rules> RecordedRules(const std::string& dir, std::string* why) {
+  Manifest manifest;
+  std::vector<Finding> findings;
+  if (ReadManifest(dir, &manifest, &findings) != ReadStatus::kRead) {
+    *why = "no readable manifest.json in " + dir;
+    return std::nullopt;
+  }
+  for (const ManifestInput& f : manifest.inputs) {
+    if ((f.role == "rules" || f.role == "rules_base") && Sha256File(f.path) != f.sha256) {
+      *why = f.path + " changed since the run " + dir + " (or is gone)";
+      return std::nullopt;
+    }
+  }
+  const ManifestInput* rules = manifest.Input("rules");
+  if (!rules) {
+    *why = "the manifest of " + dir + " names no rules file";
+    return std::nullopt;
+  }
+  DiagnosticSink quiet;
+  auto loaded = LoadRules(rules->path, quiet);
+  if (!loaded) {
+    *why = rules->path + " no longer loads";
+    return std::nullopt;
+  }
+  return std::move(*loaded);
+}
+
+// Rule settings and lines that differ between the runs.
+void DiffRulesAndLines(const std::string& a_dir, const std::string& b_dir, RunDiff* d) {
+  std::string why_a, why_b;
+  const std::optional<Rules> ra = RecordedRules(a_dir, &why_a), rb = RecordedRules(b_dir, &why_b);
+  if (ra && rb) {
+    d->rules_a = ra->name;
+    d->rules_b = rb->name;
+    std::map<std::string, std::string> a(ra->settings.begin(), ra->settings.end());
+    a.erase("name");  // said on the rules line
+    for (const auto& [key, value] : rb->settings) {
+      if (key == "name") continue;
+      const auto it = a.find(key);
+      if (it == a.end()) {
+        d->setting_changes.push_back({key, "", value});
+      } else {
+        if (it->second != value) d->setting_changes.push_back({key, it->second, value});
+        a.erase(it);
+      }
+    }
+    for (const auto& [key, value] : ra->settings) {
+      if (key != "name" && a.count(key)) d->setting_changes.push_back({key, value, ""});
+    }
+  } else {
+    d->rules_note = "rule settings not compared: " + (ra ? why_b : why_a);
+  }
+  DiagnosticSink quiet;
+  std::vector<LineRow> la, lb;
+  if (!ReadLinesCsv(a_dir, &la, quiet) || !ReadLinesCsv(b_dir, &lb, quiet)) return;
+  std::map<std::string, std::string> a;
+  for (const LineRow& l : la) a[l.name] = l.value;
+  for (const LineRow& l : lb) {
+    const auto it = a.find(l.name);
+    if (it == a.end() || it->second != l.value) d->line_changes.push_back({l.name, it == a.end() ? "" : it->second, l.value});
+    if (it != a.end()) a.erase(it);
+  }
+  for (const LineRow& l : la) {
+    if (a.count(l.name)) d->line_changes.push_back({l.name, l.value, ""});
+  }
+}
+
 }  // namespace
 
 std::string PlacementRef::Describe() const {
@@ -79,6 +151,7 @@ Result<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_dir, Dia
   RunDiff d;
   d.a_dir = a_dir;
   d.b_dir = b_dir;
+  DiffRulesAndLines(a_dir, b_dir, &d);
   d.candidates_a = static_cast<std::int64_t>(pa.size());
   d.candidates_b = static_cast<std::int64_t>(pb.size());
   // Both files are sorted by id (the output contract): merge them.
@@ -139,6 +212,22 @@ std::string RenderSeatChangesCsv(const RunDiff& diff) {
 std::string RenderDiffSummary(const RunDiff& diff) {
   std::string out = "A: " + diff.a_dir + " (" + std::to_string(diff.candidates_a) + " candidates, " + std::to_string(diff.placed_a) + " placed)\n";
   out += "B: " + diff.b_dir + " (" + std::to_string(diff.candidates_b) + " candidates, " + std::to_string(diff.placed_b) + " placed)\n";
+  // What was changed first, then what it did.
+  if (!diff.rules_note.empty()) {
+    out += diff.rules_note + "\n";
+  } else {
+    out += "rules: " + diff.rules_a + (diff.rules_a == diff.rules_b ? " (both)" : " -> " + diff.rules_b) + "; settings changed: " +
+           std::to_string(diff.setting_changes.size()) + "\n";
+    auto shown = [](const std::string& v) { return v.empty() ? std::string("(none)") : v.size() > 100 ? v.substr(0, 97) + "..." : v; };
+    for (const RunDiff::SettingChange& c : diff.setting_changes) out += "  " + c.key + ": " + shown(c.a) + " -> " + shown(c.b) + "\n";
+  }
+  if (!diff.line_changes.empty()) {
+    out += "lines changed:";
+    for (const RunDiff::LineChange& l : diff.line_changes) {
+      out += " " + l.name + " " + (l.a.empty() ? "-" : l.a) + " -> " + (l.b.empty() ? "-" : l.b) + ";";
+    }
+    out.back() = '\n';
+  }
   if (diff.only_a || diff.only_b) {
     out += "candidates only in A: " + std::to_string(diff.only_a) + ", only in B: " + std::to_string(diff.only_b) + "\n";
   }

@@ -204,6 +204,10 @@ struct Rules {
     std::uint64_t bytes = 0;
   };
   std::vector<BaseFile> bases;
+  // The rules as they apply (after `extends:`), one entry per setting, for comparing two rule
+  // sets: ("lines.control", "{value: 665}"), ("batches", "[...]"); inputs, columns, lines,
+  // rankings and policy entry by entry, other keys whole; YAML in flow style; key order.
+  std::vector<std::pair<std::string, std::string>> settings;
   // The file a position is in.
   const std::string& FileOf(const RulesPos& pos) const {
     return pos.source > 0 && static_cast<std::size_t>(pos.source) <= bases.size() ? bases[static_cast<std::size_t>(pos.source) - 1].path : path;

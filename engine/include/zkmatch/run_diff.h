@@ -1,6 +1,7 @@
 // What changed between two finished runs, for what-if studies (a rule change, a plan change):
 // which candidates moved and where, and how each seat block's capacity, admissions and cut-off
-// changed. Reads only the runs' published placements.csv and cutoffs.csv.
+// changed; which rule settings and score lines differ (the rules files named in the manifests,
+// and lines.csv).
 //
 // Candidates are matched by id. A candidate present in only one run is listed as a mover with
 // the other side "absent" (the runs were over different candidate sets); the counts say how
@@ -33,6 +34,18 @@ struct PlacementRef {
 
 struct RunDiff {
   std::string a_dir, b_dir;
+  // The rule sets the runs used (from their manifests): names, and the settings that differ
+  // (Rules::settings; "" on a side that does not have it). `rules_note` says why they could not
+  // be compared (a rules file gone or changed since), else empty.
+  std::string rules_a, rules_b, rules_note;
+  struct SettingChange {
+    std::string key, a, b;
+  };
+  std::vector<SettingChange> setting_changes;
+  struct LineChange {
+    std::string name, a, b;  // values as in lines.csv; "" when the run has no such line
+  };
+  std::vector<LineChange> line_changes;  // lines.csv values that differ, in B's then A's order
   std::int64_t candidates_a = 0, candidates_b = 0, only_a = 0, only_b = 0;
   std::int64_t placed_a = 0, placed_b = 0;
 
