@@ -17,6 +17,7 @@
 
 #include "expression.h"
 #include "support/brute_force.h"  // the tests' own SHA-256 (shares no code with the engine)
+#include "support/loaded_instance.h"
 #include "support/test_env.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/rules.h"
@@ -55,12 +56,7 @@ const char* kRulesHead =
     "      - {name: r, seats: r, ranking: by_arts_asc}\n"
     "      - {name: t, seats: t, ranking: by_test}\n";
 
-struct Loaded {
-  Rules rules;
-  Instance instance;
-  std::vector<Score> lines;
-  EvalContext Context() const { return EvalContext{instance.candidates, instance.programs, &lines, &instance.program_scores}; }
-};
+using Loaded = testing::LoadedInstance;
 
 Loaded Load(const std::string& candidates) {
   TempDir tmp;
@@ -69,15 +65,7 @@ Loaded Load(const std::string& candidates) {
   tmp.Write("choices.csv", "candidate_id,batch,rank,program\nc01,main,1,P\nc02,main,1,P\nc03,main,1,P\nc03,main,2,Q\nc04,main,1,Q\nc05,main,1,Q\nc06,main,1,P\n");
   tmp.Write("program_scores.csv", "program,candidate_id,score\nP,c01,70\nP,c02,85\nP,c03,85\nP,c06,90\nQ,c03,50\nQ,c04,50\nQ,c05,60\n");
   tmp.Write("rules.yaml", kRulesHead);
-  DiagnosticSink sink;
-  auto rules = LoadRules(tmp.path() + "/rules.yaml", sink);
-  EXPECT_TRUE(rules.ok()) << (sink.diagnostics().empty() ? rules.status().ToString() : sink.diagnostics()[0].Format());
-  if (!rules) return {};
-  auto instance = LoadInputs(*rules, sink);
-  EXPECT_TRUE(instance.ok()) << (sink.diagnostics().empty() ? instance.status().ToString() : sink.diagnostics()[0].Format());
-  if (!instance) return {};
-  Loaded l{std::move(*rules), std::move(*instance), {}};
-  return l;
+  return testing::LoadInstance(tmp.path() + "/rules.yaml");
 }
 
 const Ranking& Named(const Rules& rules, const std::string& name) { return rules.rankings[static_cast<std::size_t>(rules.FindRanking(name))]; }

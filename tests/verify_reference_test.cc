@@ -9,30 +9,17 @@
 
 #include "support/brute_force.h"
 #include "support/test_env.h"
+#include "support/loaded_instance.h"
 #include "verify_reference.h"
 #include "zkmatch/pipeline.h"
 
 namespace zkmatch::testing {
 namespace {
 
-struct Loaded {
-  Rules rules;
-  Instance instance;
-  std::vector<Score> lines;
-  EvalContext Context() const { return EvalContext{instance.candidates, instance.programs, &lines, &instance.program_scores}; }
-};
+using Loaded = LoadedInstance;
 
 Loaded LoadCase(const std::string& rules_file) {
-  DiagnosticSink sink;
-  Loaded l;
-  auto rules = LoadRules(SourceDir() + "/fixtures/cases/" + rules_file, sink);
-  EXPECT_TRUE(rules) << rules_file;
-  if (!rules) return l;
-  l.rules = std::move(*rules);
-  auto instance = LoadInputs(l.rules, sink);
-  EXPECT_TRUE(instance) << rules_file;
-  if (!instance) return l;
-  l.instance = std::move(*instance);
+  Loaded l = LoadInstance(SourceDir() + "/fixtures/cases/" + rules_file);
   l.lines = verify::Lines(l.rules, l.instance);
   return l;
 }
