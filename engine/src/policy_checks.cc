@@ -141,17 +141,25 @@ void CheckLaterBatchTargets(const Rules& rules, const Instance& instance, const 
 
 }  // namespace
 
+// Which programs count as general-high (policy.general_high; every program without it), and
+// their seats in every seat column.
+static std::int64_t GeneralHighSeats(const Rules& rules, const Instance& instance, const EvalContext& ctx, std::vector<std::uint8_t>* general_high) {
+  const std::size_t np = instance.programs.size();
+  general_high->assign(np, 1);
+  std::int64_t seats = 0;
+  for (std::size_t p = 0; p < np; ++p) {
+    if (rules.policy.general_high) (*general_high)[p] = EvaluateCondition(*rules.policy.general_high, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
+    if (!(*general_high)[p]) continue;
+    for (const std::vector<std::int32_t>& column : instance.programs.seats) seats += std::max(0, column[p]);
+  }
+  return seats;
+}
+
 void WarnMissedTargets(const Rules& rules, const Instance& instance, const Outcome& outcome, DiagnosticSink& sink) {
   if (rules.policy.general_high_target_ppm <= 0) return;
   const EvalContext ctx{instance.candidates, instance.programs, &outcome.lines, &instance.program_scores};
-  const std::size_t np = instance.programs.size();
-  std::vector<std::uint8_t> general_high(np, 1);
-  std::int64_t seats = 0;
-  for (std::size_t p = 0; p < np; ++p) {
-    if (rules.policy.general_high) general_high[p] = EvaluateCondition(*rules.policy.general_high, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
-    if (!general_high[p]) continue;
-    for (const std::string& col : instance.programs.seat_columns) seats += std::max(0, instance.programs.SeatsIn(col)[p]);
-  }
+  std::vector<std::uint8_t> general_high;
+  const std::int64_t seats = GeneralHighSeats(rules, instance, ctx, &general_high);
   std::int64_t admitted = 0;
   for (const ProgramIndex p : outcome.program) admitted += p != kNone && general_high[p] ? 1 : 0;
   const auto n = static_cast<std::int64_t>(instance.candidates.size());
@@ -274,11 +282,8 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
 
   // General-high seats against the target share of candidates.
   if (rules.policy.general_high_target_ppm > 0) {
-    std::int64_t seats = 0;
-    for (std::size_t p = 0; p < np; ++p) {
-      if (rules.policy.general_high && !EvaluateCondition(*rules.policy.general_high, ctx, kNone, static_cast<ProgramIndex>(p))) continue;
-      for (const std::string& col : progs.seat_columns) seats += std::max(0, instance.programs.SeatsIn(col)[p]);
-    }
+    std::vector<std::uint8_t> general_high;
+    const std::int64_t seats = GeneralHighSeats(rules, instance, ctx, &general_high);
     const auto n = static_cast<std::int64_t>(instance.candidates.size());
     const std::int64_t target = rules.policy.general_high_target_ppm;
     if (seats * 1'000'000 < target * n) {
