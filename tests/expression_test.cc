@@ -242,8 +242,8 @@ TEST(ParseExpression, SyntaxErrorsWithOffsets) {
   const Case cases[] = {
       {"(a > 1", "6: expected ')' to close the '(' at column 1"},
       {"a > 1 and (b < 2 or c > 3", "25: expected ')' to close the '(' at column 11"},
-      {"foo(a)", "0: unknown function 'foo'; the functions are max() and min()"},
-      {"a > 1 and sum(a, b) > 2", "10: unknown function 'sum'; the functions are max() and min()"},
+      {"foo(a)", "0: unknown function 'foo'; the functions are max(), min() and floor()"},
+      {"a > 1 and sum(a, b) > 2", "10: unknown function 'sum'; the functions are max(), min() and floor()"},
       {"a > 1 b", "6: unexpected 'b' after the end of the expression"},
       {"a > 1)", "5: unexpected ')' after the end of the expression"},
       {"a > 1 AND b > 2", "6: unexpected 'AND' after the end of the expression"},

@@ -578,7 +578,7 @@ TEST(RulesLoaderErrors, ExpressionErrorsPointInsideTheExpression) {
       {"unknown function in a block mapping",
        std::string(kHead) + rankings + channels +
            "      - name: g\n        seats: g\n        ranking: r\n        eligible: sum(a) > 1\n",
-       {E(11, 19, "in expression 'sum(a) > 1': unknown function 'sum'; the functions are max() and min()")}},
+       {E(11, 19, "in expression 'sum(a) > 1': unknown function 'sum'; the functions are max(), min() and floor()")}},
       {"unclosed parenthesis, quoted, Chinese column",
        std::string(kHead) + rankings + channels +
            "      - name: g\n        seats: g\n        ranking: r\n"
