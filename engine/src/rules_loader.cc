@@ -978,8 +978,8 @@ class Loader {
         const std::string what = "mechanism " + (m.kind == Mechanism::Kind::kParallel ? "{parallel: {band: " + std::to_string(m.band) + "}}" : Name(m.kind));
         if (batch.max_choices > 0 && m.BandWidth() >= batch.max_choices) {
           sink_.Error(path_, m.pos.line, m.pos.col,
-                      what + " takes all of batch '" + batch.name + "''s " + std::to_string(batch.max_choices) + (batch.max_choices == 1 ? " choice" : " choices") +
-                          " in one band, which is deferred acceptance; write mechanism: " + Name(Mechanism::Kind::kDeferredAcceptance) +
+                      what + " puts every choice batch '" + batch.name + "' allows (max_choices: " + std::to_string(batch.max_choices) +
+                          ") in one band, and that is deferred acceptance; write mechanism: " + Name(Mechanism::Kind::kDeferredAcceptance) +
                           (batch.max_choices > 1 ? " or a band below " + std::to_string(batch.max_choices) : std::string()));
           reported.insert({m.pos.line, m.pos.col});
           continue;
