@@ -592,7 +592,18 @@ Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex
       return ctx.program_scores && c != kNone && p != kNone ? ctx.program_scores->Find(c, p) : kMissingScore;
     case Op::kChoiceRank: return choice_rank > 0 ? static_cast<Score>(choice_rank) * kScoreScale : kMissingScore;
     case Op::kFloor: {
-      const Score a = EvaluateNumber(*e.args[0], ctx, c, p, choice_rank);
+      const Expression& arg = *e.args[0];
+      if (arg.op == Op::kDiv) {
+        // floor(x / y) on the exact quotient: rounding it to hundredths first would put 619.99 / 10
+        // (61.999) in band 62.
+        const Score x = EvaluateNumber(*arg.args[0], ctx, c, p, choice_rank);
+        const Score y = EvaluateNumber(*arg.args[1], ctx, c, p, choice_rank);
+        if (x == kMissingScore || y == kMissingScore || y == 0) return kMissingScore;
+        const Score q = x / y - ((x % y != 0 && ((x < 0) != (y < 0))) ? 1 : 0);  // both in hundredths: the quotient is unitless
+        constexpr Score kLimit = 1'000'000'000'000'000;
+        return q >= kLimit || q <= -kLimit ? kMissingScore : q * kScoreScale;
+      }
+      const Score a = EvaluateNumber(arg, ctx, c, p, choice_rank);
       if (a == kMissingScore) return kMissingScore;
       const Score whole = a / kScoreScale - (a % kScoreScale < 0 ? 1 : 0);  // toward minus infinity
       return whole * kScoreScale;

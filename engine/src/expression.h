@@ -20,7 +20,8 @@
 // score the program being applied to gave the candidate (program_scores.csv; missing when it
 // gave none), so it depends on both the candidate and the program; choice_rank to the position
 // (1, 2, ...) the candidate gave the program being applied to in the batch's list (missing where
-// no program is being applied to). floor(x) is x rounded down to a whole number of points.
+// no program is being applied to). floor(x) is x rounded down to a whole number of points;
+// floor(x / y) rounds the exact quotient down (not the quotient already rounded to hundredths).
 //
 // Types: every node is a number, text or a truth value. A column's type follows from how it is
 // used (compared with a number, used in arithmetic or as a ranking key: number; compared with
