@@ -316,6 +316,8 @@ class AuditWriter {
     } else {
       w.BeginObject().Key("candidate").String(instance_.candidates.id[worst]).Key("rank");
       Key(w, static_cast<std::size_t>(ch.ranking), worst, row.program, static_cast<std::int32_t>(outcome_.choice[worst]) + 1);
+      // Under a band mechanism the choice position decides first: say where they listed it.
+      if (stage.mechanism.kind != Mechanism::Kind::kDeferredAcceptance) w.Key("choice_rank").Int(outcome_.choice[worst] + 1);
       w.EndObject();
     }
     w.EndObject();
