@@ -44,17 +44,8 @@ class RankingCache {
     std::vector<std::uint32_t>& slot = banded_[{r, b, width}];
     const ChoiceLists& lists = instance_.choices[b];
     if (slot.empty() && !lists.program.empty()) {
-      std::vector<std::uint32_t> base;
-      if (rules_.rankings[r].per_program) {
-        base = GetEntries(r, b);
-      } else {
-        const std::vector<std::uint32_t>& rank = Get(r).rank;
-        base.resize(lists.program.size());
-        for (std::size_t c = 0; c + 1 < lists.offset.size(); ++c) {
-          for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) base[k] = rank[c];
-        }
-      }
-      slot = BandedEntryRanking(base, lists, instance_.programs.size(), width);
+      slot = rules_.rankings[r].per_program ? BandedEntryRanking(GetEntries(r, b), lists, instance_.programs.size(), width)
+                                            : BandedEntryRanking(Get(r), lists, instance_.programs.size(), width);
     }
     return slot;
   }

@@ -6,6 +6,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 
+#include <algorithm>
 #include <limits>
 #include <numeric>
 
@@ -175,14 +176,44 @@ std::vector<std::uint32_t> BandedEntryRanking(const std::vector<std::uint32_t>& 
   ParallelFor(tbb::blocked_range<std::size_t>(0, num_programs), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t p = r.begin(); p != r.end(); ++p) {
       auto first = order.begin() + begin[p], last = order.begin() + begin[p + 1];
-      // Entries of one program are in candidate (id) order: a stable sort keeps id order among equal keys.
-      std::stable_sort(first, last, [&](std::uint32_t a, std::uint32_t b) { return key[a] < key[b]; });
+      // Entries of one program are in candidate (id) order: the entry index keeps id order among equal keys.
+      std::sort(first, last, [&](std::uint32_t a, std::uint32_t b) { return key[a] != key[b] ? key[a] < key[b] : a < b; });
       for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
         const bool tied = i > begin[p] && key[order[i - 1]] == key[order[i]];
         rank[order[i]] = tied ? rank[order[i - 1]] : i;
       }
     }
   });
+  return rank;
+}
+
+std::vector<std::uint32_t> BandedEntryRanking(const RankedOrder& ranked, const ChoiceLists& lists, std::size_t num_programs, int width) {
+  const std::size_t e = lists.program.size();
+  const auto w = static_cast<std::uint32_t>(width);
+  std::uint32_t longest = 0;
+  for (std::size_t c = 0; c + 1 < lists.offset.size(); ++c) longest = std::max(longest, lists.offset[c + 1] - lists.offset[c]);
+  const std::size_t nb = longest == 0 ? 1 : (longest + w - 1) / w;  // bands
+  // Buckets (program, band), program-major: a bucket's entries get consecutive ranks.
+  std::vector<std::uint32_t> cursor(num_programs * nb + 1, 0);
+  for (std::size_t c = 0; c + 1 < lists.offset.size(); ++c) {
+    for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) ++cursor[lists.program[k] * nb + (k - lists.offset[c]) / w + 1];
+  }
+  for (std::size_t i = 1; i < cursor.size(); ++i) cursor[i] += cursor[i - 1];
+  // Candidates best first: each entry takes the next rank of its bucket, or shares the rank of
+  // the bucket's previous entry when their candidates are tied (admit_all: equal ranks).
+  std::vector<std::uint32_t> rank(e);
+  std::vector<std::uint32_t> last(num_programs * nb, kNone);  // the rank given to the bucket's last entry
+  std::vector<std::uint32_t> last_base(num_programs * nb, kNone);  // and its candidate's rank
+  for (const CandidateIndex c : ranked.order) {
+    const std::uint32_t base = ranked.rank[c];
+    for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+      const std::size_t bucket = lists.program[k] * nb + (k - lists.offset[c]) / w;
+      const std::uint32_t slot = cursor[bucket]++;
+      rank[k] = last[bucket] != kNone && last_base[bucket] == base ? last[bucket] : slot;
+      last[bucket] = rank[k];
+      last_base[bucket] = base;
+    }
+  }
   return rank;
 }
 

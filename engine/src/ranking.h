@@ -50,6 +50,9 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
 // over programs.
 std::vector<std::uint32_t> BandedEntryRanking(const std::vector<std::uint32_t>& base, const ChoiceLists& lists,
                                               std::size_t num_programs, int width);
+// Same, for a ranking over candidates (as ComputeRanking gives it): base[k] is the rank of the
+// entry's candidate. A counting sort over the candidates in ranked order, O(E), no comparison.
+std::vector<std::uint32_t> BandedEntryRanking(const RankedOrder& ranked, const ChoiceLists& lists, std::size_t num_programs, int width);
 
 // The lottery number of one candidate: first 8 bytes of SHA-256(seed, 0x00, id), big-endian.
 std::uint64_t LotteryNumber(const std::string& seed, const std::string& id);
