@@ -1257,6 +1257,21 @@ TEST(AuditMechanisms, RandomRunsWithMechanismsVerify) {
   EXPECT_GE(differs, 12);  // 19 with these seeds: the mechanism matters, the checks are not vacuous
 }
 
+// The header's mechanism (what explain reads) must be the rules'.
+TEST(AuditMechanisms, HeaderMechanismOtherThanTheRulesIsAViolation) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/case";
+  CopyCase(SourceDir() + "/fixtures/cases/mechanisms", dir);
+  const std::string rules = dir + "/immediate.yaml", run = tmp.path() + "/run";
+  ASSERT_EQ(Zk("run --quiet --rules " + Q(rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
+  EditInLine(run + "/audit.jsonl", 1, "\"mechanism\":\"immediate_acceptance\"", "\"mechanism\":{\"parallel\":{\"band\":2}}");
+  Reseal(run);
+  const CommandResult v = Zk("verify --rules " + Q(rules) + " --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_NE(v.out.find("VIOLATION: audit.jsonl's header gives channel 'general' of batch 'main' another mechanism than the rules' immediate_acceptance"),
+            std::string::npos) << v.out;
+}
+
 // explain says why a higher total lost a seat under a choice-order mechanism.
 TEST(AuditMechanisms, ExplainNamesTheEarlierChoiceAsTheReason) {
   TempDir tmp;

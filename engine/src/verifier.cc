@@ -206,6 +206,26 @@ class Verifier {
                   Name(rules_.rankings[i].last_tie));
       }
     }
+    // Each channel's mechanism (explain reads it): absent under deferred acceptance, else the
+    // stage's, in the form the rules write it.
+    std::size_t i = 0;
+    const auto& channels = audit_header_[audit_keys::kChannels].items;
+    for (const Batch& batch : rules_.batches) {
+      for (const Stage& stage : batch.stages) {
+        for (std::size_t h = 0; h < stage.channels.size(); ++h, ++i) {
+          if (i >= channels.size()) return;
+          const JsonValue& m = channels[i]["mechanism"];
+          const std::int64_t width = m.is_null() ? 0
+                                     : m.type == JsonValue::Type::kString ? (FromName<Mechanism::Kind>(m.text) == Mechanism::Kind::kImmediateAcceptance ? 1 : -1)
+                                                                          : m[Name(Mechanism::Kind::kParallel)]["band"].AsInt();
+          const bool word_for_parallel = m.type == JsonValue::Type::kObject && stage.mechanism.kind != Mechanism::Kind::kParallel;
+          if (width != stage.mechanism.BandWidth() || word_for_parallel) {
+            Violation("audit.jsonl's header gives channel '" + stage.channels[h].name + "' of " + (stage.name.empty() ? "batch '" + batch.name + "'" : "stage '" + stage.name + "'") +
+                      " another mechanism than the rules' " + Name(stage.mechanism.kind));
+          }
+        }
+      }
+    }
   }
 
   // Every rejection reason in a candidate record is a name of names.h.
