@@ -852,11 +852,19 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
         for (auto& [key, hs] : blocks) {
           const int cap = ch.split ? GroupSeats(inst, b, p, h, key) : Capacity(inst, b, p, h);
           if (hs.size() <= static_cast<std::size_t>(std::max(cap, 0))) continue;
-          // Over capacity: only admit_all may do that, and only by a tie at the last seat.
-          std::stable_sort(hs.begin(), hs.end(), [&](std::size_t a, std::size_t c2) { return Compare(inst, ch.ranking, a, c2, p) < 0; });
+          // Over capacity: only admit_all may do that, and only by a tie at the last seat. Under
+          // a mechanism with bands, a program takes earlier bands first: tied means the same band
+          // and tied by the ranking.
+          const std::size_t s = StageOfProgram(inst, b, p);
+          const int band = BandOf(batch, s == StageCount(batch) ? 0 : s);
+          auto band_of = [&](std::size_t c) { return band == 0 ? std::size_t{0} : at[c].position / static_cast<std::size_t>(band); };
+          auto order = [&](std::size_t a, std::size_t c2) {
+            return band_of(a) != band_of(c2) ? (band_of(a) < band_of(c2) ? -1 : 1) : Compare(inst, ch.ranking, a, c2, p);
+          };
+          std::stable_sort(hs.begin(), hs.end(), [&](std::size_t a, std::size_t c2) { return order(a, c2) < 0; });
           bool explained = cap > 0 && TieOf(ch.ranking) == LastTie::kAdmitAll;
           for (std::size_t k = static_cast<std::size_t>(std::max(cap, 0)); k < hs.size() && explained; ++k) {
-            explained = Compare(inst, ch.ranking, hs[k], hs[static_cast<std::size_t>(cap) - 1], p) == 0;
+            explained = order(hs[k], hs[static_cast<std::size_t>(cap) - 1]) == 0;
           }
           if (!explained) {
             v.push_back("batch '" + batch.name + "': " + inst.programs[p].code + " channel '" + ch.name + "'" + GroupText(ch, key) + " holds " +
