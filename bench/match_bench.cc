@@ -8,6 +8,10 @@
 //   BM_ProvinceFloor, BM_ProvinceLoad, BM_ProvinceSolve, BM_ProvinceRender,
 //   BM_ProvinceEndToEnd                               province profile (one ranking: the
 //                                                     serial-dictatorship path)
+//   BM_ProvinceSolveDaGeneral, BM_ProvinceSolveImmediate,
+//   BM_ProvinceSolveBands2                            the province instance under deferred
+//                                                     acceptance (general path), immediate
+//                                                     acceptance and bands of 2
 //   BM_HrFloor, BM_HrLoad, BM_HrRank, BM_HrSolve,
 //   BM_HrEndToEnd                                     hr profile (per-program scores: every
 //                                                     program ranks its own applicants; general
@@ -20,6 +24,7 @@
 #include <benchmark/benchmark.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <utility>
@@ -195,6 +200,38 @@ void BM_ProvinceSolve(benchmark::State& state) {
   state.counters["agrees_with_floor"] = agree ? 1 : 0;
 }
 
+// The province data under another mechanism (rules/README.md, "Mechanisms"), every stage: band
+// 0 = deferred acceptance on the general path (the baseline of the same instance: serial
+// dictatorship does not apply to the mechanisms), 1 = immediate acceptance, 2 = bands of two.
+void MechanismRow(benchmark::State& state, int band) {
+  const Dataset& d = Data(kProvince, Size(state));
+  Rules rules = *d.rules;
+  for (Batch& b : rules.batches) {
+    for (Stage& s : b.stages) {
+      s.mechanism.kind = band == 0 ? Mechanism::Kind::kDeferredAcceptance : band == 1 ? Mechanism::Kind::kImmediateAcceptance : Mechanism::Kind::kParallel;
+      s.mechanism.band = band;
+    }
+  }
+  const RunOptions opt{Threads(state), MatchPath::kGeneral};
+  FloorRatio ratio(kProvince, Size(state));
+  std::size_t placed = 0;
+  for (auto _ : state) {
+    Outcome o = Solve(rules, *d.instance, opt);
+    state.PauseTiming();
+    placed = static_cast<std::size_t>(std::count_if(o.program.begin(), o.program.end(), [](ProgramIndex p) { return p != kNone; }));
+    state.counters["rounds"] = o.stages.empty() ? -1 : o.stages[0].rounds;
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(o);
+  }
+  ratio.Report(state);
+  state.counters["placed"] = static_cast<double>(placed);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * d.instance->candidates.size()));
+}
+
+void BM_ProvinceSolveDaGeneral(benchmark::State& state) { MechanismRow(state, 0); }
+void BM_ProvinceSolveImmediate(benchmark::State& state) { MechanismRow(state, 1); }
+void BM_ProvinceSolveBands2(benchmark::State& state) { MechanismRow(state, 2); }
+
 // Every output of a run, audit.jsonl and manifest.json included, rendered in memory (not
 // written); the audit writer runs on a TBB arena of `threads`.
 void BM_ProvinceRender(benchmark::State& state) {
@@ -288,6 +325,9 @@ BENCHMARK(BM_SolveGeneral)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::
 BENCHMARK(BM_Render)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProvinceLoad)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProvinceSolve)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProvinceSolveDaGeneral)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProvinceSolveImmediate)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProvinceSolveBands2)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProvinceRender)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProvinceEndToEnd)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HrLoad)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);

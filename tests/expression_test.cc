@@ -242,8 +242,8 @@ TEST(ParseExpression, SyntaxErrorsWithOffsets) {
   const Case cases[] = {
       {"(a > 1", "6: expected ')' to close the '(' at column 1"},
       {"a > 1 and (b < 2 or c > 3", "25: expected ')' to close the '(' at column 11"},
-      {"foo(a)", "0: unknown function 'foo'; the functions are max() and min()"},
-      {"a > 1 and sum(a, b) > 2", "10: unknown function 'sum'; the functions are max() and min()"},
+      {"foo(a)", "0: unknown function 'foo'; the functions are max(), min() and floor()"},
+      {"a > 1 and sum(a, b) > 2", "10: unknown function 'sum'; the functions are max(), min() and floor()"},
       {"a > 1 b", "6: unexpected 'b' after the end of the expression"},
       {"a > 1)", "5: unexpected ')' after the end of the expression"},
       {"a > 1 AND b > 2", "6: unexpected 'AND' after the end of the expression"},
@@ -580,6 +580,42 @@ TEST_F(EvaluateTest, ProgramColumns) {
   }
 }
 
+// choice_rank is the position of the program on the list, given by the caller; missing (0)
+// where no choice is evaluated. floor() rounds down to whole points, toward minus infinity.
+TEST_F(EvaluateTest, ChoiceRankAndFloor) {
+  auto number = [&](const std::string& source, std::int32_t choice_rank) -> std::optional<Score> {
+    auto e = Bound(source, ValueType::kNumber);
+    if (!e) return std::nullopt;
+    return EvaluateNumber(*e, EvalContext{cand_, prog_, nullptr}, 0, 0, choice_rank);
+  };
+  EXPECT_EQ(number("choice_rank", 3), 300);
+  EXPECT_EQ(number("choice_rank", 0), kMissingScore);  // no choice: no value
+  EXPECT_EQ(number("choice_rank * 10 + total", 2), 2000 + 61250);
+  EXPECT_EQ(number("floor(total / 10)", 1), 6100);       // 612.5 / 10 = 61.25 -> 61
+  EXPECT_EQ(number("floor(total)", 1), 61200);
+  EXPECT_EQ(number("floor(0 - 0.5)", 1), -100);          // toward minus infinity
+  EXPECT_EQ(number("floor(-3)", 1), -300);
+  EXPECT_EQ(number("floor(arts)", 1), 8000);
+  EXPECT_EQ(Number("floor(arts)", 2), kMissingScore);   // empty cell: no value
+  // The exact quotient is floored: 61.999 is in band 61, though 619.99 / 10 alone rounds to 62.
+  EXPECT_EQ(Number("floor(619.99 / 10) * 10"), 61000);
+  EXPECT_EQ(Number("619.99 / 10"), 6200);
+  EXPECT_EQ(Number("floor(620 / 10)"), 6200);
+  EXPECT_EQ(Number("floor(-0.01 / 10)"), -100);
+  EXPECT_EQ(Number("floor(1 / 0)"), kMissingScore);
+  EXPECT_EQ(Number("floor((619.99 / 10))"), 6100);  // parentheses do not change the node
+  auto condition = [&](const std::string& source, std::int32_t choice_rank) -> std::optional<bool> {
+    auto e = Bound(source, ValueType::kBool);
+    if (!e) return std::nullopt;
+    return EvaluateCondition(*e, EvalContext{cand_, prog_, nullptr}, 0, 0, choice_rank);
+  };
+  EXPECT_EQ(condition("choice_rank = 1", 1), true);
+  EXPECT_EQ(condition("choice_rank = 1", 2), false);
+  EXPECT_EQ(condition("choice_rank <= 2 and total > 600", 2), true);
+  EXPECT_EQ(condition("choice_rank = 1", 0), false);  // missing: every comparison is false
+  EXPECT_EQ(condition("not (choice_rank = 1)", 0), true);
+}
+
 TEST(ReferencesProgram, Table) {
   struct Case {
     std::string source;
@@ -593,6 +629,8 @@ TEST(ReferencesProgram, Table) {
       {"max(arts, program.x) > 1", true},
       {"a in [program, x]", false},
       {"program > 1", false},
+      {"choice_rank = 1", true},  // per choice, like a program column
+      {"floor(total / 10) > 60", false},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.source);

@@ -202,7 +202,8 @@ TEST(FixtureDiscovery, FindsEveryCase) {
                            "expressions/rules", "balanced-table/rules", "balanced-proportional/rules",
                            "reserve-before-after/balanced-first", "reserve-before-after/balanced-last",
                            "flow-later-batch/rules", "lines/rules", "regress-split-table-in-stage/rules",
-                           "regress-flow-to-staged-batch/rules"}) {
+                           "regress-flow-to-staged-batch/rules", "mechanisms/deferred", "mechanisms/immediate",
+                           "mechanisms/parallel-2", "mechanisms/guangzhou", "first-choice-reserve/rules"}) {
     EXPECT_EQ(keys.count(want), 1u) << want;
   }
   // Every stem named in a serial-not-applicable file must be a rules file of that case.

@@ -99,9 +99,20 @@ constexpr int Ordinal(ChoicesLayout v) {
 }
 template <> constexpr int ValueCount<ChoicesLayout>() { return 2; }
 
+constexpr int Ordinal(Mechanism::Kind v) {
+  switch (v) {
+    case Mechanism::Kind::kDeferredAcceptance: return 0;
+    case Mechanism::Kind::kImmediateAcceptance: return 1;
+    case Mechanism::Kind::kParallel: return 2;
+  }
+  return -1;
+}
+template <> constexpr int ValueCount<Mechanism::Kind>() { return 3; }
+
 template <typename E>
 class NameTableTest : public ::testing::Test {};
-using Enums = ::testing::Types<LastTie, Line::Kind, Allocation::Kind, Allocation::Rounding, Unfilled::Kind, Rejection, Encoding, ChoicesLayout>;
+using Enums = ::testing::Types<LastTie, Line::Kind, Allocation::Kind, Allocation::Rounding, Unfilled::Kind, Rejection, Encoding, ChoicesLayout,
+                               Mechanism::Kind>;
 TYPED_TEST_SUITE(NameTableTest, Enums);
 
 TYPED_TEST(NameTableTest, EveryValueHasExactlyOneNonEmptyUniqueName) {
@@ -194,6 +205,8 @@ TEST(SchemaAgreesWithNameTables, EveryEnumListIsATable) {
       {"/$defs/ranking/properties/last_tie/enum", AllNames<LastTie>()},
       {"/$defs/allocation/oneOf/1/properties/rounding/enum", AllNames<Allocation::Rounding>()},
       {"/$defs/inputs/properties/choices/oneOf/1/properties/layout/enum", AllNames<ChoicesLayout>()},
+      // The word forms; parallel is the key of the map form (below).
+      {"/$defs/mechanism/oneOf/0/enum", {Name(Mechanism::Kind::kDeferredAcceptance), Name(Mechanism::Kind::kImmediateAcceptance)}},
   };
   EXPECT_EQ(enums, want);
   EXPECT_EQ(schema["$defs"]["allocation"]["oneOf"].items.at(1)["properties"]["rounding"]["default"].text,
@@ -205,6 +218,15 @@ TEST(SchemaAgreesWithNameTables, EveryEnumListIsATable) {
   for (const auto& [path, value] : consts) got_consts.insert(value);
   EXPECT_EQ(got_consts, (std::multiset<std::string>{Name(Allocation::Kind::kTable), Name(LastTie::kLottery), Name(ChoicesLayout::kWide)}));
   EXPECT_EQ(consts.count("/$defs/allocation/oneOf/0/const"), 1u);
+}
+
+TEST(SchemaAgreesWithNameTables, MechanismMapFormIsParallelWithABand) {
+  const JsonValue schema = LoadSchema();
+  const JsonValue& shapes = schema["$defs"]["mechanism"]["oneOf"];
+  ASSERT_EQ(shapes.items.size(), 2u);
+  ASSERT_EQ(shapes.items[1]["required"].items.size(), 1u);
+  EXPECT_EQ(shapes.items[1]["required"].items[0].text, Name(Mechanism::Kind::kParallel));
+  EXPECT_EQ(shapes.items[1]["properties"][Name(Mechanism::Kind::kParallel)]["required"].items.at(0).text, "band");
 }
 
 TEST(SchemaAgreesWithNameTables, AllocationShapesAreTheTableAndProportionalTo) {

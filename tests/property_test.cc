@@ -135,11 +135,14 @@ struct Knobs {
   // channel 'balanced' included, so it is split in several stages (one seat column, its rows of
   // allocations.csv told apart by the program).
   int stage_percent = 0;
+  // Per batch (and per stage of a staged batch, overriding it half the time): a mechanism other
+  // than deferred acceptance -- immediate acceptance, or Chen-Kesten bands of 2 or 3 choices.
+  int mechanism_percent = 0;
 };
 
 bool Decorated(const Knobs& k) {
   return k.split_percent > 0 || k.admit_all_percent > 0 || k.lottery_percent > 0 || k.flow_percent > 0 || k.program_score_percent > 0 ||
-         k.chain_percent > 0 || k.stage_percent > 0;
+         k.chain_percent > 0 || k.stage_percent > 0 || k.mechanism_percent > 0;
 }
 
 PlainInstance GenerateBase(std::uint64_t seed, const Knobs& k) {
@@ -555,10 +558,39 @@ void Decorate(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
   }
 }
 
+// Mechanisms, with a random stream of their own (so the instances of the other knobs are
+// unchanged): per batch with k.mechanism_percent, band 1, 2 or 3; per stage, half the time its
+// own draw (band 0 included).
+void AddMechanisms(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
+  Rng r(seed * 0x2545F4914F6CDD1Dull + 0xBA4D);
+  for (PlainBatch& b : inst->batches) {
+    if (r.Percent(k.mechanism_percent)) b.band = r.Range(1, 3);
+    for (brute::PlainStage& st : b.stages) {
+      if (r.Percent(50)) st.band = r.Percent(k.mechanism_percent) ? r.Range(1, 3) : 0;
+    }
+  }
+}
+
 PlainInstance Generate(std::uint64_t seed, const Knobs& k) {
   PlainInstance inst = GenerateBase(seed, k);
   if (Decorated(k)) Decorate(seed, k, &inst);
+  if (k.mechanism_percent > 0) AddMechanisms(seed, k, &inst);
   return inst;
+}
+
+// Whether some stage of the instance runs a mechanism other than deferred acceptance.
+bool HasMechanism(const PlainInstance& inst) {
+  for (const PlainBatch& b : inst.batches) {
+    for (std::size_t s = 0; s < brute::StageCount(b); ++s) {
+      if (brute::BandOf(b, s) != 0) return true;
+    }
+  }
+  return false;
+}
+
+// "immediate_acceptance" or "{parallel: {band: E}}" for a band (PlainBatch::band).
+std::string MechanismYaml(int band) {
+  return band == 0 ? "deferred_acceptance" : band == 1 ? "immediate_acceptance" : "{parallel: {band: " + std::to_string(band) + "}}";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -613,6 +645,7 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
   bool staged = false;
   for (const PlainBatch& b : inst.batches) {
     f.rules += "  - name: " + b.name + "\n";
+    if (b.band != 0) f.rules += "    mechanism: " + MechanismYaml(b.band) + "\n";
     if (b.stages.empty()) f.rules += "    channels:\n";
     staged = staged || !b.stages.empty();
     const std::string indent = b.stages.empty() ? "      " : "          ";
@@ -621,7 +654,9 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
       if (!b.stages.empty() && (h == 0 || b.channels[h - 1].stage != ch.stage)) {
         if (h == 0) f.rules += "    stages:\n";
         const brute::PlainStage& st = b.stages[ch.stage];
-        f.rules += "      - name: \"" + st.name + "\"\n        programs: \"program.tier = " + std::to_string(st.tier) + "\"\n        channels:\n";
+        f.rules += "      - name: \"" + st.name + "\"\n        programs: \"program.tier = " + std::to_string(st.tier) + "\"\n";
+        if (st.band >= 0) f.rules += "        mechanism: " + MechanismYaml(st.band) + "\n";
+        f.rules += "        channels:\n";
       }
       f.rules += indent + "- {name: " + ch.name + ", seats: " + ch.seats + ", ranking: " + brute::RankingName(ch.ranking);
       if (ch.eligibility != EligibilityKind::kEveryone) f.rules += ", eligible: \"" + brute::EligibilityText(ch) + "\"";
@@ -810,6 +845,9 @@ struct Stats {
   int program_score_batches = 0, program_score_conditions = 0;  // a channel ranks by / is limited by program_score
   // Flow chains and stages.
   int chain_batches = 0, chain_rows = 0, staged_batches = 0, stages = 0, split_in_several_stages = 0;
+  // Mechanisms: stages run by immediate acceptance / bands; instances whose reference outcome
+  // differs from the same instance under deferred acceptance (the mechanism mattered).
+  int immediate_stages = 0, band_stages = 0, mechanism_differs = 0;
 
   std::string Summary() const {
     std::string s = std::to_string(instances) + " instances, " + std::to_string(candidates) + " candidates (" + std::to_string(placed) +
@@ -833,6 +871,10 @@ struct Stats {
       s += "; " + std::to_string(chain_batches) + " batches with a flow chain (a channel both receiving and sending; " +
            std::to_string(chain_rows) + " rows both received and gave seats), " + std::to_string(staged_batches) + " staged batches (" +
            std::to_string(stages) + " stages; " + std::to_string(split_in_several_stages) + " batches with the split channel in several stages)";
+    }
+    if (immediate_stages + band_stages > 0) {
+      s += "; " + std::to_string(immediate_stages) + " stages by immediate acceptance, " + std::to_string(band_stages) +
+           " by Chen-Kesten bands; " + std::to_string(mechanism_differs) + " instances whose outcome differs from deferred acceptance's";
     }
     if (program_score_batches + program_score_conditions > 0) {
       s += "; " + std::to_string(program_score_batches) + " batches with a channel ranking by program_score, " +
@@ -972,6 +1014,20 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
   CountSeatRows(general1.cutoffs, stats);
   // The slow reference: same placements, same flows, byte for byte.
   const brute::ReferenceResult reference = brute::ReferenceRun(inst);
+  if (HasMechanism(inst)) {
+    for (const PlainBatch& b : inst.batches) {
+      for (std::size_t s = 0; s < brute::StageCount(b); ++s) {
+        stats->immediate_stages += brute::BandOf(b, s) == 1 ? 1 : 0;
+        stats->band_stages += brute::BandOf(b, s) > 1 ? 1 : 0;
+      }
+    }
+    PlainInstance da = inst;
+    for (PlainBatch& b : da.batches) {
+      b.band = 0;
+      for (brute::PlainStage& st : b.stages) st.band = -1;
+    }
+    stats->mechanism_differs += brute::ReferenceRun(da).placements != reference.placements ? 1 : 0;
+  }
   for (int passes : reference.passes) stats->rerun_batches += passes > 1 ? 1 : 0;
   if (std::string want = brute::RenderPlacementsCsv(inst, reference.placements); want != general1.placements) {
     return "engine differs from the reference (one proposal at a time, flows rerun), " + FirstDifference(want, general1.placements) +
@@ -982,7 +1038,7 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
            "\nexpected cutoffs.csv:\n" + want + "engine cutoffs.csv:\n" + general1.cutoffs;
   }
 
-  if (knobs.size == Size::kTiny) {
+  if (knobs.size == Size::kTiny && !HasMechanism(inst)) {
     // With flows: the final matching is the student-optimal stable one for the seats after them.
     const std::optional<brute::ExhaustiveResult> best = brute::ExhaustiveStudentOptimal(final_seats, &error);
     if (!best) return "exhaustive search failed: " + error;
@@ -1258,6 +1314,43 @@ TEST(PropertyChainsStages, SmallAndLargeInstancesWithFlowChainsMatchTheReference
   EXPECT_GE(stats.rerun_batches, 50);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Mechanisms: immediate acceptance and Chen-Kesten bands, per batch and per stage, against the
+// reference's literal round-by-round (band-by-band) runs, with channels, splits, ties, flows
+// and stages; 1/2/8 threads and shuffled rows as above.
+
+Knobs Mechanisms(Size size, int split, int chain, int stage) {
+  Knobs k = ChainsStages(size, 30, 40, split, chain, stage);
+  k.mechanism_percent = 85;
+  k.program_score_percent = 30;  // per-program rankings under a mechanism too
+  return k;
+}
+
+TEST(PropertyMechanisms, TinyInstancesMatchTheLiteralRoundByRoundReference) {
+  Stats stats;
+  CheckSeeds(30000, 400, Mechanisms(Size::kTiny, 60, 30, 30), &stats);
+  Knobs conflicts = Mechanisms(Size::kTiny, 40, 0, 0);
+  conflicts.conflicts = true;
+  CheckSeeds(30500, 300, conflicts, &stats);
+  Report("tiny, mechanisms", stats);
+  EXPECT_GE(stats.immediate_stages, 150);
+  EXPECT_GE(stats.band_stages, 150);
+  EXPECT_GE(stats.mechanism_differs, 15);  // tiny instances rarely oversubscribe a first choice
+}
+
+TEST(PropertyMechanisms, SmallAndLargeInstancesWithSplitsTiesFlowsAndStagesMatchTheReference) {
+  Stats stats;
+  CheckSeeds(31000, 500, Mechanisms(Size::kSmall, 80, 50, 40), &stats);
+  CheckSeeds(32000, 40, Mechanisms(Size::kLarge, 80, 50, 40), &stats);
+  Report("small and large, mechanisms", stats);
+  EXPECT_GE(stats.immediate_stages, 80);
+  EXPECT_GE(stats.band_stages, 80);
+  EXPECT_GE(stats.mechanism_differs, 35);
+  EXPECT_GE(stats.rerun_batches, 20);
+  EXPECT_GE(stats.admit_all_batches, 50);
+  EXPECT_GE(stats.program_score_batches, 30);
+}
+
 TEST(PropertyChainsStages, StagedBatchesWithSplitChannelsInSeveralStagesMatchTheReference) {
   Stats stats;
   CheckSeeds(22000, 200, ChainsStages(Size::kSmall, 40, 40, 100, 50, 100), &stats);
@@ -1418,6 +1511,37 @@ TEST(BruteForceChecker, HandInstanceThroughTheEngineGivesTheHandComputedMatching
   ASSERT_EQ(loaded.error, "");
   for (MatchPath path : {MatchPath::kGeneral, MatchPath::kAuto}) {
     EXPECT_EQ(RunEngine(loaded, 2, path).placements, brute::RenderPlacementsCsv(inst, HandAnswer()));
+  }
+}
+
+// The hand instance under immediate acceptance, worked by hand. Round 1: A's applicants c1, c2,
+// c3 -- arts takes c2 (arts 90 > 80), general c1 (650); B's c4, c5 -- general takes c4 (620);
+// C's c6 -- general. Round 2: c3 applies to B, which is full for good (c4 came first); c4 is
+// placed. So c3 is unplaced and c4 keeps B, where deferred acceptance gives c3 B (630 > 620)
+// and c4 C. With bands of 2 every list is one band: deferred acceptance's answer.
+std::vector<PlainPlacement> HandImmediateAnswer() {
+  return {
+      {"c1", true, "main", "A", "general", 1}, {"c2", true, "main", "A", "arts", 1},
+      {"c3", false, "", "", "", 0},            {"c4", true, "main", "B", "general", 1},
+      {"c5", false, "", "", "", 0},            {"c6", true, "main", "C", "general", 1},
+  };
+}
+
+TEST(BruteForceChecker, MechanismHandInstancesGiveTheHandComputedMatchings) {
+  for (int band : {1, 2}) {
+    PlainInstance inst = HandInstance();
+    inst.batches[0].band = band;
+    const std::vector<PlainPlacement> want = band == 1 ? HandImmediateAnswer() : HandAnswer();
+    EXPECT_EQ(brute::ReferenceRun(inst).placements, want) << "band " << band;
+    Rng style(7);
+    TempDir dir;
+    const InputFiles files = RenderInputs(inst, style);
+    EXPECT_NE(files.rules.find(band == 1 ? "mechanism: immediate_acceptance" : "mechanism: {parallel: {band: 2}}"), std::string::npos) << files.rules;
+    const Loaded loaded = Load(WriteInputs(dir, files));
+    ASSERT_EQ(loaded.error, "");
+    for (MatchPath path : {MatchPath::kGeneral, MatchPath::kAuto}) {
+      for (int threads : {1, 2, 8}) EXPECT_EQ(RunEngine(loaded, threads, path).placements, brute::RenderPlacementsCsv(inst, want)) << "band " << band;
+    }
   }
 }
 

@@ -493,6 +493,40 @@ TEST(RulesLoader, ProgramScoreMakesARankingPerProgram) {
   EXPECT_TRUE(ReferencesProgramScore(cond));
 }
 
+TEST(RulesLoader, MechanismsPerBatchAndStageAndChoiceRankRankings) {
+  Loaded l = Load(
+      "version: 1\n"
+      "inputs: {candidates: c.csv, choices: ch.csv, programs: p.csv}\n"
+      "rankings:\n"
+      "  by_total: {keys: [total desc], last_tie: id}\n"
+      "  guangzhou: {keys: [\"floor(total / 10) desc\", choice_rank asc, total desc], last_tie: id}\n"
+      "batches:\n"
+      "  - name: da\n"
+      "    channels: [{name: general, seats: general, ranking: guangzhou, eligible: \"choice_rank <= 3\"}]\n"
+      "  - name: boston\n"
+      "    mechanism: immediate_acceptance\n"
+      "    stages:\n"
+      "      - {name: a, channels: [{name: general, seats: general, ranking: by_total}]}\n"
+      "      - {name: b, mechanism: {parallel: {band: 3}}, channels: [{name: general, seats: general, ranking: by_total}]}\n"
+      "      - {name: c, mechanism: deferred_acceptance, channels: [{name: general, seats: general, ranking: by_total}]}\n");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  EXPECT_FALSE(l.rules->rankings[0].per_program);
+  EXPECT_TRUE(l.rules->rankings[1].per_program);  // choice_rank: per choice entry
+  EXPECT_TRUE(l.rules->candidate_columns.empty());  // choice_rank is built in
+  const auto& b = l.rules->batches;
+  EXPECT_EQ(b[0].stages[0].mechanism.kind, Mechanism::Kind::kDeferredAcceptance);
+  EXPECT_EQ(b[0].stages[0].mechanism.BandWidth(), 0);
+  EXPECT_TRUE(ReferencesProgram(*b[0].stages[0].channels[0].eligible));
+  EXPECT_EQ(b[1].mechanism.kind, Mechanism::Kind::kImmediateAcceptance);
+  EXPECT_EQ(b[1].stages[0].mechanism.kind, Mechanism::Kind::kImmediateAcceptance);  // inherited
+  EXPECT_EQ(b[1].stages[0].mechanism.BandWidth(), 1);
+  EXPECT_EQ(b[1].stages[1].mechanism.kind, Mechanism::Kind::kParallel);
+  EXPECT_EQ(b[1].stages[1].mechanism.BandWidth(), 3);
+  EXPECT_EQ(b[1].stages[1].mechanism.BandOf(3), 0u);
+  EXPECT_EQ(b[1].stages[1].mechanism.BandOf(4), 1u);
+  EXPECT_EQ(b[1].stages[2].mechanism.kind, Mechanism::Kind::kDeferredAcceptance);  // its own
+}
+
 TEST(RulesLoaderErrors, ProgramScoreOnlyWhereAProgramIsKnown) {
   const std::string batches =
       "batches:\n"
@@ -578,7 +612,7 @@ TEST(RulesLoaderErrors, ExpressionErrorsPointInsideTheExpression) {
       {"unknown function in a block mapping",
        std::string(kHead) + rankings + channels +
            "      - name: g\n        seats: g\n        ranking: r\n        eligible: sum(a) > 1\n",
-       {E(11, 19, "in expression 'sum(a) > 1': unknown function 'sum'; the functions are max() and min()")}},
+       {E(11, 19, "in expression 'sum(a) > 1': unknown function 'sum'; the functions are max(), min() and floor()")}},
       {"unclosed parenthesis, quoted, Chinese column",
        std::string(kHead) + rankings + channels +
            "      - name: g\n        seats: g\n        ranking: r\n"

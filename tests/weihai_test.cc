@@ -262,3 +262,53 @@ TEST(WeihaiGenerator, ReproducesTheShippedDataAndRules) {
 
 }  // namespace
 }  // namespace zkmatch::testing
+
+namespace zkmatch::testing {
+namespace {
+
+// rules/examples/: the Weihai rules under Guangzhou's score bands + choice order and under
+// Chen-Kesten bands of 2 check clean, run (the same bytes with 1 and 2 threads), verify, and
+// place otherwise than the shipped rules -- and are the shipped rules but for the change.
+TEST(WeihaiExamples, GuangzhouAndParallelVariantsCheckRunAndVerify) {
+  TempDir tmp;
+  const std::string base = tmp.path() + "/shipped";
+  ASSERT_EQ(RunCommand(Quote(ZkmatchBinary()) + " run -q --rules " + Quote(SourceDir() + "/rules/weihai-2025.yaml") + " --out " + Quote(base), SourceDir()).exit_code, 0);
+  for (const std::string name : {"weihai-2025-guangzhou", "weihai-2025-parallel-2"}) {
+    SCOPED_TRACE(name);
+    const std::string rules = SourceDir() + "/rules/examples/" + name + ".yaml";
+    const CommandResult check = RunCommand(Quote(ZkmatchBinary()) + " check --rules " + Quote(rules), SourceDir());
+    ASSERT_EQ(check.exit_code, 0) << check.err;
+    EXPECT_EQ(check.err, "");
+    const std::string out1 = tmp.path() + "/" + name + "-1", out2 = tmp.path() + "/" + name + "-2";
+    for (const auto& [out, threads] : {std::pair<std::string, int>{out1, 1}, {out2, 2}}) {
+      const CommandResult run = RunCommand(Quote(ZkmatchBinary()) + " run -q --threads " + std::to_string(threads) + " --rules " + Quote(rules) + " --out " + Quote(out), SourceDir());
+      ASSERT_EQ(run.exit_code, 0) << run.err;
+    }
+    for (const std::string file : {"placements.csv", "cutoffs.csv", "flows.csv", "audit.jsonl"}) EXPECT_TRUE(ReadFile(out1 + "/" + file) == ReadFile(out2 + "/" + file)) << file;
+    const CommandResult verify = RunCommand(Quote(ZkmatchBinary()) + " verify --rules " + Quote(rules) + " --run " + Quote(out1), SourceDir());
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+    EXPECT_FALSE(ReadFile(out1 + "/placements.csv") == ReadFile(base + "/placements.csv"));
+    // The variant is the shipped file with the schema path, inputs, name and header changed and
+    // one ranking or mechanism line added or changed.
+    const std::string shipped = ReadFile(SourceDir() + "/rules/weihai-2025.yaml"), variant = ReadFile(rules);
+    const std::string tail_marker = "\nseed: ";
+    ASSERT_NE(variant.find(tail_marker), std::string::npos);
+    const std::string a = shipped.substr(shipped.find(tail_marker)), b = variant.substr(variant.find(tail_marker));
+    const bool mechanism = name == "weihai-2025-parallel-2";
+    std::string expected = a;
+    if (mechanism) {
+      expected.replace(expected.find("    max_choices: 6\n") + 19, 0, "    mechanism: {parallel: {band: 2}}\n");
+    } else {
+      const std::string general = "ranking: by_admission, eligible: \"total + bonus >= line.control";
+      expected.replace(expected.find(general), 21, "ranking: by_band_then_choice");
+      const std::string after = "\"max(chinese, maths) desc\"], last_tie: lottery}\n";
+      expected.insert(expected.find(after) + after.size(),
+                      "  # 广州式: 10-point score band of total + bonus, then the school's place in the list, then as by_admission.\n"
+                      "  by_band_then_choice: {keys: [\"floor((total + bonus) / 10) desc\", choice_rank asc, total + bonus desc, total desc], last_tie: lottery}\n");
+    }
+    EXPECT_EQ(b, expected);
+  }
+}
+
+}  // namespace
+}  // namespace zkmatch::testing

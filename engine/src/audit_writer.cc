@@ -197,17 +197,21 @@ class AuditWriter {
         w = ci;
         continue;
       }
-      const std::uint32_t rc = PlacedRank(ranking, ci), rw = PlacedRank(ranking, w);
+      const std::uint64_t rc = PlacedRank(ranking, ci), rw = PlacedRank(ranking, w);
       if (rc > rw || (rc == rw && c > w)) w = ci;
     }
   }
 
   const Stage& StageRules(const StageIndex& idx) const { return rules_.batches[idx.result->batch].stages[idx.result->stage]; }
 
-  // Rank of placed candidate c in ranking r at the program where c is placed.
-  std::uint32_t PlacedRank(int r, CandidateIndex c) const {
+  // Rank of placed candidate c in ranking r at the program where c is placed, under the
+  // priorities its stage's mechanism gives: the band of the choice first (always 0 under
+  // deferred acceptance), then the rank.
+  std::uint64_t PlacedRank(int r, CandidateIndex c) const {
     const auto b = static_cast<std::size_t>(outcome_.batch[c]);
-    return outcome_.RankOf(static_cast<std::size_t>(r), b, instance_.choices[b].offset[c] + outcome_.choice[c], c);
+    const Mechanism& m = rules_.batches[b].stages[static_cast<std::size_t>(outcome_.stage[c])].mechanism;
+    const std::uint64_t rank = outcome_.RankOf(static_cast<std::size_t>(r), b, instance_.choices[b].offset[c] + outcome_.choice[c], c);
+    return static_cast<std::uint64_t>(m.BandOf(outcome_.choice[c] + 1)) << 32 | rank;
   }
 
   std::int32_t RowOf(const StageIndex& idx, std::size_t p, std::size_t h, CandidateIndex c) const {
@@ -217,10 +221,11 @@ class AuditWriter {
   }
 
   // The values of ranking r's keys for candidate c applying to program p: [...].
-  void KeyValues(JsonWriter& w, std::size_t r, CandidateIndex c, ProgramIndex p) const {
+  // `choice_rank`: where c listed p (0 for a ranking over candidates).
+  void KeyValues(JsonWriter& w, std::size_t r, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank) const {
     w.BeginArray();
     for (const RankingKey& k : rules_.rankings[r].keys) {
-      const Score v = EvaluateNumber(*k.expr, ctx_, c, p);
+      const Score v = EvaluateNumber(*k.expr, ctx_, c, p, choice_rank);
       if (v == kMissingScore) {
         w.Null();
       } else {
@@ -231,10 +236,10 @@ class AuditWriter {
   }
 
   // {"ranking":R,"key":[...],"tie":...}: the candidate's place in a ranking at program p, as values.
-  void Key(JsonWriter& w, std::size_t r, CandidateIndex c, ProgramIndex p) const {
+  void Key(JsonWriter& w, std::size_t r, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank) const {
     const Ranking& ranking = rules_.rankings[r];
     w.BeginObject().Key("ranking").String(ranking.name).Key("key");
-    KeyValues(w, r, c, p);
+    KeyValues(w, r, c, p, choice_rank);
     w.Key("tie");
     switch (ranking.last_tie) {
       case LastTie::kId: w.String(instance_.candidates.id[c]); break;
@@ -259,7 +264,7 @@ class AuditWriter {
       w.BeginObject().Key("name").String(r.name).Key("keys").BeginArray();
       for (const RankingKey& k : r.keys) w.String(k.text);
       w.EndArray().Key("last_tie").String(NameOf(r.last_tie));
-      if (r.per_program) w.Key("per_program").Bool(true);  // keys read program_score: values per choice step
+      if (r.per_program) w.Key("per_program").Bool(true);  // keys read program_score or choice_rank: values per choice step
       w.EndObject();
     }
     w.EndArray().Key(a::kChannels).BeginArray();
@@ -268,7 +273,13 @@ class AuditWriter {
         for (const Channel& ch : st.channels) {
           w.BeginObject().Key("batch").String(b.name).Key("stage").String(st.name).Key("channel").String(ch.name).Key("seats").String(ch.seats);
           w.Key("ranking").String(rules_.rankings[static_cast<std::size_t>(ch.ranking)].name).Key("eligible").StringOrNull(ch.eligible_text);
-          w.Key("split_by").StringOrNull(ch.split_by).EndObject();
+          w.Key("split_by").StringOrNull(ch.split_by);
+          // Written only for the mechanisms other than deferred acceptance, so older logs read the same.
+          if (st.mechanism.kind == Mechanism::Kind::kImmediateAcceptance) w.Key("mechanism").String(NameOf(st.mechanism.kind));
+          if (st.mechanism.kind == Mechanism::Kind::kParallel) {
+            w.Key("mechanism").BeginObject().Key(Name(Mechanism::Kind::kParallel)).BeginObject().Key("band").Int(st.mechanism.band).EndObject().EndObject();
+          }
+          w.EndObject();
         }
       }
     }
@@ -304,7 +315,9 @@ class AuditWriter {
       w.Null();
     } else {
       w.BeginObject().Key("candidate").String(instance_.candidates.id[worst]).Key("rank");
-      Key(w, static_cast<std::size_t>(ch.ranking), worst, row.program);
+      Key(w, static_cast<std::size_t>(ch.ranking), worst, row.program, static_cast<std::int32_t>(outcome_.choice[worst]) + 1);
+      // Under a band mechanism the choice position decides first: say where they listed it.
+      if (stage.mechanism.kind != Mechanism::Kind::kDeferredAcceptance) w.Key("choice_rank").Int(outcome_.choice[worst] + 1);
       w.EndObject();
     }
     w.EndObject();
@@ -343,7 +356,8 @@ class AuditWriter {
                                           : idx.row_of[p * nh + h] >= 0 && idx.result->seats[static_cast<std::size_t>(idx.row_of[p * nh + h])].capacity() > 0;
       if (!has_seats) continue;  // the program offers no seats in this channel
       w.Key(ch.name);
-      if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx_, c, p)) {
+      const auto choice_rank = static_cast<std::int32_t>(k - instance_.choices[idx.result->batch].offset[c] + 1);
+      if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx_, c, p, choice_rank)) {
         w.String(NameOf(Rejection::kIneligible));
         continue;
       }
@@ -358,7 +372,8 @@ class AuditWriter {
       if (row.admitted < row.capacity() || worst == kNone) {
         w.String(NameOf(Rejection::kFreeSeat));  // never in a stable outcome: verify reports it
       } else {
-        const std::uint32_t mine = outcome_.RankOf(static_cast<std::size_t>(ch.ranking), idx.result->batch, k, c);
+        const std::uint64_t mine = static_cast<std::uint64_t>(stage.mechanism.BandOf(choice_rank)) << 32 |
+                                   outcome_.RankOf(static_cast<std::size_t>(ch.ranking), idx.result->batch, k, c);
         w.String(NameOf(mine > PlacedRank(ch.ranking, worst) ? Rejection::kBelow : Rejection::kNotBelow));
       }
     }
@@ -367,7 +382,7 @@ class AuditWriter {
 
   // "keys": {RANKING: [...]} for the per-program rankings the step at program p used (their
   // values depend on p, so they go into the step); the others are added to `used`.
-  void StepKeys(JsonWriter& w, CandidateIndex c, ProgramIndex p, const std::vector<std::uint8_t>& step,
+  void StepKeys(JsonWriter& w, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank, const std::vector<std::uint8_t>& step,
                 std::vector<std::uint8_t>* used) const {
     bool any = false;
     for (std::size_t r = 0; r < step.size(); ++r) {
@@ -377,7 +392,7 @@ class AuditWriter {
       if (!any) w.Key("keys").BeginObject();
       any = true;
       w.Key(rules_.rankings[r].name);
-      KeyValues(w, r, c, p);
+      KeyValues(w, r, c, p, choice_rank);
     }
     if (any) w.EndObject();
   }
@@ -431,7 +446,7 @@ class AuditWriter {
             w.Key("rejected");
             Rejection(w, idx, k, p, c, &step);
           }
-          StepKeys(w, c, p, step, &used);
+          StepKeys(w, c, p, static_cast<std::int32_t>(k - begin + 1), step, &used);
           w.EndObject();
         }
         if (!any_stage) w.BeginObject().Key("rank").Int(k - begin + 1).Key("program").String(instance_.programs.code[p]).Key("not_offered").Bool(true).EndObject();
@@ -448,7 +463,7 @@ class AuditWriter {
       lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
       if (rules_.rankings[r].per_program) continue;  // in the steps
       w.Key(rules_.rankings[r].name);
-      KeyValues(w, r, c, kNone);
+      KeyValues(w, r, c, kNone, 0);
       lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
     }
     w.EndObject();

@@ -18,7 +18,7 @@ std::vector<std::uint32_t> ComputeConditions(const Stage& stage, const ChoiceLis
                                              const std::vector<std::uint8_t>& in_stage,
                                              const EvalContext& ctx) {
   const std::size_t nh = stage.channels.size();
-  std::uint32_t per_program = 0;  // channels whose condition reads program columns
+  std::uint32_t per_program = 0;  // channels whose condition reads program columns or the choice
   std::uint32_t unconditional = 0;
   for (std::size_t h = 0; h < nh; ++h) {
     const Channel& ch = stage.channels[h];
@@ -44,7 +44,7 @@ std::vector<std::uint32_t> ComputeConditions(const Stage& stage, const ChoiceLis
         if (!in_stage[p]) continue;
         std::uint32_t bits = candidate_bits;
         for (std::size_t h = 0; h < nh; ++h) {
-          if ((per_program >> h & 1u) && EvaluateCondition(*stage.channels[h].eligible, ctx, ci, p)) bits |= 1u << h;
+          if ((per_program >> h & 1u) && EvaluateCondition(*stage.channels[h].eligible, ctx, ci, p, static_cast<std::int32_t>(k - lists.offset[c] + 1))) bits |= 1u << h;
         }
         mask[k] = bits;
       }

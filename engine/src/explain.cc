@@ -27,6 +27,9 @@ struct Words {
   const char* no_group;
   const char* free_seat;
   const char* not_below;
+  const char* full_earlier;  // a band mechanism: the last admitted listed it in an earlier band
+  const char* rounds;        // immediate acceptance, in full_earlier's %2
+  const char* bands;         // bands of %1 choices, in full_earlier's %2
   const char* not_offered;
   const char* no_seats;
   const char* locked_batch;
@@ -49,6 +52,10 @@ const Words kEnglish = {
     "%1: no seats of this channel are reserved for your group %2.",
     "%1: a seat was free (this should not happen; run zkmatch verify).",
     "%1: you were not ranked below its last admitted candidate (this should not happen; run zkmatch verify).",
+    "%1: full; this batch admits by the order of choices first (%2): its last admitted candidate (%3) listed it as choice %4, "
+    "you as choice %5, so they came first whatever the scores.",
+    "one choice per round",
+    "choices in bands of %1",
     "this program takes no part in batch %1.",
     "not admitted: this program has no seats in %1 (none of its channels has a seat there, after seat flows).",
     "Batch %1: not considered, because you were already placed in batch %2.",
@@ -71,6 +78,9 @@ const Words kChinese = {
     "%1：该通道没有为你所在的 %2 分配名额。",
     "%1：尚有空余名额（不应出现，请运行 zkmatch verify）。",
     "%1：你并不低于最后录取的考生（不应出现，请运行 zkmatch verify）。",
+    "%1：已满；本批次先按志愿顺序录取（%2）：最后录取的考生（%3）将其填为第 %4 志愿，你填为第 %5 志愿，因此无论分数高低对方优先。",
+    "每轮一个志愿",
+    "每 %1 个志愿为一组",
     "该计划不参加 %1 批次。",
     "未录取：该计划在 %1没有名额（调剂后各通道均无名额）。",
     "%1 批次：你已在 %2 批次录取，不再参与。",
@@ -218,6 +228,21 @@ class Explainer {
     }
     auto seat = seats_.find({batch, stage, program, name, group});
     if (!ch || seat == seats_.end()) return name + ": " + reason_name;
+    // A band mechanism (header "mechanism"): a later band than the last admitted's is the reason.
+    const JsonValue& mechanism = (*ch)["mechanism"];
+    if (!mechanism.is_null() && !seat->second["cutoff"]["choice_rank"].is_null()) {
+      std::int64_t width = mechanism[Name(Mechanism::Kind::kParallel)]["band"].AsInt();
+      if (mechanism.type == JsonValue::Type::kString) {
+        const std::optional<Mechanism::Kind> kind = FromName<Mechanism::Kind>(mechanism.text);
+        if (kind != Mechanism::Kind::kImmediateAcceptance) Unknown<Mechanism::Kind>(mechanism.text);
+        width = kind == Mechanism::Kind::kImmediateAcceptance ? 1 : 0;
+      }
+      const std::int64_t theirs = seat->second["cutoff"]["choice_rank"].AsInt(), mine_rank = step["rank"].AsInt();
+      if (width >= 1 && theirs >= 1 && mine_rank >= 1 && (mine_rank - 1) / width > (theirs - 1) / width) {
+        const std::string how = width == 1 ? std::string(w_.rounds) : Fill(w_.bands, {std::to_string(width)});
+        return Fill(w_.full_earlier, {name, how, seat->second["cutoff"]["candidate"].text, std::to_string(theirs), std::to_string(mine_rank)});
+      }
+    }
     const std::string& ranking = (*ch)["ranking"].text;
     const JsonValue& mine = KeysAt(rec, step, ranking);
     const JsonValue& cut = seat->second["cutoff"]["rank"]["key"];

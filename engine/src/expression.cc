@@ -351,6 +351,16 @@ class Parser {
           return Fail(off, "expected a value but found the keyword '" + std::string(name) + "'");
         }
         Advance();
+        if (tok_.kind == Tok::kLParen && name == "floor") {
+          auto e = Node(Expression::Op::kFloor, off);
+          Advance();
+          auto arg = ParseOr();
+          if (!arg) return nullptr;
+          e->args.push_back(std::move(arg));
+          if (tok_.kind != Tok::kRParen) return Fail(tok_.offset, "floor() takes one number; expected ')' here");
+          Advance();
+          return e;
+        }
         if (tok_.kind == Tok::kLParen && (name == "max" || name == "min")) {
           auto e = Node(name == "max" ? Expression::Op::kMax : Expression::Op::kMin, off);
           Advance();
@@ -369,7 +379,7 @@ class Parser {
             return Fail(tok_.offset, "expected ',' or ')' in the arguments of " + std::string(name) + "()");
           }
         }
-        if (tok_.kind == Tok::kLParen) return Fail(off, "unknown function '" + std::string(name) + "'; the functions are max() and min()");
+        if (tok_.kind == Tok::kLParen) return Fail(off, "unknown function '" + std::string(name) + "'; the functions are max(), min() and floor()");
         if (name == "line" && tok_.kind == Tok::kDot) {
           Advance();
           if (tok_.kind != Tok::kName) return Fail(tok_.offset, "expected a line name after 'line.'");
@@ -378,6 +388,12 @@ class Parser {
           l->text = std::string(tok_.text);
           Advance();
           return l;
+        }
+        if (name == "choice_rank" && tok_.kind != Tok::kDot) {
+          auto cr = Node(Expression::Op::kChoiceRank, off);
+          cr->type = ValueType::kNumber;
+          cr->text = "choice_rank";
+          return cr;
         }
         if (name == "program_score" && tok_.kind != Tok::kDot) {
           auto ps = Node(Expression::Op::kProgramScore, off);
@@ -438,6 +454,7 @@ bool Infer(Expression* e, ValueType want, ExpressionError* err) {
     case Op::kText:
     case Op::kLine:
     case Op::kProgramScore:
+    case Op::kChoiceRank:
       break;
     case Op::kInList: case Op::kNotInList:
       if (!e->args[1]->program_column) return fail(e->args[1]->offset, "'in' takes a list [...] or a program column (program.NAME)");
@@ -450,7 +467,7 @@ bool Infer(Expression* e, ValueType want, ExpressionError* err) {
       if (want == ValueType::kBool)
         return fail(e->offset, "'" + e->text + "' is a column, not a condition; compare it, e.g. " + e->text + " > 0");
       break;
-    case Op::kNeg: case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kDiv: case Op::kMax: case Op::kMin:
+    case Op::kNeg: case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kDiv: case Op::kMax: case Op::kMin: case Op::kFloor:
       for (auto& a : e->args) {
         if (!Infer(a.get(), ValueType::kNumber, err)) return false;
         if (a->type != ValueType::kNumber) return fail(a->offset, std::string("arithmetic needs numbers, this is ") + TypeName(a->type));
@@ -546,6 +563,7 @@ void Expression::CollectColumns(std::vector<ColumnUse>* out) const {
   if (op == Op::kColumn) out->push_back({text, program_column, false, type, offset});
   if (op == Op::kLine) out->push_back({text, false, true, type, offset});
   if (op == Op::kProgramScore) out->push_back({text, false, false, type, offset, true});
+  if (op == Op::kChoiceRank) out->push_back({text, false, false, type, offset, false, true});
   for (const auto& a : args) a->CollectColumns(out);
 }
 
@@ -578,26 +596,44 @@ void BindExpression(Expression* e, const std::vector<ColumnRef>& candidate_colum
   for (auto& a : e->args) BindExpression(a.get(), candidate_columns, program_columns, line_names);
 }
 
-Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p) {
+Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank) {
   using Op = Expression::Op;
   switch (e.op) {
     case Op::kNumber: return e.number;
     case Op::kLine: return (*ctx.lines)[static_cast<std::size_t>(e.slot)];
     case Op::kProgramScore:
       return ctx.program_scores && c != kNone && p != kNone ? ctx.program_scores->Find(c, p) : kMissingScore;
+    case Op::kChoiceRank: return choice_rank > 0 ? static_cast<Score>(choice_rank) * kScoreScale : kMissingScore;
+    case Op::kFloor: {
+      const Expression& arg = *e.args[0];
+      if (arg.op == Op::kDiv) {
+        // floor(x / y) on the exact quotient: rounding it to hundredths first would put 619.99 / 10
+        // (61.999) in band 62.
+        const Score x = EvaluateNumber(*arg.args[0], ctx, c, p, choice_rank);
+        const Score y = EvaluateNumber(*arg.args[1], ctx, c, p, choice_rank);
+        if (x == kMissingScore || y == kMissingScore || y == 0) return kMissingScore;
+        const Score q = x / y - ((x % y != 0 && ((x < 0) != (y < 0))) ? 1 : 0);  // both in hundredths: the quotient is unitless
+        constexpr Score kLimit = 1'000'000'000'000'000;
+        return q >= kLimit || q <= -kLimit ? kMissingScore : q * kScoreScale;
+      }
+      const Score a = EvaluateNumber(arg, ctx, c, p, choice_rank);
+      if (a == kMissingScore) return kMissingScore;
+      const Score whole = a / kScoreScale - (a % kScoreScale < 0 ? 1 : 0);  // toward minus infinity
+      return whole * kScoreScale;
+    }
     case Op::kColumn: {
       if (e.slot == -3) return ctx.candidates.total[c];
       const Column& col = ColumnOf(e, ctx);
       return col.number[e.program_column ? p : c];
     }
     case Op::kNeg: {
-      Score a = EvaluateNumber(*e.args[0], ctx, c, p);
+      Score a = EvaluateNumber(*e.args[0], ctx, c, p, choice_rank);
       return a == kMissingScore ? kMissingScore : -a;
     }
     case Op::kMax: case Op::kMin: {
       Score best = kMissingScore;
       for (const auto& arg : e.args) {
-        Score v = EvaluateNumber(*arg, ctx, c, p);
+        Score v = EvaluateNumber(*arg, ctx, c, p, choice_rank);
         if (v == kMissingScore) return kMissingScore;
         if (best == kMissingScore || (e.op == Op::kMax ? v > best : v < best)) best = v;
       }
@@ -605,8 +641,8 @@ Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex
     }
     default: break;
   }
-  Score a = EvaluateNumber(*e.args[0], ctx, c, p);
-  Score b = EvaluateNumber(*e.args[1], ctx, c, p);
+  Score a = EvaluateNumber(*e.args[0], ctx, c, p, choice_rank);
+  Score b = EvaluateNumber(*e.args[1], ctx, c, p, choice_rank);
   if (a == kMissingScore || b == kMissingScore) return kMissingScore;
   // Exact in 128 bits; a result beyond the magnitude any input may have (10^15 points) has no
   // value, like a division by zero, instead of wrapping around.
@@ -625,21 +661,21 @@ Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex
   return r >= kLimit || r <= -kLimit ? kMissingScore : static_cast<Score>(r);
 }
 
-bool EvaluateCondition(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p) {
+bool EvaluateCondition(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank) {
   using Op = Expression::Op;
   switch (e.op) {
     case Op::kInList: case Op::kNotInList: {
       const bool found = ListContains(EvalText(*e.args[1], ctx, c, p), EvalText(*e.args[0], ctx, c, p));
       return e.op == Op::kInList ? found : !found;
     }
-    case Op::kAnd: return EvaluateCondition(*e.args[0], ctx, c, p) && EvaluateCondition(*e.args[1], ctx, c, p);
-    case Op::kOr: return EvaluateCondition(*e.args[0], ctx, c, p) || EvaluateCondition(*e.args[1], ctx, c, p);
-    case Op::kNot: return !EvaluateCondition(*e.args[0], ctx, c, p);
+    case Op::kAnd: return EvaluateCondition(*e.args[0], ctx, c, p, choice_rank) && EvaluateCondition(*e.args[1], ctx, c, p, choice_rank);
+    case Op::kOr: return EvaluateCondition(*e.args[0], ctx, c, p, choice_rank) || EvaluateCondition(*e.args[1], ctx, c, p, choice_rank);
+    case Op::kNot: return !EvaluateCondition(*e.args[0], ctx, c, p, choice_rank);
     case Op::kIn: case Op::kNotIn: {
       bool found = false;
       const Expression& v = *e.args[0];
       if (v.type == ValueType::kNumber) {
-        Score x = EvaluateNumber(v, ctx, c, p);
+        Score x = EvaluateNumber(v, ctx, c, p, choice_rank);
         if (x == kMissingScore) return false;
         for (std::size_t i = 1; i < e.args.size() && !found; ++i) found = e.args[i]->number == x;
       } else {
@@ -655,8 +691,8 @@ bool EvaluateCondition(const Expression& e, const EvalContext& ctx, CandidateInd
       }
       [[fallthrough]];
     case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: {
-      Score a = EvaluateNumber(*e.args[0], ctx, c, p);
-      Score b = EvaluateNumber(*e.args[1], ctx, c, p);
+      Score a = EvaluateNumber(*e.args[0], ctx, c, p, choice_rank);
+      Score b = EvaluateNumber(*e.args[1], ctx, c, p, choice_rank);
       if (a == kMissingScore || b == kMissingScore) return false;
       switch (e.op) {
         case Op::kEq: return a == b;
@@ -693,13 +729,20 @@ bool AnyNode(const Expression& e, const Pred& node) {
 
 bool ReferencesProgram(const Expression& e) {
   return AnyNode(e, [](const Expression& n) {
-    return (n.op == Expression::Op::kColumn && n.program_column) || n.op == Expression::Op::kProgramScore;
+    return (n.op == Expression::Op::kColumn && n.program_column) || n.op == Expression::Op::kProgramScore ||
+           n.op == Expression::Op::kChoiceRank;
   });
 }
 
 bool ReferencesProgramScore(const Expression& e) {
   return AnyNode(e, [](const Expression& n) { return n.op == Expression::Op::kProgramScore; });
 }
+
+bool ReferencesChoiceRank(const Expression& e) {
+  return AnyNode(e, [](const Expression& n) { return n.op == Expression::Op::kChoiceRank; });
+}
+
+bool ReferencesChoice(const Expression& e) { return ReferencesProgramScore(e) || ReferencesChoiceRank(e); }
 
 int CharColumn(std::string_view source, int offset) {
   int col = 1;

@@ -12,13 +12,16 @@
 //   unary   := '-' unary | primary
 //   compare := ... | ['not'] 'in' 'program' '.' NAME   (membership in a ';'-separated list)
 //   primary := NUMBER | STRING | NAME | 'program' '.' NAME | 'line' '.' NAME | 'program_score'
-//            | FUNC '(' expr (',' expr)* ')' | '(' expr ')'
+//            | 'choice_rank' | FUNC '(' expr (',' expr)* ')' | 'floor' '(' expr ')' | '(' expr ')'
 //   FUNC    := max | min
 // NUMBER is a decimal with at most two places; STRING is '...' or "..."; inside a list a bare
 // word (A, B, 城区) is a string. NAME refers to a candidate column; program.NAME to a program
 // column; line.NAME to a score line (a number fixed before matching); program_score to the
 // score the program being applied to gave the candidate (program_scores.csv; missing when it
-// gave none), so it depends on both the candidate and the program.
+// gave none), so it depends on both the candidate and the program; choice_rank to the position
+// (1, 2, ...) the candidate gave the program being applied to in the batch's list (missing where
+// no program is being applied to). floor(x) is x rounded down to a whole number of points;
+// floor(x / y) rounds the exact quotient down (not the quotient already rounded to hundredths).
 //
 // Types: every node is a number, text or a truth value. A column's type follows from how it is
 // used (compared with a number, used in arithmetic or as a ranking key: number; compared with
@@ -53,6 +56,7 @@ struct ColumnUse {
   ValueType type = ValueType::kUnknown;
   int offset = 0;             // 0-based byte offset in the expression text
   bool program_score = false;  // the built-in program_score (name is "program_score")
+  bool choice_rank = false;    // the built-in choice_rank (name is "choice_rank")
 };
 
 // What an expression is evaluated against.
@@ -71,6 +75,8 @@ class Expression {
     kLine,                     // line.NAME; slot = index into Rules::lines
     kInList, kNotInList,       // args[0] in program.COLUMN (args[1]), a ';'-separated list
     kProgramScore,             // program_score: the score program p gave candidate c
+    kChoiceRank,               // choice_rank: the position of p on c's list (1-based)
+    kFloor,                    // floor(args[0]): rounded down to whole points
   };
 
   Op op = Op::kNumber;
@@ -111,9 +117,11 @@ void BindExpression(Expression* e, const std::vector<ColumnRef>& candidate_colum
 
 // Evaluates a bound expression for candidate c applying to program p (p may be kNone when the
 // expression references no program column; c may be kNone when it references no candidate
-// column). REQUIRES: ctx.lines is set when the expression references a line.
-bool EvaluateCondition(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p);
-Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p);
+// column). `choice_rank` is the position (1-based) of p on c's list in the batch being matched;
+// 0 where no choice is being evaluated, and choice_rank then reads as missing.
+// REQUIRES: ctx.lines is set when the expression references a line.
+bool EvaluateCondition(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank = 0);
+Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank = 0);
 // Same, for expressions without line references.
 bool EvaluateCondition(const Expression& e, const Candidates& cand, const Programs& prog,
                        CandidateIndex c, ProgramIndex p);
@@ -121,11 +129,16 @@ Score EvaluateNumber(const Expression& e, const Candidates& cand, const Programs
                      CandidateIndex c, ProgramIndex p);
 
 
-// True when the expression references any program.X column or program_score (its value then
-// depends on the program).
+// True when the expression references any program.X column, program_score or choice_rank (its
+// value then depends on the program, or on the choice).
 bool ReferencesProgram(const Expression& e);
 // True when the expression reads program_score.
 bool ReferencesProgramScore(const Expression& e);
+// True when the expression reads choice_rank.
+bool ReferencesChoiceRank(const Expression& e);
+// True when it reads program_score or choice_rank: its value depends on the choice evaluated,
+// so a ranking key with it orders each program's applicants separately (Ranking::per_program).
+bool ReferencesChoice(const Expression& e);
 
 // 1-based column of byte `offset` of `source` counted in UTF-8 characters.
 int CharColumn(std::string_view source, int offset);

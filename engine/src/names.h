@@ -97,6 +97,18 @@ struct NameTable<Unfilled::Kind> {
   }};
 };
 
+// `mechanism: deferred_acceptance`, `mechanism: immediate_acceptance` or
+// `mechanism: {parallel: {band: E}}`.
+template <>
+struct NameTable<Mechanism::Kind> {
+  static constexpr std::string_view kWhat = "mechanism";
+  static constexpr std::array<NameEntry<Mechanism::Kind>, 3> kEntries = {{
+      {Mechanism::Kind::kDeferredAcceptance, "deferred_acceptance", "the default: score first, then choices (平行志愿 with one band)"},
+      {Mechanism::Kind::kImmediateAcceptance, "immediate_acceptance", "first-choice priority, the Boston mechanism (志愿优先)"},
+      {Mechanism::Kind::kParallel, "parallel", "Chen-Kesten bands of choices: {parallel: {band: E}}"},
+  }};
+};
+
 template <>
 struct NameTable<Rejection> {
   static constexpr std::string_view kWhat = "rejection reason";

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "eligibility.h"
 #include "expression.h"
 #include "lines.h"
+#include "names.h"
 #include "ranking.h"
 #include "seat_flows.h"
 #include "seat_table.h"
@@ -36,6 +38,17 @@ class RankingCache {
     }
     return per_batch[b];
   }
+  // Ranking r at the entries of batch b's lists under a mechanism with bands of `width` choices
+  // (BandedEntryRanking).
+  const std::vector<std::uint32_t>& GetBanded(std::size_t r, std::size_t b, int width) {
+    std::vector<std::uint32_t>& slot = banded_[{r, b, width}];
+    const ChoiceLists& lists = instance_.choices[b];
+    if (slot.empty() && !lists.program.empty()) {
+      slot = rules_.rankings[r].per_program ? BandedEntryRanking(GetEntries(r, b), lists, instance_.programs.size(), width)
+                                            : BandedEntryRanking(Get(r), lists, instance_.programs.size(), width);
+    }
+    return slot;
+  }
   // Moves every ranking computed so far into the outcome.
   void Publish(Outcome* out) {
     for (std::size_t r = 0; r < rules_.rankings.size(); ++r) {
@@ -55,6 +68,7 @@ class RankingCache {
   const EvalContext& ctx_;
   std::vector<RankedOrder> cache_;
   std::vector<std::vector<std::vector<std::uint32_t>>> entries_;  // [ranking][batch], per-program rankings
+  std::map<std::tuple<std::size_t, std::size_t, int>, std::vector<std::uint32_t>> banded_;  // (ranking, batch, band width)
 };
 
 
@@ -97,8 +111,16 @@ class StageRunner {
     pb.num_programs = instance_.programs.size();
     pb.num_channels = stage.channels.size();
     pb.choices = &instance_.choices[b];
+    const int width = stage.mechanism.BandWidth();
     for (const Channel& ch : stage.channels) {
       const std::size_t r = static_cast<std::size_t>(ch.ranking);
+      if (width > 0) {  // each program orders its applicants by band first: per entry
+        pb.rank.push_back(nullptr);
+        pb.order.push_back(nullptr);
+        pb.entry_rank.push_back(rankings_.GetBanded(r, b, width).data());
+        pb.ranking_id.push_back(ch.ranking);
+        continue;
+      }
       const bool per_program = rules_.rankings[r].per_program;
       pb.rank.push_back(per_program ? nullptr : rankings_.Get(r).rank.data());
       pb.order.push_back(per_program ? nullptr : rankings_.Get(r).order.data());
@@ -223,6 +245,11 @@ std::string WhySerialDictatorshipCannotRun(const Rules& rules, const Instance& i
         }
         if (!receives && std::none_of(seats.begin(), seats.end(), [](std::int32_t s) { return s > 0; })) continue;
         if (!first) first = &ch;
+        if (stage.mechanism.kind != Mechanism::Kind::kDeferredAcceptance) {
+          return "serial dictatorship is deferred acceptance with one order of candidates, but batch '" + batch.name + "'" +
+                 (stage.name.empty() ? std::string() : " stage '" + stage.name + "'") + " runs mechanism " + Name(stage.mechanism.kind) +
+                 " (each program puts earlier choices first); use --matcher auto or general";
+        }
         if (rules.rankings[static_cast<std::size_t>(ch.ranking)].per_program) {
           return "serial dictatorship needs one order of candidates shared by every program, but in batch '" + batch.name +
                  "' channel '" + ch.name + "' ranks by '" + rules.rankings[static_cast<std::size_t>(ch.ranking)].name +

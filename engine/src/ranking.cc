@@ -6,6 +6,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 
+#include <algorithm>
 #include <limits>
 #include <numeric>
 
@@ -38,14 +39,15 @@ class SortKeys {
     }
   }
   std::size_t KeyCount() const { return ranking_.keys.size() + (lottery_ ? 1 : 0); }
-  void Fill(CandidateIndex c, ProgramIndex p, Score* out) const {
+  // `choice_rank`: the entry's position on c's list (0 for a ranking over candidates).
+  void Fill(CandidateIndex c, ProgramIndex p, std::int32_t choice_rank, Score* out) const {
     for (std::size_t k = 0; k < ranking_.keys.size(); ++k) {
       const RankingKey& key = ranking_.keys[k];
       Score v;
       switch (direct_[k]) {
         case kTotal: v = ctx_.candidates.total[c]; break;
         case kProgramScore: v = ctx_.program_scores && p != kNone ? ctx_.program_scores->Find(c, p) : kMissingScore; break;
-        default: v = EvaluateNumber(*key.expr, ctx_, c, p); break;
+        default: v = EvaluateNumber(*key.expr, ctx_, c, p, choice_rank); break;
       }
       out[k] = v == kMissingScore ? std::numeric_limits<Score>::max() : (key.descending ? -v : v);
     }
@@ -80,7 +82,9 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
   const std::size_t nk = sort_keys.KeyCount();
   std::vector<Score> keys(e * nk);
   ParallelFor(tbb::blocked_range<std::size_t>(0, e), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t k = r.begin(); k != r.end(); ++k) sort_keys.Fill(who[k], lists.program[k], &keys[k * nk]);
+    for (std::size_t k = r.begin(); k != r.end(); ++k) {
+      sort_keys.Fill(who[k], lists.program[k], static_cast<std::int32_t>(k - lists.offset[who[k]] + 1), &keys[k * nk]);
+    }
   });
   // Entries grouped by program (counting sort; within a program in candidate order), then each
   // program's applicants sorted on their own.
@@ -146,13 +150,80 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
   return rank;
 }
 
+std::vector<std::uint32_t> BandedEntryRanking(const std::vector<std::uint32_t>& base, const ChoiceLists& lists,
+                                              std::size_t num_programs, int width) {
+  const std::size_t e = lists.program.size();
+  const std::size_t n = lists.offset.empty() ? 0 : lists.offset.size() - 1;
+  // key[k] = band << 32 | base rank: smaller is better.
+  std::vector<std::uint64_t> key(e);
+  ParallelFor(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t c = r.begin(); c != r.end(); ++c) {
+      for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+        const std::uint64_t band = (k - lists.offset[c]) / static_cast<std::uint32_t>(width);
+        key[k] = band << 32 | base[k];
+      }
+    }
+  });
+  std::vector<std::uint32_t> begin(num_programs + 1, 0);
+  for (ProgramIndex p : lists.program) ++begin[p + 1];
+  for (std::size_t p = 0; p < num_programs; ++p) begin[p + 1] += begin[p];
+  std::vector<std::uint32_t> order(e);
+  {
+    std::vector<std::uint32_t> cursor(begin.begin(), begin.end() - 1);
+    for (std::uint32_t k = 0; k < e; ++k) order[cursor[lists.program[k]]++] = k;
+  }
+  std::vector<std::uint32_t> rank(e);
+  ParallelFor(tbb::blocked_range<std::size_t>(0, num_programs), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t p = r.begin(); p != r.end(); ++p) {
+      auto first = order.begin() + begin[p], last = order.begin() + begin[p + 1];
+      // Entries of one program are in candidate (id) order: the entry index keeps id order among equal keys.
+      std::sort(first, last, [&](std::uint32_t a, std::uint32_t b) { return key[a] != key[b] ? key[a] < key[b] : a < b; });
+      for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
+        const bool tied = i > begin[p] && key[order[i - 1]] == key[order[i]];
+        rank[order[i]] = tied ? rank[order[i - 1]] : i;
+      }
+    }
+  });
+  return rank;
+}
+
+std::vector<std::uint32_t> BandedEntryRanking(const RankedOrder& ranked, const ChoiceLists& lists, std::size_t num_programs, int width) {
+  const std::size_t e = lists.program.size();
+  const auto w = static_cast<std::uint32_t>(width);
+  std::uint32_t longest = 0;
+  for (std::size_t c = 0; c + 1 < lists.offset.size(); ++c) longest = std::max(longest, lists.offset[c + 1] - lists.offset[c]);
+  const std::size_t nb = longest == 0 ? 1 : (longest + w - 1) / w;  // bands
+  // Buckets (program, band), program-major: a bucket's entries get consecutive ranks.
+  std::vector<std::uint32_t> cursor(num_programs * nb + 1, 0);
+  for (std::size_t c = 0; c + 1 < lists.offset.size(); ++c) {
+    for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) ++cursor[lists.program[k] * nb + (k - lists.offset[c]) / w + 1];
+  }
+  for (std::size_t i = 1; i < cursor.size(); ++i) cursor[i] += cursor[i - 1];
+  // Candidates best first: each entry takes the next rank of its bucket, or shares the rank of
+  // the bucket's previous entry when their candidates are tied (admit_all: equal ranks).
+  std::vector<std::uint32_t> rank(e);
+  std::vector<std::uint32_t> last(num_programs * nb, kNone);  // the rank given to the bucket's last entry
+  std::vector<std::uint32_t> last_base(num_programs * nb, kNone);  // and its candidate's rank
+  for (const CandidateIndex c : ranked.order) {
+    const std::uint32_t base = ranked.rank[c];
+    for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+      const std::size_t bucket = lists.program[k] * nb + (k - lists.offset[c]) / w;
+      const std::uint32_t slot = cursor[bucket]++;
+      rank[k] = last[bucket] != kNone && last_base[bucket] == base ? last[bucket] : slot;
+      last[bucket] = rank[k];
+      last_base[bucket] = base;
+    }
+  }
+  return rank;
+}
+
 RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) {
   const std::size_t n = ctx.candidates.size();
   const SortKeys sort_keys(ranking, ctx, seed);
   const std::size_t nk = sort_keys.KeyCount();
   std::vector<Score> keys(n * nk);
   ParallelFor(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t c = r.begin(); c != r.end(); ++c) sort_keys.Fill(static_cast<CandidateIndex>(c), kNone, &keys[c * nk]);
+    for (std::size_t c = r.begin(); c != r.end(); ++c) sort_keys.Fill(static_cast<CandidateIndex>(c), kNone, 0, &keys[c * nk]);
   });
   RankedOrder out;
   out.order.resize(n);

@@ -31,7 +31,7 @@ struct RankedOrder {
 // REQUIRES: !ranking.per_program.
 RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const std::string& seed);
 
-// A per-program ranking (a key reads program_score) over the entries of one batch's choice
+// A per-program ranking (a key reads program_score or choice_rank) over the entries of one batch's choice
 // lists: rank[k] for entry k (candidate c listing program p) orders c among p's applicants by
 // the keys evaluated at (c, p), then the last tie-break as above. Ranks of entries of the same
 // program compare like candidate ranks (equal only under admit_all); ranks of different
@@ -40,6 +40,19 @@ RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const
 // applicants, in parallel over programs.
 std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const EvalContext& ctx, const ChoiceLists& lists,
                                                const std::string& seed);
+
+// Entry ranks under the priorities of a mechanism with bands of `width` choices (Mechanism):
+// at each program, applicants who listed it in an earlier band come first, and inside a band
+// the order is `base` (base[k]: the rank of entry k in the channel's ranking -- a candidate's
+// rank or a per-program entry rank). Entries tie only when their bands and base ranks are equal
+// (admit_all). Ranks compare like ComputeEntryRanking's: only among one program's applicants.
+// REQUIRES: width >= 1, base.size() == lists.program.size(). Cost: O(E log E), in parallel
+// over programs.
+std::vector<std::uint32_t> BandedEntryRanking(const std::vector<std::uint32_t>& base, const ChoiceLists& lists,
+                                              std::size_t num_programs, int width);
+// Same, for a ranking over candidates (as ComputeRanking gives it): base[k] is the rank of the
+// entry's candidate. A counting sort over the candidates in ranked order, O(E), no comparison.
+std::vector<std::uint32_t> BandedEntryRanking(const RankedOrder& ranked, const ChoiceLists& lists, std::size_t num_programs, int width);
 
 // The lottery number of one candidate: first 8 bytes of SHA-256(seed, 0x00, id), big-endian.
 std::uint64_t LotteryNumber(const std::string& seed, const std::string& id);

@@ -181,6 +181,7 @@ class Loader {
     LoadBatches(root, &rules);
     ResolveUnfilled(&rules);
     ResolveWideChoices(&rules);
+    CheckMechanisms(rules);
     rules.candidate_columns = columns_candidate_;
     rules.program_columns = columns_program_;
     for (const Ranking& r : rules.rankings) {
@@ -911,6 +912,14 @@ class Loader {
       }
       return;
     }
+    if (u.choice_rank) {
+      if (scope != Scope::kKey && scope != Scope::kChoice) {
+        sink_.Error(path_, pos.line, pos.col,
+                    "choice_rank is the position the candidate gave the program being applied to, and no program is being applied "
+                    "to here; use it in ranking keys and channel conditions (eligible:)");
+      }
+      return;
+    }
     if (u.program_score) {
       if (scope != Scope::kKey && scope != Scope::kChoice) {
         ErrorAt(pos, "program_score is the score a program gave the candidate and depends on the program; use it in ranking keys and "
@@ -1029,7 +1038,7 @@ class Loader {
     }
     while (!expr.empty() && expr.back() == ' ') expr.pop_back();
     key.expr = ParseExpr(k, expr, ValueType::kNumber, Scope::kKey);
-    if (key.expr && ReferencesProgramScore(*key.expr)) r->per_program = true;
+    if (key.expr && ReferencesChoice(*key.expr)) r->per_program = true;
     if (key.expr) r->keys.push_back(std::move(key));
   }
 
@@ -1045,7 +1054,7 @@ class Loader {
         Error(b, "each batch must be a mapping {name, channels} or {name, stages}");
         continue;
       }
-      CheckKeys(b, {"name", "channels", "stages", "max_choices"});
+      CheckKeys(b, {"name", "channels", "stages", "max_choices", "mechanism"});
       Batch batch;
       batch.pos = Pos(b);
       if (auto name = Get(b, "name", true)) {
@@ -1055,6 +1064,7 @@ class Loader {
         }
       }
       if (auto mc = Get(b, "max_choices", false)) Integer(mc, "max_choices", 1, &batch.max_choices);
+      if (auto m = Get(b, "mechanism", false)) LoadMechanism(m, &batch.mechanism);
       const bool has_stages = static_cast<bool>(Get(b, "stages", false));
       const bool has_channels = static_cast<bool>(Get(b, "channels", false));
       if (has_stages && has_channels) {
@@ -1069,6 +1079,7 @@ class Loader {
       } else {
         Stage stage;
         stage.pos = batch.pos;
+        stage.mechanism = batch.mechanism;
         LoadChannels(Get(b, "channels", true, "list the batch's channels in precedence order (or its stages)"), rules, batch, &stage);
         batch.stages.push_back(std::move(stage));
       }
@@ -1076,14 +1087,50 @@ class Loader {
     }
   }
 
+  // `mechanism: deferred_acceptance | immediate_acceptance | {parallel: {band: E}}`.
+  void LoadMechanism(const YAML::Node& n, Mechanism* out) {
+    const std::string forms = "write " + Name(Mechanism::Kind::kDeferredAcceptance) + " (the default), " +
+                              Name(Mechanism::Kind::kImmediateAcceptance) + " or {" + Name(Mechanism::Kind::kParallel) + ": {band: E}}";
+    out->pos = Pos(n);
+    if (n.IsScalar()) {
+      const std::string word = n.Scalar();
+      const std::optional<Mechanism::Kind> kind = FromName<Mechanism::Kind>(word);
+      if (kind == Mechanism::Kind::kParallel) {
+        Error(n, "mechanism '" + word + "' needs its band of choices: mechanism: {" + word + ": {band: 2}}");
+      } else if (!kind) {
+        Error(n, "mechanism '" + word + "' is not supported" + DidYouMean(word, AllNames<Mechanism::Kind>()) + "; " + forms);
+      } else {
+        out->kind = *kind;
+      }
+      return;
+    }
+    if (!n.IsMap() || n.size() != 1) {
+      Error(n, "'mechanism' is a word or {" + Name(Mechanism::Kind::kParallel) + ": {band: E}}; " + forms);
+      return;
+    }
+    CheckKeys(n, {Name(Mechanism::Kind::kParallel)});
+    auto body = Get(n, Name(Mechanism::Kind::kParallel), false);
+    if (!body) return;
+    if (!body.IsMap()) {
+      Error(body, "'" + Name(Mechanism::Kind::kParallel) + "' takes {band: E}: the number of choices per band, e.g. {band: 2}");
+      return;
+    }
+    CheckKeys(body, {"band"});
+    auto band = Get(body, "band", true, "the number of choices per band, e.g. band: 2");
+    if (!band || !Integer(band, "band", 1, &out->band)) return;
+    out->kind = Mechanism::Kind::kParallel;
+  }
+
   void LoadStage(const YAML::Node& st, const Rules* rules, Batch* batch) {
     if (!st.IsMap()) {
       Error(st, "each stage must be a mapping {name, programs, channels}");
       return;
     }
-    CheckKeys(st, {"name", "programs", "channels"});
+    CheckKeys(st, {"name", "programs", "channels", "mechanism"});
     Stage stage;
     stage.pos = Pos(st);
+    stage.mechanism = batch->mechanism;
+    if (auto m = Get(st, "mechanism", false)) LoadMechanism(m, &stage.mechanism);
     if (auto name = Get(st, "name", true)) {
       stage.name = Scalar(name, "name");
       for (const auto& other : batch->stages) {
@@ -1255,6 +1302,40 @@ class Loader {
   }
 
   // Resolves every channel's `unfilled:` target now that all batches are known.
+  // A mechanism other than deferred acceptance must change something: it is refused on a batch
+  // whose lists hold one choice (or one band), and on channels whose ranking already orders by
+  // choice_rank (the choice order would count twice; write it in one place).
+  void CheckMechanisms(const Rules& rules) {
+    std::set<std::pair<int, int>> reported;  // a batch's mechanism is checked in each of its stages: once is enough
+    for (const Batch& batch : rules.batches) {
+      for (const Stage& stage : batch.stages) {
+        const Mechanism& m = stage.mechanism;
+        if (m.kind == Mechanism::Kind::kDeferredAcceptance || reported.count({m.pos.line, m.pos.col})) continue;
+        const std::string what = "mechanism " + (m.kind == Mechanism::Kind::kParallel ? "{parallel: {band: " + std::to_string(m.band) + "}}" : Name(m.kind));
+        if (batch.max_choices > 0 && m.BandWidth() >= batch.max_choices) {
+          sink_.Error(path_, m.pos.line, m.pos.col,
+                      what + " puts every choice batch '" + batch.name + "' allows (max_choices: " + std::to_string(batch.max_choices) +
+                          ") in one band, and that is deferred acceptance; write mechanism: " + Name(Mechanism::Kind::kDeferredAcceptance) +
+                          (batch.max_choices > 1 ? " or a band below " + std::to_string(batch.max_choices) : std::string()));
+          reported.insert({m.pos.line, m.pos.col});
+          continue;
+        }
+        for (const Channel& ch : stage.channels) {
+          if (ch.ranking < 0) continue;
+          const Ranking& r = rules.rankings[static_cast<std::size_t>(ch.ranking)];
+          const bool reads = std::any_of(r.keys.begin(), r.keys.end(), [](const RankingKey& k) { return k.expr && ReferencesChoiceRank(*k.expr); });
+          if (!reads) continue;
+          sink_.Error(path_, m.pos.line, m.pos.col,
+                      what + " puts earlier choices first, but channel '" + ch.name + "' ranks by '" + r.name +
+                          "', which already orders applicants by choice_rank; write the choice order in one place: in the ranking (with mechanism: " +
+                          Name(Mechanism::Kind::kDeferredAcceptance) + ") or in the mechanism");
+          reported.insert({m.pos.line, m.pos.col});
+          break;
+        }
+      }
+    }
+  }
+
   void ResolveUnfilled(Rules* rules) {
     for (std::size_t b = 0; b < rules->batches.size(); ++b) {
       Batch& batch = rules->batches[b];

@@ -281,6 +281,26 @@ class Verifier {
                   Name(rules_.rankings[i].last_tie));
       }
     }
+    // Each channel's mechanism (explain reads it): absent under deferred acceptance, else the
+    // stage's, in the form the rules write it.
+    std::size_t i = 0;
+    const auto& channels = audit_header_[audit_keys::kChannels].items;
+    for (const Batch& batch : rules_.batches) {
+      for (const Stage& stage : batch.stages) {
+        for (std::size_t h = 0; h < stage.channels.size(); ++h, ++i) {
+          if (i >= channels.size()) return;
+          const JsonValue& m = channels[i]["mechanism"];
+          const std::int64_t width = m.is_null() ? 0
+                                     : m.type == JsonValue::Type::kString ? (FromName<Mechanism::Kind>(m.text) == Mechanism::Kind::kImmediateAcceptance ? 1 : -1)
+                                                                          : m[Name(Mechanism::Kind::kParallel)]["band"].AsInt();
+          const bool word_for_parallel = m.type == JsonValue::Type::kObject && stage.mechanism.kind != Mechanism::Kind::kParallel;
+          if (width != stage.mechanism.BandWidth() || word_for_parallel) {
+            Violation("audit.jsonl's header gives channel '" + stage.channels[h].name + "' of " + (stage.name.empty() ? "batch '" + batch.name + "'" : "stage '" + stage.name + "'") +
+                      " another mechanism than the rules' " + Name(stage.mechanism.kind));
+          }
+        }
+      }
+    }
   }
 
   // Every rejection reason in a candidate record is a name of names.h.
@@ -651,10 +671,10 @@ class Verifier {
     const EvalContext ctx = Context();
     auto bad = [&](const std::string& what) { bad_lines.push_back(what); };
     // The values `explain` shows for ranking r at program p: every key, formatted as published.
-    auto values = [&](std::size_t r, CandidateIndex c, ProgramIndex p) {
+    auto values = [&](std::size_t r, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank) {
       std::vector<std::string> out;
       for (const RankingKey& k : rules_.rankings[r].keys) {
-        const Score v = EvaluateNumber(*k.expr, ctx, c, p);
+        const Score v = EvaluateNumber(*k.expr, ctx, c, p, choice_rank);
         out.push_back(v == kMissingScore ? "null" : FormatScore(v));
       }
       return out;
@@ -683,7 +703,7 @@ class Verifier {
         const int r = ranking_index(m.first);
         if (r < 0 || rules_.rankings[static_cast<std::size_t>(r)].per_program) {
           bad("candidate '" + who + "': key values for '" + m.first + "', which is not a ranking over candidates");
-        } else if (shown(m.second) != values(static_cast<std::size_t>(r), c, kNone)) {
+        } else if (shown(m.second) != values(static_cast<std::size_t>(r), c, kNone, 0)) {
           bad("candidate '" + who + "': the key values shown for ranking '" + m.first + "' are not the candidate's (recomputed from the inputs)");
         }
       }
@@ -706,7 +726,7 @@ class Verifier {
           }
           for (const JsonMember& m : step["keys"].members) {
             const int r = ranking_index(m.first);
-            if (r < 0 || shown(m.second) != values(static_cast<std::size_t>(r), c, p)) {
+            if (r < 0 || shown(m.second) != values(static_cast<std::size_t>(r), c, p, static_cast<std::int32_t>(rank))) {
               bad("candidate '" + who + "': the key values shown for '" + m.first + "' at " + instance_.programs.code[p] + " are not the candidate's");
             }
           }
@@ -738,14 +758,14 @@ class Verifier {
       if (!has_seats) continue;
       std::string reason;
       const Row* row = FindRow(st, p, h, GroupOf(st, h, c));
-      if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, c, p)) {
+      if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, c, p, ChoiceRankOf(st, c, k))) {
         reason = Name(Rejection::kIneligible);
       } else if (!row || row->capacity <= 0) {
         reason = Name(Rejection::kNoGroupSeats);
       } else if (row->placed < row->capacity || row->worst == kNone) {
         reason = Name(Rejection::kFreeSeat);
       } else {
-        reason = Name(RankAt(ch.ranking, st.b, c, k) > PlacedRank(ch.ranking, st.b, row->worst) ? Rejection::kBelow : Rejection::kNotBelow);
+        reason = Name(RankAt(st, ch.ranking, c, k) > PlacedRank(st, ch.ranking, row->worst) ? Rejection::kBelow : Rejection::kNotBelow);
       }
       out += (out.empty() ? "" : ", ") + ch.name + ": " + reason;
     }
@@ -769,7 +789,7 @@ class Verifier {
       const Channel& ch = StageRules(st).channels[channel_[c]];
       const auto ci = static_cast<CandidateIndex>(c);
       const std::string who = "candidate '" + instance_.candidates.id[c] + "' at " + instance_.programs.code[program_[c]] + " (" + ch.name + ")";
-      if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, ci, program_[c])) Violation(who + " does not meet the channel's condition: " + ch.eligible_text);
+      if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, ci, program_[c], static_cast<std::int32_t>(choice_[c]) + 1)) Violation(who + " does not meet the channel's condition: " + ch.eligible_text);
       Row* row = FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], ci));
       if (!row) {
         Violation(who + " is in a program, channel and group that cutoffs.csv gives no seats");
@@ -778,7 +798,7 @@ class Verifier {
       ++row->placed;
       const Score t = instance_.candidates.total[c];
       if (row->min_total == kMissingScore || t < row->min_total) row->min_total = t;
-      if (row->worst == kNone || PlacedRank(ch.ranking, st.b, ci) > PlacedRank(ch.ranking, st.b, row->worst)) row->worst = ci;
+      if (row->worst == kNone || PlacedRank(st, ch.ranking, ci) > PlacedRank(st, ch.ranking, row->worst)) row->worst = ci;
     }
     // Second pass: how many admitted rank strictly above their row's worst (ties at the last
     // seat are the only admissions allowed over capacity).
@@ -787,7 +807,7 @@ class Verifier {
       StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
       Row* row = FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], static_cast<CandidateIndex>(c)));
       const int ranking = StageRules(st).channels[channel_[c]].ranking;
-      if (row && PlacedRank(ranking, st.b, static_cast<CandidateIndex>(c)) < PlacedRank(ranking, st.b, row->worst)) ++row->better;
+      if (row && PlacedRank(st, ranking, static_cast<CandidateIndex>(c)) < PlacedRank(st, ranking, row->worst)) ++row->better;
     }
     for (StageInfo& st : stages_) {
       const Stage& stage = StageRules(st);
@@ -860,20 +880,20 @@ class Verifier {
       for (std::uint32_t h = 0; h < stage.channels.size(); ++h) {
         const Channel& ch = stage.channels[h];
         // Eligible, not yet labelled, grouped by group (kNone when not split), best first.
-        std::vector<std::tuple<std::uint32_t, std::uint32_t, std::size_t>> pool;
+        std::vector<std::tuple<std::uint32_t, std::uint64_t, std::size_t>> pool;
         for (std::size_t i = 0; i < set.size(); ++i) {
           const CandidateIndex c = set[i];
-          if (label[i] != kNone || (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, c, p))) continue;
+          if (label[i] != kNone || (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, c, p, static_cast<std::int32_t>(choice_[c]) + 1))) continue;
           const Row* row = FindRow(st, p, h, GroupOf(st, h, c));
           if (!row || row->capacity <= 0) continue;
-          pool.emplace_back(GroupOf(st, h, c), PlacedRank(ch.ranking, st.b, c), i);
+          pool.emplace_back(GroupOf(st, h, c), PlacedRank(st, ch.ranking, c), i);
         }
         std::sort(pool.begin(), pool.end());
         for (std::size_t i = 0; i < pool.size();) {
           const std::uint32_t g = std::get<0>(pool[i]);
           const std::int64_t cap = FindRow(st, p, h, g)->capacity;
           std::int64_t taken = 0;
-          std::uint32_t last = 0;
+          std::uint64_t last = 0;
           for (; i < pool.size() && std::get<0>(pool[i]) == g; ++i) {
             if (taken < cap || (taken > 0 && std::get<1>(pool[i]) == last)) {
               label[std::get<2>(pool[i])] = h;
@@ -915,12 +935,13 @@ class Verifier {
             const Channel& ch = stage.channels[h];
             Row* row = FindRow(st, q, h, GroupOf(st, h, ci));
             if (!row || row->capacity <= 0) continue;
-            if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, ci, q)) continue;
+            if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, ci, q, static_cast<std::int32_t>(k - lists.offset[c] + 1))) continue;
             std::string problem;
             if (row->placed < row->capacity) {
               problem = "a free seat (" + std::to_string(row->placed) + " of " + std::to_string(row->capacity) + " taken)";
-            } else if (row->worst != kNone && RankAt(ch.ranking, st.b, ci, k) < PlacedRank(ch.ranking, st.b, row->worst)) {
-              problem = "a seat held by '" + instance_.candidates.id[row->worst] + "', whom the channel ranks lower";
+            } else if (row->worst != kNone && RankAt(st, ch.ranking, ci, k) < PlacedRank(st, ch.ranking, row->worst)) {
+              problem = "a seat held by '" + instance_.candidates.id[row->worst] + "', whom the channel ranks lower" +
+                        (stage.mechanism.BandWidth() > 0 ? std::string(" (earlier bands of choices first, as the stage's mechanism has it)") : std::string());
             }
             if (problem.empty()) continue;
             if (++reported <= 100) {
@@ -934,7 +955,13 @@ class Verifier {
       }
     }
     if (reported > 100) Violation("... and " + std::to_string(reported - 100) + " more cases of justified envy");
-    if (report_.violations.size() == before) Passed("no justified envy and no waste in any stage (stable)");
+    bool banded = false;
+    for (const StageInfo& st : stages_) banded = banded || StageRules(st).mechanism.BandWidth() > 0;
+    if (report_.violations.size() == before) {
+      Passed(banded ? "no justified envy and no waste in any stage (stable; where a stage runs immediate acceptance or bands, under its "
+                      "priorities: each program puts applicants who listed it in an earlier band first)"
+                    : "no justified envy and no waste in any stage (stable)");
+    }
   }
 
   // What the flow names: "P local" or "P balanced J1", and where it goes.
@@ -945,6 +972,16 @@ class Verifier {
     const StageInfo& ts = stages_[static_cast<std::size_t>(to)];
     if (from == to) return StageRules(ts).channels[th].name;
     return StageRules(ts).channels[th].name + " of " + StageName(ts);
+  }
+  // "deferred acceptance", "immediate acceptance (rounds of one choice)" or "the parallel
+  // mechanism with bands of 2 choices".
+  static std::string MechanismText(const Mechanism& m) {
+    switch (m.kind) {
+      case Mechanism::Kind::kDeferredAcceptance: return "deferred acceptance";
+      case Mechanism::Kind::kImmediateAcceptance: return "immediate acceptance (round k: every unplaced candidate's k-th choice, places final)";
+      case Mechanism::Kind::kParallel: break;
+    }
+    return "the parallel mechanism with bands of " + std::to_string(m.band) + " choices (deferred acceptance inside a band, places final at its end)";
   }
   std::string StageName(const StageInfo& st) const {
     const std::string batch = "batch '" + rules_.batches[st.b].name + "'";
@@ -969,7 +1006,7 @@ class Verifier {
     std::map<FlowKey, Derived> derived;
     std::vector<std::vector<std::int64_t>> later(stages_.size());  // seats flowed in from earlier batches, [p * nh + h]
     std::vector<int> last_pass(stages_.size(), 0);
-    std::size_t passes = 0, moved_seats = 0, differences = 0;
+    std::size_t passes = 0, moved_seats = 0, differences = 0, banded_stages = 0;
     for (std::size_t sp = 0; sp < stages_.size(); ++sp) {
       StageInfo& st = stages_[sp];
       const Stage& stage = StageRules(st);
@@ -992,7 +1029,7 @@ class Verifier {
           std::uint32_t bits = 0;
           for (std::uint32_t h = 0; h < nh; ++h) {
             const Channel& ch = stage.channels[h];
-            if (!ch.eligible || EvaluateCondition(*ch.eligible, ctx, static_cast<CandidateIndex>(c), q)) bits |= 1u << h;
+            if (!ch.eligible || EvaluateCondition(*ch.eligible, ctx, static_cast<CandidateIndex>(c), q, static_cast<std::int32_t>(k - lists.offset[c] + 1))) bits |= 1u << h;
           }
           pb.eligible[k] = bits;
         }
@@ -1056,8 +1093,12 @@ class Verifier {
                           : std::make_pair(admitted_group[h][p * splits[h].num_groups + g], pb.group_capacity[h][p * splits[h].num_groups + g]);
       };
       verify::DaResult m;
+      const int width = stage.mechanism.BandWidth();
+      if (width > 0) ++banded_stages;
       for (int pass = 1;; ++pass) {
-        m = verify::DeferredAcceptance(pb);
+        // Deferred acceptance; a stage with another mechanism is run from that mechanism's own
+        // definition, band by band (not as deferred acceptance under modified priorities).
+        m = width == 0 ? verify::DeferredAcceptance(pb) : verify::ChoiceBands(pb, width);
         ++passes;
         last_pass[sp] = pass;
         std::fill(admitted.begin(), admitted.end(), 0);
@@ -1102,8 +1143,9 @@ class Verifier {
         if (++differences > 100) continue;
         auto where = [&](ProgramIndex p, std::uint32_t h) { return p == kNone ? std::string("no program") : instance_.programs.code[p] + " (" + stage.channels[h].name + ")"; };
         Violation("candidate '" + instance_.candidates.id[c] + "': placements.csv gives " + (here ? where(program_[c], channel_[c]) : std::string("no program")) + " in " +
-                  StageName(st) + ", but deferred acceptance under the recomputed seats (after " + std::to_string(final_pass) + (final_pass == 1 ? " pass" : " passes") +
-                  ") gives " + where(m.program[c], m.channel[c]) + ": the outcome is not the candidate-optimal stable one for the seats the rules give");
+                  StageName(st) + ", but " + MechanismText(stage.mechanism) + " under the recomputed seats (after " + std::to_string(final_pass) +
+                  (final_pass == 1 ? " pass" : " passes") + ") gives " + where(m.program[c], m.channel[c]) +
+                  (width == 0 ? ": the outcome is not the candidate-optimal stable one for the seats the rules give" : ": the outcome is not what the stage's mechanism gives"));
       }
       // Seats still empty at the fixpoint that go to a later batch: to the first stage of that
       // batch that runs the program and has the channel.
@@ -1188,6 +1230,14 @@ class Verifier {
       auto count = [](std::size_t k, const char* one, const char* many) { return std::to_string(k) + " " + (k == 1 ? one : many); };
       Passed("seat flows recomputed pass by pass (" + count(passes, "pass", "passes") + " in " + count(stages_.size(), "stage", "stages") + ", " +
              count(moved_seats, "seat", "seats") + " moved): flows.csv and the placements are what the rules give");
+      if (banded_stages > 0) {
+        std::string which;
+        for (const StageInfo& st : stages_) {
+          if (StageRules(st).mechanism.BandWidth() == 0) continue;
+          which += (which.empty() ? "" : "; ") + StageName(st) + ": " + MechanismText(StageRules(st).mechanism);
+        }
+        Passed("mechanisms recomputed from their definition, band by band (" + which + "): the placements are what they give");
+      }
     }
   }
 
@@ -1202,14 +1252,24 @@ class Verifier {
   Rules rules_;
   Instance instance_;
   std::vector<Score> lines_;
-  // Rank of candidate c in ranking r applying to the program of entry k of batch b's lists.
-  std::uint32_t RankAt(int r, std::size_t b, CandidateIndex c, std::uint32_t k) const {
+  // Priority of candidate c in ranking r applying to the program of entry k of the lists of
+  // stage st's batch, under the stage's mechanism (rules/README.md, "Mechanisms"): the band of
+  // the choice (its position divided by the band's width; 0 under deferred acceptance) first,
+  // then the rank. Smaller is better.
+  std::uint64_t RankAt(const StageInfo& st, int r, CandidateIndex c, std::uint32_t k) const {
     const auto ri = static_cast<std::size_t>(r);
-    return rules_.rankings[ri].per_program ? entry_ranks_[ri][b][k] : ranks_[ri][c];
+    const std::uint64_t rank = rules_.rankings[ri].per_program ? entry_ranks_[ri][st.b][k] : ranks_[ri][c];
+    const int width = StageRules(st).mechanism.BandWidth();
+    const std::uint64_t band = width == 0 ? 0 : (k - instance_.choices[st.b].offset[c]) / static_cast<std::uint32_t>(width);
+    return band << 32 | rank;
   }
-  // Same, at the program where c is placed (in batch b).
-  std::uint32_t PlacedRank(int r, std::size_t b, CandidateIndex c) const {
-    return RankAt(r, b, c, instance_.choices[b].offset[c] + choice_[c]);
+  // Same, at the program where c is placed (in stage st).
+  std::uint64_t PlacedRank(const StageInfo& st, int r, CandidateIndex c) const {
+    return RankAt(st, r, c, instance_.choices[st.b].offset[c] + choice_[c]);
+  }
+  // The 1-based position on c's list of entry k of stage st's batch.
+  std::int32_t ChoiceRankOf(const StageInfo& st, CandidateIndex c, std::uint32_t k) const {
+    return static_cast<std::int32_t>(k - instance_.choices[st.b].offset[c] + 1);
   }
   EvalContext Context() const { return EvalContext{instance_.candidates, instance_.programs, &lines_, &instance_.program_scores}; }
 

@@ -145,4 +145,45 @@ DaResult DeferredAcceptance(const DaProblem& pb) {
   return out;
 }
 
+DaResult ChoiceBands(const DaProblem& pb, int width) {
+  const ChoiceLists& lists = *pb.lists;
+  const std::size_t n = pb.takes_part.size();
+  DaResult out;
+  out.program.assign(n, kNone);
+  out.channel.assign(n, kNone);
+  out.entry.assign(n, kNone);
+  std::uint32_t longest = 0;
+  for (std::size_t c = 0; c < n; ++c) longest = std::max(longest, lists.offset[c + 1] - lists.offset[c]);
+  DaProblem band = pb;  // its seats shrink as bands place candidates for good
+  const auto w = static_cast<std::uint32_t>(width);
+  for (std::uint32_t lo = 0; lo < longest; lo += w) {
+    // Band [lo, lo + width): only the candidates still unplaced, only these positions.
+    for (std::size_t c = 0; c < n; ++c) {
+      band.takes_part[c] = pb.takes_part[c] && out.program[c] == kNone ? 1 : 0;
+      for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+        const std::uint32_t position = k - lists.offset[c];
+        band.eligible[k] = position >= lo && position < lo + w ? pb.eligible[k] : 0;
+      }
+    }
+    const DaResult m = DeferredAcceptance(band);
+    out.rounds += m.rounds;
+    for (std::size_t c = 0; c < n; ++c) {
+      if (m.program[c] == kNone) continue;
+      out.program[c] = m.program[c];
+      out.channel[c] = m.channel[c];
+      out.entry[c] = m.entry[c];
+      // The seat is taken for good: one fewer for the later bands (below 0 after a tie at the
+      // last seat under admit_all: no seat).
+      const std::uint32_t h = m.channel[c];
+      const DaChannel& ch = band.channels[h];
+      if (ch.num_groups == 0) {
+        --band.capacity[m.program[c] * band.channels.size() + h];
+      } else {
+        --band.group_capacity[h][m.program[c] * ch.num_groups + ch.group[c]];
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace zkmatch::verify

@@ -49,6 +49,15 @@ struct DaResult {
 
 DaResult DeferredAcceptance(const DaProblem& problem);
 
+// The parallel mechanisms (rules/README.md, "Mechanisms"), from their definition, band by band:
+// band t holds the choices at positions t*width+1 .. (t+1)*width of each list; deferred
+// acceptance (above) runs among the candidates still unplaced, over their choices in the band
+// only and the seats still free; the places a band makes are final and their seats leave the
+// problem. width 1 is immediate acceptance: each band is one round of applications to the k-th
+// choice. Not deferred acceptance under modified priorities -- the engine's way -- on purpose.
+// REQUIRES: width >= 1. Cost: one DeferredAcceptance per band, plus O(entries) per band.
+DaResult ChoiceBands(const DaProblem& problem, int width);
+
 }  // namespace zkmatch::verify
 
 #endif  // ZKMATCH_VERIFY_MATCHING_H_

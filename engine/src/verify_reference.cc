@@ -17,10 +17,11 @@ class Keys {
  public:
   Keys(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) : ranking_(ranking), ctx_(ctx), seed_(seed) {}
 
-  // Adds a subject: candidate c applying to program p (kNone for a ranking over candidates).
-  void Add(CandidateIndex c, ProgramIndex p) {
+  // Adds a subject: candidate c applying to program p as their choice `choice_rank` (kNone and 0
+  // for a ranking over candidates).
+  void Add(CandidateIndex c, ProgramIndex p, std::int32_t choice_rank) {
     candidate_.push_back(c);
-    for (const RankingKey& key : ranking_.keys) values_.push_back(EvaluateNumber(*key.expr, ctx_, c, p));
+    for (const RankingKey& key : ranking_.keys) values_.push_back(EvaluateNumber(*key.expr, ctx_, c, p, choice_rank));
     lottery_.push_back(ranking_.last_tie == LastTie::kLottery ? Lottery(seed_, ctx_.candidates.id[c]) : 0);
   }
 
@@ -85,7 +86,7 @@ std::uint64_t Lottery(const std::string& seed, const std::string& id) {
 Ranked RankCandidates(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) {
   const std::size_t n = ctx.candidates.size();
   Keys keys(ranking, ctx, seed);
-  for (std::size_t c = 0; c < n; ++c) keys.Add(static_cast<CandidateIndex>(c), kNone);
+  for (std::size_t c = 0; c < n; ++c) keys.Add(static_cast<CandidateIndex>(c), kNone, 0);
   std::vector<std::size_t> subjects(n);
   std::iota(subjects.begin(), subjects.end(), std::size_t{0});
   Ranked out;
@@ -102,7 +103,7 @@ std::vector<std::uint32_t> RankEntries(const Ranking& ranking, const EvalContext
   std::vector<std::vector<std::size_t>> by_program(ctx.programs.size());
   for (std::size_t c = 0; c + 1 < lists.offset.size(); ++c) {
     for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
-      keys.Add(static_cast<CandidateIndex>(c), lists.program[k]);
+      keys.Add(static_cast<CandidateIndex>(c), lists.program[k], static_cast<std::int32_t>(k - lists.offset[c] + 1));
       by_program[lists.program[k]].push_back(k);
     }
   }

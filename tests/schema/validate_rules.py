@@ -91,7 +91,7 @@ def main():
 
     # 2. Shipped rule files must be accepted.
     bad_dir = root / "fixtures" / "bad"
-    must_pass = sorted((root / "rules").glob("*.yaml"))  # may be empty
+    must_pass = sorted((root / "rules").rglob("*.yaml"))  # may be empty; rules/examples/ too
     must_pass += sorted(p for p in (root / "fixtures").rglob("*.yaml") if bad_dir not in p.parents)
     must_pass += sorted((root / "tests" / "schema" / "valid").glob("*.yaml"))
     for required in ("plain.yaml", "two-rankings.yaml"):

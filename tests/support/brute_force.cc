@@ -381,6 +381,10 @@ std::uint32_t Rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); 
 
 std::size_t StageCount(const PlainBatch& batch) { return batch.stages.empty() ? 1 : batch.stages.size(); }
 
+int BandOf(const PlainBatch& batch, std::size_t s) {
+  return s < batch.stages.size() && batch.stages[s].band >= 0 ? batch.stages[s].band : batch.band;
+}
+
 bool StageRuns(const PlainInstance& inst, std::size_t b, std::size_t s, std::size_t p) {
   const PlainBatch& batch = inst.batches[b];
   return batch.stages.empty() ? s == 0 : inst.programs[p].tier == batch.stages[s].tier;
@@ -848,11 +852,19 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
         for (auto& [key, hs] : blocks) {
           const int cap = ch.split ? GroupSeats(inst, b, p, h, key) : Capacity(inst, b, p, h);
           if (hs.size() <= static_cast<std::size_t>(std::max(cap, 0))) continue;
-          // Over capacity: only admit_all may do that, and only by a tie at the last seat.
-          std::stable_sort(hs.begin(), hs.end(), [&](std::size_t a, std::size_t c2) { return Compare(inst, ch.ranking, a, c2, p) < 0; });
+          // Over capacity: only admit_all may do that, and only by a tie at the last seat. Under
+          // a mechanism with bands, a program takes earlier bands first: tied means the same band
+          // and tied by the ranking.
+          const std::size_t s = StageOfProgram(inst, b, p);
+          const int band = BandOf(batch, s == StageCount(batch) ? 0 : s);
+          auto band_of = [&](std::size_t c) { return band == 0 ? std::size_t{0} : at[c].position / static_cast<std::size_t>(band); };
+          auto order = [&](std::size_t a, std::size_t c2) {
+            return band_of(a) != band_of(c2) ? (band_of(a) < band_of(c2) ? -1 : 1) : Compare(inst, ch.ranking, a, c2, p);
+          };
+          std::stable_sort(hs.begin(), hs.end(), [&](std::size_t a, std::size_t c2) { return order(a, c2) < 0; });
           bool explained = cap > 0 && TieOf(ch.ranking) == LastTie::kAdmitAll;
           for (std::size_t k = static_cast<std::size_t>(std::max(cap, 0)); k < hs.size() && explained; ++k) {
-            explained = Compare(inst, ch.ranking, hs[k], hs[static_cast<std::size_t>(cap) - 1], p) == 0;
+            explained = order(hs[k], hs[static_cast<std::size_t>(cap) - 1]) == 0;
           }
           if (!explained) {
             v.push_back("batch '" + batch.name + "': " + inst.programs[p].code + " channel '" + ch.name + "'" + GroupText(ch, key) + " holds " +
@@ -861,6 +873,8 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
           }
         }
       }
+      // Deferred acceptance's certificate only (see the header); the others: ReferenceRun.
+      if (BandOf(batch, StageOfProgram(inst, b, p) == StageCount(batch) ? 0 : StageOfProgram(inst, b, p)) != 0) continue;
       const std::vector<int> chosen = ChooseFrom(inst, b, p, admitted[p]);
       for (std::size_t k = 0; k < admitted[p].size(); ++k) {
         const std::size_t c = admitted[p][k];
@@ -876,7 +890,9 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
       }
     }
     // Each program belongs to one stage, so held / admitted split by stage on their own.
-    for (std::size_t st = 0; st < StageCount(batch); ++st) FindInstability(inst, x, b, st, at, held, admitted, &v, kMaxReported + 1);
+    for (std::size_t st = 0; st < StageCount(batch); ++st) {
+      if (BandOf(batch, st) == 0) FindInstability(inst, x, b, st, at, held, admitted, &v, kMaxReported + 1);
+    }
   }
   if (v.size() > kMaxReported) {
     const std::size_t more = v.size() - kMaxReported;
@@ -1046,6 +1062,83 @@ std::vector<std::string> CheckFlows(const PlainInstance& inst, const SeatFlows& 
   return v;
 }
 
+namespace {
+
+// Deferred acceptance, one proposal at a time (candidates in id order, a stack of free
+// candidates), in stage s of batch b among the candidates `at` does not place yet, over list
+// positions [lo, hi) only, with the capacities of `seats`; places the held candidates in `at`.
+void StageDeferredAcceptance(const PlainInstance& inst, const Lookup& x, std::size_t b, std::size_t s, const std::vector<std::size_t>& by_id,
+                             std::size_t lo, std::size_t hi, const PlainInstance& seats, std::vector<Where>* at) {
+  const std::size_t n = inst.candidates.size(), np = inst.programs.size();
+  std::vector<std::size_t> next(n, lo);
+  std::vector<std::vector<std::size_t>> held(np);
+  std::vector<std::size_t> stack;
+  for (auto it = by_id.rbegin(); it != by_id.rend(); ++it) {
+    if ((*at)[*it].batch < 0) stack.push_back(*it);  // smallest id on top
+  }
+  std::vector<std::size_t> applicants;
+  while (!stack.empty()) {
+    const std::size_t c = stack.back();
+    stack.pop_back();
+    const std::vector<std::size_t>& list = x.lists[b][c];
+    const std::size_t end = std::min(hi, list.size());
+    while (next[c] < end) {
+      const std::size_t p = list[next[c]];
+      if (!StageRuns(inst, b, s, p)) {  // not this stage's program: skipped
+        ++next[c];
+        continue;
+      }
+      applicants = held[p];
+      applicants.push_back(c);
+      const std::vector<int> chosen = ChooseFrom(seats, b, p, applicants);
+      if (chosen.back() < 0) {
+        ++next[c];
+        continue;
+      }
+      held[p].clear();
+      for (std::size_t k = 0; k + 1 < applicants.size(); ++k) {
+        if (chosen[k] >= 0) {
+          held[p].push_back(applicants[k]);
+        } else {
+          ++next[applicants[k]];
+          stack.push_back(applicants[k]);
+        }
+      }
+      held[p].push_back(c);
+      break;
+    }
+  }
+  for (std::size_t p = 0; p < np; ++p) {
+    const std::vector<int> chosen = ChooseFrom(seats, b, p, held[p]);
+    for (std::size_t k = 0; k < held[p].size(); ++k) {
+      Where& w = (*at)[held[p][k]];
+      w.batch = static_cast<int>(b);
+      w.program = p;
+      w.channel = static_cast<std::size_t>(chosen[k]);  // held sets are their own choice
+      w.position = next[held[p][k]];
+    }
+  }
+}
+
+// Candidate c takes a seat of channel h of program p in batch b for good: one seat fewer in
+// `seats` (of c's group for a split channel; never below 0 -- admit_all may overfill).
+void TakeSeat(PlainInstance* seats, std::size_t b, std::size_t p, std::size_t h, std::size_t c) {
+  PlainProgram& prog = seats->programs[p];
+  if (seats->batches[b].channels[h].split) {
+    if (prog.group_seats.empty()) return;
+    auto it = prog.group_seats[b][h].find(seats->candidates[c].group);
+    if (it != prog.group_seats[b][h].end() && it->second > 0) --it->second;
+    int total = 0;  // the programs.csv cell is the groups' sum
+    for (const auto& [g, k] : prog.group_seats[b][h]) total += k;
+    prog.seats[b][h] = total;
+    return;
+  }
+  std::optional<int>& cell = prog.seats[b][h];
+  if (cell && *cell > 0) --*cell;
+}
+
+}  // namespace
+
 ReferenceResult ReferenceRun(const PlainInstance& inst) {
   const Lookup x(inst);
   const std::size_t n = inst.candidates.size(), np = inst.programs.size();
@@ -1064,54 +1157,26 @@ ReferenceResult ReferenceRun(const PlainInstance& inst) {
       while (true) {
         const PlainInstance seats = WithFinalSeats(inst, result.flows);  // this pass's capacities
         ++passes;
-        // Deferred acceptance, one proposal at a time, among the candidates not placed yet (in
-        // an earlier batch or stage), to the programs this stage runs.
-        std::vector<std::size_t> next(n, 0);
-        std::vector<std::vector<std::size_t>> held(np);
-        std::vector<std::size_t> stack;
-        for (auto it = by_id.rbegin(); it != by_id.rend(); ++it) {
-          if (at[*it].batch < 0) stack.push_back(*it);  // smallest id on top
-        }
-        std::vector<std::size_t> applicants;
-        while (!stack.empty()) {
-          const std::size_t c = stack.back();
-          stack.pop_back();
-          const std::vector<std::size_t>& list = x.lists[b][c];
-          while (next[c] < list.size()) {
-            const std::size_t p = list[next[c]];
-            if (!StageRuns(inst, b, s, p)) {  // not this stage's program: skipped
-              ++next[c];
-              continue;
-            }
-            applicants = held[p];
-            applicants.push_back(c);
-            const std::vector<int> chosen = ChooseFrom(seats, b, p, applicants);
-            if (chosen.back() < 0) {
-              ++next[c];
-              continue;
-            }
-            held[p].clear();
-            for (std::size_t k = 0; k + 1 < applicants.size(); ++k) {
-              if (chosen[k] >= 0) {
-                held[p].push_back(applicants[k]);
-              } else {
-                ++next[applicants[k]];
-                stack.push_back(applicants[k]);
-              }
-            }
-            held[p].push_back(c);
-            break;
-          }
-        }
         pass_at = at;
-        for (std::size_t p = 0; p < np; ++p) {
-          const std::vector<int> chosen = ChooseFrom(seats, b, p, held[p]);
-          for (std::size_t k = 0; k < held[p].size(); ++k) {
-            Where& w = pass_at[held[p][k]];
-            w.batch = static_cast<int>(b);
-            w.program = p;
-            w.channel = static_cast<std::size_t>(chosen[k]);  // held sets are their own choice
-            w.position = next[held[p][k]];
+        const int band = BandOf(batch, s);
+        if (band == 0) {
+          // Deferred acceptance, one proposal at a time, among the candidates not placed yet (in
+          // an earlier batch or stage), to the programs this stage runs.
+          StageDeferredAcceptance(inst, x, b, s, by_id, 0, kNoPosition, seats, &pass_at);
+        } else {
+          // The bands of choices, in order: deferred acceptance inside each among those still
+          // unplaced, over the seats still free; what a band places is final.
+          std::size_t longest = 0;
+          for (std::size_t c = 0; c < n; ++c) longest = std::max(longest, x.lists[b][c].size());
+          PlainInstance left = seats;  // the seats still free
+          for (std::size_t lo = 0; lo < longest; lo += static_cast<std::size_t>(band)) {
+            const std::vector<Where> before = pass_at;
+            StageDeferredAcceptance(inst, x, b, s, by_id, lo, lo + static_cast<std::size_t>(band), left, &pass_at);
+            for (std::size_t c = 0; c < n; ++c) {
+              if (before[c].batch >= 0 || pass_at[c].batch < 0) continue;
+              const Where& w = pass_at[c];
+              TakeSeat(&left, b, w.program, w.channel, c);
+            }
           }
         }
         // The rule: after a stage is matched, the seats each channel left EMPTY IN THAT PASS'S

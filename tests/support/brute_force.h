@@ -48,6 +48,15 @@
 //     a candidate tied with the last seat's holder who was left out);
 //   - capacity: a channel (group) holds at most its seats, more only when everyone beyond the
 //     last seat is tied with the holder of the last seat under an admit_all ranking.
+//   - mechanisms (PlainBatch::band), from their textbook definitions, nothing else: immediate
+//     acceptance (Boston): in round k every candidate still unplaced applies to their k-th
+//     choice (skipped when another stage runs it), and each program takes, by its choice
+//     function over the seats still free, from that round's applicants only -- for good;
+//     Chen-Kesten with bands of e: band t holds choices t*e+1 .. (t+1)*e; inside a band,
+//     deferred acceptance among the candidates still unplaced, over the seats still free, on
+//     the band's choices only; the places made in a band are final. The stability and
+//     choice-function checks of CheckAssignment are deferred acceptance's certificate and are
+//     skipped for a stage with another mechanism: compare with ReferenceRun instead.
 //
 // Thread-safety: plain functions over values; reentrant. Cost: the checker is
 // O(total choices x channels x capacity log capacity); the exhaustive search is exponential and
@@ -120,6 +129,7 @@ struct PlainChannel {
 struct PlainStage {
   std::string name;
   int tier = 0;
+  int band = -1;  // the stage's own mechanism (see PlainBatch::band); -1: the batch's
 };
 
 struct PlainBatch {
@@ -129,7 +139,13 @@ struct PlainBatch {
   std::vector<PlainChannel> channels;
   // Ordered stages; empty = one unnamed stage running every program (the plain form).
   std::vector<PlainStage> stages = {};
+  // The mechanism: 0 = deferred acceptance (the default), 1 = immediate acceptance (Boston),
+  // e >= 2 = Chen-Kesten parallel with bands of e choices.
+  int band = 0;
 };
+
+// The mechanism stage s of the batch runs (PlainBatch::band).
+int BandOf(const PlainBatch& batch, std::size_t s);
 
 struct PlainCandidate {
   std::string id;
@@ -258,7 +274,8 @@ std::optional<SeatFlows> FlowsFromCutoffs(const PlainInstance& instance, const s
 std::vector<std::string> CheckFlows(const PlainInstance& instance, const SeatFlows& flows,
                                     const std::vector<PlainPlacement>& placements);
 
-// The reference outcome: per batch and stage, student-proposing deferred acceptance one
+// The reference outcome: per batch and stage, its mechanism (deferred acceptance, or the bands
+// above, each band's deferred acceptance run the same way), student-proposing deferred acceptance one
 // proposal at a time (candidates in id order, a stack of free candidates; only the stage's
 // programs), then the seats each channel left empty in that pass's match move to its unfilled
 // target, all at once, and the stage is matched again, until no seat moves.

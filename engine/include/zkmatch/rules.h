@@ -57,8 +57,9 @@ struct Ranking {
   std::string name;
   std::vector<RankingKey> keys;
   LastTie last_tie = LastTie::kId;
-  // A key reads `program_score`: the ranking orders each program's applicants by what that
-  // program gave them, so ranks exist per (program, candidate), not per candidate.
+  // A key reads `program_score` or `choice_rank`: the ranking orders each program's applicants
+  // by what that program gave them (or where they listed it), so ranks exist per choice-list
+  // entry (program, candidate), not per candidate.
   bool per_program = false;
   RulesPos pos;
 };
@@ -130,6 +131,28 @@ struct Channel {
   RulesPos pos;
 };
 
+// How a batch (or stage) turns choice lists into places (rules/README.md, "Mechanisms").
+// Chen & Kesten's parallel family: choices are taken in bands of `band` positions (1..e,
+// e+1..2e, ...); inside a band deferred acceptance runs among the candidates still unplaced,
+// over the seats still free, and the places made in a band are final. band 1 is immediate
+// acceptance (the Boston mechanism, 志愿优先); one band holding every choice is deferred
+// acceptance. The engine runs each as deferred acceptance under priorities that put an earlier
+// band first (Ergin & Sönmez 2006; the proof sketch is in rules/README.md).
+struct Mechanism {
+  enum class Kind { kDeferredAcceptance, kImmediateAcceptance, kParallel };
+  Kind kind = Kind::kDeferredAcceptance;
+  int band = 0;  // kParallel: choices per band (>= 1)
+  RulesPos pos;  // where `mechanism:` is written; line 0 when defaulted
+  // Choices per band: 0 for deferred acceptance (one band, every choice), 1 for immediate
+  // acceptance, `band` for parallel.
+  int BandWidth() const { return kind == Kind::kDeferredAcceptance ? 0 : kind == Kind::kImmediateAcceptance ? 1 : band; }
+  // The band of the choice at 1-based position `choice_rank`: 0, 1, ... (always 0 under DA).
+  std::uint32_t BandOf(std::int64_t choice_rank) const {
+    const int w = BandWidth();
+    return w == 0 ? 0u : static_cast<std::uint32_t>((choice_rank - 1) / w);
+  }
+};
+
 // A stage of a batch: matched on its own, over the programs it selects, with its channels.
 // A batch written with `channels:` has one stage with an empty name.
 struct Stage {
@@ -137,6 +160,7 @@ struct Stage {
   std::shared_ptr<const Expression> programs;  // condition over program columns; null = all
   std::string programs_text;
   std::vector<Channel> channels;  // precedence order: earlier channels choose first
+  Mechanism mechanism;  // the stage's own `mechanism:`, else the batch's
   RulesPos pos;
 };
 
@@ -144,6 +168,7 @@ struct Batch {
   std::string name;
   std::vector<Stage> stages;
   int max_choices = 0;            // longest allowed list; 0 = no limit
+  Mechanism mechanism;            // as written for the batch; each stage holds the one it runs
   RulesPos pos;
 };
 
