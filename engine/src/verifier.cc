@@ -129,8 +129,9 @@ class Verifier {
     step("read outputs");
     if (!ReadPlacements() || !ReadCutoffs() || !ReadFlows()) return report_;
     CheckLines();
+    TallyRows();  // what each row admitted, which the explanations in the log are checked against
     step("audit.jsonl");
-    CheckAuditChain();  // streams the log, comparing each record as it goes
+    CheckAuditChain();  // one parallel pass: the chain, each record against the outputs, the explanations
     step("capacities, flows, cut-offs");
     CheckRows();
     step("channel labels");
@@ -139,8 +140,7 @@ class Verifier {
     CheckStability();
     step("seat flows, pass by pass");
     CheckFlowPasses();
-    step("explanations in audit.jsonl");
-    CheckExplanations();
+    ReportExplanations();
     return report_;
   }
 
@@ -196,24 +196,38 @@ class Verifier {
     std::size_t line_no = 0;
     JsonValue last;
     bool broken = false;
-    // Each line parsed and hashed in parallel; the chain and the records compared in order.
+    // Each line parsed, hashed and its explanation checked in parallel; the chain, the records
+    // and the explanations' findings taken in file order. The explanations of every line are
+    // checked, after a break in the chain too.
     struct Parsed {
       JsonValue value;
       std::string error;  // empty when the line is valid JSON
       std::string hash;
+      bool candidate = false;                // a candidate record of a known candidate
+      std::vector<std::string> explanation;  // what its explanation gets wrong
     };
+    explanations_read_ = true;
     ForEachLineInOrder<Parsed>(
         text,
-        [](std::string_view line, std::size_t, Parsed* out) {
-          if (!ParseJson(line, &out->value, &out->error) && out->error.empty()) out->error = "not valid";
+        [this](std::string_view line, std::size_t, Parsed* out) {
+          if (!ParseJson(line, &out->value, &out->error)) {
+            if (out->error.empty()) out->error = "not valid";
+            return;
+          }
           out->hash = Sha256Hex(line);
+          CheckExplanation(out->value, out->candidate, out->explanation);
         },
         [&](std::string_view, std::size_t number, Parsed& parsed) {
+          explanations_checked_ += parsed.candidate ? 1 : 0;
+          for (const std::string& what : parsed.explanation) {
+            if (++explanations_wrong_ <= 100) explanation_findings_.push_back("audit.jsonl:" + std::to_string(number) + ": " + what);
+          }
+          if (broken) return true;
           line_no = number;
           if (!parsed.error.empty()) {
             Violation("audit.jsonl:" + std::to_string(line_no) + ": not valid JSON (" + parsed.error + ")");
             broken = true;
-            return false;
+            return true;
           }
           JsonValue& v = parsed.value;
           namespace a = audit_keys;
@@ -221,7 +235,7 @@ class Verifier {
             Violation("audit.jsonl:" + std::to_string(line_no) + ": hash chain broken: prev is " + v[a::kPrev].text + " but the line before hashes to " +
                       prev + " (a line was edited, removed or moved)");
             broken = true;
-            return false;
+            return true;
           }
           const std::string& record = v[a::kRecord].text;
           if (line_no == 1 && record != a::kHeader) Violation("audit.jsonl:1: the first record is not the header");
@@ -636,38 +650,22 @@ class Verifier {
 
   // The explanation in every candidate record (what `explain` tells a parent) against the inputs
   // and the published seats: the key values shown for each ranking, and for every choice above
-  // the placement, each channel with seats and why it did not admit the candidate. A second pass
-  // over audit.jsonl, after the rows' last admitted candidates are known (CheckRows). Records
-  // are checked in parallel (everything read here is immutable by now); findings are reported
-  // in file order.
-  void CheckExplanations() {
-    const std::size_t before = report_.violations.size();
-    bool ok = false;
-    const std::string text = ReadWholeFile(Path(kAuditFile), &ok);
-    if (!ok) return;  // reported by CheckAuditChain
-    struct Checked {
-      bool candidate = false;         // a candidate record of a known candidate
-      std::vector<std::string> bad;   // what disagrees, in the record's order
-    };
-    std::size_t reported = 0, checked = 0;
-    ForEachLineInOrder<Checked>(
-        text, [&](std::string_view line, std::size_t, Checked* out) { CheckExplanation(line, out->candidate, out->bad); },
-        [&](std::string_view, std::size_t line_no, const Checked& result) {
-          checked += result.candidate ? 1 : 0;
-          for (const std::string& what : result.bad) {
-            if (++reported <= 100) Violation("audit.jsonl:" + std::to_string(line_no) + ": " + what);
-          }
-          return true;
-        });
-    if (reported > 100) Violation("... and " + std::to_string(reported - 100) + " more explanations that disagree");
-    if (report_.violations.size() == before) {
-      Passed("explanations in audit.jsonl recomputed (" + std::to_string(checked) + " candidate records): key values and every reason a choice was refused");
+  // the placement, each channel with seats and why it did not admit the candidate. Checked in
+  // CheckAuditChain's pass (against the rows TallyRows counted); reported here, after the other
+  // checks, in file order.
+  void ReportExplanations() {
+    if (!explanations_read_) return;  // no log: reported by CheckAuditChain
+    for (std::string& finding : explanation_findings_) Violation(std::move(finding));
+    if (explanations_wrong_ > 100) Violation("... and " + std::to_string(explanations_wrong_ - 100) + " more explanations that disagree");
+    if (explanations_wrong_ == 0) {
+      Passed("explanations in audit.jsonl recomputed (" + std::to_string(explanations_checked_) +
+             " candidate records): key values and every reason a choice was refused");
     }
   }
 
-  // The check of one line of audit.jsonl for CheckExplanations: sets `candidate` for the record
+  // The check of one record of audit.jsonl for ReportExplanations: sets `candidate` for the record
   // of a known candidate and adds what disagrees to `bad`. Reads only; safe on many threads.
-  void CheckExplanation(std::string_view line, bool& candidate, std::vector<std::string>& bad_lines) const {
+  void CheckExplanation(const JsonValue& rec, bool& candidate, std::vector<std::string>& bad_lines) const {
     const EvalContext ctx = Context();
     auto bad = [&](const std::string& what) { bad_lines.push_back(what); };
     // The values `explain` shows for ranking r at program p: every key, formatted as published.
@@ -691,10 +689,7 @@ class Verifier {
       return -1;
     };
     {
-      if (line.rfind("{\"record\":\"candidate\"", 0) != 0) return;
-      JsonValue rec;
-      std::string error;
-      if (!ParseJson(line, &rec, &error)) return;  // reported by CheckAuditChain
+      if (rec[audit_keys::kRecord].text != audit_keys::kCandidate) return;
       const CandidateIndex c = FindCandidate(rec["id"].text);
       if (c == kNone) return;  // reported by CheckAuditChain
       candidate = true;
@@ -779,6 +774,32 @@ class Verifier {
   }
 
   // Capacities, counts, cut-offs, flows and eligibility, row by row.
+  // Per row of cutoffs.csv, from placements.csv: how many it admitted, the lowest total, the
+  // worst admitted by the channel's ranking and how many rank strictly above that one (ties at
+  // the last seat are the only admissions allowed over capacity). Findings: CheckRows.
+  void TallyRows() {
+    const std::size_t n = instance_.candidates.size();
+    for (std::size_t c = 0; c < n; ++c) {
+      if (stage_of_[c] < 0) continue;
+      StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
+      const auto ci = static_cast<CandidateIndex>(c);
+      Row* row = FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], ci));
+      if (!row) continue;
+      const int ranking = StageRules(st).channels[channel_[c]].ranking;
+      ++row->placed;
+      const Score t = instance_.candidates.total[c];
+      if (row->min_total == kMissingScore || t < row->min_total) row->min_total = t;
+      if (row->worst == kNone || PlacedRank(st, ranking, ci) > PlacedRank(st, ranking, row->worst)) row->worst = ci;
+    }
+    for (std::size_t c = 0; c < n; ++c) {
+      if (stage_of_[c] < 0) continue;
+      StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
+      Row* row = FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], static_cast<CandidateIndex>(c)));
+      const int ranking = StageRules(st).channels[channel_[c]].ranking;
+      if (row && PlacedRank(st, ranking, static_cast<CandidateIndex>(c)) < PlacedRank(st, ranking, row->worst)) ++row->better;
+    }
+  }
+
   void CheckRows() {
     const std::size_t before = report_.violations.size();
     const EvalContext ctx = Context();
@@ -790,24 +811,7 @@ class Verifier {
       const auto ci = static_cast<CandidateIndex>(c);
       const std::string who = "candidate '" + instance_.candidates.id[c] + "' at " + instance_.programs.code[program_[c]] + " (" + ch.name + ")";
       if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, ci, program_[c], static_cast<std::int32_t>(choice_[c]) + 1)) Violation(who + " does not meet the channel's condition: " + ch.eligible_text);
-      Row* row = FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], ci));
-      if (!row) {
-        Violation(who + " is in a program, channel and group that cutoffs.csv gives no seats");
-        continue;
-      }
-      ++row->placed;
-      const Score t = instance_.candidates.total[c];
-      if (row->min_total == kMissingScore || t < row->min_total) row->min_total = t;
-      if (row->worst == kNone || PlacedRank(st, ch.ranking, ci) > PlacedRank(st, ch.ranking, row->worst)) row->worst = ci;
-    }
-    // Second pass: how many admitted rank strictly above their row's worst (ties at the last
-    // seat are the only admissions allowed over capacity).
-    for (std::size_t c = 0; c < n; ++c) {
-      if (stage_of_[c] < 0) continue;
-      StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
-      Row* row = FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], static_cast<CandidateIndex>(c)));
-      const int ranking = StageRules(st).channels[channel_[c]].ranking;
-      if (row && PlacedRank(st, ranking, static_cast<CandidateIndex>(c)) < PlacedRank(st, ranking, row->worst)) ++row->better;
+      if (!FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], ci))) Violation(who + " is in a program, channel and group that cutoffs.csv gives no seats");
     }
     for (StageInfo& st : stages_) {
       const Stage& stage = StageRules(st);
@@ -1244,6 +1248,10 @@ class Verifier {
   std::string dir_;
   DiagnosticSink& sink_;
   VerifyReport report_;
+  // The explanations' findings, gathered by CheckAuditChain's pass, reported by ReportExplanations.
+  bool explanations_read_ = false;
+  std::size_t explanations_checked_ = 0, explanations_wrong_ = 0;
+  std::vector<std::string> explanation_findings_;  // the first 100
   Status unreadable_;  // set when the run could not be read at all (no report then)
   Manifest manifest_;
   JsonValue audit_header_;
