@@ -238,9 +238,9 @@ class AuditWriter {
   // {"ranking":R,"key":[...],"tie":...}: the candidate's place in a ranking at program p, as values.
   void Key(JsonWriter& w, std::size_t r, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank) const {
     const Ranking& ranking = rules_.rankings[r];
-    w.BeginObject().Key("ranking").String(ranking.name).Key("key");
+    w.BeginObject().Key(audit_keys::kRanking).String(ranking.name).Key(audit_keys::kKey);
     KeyValues(w, r, c, p, choice_rank);
-    w.Key("tie");
+    w.Key(audit_keys::kTie);
     switch (ranking.last_tie) {
       case LastTie::kId: w.String(instance_.candidates.id[c]); break;
       case LastTie::kLottery: w.String(Hex16(LotteryNumber(rules_.seed, instance_.candidates.id[c]))); break;
@@ -261,23 +261,23 @@ class AuditWriter {
     }
     w.EndArray().Key(a::kSeed).StringOrNull(rules_.seed).Key(a::kRankings).BeginArray();
     for (const Ranking& r : rules_.rankings) {
-      w.BeginObject().Key("name").String(r.name).Key("keys").BeginArray();
+      w.BeginObject().Key(audit_keys::kName).String(r.name).Key(audit_keys::kKeys).BeginArray();
       for (const RankingKey& k : r.keys) w.String(k.text);
-      w.EndArray().Key("last_tie").String(NameOf(r.last_tie));
-      if (r.per_program) w.Key("per_program").Bool(true);  // keys read program_score or choice_rank: values per choice step
+      w.EndArray().Key(audit_keys::kLastTie).String(NameOf(r.last_tie));
+      if (r.per_program) w.Key(audit_keys::kPerProgram).Bool(true);  // keys read program_score or choice_rank: values per choice step
       w.EndObject();
     }
     w.EndArray().Key(a::kChannels).BeginArray();
     for (const Batch& b : rules_.batches) {
       for (const Stage& st : b.stages) {
         for (const Channel& ch : st.channels) {
-          w.BeginObject().Key("batch").String(b.name).Key("stage").String(st.name).Key("channel").String(ch.name).Key("seats").String(ch.seats);
-          w.Key("ranking").String(rules_.rankings[static_cast<std::size_t>(ch.ranking)].name).Key("eligible").StringOrNull(ch.eligible_text);
-          w.Key("split_by").StringOrNull(ch.split_by);
+          w.BeginObject().Key(audit_keys::kBatch).String(b.name).Key(audit_keys::kStage).String(st.name).Key(audit_keys::kChannel).String(ch.name).Key(audit_keys::kSeats).String(ch.seats);
+          w.Key(audit_keys::kRanking).String(rules_.rankings[static_cast<std::size_t>(ch.ranking)].name).Key(audit_keys::kEligible).StringOrNull(ch.eligible_text);
+          w.Key(audit_keys::kSplitBy).StringOrNull(ch.split_by);
           // Written only for the mechanisms other than deferred acceptance, so older logs read the same.
-          if (st.mechanism.kind == Mechanism::Kind::kImmediateAcceptance) w.Key("mechanism").String(NameOf(st.mechanism.kind));
+          if (st.mechanism.kind == Mechanism::Kind::kImmediateAcceptance) w.Key(audit_keys::kMechanism).String(NameOf(st.mechanism.kind));
           if (st.mechanism.kind == Mechanism::Kind::kParallel) {
-            w.Key("mechanism").BeginObject().Key(Name(Mechanism::Kind::kParallel)).BeginObject().Key("band").Int(st.mechanism.band).EndObject().EndObject();
+            w.Key(audit_keys::kMechanism).BeginObject().Key(Name(Mechanism::Kind::kParallel)).BeginObject().Key(audit_keys::kBand).Int(st.mechanism.band).EndObject().EndObject();
           }
           w.EndObject();
         }
@@ -285,8 +285,8 @@ class AuditWriter {
     }
     w.EndArray().Key(a::kLines).BeginArray();
     for (std::size_t i = 0; i < rules_.lines.size(); ++i) {
-      w.BeginObject().Key("name").String(rules_.lines[i].name).Key("value").StringOrNull(FormatScore(outcome_.lines[i]));
-      w.Key("how").String(outcome_.line_notes[i]).EndObject();
+      w.BeginObject().Key(audit_keys::kName).String(rules_.lines[i].name).Key(audit_keys::kValue).StringOrNull(FormatScore(outcome_.lines[i]));
+      w.Key(audit_keys::kHow).String(outcome_.line_notes[i]).EndObject();
     }
     w.EndArray().Key(a::kCandidates).Int(static_cast<std::int64_t>(instance_.candidates.size()));
     w.Key(a::kPrograms).Int(static_cast<std::int64_t>(instance_.programs.size())).EndObject();
@@ -299,25 +299,25 @@ class AuditWriter {
     const Stage& stage = StageRules(idx);
     const Channel& ch = stage.channels[row.channel];
     JsonWriter w;
-    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kSeats).Key("batch").String(rules_.batches[st.batch].name).Key("stage").String(stage.name);
-    w.Key("program").String(instance_.programs.code[row.program]).Key("channel").String(ch.name);
-    w.Key("group");
+    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kSeats).Key(audit_keys::kBatch).String(rules_.batches[st.batch].name).Key(audit_keys::kStage).String(stage.name);
+    w.Key(audit_keys::kProgram).String(instance_.programs.code[row.program]).Key(audit_keys::kChannel).String(ch.name);
+    w.Key(audit_keys::kGroup);
     if (row.group == kNone) {
       w.Null();
     } else {
       w.String(idx.split[row.channel]->dictionary[row.group]);
     }
-    w.Key("initial").Int(row.initial).Key("flowed_in").Int(row.flowed_in).Key("flowed_out").Int(row.flowed_out);
-    w.Key("capacity").Int(row.capacity()).Key("admitted").Int(row.admitted).Key("cutoff_total").StringOrNull(FormatScore(row.cutoff_total));
-    w.Key("cutoff");
+    w.Key(audit_keys::kInitial).Int(row.initial).Key(audit_keys::kFlowedIn).Int(row.flowed_in).Key(audit_keys::kFlowedOut).Int(row.flowed_out);
+    w.Key(audit_keys::kCapacity).Int(row.capacity()).Key(audit_keys::kAdmitted).Int(row.admitted).Key(audit_keys::kCutoffTotal).StringOrNull(FormatScore(row.cutoff_total));
+    w.Key(audit_keys::kCutoff);
     const CandidateIndex worst = idx.worst[r];
     if (worst == kNone) {
       w.Null();
     } else {
-      w.BeginObject().Key("candidate").String(instance_.candidates.id[worst]).Key("rank");
+      w.BeginObject().Key(audit_keys::kCandidate).String(instance_.candidates.id[worst]).Key(audit_keys::kRank);
       Key(w, static_cast<std::size_t>(ch.ranking), worst, row.program, static_cast<std::int32_t>(outcome_.choice[worst]) + 1);
       // Under a band mechanism the choice position decides first: say where they listed it.
-      if (stage.mechanism.kind != Mechanism::Kind::kDeferredAcceptance) w.Key("choice_rank").Int(outcome_.choice[worst] + 1);
+      if (stage.mechanism.kind != Mechanism::Kind::kDeferredAcceptance) w.Key(audit_keys::kChoiceRank).Int(outcome_.choice[worst] + 1);
       w.EndObject();
     }
     w.EndObject();
@@ -328,17 +328,17 @@ class AuditWriter {
     const Stage& from = rules_.batches[f.batch].stages[f.stage];
     const Stage& to = rules_.batches[f.to_batch].stages[f.to_stage];
     JsonWriter w;
-    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kFlow).Key("batch").String(rules_.batches[f.batch].name).Key("stage").String(from.name);
-    w.Key("pass").Int(f.pass).Key("program").String(instance_.programs.code[f.program]).Key("channel").String(from.channels[f.channel].name);
-    w.Key("group");
+    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kFlow).Key(audit_keys::kBatch).String(rules_.batches[f.batch].name).Key(audit_keys::kStage).String(from.name);
+    w.Key(audit_keys::kPass).Int(f.pass).Key(audit_keys::kProgram).String(instance_.programs.code[f.program]).Key(audit_keys::kChannel).String(from.channels[f.channel].name);
+    w.Key(audit_keys::kGroup);
     const Column* split = instance_.candidates.FindColumn(from.channels[f.channel].split_by);
     if (f.group == kNone || !split) {
       w.Null();
     } else {
       w.String(split->dictionary[f.group]);
     }
-    w.Key("to_batch").String(rules_.batches[f.to_batch].name).Key("to_stage").String(to.name);
-    w.Key("to_channel").String(to.channels[f.to_channel].name).Key("seats").Int(f.seats).EndObject();
+    w.Key(audit_keys::kToBatch).String(rules_.batches[f.to_batch].name).Key(audit_keys::kToStage).String(to.name);
+    w.Key(audit_keys::kToChannel).String(to.channels[f.to_channel].name).Key(audit_keys::kSeats).Int(f.seats).EndObject();
     return w.Take();
   }
 
@@ -389,7 +389,7 @@ class AuditWriter {
       if (!step[r]) continue;
       (*used)[r] = 1;
       if (!rules_.rankings[r].per_program) continue;
-      if (!any) w.Key("keys").BeginObject();
+      if (!any) w.Key(audit_keys::kKeys).BeginObject();
       any = true;
       w.Key(rules_.rankings[r].name);
       KeyValues(w, r, c, p, choice_rank);
@@ -403,29 +403,29 @@ class AuditWriter {
     std::vector<std::uint8_t> used(rules_.rankings.size(), 0);  // rankings whose key is shown
     std::vector<std::uint8_t> step(rules_.rankings.size(), 0);  // the same, for one step
     JsonWriter w(768);  // most records fit: no regrowth
-    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kCandidate).Key("id").String(cands.id[c]);
-    w.Key("status").String(pb >= 0 ? "placed" : "unplaced");
+    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kCandidate).Key(audit_keys::kId).String(cands.id[c]);
+    w.Key(audit_keys::kStatus).String(pb >= 0 ? audit_keys::kStatusPlaced : audit_keys::kStatusUnplaced);
     if (pb >= 0) {
       const Stage& stage = rules_.batches[static_cast<std::size_t>(pb)].stages[static_cast<std::size_t>(outcome_.stage[c])];
-      w.Key("batch").String(rules_.batches[static_cast<std::size_t>(pb)].name).Key("stage").String(stage.name);
-      w.Key("program").String(instance_.programs.code[outcome_.program[c]]).Key("channel").String(stage.channels[outcome_.channel[c]].name);
-      w.Key("choice_rank").Int(outcome_.choice[c] + 1);
+      w.Key(audit_keys::kBatch).String(rules_.batches[static_cast<std::size_t>(pb)].name).Key(audit_keys::kStage).String(stage.name);
+      w.Key(audit_keys::kProgram).String(instance_.programs.code[outcome_.program[c]]).Key(audit_keys::kChannel).String(stage.channels[outcome_.channel[c]].name);
+      w.Key(audit_keys::kChoiceRank).Int(outcome_.choice[c] + 1);
     }
-    w.Key("batches").BeginArray();
+    w.Key(audit_keys::kBatches).BeginArray();
     for (std::size_t b = 0; b < rules_.batches.size(); ++b) {
       const Batch& batch = rules_.batches[b];
       const ChoiceLists& lists = instance_.choices[b];
       const std::uint32_t begin = lists.offset[c], end = lists.offset[c + 1];
       if (begin == end) continue;
-      w.BeginObject().Key("batch").String(batch.name);
+      w.BeginObject().Key(audit_keys::kBatch).String(batch.name);
       if (pb >= 0 && b > static_cast<std::size_t>(pb)) {
-        w.Key("locked_by").String(rules_.batches[static_cast<std::size_t>(pb)].name).EndObject();
+        w.Key(audit_keys::kLockedBy).String(rules_.batches[static_cast<std::size_t>(pb)].name).EndObject();
         continue;
       }
       const bool staged = batch.stages.size() > 1 || !batch.stages[0].name.empty();
       const bool placed_here = pb >= 0 && b == static_cast<std::size_t>(pb);
       const std::uint32_t last = placed_here ? begin + outcome_.choice[c] : end - 1;
-      w.Key("choices").BeginArray();
+      w.Key(audit_keys::kChoices).BeginArray();
       for (std::uint32_t k = begin; k <= last; ++k) {
         const ProgramIndex p = lists.program[k];
         bool any_stage = false;
@@ -433,30 +433,30 @@ class AuditWriter {
           const StageIndex& idx = stage_index_[b][s];
           if (!idx.in_stage[p]) continue;
           any_stage = true;
-          w.BeginObject().Key("rank").Int(k - begin + 1).Key("program").String(instance_.programs.code[p]);
+          w.BeginObject().Key(audit_keys::kRank).Int(k - begin + 1).Key(audit_keys::kProgram).String(instance_.programs.code[p]);
           std::fill(step.begin(), step.end(), std::uint8_t{0});
-          if (staged) w.Key("stage").String(batch.stages[s].name);
+          if (staged) w.Key(audit_keys::kStage).String(batch.stages[s].name);
           if (placed_here && static_cast<std::int32_t>(s) > outcome_.stage[c]) {
-            w.Key("locked_by_stage").String(batch.stages[static_cast<std::size_t>(outcome_.stage[c])].name);
+            w.Key(audit_keys::kLockedByStage).String(batch.stages[static_cast<std::size_t>(outcome_.stage[c])].name);
           } else if (placed_here && k == last && static_cast<std::int32_t>(s) == outcome_.stage[c]) {
             const Channel& ch = StageRules(idx).channels[outcome_.channel[c]];
             step[static_cast<std::size_t>(ch.ranking)] = 1;
-            w.Key("placed").String(ch.name);
+            w.Key(audit_keys::kPlaced).String(ch.name);
           } else {
-            w.Key("rejected");
+            w.Key(audit_keys::kRejected);
             Rejection(w, idx, k, p, c, &step);
           }
           StepKeys(w, c, p, static_cast<std::int32_t>(k - begin + 1), step, &used);
           w.EndObject();
         }
-        if (!any_stage) w.BeginObject().Key("rank").Int(k - begin + 1).Key("program").String(instance_.programs.code[p]).Key("not_offered").Bool(true).EndObject();
+        if (!any_stage) w.BeginObject().Key(audit_keys::kRank).Int(k - begin + 1).Key(audit_keys::kProgram).String(instance_.programs.code[p]).Key(audit_keys::kNotOffered).Bool(true).EndObject();
       }
       w.EndArray().EndObject();
     }
     w.EndArray();
     // The candidate's place in every ranking the steps refer to (the cut-offs it was compared
     // with are in the seats records).
-    w.Key("keys").BeginObject();
+    w.Key(audit_keys::kKeys).BeginObject();
     bool lottery = false;
     for (std::size_t r = 0; r < used.size(); ++r) {
       if (!used[r]) continue;
@@ -467,9 +467,9 @@ class AuditWriter {
       lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
     }
     w.EndObject();
-    if (lottery) w.Key("lottery").String(Hex16(LotteryNumber(rules_.seed, cands.id[c])));
+    if (lottery) w.Key(audit_keys::kLottery).String(Hex16(LotteryNumber(rules_.seed, cands.id[c])));
     if (!split_columns_.empty()) {
-      w.Key("groups").BeginObject();
+      w.Key(audit_keys::kGroups).BeginObject();
       for (const Column* col : split_columns_) w.Key(col->name).String(col->dictionary[col->text[c]]);
       w.EndObject();
     }

@@ -127,6 +127,57 @@ inline constexpr const char* kPrograms = "programs";
 // The end record's keys.
 inline constexpr const char* kRecords = "records";
 inline constexpr const char* kOutputs = "outputs";
+// Keys inside the records (engine/audit-format.md). kSeats and kCandidate above are also keys:
+// a header channel's seat column and a flow's number of seats; a cut-off's candidate.
+// Where a record is: the seat block or choice step it is about.
+inline constexpr const char* kBatch = "batch";
+inline constexpr const char* kStage = "stage";
+inline constexpr const char* kProgram = "program";
+inline constexpr const char* kChannel = "channel";
+inline constexpr const char* kGroup = "group";
+// Candidate records.
+inline constexpr const char* kId = "id";
+inline constexpr const char* kStatus = "status";
+inline constexpr const char* kStatusPlaced = "placed";      // values of status
+inline constexpr const char* kStatusUnplaced = "unplaced";
+inline constexpr const char* kChoiceRank = "choice_rank";
+inline constexpr const char* kBatches = "batches";
+inline constexpr const char* kLockedBy = "locked_by";
+inline constexpr const char* kLockedByStage = "locked_by_stage";
+inline constexpr const char* kChoices = "choices";
+inline constexpr const char* kRank = "rank";
+inline constexpr const char* kPlaced = "placed";            // the channel a choice step admitted through
+inline constexpr const char* kRejected = "rejected";
+inline constexpr const char* kNotOffered = "not_offered";
+inline constexpr const char* kKeys = "keys";
+inline constexpr const char* kLottery = "lottery";
+inline constexpr const char* kGroups = "groups";
+// Seat records.
+inline constexpr const char* kInitial = "initial";
+inline constexpr const char* kFlowedIn = "flowed_in";
+inline constexpr const char* kFlowedOut = "flowed_out";
+inline constexpr const char* kCapacity = "capacity";
+inline constexpr const char* kAdmitted = "admitted";
+inline constexpr const char* kCutoffTotal = "cutoff_total";
+inline constexpr const char* kCutoff = "cutoff";
+inline constexpr const char* kKey = "key";   // a cut-off's (or a step's) key values
+inline constexpr const char* kTie = "tie";
+// Flow records.
+inline constexpr const char* kPass = "pass";
+inline constexpr const char* kToBatch = "to_batch";
+inline constexpr const char* kToStage = "to_stage";
+inline constexpr const char* kToChannel = "to_channel";
+// Inside the header's rankings, channels and lines.
+inline constexpr const char* kName = "name";
+inline constexpr const char* kLastTie = "last_tie";
+inline constexpr const char* kPerProgram = "per_program";
+inline constexpr const char* kRanking = "ranking";
+inline constexpr const char* kEligible = "eligible";
+inline constexpr const char* kSplitBy = "split_by";
+inline constexpr const char* kMechanism = "mechanism";
+inline constexpr const char* kBand = "band";
+inline constexpr const char* kValue = "value";
+inline constexpr const char* kHow = "how";
 }  // namespace audit_keys
 
 // How every audit.jsonl line of this kind begins: {"record":"KIND" (the record key comes first).

@@ -286,12 +286,12 @@ class Verifier {
   void CheckHeaderNames() {
     const auto& rankings = audit_header_[audit_keys::kRankings].items;
     for (std::size_t i = 0; i < rankings.size(); ++i) {
-      const std::string& name = rankings[i]["last_tie"].text;
+      const std::string& name = rankings[i][audit_keys::kLastTie].text;
       const std::optional<LastTie> tie = FromName<LastTie>(name);
       if (!tie) {
         Violation(UnknownNameError<LastTie>("audit.jsonl's header", name));
       } else if (i < rules_.rankings.size() && *tie != rules_.rankings[i].last_tie) {
-        Violation("audit.jsonl's header gives ranking '" + rankings[i]["name"].text + "' last_tie " + name + ", the rules say " +
+        Violation("audit.jsonl's header gives ranking '" + rankings[i][audit_keys::kName].text + "' last_tie " + name + ", the rules say " +
                   Name(rules_.rankings[i].last_tie));
       }
     }
@@ -303,10 +303,10 @@ class Verifier {
       for (const Stage& stage : batch.stages) {
         for (std::size_t h = 0; h < stage.channels.size(); ++h, ++i) {
           if (i >= channels.size()) return;
-          const JsonValue& m = channels[i]["mechanism"];
+          const JsonValue& m = channels[i][audit_keys::kMechanism];
           const std::int64_t width = m.is_null() ? 0
                                      : m.type == JsonValue::Type::kString ? (FromName<Mechanism::Kind>(m.text) == Mechanism::Kind::kImmediateAcceptance ? 1 : -1)
-                                                                          : m[Name(Mechanism::Kind::kParallel)]["band"].AsInt();
+                                                                          : m[Name(Mechanism::Kind::kParallel)][audit_keys::kBand].AsInt();
           const bool word_for_parallel = m.type == JsonValue::Type::kObject && stage.mechanism.kind != Mechanism::Kind::kParallel;
           if (width != stage.mechanism.BandWidth() || word_for_parallel) {
             Violation("audit.jsonl's header gives channel '" + stage.channels[h].name + "' of " + (stage.name.empty() ? "batch '" + batch.name + "'" : "stage '" + stage.name + "'") +
@@ -319,9 +319,9 @@ class Verifier {
 
   // Every rejection reason in a candidate record is a name of names.h.
   void CheckRejectionNames(const JsonValue& r, std::size_t line_no) {
-    for (const JsonValue& batch : r["batches"].items) {
-      for (const JsonValue& step : batch["choices"].items) {
-        for (const JsonMember& m : step["rejected"].members) {
+    for (const JsonValue& batch : r[audit_keys::kBatches].items) {
+      for (const JsonValue& step : batch[audit_keys::kChoices].items) {
+        for (const JsonMember& m : step[audit_keys::kRejected].members) {
           if (!FromName<Rejection>(m.second.text)) AgreementViolation(UnknownNameError<Rejection>("audit.jsonl:" + std::to_string(line_no), m.second.text));
         }
       }
@@ -332,7 +332,7 @@ class Verifier {
   void CompareCandidateRecord(const JsonValue& r, std::size_t line_no) {
     ++audit_candidate_count_;
     const auto& ids = instance_.candidates.id;
-    const std::string& id = r["id"].text;
+    const std::string& id = r[audit_keys::kId].text;
     while (next_candidate_ < ids.size() && ids[next_candidate_] < id) MissingRecord(next_candidate_++);
     if (next_candidate_ >= ids.size() || ids[next_candidate_] != id) {
       AgreementViolation("audit.jsonl:" + std::to_string(line_no) + ": a record for candidate '" + id + "', who is unknown or out of id order");
@@ -341,11 +341,11 @@ class Verifier {
     const std::size_t c = next_candidate_++;
     CheckRejectionNames(r, line_no);
     const bool placed = stage_of_[c] >= 0;
-    bool same = r["status"].text == (placed ? "placed" : "unplaced");
+    bool same = r[audit_keys::kStatus].text == (placed ? audit_keys::kStatusPlaced : audit_keys::kStatusUnplaced);
     if (same && placed) {
       const StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
-      same = r["batch"].text == rules_.batches[st.b].name && r["program"].text == instance_.programs.code[program_[c]] &&
-             r["channel"].text == StageRules(st).channels[channel_[c]].name && r["choice_rank"].AsInt() == choice_[c] + 1;
+      same = r[audit_keys::kBatch].text == rules_.batches[st.b].name && r[audit_keys::kProgram].text == instance_.programs.code[program_[c]] &&
+             r[audit_keys::kChannel].text == StageRules(st).channels[channel_[c]].name && r[audit_keys::kChoiceRank].AsInt() == choice_[c] + 1;
     }
     if (!same) AgreementViolation("audit.jsonl's record for candidate '" + id + "' disagrees with placements.csv (line " + std::to_string(line_no) + ")");
   }
@@ -358,16 +358,16 @@ class Verifier {
 
   void CompareSeatsRecord(const JsonValue& s, std::size_t line_no) {
     ++audit_seats_count_;
-    const int sp = FindStage(s["batch"].text, s["stage"].text);
+    const int sp = FindStage(s[audit_keys::kBatch].text, s[audit_keys::kStage].text);
     Row* row = nullptr;
     if (sp >= 0) {
       StageInfo& st = stages_[static_cast<std::size_t>(sp)];
-      const ProgramIndex p = FindProgram(s["program"].text);
-      const std::uint32_t h = FindChannel(StageRules(st), s["channel"].text);
-      if (p != kNone && h != kNone) row = FindRow(st, p, h, s["group"].is_null() ? kNone : FindGroup(st.split[h], s["group"].text));
+      const ProgramIndex p = FindProgram(s[audit_keys::kProgram].text);
+      const std::uint32_t h = FindChannel(StageRules(st), s[audit_keys::kChannel].text);
+      if (p != kNone && h != kNone) row = FindRow(st, p, h, s[audit_keys::kGroup].is_null() ? kNone : FindGroup(st.split[h], s[audit_keys::kGroup].text));
     }
-    if (!row || row->capacity != s["capacity"].AsInt() || row->admitted != s["admitted"].AsInt()) {
-      AgreementViolation("audit.jsonl's seat record for " + s["program"].text + " " + s["channel"].text + " disagrees with cutoffs.csv (line " + std::to_string(line_no) + ")");
+    if (!row || row->capacity != s[audit_keys::kCapacity].AsInt() || row->admitted != s[audit_keys::kAdmitted].AsInt()) {
+      AgreementViolation("audit.jsonl's seat record for " + s[audit_keys::kProgram].text + " " + s[audit_keys::kChannel].text + " disagrees with cutoffs.csv (line " + std::to_string(line_no) + ")");
     }
   }
 
@@ -690,11 +690,11 @@ class Verifier {
     };
     {
       if (rec[audit_keys::kRecord].text != audit_keys::kCandidate) return;
-      const CandidateIndex c = FindCandidate(rec["id"].text);
+      const CandidateIndex c = FindCandidate(rec[audit_keys::kId].text);
       if (c == kNone) return;  // reported by CheckAuditChain
       candidate = true;
-      const std::string& who = rec["id"].text;
-      for (const JsonMember& m : rec["keys"].members) {
+      const std::string& who = rec[audit_keys::kId].text;
+      for (const JsonMember& m : rec[audit_keys::kKeys].members) {
         const int r = ranking_index(m.first);
         if (r < 0 || rules_.rankings[static_cast<std::size_t>(r)].per_program) {
           bad("candidate '" + who + "': key values for '" + m.first + "', which is not a ranking over candidates");
@@ -702,35 +702,35 @@ class Verifier {
           bad("candidate '" + who + "': the key values shown for ranking '" + m.first + "' are not the candidate's (recomputed from the inputs)");
         }
       }
-      for (const JsonValue& batch : rec["batches"].items) {
-        const int b = rules_.FindBatch(batch["batch"].text);
-        if (b < 0 || !batch["locked_by"].is_null()) continue;
+      for (const JsonValue& batch : rec[audit_keys::kBatches].items) {
+        const int b = rules_.FindBatch(batch[audit_keys::kBatch].text);
+        if (b < 0 || !batch[audit_keys::kLockedBy].is_null()) continue;
         const ChoiceLists& lists = instance_.choices[static_cast<std::size_t>(b)];
-        for (const JsonValue& step : batch["choices"].items) {
-          const std::int64_t rank = step["rank"].AsInt();
+        for (const JsonValue& step : batch[audit_keys::kChoices].items) {
+          const std::int64_t rank = step[audit_keys::kRank].AsInt();
           if (rank < 1 || static_cast<std::uint64_t>(rank) > lists.length(c)) {
-            bad("candidate '" + who + "': choice " + step["rank"].text + " is not on their list");
+            bad("candidate '" + who + "': choice " + step[audit_keys::kRank].text + " is not on their list");
             continue;
           }
           const std::uint32_t k = lists.offset[c] + static_cast<std::uint32_t>(rank - 1);
           const ProgramIndex p = lists.program[k];
-          const int sp = FindStage(batch["batch"].text, step["stage"].text);
-          if (sp < 0 || step["program"].text != instance_.programs.code[p]) {
-            bad("candidate '" + who + "': choice " + step["rank"].text + " names " + step["program"].text + ", not the program on their list");
+          const int sp = FindStage(batch[audit_keys::kBatch].text, step[audit_keys::kStage].text);
+          if (sp < 0 || step[audit_keys::kProgram].text != instance_.programs.code[p]) {
+            bad("candidate '" + who + "': choice " + step[audit_keys::kRank].text + " names " + step[audit_keys::kProgram].text + ", not the program on their list");
             continue;
           }
-          for (const JsonMember& m : step["keys"].members) {
+          for (const JsonMember& m : step[audit_keys::kKeys].members) {
             const int r = ranking_index(m.first);
             if (r < 0 || shown(m.second) != values(static_cast<std::size_t>(r), c, p, static_cast<std::int32_t>(rank))) {
               bad("candidate '" + who + "': the key values shown for '" + m.first + "' at " + instance_.programs.code[p] + " are not the candidate's");
             }
           }
-          if (step["rejected"].is_null()) continue;
+          if (step[audit_keys::kRejected].is_null()) continue;
           const std::string want = Reasons(stages_[static_cast<std::size_t>(sp)], p, k, c, ctx);
           std::string got;
-          for (const JsonMember& m : step["rejected"].members) got += (got.empty() ? "" : ", ") + m.first + ": " + m.second.text;
+          for (const JsonMember& m : step[audit_keys::kRejected].members) got += (got.empty() ? "" : ", ") + m.first + ": " + m.second.text;
           if (got != want) {
-            bad("candidate '" + who + "': at choice " + step["rank"].text + " (" + instance_.programs.code[p] + ") the explanation says {" + got +
+            bad("candidate '" + who + "': at choice " + step[audit_keys::kRank].text + " (" + instance_.programs.code[p] + ") the explanation says {" + got +
                              "}, but the inputs and the published seats give {" + want + "}");
           }
         }
