@@ -10,6 +10,8 @@ usage: report_in_chromium.py ZKMATCH_BINARY SOURCE_DIR BUILD_DIR
 3. the DOM Chromium built holds the run's numbers: every seat block of cutoffs.csv is a row of
    the "seats" table (plan, flows, seats, admitted, cut-off), the general-high ratio is the
    run's, and verify holds;
+   the publications: the 一分一段表 recounted from candidates.csv, each program's admitted list,
+   the quota matrix and the junior schools' outcomes (check_publications);
 4. a screenshot: BUILD_DIR/report.png (non-empty PNG).
 
 Chromium missing: exit 77 (ctest: skipped) on a developer machine, but exit 1 when CI is set,
@@ -103,6 +105,47 @@ def expected_seats(cutoffs_csv):
     return out
 
 
+def check_publications(dom, source, run_dir):
+    """The publications' tables as Chromium built them: the 一分一段表 recounted from
+    candidates.csv, one admitted list per program as long as cutoffs.csv's admissions, the quota
+    matrix's seats, and every candidate in the junior schools' outcomes."""
+    totals = {}
+    with open(os.path.join(source, "fixtures", "weihai-2025", "candidates.csv"), encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split(",")
+        t = header.index("total")
+        for line in f:
+            v = line.rstrip("\n").split(",")[t]
+            totals[float(v)] = totals.get(float(v), 0) + 1
+    bands = dom.tables.get("score_bands", [])
+    want, cumulative = [], 0
+    for total in sorted(totals, reverse=True):
+        cumulative += totals[total]
+        want.append([float(total), totals[total], cumulative])
+    got = [[float(r[0]), int(r[1]), int(r[2])] for r in bands]
+    if got != want or cumulative != 12394:
+        fail("score_bands: %d rows, expected %d (cumulative %d)" % (len(got), len(want), cumulative))
+    print("ok: 一分一段表 holds %d totals, 12394 candidates" % len(got))
+    admitted = {}
+    with open(os.path.join(run_dir, "cutoffs.csv"), encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split(",")
+        for line in f:
+            r = dict(zip(header, line.rstrip("\n").split(",")))
+            admitted[r["program"]] = admitted.get(r["program"], 0) + int(r["admitted"])
+    for program, n in admitted.items():
+        rows = dom.tables.get("admitted-" + program, [])
+        if len(rows) != n:
+            fail("admitted list of %s has %d rows, cutoffs.csv admits %d" % (program, len(rows), n))
+    print("ok: admitted lists of %d programs, %d candidates" % (len(admitted), sum(admitted.values())))
+    quota = dom.tables.get("quota_matrix", [])
+    seats = sum(int(c) for row in quota for c in row[1::3] if c)
+    if len(quota) != 28 or seats != 965:
+        fail("quota matrix: %d junior schools, %d seats (expected 28, 965)" % (len(quota), seats))
+    went = sum(int(r[4]) for r in dom.tables.get("junior_outcomes", []))
+    if went != 12394:
+        fail("junior outcomes count %d candidates, not 12394" % went)
+    print("ok: quota matrix 28 junior schools, 965 seats; junior outcomes 12394 candidates")
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__, file=sys.stderr)
@@ -172,6 +215,8 @@ def main():
     if "zkmatch verify" not in dom.by_id.get("verify", "") or "未通过" in dom.by_id.get("verify", ""):
         fail("verify status: %r" % dom.by_id.get("verify"))
     print("ok: verify holds")
+
+    check_publications(dom, source, run_dir)
 
     png = os.path.join(build, "report.png")
     if os.path.exists(png):
