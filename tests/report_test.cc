@@ -60,6 +60,15 @@ std::vector<std::vector<std::string>> TableRows(const std::string& html, const s
   return rows;
 }
 
+// The `label:` of a channel name, or of "batch:" + a batch name, in rules/weihai-2025.yaml.
+std::string WeihaiLabel(const std::string& name) {
+  static const std::map<std::string, std::string> kLabels = {
+      {"batch:early", "提前批"},  {"batch:general", "普通批"}, {"sports", "体育特长生"},  {"music", "音乐特长生"},  {"art", "美术特长生"},
+      {"scitech", "科技特长生"},  {"combined", "综合艺术特长生"}, {"track_3p4", "3+4 对口贯通"}, {"general", "统招"}, {"balanced", "校际均衡"}};
+  auto it = kLabels.find(name);
+  return it == kLabels.end() ? "?" + name : it->second;
+}
+
 class WeihaiReportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -112,7 +121,8 @@ TEST_F(WeihaiReportTest, SeatsTableHoldsEveryBlockOfCutoffsCsv) {
   for (const Key& k : order) {
     const auto& [initial, flowed_in, flowed_out, capacity, admitted, cutoff] = want[k];
     if (initial == 0 && flowed_in == 0 && capacity == 0 && admitted == 0) continue;  // not offered
-    expected.push_back({std::get<2>(k), std::get<0>(k), std::get<1>(k), std::get<3>(k), std::to_string(initial), std::to_string(flowed_in),
+    // The Chinese report shows the rules' labels (rules/weihai-2025.yaml) for batches and channels.
+    expected.push_back({std::get<2>(k), WeihaiLabel("batch:" + std::get<0>(k)), std::get<1>(k), WeihaiLabel(std::get<3>(k)), std::to_string(initial), std::to_string(flowed_in),
                         std::to_string(flowed_out), std::to_string(capacity), std::to_string(admitted), cutoff});
   }
   std::vector<std::vector<std::string>> got;
@@ -123,7 +133,7 @@ TEST_F(WeihaiReportTest, SeatsTableHoldsEveryBlockOfCutoffsCsv) {
   EXPECT_EQ(got, expected);
   EXPECT_GE(got.size(), 40u);
   // H01's balanced plan (programs.csv: 340 seats) is one row summed over its 30 junior schools.
-  const auto h01 = std::find_if(got.begin(), got.end(), [](const auto& row) { return row[0] == "H01" && row[3] == "balanced"; });
+  const auto h01 = std::find_if(got.begin(), got.end(), [](const auto& row) { return row[0] == "H01" && row[3] == "校际均衡"; });
   ASSERT_NE(h01, got.end());
   EXPECT_EQ((*h01)[4], "340");
 }
@@ -201,6 +211,39 @@ TEST_F(WeihaiReportTest, GeneralHighRatioTargetAndIdentity) {
   EXPECT_EQ(seats, 340 + 325 + 300);
 }
 
+// The rules' labels and the Chinese "how computed" in the Chinese report; names and the
+// English notes in the English one; input paths relative to the run directory.
+TEST_F(WeihaiReportTest, ChineseLabelsAndHowComputed) {
+  const std::string zh_path = tmp_->path() + "/labels-zh.html", en_path = tmp_->path() + "/labels-en.html";
+  ASSERT_EQ(Report("--out " + Q(zh_path)).exit_code, 0);
+  ASSERT_EQ(Report("--lang en --out " + Q(en_path)).exit_code, 0);
+  const std::string zh = ReadFile(zh_path), en = ReadFile(en_path);
+  // 7437 = ceil(0.60 x 12394); 387.6 = 484.5 x 0.8; 454.5 = 484.5 - 30; 544.5 = 484.5 + 60.
+  EXPECT_EQ(TableRows(zh, "lines"), (std::vector<std::vector<std::string>>{{"控制线", "484.5", "按投档排序第 7437 名（共 12394 人的 60%）考生的分数"},
+                                                                           {"特长生文化课线", "387.6", "控制线 × 0.8，保留两位小数"},
+                                                                           {"3+4 录取线", "454.5", "控制线减 30 分"},
+                                                                           {"校际均衡线", "544.5", "控制线加 60 分"}}));
+  const auto en_lines = TableRows(en, "lines");
+  ASSERT_EQ(en_lines.size(), 4u);
+  EXPECT_EQ(en_lines[0][0], "control");
+  EXPECT_EQ(en_lines[0][2].rfind("admit_ratio 0.6 of by_admission: candidate ", 0), 0u) << en_lines[0][2];
+  // No code word for a batch or channel in the Chinese tables.
+  for (const char* id : {"seats", "channels", "groups"}) {
+    for (const auto& row : TableRows(zh, id)) {
+      for (const auto& cell : row) {
+        for (const char* code : {"early", "general", "balanced", "sports", "track_3p4"}) EXPECT_EQ(cell.find(code), std::string::npos) << id << ": " << cell;
+      }
+    }
+  }
+  EXPECT_NE(zh.find(">H01 统招</text>"), std::string::npos);  // the cut-off chart's row label
+  EXPECT_NE(en.find(">H01 general</text>"), std::string::npos);
+  // Input paths relative to the run directory, not the machine's absolute paths.
+  const auto inputs = TableRows(zh, "inputs");
+  ASSERT_EQ(inputs.size(), 4u);
+  for (const auto& row : inputs) EXPECT_EQ(row[1].rfind("<code>../", 0), 0u) << row[1];
+  EXPECT_NE(inputs[1][1].find("fixtures/weihai-2025/candidates.csv</code>"), std::string::npos) << inputs[1][1];
+}
+
 TEST_F(WeihaiReportTest, EnglishAndDeterministic) {
   const std::string a = tmp_->path() + "/en-a.html", b = tmp_->path() + "/en-b.html";
   ASSERT_EQ(Report("--lang en --xlsx --out " + Q(a)).exit_code, 0);
@@ -227,18 +270,20 @@ TEST_F(WeihaiReportTest, WorkbookHoldsTheTables) {
       "print(' '.join(re.findall(r'<sheet name=\"([^\"]+)\"', book)))\n"
       "shared = re.findall(r'<t[^>]*>([^<]*)</t>', z.read('xl/sharedStrings.xml').decode())\n"
       "names = re.findall(r'<sheet name=\"([^\"]+)\"', book)\n"
-      "sheet = z.read('xl/worksheets/sheet%d.xml' % (names.index('seats') + 1)).decode()\n"
+      "sheet = z.read('xl/worksheets/sheet%d.xml' % (names.index('各学校各通道') + 1)).decode()\n"
       "for row in re.findall(r'<row [^>]*>(.*?)</row>', sheet):\n"
       "    cells = {}\n"
       "    for col, t, v in re.findall(r'<c r=\"([A-Z]+)\\d+\"[^>]*?(?: t=\"(\\w+)\")?[^>]*><v>([^<]*)</v></c>', row):\n"
       "        cells[col] = shared[int(v)] if t == 's' else v\n"
       "    line = [cells.get(c, '') for c in 'ABCDEFGHIJKL']\n"
-      "    if line[1] == 'H01' and line[4] == 'general': print('|'.join(line))\n";
+      "    if line[1] == 'H01' and line[4] == '统招': print('|'.join(line))\n";
   const std::string py = tmp_->path() + "/read_xlsx.py";
   { std::ofstream(py) << script; }
   const CommandResult r = RunCommand("/usr/bin/python3 " + Q(py) + " " + Q(xlsx), "/");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("run summary general_high lines sectors channels other_programs groups seats 一分一段表 录取名单 分配名额 初中去向\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("本次录取 概况 普通高中录取比例 分数线 公办与民办 各通道录取 普通高中以外的计划 各初中分配名额汇总 各学校各通道 一分一段表 录取名单 分配名额 初中去向\n"),
+            std::string::npos)
+      << r.out;
   // H01's open seats: the same numbers as cutoffs.csv.
   std::string h01;
   {
@@ -250,7 +295,7 @@ TEST_F(WeihaiReportTest, WorkbookHoldsTheTables) {
   }
   const auto f = Split(h01);
   ASSERT_EQ(f.size(), 12u);
-  EXPECT_NE(r.out.find("威海一中|H01|general||general|" + f[8] + "|" + f[9] + "|" + f[10] + "|" + f[4] + "|" + f[5] + "|" + f[6] + "|100\n"), std::string::npos)
+  EXPECT_NE(r.out.find("威海一中|H01|普通批||统招|" + f[8] + "|" + f[9] + "|" + f[10] + "|" + f[4] + "|" + f[5] + "|" + f[6] + "|100\n"), std::string::npos)
       << r.out << h01;
 }
 

@@ -15,6 +15,7 @@
 #include "decimal.h"
 #include "expression.h"
 #include "json.h"
+#include "lines.h"
 #include "ranking.h"
 #include "run_format.h"
 #include "zkmatch/pipeline.h"
@@ -258,7 +259,24 @@ std::optional<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSin
   r.run_dir = run_dir;
   r.rules_name = rules->name;
   ReadIdentity(run_dir, &r);
-  for (const LineRow& l : lines) r.lines.push_back(RunReport::ScoreLine{l.name, l.value, l.note});
+  for (const LineRow& l : lines) {
+    RunReport::ScoreLine line{l.name, l.value, l.note, {}};
+    for (std::size_t i = 0; i < rules->lines.size(); ++i) {
+      if (rules->lines[i].name == l.name) line.note_zh = LineHowChinese(*rules, i, instance->candidates.size());
+    }
+    r.lines.push_back(std::move(line));
+  }
+  for (const Line& l : rules->lines) {
+    if (!l.label.empty()) r.line_labels[l.name] = l.label;
+  }
+  for (const Batch& b : rules->batches) {
+    if (!b.label.empty()) r.batch_labels[b.name] = b.label;
+    for (const Stage& st : b.stages) {
+      for (const Channel& c : st.channels) {
+        if (!c.label.empty()) r.channel_labels[b.name + "/" + st.name + "/" + c.name] = c.label;
+      }
+    }
+  }
   {
     DiagnosticSink verify_sink;
     const VerifyReport v = VerifyRun("", run_dir, verify_sink);
@@ -514,6 +532,7 @@ struct Words {
   const char* sheet_admitted;
   const char* sheet_quota;
   const char* sheet_dest;
+  bool chinese;  // labels in place of names, Chinese sheet names, the Chinese "how computed"
 };
 
 const Words kEn = {
@@ -534,7 +553,7 @@ const Words kEn = {
     "Per program, in admission order: the program's channels in rules order (batch, stage, channel), each in its ranking, best first.",
     "%1: %2 admitted", "No.", "Exam number", "Name", "Junior school", "Choice", "Program name", "Rank of the cut-off",
     "Reserved seats per senior and junior school (split channels)", "seats", "admitted", "lowest total",
-    "Where each junior school's graduates went", "Not placed", "score_bands", "admitted", "quota_matrix", "junior_outcomes"};
+    "Where each junior school's graduates went", "Not placed", "score_bands", "admitted", "quota_matrix", "junior_outcomes", false};
 
 const Words kZh = {
     "zh-CN", "录取报告：%1", "本次录取", "规则", "引擎版本", "运行目录", "校验 (verify)", "通过（zkmatch verify 未发现问题）",
@@ -551,7 +570,7 @@ const Words kZh = {
     "按计划列出，计划内按录取顺序：先按规则中的批次、阶段、通道顺序，同一通道内按该通道的排序从高到低。",
     "%1：录取 %2 人", "序号", "准考证号", "姓名", "毕业学校", "志愿序号", "计划名称", "最低录取分位次",
     "分配名额（高中 × 初中学校）", "名额", "录取", "最低分",
-    "各初中学校毕业生去向", "未录取", "一分一段表", "录取名单", "分配名额", "初中去向"};
+    "各初中学校毕业生去向", "未录取", "一分一段表", "录取名单", "分配名额", "初中去向", true};
 
 const Words& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
 
@@ -571,6 +590,18 @@ std::string Percent(std::int64_t num, std::int64_t den) {
   std::string frac = std::to_string(h % 100);
   if (frac.size() < 2) frac = "0" + frac;
   return std::to_string(h / 100) + "." + frac;
+}
+
+// What people read for a batch, channel or line: the rules' label in the Chinese report,
+// else the name.
+std::string Labelled(const std::map<std::string, std::string>& labels, const std::string& key, const std::string& name, const Words& w) {
+  if (!w.chinese) return name;
+  auto it = labels.find(key);
+  return it == labels.end() ? name : it->second;
+}
+std::string BatchShown(const RunReport& r, const Words& w, const std::string& batch) { return Labelled(r.batch_labels, batch, batch, w); }
+std::string ChannelShown(const RunReport& r, const Words& w, const std::string& batch, const std::string& stage, const std::string& channel) {
+  return Labelled(r.channel_labels, batch + "/" + stage + "/" + channel, channel, w);
 }
 
 std::string SectorName(const std::string& s, const Words& w) {
@@ -641,7 +672,8 @@ Table QuotaTable(const RunReport& r, const Words& w) {
     const Block b{q.batch, q.stage, q.channel, q.program};
     if (std::find(blocks.begin(), blocks.end(), b) == blocks.end()) {
       blocks.push_back(b);
-      const std::string head = q.school + " " + q.program + (r.quotas.front().channel == r.quotas.back().channel ? "" : " " + q.channel);
+      const std::string head =
+          q.school + " " + q.program + (r.quotas.front().channel == r.quotas.back().channel ? "" : " " + ChannelShown(r, w, q.batch, q.stage, q.channel));
       for (const char* what : {w.quota_seats, w.quota_admitted, w.quota_lowest}) t.header.push_back(head + " " + what);
       t.numeric.insert(t.numeric.end(), {1, 1, 1});
     }
@@ -675,7 +707,7 @@ void AddPublicationTables(const RunReport& r, const Words& w, std::vector<Table>
     for (const auto& a : r.admitted) {
       std::vector<std::string> row = {a.school, a.program, a.program_name, Num(a.position), a.id};
       if (r.has_names) row.push_back(a.name);
-      row.insert(row.end(), {a.junior, FormatScore(a.total), a.batch, a.stage, a.channel, Num(a.choice_rank)});
+      row.insert(row.end(), {a.junior, FormatScore(a.total), BatchShown(r, w, a.batch), a.stage, ChannelShown(r, w, a.batch, a.stage, a.channel), Num(a.choice_rank)});
       t.rows.push_back(std::move(row));
     }
     tables->push_back(std::move(t));
@@ -692,6 +724,13 @@ void AddPublicationTables(const RunReport& r, const Words& w, std::vector<Table>
 
 // The workbook's sheet for a table: the publications named in the report's language.
 std::string SheetName(const Table& t, const Words& w) {
+  if (w.chinese) {
+    static const std::map<std::string, std::string> kZhSheets = {
+        {"run", "本次录取"},        {"summary", "概况"},        {"general_high", "普通高中录取比例"}, {"lines", "分数线"},
+        {"sectors", "公办与民办"},  {"channels", "各通道录取"}, {"other_programs", "普通高中以外的计划"}, {"groups", "各初中分配名额汇总"},
+        {"seats", "各学校各通道"}};
+    if (auto it = kZhSheets.find(t.id); it != kZhSheets.end()) return it->second;
+  }
   if (t.id == "score_bands") return w.sheet_bands;
   if (t.id == "admitted") return w.sheet_admitted;
   if (t.id == "quota_matrix") return w.sheet_quota;
@@ -720,7 +759,7 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
   }
   {
     Table t{"lines", w.lines, {w.line, w.value, w.how}, {0, 1, 0}, {}};
-    for (const auto& l : r.lines) t.rows.push_back({l.name, l.value, l.note});
+    for (const auto& l : r.lines) t.rows.push_back({Labelled(r.line_labels, l.name, l.name, w), l.value, w.chinese ? l.note_zh : l.note});
     tables.push_back(std::move(t));
   }
   {
@@ -756,13 +795,13 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
     Table t{"channels", w.channels, {w.batch, w.stage, w.channel, w.plan, w.flowed_in, w.flowed_out, w.capacity, w.admitted, w.fill}, {0, 0, 0, 1, 1, 1, 1, 1, 1}, {}};
     for (const auto& key : order) {
       const auto& s = sum[key];
-      t.rows.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), Num(s.initial), Num(s.flowed_in), Num(s.flowed_out), Num(s.capacity),
+      t.rows.push_back({BatchShown(r, w, std::get<0>(key)), std::get<1>(key), ChannelShown(r, w, std::get<0>(key), std::get<1>(key), std::get<2>(key)), Num(s.initial), Num(s.flowed_in), Num(s.flowed_out), Num(s.capacity),
                         Num(s.admitted), Percent(s.admitted, s.capacity)});
     }
     tables.push_back(std::move(t));
   }
   auto seat_row = [&](const RunReport::SeatLine& s) {
-    return std::vector<std::string>{s.school, s.program, s.batch, s.stage, s.channel, Num(s.initial), Num(s.flowed_in), Num(s.flowed_out),
+    return std::vector<std::string>{s.school, s.program, BatchShown(r, w, s.batch), s.stage, ChannelShown(r, w, s.batch, s.stage, s.channel), Num(s.initial), Num(s.flowed_in), Num(s.flowed_out),
                                     Num(s.capacity), Num(s.admitted), FormatScore(s.cutoff), Percent(s.admitted, s.capacity),
                                     s.cutoff_rank ? Num(s.cutoff_rank) : ""};
   };
@@ -779,7 +818,7 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
     Table t{"groups", w.groups, {w.batch, w.stage, w.channel, w.group, w.group_candidates, w.group_seats, w.group_returned, w.group_admitted, w.group_other},
             {0, 0, 0, 0, 1, 1, 1, 1, 1}, {}};
     for (const auto& g : r.groups) {
-      t.rows.push_back({g.batch, g.stage, g.channel, g.group, Num(g.candidates), Num(g.seats), Num(g.returned), Num(g.admitted), Num(g.admitted_other)});
+      t.rows.push_back({BatchShown(r, w, g.batch), g.stage, ChannelShown(r, w, g.batch, g.stage, g.channel), g.group, Num(g.candidates), Num(g.seats), Num(g.returned), Num(g.admitted), Num(g.admitted_other)});
     }
     tables.push_back(std::move(t));
   }
@@ -934,8 +973,9 @@ void CutoffChart(std::string* out, const RunReport& r, const Words& w) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& s = *rows[i];
     const int y = kTop + static_cast<int>(i) * kRowHeight;
-    RowLabel(out, static_cast<int>(i), s.program + " " + s.channel + (s.stage.empty() ? "" : " (" + s.stage + ")"));
-    Rect(out, axis.x0, y + 3, axis.X(s.cutoff) - axis.x0, kRowHeight - 6, s.split ? "bar2" : "bar", s.program + " " + s.channel + ": " + FormatScore(s.cutoff));
+    const std::string channel = ChannelShown(r, w, s.batch, s.stage, s.channel);
+    RowLabel(out, static_cast<int>(i), s.program + " " + channel + (s.stage.empty() ? "" : " (" + s.stage + ")"));
+    Rect(out, axis.x0, y + 3, axis.X(s.cutoff) - axis.x0, kRowHeight - 6, s.split ? "bar2" : "bar", s.program + " " + channel + ": " + FormatScore(s.cutoff));
     *out += "<text x=\"" + std::to_string(axis.X(s.cutoff) + 4) + "\" y=\"" + std::to_string(y + 13) + "\">" + FormatScore(s.cutoff) + "</text>\n";
   }
   *out += "</svg></figure>\n";
@@ -996,10 +1036,11 @@ void GroupChart(std::string* out, const RunReport& r, const Words& w) {
   for (std::size_t i = 0; i < r.groups.size(); ++i) {
     const auto& g = r.groups[i];
     const int y = kTop + static_cast<int>(i) * kRowHeight;
-    RowLabel(out, static_cast<int>(i), g.group + (r.groups.front().channel == r.groups.back().channel ? "" : " (" + g.channel + ")"));
+    const std::string channel = ChannelShown(r, w, g.batch, g.stage, g.channel);
+    RowLabel(out, static_cast<int>(i), g.group + (r.groups.front().channel == r.groups.back().channel ? "" : " (" + channel + ")"));
     const int mid = axis.X(g.admitted_other);
     Rect(out, axis.x0, y + 3, mid - axis.x0, kRowHeight - 6, "bar", g.group + ": " + std::to_string(g.admitted_other));
-    Rect(out, mid, y + 3, axis.X(g.admitted_other + g.admitted) - mid, kRowHeight - 6, "bar2", g.group + " " + g.channel + ": " + std::to_string(g.admitted));
+    Rect(out, mid, y + 3, axis.X(g.admitted_other + g.admitted) - mid, kRowHeight - 6, "bar2", g.group + " " + channel + ": " + std::to_string(g.admitted));
     *out += "<text x=\"" + std::to_string(axis.X(g.admitted_other + g.admitted) + 4) + "\" y=\"" + std::to_string(y + 13) + "\">" +
             std::to_string(g.admitted_other) + " + " + std::to_string(g.admitted) + "</text>\n";
   }

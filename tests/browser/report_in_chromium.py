@@ -82,6 +82,12 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, **kw)
 
 
+# The Chinese report shows the labels rules/weihai-2025.yaml gives batches and channels.
+BATCH_LABELS = {"early": "提前批", "general": "普通批"}
+CHANNEL_LABELS = {"sports": "体育特长生", "music": "音乐特长生", "art": "美术特长生", "scitech": "科技特长生", "combined": "综合艺术特长生",
+                  "track_3p4": "3+4 对口贯通", "general": "统招", "balanced": "校际均衡"}
+
+
 def expected_seats(cutoffs_csv):
     """(program, batch, stage, channel) -> [plan, in, out, seats, admitted, lowest cut-off], in file order."""
     rows = {}
@@ -90,7 +96,7 @@ def expected_seats(cutoffs_csv):
         col = {name: i for i, name in enumerate(header)}
         for line in f:
             r = line.rstrip("\n").split(",")
-            key = (r[col["program"]], r[col["batch"]], r[col["stage"]], r[col["channel"]])
+            key = (r[col["program"]], BATCH_LABELS[r[col["batch"]]], r[col["stage"]], CHANNEL_LABELS[r[col["channel"]]])
             v = rows.setdefault(key, [0, 0, 0, 0, 0, ""])
             for i, name in enumerate(("initial_capacity", "flowed_in", "flowed_out", "capacity", "admitted")):
                 v[i] += int(r[col[name]])

@@ -21,6 +21,7 @@
 #define ZKMATCH_REPORT_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,7 @@ struct RunReport {
   std::vector<std::string> verify_lines;  // the violations, or else the checks that held
   struct ScoreLine {
     std::string name, value, note;
+    std::string note_zh;  // how it is computed, in Chinese with labels (LineHowChinese)
   };
   std::vector<ScoreLine> lines;           // lines.csv
 
@@ -127,6 +129,11 @@ struct RunReport {
     std::int64_t candidates = 0;
   };
   std::vector<Destination> destinations;
+
+  // Display labels the rules give (`label:`), by name; the Chinese report shows them in place
+  // of batch, channel and line names (the English report and the CSV files keep the names).
+  std::map<std::string, std::string> batch_labels, line_labels;
+  std::map<std::string, std::string> channel_labels;  // key: batch + '/' + stage + '/' + channel
 };
 
 // Loads the report of `run_dir`. Returns nullopt with `*refusal` set when the run's recorded

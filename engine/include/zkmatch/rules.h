@@ -52,6 +52,7 @@ enum class LastTie {
 
 struct Ranking {
   std::string name;
+  std::string label;  // display name for people (`label:`, e.g. 普通批); empty: show the name
   std::vector<RankingKey> keys;
   LastTie last_tie = LastTie::kId;
   // A key reads `program_score`: the ranking orders each program's applicants by what that
@@ -64,6 +65,7 @@ struct Ranking {
 struct Line {
   enum class Kind { kValue, kAdmitRatio, kOffset, kFactor };
   std::string name;
+  std::string label;  // display name for people (`label:`, e.g. 普通批); empty: show the name
   Kind kind = Kind::kValue;
   std::int64_t value = 0;        // kValue: the score (hundredths); kOffset: the offset
   std::int64_t ratio_ppm = 0;    // kAdmitRatio: the ratio in millionths (0.60 -> 600000)
@@ -104,6 +106,7 @@ struct Unfilled {
 
 struct Channel {
   std::string name;
+  std::string label;  // display name for people (`label:`, e.g. 普通批); empty: show the name
   std::string seats;    // capacity column of programs.csv
   RulesPos seats_pos;   // where `seats:` is given
   int ranking = -1;     // index into Rules::rankings
@@ -127,6 +130,7 @@ struct Stage {
 
 struct Batch {
   std::string name;
+  std::string label;  // display name for people (`label:`, e.g. 普通批); empty: show the name
   std::vector<Stage> stages;
   int max_choices = 0;            // longest allowed list; 0 = no limit
   RulesPos pos;
