@@ -221,11 +221,11 @@ rankings:
   # 语数英 sum, then max(语文, 数学), then the lottery.
   by_admission: {keys: [total + bonus desc, total desc, chinese + maths + english desc, "max(chinese, maths) desc"], last_tie: lottery, label: 投档排序}
   # 艺体特长生: ranked by the specialty (专业) score, ties by the culture score (文化课).
-  by_sports:   {keys: [sports_score desc, total + bonus desc], last_tie: lottery}
-  by_music:    {keys: [music_score desc, total + bonus desc], last_tie: lottery}
-  by_art:      {keys: [art_score desc, total + bonus desc], last_tie: lottery}
-  by_scitech:  {keys: [scitech_score desc, total + bonus desc], last_tie: lottery}
-  by_combined: {keys: [combined_score desc, total + bonus desc], last_tie: lottery}
+  by_sports:   {keys: [sports_score desc, total + bonus desc], last_tie: lottery, label: 体育专业成绩排序}
+  by_music:    {keys: [music_score desc, total + bonus desc], last_tie: lottery, label: 音乐专业成绩排序}
+  by_art:      {keys: [art_score desc, total + bonus desc], last_tie: lottery, label: 美术专业成绩排序}
+  by_scitech:  {keys: [scitech_score desc, total + bonus desc], last_tie: lottery, label: 科技专业成绩排序}
+  by_combined: {keys: [combined_score desc, total + bonus desc], last_tie: lottery, label: 综合艺术专业成绩排序}
 
 batches:
   # 第一批次 提前批 (early batch): specialist seats of the public high schools and the 3+4

@@ -12,7 +12,9 @@ usage: report_in_chromium.py ZKMATCH_BINARY SOURCE_DIR BUILD_DIR
    run's, and verify holds;
    the publications: the 一分一段表 recounted from candidates.csv, each program's admitted list,
    the quota matrix and the junior schools' outcomes (check_publications);
-4. a screenshot: BUILD_DIR/report.png (non-empty PNG).
+4. a screenshot: BUILD_DIR/report.png (non-empty PNG);
+5. zkmatch letters: candidate 2500000003's letter loads cleanly, holds its five choices and the
+   placement; a screenshot: BUILD_DIR/letter.png.
 
 Chromium missing: exit 77 (ctest: skipped) on a developer machine, but exit 1 when CI is set,
 so CI cannot pass without running the browser. Nothing is downloaded.
@@ -234,6 +236,25 @@ def main():
         if f.read(8) != b"\x89PNG\r\n\x1a\n" or os.path.getsize(png) < 10000:
             fail(png + " is not a plausible screenshot")
     print("ok: screenshot " + png)
+
+    # A letter to a family (zkmatch letters): its choices as the DOM holds them, and a screenshot.
+    letters = os.path.join(work, "letters")
+    r = run([zkmatch, "letters", "--run", run_dir, "--out", letters, "--force"])
+    if r.returncode != 0:
+        fail("zkmatch letters: " + r.stderr)
+    letter_url = "file://" + os.path.join(os.path.abspath(letters), "2500000003.html")
+    r = run(common + ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=2000", "--dump-dom", letter_url])
+    console = [line for line in r.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+    if r.returncode != 0 or console:
+        fail("the letter did not load cleanly:\n" + "\n".join(console) + r.stderr[-2000:])
+    items = r.stdout.count("<li>")
+    if items != 5 or "你已被威海四中录取（普通批，统招名额），第 5 志愿。" not in r.stdout:
+        fail("letter 2500000003: %d choices in the DOM (expected 5) or the placement missing" % items)
+    letter_png = os.path.join(build, "letter.png")
+    r = run(common + ["--hide-scrollbars", "--window-size=900,700", "--screenshot=" + letter_png, letter_url])
+    if r.returncode != 0 or not os.path.exists(letter_png) or os.path.getsize(letter_png) < 10000:
+        fail("chromium --screenshot of the letter failed")
+    print("ok: letter 2500000003 with its 5 choices; screenshot " + letter_png)
     return 0
 
 
