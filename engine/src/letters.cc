@@ -12,6 +12,7 @@
 
 #include "expression.h"
 #include "json.h"
+#include "letter_words.h"
 #include "run_format.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/replay.h"
@@ -44,7 +45,7 @@ struct Words {
   const char* locked_batch;   // %1 batch, %2 earlier batch
   const char* locked_stage;   // %1 stage, %2 earlier stage
   const char* inconsistent;   // %1 channel
-  const char* below;          // %1 what, %2 value, %3 bound, %4 value: the >= clause failed
+  const char* below;          // %1 what, %2 value, %3 the bound (a line and its value, or a number): `>=` failed
   const char* not_above;      // > failed
   const char* above;          // <= failed
   const char* not_below;      // < failed
@@ -61,6 +62,9 @@ struct Words {
   const char* list_sep;
   const char* empty;          // an empty cell
   bool labels;                // the rules' labels in place of names (Chinese; the English letter keeps the names)
+  const char* explain_head;   // %1 exam number, %2 headline: explain's first line
+  const char* number_bound;   // %1 a number compared with
+  const char* missing;        // %1 what: the candidate has no value
 };
 
 const Words kEn = {
@@ -73,9 +77,9 @@ const Words kEn = {
     "not admitted: this program has no seats in batch %1.", "Batch %1: not considered, because you were already admitted in batch %2.",
     "not considered, because you were already admitted in an earlier stage (%2).",
     "its %1 seats: the run's record is inconsistent here; the office will check it",
-    "%1 %2 is below %3 %4", "%1 %2 is not above %3 %4", "%1 %2 is above %3 %4", "%1 %2 is not below %3 %4", "your %1", "score", "the %1 line",
+    "%1 %2 is below %3", "%1 %2 is not above %3", "%1 %2 is above %3", "%1 %2 is not below %3", "your %1", "score", "the %1 line",
     "%1 is %2, and it must be %3", "one of %1", "none of %1", "other than %1", "%1 %2 is not in the program's %3 (%4)",
-    "%1 %2 is in the program's %3 (%4)", "the condition '%1' is not met", ", ", "empty", false};
+    "%1 %2 is in the program's %3 (%4)", "the condition '%1' is not met", ", ", "empty", false, "Candidate %1: %2", "%1", "you have no %1"};
 
 const Words kZh = {
     "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
@@ -83,9 +87,9 @@ const Words kZh = {
     "第 %1 志愿（%2）：%3", "已被录取（%1名额）。", "未录取：%1。", "；", "%1名额已录满%2，最后录取的考生成绩为 %3，你的成绩为 %4",
     "（按%1）", "（各项排序依据均相同，按同分排序规则决定）", "你不符合%1名额的条件：%2", "%1名额没有分配给你的毕业学校 %2",
     "该计划不在%1招生。", "未录取：该计划在%1没有名额。", "%1：你已在%2被录取，不再参加。", "你已在前一阶段（%2）被录取，不再参加。",
-    "%1名额：本次录取记录在此处不一致，招生办将核查", "%1 %2 低于%3 %4", "%1 %2 未高于%3 %4", "%1 %2 高于%3 %4", "%1 %2 未低于%3 %4", "你的%1",
+    "%1名额：本次录取记录在此处不一致，招生办将核查", "%1 %2 低于%3", "%1 %2 未高于%3", "%1 %2 高于%3", "%1 %2 未低于%3", "你的%1",
     "成绩", "%1", "%1为 %2，要求为 %3", "%1 之一", "%1 以外的值", "%1 以外的值", "%1 %2 不在该计划的招生范围（%4）之内", "%1 %2 在该计划的限制范围（%4）之内",
-    "不满足条件 %1", "、", "空", true};
+    "不满足条件 %1", "、", "空", true, "考生 %1：%2", " %1", "你没有%1"};
 
 // Replaces %1..%9 in `pattern` with `args`.
 std::string Fill(const char* pattern, std::initializer_list<std::string> args) {
@@ -137,11 +141,11 @@ std::uint32_t IndexOf(const std::vector<T>& sorted, const T& key) {
   return it != sorted.end() && *it == key ? static_cast<std::uint32_t>(it - sorted.begin()) : kNone;
 }
 
-using SeatKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;  // batch, stage, program, channel, group
 
-struct Found {
-  const Batch* batch = nullptr;
-  const Channel* channel = nullptr;
+// What a letter says: the headline (placement, or why none) and one sentence per choice.
+struct LetterText {
+  std::string id, junior, total, headline;
+  std::vector<std::string> choices;
 };
 
 class Composer {
@@ -149,8 +153,8 @@ class Composer {
   Composer(const Rules& rules, const Instance& inst, const std::vector<Score>& lines, std::map<SeatKey, JsonValue> seats, const Words& w)
       : rules_(rules), inst_(inst), lines_(lines), ctx_{inst.candidates, inst.programs, &lines_, &inst.program_scores}, seats_(std::move(seats)), w_(w) {}
 
-  // The letter's <article>, and the candidate's junior school (empty when none).
-  std::string Article(const JsonValue& rec, std::string* junior) const;
+  // What the letter says, from the candidate's audit record.
+  LetterText Compose(const JsonValue& rec) const;
 
  private:
   template <typename T>
@@ -247,40 +251,44 @@ std::string Composer::Step(const JsonValue& rec, CandidateIndex c, const std::st
   return Fill(w_.refused, {reasons});
 }
 
-std::string Composer::Article(const JsonValue& rec, std::string* junior) const {
-  const std::string& id = rec["id"].text;
-  const CandidateIndex c = IndexOf(inst_.candidates.id, id);
-  junior->clear();
+LetterText Composer::Compose(const JsonValue& rec) const {
+  LetterText t;
+  t.id = rec["id"].text;
+  const CandidateIndex c = IndexOf(inst_.candidates.id, t.id);
   for (const auto& [column, value] : rec["groups"].members) {
-    if (column == "junior_school" || junior->empty()) *junior = value.text;
+    if (column == "junior_school" || t.junior.empty()) t.junior = value.text;
   }
-  if (const Column* col = inst_.candidates.FindColumn("junior_school"); col && !col->numeric && c != kNone) *junior = col->dictionary[col->text[c]];
-  std::string out = "<article>\n<h1>" + Esc(Fill(w_.title, {rules_.name})) + "</h1>\n<table>\n";
-  out += "<tr><th>" + Esc(w_.exam_no) + "</th><td>" + Esc(id) + "</td></tr>\n";
-  if (!junior->empty()) out += "<tr><th>" + Esc(w_.junior) + "</th><td>" + Esc(*junior) + "</td></tr>\n";
-  if (c != kNone) out += "<tr><th>" + Esc(w_.total) + "</th><td>" + FormatScore(inst_.candidates.total[c]) + "</td></tr>\n";
-  out += "</table>\n<p class=\"result\">";
+  if (const Column* col = inst_.candidates.FindColumn("junior_school"); col && !col->numeric && c != kNone) t.junior = col->dictionary[col->text[c]];
+  if (c != kNone) t.total = FormatScore(inst_.candidates.total[c]);
   if (rec["status"].text == "placed") {
     const Channel* ch = FindChannel(rec["batch"].text, rec["stage"].text, rec["channel"].text);
-    out += Esc(Fill(w_.placed, {ProgramShown(rec["program"].text), BatchShown(rec["batch"].text), ch ? Shown(*ch) : rec["channel"].text,
-                                rec["choice_rank"].text}));
+    t.headline = Fill(w_.placed, {ProgramShown(rec["program"].text), BatchShown(rec["batch"].text), ch ? Shown(*ch) : rec["channel"].text,
+                                  rec["choice_rank"].text});
   } else {
-    out += Esc(rec["batches"].items.empty() ? w_.no_choices : w_.unplaced);
+    t.headline = rec["batches"].items.empty() ? w_.no_choices : w_.unplaced;
   }
-  out += "</p>\n";
-  if (!rec["batches"].items.empty()) {
-    out += "<h2>" + Esc(w_.choices) + "</h2>\n<ul>\n";
-    for (const JsonValue& batch : rec["batches"].items) {
-      const std::string& b = batch["batch"].text;
-      if (!batch["locked_by"].is_null()) {
-        out += "<li>" + Esc(Fill(w_.locked_batch, {BatchShown(b), BatchShown(batch["locked_by"].text)})) + "</li>\n";
-        continue;
-      }
-      for (const JsonValue& step : batch["choices"].items) {
-        out += "<li>" + Esc(Fill(w_.choice, {step["rank"].text, BatchShown(b), ProgramShown(step["program"].text)})) + " " +
-               Esc(Step(rec, c, b, step)) + "</li>\n";
-      }
+  for (const JsonValue& batch : rec["batches"].items) {
+    const std::string& b = batch["batch"].text;
+    if (!batch["locked_by"].is_null()) {
+      t.choices.push_back(Fill(w_.locked_batch, {BatchShown(b), BatchShown(batch["locked_by"].text)}));
+      continue;
     }
+    for (const JsonValue& step : batch["choices"].items) {
+      t.choices.push_back(Fill(w_.choice, {step["rank"].text, BatchShown(b), ProgramShown(step["program"].text)}) + " " + Step(rec, c, b, step));
+    }
+  }
+  return t;
+}
+
+std::string Article(const LetterText& t, const std::string& rules_name, const Words& w) {
+  std::string out = "<article>\n<h1>" + Esc(Fill(w.title, {rules_name})) + "</h1>\n<table>\n";
+  out += "<tr><th>" + Esc(w.exam_no) + "</th><td>" + Esc(t.id) + "</td></tr>\n";
+  if (!t.junior.empty()) out += "<tr><th>" + Esc(w.junior) + "</th><td>" + Esc(t.junior) + "</td></tr>\n";
+  if (!t.total.empty()) out += "<tr><th>" + Esc(w.total) + "</th><td>" + t.total + "</td></tr>\n";
+  out += "</table>\n<p class=\"result\">" + Esc(t.headline) + "</p>\n";
+  if (!t.choices.empty()) {
+    out += "<h2>" + Esc(w.choices) + "</h2>\n<ul>\n";
+    for (const std::string& line : t.choices) out += "<li>" + Esc(line) + "</li>\n";
     out += "</ul>\n";
   }
   return out + "</article>\n";
@@ -340,7 +348,10 @@ std::string Composer::Clause(const Expression& cond, const std::string& text, Ca
       const Expression& r = *e->args[1];
       if (!candidate_side(l) || candidate_side(r)) break;
       const char* pattern = e->op == Op::kGe ? w_.below : e->op == Op::kGt ? w_.not_above : e->op == Op::kLe ? w_.above : w_.not_below;
-      return Fill(pattern, {Fill(w_.your, {What(l)}), Value(l, c, p), r.op == Op::kNumber ? "" : What(r), Value(r, c, p)});
+      const std::string mine = Value(l, c, p);
+      if (mine == w_.empty) return Fill(w_.missing, {What(l)});
+      const std::string bound = r.op == Op::kNumber ? Fill(w_.number_bound, {Value(r, c, p)}) : What(r) + " " + Value(r, c, p);
+      return Fill(pattern, {Fill(w_.your, {What(l)}), mine, bound});
     }
     case Op::kEq: case Op::kNe: case Op::kIn: case Op::kNotIn: {
       const Expression& l = *e->args[0];
@@ -397,6 +408,30 @@ std::string ReadAudit(const std::string& run_dir, std::map<SeatKey, JsonValue>* 
 
 }  // namespace
 
+std::string ExplainInLetterWords(const std::string& run_dir, const JsonValue& record, const std::map<SeatKey, JsonValue>& seats, Language lang,
+                                 std::string* why) {
+  std::string rules_path;
+  if (std::string changed = CheckRecordedInputs(run_dir, &rules_path); !changed.empty()) {
+    *why = changed;
+    return {};
+  }
+  DiagnosticSink sink;
+  auto rules = LoadRules(rules_path, sink);
+  auto instance = rules ? LoadInputs(*rules, sink) : std::nullopt;
+  if (!instance) {
+    *why = "the run's inputs could not be loaded";
+    return {};
+  }
+  std::vector<std::string> notes;
+  const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
+  const Words& w = lang == Language::kChinese ? kZh : kEn;
+  const Composer composer(*rules, *instance, lines, seats, w);
+  const LetterText t = composer.Compose(record);
+  std::string out = Fill(w.explain_head, {t.id, t.headline}) + "\n";
+  for (const std::string& line : t.choices) out += line + "\n";
+  return out;
+}
+
 std::optional<LettersWritten> WriteLetters(const std::string& run_dir, const std::string& out_dir, Language lang, bool force, DiagnosticSink& sink,
                                            std::string* error) {
   std::string rules_path;
@@ -421,10 +456,10 @@ std::optional<LettersWritten> WriteLetters(const std::string& run_dir, const std
   std::vector<OutputFile> files;
   std::map<std::string, std::string> by_junior;  // junior school -> its letters
   for (const JsonValue& rec : records) {
-    std::string junior;
-    const std::string article = composer.Article(rec, &junior);
-    files.push_back(OutputFile{FileNamePart(rec["id"].text) + ".html", Page(w, Fill(w.title, {rules->name}) + " " + rec["id"].text, article)});
-    if (!junior.empty()) by_junior[junior] += article;
+    const LetterText text = composer.Compose(rec);
+    const std::string article = Article(text, rules->name, w);
+    files.push_back(OutputFile{FileNamePart(text.id) + ".html", Page(w, Fill(w.title, {rules->name}) + " " + text.id, article)});
+    if (!text.junior.empty()) by_junior[text.junior] += article;
   }
   LettersWritten written;
   written.candidates = files.size();
