@@ -130,6 +130,24 @@ TEST_F(WeihaiLettersTest, ThreeCandidatesWordForWordInEnglish) {
   EXPECT_EQ(Body(Letter("en", "2500000002")), "<p class=\"result\">You listed no choices, so you could not be admitted to any program.</p>\n");
 }
 
+// A split channel (校际均衡, per junior school): the share of the candidate's own junior school
+// was filled. 2500000024 (J16, 565): H01's J16 share ends at 605 (audit.jsonl's seats record for
+// general/H01/balanced/J16), H02's at 580; admitted at H03 through the same plan.
+TEST_F(WeihaiLettersTest, SplitChannelNamesTheJuniorSchoolsShare) {
+  const std::string audit = ReadFile(run_ + "/audit.jsonl");
+  const std::size_t at = audit.find("\"program\":\"H01\",\"channel\":\"balanced\",\"group\":\"J16\",");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_NE(audit.substr(at, 400).find("\"key\":[\"605\","), std::string::npos);
+  EXPECT_NE(ReadFile(SourceDir() + "/fixtures/weihai-2025/candidates.csv").find("\n2500000024,考生24,J16,高区,565,"), std::string::npos);
+  const std::string zh = Body(Letter("zh", "2500000024")), en = Body(Letter("en", "2500000024"));
+  EXPECT_NE(zh.find("<li>第 1 志愿（普通批）：威海一中 未录取：统招名额已录满（按投档排序），最后录取的考生成绩为 622，你的成绩为 565；"
+                    "校际均衡名额中分配给你的毕业学校 J16 的部分已录满（按投档排序），最后录取的考生成绩为 605，你的成绩为 565。</li>"),
+            std::string::npos)
+      << zh;
+  EXPECT_NE(en.find("its balanced seats for your junior school J16 were filled: the last admitted candidate had 605, you had 565."), std::string::npos) << en;
+  EXPECT_NE(zh.find("<p class=\"result\">你已被威海实验高中录取（普通批，校际均衡名额），第 3 志愿。</p>"), std::string::npos) << zh;
+}
+
 // Every letter names one exam number: its own (the last admitted candidates' numbers, which
 // audit.jsonl records, are never quoted). Every ten-digit run in a letter is checked.
 TEST_F(WeihaiLettersTest, NoLetterHoldsAnotherCandidatesExamNumber) {

@@ -36,6 +36,7 @@ struct Words {
   const char* refused;        // %1 reasons
   const char* join;           // between reasons
   const char* full;           // %1 channel, %2 ranking part, %3 them, %4 you
+  const char* full_group;     // the same, %5 the junior school whose share of a split channel was filled
   const char* ranked_by;      // %1 ranking label
   const char* tie;            // after equal values
   const char* ineligible;     // %1 channel, %2 clause
@@ -72,6 +73,7 @@ const Words kEn = {
     "You are admitted to %1 (batch %2, %3 seats), your choice %4.", "You are not admitted to any of your choices.",
     "You listed no choices, so you could not be admitted to any program.", "Choice %1 (batch %2): %3", "admitted on its %1 seats.",
     "not admitted: %1.", "; ", "its %1 seats were filled%2: the last admitted candidate had %3, you had %4",
+    "its %1 seats for your junior school %5 were filled%2: the last admitted candidate had %3, you had %4",
     ", ranked by %1", " (equal on every criterion; the tie-break decided)", "you do not meet the condition of its %1 seats: %2",
     "its %1 seats have no share for your junior school %2", "this program does not admit in batch %1.",
     "not admitted: this program has no seats in batch %1.", "Batch %1: not considered, because you were already admitted in batch %2.",
@@ -85,6 +87,7 @@ const Words kZh = {
     "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
     "你已被%1录取（%2，%3名额），第 %4 志愿。", "你填报的志愿均未被录取。", "你没有填报志愿，因此未被任何学校录取。",
     "第 %1 志愿（%2）：%3", "已被录取（%1名额）。", "未录取：%1。", "；", "%1名额已录满%2，最后录取的考生成绩为 %3，你的成绩为 %4",
+    "%1名额中分配给你的毕业学校 %5 的部分已录满%2，最后录取的考生成绩为 %3，你的成绩为 %4",
     "（按%1）", "（各项排序依据均相同，按同分排序规则决定）", "你不符合%1名额的条件：%2", "%1名额没有分配给你的毕业学校 %2",
     "该计划不在%1招生。", "未录取：该计划在%1没有名额。", "%1：你已在%2被录取，不再参加。", "你已在前一阶段（%2）被录取，不再参加。",
     "%1名额：本次录取记录在此处不一致，招生办将核查", "%1 %2 低于%3", "%1 %2 未高于%3", "%1 %2 高于%3", "%1 %2 未低于%3", "你的%1",
@@ -232,7 +235,7 @@ std::string Composer::Rejection(const JsonValue& rec, CandidateIndex c, const st
   std::string you = KeyValues(mine, cut);
   const std::string them = KeyValues(cut, mine);
   if (you == them) you += w_.tie;
-  return Fill(w_.full, {channel, !w_.labels || ranking.label.empty() ? "" : Fill(w_.ranked_by, {ranking.label}), them, you});
+  return Fill(group.empty() ? w_.full : w_.full_group, {channel, !w_.labels || ranking.label.empty() ? "" : Fill(w_.ranked_by, {ranking.label}), them, you, group});
 }
 
 std::string Composer::Step(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step) const {
@@ -356,6 +359,7 @@ std::string Composer::Clause(const Expression& cond, const std::string& text, Ca
     case Op::kEq: case Op::kNe: case Op::kIn: case Op::kNotIn: {
       const Expression& l = *e->args[0];
       if (!candidate_side(l)) break;
+      if (Value(l, c, p) == w_.empty) return Fill(w_.missing, {What(l)});
       std::string list;
       for (std::size_t i = 1; i < e->args.size(); ++i) list += (i > 1 ? std::string(w_.list_sep) : "") + Value(*e->args[i], c, p);
       const std::string wanted = e->op == Op::kEq ? list : e->op == Op::kNe ? Fill(w_.not_value, {list}) : e->op == Op::kIn ? Fill(w_.one_of, {list})
