@@ -540,5 +540,29 @@ TEST_F(CaseReportTest, SmallCaseNumbers) {
   EXPECT_NE(html.find("General-high admission ratio: <b>71.43%</b> (5 / 7); no target in the rules"), std::string::npos);
 }
 
+// The publications of the small case, derived by hand in fixtures/cases/reserve-order/NOTES.md
+// ("Publications"): every file byte for byte.
+TEST_F(CaseReportTest, PublicationsOfTheSmallCaseByHand) {
+  const CommandResult r = Zk("report --csv --lang en --run " + Q(run_), "/");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(ReadFile(run_ + "/score_bands.csv"),
+            "district,total,count,cumulative\n,700,1,1\n,690,1,2\n,680,1,3\n,670,1,4\n,660,1,5\n,650,1,6\n,640,1,7\n");
+  EXPECT_EQ(ReadFile(run_ + "/admitted.csv"),
+            "school,program,program_name,position,candidate_id,name,junior_school,total,batch,stage,channel,choice_rank\n"
+            "Popular High,P,General,1,R1,,J1,700,main,,open,1\n"
+            "Popular High,P,General,2,R2,,J2,690,main,,open,1\n"
+            "Popular High,P,General,3,R3,,J1,680,main,,reserve,1\n"
+            "Popular High,P,General,4,R6,,J1,650,main,,reserve,1\n"
+            "Other High,Q,General,1,R4,,J2,670,main,,open,2\n");
+  EXPECT_EQ(ReadFile(run_ + "/quota_matrix.csv"), "batch,stage,channel,school,program,junior_school,seats,admitted,lowest_total\n");
+  EXPECT_EQ(ReadFile(run_ + "/junior_outcomes.csv"),
+            "junior_school,school,program,program_name,candidates\n"
+            "J1,Popular High,P,General,3\nJ1,,,,1\nJ2,Popular High,P,General,1\nJ2,Other High,Q,General,1\nJ2,,,,1\n");
+  const std::string html = ReadFile(run_ + "/report.html");
+  EXPECT_EQ(TableRows(html, "admitted-P").size(), 4u);
+  EXPECT_EQ(TableRows(html, "admitted-Q").size(), 1u);
+  EXPECT_EQ(html.find("<table id=\"quota_matrix\">"), std::string::npos);  // no split channel, no matrix
+}
+
 }  // namespace
 }  // namespace zkmatch::testing
