@@ -276,7 +276,12 @@ TEST_F(WeihaiReportTest, WorkbookHoldsTheTables) {
       "    for col, t, v in re.findall(r'<c r=\"([A-Z]+)\\d+\"[^>]*?(?: t=\"(\\w+)\")?[^>]*><v>([^<]*)</v></c>', row):\n"
       "        cells[col] = shared[int(v)] if t == 's' else v\n"
       "    line = [cells.get(c, '') for c in 'ABCDEFGHIJKL']\n"
-      "    if line[1] == 'H01' and line[4] == '统招': print('|'.join(line))\n";
+      "    if line[1] == 'H01' and line[4] == '统招': print('|'.join(line))\n"
+      // The 一分一段表 sheet's last row: the lowest total, its count and the cohort (numbers, not text).
+      "bands = z.read('xl/worksheets/sheet%d.xml' % (names.index('一分一段表') + 1)).decode()\n"
+      "last = re.findall(r'<row [^>]*>(.*?)</row>', bands)[-1]\n"
+      "print('bands-last ' + ' '.join(('s:' if t == 's' else 'n:') + v for col, t, v in "
+      "re.findall(r'<c r=\"([A-Z]+)\\d+\"[^>]*?(?: t=\"(\\w+)\")?[^>]*><v>([^<]*)</v></c>', last)[:3]))\n";
   const std::string py = tmp_->path() + "/read_xlsx.py";
   { std::ofstream(py) << script; }
   const CommandResult r = RunCommand("/usr/bin/python3 " + Q(py) + " " + Q(xlsx), "/");
@@ -284,6 +289,8 @@ TEST_F(WeihaiReportTest, WorkbookHoldsTheTables) {
   EXPECT_NE(r.out.find("本次录取 概况 普通高中录取比例 分数线 公办与民办 各通道录取 普通高中以外的计划 各初中分配名额汇总 各学校各通道 一分一段表 录取名单 分配名额 初中去向\n"),
             std::string::npos)
       << r.out;
+  // candidates.csv's lowest total is 120, held by 4 candidates; the cumulative count is the cohort.
+  EXPECT_NE(r.out.find("bands-last n:120 n:4 n:12394\n"), std::string::npos) << r.out;
   // H01's open seats: the same numbers as cutoffs.csv.
   std::string h01;
   {
