@@ -18,8 +18,9 @@
 //     passes every check against the final capacities and is caught only by the recomputed
 //     passes; flows.csv edited alone (a flow out of a full channel, too many seats, a flow
 //     withheld) is reported against the recomputed pass (the library's VerifyRun).
-//   - explain names each choice, the channel, the cut-off and both totals, in English and
-//     Chinese; an unknown candidate is a usage error naming the id.
+//   - explain names each choice, the channel and the scores that decided, in the letters'
+//     words, in English and Chinese, never another candidate's exam number; with changed inputs
+//     it says so and uses the audit's own words; an unknown candidate is a usage error.
 //   - 200 seeded random small instances (several batches, channels with conditions, rankings
 //     with id / lottery / admit_all ties): every run verifies.
 #include <gtest/gtest.h>
@@ -866,54 +867,52 @@ class AuditExplainTest : public ::testing::Test {
 };
 
 // T2 (NOTES.md): rejected by A (choice 1, both channels full) and C (choice 2, arts full),
-// placed at B (choice 3) on the general channel.
+// placed at B (choice 3) on the general channel. explain uses the letters' wording (zkmatch
+// letters): programs by school and name, the scores that decided -- never the exam number of
+// the candidate who took the last seat (T3, T1, T6 here).
 TEST_F(AuditExplainTest, EnglishNamesEveryChoiceChannelAndBothTotals) {
   const CommandResult r = Explain("T2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* want : {
-           "Candidate T2: placed at B (channel general) in batch main, choice 3.",
-           "Choice 1: A (batch main) not admitted:",
-           "  - arts: full; its last admitted candidate (T3) had arts 95, you had arts 90.",
-           "  - general: full; its last admitted candidate (T1) had total 680, you had total 660.",
-           "Choice 2: C (batch main) not admitted:",
-           "  - arts: full; its last admitted candidate (T6) had arts 95, you had arts 90.",
-           "Choice 3: B (batch main) admitted through channel general with total 660.",
-       }) {
-    EXPECT_NE(r.out.find(want), std::string::npos) << "missing: " << want << "\n" << r.out;
-  }
-  // Choices in order.
-  EXPECT_LT(r.out.find("Choice 1:"), r.out.find("Choice 2:"));
-  EXPECT_LT(r.out.find("Choice 2:"), r.out.find("Choice 3:"));
+  EXPECT_EQ(r.out,
+            "Candidate T2: You are admitted to School B General (batch main, general seats), your choice 3.\n"
+            "Choice 1 (batch main): School A Mixed not admitted: its arts seats were filled: the last admitted candidate had 95, you had 90; "
+            "its general seats were filled: the last admitted candidate had 680, you had 660.\n"
+            "Choice 2 (batch main): School C Arts only not admitted: its arts seats were filled: the last admitted candidate had 95, you had 90.\n"
+            "Choice 3 (batch main): School B General admitted on its general seats.\n");
+  for (const char* other : {"T3", "T1", "T6"}) EXPECT_EQ(r.out.find(other), std::string::npos) << other;
 }
 
 TEST_F(AuditExplainTest, ChineseNamesEveryChoiceAndFullChannels) {
   const CommandResult r = Explain("T2", "--lang zh");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* want : {"考生 T2：录取到 B（general 通道），main 批次，第 3 志愿。", "第 1 志愿", "第 2 志愿", "第 3 志愿", "已满",
-                           "arts：已满；最后录取的考生（T3）为 arts 95，你为 arts 90。",
-                           "general：已满；最后录取的考生（T1）为 total 680，你为 total 660。", "经 general 通道录取，total 660。"}) {
-    EXPECT_NE(r.out.find(want), std::string::npos) << "missing: " << want << "\n" << r.out;
-  }
+  // The rules give no labels: batch and channel names are shown as written.
+  EXPECT_EQ(r.out,
+            "考生 T2：你已被School B General录取（main，general名额），第 3 志愿。\n"
+            "第 1 志愿（main）：School A Mixed 未录取：arts名额已录满，最后录取的考生成绩为 95，你的成绩为 90；general名额已录满，最后录取的考生成绩为 680，"
+            "你的成绩为 660。\n"
+            "第 2 志愿（main）：School C Arts only 未录取：arts名额已录满，最后录取的考生成绩为 95，你的成绩为 90。\n"
+            "第 3 志愿（main）：School B General 已被录取（general名额）。\n");
 }
 
-// T5 is unplaced: A's arts channel is closed to them (missing arts score), everything else full.
+// T5 is unplaced: A's arts channel is closed to them (no arts score: the condition arts > 0
+// fails), everything else full.
 TEST_F(AuditExplainTest, UnplacedCandidateGetsEveryReason) {
   const CommandResult r = Explain("T5");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* want : {"Candidate T5: not placed in any batch.", "Choice 1: B (batch main) not admitted:",
-                           "  - general: full; its last admitted candidate (T4) had total 620, you had total 600.",
-                           "Choice 2: A (batch main) not admitted:", "  - arts: you do not meet its condition (arts > 0).",
-                           "  - general: full; its last admitted candidate (T1) had total 680, you had total 600."}) {
-    EXPECT_NE(r.out.find(want), std::string::npos) << "missing: " << want << "\n" << r.out;
-  }
+  EXPECT_EQ(r.out,
+            "Candidate T5: You are not admitted to any of your choices.\n"
+            "Choice 1 (batch main): School B General not admitted: its general seats were filled: the last admitted candidate had 620, you had 600.\n"
+            "Choice 2 (batch main): School A Mixed not admitted: you do not meet the condition of its arts seats: you have no arts; its general seats were "
+            "filled: the last admitted candidate had 680, you had 600.\n");
   const CommandResult zh = Explain("T5", "--lang zh");
   ASSERT_EQ(zh.exit_code, 0) << zh.err;
-  EXPECT_NE(zh.out.find("考生 T5：各批次均未录取。"), std::string::npos) << zh.out;
-  EXPECT_NE(zh.out.find("arts：不符合该通道条件（arts > 0）。"), std::string::npos) << zh.out;
+  EXPECT_NE(zh.out.find("考生 T5：你填报的志愿均未被录取。\n"), std::string::npos) << zh.out;
+  EXPECT_NE(zh.out.find("你不符合arts名额的条件：你没有arts；"), std::string::npos) << zh.out;
 }
 
 // channel-move (NOTES.md): M3 was held on A's general seat in round 1 and lost it when M1
-// moved there; both B and A are full of candidates ranked higher.
+// moved there; both B and A are full of candidates ranked higher. M3's arts is 0: the clause
+// arts > 0 is the one that failed.
 TEST(AuditExplainChannelMove, DisplacedCandidateSeesTheFinalCutoffs) {
   TempDir tmp;
   const std::string run = tmp.path() + "/run";
@@ -921,16 +920,14 @@ TEST(AuditExplainChannelMove, DisplacedCandidateSeesTheFinalCutoffs) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const CommandResult e = Zk("explain --run " + Q(run) + " --candidate M3", tmp.path());
   ASSERT_EQ(e.exit_code, 0) << e.err;
-  for (const char* want : {"Candidate M3: not placed in any batch.", "Choice 1: A (batch main) not admitted:",
-                           "  - arts: you do not meet its condition (arts > 0).",
-                           "  - general: full; its last admitted candidate (M1) had total 650, you had total 640.",
-                           "Choice 2: B (batch main) not admitted:",
-                           "  - general: full; its last admitted candidate (M4) had total 710, you had total 640."}) {
-    EXPECT_NE(e.out.find(want), std::string::npos) << "missing: " << want << "\n" << e.out;
-  }
+  EXPECT_EQ(e.out,
+            "Candidate M3: You are not admitted to any of your choices.\n"
+            "Choice 1 (batch main): School A Mixed not admitted: you do not meet the condition of its arts seats: your arts 0 is not above 0; its general "
+            "seats were filled: the last admitted candidate had 650, you had 640.\n"
+            "Choice 2 (batch main): School B General not admitted: its general seats were filled: the last admitted candidate had 710, you had 640.\n");
   const CommandResult m1 = Zk("explain --run " + Q(run) + " --candidate M1", tmp.path());
   ASSERT_EQ(m1.exit_code, 0) << m1.err;
-  EXPECT_NE(m1.out.find("Candidate M1: placed at A (channel general) in batch main, choice 1."), std::string::npos) << m1.out;
+  EXPECT_NE(m1.out.find("Candidate M1: You are admitted to School A Mixed (batch main, general seats), your choice 1."), std::string::npos) << m1.out;
 }
 
 // A program with no seats in the batch (fixtures/cases/edge: ZE's cells are empty, Z0's are 0):
@@ -943,14 +940,30 @@ TEST(AuditExplainNoSeats, ProgramWithoutSeatsInTheBatchIsGivenAsTheReason) {
   const CommandResult e = Zk("explain --run " + Q(run) + " --candidate E3", tmp.path());
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_EQ(e.out,
-            "Candidate E3: not placed in any batch.\n"
-            "Choice 1: ZE (batch main) not admitted: this program has no seats in batch main (none of its channels has a seat "
-            "there, after seat flows).\n"
-            "Choice 2: Z0 (batch main) not admitted: this program has no seats in batch main (none of its channels has a seat "
-            "there, after seat flows).\n");
+            "Candidate E3: You are not admitted to any of your choices.\n"
+            "Choice 1 (batch main): Empty Cells General not admitted: this program has no seats in batch main.\n"
+            "Choice 2 (batch main): Zero High General not admitted: this program has no seats in batch main.\n");
   const CommandResult zh = Zk("explain --run " + Q(run) + " --candidate E1 --lang zh", tmp.path());
   ASSERT_EQ(zh.exit_code, 0) << zh.err;
-  EXPECT_NE(zh.out.find("第 1 志愿：Z0 (main 批次) 未录取：该计划在 main 批次没有名额（调剂后各通道均无名额）。"), std::string::npos) << zh.out;
+  EXPECT_NE(zh.out.find("第 1 志愿（main）：Zero High General 未录取：该计划在main没有名额。\n"), std::string::npos) << zh.out;
+}
+
+// When the run's inputs changed since the run, explain says so and falls back to the audit's
+// own names and codes (it cannot read names or evaluate conditions on other data).
+TEST_F(AuditExplainTest, ChangedInputsFallBackToTheAuditsOwnWords) {
+  const std::string candidates = SourceDir() + "/fixtures/cases/two-rankings/candidates.csv";
+  const std::string copy = tmp_.path() + "/case";
+  fs::create_directories(copy);
+  for (const char* f : {"candidates.csv", "choices.csv", "programs.csv", "two-rankings.yaml"}) {
+    fs::copy_file(SourceDir() + "/fixtures/cases/two-rankings/" + f, copy + "/" + f);
+  }
+  const std::string run = tmp_.path() + "/copy-run";
+  ASSERT_EQ(Zk("run --quiet --rules " + Q(copy + "/two-rankings.yaml") + " --out " + Q(run), tmp_.path()).exit_code, 0);
+  { std::ofstream(copy + "/candidates.csv", std::ios::app) << "T9,500,0\n"; }
+  const CommandResult r = Zk("explain --run " + Q(run) + " --candidate T2", tmp_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("(The run's inputs cannot be read: candidates file ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("Candidate T2: placed at B (channel general) in batch main, choice 3.\n"), std::string::npos) << r.out;
 }
 
 TEST_F(AuditExplainTest, UnknownCandidateIsAUsageErrorNamingTheId) {
@@ -1353,15 +1366,26 @@ TEST(AuditMechanisms, ExplainNamesTheEarlierChoiceAsTheReason) {
     const std::string who = stem == "immediate" ? "S04" : "S07";
     const CommandResult e = Zk("explain --run " + Q(run) + " --candidate " + who, tmp.path());
     ASSERT_EQ(e.exit_code, 0) << e.err;
+    // In the letters' words (explain speaks them): the choice numbers, never the other candidate's exam number.
     const std::string want = stem == "immediate"
-                                 ? "general: full; this batch admits by the order of choices first (one choice per round): its last admitted "
-                                   "candidate (S06) listed it as choice 1, you as choice 2, so they came first whatever the scores."
-                                 : "general: full; this batch admits by the order of choices first (choices in bands of 2): its last admitted "
-                                   "candidate (S08) listed it as choice 2, you as choice 3, so they came first whatever the scores.";
+                                 ? "Choice 2 (batch main): 二中 普通班 not admitted: its general seats were filled: this batch admits by the order of "
+                                   "choices first (one choice per round), and its last admitted candidate listed it as choice 1, you as choice 2, so "
+                                   "they came first whatever the scores."
+                                 : "Choice 3 (batch main): 四中 普通班 not admitted: its general seats were filled: this batch admits by the order of "
+                                   "choices first (choices in bands of 2), and its last admitted candidate listed it as choice 2, you as choice 3, so "
+                                   "they came first whatever the scores.";
     EXPECT_NE(e.out.find(want), std::string::npos) << e.out;
+    if (stem == "immediate") {
+      const CommandResult zh = Zk("explain --lang zh --run " + Q(run) + " --candidate " + who, tmp.path());
+      EXPECT_NE(zh.out.find("名额已录满：本批次先按志愿顺序录取（每轮录取一个志愿），最后录取的考生把它填为第 1 志愿，你填为第 2 志愿，因此无论分数高低对方优先"),
+                std::string::npos)
+          << zh.out;
+    }
     // In the same band the scores decide, as under deferred acceptance.
     if (stem == "parallel-2") {
-      EXPECT_NE(e.out.find("general: full; its last admitted candidate (S06) had total 650, you had total 645."), std::string::npos) << e.out;
+      EXPECT_NE(e.out.find("Choice 2 (batch main): 三中 普通班 not admitted: its general seats were filled: the last admitted candidate had 650, you had 645."),
+                std::string::npos)
+          << e.out;
     }
   }
 }

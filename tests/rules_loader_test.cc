@@ -236,6 +236,38 @@ TEST(RulesLoader, InputPathsAreRelativeToTheRulesFile) {
   }
 }
 
+// `label:` gives batches, channels, rankings and lines a display name; names stay the
+// identifiers, and a label is optional (empty when not given).
+TEST(RulesLoader, LabelsAreDisplayNames) {
+  Loaded l = Load(
+      "version: 1\n"
+      "inputs: {candidates: c.csv, choices: ch.csv, programs: p.csv}\n"
+      "lines: {control: {value: 500, label: 控制线}, low: {from: control, offset: -30}}\n"
+      "rankings: {r: {keys: [total desc], last_tie: id, label: 投档排序}}\n"
+      "batches:\n"
+      "  - name: general\n"
+      "    label: 普通批\n"
+      "    channels: [{name: open, label: 统招, seats: g, ranking: r}, {name: other, seats: o, ranking: r}]\n");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  const Rules& r = *l.rules;
+  EXPECT_EQ(r.lines[0].name, "control");
+  EXPECT_EQ(r.lines[0].label, "控制线");
+  EXPECT_EQ(r.lines[1].label, "");
+  EXPECT_EQ(r.rankings[0].label, "投档排序");
+  EXPECT_EQ(r.batches[0].name, "general");
+  EXPECT_EQ(r.batches[0].label, "普通批");
+  EXPECT_EQ(r.batches[0].stages[0].channels[0].label, "统招");
+  EXPECT_EQ(r.batches[0].stages[0].channels[1].label, "");
+  // A label is one value, at its own line and column.
+  Loaded bad = Load(
+      "version: 1\n"
+      "inputs: {candidates: c.csv, choices: ch.csv, programs: p.csv}\n"
+      "rankings: {r: {keys: [total desc], last_tie: id}}\n"
+      "batches:\n"
+      "  - {name: main, label: [a, b], channels: [{name: g, seats: g, ranking: r}]}\n");
+  EXPECT_EQ(bad.errors, (Strings{"/r/rules.yaml:5:25: error: 'label' must be a single value, not a list or mapping"}));
+}
+
 TEST(RulesLoader, NameColumnsAndMaxChoices) {
   Loaded l = Load(
       "version: 1\n"
@@ -311,7 +343,7 @@ void CheckErrors(const std::vector<ErrorCase>& cases) {
 
 const std::string kYamlHint = "; check indentation, ':' after keys and closing brackets";
 const std::string kTopKeys = "; allowed here: version, extends, name, inputs, columns, descriptive_columns, encoding, seed, policy, lines, rankings, batches";
-const std::string kChannelKeys = "; allowed here: name, seats, ranking, eligible, split_by, allocation, unfilled";
+const std::string kChannelKeys = "; allowed here: name, label, seats, ranking, eligible, split_by, allocation, unfilled";
 
 TEST(RulesLoaderErrors, StructureAndKeys) {
   const std::string rankings = "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n";
@@ -342,7 +374,7 @@ TEST(RulesLoaderErrors, StructureAndKeys) {
        {E(8, 25, "unknown key 'seat' (did you mean 'seats'?)" + kChannelKeys)}},
       {"unknown ranking key",
        std::string(kHead) + "rankings:\n  by_total: {keys: [total desc], last_tie: id, lasttie: id}\n" + batches,
-       {E(4, 48, "unknown key 'lasttie' (did you mean 'last_tie'?); allowed here: keys, last_tie")}},
+       {E(4, 48, "unknown key 'lasttie' (did you mean 'last_tie'?); allowed here: keys, last_tie, label")}},
       {"unknown input",
        "version: 1\ninputs: {candidates: c.csv, choices: ch.csv, programs: p.csv, program: p.csv}\n" + rankings + batches,
        {E(2, 63, "unknown key 'program' (did you mean 'programs'?); allowed here: candidates, choices, programs, allocations, program_scores")}},

@@ -71,6 +71,36 @@ TEST(RunSummary, JsonHoldsTheRunsNumbersAndStepTimes) {
   }
 }
 
+// --lang zh: the rules' labels (rules/weihai-2025.yaml) for lines, batches and channels, and
+// how each line is computed in Chinese; the numbers are the English summary's, line for line.
+TEST(RunSummary, ChineseSummaryUsesTheLabels) {
+  TempDir dir;
+  const std::string rules = SourceDir() + "/rules/weihai-2025.yaml";
+  const CommandResult zh = RunCommand(Quote(ZkmatchBinary()) + " run --rules " + Quote(rules) + " --out zh --lang zh", dir.path());
+  ASSERT_EQ(zh.exit_code, 0) << zh.err;
+  const CommandResult en = RunCommand(Quote(ZkmatchBinary()) + " run --rules " + Quote(rules) + " --out en", dir.path());
+  ASSERT_EQ(en.exit_code, 0) << en.err;
+  // 7437 = ceil(0.60 x 12394); 387.6 = 484.5 x 0.8; 454.5 = 484.5 - 30; 544.5 = 484.5 + 60.
+  for (const char* want : {"分数线 控制线                   484.5   （按投档排序第 7437 名（共 12394 人的 60%）考生的分数）\n",
+                           "分数线 特长生文化课线           387.6   （控制线 × 0.8，保留两位小数）\n",
+                           "分数线 3+4 录取线               454.5   （控制线减 30 分）\n", "分数线 校际均衡线               544.5   （控制线加 60 分）\n",
+                           "普通批                  统招                      5752       5752   100.0%     +150\n",
+                           "普通批                  校际均衡                   960        960   100.0%       -5\n",
+                           "提前批                  3+4 对口贯通               180        180   100.0%       +0\n",
+                           "考生 12394 人：录取 7620 人，未录取 4774 人；名额 7620 个，录满 7620 个（100.0%）；150 个未录满名额已流转（flows.csv）\n"}) {
+    EXPECT_NE(zh.out.find(want), std::string::npos) << "missing: " << want << "\n" << zh.out;
+  }
+  EXPECT_NE(en.out.find("general                  general                    5752       5752   100.0%     +150\n"), std::string::npos) << en.out;
+  EXPECT_NE(en.out.find("candidates 12394: placed 7620, unplaced 4774; seats filled 7620 of 7620 (100.0%); 150 unfilled seats flowed (flows.csv)\n"),
+            std::string::npos)
+      << en.out;
+  for (const char* code : {"general", "balanced", "control", "by_admission", "early"}) {
+    EXPECT_EQ(zh.out.find(code), std::string::npos) << code << " in\n" << zh.out;
+  }
+  // The outputs do not depend on the summary's language.
+  EXPECT_EQ(ReadFile(dir.path() + "/zh/placements.csv"), ReadFile(dir.path() + "/en/placements.csv"));
+}
+
 TEST(RunSummary, ProgressOnlyOnATerminal) {
   if (RunCommand("command -v script", "/").exit_code != 0) GTEST_SKIP() << "script(1) is not installed";
   TempDir dir;

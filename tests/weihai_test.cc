@@ -301,7 +301,7 @@ TEST(WeihaiExamples, GuangzhouAndParallelVariantsCheckRunAndVerify) {
     } else {
       const std::string general = "ranking: by_admission, eligible: \"total + bonus >= line.control";
       expected.replace(expected.find(general), 21, "ranking: by_band_then_choice");
-      const std::string after = "\"max(chinese, maths) desc\"], last_tie: lottery}\n";
+      const std::string after = "\"max(chinese, maths) desc\"], last_tie: lottery, label: 投档排序}\n";
       expected.insert(expected.find(after) + after.size(),
                       "  # 广州式: 10-point score band of total + bonus, then the school's place in the list, then as by_admission.\n"
                       "  by_band_then_choice: {keys: [\"floor((total + bonus) / 10) desc\", choice_rank asc, total + bonus desc, total desc], last_tie: lottery}\n");

@@ -8,7 +8,7 @@
 
 namespace zkmatch::tools {
 
-int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff) {
+int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff, bool csv) {
   StderrSink sink;
   const Result<RunReport> report = LoadRunReport(run, sink);
   if (!report) {
@@ -28,6 +28,13 @@ int WriteReport(const char* verb, const std::string& run, const std::string& lan
     if (Status written = WriteReportXlsx(*report, language, xlsx_path); !written.ok()) return ReportStatus(verb, written);
     std::printf("zkmatch %s: %s\n", verb, xlsx_path.c_str());
   }
+  if (csv) {
+    const std::filesystem::path dir = std::filesystem::path(html_path).parent_path();
+    if (Status written = WritePublicationCsvs(*report, dir.empty() ? "." : dir.string()); !written.ok()) return ReportStatus(verb, written);
+    for (const char* name : {"score_bands.csv", "admitted.csv", "quota_matrix.csv", "junior_outcomes.csv"}) {
+      std::printf("zkmatch %s: %s\n", verb, (dir / name).string().c_str());
+    }
+  }
   return static_cast<int>(ExitCode::kSuccess);
 }
 
@@ -37,6 +44,7 @@ struct ReportArgs {
   std::string run;
   std::string lang = "zh";
   bool xlsx = false;
+  bool csv = false;
   std::string out;  // default: DIR/report.html
 };
 
@@ -48,10 +56,12 @@ void AddReportVerb(CLI::App& app, int* exit_code) {
   cmd->add_option("--run", args->run, "Run directory written by zkmatch run")->required();
   cmd->add_option("--lang", args->lang, "zh (default) or en")->check(CLI::IsMember({"en", "zh"}))->capture_default_str();
   cmd->add_flag("--xlsx", args->xlsx, "Also write the tables as an Excel workbook beside the HTML (report.xlsx)");
+  cmd->add_flag("--csv", args->csv,
+                "Also write the publications beside the HTML as CSV: score_bands.csv (一分一段表), admitted.csv (录取名单), quota_matrix.csv, junior_outcomes.csv");
   cmd->add_option("--out", args->out, "HTML file to write (default: DIR/report.html)");
   cmd->callback([args, exit_code] {
     const std::string html = args->out.empty() ? (std::filesystem::path(args->run) / "report.html").string() : args->out;
-    *exit_code = WriteReport("report", args->run, args->lang, html, args->xlsx, nullptr);
+    *exit_code = WriteReport("report", args->run, args->lang, html, args->xlsx, nullptr, args->csv);
   });
 }
 

@@ -19,6 +19,7 @@ struct RunArgs {
   bool quiet = false;
   bool json = false;
   std::string matcher = "auto";
+  std::string lang = "en";
 };
 
 int Run(const RunArgs& args) {
@@ -53,7 +54,7 @@ int Run(const RunArgs& args) {
     std::fputs(RenderSummaryJson(run->rules, run->instance, run->outcome, args.out, progress.seconds()).c_str(), stdout);
   } else if (!args.quiet) {
     std::printf("zkmatch run: rules '%s' -> %s\n%s", run->rules.name.c_str(), args.out.c_str(),
-                RenderSummary(run->rules, run->instance, run->outcome).c_str());
+                RenderSummary(run->rules, run->instance, run->outcome, args.lang == "zh" ? Language::kChinese : Language::kEnglish).c_str());
   }
   return static_cast<int>(ExitCode::kSuccess);
 }
@@ -69,6 +70,9 @@ void AddRunVerb(CLI::App& app, int* exit_code) {
   cmd->add_flag("--force", args->force, "Replace an existing --out directory");
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success, and no progress");
   cmd->add_flag("--json", args->json, "Print the run summary as one JSON object (lines, channels, totals, seconds per step) instead of the table");
+  cmd->add_option("--lang", args->lang, "Language of the printed summary: en (default) or zh (the rules' labels, Chinese notes)")
+      ->check(CLI::IsMember({"en", "zh"}))
+      ->capture_default_str();
   cmd->add_option("--matcher", args->matcher, "Matcher implementation: auto, general or serial (for testing; results are identical)")
       ->check(CLI::IsMember({"auto", "general", "serial"}));
   cmd->callback([args, exit_code] { *exit_code = Run(*args); });

@@ -42,9 +42,11 @@ void AddCheckVerb(CLI::App& app, int* exit_code);
 void AddGenVerb(CLI::App& app, int* exit_code);
 void AddAuditVerbs(CLI::App& app, int* exit_code);  // verify, replay, explain
 void AddReportVerb(CLI::App& app, int* exit_code);
+void AddLettersVerb(CLI::App& app, int* exit_code);
 // Loads `run`'s report and writes it to `html_path` (and the .xlsx beside it), with `diff`'s
 // comparison when given; `verb` names the command in messages. Returns the exit code.
-int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff);
+int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff,
+                bool csv = false);
 void AddDiffVerb(CLI::App& app, int* exit_code);
 
 }  // namespace zkmatch::tools

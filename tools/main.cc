@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   zkmatch::tools::AddGenVerb(app, &exit_code);
   zkmatch::tools::AddAuditVerbs(app, &exit_code);
   zkmatch::tools::AddReportVerb(app, &exit_code);
+  zkmatch::tools::AddLettersVerb(app, &exit_code);
   zkmatch::tools::AddDiffVerb(app, &exit_code);
   try {
     app.parse(argc, argv);

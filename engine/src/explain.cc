@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "json.h"
+#include "letter_words.h"
 #include "names.h"
 #include "run_format.h"
 
@@ -105,7 +106,6 @@ std::string Fill(const char* pattern, std::initializer_list<std::string> args) {
   return out;
 }
 
-using SeatKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;  // batch, stage, program, channel, group
 
 // Names read back from the log are parsed with names.h; one this zkmatch does not know is an
 // error (error()), never read as some other value.
@@ -326,12 +326,19 @@ Result<std::string> ExplainCandidate(const std::string& run_dir, const std::stri
   if (!found) {
     return Status::BadInput("candidate '" + candidate_id + "' is not in " + path + "; check the exam number");
   }
-  Explainer explainer(path, header, std::move(seats), lang == Language::kChinese ? kChinese : kEnglish);
+  // The record is read through the audit's own names first: a name this zkmatch does not know is
+  // an error, whichever wording is then used.
+  Explainer explainer(path, header, seats, lang == Language::kChinese ? kChinese : kEnglish);
   std::string text = explainer.Explain(record);
   if (!explainer.error().empty()) {
     return Status::BadInput(explainer.error() + "; run `zkmatch verify --run " + run_dir + "` to check the run");
   }
-  return text;
+  // The letters' wording (names, labels, the scores and clauses that decided) needs the run's
+  // inputs; when they changed or moved, the audit's own names and codes are all there is.
+  const Result<std::string> words = ExplainInLetterWords(run_dir, record, seats, lang);
+  if (words) return *words;
+  return Fill(lang == Language::kChinese ? "（无法读取本次录取的输入文件：%1；以下使用规则中的名称和代码）" : "(The run's inputs cannot be read: %1; names and codes of the rules follow.)",
+              {words.status().message()}) + "\n" + text;
 }
 
 }  // namespace zkmatch

@@ -207,25 +207,25 @@ lines:
   # 普通高中最低录取控制线: the score of the candidate at position ceil(60% x N) = 7,437, so
   # about as many candidates reach it as there are general-high seats (7,440 = 60.03%).
   # The score is total + bonus: 加分 counts for admission (投档), never folded into total.
-  control: {admit_ratio: 0.60, ranking: by_admission, score: total + bonus}
+  control: {admit_ratio: 0.60, ranking: by_admission, score: total + bonus, label: 控制线}
   # 艺体特长生文化课成绩: at least 80% of the control line. ASSUMPTION: the 80%.
-  specialist: {from: control, factor: 0.80}
+  specialist: {from: control, factor: 0.80, label: 特长生文化课线}
   # "3+4" 对口贯通: at most 30 below the control line, so the track also serves candidates just
   # under it (the 2025 adjustment is not published; change the offset for a what-if). ASSUMPTION: -30.
-  track_3p4: {from: control, offset: -30}
+  track_3p4: {from: control, offset: -30, label: "3+4 录取线"}
   # 校际均衡最低分数线: control line + 60. ASSUMPTION: the 60 points.
-  balanced: {from: control, offset: 60}
+  balanced: {from: control, offset: 60, label: 校际均衡线}
 
 rankings:
   # 投档排序: total + bonus, then the raw total (so bonus never decides a tie), then
   # 语数英 sum, then max(语文, 数学), then the lottery.
-  by_admission: {keys: [total + bonus desc, total desc, chinese + maths + english desc, "max(chinese, maths) desc"], last_tie: lottery}
+  by_admission: {keys: [total + bonus desc, total desc, chinese + maths + english desc, "max(chinese, maths) desc"], last_tie: lottery, label: 投档排序}
   # 艺体特长生: ranked by the specialty (专业) score, ties by the culture score (文化课).
-  by_sports:   {keys: [sports_score desc, total + bonus desc], last_tie: lottery}
-  by_music:    {keys: [music_score desc, total + bonus desc], last_tie: lottery}
-  by_art:      {keys: [art_score desc, total + bonus desc], last_tie: lottery}
-  by_scitech:  {keys: [scitech_score desc, total + bonus desc], last_tie: lottery}
-  by_combined: {keys: [combined_score desc, total + bonus desc], last_tie: lottery}
+  by_sports:   {keys: [sports_score desc, total + bonus desc], last_tie: lottery, label: 体育专业成绩排序}
+  by_music:    {keys: [music_score desc, total + bonus desc], last_tie: lottery, label: 音乐专业成绩排序}
+  by_art:      {keys: [art_score desc, total + bonus desc], last_tie: lottery, label: 美术专业成绩排序}
+  by_scitech:  {keys: [scitech_score desc, total + bonus desc], last_tie: lottery, label: 科技专业成绩排序}
+  by_combined: {keys: [combined_score desc, total + bonus desc], last_tie: lottery, label: 综合艺术专业成绩排序}
 
 batches:
   # 第一批次 提前批 (early batch): specialist seats of the public high schools and the 3+4
@@ -233,33 +233,36 @@ batches:
   # lists both kinds gets the first one, in the order of the list, that admits them. Private
   # schools have no seats here (公民同招: no early admission).
   - name: early
+    label: 提前批
     max_choices: 4
     channels:
-      - {name: sports,   seats: sports,   ranking: by_sports,   eligible: "sports_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
-      - {name: music,    seats: music,    ranking: by_music,    eligible: "music_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
-      - {name: art,      seats: art,      ranking: by_art,      eligible: "art_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
-      - {name: scitech,  seats: scitech,  ranking: by_scitech,  eligible: "scitech_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
-      - {name: combined, seats: combined, ranking: by_combined, eligible: "combined_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
+      - {name: sports,   label: 体育特长生, seats: sports,   ranking: by_sports,   eligible: "sports_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
+      - {name: music,    label: 音乐特长生, seats: music,    ranking: by_music,    eligible: "music_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
+      - {name: art,      label: 美术特长生, seats: art,      ranking: by_art,      eligible: "art_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
+      - {name: scitech,  label: 科技特长生, seats: scitech,  ranking: by_scitech,  eligible: "scitech_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
+      - {name: combined, label: 综合艺术特长生, seats: combined, ranking: by_combined, eligible: "combined_passed = 1 and total + bonus >= line.specialist and district in program.area", unfilled: {batch: general, channel: general}}
       # 3+4 对口贯通 (vocational school + university): city-wide recruitment (area includes 文登区).
       # Seats left empty stay empty: vocational seats never become general-high seats.
-      - {name: track_3p4, seats: track_3p4, ranking: by_admission, eligible: "total + bonus >= line.track_3p4 and district in program.area", unfilled: none}
+      - {name: track_3p4, label: 3+4 对口贯通, seats: track_3p4, ranking: by_admission, eligible: "total + bonus >= line.track_3p4 and district in program.area", unfilled: none}
     # Unfilled specialist seats (未录满的特长生计划) move once, before the general batch, to the
     # same school's open seats (统招); they are listed in flows.csv.
 
   # 第二批次 普通批 (general batch): public and private programs together (公民同招), open seats
   # (统招) and the balanced-school special plan (校际均衡专项计划) of 一中, 二中, 实验高中.
   - name: general
+    label: 普通批
     max_choices: 6
     channels:
       # 统招: anyone at or above the control line from inside the school's recruitment area
       # (招生区域: 中心城区; 文登区 candidates are not admitted, 不得跨区域招生).
-      - {name: general, seats: general, ranking: by_admission, eligible: "total + bonus >= line.control and district in program.area"}
+      - {name: general, label: 统招, seats: general, ranking: by_admission, eligible: "total + bonus >= line.control and district in program.area"}
       # 校际均衡: listed AFTER general, so the open seats take the best totals first and the
       # reserved seats then go to the best remaining candidates of each junior school. Filled
       # first, they would mostly go to candidates who win an open seat anyway and the plan would
       # add little for weaker junior schools (Dur, Kominers, Pathak & Sonmez 2018). ASSUMPTION:
       # the published plan gives no order; "open first" is the one that serves the plan's aim.
       - name: balanced
+        label: 校际均衡
         seats: balanced
         ranking: by_admission
         # 应届生, 综合素质评价 A/B, 校际均衡线, 中心城区学籍

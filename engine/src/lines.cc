@@ -74,6 +74,27 @@ void ComputeLinesWith(const Rules& rules, const Instance& instance, const std::f
   }
 }
 
+std::string LineHowChinese(const Rules& rules, std::size_t line, std::size_t candidates) {
+  auto shown = [](const auto& named) { return named.label.empty() ? named.name : named.label; };
+  const Line& l = rules.lines[line];
+  switch (l.kind) {
+    case Line::Kind::kValue: return "固定值";
+    case Line::Kind::kAdmitRatio: {
+      if (candidates == 0) return "按比例划线：没有考生";
+      std::uint64_t pos = (static_cast<std::uint64_t>(l.ratio_ppm) * candidates + 999'999) / 1'000'000;
+      pos = std::clamp<std::uint64_t>(pos, 1, candidates);
+      std::string pct = PpmText(l.ratio_ppm * 100);
+      return "按" + shown(rules.rankings[static_cast<std::size_t>(l.ranking)]) + "第 " + std::to_string(pos) + " 名（共 " + std::to_string(candidates) +
+             " 人的 " + pct + "%）考生的分数";
+    }
+    case Line::Kind::kOffset:
+      return shown(rules.lines[static_cast<std::size_t>(l.from)]) + (l.value < 0 ? "减 " : "加 ") + FormatScore(l.value < 0 ? -l.value : l.value) + " 分";
+    case Line::Kind::kFactor:
+      return shown(rules.lines[static_cast<std::size_t>(l.from)]) + " × " + PpmText(l.factor_ppm) + "，保留两位小数";
+  }
+  return {};
+}
+
 std::vector<Score> ComputeLines(const Rules& rules, const Instance& instance, std::vector<std::string>* notes) {
   std::vector<Score> values;
   const EvalContext ctx{instance.candidates, instance.programs, &values, &instance.program_scores};

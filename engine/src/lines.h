@@ -24,6 +24,13 @@ namespace zkmatch {
 void ComputeLinesWith(const Rules& rules, const Instance& instance, const std::function<const RankedOrder&(std::size_t)>& ranking,
                       std::vector<Score>* values, std::vector<std::string>* notes);
 
+// How line `line` is computed, in Chinese and without code words, for people reading the
+// Chinese report and `run --lang zh`: the rules' labels (`label:`) stand for the names of lines
+// and rankings (the names when no label is given). `candidates` is the cohort's size N.
+//   admit_ratio: "按投档排序第 7437 名（共 12394 人的 60%）考生的分数"
+//   offset:      "控制线加 60 分" / "控制线减 30 分";  factor: "控制线 × 0.8，保留两位小数";  value: "固定值"
+std::string LineHowChinese(const Rules& rules, std::size_t line, std::size_t candidates);
+
 }  // namespace zkmatch
 
 #endif  // ZKMATCH_LINES_H_

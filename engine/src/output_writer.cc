@@ -6,6 +6,7 @@
 
 #include "csv.h"
 #include "json.h"
+#include "lines.h"
 #include "run_format.h"
 #include "zkmatch/pipeline.h"
 
@@ -186,7 +187,68 @@ namespace {
 double Percent(long long part, long long whole) { return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0; }
 }  // namespace
 
-std::string RenderSummary(const Rules& rules, const Instance& instance, const Outcome& outcome) {
+namespace {
+
+// Display columns of UTF-8 text: two for a character from U+1100 up (CJK, full-width forms),
+// one otherwise; the text padded with spaces to `width` columns.
+std::string PadTo(const std::string& text, std::size_t width) {
+  std::size_t columns = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    columns += len >= 3 ? 2 : 1;
+    i += len;
+  }
+  return columns >= width ? text + " " : text + std::string(width - columns, ' ');
+}
+
+template <typename T>
+std::string Shown(const T& named) {
+  return named.label.empty() ? named.name : named.label;
+}
+
+std::string RenderSummaryChinese(const Rules& rules, const Instance& instance, const Outcome& outcome) {
+  char line[512];
+  std::string out;
+  for (std::size_t i = 0; i < rules.lines.size(); ++i) {
+    std::snprintf(line, sizeof line, "%10s   （%s）\n", FormatScore(outcome.lines[i]).c_str(), LineHowChinese(rules, i, instance.candidates.size()).c_str());
+    out += "分数线 " + PadTo(Shown(rules.lines[i]), 20) + line;
+  }
+  const RunSummary sum = Summarize(rules, instance, outcome);
+  out += PadTo("批次/阶段", 24) + PadTo("通道", 20) + "      名额       录取   满额率     流转\n";
+  for (const RunSummary::ChannelRow& r : sum.channels) {
+    std::string batch = r.batch, channel = r.channel;
+    for (const Batch& b : rules.batches) {
+      if (b.name != r.batch) continue;
+      batch = Shown(b);
+      for (const Stage& st : b.stages) {
+        for (const Channel& c : st.channels) {
+          if (st.name == r.stage && c.name == r.channel) channel = Shown(c);
+        }
+      }
+    }
+    std::snprintf(line, sizeof line, "%10lld %10lld %7.1f%% %+8lld\n", r.seats, r.placed, Percent(r.placed, r.seats), r.flowed);
+    out += PadTo(r.stage.empty() ? batch : batch + "/" + r.stage, 24) + PadTo(channel, 20) + line;
+  }
+  std::snprintf(line, sizeof line, "考生 %zu 人：录取 %zu 人，未录取 %zu 人；名额 %lld 个，录满 %zu 个（%.1f%%）", sum.candidates, sum.placed,
+                sum.candidates - sum.placed, sum.seats, sum.placed, Percent(static_cast<long long>(sum.placed), sum.seats));
+  out += line;
+  if (sum.over > 0) {
+    std::snprintf(line, sizeof line, "；同分并列超计划录取 %lld 人", sum.over);
+    out += line;
+  }
+  if (!outcome.flows.empty()) {
+    std::snprintf(line, sizeof line, "；%lld 个未录满名额已流转（flows.csv）", sum.seats_flowed);
+    out += line;
+  }
+  out += "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string RenderSummary(const Rules& rules, const Instance& instance, const Outcome& outcome, Language lang) {
+  if (lang == Language::kChinese) return RenderSummaryChinese(rules, instance, outcome);
   char line[512];
   std::string out;
   for (std::size_t i = 0; i < rules.lines.size(); ++i) {

@@ -11,9 +11,12 @@
 #include <sstream>
 #include <tuple>
 
+#include "csv.h"
 #include "decimal.h"
 #include "expression.h"
 #include "json.h"
+#include "lines.h"
+#include "ranking.h"
 #include "run_format.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/run_diff.h"
@@ -52,7 +55,185 @@ void ReadIdentity(const std::string& run_dir, RunReport* r) {
   std::vector<Finding> findings;
   if (ReadManifest(run_dir, &m, &findings) != ReadStatus::kRead) return;
   r->engine_version = m.engine;
-  for (const ManifestInput& f : m.inputs) r->inputs.push_back(RunReport::InputFile{f.role, f.path, f.sha256});
+  // Shown relative to the run directory: the machine's absolute paths say nothing to a reader.
+  std::error_code ec;
+  const std::filesystem::path run = std::filesystem::absolute(run_dir, ec).lexically_normal();
+  for (const ManifestInput& f : m.inputs) {
+    std::string shown = f.path;
+    if (!ec && std::filesystem::path(f.path).is_absolute()) {
+      const std::filesystem::path rel = std::filesystem::path(f.path).lexically_normal().lexically_relative(run);
+      if (!rel.empty()) shown = rel.generic_string();
+    }
+    r->inputs.push_back(RunReport::InputFile{f.role, shown, f.sha256});
+  }
+}
+
+// The publications read candidate columns no rule needs when the rules declare them
+// descriptive: `name` (for the admitted lists) and `district` (for the 一分一段表).
+void LoadDescriptiveColumns(Rules* rules) {
+  for (const char* wanted : {"name", "district"}) {
+    const auto& d = rules->descriptive_columns;
+    if (std::find(d.begin(), d.end(), wanted) == d.end()) continue;
+    const auto& refs = rules->candidate_columns;
+    if (std::any_of(refs.begin(), refs.end(), [&](const ColumnRef& c) { return c.name == wanted; })) continue;
+    ColumnRef ref;
+    ref.name = wanted;
+    rules->candidate_columns.push_back(ref);
+  }
+}
+
+const Column* TextColumn(const Candidates& cands, const std::string& name) {
+  const Column* c = cands.FindColumn(name);
+  return c && !c->numeric ? c : nullptr;
+}
+
+// The column the junior schools are in: the first split channel's, else `junior_school`.
+std::string JuniorColumn(const Rules& rules, const Candidates& cands) {
+  for (const Batch& b : rules.batches) {
+    for (const Stage& s : b.stages) {
+      for (const Channel& c : s.channels) {
+        if (!c.split_by.empty() && TextColumn(cands, c.split_by)) return c.split_by;
+      }
+    }
+  }
+  return TextColumn(cands, "junior_school") ? "junior_school" : "";
+}
+
+// 一分一段表 of the candidates whose `col` cell is `value` (all when `col` is null), appended
+// under `district`.
+void AppendBands(const Candidates& cands, const Column* col, std::uint32_t value, const std::string& district, RunReport* r) {
+  std::vector<Score> totals;
+  for (std::size_t c = 0; c < cands.size(); ++c) {
+    if (!col || col->text[c] == value) totals.push_back(cands.total[c]);
+  }
+  std::sort(totals.begin(), totals.end(), std::greater<>());
+  std::int64_t cumulative = 0;
+  for (std::size_t i = 0; i < totals.size();) {
+    std::size_t j = i;
+    while (j < totals.size() && totals[j] == totals[i]) ++j;
+    cumulative += static_cast<std::int64_t>(j - i);
+    r->bands.push_back(RunReport::ScoreBand{district, totals[i], static_cast<std::int64_t>(j - i), cumulative});
+    i = j;
+  }
+}
+
+void ComputeBands(const Candidates& cands, RunReport* r) {
+  AppendBands(cands, nullptr, 0, "", r);
+  const Column* district = TextColumn(cands, "district");
+  if (!district) return;
+  for (std::size_t d = 0; d < district->dictionary.size(); ++d) {
+    r->districts.push_back(district->dictionary[d]);
+    AppendBands(cands, district, static_cast<std::uint32_t>(d), district->dictionary[d], r);
+  }
+}
+
+// 位次 of a total: the whole cohort's cumulative count at it (the first bands are the cohort's).
+std::int64_t RankOfTotal(const RunReport& r, Score total) {
+  for (const auto& b : r.bands) {
+    if (!b.district.empty()) break;
+    if (b.total == total) return b.cumulative;
+  }
+  return 0;
+}
+
+// Where a channel stands in the rules: (batch, stage, channel) indices, or all -1.
+std::tuple<int, int, int> ChannelPlace(const Rules& rules, const PlacementRow& pl) {
+  for (std::size_t b = 0; b < rules.batches.size(); ++b) {
+    if (rules.batches[b].name != pl.batch) continue;
+    for (std::size_t s = 0; s < rules.batches[b].stages.size(); ++s) {
+      const Stage& st = rules.batches[b].stages[s];
+      if (st.name != pl.stage) continue;
+      for (std::size_t c = 0; c < st.channels.size(); ++c) {
+        if (st.channels[c].name == pl.channel) return {static_cast<int>(b), static_cast<int>(s), static_cast<int>(c)};
+      }
+    }
+  }
+  return {-1, -1, -1};
+}
+
+// The admitted lists: placed candidates by program, then block in rules order, then the
+// channel's ranking (per-program rankings: total descending), then exam number.
+void ComputeAdmitted(const Rules& rules, const Instance& inst, const EvalContext& ctx, const std::vector<PlacementRow>& placements,
+                     const std::vector<CandidateIndex>& who, const std::vector<ProgramIndex>& where, RunReport* r) {
+  const Candidates& cands = inst.candidates;
+  const Programs& progs = inst.programs;
+  const Column* name = TextColumn(cands, "name");
+  const Column* junior = r->junior_column.empty() ? nullptr : TextColumn(cands, r->junior_column);
+  r->has_names = name != nullptr;
+  std::map<int, RankedOrder> rankings;  // computed once per ranking used
+  struct Key {
+    ProgramIndex program;
+    int batch, stage, channel;
+    std::uint32_t rank;
+    Score minus_total;
+    CandidateIndex candidate;
+    std::size_t row;
+    auto operator<=>(const Key&) const = default;
+  };
+  std::vector<Key> keys;
+  for (std::size_t i = 0; i < placements.size(); ++i) {
+    if (!placements[i].placed() || who[i] == kNone || where[i] == kNone) continue;
+    const auto [b, s, c] = ChannelPlace(rules, placements[i]);
+    std::uint32_t rank = 0;
+    if (b >= 0) {
+      const int ranking = rules.batches[b].stages[s].channels[c].ranking;
+      if (ranking >= 0 && !rules.rankings[ranking].per_program) {
+        auto it = rankings.find(ranking);
+        if (it == rankings.end()) it = rankings.emplace(ranking, ComputeRanking(rules.rankings[ranking], ctx, rules.seed)).first;
+        rank = it->second.rank[who[i]];
+      }
+    }
+    keys.push_back(Key{where[i], b, s, c, rank, -cands.total[who[i]], who[i], i});
+  }
+  std::sort(keys.begin(), keys.end());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    const Key& key = keys[k];
+    const PlacementRow& pl = placements[key.row];
+    RunReport::Admitted a;
+    a.program = progs.code[key.program];
+    a.school = progs.school[key.program];
+    a.program_name = progs.name[key.program];
+    a.position = k > 0 && keys[k - 1].program == key.program ? r->admitted.back().position + 1 : 1;
+    a.id = cands.id[key.candidate];
+    if (name) a.name = name->dictionary[name->text[key.candidate]];
+    if (junior) a.junior = junior->dictionary[junior->text[key.candidate]];
+    a.total = cands.total[key.candidate];
+    a.batch = pl.batch;
+    a.stage = pl.stage;
+    a.channel = pl.channel;
+    a.choice_rank = pl.choice_rank;
+    r->admitted.push_back(std::move(a));
+  }
+}
+
+// Where each junior school's graduates went.
+void ComputeDestinations(const Instance& inst, const std::vector<PlacementRow>& placements, const std::vector<CandidateIndex>& who,
+                         const std::vector<ProgramIndex>& where, RunReport* r) {
+  const Column* junior = r->junior_column.empty() ? nullptr : TextColumn(inst.candidates, r->junior_column);
+  if (!junior) return;
+  const Programs& progs = inst.programs;
+  const std::size_t width = progs.size() + 1;  // the last: not placed
+  std::vector<std::int64_t> count(junior->dictionary.size() * width);
+  for (std::size_t i = 0; i < placements.size(); ++i) {
+    if (who[i] == kNone) continue;
+    const std::size_t to = placements[i].placed() && where[i] != kNone ? where[i] : progs.size();
+    ++count[junior->text[who[i]] * width + to];
+  }
+  for (std::size_t g = 0; g < junior->dictionary.size(); ++g) {
+    for (std::size_t p = 0; p < width; ++p) {
+      const std::int64_t n = count[g * width + p];
+      if (n == 0) continue;
+      RunReport::Destination d;
+      d.junior = junior->dictionary[g];
+      if (p < progs.size()) {
+        d.program = progs.code[p];
+        d.school = progs.school[p];
+        d.program_name = progs.name[p];
+      }
+      d.candidates = n;
+      r->destinations.push_back(std::move(d));
+    }
+  }
 }
 
 }  // namespace
@@ -62,6 +243,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   if (!rules_path) return Status::BadInput("refusing to report: " + rules_path.status().message());
   auto rules = LoadRules(*rules_path, sink);
   if (!rules) return rules.status();
+  LoadDescriptiveColumns(&*rules);
   auto instance = LoadInputs(*rules, sink);
   if (!instance) return instance.status();
   std::vector<PlacementRow> placements;
@@ -74,7 +256,24 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   r.run_dir = run_dir;
   r.rules_name = rules->name;
   ReadIdentity(run_dir, &r);
-  for (const LineRow& l : lines) r.lines.push_back(RunReport::ScoreLine{l.name, l.value, l.note});
+  for (const LineRow& l : lines) {
+    RunReport::ScoreLine line{l.name, l.value, l.note, {}};
+    for (std::size_t i = 0; i < rules->lines.size(); ++i) {
+      if (rules->lines[i].name == l.name) line.note_zh = LineHowChinese(*rules, i, instance->candidates.size());
+    }
+    r.lines.push_back(std::move(line));
+  }
+  for (const Line& l : rules->lines) {
+    if (!l.label.empty()) r.line_labels[l.name] = l.label;
+  }
+  for (const Batch& b : rules->batches) {
+    if (!b.label.empty()) r.batch_labels[b.name] = b.label;
+    for (const Stage& st : b.stages) {
+      for (const Channel& c : st.channels) {
+        if (!c.label.empty()) r.channel_labels[b.name + "/" + st.name + "/" + c.name] = c.label;
+      }
+    }
+  }
   {
     DiagnosticSink verify_sink;
     const Result<VerifyReport> v = VerifyRun("", run_dir, verify_sink);
@@ -157,6 +356,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
     if (cut != kMissingScore && (line->cutoff == kMissingScore || cut < line->cutoff)) line->cutoff = cut;
     if (line->general_high) r.general_high_seats += c.capacity;
     if (!c.group.empty()) {
+      r.quotas.push_back(RunReport::Quota{c.batch, c.stage, c.channel, c.program, p != kNone ? progs.school[p] : "", c.group, c.initial, c.admitted, cut});
       RunReport::GroupLine& g = groups[{c.batch, c.stage, c.channel, c.group}];
       g.batch = c.batch;
       g.stage = c.stage;
@@ -204,6 +404,15 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
     }
   }
   for (auto& [key, g] : groups) r.groups.push_back(std::move(g));
+
+  // The publications.
+  ComputeBands(cands, &r);
+  for (auto& s : r.seats) {
+    if (s.cutoff != kMissingScore) s.cutoff_rank = RankOfTotal(r, s.cutoff);
+  }
+  r.junior_column = JuniorColumn(*rules, cands);
+  ComputeAdmitted(*rules, *instance, ctx, placements, who, where, &r);
+  ComputeDestinations(*instance, placements, who, where, &r);
   return r;
 }
 
@@ -294,6 +503,36 @@ struct Words {
   const char* candidate;
   const char* before;
   const char* after;
+  // The publications.
+  const char* bands_title;
+  const char* band_total;
+  const char* band_count;
+  const char* band_cumulative;
+  const char* band_all;
+  const char* bands_table;  // %1: number of totals
+  const char* chart_bands;
+  const char* axis_candidates;
+  const char* admitted_title;
+  const char* admitted_order;
+  const char* admitted_summary;  // %1: school and program, %2: count
+  const char* position;
+  const char* exam_no;
+  const char* name;
+  const char* junior;
+  const char* choice_rank;
+  const char* program_name;
+  const char* rank;
+  const char* quota_title;
+  const char* quota_seats;
+  const char* quota_admitted;
+  const char* quota_lowest;
+  const char* dest_title;
+  const char* not_placed;
+  const char* sheet_bands;
+  const char* sheet_admitted;
+  const char* sheet_quota;
+  const char* sheet_dest;
+  bool chinese;  // labels in place of names, Chinese sheet names, the Chinese "how computed"
 };
 
 const Words kEn = {
@@ -305,10 +544,16 @@ const Words kEn = {
     "Reserved seats per group (balanced plan per junior school)", "Group", "Candidates", "Seats allocated", "Seats returned", "Admitted (reserved)",
     "Admitted (other channels, same schools)", "Per school and channel", "Batch", "Stage", "Program", "School", "Channel", "Plan", "Flowed in",
     "Flowed out", "Seats", "Admitted", "Cut-off total", "Fill (%)", "Charts", "Totals of admitted candidates per program (min, quartiles, max)",
-    "Cut-off total per program and channel", "Fill rate per program (%)", "Reserved plan's effect per junior school: admissions to the schools offering it",
+    "Cut-off total per program and channel", "Fill rate per program (%), programs in code order", "Reserved plan's effect per junior school: admissions to the schools offering it",
     "total", "fill %", "admitted", "other channels", "reserved channel", "public", "private", "Compared with %1", "Counts", "Candidates moved",
     "Candidates in one run only", "Of whom only the channel changed (same program)", "Moves by program", "From", "To", "Candidates", "Cut-offs that changed, per program and channel (groups summed, lowest cut-off)", "Seat blocks that changed, per group", "Every candidate who moved",
-    "Candidate", "Before", "After"};
+    "Candidate", "Before", "After",
+    "Score distribution (candidates per total, highest first)", "Total", "Candidates", "Cumulative", "All", "The whole table: %1 totals",
+    "Candidates per 10-point band of the total (whole cohort)", "candidates", "Admitted lists",
+    "Per program, in admission order: the program's channels in rules order (batch, stage, channel), each in its ranking, best first.",
+    "%1: %2 admitted", "No.", "Exam number", "Name", "Junior school", "Choice", "Program name", "Rank of the cut-off",
+    "Reserved seats per senior and junior school (split channels)", "seats", "admitted", "lowest total",
+    "Where each junior school's graduates went", "Not placed", "score_bands", "admitted", "quota_matrix", "junior_outcomes", false};
 
 const Words kZh = {
     "zh-CN", "录取报告：%1", "本次录取", "规则", "引擎版本", "运行目录", "校验 (verify)", "通过（zkmatch verify 未发现问题）",
@@ -317,16 +562,24 @@ const Words kZh = {
     "规则未设目标", "公办与民办普通高中", "办学性质", "计划数", "各通道录取（特长生各类别、3+4、专项计划）", "普通高中以外的计划（如 3+4）",
     "分配名额（各初中学校的校际均衡计划）", "初中学校", "考生数", "分配名额", "退回名额", "专项录取", "同校其他通道录取", "各学校、各通道",
     "批次", "阶段", "计划代码", "学校", "通道", "计划", "流入", "流出", "名额", "录取", "最低录取分", "满额率 (%)", "图表",
-    "各计划录取考生总分分布（最低、四分位、最高）", "各计划、各通道最低录取分", "各计划满额率 (%)", "校际均衡计划对各初中学校的作用：录取到提供专项计划学校的人数",
+    "各计划录取考生总分分布（最低、四分位、最高）", "各计划、各通道最低录取分", "各计划满额率 (%)，按计划代码排序", "校际均衡计划对各初中学校的作用：录取到提供专项计划学校的人数",
     "总分", "满额率 %", "录取人数", "其他通道", "专项通道", "公办", "民办", "与 %1 对比", "数量", "录取结果变化的考生",
-    "只在一次运行中的考生", "其中仅通道变化（同一计划）", "按计划统计的变化", "原", "现", "人数", "各计划、各通道最低录取分的变化（分组合计，取最低分）", "各分组名额块的变化", "每一位结果变化的考生", "考生", "原结果", "现结果"};
+    "只在一次运行中的考生", "其中仅通道变化（同一计划）", "按计划统计的变化", "原", "现", "人数", "各计划、各通道最低录取分的变化（分组合计，取最低分）", "各分组名额块的变化", "每一位结果变化的考生", "考生", "原结果", "现结果",
+    "一分一段表（各总分人数，从高到低）", "总分", "人数", "累计人数", "全体", "全表：%1 个总分",
+    "各分数段人数（总分每 10 分一段，全体考生）", "人数", "录取名单",
+    "按计划列出，计划内按录取顺序：先按规则中的批次、阶段、通道顺序，同一通道内按该通道的排序从高到低。",
+    "%1：录取 %2 人", "序号", "准考证号", "姓名", "毕业学校", "志愿序号", "计划名称", "最低录取分位次",
+    "分配名额（高中 × 初中学校）", "名额", "录取", "最低分",
+    "各初中学校毕业生去向", "未录取", "一分一段表", "录取名单", "分配名额", "初中去向", true};
 
 const Words& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
 
-std::string Fill(const char* pattern, const std::string& a) {
+std::string Fill(const char* pattern, const std::string& a, const std::string& b = "") {
   std::string out = pattern;
-  const std::size_t at = out.find("%1");
+  std::size_t at = out.find("%1");
   if (at != std::string::npos) out.replace(at, 2, a);
+  at = out.find("%2");
+  if (at != std::string::npos) out.replace(at, 2, b);
   return out;
 }
 
@@ -337,6 +590,18 @@ std::string Percent(std::int64_t num, std::int64_t den) {
   std::string frac = std::to_string(h % 100);
   if (frac.size() < 2) frac = "0" + frac;
   return std::to_string(h / 100) + "." + frac;
+}
+
+// What people read for a batch, channel or line: the rules' label in the Chinese report,
+// else the name.
+std::string Labelled(const std::map<std::string, std::string>& labels, const std::string& key, const std::string& name, const Words& w) {
+  if (!w.chinese) return name;
+  auto it = labels.find(key);
+  return it == labels.end() ? name : it->second;
+}
+std::string BatchShown(const RunReport& r, const Words& w, const std::string& batch) { return Labelled(r.batch_labels, batch, batch, w); }
+std::string ChannelShown(const RunReport& r, const Words& w, const std::string& batch, const std::string& stage, const std::string& channel) {
+  return Labelled(r.channel_labels, batch + "/" + stage + "/" + channel, channel, w);
 }
 
 std::string SectorName(const std::string& s, const Words& w) {
@@ -357,6 +622,121 @@ struct Table {
 };
 
 std::string Num(std::int64_t v) { return std::to_string(v); }
+
+// 一分一段表, wide: one row per total of the whole cohort, highest first; count and cumulative
+// for the cohort, then for each district (a district without candidates at a total: 0 and
+// its running cumulative).
+Table BandsTable(const RunReport& r, const Words& w) {
+  Table t{"score_bands", w.bands_title, {w.band_total, w.band_count, w.band_cumulative}, {1, 1, 1}, {}};
+  for (const std::string& d : r.districts) {
+    t.header.push_back(d + " " + w.band_count);
+    t.header.push_back(d + " " + w.band_cumulative);
+    t.numeric.insert(t.numeric.end(), {1, 1});
+  }
+  std::vector<std::size_t> next(r.districts.size());  // per district: its next band
+  std::vector<std::int64_t> cumulative(r.districts.size());
+  std::vector<std::size_t> start(r.districts.size());
+  std::size_t cohort = 0;
+  while (cohort < r.bands.size() && r.bands[cohort].district.empty()) ++cohort;
+  for (std::size_t d = 0, at = cohort; d < r.districts.size(); ++d) {
+    start[d] = next[d] = at;
+    while (at < r.bands.size() && r.bands[at].district == r.districts[d]) ++at;
+  }
+  for (std::size_t i = 0; i < cohort; ++i) {
+    const auto& b = r.bands[i];
+    std::vector<std::string> row = {FormatScore(b.total), Num(b.count), Num(b.cumulative)};
+    for (std::size_t d = 0; d < r.districts.size(); ++d) {
+      std::int64_t count = 0;
+      const std::size_t k = next[d];
+      if (k < r.bands.size() && r.bands[k].district == r.districts[d] && r.bands[k].total == b.total) {
+        count = r.bands[k].count;
+        cumulative[d] = r.bands[k].cumulative;
+        ++next[d];
+      }
+      row.push_back(Num(count));
+      row.push_back(Num(cumulative[d]));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+// The quota matrix: one row per junior school, three columns (seats, admitted, lowest) per
+// split block (batch, stage, channel, program) in cutoffs.csv order.
+Table QuotaTable(const RunReport& r, const Words& w) {
+  Table t{"quota_matrix", w.quota_title, {w.group}, {0}, {}};
+  using Block = std::tuple<std::string, std::string, std::string, std::string>;
+  std::vector<Block> blocks;
+  std::map<std::string, std::map<Block, const RunReport::Quota*>> cells;  // group -> block -> quota
+  for (const auto& q : r.quotas) {
+    const Block b{q.batch, q.stage, q.channel, q.program};
+    if (std::find(blocks.begin(), blocks.end(), b) == blocks.end()) {
+      blocks.push_back(b);
+      const std::string head =
+          q.school + " " + q.program + (r.quotas.front().channel == r.quotas.back().channel ? "" : " " + ChannelShown(r, w, q.batch, q.stage, q.channel));
+      for (const char* what : {w.quota_seats, w.quota_admitted, w.quota_lowest}) t.header.push_back(head + " " + what);
+      t.numeric.insert(t.numeric.end(), {1, 1, 1});
+    }
+    cells[q.group][b] = &q;
+  }
+  for (const auto& [group, row_cells] : cells) {
+    std::vector<std::string> row = {group};
+    for (const Block& b : blocks) {
+      auto it = row_cells.find(b);
+      if (it == row_cells.end()) {
+        row.insert(row.end(), {"", "", ""});
+      } else {
+        row.insert(row.end(), {Num(it->second->seats), Num(it->second->admitted), FormatScore(it->second->lowest)});
+      }
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+void AddPublicationTables(const RunReport& r, const Words& w, std::vector<Table>* tables) {
+  tables->push_back(BandsTable(r, w));
+  {
+    Table t{"admitted", w.admitted_title, {w.school, w.program, w.program_name, w.position, w.exam_no}, {0, 0, 0, 1, 0}, {}};
+    if (r.has_names) {
+      t.header.push_back(w.name);
+      t.numeric.push_back(0);
+    }
+    t.header.insert(t.header.end(), {w.junior, w.band_total, w.batch, w.stage, w.channel, w.choice_rank});
+    t.numeric.insert(t.numeric.end(), {0, 1, 0, 0, 0, 1});
+    for (const auto& a : r.admitted) {
+      std::vector<std::string> row = {a.school, a.program, a.program_name, Num(a.position), a.id};
+      if (r.has_names) row.push_back(a.name);
+      row.insert(row.end(), {a.junior, FormatScore(a.total), BatchShown(r, w, a.batch), a.stage, ChannelShown(r, w, a.batch, a.stage, a.channel), Num(a.choice_rank)});
+      t.rows.push_back(std::move(row));
+    }
+    tables->push_back(std::move(t));
+  }
+  if (!r.quotas.empty()) tables->push_back(QuotaTable(r, w));
+  if (!r.destinations.empty()) {
+    Table t{"junior_outcomes", w.dest_title, {w.junior, w.school, w.program, w.program_name, w.band_count}, {0, 0, 0, 0, 1}, {}};
+    for (const auto& d : r.destinations) {
+      t.rows.push_back({d.junior, d.program.empty() ? w.not_placed : d.school, d.program, d.program_name, Num(d.candidates)});
+    }
+    tables->push_back(std::move(t));
+  }
+}
+
+// The workbook's sheet for a table: the publications named in the report's language.
+std::string SheetName(const Table& t, const Words& w) {
+  if (w.chinese) {
+    static const std::map<std::string, std::string> kZhSheets = {
+        {"run", "本次录取"},        {"summary", "概况"},        {"general_high", "普通高中录取比例"}, {"lines", "分数线"},
+        {"sectors", "公办与民办"},  {"channels", "各通道录取"}, {"other_programs", "普通高中以外的计划"}, {"groups", "各初中分配名额汇总"},
+        {"seats", "各学校各通道"}};
+    if (auto it = kZhSheets.find(t.id); it != kZhSheets.end()) return it->second;
+  }
+  if (t.id == "score_bands") return w.sheet_bands;
+  if (t.id == "admitted") return w.sheet_admitted;
+  if (t.id == "quota_matrix") return w.sheet_quota;
+  if (t.id == "junior_outcomes") return w.sheet_dest;
+  return t.id;
+}
 
 std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
   std::vector<Table> tables;
@@ -379,7 +759,7 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
   }
   {
     Table t{"lines", w.lines, {w.line, w.value, w.how}, {0, 1, 0}, {}};
-    for (const auto& l : r.lines) t.rows.push_back({l.name, l.value, l.note});
+    for (const auto& l : r.lines) t.rows.push_back({Labelled(r.line_labels, l.name, l.name, w), l.value, w.chinese ? l.note_zh : l.note});
     tables.push_back(std::move(t));
   }
   {
@@ -415,17 +795,18 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
     Table t{"channels", w.channels, {w.batch, w.stage, w.channel, w.plan, w.flowed_in, w.flowed_out, w.capacity, w.admitted, w.fill}, {0, 0, 0, 1, 1, 1, 1, 1, 1}, {}};
     for (const auto& key : order) {
       const auto& s = sum[key];
-      t.rows.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), Num(s.initial), Num(s.flowed_in), Num(s.flowed_out), Num(s.capacity),
+      t.rows.push_back({BatchShown(r, w, std::get<0>(key)), std::get<1>(key), ChannelShown(r, w, std::get<0>(key), std::get<1>(key), std::get<2>(key)), Num(s.initial), Num(s.flowed_in), Num(s.flowed_out), Num(s.capacity),
                         Num(s.admitted), Percent(s.admitted, s.capacity)});
     }
     tables.push_back(std::move(t));
   }
   auto seat_row = [&](const RunReport::SeatLine& s) {
-    return std::vector<std::string>{s.school, s.program, s.batch, s.stage, s.channel, Num(s.initial), Num(s.flowed_in), Num(s.flowed_out),
-                                    Num(s.capacity), Num(s.admitted), FormatScore(s.cutoff), Percent(s.admitted, s.capacity)};
+    return std::vector<std::string>{s.school, s.program, BatchShown(r, w, s.batch), s.stage, ChannelShown(r, w, s.batch, s.stage, s.channel), Num(s.initial), Num(s.flowed_in), Num(s.flowed_out),
+                                    Num(s.capacity), Num(s.admitted), FormatScore(s.cutoff), Percent(s.admitted, s.capacity),
+                                    s.cutoff_rank ? Num(s.cutoff_rank) : ""};
   };
-  const std::vector<std::string> seat_header = {w.school, w.program, w.batch, w.stage, w.channel, w.plan, w.flowed_in, w.flowed_out, w.capacity, w.admitted, w.cutoff, w.fill};
-  const std::vector<std::uint8_t> seat_numeric = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1};
+  const std::vector<std::string> seat_header = {w.school, w.program, w.batch, w.stage, w.channel, w.plan, w.flowed_in, w.flowed_out, w.capacity, w.admitted, w.cutoff, w.fill, w.rank};
+  const std::vector<std::uint8_t> seat_numeric = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
   if (r.has_general_high_condition) {
     Table t{"other_programs", w.other_programs, seat_header, seat_numeric, {}};
     for (const auto& s : r.seats) {
@@ -437,7 +818,7 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
     Table t{"groups", w.groups, {w.batch, w.stage, w.channel, w.group, w.group_candidates, w.group_seats, w.group_returned, w.group_admitted, w.group_other},
             {0, 0, 0, 0, 1, 1, 1, 1, 1}, {}};
     for (const auto& g : r.groups) {
-      t.rows.push_back({g.batch, g.stage, g.channel, g.group, Num(g.candidates), Num(g.seats), Num(g.returned), Num(g.admitted), Num(g.admitted_other)});
+      t.rows.push_back({BatchShown(r, w, g.batch), g.stage, ChannelShown(r, w, g.batch, g.stage, g.channel), g.group, Num(g.candidates), Num(g.seats), Num(g.returned), Num(g.admitted), Num(g.admitted_other)});
     }
     tables.push_back(std::move(t));
   }
@@ -446,6 +827,7 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
     for (const auto& s : r.seats) t.rows.push_back(seat_row(s));
     tables.push_back(std::move(t));
   }
+  AddPublicationTables(r, w, &tables);
   return tables;
 }
 
@@ -555,7 +937,7 @@ void ScoreChart(std::string* out, const RunReport& r, const Words& w) {
     hi = std::max(hi, s.totals.back());
   }
   std::vector<std::int64_t> ticks;
-  const Axis axis = ScoreAxis(lo, hi, &ticks);
+  const Axis axis = ScoreAxis(0, hi, &ticks);  // from 0, like every value axis of the report
   OpenChart(out, "chart-scores", w.chart_scores, w.axis_total, static_cast<int>(r.scores.size()), axis, ticks, [](std::int64_t t) { return FormatScore(t); });
   for (std::size_t i = 0; i < r.scores.size(); ++i) {
     const auto& v = r.scores[i].totals;
@@ -586,27 +968,28 @@ void CutoffChart(std::string* out, const RunReport& r, const Words& w) {
     hi = std::max(hi, s->cutoff);
   }
   std::vector<std::int64_t> ticks;
-  const Axis axis = ScoreAxis(lo, hi, &ticks);
+  const Axis axis = ScoreAxis(0, hi, &ticks);  // bars start at 0: their lengths compare
   OpenChart(out, "chart-cutoffs", w.chart_cutoffs, w.axis_total, static_cast<int>(rows.size()), axis, ticks, [](std::int64_t t) { return FormatScore(t); });
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& s = *rows[i];
     const int y = kTop + static_cast<int>(i) * kRowHeight;
-    RowLabel(out, static_cast<int>(i), s.program + " " + s.channel + (s.stage.empty() ? "" : " (" + s.stage + ")"));
-    Rect(out, axis.x0, y + 3, axis.X(s.cutoff) - axis.x0, kRowHeight - 6, s.split ? "bar2" : "bar", s.program + " " + s.channel + ": " + FormatScore(s.cutoff));
+    const std::string channel = ChannelShown(r, w, s.batch, s.stage, s.channel);
+    RowLabel(out, static_cast<int>(i), s.program + " " + channel + (s.stage.empty() ? "" : " (" + s.stage + ")"));
+    Rect(out, axis.x0, y + 3, axis.X(s.cutoff) - axis.x0, kRowHeight - 6, s.split ? "bar2" : "bar", s.program + " " + channel + ": " + FormatScore(s.cutoff));
     *out += "<text x=\"" + std::to_string(axis.X(s.cutoff) + 4) + "\" y=\"" + std::to_string(y + 13) + "\">" + FormatScore(s.cutoff) + "</text>\n";
   }
   *out += "</svg></figure>\n";
 }
 
 void FillChart(std::string* out, const RunReport& r, const Words& w) {
-  std::vector<std::string> order;
+  std::vector<std::string> order;  // programs in code order (the chart's title says so)
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> by;  // program -> admitted, seats
   for (const auto& s : r.seats) {
-    auto [it, fresh] = by.try_emplace(s.program);
-    if (fresh) order.push_back(s.program);
-    it->second.first += s.admitted;
-    it->second.second += s.capacity;
+    auto& [admitted, seats] = by[s.program];
+    admitted += s.admitted;
+    seats += s.capacity;
   }
+  for (const auto& [program, v] : by) order.push_back(program);
   if (order.empty()) return;
   Axis axis;
   axis.lo = 0;
@@ -653,14 +1036,85 @@ void GroupChart(std::string* out, const RunReport& r, const Words& w) {
   for (std::size_t i = 0; i < r.groups.size(); ++i) {
     const auto& g = r.groups[i];
     const int y = kTop + static_cast<int>(i) * kRowHeight;
-    RowLabel(out, static_cast<int>(i), g.group + (r.groups.front().channel == r.groups.back().channel ? "" : " (" + g.channel + ")"));
+    const std::string channel = ChannelShown(r, w, g.batch, g.stage, g.channel);
+    RowLabel(out, static_cast<int>(i), g.group + (r.groups.front().channel == r.groups.back().channel ? "" : " (" + channel + ")"));
     const int mid = axis.X(g.admitted_other);
     Rect(out, axis.x0, y + 3, mid - axis.x0, kRowHeight - 6, "bar", g.group + ": " + std::to_string(g.admitted_other));
-    Rect(out, mid, y + 3, axis.X(g.admitted_other + g.admitted) - mid, kRowHeight - 6, "bar2", g.group + " " + g.channel + ": " + std::to_string(g.admitted));
+    Rect(out, mid, y + 3, axis.X(g.admitted_other + g.admitted) - mid, kRowHeight - 6, "bar2", g.group + " " + channel + ": " + std::to_string(g.admitted));
     *out += "<text x=\"" + std::to_string(axis.X(g.admitted_other + g.admitted) + 4) + "\" y=\"" + std::to_string(y + 13) + "\">" +
             std::to_string(g.admitted_other) + " + " + std::to_string(g.admitted) + "</text>\n";
   }
   *out += "</svg></figure>\n";
+}
+
+// A tick step of 1, 2 or 5 times a power of ten giving about five ticks up to `most`.
+std::int64_t NiceStep(std::int64_t most) {
+  std::int64_t step = 1, power = 1;
+  for (int i = 0; step * 5 < most; ++i) {
+    if (i % 3 == 2) power *= 10;
+    step = power * (i % 3 == 0 ? 2 : i % 3 == 1 ? 5 : 1);
+  }
+  return step;
+}
+
+// Candidates per 10-point band of the total (whole cohort), as columns from the lowest band on
+// the left; the value axis starts at 0.
+void BandsChart(std::string* out, const RunReport& r, const Words& w) {
+  const Score step = 10 * kScoreScale;
+  std::map<Score, std::int64_t> per;  // band's lowest total -> candidates
+  for (const auto& b : r.bands) {
+    if (!b.district.empty()) break;
+    Score lo = b.total >= 0 ? b.total / step * step : -((-b.total + step - 1) / step) * step;
+    per[lo] += b.count;
+  }
+  if (per.empty()) return;
+  std::int64_t most = 1;
+  for (const auto& [lo, n] : per) most = std::max(most, n);
+  const std::int64_t tick = NiceStep(most);
+  const std::int64_t top = (most + tick - 1) / tick * tick;
+  const Score first = per.begin()->first, last = per.rbegin()->first;
+  const int columns = static_cast<int>((last - first) / step) + 1;
+  const int x0 = 60, plot_h = 260, top_y = 48, width = std::max(400, x0 + columns * 8 + 20);
+  const int height = top_y + plot_h + 50;
+  *out += "<figure><svg id=\"chart-bands\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"" + std::to_string(width) + "\" height=\"" +
+          std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) + "\"><title>" + Esc(w.chart_bands) +
+          "</title>\n<text x=\"4\" y=\"16\" class=\"ct\">" + Esc(w.chart_bands) + "</text>\n";
+  const int bottom = top_y + plot_h;
+  auto y_of = [&](std::int64_t v) { return bottom - static_cast<int>(v * plot_h / top); };
+  for (std::int64_t v = 0; v <= top; v += tick) {
+    *out += "<line x1=\"" + std::to_string(x0 - 4) + "\" y1=\"" + std::to_string(y_of(v)) + "\" x2=\"" + std::to_string(x0 + columns * 8) + "\" y2=\"" +
+            std::to_string(y_of(v)) + "\" class=\"grid\"/><text x=\"" + std::to_string(x0 - 6) + "\" y=\"" + std::to_string(y_of(v) + 4) +
+            "\" text-anchor=\"end\">" + std::to_string(v) + "</text>\n";
+  }
+  *out += "<line x1=\"" + std::to_string(x0) + "\" y1=\"" + std::to_string(top_y) + "\" x2=\"" + std::to_string(x0) + "\" y2=\"" + std::to_string(bottom) +
+          "\" class=\"ax\"/><line x1=\"" + std::to_string(x0) + "\" y1=\"" + std::to_string(bottom) + "\" x2=\"" + std::to_string(x0 + columns * 8) +
+          "\" y2=\"" + std::to_string(bottom) + "\" class=\"ax\"/>\n";
+  for (const auto& [lo, n] : per) {
+    const int i = static_cast<int>((lo - first) / step);
+    Rect(out, x0 + i * 8 + 1, y_of(n), 6, bottom - y_of(n), "bar", "[" + FormatScore(lo) + ", " + FormatScore(lo + step) + "): " + std::to_string(n));
+    if ((lo / step) % 10 == 0) {
+      *out += "<text x=\"" + std::to_string(x0 + i * 8 + 4) + "\" y=\"" + std::to_string(bottom + 16) + "\" text-anchor=\"middle\">" + FormatScore(lo) +
+              "</text>";
+    }
+  }
+  *out += "\n<text x=\"" + std::to_string(x0 + columns * 8) + "\" y=\"" + std::to_string(bottom + 34) + "\" text-anchor=\"end\">" + Esc(w.axis_total) +
+          "</text><text x=\"" + std::to_string(x0) + "\" y=\"" + std::to_string(top_y - 10) + "\" text-anchor=\"middle\">" + Esc(w.axis_candidates) + "</text>\n</svg></figure>\n";
+}
+
+// The admitted lists: one collapsible table per program (id admitted-CODE), in the order of
+// the admitted table.
+void RenderAdmitted(std::string* out, const Table& t, const Words& w) {
+  *out += "<h2>" + Esc(t.title) + "</h2>\n<p>" + Esc(w.admitted_order) + "</p>\n";
+  for (std::size_t i = 0; i < t.rows.size();) {
+    std::size_t j = i;
+    while (j < t.rows.size() && t.rows[j][1] == t.rows[i][1]) ++j;
+    Table part{"admitted-" + t.rows[i][1], "", t.header, t.numeric, {}};
+    part.rows.assign(t.rows.begin() + static_cast<std::ptrdiff_t>(i), t.rows.begin() + static_cast<std::ptrdiff_t>(j));
+    *out += "<details><summary>" + Esc(Fill(w.admitted_summary, t.rows[i][0] + " " + t.rows[i][1], std::to_string(j - i))) + "</summary>\n";
+    RenderTable(out, part);
+    *out += "</details>\n";
+    i = j;
+  }
 }
 
 void RenderDiff(std::string* out, const RunDiff& d, const Words& w) {
@@ -767,6 +1221,30 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
   RenderTable(&out, table("seats"), 2);
   out += "</section>\n";
 
+  {
+    // The chart first; the full table (one row per total) folded, so the page stays readable.
+    Table bands = table("score_bands");
+    out += "<section id=\"bands\">\n<h2>" + Esc(bands.title) + "</h2>\n";
+    BandsChart(&out, r, w);
+    out += "<details><summary>" + Esc(Fill(w.bands_table, std::to_string(bands.rows.size()))) + "</summary>\n";
+    bands.title.clear();
+    RenderTable(&out, bands);
+    out += "</details>\n";
+  }
+  out += "</section>\n<section id=\"admitted-lists\">\n";
+  RenderAdmitted(&out, table("admitted"), w);
+  out += "</section>\n";
+  if (has("quota_matrix")) {
+    out += "<section id=\"quota\">\n";
+    RenderTable(&out, table("quota_matrix"), 2);
+    out += "</section>\n";
+  }
+  if (has("junior_outcomes")) {
+    out += "<section id=\"destinations\">\n";
+    RenderTable(&out, table("junior_outcomes"), 2);
+    out += "</section>\n";
+  }
+
   out += "<section id=\"charts\">\n<h2>" + Esc(w.charts) + "</h2>\n";
   ScoreChart(&out, r, w);
   CutoffChart(&out, r, w);
@@ -776,6 +1254,39 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
   if (diff) RenderDiff(&out, *diff, w);
   out += "</body>\n</html>\n";
   return out;
+}
+
+Status WritePublicationCsvs(const RunReport& r, const std::string& dir) {
+  std::vector<std::pair<const char*, std::string>> files;
+  {
+    std::string out = CsvHeaderRow(score_bands_csv::kColumns);
+    for (const auto& b : r.bands) AppendCsvRow(&out, {b.district, FormatScore(b.total), Num(b.count), Num(b.cumulative)});
+    files.emplace_back(kScoreBandsFile, std::move(out));
+  }
+  {
+    std::string out = CsvHeaderRow(admitted_csv::kColumns);
+    for (const auto& a : r.admitted) {
+      AppendCsvRow(&out, {a.school, a.program, a.program_name, Num(a.position), a.id, a.name, a.junior, FormatScore(a.total), a.batch, a.stage, a.channel,
+                          Num(a.choice_rank)});
+    }
+    files.emplace_back(kAdmittedFile, std::move(out));
+  }
+  {
+    std::string out = CsvHeaderRow(quota_matrix_csv::kColumns);
+    for (const auto& q : r.quotas) {
+      AppendCsvRow(&out, {q.batch, q.stage, q.channel, q.school, q.program, q.group, Num(q.seats), Num(q.admitted), FormatScore(q.lowest)});
+    }
+    files.emplace_back(kQuotaMatrixFile, std::move(out));
+  }
+  {
+    std::string out = CsvHeaderRow(junior_outcomes_csv::kColumns);
+    for (const auto& d : r.destinations) AppendCsvRow(&out, {d.junior, d.school, d.program, d.program_name, Num(d.candidates)});
+    files.emplace_back(kJuniorOutcomesFile, std::move(out));
+  }
+  for (const auto& [name, content] : files) {
+    if (Status written = WriteFileAtomically((std::filesystem::path(dir) / name).string(), content); !written.ok()) return written;
+  }
+  return Status::Ok();
 }
 
 Status WriteReportXlsx(const RunReport& r, Language lang, const std::string& path) {
@@ -808,7 +1319,7 @@ Status WriteReportXlsx(const RunReport& r, Language lang, const std::string& pat
   lxw_format* bold = workbook_add_format(book);
   format_set_bold(bold);
   for (const Table& t : tables) {
-    lxw_worksheet* sheet = workbook_add_worksheet(book, t.id.c_str());
+    lxw_worksheet* sheet = workbook_add_worksheet(book, SheetName(t, w).c_str());
     lxw_row_t row = 0;
     worksheet_write_string(sheet, row++, 0, t.title.empty() ? w.summary : t.title.c_str(), bold);
     for (std::size_t c = 0; c < t.header.size(); ++c) worksheet_write_string(sheet, row, static_cast<lxw_col_t>(c), t.header[c].c_str(), bold);

@@ -984,7 +984,8 @@ class Loader {
         Error(body, "ranking '" + r.name + "' must be a mapping {keys: [...], last_tie: id}");
         continue;
       }
-      CheckKeys(body, {"keys", "last_tie"});
+      CheckKeys(body, {"keys", "last_tie", "label"});
+      if (auto label = Get(body, "label", false)) r.label = Scalar(label, "label");
       if (auto keys = Get(body, "keys", true, "list the sort keys, e.g. keys: [total desc]")) {
         if (!keys.IsSequence() || keys.size() == 0) {
           Error(keys, "'keys' must be a non-empty list such as [total desc, chinese + maths desc]");
@@ -1054,8 +1055,9 @@ class Loader {
         Error(b, "each batch must be a mapping {name, channels} or {name, stages}");
         continue;
       }
-      CheckKeys(b, {"name", "channels", "stages", "max_choices", "mechanism"});
+      CheckKeys(b, {"name", "label", "channels", "stages", "max_choices", "mechanism"});
       Batch batch;
+      if (auto label = Get(b, "label", false)) batch.label = Scalar(label, "label");
       batch.pos = Pos(b);
       if (auto name = Get(b, "name", true)) {
         batch.name = Scalar(name, "name");
@@ -1163,9 +1165,10 @@ class Loader {
       Error(c, "each channel must be a mapping {name, seats, ranking[, eligible]}");
       return;
     }
-    CheckKeys(c, {"name", "seats", "ranking", "eligible", "split_by", "allocation", "unfilled"});
+    CheckKeys(c, {"name", "label", "seats", "ranking", "eligible", "split_by", "allocation", "unfilled"});
     const std::string where = stage->name.empty() ? "batch '" + batch.name + "'" : "stage '" + stage->name + "'";
     Channel ch;
+    if (auto label = Get(c, "label", false)) ch.label = Scalar(label, "label");
     ch.pos = Pos(c);
     if (auto name = Get(c, "name", true)) {
       ch.name = Scalar(name, "name");
@@ -1544,7 +1547,8 @@ class Loader {
         rules->lines.push_back(std::move(line));
         continue;
       }
-      CheckKeys(body, {value, ratio_key, "ranking", "score", "from", offset, factor});
+      CheckKeys(body, {value, ratio_key, "ranking", "score", "from", offset, factor, "label"});
+      if (auto label = Get(body, "label", false)) line.label = Scalar(label, "label");
       const bool has_value = static_cast<bool>(Get(body, value, false)), has_ratio = static_cast<bool>(Get(body, ratio_key, false));
       const bool has_from = static_cast<bool>(Get(body, "from", false));
       if (has_value + has_ratio + has_from != 1) {

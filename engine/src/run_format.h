@@ -74,6 +74,54 @@ enum Column : std::size_t { kLine, kValue, kHow, kCount };
 inline constexpr std::array<std::string_view, kCount> kColumns = {"line", "value", "how"};
 }  // namespace lines_csv
 
+// ---------------------------------------------------------------------------------------------
+// Publications: the tables an office hands out, written by `zkmatch report --csv` beside
+// report.html (not by `run`: they are views of a finished run, joined to its recorded inputs,
+// and are not part of the run's manifest). Same CSV conventions as the run's files; scores as
+// written in the inputs ("612.5"). README.md, "report" documents each file.
+inline constexpr const char* kScoreBandsFile = "score_bands.csv";          // 一分一段表
+inline constexpr const char* kAdmittedFile = "admitted.csv";               // 录取名单
+inline constexpr const char* kQuotaMatrixFile = "quota_matrix.csv";        // 分配名额 per junior school
+inline constexpr const char* kJuniorOutcomesFile = "junior_outcomes.csv";  // 初中毕业生去向
+
+// One row per (district, total) with at least one candidate, totals highest first; district
+// empty: the whole cohort (first), then each district in byte order when the candidates have a
+// district column. count: candidates of the district with exactly this total; cumulative:
+// those with this total or higher (累计人数, the 位次 of the total).
+namespace score_bands_csv {
+enum Column : std::size_t { kDistrict, kTotal, kAtTotal, kCumulative, kCount };
+inline constexpr std::array<std::string_view, kCount> kColumns = {"district", "total", "count", "cumulative"};
+}  // namespace score_bands_csv
+
+// Every placed candidate, by program (code order), in admission order within it: the blocks of
+// the program in rules order (batch, stage, channel), each in its channel's ranking, best first.
+// position: 1-based within the program. name: the candidates' descriptive column `name` (empty
+// when the rules declare none). junior_school: the column split channels divide by (empty when
+// none).
+namespace admitted_csv {
+enum Column : std::size_t {
+  kSchool, kProgram, kProgramName, kPosition, kCandidateId, kName, kJuniorSchool, kTotal, kBatch, kStage, kChannel, kChoiceRank, kCount
+};
+inline constexpr std::array<std::string_view, kCount> kColumns = {"school", "program", "program_name", "position", "candidate_id", "name",
+                                                                  "junior_school", "total", "batch", "stage", "channel", "choice_rank"};
+}  // namespace admitted_csv
+
+// Seats of split channels (校际均衡 and the like) per senior program and junior school, as in
+// cutoffs.csv's group rows: seats allocated (initial_capacity), admitted, lowest total admitted.
+namespace quota_matrix_csv {
+enum Column : std::size_t { kBatch, kStage, kChannel, kSchool, kProgram, kJuniorSchool, kSeats, kAdmitted, kLowestTotal, kCount };
+inline constexpr std::array<std::string_view, kCount> kColumns = {"batch", "stage", "channel", "school", "program", "junior_school",
+                                                                  "seats", "admitted", "lowest_total"};
+}  // namespace quota_matrix_csv
+
+// Where each junior school's graduates went: one row per (junior school, program) with at least
+// one of its candidates placed there, programs in code order, then one row with empty program
+// for those not placed (when any). Junior schools in byte order.
+namespace junior_outcomes_csv {
+enum Column : std::size_t { kJuniorSchool, kSchool, kProgram, kProgramName, kCandidates, kCount };
+inline constexpr std::array<std::string_view, kCount> kColumns = {"junior_school", "school", "program", "program_name", "candidates"};
+}  // namespace junior_outcomes_csv
+
 // The header row of a column table: names joined by ',' and ended with LF.
 template <std::size_t N>
 std::string CsvHeaderRow(const std::array<std::string_view, N>& columns) {

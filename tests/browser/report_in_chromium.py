@@ -10,7 +10,11 @@ usage: report_in_chromium.py ZKMATCH_BINARY SOURCE_DIR BUILD_DIR
 3. the DOM Chromium built holds the run's numbers: every seat block of cutoffs.csv is a row of
    the "seats" table (plan, flows, seats, admitted, cut-off), the general-high ratio is the
    run's, and verify holds;
-4. a screenshot: BUILD_DIR/report.png (non-empty PNG).
+   the publications: the 一分一段表 recounted from candidates.csv, each program's admitted list,
+   the quota matrix and the junior schools' outcomes (check_publications);
+4. a screenshot: BUILD_DIR/report.png (non-empty PNG);
+5. zkmatch letters: candidate 2500000003's letter loads cleanly, holds its five choices and the
+   placement; a screenshot: BUILD_DIR/letter.png.
 
 Chromium missing: exit 77 (ctest: skipped) on a developer machine, but exit 1 when CI is set,
 so CI cannot pass without running the browser. Nothing is downloaded.
@@ -80,6 +84,12 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, **kw)
 
 
+# The Chinese report shows the labels rules/weihai-2025.yaml gives batches and channels.
+BATCH_LABELS = {"early": "提前批", "general": "普通批"}
+CHANNEL_LABELS = {"sports": "体育特长生", "music": "音乐特长生", "art": "美术特长生", "scitech": "科技特长生", "combined": "综合艺术特长生",
+                  "track_3p4": "3+4 对口贯通", "general": "统招", "balanced": "校际均衡"}
+
+
 def expected_seats(cutoffs_csv):
     """(program, batch, stage, channel) -> [plan, in, out, seats, admitted, lowest cut-off], in file order."""
     rows = {}
@@ -88,7 +98,7 @@ def expected_seats(cutoffs_csv):
         col = {name: i for i, name in enumerate(header)}
         for line in f:
             r = line.rstrip("\n").split(",")
-            key = (r[col["program"]], r[col["batch"]], r[col["stage"]], r[col["channel"]])
+            key = (r[col["program"]], BATCH_LABELS[r[col["batch"]]], r[col["stage"]], CHANNEL_LABELS[r[col["channel"]]])
             v = rows.setdefault(key, [0, 0, 0, 0, 0, ""])
             for i, name in enumerate(("initial_capacity", "flowed_in", "flowed_out", "capacity", "admitted")):
                 v[i] += int(r[col[name]])
@@ -101,6 +111,47 @@ def expected_seats(cutoffs_csv):
             continue  # a block the program does not offer: left out of the report
         out.append(list(key) + [str(x) for x in v])
     return out
+
+
+def check_publications(dom, source, run_dir):
+    """The publications' tables as Chromium built them: the 一分一段表 recounted from
+    candidates.csv, one admitted list per program as long as cutoffs.csv's admissions, the quota
+    matrix's seats, and every candidate in the junior schools' outcomes."""
+    totals = {}
+    with open(os.path.join(source, "fixtures", "weihai-2025", "candidates.csv"), encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split(",")
+        t = header.index("total")
+        for line in f:
+            v = line.rstrip("\n").split(",")[t]
+            totals[float(v)] = totals.get(float(v), 0) + 1
+    bands = dom.tables.get("score_bands", [])
+    want, cumulative = [], 0
+    for total in sorted(totals, reverse=True):
+        cumulative += totals[total]
+        want.append([float(total), totals[total], cumulative])
+    got = [[float(r[0]), int(r[1]), int(r[2])] for r in bands]
+    if got != want or cumulative != 12394:
+        fail("score_bands: %d rows, expected %d (cumulative %d)" % (len(got), len(want), cumulative))
+    print("ok: 一分一段表 holds %d totals, 12394 candidates" % len(got))
+    admitted = {}
+    with open(os.path.join(run_dir, "cutoffs.csv"), encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split(",")
+        for line in f:
+            r = dict(zip(header, line.rstrip("\n").split(",")))
+            admitted[r["program"]] = admitted.get(r["program"], 0) + int(r["admitted"])
+    for program, n in admitted.items():
+        rows = dom.tables.get("admitted-" + program, [])
+        if len(rows) != n:
+            fail("admitted list of %s has %d rows, cutoffs.csv admits %d" % (program, len(rows), n))
+    print("ok: admitted lists of %d programs, %d candidates" % (len(admitted), sum(admitted.values())))
+    quota = dom.tables.get("quota_matrix", [])
+    seats = sum(int(c) for row in quota for c in row[1::3] if c)
+    if len(quota) != 28 or seats != 965:
+        fail("quota matrix: %d junior schools, %d seats (expected 28, 965)" % (len(quota), seats))
+    went = sum(int(r[4]) for r in dom.tables.get("junior_outcomes", []))
+    if went != 12394:
+        fail("junior outcomes count %d candidates, not 12394" % went)
+    print("ok: quota matrix 28 junior schools, 965 seats; junior outcomes 12394 candidates")
 
 
 def main():
@@ -173,6 +224,8 @@ def main():
         fail("verify status: %r" % dom.by_id.get("verify"))
     print("ok: verify holds")
 
+    check_publications(dom, source, run_dir)
+
     png = os.path.join(build, "report.png")
     if os.path.exists(png):
         os.remove(png)
@@ -183,6 +236,25 @@ def main():
         if f.read(8) != b"\x89PNG\r\n\x1a\n" or os.path.getsize(png) < 10000:
             fail(png + " is not a plausible screenshot")
     print("ok: screenshot " + png)
+
+    # A letter to a family (zkmatch letters): its choices as the DOM holds them, and a screenshot.
+    letters = os.path.join(work, "letters")
+    r = run([zkmatch, "letters", "--run", run_dir, "--out", letters, "--force"])
+    if r.returncode != 0:
+        fail("zkmatch letters: " + r.stderr)
+    letter_url = "file://" + os.path.join(os.path.abspath(letters), "2500000003.html")
+    r = run(common + ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=2000", "--dump-dom", letter_url])
+    console = [line for line in r.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+    if r.returncode != 0 or console:
+        fail("the letter did not load cleanly:\n" + "\n".join(console) + r.stderr[-2000:])
+    items = r.stdout.count("<li>")
+    if items != 5 or "你已被威海四中录取（普通批，统招名额），第 5 志愿。" not in r.stdout:
+        fail("letter 2500000003: %d choices in the DOM (expected 5) or the placement missing" % items)
+    letter_png = os.path.join(build, "letter.png")
+    r = run(common + ["--hide-scrollbars", "--window-size=900,700", "--screenshot=" + letter_png, letter_url])
+    if r.returncode != 0 or not os.path.exists(letter_png) or os.path.getsize(letter_png) < 10000:
+        fail("chromium --screenshot of the letter failed")
+    print("ok: letter 2500000003 with its 5 choices; screenshot " + letter_png)
     return 0
 
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "zkmatch/diagnostics.h"
+#include "zkmatch/explain.h"
 #include "zkmatch/match.h"
 #include "zkmatch/model.h"
 #include "zkmatch/rules.h"
@@ -154,7 +155,10 @@ struct RunSummary {
 RunSummary Summarize(const Rules& rules, const Instance& instance, const Outcome& outcome);
 
 // Human summary for the terminal: lines, placed per batch and channel, unplaced, fill rate.
-std::string RenderSummary(const Rules& rules, const Instance& instance, const Outcome& outcome);
+// In Chinese (`run --lang zh`) the rules' labels stand for batch, channel and line names and
+// the lines' "how computed" is LineHowChinese's; columns are padded by display width (a CJK
+// character is two columns wide).
+std::string RenderSummary(const Rules& rules, const Instance& instance, const Outcome& outcome, Language lang = Language::kEnglish);
 // The same as one JSON object (`zkmatch run --json`), with `seconds` per named step when given.
 std::string RenderSummaryJson(const Rules& rules, const Instance& instance, const Outcome& outcome, const std::string& run_dir,
                               const std::vector<std::pair<std::string, double>>& seconds);

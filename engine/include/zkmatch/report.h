@@ -21,6 +21,7 @@
 #define ZKMATCH_REPORT_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,11 +41,12 @@ struct RunReport {
   struct InputFile {
     std::string role, path, sha256;
   };
-  std::vector<InputFile> inputs;          // as recorded in manifest.json (rules first)
+  std::vector<InputFile> inputs;          // as recorded in manifest.json (rules first), paths relative to run_dir
   bool verified = false;                  // zkmatch verify found no violation
   std::vector<std::string> verify_lines;  // the violations, or else the checks that held
   struct ScoreLine {
     std::string name, value, note;
+    std::string note_zh;  // how it is computed, in Chinese with labels (LineHowChinese)
   };
   std::vector<ScoreLine> lines;           // lines.csv
 
@@ -63,6 +65,9 @@ struct RunReport {
     bool general_high = true, split = false;
     std::int64_t initial = 0, flowed_in = 0, flowed_out = 0, capacity = 0, admitted = 0;
     Score cutoff = kMissingScore;
+    // 位次: the cut-off's place in the whole cohort, i.e. candidates with a total at or above
+    // it (the 一分一段表's cumulative count at the cut-off total); 0 when nobody was admitted.
+    std::int64_t cutoff_rank = 0;
   };
   std::vector<SeatLine> seats;
 
@@ -84,12 +89,63 @@ struct RunReport {
     std::int64_t admitted_other = 0;  // admitted to the same programs through other channels
   };
   std::vector<GroupLine> groups;
+
+  // The publications (also written as CSV by WritePublicationCsvs; formats in run_format.h).
+  // 一分一段表: per total, highest first, candidates at it and at or above it; `district` empty
+  // for the whole cohort (first), then per district (byte order) when the candidates have a
+  // `district` column the rules load or declare descriptive.
+  struct ScoreBand {
+    std::string district;
+    Score total = 0;
+    std::int64_t count = 0, cumulative = 0;
+  };
+  std::vector<ScoreBand> bands;
+  std::vector<std::string> districts;  // byte order; empty when the candidates have none
+
+  // 录取名单: every placed candidate, programs in code order, each in admission order (its
+  // blocks in rules order -- batch, stage, channel -- each by the channel's ranking, best first;
+  // a per-program ranking, which needs the program's own scores, by total then exam number).
+  struct Admitted {
+    std::string program, school, program_name, id, name, junior, batch, stage, channel;
+    std::int64_t position = 0;  // 1-based within the program
+    Score total = 0;
+    std::int32_t choice_rank = 0;
+  };
+  std::vector<Admitted> admitted;
+  bool has_names = false;   // the rules declare `name` a descriptive column of candidates
+  std::string junior_column;  // the column split channels divide by (else `junior_school`); may be empty
+
+  // Split channels per program and group (cutoffs.csv's group rows, in its order).
+  struct Quota {
+    std::string batch, stage, channel, program, school, group;
+    std::int64_t seats = 0, admitted = 0;  // seats: allocated (initial)
+    Score lowest = kMissingScore;
+  };
+  std::vector<Quota> quotas;
+
+  // Where each junior school's graduates went: junior schools in byte order, programs in code
+  // order, then (program empty) those not placed. Empty without a junior-school column.
+  struct Destination {
+    std::string junior, program, school, program_name;
+    std::int64_t candidates = 0;
+  };
+  std::vector<Destination> destinations;
+
+  // Display labels the rules give (`label:`), by name; the Chinese report shows them in place
+  // of batch, channel and line names (the English report and the CSV files keep the names).
+  std::map<std::string, std::string> batch_labels, line_labels;
+  std::map<std::string, std::string> channel_labels;  // key: batch + '/' + stage + '/' + channel
 };
 
 // Loads the report of `run_dir`. kBadInput "refusing to report: ..." when the run's recorded
 // inputs changed or are missing; kBadInput with diagnostics in `sink` when a file of the run
 // cannot be read.
 Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink);
+
+// Writes the publications as CSV files into `dir` (score_bands.csv, admitted.csv,
+// quota_matrix.csv, junior_outcomes.csv; formats in engine/src/run_format.h), each atomically.
+// Ok, or kIoError saying what failed.
+Status WritePublicationCsvs(const RunReport& report, const std::string& dir);
 
 // report.html; with `diff`, a section comparing the run with another (RunDiff::b is this run).
 std::string RenderReportHtml(const RunReport& report, Language lang, const RunDiff* diff = nullptr);

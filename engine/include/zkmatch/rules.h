@@ -55,6 +55,7 @@ enum class LastTie {
 
 struct Ranking {
   std::string name;
+  std::string label;  // display name for people (`label:`, e.g. 普通批); empty: show the name
   std::vector<RankingKey> keys;
   LastTie last_tie = LastTie::kId;
   // A key reads `program_score` or `choice_rank`: the ranking orders each program's applicants
@@ -68,6 +69,7 @@ struct Ranking {
 struct Line {
   enum class Kind { kValue, kAdmitRatio, kOffset, kFactor };
   std::string name;
+  std::string label;  // display name for people (`label:`, e.g. 普通批); empty: show the name
   Kind kind = Kind::kValue;
   std::int64_t value = 0;        // kValue: the score (hundredths); kOffset: the offset
   std::int64_t ratio_ppm = 0;    // kAdmitRatio: the ratio in millionths (0.60 -> 600000)
@@ -119,6 +121,7 @@ struct SeatShare {
 
 struct Channel {
   std::string name;
+  std::string label;  // display name for people (`label:`, e.g. 普通批); empty: show the name
   std::string seats;    // capacity column of programs.csv (for a share: a name for the computed seats, e.g. "40% of plan")
   std::optional<SeatShare> share;
   RulesPos seats_pos;   // where `seats:` is given
@@ -166,6 +169,7 @@ struct Stage {
 
 struct Batch {
   std::string name;
+  std::string label;  // display name for people (`label:`, e.g. 普通批); empty: show the name
   std::vector<Stage> stages;
   int max_choices = 0;            // longest allowed list; 0 = no limit
   Mechanism mechanism;            // as written for the batch; each stage holds the one it runs

@@ -1,0 +1,494 @@
+// Letters to families, from a run's audit.jsonl and its recorded inputs. See zkmatch/letters.h.
+#include "zkmatch/letters.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <cctype>
+#include <map>
+#include <tuple>
+#include <vector>
+
+#include "expression.h"
+#include "json.h"
+#include "letter_words.h"
+#include "run_format.h"
+#include "zkmatch/pipeline.h"
+#include "zkmatch/replay.h"
+#include "zkmatch/run_directory.h"
+
+namespace zkmatch {
+namespace {
+
+struct Words {
+  const char* html_lang;
+  const char* title;          // %1: rules name
+  const char* exam_no;
+  const char* junior;
+  const char* total;
+  const char* choices;
+  const char* placed;         // %1 program, %2 batch, %3 channel, %4 choice number
+  const char* unplaced;
+  const char* no_choices;
+  const char* choice;         // %1 number, %2 batch, %3 program
+  const char* admitted;       // %1 channel
+  const char* refused;        // %1 reasons
+  const char* join;           // between reasons
+  const char* full;           // %1 channel, %2 ranking part, %3 them, %4 you
+  const char* full_group;     // the same, %5 the junior school whose share of a split channel was filled
+  const char* ranked_by;      // %1 ranking label
+  const char* tie;            // after equal values
+  const char* ineligible;     // %1 channel, %2 clause
+  const char* no_group;       // %1 channel, %2 junior school
+  const char* not_offered;    // %1 batch
+  const char* no_seats;       // %1 batch
+  const char* locked_batch;   // %1 batch, %2 earlier batch
+  const char* locked_stage;   // %1 stage, %2 earlier stage
+  const char* inconsistent;   // %1 channel
+  const char* below;          // %1 what, %2 value, %3 the bound (a line and its value, or a number): `>=` failed
+  const char* not_above;      // > failed
+  const char* above;          // <= failed
+  const char* not_below;      // < failed
+  const char* your;           // %1 what
+  const char* score;          // an expression that is not one column
+  const char* line;           // %1 line label
+  const char* value_is;       // %1 what, %2 value, %3 wanted
+  const char* one_of;         // %1 list
+  const char* not_one_of;     // %1 list
+  const char* not_value;      // %1 value
+  const char* outside;        // %1 what, %2 value, %3 program column, %4 list: `in program.X` failed
+  const char* inside;         // the same: `not in program.X` failed
+  const char* condition;      // %1 clause text
+  const char* list_sep;
+  const char* empty;          // an empty cell
+  bool labels;                // the rules' labels in place of names (Chinese; the English letter keeps the names)
+  const char* explain_head;   // %1 exam number, %2 headline: explain's first line
+  const char* number_bound;   // %1 a number compared with
+  const char* missing;        // %1 what: the candidate has no value
+  // A band mechanism: %1 channel, %2 how the batch takes choices, %3 the choice number the last
+  // admitted candidate gave the program, %4 yours.
+  const char* full_earlier;
+  const char* rounds;  // immediate acceptance
+  const char* bands;   // %1 the band's width
+};
+
+const Words kEn = {
+    "en", "Admission result: %1", "Exam number", "Junior school", "Total", "Your choices",
+    "You are admitted to %1 (batch %2, %3 seats), your choice %4.", "You are not admitted to any of your choices.",
+    "You listed no choices, so you could not be admitted to any program.", "Choice %1 (batch %2): %3", "admitted on its %1 seats.",
+    "not admitted: %1.", "; ", "its %1 seats were filled%2: the last admitted candidate had %3, you had %4",
+    "its %1 seats for your junior school %5 were filled%2: the last admitted candidate had %3, you had %4",
+    ", ranked by %1", " (equal on every criterion; the tie-break decided)", "you do not meet the condition of its %1 seats: %2",
+    "its %1 seats have no share for your junior school %2", "this program does not admit in batch %1.",
+    "not admitted: this program has no seats in batch %1.", "Batch %1: not considered, because you were already admitted in batch %2.",
+    "not considered, because you were already admitted in an earlier stage (%2).",
+    "its %1 seats: the run's record is inconsistent here; the office will check it",
+    "%1 %2 is below %3", "%1 %2 is not above %3", "%1 %2 is above %3", "%1 %2 is not below %3", "your %1", "score", "the %1 line",
+    "%1 is %2, and it must be %3", "one of %1", "none of %1", "other than %1", "%1 %2 is not in the program's %3 (%4)",
+    "%1 %2 is in the program's %3 (%4)", "the condition '%1' is not met", ", ", "empty", false, "Candidate %1: %2", "%1", "you have no %1",
+    "its %1 seats were filled: this batch admits by the order of choices first (%2), and its last admitted candidate listed it as choice %3, "
+    "you as choice %4, so they came first whatever the scores",
+    "one choice per round", "choices in bands of %1"};
+
+const Words kZh = {
+    "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
+    "你已被%1录取（%2，%3名额），第 %4 志愿。", "你填报的志愿均未被录取。", "你没有填报志愿，因此未被任何学校录取。",
+    "第 %1 志愿（%2）：%3", "已被录取（%1名额）。", "未录取：%1。", "；", "%1名额已录满%2，最后录取的考生成绩为 %3，你的成绩为 %4",
+    "%1名额中分配给你的毕业学校 %5 的部分已录满%2，最后录取的考生成绩为 %3，你的成绩为 %4",
+    "（按%1）", "（各项排序依据均相同，按同分排序规则决定）", "你不符合%1名额的条件：%2", "%1名额没有分配给你的毕业学校 %2",
+    "该计划不在%1招生。", "未录取：该计划在%1没有名额。", "%1：你已在%2被录取，不再参加。", "你已在前一阶段（%2）被录取，不再参加。",
+    "%1名额：本次录取记录在此处不一致，招生办将核查", "%1 %2 低于%3", "%1 %2 未高于%3", "%1 %2 高于%3", "%1 %2 未低于%3", "你的%1",
+    "成绩", "%1", "%1为 %2，要求为 %3", "%1 之一", "%1 以外的值", "%1 以外的值", "%1 %2 不在该计划的招生范围（%4）之内", "%1 %2 在该计划的限制范围（%4）之内",
+    "不满足条件 %1", "、", "空", true, "考生 %1：%2", " %1", "你没有%1",
+    "%1名额已录满：本批次先按志愿顺序录取（%2），最后录取的考生把它填为第 %3 志愿，你填为第 %4 志愿，因此无论分数高低对方优先",
+    "每轮录取一个志愿", "每 %1 个志愿为一段"};
+
+// Replaces %1..%9 in `pattern` with `args`.
+std::string Fill(const char* pattern, std::initializer_list<std::string> args) {
+  std::vector<std::string> a(args);
+  std::string out;
+  for (const char* p = pattern; *p; ++p) {
+    if (*p == '%' && p[1] >= '1' && p[1] <= '9' && static_cast<std::size_t>(p[1] - '1') < a.size()) {
+      out += a[static_cast<std::size_t>(p[1] - '1')];
+      ++p;
+    } else {
+      out.push_back(*p);
+    }
+  }
+  return out;
+}
+
+std::string Esc(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// A file name from text: letters, digits, '-', '_' and non-ASCII bytes kept, others %XX.
+std::string FileNamePart(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c >= 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out.empty() ? "%" : out;
+}
+
+
+template <typename T>
+std::uint32_t IndexOf(const std::vector<T>& sorted, const T& key) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), key);
+  return it != sorted.end() && *it == key ? static_cast<std::uint32_t>(it - sorted.begin()) : kNone;
+}
+
+
+// What a letter says: the headline (placement, or why none) and one sentence per choice.
+struct LetterText {
+  std::string id, junior, total, headline;
+  std::vector<std::string> choices;
+};
+
+class Composer {
+ public:
+  Composer(const Rules& rules, const Instance& inst, const std::vector<Score>& lines, std::map<SeatKey, JsonValue> seats, const Words& w)
+      : rules_(rules), inst_(inst), lines_(lines), ctx_{inst.candidates, inst.programs, &lines_, &inst.program_scores}, seats_(std::move(seats)), w_(w) {}
+
+  // What the letter says, from the candidate's audit record.
+  LetterText Compose(const JsonValue& rec) const;
+
+ private:
+  template <typename T>
+  std::string Shown(const T& named) const {
+    return w_.labels && !named.label.empty() ? named.label : named.name;
+  }
+  const Batch* FindBatch(const std::string& name) const {
+    for (const Batch& b : rules_.batches) {
+      if (b.name == name) return &b;
+    }
+    return nullptr;
+  }
+  const Stage* FindStage(const std::string& batch, const std::string& stage) const {
+    const Batch* b = FindBatch(batch);
+    if (!b) return nullptr;
+    for (const Stage& s : b->stages) {
+      if (s.name == stage) return &s;
+    }
+    return nullptr;
+  }
+  const Channel* FindChannel(const std::string& batch, const std::string& stage, const std::string& name) const {
+    const Batch* b = FindBatch(batch);
+    if (!b) return nullptr;
+    for (const Stage& s : b->stages) {
+      if (s.name != stage) continue;
+      for (const Channel& c : s.channels) {
+        if (c.name == name) return &c;
+      }
+    }
+    return nullptr;
+  }
+  std::string BatchShown(const std::string& name) const {
+    const Batch* b = FindBatch(name);
+    return b ? Shown(*b) : name;
+  }
+  std::string ProgramShown(const std::string& code) const {
+    const ProgramIndex p = IndexOf(inst_.programs.code, code);
+    if (p == kNone) return code;
+    const std::string& school = inst_.programs.school[p];
+    const std::string& name = inst_.programs.name[p];
+    return name.empty() || name == school ? school : school + " " + name;
+  }
+  std::string Step(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step) const;
+  std::string Rejection(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step, const std::string& channel,
+                        const std::string& reason) const;
+  std::string Clause(const Expression& e, const std::string& text, CandidateIndex c, ProgramIndex p) const;
+  std::string What(const Expression& e) const;
+  std::string Value(const Expression& e, CandidateIndex c, ProgramIndex p) const;
+
+  const Rules& rules_;
+  const Instance& inst_;
+  const std::vector<Score>& lines_;
+  EvalContext ctx_;
+  std::map<SeatKey, JsonValue> seats_;
+  const Words& w_;
+};
+
+// Values of a ranking's keys up to the first that differs from `other`'s, joined by " / ".
+std::string KeyValues(const JsonValue& key, const JsonValue& other) {
+  std::string out;
+  for (std::size_t i = 0; i < key.items.size(); ++i) {
+    if (i) out += " / ";
+    out += key.items[i].is_null() ? "-" : key.items[i].text;
+    if (other.items.size() <= i || other.items[i].text != key.items[i].text) break;
+  }
+  return out;
+}
+
+std::string Composer::Rejection(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step, const std::string& name,
+                                const std::string& reason) const {
+  const Channel* ch = FindChannel(batch, step["stage"].text, name);
+  const std::string channel = ch ? Shown(*ch) : name;
+  const ProgramIndex p = IndexOf(inst_.programs.code, step["program"].text);
+  if (reason == "ineligible" && ch && ch->eligible && p != kNone) return Fill(w_.ineligible, {channel, Clause(*ch->eligible, ch->eligible_text, c, p)});
+  const std::string group = ch && !ch->split_by.empty() ? rec["groups"][ch->split_by].text : "";
+  if (reason == "no_group_seats") return Fill(w_.no_group, {channel, group});
+  auto seat = seats_.find({batch, step["stage"].text, step["program"].text, name, group});
+  if (reason != "below" || !ch || ch->ranking < 0 || seat == seats_.end()) return Fill(w_.inconsistent, {channel});
+  // Under a band mechanism a later band than the last admitted's is the reason, not the scores.
+  const Stage* stage = FindStage(batch, step["stage"].text);
+  const int width = stage ? stage->mechanism.BandWidth() : 0;
+  const std::int64_t theirs = seat->second["cutoff"]["choice_rank"].AsInt(), mine_rank = step["rank"].AsInt();
+  if (width >= 1 && theirs >= 1 && mine_rank >= 1 && (mine_rank - 1) / width > (theirs - 1) / width) {
+    const std::string how = width == 1 ? std::string(w_.rounds) : Fill(w_.bands, {std::to_string(width)});
+    return Fill(w_.full_earlier, {channel, how, std::to_string(theirs), std::to_string(mine_rank)});
+  }
+  const Ranking& ranking = rules_.rankings[static_cast<std::size_t>(ch->ranking)];
+  const JsonValue& here = step["keys"][ranking.name];
+  const JsonValue& mine = here.is_null() ? rec["keys"][ranking.name] : here;
+  const JsonValue& cut = seat->second["cutoff"]["rank"]["key"];
+  std::string you = KeyValues(mine, cut);
+  const std::string them = KeyValues(cut, mine);
+  if (you == them) you += w_.tie;
+  return Fill(group.empty() ? w_.full : w_.full_group, {channel, !w_.labels || ranking.label.empty() ? "" : Fill(w_.ranked_by, {ranking.label}), them, you, group});
+}
+
+std::string Composer::Step(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step) const {
+  if (!step["placed"].is_null()) {
+    const Channel* ch = FindChannel(batch, step["stage"].text, step["placed"].text);
+    return Fill(w_.admitted, {ch ? Shown(*ch) : step["placed"].text});
+  }
+  if (!step["not_offered"].is_null()) return Fill(w_.not_offered, {BatchShown(batch)});
+  if (!step["locked_by_stage"].is_null()) return Fill(w_.locked_stage, {step["stage"].text, step["locked_by_stage"].text});
+  if (step["rejected"].members.empty()) return Fill(w_.no_seats, {BatchShown(batch)});
+  std::string reasons;
+  for (const auto& [name, reason] : step["rejected"].members) {
+    if (!reasons.empty()) reasons += w_.join;
+    reasons += Rejection(rec, c, batch, step, name, reason.text);
+  }
+  return Fill(w_.refused, {reasons});
+}
+
+LetterText Composer::Compose(const JsonValue& rec) const {
+  LetterText t;
+  t.id = rec["id"].text;
+  const CandidateIndex c = IndexOf(inst_.candidates.id, t.id);
+  for (const auto& [column, value] : rec["groups"].members) {
+    if (column == "junior_school" || t.junior.empty()) t.junior = value.text;
+  }
+  if (const Column* col = inst_.candidates.FindColumn("junior_school"); col && !col->numeric && c != kNone) t.junior = col->dictionary[col->text[c]];
+  if (c != kNone) t.total = FormatScore(inst_.candidates.total[c]);
+  if (rec["status"].text == "placed") {
+    const Channel* ch = FindChannel(rec["batch"].text, rec["stage"].text, rec["channel"].text);
+    t.headline = Fill(w_.placed, {ProgramShown(rec["program"].text), BatchShown(rec["batch"].text), ch ? Shown(*ch) : rec["channel"].text,
+                                  rec["choice_rank"].text});
+  } else {
+    t.headline = rec["batches"].items.empty() ? w_.no_choices : w_.unplaced;
+  }
+  for (const JsonValue& batch : rec["batches"].items) {
+    const std::string& b = batch["batch"].text;
+    if (!batch["locked_by"].is_null()) {
+      t.choices.push_back(Fill(w_.locked_batch, {BatchShown(b), BatchShown(batch["locked_by"].text)}));
+      continue;
+    }
+    for (const JsonValue& step : batch["choices"].items) {
+      t.choices.push_back(Fill(w_.choice, {step["rank"].text, BatchShown(b), ProgramShown(step["program"].text)}) + " " + Step(rec, c, b, step));
+    }
+  }
+  return t;
+}
+
+std::string Article(const LetterText& t, const std::string& rules_name, const Words& w) {
+  std::string out = "<article>\n<h1>" + Esc(Fill(w.title, {rules_name})) + "</h1>\n<table>\n";
+  out += "<tr><th>" + Esc(w.exam_no) + "</th><td>" + Esc(t.id) + "</td></tr>\n";
+  if (!t.junior.empty()) out += "<tr><th>" + Esc(w.junior) + "</th><td>" + Esc(t.junior) + "</td></tr>\n";
+  if (!t.total.empty()) out += "<tr><th>" + Esc(w.total) + "</th><td>" + t.total + "</td></tr>\n";
+  out += "</table>\n<p class=\"result\">" + Esc(t.headline) + "</p>\n";
+  if (!t.choices.empty()) {
+    out += "<h2>" + Esc(w.choices) + "</h2>\n<ul>\n";
+    for (const std::string& line : t.choices) out += "<li>" + Esc(line) + "</li>\n";
+    out += "</ul>\n";
+  }
+  return out + "</article>\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The clause that failed: the first of a condition's top-level `and` terms that is false for
+// the candidate at the program, in words.
+
+const Expression* FailedTerm(const Expression& e, const EvalContext& ctx, CandidateIndex c, ProgramIndex p) {
+  if (e.op == Expression::Op::kAnd) {
+    for (const auto& a : e.args) {
+      if (const Expression* f = FailedTerm(*a, ctx, c, p)) return f;
+    }
+    return nullptr;
+  }
+  return EvaluateCondition(e, ctx, c, p) ? nullptr : &e;
+}
+
+// What an operand is, for "your ___": a line by its label, a column by its name (the engine's
+// standard columns in Chinese), anything else "score".
+std::string Composer::What(const Expression& e) const {
+  const bool zh = w_.labels;
+  if (e.op == Expression::Op::kLine && e.slot >= 0) return Fill(w_.line, {Shown(rules_.lines[static_cast<std::size_t>(e.slot)])});
+  if (e.op == Expression::Op::kColumn && !e.program_column) {
+    static const std::map<std::string, std::string> kZhColumns = {{"total", "总分"}, {"junior_school", "毕业学校"}, {"district", "区市"}};
+    auto it = kZhColumns.find(e.text);
+    if (zh && it != kZhColumns.end()) return it->second;
+    return zh ? rules_.HeaderFor(e.text) : e.text;
+  }
+  return w_.score;
+}
+
+std::string Composer::Value(const Expression& e, CandidateIndex c, ProgramIndex p) const {
+  if (e.op == Expression::Op::kText) return e.text;
+  if (e.op == Expression::Op::kColumn && !e.program_column) {
+    const Column* col = inst_.candidates.FindColumn(e.text);
+    if (col && !col->numeric) return col->dictionary[col->text[c]];
+  }
+  if (e.op == Expression::Op::kColumn && e.program_column) {
+    for (const Column& col : inst_.programs.columns) {
+      if (col.name == e.text && !col.numeric) return col.dictionary[col.text[p]];
+    }
+  }
+  const Score v = EvaluateNumber(e, ctx_, c, p);
+  return v == kMissingScore ? w_.empty : FormatScore(v);
+}
+
+std::string Composer::Clause(const Expression& cond, const std::string& text, CandidateIndex c, ProgramIndex p) const {
+  using Op = Expression::Op;
+  const Expression* e = FailedTerm(cond, ctx_, c, p);
+  if (!e) return Fill(w_.condition, {text});
+  const auto candidate_side = [](const Expression& x) { return x.op != Op::kLine && x.op != Op::kNumber; };
+  switch (e->op) {
+    case Op::kGe: case Op::kGt: case Op::kLe: case Op::kLt: {
+      const Expression& l = *e->args[0];
+      const Expression& r = *e->args[1];
+      if (!candidate_side(l) || candidate_side(r)) break;
+      const char* pattern = e->op == Op::kGe ? w_.below : e->op == Op::kGt ? w_.not_above : e->op == Op::kLe ? w_.above : w_.not_below;
+      const std::string mine = Value(l, c, p);
+      if (mine == w_.empty) return Fill(w_.missing, {What(l)});
+      const std::string bound = r.op == Op::kNumber ? Fill(w_.number_bound, {Value(r, c, p)}) : What(r) + " " + Value(r, c, p);
+      return Fill(pattern, {Fill(w_.your, {What(l)}), mine, bound});
+    }
+    case Op::kEq: case Op::kNe: case Op::kIn: case Op::kNotIn: {
+      const Expression& l = *e->args[0];
+      if (!candidate_side(l)) break;
+      if (Value(l, c, p) == w_.empty) return Fill(w_.missing, {What(l)});
+      std::string list;
+      for (std::size_t i = 1; i < e->args.size(); ++i) list += (i > 1 ? std::string(w_.list_sep) : "") + Value(*e->args[i], c, p);
+      const std::string wanted = e->op == Op::kEq ? list : e->op == Op::kNe ? Fill(w_.not_value, {list}) : e->op == Op::kIn ? Fill(w_.one_of, {list})
+                                                                                                                          : Fill(w_.not_one_of, {list});
+      return Fill(w_.value_is, {Fill(w_.your, {What(l)}), Value(l, c, p), wanted});
+    }
+    case Op::kInList: case Op::kNotInList: {
+      const Expression& l = *e->args[0];
+      const Expression& r = *e->args[1];
+      std::string list = Value(r, c, p);
+      std::replace(list.begin(), list.end(), ';', ' ');
+      return Fill(e->op == Op::kInList ? w_.outside : w_.inside, {Fill(w_.your, {What(l)}), Value(l, c, p), r.text, list});
+    }
+    default: break;
+  }
+  return Fill(w_.condition, {text});  // a clause without a plain reading: as the rules write it
+}
+
+// The page around one or more letters: self-contained, printable, one letter per page.
+std::string Page(const Words& w, const std::string& title, const std::string& articles) {
+  return std::string("<!DOCTYPE html>\n<html lang=\"") + w.html_lang + "\">\n<head>\n<meta charset=\"utf-8\">\n" +
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>" + Esc(title) +
+         "</title>\n<style>\nbody{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",\"WenQuanYi Micro Hei\",sans-serif;margin:24px;"
+         "color:#111;max-width:800px;line-height:1.6}\nh1{font-size:20px}h2{font-size:16px}table{border-collapse:collapse}th,td{border:1px solid #bbb;"
+         "padding:2px 8px;text-align:left}.result{font-size:17px;font-weight:bold}\narticle{break-after:page}article:last-child{break-after:auto}\n"
+         "@media print{body{margin:0}}\n</style>\n</head>\n<body>\n" + articles + "</body>\n</html>\n";
+}
+
+// Reads audit.jsonl's seats records into `seats` and calls `each` for every candidate record.
+std::string ReadAudit(const std::string& run_dir, std::map<SeatKey, JsonValue>* seats, const std::function<void(const JsonValue&)>& each) {
+  const std::string path = (std::filesystem::path(run_dir) / kAuditFile).string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read " + path + "; is --run a directory written by zkmatch run?";
+  const std::string seats_prefix = AuditRecordPrefix(audit_keys::kSeats), candidate_prefix = AuditRecordPrefix(audit_keys::kCandidate);
+  std::string line, error;
+  for (int n = 1; std::getline(in, line); ++n) {
+    const bool is_seats = line.rfind(seats_prefix, 0) == 0, is_candidate = line.rfind(candidate_prefix, 0) == 0;
+    if (!is_seats && !is_candidate) continue;
+    JsonValue v;
+    if (!ParseJson(line, &v, &error)) return path + " is damaged at line " + std::to_string(n) + " (" + error + "); run zkmatch verify";
+    if (is_seats) {
+      SeatKey key{v["batch"].text, v["stage"].text, v["program"].text, v["channel"].text, v["group"].text};
+      seats->emplace(std::move(key), std::move(v));
+    } else {
+      each(v);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> ExplainInLetterWords(const std::string& run_dir, const JsonValue& record, const std::map<SeatKey, JsonValue>& seats,
+                                         Language lang) {
+  const Result<std::string> rules_path = CheckRecordedInputs(run_dir);
+  if (!rules_path) return rules_path.status();
+  DiagnosticSink sink;
+  auto rules = LoadRules(*rules_path, sink);
+  if (!rules) return Status::BadInput("the run's inputs could not be loaded");
+  auto instance = LoadInputs(*rules, sink);
+  if (!instance) return Status::BadInput("the run's inputs could not be loaded");
+  std::vector<std::string> notes;
+  const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
+  const Words& w = lang == Language::kChinese ? kZh : kEn;
+  const Composer composer(*rules, *instance, lines, seats, w);
+  const LetterText t = composer.Compose(record);
+  std::string out = Fill(w.explain_head, {t.id, t.headline}) + "\n";
+  for (const std::string& line : t.choices) out += line + "\n";
+  return out;
+}
+
+Result<LettersWritten> WriteLetters(const std::string& run_dir, const std::string& out_dir, Language lang, bool force, DiagnosticSink& sink) {
+  const Result<std::string> rules_path = CheckRecordedInputs(run_dir);
+  if (!rules_path) return Status::BadInput("refusing to write letters: " + rules_path.status().message());
+  auto rules = LoadRules(*rules_path, sink);
+  if (!rules) return rules.status();
+  auto instance = LoadInputs(*rules, sink);
+  if (!instance) return instance.status();
+  std::vector<std::string> notes;
+  const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
+  const Words& w = lang == Language::kChinese ? kZh : kEn;
+  std::vector<JsonValue> records;
+  std::map<SeatKey, JsonValue> seats;
+  if (std::string why = ReadAudit(run_dir, &seats, [&](const JsonValue& v) { records.push_back(v); }); !why.empty()) {
+    return Status::BadInput(why);
+  }
+  const Composer composer(*rules, *instance, lines, std::move(seats), w);
+  std::vector<OutputFile> files;
+  std::map<std::string, std::string> by_junior;  // junior school -> its letters
+  for (const JsonValue& rec : records) {
+    const LetterText text = composer.Compose(rec);
+    const std::string article = Article(text, rules->name, w);
+    files.push_back(OutputFile{FileNamePart(text.id) + ".html", Page(w, Fill(w.title, {rules->name}) + " " + text.id, article)});
+    if (!text.junior.empty()) by_junior[text.junior] += article;
+  }
+  LettersWritten written;
+  written.candidates = files.size();
+  for (const auto& [junior, articles] : by_junior) {
+    files.push_back(OutputFile{"junior-" + FileNamePart(junior) + ".html", Page(w, Fill(w.title, {rules->name}) + " " + junior, articles)});
+  }
+  written.junior_schools = by_junior.size();
+  if (Status status = WriteRunDirectory(out_dir, files, force); !status.ok()) return status;
+  return written;
+}
+
+}  // namespace zkmatch

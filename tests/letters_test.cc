@@ -1,0 +1,206 @@
+// zkmatch letters (engine/src/letters.cc, tools/cmd_letters.cc): letters to families on the
+// Weihai demo (rules/weihai-2025.yaml).
+//
+//   - Three hand-picked candidates, word for word in Chinese and English: 2500000014 admitted at
+//     their first choice; 2500000003 admitted at their fifth, each choice above it refused with
+//     the scores that decided (the last admitted's ranking value from audit.jsonl's seats
+//     record, never their exam number) and the clause that failed (536 below the balanced line
+//     544.5 = control 484.5 + 60); 2500000005 not admitted (365.5 below the control line 484.5);
+//     and 2500000002, who listed no choice and is told so.
+//   - No letter holds an exam number but its candidate's; one file per junior school holds its
+//     graduates' letters, a page each.
+//   - An existing --out is refused without --force; a changed input refuses, nothing written.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <string>
+
+#include "support/test_env.h"
+
+namespace zkmatch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Q(const std::string& s) { return "'" + s + "'"; }
+CommandResult Zk(const std::string& args) { return RunCommand(Q(ZkmatchBinary()) + " " + args, "/"); }
+
+// The text of a letter between <p class="result"> and </article>, tags kept.
+std::string Body(const std::string& html) {
+  const std::size_t from = html.find("<p class=\"result\">"), to = html.find("</article>");
+  return from == std::string::npos || to == std::string::npos ? "" : html.substr(from, to - from);
+}
+
+class WeihaiLettersTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new TempDir();
+    run_ = tmp_->path() + "/run";
+    CommandResult r = Zk("run -q --rules " + Q(SourceDir() + "/rules/weihai-2025.yaml") + " --out " + Q(run_));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    for (const char* lang : {"zh", "en"}) {
+      r = Zk("letters --run " + Q(run_) + " --out " + Q(tmp_->path() + "/" + lang) + " --lang " + lang);
+      ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+      EXPECT_EQ(r.out, "zkmatch letters: 12394 letters and 30 junior-school files in " + tmp_->path() + "/" + lang + "\n");
+    }
+  }
+  static void TearDownTestSuite() {
+    delete tmp_;
+    tmp_ = nullptr;
+  }
+  static std::string Letter(const std::string& lang, const std::string& id) { return ReadFile(tmp_->path() + "/" + lang + "/" + id + ".html"); }
+  static TempDir* tmp_;
+  static std::string run_;
+};
+TempDir* WeihaiLettersTest::tmp_ = nullptr;
+std::string WeihaiLettersTest::run_;
+
+// The numbers the letters quote, from the run's own files and the inputs (not from letters.cc).
+TEST_F(WeihaiLettersTest, QuotedNumbersAreTheRunsAndTheInputs) {
+  const std::string lines = ReadFile(run_ + "/lines.csv");
+  EXPECT_NE(lines.find("\ncontrol,484.5,"), std::string::npos);
+  EXPECT_NE(lines.find("\nbalanced,544.5,control + 60\n"), std::string::npos);
+  const std::string audit = ReadFile(run_ + "/audit.jsonl");
+  for (const auto& [program, key] : std::vector<std::pair<std::string, std::string>>{{"H01", "622"}, {"H03", "582"}, {"H04", "555"}, {"H05", "540"}}) {
+    const std::string seats = "{\"record\":\"seats\",\"batch\":\"general\",\"stage\":\"\",\"program\":\"" + program + "\",\"channel\":\"general\",\"group\":null,";
+    const std::size_t at = audit.find(seats);
+    ASSERT_NE(at, std::string::npos) << program;
+    const std::string record = audit.substr(at, audit.find('\n', at) - at);
+    EXPECT_NE(record.find("\"ranking\":\"by_admission\",\"key\":[\"" + key + "\","), std::string::npos) << record;
+  }
+  const std::string cands = ReadFile(SourceDir() + "/fixtures/weihai-2025/candidates.csv");
+  // id, name, junior_school, district, total, chinese, maths, english, bonus
+  for (const char* row : {"\n2500000002,考生2,J11,环翠区,463,", "\n2500000003,考生3,J25,经区,536,92,101,93,0,", "\n2500000005,考生5,J22,经区,365.5,63,72,68,0,",
+                          "\n2500000014,考生14,J14,高区,678.5,"}) {
+    EXPECT_NE(cands.find(row), std::string::npos) << row;
+  }
+}
+
+TEST_F(WeihaiLettersTest, ThreeCandidatesWordForWordInChinese) {
+  EXPECT_EQ(Body(Letter("zh", "2500000014")),
+            "<p class=\"result\">你已被威海一中录取（普通批，统招名额），第 1 志愿。</p>\n<h2>你的志愿</h2>\n<ul>\n"
+            "<li>第 1 志愿（普通批）：威海一中 已被录取（统招名额）。</li>\n</ul>\n");
+  EXPECT_EQ(Body(Letter("zh", "2500000003")),
+            "<p class=\"result\">你已被威海四中录取（普通批，统招名额），第 5 志愿。</p>\n<h2>你的志愿</h2>\n<ul>\n"
+            "<li>第 1 志愿（普通批）：威海一中 未录取：统招名额已录满（按投档排序），最后录取的考生成绩为 622，你的成绩为 536；"
+            "你不符合校际均衡名额的条件：你的成绩 536 低于校际均衡线 544.5。</li>\n"
+            "<li>第 2 志愿（普通批）：威海实验高中 未录取：统招名额已录满（按投档排序），最后录取的考生成绩为 582，你的成绩为 536；"
+            "你不符合校际均衡名额的条件：你的成绩 536 低于校际均衡线 544.5。</li>\n"
+            "<li>第 3 志愿（普通批）：威海三中 未录取：统招名额已录满（按投档排序），最后录取的考生成绩为 555，你的成绩为 536。</li>\n"
+            "<li>第 4 志愿（普通批）：威海育才高中 未录取：统招名额已录满（按投档排序），最后录取的考生成绩为 540，你的成绩为 536。</li>\n"
+            "<li>第 5 志愿（普通批）：威海四中 已被录取（统招名额）。</li>\n</ul>\n");
+  EXPECT_EQ(Body(Letter("zh", "2500000005")),
+            "<p class=\"result\">你填报的志愿均未被录取。</p>\n<h2>你的志愿</h2>\n<ul>\n"
+            "<li>第 1 志愿（普通批）：威海海韵高中 未录取：你不符合统招名额的条件：你的成绩 365.5 低于控制线 484.5。</li>\n"
+            "<li>第 2 志愿（普通批）：威海职业中专 威海职业中专普高班 未录取：你不符合统招名额的条件：你的成绩 365.5 低于控制线 484.5。</li>\n</ul>\n");
+  EXPECT_EQ(Body(Letter("zh", "2500000002")), "<p class=\"result\">你没有填报志愿，因此未被任何学校录取。</p>\n");
+  const std::string page = Letter("zh", "2500000003");
+  EXPECT_NE(page.find("<html lang=\"zh-CN\">"), std::string::npos);
+  EXPECT_NE(page.find("<tr><th>准考证号</th><td>2500000003</td></tr>\n<tr><th>毕业学校</th><td>J25</td></tr>\n<tr><th>总分</th><td>536</td></tr>"),
+            std::string::npos);
+  // No code word of the rules in these letters: labels stand for batches, channels, lines, rankings.
+  for (const char* id : {"2500000014", "2500000003", "2500000005", "2500000002"}) {
+    const std::string body = Body(Letter("zh", id));
+    for (const char* code : {"general", "balanced", "control", "by_admission", "H0", "H1"}) EXPECT_EQ(body.find(code), std::string::npos) << id << ": " << code;
+  }
+}
+
+TEST_F(WeihaiLettersTest, ThreeCandidatesWordForWordInEnglish) {
+  EXPECT_EQ(Body(Letter("en", "2500000014")),
+            "<p class=\"result\">You are admitted to 威海一中 (batch general, general seats), your choice 1.</p>\n<h2>Your choices</h2>\n<ul>\n"
+            "<li>Choice 1 (batch general): 威海一中 admitted on its general seats.</li>\n</ul>\n");
+  EXPECT_EQ(Body(Letter("en", "2500000003")),
+            "<p class=\"result\">You are admitted to 威海四中 (batch general, general seats), your choice 5.</p>\n<h2>Your choices</h2>\n<ul>\n"
+            "<li>Choice 1 (batch general): 威海一中 not admitted: its general seats were filled: the last admitted candidate had 622, you had 536; "
+            "you do not meet the condition of its balanced seats: your score 536 is below the balanced line 544.5.</li>\n"
+            "<li>Choice 2 (batch general): 威海实验高中 not admitted: its general seats were filled: the last admitted candidate had 582, you had 536; "
+            "you do not meet the condition of its balanced seats: your score 536 is below the balanced line 544.5.</li>\n"
+            "<li>Choice 3 (batch general): 威海三中 not admitted: its general seats were filled: the last admitted candidate had 555, you had 536.</li>\n"
+            "<li>Choice 4 (batch general): 威海育才高中 not admitted: its general seats were filled: the last admitted candidate had 540, you had 536.</li>\n"
+            "<li>Choice 5 (batch general): 威海四中 admitted on its general seats.</li>\n</ul>\n");
+  EXPECT_EQ(Body(Letter("en", "2500000005")),
+            "<p class=\"result\">You are not admitted to any of your choices.</p>\n<h2>Your choices</h2>\n<ul>\n"
+            "<li>Choice 1 (batch general): 威海海韵高中 not admitted: you do not meet the condition of its general seats: your score 365.5 is below "
+            "the control line 484.5.</li>\n"
+            "<li>Choice 2 (batch general): 威海职业中专 威海职业中专普高班 not admitted: you do not meet the condition of its general seats: your score "
+            "365.5 is below the control line 484.5.</li>\n</ul>\n");
+  EXPECT_EQ(Body(Letter("en", "2500000002")), "<p class=\"result\">You listed no choices, so you could not be admitted to any program.</p>\n");
+}
+
+// A split channel (校际均衡, per junior school): the share of the candidate's own junior school
+// was filled. 2500000024 (J16, 565): H01's J16 share ends at 605 (audit.jsonl's seats record for
+// general/H01/balanced/J16), H02's at 580; admitted at H03 through the same plan.
+TEST_F(WeihaiLettersTest, SplitChannelNamesTheJuniorSchoolsShare) {
+  const std::string audit = ReadFile(run_ + "/audit.jsonl");
+  const std::size_t at = audit.find("\"program\":\"H01\",\"channel\":\"balanced\",\"group\":\"J16\",");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_NE(audit.substr(at, 400).find("\"key\":[\"605\","), std::string::npos);
+  EXPECT_NE(ReadFile(SourceDir() + "/fixtures/weihai-2025/candidates.csv").find("\n2500000024,考生24,J16,高区,565,"), std::string::npos);
+  const std::string zh = Body(Letter("zh", "2500000024")), en = Body(Letter("en", "2500000024"));
+  EXPECT_NE(zh.find("<li>第 1 志愿（普通批）：威海一中 未录取：统招名额已录满（按投档排序），最后录取的考生成绩为 622，你的成绩为 565；"
+                    "校际均衡名额中分配给你的毕业学校 J16 的部分已录满（按投档排序），最后录取的考生成绩为 605，你的成绩为 565。</li>"),
+            std::string::npos)
+      << zh;
+  EXPECT_NE(en.find("its balanced seats for your junior school J16 were filled: the last admitted candidate had 605, you had 565."), std::string::npos) << en;
+  EXPECT_NE(zh.find("<p class=\"result\">你已被威海实验高中录取（普通批，校际均衡名额），第 3 志愿。</p>"), std::string::npos) << zh;
+}
+
+// Every letter names one exam number: its own (the last admitted candidates' numbers, which
+// audit.jsonl records, are never quoted). Every ten-digit run in a letter is checked.
+TEST_F(WeihaiLettersTest, NoLetterHoldsAnotherCandidatesExamNumber) {
+  std::set<std::string> ids;
+  {
+    std::ifstream in(SourceDir() + "/fixtures/weihai-2025/candidates.csv");
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) ids.insert(line.substr(0, line.find(',')));
+  }
+  ASSERT_EQ(ids.size(), 12394u);
+  const std::regex number("[0-9]{10,}");
+  for (const char* lang : {"zh", "en"}) {
+    std::size_t letters = 0, junior_articles = 0;
+    for (const auto& e : fs::directory_iterator(tmp_->path() + "/" + lang)) {
+      const std::string name = e.path().filename().string();
+      const std::string html = ReadFile(e.path().string());
+      if (name.rfind("junior-", 0) == 0) {
+        for (std::size_t at = 0; (at = html.find("<article>", at)) != std::string::npos; ++at) ++junior_articles;
+        EXPECT_NE(html.find("article{break-after:page}"), std::string::npos) << name;
+        continue;
+      }
+      const std::string own = name.substr(0, name.size() - 5);
+      ASSERT_TRUE(ids.count(own)) << name;
+      ++letters;
+      for (auto m = std::sregex_iterator(html.begin(), html.end(), number); m != std::sregex_iterator(); ++m) {
+        ASSERT_EQ(m->str(), own) << lang << "/" << name << " holds " << m->str();
+      }
+    }
+    EXPECT_EQ(letters, 12394u) << lang;
+    EXPECT_EQ(junior_articles, 12394u) << lang;  // every candidate has a junior school in the demo
+  }
+  // J25's file holds 2500000003's letter.
+  EXPECT_NE(ReadFile(tmp_->path() + "/zh/junior-J25.html").find("<td>2500000003</td>"), std::string::npos);
+}
+
+TEST_F(WeihaiLettersTest, ExistingOutputIsRefusedWithoutForce) {
+  const CommandResult again = Zk("letters --run " + Q(run_) + " --out " + Q(tmp_->path() + "/zh"));
+  EXPECT_EQ(again.exit_code, 2) << again.out << again.err;
+  EXPECT_NE(again.err.find("no letters were written"), std::string::npos) << again.err;
+}
+
+TEST(LettersRefusal, ChangedInputIsRefusedAndNothingWritten) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/case";
+  fs::copy(SourceDir() + "/fixtures/cases/reserve-order", dir, fs::copy_options::recursive);
+  ASSERT_EQ(Zk("run -q --rules " + Q(dir + "/open-first.yaml") + " --out " + Q(tmp.path() + "/run")).exit_code, 0);
+  { std::ofstream(dir + "/candidates.csv", std::ios::app) << "R8,600,J1\n"; }
+  const CommandResult r = Zk("letters --run " + Q(tmp.path() + "/run") + " --out " + Q(tmp.path() + "/letters"));
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("zkmatch letters: error: refusing to write letters: candidates file"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp.path() + "/letters"));
+}
+
+}  // namespace
+}  // namespace zkmatch::testing
