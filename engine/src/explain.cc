@@ -113,23 +113,23 @@ class Explainer {
  public:
   Explainer(std::string log_path, const JsonValue& header, std::map<SeatKey, JsonValue> seats, const Words& w)
       : log_path_(std::move(log_path)), seats_(std::move(seats)), w_(w) {
-    for (const JsonValue& r : header["rankings"].items) {
+    for (const JsonValue& r : header[audit_keys::kRankings].items) {
       std::vector<std::string> names;
-      for (const JsonValue& k : r["keys"].items) {
+      for (const JsonValue& k : r[audit_keys::kKeys].items) {
         std::string t = k.text;
         for (const std::string dir : {" desc", " asc"}) {
           if (t.size() > dir.size() && t.compare(t.size() - dir.size(), dir.size(), dir) == 0) t.resize(t.size() - dir.size());
         }
         names.push_back(t);
       }
-      key_names_[r["name"].text] = names;
-      if (std::optional<LastTie> tie = FromName<LastTie>(r["last_tie"].text)) {
-        last_tie_[r["name"].text] = *tie;
+      key_names_[r[audit_keys::kName].text] = names;
+      if (std::optional<LastTie> tie = FromName<LastTie>(r[audit_keys::kLastTie].text)) {
+        last_tie_[r[audit_keys::kName].text] = *tie;
       } else {
-        Unknown<LastTie>(r["last_tie"].text);
+        Unknown<LastTie>(r[audit_keys::kLastTie].text);
       }
     }
-    for (const JsonValue& c : header["channels"].items) channels_[{c["batch"].text, c["stage"].text, c["channel"].text}] = &c;
+    for (const JsonValue& c : header[audit_keys::kChannels].items) channels_[{c[audit_keys::kBatch].text, c[audit_keys::kStage].text, c[audit_keys::kChannel].text}] = &c;
   }
 
   // The first unknown name (or missing ranking) met so far, as an error message; empty if none.
@@ -137,38 +137,38 @@ class Explainer {
 
   std::string Explain(const JsonValue& rec) {
     std::string out;
-    if (rec["status"].text == "placed") {
-      out += Fill(w_.placed, {rec["id"].text, rec["program"].text, rec["channel"].text, rec["batch"].text, rec["choice_rank"].text});
+    if (rec[audit_keys::kStatus].text == audit_keys::kStatusPlaced) {
+      out += Fill(w_.placed, {rec[audit_keys::kId].text, rec[audit_keys::kProgram].text, rec[audit_keys::kChannel].text, rec[audit_keys::kBatch].text, rec[audit_keys::kChoiceRank].text});
     } else {
-      out += Fill(w_.unplaced, {rec["id"].text});
+      out += Fill(w_.unplaced, {rec[audit_keys::kId].text});
     }
     out += "\n";
-    for (const JsonValue& batch : rec["batches"].items) {
-      const std::string& b = batch["batch"].text;
-      if (!batch["locked_by"].is_null()) {
-        out += Fill(w_.locked_batch, {b, batch["locked_by"].text}) + "\n";
+    for (const JsonValue& batch : rec[audit_keys::kBatches].items) {
+      const std::string& b = batch[audit_keys::kBatch].text;
+      if (!batch[audit_keys::kLockedBy].is_null()) {
+        out += Fill(w_.locked_batch, {b, batch[audit_keys::kLockedBy].text}) + "\n";
         continue;
       }
-      for (const JsonValue& step : batch["choices"].items) {
-        const std::string& stage = step["stage"].text;
-        std::string where = step["program"].text + " (" + Fill(w_.batch, {b});
+      for (const JsonValue& step : batch[audit_keys::kChoices].items) {
+        const std::string& stage = step[audit_keys::kStage].text;
+        std::string where = step[audit_keys::kProgram].text + " (" + Fill(w_.batch, {b});
         if (!stage.empty()) where += ", " + Fill(w_.stage, {stage});
         where += ")";
-        out += Fill(w_.choice, {step["rank"].text, where}) + " ";
-        if (!step["placed"].is_null()) {
-          const JsonValue* ch = Channel(b, stage, step["placed"].text);
-          out += Fill(w_.admitted, {step["placed"].text, ch ? Describe(KeysAt(rec, step, (*ch)["ranking"].text), (*ch)["ranking"].text, nullptr) : ""}) + "\n";
-        } else if (!step["not_offered"].is_null()) {
+        out += Fill(w_.choice, {step[audit_keys::kRank].text, where}) + " ";
+        if (!step[audit_keys::kPlaced].is_null()) {
+          const JsonValue* ch = Channel(b, stage, step[audit_keys::kPlaced].text);
+          out += Fill(w_.admitted, {step[audit_keys::kPlaced].text, ch ? Describe(KeysAt(rec, step, (*ch)[audit_keys::kRanking].text), (*ch)[audit_keys::kRanking].text, nullptr) : ""}) + "\n";
+        } else if (!step[audit_keys::kNotOffered].is_null()) {
           out += Fill(w_.not_offered, {b}) + "\n";
-        } else if (!step["locked_by_stage"].is_null()) {
-          out += Fill(w_.locked_stage, {stage, step["locked_by_stage"].text}) + "\n";
-        } else if (step["rejected"].members.empty()) {  // the log lists only channels with seats
+        } else if (!step[audit_keys::kLockedByStage].is_null()) {
+          out += Fill(w_.locked_stage, {stage, step[audit_keys::kLockedByStage].text}) + "\n";
+        } else if (step[audit_keys::kRejected].members.empty()) {  // the log lists only channels with seats
           std::string in = Fill(w_.batch, {b});
           if (!stage.empty()) in += ", " + Fill(w_.stage, {stage});
           out += Fill(w_.no_seats, {in}) + "\n";
         } else {
           out += std::string(w_.not_admitted) + "\n";
-          for (const auto& [name, reason] : step["rejected"].members) {
+          for (const auto& [name, reason] : step[audit_keys::kRejected].members) {
             out += "  - " + RejectionText(rec, step, b, stage, name, reason.text) + "\n";
           }
         }
@@ -200,8 +200,8 @@ class Explainer {
   // The candidate's key values in `ranking` at a choice step: in the step for a per-program
   // ranking (its values depend on the program), else in the record.
   static const JsonValue& KeysAt(const JsonValue& rec, const JsonValue& step, const std::string& ranking) {
-    const JsonValue& here = step["keys"][ranking];
-    return here.is_null() ? rec["keys"][ranking] : here;
+    const JsonValue& here = step[audit_keys::kKeys][ranking];
+    return here.is_null() ? rec[audit_keys::kKeys][ranking] : here;
   }
 
   template <typename E>
@@ -211,16 +211,16 @@ class Explainer {
 
   std::string RejectionText(const JsonValue& rec, const JsonValue& step, const std::string& batch, const std::string& stage,
                             const std::string& name, const std::string& reason_name) {
-    const std::string& program = step["program"].text;
+    const std::string& program = step[audit_keys::kProgram].text;
     const JsonValue* ch = Channel(batch, stage, name);
     const std::optional<Rejection> reason = FromName<Rejection>(reason_name);
     if (!reason) {
       Unknown<Rejection>(reason_name);
       return name + ": " + reason_name;
     }
-    const std::string group = ch && !(*ch)["split_by"].is_null() ? rec["groups"][(*ch)["split_by"].text].text : "";
+    const std::string group = ch && !(*ch)[audit_keys::kSplitBy].is_null() ? rec[audit_keys::kGroups][(*ch)[audit_keys::kSplitBy].text].text : "";
     switch (*reason) {
-      case zkmatch::Rejection::kIneligible: return Fill(w_.not_eligible, {name, ch ? (*ch)["eligible"].text : ""});
+      case zkmatch::Rejection::kIneligible: return Fill(w_.not_eligible, {name, ch ? (*ch)[audit_keys::kEligible].text : ""});
       case zkmatch::Rejection::kNoGroupSeats: return Fill(w_.no_group, {name, group});
       case zkmatch::Rejection::kFreeSeat: return Fill(w_.free_seat, {name});
       case zkmatch::Rejection::kNotBelow: return Fill(w_.not_below, {name});
@@ -229,23 +229,23 @@ class Explainer {
     auto seat = seats_.find({batch, stage, program, name, group});
     if (!ch || seat == seats_.end()) return name + ": " + reason_name;
     // A band mechanism (header "mechanism"): a later band than the last admitted's is the reason.
-    const JsonValue& mechanism = (*ch)["mechanism"];
-    if (!mechanism.is_null() && !seat->second["cutoff"]["choice_rank"].is_null()) {
-      std::int64_t width = mechanism[Name(Mechanism::Kind::kParallel)]["band"].AsInt();
+    const JsonValue& mechanism = (*ch)[audit_keys::kMechanism];
+    if (!mechanism.is_null() && !seat->second[audit_keys::kCutoff][audit_keys::kChoiceRank].is_null()) {
+      std::int64_t width = mechanism[Name(Mechanism::Kind::kParallel)][audit_keys::kBand].AsInt();
       if (mechanism.type == JsonValue::Type::kString) {
         const std::optional<Mechanism::Kind> kind = FromName<Mechanism::Kind>(mechanism.text);
         if (kind != Mechanism::Kind::kImmediateAcceptance) Unknown<Mechanism::Kind>(mechanism.text);
         width = kind == Mechanism::Kind::kImmediateAcceptance ? 1 : 0;
       }
-      const std::int64_t theirs = seat->second["cutoff"]["choice_rank"].AsInt(), mine_rank = step["rank"].AsInt();
+      const std::int64_t theirs = seat->second[audit_keys::kCutoff][audit_keys::kChoiceRank].AsInt(), mine_rank = step[audit_keys::kRank].AsInt();
       if (width >= 1 && theirs >= 1 && mine_rank >= 1 && (mine_rank - 1) / width > (theirs - 1) / width) {
         const std::string how = width == 1 ? std::string(w_.rounds) : Fill(w_.bands, {std::to_string(width)});
-        return Fill(w_.full_earlier, {name, how, seat->second["cutoff"]["candidate"].text, std::to_string(theirs), std::to_string(mine_rank)});
+        return Fill(w_.full_earlier, {name, how, seat->second[audit_keys::kCutoff][audit_keys::kCandidate].text, std::to_string(theirs), std::to_string(mine_rank)});
       }
     }
-    const std::string& ranking = (*ch)["ranking"].text;
+    const std::string& ranking = (*ch)[audit_keys::kRanking].text;
     const JsonValue& mine = KeysAt(rec, step, ranking);
-    const JsonValue& cut = seat->second["cutoff"]["rank"]["key"];
+    const JsonValue& cut = seat->second[audit_keys::kCutoff][audit_keys::kRank][audit_keys::kKey];
     std::string you = Describe(mine, ranking, &cut), them = Describe(cut, ranking, &mine);
     if (you == them) {  // equal on every key: the last tie-break decided
       auto tie = last_tie_.find(ranking);
@@ -255,7 +255,7 @@ class Explainer {
         you += " (" + std::string(TieWords(tie->second)) + ")";
       }
     }
-    return Fill(w_.full, {name, seat->second["cutoff"]["candidate"].text, them, you});
+    return Fill(w_.full, {name, seat->second[audit_keys::kCutoff][audit_keys::kCandidate].text, them, you});
   }
 
   const char* TieWords(LastTie tie) const {
@@ -306,7 +306,7 @@ Result<std::string> ExplainCandidate(const std::string& run_dir, const std::stri
     if (line.rfind(seats_prefix, 0) == 0) {
       JsonValue s;
       if (ParseJson(line, &s, &parse_error)) {
-        SeatKey key{s["batch"].text, s["stage"].text, s["program"].text, s["channel"].text, s["group"].text};
+        SeatKey key{s[audit_keys::kBatch].text, s[audit_keys::kStage].text, s[audit_keys::kProgram].text, s[audit_keys::kChannel].text, s[audit_keys::kGroup].text};
         seats.emplace(std::move(key), std::move(s));
       } else if (damaged == 0) {
         damaged = line_no;

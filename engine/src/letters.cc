@@ -13,6 +13,7 @@
 #include "expression.h"
 #include "json.h"
 #include "letter_words.h"
+#include "names.h"
 #include "run_format.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/replay.h"
@@ -238,26 +239,26 @@ std::string KeyValues(const JsonValue& key, const JsonValue& other) {
 
 std::string Composer::Rejection(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step, const std::string& name,
                                 const std::string& reason) const {
-  const Channel* ch = FindChannel(batch, step["stage"].text, name);
+  const Channel* ch = FindChannel(batch, step[audit_keys::kStage].text, name);
   const std::string channel = ch ? Shown(*ch) : name;
-  const ProgramIndex p = IndexOf(inst_.programs.code, step["program"].text);
-  if (reason == "ineligible" && ch && ch->eligible && p != kNone) return Fill(w_.ineligible, {channel, Clause(*ch->eligible, ch->eligible_text, c, p)});
-  const std::string group = ch && !ch->split_by.empty() ? rec["groups"][ch->split_by].text : "";
-  if (reason == "no_group_seats") return Fill(w_.no_group, {channel, group});
-  auto seat = seats_.find({batch, step["stage"].text, step["program"].text, name, group});
-  if (reason != "below" || !ch || ch->ranking < 0 || seat == seats_.end()) return Fill(w_.inconsistent, {channel});
+  const ProgramIndex p = IndexOf(inst_.programs.code, step[audit_keys::kProgram].text);
+  if (reason == Name(zkmatch::Rejection::kIneligible) && ch && ch->eligible && p != kNone) return Fill(w_.ineligible, {channel, Clause(*ch->eligible, ch->eligible_text, c, p)});
+  const std::string group = ch && !ch->split_by.empty() ? rec[audit_keys::kGroups][ch->split_by].text : "";
+  if (reason == Name(zkmatch::Rejection::kNoGroupSeats)) return Fill(w_.no_group, {channel, group});
+  auto seat = seats_.find({batch, step[audit_keys::kStage].text, step[audit_keys::kProgram].text, name, group});
+  if (reason != Name(zkmatch::Rejection::kBelow) || !ch || ch->ranking < 0 || seat == seats_.end()) return Fill(w_.inconsistent, {channel});
   // Under a band mechanism a later band than the last admitted's is the reason, not the scores.
-  const Stage* stage = FindStage(batch, step["stage"].text);
+  const Stage* stage = FindStage(batch, step[audit_keys::kStage].text);
   const int width = stage ? stage->mechanism.BandWidth() : 0;
-  const std::int64_t theirs = seat->second["cutoff"]["choice_rank"].AsInt(), mine_rank = step["rank"].AsInt();
+  const std::int64_t theirs = seat->second[audit_keys::kCutoff][audit_keys::kChoiceRank].AsInt(), mine_rank = step[audit_keys::kRank].AsInt();
   if (width >= 1 && theirs >= 1 && mine_rank >= 1 && (mine_rank - 1) / width > (theirs - 1) / width) {
     const std::string how = width == 1 ? std::string(w_.rounds) : Fill(w_.bands, {std::to_string(width)});
     return Fill(w_.full_earlier, {channel, how, std::to_string(theirs), std::to_string(mine_rank)});
   }
   const Ranking& ranking = rules_.rankings[static_cast<std::size_t>(ch->ranking)];
-  const JsonValue& here = step["keys"][ranking.name];
-  const JsonValue& mine = here.is_null() ? rec["keys"][ranking.name] : here;
-  const JsonValue& cut = seat->second["cutoff"]["rank"]["key"];
+  const JsonValue& here = step[audit_keys::kKeys][ranking.name];
+  const JsonValue& mine = here.is_null() ? rec[audit_keys::kKeys][ranking.name] : here;
+  const JsonValue& cut = seat->second[audit_keys::kCutoff][audit_keys::kRank][audit_keys::kKey];
   std::string you = KeyValues(mine, cut);
   const std::string them = KeyValues(cut, mine);
   if (you == them) you += w_.tie;
@@ -265,15 +266,15 @@ std::string Composer::Rejection(const JsonValue& rec, CandidateIndex c, const st
 }
 
 std::string Composer::Step(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step) const {
-  if (!step["placed"].is_null()) {
-    const Channel* ch = FindChannel(batch, step["stage"].text, step["placed"].text);
-    return Fill(w_.admitted, {ch ? Shown(*ch) : step["placed"].text});
+  if (!step[audit_keys::kPlaced].is_null()) {
+    const Channel* ch = FindChannel(batch, step[audit_keys::kStage].text, step[audit_keys::kPlaced].text);
+    return Fill(w_.admitted, {ch ? Shown(*ch) : step[audit_keys::kPlaced].text});
   }
-  if (!step["not_offered"].is_null()) return Fill(w_.not_offered, {BatchShown(batch)});
-  if (!step["locked_by_stage"].is_null()) return Fill(w_.locked_stage, {step["stage"].text, step["locked_by_stage"].text});
-  if (step["rejected"].members.empty()) return Fill(w_.no_seats, {BatchShown(batch)});
+  if (!step[audit_keys::kNotOffered].is_null()) return Fill(w_.not_offered, {BatchShown(batch)});
+  if (!step[audit_keys::kLockedByStage].is_null()) return Fill(w_.locked_stage, {step[audit_keys::kStage].text, step[audit_keys::kLockedByStage].text});
+  if (step[audit_keys::kRejected].members.empty()) return Fill(w_.no_seats, {BatchShown(batch)});
   std::string reasons;
-  for (const auto& [name, reason] : step["rejected"].members) {
+  for (const auto& [name, reason] : step[audit_keys::kRejected].members) {
     if (!reasons.empty()) reasons += w_.join;
     reasons += Rejection(rec, c, batch, step, name, reason.text);
   }
@@ -282,28 +283,28 @@ std::string Composer::Step(const JsonValue& rec, CandidateIndex c, const std::st
 
 LetterText Composer::Compose(const JsonValue& rec) const {
   LetterText t;
-  t.id = rec["id"].text;
+  t.id = rec[audit_keys::kId].text;
   const CandidateIndex c = IndexOf(inst_.candidates.id, t.id);
-  for (const auto& [column, value] : rec["groups"].members) {
+  for (const auto& [column, value] : rec[audit_keys::kGroups].members) {
     if (column == "junior_school" || t.junior.empty()) t.junior = value.text;
   }
   if (const Column* col = inst_.candidates.FindColumn("junior_school"); col && !col->numeric && c != kNone) t.junior = col->dictionary[col->text[c]];
   if (c != kNone) t.total = FormatScore(inst_.candidates.total[c]);
-  if (rec["status"].text == "placed") {
-    const Channel* ch = FindChannel(rec["batch"].text, rec["stage"].text, rec["channel"].text);
-    t.headline = Fill(w_.placed, {ProgramShown(rec["program"].text), BatchShown(rec["batch"].text), ch ? Shown(*ch) : rec["channel"].text,
-                                  rec["choice_rank"].text});
+  if (rec[audit_keys::kStatus].text == audit_keys::kStatusPlaced) {
+    const Channel* ch = FindChannel(rec[audit_keys::kBatch].text, rec[audit_keys::kStage].text, rec[audit_keys::kChannel].text);
+    t.headline = Fill(w_.placed, {ProgramShown(rec[audit_keys::kProgram].text), BatchShown(rec[audit_keys::kBatch].text), ch ? Shown(*ch) : rec[audit_keys::kChannel].text,
+                                  rec[audit_keys::kChoiceRank].text});
   } else {
-    t.headline = rec["batches"].items.empty() ? w_.no_choices : w_.unplaced;
+    t.headline = rec[audit_keys::kBatches].items.empty() ? w_.no_choices : w_.unplaced;
   }
-  for (const JsonValue& batch : rec["batches"].items) {
-    const std::string& b = batch["batch"].text;
-    if (!batch["locked_by"].is_null()) {
-      t.choices.push_back(Fill(w_.locked_batch, {BatchShown(b), BatchShown(batch["locked_by"].text)}));
+  for (const JsonValue& batch : rec[audit_keys::kBatches].items) {
+    const std::string& b = batch[audit_keys::kBatch].text;
+    if (!batch[audit_keys::kLockedBy].is_null()) {
+      t.choices.push_back(Fill(w_.locked_batch, {BatchShown(b), BatchShown(batch[audit_keys::kLockedBy].text)}));
       continue;
     }
-    for (const JsonValue& step : batch["choices"].items) {
-      t.choices.push_back(Fill(w_.choice, {step["rank"].text, BatchShown(b), ProgramShown(step["program"].text)}) + " " + Step(rec, c, b, step));
+    for (const JsonValue& step : batch[audit_keys::kChoices].items) {
+      t.choices.push_back(Fill(w_.choice, {step[audit_keys::kRank].text, BatchShown(b), ProgramShown(step[audit_keys::kProgram].text)}) + " " + Step(rec, c, b, step));
     }
   }
   return t;
@@ -427,7 +428,7 @@ std::string ReadAudit(const std::string& run_dir, std::map<SeatKey, JsonValue>* 
     JsonValue v;
     if (!ParseJson(line, &v, &error)) return path + " is damaged at line " + std::to_string(n) + " (" + error + "); run zkmatch verify";
     if (is_seats) {
-      SeatKey key{v["batch"].text, v["stage"].text, v["program"].text, v["channel"].text, v["group"].text};
+      SeatKey key{v[audit_keys::kBatch].text, v[audit_keys::kStage].text, v[audit_keys::kProgram].text, v[audit_keys::kChannel].text, v[audit_keys::kGroup].text};
       seats->emplace(std::move(key), std::move(v));
     } else {
       each(v);
