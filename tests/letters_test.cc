@@ -184,6 +184,20 @@ TEST_F(WeihaiLettersTest, NoLetterHoldsAnotherCandidatesExamNumber) {
   EXPECT_NE(ReadFile(tmp_->path() + "/zh/junior-J25.html").find("<td>2500000003</td>"), std::string::npos);
 }
 
+// The Chinese letters name every column a failed condition tests by its label
+// (rules/weihai-2025.yaml's column_labels), never by the file's English header.
+TEST_F(WeihaiLettersTest, ChineseLettersUseNoColumnCodeWords) {
+  const std::vector<std::string> code_words = {"sports_passed", "music_passed", "art_passed", "scitech_passed", "combined_passed",
+                                               "fresh", "quality_grade", "bonus", "program.area"};
+  std::size_t with_specialist_refusal = 0;
+  for (const auto& e : fs::directory_iterator(tmp_->path() + "/zh")) {
+    const std::string body = Body(ReadFile(e.path().string()));
+    for (const std::string& w : code_words) EXPECT_EQ(body.find(w), std::string::npos) << e.path().filename() << " says " << w;
+    with_specialist_refusal += body.find("你没有体育专业测试合格") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_GT(with_specialist_refusal, 0u);  // the label is used where the code word stood
+}
+
 TEST_F(WeihaiLettersTest, ExistingOutputIsRefusedWithoutForce) {
   const CommandResult again = Zk("letters --run " + Q(run_) + " --out " + Q(tmp_->path() + "/zh"));
   EXPECT_EQ(again.exit_code, 2) << again.out << again.err;

@@ -192,6 +192,8 @@ const char kWeihaiRules[] = R"yaml(# 威海市中心城区 2025 年普通高中�
 version: 1
 name: weihai-2025
 descriptive_columns: [university]
+# What people read for the columns the conditions test (letters and explain in Chinese).
+column_labels: {bonus: 加分, fresh: 应届生, quality_grade: 综合素质评价等级, sports_passed: 体育专业测试合格, music_passed: 音乐专业测试合格, art_passed: 美术专业测试合格, scitech_passed: 科技特长测试合格, combined_passed: 综合艺术测试合格, area: 招生区域}
 inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}
 
 # 同分排序 ties: candidates still equal after every key are ordered by a published-seed lottery
@@ -379,9 +381,9 @@ std::vector<OutputFile> GenerateWeihai(const GeneratorOptions& opt) {
     while (pick >= weight[c.junior]) pick -= weight[c.junior++];
     if (rng.Below(1000) < 115) {  // sat a specialty test, categories in proportion to the plan
       std::uint64_t u = rng.Below(873);
-      const std::uint64_t plan[5] = {203, 195, 310, 150, 15};
+      const std::uint64_t category_seats[5] = {203, 195, 310, 150, 15};
       c.specialty = 0;
-      while (u >= plan[c.specialty]) u -= plan[c.specialty++];
+      while (u >= category_seats[c.specialty]) u -= category_seats[c.specialty++];
       c.passed = rng.Below(100) < 68;
       c.specialty_score = c.passed ? 6000 + static_cast<std::int64_t>(rng.Below(80)) * 50 : 3000 + static_cast<std::int64_t>(rng.Below(60)) * 50;
     }

@@ -216,6 +216,8 @@ class Composer {
                         const std::string& reason) const;
   std::string Clause(const Expression& e, const std::string& text, CandidateIndex c, ProgramIndex p) const;
   std::string What(const Expression& e) const;
+  // A column as people read it (see What); `role` the input file it is in.
+  std::string ColumnShown(const std::string& name, const std::string& role) const;
   std::string Value(const Expression& e, CandidateIndex c, ProgramIndex p) const;
 
   const Rules& rules_;
@@ -338,18 +340,21 @@ const Expression* FailedTerm(const Expression& e, const EvalContext& ctx, Candid
   return EvaluateCondition(e, ctx, c, p) ? nullptr : &e;
 }
 
-// What an operand is, for "your ___": a line by its label, a column by its name (the engine's
-// standard columns in Chinese), anything else "score".
+// What an operand is, for "your ___": a line by its label, a column by its name (in Chinese: its
+// label from the rules' column_labels, else the engine's word for a standard column, else its
+// header in the candidates file), anything else "score".
 std::string Composer::What(const Expression& e) const {
-  const bool zh = w_.labels;
   if (e.op == Expression::Op::kLine && e.slot >= 0) return Fill(w_.line, {Shown(rules_.lines[static_cast<std::size_t>(e.slot)])});
-  if (e.op == Expression::Op::kColumn && !e.program_column) {
-    static const std::map<std::string, std::string> kZhColumns = {{"total", "总分"}, {"junior_school", "毕业学校"}, {"district", "区市"}};
-    auto it = kZhColumns.find(e.text);
-    if (zh && it != kZhColumns.end()) return it->second;
-    return zh ? rules_.HeaderFor(e.text) : e.text;
-  }
+  if (e.op == Expression::Op::kColumn && !e.program_column) return ColumnShown(e.text, "candidates");
   return w_.score;
+}
+
+std::string Composer::ColumnShown(const std::string& name, const std::string& role) const {
+  if (!w_.labels) return name;
+  if (auto it = rules_.column_labels.find(name); it != rules_.column_labels.end()) return it->second;
+  static const std::map<std::string, std::string> kZhColumns = {{"total", "总分"}, {"junior_school", "毕业学校"}, {"district", "区市"}};
+  if (auto it = kZhColumns.find(name); it != kZhColumns.end() && role == "candidates") return it->second;
+  return rules_.HeaderFor(role, name);
 }
 
 std::string Composer::Value(const Expression& e, CandidateIndex c, ProgramIndex p) const {
@@ -398,7 +403,8 @@ std::string Composer::Clause(const Expression& cond, const std::string& text, Ca
       const Expression& r = *e->args[1];
       std::string list = Value(r, c, p);
       std::replace(list.begin(), list.end(), ';', ' ');
-      return Fill(e->op == Op::kInList ? w_.outside : w_.inside, {Fill(w_.your, {What(l)}), Value(l, c, p), r.text, list});
+      return Fill(e->op == Op::kInList ? w_.outside : w_.inside,
+                  {Fill(w_.your, {What(l)}), Value(l, c, p), r.program_column ? ColumnShown(r.text, "programs") : r.text, list});
     }
     default: break;
   }

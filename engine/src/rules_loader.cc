@@ -130,7 +130,7 @@ class Loader {
       Error(parsed, "a rules file is a mapping with keys version, inputs, rankings and batches");
       return std::nullopt;
     }
-    static const std::vector<std::string> kTopKeys = {"version", "extends", "name", "inputs", "columns", "descriptive_columns", "encoding",
+    static const std::vector<std::string> kTopKeys = {"version", "extends", "name", "inputs", "columns", "column_labels", "descriptive_columns", "encoding",
                                                       "seed", "policy", "lines", "rankings", "batches"};
     CheckKeys(parsed, kTopKeys);
     // yaml-cpp's Node assignment rewrites the node assigned to (every copy sees it): documents
@@ -159,6 +159,17 @@ class Loader {
     }
     bool seed_reported = false;
     if (auto n = Get(root, "seed", false)) seed_reported = !LoadSeed(n, &rules);
+    if (auto n = Get(root, "column_labels", false)) {
+      if (!n.IsMap()) {
+        Error(n, "'column_labels' maps column names to what people read, e.g. column_labels: {fresh: 应届生, quality_grade: 综合素质评价}");
+      } else {
+        CheckKeysDuplicatesOnly(n);
+        for (const auto& kv : n) {
+          std::string label = Scalar(kv.second, "column_labels." + kv.first.Scalar());
+          if (!label.empty()) rules.column_labels[kv.first.Scalar()] = std::move(label);
+        }
+      }
+    }
     if (auto n = Get(root, "descriptive_columns", false)) {
       if (!n.IsSequence()) {
         Error(n, "'descriptive_columns' is a list of column names, e.g. [university, remarks]");
@@ -273,7 +284,7 @@ class Loader {
         Error(b, "a rules file is a mapping with keys version, inputs, rankings and batches");
         return std::nullopt;
       }
-      CheckKeys(b, {"version", "extends", "name", "inputs", "columns", "descriptive_columns", "encoding", "seed", "policy", "lines", "rankings",
+      CheckKeys(b, {"version", "extends", "name", "inputs", "columns", "column_labels", "descriptive_columns", "encoding", "seed", "policy", "lines", "rankings",
                     "batches"});
       layers.push_back(k);
       if (b["extends"]) next.emplace(b["extends"]);
@@ -293,7 +304,7 @@ class Loader {
   // `over` laid on `base` (see Extend). The nodes themselves are shared, not copied, so every
   // node keeps its file and position.
   static YAML::Node MergeOnto(const YAML::Node& base, const YAML::Node& over) {
-    static const std::set<std::string> kByEntry = {"inputs", "columns", "lines", "rankings", "policy"};
+    static const std::set<std::string> kByEntry = {"inputs", "columns", "column_labels", "lines", "rankings", "policy"};
     YAML::Node out(YAML::NodeType::Map);
     auto overridden = [&](const std::string& key) { return static_cast<bool>(over[key]); };
     for (const auto& kv : base) {
@@ -320,7 +331,7 @@ class Loader {
 
   // See Rules::settings.
   static std::vector<std::pair<std::string, std::string>> Settings(const YAML::Node& root) {
-    static const std::set<std::string> kByEntry = {"inputs", "columns", "lines", "rankings", "policy"};
+    static const std::set<std::string> kByEntry = {"inputs", "columns", "column_labels", "lines", "rankings", "policy"};
     auto flow = [](const YAML::Node& n) {
       YAML::Emitter e;
       e << YAML::Flow << n;

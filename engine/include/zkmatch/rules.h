@@ -253,6 +253,9 @@ struct Rules {
   // Input columns kept for people, not rules (`descriptive_columns:`): check does not warn
   // that no rule uses them.
   std::vector<std::string> descriptive_columns;
+  // Input columns by what people read (`column_labels:`, e.g. fresh -> 应届生): letters and
+  // explain in Chinese name a column in a failed condition by its label.
+  std::map<std::string, std::string> column_labels;
   std::string encoding = "utf-8";  // of every input CSV: utf-8 or gb18030
   std::string seed;                // published lottery seed; required by last_tie: lottery
   Policy policy;
