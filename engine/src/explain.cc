@@ -91,21 +91,6 @@ const Words kChinese = {
     "各项排序依据均相同",
 };
 
-// Replaces %1..%9 in `pattern` with `args`.
-std::string Fill(const char* pattern, std::initializer_list<std::string> args) {
-  std::vector<std::string> a(args);
-  std::string out;
-  for (const char* p = pattern; *p; ++p) {
-    if (*p == '%' && p[1] >= '1' && p[1] <= '9' && static_cast<std::size_t>(p[1] - '1') < a.size()) {
-      out += a[static_cast<std::size_t>(p[1] - '1')];
-      ++p;
-    } else {
-      out.push_back(*p);
-    }
-  }
-  return out;
-}
-
 
 // Names read back from the log are parsed with names.h; one this zkmatch does not know is an
 // error (error()), never read as some other value.

@@ -8,6 +8,7 @@
 #ifndef ZKMATCH_LETTER_WORDS_H_
 #define ZKMATCH_LETTER_WORDS_H_
 
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <tuple>
@@ -17,6 +18,9 @@
 #include "zkmatch/status.h"
 
 namespace zkmatch {
+
+// Replaces %1..%9 in `pattern` with `args` (the letters' and explain's sentence patterns).
+std::string Fill(const char* pattern, std::initializer_list<std::string> args);
 
 // audit.jsonl's seats records by (batch, stage, program, channel, group).
 using SeatKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;

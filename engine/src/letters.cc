@@ -20,6 +20,22 @@
 #include "zkmatch/run_directory.h"
 
 namespace zkmatch {
+
+// See letter_words.h.
+std::string Fill(const char* pattern, std::initializer_list<std::string> args) {
+  std::vector<std::string> a(args);
+  std::string out;
+  for (const char* p = pattern; *p; ++p) {
+    if (*p == '%' && p[1] >= '1' && p[1] <= '9' && static_cast<std::size_t>(p[1] - '1') < a.size()) {
+      out += a[static_cast<std::size_t>(p[1] - '1')];
+      ++p;
+    } else {
+      out.push_back(*p);
+    }
+  }
+  return out;
+}
+
 namespace {
 
 struct Words {
@@ -104,21 +120,6 @@ const Words kZh = {
     "不满足条件 %1", "、", "空", true, "考生 %1：%2", " %1", "你没有%1",
     "%1名额已录满：本批次先按志愿顺序录取（%2），最后录取的考生把它填为第 %3 志愿，你填为第 %4 志愿，因此无论分数高低对方优先",
     "每轮录取一个志愿", "每 %1 个志愿为一段"};
-
-// Replaces %1..%9 in `pattern` with `args`.
-std::string Fill(const char* pattern, std::initializer_list<std::string> args) {
-  std::vector<std::string> a(args);
-  std::string out;
-  for (const char* p = pattern; *p; ++p) {
-    if (*p == '%' && p[1] >= '1' && p[1] <= '9' && static_cast<std::size_t>(p[1] - '1') < a.size()) {
-      out += a[static_cast<std::size_t>(p[1] - '1')];
-      ++p;
-    } else {
-      out.push_back(*p);
-    }
-  }
-  return out;
-}
 
 std::string Esc(std::string_view s) {
   std::string out;
