@@ -463,6 +463,14 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
     seat_idx.push_back(idx);
   }
   p.seats.assign(p.seat_columns.size(), {});
+  std::vector<std::size_t> plan_of(share_of.size(), 0);  // per seat column with a share: its plan
+  for (std::size_t s = 0; s < share_of.size(); ++s) {
+    if (!share_of[s]) continue;
+    const auto at = std::find(p.plan_columns.begin(), p.plan_columns.end(), share_of[s]->of);
+    plan_of[s] = static_cast<std::size_t>(at - p.plan_columns.begin());
+    if (at == p.plan_columns.end()) p.plan_columns.push_back(share_of[s]->of);
+  }
+  p.plans.assign(p.plan_columns.size(), {});
   ExtraColumns extra;
   bool ok = extra.Setup(csv, rules, rules.program_columns, "program", "programs", &p.columns, sink);
   if (code_col < 0 || !ok || std::any_of(seat_idx.begin(), seat_idx.end(), [](int i) { return i < 0; })) return false;
@@ -496,7 +504,12 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
       if (!v.empty() && !ParseCount(v, &n, &why)) {
         sink.CsvError(csv.display(), rec.line, csv.header()[static_cast<std::size_t>(seat_idx[s])], "bad capacity: " + why);
       }
-      if (const SeatShare* share = share_of[s]) n = SeatsOf(*share, n);
+      if (const SeatShare* share = share_of[s]) {
+        // Several channels may share one plan column: it is stored once per row.
+        std::vector<std::int32_t>& plan = p.plans[plan_of[s]];
+        if (plan.size() < p.code.size()) plan.push_back(n);
+        n = SeatsOf(*share, n);
+      }
       p.seats[s].push_back(n);
     }
     extra.Add(rec, csv, &p.columns, sink);
@@ -515,6 +528,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
   Permute(&p.sector, order);
   Permute(&p.row, order);
   for (auto& s : p.seats) Permute(&s, order);
+  for (auto& s : p.plans) Permute(&s, order);
   ExtraColumns::PermuteAll(&p.columns, order);
   ReportDuplicates(p.code, p.row, csv.display(), code_header, "program code", "codes must be unique", sink);
   return sink.error_count() == errors_before;

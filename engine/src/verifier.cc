@@ -817,11 +817,13 @@ class Verifier {
       const Stage& stage = StageRules(st);
       // Initial seats: programs.csv, or the allocation for split channels.
       const std::vector<verify::Split> splits = Splits(st);
+      std::vector<std::vector<std::int64_t>> seats;  // per channel: its seats per program
+      for (std::size_t h = 0; h < stage.channels.size(); ++h) seats.push_back(verify::ChannelSeats(stage, h, instance_.programs));
       for (auto& [key, row] : st.rows) {
         const auto [p, h, g] = key;
         const Channel& ch = stage.channels[h];
         const std::string at = "cutoffs.csv:" + std::to_string(row.line) + ": " + instance_.programs.code[p] + " " + ch.name + (g == kNone ? "" : " " + st.split[h]->dictionary[g]) + ": ";
-        const std::int64_t want_initial = g == kNone ? instance_.programs.SeatsIn(ch.seats)[p] : splits[h].seats[p * splits[h].num_groups + g];
+        const std::int64_t want_initial = g == kNone ? seats[h][p] : splits[h].seats[p * splits[h].num_groups + g];
         if (row.initial != want_initial) Violation(at + "initial capacity " + std::to_string(row.initial) + " but the inputs give " + std::to_string(want_initial));
         if (row.capacity != row.initial + row.flowed_in - row.flowed_out) Violation(at + "capacity is not initial + flowed_in - flowed_out");
         if (row.flowed_out != row.flows_out || row.flowed_in != row.flows_in) {
@@ -1057,7 +1059,7 @@ class Verifier {
           dc.num_groups = splits[h].num_groups;
           pb.group_capacity[h].assign(splits[h].seats.begin(), splits[h].seats.end());
         } else {
-          const std::vector<std::int32_t>& seats = instance_.programs.SeatsIn(ch.seats);
+          const std::vector<std::int64_t> seats = verify::ChannelSeats(stage, h, instance_.programs);
           for (std::size_t p = 0; p < np; ++p) pb.capacity[p * nh + h] = st.in_stage[p] ? seats[p] + later[sp][p * nh + h] : 0;
         }
         pb.channels.push_back(dc);

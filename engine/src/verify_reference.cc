@@ -155,13 +155,46 @@ std::vector<std::uint8_t> ProgramsOf(const Stage& stage, const EvalContext& ctx)
   return runs;
 }
 
+std::vector<std::int64_t> ChannelSeats(const Stage& stage, std::size_t h, const Programs& programs) {
+  const Channel& ch = stage.channels[h];
+  std::vector<std::int64_t> seats(programs.size(), 0);
+  if (!ch.share) {
+    const std::vector<std::int32_t>& column = programs.SeatsIn(ch.seats);
+    std::copy(column.begin(), column.end(), seats.begin());
+    return seats;
+  }
+  // share x of plan n: the largest whole number of seats not above n * x (x in millionths).
+  auto share_of = [](std::int64_t plan, std::int64_t ppm) {
+    std::int64_t k = plan * ppm / 1'000'000;
+    while (k * 1'000'000 > plan * ppm) --k;
+    while ((k + 1) * 1'000'000 <= plan * ppm) ++k;
+    return k;
+  };
+  const std::vector<std::int32_t>& plan = programs.PlanIn(ch.share->of);
+  for (std::size_t p = 0; p < seats.size(); ++p) {
+    if (!ch.share->rest) {
+      seats[p] = share_of(plan[p], ch.share->ppm);
+      continue;
+    }
+    // The rest: the plan minus every other channel's share of the same plan in this stage.
+    std::int64_t rest = plan[p];
+    for (const Channel& other : stage.channels) {
+      if (&other != &ch && other.share && !other.share->rest && other.share->of == ch.share->of) {
+        rest -= share_of(plan[p], other.share->ppm);
+      }
+    }
+    seats[p] = rest;
+  }
+  return seats;
+}
+
 Split AllocateSplit(const Rules& /*rules*/, const Instance& instance, const EvalContext& ctx, std::size_t b, const Stage& stage,
                     std::size_t h, const std::vector<std::uint8_t>& runs) {
   const Channel& ch = stage.channels[h];
   const Column& column = *instance.candidates.FindColumn(ch.split_by);
   const std::vector<std::string>& groups = column.dictionary;  // sorted; "" first when present
   const std::size_t np = instance.programs.size(), ng = groups.size();
-  const std::vector<std::int32_t>& seats = instance.programs.SeatsIn(ch.seats);
+  const std::vector<std::int64_t> seats = ChannelSeats(stage, h, instance.programs);
   Split out;
   out.num_groups = static_cast<std::uint32_t>(ng);
   out.seats.assign(np * ng, 0);

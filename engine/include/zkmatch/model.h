@@ -71,6 +71,11 @@ struct Programs {
   // An empty cell means 0 (the program has no seats in that channel).
   std::vector<std::string> seat_columns;
   std::vector<std::vector<std::int32_t>> seats;
+  // The plan columns that shares are taken of (`seats: {share: 40%, of: plan}`, `{rest_of:
+  // plan}`), as written in the file; empty cell 0. The engine reads the computed `seats`; the
+  // verifier computes the shares from these with its own code.
+  std::vector<std::string> plan_columns;
+  std::vector<std::vector<std::int32_t>> plans;
   std::vector<Column> columns;     // other columns the rules reference as program.X
   std::size_t size() const { return code.size(); }
   // Seats per program in capacity column `column`. REQUIRES: it is one of seat_columns.
@@ -78,6 +83,12 @@ struct Programs {
     std::size_t i = 0;
     while (seat_columns[i] != column) ++i;
     return seats[i];
+  }
+  // Plan seats per program in plan column `column`. REQUIRES: it is one of plan_columns.
+  const std::vector<std::int32_t>& PlanIn(const std::string& column) const {
+    std::size_t i = 0;
+    while (plan_columns[i] != column) ++i;
+    return plans[i];
   }
 };
 
