@@ -162,11 +162,11 @@ TEST(RulesLoader, TwoRankingsExampleMeansWhatItSays) {
   cand.columns.push_back(arts);
   Programs prog;
   const Expression& eligible = *main.stages[0].channels[0].eligible;
-  EXPECT_TRUE(EvaluateCondition(eligible, cand, prog, 0, kNone));
-  EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, 1, kNone));
-  EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, 2, kNone));
-  EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[0].expr, cand, prog, 0, kNone), 8000);
-  EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[1].expr, cand, prog, 0, kNone), 60000);
+  EXPECT_TRUE(EvaluateCondition(eligible, cand, prog, CandidateIndex{0}, kNoProgram));
+  EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, CandidateIndex{1}, kNoProgram));
+  EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, CandidateIndex{2}, kNoProgram));
+  EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[0].expr, cand, prog, CandidateIndex{0}, kNoProgram), 8000);
+  EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[1].expr, cand, prog, CandidateIndex{0}, kNoProgram), 60000);
 }
 
 // Two channels of one stage may take equal shares of one plan (25% arts, 25% sports): each gets

@@ -782,7 +782,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
     }
     for (std::size_t c = 0; c < cands.size(); ++c) lists.offset[c + 1] += lists.offset[c];
     lists.program.reserve(i - begin);
-    for (std::size_t k = begin; k < i; ++k) lists.program.push_back(rows[k].program);
+    for (std::size_t k = begin; k < i; ++k) lists.program.push_back(ProgramIndex{rows[k].program});
   }
   list_errors.Flush();
   return sink.error_count() == errors_before;
@@ -829,9 +829,9 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink, F
   while (csv.Next(&rec)) {
     auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
     bool ok = true;
-    std::uint32_t program = 0;
+    ProgramIndex program;
     if (const std::uint32_t found = prog_index.Find(field(prog_col)); found != kNone) {
-      program = found;
+      program = ProgramIndex{found};
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
                     "unknown program '" + QuoteLong(Printable(field(prog_col))) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
@@ -962,10 +962,10 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
   CsvRecord rec;
   while (csv.Next(&rec)) {
     auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
-    Row row{0, 0, 0, static_cast<std::uint32_t>(rec.line)};
+    Row row{CandidateIndex{0}, ProgramIndex{0}, 0, static_cast<std::uint32_t>(rec.line)};
     bool ok = true;
     if (const std::uint32_t found = prog_index.Find(field(prog_col)); found != kNone) {
-      row.program = found;
+      row.program = ProgramIndex{found};
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
                     "unknown program '" + QuoteLong(Printable(field(prog_col))) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
@@ -973,9 +973,9 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
       ok = false;
     }
     if (last_candidate != kNone && field(cand_col) == last_cid) {
-      row.candidate = last_candidate;  // a candidate's rows usually come together
+      row.candidate = CandidateIndex{last_candidate};  // a candidate's rows usually come together
     } else if (const std::uint32_t found = cand_index.Find(field(cand_col)); found != kNone) {
-      row.candidate = last_candidate = found;
+      row.candidate = CandidateIndex{last_candidate = found};
       last_cid.assign(field(cand_col));
     } else {
       sink.CsvError(csv.display(), rec.line, header(cand_col),

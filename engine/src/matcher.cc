@@ -51,7 +51,7 @@ BatchMatching SerialDictatorship(const BatchProblem& pb) {
   const std::size_t nh = pb.num_channels;
   const ChoiceLists& lists = *pb.choices;
   BatchMatching out;
-  out.program.assign(n, kNone);
+  out.program.assign(n, kNoProgram);
   out.channel.assign(n, 0);
   out.choice.assign(n, 0);
   const std::uint32_t* rank = nullptr;  // the shared ranking: the first channel with seats
@@ -134,7 +134,7 @@ class RoundDA {
       const std::uint64_t bound = HasTies() ? listing[p] : std::min(seats, listing[p]);
       held_begin_[p + 1] = held_begin_[p] + static_cast<std::uint32_t>(bound);
     }
-    held_.assign(held_begin_[np], 0);
+    held_.assign(held_begin_[np], CandidateIndex{0});
     held_channel_.assign(held_begin_[np], 0);
     held_count_.assign(np, 0);
     next_.resize(n);
@@ -207,7 +207,7 @@ class RoundDA {
     }
 
     BatchMatching out;
-    out.program.assign(n, kNone);
+    out.program.assign(n, kNoProgram);
     out.channel.assign(n, 0);
     out.choice.assign(n, 0);
     out.rounds = rounds;

@@ -283,7 +283,7 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
   Outcome out;
   out.batch.assign(n, -1);
   out.stage.assign(n, -1);
-  out.program.assign(n, kNone);
+  out.program.assign(n, kNoProgram);
   out.channel.assign(n, 0);
   out.choice.assign(n, 0);
   const int threads = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();

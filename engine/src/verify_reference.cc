@@ -86,13 +86,13 @@ std::uint64_t Lottery(const std::string& seed, const std::string& id) {
 Ranked RankCandidates(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) {
   const std::size_t n = ctx.candidates.size();
   Keys keys(ranking, ctx, seed);
-  for (std::size_t c = 0; c < n; ++c) keys.Add(static_cast<CandidateIndex>(c), kNone, 0);
+  for (std::size_t c = 0; c < n; ++c) keys.Add(static_cast<CandidateIndex>(c), kNoProgram, 0);
   std::vector<std::size_t> subjects(n);
   std::iota(subjects.begin(), subjects.end(), std::size_t{0});
   Ranked out;
   out.rank.assign(n, 0);
   keys.Rank(&subjects, &out.rank);
-  out.order.assign(subjects.begin(), subjects.end());
+  for (const std::size_t c : subjects) out.order.push_back(CandidateIndex{c});
   return out;
 }
 
@@ -129,7 +129,7 @@ std::vector<Score> Lines(const Rules& rules, const Instance& instance) {
         const Ranked ranked = RankCandidates(rules.rankings[static_cast<std::size_t>(line.ranking)], ctx, rules.seed);
         Wide position = (static_cast<Wide>(line.ratio_ppm) * static_cast<Wide>(n) + 999'999) / 1'000'000;
         position = std::max<Wide>(1, std::min<Wide>(position, static_cast<Wide>(n)));
-        v = EvaluateNumber(*line.score, ctx, ranked.order[static_cast<std::size_t>(position - 1)], kNone);
+        v = EvaluateNumber(*line.score, ctx, ranked.order[static_cast<std::size_t>(position - 1)], kNoProgram);
         break;
       }
       case Line::Kind::kOffset: {
@@ -150,7 +150,7 @@ std::vector<Score> Lines(const Rules& rules, const Instance& instance) {
 std::vector<std::uint8_t> ProgramsOf(const Stage& stage, const EvalContext& ctx) {
   std::vector<std::uint8_t> runs(ctx.programs.size(), 1);
   for (std::size_t p = 0; p < runs.size() && stage.programs; ++p) {
-    runs[p] = EvaluateCondition(*stage.programs, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
+    runs[p] = EvaluateCondition(*stage.programs, ctx, kNoCandidate, static_cast<ProgramIndex>(p)) ? 1 : 0;
   }
   return runs;
 }
@@ -222,7 +222,7 @@ Split AllocateSplit(const Rules& /*rules*/, const Instance& instance, const Eval
     const std::uint32_t g = column.text[c];
     if (groups[g].empty()) continue;  // no group
     for (std::size_t t = 0; t < terms.size(); ++t) {
-      if (terms[t].count && !EvaluateCondition(*terms[t].count, ctx, static_cast<CandidateIndex>(c), kNone)) continue;
+      if (terms[t].count && !EvaluateCondition(*terms[t].count, ctx, static_cast<CandidateIndex>(c), kNoProgram)) continue;
       ++count[t][g];
       ++all[t];
     }

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "zkmatch/strong_index.h"
+
 namespace zkmatch {
 
 // A fixed-point score in hundredths of a point.
@@ -28,10 +30,15 @@ inline constexpr Score kScoreScale = 100;
 // A numeric cell that was left empty.
 inline constexpr Score kMissingScore = std::numeric_limits<Score>::min();
 
-// Dense indices. Plain integers for speed; the names say which space they index.
-using CandidateIndex = std::uint32_t;
-using ProgramIndex = std::uint32_t;
+// Dense indices, typed by the space they index (strong_index.h): a ProgramIndex is not taken
+// where a CandidateIndex is meant. Each reads as its 32-bit integer for indexing and counting.
+using CandidateIndex = StrongIndex<struct CandidateTag, std::uint32_t>;
+using ProgramIndex = StrongIndex<struct ProgramTag, std::uint32_t>;
+// A channel's position within its stage (rules order; at most kMaxChannelsPerBatch).
+using ChannelIndex = StrongIndex<struct ChannelTag, std::uint32_t>;
 inline constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+inline constexpr CandidateIndex kNoCandidate{kNone};
+inline constexpr ProgramIndex kNoProgram{kNone};
 
 // One extra input column, loaded only when the rules use it. A column is numeric when the
 // rules use it as a number (ranking key, arithmetic, comparison with a number); then every

@@ -54,7 +54,7 @@ struct RunOptions {
 
 // One row of cutoffs.csv: the seats of (stage, program, channel[, group]) and who took them.
 struct SeatRow {
-  ProgramIndex program = 0;
+  ProgramIndex program;
   std::uint32_t channel = 0;        // index within the stage
   std::uint32_t group = kNone;      // split channels: index into the split column's dictionary
   std::int32_t initial = 0;         // seats before any flow (allocated seats for a group)
@@ -76,7 +76,7 @@ struct StageResult {
 struct Flow {
   std::uint32_t batch = 0, stage = 0;  // where the seats were unfilled
   int pass = 0;                        // after which matching pass (0: before the first)
-  ProgramIndex program = 0;
+  ProgramIndex program;
   std::uint32_t channel = 0;
   std::uint32_t group = kNone;
   std::uint32_t to_batch = 0, to_stage = 0, to_channel = 0;
