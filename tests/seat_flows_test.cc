@@ -45,12 +45,12 @@ struct Fixture {
     pb.split[0].num_groups = 2;
     pb.split[0].capacity = {2, 1, 0, 1};  // [p * 2 + g]
     m.program.assign(5, kNoProgram);
-    m.channel.assign(5, 0);
+    m.channel.assign(5, ChannelIndex{0});
     m.choice.assign(5, 0);
   }
   void Place(std::size_t c, std::uint32_t p, std::uint8_t h) {
     m.program[c] = ProgramIndex{p};
-    m.channel[c] = h;
+    m.channel[c] = ChannelIndex{h};
   }
 };
 

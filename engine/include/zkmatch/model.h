@@ -34,8 +34,9 @@ inline constexpr Score kMissingScore = std::numeric_limits<Score>::min();
 // where a CandidateIndex is meant. Each reads as its 32-bit integer for indexing and counting.
 using CandidateIndex = StrongIndex<struct CandidateTag, std::uint32_t>;
 using ProgramIndex = StrongIndex<struct ProgramTag, std::uint32_t>;
-// A channel's position within its stage (rules order; at most kMaxChannelsPerBatch).
-using ChannelIndex = StrongIndex<struct ChannelTag, std::uint32_t>;
+// A channel's position within its stage (rules order; fewer than 32, match.h's
+// kMaxChannelsPerBatch): one byte, as the per-candidate results store it.
+using ChannelIndex = StrongIndex<struct ChannelTag, std::uint8_t>;
 inline constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 inline constexpr CandidateIndex kNoCandidate{kNone};
 inline constexpr ProgramIndex kNoProgram{kNone};
