@@ -5,6 +5,8 @@
   rules/       rules/*.yaml, fixtures/**/*.yaml, tests/schema/**/*.yaml
   expression/  every condition and ranking key written in those rules files
   json/        audit.jsonl lines (one per record kind) and manifest.json of a few runs
+  xlsx/        small workbooks (first byte 0: the bytes are an .xlsx file) and parts (first
+               byte 1: sheet XML, NUL, shared strings, NUL, styles), see fuzz/xlsx_fuzzer.cc
 
 Usage: fuzz/make_corpus.py [path/to/zkmatch]   (the json corpus needs a built zkmatch;
 default build/zkmatch; without one it is left as it is). Needs python3-yaml.
@@ -98,7 +100,38 @@ def expressions(node, out):
             expressions(v, out)
 
 
+XLSX_SHEET = (b'<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+              b'<row r="2"><c r="A2" t="inlineStr"><is><r><t>Z</t></r><r><t>1</t></r></is></c><c r="B2"><v>612.49999999999994</v></c></row>'
+              b'<row r="4"><c r="A4" t="s"><v>2</v></c><c r="B4" s="1"><v>45123</v></c><c r="C4"><f>B4*2</f><v>1</v></c>'
+              b'<c r="D4" t="b"><v>1</v></c><c t="e"><v>#N/A</v></c></row></sheetData></worksheet>')
+XLSX_STRINGS = b'<sst><si><t>id</t></si><si><r><t>to</t></r><r><t>tal</t><rPh><t>x</t></rPh></r></si><si><t>Z2</t></si></sst>'
+XLSX_STYLES = (b'<styleSheet><numFmts><numFmt numFmtId="164" formatCode="yyyy&quot;y&quot;m"/></numFmts>'
+               b'<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs></styleSheet>')
+
+
+def xlsx_file(sheet, strings, styles):
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        def put(name, data):
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))  # the same bytes every time
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+        put("xl/workbook.xml", b'<workbook xmlns:r="r"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        put("xl/_rels/workbook.xml.rels", b'<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>')
+        put("xl/worksheets/sheet1.xml", sheet)
+        put("xl/sharedStrings.xml", strings)
+        put("xl/styles.xml", styles)
+    return buf.getvalue()
+
+
 def main():
+    seen = set()
+    d = reset("xlsx")
+    write_unique(d, "workbook.xlsx", b"\x00" + xlsx_file(XLSX_SHEET, XLSX_STRINGS, XLSX_STYLES), seen)
+    write_unique(d, "parts", b"\x01" + XLSX_SHEET + b"\x00" + XLSX_STRINGS + b"\x00" + XLSX_STYLES, seen)
+    write_unique(d, "parts-named-sheet", b"\x02" + XLSX_SHEET + b"\x00" + XLSX_STRINGS, seen)
     seen = set()
     d = reset("csv")
     for f in sorted(ROOT.glob("fixtures/**/*.csv")):

@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
-targets=(csv rules expression json)
+targets=(csv rules expression json xlsx)
 
 command -v clang++ >/dev/null || {
   echo "run_smoke.sh: clang++ not found; apt-get install -y --no-install-recommends clang libclang-rt-14-dev" >&2

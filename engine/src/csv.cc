@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "file_read.h"
 #include "names.h"
+#include "xlsx.h"
 
 namespace zkmatch {
 namespace {
@@ -198,6 +199,7 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
       return false;
   }
   if (digest_) digest_->bytes = bytes.size();
+  if (IsWorkbookPath(path)) return OpenWorkbook(std::move(bytes), display, sink);
   if (encoding == NameOf(Encoding::kGb18030)) {
     const std::string raw = std::move(bytes);
     if (digest_) digest_->sha256 = Sha256Hex(raw);  // rare path: hashed here, before the conversion
@@ -251,6 +253,70 @@ void CsvReader::FinishDigest() {
   if (hashing_.valid()) hashing_.get();
 }
 
+// GB18030 bytes whose every non-ASCII character is Chinese text or the punctuation that goes
+// with it (CJK ideographs, CJK and full-width punctuation, general punctuation such as “ ” …),
+// converted into `*utf8`. Text in another 8-bit encoding decodes into something else, or not at
+// all, and is not taken for GB18030.
+bool PlainlyChineseGb18030(const std::string& bytes, std::string* utf8) {
+  if (bytes.size() >= 2 && (bytes.compare(0, 2, "\xFF\xFE") == 0 || bytes.compare(0, 2, "\xFE\xFF") == 0)) return false;
+  std::size_t bad = 0;
+  if (!Gb18030ToUtf8(bytes, utf8, &bad)) return false;
+  const std::string& s = *utf8;
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    const int n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+    std::uint32_t cp = b & (n == 4 ? 0x07 : n == 3 ? 0x0F : 0x1F);
+    for (int k = 1; k < n && i + static_cast<std::size_t>(k) < s.size(); ++k) cp = cp << 6 | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+    i += static_cast<std::size_t>(n);
+    const bool chinese = (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||   // ideographs, Extension A
+                         (cp >= 0x20000 && cp <= 0x3134F) || (cp >= 0xF900 && cp <= 0xFAFF) ||  // Extensions B-G, compatibility
+                         (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFFEF) ||   // CJK and full-width punctuation
+                         (cp >= 0x2000 && cp <= 0x206F) || cp == 0x00B7 || cp == 0xFEFF;       // “ ” — …, the middle dot, a BOM
+    if (!chinese) return false;
+  }
+  return true;
+}
+
+bool CsvReader::OpenWorkbook(std::string bytes, const std::string& display, DiagnosticSink& sink) {
+  display_ = display;
+  sink_ = &sink;
+  if (digest_) digest_->sha256 = Sha256Hex(bytes);  // the workbook's bytes, as read
+  std::optional<Sheet> sheet = ReadWorkbookSheet(bytes, sheet_, display, sink);
+  if (!sheet) return false;
+  if (sheet->rows.empty()) {
+    sink.Error(display, 0, 0, "sheet '" + sheet->name + "' is empty; it needs a header row");
+    return false;
+  }
+  table_ = std::move(sheet->rows);
+  table_mode_ = true;
+  table_pos_ = 0;
+  if (!TakeHeader(display, sink)) return false;
+  sink.SetSheetColumns(display, header_);
+  return true;
+}
+
+CsvReader::Parse CsvReader::NextTableRow(CsvRecord* record) {
+  static const std::string kEmpty;
+  if (table_pos_ >= table_.size()) return Parse::kEnd;
+  const SheetRow& row = table_[table_pos_++];
+  record->line = row.row;
+  record->fields.clear();
+  const std::size_t width = table_pos_ == 1 ? row.cells.size() : header_.size();
+  for (std::size_t i = 0; i < width; ++i) record->fields.emplace_back(i < row.cells.size() ? row.cells[i] : kEmpty);
+  for (std::size_t i = width; i < row.cells.size(); ++i) {
+    if (row.cells[i].empty()) continue;
+    sink_->Error(display_ + "!" + ColumnLetters(i) + std::to_string(row.row), 0, 0,
+                 "holds '" + QuoteLong(row.cells[i]) + "', but column " + ColumnLetters(i) +
+                     " has no header; give the column a header, or clear the cell");
+    return Parse::kBadRecord;
+  }
+  return Parse::kRecord;
+}
+
 bool CsvReader::Start(const std::string& display, DiagnosticSink& sink) {
   display_ = display;
   sink_ = &sink;
@@ -265,6 +331,17 @@ bool CsvReader::Start(const std::string& display, DiagnosticSink& sink) {
   if (std::size_t bad = FindInvalidUtf8(data_); bad != std::string::npos) {
     std::size_t ignored = 0;
     std::string converted;
+    if (detect_encoding_ && PlainlyChineseGb18030(data_, &converted)) {
+      FinishDigest();  // the digest is of the bytes as read, before the conversion
+      digest_ = nullptr;
+      detect_encoding_ = false;
+      sink.Warning(display, 0, 0,
+                   "the file is not UTF-8; read as GB18030, the encoding Chinese Excel saves CSV in (all its text reads as Chinese). "
+                   "Say so to make it explicit: " +
+                       (role_.empty() ? std::string("encoding: gb18030") : PerFileEncoding("gb18030")));
+      data_ = std::move(converted);
+      return Start(display, sink);
+    }
     if (AllAscii(std::string_view(data_).substr(0, bad)) && Gb18030ToUtf8(data_, &converted, &ignored)) {
       int line = 0, col = 0;
       LineCol(data_, bad, &line, &col);
@@ -295,8 +372,12 @@ bool CsvReader::Start(const std::string& display, DiagnosticSink& sink) {
                "line ends (in Excel: 'CSV UTF-8')");
     return false;
   }
+  return TakeHeader(display, sink);
+}
+
+bool CsvReader::TakeHeader(const std::string& display, DiagnosticSink& sink) {
   CsvRecord rec;
-  const Parse r = ParseRecord(&rec);
+  const Parse r = table_mode_ ? NextTableRow(&rec) : ParseRecord(&rec);
   if (r != Parse::kRecord) {
     if (r == Parse::kEnd) sink.Error(display, 0, 0, "the file is empty; it needs a header row");
     return false;
@@ -475,7 +556,7 @@ void CsvReader::Report(int line, std::size_t field, const std::string& message) 
 bool CsvReader::Next(CsvRecord* record) {
   while (true) {
     if (sink_->full()) return false;
-    switch (ParseRecord(record)) {
+    switch (table_mode_ ? NextTableRow(record) : ParseRecord(record)) {
       case Parse::kRecord:
         if (++records_ > max_records_) {
           sink_->Error(display_, record->line, 0,

@@ -9,6 +9,11 @@
 // count differs from the header's, empty or duplicate header names; and, against the limits
 // below, a file too large, a record too long or too many records.
 //
+// An Excel workbook (a path ending in .xlsx) is read through the same interface: one sheet
+// (set_sheet; default the first) becomes the records, its first non-empty row the header,
+// each record's `line` its Excel row number; cells are text as xlsx.h describes, and the
+// sink names a cell in messages as FILE!B12 (DiagnosticSink::SetSheetColumns).
+//
 // Usage: Open, look up columns by header name, then call Next until it returns false.
 // Field views stay valid until the next call to Next.
 // Thread-safety: one reader per thread. Cost: one pass over the bytes, no allocation per
@@ -23,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "xlsx.h"
 #include "zkmatch/diagnostics.h"
 
 namespace zkmatch {
@@ -66,6 +72,12 @@ class CsvReader {
   // The file's key under the rules' `inputs:` (candidates, choices, ...), for advice about its
   // encoding; empty when it is not an input named by the rules.
   void set_role(std::string role) { role_ = std::move(role); }
+  // Before Open: when the rules say no encoding for this file, a file that is not UTF-8 but is
+  // plainly GB18030 (valid GB18030, every non-ASCII character Chinese text or punctuation) is
+  // read as GB18030, with a warning naming the choice; anything less clear stays an error.
+  void set_detect_encoding(bool detect) { detect_encoding_ = detect; }
+  // Before Open: the worksheet a workbook input is read from (`sheet:`); empty: its first.
+  void set_sheet(std::string sheet) { sheet_ = std::move(sheet); }
   void FinishDigest();
 
   // Reads the whole of `path` (shown as `display` in messages). Returns false after reporting
@@ -95,6 +107,10 @@ class CsvReader {
  private:
   enum class Parse { kRecord, kEnd, kBadRecord, kFatal };
   bool Start(const std::string& display, DiagnosticSink& sink);  // checks data_, reads the header
+  bool TakeHeader(const std::string& display, DiagnosticSink& sink);  // the first record as the header
+  // A workbook: its sheet's rows become the records (table_).
+  bool OpenWorkbook(std::string bytes, const std::string& display, DiagnosticSink& sink);
+  Parse NextTableRow(CsvRecord* record);
   Parse ParseRecord(CsvRecord* record);
   // Reports a problem in field `field` (0-based) of the record at `line`: by column name once
   // the header is known, by field number in the header row itself.
@@ -114,6 +130,11 @@ class CsvReader {
   // "inputs: {candidates: {file: F, encoding: E}}" for this file, or "" without a role.
   std::string PerFileEncoding(const std::string& encoding) const;
   std::string records_what_;
+  std::string sheet_;
+  bool detect_encoding_ = false;
+  bool table_mode_ = false;           // a workbook: records come from table_, not data_
+  std::vector<SheetRow> table_;
+  std::size_t table_pos_ = 0;
   FileDigest* digest_ = nullptr;
   std::future<void> hashing_;  // declared after data_: destroyed (joined) before it
 };
@@ -126,6 +147,11 @@ void AppendCsvRow(std::string* out, std::initializer_list<std::string_view> fiel
 // Converts GB18030 bytes to UTF-8. On failure returns false and sets `*bad` to the offset of
 // the first byte that is not valid GB18030.
 bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad);
+
+// Whether bytes that are not UTF-8 are plainly GB18030 Chinese text: valid GB18030, and every
+// non-ASCII character a CJK ideograph or the punctuation Chinese text uses (CJK, full-width,
+// general punctuation, the middle dot). Then `*utf8` holds the converted text.
+bool PlainlyChineseGb18030(const std::string& bytes, std::string* utf8);
 
 // Checks bytes that are valid UTF-8 for what a CSV file must not contain: NUL bytes and a
 // byte-order mark anywhere but at offset 0. Reports at line:col (in characters) and returns

@@ -1,5 +1,6 @@
 #include "zkmatch/diagnostics.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "zkmatch/status.h"
@@ -35,11 +36,28 @@ void DiagnosticSink::Report(Diagnostic d) {
 }
 
 void DiagnosticSink::Error(std::string file, int line, int col, std::string message) {
+  if (line > 0 && col == 0 && std::any_of(sheets_.begin(), sheets_.end(), [&](const auto& s) { return s.first == file; })) {
+    Report({Severity::kError, file + "!row " + std::to_string(line), 0, 0, {}, std::move(message)});
+    return;
+  }
   Report({Severity::kError, std::move(file), line, col, {}, std::move(message)});
 }
 
 void DiagnosticSink::CsvError(std::string file, int row, std::string field, std::string message) {
+  for (const auto& [sheet, headers] : sheets_) {
+    if (sheet != file || row <= 0) continue;
+    const auto at = std::find(headers.begin(), headers.end(), field);
+    if (at == headers.end()) break;
+    std::string cell;  // Excel's column letters
+    for (std::size_t n = static_cast<std::size_t>(at - headers.begin()) + 1; n > 0; n = (n - 1) / 26) cell.insert(cell.begin(), static_cast<char>('A' + (n - 1) % 26));
+    Report({Severity::kError, file + "!" + cell + std::to_string(row) + " (" + field + ")", 0, 0, {}, std::move(message)});
+    return;
+  }
   Report({Severity::kError, std::move(file), row, 0, std::move(field), std::move(message)});
+}
+
+void DiagnosticSink::SetSheetColumns(const std::string& file, std::vector<std::string> headers) {
+  sheets_.emplace_back(file, std::move(headers));
 }
 
 void DiagnosticSink::Warning(std::string file, int line, int col, std::string message) {

@@ -372,6 +372,8 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink, Fi
   CsvReader csv;
   csv.set_digest(digest);
   csv.set_role("candidates");
+  csv.set_sheet(rules.SheetFor("candidates"));
+  csv.set_detect_encoding(!rules.EncodingGiven("candidates"));
   if (!csv.Open(rules.inputs.candidates, rules.inputs.candidates, sink, rules.EncodingFor("candidates"))) return false;
   csv.set_max_records(CurrentInputLimits().max_candidates, "candidates");
   const std::size_t errors_before = sink.error_count();
@@ -421,6 +423,8 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
   CsvReader csv;
   csv.set_digest(digest);
   csv.set_role("programs");
+  csv.set_sheet(rules.SheetFor("programs"));
+  csv.set_detect_encoding(!rules.EncodingGiven("programs"));
   if (!csv.Open(rules.inputs.programs, rules.inputs.programs, sink, rules.EncodingFor("programs"))) return false;
   const std::size_t errors_before = sink.error_count();
   Programs& p = inst->programs;
@@ -704,6 +708,8 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
   CsvReader csv;
   csv.set_digest(digest);
   csv.set_role("choices");
+  csv.set_sheet(rules.SheetFor("choices"));
+  csv.set_detect_encoding(!rules.EncodingGiven("choices"));
   if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink, rules.EncodingFor("choices"))) return false;
   const bool wide = rules.inputs.choices_wide;
   csv.set_max_records(wide ? CurrentInputLimits().max_candidates : CurrentInputLimits().max_choices, wide ? "candidate rows" : "choice rows");
@@ -809,6 +815,8 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink, F
   CsvReader csv;
   csv.set_digest(digest);
   csv.set_role("allocations");
+  csv.set_sheet(rules.SheetFor("allocations"));
+  csv.set_detect_encoding(!rules.EncodingGiven("allocations"));
   if (!csv.Open(rules.inputs.allocations, rules.inputs.allocations, sink, rules.EncodingFor("allocations"))) return false;
   const std::size_t errors_before = sink.error_count();
   int prog_col = RequireColumn(csv, rules, "allocations", "program", true, sink);
@@ -939,6 +947,8 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
   CsvReader csv;
   csv.set_digest(digest);
   csv.set_role("program_scores");
+  csv.set_sheet(rules.SheetFor("program_scores"));
+  csv.set_detect_encoding(!rules.EncodingGiven("program_scores"));
   if (!csv.Open(rules.inputs.program_scores, rules.inputs.program_scores, sink, rules.EncodingFor("program_scores"))) return false;
   const std::size_t errors_before = sink.error_count();
   const int prog_col = RequireColumn(csv, rules, "program_scores", "program", true, sink);

@@ -22,6 +22,7 @@
 #include "edit_distance.h"
 #include "expression.h"
 #include "names.h"
+#include "xlsx.h"
 #include "zkmatch/match.h"
 #include "zkmatch/rules.h"
 
@@ -155,6 +156,7 @@ class Loader {
     LoadInputs(root, &rules);
     if (auto n = Get(root, "encoding", false)) {
       rules.encoding = Scalar(n, "encoding");
+      rules.encoding_given = true;
       if (!FromName<Encoding>(rules.encoding) && n.IsScalar()) Error(n, UnsupportedEncoding(rules.encoding));
     }
     bool seed_reported = false;
@@ -681,7 +683,7 @@ class Loader {
       if (!v) return;
       const std::filesystem::path dir = dir_of(v);
       if (v.IsMap()) {  // {file: F, encoding: E, columns: {...}}
-        CheckKeys(v, {"file", "encoding", "columns"});
+        CheckKeys(v, {"file", "encoding", "columns", "sheet"});
         LoadFileFormat(v, key, rules);
         v = Get(v, "file", true, std::string("name the file, e.g. ") + key + ": {file: " + key + ".csv, encoding: gb18030}");
         if (!v) return;
@@ -708,7 +710,7 @@ class Loader {
   // `choices: {file: F, layout: long | wide, id: HEADER, batches: {BATCH: [HEADER, ...]}}`.
   // Batch names are resolved once the batches are read (ResolveWideChoices).
   void LoadChoicesLayout(const YAML::Node& n, const std::filesystem::path& dir, Rules* rules) {
-    CheckKeys(n, {"file", "layout", "id", "batches", "encoding", "columns"});
+    CheckKeys(n, {"file", "layout", "id", "batches", "encoding", "columns", "sheet"});
     LoadFileFormat(n, "choices", rules);
     auto file = Get(n, "file", true, "name the choices file, e.g. choices: {file: 志愿.csv, layout: wide, ...}");
     if (file) {
@@ -811,6 +813,17 @@ class Loader {
     if (auto e = Get(n, "encoding", false)) {
       format.encoding = Scalar(e, "inputs." + role + ".encoding");
       if (!FromName<Encoding>(format.encoding) && e.IsScalar()) Error(e, UnsupportedEncoding(format.encoding));
+      if (auto f = Get(n, "file", false); f && f.IsScalar() && IsWorkbookPath(f.Scalar())) {
+        Error(e, "an Excel workbook (.xlsx) has no encoding to choose (its text is always Unicode); remove this encoding line");
+      }
+    }
+    if (auto s = Get(n, "sheet", false)) {
+      format.sheet = Scalar(s, "inputs." + role + ".sheet");
+      auto f = Get(n, "file", false);
+      if (format.sheet.empty() && s.IsScalar()) Error(s, "sheet is empty; name the worksheet, as on its tab in Excel");
+      if (f && f.IsScalar() && !IsWorkbookPath(f.Scalar())) {
+        Error(s, "sheet: applies to Excel workbooks (.xlsx); " + f.Scalar() + " is read as CSV -- remove the sheet line, or name the .xlsx file");
+      }
     }
     if (auto c = Get(n, "columns", false)) {
       if (!c.IsMap()) {
@@ -1749,6 +1762,16 @@ std::string Rules::HeaderFor(const std::string& role, const std::string& logical
     }
   }
   return HeaderFor(logical_name);
+}
+
+bool Rules::EncodingGiven(const std::string& role) const {
+  if (auto it = inputs.formats.find(role); it != inputs.formats.end() && !it->second.encoding.empty()) return true;
+  return encoding_given;
+}
+
+std::string Rules::SheetFor(const std::string& role) const {
+  if (auto it = inputs.formats.find(role); it != inputs.formats.end()) return it->second.sheet;
+  return {};
 }
 
 const std::string& Rules::EncodingFor(const std::string& role) const {

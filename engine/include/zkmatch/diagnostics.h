@@ -44,6 +44,10 @@ class DiagnosticSink {
   void Error(std::string file, int line, int col, std::string message);
   void CsvError(std::string file, int row, std::string field, std::string message);
   void Warning(std::string file, int line, int col, std::string message);
+  // `file` is a worksheet (an .xlsx input) with these column headers (column A first): from
+  // now on CsvError(file, row, header, ...) names the cell, FILE!B12 (header), and Error(file,
+  // row, 0, ...) the row, FILE!row 12, as a spreadsheet user finds them.
+  void SetSheetColumns(const std::string& file, std::vector<std::string> headers);
 
   std::size_t error_count() const { return error_count_; }
   bool has_errors() const { return error_count_ > 0; }
@@ -59,6 +63,7 @@ class DiagnosticSink {
  private:
   std::size_t max_errors_;
   std::size_t error_count_ = 0;
+  std::vector<std::pair<std::string, std::vector<std::string>>> sheets_;  // file, its headers
   std::vector<Diagnostic> kept_;
 };
 

@@ -203,6 +203,7 @@ struct WideChoices {
 // the file-wide `encoding:` and `columns:` apply to what it does not say.
 struct InputFormat {
   std::string encoding;                                      // empty: Rules::encoding
+  std::string sheet;                                         // a workbook (.xlsx): its sheet; empty: the first
   std::vector<std::pair<std::string, std::string>> columns;  // logical name -> header, this file only
 };
 
@@ -257,6 +258,7 @@ struct Rules {
   // explain in Chinese name a column in a failed condition by its label.
   std::map<std::string, std::string> column_labels;
   std::string encoding = "utf-8";  // of every input CSV: utf-8 or gb18030
+  bool encoding_given = false;     // `encoding:` is written (else a plainly GB18030 file is detected)
   std::string seed;                // published lottery seed; required by last_tie: lottery
   Policy policy;
   std::vector<Line> lines;         // as written; expressions refer to them by index
@@ -275,6 +277,10 @@ struct Rules {
   std::string HeaderFor(const std::string& role, const std::string& name) const;
   // The encoding of the input file of `role`: its own, else the file-wide one.
   const std::string& EncodingFor(const std::string& role) const;
+  // Whether the rules say the encoding of the input of `role` (its own or the file-wide one).
+  bool EncodingGiven(const std::string& role) const;
+  // The worksheet to read when the input of `role` is a workbook (.xlsx); empty: its first.
+  std::string SheetFor(const std::string& role) const;
   int FindRanking(const std::string& name) const;  // -1 when absent
   int FindBatch(const std::string& name) const;    // -1 when absent
 };

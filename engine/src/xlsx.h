@@ -1,0 +1,64 @@
+// One worksheet of an Excel workbook (.xlsx) read as a table of text cells, for the input
+// files an office keeps in Excel (inputs: {candidates: 考生.xlsx}).
+//
+// An .xlsx file is a zip archive of XML parts (ECMA-376 / ISO 29500): xl/workbook.xml names the
+// sheets, xl/_rels/workbook.xml.rels says which part holds each, xl/sharedStrings.xml holds
+// the text cells' strings, xl/styles.xml the number formats, and each sheet part lists its
+// rows and cells (<row r="12"><c r="B12" t="s"><v>3</v></c>...). The container is opened with
+// libzip and the XML read with expat (Debian's libraries; no parser of our own).
+//
+// What a cell becomes:
+//   - text (shared or inline string): its characters, exactly;
+//   - a number: the digits Excel stored, exactly ("612.5" stays 612.5; no float in between),
+//     except a binary artefact such as 612.49999999999994, which is written as Excel shows it
+//     (15 significant digits: 612.5);
+//   - empty or absent: "".
+// Refused, each with its cell (考生.xlsx!C12) and what to do: a formula (the value shown could
+// change with the workbook), a date (formatted as a date: its number is a day count), a
+// TRUE/FALSE cell, an error value (#N/A). The first non-empty row is the header; rows keep
+// their Excel numbers (SheetRow::row), empty rows are left out.
+//
+// Thread-safety: reentrant. Cost: O(workbook bytes) time; the sheet's text in memory.
+#ifndef ZKMATCH_XLSX_H_
+#define ZKMATCH_XLSX_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zkmatch/diagnostics.h"
+
+namespace zkmatch {
+
+struct SheetRow {
+  int row = 0;                     // Excel's row number (1-based)
+  std::vector<std::string> cells;  // column A first; trailing empty cells may be missing
+};
+
+struct Sheet {
+  std::string name;
+  std::vector<SheetRow> rows;  // non-empty rows, in order
+};
+
+// Whether `path` names a workbook (ends in .xlsx, any case).
+bool IsWorkbookPath(std::string_view path);
+
+// The sheet named `sheet_name` (empty: the workbook's first sheet) of the workbook `bytes`.
+// Problems go to `sink` as `display!CELL` (or `display` for the whole file) with what to do;
+// then nullopt. A refused cell does not stop the reading: every refused cell is reported.
+std::optional<Sheet> ReadWorkbookSheet(std::string_view bytes, const std::string& sheet_name, const std::string& display,
+                                       DiagnosticSink& sink);
+
+// The same over the workbook's parts already unpacked (part name -> bytes), e.g.
+// "xl/workbook.xml": for the fuzz target, which explores the XML without the zip around it.
+std::optional<Sheet> ReadWorkbookParts(const std::map<std::string, std::string>& parts, const std::string& sheet_name,
+                                       const std::string& display, DiagnosticSink& sink);
+
+// Excel's column letters: 0 -> "A", 25 -> "Z", 26 -> "AA".
+std::string ColumnLetters(std::size_t index);
+
+}  // namespace zkmatch
+
+#endif  // ZKMATCH_XLSX_H_
