@@ -3,6 +3,7 @@
 #include <new>
 
 #include "commands.h"
+#include "zkmatch/replay.h"
 
 namespace zkmatch::tools {
 
@@ -16,6 +17,10 @@ int ReportFailure(const Status& status, const DiagnosticSink& sink, const char* 
     std::fprintf(stderr, "zkmatch: %zu error%s; %s\n", sink.error_count(), sink.error_count() == 1 ? "" : "s", consequence);
   }
   return static_cast<int>(status.exit_code());
+}
+
+void NoteRunFormat(const char* verb, const std::string& run) {
+  if (const std::string note = RunFormatNote(run); !note.empty()) std::fprintf(stderr, "zkmatch %s: note: %s\n", verb, note.c_str());
 }
 
 int ReportStatus(const char* verb, const Status& status) {

@@ -35,13 +35,31 @@ namespace zkmatch {
 
 struct VerifyReport {
   std::vector<std::string> violations;  // one line each; empty when everything holds
-  std::vector<std::string> passed;      // the checks that ran and held, for the summary
+  // Parallel to `violations`: the kind of each finding ("input changed since the run",
+  // "justified envy or a wasted seat", ...), and how many findings its line stands for: 1, or N
+  // for a closing "... and N more ..." line of a kind whose list was cut at 100.
+  std::vector<std::string> kinds;
+  std::vector<std::size_t> stands_for;
+  std::vector<std::string> passed;  // the checks that ran and held, for the summary
   // Ok when no violation was found, else kViolation counting them (exit 3).
   Status status() const {
     if (violations.empty()) return Status::Ok();
     return Status::Violation(std::to_string(violations.size()) + (violations.size() == 1 ? " violation" : " violations"));
   }
 };
+
+// The violations of one kind: how many, and the first few lines (in the order found).
+struct ViolationGroup {
+  std::string kind;
+  std::size_t count = 0;
+  std::vector<std::string> examples;
+};
+
+// The report's violations grouped by kind, kinds in the order their first finding was made (the
+// checks run from the inputs' digests to the consequences: stability, flows, explanations), each
+// with at most `examples` example lines. A forged input thus comes first, not after a hundred
+// lines of justified envy it caused. Cost O(violations * kinds).
+std::vector<ViolationGroup> GroupViolations(const VerifyReport& report, std::size_t examples);
 
 // `rules_path` may be empty: then the rules file recorded in the run's manifest is used.
 // `progress`, when set, is told each step as it starts ("load inputs", "audit.jsonl", ...).
