@@ -18,14 +18,14 @@ void PrintGroupedViolations(const VerifyReport& report) {
   }
 }
 
-int Verify(const std::string& rules, const std::string& run, bool all) {
+int Verify(const std::string& rules, const std::string& run, bool all, const VerifyKeys& keys) {
   StderrSink sink;
   NoteRunFormat("verify", run);
   Result<VerifyReport> verified = Status::Internal("verify did not run");
   {
     Progress progress(true);  // on stderr, and only when it is a terminal
     sink.before_print = [&progress] { progress.Interrupt(); };
-    verified = VerifyRun(rules, run, sink, [&progress](const std::string& step) { progress.Step("verify: " + step); });
+    verified = VerifyRun(rules, run, sink, [&progress](const std::string& step) { progress.Step("verify: " + step); }, keys);
   }
   if (!verified) return ReportFailure(verified.status(), sink, "the run could not be verified");
   const VerifyReport& report = *verified;
@@ -72,7 +72,9 @@ void AddAuditVerbs(CLI::App& app, int* exit_code) {
     cmd->add_option("--run", *run, "Run directory written by zkmatch run")->required();
     auto all = std::make_shared<bool>(false);
     cmd->add_flag("--all", *all, "List every finding, one 'VIOLATION: ' line each, instead of one line per kind with a count and the first 3");
-    cmd->callback([=] { *exit_code = Verify(*rules, *run, *all); });
+    auto keys = std::make_shared<VerifyKeys>();
+    cmd->add_option("--pubkey", keys->pubkey, "The bureau's public key (NAME.pub from zkmatch keygen): manifest.sig must be its signature of manifest.json");
+    cmd->callback([=] { *exit_code = Verify(*rules, *run, *all, *keys); });
   }
   {
     auto run = std::make_shared<std::string>();

@@ -1,4 +1,5 @@
 // zkmatch run --rules R.yaml --out DIR [--threads N] [--force] [--quiet] [--json]
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -7,6 +8,7 @@
 #include "progress.h"
 #include "zkmatch/admission.h"
 #include "zkmatch/run_directory.h"
+#include "zkmatch/signature.h"
 
 namespace zkmatch::tools {
 namespace {
@@ -20,6 +22,7 @@ struct RunArgs {
   bool json = false;
   std::string matcher = "auto";
   std::string lang = "en";
+  std::string key;  // the bureau's private key: sign manifest.json (manifest.sig)
 };
 
 int Run(const RunArgs& args) {
@@ -41,8 +44,17 @@ int Run(const RunArgs& args) {
       if (std::system(hook) != 0) std::fprintf(stderr, "zkmatch: warning: ZKMATCH_TEST_AFTER_PARSE command failed\n");
     };
   }
-  const Result<Admission> run = RunAdmission(request, sink);
+  if (!args.key.empty()) {  // a key that cannot sign is refused before the run, not after it
+    if (Status key = CheckSigningKey(args.key, sink); !key.ok()) return ReportFailure(key, sink);
+  }
+  Result<Admission> run = RunAdmission(request, sink);
   if (!run) return ReportFailure(run.status(), sink);
+  if (!args.key.empty()) {
+    const auto manifest = std::find_if(run->files.begin(), run->files.end(), [](const OutputFile& f) { return f.name == "manifest.json"; });
+    Result<std::string> signature = SignFile(args.key, manifest->name, manifest->content, sink);
+    if (!signature) return ReportFailure(signature.status(), sink);
+    run->files.push_back(OutputFile{kManifestSignatureFile, std::move(*signature)});
+  }
   progress.Step("write " + args.out);
   if (Status written = WriteRunDirectory(args.out, run->files, args.force); !written.ok()) {
     progress.Done();
@@ -68,6 +80,7 @@ void AddRunVerb(CLI::App& app, int* exit_code) {
   cmd->add_option("--out", args->out, "Run directory to create (refused if it exists, unless --force)")->required();
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores); never changes the output")->check(CLI::Range(1, 1024));
   cmd->add_flag("--force", args->force, "Replace an existing --out directory");
+  cmd->add_option("--key", args->key, "Sign manifest.json with this private key (NAME.key from zkmatch keygen): writes manifest.sig");
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success, and no progress");
   cmd->add_flag("--json", args->json, "Print the run summary as one JSON object (lines, channels, totals, seconds per step) instead of the table");
   cmd->add_option("--lang", args->lang, "Language of the printed summary: en (default) or zh (the rules' labels, Chinese notes)")

@@ -51,6 +51,7 @@ void AddLettersVerb(CLI::App& app, int* exit_code);
 int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff,
                 bool csv = false);
 void AddDiffVerb(CLI::App& app, int* exit_code);
+void AddKeygenVerb(CLI::App& app, int* exit_code);
 
 }  // namespace zkmatch::tools
 

@@ -24,6 +24,7 @@
 #include "verify_reference.h"
 #include "zkmatch/audit.h"
 #include "zkmatch/pipeline.h"
+#include "zkmatch/signature.h"
 #include "zkmatch/verify.h"
 
 namespace zkmatch {
@@ -107,6 +108,7 @@ void ForEachLineInOrder(const std::string& text, Work work, Consume consume) {
 // The kinds of finding `zkmatch verify` groups its report by (VerifyReport::kinds), in the order
 // the checks run: what was tampered with first, its consequences after.
 namespace kinds {
+constexpr const char* kSignature = "signature does not hold";
 constexpr const char* kManifest = "manifest.json malformed";
 constexpr const char* kInputMissing = "input file missing";
 constexpr const char* kInputChanged = "input changed since the run";
@@ -128,7 +130,7 @@ constexpr const char* kExplanations = "explanation in audit.jsonl wrong";
 
 class Verifier {
  public:
-  Verifier(const std::string& run_dir, DiagnosticSink& sink) : dir_(run_dir), sink_(sink) {}
+  Verifier(const std::string& run_dir, DiagnosticSink& sink, const VerifyKeys& keys) : dir_(run_dir), sink_(sink), keys_(keys) {}
 
   Result<VerifyReport> Run(const std::string& rules_path, const std::function<void(const std::string&)>& progress) {
     VerifyReport report = RunChecks(rules_path, progress);
@@ -141,6 +143,10 @@ class Verifier {
     auto step = [&](const char* what) {
       if (progress) progress(what);
     };
+    if (!keys_.pubkey.empty()) {
+      step("signature");
+      if (!CheckManifestSignature()) return report_;
+    }
     step("digests");
     kind_ = kinds::kManifest;
     if (!ReadManifest()) return report_;
@@ -189,6 +195,27 @@ class Verifier {
   }
   void Passed(std::string what) { report_.passed.push_back(std::move(what)); }
   std::string Path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
+
+  // manifest.sig against the bureau's public key, over manifest.json's exact bytes. False when
+  // the key file cannot be used (bad input) -- then nothing else is checked.
+  bool CheckManifestSignature() {
+    bool read = false;
+    const std::string manifest = ReadWholeFile(Path(kManifestFile), &read);
+    bool signed_read = false;
+    const std::string signature = ReadWholeFile(Path(kManifestSignatureFile), &signed_read);
+    const Result<std::string> reason =
+        CheckSignature(keys_.pubkey, kManifestFile, manifest, signed_read ? std::optional<std::string>(signature) : std::nullopt, sink_);
+    if (!reason) {
+      unreadable_ = reason.status();
+      return false;
+    }
+    if (!reason->empty()) {
+      Violation(kinds::kSignature, *reason);
+    } else {
+      Passed("manifest.json signed with the key of " + keys_.pubkey + " (manifest.sig)");
+    }
+    return true;
+  }
 
   bool ReadManifest() {
     std::vector<Finding> findings;
@@ -1304,6 +1331,7 @@ class Verifier {
   JsonValue audit_header_;
   std::string manifest_rules_path_;
   const char* kind_ = kinds::kManifest;
+  VerifyKeys keys_;
   RulesFileMap files_;  // a run bundle's copies of the files the rules name (run_format.h)  // the kind of what Violation(what) reports
   std::size_t audit_candidate_count_ = 0, audit_seats_count_ = 0, audit_disagreements_ = 0, next_candidate_ = 0;
   Rules rules_;
@@ -1362,8 +1390,8 @@ std::vector<ViolationGroup> GroupViolations(const VerifyReport& report, std::siz
 }
 
 Result<VerifyReport> VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
-                       const std::function<void(const std::string&)>& progress) {
-  return Verifier(run_dir, sink).Run(rules_path, progress);
+                       const std::function<void(const std::string&)>& progress, const VerifyKeys& keys) {
+  return Verifier(run_dir, sink, keys).Run(rules_path, progress);
 }
 
 }  // namespace zkmatch

@@ -61,13 +61,20 @@ struct ViolationGroup {
 // lines of justified envy it caused. Cost O(violations * kinds).
 std::vector<ViolationGroup> GroupViolations(const VerifyReport& report, std::size_t examples);
 
+// What verify is also asked to check (empty: not asked).
+struct VerifyKeys {
+  std::string pubkey;  // the bureau's public key: manifest.sig must be its signature of manifest.json
+};
+
 // `rules_path` may be empty: then the rules file recorded in the run's manifest is used.
 // `progress`, when set, is told each step as it starts ("load inputs", "audit.jsonl", ...).
 // A failed Result (kBadInput, diagnostics in `sink`) when the run could not be read at all:
 // no manifest, rules or inputs that no longer load, a published file missing. Findings about a
 // run that could be read are violations in the report, never a failed Result.
+// With `keys.pubkey`, the signature is checked first (a key file that cannot be used: a failed
+// Result; a signature missing, made with another key or not matching: a violation).
 Result<VerifyReport> VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
-                       const std::function<void(const std::string& step)>& progress = {});
+                       const std::function<void(const std::string& step)>& progress = {}, const VerifyKeys& keys = {});
 
 }  // namespace zkmatch
 
