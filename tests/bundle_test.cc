@@ -3,7 +3,8 @@
 //   - A run is a self-contained bundle: the rules, the file they extend and every input under
 //     DIR/inputs/, byte for byte (hard links on one file system), recorded by relative path.
 //     Copied to another directory and moved, with the original case directory deleted, every
-//     verb (verify, replay, report, explain, letters, diff) works on both copies.
+//     verb (verify, replay, report, explain, letters, diff) works on both copies. Inputs on
+//     another file system (/dev/shm) are copied instead of linked.
 //   - Bundle names: the file's own name, a clash resolved as STEM-2.EXT in role order, the same
 //     file read for two roles kept once; placing a bundle's files again gives the same names.
 //   - A run recording absolute paths (written before bundles) is still read, from those paths,
@@ -14,6 +15,7 @@
 //     --all lists every finding.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -89,6 +91,37 @@ TEST(RunBundle, CopiedAndMovedWithTheOriginalsGoneEveryVerbWorks) {
   fs::remove_all(case_dir);
   ExpectEveryVerbWorks(tmp.path() + "/moved", tmp.path() + "/elsewhere/deeper/copied", "/");
   ExpectEveryVerbWorks("deeper/copied", tmp.path() + "/moved", tmp.path() + "/elsewhere");  // a relative --run
+}
+
+// Inputs on another file system (no hard link possible): byte-identical copies.
+TEST(RunBundle, InputsOnAnotherFileSystemAreCopied) {
+  std::error_code ec;
+  const std::string shm = "/dev/shm/zkmatch-bundle-test-" + std::to_string(::getpid());
+  fs::create_directories(shm, ec);
+  if (ec || !fs::is_directory(shm)) GTEST_SKIP() << "no /dev/shm here";
+  struct Remove {
+    std::string path;
+    ~Remove() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } remove{shm};
+  TempDir tmp;
+  struct stat a {}, b {};
+  ASSERT_EQ(::stat(shm.c_str(), &a), 0);
+  ASSERT_EQ(::stat(tmp.path().c_str(), &b), 0);
+  if (a.st_dev == b.st_dev) GTEST_SKIP() << "/dev/shm is on the temporary directory's file system";
+  fs::copy(SourceDir() + "/fixtures/cases/plain", shm + "/case", fs::copy_options::recursive);
+  ASSERT_EQ(Zk("run -q --rules " + Q(shm + "/case/plain.yaml") + " --out run", tmp.path()).exit_code, 0);
+  for (const char* name : {"plain.yaml", "candidates.csv", "choices.csv", "programs.csv"}) {
+    const std::string copy = tmp.path() + "/run/inputs/" + name;
+    EXPECT_EQ(ReadFile(copy), ReadFile(shm + "/case/" + name)) << name;
+    ASSERT_EQ(::stat(copy.c_str(), &b), 0);
+    EXPECT_EQ(b.st_nlink, 1u) << name << ": a copy, not a link";
+  }
+  fs::remove_all(shm + "/case");
+  EXPECT_EQ(Zk("verify --run run", tmp.path()).exit_code, 0);
+  EXPECT_EQ(Zk("replay --run run", tmp.path()).exit_code, 0);
 }
 
 // Bundle names: own names, clashes by role order, one place for a file read twice, stable.

@@ -1,4 +1,4 @@
-// Signed runs (issue 13, item 3), through the real binary.
+// Signed runs and seals (issue 13, items 3 and 2), through the real binary.
 //
 //   - keygen writes NAME.key (mode 0600, PEM private key) and NAME.pub (PEM public key), refuses
 //     to overwrite them without --force.
@@ -7,6 +7,10 @@
 //     signature-reasons.txt), exit 3: an input edited in the bundle and its digest recorded
 //     again (manifest, audit header, chain resealed); manifest.json edited; the forged
 //     manifest signed again with another key; the signature deleted.
+//   - Seals: `seal` commits to the inputs (digest, bytes, rows); `run --seal` refuses another
+//     input naming it (exit 2, nothing written); `verify --seal --pubkey` holds for the sealed
+//     run and gives one line per finding otherwise (golden: fixtures/tamper/seal-reasons.txt):
+//     a run of other inputs made after the seal, the seal checked with another key, an edited seal.
 //   - Keys that cannot be used exit 2 with a clear message and nothing written (golden:
 //     fixtures/tamper/bad-keys.txt): a public key as --key, a private key as --pubkey, a file
 //     that is no key, an RSA key, a missing file.
@@ -140,6 +144,56 @@ TEST_F(SignedRun, KeysThatCannotBeUsedAreBadInputAndNothingIsWritten) {
   }
   EXPECT_FALSE(fs::exists(P("new")));
   ExpectGolden(Tamper() + "/bad-keys.txt", messages, "stderr for keys that cannot be used");
+}
+
+// Seals (item 2): made before the run, they bind the inputs.
+TEST_F(SignedRun, ASealBindsTheInputsOfTheRun) {
+  ASSERT_EQ(Zk("seal --rules rules.yaml --key bureau.key --out seal.json", tmp_.path()).exit_code, 0);
+  const std::vector<std::string> lines = SplitLines(ReadFile(P("seal.json")));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].rfind("{\"format\":\"zkmatch-seal/1\",\"engine\":\"zkmatch ", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("{\"role\":\"candidates\",\"sha256\":\"" + Sha256Hex(ReadFile(P("candidates.csv"))) + "\",\"bytes\":" +
+                          std::to_string(ReadFile(P("candidates.csv")).size()) + ",\"rows\":120}"),
+            std::string::npos)
+      << lines[0];
+  // The sealed inputs: the run goes ahead, and verify proves it used them.
+  ASSERT_EQ(Zk("run -q --rules rules.yaml --seal seal.json --key bureau.key --out sealed", tmp_.path()).exit_code, 0);
+  const CommandResult v = Zk("verify --run sealed --pubkey bureau.pub --seal seal.json", tmp_.path());
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("ok: the run read exactly the 4 files sealed in seal.json (signed with the key of bureau.pub)\n"), std::string::npos) << v.out;
+
+  // An input changed after the seal: run --seal refuses, naming the file; nothing written.
+  std::string text = ReadFile(P("candidates.csv"));
+  const std::string from = "2500000003,考生3,J05,高区,320.5,";
+  text.replace(text.find(from), from.size(), "2500000003,考生3,J05,高区,700.5,");
+  fs::remove(P("candidates.csv"));  // a new file: the sealed run's bundle keeps the old bytes
+  WriteBytes(P("candidates.csv"), text);
+  const CommandResult refused = Zk("run -q --rules rules.yaml --seal seal.json --out other", tmp_.path());
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_EQ(refused.err, "seal.json: error: candidates file " + fs::weakly_canonical(P("candidates.csv")).string() +
+                             " differs from the one sealed in seal.json: sha256 " + Sha256Hex(text).substr(0, 16) + "..., sealed " +
+                             Sha256Hex(ReadFile(P("sealed/inputs/candidates.csv"))).substr(0, 16) + "...; 120 rows, sealed 120\nzkmatch: 1 error; nothing was written\n");
+  EXPECT_FALSE(fs::exists(P("other")));
+  EXPECT_EQ(Zk("verify --run sealed --seal seal.json", tmp_.path()).exit_code, 2);  // --seal needs --pubkey
+
+  // The tamper suite of seals, one line each (golden): the insider runs anyway without --seal
+  // and signs; the seal checked with another key; the seal's commitment edited.
+  std::string reasons;
+  ASSERT_EQ(Zk("run -q --rules rules.yaml --key bureau.key --out other", tmp_.path()).exit_code, 0);
+  auto seal_lines = [&](const std::string& tamper, const std::string& args) {
+    const CommandResult r = Zk("verify " + args, tmp_.path());
+    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+    std::string out = tamper + ":\n";
+    for (const std::string& l : SplitLines(r.out)) out += l.rfind("VIOLATION", 0) == 0 || l.rfind("    ", 0) == 0 ? l + "\n" : "";
+    return out;
+  };
+  reasons += seal_lines("re-run with other inputs after the seal", "--run other --pubkey bureau.pub --seal seal.json");
+  reasons += seal_lines("the seal checked with another key", "--run sealed --pubkey other.pub --seal seal.json");
+  std::string seal = ReadFile(P("seal.json"));
+  seal.replace(seal.find("\"rows\":120"), 10, "\"rows\":121");
+  WriteBytes(P("edited-seal.json"), seal);
+  reasons += seal_lines("the seal edited", "--run sealed --pubkey bureau.pub --seal edited-seal.json");
+  ExpectGolden(Tamper() + "/seal-reasons.txt", reasons, "verify --seal's reasons");
 }
 
 }  // namespace

@@ -74,6 +74,8 @@ void AddAuditVerbs(CLI::App& app, int* exit_code) {
     cmd->add_flag("--all", *all, "List every finding, one 'VIOLATION: ' line each, instead of one line per kind with a count and the first 3");
     auto keys = std::make_shared<VerifyKeys>();
     cmd->add_option("--pubkey", keys->pubkey, "The bureau's public key (NAME.pub from zkmatch keygen): manifest.sig must be its signature of manifest.json");
+    CLI::Option* pubkey = cmd->get_option("--pubkey");
+    cmd->add_option("--seal", keys->seal, "A seal (zkmatch seal) the run must have used exactly; needs --pubkey, which checks the seal's signature")->needs(pubkey);
     cmd->callback([=] { *exit_code = Verify(*rules, *run, *all, *keys); });
   }
   {

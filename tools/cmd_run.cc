@@ -2,12 +2,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "commands.h"
 #include "progress.h"
 #include "zkmatch/admission.h"
 #include "zkmatch/run_directory.h"
+#include "zkmatch/seal.h"
 #include "zkmatch/signature.h"
 
 namespace zkmatch::tools {
@@ -22,7 +24,8 @@ struct RunArgs {
   bool json = false;
   std::string matcher = "auto";
   std::string lang = "en";
-  std::string key;  // the bureau's private key: sign manifest.json (manifest.sig)
+  std::string key;   // the bureau's private key: sign manifest.json (manifest.sig)
+  std::string seal;  // a seal the inputs must match
 };
 
 int Run(const RunArgs& args) {
@@ -47,8 +50,19 @@ int Run(const RunArgs& args) {
   if (!args.key.empty()) {  // a key that cannot sign is refused before the run, not after it
     if (Status key = CheckSigningKey(args.key, sink); !key.ok()) return ReportFailure(key, sink);
   }
+  std::optional<Seal> seal;
+  if (!args.seal.empty()) {
+    Result<Seal> read = ReadSeal(args.seal, sink);
+    if (!read) return ReportFailure(read.status(), sink);
+    seal = std::move(*read);
+  }
   Result<Admission> run = RunAdmission(request, sink);
   if (!run) return ReportFailure(run.status(), sink);
+  if (seal) {  // the inputs read must be the sealed ones, byte for byte
+    const std::vector<std::string> differences = DifferencesFromSeal(*seal, run->identity, run->rules, args.seal);
+    for (const std::string& d : differences) sink.Error(args.seal, 0, 0, d);
+    if (!differences.empty()) return ReportFailure(Status::BadInput("the inputs are not the sealed ones"), sink);
+  }
   if (!args.key.empty()) {
     const auto manifest = std::find_if(run->files.begin(), run->files.end(), [](const OutputFile& f) { return f.name == "manifest.json"; });
     Result<std::string> signature = SignFile(args.key, manifest->name, manifest->content, sink);
@@ -80,6 +94,7 @@ void AddRunVerb(CLI::App& app, int* exit_code) {
   cmd->add_option("--out", args->out, "Run directory to create (refused if it exists, unless --force)")->required();
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores); never changes the output")->check(CLI::Range(1, 1024));
   cmd->add_flag("--force", args->force, "Replace an existing --out directory");
+  cmd->add_option("--seal", args->seal, "Refuse to run unless the rules and every input are the ones sealed in this file (zkmatch seal)");
   cmd->add_option("--key", args->key, "Sign manifest.json with this private key (NAME.key from zkmatch keygen): writes manifest.sig");
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success, and no progress");
   cmd->add_flag("--json", args->json, "Print the run summary as one JSON object (lines, channels, totals, seconds per step) instead of the table");

@@ -52,6 +52,7 @@ int WriteReport(const char* verb, const std::string& run, const std::string& lan
                 bool csv = false);
 void AddDiffVerb(CLI::App& app, int* exit_code);
 void AddKeygenVerb(CLI::App& app, int* exit_code);
+void AddSealVerb(CLI::App& app, int* exit_code);
 
 }  // namespace zkmatch::tools
 

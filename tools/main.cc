@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   zkmatch::tools::AddLettersVerb(app, &exit_code);
   zkmatch::tools::AddDiffVerb(app, &exit_code);
   zkmatch::tools::AddKeygenVerb(app, &exit_code);
+  zkmatch::tools::AddSealVerb(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

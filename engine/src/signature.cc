@@ -172,8 +172,10 @@ Result<std::string> CheckSignature(const std::string& pubkey_path, const std::st
                                    const std::optional<std::string>& signature, DiagnosticSink& sink) {
   const Result<Pkey> key = LoadKey(pubkey_path, false, sink);
   if (!key) return key.status();
-  const std::string sig_file = signed_name == "manifest.json" ? kManifestSignatureFile : "the signature of " + signed_name;
-  if (!signature) return sig_file + " is missing: the run is not signed, and --pubkey requires a signature";
+  const std::string sig_file = signed_name == "manifest.json" ? kManifestSignatureFile : "the " + signed_name + "'s signature";
+  if (!signature || signature->empty()) {
+    return sig_file + " is missing: " + (signed_name == "manifest.json" ? "the run is not signed" : "it is not signed") + ", and --pubkey requires a signature";
+  }
   JsonValue v;
   std::string error, raw;
   if (!ParseJson(*signature, &v, &error) || v["format"].text != kSignatureFormat || v["algorithm"].text != "Ed25519" || v["signed"].text != signed_name ||

@@ -24,6 +24,7 @@
 #include "verify_reference.h"
 #include "zkmatch/audit.h"
 #include "zkmatch/pipeline.h"
+#include "zkmatch/seal.h"
 #include "zkmatch/signature.h"
 #include "zkmatch/verify.h"
 
@@ -109,6 +110,7 @@ void ForEachLineInOrder(const std::string& text, Work work, Consume consume) {
 // the checks run: what was tampered with first, its consequences after.
 namespace kinds {
 constexpr const char* kSignature = "signature does not hold";
+constexpr const char* kSeal = "not the sealed inputs";
 constexpr const char* kManifest = "manifest.json malformed";
 constexpr const char* kInputMissing = "input file missing";
 constexpr const char* kInputChanged = "input changed since the run";
@@ -155,6 +157,10 @@ class Verifier {
     if (rules_file.empty()) rules_file = manifest_rules_path_;
     step("load rules and inputs, rank");
     if (!Load(rules_file, rules_path.empty())) return report_;
+    if (!keys_.seal.empty()) {
+      step("seal");
+      if (!CheckSeal()) return report_;
+    }
     step("read outputs");
     kind_ = kinds::kPlacements;
     if (!ReadPlacements()) return report_;
@@ -213,6 +219,32 @@ class Verifier {
       Violation(kinds::kSignature, *reason);
     } else {
       Passed("manifest.json signed with the key of " + keys_.pubkey + " (manifest.sig)");
+    }
+    return true;
+  }
+
+  // The seal's signature with the bureau's key, then the run's recorded inputs (role, digest),
+  // its engine and the rules' seed against the seal. False when the seal cannot be read.
+  bool CheckSeal() {
+    const Result<Seal> seal = ReadSeal(keys_.seal, sink_);
+    if (!seal) {
+      unreadable_ = seal.status();
+      return false;
+    }
+    const std::size_t before = report_.violations.size();
+    const Result<std::string> reason = CheckSignature(keys_.pubkey, "seal", seal->commitment + "\n", seal->signature, sink_);
+    if (!reason) {
+      unreadable_ = reason.status();
+      return false;
+    }
+    if (!reason->empty()) Violation(kinds::kSeal, keys_.seal + ": " + *reason);
+    RunIdentity recorded;
+    for (const ManifestInput& f : manifest_.inputs) recorded.files.push_back({f.role, RecordedFilePath(dir_, f.path), f.sha256, static_cast<std::size_t>(f.bytes)});
+    for (std::string& d : DifferencesFromSeal(*seal, recorded, rules_, keys_.seal)) Violation(kinds::kSeal, std::move(d));
+    if (seal->engine != manifest_.engine) Violation(kinds::kSeal, "the run was made by " + manifest_.engine + ", the seal " + keys_.seal + " names " + seal->engine);
+    if (seal->seed != rules_.seed) Violation(kinds::kSeal, "the rules' lottery seed '" + rules_.seed + "' is not the sealed '" + seal->seed + "'");
+    if (report_.violations.size() == before) {
+      Passed("the run read exactly the " + std::to_string(seal->files.size()) + " files sealed in " + keys_.seal + " (signed with the key of " + keys_.pubkey + ")");
     }
     return true;
   }

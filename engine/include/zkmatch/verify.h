@@ -64,6 +64,7 @@ std::vector<ViolationGroup> GroupViolations(const VerifyReport& report, std::siz
 // What verify is also asked to check (empty: not asked).
 struct VerifyKeys {
   std::string pubkey;  // the bureau's public key: manifest.sig must be its signature of manifest.json
+  std::string seal;    // a seal (zkmatch/seal.h) signed with `pubkey`: the run must have read exactly its files
 };
 
 // `rules_path` may be empty: then the rules file recorded in the run's manifest is used.
@@ -71,6 +72,8 @@ struct VerifyKeys {
 // A failed Result (kBadInput, diagnostics in `sink`) when the run could not be read at all:
 // no manifest, rules or inputs that no longer load, a published file missing. Findings about a
 // run that could be read are violations in the report, never a failed Result.
+// With `keys.seal` (which needs `keys.pubkey`), the seal's signature and every input against it
+// (a seal file that cannot be read: a failed Result; a difference: a violation).
 // With `keys.pubkey`, the signature is checked first (a key file that cannot be used: a failed
 // Result; a signature missing, made with another key or not matching: a violation).
 Result<VerifyReport> VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
