@@ -4,7 +4,8 @@
 //     DIR/inputs/, byte for byte (hard links on one file system), recorded by relative path.
 //     Copied to another directory and moved, with the original case directory deleted, every
 //     verb (verify, replay, report, explain, letters, diff) works on both copies. Inputs on
-//     another file system (/dev/shm) are copied instead of linked.
+//     another file system (/dev/shm) are copied instead of linked, and with --copy-inputs
+//     always (an original edited in place then leaves the run intact, unlike a hard link).
 //   - Bundle names: the file's own name, a clash resolved as STEM-2.EXT in role order, the same
 //     file read for two roles kept once; placing a bundle's files again gives the same names.
 //   - A run recording absolute paths (written before bundles) is still read, from those paths,
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -122,6 +124,23 @@ TEST(RunBundle, InputsOnAnotherFileSystemAreCopied) {
   fs::remove_all(shm + "/case");
   EXPECT_EQ(Zk("verify --run run", tmp.path()).exit_code, 0);
   EXPECT_EQ(Zk("replay --run run", tmp.path()).exit_code, 0);
+}
+
+// run --copy-inputs: copies on the same file system, so editing an original in place later
+// leaves the run intact (a hard link would share the edit).
+TEST(RunBundle, CopyInputsKeepsTheRunIntactWhenAnOriginalIsEditedInPlace) {
+  TempDir tmp;
+  fs::copy(SourceDir() + "/fixtures/cases/plain", tmp.path() + "/case", fs::copy_options::recursive);
+  ASSERT_EQ(Zk("run -q --copy-inputs --rules case/plain.yaml --out copied", tmp.path()).exit_code, 0);
+  ASSERT_EQ(Zk("run -q --rules case/plain.yaml --out linked", tmp.path()).exit_code, 0);
+  struct stat st {};
+  ASSERT_EQ(::stat((tmp.path() + "/copied/inputs/candidates.csv").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 1u);
+  { std::ofstream(tmp.path() + "/case/candidates.csv", std::ios::app) << "\n"; }  // other bytes, same rows
+  EXPECT_EQ(Zk("verify --run copied", tmp.path()).exit_code, 0);
+  const CommandResult linked = Zk("verify --run linked", tmp.path());
+  EXPECT_EQ(linked.exit_code, 3) << linked.out;
+  EXPECT_NE(linked.out.find("VIOLATION [input changed since the run] x1:"), std::string::npos) << linked.out;
 }
 
 // Bundle names: own names, clashes by role order, one place for a file read twice, stable.

@@ -99,12 +99,13 @@ int RenameNoReplace(const char* from, const char* to) {
 }
 
 // A run bundle's copy of an input at `path`: a hard link to f.copy_of (the same bytes, no space
-// used), or where the file system refuses one (another device, a protected link), a copy; then
+// used), or where the file system refuses one (another device, a protected link) or f.link is
+// false, a copy; then
 // the digest of what is there must be the one the run parsed.
 Status PlaceCopy(const OutputFile& f, const std::string& path, const std::string& shown) {
   const fs::path dir = fs::path(path).parent_path();
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Status::IoError(SysError("cannot create the directory", dir.string()));
-  if (::link(f.copy_of.c_str(), path.c_str()) != 0) {
+  if (!f.link || ::link(f.copy_of.c_str(), path.c_str()) != 0) {
     std::error_code ec;
     if (!fs::copy_file(f.copy_of, path, ec)) {
       errno = ec.value();

@@ -34,6 +34,7 @@ struct OutputFile {
   // it was read is refused and nothing is written.
   std::string copy_of = {};
   std::string sha256 = {};
+  bool link = true;  // with copy_of: false to always copy (the original may be edited in place later)
 };
 
 // Ok, or a Status saying what failed and what to do: kBadInput when the target exists (and
