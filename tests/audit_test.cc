@@ -179,12 +179,12 @@ void CheckFixtureRun(const FixtureRules& f) {
   const CommandResult run = Zk("run --quiet --threads 1 --rules " + Q(f.rules_path) + " --out " + Q(out1), tmp.path());
   ASSERT_EQ(run.exit_code, 0) << f.Key() << ": zkmatch run failed\nstderr:\n" << run.err;
 
-  const CommandResult verify = Zk("verify --rules " + Q(f.rules_path) + " --run " + Q(out1), tmp.path());
+  const CommandResult verify = Zk("verify --all --rules " + Q(f.rules_path) + " --run " + Q(out1), tmp.path());
   EXPECT_EQ(verify.exit_code, 0) << f.Key() << ": verify rejected the matcher's own run\nstdout:\n" << verify.out << "stderr:\n" << verify.err;
   EXPECT_NE(verify.out.find("verify: " + out1 + " holds"), std::string::npos) << verify.out;
   EXPECT_EQ(verify.out.find("VIOLATION"), std::string::npos) << verify.out;
 
-  const CommandResult verify_recorded = Zk("verify --run " + Q(out1), tmp.path());  // the rules named in the manifest
+  const CommandResult verify_recorded = Zk("verify --all --run " + Q(out1), tmp.path());  // the rules named in the manifest
   EXPECT_EQ(verify_recorded.exit_code, 0) << f.Key() << "\nstdout:\n" << verify_recorded.out << "stderr:\n" << verify_recorded.err;
 
   const CommandResult replay = Zk("replay --run " + Q(out1), tmp.path());
@@ -240,7 +240,7 @@ void CheckShuffleInvariance(const FixtureRules& f, std::uint64_t seed) {
   }
   const CommandResult run_b = Zk("run --quiet --rules " + Q(rules) + " --out " + Q(b), tmp.path());
   ASSERT_EQ(run_b.exit_code, 0) << f.Key() << ": the shuffled inputs do not run\nstderr:\n" << run_b.err;
-  const CommandResult verify_b = Zk("verify --run " + Q(b), tmp.path());
+  const CommandResult verify_b = Zk("verify --all --run " + Q(b), tmp.path());
   EXPECT_EQ(verify_b.exit_code, 0) << verify_b.out << verify_b.err;
 
   for (const std::string& name : CsvOutputs()) {
@@ -296,7 +296,7 @@ class AuditTamperTest : public ::testing::Test {
     ASSERT_EQ(SplitLines(ReadFile(run_ + "/audit.jsonl")).size(), 14u) << "the two-rankings run changed shape; update the line numbers here";
   }
 
-  CommandResult Verify() const { return Zk("verify --rules " + Q(rules_) + " --run " + Q(run_), tmp_.path()); }
+  CommandResult Verify() const { return Zk("verify --all --rules " + Q(rules_) + " --run " + Q(run_), tmp_.path()); }
   CommandResult Replay() const { return Zk("replay --run " + Q(run_), tmp_.path()); }
   std::string P(const std::string& name) const { return run_ + "/" + name; }
 
@@ -429,11 +429,11 @@ TEST_F(AuditTamperTest, DropAPlacementForgedIsCaughtAsMissing) {
   ExpectViolations(v, {"placements.csv: candidate 'T4' is missing", "cutoffs.csv:5: B general: admitted 2 but placements.csv places 1"});
 }
 
-// (d) A capacity raised in the inputs after the run (A general 1 -> 2).
+// (d) A capacity raised in the run bundle's copy of the inputs after the run (A general 1 -> 2).
 TEST_F(AuditTamperTest, RaiseACapacityInTheInputsIsCaughtByVerifyAndRefusedByReplay) {
-  const std::string programs = case_ + "/programs.csv";
+  const std::string programs = run_ + "/inputs/programs.csv";
   ASSERT_NO_FATAL_FAILURE(ReplaceLine(programs, "A,School A,Mixed,public,D1,1,1", "A,School A,Mixed,public,D1,1,2"));
-  ExpectViolations(Verify(), {"input programs file " + programs + " changed since the run: sha256 is " + Sha256Hex(ReadFile(programs)) + ", the manifest says ",
+  ExpectViolations(Verify(), {"input programs file inputs/programs.csv changed since the run: sha256 is " + Sha256Hex(ReadFile(programs)) + ", the manifest says ",
                               "cutoffs.csv:3: A general: initial capacity 1 but the inputs give 2"});
   const CommandResult replay = Replay();
   EXPECT_EQ(replay.exit_code, 2) << replay.out << replay.err;
@@ -444,7 +444,7 @@ TEST_F(AuditTamperTest, RaiseACapacityInTheInputsIsCaughtByVerifyAndRefusedByRep
 // The forger also records the new programs.csv digest (manifest and audit header): the seat
 // counts no longer follow from the inputs, and the stage has a free seat someone wanted.
 TEST_F(AuditTamperTest, RaiseACapacityWithForgedDigestsIsCaughtByTheSeatChecks) {
-  const std::string programs = case_ + "/programs.csv";
+  const std::string programs = run_ + "/inputs/programs.csv";
   ASSERT_NO_FATAL_FAILURE(ReplaceLine(programs, "A,School A,Mixed,public,D1,1,1", "A,School A,Mixed,public,D1,1,2"));
   ASSERT_NO_FATAL_FAILURE(ForgeInputDigest(run_, "programs", programs));
   const CommandResult v = Verify();
@@ -459,13 +459,13 @@ TEST_F(AuditTamperTest, RaiseACapacityWithForgedDigestsIsCaughtByTheSeatChecks) 
 TEST_F(AuditTamperTest, OtherRulesFileIsReported) {
   const std::string other = case_ + "/other.yaml";
   WriteBytes(other, ReadFile(rules_) + "# edited after the run\n");
-  const CommandResult v = Zk("verify --rules " + Q(other) + " --run " + Q(run_), tmp_.path());
+  const CommandResult v = Zk("verify --all --rules " + Q(other) + " --run " + Q(run_), tmp_.path());
   ExpectViolations(v, {"the rules file " + other + " is not the one the run used (sha256 differs from the manifest)"});
 }
 
-// An input deleted after the run: verify cannot load it (exit 2), replay refuses naming it.
+// An input deleted from the run bundle: verify cannot load it (exit 2), replay refuses naming it.
 TEST_F(AuditTamperTest, DeletedInputIsAnInputErrorAndReplayRefuses) {
-  const std::string candidates = case_ + "/candidates.csv";
+  const std::string candidates = run_ + "/inputs/candidates.csv";
   fs::remove(candidates);
   const CommandResult v = Verify();
   EXPECT_EQ(v.exit_code, 2) << v.out << v.err;
@@ -668,7 +668,7 @@ TEST(AuditTamperFlows, WithheldFlowForgedIsCaught) {
   EXPECT_EQ(replay.exit_code, 3) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("replay: placements.csv:4: first divergence"), std::string::npos) << replay.out;
 
-  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  const CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
   ExpectWithheldFlowReported(v);
 }
 
@@ -739,7 +739,7 @@ TEST(AuditLines, EditedLineValueForgedIsCaughtByTheRecomputedLines) {
   ASSERT_NO_FATAL_FAILURE(ReplaceLine(run + "/lines.csv", "control,567.5,admit_ratio 0.6 of by_total: candidate H6 at position 6 of 9",
                                       "control,560,admit_ratio 0.6 of by_total: candidate H6 at position 6 of 9"));
   ASSERT_NO_FATAL_FAILURE(Reseal(run));
-  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  const CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   EXPECT_NE(v.out.find("ok: inputs and outputs match manifest.json"), std::string::npos) << v.out;
   EXPECT_NE(v.out.find("VIOLATION: lines.csv:4: line 'control' is 560, but recomputed from the rules and inputs it is 567.5"), std::string::npos) << v.out;
@@ -749,7 +749,7 @@ TEST(AuditFlowPasses, ChainRunVerifiesWithTheRecomputedPasses) {
   TempDir tmp;
   const std::string run = tmp.path() + "/run";
   ASSERT_NO_FATAL_FAILURE(RunChain(tmp.path() + "/case", run));
-  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  const CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
   EXPECT_NE(v.out.find("ok: seat flows recomputed pass by pass (2 passes in 1 stage, 1 seat moved)"), std::string::npos) << v.out;
 }
@@ -778,7 +778,7 @@ TEST(AuditFlowPasses, SeatPassedOnDownAChainInOnePassForgedIsCaught) {
   WriteBytes(audit, JoinLines(lines));
   ASSERT_NO_FATAL_FAILURE(Reseal(run));
 
-  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  const CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   // Every check against the final capacities holds: only the recomputed passes catch it.
   for (const char* ok : {"ok: inputs and outputs match manifest.json", "ok: audit.jsonl hash chain intact", "ok: audit.jsonl agrees with placements.csv and cutoffs.csv",
@@ -821,7 +821,7 @@ TEST(AuditFlowPasses, FlowsEditedAgainstThePassMatchAreReported) {
   for (std::size_t i = 0; i < edits.size(); ++i) {
     SCOPED_TRACE(edits[i].want);
     const std::string run = tmp.path() + "/edit" + std::to_string(i);
-    fs::copy(base, run);
+    fs::copy(base, run, fs::copy_options::recursive);
     WriteBytes(run + "/flows.csv", edits[i].flows);
     ASSERT_NO_FATAL_FAILURE(Reseal(run));
     DiagnosticSink sink;
@@ -841,7 +841,7 @@ TEST(AuditFlowPasses, FlowsEditedAgainstThePassMatchAreReported) {
 // Not a run directory at all: a usage error, not a violation.
 TEST(AuditUsage, VerifyAndReplayOfAMissingRunAreUsageErrors) {
   TempDir tmp;
-  const CommandResult v = Zk("verify --run " + Q(tmp.path() + "/nothing"), tmp.path());
+  const CommandResult v = Zk("verify --all --run " + Q(tmp.path() + "/nothing"), tmp.path());
   EXPECT_EQ(v.exit_code, 2) << v.out << v.err;
   EXPECT_NE(v.err.find("manifest.json"), std::string::npos) << v.err;
   const CommandResult r = Zk("replay --run " + Q(tmp.path() + "/nothing"), tmp.path());
@@ -1098,7 +1098,7 @@ TEST(AuditProperty, EveryRandomRunVerifies) {
     auto dump = [&] { return "seed " + std::to_string(seed) + "\nrules.yaml:\n" + inst.rules + "candidates.csv:\n" + inst.candidates + "choices.csv:\n" + inst.choices + "programs.csv:\n" + inst.programs; };
     const CommandResult run = Zk("run --quiet --threads 1 --rules " + Q(rules) + " --out " + Q(dir + "/out"), dir);
     ASSERT_EQ(run.exit_code, 0) << "zkmatch run failed\nstderr:\n" << run.err << dump();
-    const CommandResult verify = Zk("verify --run " + Q(dir + "/out"), dir);
+    const CommandResult verify = Zk("verify --all --run " + Q(dir + "/out"), dir);
     ASSERT_EQ(verify.exit_code, 0) << "verify rejected the matcher's own run\nstdout:\n" << verify.out << "stderr:\n" << verify.err << dump()
                                    << "placements.csv:\n" << ReadFile(dir + "/out/placements.csv") << "cutoffs.csv:\n" << ReadFile(dir + "/out/cutoffs.csv");
     const std::vector<std::string> cutoffs = SplitLines(ReadFile(dir + "/out/cutoffs.csv"));
@@ -1132,7 +1132,7 @@ TEST(AuditProperty, GeneratedCitiesVerifyAndReplay) {
     ASSERT_EQ(gen.exit_code, 0) << gen.err;
     const CommandResult run = Zk("run --quiet --rules " + Q(dir + "/rules.yaml") + " --out " + Q(dir + "/out"), tmp.path());
     ASSERT_EQ(run.exit_code, 0) << run.err;
-    const CommandResult verify = Zk("verify --run " + Q(dir + "/out"), tmp.path());
+    const CommandResult verify = Zk("verify --all --run " + Q(dir + "/out"), tmp.path());
     EXPECT_EQ(verify.exit_code, 0) << "seed " << seed << "\n" << verify.out << verify.err;
     const CommandResult replay = Zk("replay --run " + Q(dir + "/out"), tmp.path());
     EXPECT_EQ(replay.exit_code, 0) << "seed " << seed << "\n" << replay.out << replay.err;
@@ -1230,7 +1230,7 @@ TEST(AuditManyChunks, FindingsKeepTheirLinesAndFileOrder) {
   ASSERT_NO_FATAL_FAILURE(EditInLine(log, late, from, to));
   ASSERT_NO_FATAL_FAILURE(EditInLine(log, early, from, to));
   ASSERT_NO_FATAL_FAILURE(Reseal(run));
-  CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   std::vector<std::string> found;
   for (const std::string& l : SplitLines(v.out)) {
@@ -1242,7 +1242,7 @@ TEST(AuditManyChunks, FindingsKeepTheirLinesAndFileOrder) {
 
   // Now break the chain at line 7000 without resealing: reported once, at line 7001.
   ASSERT_NO_FATAL_FAILURE(EditInLine(log, 7000, "\"record\"", "\"record\" "));
-  v = Zk("verify --run " + Q(run), tmp.path());
+  v = Zk("verify --all --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   EXPECT_NE(v.out.find("VIOLATION: audit.jsonl:7001: hash chain broken: prev is "), std::string::npos) << v.out;
   EXPECT_EQ(v.out.find("VIOLATION: audit.jsonl:7002"), std::string::npos) << v.out;
@@ -1256,12 +1256,15 @@ TEST(AuditExtends, TheBaseRulesFileIsARecordedInput) {
   const std::string run = tmp.path() + "/run";
   ASSERT_EQ(Zk("run --rules " + Q(tmp.path() + "/case/lower-line.yaml") + " --out " + Q(run) + " -q", tmp.path()).exit_code, 0);
   const std::string manifest = ReadFile(run + "/manifest.json");
-  EXPECT_NE(manifest.find("\"role\":\"rules_base\",\"path\":\"" + fs::weakly_canonical(tmp.path() + "/case/base/rules.yaml").string() + "\""),
-            std::string::npos)
-      << manifest;
-  EXPECT_EQ(Zk("verify --run " + Q(run), tmp.path()).exit_code, 0);
-  WriteBytes(tmp.path() + "/case/base/rules.yaml", ReadFile(tmp.path() + "/case/base/rules.yaml") + "# edited after the run\n");
-  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_NE(manifest.find("\"role\":\"rules_base\",\"path\":\"inputs/rules.yaml\""), std::string::npos) << manifest;
+  EXPECT_EQ(ReadFile(run + "/inputs/rules.yaml"), ReadFile(tmp.path() + "/case/base/rules.yaml"));
+  EXPECT_EQ(Zk("verify --all --run " + Q(run), tmp.path()).exit_code, 0);
+  // The bundle's copy of the base edited (a new file in its place, so the original is untouched).
+  const std::string base = run + "/inputs/rules.yaml";
+  const std::string edited = ReadFile(base) + "# edited after the run\n";
+  fs::remove(base);
+  WriteBytes(base, edited);
+  const CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   EXPECT_NE(v.out.find("VIOLATION: input rules_base file "), std::string::npos) << v.out;
   const CommandResult r = Zk("replay --run " + Q(run), tmp.path());
@@ -1285,7 +1288,7 @@ TEST(AuditMechanisms, DeferredAcceptanceOutcomePassedOffAsImmediateAcceptanceIsC
   CopyCase(SourceDir() + "/fixtures/cases/mechanisms", dir);
   const std::string rules = dir + "/immediate.yaml", run = tmp.path() + "/run";
   ASSERT_EQ(Zk("run --quiet --rules " + Q(rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
-  const CommandResult honest = Zk("verify --rules " + Q(rules) + " --run " + Q(run), tmp.path());
+  const CommandResult honest = Zk("verify --all --rules " + Q(rules) + " --run " + Q(run), tmp.path());
   ASSERT_EQ(honest.exit_code, 0) << honest.out << honest.err;
   EXPECT_NE(honest.out.find("ok: mechanisms recomputed from their definition, band by band (batch 'main': immediate acceptance"), std::string::npos)
       << honest.out;
@@ -1294,7 +1297,7 @@ TEST(AuditMechanisms, DeferredAcceptanceOutcomePassedOffAsImmediateAcceptanceIsC
   ReplaceLine(run + "/placements.csv", "S06,placed,main,B,general,1,", "S06,placed,main,C,general,2,");
   ReplaceLine(run + "/placements.csv", "S08,placed,main,C,general,1,", "S08,unplaced,,,,,");
   Reseal(run);
-  const CommandResult v = Zk("verify --rules " + Q(rules) + " --run " + Q(run), tmp.path());
+  const CommandResult v = Zk("verify --all --rules " + Q(rules) + " --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   for (const std::string want : {
            "candidate 'S04': placements.csv gives B (general) in batch 'main', but immediate acceptance (round k: every unplaced candidate's "
@@ -1326,7 +1329,7 @@ TEST(AuditMechanisms, RandomRunsWithMechanismsVerify) {
     }
     const CommandResult run = Zk("run --quiet --threads 2 --rules " + Q(dir + "/rules.yaml") + " --out " + Q(dir + "/out"), dir);
     ASSERT_EQ(run.exit_code, 0) << run.err << rules;
-    const CommandResult verify = Zk("verify --run " + Q(dir + "/out"), dir);
+    const CommandResult verify = Zk("verify --all --run " + Q(dir + "/out"), dir);
     ASSERT_EQ(verify.exit_code, 0) << "seed " << seed << "\n" << verify.out << verify.err << rules;
     EXPECT_NE(verify.out.find("ok: mechanisms recomputed from their definition"), std::string::npos) << verify.out;
     if (seed % 8 == 0) {
@@ -1349,7 +1352,7 @@ TEST(AuditMechanisms, HeaderMechanismOtherThanTheRulesIsAViolation) {
   ASSERT_EQ(Zk("run --quiet --rules " + Q(rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
   EditInLine(run + "/audit.jsonl", 1, "\"mechanism\":\"immediate_acceptance\"", "\"mechanism\":{\"parallel\":{\"band\":2}}");
   Reseal(run);
-  const CommandResult v = Zk("verify --rules " + Q(rules) + " --run " + Q(run), tmp.path());
+  const CommandResult v = Zk("verify --all --rules " + Q(rules) + " --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   EXPECT_NE(v.out.find("VIOLATION: audit.jsonl's header gives channel 'general' of batch 'main' another mechanism than the rules' immediate_acceptance"),
             std::string::npos) << v.out;

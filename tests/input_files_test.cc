@@ -1,9 +1,8 @@
 // Input files are read once, and only when they are regular files (issue 19, items 1 and 2).
 //
 // MidRunSwap: `run` with ZKMATCH_TEST_AFTER_PARSE replacing candidates.csv after the inputs are
-// parsed: the manifest must record the digest of the bytes the run used (the old file), verify
-// must say the input changed since the run, replay must refuse, and with the old bytes put back
-// both must pass.
+// parsed: the run bundle cannot hold the bytes the run used, so the run is refused (exit 2) and
+// nothing is written; run again, it records the new bytes.
 // SpecialFiles: a FIFO, /dev/zero and a symlink to /dev/zero as an input CSV and as the rules
 // file are refused at once (under `timeout`, so a regression fails instead of hanging).
 #include <gtest/gtest.h>
@@ -45,7 +44,7 @@ class InputFiles : public ::testing::Test {
   TempDir dir_;
 };
 
-TEST_F(InputFiles, MidRunSwapManifestRecordsTheBytesTheRunUsed) {
+TEST_F(InputFiles, MidRunSwapIsRefusedNothingWritten) {
   const std::string old_bytes = ReadFile(P("candidates.csv"));
   // A different, still valid candidates.csv: the same rows and one total changed.
   std::string new_bytes = old_bytes;
@@ -56,30 +55,25 @@ TEST_F(InputFiles, MidRunSwapManifestRecordsTheBytesTheRunUsed) {
   { std::ofstream(P("new.csv"), std::ios::binary) << new_bytes; }
   ASSERT_NE(Sha256Hex(old_bytes), Sha256Hex(new_bytes));
 
+  // The run bundle must hold the bytes the run parsed; the file now holds others, so the run
+  // is refused and nothing is written (the digest of the bytes parsed is what the copy is
+  // checked against).
   CommandResult run = Zk("run --rules rules.yaml --out out --quiet",
                          "ZKMATCH_TEST_AFTER_PARSE=" + Q("cp new.csv candidates.csv"));
-  ASSERT_EQ(run.exit_code, 0) << run.err;
   ASSERT_EQ(ReadFile(P("candidates.csv")), new_bytes) << "the hook did not swap the file";
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_EQ(run.err, "zkmatch: error: the input '" + fs::weakly_canonical(P("candidates.csv")).string() +
+                         "' changed after this run read it, so the run bundle cannot hold the bytes it used; run again; nothing was written\n");
+  EXPECT_FALSE(fs::exists(P("out")));
+  for (const auto& e : fs::directory_iterator(dir_.path())) EXPECT_EQ(e.path().filename().string().find("zkmatch-tmp"), std::string::npos) << e.path();
+
+  // Run again: the bundle holds the new bytes, recorded with their digest.
+  run = Zk("run --rules rules.yaml --out out --quiet");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::string manifest = ReadFile(P("out/manifest.json"));
-  EXPECT_EQ(ManifestSha(manifest, "candidates"), Sha256Hex(old_bytes)) << manifest;
-  EXPECT_EQ(ManifestSha(manifest, "rules"), Sha256Hex(ReadFile(P("rules.yaml")))) << manifest;
-  EXPECT_EQ(ManifestSha(manifest, "choices"), Sha256Hex(ReadFile(P("choices.csv")))) << manifest;
-  EXPECT_EQ(ManifestSha(manifest, "programs"), Sha256Hex(ReadFile(P("programs.csv")))) << manifest;
-
-  // The file on disk is not the one the run used: verify says so, replay refuses.
-  CommandResult verify = Zk("verify --run out");
-  EXPECT_NE(verify.exit_code, 0) << verify.out << verify.err;
-  EXPECT_NE((verify.out + verify.err).find("candidates file"), std::string::npos) << verify.out << verify.err;
-  CommandResult replay = Zk("replay --run out");
-  EXPECT_NE(replay.exit_code, 0) << replay.out << replay.err;
-  EXPECT_NE((replay.out + replay.err).find("refusing to replay"), std::string::npos) << replay.out << replay.err;
-
-  // With the bytes the run used back in place, the run verifies and replays.
-  { std::ofstream(P("candidates.csv"), std::ios::binary | std::ios::trunc) << old_bytes; }
-  verify = Zk("verify --run out");
-  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  replay = Zk("replay --run out");
-  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_EQ(ManifestSha(manifest, "candidates"), Sha256Hex(new_bytes)) << manifest;
+  EXPECT_EQ(ReadFile(P("out/inputs/candidates.csv")), new_bytes);
+  EXPECT_EQ(Zk("verify --run out").exit_code, 0);
 }
 
 TEST_F(InputFiles, ManifestDigestsWithoutSwapMatchTheFiles) {

@@ -35,11 +35,17 @@ def check_run(run_dir, manifest_bytes):
     if got != manifest_bytes:
         return "manifest.json differs from the first run's"
     manifest = json.loads(got)
-    want = sorted([o["file"] for o in manifest["outputs"]] + ["manifest.json"])
+    want = sorted([o["file"] for o in manifest["outputs"]] + ["manifest.json", "inputs"])
     have = sorted(os.listdir(run_dir))
     if have != want:
         return "files %s, manifest lists %s" % (have, want)
-    for o in manifest["outputs"]:
+    # The run bundle: every input the manifest records, complete, under inputs/.
+    bundled = sorted(os.listdir(os.path.join(run_dir, "inputs")))
+    if bundled != sorted(set(i["path"][len("inputs/"):] for i in manifest["inputs"])):
+        return "inputs/ holds %s, manifest lists %s" % (bundled, [i["path"] for i in manifest["inputs"]])
+    files = [{"file": o["file"], "bytes": o["bytes"], "sha256": o["sha256"]} for o in manifest["outputs"]]
+    files += [{"file": i["path"], "bytes": i["bytes"], "sha256": i["sha256"]} for i in manifest["inputs"]]
+    for o in files:
         path = os.path.join(run_dir, o["file"])
         if os.path.getsize(path) != o["bytes"]:
             return "%s: %d bytes, manifest says %d" % (o["file"], os.path.getsize(path), o["bytes"])

@@ -231,7 +231,7 @@ TEST(LettersRefusal, ChangedInputIsRefusedAndNothingWritten) {
   const std::string dir = tmp.path() + "/case";
   fs::copy(SourceDir() + "/fixtures/cases/reserve-order", dir, fs::copy_options::recursive);
   ASSERT_EQ(Zk("run -q --rules " + Q(dir + "/open-first.yaml") + " --out " + Q(tmp.path() + "/run")).exit_code, 0);
-  { std::ofstream(dir + "/candidates.csv", std::ios::app) << "R8,600,J1\n"; }
+  { std::ofstream(tmp.path() + "/run/inputs/candidates.csv", std::ios::app) << "R8,600,J1\n"; }
   const CommandResult r = Zk("letters --run " + Q(tmp.path() + "/run") + " --out " + Q(tmp.path() + "/letters"));
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("zkmatch letters: error: refusing to write letters: candidates file"), std::string::npos) << r.err;

@@ -237,11 +237,11 @@ TEST_F(WeihaiReportTest, ChineseLabelsAndHowComputed) {
   }
   EXPECT_NE(zh.find(">H01 统招</text>"), std::string::npos);  // the cut-off chart's row label
   EXPECT_NE(en.find(">H01 general</text>"), std::string::npos);
-  // Input paths relative to the run directory, not the machine's absolute paths.
+  // Input paths inside the run bundle, not the machine's absolute paths.
   const auto inputs = TableRows(zh, "inputs");
   ASSERT_EQ(inputs.size(), 4u);
-  for (const auto& row : inputs) EXPECT_EQ(row[1].rfind("<code>../", 0), 0u) << row[1];
-  EXPECT_NE(inputs[1][1].find("fixtures/weihai-2025/candidates.csv</code>"), std::string::npos) << inputs[1][1];
+  for (const auto& row : inputs) EXPECT_EQ(row[1].rfind("<code>inputs/", 0), 0u) << row[1];
+  EXPECT_EQ(inputs[1][1], "<code>inputs/candidates.csv</code>");
 }
 
 TEST_F(WeihaiReportTest, EnglishAndDeterministic) {
@@ -504,10 +504,10 @@ class CaseReportTest : public ::testing::Test {
 };
 
 TEST_F(CaseReportTest, ChangedInputIsRefusedAndNothingWritten) {
-  { std::ofstream(case_ + "/candidates.csv", std::ios::app) << "R8,600,J1\n"; }
+  { std::ofstream(run_ + "/inputs/candidates.csv", std::ios::app) << "R8,600,J1\n"; }
   const CommandResult r = Zk("report --run " + Q(run_) + " --xlsx", "/");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find("zkmatch report: error: refusing to report: candidates file " + case_ + "/candidates.csv differs from the one the run used"),
+  EXPECT_NE(r.err.find("zkmatch report: error: refusing to report: candidates file " + run_ + "/inputs/candidates.csv differs from the one the run used"),
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.out, "");
@@ -521,11 +521,21 @@ TEST_F(CaseReportTest, EditedOutputIsReportedAsVerifyFailed) {
   placements.replace(placements.find("R7,unplaced,,,,,"), 16, "R7,placed,main,P,open,1,");
   { std::ofstream(run_ + "/placements.csv", std::ios::trunc) << placements; }
   const CommandResult r = Zk("report --run " + Q(run_) + " --lang en", "/");
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;  // the report is written, but is no report of a result
   EXPECT_NE(r.out.find("(verify FAILED)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "zkmatch report: error: the run FAILED verification (14 violations); " + run_ + "/report.html says so at its top and lists them by kind; "
+                   "zkmatch verify --run " + run_ + " --all lists every one\n");
   const std::string html = ReadFile(run_ + "/report.html");
   EXPECT_NE(html.find("<td id=\"verify\" class=\"bad\">FAILED"), std::string::npos);
   EXPECT_NE(html.find("<li>output placements.csv was modified after the run"), std::string::npos);
+  // At the top, before any figure: the failure in words, the findings by kind.
+  const std::size_t banner = html.find("<section id=\"verify-failed\">\n<h2 class=\"bad\">This run FAILED independent verification: do not publish or rely on the figures below</h2>");
+  ASSERT_NE(banner, std::string::npos) << html.substr(0, 3000);
+  EXPECT_LT(banner, html.find("<section id=\"identity\">"));
+  EXPECT_NE(html.find("<p>zkmatch verify found 14 violations, by kind (zkmatch verify --run " + run_ + " --all lists every one):</p>\n<ul>\n"
+                      "<li><b>output changed since the run</b>: 1\n<ul>\n<li>output placements.csv was modified after the run", banner),
+            std::string::npos)
+      << html.substr(banner, 3000);
 }
 
 TEST_F(CaseReportTest, SmallCaseNumbers) {

@@ -111,7 +111,8 @@ TEST_F(RunFormatTest, GoodRunHasNoFindingsAndTypedRows) {
   for (const char* role : {"rules", "candidates", "choices", "programs", "allocations"}) {
     const ManifestInput* in = run.manifest.Input(role);
     ASSERT_NE(in, nullptr) << role;
-    EXPECT_EQ(in->sha256, Sha256Hex(ReadFile(in->path))) << role;
+    EXPECT_EQ(in->path.rfind("inputs/", 0), 0u) << in->path;  // the run bundle's copy
+    EXPECT_EQ(in->sha256, Sha256Hex(ReadFile(P(in->path)))) << role;
   }
   ASSERT_EQ(run.manifest.outputs.size(), 6u);
   for (const ManifestOutput& out : run.manifest.outputs) EXPECT_EQ(out.sha256, Sha256Hex(ReadFile(P(out.file)))) << out.file;
@@ -165,7 +166,7 @@ TEST_F(RunFormatTest, ManifestWithoutInputsIsAFindingAndReplayRefuses) {
   EXPECT_EQ(rules.status().code(), StatusCode::kBadInput);
   const std::string& why = rules.status().message();
   EXPECT_NE(why.find("manifest.json:inputs: missing"), std::string::npos) << why;
-  const CommandResult v = Zk("verify --rules " + Q(SourceDir() + "/fixtures/cases/flow-chain/rules.yaml") + " --run " + Q(run_), tmp_.path());
+  const CommandResult v = Zk("verify --all --rules " + Q(SourceDir() + "/fixtures/cases/flow-chain/rules.yaml") + " --run " + Q(run_), tmp_.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   EXPECT_NE(v.out.find("VIOLATION: manifest.json:inputs: missing"), std::string::npos) << v.out;
 }
@@ -185,7 +186,7 @@ TEST_F(RunFormatTest, ManifestWithABadDigestNamesTheKey) {
 TEST_F(RunFormatTest, VerifyReportsAMalformedCutoffsCellResealed) {
   ASSERT_NO_FATAL_FAILURE(SetLine(P(kCutoffsFile), 3, "main,P,local,,2,2,640,,1,1,0,0", "main,P,local,,x1,2,640,,1,1,0,0"));
   ASSERT_NO_FATAL_FAILURE(Reseal(run_));
-  const CommandResult v = Zk("verify --run " + Q(run_), tmp_.path());
+  const CommandResult v = Zk("verify --all --run " + Q(run_), tmp_.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   EXPECT_NE(v.out.find("ok: inputs and outputs match manifest.json"), std::string::npos) << v.out;
   EXPECT_NE(v.out.find("VIOLATION: cutoffs.csv:3:capacity: 'x1' is not a whole number"), std::string::npos) << v.out;

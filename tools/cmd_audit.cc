@@ -8,18 +8,33 @@
 namespace zkmatch::tools {
 namespace {
 
-int Verify(const std::string& rules, const std::string& run) {
+// The violations grouped by kind: one line per kind with its count, then its first examples.
+void PrintGroupedViolations(const VerifyReport& report) {
+  constexpr std::size_t kExamples = 3;
+  for (const ViolationGroup& g : GroupViolations(report, kExamples)) {
+    std::printf("VIOLATION [%s] x%zu%s\n", g.kind.c_str(), g.count, g.count > g.examples.size() ? (", the first " + std::to_string(g.examples.size()) + ":").c_str() : ":");
+    for (const std::string& e : g.examples) std::printf("    %s\n", e.c_str());
+    if (g.count > g.examples.size()) std::printf("    ... %zu more (zkmatch verify --all lists every finding)\n", g.count - g.examples.size());
+  }
+}
+
+int Verify(const std::string& rules, const std::string& run, bool all, const VerifyKeys& keys) {
   StderrSink sink;
+  NoteRunFormat("verify", run);
   Result<VerifyReport> verified = Status::Internal("verify did not run");
   {
     Progress progress(true);  // on stderr, and only when it is a terminal
     sink.before_print = [&progress] { progress.Interrupt(); };
-    verified = VerifyRun(rules, run, sink, [&progress](const std::string& step) { progress.Step("verify: " + step); });
+    verified = VerifyRun(rules, run, sink, [&progress](const std::string& step) { progress.Step("verify: " + step); }, keys);
   }
   if (!verified) return ReportFailure(verified.status(), sink, "the run could not be verified");
   const VerifyReport& report = *verified;
   for (const std::string& p : report.passed) std::printf("ok: %s\n", p.c_str());
-  for (const std::string& v : report.violations) std::printf("VIOLATION: %s\n", v.c_str());
+  if (all) {
+    for (const std::string& v : report.violations) std::printf("VIOLATION: %s\n", v.c_str());
+  } else {
+    PrintGroupedViolations(report);
+  }
   const Status status = report.status();
   if (!status.ok()) {
     std::printf("verify: %s in %s\n", status.message().c_str(), run.c_str());
@@ -31,6 +46,7 @@ int Verify(const std::string& rules, const std::string& run) {
 
 int Replay(const std::string& run, int threads) {
   StderrSink sink;
+  NoteRunFormat("replay", run);
   const Result<ReplayReport> report = ReplayRun(run, sink, threads);
   if (!report) return ReportStatus("replay", report.status());
   std::printf("replay: %s\n", report->message.c_str());
@@ -38,6 +54,7 @@ int Replay(const std::string& run, int threads) {
 }
 
 int Explain(const std::string& run, const std::string& id, const std::string& lang) {
+  NoteRunFormat("explain", run);
   const Result<std::string> text = ExplainCandidate(run, id, lang == "zh" ? Language::kChinese : Language::kEnglish);
   if (!text) return ReportStatus("explain", text.status());
   std::fputs(text->c_str(), stdout);
@@ -53,7 +70,13 @@ void AddAuditVerbs(CLI::App& app, int* exit_code) {
     CLI::App* cmd = app.add_subcommand("verify", "Independently check a finished run: digests, audit chain, lines, capacities, seat flows pass by pass, eligibility, stability, explanations");
     cmd->add_option("--rules", *rules, "Rules file (default: the one recorded in the run's manifest)");
     cmd->add_option("--run", *run, "Run directory written by zkmatch run")->required();
-    cmd->callback([=] { *exit_code = Verify(*rules, *run); });
+    auto all = std::make_shared<bool>(false);
+    cmd->add_flag("--all", *all, "List every finding, one 'VIOLATION: ' line each, instead of one line per kind with a count and the first 3");
+    auto keys = std::make_shared<VerifyKeys>();
+    cmd->add_option("--pubkey", keys->pubkey, "The bureau's public key (NAME.pub from zkmatch keygen): manifest.sig must be its signature of manifest.json");
+    CLI::Option* pubkey = cmd->get_option("--pubkey");
+    cmd->add_option("--seal", keys->seal, "A seal (zkmatch seal) the run must have used exactly; needs --pubkey, which checks the seal's signature")->needs(pubkey);
+    cmd->callback([=] { *exit_code = Verify(*rules, *run, *all, *keys); });
   }
   {
     auto run = std::make_shared<std::string>();

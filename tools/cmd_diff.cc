@@ -23,6 +23,7 @@ int Diff(const DiffArgs& args) {
     return static_cast<int>(ExitCode::kBadInput);
   }
   StderrSink sink;
+  for (const std::string& run : args.runs) NoteRunFormat("diff", run);
   const Result<RunDiff> diff = DiffRuns(args.runs[0], args.runs[1], sink);
   if (!diff) return ReportFailure(diff.status(), sink);
   const std::filesystem::path out = args.out.empty() ? std::filesystem::path(args.runs[1]) : std::filesystem::path(args.out);

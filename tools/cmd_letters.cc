@@ -16,6 +16,7 @@ struct LettersArgs {
 
 int Letters(const LettersArgs& args) {
   StderrSink sink;
+  NoteRunFormat("letters", args.run);
   const Result<LettersWritten> written = WriteLetters(args.run, args.out, args.lang == "en" ? Language::kEnglish : Language::kChinese, args.force, sink);
   if (!written) {
     if (!sink.has_errors()) {

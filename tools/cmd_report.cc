@@ -10,6 +10,7 @@ namespace zkmatch::tools {
 
 int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff, bool csv) {
   StderrSink sink;
+  if (diff == nullptr) NoteRunFormat(verb, run);  // diff has told already
   const Result<RunReport> report = LoadRunReport(run, sink);
   if (!report) {
     if (!sink.has_errors()) {
@@ -34,6 +35,14 @@ int WriteReport(const char* verb, const std::string& run, const std::string& lan
     for (const char* name : {"score_bands.csv", "admitted.csv", "quota_matrix.csv", "junior_outcomes.csv"}) {
       std::printf("zkmatch %s: %s\n", verb, (dir / name).string().c_str());
     }
+  }
+  if (!report->verified) {
+    // The report is written (so the office sees what went wrong) but is no report of a result.
+    std::fprintf(stderr,
+                 "zkmatch %s: error: the run FAILED verification (%zu violations); %s says so at its top and lists them by kind; "
+                 "zkmatch verify --run %s --all lists every one\n",
+                 verb, report->verify_lines.size(), html_path.c_str(), run.c_str());
+    return static_cast<int>(ExitCode::kViolation);
   }
   return static_cast<int>(ExitCode::kSuccess);
 }

@@ -1,12 +1,16 @@
 // zkmatch run --rules R.yaml --out DIR [--threads N] [--force] [--quiet] [--json]
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "commands.h"
 #include "progress.h"
 #include "zkmatch/admission.h"
 #include "zkmatch/run_directory.h"
+#include "zkmatch/seal.h"
+#include "zkmatch/signature.h"
 
 namespace zkmatch::tools {
 namespace {
@@ -20,6 +24,9 @@ struct RunArgs {
   bool json = false;
   std::string matcher = "auto";
   std::string lang = "en";
+  std::string key;   // the bureau's private key: sign manifest.json (manifest.sig)
+  std::string seal;  // a seal the inputs must match
+  bool copy_inputs = false;
 };
 
 int Run(const RunArgs& args) {
@@ -41,8 +48,31 @@ int Run(const RunArgs& args) {
       if (std::system(hook) != 0) std::fprintf(stderr, "zkmatch: warning: ZKMATCH_TEST_AFTER_PARSE command failed\n");
     };
   }
-  const Result<Admission> run = RunAdmission(request, sink);
+  if (!args.key.empty()) {  // a key that cannot sign is refused before the run, not after it
+    if (Status key = CheckSigningKey(args.key, sink); !key.ok()) return ReportFailure(key, sink);
+  }
+  std::optional<Seal> seal;
+  if (!args.seal.empty()) {
+    Result<Seal> read = ReadSeal(args.seal, sink);
+    if (!read) return ReportFailure(read.status(), sink);
+    seal = std::move(*read);
+  }
+  Result<Admission> run = RunAdmission(request, sink);
   if (!run) return ReportFailure(run.status(), sink);
+  if (seal) {  // the inputs read must be the sealed ones, byte for byte
+    const std::vector<std::string> differences = DifferencesFromSeal(*seal, run->identity, run->rules, args.seal);
+    for (const std::string& d : differences) sink.Error(args.seal, 0, 0, d);
+    if (!differences.empty()) return ReportFailure(Status::BadInput("the inputs are not the sealed ones"), sink);
+  }
+  if (!args.key.empty()) {
+    const auto manifest = std::find_if(run->files.begin(), run->files.end(), [](const OutputFile& f) { return f.name == "manifest.json"; });
+    Result<std::string> signature = SignFile(args.key, manifest->name, manifest->content, sink);
+    if (!signature) return ReportFailure(signature.status(), sink);
+    run->files.push_back(OutputFile{kManifestSignatureFile, std::move(*signature)});
+  }
+  if (args.copy_inputs) {
+    for (OutputFile& f : run->files) f.link = false;
+  }
   progress.Step("write " + args.out);
   if (Status written = WriteRunDirectory(args.out, run->files, args.force); !written.ok()) {
     progress.Done();
@@ -68,6 +98,10 @@ void AddRunVerb(CLI::App& app, int* exit_code) {
   cmd->add_option("--out", args->out, "Run directory to create (refused if it exists, unless --force)")->required();
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores); never changes the output")->check(CLI::Range(1, 1024));
   cmd->add_flag("--force", args->force, "Replace an existing --out directory");
+  cmd->add_flag("--copy-inputs", args->copy_inputs,
+                "Copy the inputs into DIR/inputs/ instead of hard-linking them (a hard link shares the bytes: an original edited in place changes the run's copy)");
+  cmd->add_option("--seal", args->seal, "Refuse to run unless the rules and every input are the ones sealed in this file (zkmatch seal)");
+  cmd->add_option("--key", args->key, "Sign manifest.json with this private key (NAME.key from zkmatch keygen): writes manifest.sig");
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success, and no progress");
   cmd->add_flag("--json", args->json, "Print the run summary as one JSON object (lines, channels, totals, seconds per step) instead of the table");
   cmd->add_option("--lang", args->lang, "Language of the printed summary: en (default) or zh (the rules' labels, Chinese notes)")

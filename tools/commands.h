@@ -33,6 +33,9 @@ class StderrSink : public DiagnosticSink {
 // line (or, when the sink holds no error, the status's own message) and returns the status's
 // exit code.
 int ReportFailure(const Status& status, const DiagnosticSink& sink, const char* consequence = "nothing was written");
+// Prints "zkmatch <verb>: note: ..." on stderr when `run` is an old-format run (its manifest
+// records inputs outside the run directory); nothing for a run bundle.
+void NoteRunFormat(const char* verb, const std::string& run);
 // Prints "zkmatch <verb>: error: <message>" for a failed status; returns its exit code.
 int ReportStatus(const char* verb, const Status& status);
 
@@ -48,6 +51,8 @@ void AddLettersVerb(CLI::App& app, int* exit_code);
 int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff,
                 bool csv = false);
 void AddDiffVerb(CLI::App& app, int* exit_code);
+void AddKeygenVerb(CLI::App& app, int* exit_code);
+void AddSealVerb(CLI::App& app, int* exit_code);
 
 }  // namespace zkmatch::tools
 

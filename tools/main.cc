@@ -3,6 +3,7 @@
 #include <new>
 
 #include "commands.h"
+#include "zkmatch/replay.h"
 
 namespace zkmatch::tools {
 
@@ -16,6 +17,10 @@ int ReportFailure(const Status& status, const DiagnosticSink& sink, const char* 
     std::fprintf(stderr, "zkmatch: %zu error%s; %s\n", sink.error_count(), sink.error_count() == 1 ? "" : "s", consequence);
   }
   return static_cast<int>(status.exit_code());
+}
+
+void NoteRunFormat(const char* verb, const std::string& run) {
+  if (const std::string note = RunFormatNote(run); !note.empty()) std::fprintf(stderr, "zkmatch %s: note: %s\n", verb, note.c_str());
 }
 
 int ReportStatus(const char* verb, const Status& status) {
@@ -38,6 +43,8 @@ int main(int argc, char** argv) {
   zkmatch::tools::AddReportVerb(app, &exit_code);
   zkmatch::tools::AddLettersVerb(app, &exit_code);
   zkmatch::tools::AddDiffVerb(app, &exit_code);
+  zkmatch::tools::AddKeygenVerb(app, &exit_code);
+  zkmatch::tools::AddSealVerb(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

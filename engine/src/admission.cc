@@ -10,7 +10,7 @@ Result<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& 
     if (request.step) request.step(what);
   };
   step("load rules");
-  auto rules = LoadRules(request.rules_path, sink);
+  auto rules = LoadRules(request.rules_path, sink, request.files);
   if (!rules) return rules.status();
   step("load inputs");
   Admission a;
@@ -30,7 +30,11 @@ Result<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& 
   if (Status policy = CheckPolicy(a.rules, a.instance, sink, &a.outcome.lines); !policy.ok()) return policy;
   WarnMissedTargets(a.rules, a.instance, a.outcome, sink);
   step("render outputs and audit log");
+  if (request.bundle) PlaceInBundle(&a.identity);
   a.files = RenderRun(a.rules, a.instance, a.outcome, a.identity);
+  if (request.bundle) {
+    for (OutputFile& f : BundleFiles(a.identity)) a.files.push_back(std::move(f));
+  }
   return a;
 }
 

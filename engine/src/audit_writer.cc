@@ -523,6 +523,34 @@ RunIdentity IdentifyRun(const Rules& rules) {
   return id;
 }
 
+void PlaceInBundle(RunIdentity* identity) {
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::string, std::string>> placed;  // (source, name) in order
+  for (RunIdentity::File& f : identity->files) {
+    f.source = f.path;
+    auto same = std::find_if(placed.begin(), placed.end(), [&](const auto& p) { return p.first == f.source; });
+    std::string name = fs::path(f.source).filename().string();
+    if (same != placed.end()) {
+      name = same->second;
+    } else {
+      const std::string stem = fs::path(name).stem().string(), ext = fs::path(name).extension().string();
+      auto taken = [&](const std::string& n) { return std::any_of(placed.begin(), placed.end(), [&](const auto& p) { return p.second == n; }); };
+      for (int k = 2; taken(name); ++k) name = stem + "-" + std::to_string(k) + ext;
+      placed.emplace_back(f.source, name);
+    }
+    f.path = std::string(kBundleInputsDir) + "/" + name;
+  }
+}
+
+std::vector<OutputFile> BundleFiles(const RunIdentity& identity) {
+  std::vector<OutputFile> files;
+  for (const RunIdentity::File& f : identity.files) {
+    if (std::any_of(files.begin(), files.end(), [&](const OutputFile& o) { return o.name == f.path; })) continue;
+    files.push_back(OutputFile{f.path, {}, f.source, f.sha256});
+  }
+  return files;
+}
+
 std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, const Outcome& outcome, const RunIdentity& identity) {
   std::vector<OutputFile> files = {
       {kPlacementsFile, RenderPlacements(rules, instance, outcome)},

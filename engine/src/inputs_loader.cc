@@ -1061,7 +1061,7 @@ Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentit
       if (path.empty()) return;
       std::error_code ec;
       const auto abs = std::filesystem::weakly_canonical(path, ec);
-      identity->files.push_back({role, ec ? path : abs.string(), std::move(sha256), static_cast<std::size_t>(bytes)});
+      identity->files.push_back({role, ec ? path : abs.string(), std::move(sha256), static_cast<std::size_t>(bytes), {}});
     };
     add("rules", rules.path, rules.source_sha256, rules.source_bytes);
     for (const Rules::BaseFile& base : rules.bases) add("rules_base", base.path, base.sha256, base.bytes);

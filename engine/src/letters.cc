@@ -448,11 +448,9 @@ std::string ReadAudit(const std::string& run_dir, std::map<SeatKey, JsonValue>* 
 
 Result<std::string> ExplainInLetterWords(const std::string& run_dir, const JsonValue& record, const std::map<SeatKey, JsonValue>& seats,
                                          Language lang) {
-  const Result<std::string> rules_path = CheckRecordedInputs(run_dir);
-  if (!rules_path) return rules_path.status();
   DiagnosticSink sink;
-  auto rules = LoadRules(*rules_path, sink);
-  if (!rules) return Status::BadInput("the run's inputs could not be loaded");
+  auto rules = LoadRecordedRules(run_dir, sink);
+  if (!rules) return Status::BadInput(sink.has_errors() ? "the run's inputs could not be loaded" : rules.status().message());
   auto instance = LoadInputs(*rules, sink);
   if (!instance) return Status::BadInput("the run's inputs could not be loaded");
   std::vector<std::string> notes;
@@ -466,9 +464,7 @@ Result<std::string> ExplainInLetterWords(const std::string& run_dir, const JsonV
 }
 
 Result<LettersWritten> WriteLetters(const std::string& run_dir, const std::string& out_dir, Language lang, bool force, DiagnosticSink& sink) {
-  const Result<std::string> rules_path = CheckRecordedInputs(run_dir);
-  if (!rules_path) return Status::BadInput("refusing to write letters: " + rules_path.status().message());
-  auto rules = LoadRules(*rules_path, sink);
+  auto rules = LoadRecordedRules(run_dir, sink, "refusing to write letters: ");
   if (!rules) return rules.status();
   auto instance = LoadInputs(*rules, sink);
   if (!instance) return instance.status();

@@ -16,9 +16,11 @@ namespace zkmatch {
 
 namespace fs = std::filesystem;
 
-Result<std::string> CheckRecordedInputs(const std::string& run_dir) {
+namespace {
+
+// The manifest of `run_dir`, its every input unchanged (the rules file's path returned), or why not.
+Result<std::string> CheckRecorded(const std::string& run_dir, Manifest& manifest) {
   const std::string path = (fs::path(run_dir) / kManifestFile).string();
-  Manifest manifest;
   std::vector<Finding> findings;
   std::string json_error;
   const ReadStatus status = ReadManifest(run_dir, &manifest, &findings, &json_error);
@@ -33,30 +35,60 @@ Result<std::string> CheckRecordedInputs(const std::string& run_dir) {
   }
   std::string rules_path;
   for (const ManifestInput& f : manifest.inputs) {
-    const std::string now = Sha256File(f.path);
+    const std::string now = Sha256File(RecordedFilePath(run_dir, f.path));
     if (now != f.sha256) {
-      return Status::BadInput(f.role + " file " + f.path +
+      return Status::BadInput(f.role + " file " + RecordedFilePath(run_dir, f.path) +
                               (now.empty() ? " cannot be read" : " differs from the one the run used (sha256 " + now + ", recorded " + f.sha256 + ")"));
     }
-    if (f.role == "rules") rules_path = f.path;
+    if (f.role == "rules") rules_path = RecordedFilePath(run_dir, f.path);
   }
   if (rules_path.empty()) return Status::BadInput("manifest.json of " + run_dir + " records no rules file");
   return rules_path;
 }
 
+}  // namespace
+
+Result<std::string> CheckRecordedInputs(const std::string& run_dir) {
+  Manifest manifest;
+  return CheckRecorded(run_dir, manifest);
+}
+
+Result<RecordedRun> CheckRecordedRun(const std::string& run_dir) {
+  Manifest manifest;
+  Result<std::string> rules_path = CheckRecorded(run_dir, manifest);
+  if (!rules_path) return rules_path.status();
+  return RecordedRun{*rules_path, BundleFileMap(run_dir, manifest), OldFormatNote(run_dir, manifest)};
+}
+
+Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink, const char* refusal) {
+  const Result<RecordedRun> recorded = CheckRecordedRun(run_dir);
+  if (!recorded) return Status::BadInput(refusal + recorded.status().message());
+  return LoadRules(recorded->rules_path, sink, recorded->files);
+}
+
+std::string RunFormatNote(const std::string& run_dir) {
+  Manifest manifest;
+  std::vector<Finding> findings;
+  if (ReadManifest(run_dir, &manifest, &findings) != ReadStatus::kRead) return {};
+  return OldFormatNote(run_dir, manifest);
+}
+
 Result<ReplayReport> ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads) {
   ReplayReport report;
-  const Result<std::string> rules_path = CheckRecordedInputs(run_dir);
-  if (!rules_path) {
-    const std::string& why = rules_path.status().message();
+  const Result<RecordedRun> recorded = CheckRecordedRun(run_dir);
+  if (!recorded) {
+    const std::string& why = recorded.status().message();
     return Status::BadInput(why.rfind("cannot read", 0) == 0 ? why : "refusing to replay: " + why);
   }
   AdmissionRequest request;
-  request.rules_path = *rules_path;
+  request.rules_path = recorded->rules_path;
+  request.files = recorded->files;
+  request.bundle = recorded->note.empty();
   request.options.threads = threads;
   const Result<Admission> run = RunAdmission(request, sink);
   if (!run) return Status::BadInput("the recorded rules and inputs no longer load");
   for (const OutputFile& f : run->files) {
+    if (!f.copy_of.empty()) continue;  // the bundle's inputs: their digests were checked above
     bool read = false;
     const std::string old = ReadWholeFile((fs::path(run_dir) / f.name).string(), &read);
     if (!read) {

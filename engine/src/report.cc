@@ -239,9 +239,7 @@ void ComputeDestinations(const Instance& inst, const std::vector<PlacementRow>& 
 }  // namespace
 
 Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink) {
-  const Result<std::string> rules_path = CheckRecordedInputs(run_dir);
-  if (!rules_path) return Status::BadInput("refusing to report: " + rules_path.status().message());
-  auto rules = LoadRules(*rules_path, sink);
+  auto rules = LoadRecordedRules(run_dir, sink, "refusing to report: ");
   if (!rules) return rules.status();
   LoadDescriptiveColumns(&*rules);
   auto instance = LoadInputs(*rules, sink);
@@ -282,6 +280,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
       r.verify_lines.push_back("the run could not be verified");
     } else {
       r.verify_lines = r.verified ? v->passed : v->violations;
+      r.violation_groups = GroupViolations(*v, 3);
     }
   }
 
@@ -532,6 +531,8 @@ struct Words {
   const char* sheet_admitted;
   const char* sheet_quota;
   const char* sheet_dest;
+  const char* failed_banner;
+  const char* failed_detail;  // %1: the number of violations, %2: the run directory
   bool chinese;  // labels in place of names, Chinese sheet names, the Chinese "how computed"
 };
 
@@ -553,7 +554,9 @@ const Words kEn = {
     "Per program, in admission order: the program's channels in rules order (batch, stage, channel), each in its ranking, best first.",
     "%1: %2 admitted", "No.", "Exam number", "Name", "Junior school", "Choice", "Program name", "Rank of the cut-off",
     "Reserved seats per senior and junior school (split channels)", "seats", "admitted", "lowest total",
-    "Where each junior school's graduates went", "Not placed", "score_bands", "admitted", "quota_matrix", "junior_outcomes", false};
+    "Where each junior school's graduates went", "Not placed", "score_bands", "admitted", "quota_matrix", "junior_outcomes",
+    "This run FAILED independent verification: do not publish or rely on the figures below",
+    "zkmatch verify found %1 violations, by kind (zkmatch verify --run %2 --all lists every one):", false};
 
 const Words kZh = {
     "zh-CN", "录取报告：%1", "本次录取", "规则", "引擎版本", "运行目录", "校验 (verify)", "通过（zkmatch verify 未发现问题）",
@@ -570,7 +573,9 @@ const Words kZh = {
     "按计划列出，计划内按录取顺序：先按规则中的批次、阶段、通道顺序，同一通道内按该通道的排序从高到低。",
     "%1：录取 %2 人", "序号", "准考证号", "姓名", "毕业学校", "志愿序号", "计划名称", "最低录取分位次",
     "分配名额（高中 × 初中学校）", "名额", "录取", "最低分",
-    "各初中学校毕业生去向", "未录取", "一分一段表", "录取名单", "分配名额", "初中去向", true};
+    "各初中学校毕业生去向", "未录取", "一分一段表", "录取名单", "分配名额", "初中去向",
+    "本次录取未通过独立校验：以下数字不得发布，也不得作为依据",
+    "zkmatch verify 发现 %1 个问题，按类别列出（zkmatch verify --run %2 --all 列出全部）：", true};
 
 const Words& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
 
@@ -1157,6 +1162,25 @@ code{font-size:12px;word-break:break-all}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,figure{break-inside:avoid}}
 )";
 
+// At the top of the page, before any figure: the run failed verification, and why, in words.
+void RenderVerifyFailure(std::string* out, const RunReport& r, const Words& w) {
+  *out += "<section id=\"verify-failed\">\n<h2 class=\"bad\">" + Esc(w.failed_banner) + "</h2>\n";
+  if (r.violation_groups.empty()) {  // the run could not be read far enough to check it
+    *out += "<ul>\n";
+    for (const std::string& v : r.verify_lines) *out += "<li>" + Esc(v) + "</li>\n";
+    *out += "</ul>\n</section>\n";
+    return;
+  }
+  *out += "<p>" + Esc(Fill(w.failed_detail, std::to_string(r.verify_lines.size()), r.run_dir)) + "</p>\n<ul>\n";
+  for (const ViolationGroup& g : r.violation_groups) {
+    *out += "<li><b>" + Esc(g.kind) + "</b>: " + std::to_string(g.count) + "\n<ul>\n";
+    for (const std::string& e : g.examples) *out += "<li>" + Esc(e) + "</li>\n";
+    if (g.count > g.examples.size()) *out += "<li>… +" + std::to_string(g.count - g.examples.size()) + "</li>\n";
+    *out += "</ul></li>\n";
+  }
+  *out += "</ul>\n</section>\n";
+}
+
 }  // namespace
 
 std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* diff) {
@@ -1176,6 +1200,7 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
   out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" + Esc(Fill(w.title, r.rules_name)) + "</title>\n";
   out += "<style>\n" + std::string(kStyle) + "</style>\n</head>\n<body>\n<h1>" + Esc(Fill(w.title, r.rules_name)) + "</h1>\n";
+  if (!r.verified) RenderVerifyFailure(&out, r, w);
 
   out += "<section id=\"identity\">\n<h2>" + Esc(w.identity) + "</h2>\n<table id=\"run\">\n<tbody>\n";
   out += "<tr><th>" + Esc(w.rules_name) + "</th><td>" + Esc(r.rules_name) + "</td></tr>\n";

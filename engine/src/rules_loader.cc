@@ -113,7 +113,7 @@ class PreScan : public YAML::EventHandler {
 
 class Loader {
  public:
-  Loader(const std::string& path, DiagnosticSink& sink) : path_(path), sink_(sink) {}
+  Loader(const std::string& path, DiagnosticSink& sink, const RulesFileMap* files = nullptr) : path_(path), sink_(sink), files_(files) {}
 
   std::optional<Rules> Load(const std::string& text) {
     const std::size_t errors_before = sink_.error_count();
@@ -154,6 +154,7 @@ class Loader {
     if (auto n = Get(root, "name", false)) rules.name = Scalar(n, "name");
     LoadColumns(root, &rules);  // before inputs: a file's own columns are checked against these
     LoadInputs(root, &rules);
+    if (files_ != nullptr) UseMappedInputs(files_->inputs, &rules.inputs);
     if (auto n = Get(root, "encoding", false)) {
       rules.encoding = Scalar(n, "encoding");
       rules.encoding_given = true;
@@ -246,6 +247,15 @@ class Loader {
   // turn) and returns the merged document: a key of the extending file replaces the base's,
   // except inputs, columns, lines, rankings and policy, whose entries replace the base's entries
   // of the same name one by one. Nothing after reporting when a base cannot be used.
+  // A run bundle's copies in place of the paths the rules give (RulesFileMap).
+  static void UseMappedInputs(const RuleInputs& mapped, RuleInputs* inputs) {
+    for (auto [from, to] : {std::pair{&mapped.candidates, &inputs->candidates}, std::pair{&mapped.choices, &inputs->choices},
+                            std::pair{&mapped.programs, &inputs->programs}, std::pair{&mapped.allocations, &inputs->allocations},
+                            std::pair{&mapped.program_scores, &inputs->program_scores}}) {
+      if (!from->empty() && !to->empty()) *to = *from;
+    }
+  }
+
   std::optional<YAML::Node> Extend(const YAML::Node& root, const YAML::Node& first) {
     std::vector<std::string> chain = {std::filesystem::weakly_canonical(path_).string()};
     std::vector<std::size_t> layers;  // sources of the bases, nearest first
@@ -258,7 +268,14 @@ class Loader {
       const std::size_t from = SourceOf(extends);
       const std::filesystem::path dir = std::filesystem::path(sources_[from].path).parent_path();
       const std::filesystem::path given(name);
-      const std::string base = (given.is_absolute() ? given : dir / given).lexically_normal().string();
+      std::string base = (given.is_absolute() ? given : dir / given).lexically_normal().string();
+      if (files_ != nullptr && files_->map_bases) {  // a run bundle: the k-th base is the bundle's copy
+        if (layers.size() >= files_->bases.size()) {
+          Error(extends, "the run bundle holds no copy of the rules file this extends (" + base + "); the bundle is incomplete");
+          return std::nullopt;
+        }
+        base = files_->bases[layers.size()];
+      }
       const std::string canonical = std::filesystem::weakly_canonical(base).string();
       if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
         std::string circle;
@@ -1728,6 +1745,7 @@ class Loader {
 
   std::string path_;
   DiagnosticSink& sink_;
+  const RulesFileMap* files_;  // a run bundle's copies of the files the rules name, or null
   // The text of each file read, for positions in characters: [0] the rules file, then the files
   // it extends, nearest first. `current_` is the one being scanned or positioned in.
   struct Source {
@@ -1793,6 +1811,17 @@ int Rules::FindBatch(const std::string& wanted) const {
   return -1;
 }
 
+namespace {
+
+Result<Rules> ParseRulesWith(const std::string& text, const std::string& path, DiagnosticSink& sink, const RulesFileMap* files) {
+  const std::size_t errors_before = sink.error_count();
+  std::optional<Rules> rules = Loader(path, sink, files).Load(text);
+  if (!rules) return Status::FromSink(sink, "the rules file " + path, errors_before);
+  return std::move(*rules);
+}
+
+}  // namespace
+
 Result<Rules> ParseRules(const std::string& text, const std::string& path, DiagnosticSink& sink) {
   const std::size_t errors_before = sink.error_count();
   std::optional<Rules> rules = Loader(path, sink).Load(text);
@@ -1800,7 +1829,9 @@ Result<Rules> ParseRules(const std::string& text, const std::string& path, Diagn
   return std::move(*rules);
 }
 
-Result<Rules> LoadRules(const std::string& path, DiagnosticSink& sink) {
+namespace {
+
+Result<Rules> LoadRulesWith(const std::string& path, DiagnosticSink& sink, const RulesFileMap* files) {
   // One read of a regular file (a FIFO would block, /dev/zero never end), refused over the
   // size limit before reading (ParseRules checks the text's size again).
   std::string text;
@@ -1824,12 +1855,20 @@ Result<Rules> LoadRules(const std::string& path, DiagnosticSink& sink) {
                      std::to_string(kMaxRulesBytes) + " bytes (1 MiB) -- is this the right file?");
       return Status::BadInput("the rules file " + path + " is too large");
   }
-  auto rules = ParseRules(text, path, sink);
+  auto rules = ParseRulesWith(text, path, sink, files);
   if (rules) {
     rules->source_sha256 = Sha256Hex(text);
     rules->source_bytes = text.size();
   }
   return rules;
+}
+
+}  // namespace
+
+Result<Rules> LoadRules(const std::string& path, DiagnosticSink& sink) { return LoadRulesWith(path, sink, nullptr); }
+
+Result<Rules> LoadRules(const std::string& path, DiagnosticSink& sink, const RulesFileMap& files) {
+  return LoadRulesWith(path, sink, files.empty() ? nullptr : &files);
 }
 
 }  // namespace zkmatch

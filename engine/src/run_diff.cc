@@ -75,8 +75,8 @@ std::optional<Rules> RecordedRules(const std::string& dir, std::string* why) {
     return std::nullopt;
   }
   for (const ManifestInput& f : manifest.inputs) {
-    if ((f.role == "rules" || f.role == "rules_base") && Sha256File(f.path) != f.sha256) {
-      *why = f.path + " changed since the run " + dir + " (or is gone)";
+    if ((f.role == "rules" || f.role == "rules_base") && Sha256File(RecordedFilePath(dir, f.path)) != f.sha256) {
+      *why = RecordedFilePath(dir, f.path) + " changed since the run " + dir + " (or is gone)";
       return std::nullopt;
     }
   }
@@ -86,9 +86,9 @@ std::optional<Rules> RecordedRules(const std::string& dir, std::string* why) {
     return std::nullopt;
   }
   DiagnosticSink quiet;
-  auto loaded = LoadRules(rules->path, quiet);
+  auto loaded = LoadRules(RecordedFilePath(dir, rules->path), quiet, BundleFileMap(dir, manifest));
   if (!loaded) {
-    *why = rules->path + " no longer loads";
+    *why = RecordedFilePath(dir, rules->path) + " no longer loads";
     return std::nullopt;
   }
   return std::move(*loaded);

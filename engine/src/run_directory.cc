@@ -11,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "digest.h"
+
 namespace zkmatch {
 namespace {
 
@@ -96,6 +98,30 @@ int RenameNoReplace(const char* from, const char* to) {
   return ::rename(from, to);
 }
 
+// A run bundle's copy of an input at `path`: a hard link to f.copy_of (the same bytes, no space
+// used), or where the file system refuses one (another device, a protected link) or f.link is
+// false, a copy; then
+// the digest of what is there must be the one the run parsed.
+Status PlaceCopy(const OutputFile& f, const std::string& path, const std::string& shown) {
+  const fs::path dir = fs::path(path).parent_path();
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Status::IoError(SysError("cannot create the directory", dir.string()));
+  if (!f.link || ::link(f.copy_of.c_str(), path.c_str()) != 0) {
+    std::error_code ec;
+    if (!fs::copy_file(f.copy_of, path, ec)) {
+      errno = ec.value();
+      return Status::IoError("cannot copy the input '" + f.copy_of + "' to " + shown + ": " + ec.message());
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool synced = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!synced) return Status::IoError(SysError("cannot flush", path));
+  }
+  if (Sha256File(path) != f.sha256) {
+    return Status::BadInput("the input '" + f.copy_of + "' changed after this run read it, so the run bundle cannot hold the bytes it used; run again");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status WriteRunDirectory(const std::string& dir, const std::vector<OutputFile>& files, bool force) {
@@ -135,6 +161,15 @@ Status WriteRunDirectory(const std::string& dir, const std::vector<OutputFile>& 
   for (const OutputFile& f : files) {
     const std::string path = tmp + "/" + f.name;
     const std::string shown = "'" + (target / f.name).string() + "' (in the temporary directory '" + tmp + "')";
+    if (!f.copy_of.empty()) {
+      if (Status placed = PlaceCopy(f, path, shown); !placed.ok()) {
+        const int err = errno;
+        fs::remove_all(tmp, ec);
+        return placed.code() == StatusCode::kIoError ? Status::IoError(placed.message() + unchanged + Advice(err))
+                                                      : Status::BadInput(placed.message() + unchanged);
+      }
+      continue;
+    }
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return fail("cannot create " + shown, errno);
     bool ok = WriteAll(fd, f.content) && ::fsync(fd) == 0;
@@ -143,6 +178,7 @@ Status WriteRunDirectory(const std::string& dir, const std::vector<OutputFile>& 
     if (!ok) return fail("cannot write " + shown, saved);
   }
   ::chmod(tmp.c_str(), 0755);
+  if (fs::is_directory(tmp + "/inputs", ec) && !FsyncPath(tmp + "/inputs")) return fail("cannot flush '" + tmp + "/inputs'", errno);
   if (!FsyncPath(tmp)) return fail("cannot flush '" + tmp + "'", errno);
   if (exists) {
     // Swap the complete new directory with the old one in one step, then delete the old one

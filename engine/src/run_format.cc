@@ -1,6 +1,7 @@
 // Reads and validates a published run directory. See run_format.h.
 #include "run_format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -187,6 +188,16 @@ bool IsHex64(const std::string& s) {
   return true;
 }
 
+// A relative path a bundle may record: inputs/NAME, no "..", no other directory.
+bool InsideBundle(const std::string& path) {
+  const fs::path p(path);
+  auto it = p.begin();
+  if (it == p.end() || *it != kBundleInputsDir) return false;
+  ++it;
+  if (it == p.end() || it->empty() || *it == ".." || *it == ".") return false;
+  return std::next(it) == p.end();
+}
+
 class ManifestChecker {
  public:
   explicit ManifestChecker(std::vector<Finding>* findings) : findings_(findings) {}
@@ -253,6 +264,37 @@ ReadStatus ReadLines(const std::string& run_dir, const std::function<void(const 
   return ReadTable(run_dir, kLinesFile, lines_csv::kColumns, &ParseLine, each, findings);
 }
 
+std::string RecordedFilePath(const std::string& run_dir, const std::string& recorded) {
+  if (recorded.empty() || fs::path(recorded).is_absolute()) return recorded;
+  return (fs::path(run_dir) / recorded).string();
+}
+
+bool IsBundle(const Manifest& manifest) {
+  return std::all_of(manifest.inputs.begin(), manifest.inputs.end(), [](const ManifestInput& f) { return !fs::path(f.path).is_absolute(); });
+}
+
+RulesFileMap BundleFileMap(const std::string& run_dir, const Manifest& manifest) {
+  RulesFileMap map;
+  if (!IsBundle(manifest)) return map;
+  map.map_bases = true;
+  RuleInputs& in = map.inputs;
+  for (const ManifestInput& f : manifest.inputs) {
+    const std::string path = RecordedFilePath(run_dir, f.path);
+    if (f.role == "rules_base") map.bases.push_back(path);
+    for (auto [role, slot] : {std::pair{"candidates", &in.candidates}, std::pair{"choices", &in.choices}, std::pair{"programs", &in.programs},
+                              std::pair{"allocations", &in.allocations}, std::pair{"program_scores", &in.program_scores}}) {
+      if (f.role == role) *slot = path;
+    }
+  }
+  return map;
+}
+
+std::string OldFormatNote(const std::string& run_dir, const Manifest& manifest) {
+  if (IsBundle(manifest)) return {};
+  return run_dir + " is an old-format run: its manifest records the rules and inputs by absolute path outside the run directory, so they are read "
+                   "there and the run cannot be moved; a run written by this zkmatch keeps them under " + run_dir + "/" + kBundleInputsDir + "/";
+}
+
 ReadStatus ReadManifest(const std::string& run_dir, Manifest* manifest, std::vector<Finding>* findings, std::string* json_error) {
   namespace k = manifest_keys;
   const std::string path = (fs::path(run_dir) / kManifestFile).string();
@@ -285,6 +327,9 @@ ReadStatus ReadManifest(const std::string& run_dir, Manifest* manifest, std::vec
       ManifestInput input;
       input.role = check.String(f[k::kRole], at + k::kRole);
       input.path = check.String(f[k::kPath], at + k::kPath);
+      if (!input.path.empty() && !fs::path(input.path).is_absolute() && !InsideBundle(input.path)) {
+        check.Bad(at + k::kPath, "'" + QuoteLong(input.path) + "' is neither absolute nor a plain path under " + kBundleInputsDir + "/ of the run directory");
+      }
       input.sha256 = check.Digest(f[k::kSha256], at + k::kSha256);
       input.bytes = check.Count(f[k::kBytes], at + k::kBytes);
       manifest->inputs.push_back(std::move(input));

@@ -29,6 +29,7 @@
 
 #include "zkmatch/diagnostics.h"
 #include "zkmatch/model.h"
+#include "zkmatch/rules.h"
 
 namespace zkmatch {
 
@@ -315,6 +316,23 @@ ReadStatus ReadLines(const std::string& run_dir, const std::function<void(const 
 // with string role/path/sha256 (64 lowercase hex digits) / file and integer bytes; a string
 // audit_chain_head. `*json_error` (if given) is set when the text is not JSON at all.
 ReadStatus ReadManifest(const std::string& run_dir, Manifest* manifest, std::vector<Finding>* findings, std::string* json_error = nullptr);
+
+// ---------------------------------------------------------------------------------------------
+// The run bundle (engine/audit-format.md): `run` keeps the rules file, the files it extends and
+// every input under DIR/inputs/, recorded in manifest.json and the audit header by a path
+// relative to DIR ("inputs/candidates.csv"), so the run can be moved or copied anywhere. A run
+// written before bundles records absolute paths outside the run directory: an old-format run.
+
+inline constexpr const char* kBundleInputsDir = "inputs";
+// The file a manifest's recorded `path` names: under `run_dir` when relative, else as written.
+std::string RecordedFilePath(const std::string& run_dir, const std::string& recorded);
+// True when every input of `manifest` is recorded inside the run directory.
+bool IsBundle(const Manifest& manifest);
+// The bundle's copies, for LoadRules: the rules_base files in manifest order (nearest first)
+// and each input role's file. Empty (changes nothing) for an old-format run.
+RulesFileMap BundleFileMap(const std::string& run_dir, const Manifest& manifest);
+// Empty for a bundle; for an old-format run the one line that says so (and what it means).
+std::string OldFormatNote(const std::string& run_dir, const Manifest& manifest);
 
 // Which files ReadPublishedRun reads.
 enum PublishedFile : unsigned {

@@ -24,6 +24,8 @@
 #include "verify_reference.h"
 #include "zkmatch/audit.h"
 #include "zkmatch/pipeline.h"
+#include "zkmatch/seal.h"
+#include "zkmatch/signature.h"
 #include "zkmatch/verify.h"
 
 namespace zkmatch {
@@ -104,9 +106,33 @@ void ForEachLineInOrder(const std::string& text, Work work, Consume consume) {
           }));
 }
 
+// The kinds of finding `zkmatch verify` groups its report by (VerifyReport::kinds), in the order
+// the checks run: what was tampered with first, its consequences after.
+namespace kinds {
+constexpr const char* kSignature = "signature does not hold";
+constexpr const char* kSeal = "not the sealed inputs";
+constexpr const char* kManifest = "manifest.json malformed";
+constexpr const char* kInputMissing = "input file missing";
+constexpr const char* kInputChanged = "input changed since the run";
+constexpr const char* kOutputChanged = "output changed since the run";
+constexpr const char* kRulesChanged = "rules file differs from the run's";
+constexpr const char* kPlacements = "placements.csv wrong";
+constexpr const char* kCutoffs = "cutoffs.csv wrong";
+constexpr const char* kFlows = "flows.csv wrong";
+constexpr const char* kLines = "score line wrong";
+constexpr const char* kAuditChain = "audit.jsonl chain, header or end record broken";
+constexpr const char* kAuditAgreement = "audit.jsonl disagrees with the published files";
+constexpr const char* kRows = "capacity, count or cut-off wrong";
+constexpr const char* kEligibility = "placement not eligible";
+constexpr const char* kLabels = "channel label wrong";
+constexpr const char* kEnvy = "justified envy or a wasted seat";
+constexpr const char* kFlowPasses = "seat flows or passes differ from the rules'";
+constexpr const char* kExplanations = "explanation in audit.jsonl wrong";
+}  // namespace kinds
+
 class Verifier {
  public:
-  Verifier(const std::string& run_dir, DiagnosticSink& sink) : dir_(run_dir), sink_(sink) {}
+  Verifier(const std::string& run_dir, DiagnosticSink& sink, const VerifyKeys& keys) : dir_(run_dir), sink_(sink), keys_(keys) {}
 
   Result<VerifyReport> Run(const std::string& rules_path, const std::function<void(const std::string&)>& progress) {
     VerifyReport report = RunChecks(rules_path, progress);
@@ -119,34 +145,109 @@ class Verifier {
     auto step = [&](const char* what) {
       if (progress) progress(what);
     };
+    if (!keys_.pubkey.empty()) {
+      step("signature");
+      if (!CheckManifestSignature()) return report_;
+    }
     step("digests");
+    kind_ = kinds::kManifest;
     if (!ReadManifest()) return report_;
     CheckDigests();
     std::string rules_file = rules_path;
     if (rules_file.empty()) rules_file = manifest_rules_path_;
     step("load rules and inputs, rank");
-    if (!Load(rules_file)) return report_;
+    if (!Load(rules_file, rules_path.empty())) return report_;
+    if (!keys_.seal.empty()) {
+      step("seal");
+      if (!CheckSeal()) return report_;
+    }
     step("read outputs");
-    if (!ReadPlacements() || !ReadCutoffs() || !ReadFlows()) return report_;
+    kind_ = kinds::kPlacements;
+    if (!ReadPlacements()) return report_;
+    kind_ = kinds::kCutoffs;
+    if (!ReadCutoffs()) return report_;
+    kind_ = kinds::kFlows;
+    if (!ReadFlows()) return report_;
+    kind_ = kinds::kLines;
     CheckLines();
     TallyRows();  // what each row admitted, which the explanations in the log are checked against
     step("audit.jsonl");
+    kind_ = kinds::kAuditChain;
     CheckAuditChain();  // one parallel pass: the chain, each record against the outputs, the explanations
     step("capacities, flows, cut-offs");
+    kind_ = kinds::kRows;
     CheckRows();
     step("channel labels");
+    kind_ = kinds::kLabels;
     CheckChannelLabels();
     step("stability");
+    kind_ = kinds::kEnvy;
     CheckStability();
     step("seat flows, pass by pass");
+    kind_ = kinds::kFlowPasses;
     CheckFlowPasses();
+    kind_ = kinds::kExplanations;
     ReportExplanations();
     return report_;
   }
 
-  void Violation(std::string what) { report_.violations.push_back(std::move(what)); }
+  // A finding of the kind of the check that runs (kind_), or of `kind`; `stands_for` > 1 for a
+  // line that stands for that many findings left unlisted ("... and 57 more ...").
+  void Violation(std::string what) { Violation(kind_, std::move(what)); }
+  void Violation(const char* kind, std::string what, std::size_t stands_for = 1) {
+    report_.violations.push_back(std::move(what));
+    report_.kinds.emplace_back(kind);
+    report_.stands_for.push_back(stands_for);
+  }
   void Passed(std::string what) { report_.passed.push_back(std::move(what)); }
   std::string Path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
+
+  // manifest.sig against the bureau's public key, over manifest.json's exact bytes. False when
+  // the key file cannot be used (bad input) -- then nothing else is checked.
+  bool CheckManifestSignature() {
+    bool read = false;
+    const std::string manifest = ReadWholeFile(Path(kManifestFile), &read);
+    bool signed_read = false;
+    const std::string signature = ReadWholeFile(Path(kManifestSignatureFile), &signed_read);
+    const Result<std::string> reason =
+        CheckSignature(keys_.pubkey, kManifestFile, manifest, signed_read ? std::optional<std::string>(signature) : std::nullopt, sink_);
+    if (!reason) {
+      unreadable_ = reason.status();
+      return false;
+    }
+    if (!reason->empty()) {
+      Violation(kinds::kSignature, *reason);
+    } else {
+      Passed("manifest.json signed with the key of " + keys_.pubkey + " (manifest.sig)");
+    }
+    return true;
+  }
+
+  // The seal's signature with the bureau's key, then the run's recorded inputs (role, digest),
+  // its engine and the rules' seed against the seal. False when the seal cannot be read.
+  bool CheckSeal() {
+    const Result<Seal> seal = ReadSeal(keys_.seal, sink_);
+    if (!seal) {
+      unreadable_ = seal.status();
+      return false;
+    }
+    const std::size_t before = report_.violations.size();
+    const Result<std::string> reason = CheckSignature(keys_.pubkey, "seal", seal->commitment + "\n", seal->signature, sink_);
+    if (!reason) {
+      unreadable_ = reason.status();
+      return false;
+    }
+    if (!reason->empty()) Violation(kinds::kSeal, keys_.seal + ": " + *reason);
+    RunIdentity recorded;
+    for (const ManifestInput& f : manifest_.inputs) recorded.files.push_back({f.role, RecordedFilePath(dir_, f.path), f.sha256, static_cast<std::size_t>(f.bytes)});
+    for (std::string& d : DifferencesFromSeal(*seal, recorded, rules_, keys_.seal)) Violation(kinds::kSeal, std::move(d));
+    if (seal->engine != manifest_.engine) Violation(kinds::kSeal, "the run was made by " + manifest_.engine + ", the seal " + keys_.seal + " names " + seal->engine);
+    if (seal->seed != rules_.seed) Violation(kinds::kSeal, "the rules' lottery seed '" + rules_.seed + "' is not the sealed '" + seal->seed + "'");
+    if (report_.violations.size() == before) {
+      Passed("the run read exactly the " + std::to_string(seal->files.size()) + " files sealed in " + keys_.seal + " (signed with the key of " + keys_.pubkey + ")");
+    }
+    return true;
+  }
 
   bool ReadManifest() {
     std::vector<Finding> findings;
@@ -161,24 +262,25 @@ class Verifier {
       return false;
     }
     for (const Finding& f : findings) Violation(f.Format());
-    if (const ManifestInput* rules = manifest_.Input("rules")) manifest_rules_path_ = rules->path;
+    if (const ManifestInput* rules = manifest_.Input("rules")) manifest_rules_path_ = RecordedFilePath(dir_, rules->path);
+    files_ = BundleFileMap(dir_, manifest_);
     return true;
   }
 
   void CheckDigests() {
     std::size_t before = report_.violations.size();
     for (const ManifestInput& f : manifest_.inputs) {
-      const std::string now = Sha256File(f.path);
+      const std::string now = Sha256File(RecordedFilePath(dir_, f.path));
       if (now.empty()) {
-        Violation("input " + f.role + " file " + f.path + " cannot be read (manifest sha256 " + f.sha256 + ")");
+        Violation(kinds::kInputMissing, "input " + f.role + " file " + f.path + " cannot be read (manifest sha256 " + f.sha256 + ")");
       } else if (now != f.sha256) {
-        Violation("input " + f.role + " file " + f.path + " changed since the run: sha256 is " + now + ", the manifest says " + f.sha256);
+        Violation(kinds::kInputChanged, "input " + f.role + " file " + f.path + " changed since the run: sha256 is " + now + ", the manifest says " + f.sha256);
       }
     }
     for (const ManifestOutput& f : manifest_.outputs) {
       const std::string now = Sha256File(Path(f.file));
       if (now != f.sha256) {
-        Violation("output " + f.file + (now.empty() ? " is missing" : " was modified after the run: sha256 is " + now + ", the manifest says " + f.sha256));
+        Violation(kinds::kOutputChanged, "output " + f.file + (now.empty() ? " is missing" : " was modified after the run: sha256 is " + now + ", the manifest says " + f.sha256));
       }
     }
     if (report_.violations.size() == before) Passed("inputs and outputs match manifest.json");
@@ -275,10 +377,10 @@ class Verifier {
     const std::size_t agreement_before = report_.violations.size();
     CheckHeaderNames();
     while (next_candidate_ < n) MissingRecord(next_candidate_++);
-    if (audit_candidate_count_ != n) Violation("audit.jsonl has " + std::to_string(audit_candidate_count_) + " candidate records for " + std::to_string(n) + " candidates");
+    if (audit_candidate_count_ != n) Violation(kinds::kAuditAgreement, "audit.jsonl has " + std::to_string(audit_candidate_count_) + " candidate records for " + std::to_string(n) + " candidates");
     std::size_t rows = 0;
     for (const StageInfo& st : stages_) rows += st.rows.size();
-    if (audit_seats_count_ != rows) Violation("audit.jsonl has " + std::to_string(audit_seats_count_) + " seat records, cutoffs.csv has " + std::to_string(rows) + " rows");
+    if (audit_seats_count_ != rows) Violation(kinds::kAuditAgreement, "audit.jsonl has " + std::to_string(audit_seats_count_) + " seat records, cutoffs.csv has " + std::to_string(rows) + " rows");
     if (audit_disagreements_ == 0 && report_.violations.size() == agreement_before) Passed("audit.jsonl agrees with placements.csv and cutoffs.csv");
   }
 
@@ -353,7 +455,7 @@ class Verifier {
   void MissingRecord(std::size_t c) { AgreementViolation("audit.jsonl has no record for candidate '" + instance_.candidates.id[c] + "'"); }
 
   void AgreementViolation(std::string what) {
-    if (++audit_disagreements_ <= 100) Violation(std::move(what));
+    if (++audit_disagreements_ <= 100) Violation(kinds::kAuditAgreement, std::move(what));
   }
 
   void CompareSeatsRecord(const JsonValue& s, std::size_t line_no) {
@@ -371,15 +473,19 @@ class Verifier {
     }
   }
 
-  bool Load(const std::string& rules_file) {
-    auto rules = LoadRules(rules_file, sink_);
+  // The rules given (--rules), or the recorded ones; a run bundle's inputs (and, for the recorded
+  // rules, the files they extend) are the bundle's copies.
+  bool Load(const std::string& rules_file, bool recorded) {
+    RulesFileMap files = files_;
+    if (!recorded) files.map_bases = false;
+    auto rules = LoadRules(rules_file, sink_, files);
     if (!rules) {
       unreadable_ = rules.status();
       return false;
     }
     rules_ = std::move(*rules);
     if (Sha256File(rules_file) != manifest_rules_sha()) {
-      Violation("the rules file " + rules_file + " is not the one the run used (sha256 differs from the manifest)");
+      Violation(kinds::kRulesChanged, "the rules file " + rules_file + " is not the one the run used (sha256 differs from the manifest)");
     }
     auto instance = LoadInputs(rules_, sink_);
     if (!instance) {
@@ -656,7 +762,7 @@ class Verifier {
   void ReportExplanations() {
     if (!explanations_read_) return;  // no log: reported by CheckAuditChain
     for (std::string& finding : explanation_findings_) Violation(std::move(finding));
-    if (explanations_wrong_ > 100) Violation("... and " + std::to_string(explanations_wrong_ - 100) + " more explanations that disagree");
+    if (explanations_wrong_ > 100) Violation(kind_, "... and " + std::to_string(explanations_wrong_ - 100) + " more explanations that disagree", explanations_wrong_ - 100);
     if (explanations_wrong_ == 0) {
       Passed("explanations in audit.jsonl recomputed (" + std::to_string(explanations_checked_) +
              " candidate records): key values and every reason a choice was refused");
@@ -810,7 +916,7 @@ class Verifier {
       const Channel& ch = StageRules(st).channels[channel_[c]];
       const auto ci = static_cast<CandidateIndex>(c);
       const std::string who = "candidate '" + instance_.candidates.id[c] + "' at " + instance_.programs.code[program_[c]] + " (" + ch.name + ")";
-      if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, ci, program_[c], static_cast<std::int32_t>(choice_[c]) + 1)) Violation(who + " does not meet the channel's condition: " + ch.eligible_text);
+      if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, ci, program_[c], static_cast<std::int32_t>(choice_[c]) + 1)) Violation(kinds::kEligibility, who + " does not meet the channel's condition: " + ch.eligible_text);
       if (!FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], ci))) Violation(who + " is in a program, channel and group that cutoffs.csv gives no seats");
     }
     for (StageInfo& st : stages_) {
@@ -960,7 +1066,7 @@ class Verifier {
         }
       }
     }
-    if (reported > 100) Violation("... and " + std::to_string(reported - 100) + " more cases of justified envy");
+    if (reported > 100) Violation(kind_, "... and " + std::to_string(reported - 100) + " more cases of justified envy", reported - 100);
     bool banded = false;
     for (const StageInfo& st : stages_) banded = banded || StageRules(st).mechanism.BandWidth() > 0;
     if (report_.violations.size() == before) {
@@ -1258,6 +1364,9 @@ class Verifier {
   Manifest manifest_;
   JsonValue audit_header_;
   std::string manifest_rules_path_;
+  const char* kind_ = kinds::kManifest;
+  VerifyKeys keys_;
+  RulesFileMap files_;  // a run bundle's copies of the files the rules name (run_format.h)  // the kind of what Violation(what) reports
   std::size_t audit_candidate_count_ = 0, audit_seats_count_ = 0, audit_disagreements_ = 0, next_candidate_ = 0;
   Rules rules_;
   Instance instance_;
@@ -1301,9 +1410,22 @@ class Verifier {
 
 }  // namespace
 
+std::vector<ViolationGroup> GroupViolations(const VerifyReport& report, std::size_t examples) {
+  std::vector<ViolationGroup> groups;
+  for (std::size_t i = 0; i < report.violations.size(); ++i) {
+    const std::string& kind = i < report.kinds.size() ? report.kinds[i] : std::string();
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const ViolationGroup& g) { return g.kind == kind; });
+    if (it == groups.end()) it = groups.insert(groups.end(), ViolationGroup{kind, 0, {}});
+    const std::size_t n = i < report.stands_for.size() ? report.stands_for[i] : 1;
+    it->count += n;
+    if (n == 1 && it->examples.size() < examples) it->examples.push_back(report.violations[i]);
+  }
+  return groups;
+}
+
 Result<VerifyReport> VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
-                       const std::function<void(const std::string&)>& progress) {
-  return Verifier(run_dir, sink).Run(rules_path, progress);
+                       const std::function<void(const std::string&)>& progress, const VerifyKeys& keys) {
+  return Verifier(run_dir, sink, keys).Run(rules_path, progress);
 }
 
 }  // namespace zkmatch

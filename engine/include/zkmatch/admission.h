@@ -28,6 +28,11 @@ namespace zkmatch {
 
 struct AdmissionRequest {
   std::string rules_path;
+  // Where a run bundle keeps the files the rules name (replay of a bundle); empty: their own paths.
+  RulesFileMap files = {};
+  // Whether the run is a bundle (its inputs recorded under inputs/ and written there); false only
+  // to replay a run written before bundles, whose manifest records absolute paths.
+  bool bundle = true;
   RunOptions options;  // threads, matcher path, progress inside the match (never change the result)
   // Told each step as it starts: "load rules", "load inputs", "match", "policy checks",
   // "render outputs and audit log". May be empty.
@@ -42,7 +47,9 @@ struct Admission {
   Instance instance;
   RunIdentity identity;  // the files read, with the digests of the bytes parsed
   Outcome outcome;
-  std::vector<OutputFile> files;  // placements.csv ... audit.jsonl, manifest.json
+  // placements.csv ... audit.jsonl, manifest.json, then the bundle's inputs/ (copy_of set: the
+  // rules and every input, linked or copied when written; identity.files name them)
+  std::vector<OutputFile> files;
 };
 
 Result<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& sink);

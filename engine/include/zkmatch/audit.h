@@ -34,6 +34,16 @@ RunIdentity IdentifyRun(const Rules& rules);
 
 std::string EngineVersion();  // "zkmatch X.Y.Z"
 
+// Gives every file of `identity` its place in the run bundle (engine/audit-format.md): `source`
+// keeps the path read, `path` becomes "inputs/NAME" with the file's own NAME; a later file of a
+// name already taken gets "STEM-2.EXT" (then -3, ...), in the identity's order (rules, bases,
+// inputs by role), so the names depend only on the files' names; the same file read for two
+// roles keeps one place. Placing the files of a bundle again gives the same names.
+void PlaceInBundle(RunIdentity* identity);
+// The bundle's files for WriteRunDirectory: one per place, a link or copy of its source
+// (OutputFile::copy_of), checked against the digest of the bytes parsed.
+std::vector<OutputFile> BundleFiles(const RunIdentity& identity);
+
 // Every file of a run directory: the CSV outputs, audit.jsonl and manifest.json.
 std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, const Outcome& outcome,
                                   const RunIdentity& identity);

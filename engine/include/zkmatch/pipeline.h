@@ -29,9 +29,10 @@ namespace zkmatch {
 struct RunIdentity {
   struct File {
     std::string role;    // rules, candidates, choices, programs, allocations, program_scores
-    std::string path;    // absolute, as read
+    std::string path;    // absolute, as read; after PlaceInBundle (audit.h): inputs/NAME in the run
     std::string sha256;  // empty when unreadable
     std::size_t bytes = 0;
+    std::string source = {};  // after PlaceInBundle: the path it was read from (else empty)
   };
   std::vector<File> files;  // rules first, then inputs in a fixed order
 };

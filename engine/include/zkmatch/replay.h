@@ -9,6 +9,7 @@
 #include <string>
 
 #include "zkmatch/diagnostics.h"
+#include "zkmatch/rules.h"
 #include "zkmatch/status.h"
 
 namespace zkmatch {
@@ -23,7 +24,22 @@ struct ReplayReport {
 // Reads the run's manifest.json and re-hashes every recorded input (the rules file first).
 // Returns the recorded rules file when all are unchanged; otherwise kBadInput saying why the
 // run's inputs cannot be trusted (a reader should refuse, exit 2).
+// The recorded path is resolved: inside the run for a run bundle, as written for an old run.
 Result<std::string> CheckRecordedInputs(const std::string& run_dir);
+
+// What CheckRecordedInputs checks, and how to load the recorded rules from where they are.
+struct RecordedRun {
+  std::string rules_path;  // the recorded rules file (in the bundle, or at its old absolute path)
+  RulesFileMap files;      // the bundle's copies of the files the rules name (empty: old format)
+  std::string note;        // OldFormatNote: one line for an old-format run, else empty
+};
+Result<RecordedRun> CheckRecordedRun(const std::string& run_dir);
+// The rules a run used, loaded from its bundle (or, for an old-format run, from where the manifest
+// says), after every recorded input was found unchanged; else kBadInput: `refusal` + why.
+Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink, const char* refusal = "");
+// Empty for a run bundle; for a run written before bundles, one line saying it is old-format
+// (its inputs are read where the manifest's absolute paths say, and it cannot be moved).
+std::string RunFormatNote(const std::string& run_dir);
 
 // A failed Result (kBadInput) when replay was refused: inputs missing or changed, or they no
 // longer load (diagnostics in `sink`).

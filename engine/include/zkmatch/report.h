@@ -30,6 +30,7 @@
 #include "zkmatch/explain.h"
 #include "zkmatch/model.h"
 #include "zkmatch/status.h"
+#include "zkmatch/verify.h"
 
 namespace zkmatch {
 
@@ -44,6 +45,7 @@ struct RunReport {
   std::vector<InputFile> inputs;          // as recorded in manifest.json (rules first), paths relative to run_dir
   bool verified = false;                  // zkmatch verify found no violation
   std::vector<std::string> verify_lines;  // the violations, or else the checks that held
+  std::vector<ViolationGroup> violation_groups;  // the violations by kind (zkmatch/verify.h)
   struct ScoreLine {
     std::string name, value, note;
     std::string note_zh;  // how it is computed, in Chinese with labels (LineHowChinese)

@@ -288,6 +288,22 @@ struct Rules {
 // Parses and checks a rules file. Reports every problem found (up to the sink's cap) with
 // file:line:col; on any error the Result holds a kBadInput Status counting them.
 Result<Rules> LoadRules(const std::string& path, DiagnosticSink& sink);
+
+// Where a run bundle keeps the files a recorded rules file names (engine/audit-format.md, "The
+// run bundle"): the rules' bytes are never rewritten, so their own relative paths would point
+// outside the bundle; the loader reads these instead. Empty entries change nothing.
+struct RulesFileMap {
+  // When set, bases[k] is the k-th file `extends:` reaches, nearest first (none: the rules may
+  // not extend); when not, the files the rules extend are read where they say.
+  bool map_bases = false;
+  std::vector<std::string> bases;
+  RuleInputs inputs;  // candidates, choices, programs, allocations, program_scores
+  bool empty() const { return !map_bases && inputs.candidates.empty() && inputs.choices.empty() && inputs.programs.empty(); }
+};
+// LoadRules, reading the files `extends:` names from `files.bases` and taking the inputs' paths
+// from `files.inputs` (the rules' own paths replaced after loading). A base the map lacks is an
+// error at its `extends:`. An empty map is LoadRules(path, sink).
+Result<Rules> LoadRules(const std::string& path, DiagnosticSink& sink, const RulesFileMap& files);
 // Same, from text already in memory; `path` is used in messages and to resolve inputs.
 Result<Rules> ParseRules(const std::string& text, const std::string& path, DiagnosticSink& sink);
 

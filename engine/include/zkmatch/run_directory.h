@@ -10,6 +10,8 @@
 // directories left by killed runs (their PID no longer alive) are removed by the next write to
 // the same target. Missing parent directories are created first (like mkdir -p). On failure
 // (a full disk, an unwritable or read-only place) nothing is left and the message says so.
+// Files named inputs/NAME (copy_of set) are linked or copied into the temporary directory with
+// the others, and their digests checked, before the rename: the bundle is complete or absent.
 //
 // Thread-safety: not for concurrent writers to the same target.
 #ifndef ZKMATCH_RUN_DIRECTORY_H_
@@ -24,8 +26,15 @@
 namespace zkmatch {
 
 struct OutputFile {
-  std::string name;     // plain file name, no directories
+  std::string name;     // plain file name, or inputs/NAME for a file of the run bundle
   std::string content;
+  // When set, the file holds this file's bytes instead of `content` (a run bundle's copy of an
+  // input): a hard link where the file system allows, else a byte-identical copy. Its SHA-256
+  // must then be `sha256` (the digest of the bytes the run parsed): a file that changed since
+  // it was read is refused and nothing is written.
+  std::string copy_of = {};
+  std::string sha256 = {};
+  bool link = true;  // with copy_of: false to always copy (the original may be edited in place later)
 };
 
 // Ok, or a Status saying what failed and what to do: kBadInput when the target exists (and

@@ -35,7 +35,12 @@ namespace zkmatch {
 
 struct VerifyReport {
   std::vector<std::string> violations;  // one line each; empty when everything holds
-  std::vector<std::string> passed;      // the checks that ran and held, for the summary
+  // Parallel to `violations`: the kind of each finding ("input changed since the run",
+  // "justified envy or a wasted seat", ...), and how many findings its line stands for: 1, or N
+  // for a closing "... and N more ..." line of a kind whose list was cut at 100.
+  std::vector<std::string> kinds;
+  std::vector<std::size_t> stands_for;
+  std::vector<std::string> passed;  // the checks that ran and held, for the summary
   // Ok when no violation was found, else kViolation counting them (exit 3).
   Status status() const {
     if (violations.empty()) return Status::Ok();
@@ -43,13 +48,36 @@ struct VerifyReport {
   }
 };
 
+// The violations of one kind: how many, and the first few lines (in the order found).
+struct ViolationGroup {
+  std::string kind;
+  std::size_t count = 0;
+  std::vector<std::string> examples;
+};
+
+// The report's violations grouped by kind, kinds in the order their first finding was made (the
+// checks run from the inputs' digests to the consequences: stability, flows, explanations), each
+// with at most `examples` example lines. A forged input thus comes first, not after a hundred
+// lines of justified envy it caused. Cost O(violations * kinds).
+std::vector<ViolationGroup> GroupViolations(const VerifyReport& report, std::size_t examples);
+
+// What verify is also asked to check (empty: not asked).
+struct VerifyKeys {
+  std::string pubkey;  // the bureau's public key: manifest.sig must be its signature of manifest.json
+  std::string seal;    // a seal (zkmatch/seal.h) signed with `pubkey`: the run must have read exactly its files
+};
+
 // `rules_path` may be empty: then the rules file recorded in the run's manifest is used.
 // `progress`, when set, is told each step as it starts ("load inputs", "audit.jsonl", ...).
 // A failed Result (kBadInput, diagnostics in `sink`) when the run could not be read at all:
 // no manifest, rules or inputs that no longer load, a published file missing. Findings about a
 // run that could be read are violations in the report, never a failed Result.
+// With `keys.seal` (which needs `keys.pubkey`), the seal's signature and every input against it
+// (a seal file that cannot be read: a failed Result; a difference: a violation).
+// With `keys.pubkey`, the signature is checked first (a key file that cannot be used: a failed
+// Result; a signature missing, made with another key or not matching: a violation).
 Result<VerifyReport> VerifyRun(const std::string& rules_path, const std::string& run_dir, DiagnosticSink& sink,
-                       const std::function<void(const std::string& step)>& progress = {});
+                       const std::function<void(const std::string& step)>& progress = {}, const VerifyKeys& keys = {});
 
 }  // namespace zkmatch
 

@@ -1,0 +1,31 @@
+// zkmatch keygen --out NAME [--force]: the bureau's Ed25519 key pair, NAME.key and NAME.pub.
+#include <string>
+
+#include "commands.h"
+#include "zkmatch/signature.h"
+
+namespace zkmatch::tools {
+namespace {
+
+int Keygen(const std::string& prefix, bool force) {
+  if (Status made = GenerateSigningKey(prefix, force); !made.ok()) return ReportStatus("keygen", made);
+  DiagnosticSink quiet;
+  const Result<std::string> fp = PublicKeyFingerprint(prefix + ".pub", quiet);
+  std::printf("zkmatch keygen: %s.key (private, mode 0600: keep it on the machine that signs runs) and %s.pub (public: give it to auditors); "
+              "public key sha256 %s\n",
+              prefix.c_str(), prefix.c_str(), fp ? fp->c_str() : "?");
+  return static_cast<int>(ExitCode::kSuccess);
+}
+
+}  // namespace
+
+void AddKeygenVerb(CLI::App& app, int* exit_code) {
+  auto prefix = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("keygen", "Write an Ed25519 key pair for signing runs: NAME.key (private, mode 0600) and NAME.pub (public)");
+  cmd->add_option("--out", *prefix, "NAME: the files written are NAME.key and NAME.pub")->required();
+  cmd->add_flag("--force", *force, "Replace an existing key pair");
+  cmd->callback([=] { *exit_code = Keygen(*prefix, *force); });
+}
+
+}  // namespace zkmatch::tools
