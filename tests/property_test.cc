@@ -1076,8 +1076,15 @@ std::string VerifierFinds(const std::string& rules_path, const std::string& out)
   };
   if (!admission.ok()) return "the run failed: " + admission.status().ToString() + diagnostics();
   // Plain writes (WriteRunDirectory's fsyncs would make this test wait on the disk).
-  std::filesystem::create_directories(out);
-  for (const OutputFile& f : admission->files) std::ofstream(out + "/" + f.name, std::ios::binary) << f.content;
+  for (const OutputFile& f : admission->files) {
+    const std::filesystem::path target = out + "/" + f.name;  // inputs/NAME: the bundle's copy of an input
+    std::filesystem::create_directories(target.parent_path());
+    if (f.copy_of.empty()) {
+      std::ofstream(target, std::ios::binary) << f.content;
+    } else {
+      std::filesystem::copy_file(f.copy_of, target);
+    }
+  }
   const Result<VerifyReport> verified = VerifyRun("", out, sink);
   if (!verified.ok()) return "verify could not read the run: " + verified.status().ToString() + diagnostics();
   if (!verified->violations.empty()) return "the verifier rejects the engine's run:" + Join(verified->violations);
