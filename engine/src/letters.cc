@@ -88,6 +88,7 @@ struct Words {
   const char* full_earlier;
   const char* rounds;  // immediate acceptance
   const char* bands;   // %1 the band's width
+  const char* tied;    // %1 channel: the choice competes for those seats only (choices.csv's channel column), before the step's words
 };
 
 const Words kEn = {
@@ -106,7 +107,7 @@ const Words kEn = {
     "%1 %2 is in the program's %3 (%4)", "the condition '%1' is not met", ", ", "empty", false, "Candidate %1: %2", "%1", "you have no %1",
     "its %1 seats were filled: this batch admits by the order of choices first (%2), and its last admitted candidate listed it as choice %3, "
     "you as choice %4, so they came first whatever the scores",
-    "one choice per round", "choices in bands of %1"};
+    "one choice per round", "choices in bands of %1", "listed for its %1 seats only; "};
 
 const Words kZh = {
     "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
@@ -119,7 +120,7 @@ const Words kZh = {
     "成绩", "%1", "%1为 %2，要求为 %3", "%1 之一", "%1 以外的值", "%1 以外的值", "%1 %2 不在该计划的招生范围（%4）之内", "%1 %2 在该计划的限制范围（%4）之内",
     "不满足条件 %1", "、", "空", true, "考生 %1：%2", " %1", "你没有%1",
     "%1名额已录满：本批次先按志愿顺序录取（%2），最后录取的考生把它填为第 %3 志愿，你填为第 %4 志愿，因此无论分数高低对方优先",
-    "每轮录取一个志愿", "每 %1 个志愿为一段"};
+    "每轮录取一个志愿", "每 %1 个志愿为一段", "仅填报%1名额；"};
 
 std::string Esc(std::string_view s) {
   std::string out;
@@ -213,6 +214,7 @@ class Composer {
     return name.empty() || name == school ? school : school + " " + name;
   }
   std::string Step(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step) const;
+  std::string Tied(const std::string& batch, const JsonValue& step) const;
   std::string Rejection(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step, const std::string& channel,
                         const std::string& reason) const;
   std::string Clause(const Expression& e, const std::string& text, CandidateIndex c, ProgramIndex p) const;
@@ -268,6 +270,13 @@ std::string Composer::Rejection(const JsonValue& rec, CandidateIndex c, const st
   return Fill(group.empty() ? w_.full : w_.full_group, {channel, !w_.labels || ranking.label.empty() ? "" : Fill(w_.ranked_by, {ranking.label}), them, you, group});
 }
 
+// "listed for its 调剂 seats only; " for a choice tied to one channel, else nothing.
+std::string Composer::Tied(const std::string& batch, const JsonValue& step) const {
+  if (step[audit_keys::kTiedTo].is_null()) return "";
+  const Channel* ch = FindChannel(batch, step[audit_keys::kStage].text, step[audit_keys::kTiedTo].text);
+  return Fill(w_.tied, {ch ? Shown(*ch) : step[audit_keys::kTiedTo].text});
+}
+
 std::string Composer::Step(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step) const {
   if (!step[audit_keys::kPlaced].is_null()) {
     const Channel* ch = FindChannel(batch, step[audit_keys::kStage].text, step[audit_keys::kPlaced].text);
@@ -307,7 +316,7 @@ LetterText Composer::Compose(const JsonValue& rec) const {
       continue;
     }
     for (const JsonValue& step : batch[audit_keys::kChoices].items) {
-      t.choices.push_back(Fill(w_.choice, {step[audit_keys::kRank].text, BatchShown(b), ProgramShown(step[audit_keys::kProgram].text)}) + " " + Step(rec, c, b, step));
+      t.choices.push_back(Fill(w_.choice, {step[audit_keys::kRank].text, BatchShown(b), ProgramShown(step[audit_keys::kProgram].text)}) + " " + Tied(b, step) + Step(rec, c, b, step));
     }
   }
   return t;

@@ -2,9 +2,11 @@
 // zkmatch/pipeline.h.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "allocation.h"
+#include "edit_distance.h"
 #include "eligibility.h"
 #include "expression.h"
 #include "seat_flows.h"
@@ -30,6 +32,61 @@ std::string Percent(std::int64_t num, std::int64_t den) {
   return buf;
 }
 
+
+// choices.csv's channel column: an entry tied to a channel must be able to compete for it -- a
+// stage of its batch that runs its program has that channel. One error per batch, program and
+// channel, at its first row, saying on how many rows it repeats. Programs no stage of the batch
+// runs are not judged here (no entry for them can be admitted, tied or not).
+void CheckTiedChannels(const Rules& rules, const Instance& instance, const std::vector<StageRef>& stages, DiagnosticSink& sink) {
+  for (std::size_t b = 0; b < instance.choices.size(); ++b) {
+    const ChoiceLists& lists = instance.choices[b];
+    if (lists.channel.empty()) continue;
+    const std::size_t nn = lists.channel_names.size();
+    // offers[p * nn + n]: some stage running p has channel n; runs[p]: some stage runs p.
+    std::vector<std::uint8_t> offers(instance.programs.size() * nn, 0), runs(instance.programs.size(), 0);
+    std::vector<std::string> in_batch;  // "stage (programs: ...): channels" for the message
+    for (const StageRef& st : stages) {
+      if (st.b != b) continue;
+      const Stage& stage = rules.batches[b].stages[st.s];
+      for (std::size_t p = 0; p < runs.size(); ++p) {
+        if (!st.in[p]) continue;
+        runs[p] = 1;
+        for (std::size_t n = 0; n < nn; ++n) {
+          for (const Channel& ch : stage.channels) {
+            if (ch.name == lists.channel_names[n]) offers[p * nn + n] = 1;
+          }
+        }
+      }
+    }
+    std::map<std::pair<std::size_t, std::size_t>, std::pair<std::uint32_t, std::size_t>> bad;  // (p, n) -> (first line, rows)
+    for (std::size_t k = 0; k < lists.program.size(); ++k) {
+      const std::size_t p = lists.program[k], n = lists.channel[k];
+      if (n == kAnyChannel || !runs[p] || offers[p * nn + n]) continue;
+      auto [it, fresh] = bad.try_emplace({p, n}, lists.channel_line[k], 0);
+      it->second.first = std::min(it->second.first, lists.channel_line[k]);
+      ++it->second.second;
+    }
+    for (const auto& [key, first] : bad) {
+      const auto [p, n] = key;
+      std::vector<std::string> offered, where;  // the channels of the stages running p; those stages
+      for (const StageRef& st : stages) {
+        if (st.b != b || !st.in[p]) continue;
+        const Stage& stage = rules.batches[b].stages[st.s];
+        if (!stage.name.empty()) where.push_back("'" + stage.name + "'");
+        for (const Channel& ch : stage.channels) offered.push_back(ch.name);
+      }
+      std::string list, stages_text;
+      for (const std::string& o : offered) list += (list.empty() ? "" : ", ") + o;
+      for (const std::string& w : where) stages_text += (stages_text.empty() ? "" : " and ") + w;
+      sink.Report({Severity::kError, rules.inputs.choices, static_cast<int>(first.first), 0, rules.HeaderFor("choices", "channel"),
+                   "program '" + instance.programs.code[p] + "' does not offer channel '" + lists.channel_names[n] + "' in batch '" + rules.batches[b].name + "'" +
+                       (stages_text.empty() ? std::string() : " (stage " + stages_text + " runs it)") + DidYouMean(lists.channel_names[n], offered) +
+                       "; its channels there are: " + list +
+                       (first.second > 1 ? " (" + std::to_string(first.second) + " rows tie it so; this is the first)" : std::string()) +
+                       "; name one of them, or leave the cell empty to compete for every channel"});
+    }
+  }
+}
 
 // allocations.csv: every row belongs to exactly one stage -- the one that runs its program and
 // has its channel (AllocationRowFits) -- and a program's rows add up to its seats in the channel
@@ -222,6 +279,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
   }
 
   CheckAllocationTable(rules, instance, stages, sink);
+  CheckTiedChannels(rules, instance, stages, sink);
   WarnCandidatesWithoutGroup(rules, instance, stages, sink);
   CheckLaterBatchTargets(rules, instance, stages, sink);
 
