@@ -1383,6 +1383,21 @@ TEST(AuditMechanisms, ExplainNamesTheEarlierChoiceAsTheReason) {
                 std::string::npos)
           << zh.out;
     }
+    // Guangzhou's ranking (score band, then choice order): S07 (645) lost D to S08 (640) in band 64.
+    if (stem == "parallel-2") {
+      const std::string gz = tmp.path() + "/run-guangzhou";
+      ASSERT_EQ(Zk("run --quiet --rules " + Q(dir + "/guangzhou.yaml") + " --out " + Q(gz), tmp.path()).exit_code, 0);
+      const CommandResult g = Zk("explain --run " + Q(gz) + " --candidate S07", tmp.path());
+      EXPECT_NE(g.out.find("Choice 3 (batch main): 四中 普通班 not admitted: its general seats were filled: its ranking takes the order of choices "
+                           "before the total at an equal 64, and the last admitted candidate (64 like you) listed it as choice 2, you as choice 3, so "
+                           "they came first whatever the totals."),
+                std::string::npos)
+          << g.out;
+      const CommandResult gzh = Zk("explain --lang zh --run " + Q(gz) + " --candidate S07", tmp.path());
+      EXPECT_NE(gzh.out.find("名额已录满：该排序在 64 相同时先看志愿顺序再看总分，最后录取的考生（同为 64）把它填为第 2 志愿，你填为第 3 志愿，因此无论总分高低对方优先"),
+                std::string::npos)
+          << gzh.out;
+    }
     // In the same band the scores decide, as under deferred acceptance.
     if (stem == "parallel-2") {
       EXPECT_NE(e.out.find("Choice 2 (batch main): 三中 普通班 not admitted: its general seats were filled: the last admitted candidate had 650, you had 645."),
