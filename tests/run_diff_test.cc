@@ -267,5 +267,32 @@ TEST(MechanismStudy, HandCheckedFiguresOfTheMechanismsFixture) {
   EXPECT_EQ(tied->batches[0].at_choice, (std::vector<std::int64_t>{5, 2}));
 }
 
+// diff of deferred acceptance (A) against immediate acceptance (B) on the mechanisms fixture.
+// Gains: S06 (C choice 2 -> B choice 1, decile 5), S08 (unplaced -> C, decile 6), S10
+// (unplaced -> D, decile 8). Losses: S04 (B choice 2 -> unplaced, decile 3), S07 (D -> unplaced,
+// decile 6). Deciles of 12 candidates by total: position i (0 = best) is decile i * 10 / 12 + 1.
+TEST(MechanismStudy, DiffShowsBothDistributionsAndWhoGainsAndLoses) {
+  TempDir tmp;
+  RunMechanisms(tmp.path());
+  DiagnosticSink sink;
+  const Result<RunDiff> d = DiffRuns(tmp.path() + "/deferred", tmp.path() + "/immediate", sink);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_TRUE(d->study_note.empty()) << d->study_note;
+  ASSERT_EQ(d->study_a.size(), 1u);
+  EXPECT_EQ(d->study_a[0].justified_envy, 0);
+  EXPECT_EQ(d->study_b[0].justified_envy, 2);
+  ASSERT_EQ(d->by_decile.size(), 10u);
+  std::string got;
+  for (const RunDiff::GainLoss& g : d->by_decile) got += g.key + ":" + std::to_string(g.candidates) + "+" + std::to_string(g.gained) + "-" + std::to_string(g.lost) + " ";
+  EXPECT_EQ(got, "1:2+0-0 2:1+0-0 3:1+0-1 4:1+0-0 5:1+1-0 6:2+1-1 7:1+0-0 8:1+1-0 9:1+0-0 10:1+0-0 ");
+  EXPECT_TRUE(d->by_junior.empty());  // no junior_school column in this fixture
+  const std::string summary = RenderDiffSummary(*d);
+  for (const char* want : {"  batch main\n    A: [4 2 1] unplaced 5, justified envy 0 (deferred acceptance)\n"
+                           "    B: [7] unplaced 5, justified envy 2 (immediate acceptance)\n",
+                           "    6: 2: +1 / -1\n"}) {
+    EXPECT_NE(summary.find(want), std::string::npos) << want << "\n" << summary;
+  }
+}
+
 }  // namespace
 }  // namespace zkmatch::testing
