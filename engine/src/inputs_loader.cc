@@ -653,6 +653,16 @@ void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
   const auto cand_index = NameIndex(cands.id);
   const auto prog_index = NameIndex(progs.code);
   std::vector<std::uint32_t> first_row(cands.size(), 0);  // the row holding each candidate's lists
+  // Per batch entry of `wide.batches`, per column: the index of its tied channel in BatchChannels, or kNone.
+  const std::vector<std::vector<std::string>> names = BatchChannels(rules);
+  std::vector<std::vector<std::uint32_t>> tied(wide.batches.size());
+  for (std::size_t i = 0; i < wide.batches.size(); ++i) {
+    for (const std::string& ch : wide.batches[i].channels) {
+      const std::vector<std::string>& batch_names = names[static_cast<std::size_t>(wide.batches[i].batch)];
+      auto at = std::lower_bound(batch_names.begin(), batch_names.end(), ch);
+      tied[i].push_back(ch.empty() || at == batch_names.end() || *at != ch ? kNone : static_cast<std::uint32_t>(at - batch_names.begin()));
+    }
+  }
   RowErrors errors(csv, sink);
   CsvRecord rec;
   while (csv.Next(&rec)) {
@@ -676,7 +686,8 @@ void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
       const WideChoices::BatchColumns& cols = wide.batches[i];
       int empty_col = -1;  // the first empty cell of this batch's columns
       std::uint32_t rank = 0;
-      for (const int col : batch_cols[i]) {
+      for (std::size_t j = 0; j < batch_cols[i].size(); ++j) {
+        const int col = batch_cols[i][j];
         const std::string_view code = rec.fields[static_cast<std::size_t>(col)];
         if (code.empty()) {
           if (empty_col < 0) empty_col = col;
@@ -698,7 +709,7 @@ void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
           });
           continue;
         }
-        out->push_back(ChoiceRow{static_cast<std::uint32_t>(cols.batch), c, rank, p, static_cast<std::uint32_t>(rec.line), static_cast<std::uint32_t>(col), kNone});
+        out->push_back(ChoiceRow{static_cast<std::uint32_t>(cols.batch), c, rank, p, static_cast<std::uint32_t>(rec.line), static_cast<std::uint32_t>(col), tied[i][j]});
       }
     }
   }
@@ -832,7 +843,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
     for (std::size_t c = 0; c < cands.size(); ++c) lists.offset[c + 1] += lists.offset[c];
     lists.program.reserve(i - begin);
     for (std::size_t k = begin; k < i; ++k) lists.program.push_back(rows[k].program);
-    if (channel_col >= 0) TieChannels(BatchChannels(rules)[b], rows.begin() + static_cast<std::ptrdiff_t>(begin), rows.begin() + static_cast<std::ptrdiff_t>(i), &lists);
+    if (channel_col >= 0 || !rules.inputs.wide.slot_channels.empty()) TieChannels(BatchChannels(rules)[b], rows.begin() + static_cast<std::ptrdiff_t>(begin), rows.begin() + static_cast<std::ptrdiff_t>(i), &lists);
   }
   list_errors.Flush();
   return sink.error_count() == errors_before;

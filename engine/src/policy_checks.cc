@@ -33,6 +33,17 @@ std::string Percent(std::int64_t num, std::int64_t den) {
 }
 
 
+// The column of choices.csv that ties the choice at 0-based position `position` of a list of
+// batch b: the channel column, or in the wide layout the choice's own column.
+std::string TyingColumn(const Rules& rules, std::size_t b, std::size_t position) {
+  if (rules.inputs.choices_wide) {
+    for (const WideChoices::BatchColumns& cols : rules.inputs.wide.batches) {
+      if (cols.batch == static_cast<int>(b) && position < cols.headers.size()) return cols.headers[position];
+    }
+  }
+  return rules.HeaderFor("choices", "channel");
+}
+
 // choices.csv's channel column: an entry tied to a channel must be able to compete for it -- a
 // stage of its batch that runs its program has that channel. One error per batch, program and
 // channel, at its first row, saying on how many rows it repeats. Programs no stage of the batch
@@ -58,13 +69,19 @@ void CheckTiedChannels(const Rules& rules, const Instance& instance, const std::
         }
       }
     }
-    std::map<std::pair<std::size_t, std::size_t>, std::pair<std::uint32_t, std::size_t>> bad;  // (p, n) -> (first line, rows)
-    for (std::size_t k = 0; k < lists.program.size(); ++k) {
-      const std::size_t p = lists.program[k], n = lists.channel[k];
-      if (n == kAnyChannel || !runs[p] || offers[p * nn + n]) continue;
-      auto [it, fresh] = bad.try_emplace({p, n}, lists.channel_line[k], 0);
-      it->second.first = std::min(it->second.first, lists.channel_line[k]);
-      ++it->second.second;
+    struct First {
+      std::uint32_t line = 0;
+      std::string column;  // the channel column, or (wide layout) the choice column tying it
+      std::size_t rows = 0;
+    };
+    std::map<std::pair<std::size_t, std::size_t>, First> bad;  // (p, n) -> first row
+    for (std::size_t c = 0; c + 1 < lists.offset.size(); ++c) {
+      for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+        const std::size_t p = lists.program[k], n = lists.channel[k];
+        if (n == kAnyChannel || !runs[p] || offers[p * nn + n]) continue;
+        First& f = bad[{p, n}];
+        if (f.rows++ == 0 || lists.channel_line[k] < f.line) f = {lists.channel_line[k], TyingColumn(rules, b, k - lists.offset[c]), f.rows};
+      }
     }
     for (const auto& [key, first] : bad) {
       const auto [p, n] = key;
@@ -78,12 +95,13 @@ void CheckTiedChannels(const Rules& rules, const Instance& instance, const std::
       std::string list, stages_text;
       for (const std::string& o : offered) list += (list.empty() ? "" : ", ") + o;
       for (const std::string& w : where) stages_text += (stages_text.empty() ? "" : " and ") + w;
-      sink.Report({Severity::kError, rules.inputs.choices, static_cast<int>(first.first), 0, rules.HeaderFor("choices", "channel"),
+      sink.Report({Severity::kError, rules.inputs.choices, static_cast<int>(first.line), 0, first.column,
                    "program '" + instance.programs.code[p] + "' does not offer channel '" + lists.channel_names[n] + "' in batch '" + rules.batches[b].name + "'" +
                        (stages_text.empty() ? std::string() : " (stage " + stages_text + " runs it)") + DidYouMean(lists.channel_names[n], offered) +
                        "; its channels there are: " + list +
-                       (first.second > 1 ? " (" + std::to_string(first.second) + " rows tie it so; this is the first)" : std::string()) +
-                       "; name one of them, or leave the cell empty to compete for every channel"});
+                       (first.rows > 1 ? " (" + std::to_string(first.rows) + " rows tie it so; this is the first)" : std::string()) +
+                       (rules.inputs.choices_wide ? "; list the program in a column tied to one of them, or in a column inputs.choices.channels does not tie"
+                                                  : "; name one of them, or leave the cell empty to compete for every channel")});
     }
   }
 }
