@@ -377,16 +377,16 @@ class EvaluateTest : public ::testing::Test {
     return e;
   }
 
-  std::optional<Score> Number(const std::string& source, CandidateIndex c = 0, ProgramIndex p = kNone) {
+  std::optional<Score> Number(const std::string& source, std::uint32_t c = 0, std::uint32_t p = kNone) {
     auto e = Bound(source, ValueType::kNumber);
     if (!e) return std::nullopt;
-    return EvaluateNumber(*e, cand_, prog_, c, p);
+    return EvaluateNumber(*e, cand_, prog_, CandidateIndex{c}, ProgramIndex{p});
   }
 
-  std::optional<bool> Condition(const std::string& source, CandidateIndex c, ProgramIndex p = kNone) {
+  std::optional<bool> Condition(const std::string& source, std::uint32_t c, std::uint32_t p = kNone) {
     auto e = Bound(source, ValueType::kBool);
     if (!e) return std::nullopt;
-    return EvaluateCondition(*e, cand_, prog_, c, p);
+    return EvaluateCondition(*e, cand_, prog_, CandidateIndex{c}, ProgramIndex{p});
   }
 
   Candidates cand_;
@@ -455,7 +455,7 @@ TEST_F(EvaluateTest, FixedPointArithmetic) {
 TEST_F(EvaluateTest, NumericColumns) {
   struct Case {
     std::string source;
-    CandidateIndex c;
+    std::uint32_t c;
     Score value;
   };
   const Case cases[] = {
@@ -543,7 +543,7 @@ TEST_F(EvaluateTest, Conditions) {
       {"max(arts, 0) >= 0", {true, true, false}},
   };
   for (const Case& c : cases) {
-    for (CandidateIndex i = 0; i < 3; ++i) {
+    for (std::uint32_t i = 0; i < 3; ++i) {
       SCOPED_TRACE(c.source + " for candidate c" + std::to_string(i + 1));
       EXPECT_EQ(Condition(c.source, i), c.expected[i]);
     }
@@ -553,8 +553,8 @@ TEST_F(EvaluateTest, Conditions) {
 TEST_F(EvaluateTest, ProgramColumns) {
   struct Case {
     std::string source;
-    CandidateIndex c;
-    ProgramIndex p;
+    std::uint32_t c;
+    std::uint32_t p;
     bool expected;
   };
   const Case cases[] = {
@@ -586,7 +586,7 @@ TEST_F(EvaluateTest, ChoiceRankAndFloor) {
   auto number = [&](const std::string& source, std::int32_t choice_rank) -> std::optional<Score> {
     auto e = Bound(source, ValueType::kNumber);
     if (!e) return std::nullopt;
-    return EvaluateNumber(*e, EvalContext{cand_, prog_, nullptr}, 0, 0, choice_rank);
+    return EvaluateNumber(*e, EvalContext{cand_, prog_, nullptr}, CandidateIndex{0}, ProgramIndex{0}, choice_rank);
   };
   EXPECT_EQ(number("choice_rank", 3), 300);
   EXPECT_EQ(number("choice_rank", 0), kMissingScore);  // no choice: no value
@@ -607,7 +607,7 @@ TEST_F(EvaluateTest, ChoiceRankAndFloor) {
   auto condition = [&](const std::string& source, std::int32_t choice_rank) -> std::optional<bool> {
     auto e = Bound(source, ValueType::kBool);
     if (!e) return std::nullopt;
-    return EvaluateCondition(*e, EvalContext{cand_, prog_, nullptr}, 0, 0, choice_rank);
+    return EvaluateCondition(*e, EvalContext{cand_, prog_, nullptr}, CandidateIndex{0}, ProgramIndex{0}, choice_rank);
   };
   EXPECT_EQ(condition("choice_rank = 1", 1), true);
   EXPECT_EQ(condition("choice_rank = 1", 2), false);
@@ -659,14 +659,14 @@ TEST(ExpressionLimits, ArithmeticBeyondTheScoreRangeHasNoValue) {
     ExpressionError err;
     auto e = ParseExpression(src, ValueType::kNumber, &err);
     ASSERT_NE(e, nullptr) << err.message;
-    EXPECT_EQ(EvaluateNumber(*e, cand, prog, kNone, kNone), kMissingScore);
+    EXPECT_EQ(EvaluateNumber(*e, cand, prog, kNoCandidate, kNoProgram), kMissingScore);
   }
   ExpressionError err;
   // In range (1.4e11), rounded to hundredths at each step: 375156.25; 229783203.125 -> .13;
   // 229783203.13 * 612.5 = 140742211917.125 -> 140742211917.13.
   auto e = ParseExpression("612.5 * 612.5 * 612.5 * 612.5", ValueType::kNumber, &err);
   ASSERT_NE(e, nullptr);
-  EXPECT_EQ(EvaluateNumber(*e, cand, prog, kNone, kNone), Score{14'074'221'191'713});
+  EXPECT_EQ(EvaluateNumber(*e, cand, prog, kNoCandidate, kNoProgram), Score{14'074'221'191'713});
 }
 
 TEST(ExpressionLimits, DeepNestingIsAnErrorNotACrash) {

@@ -8,10 +8,13 @@
 #include <vector>
 
 #include "ranking.h"
+#include "support/indices.h"
 #include "verify_matching.h"
 
 namespace zkmatch {
 namespace {
+
+using testing::Indices;
 
 // Candidates 0..3 (in id order), programs P = 0 and Q = 1.
 //   c0: P, Q    c1: Q, P    c2: P    c3: Q, P
@@ -19,7 +22,7 @@ namespace {
 ChoiceLists Lists() {
   ChoiceLists l;
   l.offset = {0, 2, 4, 5, 7};
-  l.program = {0, 1, 1, 0, 0, 1, 0};
+  l.program = Indices<ProgramIndex>({0, 1, 1, 0, 0, 1, 0});
   return l;
 }
 
@@ -27,7 +30,7 @@ ChoiceLists Lists() {
 RankedOrder Ranked() {
   RankedOrder r;
   r.rank = {3, 0, 1, 1};
-  r.order = {1, 2, 3, 0};
+  r.order = Indices<CandidateIndex>({1, 2, 3, 0});
   return r;
 }
 
@@ -67,7 +70,7 @@ TEST(BandedEntryRanking, PutsEarlierBandsFirstAndKeepsTiesInsideABand) {
 TEST(VerifierChoiceBands, RoundsAndBandsFromTheDefinition) {
   ChoiceLists lists;
   lists.offset = {0, 2, 4, 6};
-  lists.program = {0, 1, 0, 1, 1, 0};
+  lists.program = Indices<ProgramIndex>({0, 1, 0, 1, 1, 0});
   const std::vector<std::uint32_t> rank = {0, 1, 2};
   verify::DaProblem pb;
   pb.lists = &lists;
@@ -78,15 +81,15 @@ TEST(VerifierChoiceBands, RoundsAndBandsFromTheDefinition) {
   pb.capacity = {1, 1};
   pb.group_capacity.resize(1);
   const verify::DaResult da = verify::DeferredAcceptance(pb);
-  EXPECT_EQ(da.program, (std::vector<ProgramIndex>{0, 1, kNone}));
+  EXPECT_EQ(da.program, Indices<ProgramIndex>({0, 1, kNone}));
   const verify::DaResult bands2 = verify::ChoiceBands(pb, 2);
   EXPECT_EQ(bands2.program, da.program);
   const verify::DaResult immediate = verify::ChoiceBands(pb, 1);
-  EXPECT_EQ(immediate.program, (std::vector<ProgramIndex>{0, kNone, 1}));
+  EXPECT_EQ(immediate.program, Indices<ProgramIndex>({0, kNone, 1}));
   EXPECT_EQ(immediate.entry, (std::vector<std::uint32_t>{0, kNone, 4}));
   // A candidate who takes no part is never placed.
   pb.takes_part = {0, 1, 1};
-  EXPECT_EQ(verify::ChoiceBands(pb, 1).program, (std::vector<ProgramIndex>{kNone, 0, 1}));
+  EXPECT_EQ(verify::ChoiceBands(pb, 1).program, Indices<ProgramIndex>({kNone, 0, 1}));
 }
 
 }  // namespace

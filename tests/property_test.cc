@@ -41,6 +41,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -52,9 +54,12 @@
 
 #include "support/brute_force.h"
 #include "support/test_env.h"
+#include "zkmatch/admission.h"
 #include "zkmatch/diagnostics.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/rules.h"
+#include "zkmatch/run_directory.h"
+#include "zkmatch/verify.h"
 
 namespace zkmatch::testing {
 namespace {
@@ -138,6 +143,14 @@ struct Knobs {
   // Per batch (and per stage of a staged batch, overriding it half the time): a mechanism other
   // than deferred acceptance -- immediate acceptance, or Chen-Kesten bands of 2 or 3 choices.
   int mechanism_percent = 0;
+  // Per stage with two or more channels that are not split: their seats given as shares of a
+  // plan column -- one channel takes `{share: P%, of: plan}` (sometimes two channels), another
+  // `{rest_of: plan}` (rules/README.md, "Seat shares"); the seats are worked out here, rounded
+  // down, the rest taking the remainder.
+  int share_percent = 0;
+  // Per instance: the whole run is written (outputs, audit log) and `zkmatch verify`'s checks
+  // run on it (VerifierFinds); the verifier must find nothing.
+  int verify_percent = 0;
   // Per choice entry: tied to one channel of the stage running its program (choices.csv's
   // `channel` column), with a random stream of its own.
   int tied_percent = 0;
@@ -145,7 +158,7 @@ struct Knobs {
 
 bool Decorated(const Knobs& k) {
   return k.split_percent > 0 || k.admit_all_percent > 0 || k.lottery_percent > 0 || k.flow_percent > 0 || k.program_score_percent > 0 ||
-         k.chain_percent > 0 || k.stage_percent > 0 || k.mechanism_percent > 0;
+         k.chain_percent > 0 || k.stage_percent > 0 || k.mechanism_percent > 0 || k.share_percent > 0;
 }
 
 PlainInstance GenerateBase(std::uint64_t seed, const Knobs& k) {
@@ -574,6 +587,62 @@ void AddMechanisms(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
   }
 }
 
+// Seat shares, with a random stream of their own: per stage of a batch with k.share_percent,
+// two or three of its channels that are not split take their seats from one plan column per
+// batch. A program's plan is drawn near the seats its channels had; the cells become what the
+// shares give (README: a share rounded down, the rest the plan minus the stage's shares), and
+// stay empty where the stage does not run the program.
+void AddSeatShares(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
+  Rng r(seed * 0x9FB21C651E98DF25ull + 0x5A7E);
+  for (std::size_t b = 0; b < inst->batches.size(); ++b) {
+    PlainBatch& batch = inst->batches[b];
+    bool any = false;
+    for (std::size_t s = 0; s < brute::StageCount(batch); ++s) {
+      std::vector<std::size_t> free;  // channels of stage s that are not split
+      for (std::size_t h = 0; h < batch.channels.size(); ++h) {
+        if (batch.channels[h].stage == s && !batch.channels[h].split) free.push_back(h);
+      }
+      if (free.size() < 2 || !r.Percent(k.share_percent)) continue;
+      r.Shuffle(&free);
+      free.resize(free.size() > 2 && r.Percent(40) ? 3 : 2);
+      const std::size_t rest = free.back();
+      free.pop_back();
+      std::vector<int> percents;
+      int left = 100;
+      for (std::size_t i = 0; i < free.size(); ++i) {
+        percents.push_back(r.Range(1, std::min(left - static_cast<int>(free.size() - i - 1), r.Percent(20) ? left : 60)));
+        left -= percents.back();
+      }
+      for (std::size_t i = 0; i < free.size(); ++i) batch.channels[free[i]].share_percent = percents[i];
+      batch.channels[rest].rest_of = true;
+      for (PlainProgram& p : inst->programs) {
+        if (p.plan.size() != inst->batches.size()) p.plan.resize(inst->batches.size());
+        if (!p.plan[b]) {
+          int had = 0;
+          for (std::size_t h = 0; h < batch.channels.size(); ++h) had = std::max(had, p.seats[b][h].value_or(0));
+          p.plan[b] = r.Percent(10) ? 0 : r.Range(0, had + 3);
+        }
+        const int plan = *p.plan[b];
+        // A stage that does not run the program has no seats there in any channel.
+        if (!batch.stages.empty() && p.tier != batch.stages[s].tier) continue;
+        int taken = 0;
+        for (std::size_t i = 0; i < free.size(); ++i) {
+          const int seats = plan * percents[i] / 100;  // non-negative: division rounds down
+          p.seats[b][free[i]] = seats;
+          taken += seats;
+        }
+        p.seats[b][rest] = plan - taken;
+      }
+      any = true;
+    }
+    if (!any) continue;
+    for (PlainProgram& p : inst->programs) {
+      if (p.plan.size() != inst->batches.size()) p.plan.resize(inst->batches.size());
+      if (!p.plan[b]) p.plan[b] = 0;
+    }
+  }
+}
+
 // Channel-tied entries, with a random stream of their own: each entry, with k.tied_percent, is
 // tied to one channel of the stage that runs its program (seated there or not).
 void AddTies(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
@@ -600,6 +669,7 @@ PlainInstance Generate(std::uint64_t seed, const Knobs& k) {
   PlainInstance inst = GenerateBase(seed, k);
   if (Decorated(k)) Decorate(seed, k, &inst);
   if (k.mechanism_percent > 0) AddMechanisms(seed, k, &inst);
+  if (k.share_percent > 0) AddSeatShares(seed, k, &inst);
   if (k.tied_percent > 0) AddTies(seed, k, &inst);
   return inst;
 }
@@ -634,6 +704,14 @@ std::string Decimal(Hundredths v, Rng& style) {
   if (v % 100 == 0) return s + (style.Percent(50) ? ".0" : ".00");
   if (v % 10 == 0) return s + "0";
   return s;
+}
+
+// A share as the rules may write it: "40%", or "0.4" (a fraction), or "40.0%".
+std::string ShareText(int percent, Rng& style) {
+  const int roll = style.Range(0, 99);
+  if (roll < 60 || percent == 100) return std::to_string(percent) + "%";
+  if (roll < 80) return std::to_string(percent) + ".0%";
+  return "0." + std::string(percent < 10 ? "0" : "") + std::to_string(percent);
 }
 
 std::string RankingRule(RankingKind kind) {
@@ -684,7 +762,11 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
         if (st.band >= 0) f.rules += "        mechanism: " + MechanismYaml(st.band) + "\n";
         f.rules += "        channels:\n";
       }
-      f.rules += indent + "- {name: " + ch.name + ", seats: " + ch.seats + ", ranking: " + brute::RankingName(ch.ranking);
+      const std::string plan = "plan_" + b.name;
+      const std::string seats = ch.share_percent > 0 ? "{share: " + ShareText(ch.share_percent, style) + ", of: " + plan + "}"
+                                : ch.rest_of         ? "{rest_of: " + plan + "}"
+                                                     : ch.seats;
+      f.rules += indent + "- {name: " + ch.name + ", seats: " + seats + ", ranking: " + brute::RankingName(ch.ranking);
       if (ch.eligibility != EligibilityKind::kEveryone) f.rules += ", eligible: \"" + brute::EligibilityText(ch) + "\"";
       if (ch.split) {
         f.rules += ", split_by: junior_school, allocation: table";
@@ -728,13 +810,19 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
   // Seat columns, each once: channels of several stages may read one column (a program is run
   // by one stage, whose channel gives its cell).
   std::vector<std::pair<std::size_t, std::string>> columns;  // (batch, column)
+  std::vector<std::size_t> plans;                            // batches with shares: their plan column
   for (std::size_t b = 0; b < inst.batches.size(); ++b) {
     for (const PlainChannel& ch : inst.batches[b].channels) {
+      if (ch.share_percent > 0 || ch.rest_of) {
+        if (std::find(plans.begin(), plans.end(), b) == plans.end()) plans.push_back(b);
+        continue;
+      }
       if (std::find(columns.begin(), columns.end(), std::make_pair(b, ch.seats)) == columns.end()) columns.emplace_back(b, ch.seats);
     }
   }
   f.programs = std::string("code,school,name,sector,district") + (staged ? ",tier" : "");
   for (const auto& [b, column] : columns) f.programs += "," + column;
+  for (std::size_t b : plans) f.programs += ",plan_" + inst.batches[b].name;
   f.programs += eol;
   for (std::size_t p = 0; p < inst.programs.size(); ++p) {
     const PlainProgram& prog = inst.programs[p];
@@ -747,6 +835,7 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
       }
       f.programs += "," + (cell ? std::to_string(*cell) : std::string());
     }
+    for (std::size_t b : plans) f.programs += "," + (*prog.plan[b] == 0 && style.Percent(30) ? std::string() : std::to_string(*prog.plan[b]));
     f.programs += eol;
   }
   if (split) {
@@ -878,6 +967,8 @@ struct Stats {
   // Mechanisms: stages run by immediate acceptance / bands; instances whose reference outcome
   // differs from the same instance under deferred acceptance (the mechanism mattered).
   int immediate_stages = 0, band_stages = 0, mechanism_differs = 0;
+  // Seat shares: stages whose seats are shares of a plan; runs the verifier checked.
+  int share_stages = 0, verified = 0;
   // Channel-tied entries; instances whose reference outcome differs without the ties.
   int tied_entries = 0, ties_differ = 0;
 
@@ -916,6 +1007,8 @@ struct Stats {
       s += "; " + std::to_string(program_score_batches) + " batches with a channel ranking by program_score, " +
            std::to_string(program_score_conditions) + " with program_score in a condition";
     }
+    if (share_stages > 0) s += "; " + std::to_string(share_stages) + " stages with seats as shares of a plan";
+    if (verified > 0) s += "; " + std::to_string(verified) + " runs checked by zkmatch verify";
     return s;
   }
 };
@@ -924,6 +1017,9 @@ void Count(const PlainInstance& inst, Stats* s) {
   ++s->instances;
   s->candidates += static_cast<int>(inst.candidates.size());
   if (inst.batches.size() > 1) ++s->two_batch;
+  for (const PlainBatch& b : inst.batches) {
+    for (const PlainChannel& ch : b.channels) s->share_stages += ch.rest_of ? 1 : 0;
+  }
   for (std::size_t b = 0; b < inst.batches.size(); ++b) {
     ++s->batches;
     bool split = false, admit_all = false, lottery = false, flows = false, by_score = false, score_condition = false;
@@ -1000,6 +1096,30 @@ void CountSeatRows(const std::string& cutoffs, Stats* s) {
   }
 }
 
+// The auditor's check: `zkmatch run` (RunAdmission, every output and the audit log) into
+// `out`, then `zkmatch verify` (VerifyRun: its own lines, rankings, seats, shares and deferred
+// acceptance, sharing no code with the engine) of that run. "" when the verifier finds nothing.
+std::string VerifierFinds(const std::string& rules_path, const std::string& out) {
+  DiagnosticSink sink;
+  AdmissionRequest request;
+  request.rules_path = rules_path;
+  request.options = RunOptions{1, MatchPath::kAuto};
+  const Result<Admission> admission = RunAdmission(request, sink);
+  auto diagnostics = [&] {
+    std::string all;
+    for (const Diagnostic& d : sink.diagnostics()) all += "\n  " + d.Format();
+    return all;
+  };
+  if (!admission.ok()) return "the run failed: " + admission.status().ToString() + diagnostics();
+  // Plain writes (WriteRunDirectory's fsyncs would make this test wait on the disk).
+  std::filesystem::create_directories(out);
+  for (const OutputFile& f : admission->files) std::ofstream(out + "/" + f.name, std::ios::binary) << f.content;
+  const Result<VerifyReport> verified = VerifyRun("", out, sink);
+  if (!verified.ok()) return "verify could not read the run: " + verified.status().ToString() + diagnostics();
+  if (!verified->violations.empty()) return "the verifier rejects the engine's run:" + Join(verified->violations);
+  return "";
+}
+
 // Runs every check on one seed; returns "" when all pass, else what failed.
 std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
   const PlainInstance inst = Generate(seed, knobs);
@@ -1009,7 +1129,8 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
   const InputFiles files = RenderInputs(inst, style);
 
   TempDir dir;
-  const Loaded loaded = Load(WriteInputs(dir, files));
+  const std::string rules_path = WriteInputs(dir, files);
+  const Loaded loaded = Load(rules_path);
   if (!loaded.error.empty()) return loaded.error + "\nrules.yaml:\n" + files.rules;
 
   const Output general1 = RunEngine(loaded, 1, MatchPath::kGeneral);
@@ -1080,6 +1201,11 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
   if (std::string want = brute::ExpectedCutoffsCsv(inst, reference.placements, &reference.flows); want != general1.cutoffs) {
     return "engine's cutoffs.csv differs from the reference's seats and flows, " + FirstDifference(want, general1.cutoffs) +
            "\nexpected cutoffs.csv:\n" + want + "engine cutoffs.csv:\n" + general1.cutoffs;
+  }
+
+  if (knobs.verify_percent > 0 && Rng(seed ^ 0xA0D17ull).Percent(knobs.verify_percent)) {
+    if (std::string v = VerifierFinds(rules_path, dir.path() + "/run"); !v.empty()) return v + "\nrules.yaml:\n" + files.rules;
+    ++stats->verified;
   }
 
   if (knobs.size == Size::kTiny && !HasMechanism(inst)) {
@@ -1218,6 +1344,7 @@ Knobs SplitTies(Size size, int two_batch, int shared, int split, int admit_all, 
   k.admit_all_percent = admit_all;
   k.lottery_percent = lottery;
   k.flow_percent = flows;
+  k.verify_percent = 20;  // and a fifth of these runs through zkmatch verify too
   return k;
 }
 
@@ -1393,6 +1520,40 @@ TEST(PropertyMechanisms, SmallAndLargeInstancesWithSplitsTiesFlowsAndStagesMatch
   EXPECT_GE(stats.rerun_batches, 20);
   EXPECT_GE(stats.admit_all_batches, 50);
   EXPECT_GE(stats.program_score_batches, 30);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seat shares (`{share: P%, of: plan}`, `{rest_of: plan}`): the generator works out each
+// channel's seats from the plan itself (rounded down; the rest takes the remainder), so the
+// engine, the reference and the verifier (which computes shares with its own code) must all
+// agree with that arithmetic -- with splits, ties, flows, chains, stages and mechanisms around.
+// Every run is also checked by `zkmatch verify`.
+
+Knobs SeatShares(Size size) {
+  Knobs k = ChainsStages(size, 30, 40, 50, 40, 40);
+  k.share_percent = 70;
+  k.verify_percent = 100;
+  return k;
+}
+
+TEST(PropertySeatShares, TinyInstancesEqualTheReferenceAndVerify) {
+  Stats stats;
+  CheckSeeds(40000, 300, SeatShares(Size::kTiny), &stats);
+  Knobs mechanisms = SeatShares(Size::kTiny);
+  mechanisms.mechanism_percent = 60;
+  CheckSeeds(40500, 200, mechanisms, &stats);
+  Report("tiny, seat shares", stats);
+  EXPECT_GE(stats.share_stages, 250);
+  EXPECT_EQ(stats.verified, 500);
+}
+
+TEST(PropertySeatShares, SmallAndLargeInstancesEqualTheReferenceAndVerify) {
+  Stats stats;
+  CheckSeeds(41000, 200, SeatShares(Size::kSmall), &stats);
+  CheckSeeds(41500, 20, SeatShares(Size::kLarge), &stats);
+  Report("small and large, seat shares", stats);
+  EXPECT_GE(stats.share_stages, 150);
+  EXPECT_EQ(stats.verified, 220);
 }
 
 // Channel-tied slots (choices.csv's `channel` column): a third of the entries tied to a channel.

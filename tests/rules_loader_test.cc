@@ -162,11 +162,39 @@ TEST(RulesLoader, TwoRankingsExampleMeansWhatItSays) {
   cand.columns.push_back(arts);
   Programs prog;
   const Expression& eligible = *main.stages[0].channels[0].eligible;
-  EXPECT_TRUE(EvaluateCondition(eligible, cand, prog, 0, kNone));
-  EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, 1, kNone));
-  EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, 2, kNone));
-  EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[0].expr, cand, prog, 0, kNone), 8000);
-  EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[1].expr, cand, prog, 0, kNone), 60000);
+  EXPECT_TRUE(EvaluateCondition(eligible, cand, prog, CandidateIndex{0}, kNoProgram));
+  EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, CandidateIndex{1}, kNoProgram));
+  EXPECT_FALSE(EvaluateCondition(eligible, cand, prog, CandidateIndex{2}, kNoProgram));
+  EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[0].expr, cand, prog, CandidateIndex{0}, kNoProgram), 8000);
+  EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[1].expr, cand, prog, CandidateIndex{0}, kNoProgram), 60000);
+}
+
+// Two channels of one stage may take equal shares of one plan (25% arts, 25% sports): each gets
+// its own quarter, unlike two channels reading one capacity column, which would count it twice.
+TEST(RulesLoader, EqualSharesOfOnePlanAreTwoChannelsSeats) {
+  const std::string head =
+      "version: 1\n"
+      "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+      "rankings:\n"
+      "  by_total: {keys: [total desc], last_tie: id}\n"
+      "batches:\n"
+      "  - name: main\n"
+      "    channels:\n";
+  Loaded l = Load(head +
+                  "      - {name: arts, seats: {share: 25%, of: plan}, ranking: by_total}\n"
+                  "      - {name: sports, seats: {share: 0.25, of: plan}, ranking: by_total}\n"
+                  "      - {name: open, seats: {rest_of: plan}, ranking: by_total}\n");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  const std::vector<Channel>& ch = l.rules->batches[0].stages[0].channels;
+  EXPECT_EQ(ch[0].share->ppm, 250000);
+  EXPECT_EQ(ch[1].share->ppm, 250000);
+  EXPECT_EQ(ch[2].share->minus, (std::vector<std::int64_t>{250000, 250000}));
+  EXPECT_EQ(ch[2].seats, "rest of plan after 25%, 25%");
+
+  l = Load(head +
+           "      - {name: arts, seats: plan, ranking: by_total}\n"
+           "      - {name: open, seats: plan, ranking: by_total}\n");
+  EXPECT_EQ(l.errors, (Strings{"/r/rules.yaml:9:29: error: seat column 'plan' is already used by channel 'arts'; each channel needs its own capacity column"}));
 }
 
 TEST(RulesLoader, KeyDirections) {

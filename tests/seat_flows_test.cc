@@ -44,13 +44,13 @@ struct Fixture {
     pb.split[0].group = group.data();
     pb.split[0].num_groups = 2;
     pb.split[0].capacity = {2, 1, 0, 1};  // [p * 2 + g]
-    m.program.assign(5, kNone);
-    m.channel.assign(5, 0);
+    m.program.assign(5, kNoProgram);
+    m.channel.assign(5, ChannelIndex{0});
     m.choice.assign(5, 0);
   }
-  void Place(std::size_t c, ProgramIndex p, std::uint8_t h) {
-    m.program[c] = p;
-    m.channel[c] = h;
+  void Place(std::size_t c, std::uint32_t p, std::uint8_t h) {
+    m.program[c] = ProgramIndex{p};
+    m.channel[c] = ChannelIndex{h};
   }
 };
 
@@ -119,9 +119,9 @@ TEST(LaterBatchTarget, FirstStageThatRunsTheProgramWithTheChannel) {
     return s == 0 ? runs_first : runs_second;
   };
   // Program 0: only 'first' runs it, and it has no 'open' channel: nowhere to go.
-  EXPECT_FALSE(LaterBatchTarget(rules, u, 0, runs).has_value());
+  EXPECT_FALSE(LaterBatchTarget(rules, u, ProgramIndex{0}, runs).has_value());
   // Programs 1 and 2: 'second', channel index 1.
-  for (ProgramIndex p : {1u, 2u}) {
+  for (ProgramIndex p : {ProgramIndex{1}, ProgramIndex{2}}) {
     const auto t = LaterBatchTarget(rules, u, p, runs);
     ASSERT_TRUE(t.has_value()) << p;
     EXPECT_EQ(t->stage, 1u);
@@ -129,7 +129,7 @@ TEST(LaterBatchTarget, FirstStageThatRunsTheProgramWithTheChannel) {
   }
   // When 'first' has an 'open' channel too, it comes first for the programs it runs.
   rules.batches[1].stages[0].channels.push_back(Named("open", Unfilled::Kind::kStay));
-  const auto t = LaterBatchTarget(rules, u, 1, runs);
+  const auto t = LaterBatchTarget(rules, u, ProgramIndex{1}, runs);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->stage, 0u);
   EXPECT_EQ(t->channel, 1u);

@@ -63,6 +63,22 @@ TEST(VerifyReference, LinesEqualTheHandComputedValues) {
                      {"minimum", 36000}, {"floor", 54750}, {"control", 56750}, {"arts_floor", 36888}, {"music_floor", 35753}}));
 }
 
+// fixtures/cases/seat-shares/NOTES.md: 40% of plan, rounded down, and the rest: P plan 5 -> 2
+// and 3, Q plan 3 -> 1 and 2. The verifier computes them from the plan column itself: with the
+// loader's computed seats overwritten (as a bug in the engine's rounding would leave them),
+// the same numbers come out.
+TEST(VerifyReference, SeatSharesComeFromThePlanAsWritten) {
+  Loaded l = LoadCase("seat-shares/rules.yaml");
+  const Stage& stage = l.rules.batches[0].stages[0];
+  ASSERT_EQ(stage.channels[0].name, "reserved");
+  ASSERT_EQ(l.instance.programs.code, (std::vector<std::string>{"P", "Q"}));
+  EXPECT_EQ(verify::ChannelSeats(stage, 0, l.instance.programs), (std::vector<std::int64_t>{2, 1}));
+  EXPECT_EQ(verify::ChannelSeats(stage, 1, l.instance.programs), (std::vector<std::int64_t>{3, 2}));
+  for (std::vector<std::int32_t>& column : l.instance.programs.seats) column.assign(column.size(), 99);
+  EXPECT_EQ(verify::ChannelSeats(stage, 0, l.instance.programs), (std::vector<std::int64_t>{2, 1}));
+  EXPECT_EQ(verify::ChannelSeats(stage, 1, l.instance.programs), (std::vector<std::int64_t>{3, 2}));
+}
+
 verify::Split SplitOf(const Loaded& l, const std::string& channel) {
   const Stage& stage = l.rules.batches[0].stages[0];
   std::size_t h = 0;

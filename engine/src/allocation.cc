@@ -67,7 +67,7 @@ GroupSplit AllocateSeats(const Stage& stage, std::size_t b, std::size_t h,
     const std::uint32_t g = split.column->text[c];
     if (has_empty && g == 0) continue;
     for (std::size_t t = 0; t < terms.size(); ++t) {
-      if (!terms[t].count || EvaluateCondition(*terms[t].count, ctx, static_cast<CandidateIndex>(c), kNone)) {
+      if (!terms[t].count || EvaluateCondition(*terms[t].count, ctx, static_cast<CandidateIndex>(c), kNoProgram)) {
         ++count[t][g];
         ++total[t];
       }

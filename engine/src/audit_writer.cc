@@ -178,7 +178,7 @@ class AuditWriter {
           idx.group_row[row.channel][row.program * idx.split[row.channel]->dictionary.size() + row.group] = static_cast<std::int32_t>(r);
         }
       }
-      idx.worst.assign(st.seats.size(), kNone);
+      idx.worst.assign(st.seats.size(), kNoCandidate);
       for (const Column* col : idx.split) {
         if (col && std::find(split_columns_.begin(), split_columns_.end(), col) == split_columns_.end()) split_columns_.push_back(col);
       }
@@ -467,7 +467,7 @@ class AuditWriter {
       lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
       if (rules_.rankings[r].per_program) continue;  // in the steps
       w.Key(rules_.rankings[r].name);
-      KeyValues(w, r, c, kNone, 0);
+      KeyValues(w, r, c, kNoProgram, 0);
       lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
     }
     w.EndObject();

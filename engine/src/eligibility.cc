@@ -9,7 +9,7 @@ namespace zkmatch {
 std::vector<std::uint8_t> ProgramsInStage(const Stage& stage, const EvalContext& ctx) {
   std::vector<std::uint8_t> in(ctx.programs.size(), 1);
   if (!stage.programs) return in;
-  for (std::size_t p = 0; p < in.size(); ++p) in[p] = EvaluateCondition(*stage.programs, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
+  for (std::size_t p = 0; p < in.size(); ++p) in[p] = EvaluateCondition(*stage.programs, ctx, kNoCandidate, static_cast<ProgramIndex>(p)) ? 1 : 0;
   return in;
 }
 
@@ -44,7 +44,7 @@ std::vector<std::uint32_t> ComputeConditions(const Stage& stage, const ChoiceLis
       std::uint32_t candidate_bits = unconditional;
       for (std::size_t h = 0; h < nh; ++h) {
         const Channel& ch = stage.channels[h];
-        if (ch.eligible && !(per_program >> h & 1u) && EvaluateCondition(*ch.eligible, ctx, ci, kNone)) candidate_bits |= 1u << h;
+        if (ch.eligible && !(per_program >> h & 1u) && EvaluateCondition(*ch.eligible, ctx, ci, kNoProgram)) candidate_bits |= 1u << h;
       }
       for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
         const ProgramIndex p = lists.program[k];

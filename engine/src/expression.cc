@@ -541,7 +541,7 @@ std::string_view EvalText(const Expression& e, const EvalContext& ctx, Candidate
   if (e.op == Expression::Op::kText) return e.text;
   if (e.slot == -2) return ctx.candidates.id[c];  // built-in text column "id"
   const Column& col = ColumnOf(e, ctx);
-  return col.dictionary[col.text[e.program_column ? p : c]];
+  return col.dictionary[col.text[e.program_column ? p.value() : c.value()]];
 }
 
 // Whether `item` is one of the ';'-separated entries of `list` (spaces around entries ignored).
@@ -624,7 +624,7 @@ Score EvaluateNumber(const Expression& e, const EvalContext& ctx, CandidateIndex
     case Op::kColumn: {
       if (e.slot == -3) return ctx.candidates.total[c];
       const Column& col = ColumnOf(e, ctx);
-      return col.number[e.program_column ? p : c];
+      return col.number[e.program_column ? p.value() : c.value()];
     }
     case Op::kNeg: {
       Score a = EvaluateNumber(*e.args[0], ctx, c, p, choice_rank);

@@ -463,6 +463,14 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
     seat_idx.push_back(idx);
   }
   p.seats.assign(p.seat_columns.size(), {});
+  std::vector<std::size_t> plan_of(share_of.size(), 0);  // per seat column with a share: its plan
+  for (std::size_t s = 0; s < share_of.size(); ++s) {
+    if (!share_of[s]) continue;
+    const auto at = std::find(p.plan_columns.begin(), p.plan_columns.end(), share_of[s]->of);
+    plan_of[s] = static_cast<std::size_t>(at - p.plan_columns.begin());
+    if (at == p.plan_columns.end()) p.plan_columns.push_back(share_of[s]->of);
+  }
+  p.plans.assign(p.plan_columns.size(), {});
   ExtraColumns extra;
   bool ok = extra.Setup(csv, rules, rules.program_columns, "program", "programs", &p.columns, sink);
   if (code_col < 0 || !ok || std::any_of(seat_idx.begin(), seat_idx.end(), [](int i) { return i < 0; })) return false;
@@ -496,7 +504,12 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
       if (!v.empty() && !ParseCount(v, &n, &why)) {
         sink.CsvError(csv.display(), rec.line, csv.header()[static_cast<std::size_t>(seat_idx[s])], "bad capacity: " + why);
       }
-      if (const SeatShare* share = share_of[s]) n = SeatsOf(*share, n);
+      if (const SeatShare* share = share_of[s]) {
+        // Several channels may share one plan column: it is stored once per row.
+        std::vector<std::int32_t>& plan = p.plans[plan_of[s]];
+        if (plan.size() < p.code.size()) plan.push_back(n);
+        n = SeatsOf(*share, n);
+      }
       p.seats[s].push_back(n);
     }
     extra.Add(rec, csv, &p.columns, sink);
@@ -515,6 +528,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
   Permute(&p.sector, order);
   Permute(&p.row, order);
   for (auto& s : p.seats) Permute(&s, order);
+  for (auto& s : p.plans) Permute(&s, order);
   ExtraColumns::PermuteAll(&p.columns, order);
   ReportDuplicates(p.code, p.row, csv.display(), code_header, "program code", "codes must be unique", sink);
   return sink.error_count() == errors_before;
@@ -842,7 +856,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
     }
     for (std::size_t c = 0; c < cands.size(); ++c) lists.offset[c + 1] += lists.offset[c];
     lists.program.reserve(i - begin);
-    for (std::size_t k = begin; k < i; ++k) lists.program.push_back(rows[k].program);
+    for (std::size_t k = begin; k < i; ++k) lists.program.push_back(ProgramIndex{rows[k].program});
     if (channel_col >= 0 || !rules.inputs.wide.slot_channels.empty()) TieChannels(BatchChannels(rules)[b], rows.begin() + static_cast<std::ptrdiff_t>(begin), rows.begin() + static_cast<std::ptrdiff_t>(i), &lists);
   }
   list_errors.Flush();
@@ -890,9 +904,9 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink, F
   while (csv.Next(&rec)) {
     auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
     bool ok = true;
-    std::uint32_t program = 0;
+    ProgramIndex program;
     if (const std::uint32_t found = prog_index.Find(field(prog_col)); found != kNone) {
-      program = found;
+      program = ProgramIndex{found};
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
                     "unknown program '" + QuoteLong(Printable(field(prog_col))) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
@@ -1023,10 +1037,10 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
   CsvRecord rec;
   while (csv.Next(&rec)) {
     auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
-    Row row{0, 0, 0, static_cast<std::uint32_t>(rec.line)};
+    Row row{CandidateIndex{0}, ProgramIndex{0}, 0, static_cast<std::uint32_t>(rec.line)};
     bool ok = true;
     if (const std::uint32_t found = prog_index.Find(field(prog_col)); found != kNone) {
-      row.program = found;
+      row.program = ProgramIndex{found};
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
                     "unknown program '" + QuoteLong(Printable(field(prog_col))) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
@@ -1034,9 +1048,9 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
       ok = false;
     }
     if (last_candidate != kNone && field(cand_col) == last_cid) {
-      row.candidate = last_candidate;  // a candidate's rows usually come together
+      row.candidate = CandidateIndex{last_candidate};  // a candidate's rows usually come together
     } else if (const std::uint32_t found = cand_index.Find(field(cand_col)); found != kNone) {
-      row.candidate = last_candidate = found;
+      row.candidate = CandidateIndex{last_candidate = found};
       last_cid.assign(field(cand_col));
     } else {
       sink.CsvError(csv.display(), rec.line, header(cand_col),

@@ -53,7 +53,7 @@ void ComputeLinesWith(const Rules& rules, const Instance& instance, const std::f
         std::uint64_t pos = (static_cast<std::uint64_t>(l.ratio_ppm) * n + 999'999) / 1'000'000;
         pos = std::clamp<std::uint64_t>(pos, 1, n);
         const CandidateIndex c = order.order[pos - 1];
-        v = EvaluateNumber(*l.score, ctx, c, kNone);
+        v = EvaluateNumber(*l.score, ctx, c, kNoProgram);
         note = Name(Line::Kind::kAdmitRatio) + " " + PpmText(l.ratio_ppm) + " of " + rules.rankings[static_cast<std::size_t>(l.ranking)].name +
                ": candidate " + instance.candidates.id[c] + " at position " + std::to_string(pos) + " of " + std::to_string(n);
         break;

@@ -51,8 +51,8 @@ BatchMatching SerialDictatorship(const BatchProblem& pb) {
   const std::size_t nh = pb.num_channels;
   const ChoiceLists& lists = *pb.choices;
   BatchMatching out;
-  out.program.assign(n, kNone);
-  out.channel.assign(n, 0);
+  out.program.assign(n, kNoProgram);
+  out.channel.assign(n, ChannelIndex{0});
   out.choice.assign(n, 0);
   const std::uint32_t* rank = nullptr;  // the shared ranking: the first channel with seats
   const CandidateIndex* given_order = nullptr;
@@ -94,7 +94,7 @@ BatchMatching SerialDictatorship(const BatchProblem& pb) {
           if (fill[slot] < slots.capacity(slot)) {
             pending.push_back(slot);
             out.program[c] = lists.program[k];
-            out.channel[c] = static_cast<std::uint8_t>(h);
+            out.channel[c] = ChannelIndex(h);
             out.choice[c] = k - lists.offset[c];
             placed = true;
           }
@@ -134,8 +134,8 @@ class RoundDA {
       const std::uint64_t bound = HasTies() ? listing[p] : std::min(seats, listing[p]);
       held_begin_[p + 1] = held_begin_[p] + static_cast<std::uint32_t>(bound);
     }
-    held_.assign(held_begin_[np], 0);
-    held_channel_.assign(held_begin_[np], 0);
+    held_.assign(held_begin_[np], CandidateIndex{0});
+    held_channel_.assign(held_begin_[np], ChannelIndex{0});
     held_count_.assign(np, 0);
     next_.resize(n);
     for (std::size_t c = 0; c < n; ++c) next_[c] = lists_.offset[c];
@@ -207,8 +207,8 @@ class RoundDA {
     }
 
     BatchMatching out;
-    out.program.assign(n, kNone);
-    out.channel.assign(n, 0);
+    out.program.assign(n, kNoProgram);
+    out.channel.assign(n, ChannelIndex{0});
     out.choice.assign(n, 0);
     out.rounds = rounds;
     for (std::size_t p = 0; p < np; ++p) {
@@ -313,7 +313,7 @@ class RoundDA {
         const std::uint32_t j = entries[e].j;
         taken[j] = 1;
         held_[hb + out] = pool[j];
-        held_channel_[hb + out] = static_cast<std::uint8_t>(h);
+        held_channel_[hb + out] = ChannelIndex(h);
         ++out;
       }
     }
@@ -332,7 +332,7 @@ class RoundDA {
   mutable int has_ties_ = -1;
   std::vector<std::uint32_t> held_begin_;
   std::vector<CandidateIndex> held_;
-  std::vector<std::uint8_t> held_channel_;
+  std::vector<ChannelIndex> held_channel_;
   std::vector<std::uint32_t> held_count_;
   std::vector<std::uint32_t> next_;  // absolute index of the choice proposed to / held at
 };

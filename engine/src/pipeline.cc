@@ -174,7 +174,7 @@ class StageRunner {
                           std::map<std::pair<std::size_t, std::size_t>, std::vector<std::int32_t>>* later) {
     const Stage& stage = rules_.batches[b].stages[s];
     const std::size_t np = instance_.programs.size();
-    auto send = [&](ProgramIndex p, std::uint32_t h, std::uint32_t g, std::int32_t free, SeatRow* row) {
+    auto send = [&](ProgramIndex p, ChannelIndex h, std::uint32_t g, std::int32_t free, SeatRow* row) {
       const Unfilled& u = stage.channels[h].unfilled;
       const auto to = LaterBatchTarget(rules_, u, p, [this](std::size_t tb, std::size_t ts) -> const std::vector<std::uint8_t>& { return InStage(tb, ts); });
       if (!to) return;
@@ -185,7 +185,7 @@ class StageRunner {
       in[p * tnh + to->channel] += free;
       if (row) row->flowed_out += free;
       out_->flows.push_back({static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), result->passes, p, h, g, static_cast<std::uint32_t>(tb),
-                             static_cast<std::uint32_t>(to->stage), static_cast<std::uint32_t>(to->channel), free});
+                             static_cast<std::uint32_t>(to->stage), ChannelIndex(to->channel), free});
     };
     for (SeatRow& row : result->seats) {
       const std::int32_t free = row.capacity() - row.admitted;
@@ -194,7 +194,7 @@ class StageRunner {
     for (std::size_t h = 0; h < stage.channels.size(); ++h) {
       if (stage.channels[h].unfilled.kind != Unfilled::Kind::kLaterBatch) continue;
       for (std::size_t p = 0; p < seats.no_group()[h].size(); ++p) {
-        if (seats.no_group()[h][p] > 0) send(static_cast<ProgramIndex>(p), static_cast<std::uint32_t>(h), kNone, seats.no_group()[h][p], nullptr);
+        if (seats.no_group()[h][p] > 0) send(static_cast<ProgramIndex>(p), ChannelIndex(h), kNone, seats.no_group()[h][p], nullptr);
       }
     }
   }
@@ -206,8 +206,7 @@ class StageRunner {
     const std::size_t t = static_cast<std::size_t>(u.channel_index);
     seats->Move(e.p, e.h, e.g, t, e.seats);
     out_->flows.push_back({static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), pass, static_cast<ProgramIndex>(e.p),
-                           static_cast<std::uint32_t>(e.h), e.g, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s),
-                           static_cast<std::uint32_t>(t), e.seats});
+                           ChannelIndex(e.h), e.g, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s), ChannelIndex(t), e.seats});
   }
 
   // Which programs stage (b, s) runs, evaluated once.
@@ -283,8 +282,8 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
   Outcome out;
   out.batch.assign(n, -1);
   out.stage.assign(n, -1);
-  out.program.assign(n, kNone);
-  out.channel.assign(n, 0);
+  out.program.assign(n, kNoProgram);
+  out.channel.assign(n, ChannelIndex{0});
   out.choice.assign(n, 0);
   const int threads = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
   // Allow more workers than cores when asked (tests run 8 threads on 2 cores); without this

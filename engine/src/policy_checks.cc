@@ -223,7 +223,7 @@ static std::int64_t GeneralHighSeats(const Rules& rules, const Instance& instanc
   general_high->assign(np, 1);
   std::int64_t seats = 0;
   for (std::size_t p = 0; p < np; ++p) {
-    if (rules.policy.general_high) (*general_high)[p] = EvaluateCondition(*rules.policy.general_high, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
+    if (rules.policy.general_high) (*general_high)[p] = EvaluateCondition(*rules.policy.general_high, ctx, kNoCandidate, static_cast<ProgramIndex>(p)) ? 1 : 0;
     if (!(*general_high)[p]) continue;
     for (const std::vector<std::int32_t>& column : instance.programs.seats) seats += std::max(0, column[p]);
   }
@@ -385,7 +385,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
       }
       if (ch.eligible && !ReferencesProgram(*ch.eligible) && instance.candidates.size() > 0) {
         bool any = false;
-        for (std::size_t c = 0; c < instance.candidates.size() && !any; ++c) any = EvaluateCondition(*ch.eligible, ctx, static_cast<CandidateIndex>(c), kNone);
+        for (std::size_t c = 0; c < instance.candidates.size() && !any; ++c) any = EvaluateCondition(*ch.eligible, ctx, static_cast<CandidateIndex>(c), kNoProgram);
         if (!any) {
           sink.Warning(rules.FileOf(ch.pos), ch.pos.line, ch.pos.col,
                        "no candidate meets the condition of channel '" + ch.name + "' (" + ch.eligible_text + "); its " + std::to_string(total) + " seats cannot be filled");

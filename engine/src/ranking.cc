@@ -223,11 +223,11 @@ RankedOrder ComputeRanking(const Ranking& ranking, const EvalContext& ctx, const
   const std::size_t nk = sort_keys.KeyCount();
   std::vector<Score> keys(n * nk);
   ParallelFor(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t c = r.begin(); c != r.end(); ++c) sort_keys.Fill(static_cast<CandidateIndex>(c), kNone, 0, &keys[c * nk]);
+    for (std::size_t c = r.begin(); c != r.end(); ++c) sort_keys.Fill(static_cast<CandidateIndex>(c), kNoProgram, 0, &keys[c * nk]);
   });
   RankedOrder out;
-  out.order.resize(n);
-  std::iota(out.order.begin(), out.order.end(), 0u);
+  out.order.reserve(n);
+  for (std::size_t c = 0; c < n; ++c) out.order.emplace_back(c);
   auto less_keys = [&](std::uint32_t a, std::uint32_t b) {
     const Score* ka = &keys[a * nk];
     const Score* kb = &keys[b * nk];

@@ -295,22 +295,22 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   if (rules->policy.general_high) {
     r.has_general_high_condition = true;
     for (std::size_t p = 0; p < progs.size(); ++p) {
-      general_high[p] = EvaluateCondition(*rules->policy.general_high, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
+      general_high[p] = EvaluateCondition(*rules->policy.general_high, ctx, kNoCandidate, static_cast<ProgramIndex>(p)) ? 1 : 0;
     }
   }
   r.general_high_target_ppm = rules->policy.general_high_target_ppm;
   r.candidates = static_cast<std::int64_t>(cands.size());
 
   // Placements joined to candidates: totals per program, general-high admissions.
-  std::vector<CandidateIndex> who(placements.size(), kNone);
-  std::vector<ProgramIndex> where(placements.size(), kNone);
+  std::vector<CandidateIndex> who(placements.size(), kNoCandidate);
+  std::vector<ProgramIndex> where(placements.size(), kNoProgram);
   std::vector<std::vector<Score>> totals(progs.size());
   for (std::size_t i = 0; i < placements.size(); ++i) {
     const PlacementRow& pl = placements[i];
-    who[i] = IndexOf(cands.id, pl.id);
+    who[i] = CandidateIndex{IndexOf(cands.id, pl.id)};
     if (!pl.placed()) continue;
     ++r.placed;
-    where[i] = IndexOf(progs.code, pl.program);
+    where[i] = ProgramIndex{IndexOf(progs.code, pl.program)};
     if (where[i] == kNone || who[i] == kNone) continue;  // verify reports it
     totals[where[i]].push_back(cands.total[who[i]]);
     if (general_high[where[i]]) ++r.general_high_admitted;
@@ -325,7 +325,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   using GroupKey = std::tuple<std::string, std::string, std::string, std::string>;  // batch, stage, channel, group
   std::map<GroupKey, RunReport::GroupLine> groups;
   for (const CutoffRow& c : cutoffs) {
-    const ProgramIndex p = IndexOf(progs.code, c.program);
+    const ProgramIndex p{IndexOf(progs.code, c.program)};
     Score cut = kMissingScore;
     std::string why;
     if (!c.cutoff_total.empty() && !ParseDecimal(c.cutoff_total, &cut, &why)) cut = kMissingScore;
@@ -379,7 +379,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
     if (!s.split || s.initial <= 0) continue;
     auto& v = offering[{s.batch, s.stage, s.channel}];
     v.resize(progs.size());
-    const ProgramIndex p = IndexOf(progs.code, s.program);
+    const ProgramIndex p{IndexOf(progs.code, s.program)};
     if (p != kNone) v[p] = 1;
   }
   for (const auto& [key, programs] : offering) {

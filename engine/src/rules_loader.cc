@@ -1249,8 +1249,10 @@ class Loader {
                            ", of: plan} (rounded down per program), with another channel taking seats: {rest_of: plan}");
         }
       }
+      // Two channels reading one capacity column would both count its seats. Shares do not: two
+      // channels with 25% of the plan each get their own quarter.
       for (const auto& other : stage->channels) {
-        if (!ch.seats.empty() && other.seats == ch.seats)
+        if (!ch.seats.empty() && !ch.share && other.seats == ch.seats)
           Error(seats, "seat column '" + ch.seats + "' is already used by channel '" + other.name + "'; each channel needs its own capacity column");
       }
     }

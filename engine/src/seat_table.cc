@@ -48,7 +48,7 @@ SeatTable::SeatTable(const Stage& stage, std::size_t b, const Instance& instance
       const SplitSeats& sp = pb->split[h];
       SeatRow row;
       row.program = static_cast<ProgramIndex>(p);
-      row.channel = static_cast<std::uint32_t>(h);
+      row.channel = ChannelIndex(h);
       if (sp.num_groups == 0) {
         row_of_[p * nh + h] = static_cast<std::int32_t>(result->seats.size());
         row.initial = instance.programs.SeatsIn(stage.channels[h].seats)[p];

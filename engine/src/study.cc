@@ -76,7 +76,7 @@ class Priority {
 
 struct Placed {
   std::int32_t batch = -1, stage = -1, channel = -1;
-  ProgramIndex program = kNone;
+  ProgramIndex program = kNoProgram;
   std::int32_t choice_rank = 0;
 };
 

@@ -38,7 +38,7 @@ struct Row {
   int line = 0;
   std::int64_t placed = 0;               // counted from placements.csv
   Score min_total = kMissingScore;
-  CandidateIndex worst = kNone;          // worst admitted by the channel's ranking
+  CandidateIndex worst = kNoCandidate;          // worst admitted by the channel's ranking
   std::int64_t better = 0;               // admitted and ranked strictly above `worst`
   std::int64_t flows_out = 0, flows_in = 0;  // summed from flows.csv
 };
@@ -427,7 +427,7 @@ class Verifier {
   ProgramIndex FindProgram(const std::string& code) const {
     const auto& codes = instance_.programs.code;
     auto it = std::lower_bound(codes.begin(), codes.end(), code);
-    return it != codes.end() && *it == code ? static_cast<ProgramIndex>(it - codes.begin()) : kNone;
+    return it != codes.end() && *it == code ? static_cast<ProgramIndex>(it - codes.begin()) : kNoProgram;
   }
   std::uint32_t FindChannel(const Stage& st, const std::string& name) const {
     for (std::size_t h = 0; h < st.channels.size(); ++h) {
@@ -469,7 +469,7 @@ class Verifier {
   bool ReadPlacements() {
     const std::size_t n = instance_.candidates.size();
     stage_of_.assign(n, -1);
-    program_.assign(n, kNone);
+    program_.assign(n, kNoProgram);
     channel_.assign(n, kNone);
     choice_.assign(n, 0);
     std::vector<int> seen_line(n, 0);
@@ -698,7 +698,7 @@ class Verifier {
         const int r = ranking_index(m.first);
         if (r < 0 || rules_.rankings[static_cast<std::size_t>(r)].per_program) {
           bad("candidate '" + who + "': key values for '" + m.first + "', which is not a ranking over candidates");
-        } else if (shown(m.second) != values(static_cast<std::size_t>(r), c, kNone, 0)) {
+        } else if (shown(m.second) != values(static_cast<std::size_t>(r), c, kNoProgram, 0)) {
           bad("candidate '" + who + "': the key values shown for ranking '" + m.first + "' are not the candidate's (recomputed from the inputs)");
         }
       }
@@ -789,7 +789,7 @@ class Verifier {
   CandidateIndex FindCandidate(const std::string& id) const {
     const auto& ids = instance_.candidates.id;
     auto it = std::lower_bound(ids.begin(), ids.end(), id);
-    return it != ids.end() && *it == id ? static_cast<CandidateIndex>(it - ids.begin()) : kNone;
+    return it != ids.end() && *it == id ? static_cast<CandidateIndex>(it - ids.begin()) : kNoCandidate;
   }
 
   // Capacities, counts, cut-offs, flows and eligibility, row by row.
@@ -838,11 +838,13 @@ class Verifier {
       const Stage& stage = StageRules(st);
       // Initial seats: programs.csv, or the allocation for split channels.
       const std::vector<verify::Split> splits = Splits(st);
+      std::vector<std::vector<std::int64_t>> seats;  // per channel: its seats per program
+      for (std::size_t h = 0; h < stage.channels.size(); ++h) seats.push_back(verify::ChannelSeats(stage, h, instance_.programs));
       for (auto& [key, row] : st.rows) {
         const auto [p, h, g] = key;
         const Channel& ch = stage.channels[h];
         const std::string at = "cutoffs.csv:" + std::to_string(row.line) + ": " + instance_.programs.code[p] + " " + ch.name + (g == kNone ? "" : " " + st.split[h]->dictionary[g]) + ": ";
-        const std::int64_t want_initial = g == kNone ? instance_.programs.SeatsIn(ch.seats)[p] : splits[h].seats[p * splits[h].num_groups + g];
+        const std::int64_t want_initial = g == kNone ? seats[h][p] : splits[h].seats[p * splits[h].num_groups + g];
         if (row.initial != want_initial) Violation(at + "initial capacity " + std::to_string(row.initial) + " but the inputs give " + std::to_string(want_initial));
         if (row.capacity != row.initial + row.flowed_in - row.flowed_out) Violation(at + "capacity is not initial + flowed_in - flowed_out");
         if (row.flowed_out != row.flows_out || row.flowed_in != row.flows_in) {
@@ -1081,7 +1083,7 @@ class Verifier {
           dc.num_groups = splits[h].num_groups;
           pb.group_capacity[h].assign(splits[h].seats.begin(), splits[h].seats.end());
         } else {
-          const std::vector<std::int32_t>& seats = instance_.programs.SeatsIn(ch.seats);
+          const std::vector<std::int64_t> seats = verify::ChannelSeats(stage, h, instance_.programs);
           for (std::size_t p = 0; p < np; ++p) pb.capacity[p * nh + h] = st.in_stage[p] ? seats[p] + later[sp][p * nh + h] : 0;
         }
         pb.channels.push_back(dc);

@@ -81,7 +81,7 @@ DaResult DeferredAcceptance(const DaProblem& pb) {
   const std::size_t n = pb.takes_part.size();
   const std::size_t np = pb.num_programs;
   DaResult out;
-  out.program.assign(n, kNone);
+  out.program.assign(n, kNoProgram);
   out.channel.assign(n, kNone);
   out.entry.assign(n, kNone);
   std::vector<std::uint32_t> next(n, 0);
@@ -134,7 +134,7 @@ DaResult DeferredAcceptance(const DaProblem& pb) {
       held_channel[p].swap(kept_channel);
     }
   }
-  for (ProgramIndex p = 0; p < np; ++p) {
+  for (ProgramIndex p{0}; p < np; ++p) {
     for (std::size_t i = 0; i < held[p].size(); ++i) {
       const Proposal& x = held[p][i];
       out.program[x.c] = p;
@@ -149,7 +149,7 @@ DaResult ChoiceBands(const DaProblem& pb, int width) {
   const ChoiceLists& lists = *pb.lists;
   const std::size_t n = pb.takes_part.size();
   DaResult out;
-  out.program.assign(n, kNone);
+  out.program.assign(n, kNoProgram);
   out.channel.assign(n, kNone);
   out.entry.assign(n, kNone);
   std::uint32_t longest = 0;

@@ -86,13 +86,13 @@ std::uint64_t Lottery(const std::string& seed, const std::string& id) {
 Ranked RankCandidates(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) {
   const std::size_t n = ctx.candidates.size();
   Keys keys(ranking, ctx, seed);
-  for (std::size_t c = 0; c < n; ++c) keys.Add(static_cast<CandidateIndex>(c), kNone, 0);
+  for (std::size_t c = 0; c < n; ++c) keys.Add(static_cast<CandidateIndex>(c), kNoProgram, 0);
   std::vector<std::size_t> subjects(n);
   std::iota(subjects.begin(), subjects.end(), std::size_t{0});
   Ranked out;
   out.rank.assign(n, 0);
   keys.Rank(&subjects, &out.rank);
-  out.order.assign(subjects.begin(), subjects.end());
+  for (const std::size_t c : subjects) out.order.push_back(CandidateIndex{c});
   return out;
 }
 
@@ -129,7 +129,7 @@ std::vector<Score> Lines(const Rules& rules, const Instance& instance) {
         const Ranked ranked = RankCandidates(rules.rankings[static_cast<std::size_t>(line.ranking)], ctx, rules.seed);
         Wide position = (static_cast<Wide>(line.ratio_ppm) * static_cast<Wide>(n) + 999'999) / 1'000'000;
         position = std::max<Wide>(1, std::min<Wide>(position, static_cast<Wide>(n)));
-        v = EvaluateNumber(*line.score, ctx, ranked.order[static_cast<std::size_t>(position - 1)], kNone);
+        v = EvaluateNumber(*line.score, ctx, ranked.order[static_cast<std::size_t>(position - 1)], kNoProgram);
         break;
       }
       case Line::Kind::kOffset: {
@@ -150,9 +150,42 @@ std::vector<Score> Lines(const Rules& rules, const Instance& instance) {
 std::vector<std::uint8_t> ProgramsOf(const Stage& stage, const EvalContext& ctx) {
   std::vector<std::uint8_t> runs(ctx.programs.size(), 1);
   for (std::size_t p = 0; p < runs.size() && stage.programs; ++p) {
-    runs[p] = EvaluateCondition(*stage.programs, ctx, kNone, static_cast<ProgramIndex>(p)) ? 1 : 0;
+    runs[p] = EvaluateCondition(*stage.programs, ctx, kNoCandidate, static_cast<ProgramIndex>(p)) ? 1 : 0;
   }
   return runs;
+}
+
+std::vector<std::int64_t> ChannelSeats(const Stage& stage, std::size_t h, const Programs& programs) {
+  const Channel& ch = stage.channels[h];
+  std::vector<std::int64_t> seats(programs.size(), 0);
+  if (!ch.share) {
+    const std::vector<std::int32_t>& column = programs.SeatsIn(ch.seats);
+    std::copy(column.begin(), column.end(), seats.begin());
+    return seats;
+  }
+  // share x of plan n: the largest whole number of seats not above n * x (x in millionths).
+  auto share_of = [](std::int64_t plan, std::int64_t ppm) {
+    std::int64_t k = plan * ppm / 1'000'000;
+    while (k * 1'000'000 > plan * ppm) --k;
+    while ((k + 1) * 1'000'000 <= plan * ppm) ++k;
+    return k;
+  };
+  const std::vector<std::int32_t>& plan = programs.PlanIn(ch.share->of);
+  for (std::size_t p = 0; p < seats.size(); ++p) {
+    if (!ch.share->rest) {
+      seats[p] = share_of(plan[p], ch.share->ppm);
+      continue;
+    }
+    // The rest: the plan minus every other channel's share of the same plan in this stage.
+    std::int64_t rest = plan[p];
+    for (const Channel& other : stage.channels) {
+      if (&other != &ch && other.share && !other.share->rest && other.share->of == ch.share->of) {
+        rest -= share_of(plan[p], other.share->ppm);
+      }
+    }
+    seats[p] = rest;
+  }
+  return seats;
 }
 
 Split AllocateSplit(const Rules& /*rules*/, const Instance& instance, const EvalContext& ctx, std::size_t b, const Stage& stage,
@@ -161,7 +194,7 @@ Split AllocateSplit(const Rules& /*rules*/, const Instance& instance, const Eval
   const Column& column = *instance.candidates.FindColumn(ch.split_by);
   const std::vector<std::string>& groups = column.dictionary;  // sorted; "" first when present
   const std::size_t np = instance.programs.size(), ng = groups.size();
-  const std::vector<std::int32_t>& seats = instance.programs.SeatsIn(ch.seats);
+  const std::vector<std::int64_t> seats = ChannelSeats(stage, h, instance.programs);
   Split out;
   out.num_groups = static_cast<std::uint32_t>(ng);
   out.seats.assign(np * ng, 0);
@@ -189,7 +222,7 @@ Split AllocateSplit(const Rules& /*rules*/, const Instance& instance, const Eval
     const std::uint32_t g = column.text[c];
     if (groups[g].empty()) continue;  // no group
     for (std::size_t t = 0; t < terms.size(); ++t) {
-      if (terms[t].count && !EvaluateCondition(*terms[t].count, ctx, static_cast<CandidateIndex>(c), kNone)) continue;
+      if (terms[t].count && !EvaluateCondition(*terms[t].count, ctx, static_cast<CandidateIndex>(c), kNoProgram)) continue;
       ++count[t][g];
       ++all[t];
     }

@@ -48,6 +48,12 @@ std::vector<Score> Lines(const Rules& rules, const Instance& instance);
 // 1 for each program the stage's `programs:` condition selects (all when it has none).
 std::vector<std::uint8_t> ProgramsOf(const Stage& stage, const EvalContext& ctx);
 
+// The seats of channel h of `stage` per program, before any allocation or flow: its capacity
+// column, or (rules/README.md, "Seat shares") a share of a plan column rounded down, or the plan
+// minus every share of the same plan column in the stage. Computed here from the plan as written
+// (Programs::plans), not from the loader's computed seats, which are the engine's.
+std::vector<std::int64_t> ChannelSeats(const Stage& stage, std::size_t h, const Programs& programs);
+
 // The seats of split channel h of `stage` (batch b) per program and group, for the programs
 // `runs` selects (others: 0). `no_group[p]`: seats a computed allocation gave to no group.
 struct Split {

@@ -125,6 +125,11 @@ struct PlainChannel {
   std::string unfilled = {};
   // Index into PlainBatch::stages of the stage this channel belongs to (0 without stages).
   std::size_t stage = 0;
+  // How the rules give the seats (rendering only: PlainProgram::seats holds the seats that
+  // result, worked out by the generator): share_percent > 0 is `{share: P%, of: plan}`, rest_of
+  // is `{rest_of: plan}`, the plan being PlainProgram::plan of the batch. Never split.
+  int share_percent = 0;
+  bool rest_of = false;
 };
 
 // A stage of a batch: runs the programs whose `tier` column equals `tier` (rendered as
@@ -175,6 +180,9 @@ struct PlainProgram {
   std::vector<std::vector<std::map<std::string, int>>> group_seats = {};
   // programs.csv column `tier`: which stage of a staged batch runs the program.
   int tier = 0;
+  // plan[b]: the program's plan seats in batch b, which shares are taken of (column plan_<batch>);
+  // nullopt: the batch has no shares. Empty, or one entry per batch.
+  std::vector<std::optional<int>> plan = {};
 };
 
 struct PlainInstance {

@@ -76,7 +76,7 @@ struct BatchMatching {
   // Per candidate: the program placed at (kNone when unplaced), the channel within the batch
   // and the 0-based position of that program in the candidate's list.
   std::vector<ProgramIndex> program;
-  std::vector<std::uint8_t> channel;
+  std::vector<ChannelIndex> channel;
   std::vector<std::uint32_t> choice;
   int rounds = 0;  // proposal rounds run by the general path (0 for serial dictatorship)
 };

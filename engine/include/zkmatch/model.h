@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "zkmatch/strong_index.h"
+
 namespace zkmatch {
 
 // A fixed-point score in hundredths of a point.
@@ -28,10 +30,16 @@ inline constexpr Score kScoreScale = 100;
 // A numeric cell that was left empty.
 inline constexpr Score kMissingScore = std::numeric_limits<Score>::min();
 
-// Dense indices. Plain integers for speed; the names say which space they index.
-using CandidateIndex = std::uint32_t;
-using ProgramIndex = std::uint32_t;
+// Dense indices, typed by the space they index (strong_index.h): a ProgramIndex is not taken
+// where a CandidateIndex is meant. Each reads as its 32-bit integer for indexing and counting.
+using CandidateIndex = StrongIndex<struct CandidateTag, std::uint32_t>;
+using ProgramIndex = StrongIndex<struct ProgramTag, std::uint32_t>;
+// A channel's position within its stage (rules order; fewer than 32, match.h's
+// kMaxChannelsPerBatch): one byte, as the per-candidate results store it.
+using ChannelIndex = StrongIndex<struct ChannelTag, std::uint8_t>;
 inline constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+inline constexpr CandidateIndex kNoCandidate{kNone};
+inline constexpr ProgramIndex kNoProgram{kNone};
 
 // One extra input column, loaded only when the rules use it. A column is numeric when the
 // rules use it as a number (ranking key, arithmetic, comparison with a number); then every
@@ -71,6 +79,11 @@ struct Programs {
   // An empty cell means 0 (the program has no seats in that channel).
   std::vector<std::string> seat_columns;
   std::vector<std::vector<std::int32_t>> seats;
+  // The plan columns that shares are taken of (`seats: {share: 40%, of: plan}`, `{rest_of:
+  // plan}`), as written in the file; empty cell 0. The engine reads the computed `seats`; the
+  // verifier computes the shares from these with its own code.
+  std::vector<std::string> plan_columns;
+  std::vector<std::vector<std::int32_t>> plans;
   std::vector<Column> columns;     // other columns the rules reference as program.X
   std::size_t size() const { return code.size(); }
   // Seats per program in capacity column `column`. REQUIRES: it is one of seat_columns.
@@ -78,6 +91,12 @@ struct Programs {
     std::size_t i = 0;
     while (seat_columns[i] != column) ++i;
     return seats[i];
+  }
+  // Plan seats per program in plan column `column`. REQUIRES: it is one of plan_columns.
+  const std::vector<std::int32_t>& PlanIn(const std::string& column) const {
+    std::size_t i = 0;
+    while (plan_columns[i] != column) ++i;
+    return plans[i];
   }
 };
 

@@ -54,8 +54,8 @@ struct RunOptions {
 
 // One row of cutoffs.csv: the seats of (stage, program, channel[, group]) and who took them.
 struct SeatRow {
-  ProgramIndex program = 0;
-  std::uint32_t channel = 0;        // index within the stage
+  ProgramIndex program;
+  ChannelIndex channel;             // index within the stage
   std::uint32_t group = kNone;      // split channels: index into the split column's dictionary
   std::int32_t initial = 0;         // seats before any flow (allocated seats for a group)
   std::int32_t flowed_in = 0;       // seats received from other channels' unfilled seats
@@ -76,10 +76,11 @@ struct StageResult {
 struct Flow {
   std::uint32_t batch = 0, stage = 0;  // where the seats were unfilled
   int pass = 0;                        // after which matching pass (0: before the first)
-  ProgramIndex program = 0;
-  std::uint32_t channel = 0;
+  ProgramIndex program;
+  ChannelIndex channel;
   std::uint32_t group = kNone;
-  std::uint32_t to_batch = 0, to_stage = 0, to_channel = 0;
+  std::uint32_t to_batch = 0, to_stage = 0;
+  ChannelIndex to_channel;
   std::int32_t seats = 0;
 };
 
@@ -89,7 +90,7 @@ struct Outcome {
   std::vector<std::int32_t> batch;
   std::vector<std::int32_t> stage;
   std::vector<ProgramIndex> program;
-  std::vector<std::uint8_t> channel;
+  std::vector<ChannelIndex> channel;
   std::vector<std::uint32_t> choice;
   std::vector<StageResult> stages;  // in run order
   std::vector<Flow> flows;          // in the order they happened
