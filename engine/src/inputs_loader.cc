@@ -857,7 +857,14 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
     for (std::size_t c = 0; c < cands.size(); ++c) lists.offset[c + 1] += lists.offset[c];
     lists.program.reserve(i - begin);
     for (std::size_t k = begin; k < i; ++k) lists.program.push_back(ProgramIndex{rows[k].program});
-    if (channel_col >= 0 || !rules.inputs.wide.slot_channels.empty()) TieChannels(BatchChannels(rules)[b], rows.begin() + static_cast<std::ptrdiff_t>(begin), rows.begin() + static_cast<std::ptrdiff_t>(i), &lists);
+    if (channel_col >= 0 || !rules.inputs.wide.slot_channels.empty()) {
+      TieChannels(BatchChannels(rules)[b], rows.begin() + static_cast<std::ptrdiff_t>(begin), rows.begin() + static_cast<std::ptrdiff_t>(i), &lists);
+      if (lists.channel_names.size() >= kAnyChannel) {  // entries hold one byte
+        sink.Error(csv.display(), csv.header_line(), 0,
+                   "batch '" + rules.batches[b].name + "' has choices tied to " + std::to_string(lists.channel_names.size()) +
+                       " different channels; at most " + std::to_string(kAnyChannel - 1) + " can be named in one batch");
+      }
+    }
   }
   list_errors.Flush();
   return sink.error_count() == errors_before;
