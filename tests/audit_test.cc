@@ -30,8 +30,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -1384,6 +1386,21 @@ TEST(AuditMechanisms, ExplainNamesTheEarlierChoiceAsTheReason) {
                 std::string::npos)
           << zh.out;
     }
+    // Guangzhou's ranking (score band, then choice order): S07 (645) lost D to S08 (640) in band 64.
+    if (stem == "parallel-2") {
+      const std::string gz = tmp.path() + "/run-guangzhou";
+      ASSERT_EQ(Zk("run --quiet --rules " + Q(dir + "/guangzhou.yaml") + " --out " + Q(gz), tmp.path()).exit_code, 0);
+      const CommandResult g = Zk("explain --run " + Q(gz) + " --candidate S07", tmp.path());
+      EXPECT_NE(g.out.find("Choice 3 (batch main): 四中 普通班 not admitted: its general seats were filled: its ranking takes the order of choices "
+                           "before the total at an equal 64, and the last admitted candidate (64 like you) listed it as choice 2, you as choice 3, so "
+                           "they came first whatever the totals."),
+                std::string::npos)
+          << g.out;
+      const CommandResult gzh = Zk("explain --lang zh --run " + Q(gz) + " --candidate S07", tmp.path());
+      EXPECT_NE(gzh.out.find("名额已录满：该排序在 64 相同时先看志愿顺序再看总分，最后录取的考生（同为 64）把它填为第 2 志愿，你填为第 3 志愿，因此无论总分高低对方优先"),
+                std::string::npos)
+          << gzh.out;
+    }
     // In the same band the scores decide, as under deferred acceptance.
     if (stem == "parallel-2") {
       EXPECT_NE(e.out.find("Choice 2 (batch main): 三中 普通班 not admitted: its general seats were filled: the last admitted candidate had 650, you had 645."),
@@ -1391,6 +1408,79 @@ TEST(AuditMechanisms, ExplainNamesTheEarlierChoiceAsTheReason) {
           << e.out;
     }
   }
+}
+
+
+// Channel-tied slots (choices.csv's channel column), fixture channel-tied-slots: the outcome of
+// the same lists without the ties, passed off as this run's, is caught -- T2 placed on A's
+// reassign seat, which T2 listed for A's open seats only.
+TEST(AuditTiedChannels, UntiedOutcomePassedOffIsCaught) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/case";
+  CopyCase(SourceDir() + "/fixtures/cases/channel-tied-slots", dir);
+  const std::string rules = dir + "/rules.yaml", run = tmp.path() + "/run";
+  ASSERT_EQ(Zk("run --quiet --rules " + Q(rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
+  const CommandResult honest = Zk("verify --rules " + Q(rules) + " --run " + Q(run), tmp.path());
+  ASSERT_EQ(honest.exit_code, 0) << honest.out << honest.err;
+  ReplaceLine(run + "/placements.csv", "T2,placed,general,C,reassign,2,", "T2,placed,general,A,reassign,1,");
+  ReplaceLine(run + "/placements.csv", "T6,placed,general,A,reassign,1,", "T6,unplaced,,,,,");
+  ReplaceLine(run + "/placements.csv", "T8,unplaced,,,,,", "T8,placed,general,C,reassign,2,");
+  Reseal(run);
+  const CommandResult v = Zk("verify --rules " + Q(rules) + " --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_NE(v.out.find("VIOLATION: candidate 'T2' at A (reassign) listed the program for channel 'open' only (choices.csv)"), std::string::npos) << v.out;
+}
+
+// The random instances of AuditProperty with 40% of their choices tied to a channel of the
+// batch: every run verifies (the verifier reads the ties with its own code) and some replay.
+TEST(AuditTiedChannels, RandomRunsWithTiedChoicesVerify) {
+  TempDir tmp;
+  int differs = 0, tied = 0;
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    const RandomInstance inst = MakeInstance(seed);
+    // The channels of each batch, as the rules list them.
+    std::map<std::string, std::vector<std::string>> channels;
+    std::string batch;
+    std::istringstream lines(inst.rules);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("  - name: ", 0) == 0) batch = line.substr(10);
+      if (line.rfind("      - {name: ", 0) == 0) channels[batch].push_back(line.substr(15, line.find(',') - 15));
+    }
+    std::mt19937_64 g(seed * 7919);
+    std::string choices;
+    std::istringstream rows(inst.choices);
+    for (std::string row; std::getline(rows, row);) {
+      if (choices.empty()) {
+        choices = row + ",channel\n";
+        continue;
+      }
+      const std::vector<std::string>& names = channels[row.substr(row.find(',') + 1, row.find(',', row.find(',') + 1) - row.find(',') - 1)];
+      const bool tie = !names.empty() && g() % 100 < 40;
+      tied += tie ? 1 : 0;
+      choices += row + "," + (tie ? names[g() % names.size()] : std::string()) + "\n";
+    }
+    const std::string dir = tmp.path() + "/" + std::to_string(seed);
+    for (const auto& [name, text] : {std::pair<std::string, std::string>{"rules.yaml", inst.rules}, {"choices.csv", choices},
+                                     {"untied.csv", inst.choices}, {"candidates.csv", inst.candidates}, {"programs.csv", inst.programs}}) {
+      WriteBytes(dir + "/" + name, text);
+    }
+    std::string untied_rules = inst.rules;
+    untied_rules.replace(untied_rules.find("choices: choices.csv"), 20, "choices: untied.csv");
+    WriteBytes(dir + "/untied.yaml", untied_rules);
+    const CommandResult run = Zk("run --quiet --threads 2 --rules " + Q(dir + "/rules.yaml") + " --out " + Q(dir + "/out"), dir);
+    ASSERT_EQ(run.exit_code, 0) << run.err << choices;
+    const CommandResult verify = Zk("verify --run " + Q(dir + "/out"), dir);
+    ASSERT_EQ(verify.exit_code, 0) << "seed " << seed << "\n" << verify.out << verify.err << inst.rules << choices;
+    if (seed % 10 == 0) {
+      const CommandResult replay = Zk("replay --run " + Q(dir + "/out"), dir);
+      ASSERT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+    }
+    ASSERT_EQ(Zk("run --quiet --threads 1 --rules " + Q(dir + "/untied.yaml") + " --out " + Q(dir + "/untied"), dir).exit_code, 0);
+    differs += ReadFile(dir + "/untied/placements.csv") != ReadFile(dir + "/out/placements.csv") ? 1 : 0;
+  }
+  std::cout << "[ stats    ] 60 instances, " << tied << " choices tied to a channel; " << differs << " placed otherwise than without the ties\n";
+  EXPECT_GE(tied, 200);
+  EXPECT_GE(differs, 10);
 }
 
 }  // namespace

@@ -151,6 +151,9 @@ struct Knobs {
   // Per instance: the whole run is written (outputs, audit log) and `zkmatch verify`'s checks
   // run on it (VerifierFinds); the verifier must find nothing.
   int verify_percent = 0;
+  // Per choice entry: tied to one channel of the stage running its program (choices.csv's
+  // `channel` column), with a random stream of its own.
+  int tied_percent = 0;
 };
 
 bool Decorated(const Knobs& k) {
@@ -640,11 +643,34 @@ void AddSeatShares(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
   }
 }
 
+// Channel-tied entries, with a random stream of their own: each entry, with k.tied_percent, is
+// tied to one channel of the stage that runs its program (seated there or not).
+void AddTies(std::uint64_t seed, const Knobs& k, PlainInstance* inst) {
+  Rng r(seed * 0x9FB21C651E98DF25ull + 0x71ED);
+  std::map<std::string, std::size_t> program;
+  for (std::size_t p = 0; p < inst->programs.size(); ++p) program.emplace(inst->programs[p].code, p);
+  for (PlainCandidate& c : inst->candidates) {
+    c.tied.assign(inst->batches.size(), {});
+    for (std::size_t b = 0; b < inst->batches.size(); ++b) {
+      const PlainBatch& batch = inst->batches[b];
+      for (const std::string& code : c.lists[b]) {
+        const std::size_t s = brute::StageOfProgram(*inst, b, program.at(code));
+        std::vector<std::string> names;
+        for (const PlainChannel& ch : batch.channels) {
+          if (ch.stage == (s == brute::StageCount(batch) ? 0 : s)) names.push_back(ch.name);
+        }
+        c.tied[b].push_back(!names.empty() && r.Percent(k.tied_percent) ? r.Pick(names) : std::string());
+      }
+    }
+  }
+}
+
 PlainInstance Generate(std::uint64_t seed, const Knobs& k) {
   PlainInstance inst = GenerateBase(seed, k);
   if (Decorated(k)) Decorate(seed, k, &inst);
   if (k.mechanism_percent > 0) AddMechanisms(seed, k, &inst);
   if (k.share_percent > 0) AddSeatShares(seed, k, &inst);
+  if (k.tied_percent > 0) AddTies(seed, k, &inst);
   return inst;
 }
 
@@ -769,11 +795,15 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
       for (const auto& [code, score] : x.program_scores) f.program_scores += code + "," + x.id + "," + Decimal(score, style) + eol;
     }
   }
-  f.choices = "candidate_id,batch,rank,program" + eol;
+  bool tied = false;
+  for (const PlainCandidate& x : inst.candidates) tied = tied || !x.tied.empty();
+  f.choices = "candidate_id,batch,rank,program" + std::string(tied ? ",channel" : "") + eol;
   for (const PlainCandidate& x : inst.candidates) {
     for (std::size_t b = 0; b < inst.batches.size(); ++b) {
       for (std::size_t k = 0; k < x.lists[b].size(); ++k) {
-        f.choices += x.id + "," + inst.batches[b].name + "," + std::to_string(k + 1) + "," + x.lists[b][k] + eol;
+        f.choices += x.id + "," + inst.batches[b].name + "," + std::to_string(k + 1) + "," + x.lists[b][k];
+        if (tied) f.choices += "," + (b < x.tied.size() && k < x.tied[b].size() ? x.tied[b][k] : std::string());
+        f.choices += eol;
       }
     }
   }
@@ -939,6 +969,8 @@ struct Stats {
   int immediate_stages = 0, band_stages = 0, mechanism_differs = 0;
   // Seat shares: stages whose seats are shares of a plan; runs the verifier checked.
   int share_stages = 0, verified = 0;
+  // Channel-tied entries; instances whose reference outcome differs without the ties.
+  int tied_entries = 0, ties_differ = 0;
 
   std::string Summary() const {
     std::string s = std::to_string(instances) + " instances, " + std::to_string(candidates) + " candidates (" + std::to_string(placed) +
@@ -966,6 +998,10 @@ struct Stats {
     if (immediate_stages + band_stages > 0) {
       s += "; " + std::to_string(immediate_stages) + " stages by immediate acceptance, " + std::to_string(band_stages) +
            " by Chen-Kesten bands; " + std::to_string(mechanism_differs) + " instances whose outcome differs from deferred acceptance's";
+    }
+    if (tied_entries > 0) {
+      s += "; " + std::to_string(tied_entries) + " choices tied to a channel, " + std::to_string(ties_differ) +
+           " instances whose outcome differs without the ties";
     }
     if (program_score_batches + program_score_conditions > 0) {
       s += "; " + std::to_string(program_score_batches) + " batches with a channel ranking by program_score, " +
@@ -1157,6 +1193,14 @@ std::string CheckSeed(std::uint64_t seed, const Knobs& knobs, Stats* stats) {
     stats->mechanism_differs += brute::ReferenceRun(da).placements != reference.placements ? 1 : 0;
   }
   for (int passes : reference.passes) stats->rerun_batches += passes > 1 ? 1 : 0;
+  if (knobs.tied_percent > 0) {
+    PlainInstance untied = inst;
+    for (PlainCandidate& c : untied.candidates) {
+      for (const auto& list : c.tied) stats->tied_entries += static_cast<int>(std::count_if(list.begin(), list.end(), [](const std::string& t) { return !t.empty(); }));
+      c.tied.clear();
+    }
+    stats->ties_differ += brute::ReferenceRun(untied).placements != reference.placements ? 1 : 0;
+  }
   if (std::string want = brute::RenderPlacementsCsv(inst, reference.placements); want != general1.placements) {
     return "engine differs from the reference (one proposal at a time, flows rerun), " + FirstDifference(want, general1.placements) +
            "\nexpected placements.csv:\n" + want + "engine placements.csv:\n" + general1.placements;
@@ -1517,6 +1561,38 @@ TEST(PropertySeatShares, SmallAndLargeInstancesEqualTheReferenceAndVerify) {
   Report("small and large, seat shares", stats);
   EXPECT_GE(stats.share_stages, 150);
   EXPECT_EQ(stats.verified, 220);
+}
+
+// Channel-tied slots (choices.csv's `channel` column): a third of the entries tied to a channel.
+Knobs Tied(Size size) {
+  Knobs k = ChainsStages(size, 30, 40, 50, 40, 30);
+  k.force_channels_with_eligibility = true;  // 2-3 channels per batch, so a tie narrows something
+  k.tied_percent = 35;
+  return k;
+}
+
+TEST(PropertyTiedChannels, TinyInstancesEqualTheExhaustiveStudentOptimalStableMatching) {
+  Stats stats;
+  CheckSeeds(40000, 300, Tied(Size::kTiny), &stats);
+  Report("tiny, channel-tied choices", stats);
+  EXPECT_GE(stats.tied_entries, 300);
+  EXPECT_GE(stats.exhaustive, 250);
+  EXPECT_GE(stats.ties_differ, 20);
+}
+
+TEST(PropertyTiedChannels, SmallAndLargeInstancesWithMechanismsSplitsAndFlowsMatchTheReference) {
+  Stats stats;
+  Knobs small = Tied(Size::kSmall);
+  small.mechanism_percent = 50;
+  CheckSeeds(40500, 250, small, &stats);
+  Knobs large = Tied(Size::kLarge);
+  large.mechanism_percent = 50;
+  CheckSeeds(41000, 15, large, &stats);
+  Report("small and large, channel-tied choices", stats);
+  EXPECT_GE(stats.tied_entries, 2000);
+  EXPECT_GE(stats.ties_differ, 60);
+  EXPECT_GE(stats.band_stages + stats.immediate_stages, 60);
+  EXPECT_GE(stats.rerun_batches, 10);
 }
 
 TEST(PropertyChainsStages, StagedBatchesWithSplitChannelsInSeveralStagesMatchTheReference) {

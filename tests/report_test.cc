@@ -286,7 +286,7 @@ TEST_F(WeihaiReportTest, WorkbookHoldsTheTables) {
   { std::ofstream(py) << script; }
   const CommandResult r = RunCommand("/usr/bin/python3 " + Q(py) + " " + Q(xlsx), "/");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("本次录取 概况 普通高中录取比例 分数线 公办与民办 各通道录取 普通高中以外的计划 各初中分配名额汇总 各学校各通道 一分一段表 录取名单 分配名额 初中去向\n"),
+  EXPECT_NE(r.out.find("本次录取 概况 普通高中录取比例 分数线 各志愿录取分布 公办与民办 各通道录取 普通高中以外的计划 各初中分配名额汇总 各学校各通道 一分一段表 录取名单 分配名额 初中去向\n"),
             std::string::npos)
       << r.out;
   // candidates.csv's lowest total is 120, held by 4 candidates; the cumulative count is the cohort.
@@ -579,6 +579,32 @@ TEST_F(CaseReportTest, PublicationsOfTheSmallCaseByHand) {
   EXPECT_EQ(TableRows(html, "admitted-P").size(), 4u);
   EXPECT_EQ(TableRows(html, "admitted-Q").size(), 1u);
   EXPECT_EQ(html.find("<table id=\"quota_matrix\">"), std::string::npos);  // no split channel, no matrix
+}
+
+}  // namespace
+}  // namespace zkmatch::testing
+
+namespace zkmatch::testing {
+namespace {
+
+// report.html's mechanism section on the mechanisms fixture under immediate acceptance (NOTES.md
+// there): 7 placed at choice 1, 5 unplaced, 2 with justified envy (S04 and S07, derived in
+// run_diff_test's MechanismStudy); in Chinese, the mechanism's name and the sheet.
+TEST(MechanismReportTest, RankDistributionAndJustifiedEnvyOfImmediateAcceptance) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  ASSERT_EQ(Zk("run -q --rules " + Q(SourceDir() + "/fixtures/cases/mechanisms/immediate.yaml") + " --out " + Q(run), "/").exit_code, 0);
+  CommandResult r = Zk("report --run " + Q(run) + " --lang en", "/");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::string html = ReadFile(run + "/report.html");
+  const auto rows = TableRows(html, "mechanism_study");
+  ASSERT_EQ(rows.size(), 1u) << html;
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"main", "immediate acceptance", "7", "5", "2"}));
+  EXPECT_NE(html.find("<th>Choice 1</th><th>Unplaced</th><th>Justified envy</th>"), std::string::npos);
+  r = Zk("report --run " + Q(run), "/");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  html = ReadFile(run + "/report.html");
+  EXPECT_EQ(TableRows(html, "mechanism_study")[0], (std::vector<std::string>{"main", "志愿优先", "7", "5", "2"}));
 }
 
 }  // namespace

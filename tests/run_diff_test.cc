@@ -21,6 +21,7 @@
 #include "support/test_env.h"
 #include "zkmatch/diagnostics.h"
 #include "zkmatch/run_diff.h"
+#include "zkmatch/study.h"
 
 namespace zkmatch::testing {
 namespace {
@@ -214,6 +215,83 @@ TEST(RunDiffTest, SaysWhichRulesAndLinesChanged) {
                                    " changed since the run"),
             std::string::npos)
       << later->rules_note;
+}
+
+}  // namespace
+}  // namespace zkmatch::testing
+
+namespace zkmatch::testing {
+namespace {
+
+// fixtures/cases/mechanisms run under each of its four rules files into `dir`/STEM.
+void RunMechanisms(const std::string& dir) {
+  for (const char* stem : {"deferred", "immediate", "parallel-2", "guangzhou"}) {
+    RunRules(SourceDir() + "/fixtures/cases/mechanisms/" + stem + ".yaml", dir + "/" + stem);
+  }
+}
+
+// The figures of zkmatch/study.h on the mechanisms fixture, derived by hand from its NOTES.md
+// (placements there): justified envy counts the candidates who listed a program above their
+// place (anywhere when unplaced) that holds someone with a lower total.
+TEST(MechanismStudy, HandCheckedFiguresOfTheMechanismsFixture) {
+  TempDir tmp;
+  RunMechanisms(tmp.path());
+  struct Want {
+    const char* stem;
+    std::vector<std::int64_t> at_choice;
+    std::int64_t unplaced, envy;
+    const char* mechanism;
+  };
+  // DA: stable, 0. Immediate: S04 (660; B holds S06, 650) and S07 (645; C holds S08, 640).
+  // Bands of 2 and Guangzhou: S07 (645; D holds S08, 640).
+  for (const Want& w : {Want{"deferred", {4, 2, 1}, 5, 0, "deferred acceptance"}, Want{"immediate", {7}, 5, 2, "immediate acceptance"},
+                        Want{"parallel-2", {4, 3}, 5, 1, "bands of 2"}, Want{"guangzhou", {4, 3}, 5, 1, "deferred acceptance + choice_rank ranking"}}) {
+    DiagnosticSink sink;
+    const Result<RunStudy> s = StudyRun(tmp.path() + "/" + w.stem, sink);
+    ASSERT_TRUE(s.ok()) << w.stem << ": " << s.status().message();
+    ASSERT_EQ(s->batches.size(), 1u);
+    const BatchStudy& b = s->batches[0];
+    EXPECT_EQ(b.at_choice, w.at_choice) << w.stem;
+    EXPECT_EQ(b.unplaced, w.unplaced) << w.stem;
+    EXPECT_EQ(b.justified_envy, w.envy) << w.stem;
+    EXPECT_EQ(b.mechanism, w.mechanism) << w.stem;
+    EXPECT_EQ(b.choice_order, std::string(w.stem) != "deferred") << w.stem;
+  }
+  // channel-tied-slots: T2 (690) and T4 (670) were refused at A, whose reassign seat T6 (650)
+  // holds -- not envy: they listed A for its open seats only.
+  RunRules(SourceDir() + "/fixtures/cases/channel-tied-slots/rules.yaml", tmp.path() + "/tied");
+  DiagnosticSink sink;
+  const Result<RunStudy> tied = StudyRun(tmp.path() + "/tied", sink);
+  ASSERT_TRUE(tied.ok()) << tied.status().message();
+  EXPECT_EQ(tied->batches[0].justified_envy, 0);
+  EXPECT_EQ(tied->batches[0].at_choice, (std::vector<std::int64_t>{5, 2}));
+}
+
+// diff of deferred acceptance (A) against immediate acceptance (B) on the mechanisms fixture.
+// Gains: S06 (C choice 2 -> B choice 1, decile 5), S08 (unplaced -> C, decile 6), S10
+// (unplaced -> D, decile 8). Losses: S04 (B choice 2 -> unplaced, decile 3), S07 (D -> unplaced,
+// decile 6). Deciles of 12 candidates by total: position i (0 = best) is decile i * 10 / 12 + 1.
+TEST(MechanismStudy, DiffShowsBothDistributionsAndWhoGainsAndLoses) {
+  TempDir tmp;
+  RunMechanisms(tmp.path());
+  DiagnosticSink sink;
+  const Result<RunDiff> d = DiffRuns(tmp.path() + "/deferred", tmp.path() + "/immediate", sink);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_TRUE(d->study_note.empty()) << d->study_note;
+  ASSERT_EQ(d->study_a.size(), 1u);
+  EXPECT_EQ(d->study_a[0].justified_envy, 0);
+  EXPECT_EQ(d->study_b[0].justified_envy, 2);
+  ASSERT_EQ(d->by_decile.size(), 10u);
+  std::string got;
+  for (const RunDiff::GainLoss& g : d->by_decile) got += g.key + ":" + std::to_string(g.candidates) + "+" + std::to_string(g.gained) + "-" + std::to_string(g.lost) + " ";
+  EXPECT_EQ(got, "1:2+0-0 2:1+0-0 3:1+0-1 4:1+0-0 5:1+1-0 6:2+1-1 7:1+0-0 8:1+1-0 9:1+0-0 10:1+0-0 ");
+  EXPECT_TRUE(d->by_junior.empty());  // no junior_school column in this fixture
+  const std::string summary = RenderDiffSummary(*d);
+  for (const char* want : {"  batch main\n    A: [4 2 1] unplaced 5, justified envy 0 (deferred acceptance)\n"
+                           "    B: [7] unplaced 5, justified envy 2 (immediate acceptance)\n",
+                           "    6: 2: +1 / -1\n"}) {
+    EXPECT_NE(summary.find(want), std::string::npos) << want << "\n" << summary;
+  }
 }
 
 }  // namespace

@@ -343,15 +343,18 @@ class AuditWriter {
   }
 
   // What happened at one choice in one stage, for a candidate not placed there:
-  // {"CHANNEL": REASON, ...} over the program's channels that have seats, in precedence order.
+  // {"CHANNEL": REASON, ...} over the program's channels that have seats, in precedence order
+  // (for an entry tied to a channel, that channel alone).
   // Rankings met with a reason that needs the candidate's key are added to `used`.
   // `k` is the entry of p on c's list.
   void Rejection(JsonWriter& w, const StageIndex& idx, std::uint32_t k, ProgramIndex p, CandidateIndex c, std::vector<std::uint8_t>* used) const {
     const Stage& stage = StageRules(idx);
     const std::size_t nh = stage.channels.size();
+    const std::string* tied = instance_.choices[idx.result->batch].TiedChannel(k);
     w.BeginObject();
     for (std::size_t h = 0; h < nh; ++h) {
       const Channel& ch = stage.channels[h];
+      if (tied && *tied != ch.name) continue;  // the entry competes for its own channel only
       const bool has_seats = idx.split[h] ? idx.split_has_seats[p * nh + h] != 0
                                           : idx.row_of[p * nh + h] >= 0 && idx.result->seats[static_cast<std::size_t>(idx.row_of[p * nh + h])].capacity() > 0;
       if (!has_seats) continue;  // the program offers no seats in this channel
@@ -434,6 +437,7 @@ class AuditWriter {
           if (!idx.in_stage[p]) continue;
           any_stage = true;
           w.BeginObject().Key(audit_keys::kRank).Int(k - begin + 1).Key(audit_keys::kProgram).String(instance_.programs.code[p]);
+          if (const std::string* tied = lists.TiedChannel(k)) w.Key(audit_keys::kTiedTo).String(*tied);
           std::fill(step.begin(), step.end(), std::uint8_t{0});
           if (staged) w.Key(audit_keys::kStage).String(batch.stages[s].name);
           if (placed_here && static_cast<std::int32_t>(s) > outcome_.stage[c]) {

@@ -28,6 +28,13 @@ std::vector<std::uint32_t> ComputeConditions(const Stage& stage, const ChoiceLis
       per_program |= 1u << h;
     }
   }
+  // A channel-tied entry keeps only its channel's bit (none when the stage lacks the channel).
+  std::vector<std::uint32_t> tied_bit(lists.channel_names.size(), 0);
+  for (std::size_t t = 0; t < tied_bit.size(); ++t) {
+    for (std::size_t h = 0; h < nh; ++h) {
+      if (stage.channels[h].name == lists.channel_names[t]) tied_bit[t] = 1u << h;
+    }
+  }
   std::vector<std::uint32_t> mask(lists.program.size(), 0);
   const std::size_t n = ctx.candidates.size();
   ParallelFor(tbb::blocked_range<std::size_t>(0, n, 256), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -46,6 +53,7 @@ std::vector<std::uint32_t> ComputeConditions(const Stage& stage, const ChoiceLis
         for (std::size_t h = 0; h < nh; ++h) {
           if ((per_program >> h & 1u) && EvaluateCondition(*stage.channels[h].eligible, ctx, ci, p, static_cast<std::int32_t>(k - lists.offset[c] + 1))) bits |= 1u << h;
         }
+        if (!lists.channel.empty() && lists.channel[k] != kAnyChannel) bits &= tied_bit[lists.channel[k]];
         mask[k] = bits;
       }
     }

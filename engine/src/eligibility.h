@@ -3,7 +3,8 @@
 // For every entry of a batch's choice lists (candidate c listing program p), a 32-bit mask
 // with bit h set when c satisfies channel h's `eligible` condition at p and p takes part in the
 // stage. Conditions that do not mention program columns are evaluated once per candidate;
-// others once per choice. Seats are applied separately (they change when seats flow): bit h
+// others once per choice. An entry tied to a channel (choices.csv's `channel` column) keeps only
+// that channel's bit. Seats are applied separately (they change when seats flow): bit h
 // survives only if p has seats in channel h -- for a split channel, seats for c's group.
 // The matcher then only tests bits.
 //

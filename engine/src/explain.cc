@@ -38,6 +38,7 @@ struct Words {
   const char* tie_id;
   const char* tie_lottery;
   const char* tie_shared;
+  const char* tied;  // after the program: the choice competes for channel %1 only (choices.csv's channel column)
 };
 
 const Words kEnglish = {
@@ -64,6 +65,7 @@ const Words kEnglish = {
     "equal on every key; the tie is broken by candidate id",
     "equal on every key; the tie is broken by the published lottery",
     "equal on every key",
+    ", for channel %1 only",
 };
 
 const Words kChinese = {
@@ -89,6 +91,7 @@ const Words kChinese = {
     "各项排序依据均相同，按准考证号排序",
     "各项排序依据均相同，按公开种子抽签排序",
     "各项排序依据均相同",
+    "，仅填报 %1 通道",
 };
 
 
@@ -138,6 +141,7 @@ class Explainer {
         const std::string& stage = step[audit_keys::kStage].text;
         std::string where = step[audit_keys::kProgram].text + " (" + Fill(w_.batch, {b});
         if (!stage.empty()) where += ", " + Fill(w_.stage, {stage});
+        if (!step[audit_keys::kTiedTo].is_null()) where += Fill(w_.tied, {step[audit_keys::kTiedTo].text});
         where += ")";
         out += Fill(w_.choice, {step[audit_keys::kRank].text, where}) + " ";
         if (!step[audit_keys::kPlaced].is_null()) {

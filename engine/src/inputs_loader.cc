@@ -543,11 +543,46 @@ constexpr const char* kRankAdvice = "ranks must run 1, 2, 3, ... without gaps or
 struct ChoiceRow {
   std::uint32_t batch, candidate, rank, program, line;
   std::uint32_t column;  // wide layout: the cell's column (errors name its header); long: unused
+  std::uint32_t channel;  // the channel the entry is tied to: an index into BatchChannels' names, or kNone
 };
+
+// The channel names of each batch (every stage's channels), sorted, for the `channel` column.
+std::vector<std::vector<std::string>> BatchChannels(const Rules& rules) {
+  std::vector<std::vector<std::string>> names(rules.batches.size());
+  for (std::size_t b = 0; b < rules.batches.size(); ++b) {
+    for (const Stage& stage : rules.batches[b].stages) {
+      for (const Channel& ch : stage.channels) names[b].push_back(ch.name);
+    }
+    std::sort(names[b].begin(), names[b].end());
+    names[b].erase(std::unique(names[b].begin(), names[b].end()), names[b].end());
+  }
+  return names;
+}
+
+// The optional `channel` cell of a long choices row: empty is kNone (any channel); a name
+// must be a channel of the row's batch.
+bool ParseChannelCell(const Rules& rules, const std::vector<std::vector<std::string>>& channels, std::string_view cell, int b, RowErrors& errors,
+                      int line, const std::string& header, std::uint32_t* out) {
+  *out = kNone;
+  if (cell.empty() || b < 0) return true;
+  const std::vector<std::string>& names = channels[static_cast<std::size_t>(b)];
+  auto it = std::lower_bound(names.begin(), names.end(), cell);
+  if (it != names.end() && *it == cell) {
+    *out = static_cast<std::uint32_t>(it - names.begin());
+    return true;
+  }
+  errors.Add(line, header, "channel\n" + rules.batches[static_cast<std::size_t>(b)].name + "\n" + std::string(cell), [&] {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    return "unknown channel '" + QuoteLong(Printable(cell)) + "' in batch '" + rules.batches[static_cast<std::size_t>(b)].name + "'" + DidYouMean(cell, names) +
+           "; its channels are: " + list + " (leave the cell empty to compete for every channel)";
+  });
+  return false;
+}
 
 // The long layout: candidate_id,batch,rank,program, one row per choice, in any order.
 void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, int cand_col, int batch_col, int rank_col,
-                      int prog_col, std::vector<ChoiceRow>* out) {
+                      int prog_col, int channel_col, std::vector<ChoiceRow>* out) {
   std::vector<ChoiceRow>& rows = *out;
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Candidates& cands = inst.candidates;
@@ -556,6 +591,7 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
   const auto prog_index = NameIndex(progs.code);
   std::vector<std::string> batch_names;
   for (const Batch& b : rules.batches) batch_names.push_back(b.name);
+  const std::vector<std::vector<std::string>> channels = channel_col >= 0 ? BatchChannels(rules) : std::vector<std::vector<std::string>>{};
   std::string last_batch_name;
   int last_batch = -1;
   // A candidate's rows usually come together: look the id up only when it changes.
@@ -566,6 +602,7 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
   while (csv.Next(&rec)) {
     ChoiceRow row{};
     row.column = kNone;
+    row.channel = kNone;
     row.line = static_cast<std::uint32_t>(rec.line);
     bool ok = true;
     std::string_view cid = rec.fields[static_cast<std::size_t>(cand_col)];
@@ -613,6 +650,10 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
       });
       ok = false;
     }
+    if (channel_col >= 0 &&
+        !ParseChannelCell(rules, channels, rec.fields[static_cast<std::size_t>(channel_col)], b, errors, rec.line, header(channel_col), &row.channel)) {
+      ok = false;
+    }
     if (ok) rows.push_back(row);
   }
   errors.Flush();
@@ -630,6 +671,16 @@ void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
   const auto cand_index = NameIndex(cands.id);
   const auto prog_index = NameIndex(progs.code);
   std::vector<std::uint32_t> first_row(cands.size(), 0);  // the row holding each candidate's lists
+  // Per batch entry of `wide.batches`, per column: the index of its tied channel in BatchChannels, or kNone.
+  const std::vector<std::vector<std::string>> names = BatchChannels(rules);
+  std::vector<std::vector<std::uint32_t>> tied(wide.batches.size());
+  for (std::size_t i = 0; i < wide.batches.size(); ++i) {
+    for (const std::string& ch : wide.batches[i].channels) {
+      const std::vector<std::string>& batch_names = names[static_cast<std::size_t>(wide.batches[i].batch)];
+      auto at = std::lower_bound(batch_names.begin(), batch_names.end(), ch);
+      tied[i].push_back(ch.empty() || at == batch_names.end() || *at != ch ? kNone : static_cast<std::uint32_t>(at - batch_names.begin()));
+    }
+  }
   RowErrors errors(csv, sink);
   CsvRecord rec;
   while (csv.Next(&rec)) {
@@ -653,7 +704,8 @@ void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
       const WideChoices::BatchColumns& cols = wide.batches[i];
       int empty_col = -1;  // the first empty cell of this batch's columns
       std::uint32_t rank = 0;
-      for (const int col : batch_cols[i]) {
+      for (std::size_t j = 0; j < batch_cols[i].size(); ++j) {
+        const int col = batch_cols[i][j];
         const std::string_view code = rec.fields[static_cast<std::size_t>(col)];
         if (code.empty()) {
           if (empty_col < 0) empty_col = col;
@@ -675,7 +727,7 @@ void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
           });
           continue;
         }
-        out->push_back(ChoiceRow{static_cast<std::uint32_t>(cols.batch), c, rank, p, static_cast<std::uint32_t>(rec.line), static_cast<std::uint32_t>(col)});
+        out->push_back(ChoiceRow{static_cast<std::uint32_t>(cols.batch), c, rank, p, static_cast<std::uint32_t>(rec.line), static_cast<std::uint32_t>(col), tied[i][j]});
       }
     }
   }
@@ -704,6 +756,27 @@ bool FindWideColumns(const WideChoices& wide, const CsvReader& csv, DiagnosticSi
   return ok;
 }
 
+// The channel ties of one batch's entries (rows in list order), when any entry names one:
+// only the names written are kept, so the lists do not depend on channels nobody names.
+void TieChannels(const std::vector<std::string>& names, std::vector<ChoiceRow>::const_iterator begin, std::vector<ChoiceRow>::const_iterator end,
+                 ChoiceLists* lists) {
+  std::vector<std::uint8_t> used(names.size(), 0);
+  for (auto it = begin; it != end; ++it) {
+    if (it->channel != kNone) used[it->channel] = 1;
+  }
+  std::vector<std::uint8_t> index(names.size(), kAnyChannel);
+  for (std::size_t n = 0; n < names.size(); ++n) {
+    if (!used[n]) continue;
+    index[n] = static_cast<std::uint8_t>(lists->channel_names.size());
+    lists->channel_names.push_back(names[n]);
+  }
+  if (lists->channel_names.empty()) return;
+  for (auto it = begin; it != end; ++it) {
+    lists->channel.push_back(it->channel == kNone ? kAnyChannel : index[it->channel]);
+    lists->channel_line.push_back(it->line);
+  }
+}
+
 bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
   CsvReader csv;
   csv.set_digest(digest);
@@ -714,7 +787,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
   const bool wide = rules.inputs.choices_wide;
   csv.set_max_records(wide ? CurrentInputLimits().max_candidates : CurrentInputLimits().max_choices, wide ? "candidate rows" : "choice rows");
   const std::size_t errors_before = sink.error_count();
-  int cand_col = -1, batch_col = -1, rank_col = -1, prog_col = -1;
+  int cand_col = -1, batch_col = -1, rank_col = -1, prog_col = -1, channel_col = -1;
   std::vector<ChoiceRow> rows;
   if (wide) {
     std::vector<std::vector<int>> batch_cols;
@@ -725,8 +798,9 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
     batch_col = RequireColumn(csv, rules, "choices", "batch", true, sink);
     rank_col = RequireColumn(csv, rules, "choices", "rank", true, sink);
     prog_col = RequireColumn(csv, rules, "choices", "program", true, sink);
+    channel_col = RequireColumn(csv, rules, "choices", "channel", false, sink);  // optional: channel-tied slots
     if (cand_col < 0 || batch_col < 0 || rank_col < 0 || prog_col < 0) return false;
-    ParseLongChoices(rules, *inst, csv, sink, cand_col, batch_col, rank_col, prog_col, &rows);
+    ParseLongChoices(rules, *inst, csv, sink, cand_col, batch_col, rank_col, prog_col, channel_col, &rows);
   }
   if (sink.error_count() != errors_before) return false;
   // Errors about a list name the rank column (long) or the cell's own column (wide).
@@ -789,6 +863,14 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
     for (std::size_t c = 0; c < cands.size(); ++c) lists.offset[c + 1] += lists.offset[c];
     lists.program.reserve(i - begin);
     for (std::size_t k = begin; k < i; ++k) lists.program.push_back(ProgramIndex{rows[k].program});
+    if (channel_col >= 0 || !rules.inputs.wide.slot_channels.empty()) {
+      TieChannels(BatchChannels(rules)[b], rows.begin() + static_cast<std::ptrdiff_t>(begin), rows.begin() + static_cast<std::ptrdiff_t>(i), &lists);
+      if (lists.channel_names.size() >= kAnyChannel) {  // entries hold one byte
+        sink.Error(csv.display(), csv.header_line(), 0,
+                   "batch '" + rules.batches[b].name + "' has choices tied to " + std::to_string(lists.channel_names.size()) +
+                       " different channels; at most " + std::to_string(kAnyChannel - 1) + " can be named in one batch");
+      }
+    }
   }
   list_errors.Flush();
   return sink.error_count() == errors_before;

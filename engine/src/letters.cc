@@ -88,6 +88,10 @@ struct Words {
   const char* full_earlier;
   const char* rounds;  // immediate acceptance
   const char* bands;   // %1 the band's width
+  const char* tied;    // %1 channel: the choice competes for those seats only (choices.csv's channel column), before the step's words
+  // A ranking with a choice_rank key decided (Guangzhou's score band, then choice order): %1
+  // channel, %2 the key values both share before it, %3 their choice number, %4 yours.
+  const char* full_choice_key;
 };
 
 const Words kEn = {
@@ -106,7 +110,9 @@ const Words kEn = {
     "%1 %2 is in the program's %3 (%4)", "the condition '%1' is not met", ", ", "empty", false, "Candidate %1: %2", "%1", "you have no %1",
     "its %1 seats were filled: this batch admits by the order of choices first (%2), and its last admitted candidate listed it as choice %3, "
     "you as choice %4, so they came first whatever the scores",
-    "one choice per round", "choices in bands of %1"};
+    "one choice per round", "choices in bands of %1", "listed for its %1 seats only; ",
+    "its %1 seats were filled: its ranking takes the order of choices before the total at an equal %2, and the last admitted candidate "
+    "(%2 like you) listed it as choice %3, you as choice %4, so they came first whatever the totals"};
 
 const Words kZh = {
     "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
@@ -119,7 +125,8 @@ const Words kZh = {
     "成绩", "%1", "%1为 %2，要求为 %3", "%1 之一", "%1 以外的值", "%1 以外的值", "%1 %2 不在该计划的招生范围（%4）之内", "%1 %2 在该计划的限制范围（%4）之内",
     "不满足条件 %1", "、", "空", true, "考生 %1：%2", " %1", "你没有%1",
     "%1名额已录满：本批次先按志愿顺序录取（%2），最后录取的考生把它填为第 %3 志愿，你填为第 %4 志愿，因此无论分数高低对方优先",
-    "每轮录取一个志愿", "每 %1 个志愿为一段"};
+    "每轮录取一个志愿", "每 %1 个志愿为一段", "仅填报%1名额；",
+    "%1名额已录满：该排序在 %2 相同时先看志愿顺序再看总分，最后录取的考生（同为 %2）把它填为第 %3 志愿，你填为第 %4 志愿，因此无论总分高低对方优先"};
 
 std::string Esc(std::string_view s) {
   std::string out;
@@ -213,6 +220,8 @@ class Composer {
     return name.empty() || name == school ? school : school + " " + name;
   }
   std::string Step(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step) const;
+  std::string Tied(const std::string& batch, const JsonValue& step) const;
+  std::string ChoiceKeyDecided(const Ranking& ranking, const JsonValue& mine, const JsonValue& cut, const std::string& channel) const;
   std::string Rejection(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step, const std::string& channel,
                         const std::string& reason) const;
   std::string Clause(const Expression& e, const std::string& text, CandidateIndex c, ProgramIndex p) const;
@@ -240,6 +249,18 @@ std::string KeyValues(const JsonValue& key, const JsonValue& other) {
   return out;
 }
 
+// When the first key that tells `mine` from the cut-off's `cut` reads choice_rank (a choice-order
+// ranking such as Guangzhou's): the reason in plain words, with the equal keys before it; else "".
+std::string Composer::ChoiceKeyDecided(const Ranking& ranking, const JsonValue& mine, const JsonValue& cut, const std::string& channel) const {
+  std::size_t i = 0;
+  while (i < ranking.keys.size() && i < mine.items.size() && i < cut.items.size() && mine.items[i].text == cut.items[i].text) ++i;
+  if (i >= ranking.keys.size() || i >= mine.items.size() || i >= cut.items.size() || !ReferencesChoiceRank(*ranking.keys[i].expr)) return "";
+  if (i == 0) return Fill(w_.full_earlier, {channel, ranking.name, cut.items[0].text, mine.items[0].text});
+  std::string equal;
+  for (std::size_t j = 0; j < i; ++j) equal += (j ? " / " : "") + mine.items[j].text;
+  return Fill(w_.full_choice_key, {channel, equal, cut.items[i].text, mine.items[i].text});
+}
+
 std::string Composer::Rejection(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step, const std::string& name,
                                 const std::string& reason) const {
   const Channel* ch = FindChannel(batch, step[audit_keys::kStage].text, name);
@@ -262,10 +283,18 @@ std::string Composer::Rejection(const JsonValue& rec, CandidateIndex c, const st
   const JsonValue& here = step[audit_keys::kKeys][ranking.name];
   const JsonValue& mine = here.is_null() ? rec[audit_keys::kKeys][ranking.name] : here;
   const JsonValue& cut = seat->second[audit_keys::kCutoff][audit_keys::kRank][audit_keys::kKey];
+  if (std::string why = ChoiceKeyDecided(ranking, mine, cut, channel); !why.empty()) return why;
   std::string you = KeyValues(mine, cut);
   const std::string them = KeyValues(cut, mine);
   if (you == them) you += w_.tie;
   return Fill(group.empty() ? w_.full : w_.full_group, {channel, !w_.labels || ranking.label.empty() ? "" : Fill(w_.ranked_by, {ranking.label}), them, you, group});
+}
+
+// "listed for its 调剂 seats only; " for a choice tied to one channel, else nothing.
+std::string Composer::Tied(const std::string& batch, const JsonValue& step) const {
+  if (step[audit_keys::kTiedTo].is_null()) return "";
+  const Channel* ch = FindChannel(batch, step[audit_keys::kStage].text, step[audit_keys::kTiedTo].text);
+  return Fill(w_.tied, {ch ? Shown(*ch) : step[audit_keys::kTiedTo].text});
 }
 
 std::string Composer::Step(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step) const {
@@ -307,7 +336,7 @@ LetterText Composer::Compose(const JsonValue& rec) const {
       continue;
     }
     for (const JsonValue& step : batch[audit_keys::kChoices].items) {
-      t.choices.push_back(Fill(w_.choice, {step[audit_keys::kRank].text, BatchShown(b), ProgramShown(step[audit_keys::kProgram].text)}) + " " + Step(rec, c, b, step));
+      t.choices.push_back(Fill(w_.choice, {step[audit_keys::kRank].text, BatchShown(b), ProgramShown(step[audit_keys::kProgram].text)}) + " " + Tied(b, step) + Step(rec, c, b, step));
     }
   }
   return t;

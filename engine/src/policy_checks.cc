@@ -2,9 +2,11 @@
 // zkmatch/pipeline.h.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "allocation.h"
+#include "edit_distance.h"
 #include "eligibility.h"
 #include "expression.h"
 #include "seat_flows.h"
@@ -30,6 +32,79 @@ std::string Percent(std::int64_t num, std::int64_t den) {
   return buf;
 }
 
+
+// The column of choices.csv that ties the choice at 0-based position `position` of a list of
+// batch b: the channel column, or in the wide layout the choice's own column.
+std::string TyingColumn(const Rules& rules, std::size_t b, std::size_t position) {
+  if (rules.inputs.choices_wide) {
+    for (const WideChoices::BatchColumns& cols : rules.inputs.wide.batches) {
+      if (cols.batch == static_cast<int>(b) && position < cols.headers.size()) return cols.headers[position];
+    }
+  }
+  return rules.HeaderFor("choices", "channel");
+}
+
+// choices.csv's channel column: an entry tied to a channel must be able to compete for it -- a
+// stage of its batch that runs its program has that channel. One error per batch, program and
+// channel, at its first row, saying on how many rows it repeats. Programs no stage of the batch
+// runs are not judged here (no entry for them can be admitted, tied or not).
+void CheckTiedChannels(const Rules& rules, const Instance& instance, const std::vector<StageRef>& stages, DiagnosticSink& sink) {
+  for (std::size_t b = 0; b < instance.choices.size(); ++b) {
+    const ChoiceLists& lists = instance.choices[b];
+    if (lists.channel.empty()) continue;
+    const std::size_t nn = lists.channel_names.size();
+    // offers[p * nn + n]: some stage running p has channel n; runs[p]: some stage runs p.
+    std::vector<std::uint8_t> offers(instance.programs.size() * nn, 0), runs(instance.programs.size(), 0);
+    std::vector<std::string> in_batch;  // "stage (programs: ...): channels" for the message
+    for (const StageRef& st : stages) {
+      if (st.b != b) continue;
+      const Stage& stage = rules.batches[b].stages[st.s];
+      for (std::size_t p = 0; p < runs.size(); ++p) {
+        if (!st.in[p]) continue;
+        runs[p] = 1;
+        for (std::size_t n = 0; n < nn; ++n) {
+          for (const Channel& ch : stage.channels) {
+            if (ch.name == lists.channel_names[n]) offers[p * nn + n] = 1;
+          }
+        }
+      }
+    }
+    struct First {
+      std::uint32_t line = 0;
+      std::string column;  // the channel column, or (wide layout) the choice column tying it
+      std::size_t rows = 0;
+    };
+    std::map<std::pair<std::size_t, std::size_t>, First> bad;  // (p, n) -> first row
+    for (std::size_t c = 0; c + 1 < lists.offset.size(); ++c) {
+      for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+        const std::size_t p = lists.program[k], n = lists.channel[k];
+        if (n == kAnyChannel || !runs[p] || offers[p * nn + n]) continue;
+        First& f = bad[{p, n}];
+        if (f.rows++ == 0 || lists.channel_line[k] < f.line) f = {lists.channel_line[k], TyingColumn(rules, b, k - lists.offset[c]), f.rows};
+      }
+    }
+    for (const auto& [key, first] : bad) {
+      const auto [p, n] = key;
+      std::vector<std::string> offered, where;  // the channels of the stages running p; those stages
+      for (const StageRef& st : stages) {
+        if (st.b != b || !st.in[p]) continue;
+        const Stage& stage = rules.batches[b].stages[st.s];
+        if (!stage.name.empty()) where.push_back("'" + stage.name + "'");
+        for (const Channel& ch : stage.channels) offered.push_back(ch.name);
+      }
+      std::string list, stages_text;
+      for (const std::string& o : offered) list += (list.empty() ? "" : ", ") + o;
+      for (const std::string& w : where) stages_text += (stages_text.empty() ? "" : " and ") + w;
+      sink.Report({Severity::kError, rules.inputs.choices, static_cast<int>(first.line), 0, first.column,
+                   "program '" + instance.programs.code[p] + "' does not offer channel '" + lists.channel_names[n] + "' in batch '" + rules.batches[b].name + "'" +
+                       (stages_text.empty() ? std::string() : " (stage " + stages_text + " runs it)") + DidYouMean(lists.channel_names[n], offered) +
+                       "; its channels there are: " + list +
+                       (first.rows > 1 ? " (" + std::to_string(first.rows) + " rows tie it so; this is the first)" : std::string()) +
+                       (rules.inputs.choices_wide ? "; list the program in a column tied to one of them, or in a column inputs.choices.channels does not tie"
+                                                  : "; name one of them, or leave the cell empty to compete for every channel")});
+    }
+  }
+}
 
 // allocations.csv: every row belongs to exactly one stage -- the one that runs its program and
 // has its channel (AllocationRowFits) -- and a program's rows add up to its seats in the channel
@@ -222,6 +297,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
   }
 
   CheckAllocationTable(rules, instance, stages, sink);
+  CheckTiedChannels(rules, instance, stages, sink);
   WarnCandidatesWithoutGroup(rules, instance, stages, sink);
   CheckLaterBatchTargets(rules, instance, stages, sink);
 

@@ -284,6 +284,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
     }
   }
 
+  r.study = StudyPlacements(*rules, *instance, placements).batches;
   const Candidates& cands = instance->candidates;
   const Programs& progs = instance->programs;
   std::vector<std::string> notes;
@@ -733,7 +734,7 @@ std::string SheetName(const Table& t, const Words& w) {
     static const std::map<std::string, std::string> kZhSheets = {
         {"run", "本次录取"},        {"summary", "概况"},        {"general_high", "普通高中录取比例"}, {"lines", "分数线"},
         {"sectors", "公办与民办"},  {"channels", "各通道录取"}, {"other_programs", "普通高中以外的计划"}, {"groups", "各初中分配名额汇总"},
-        {"seats", "各学校各通道"}};
+        {"seats", "各学校各通道"}, {"mechanism_study", "各志愿录取分布"}};
     if (auto it = kZhSheets.find(t.id); it != kZhSheets.end()) return it->second;
   }
   if (t.id == "score_bands") return w.sheet_bands;
@@ -741,6 +742,60 @@ std::string SheetName(const Table& t, const Words& w) {
   if (t.id == "quota_matrix") return w.sheet_quota;
   if (t.id == "junior_outcomes") return w.sheet_dest;
   return t.id;
+}
+
+// The mechanism study's words (a table of its own, so the Words above keep their order).
+struct StudyWords {
+  const char* title;
+  const char* batch;
+  const char* mechanism;
+  const char* choice;     // %1: choice number
+  const char* unplaced;
+  const char* envy;
+  const char* note;       // under the table
+};
+const StudyWords kStudyEn = {
+    "Placed by choice, and justified envy", "Batch", "Mechanism", "Choice %1", "Unplaced", "Justified envy",
+    "Candidates placed at their 1st, 2nd, ... choice of each batch, and those who listed a program there and were not placed (nor "
+    "placed in an earlier batch). Justified envy: candidates who listed a program above where they were placed, one of whose seats "
+    "(a channel they could compete for) is held by someone they outrank by the channel's ranking without the choice order -- "
+    "0 under deferred acceptance; under a choice-order mechanism, the candidates whose higher score lost a seat to choice order."};
+const StudyWords kStudyZh = {
+    "各志愿录取人数与“高分未录”人数", "批次", "录取方式", "第 %1 志愿", "未录取", "高分未录（合理嫉妒）",
+    "各批次按第 1、2、…… 志愿录取的人数，以及在该批次填报了志愿但未被录取（且未在此前批次录取）的人数。高分未录：考生填在其录取志愿之前的某个计划，"
+    "有一个其可竞争的名额被按该通道排序（不计志愿顺序）排在其后的考生占用——平行志愿（分数优先）下为 0；志愿优先等按志愿顺序录取的方式下，"
+    "即因志愿顺序而失去名额的较高分考生人数。"};
+
+// BatchStudy::mechanism in the report's language.
+std::string StudyMechanism(const std::string& m, bool zh) {
+  if (!zh) return m;
+  const std::string suffix = " + choice_rank ranking";
+  const bool by_choice = m.size() > suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0;
+  const std::string base = by_choice ? m.substr(0, m.size() - suffix.size()) : m;
+  std::string out = base == "deferred acceptance" ? "平行志愿（分数优先）" : base == "immediate acceptance" ? "志愿优先" : base == "mixed" ? "各阶段不同" : base;
+  if (base.rfind("bands of ", 0) == 0) out = "每 " + base.substr(9) + " 个志愿一段";
+  return by_choice ? out + "，排序含志愿顺序" : out;
+}
+
+Table StudyTable(const RunReport& r, const Words& w) {
+  const StudyWords& sw = w.chinese ? kStudyZh : kStudyEn;
+  std::size_t width = 0;
+  for (const BatchStudy& b : r.study) width = std::max(width, b.at_choice.size());
+  Table t{"mechanism_study", sw.title, {sw.batch, sw.mechanism}, {0, 0}, {}};
+  for (std::size_t k = 0; k < width; ++k) {
+    t.header.push_back(Fill(sw.choice, std::to_string(k + 1)));
+    t.numeric.push_back(1);
+  }
+  t.header.insert(t.header.end(), {sw.unplaced, sw.envy});
+  t.numeric.insert(t.numeric.end(), {1, 1});
+  for (const BatchStudy& b : r.study) {
+    std::vector<std::string> row = {BatchShown(r, w, b.batch), StudyMechanism(b.mechanism, w.chinese)};
+    for (std::size_t k = 0; k < width; ++k) row.push_back(Num(k < b.at_choice.size() ? b.at_choice[k] : 0));
+    row.push_back(Num(b.unplaced));
+    row.push_back(Num(b.justified_envy));
+    t.rows.push_back(std::move(row));
+  }
+  return t;
 }
 
 std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
@@ -767,6 +822,7 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
     for (const auto& l : r.lines) t.rows.push_back({Labelled(r.line_labels, l.name, l.name, w), l.value, w.chinese ? l.note_zh : l.note});
     tables.push_back(std::move(t));
   }
+  if (!r.study.empty()) tables.push_back(StudyTable(r, w));
   {
     std::map<std::string, std::tuple<std::int64_t, std::int64_t, std::map<std::string, int>>> by;  // sector -> seats, admitted, programs
     for (const auto& s : r.seats) {
@@ -1222,6 +1278,11 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
   RenderTable(&out, table("summary"));
   RenderTable(&out, table("lines"));
   out += "</section>\n";
+  if (has("mechanism_study")) {
+    out += "<section id=\"mechanism\">\n";
+    RenderTable(&out, table("mechanism_study"), 2);
+    out += "<p class=\"note\">" + Esc((w.chinese ? kStudyZh : kStudyEn).note) + "</p>\n</section>\n";
+  }
 
   out += "<section id=\"policy\">\n<h2>" + Esc(w.policy) + "</h2>\n";
   const std::string ratio = Percent(r.general_high_admitted, r.candidates);

@@ -727,7 +727,7 @@ class Loader {
   // `choices: {file: F, layout: long | wide, id: HEADER, batches: {BATCH: [HEADER, ...]}}`.
   // Batch names are resolved once the batches are read (ResolveWideChoices).
   void LoadChoicesLayout(const YAML::Node& n, const std::filesystem::path& dir, Rules* rules) {
-    CheckKeys(n, {"file", "layout", "id", "batches", "encoding", "columns", "sheet"});
+    CheckKeys(n, {"file", "layout", "id", "batches", "channels", "encoding", "columns", "sheet"});
     LoadFileFormat(n, "choices", rules);
     auto file = Get(n, "file", true, "name the choices file, e.g. choices: {file: 志愿.csv, layout: wide, ...}");
     if (file) {
@@ -742,7 +742,7 @@ class Loader {
     if (auto l = Get(n, "layout", false)) layout = Scalar(l, "inputs.choices.layout");
     const std::optional<ChoicesLayout> kind = FromName<ChoicesLayout>(layout);
     if (kind == ChoicesLayout::kLong) {
-      for (const char* key : {"id", "batches"}) {
+      for (const char* key : {"id", "batches", "channels"}) {
         if (auto k = Get(n, key, false)) Error(k, std::string("'") + key + "' belongs to layout: wide; a long choices file has the columns candidate_id, batch, rank, program");
       }
       return;
@@ -785,7 +785,55 @@ class Loader {
         }
         cols.headers.push_back(std::move(header));
       }
+      cols.channels.assign(cols.headers.size(), std::string());
       wide.batches.push_back(std::move(cols));
+    }
+    LoadSlotChannels(n, &wide);
+  }
+
+  // `channels: {HEADER: CHANNEL}` of a wide choices file: the header must be a choice column.
+  void LoadSlotChannels(const YAML::Node& n, WideChoices* wide) {
+    auto channels = Get(n, "channels", false);
+    if (!channels) return;
+    if (!channels.IsMap() || channels.size() == 0) {
+      Error(channels, "'channels' maps choice columns to the channel their choices compete for, e.g. channels: {志愿2: reassign, 志愿4: reassign}");
+      return;
+    }
+    CheckKeysDuplicatesOnly(channels);
+    std::vector<std::string> headers;
+    for (const WideChoices::BatchColumns& cols : wide->batches) headers.insert(headers.end(), cols.headers.begin(), cols.headers.end());
+    for (const auto& kv : channels) {
+      const std::string header = kv.first.Scalar();
+      const std::string channel = Scalar(kv.second, "a channel name");
+      if (std::find(headers.begin(), headers.end(), header) == headers.end()) {
+        Error(kv.first, "'" + header + "' is not a choice column of inputs.choices.batches" + DidYouMean(header, headers) +
+                            "; channels: maps choice columns to the channel their choices compete for");
+        continue;
+      }
+      if (!channel.empty()) wide->slot_channels.push_back({header, channel, Pos(kv.first)});
+    }
+  }
+
+  // The channels a batch's choice columns are tied to must be channels of the batch.
+  void ResolveSlotChannels(const Rules& rules, const std::vector<WideChoices::SlotChannel>& slots, WideChoices::BatchColumns* cols) {
+    const Batch& batch = rules.batches[static_cast<std::size_t>(cols->batch)];
+    std::vector<std::string> names;
+    for (const Stage& st : batch.stages) {
+      for (const Channel& ch : st.channels) {
+        if (std::find(names.begin(), names.end(), ch.name) == names.end()) names.push_back(ch.name);
+      }
+    }
+    for (const WideChoices::SlotChannel& slot : slots) {
+      auto at = std::find(cols->headers.begin(), cols->headers.end(), slot.header);
+      if (at == cols->headers.end()) continue;
+      if (std::find(names.begin(), names.end(), slot.channel) == names.end()) {
+        std::string list;
+        for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
+        ErrorAt(slot.pos, "choice column '" + slot.header + "' is tied to channel '" + slot.channel + "', which batch '" + batch.name + "' does not have" +
+                              DidYouMean(slot.channel, names) + "; its channels are: " + list);
+        continue;
+      }
+      cols->channels[static_cast<std::size_t>(at - cols->headers.begin())] = slot.channel;
     }
   }
 
@@ -796,7 +844,10 @@ class Loader {
     for (const Batch& b : rules->batches) names.push_back(b.name);
     for (WideChoices::BatchColumns& cols : rules->inputs.wide.batches) {
       cols.batch = rules->FindBatch(cols.batch_name);
-      if (cols.batch >= 0) continue;
+      if (cols.batch >= 0) {
+        ResolveSlotChannels(*rules, rules->inputs.wide.slot_channels, &cols);
+        continue;
+      }
       std::string list;
       for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
       ErrorAt(cols.pos, "inputs.choices.batches names batch '" + cols.batch_name + "', which the rules do not define" + DidYouMean(cols.batch_name, names) +
@@ -808,7 +859,7 @@ class Loader {
   static const std::vector<std::string>& BuiltinColumns(const std::string& role) {
     static const std::map<std::string, std::vector<std::string>> kFiles = {
         {"candidates", {"id", "total", "name", "junior_school", "district"}},
-        {"choices", {"candidate_id", "batch", "rank", "program"}},
+        {"choices", {"candidate_id", "batch", "rank", "program", "channel"}},
         {"programs", {"code", "school", "name", "sector", "district"}},
         {"allocations", {"program", "channel", "group", "seats", "batch", "stage"}},
         {"program_scores", {"program", "candidate_id", "score"}}};

@@ -1,6 +1,7 @@
 // Comparing two runs' published outcomes. See zkmatch/run_diff.h.
 #include "zkmatch/run_diff.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -9,6 +10,7 @@
 #include "decimal.h"
 #include "digest.h"
 #include "run_format.h"
+#include "zkmatch/model.h"
 #include "zkmatch/rules.h"
 
 namespace zkmatch {
@@ -141,6 +143,60 @@ std::string PlacementRef::Describe() const {
   return batch + "/" + (stage.empty() ? "" : stage + "/") + program + "/" + channel;
 }
 
+namespace {
+
+// Placed better (negative), the same (0) or worse (positive) -- RunDiff's gains and losses.
+int CompareOutcome(const CandidateOutcome& a, const CandidateOutcome& b) {
+  if ((a.batch < 0) != (b.batch < 0)) return a.batch < 0 ? 1 : -1;
+  if (a.batch < 0) return 0;
+  if (a.batch != b.batch) return a.batch < b.batch ? -1 : 1;
+  return a.choice_rank == b.choice_rank ? 0 : a.choice_rank < b.choice_rank ? -1 : 1;
+}
+
+// RunDiff's mechanism study: both runs studied, gains and losses by decile and junior school
+// over the candidates of both (by id).
+void StudyBoth(const std::string& a_dir, const std::string& b_dir, RunDiff* d) {
+  DiagnosticSink quiet;
+  Instance ia, ib;
+  const Result<RunStudy> sa = StudyRun(a_dir, quiet, &ia);
+  const Result<RunStudy> sb = StudyRun(b_dir, quiet, &ib);
+  if (!sa || !sb) {
+    d->study_note = "no mechanism study: " + (sa ? sb.status() : sa.status()).message();
+    return;
+  }
+  d->study_a = sa->batches;
+  d->study_b = sb->batches;
+  const Candidates& cb = ib.candidates;
+  std::vector<CandidateIndex> order(cb.size());
+  for (std::size_t c = 0; c < order.size(); ++c) order[c] = static_cast<CandidateIndex>(c);
+  std::stable_sort(order.begin(), order.end(), [&](CandidateIndex x, CandidateIndex y) { return cb.total[x] > cb.total[y]; });  // ids ascending within a total
+  std::vector<int> decile(cb.size(), 0);
+  for (std::size_t i = 0; i < order.size(); ++i) decile[order[i]] = static_cast<int>(i * 10 / order.size()) + 1;
+  d->by_decile.resize(cb.size() ? 10 : 0);
+  for (std::size_t k = 0; k < d->by_decile.size(); ++k) d->by_decile[k].key = std::to_string(k + 1);
+  const Column* junior = cb.FindColumn("junior_school");
+  std::map<std::string, RunDiff::GainLoss> juniors;
+  for (std::size_t c = 0; c < cb.size(); ++c) {
+    auto it = std::lower_bound(ia.candidates.id.begin(), ia.candidates.id.end(), cb.id[c]);
+    if (it == ia.candidates.id.end() || *it != cb.id[c]) continue;
+    const int cmp = CompareOutcome(sb->outcome[c], sa->outcome[static_cast<std::size_t>(it - ia.candidates.id.begin())]);
+    auto count = [&](RunDiff::GainLoss& g) {
+      ++g.candidates;
+      g.gained += cmp < 0 ? 1 : 0;
+      g.lost += cmp > 0 ? 1 : 0;
+    };
+    count(d->by_decile[static_cast<std::size_t>(decile[c] - 1)]);
+    if (junior && !junior->numeric) {
+      RunDiff::GainLoss& g = juniors[junior->dictionary[junior->text[c]]];
+      g.key = junior->dictionary[junior->text[c]];
+      count(g);
+    }
+  }
+  for (auto& [key, g] : juniors) d->by_junior.push_back(std::move(g));
+}
+
+}  // namespace
+
 Result<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_dir, DiagnosticSink& sink) {
   std::vector<PlacementRow> pa, pb;
   std::vector<CutoffRow> ca, cb;
@@ -152,6 +208,7 @@ Result<RunDiff> DiffRuns(const std::string& a_dir, const std::string& b_dir, Dia
   d.a_dir = a_dir;
   d.b_dir = b_dir;
   DiffRulesAndLines(a_dir, b_dir, &d);
+  StudyBoth(a_dir, b_dir, &d);
   d.candidates_a = static_cast<std::int64_t>(pa.size());
   d.candidates_b = static_cast<std::int64_t>(pb.size());
   // Both files are sorted by id (the output contract): merge them.
@@ -209,6 +266,35 @@ std::string RenderSeatChangesCsv(const RunDiff& diff) {
   return out;
 }
 
+namespace {
+
+// The mechanism study part of the summary: per batch A and B side by side, then gains/losses.
+std::string RenderStudy(const RunDiff& diff) {
+  if (!diff.study_note.empty()) return diff.study_note + "\n";
+  std::string out = "mechanism study (placed at choice 1, 2, ...; unplaced; candidates with justified envy):\n";
+  auto row = [](const BatchStudy& s) {
+    std::string r = "[";
+    for (std::size_t k = 0; k < s.at_choice.size(); ++k) r += (k ? " " : "") + std::to_string(s.at_choice[k]);
+    return r + "] unplaced " + std::to_string(s.unplaced) + ", justified envy " + std::to_string(s.justified_envy) + " (" + s.mechanism + ")";
+  };
+  for (std::size_t b = 0; b < std::max(diff.study_a.size(), diff.study_b.size()); ++b) {
+    const std::string name = b < diff.study_b.size() ? diff.study_b[b].batch : diff.study_a[b].batch;
+    out += "  batch " + name + "\n    A: " + (b < diff.study_a.size() ? row(diff.study_a[b]) : "-") + "\n    B: " + (b < diff.study_b.size() ? row(diff.study_b[b]) : "-") + "\n";
+  }
+  auto table = [&](const char* title, const std::vector<RunDiff::GainLoss>& rows) {
+    if (rows.empty()) return;
+    out += std::string("  gains and losses by ") + title + " (candidates: gained / lost in B against A):\n";
+    for (const RunDiff::GainLoss& g : rows) {
+      out += "    " + g.key + ": " + std::to_string(g.candidates) + ": +" + std::to_string(g.gained) + " / -" + std::to_string(g.lost) + "\n";
+    }
+  };
+  table("score decile (1 = highest totals)", diff.by_decile);
+  table("junior school", diff.by_junior);
+  return out;
+}
+
+}  // namespace
+
 std::string RenderDiffSummary(const RunDiff& diff) {
   std::string out = "A: " + diff.a_dir + " (" + std::to_string(diff.candidates_a) + " candidates, " + std::to_string(diff.placed_a) + " placed)\n";
   out += "B: " + diff.b_dir + " (" + std::to_string(diff.candidates_b) + " candidates, " + std::to_string(diff.placed_b) + " placed)\n";
@@ -243,6 +329,7 @@ std::string RenderDiffSummary(const RunDiff& diff) {
            (s.cutoff_a.empty() ? "-" : s.cutoff_a) + " -> " + (s.cutoff_b.empty() ? "-" : s.cutoff_b) + "\n";
   }
   out += "seat blocks changed (per group, in cutoff_diff.csv): " + std::to_string(diff.seat_changes.size()) + "\n";
+  out += RenderStudy(diff);
   return out;
 }
 

@@ -197,6 +197,7 @@ inline constexpr const char* kChoices = "choices";
 inline constexpr const char* kRank = "rank";
 inline constexpr const char* kPlaced = "placed";            // the channel a choice step admitted through
 inline constexpr const char* kRejected = "rejected";
+inline constexpr const char* kTiedTo = "tied_to";  // a step whose choice is tied to one channel (choices.csv's channel column)
 inline constexpr const char* kNotOffered = "not_offered";
 inline constexpr const char* kKeys = "keys";
 inline constexpr const char* kLottery = "lottery";

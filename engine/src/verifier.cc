@@ -825,6 +825,11 @@ class Verifier {
             bad("candidate '" + who + "': choice " + step[audit_keys::kRank].text + " names " + step[audit_keys::kProgram].text + ", not the program on their list");
             continue;
           }
+          const std::string& tied = TiedName(lists, k);
+          if (step[audit_keys::kTiedTo].is_null() ? !tied.empty() : step[audit_keys::kTiedTo].text != tied) {
+            bad("candidate '" + who + "': choice " + step[audit_keys::kRank].text + " is said to be tied to channel '" + step[audit_keys::kTiedTo].text +
+                "', but choices.csv ties it to " + (tied.empty() ? std::string("no channel") : "'" + tied + "'"));
+          }
           for (const JsonMember& m : step[audit_keys::kKeys].members) {
             const int r = ranking_index(m.first);
             if (r < 0 || shown(m.second) != values(static_cast<std::size_t>(r), c, p, static_cast<std::int32_t>(rank))) {
@@ -849,8 +854,10 @@ class Verifier {
   std::string Reasons(const StageInfo& st, ProgramIndex p, std::uint32_t k, CandidateIndex c, const EvalContext& ctx) const {
     const Stage& stage = StageRules(st);
     std::string out;
+    const ChoiceLists& lists = instance_.choices[st.b];
     for (std::uint32_t h = 0; h < stage.channels.size(); ++h) {
       const Channel& ch = stage.channels[h];
+      if (!Competes(lists, k, ch)) continue;  // a choice tied to another channel
       bool has_seats = false;
       for (auto it = st.rows.lower_bound(std::make_tuple(p, h, std::uint32_t{0})); it != st.rows.end() && std::get<0>(it->first) == p && std::get<1>(it->first) == h; ++it) {
         has_seats = has_seats || it->second.capacity > 0;
@@ -871,6 +878,18 @@ class Verifier {
       out += (out.empty() ? "" : ", ") + ch.name + ": " + reason;
     }
     return out;
+  }
+
+  // choices.csv's channel column, read here on its own: the channel entry k is tied to ("" when
+  // it competes for every channel), and whether it may compete for channel `ch`.
+  static const std::string& TiedName(const ChoiceLists& lists, std::uint32_t k) {
+    static const std::string kAny;
+    if (k >= lists.channel.size() || lists.channel[k] >= lists.channel_names.size()) return kAny;
+    return lists.channel_names[lists.channel[k]];
+  }
+  static bool Competes(const ChoiceLists& lists, std::uint32_t k, const Channel& ch) {
+    const std::string& tied = TiedName(lists, k);
+    return tied.empty() || tied == ch.name;
   }
 
   CandidateIndex FindCandidate(const std::string& id) const {
@@ -917,6 +936,8 @@ class Verifier {
       const auto ci = static_cast<CandidateIndex>(c);
       const std::string who = "candidate '" + instance_.candidates.id[c] + "' at " + instance_.programs.code[program_[c]] + " (" + ch.name + ")";
       if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, ci, program_[c], static_cast<std::int32_t>(choice_[c]) + 1)) Violation(kinds::kEligibility, who + " does not meet the channel's condition: " + ch.eligible_text);
+      const ChoiceLists& lists = instance_.choices[st.b];
+      if (!Competes(lists, lists.offset[c] + choice_[c], ch)) Violation(kinds::kEligibility, who + " listed the program for channel '" + TiedName(lists, lists.offset[c] + choice_[c]) + "' only (choices.csv)");
       if (!FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], ci))) Violation(who + " is in a program, channel and group that cutoffs.csv gives no seats");
     }
     for (StageInfo& st : stages_) {
@@ -996,6 +1017,7 @@ class Verifier {
         for (std::size_t i = 0; i < set.size(); ++i) {
           const CandidateIndex c = set[i];
           if (label[i] != kNone || (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, c, p, static_cast<std::int32_t>(choice_[c]) + 1))) continue;
+          if (!Competes(instance_.choices[st.b], instance_.choices[st.b].offset[c] + choice_[c], ch)) continue;
           const Row* row = FindRow(st, p, h, GroupOf(st, h, c));
           if (!row || row->capacity <= 0) continue;
           pool.emplace_back(GroupOf(st, h, c), PlacedRank(st, ch.ranking, c), i);
@@ -1048,6 +1070,7 @@ class Verifier {
             Row* row = FindRow(st, q, h, GroupOf(st, h, ci));
             if (!row || row->capacity <= 0) continue;
             if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, ci, q, static_cast<std::int32_t>(k - lists.offset[c] + 1))) continue;
+            if (!Competes(lists, k, ch)) continue;
             std::string problem;
             if (row->placed < row->capacity) {
               problem = "a free seat (" + std::to_string(row->placed) + " of " + std::to_string(row->capacity) + " taken)";
@@ -1141,6 +1164,7 @@ class Verifier {
           std::uint32_t bits = 0;
           for (std::uint32_t h = 0; h < nh; ++h) {
             const Channel& ch = stage.channels[h];
+            if (!Competes(lists, k, ch)) continue;
             if (!ch.eligible || EvaluateCondition(*ch.eligible, ctx, static_cast<CandidateIndex>(c), q, static_cast<std::int32_t>(k - lists.offset[c] + 1))) bits |= 1u << h;
           }
           pb.eligible[k] = bits;

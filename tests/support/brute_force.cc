@@ -115,7 +115,7 @@ void Choose(const PlainInstance& inst, std::size_t b, std::size_t p, const std::
     if (Capacity(inst, b, p, h) <= 0) continue;
     blocks.clear();
     for (std::size_t k = 0; k < count; ++k) {
-      if (out[k] < 0 && IsEligible(inst, ch, applicants[k], p)) blocks[SeatKey(inst, b, h, applicants[k])].push_back(k);
+      if (out[k] < 0 && Competes(inst, b, h, applicants[k], p)) blocks[SeatKey(inst, b, h, applicants[k])].push_back(k);
     }
     for (auto& [key, v] : blocks) {
       const int cap = ch.split ? GroupSeats(inst, b, p, h, key) : Capacity(inst, b, p, h);
@@ -170,7 +170,7 @@ bool FindInstability(const PlainInstance& inst, const Lookup& x, std::size_t b, 
       for (std::size_t h = 0; h < batch.channels.size() && why.empty(); ++h) {
         const PlainChannel& ch = batch.channels[h];
         const int cap = SeatsFor(inst, b, q, h, c);
-        if (cap <= 0 || !IsEligible(inst, ch, c, q)) continue;
+        if (cap <= 0 || !Competes(inst, b, h, c, q)) continue;
         const std::string& key = SeatKey(inst, b, h, c);
         std::size_t used = 0;
         for (std::size_t j : held[q][h]) used += SeatKey(inst, b, h, j) == key ? 1 : 0;
@@ -687,6 +687,21 @@ int Compare(const PlainInstance& inst, RankingKind kind, std::size_t a, std::siz
 
 bool Outranks(const PlainInstance& inst, RankingKind kind, std::size_t a, std::size_t b, std::size_t p) { return Compare(inst, kind, a, b, p) < 0; }
 
+std::string TiedChannel(const PlainInstance& inst, std::size_t b, std::size_t c, std::size_t p) {
+  const PlainCandidate& x = inst.candidates[c];
+  if (b >= x.tied.size()) return "";
+  for (std::size_t k = 0; k < x.lists[b].size() && k < x.tied[b].size(); ++k) {
+    if (x.lists[b][k] == inst.programs[p].code) return x.tied[b][k];
+  }
+  return "";
+}
+
+bool Competes(const PlainInstance& inst, std::size_t b, std::size_t h, std::size_t c, std::size_t p) {
+  const PlainChannel& ch = inst.batches[b].channels[h];
+  const std::string tied = TiedChannel(inst, b, c, p);
+  return (tied.empty() || tied == ch.name) && IsEligible(inst, ch, c, p);
+}
+
 bool IsEligible(const PlainInstance& inst, const PlainChannel& channel, std::size_t c, std::size_t p) {
   const PlainCandidate& x = inst.candidates[c];
   switch (channel.eligibility) {
@@ -823,6 +838,10 @@ std::vector<std::string> CheckAssignment(const PlainInstance& inst, const std::v
     if (!IsEligible(inst, ch, c, p)) {
       v.push_back("candidate " + DescribeCandidate(inst, c) + " is placed in channel '" + ch.name + "' of " + pl.program +
                   " but is not eligible for it (" + EligibilityText(ch) + ")");
+    }
+    if (const std::string tied = TiedChannel(inst, b, c, p); !tied.empty() && tied != ch.name) {
+      v.push_back("candidate " + DescribeCandidate(inst, c) + " is placed in channel '" + ch.name + "' of " + pl.program + " but listed it for channel '" +
+                  tied + "' only");
     }
     if (SeatsFor(inst, b, p, h, c) <= 0) {
       v.push_back("candidate '" + pl.candidate_id + "' is placed in channel '" + ch.name + "' of " + pl.program +

@@ -23,6 +23,9 @@
 //     a 0 byte and the id; first 8 bytes big-endian ascending; then id) or admit_all (candidates
 //     equal on every key are tied). A missing arts value ranks after every present one, and
 //     every comparison with it is false (so "arts > 0" is false);
+//   - channel-tied slots (PlainCandidate::tied, choices.csv's `channel` column): an entry tied
+//     to channel X competes only for X at its program -- everywhere below, "eligible for a
+//     channel" includes "not tied to another channel of the program";
 //   - a program's choice from a set S: channel by channel in precedence order (for a split
 //     channel, group by group), take from the members of S eligible for the channel and not
 //     taken by an earlier channel the best `cap` by the channel's ranking, plus everyone tied
@@ -162,6 +165,9 @@ struct PlainCandidate {
   std::string group = {};  // junior_school (the split_by column)
   // program_scores.csv: program code -> the score that program gave the candidate.
   std::map<std::string, Hundredths> program_scores = {};
+  // choices.csv's channel column, per batch and parallel to `lists`: the channel name an entry
+  // is tied to ("" = any channel); an empty vector (or none for a batch) = no entry tied.
+  std::vector<std::vector<std::string>> tied = {};
 };
 
 struct PlainProgram {
@@ -234,6 +240,11 @@ int Compare(const PlainInstance& instance, RankingKind kind, std::size_t a, std:
 bool Outranks(const PlainInstance& instance, RankingKind kind, std::size_t a, std::size_t b, std::size_t p = kAnyProgram);
 // Whether candidate c satisfies `channel`'s condition at program p (seats are not looked at).
 bool IsEligible(const PlainInstance& instance, const PlainChannel& channel, std::size_t c, std::size_t p);
+// The channel candidate c tied program p to in batch b ("" when any channel, or not listed).
+std::string TiedChannel(const PlainInstance& instance, std::size_t b, std::size_t c, std::size_t p);
+// Whether c may take a seat of channel h of batch b at p: eligible, and the entry is not tied
+// to another channel.
+bool Competes(const PlainInstance& instance, std::size_t b, std::size_t h, std::size_t c, std::size_t p);
 // The seats candidate c competes for in channel h of batch b at program p: the channel's
 // capacity, or for a split channel the seats of c's group.
 int SeatsFor(const PlainInstance& instance, std::size_t b, std::size_t p, std::size_t h, std::size_t c);

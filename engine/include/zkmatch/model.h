@@ -103,10 +103,26 @@ struct Programs {
 // The choice lists of one batch in compressed-sparse-row form: candidate c's list is
 // program[offset[c] .. offset[c+1]), first choice first. Candidates without a list have an
 // empty range.
+//
+// Channel-tied slots (choices.csv's optional `channel` column): an entry that names a channel
+// competes only for that channel of its program; an empty cell competes for every channel.
+// `channel[k]` indexes `channel_names` (the names written in this batch, sorted, byte order),
+// or is kAnyChannel. When no entry of the batch is tied, `channel` and `channel_line` are empty
+// (the lists read exactly as without the column). The loader checks that a written name is a
+// channel of the batch; that it is a channel of the stage running the entry's program is
+// checked once stages are known (CheckPolicy), naming `channel_line[k]`.
+inline constexpr std::uint8_t kAnyChannel = 0xFF;
 struct ChoiceLists {
   std::vector<std::uint32_t> offset;  // size = candidates + 1
   std::vector<ProgramIndex> program;
+  std::vector<std::uint8_t> channel;         // per entry, or empty: kAnyChannel or an index into channel_names
+  std::vector<std::string> channel_names;    // sorted, unique
+  std::vector<std::uint32_t> channel_line;   // per entry when `channel` is not empty: the entry's line in choices.csv
   std::size_t length(CandidateIndex c) const { return offset[c + 1] - offset[c]; }
+  // The channel entry k is tied to, or null when it competes for every channel of its program.
+  const std::string* TiedChannel(std::size_t k) const {
+    return channel.empty() || channel[k] == kAnyChannel ? nullptr : &channel_names[channel[k]];
+  }
 };
 
 // Rows of allocations.csv. A row belongs to the table-allocated channel named `channel` in the

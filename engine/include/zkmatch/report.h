@@ -30,6 +30,7 @@
 #include "zkmatch/explain.h"
 #include "zkmatch/model.h"
 #include "zkmatch/status.h"
+#include "zkmatch/study.h"
 #include "zkmatch/verify.h"
 
 namespace zkmatch {
@@ -132,6 +133,10 @@ struct RunReport {
     std::int64_t candidates = 0;
   };
   std::vector<Destination> destinations;
+
+  // Per batch: placed at each choice, unplaced, and candidates with justified envy
+  // (zkmatch/study.h) -- the mechanism study's figures.
+  std::vector<BatchStudy> study;
 
   // Display labels the rules give (`label:`), by name; the Chinese report shows them in place
   // of batch, channel and line names (the English report and the CSV files keep the names).

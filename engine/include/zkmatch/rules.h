@@ -192,9 +192,17 @@ struct WideChoices {
     std::string batch_name;            // as written
     int batch = -1;                    // resolved index into Rules::batches
     std::vector<std::string> headers;  // choice 1, 2, ... of that batch
+    std::vector<std::string> channels; // per header: the channel its choices are tied to ("" = any; `channels:`)
     RulesPos pos;                      // the batch's key under `batches:`
   };
   std::vector<BatchColumns> batches;  // as written
+  // `channels: {志愿2: reassign}`: choice slots tied to seat types (a column's choices compete for
+  // that channel of their program only), as written; resolved into BatchColumns::channels.
+  struct SlotChannel {
+    std::string header, channel;
+    RulesPos pos;  // the header's key under `channels:`
+  };
+  std::vector<SlotChannel> slot_channels;
   RulesPos pos;                       // the `choices:` mapping
 };
 

@@ -21,6 +21,7 @@
 
 #include "zkmatch/diagnostics.h"
 #include "zkmatch/status.h"
+#include "zkmatch/study.h"
 
 namespace zkmatch {
 
@@ -72,6 +73,21 @@ struct RunDiff {
   std::vector<SeatChange> seat_changes;     // blocks of cutoffs.csv (per group) that differ
   std::vector<SeatChange> channel_changes;  // the same per program and channel: a split
                                             // channel's groups summed, lowest cut-off; group ""
+
+  // The mechanism study (zkmatch/study.h) of both runs, for two runs of one year's data under
+  // two mechanisms: per batch the rank distributions and justified-envy counts side by side, and
+  // who gains and who loses. A candidate gains when B places them better than A: placed against
+  // unplaced, an earlier batch, or in the same batch a choice listed higher; loses the other
+  // way. Counted by score decile (1 = the highest-total tenth of B's candidates, by total then
+  // id) and by junior school (the candidates' `junior_school` column, when the rules load it).
+  // Empty, with `study_note` saying why, when a run's rules or inputs cannot be read.
+  std::vector<BatchStudy> study_a, study_b;
+  struct GainLoss {
+    std::string key;  // decile "1".."10", or a junior school
+    std::int64_t candidates = 0, gained = 0, lost = 0;
+  };
+  std::vector<GainLoss> by_decile, by_junior;
+  std::string study_note;
 };
 
 // Compares run `a` (before) with run `b` (after). kBadInput after reporting to `sink` when
