@@ -1426,7 +1426,7 @@ TEST(AuditTiedChannels, UntiedOutcomePassedOffIsCaught) {
   ReplaceLine(run + "/placements.csv", "T6,placed,general,A,reassign,1,", "T6,unplaced,,,,,");
   ReplaceLine(run + "/placements.csv", "T8,unplaced,,,,,", "T8,placed,general,C,reassign,2,");
   Reseal(run);
-  const CommandResult v = Zk("verify --rules " + Q(rules) + " --run " + Q(run), tmp.path());
+  const CommandResult v = Zk("verify --all --rules " + Q(rules) + " --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   EXPECT_NE(v.out.find("VIOLATION: candidate 'T2' at A (reassign) listed the program for channel 'open' only (choices.csv)"), std::string::npos) << v.out;
 }
