@@ -1,11 +1,11 @@
 // The run bundle and verify's grouped findings (issue 13, items 1 and 7), through the real binary.
 //
 //   - A run is a self-contained bundle: the rules, the file they extend and every input under
-//     DIR/inputs/, byte for byte (hard links on one file system), recorded by relative path.
+//     DIR/inputs/, byte for byte (copies by default), recorded by relative path.
 //     Copied to another directory and moved, with the original case directory deleted, every
 //     verb (verify, replay, report, explain, letters, diff) works on both copies. Inputs on
-//     another file system (/dev/shm) are copied instead of linked, and with --copy-inputs
-//     always (an original edited in place then leaves the run intact, unlike a hard link).
+//     another file system (/dev/shm) are copied even under --link-inputs, which otherwise
+//     hard-links them (an original edited in place then changes the run, unlike a copy).
 //   - Bundle names: the file's own name, a clash resolved as STEM-2.EXT in role order, the same
 //     file read for two roles kept once; placing a bundle's files again gives the same names.
 //   - A run recording absolute paths (written before bundles) is still read, from those paths,
@@ -79,7 +79,7 @@ TEST(RunBundle, CopiedAndMovedWithTheOriginalsGoneEveryVerbWorks) {
     struct stat a {}, b {};
     ASSERT_EQ(::stat(copy.c_str(), &a), 0);
     ASSERT_EQ(::stat(original.c_str(), &b), 0);
-    EXPECT_EQ(a.st_ino, b.st_ino) << name << ": one file system, so a hard link";
+    EXPECT_NE(a.st_ino, b.st_ino) << name << ": a copy by default, not a link";
     const std::string entry = "\"path\":\"inputs/" + name + "\",\"sha256\":\"" + Sha256Hex(ReadFile(original)) + "\"";
     EXPECT_NE(manifest.find(entry), std::string::npos) << manifest;
     EXPECT_NE(header.find(entry), std::string::npos) << header;
@@ -95,7 +95,7 @@ TEST(RunBundle, CopiedAndMovedWithTheOriginalsGoneEveryVerbWorks) {
   ExpectEveryVerbWorks("deeper/copied", tmp.path() + "/moved", tmp.path() + "/elsewhere");  // a relative --run
 }
 
-// Inputs on another file system (no hard link possible): byte-identical copies.
+// --link-inputs with the inputs on another file system (no hard link possible): byte-identical copies.
 TEST(RunBundle, InputsOnAnotherFileSystemAreCopied) {
   std::error_code ec;
   const std::string shm = "/dev/shm/zkmatch-bundle-test-" + std::to_string(::getpid());
@@ -114,7 +114,7 @@ TEST(RunBundle, InputsOnAnotherFileSystemAreCopied) {
   ASSERT_EQ(::stat(tmp.path().c_str(), &b), 0);
   if (a.st_dev == b.st_dev) GTEST_SKIP() << "/dev/shm is on the temporary directory's file system";
   fs::copy(SourceDir() + "/fixtures/cases/plain", shm + "/case", fs::copy_options::recursive);
-  ASSERT_EQ(Zk("run -q --rules " + Q(shm + "/case/plain.yaml") + " --out run", tmp.path()).exit_code, 0);
+  ASSERT_EQ(Zk("run -q --link-inputs --rules " + Q(shm + "/case/plain.yaml") + " --out run", tmp.path()).exit_code, 0);
   for (const char* name : {"plain.yaml", "candidates.csv", "choices.csv", "programs.csv"}) {
     const std::string copy = tmp.path() + "/run/inputs/" + name;
     EXPECT_EQ(ReadFile(copy), ReadFile(shm + "/case/" + name)) << name;
@@ -126,13 +126,13 @@ TEST(RunBundle, InputsOnAnotherFileSystemAreCopied) {
   EXPECT_EQ(Zk("replay --run run", tmp.path()).exit_code, 0);
 }
 
-// run --copy-inputs: copies on the same file system, so editing an original in place later
-// leaves the run intact (a hard link would share the edit).
-TEST(RunBundle, CopyInputsKeepsTheRunIntactWhenAnOriginalIsEditedInPlace) {
+// run copies its inputs by default, so editing an original in place later leaves the run
+// intact; run --link-inputs hard-links them, and the same edit is then seen in the run.
+TEST(RunBundle, CopiedInputsKeepTheRunIntactWhenAnOriginalIsEditedInPlace) {
   TempDir tmp;
   fs::copy(SourceDir() + "/fixtures/cases/plain", tmp.path() + "/case", fs::copy_options::recursive);
-  ASSERT_EQ(Zk("run -q --copy-inputs --rules case/plain.yaml --out copied", tmp.path()).exit_code, 0);
-  ASSERT_EQ(Zk("run -q --rules case/plain.yaml --out linked", tmp.path()).exit_code, 0);
+  ASSERT_EQ(Zk("run -q --rules case/plain.yaml --out copied", tmp.path()).exit_code, 0);
+  ASSERT_EQ(Zk("run -q --link-inputs --rules case/plain.yaml --out linked", tmp.path()).exit_code, 0);
   struct stat st {};
   ASSERT_EQ(::stat((tmp.path() + "/copied/inputs/candidates.csv").c_str(), &st), 0);
   EXPECT_EQ(st.st_nlink, 1u);

@@ -26,7 +26,7 @@ struct RunArgs {
   std::string lang = "en";
   std::string key;   // the bureau's private key: sign manifest.json (manifest.sig)
   std::string seal;  // a seal the inputs must match
-  bool copy_inputs = false;
+  bool link_inputs = false;
 };
 
 int Run(const RunArgs& args) {
@@ -70,8 +70,8 @@ int Run(const RunArgs& args) {
     if (!signature) return ReportFailure(signature.status(), sink);
     run->files.push_back(OutputFile{kManifestSignatureFile, std::move(*signature)});
   }
-  if (args.copy_inputs) {
-    for (OutputFile& f : run->files) f.link = false;
+  if (args.link_inputs) {
+    for (OutputFile& f : run->files) f.link = true;
   }
   progress.Step("write " + args.out);
   if (Status written = WriteRunDirectory(args.out, run->files, args.force); !written.ok()) {
@@ -98,8 +98,9 @@ void AddRunVerb(CLI::App& app, int* exit_code) {
   cmd->add_option("--out", args->out, "Run directory to create (refused if it exists, unless --force)")->required();
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores); never changes the output")->check(CLI::Range(1, 1024));
   cmd->add_flag("--force", args->force, "Replace an existing --out directory");
-  cmd->add_flag("--copy-inputs", args->copy_inputs,
-                "Copy the inputs into DIR/inputs/ instead of hard-linking them (a hard link shares the bytes: an original edited in place changes the run's copy)");
+  cmd->add_flag("--link-inputs", args->link_inputs,
+                "Hard-link the inputs into DIR/inputs/ where the file system allows, instead of copying them (saves disk and time at national scale; "
+                "a hard link shares the bytes: an original edited in place would change the run's copy)");
   cmd->add_option("--seal", args->seal, "Refuse to run unless the rules and every input are the ones sealed in this file (zkmatch seal)");
   cmd->add_option("--key", args->key, "Sign manifest.json with this private key (NAME.key from zkmatch keygen): writes manifest.sig");
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success, and no progress");

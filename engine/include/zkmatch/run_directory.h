@@ -29,12 +29,14 @@ struct OutputFile {
   std::string name;     // plain file name, or inputs/NAME for a file of the run bundle
   std::string content;
   // When set, the file holds this file's bytes instead of `content` (a run bundle's copy of an
-  // input): a hard link where the file system allows, else a byte-identical copy. Its SHA-256
+  // input): a byte-identical copy, or with `link` a hard link where the file system allows. Its SHA-256
   // must then be `sha256` (the digest of the bytes the run parsed): a file that changed since
   // it was read is refused and nothing is written.
   std::string copy_of = {};
   std::string sha256 = {};
-  bool link = true;  // with copy_of: false to always copy (the original may be edited in place later)
+  // With copy_of: hard-link instead of copying where the file system allows. A link shares the
+  // bytes: an original edited in place later changes the run's copy, so copying is the default.
+  bool link = false;
 };
 
 // Ok, or a Status saying what failed and what to do: kBadInput when the target exists (and
