@@ -961,7 +961,7 @@ TEST_F(AuditExplainTest, ChangedInputsFallBackToTheAuditsOwnWords) {
   }
   const std::string run = tmp_.path() + "/copy-run";
   ASSERT_EQ(Zk("run --quiet --rules " + Q(copy + "/two-rankings.yaml") + " --out " + Q(run), tmp_.path()).exit_code, 0);
-  { std::ofstream(copy + "/candidates.csv", std::ios::app) << "T9,500,0\n"; }
+  { std::ofstream(run + "/inputs/candidates.csv", std::ios::app) << "T9,500,0\n"; }  // the run's own copy (bundles copy their inputs)
   const CommandResult r = Zk("explain --run " + Q(run) + " --candidate T2", tmp_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("(The run's inputs cannot be read: candidates file ", 0), 0u) << r.out;

@@ -555,7 +555,10 @@ void CsvReader::Report(int line, std::size_t field, const std::string& message) 
 
 bool CsvReader::Next(CsvRecord* record) {
   while (true) {
-    if (sink_->full()) return false;
+    if (sink_->full()) {
+      stopped_early_ = true;
+      return false;
+    }
     switch (table_mode_ ? NextTableRow(record) : ParseRecord(record)) {
       case Parse::kRecord:
         if (++records_ > max_records_) {
@@ -565,9 +568,13 @@ bool CsvReader::Next(CsvRecord* record) {
           return false;
         }
         return true;
-      case Parse::kBadRecord: continue;
-      case Parse::kEnd:
-      case Parse::kFatal: return false;
+      case Parse::kBadRecord:
+        ++skipped_;
+        continue;
+      case Parse::kEnd: return false;
+      case Parse::kFatal:
+        stopped_early_ = true;
+        return false;
     }
   }
 }

@@ -103,6 +103,9 @@ class CsvReader {
   // Next well-formed record. Malformed records are reported and skipped; returns false at the
   // end of the file or after an error that makes the rest unreadable.
   bool Next(CsvRecord* record);
+  // Whether every record was returned: none was skipped as malformed, and Next did not stop
+  // early (an unreadable rest, the error cap). After Next has returned false.
+  bool read_whole() const { return skipped_ == 0 && !stopped_early_; }
 
  private:
   enum class Parse { kRecord, kEnd, kBadRecord, kFatal };
@@ -125,6 +128,8 @@ class CsvReader {
   int header_line_ = 0;
   std::string scratch_;  // unescaped quoted fields of the current record
   std::size_t records_ = 0;
+  std::size_t skipped_ = 0;
+  bool stopped_early_ = false;
   std::size_t max_records_ = static_cast<std::size_t>(-1);
   std::string role_;
   // "inputs: {candidates: {file: F, encoding: E}}" for this file, or "" without a role.

@@ -368,7 +368,9 @@ void ReportDuplicates(const std::vector<std::string>& keys, const std::vector<st
   }
 }
 
-bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
+// Both loaders below set `*names` when the ids (codes) are complete and sorted even though some
+// row had an error (a bad total, say): the other files can then still be checked against them.
+bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest, bool* names) {
   CsvReader csv;
   csv.set_digest(digest);
   csv.set_role("candidates");
@@ -387,12 +389,15 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink, Fi
   const std::string& id_header = csv.header()[static_cast<std::size_t>(id_col)];
   const std::string& total_header = csv.header()[static_cast<std::size_t>(total_col)];
   CsvRecord rec;
+  bool bad_id = false;  // an id itself is wrong: the other files' references to it would be too
   while (csv.Next(&rec)) {
     std::string_view id = rec.fields[static_cast<std::size_t>(id_col)];
     if (id.empty()) {
       sink.CsvError(csv.display(), rec.line, id_header, "empty candidate id; every candidate needs its exam number");
+      bad_id = true;
     } else if (HasOuterSpace(id) || HasControl(id)) {
       sink.CsvError(csv.display(), rec.line, id_header, HiddenCharactersError("candidate id", id));
+      bad_id = true;
     }
     Score total = 0;
     std::string why;
@@ -404,8 +409,8 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink, Fi
     c.row.push_back(static_cast<std::uint32_t>(rec.line));
     extra.Add(rec, csv, &c.columns, sink);
   }
-  if (sink.error_count() != errors_before) return false;
-  if (c.id.empty()) {
+  if (sink.error_count() != errors_before && !csv.read_whole()) return false;
+  if (c.id.empty() && sink.error_count() == errors_before) {
     sink.Warning(csv.display(), csv.header_line(), 0,
                  csv.display() + " has no rows (only a header): nobody can be placed and every admit_ratio line has no "
                  "candidates to count -- is this the right file?");
@@ -416,10 +421,11 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink, Fi
   Permute(&c.row, order);
   ExtraColumns::PermuteAll(&c.columns, order);
   ReportDuplicates(c.id, c.row, csv.display(), id_header, "candidate id", "ids must be unique", sink);
+  *names = !bad_id;
   return sink.error_count() == errors_before;
 }
 
-bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
+bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest, bool* names) {
   CsvReader csv;
   csv.set_digest(digest);
   csv.set_role("programs");
@@ -481,13 +487,16 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
   inst->program_headers = csv.header();
   const std::string& code_header = csv.header()[static_cast<std::size_t>(code_col)];
   CsvRecord rec;
+  bool bad_code = false;  // a code itself is wrong: the other files' references to it would be too
   auto cell = [&](int col) { return col < 0 ? std::string() : std::string(rec.fields[static_cast<std::size_t>(col)]); };
   while (csv.Next(&rec)) {
     std::string_view code = rec.fields[static_cast<std::size_t>(code_col)];
     if (code.empty()) {
       sink.CsvError(csv.display(), rec.line, code_header, "empty program code; every program needs a code");
+      bad_code = true;
     } else if (HasOuterSpace(code) || HasControl(code)) {
       sink.CsvError(csv.display(), rec.line, code_header, HiddenCharactersError("program code", code));
+      bad_code = true;
     }
     if (sector_col >= 0) {
       std::string_view s = rec.fields[static_cast<std::size_t>(sector_col)];
@@ -518,7 +527,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
     }
     extra.Add(rec, csv, &p.columns, sink);
   }
-  if (sink.error_count() != errors_before) return false;
+  if (sink.error_count() != errors_before && !csv.read_whole()) return false;
   if (p.code.empty()) {
     // Said first, instead of one "unknown program" per choice row.
     sink.Error(csv.display(), csv.header_line(), 0,
@@ -535,6 +544,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
   for (auto& s : p.plans) Permute(&s, order);
   ExtraColumns::PermuteAll(&p.columns, order);
   ReportDuplicates(p.code, p.row, csv.display(), code_header, "program code", "codes must be unique", sink);
+  *names = !bad_code;
   return sink.error_count() == errors_before;
 }
 
@@ -1130,10 +1140,14 @@ Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentit
   inst.programs_path = rules.inputs.programs;
   FileDigest candidates, choices, programs, allocations, program_scores;
   const bool hash = identity != nullptr;
-  bool ok = LoadCandidates(rules, &inst, sink, hash ? &candidates : nullptr);
-  ok = LoadPrograms(rules, &inst, sink, hash ? &programs : nullptr) && ok;
-  if (ok) {
-    ok = LoadChoices(rules, &inst, sink, hash ? &choices : nullptr);
+  bool candidate_ids = false, program_codes = false;
+  bool ok = LoadCandidates(rules, &inst, sink, hash ? &candidates : nullptr, &candidate_ids);
+  ok = LoadPrograms(rules, &inst, sink, hash ? &programs : nullptr, &program_codes) && ok;
+  // The other files refer to candidates and programs by id and code: they are checked whenever
+  // those are complete, even when a row of candidates.csv or programs.csv has an error, so that
+  // one `check` reports the problems of every file.
+  if (candidate_ids && program_codes && !sink.full()) {
+    ok = LoadChoices(rules, &inst, sink, hash ? &choices : nullptr) && ok;
     ok = LoadAllocations(rules, &inst, sink, hash ? &allocations : nullptr) && ok;
     ok = LoadProgramScores(rules, &inst, sink, hash ? &program_scores : nullptr) && ok;
   }
