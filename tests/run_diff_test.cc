@@ -179,6 +179,48 @@ TEST(RunDiffTest, WeihaiOpenFirstAgainstReserveFirst) {
 // A what-if against its base (fixtures/cases/extends): the diff says first what was changed --
 // the rule settings that differ and the lines -- then who moved. With a rules file edited since
 // the run, the settings are not compared and the diff says why.
+// The same input files named from a rules file in another directory are no change of the
+// inputs (their recorded digests are equal); a setting written over several lines shows its
+// first differing line, cut at a character boundary.
+TEST(RunDiffTest, SameInputBytesAreNoChangeAndLongSettingsShowTheirFirstDifference) {
+  TempDir tmp;
+  fs::copy(SourceDir() + "/fixtures/cases/plain", tmp.path() + "/case", fs::copy_options::recursive);
+  const std::string head = "version: 1\nrankings:\n  by_total: {keys: [total desc], last_tie: id}\n  by_id: {keys: [total desc], last_tie: lottery}\n"
+                           "seed: \"s\"\nbatches:\n  - name: main\n    label: 统一招生批次统一招生批次统一招生批次\n    channels:\n";
+  const std::string a = tmp.Write("case/a.yaml", head + "      - {name: general, seats: general, ranking: by_total}\n"
+                                  "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n");
+  fs::create_directories(tmp.path() + "/case/what-if");
+  const std::string b = tmp.Write("case/what-if/b.yaml", head + "      - {name: general, seats: general, ranking: by_id}\n"
+                                  "inputs: {candidates: ../candidates.csv, choices: ../choices.csv, programs: ../programs.csv}\n");
+  ASSERT_NO_FATAL_FAILURE(RunRules(a, tmp.path() + "/ra"));
+  ASSERT_NO_FATAL_FAILURE(RunRules(b, tmp.path() + "/rb"));
+  DiagnosticSink sink;
+  const Result<RunDiff> d = DiffRuns(tmp.path() + "/ra", tmp.path() + "/rb", sink);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_EQ(d->setting_changes.size(), 1u);  // not inputs.candidates, inputs.choices, inputs.programs
+  EXPECT_EQ(d->setting_changes[0].key, "batches");
+  const std::string summary = RenderDiffSummary(*d);
+  EXPECT_NE(summary.find("settings changed: 1\n  batches: first difference at line 4: - {name: general, seats: general, ranking: by_total} -> "
+                         "- {name: general, seats: general, ranking: by_id}\n"),
+            std::string::npos)
+      << summary;
+
+  // A long line differing at its end: cut to 80 bytes at a character boundary, never inside one.
+  std::string long_label;
+  for (int i = 0; i < 30; ++i) long_label += "统";  // 90 bytes
+  const std::string c = tmp.Write("case/c.yaml", "version: 1\nrankings:\n  by_total: {keys: [total desc], last_tie: id}\nbatches:\n  - name: main\n    label: " +
+                                                    long_label + "\n    channels:\n      - {name: general, seats: general, ranking: by_total}\n"
+                                                    "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n");
+  const std::string c2 = tmp.Write("case/c2.yaml", ReadFile(c).replace(ReadFile(c).find(long_label), long_label.size(), long_label + "X"));
+  ASSERT_NO_FATAL_FAILURE(RunRules(c, tmp.path() + "/rc"));
+  ASSERT_NO_FATAL_FAILURE(RunRules(c2, tmp.path() + "/rc2"));
+  const Result<RunDiff> e = DiffRuns(tmp.path() + "/rc", tmp.path() + "/rc2", sink);
+  ASSERT_TRUE(e.ok());
+  const std::string shown = "label: " + long_label.substr(0, 69) + "...";  // 77 bytes would cut a character: 76, then the dots
+  EXPECT_NE(RenderDiffSummary(*e).find("  batches: first difference at line 2: " + shown + " -> " + shown + "\n"), std::string::npos)
+      << RenderDiffSummary(*e);
+}
+
 TEST(RunDiffTest, SaysWhichRulesAndLinesChanged) {
   TempDir tmp;
   fs::copy(SourceDir() + "/fixtures/cases/extends", tmp.path() + "/case", fs::copy_options::recursive);

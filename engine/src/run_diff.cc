@@ -96,6 +96,57 @@ std::optional<Rules> RecordedRules(const std::string& dir, std::string* why) {
   return std::move(*loaded);
 }
 
+// The digest of each input a run recorded, by role (empty when the manifest cannot be read).
+std::map<std::string, std::string> RecordedDigests(const std::string& dir) {
+  Manifest manifest;
+  std::vector<Finding> findings;
+  std::map<std::string, std::string> out;
+  if (ReadManifest(dir, &manifest, &findings) != ReadStatus::kRead) return out;
+  for (const ManifestInput& f : manifest.inputs) out[f.role] = f.sha256;
+  return out;
+}
+
+// Whether a changed `inputs.ROLE: PATH` setting names the same bytes in both runs (the path is
+// written otherwise, e.g. from a rules file in another directory): not a change of the inputs.
+bool SameInputBytes(const std::string& key, const std::string& a, const std::string& b, const std::map<std::string, std::string>& da,
+                    const std::map<std::string, std::string>& db) {
+  if (key.rfind("inputs.", 0) != 0 || a.find('{') != std::string::npos || b.find('{') != std::string::npos) return false;
+  const std::string role = key.substr(7);
+  const auto x = da.find(role), y = db.find(role);
+  return x != da.end() && y != db.end() && !x->second.empty() && x->second == y->second;
+}
+
+// At most `n` bytes of `s`, cut at a character boundary, with "..." when cut.
+std::string Shortened(const std::string& s, std::size_t n) {
+  if (s.size() <= n) return s;
+  std::size_t end = n - 3;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;  // not inside a UTF-8 character
+  return s.substr(0, end) + "...";
+}
+
+// "A -> B" for a setting; a setting written over several lines (a whole `batches:`) shows the
+// first line that differs, with its number, instead of the start of both.
+std::string ShownChange(const std::string& a, const std::string& b) {
+  auto one = [](const std::string& v) { return v.empty() ? std::string("(none)") : Shortened(v, 100); };
+  if (a.find('\n') == std::string::npos && b.find('\n') == std::string::npos) return one(a) + " -> " + one(b);
+  std::size_t line = 1, i = 0, start = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) {
+    if (a[i] == '\n') {
+      ++line;
+      start = i + 1;
+    }
+    ++i;
+  }
+  auto line_of = [&](const std::string& v) {
+    if (start >= v.size()) return std::string("(end)");
+    const std::size_t e = v.find('\n', start);
+    std::string l = v.substr(start, e == std::string::npos ? std::string::npos : e - start);
+    const std::size_t first = l.find_first_not_of(' ');
+    return first == std::string::npos ? std::string("(empty line)") : Shortened(l.substr(first), 80);
+  };
+  return "first difference at line " + std::to_string(line) + ": " + line_of(a) + " -> " + line_of(b);
+}
+
 // Rule settings and lines that differ between the runs.
 void DiffRulesAndLines(const std::string& a_dir, const std::string& b_dir, RunDiff* d) {
   std::string why_a, why_b;
@@ -105,13 +156,14 @@ void DiffRulesAndLines(const std::string& a_dir, const std::string& b_dir, RunDi
     d->rules_b = rb->name;
     std::map<std::string, std::string> a(ra->settings.begin(), ra->settings.end());
     a.erase("name");  // said on the rules line
+    const auto digests_a = RecordedDigests(a_dir), digests_b = RecordedDigests(b_dir);
     for (const auto& [key, value] : rb->settings) {
       if (key == "name") continue;
       const auto it = a.find(key);
       if (it == a.end()) {
         d->setting_changes.push_back({key, "", value});
       } else {
-        if (it->second != value) d->setting_changes.push_back({key, it->second, value});
+        if (it->second != value && !SameInputBytes(key, it->second, value, digests_a, digests_b)) d->setting_changes.push_back({key, it->second, value});
         a.erase(it);
       }
     }
@@ -304,8 +356,7 @@ std::string RenderDiffSummary(const RunDiff& diff) {
   } else {
     out += "rules: " + diff.rules_a + (diff.rules_a == diff.rules_b ? " (both)" : " -> " + diff.rules_b) + "; settings changed: " +
            std::to_string(diff.setting_changes.size()) + "\n";
-    auto shown = [](const std::string& v) { return v.empty() ? std::string("(none)") : v.size() > 100 ? v.substr(0, 97) + "..." : v; };
-    for (const RunDiff::SettingChange& c : diff.setting_changes) out += "  " + c.key + ": " + shown(c.a) + " -> " + shown(c.b) + "\n";
+    for (const RunDiff::SettingChange& c : diff.setting_changes) out += "  " + c.key + ": " + ShownChange(c.a, c.b) + "\n";
   }
   if (!diff.line_changes.empty()) {
     out += "lines changed:";
