@@ -747,6 +747,42 @@ TEST(AuditLines, EditedLineValueForgedIsCaughtByTheRecomputedLines) {
   EXPECT_NE(v.out.find("VIOLATION: lines.csv:4: line 'control' is 560, but recomputed from the rules and inputs it is 567.5"), std::string::npos) << v.out;
 }
 
+// vacancies.csv is what cutoffs.csv leaves: a seat count edited, a row dropped or a row added
+// (each resealed into the manifest) is a finding naming the row; the honest file verifies.
+TEST(AuditVacancies, EditedDroppedOrAddedRowsForgedAreCaught) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  const std::string rules = SourceDir() + "/fixtures/cases/lines/rules.yaml";
+  ASSERT_EQ(Zk("run --quiet --rules " + Q(rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
+  const CommandResult honest = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(honest.exit_code, 0) << honest.out;
+  EXPECT_NE(honest.out.find("ok: vacancies.csv: the 3 places with seats left, as cutoffs.csv and placements.csv leave them"), std::string::npos) << honest.out;
+  const std::string original = ReadFile(run + "/vacancies.csv");
+  struct Edit {
+    std::string from, to, want;
+  };
+  const std::vector<Edit> edits = {
+      {"main,,P,Popular High,General,music,,1,0,1\n", "main,,P,Popular High,General,music,,1,0,2\n",
+       "VIOLATION: vacancies.csv:3: P music: 2 left of 1 (0 admitted), but the run gives 1 left of 1 (0 admitted)"},
+      {"main,,P,Popular High,General,music,,1,0,1\n", "",
+       "VIOLATION: vacancies.csv has no row for P music in batch 'main', which the run leaves with 1 of 1 seats empty"},
+      {"late,,V,Vocational School,Vocational,voc,,3,2,1\n", "late,,V,Vocational School,Vocational,voc,,3,2,1\nmain,,P,Popular High,General,general,,4,3,1\n",
+       "VIOLATION: vacancies.csv:5: P general: no seat is left there (no row of cutoffs.csv with more seats than placements.csv places), or the row appears twice"},
+  };
+  for (const Edit& e : edits) {
+    SCOPED_TRACE(e.want);
+    std::string text = original;
+    const std::size_t at = text.find(e.from);
+    ASSERT_NE(at, std::string::npos) << text;
+    text.replace(at, e.from.size(), e.to);
+    { std::ofstream(run + "/vacancies.csv", std::ios::binary | std::ios::trunc) << text; }
+    ASSERT_NO_FATAL_FAILURE(Reseal(run));
+    const CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
+    EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+    EXPECT_NE(v.out.find(e.want), std::string::npos) << v.out;
+  }
+}
+
 TEST(AuditFlowPasses, ChainRunVerifiesWithTheRecomputedPasses) {
   TempDir tmp;
   const std::string run = tmp.path() + "/run";

@@ -114,7 +114,7 @@ TEST_F(RunFormatTest, GoodRunHasNoFindingsAndTypedRows) {
     EXPECT_EQ(in->path.rfind("inputs/", 0), 0u) << in->path;  // the run bundle's copy
     EXPECT_EQ(in->sha256, Sha256Hex(ReadFile(P(in->path)))) << role;
   }
-  ASSERT_EQ(run.manifest.outputs.size(), 6u);
+  ASSERT_EQ(run.manifest.outputs.size(), 7u);  // six CSV files and audit.jsonl
   for (const ManifestOutput& out : run.manifest.outputs) EXPECT_EQ(out.sha256, Sha256Hex(ReadFile(P(out.file)))) << out.file;
   EXPECT_EQ(run.manifest.audit_chain_head.size(), 64u);
 }

@@ -93,7 +93,7 @@ int Run(const RunArgs& args) {
 
 void AddRunVerb(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<RunArgs>();
-  CLI::App* cmd = app.add_subcommand("run", "Match every batch and write placements.csv, cutoffs.csv, flows.csv, allocations.csv and lines.csv to --out, atomically");
+  CLI::App* cmd = app.add_subcommand("run", "Match every batch and write placements.csv, cutoffs.csv, flows.csv, allocations.csv, lines.csv and vacancies.csv (with audit.jsonl, manifest.json and the inputs) to --out, atomically");
   cmd->add_option("--rules", args->rules, "Rules file (YAML); input paths in it are relative to it")->required();
   cmd->add_option("--out", args->out, "Run directory to create (refused if it exists, unless --force)")->required();
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores); never changes the output")->check(CLI::Range(1, 1024));

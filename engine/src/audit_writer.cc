@@ -562,6 +562,7 @@ std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, 
       {kFlowsFile, RenderFlows(rules, instance, outcome)},
       {kAllocationsFile, RenderAllocations(rules, instance, outcome)},
       {kLinesFile, RenderLines(rules, outcome)},
+      {kVacanciesFile, RenderVacancies(rules, instance, outcome)},
   };
   std::vector<std::string> digests;  // of each file, computed once
   for (const OutputFile& f : files) digests.push_back(Sha256Hex(f.content));

@@ -101,6 +101,31 @@ std::string RenderCutoffs(const Rules& rules, const Instance& instance, const Ou
   return out;
 }
 
+std::string RenderVacancies(const Rules& rules, const Instance& instance, const Outcome& outcome) {
+  using namespace vacancies_csv;
+  std::string out = CsvHeaderRow(kColumns);
+  TableRow<kCount> r;
+  for (const StageResult& st : outcome.stages) {
+    const Batch& batch = rules.batches[st.batch];
+    const Stage& stage = batch.stages[st.stage];
+    for (const SeatRow& row : st.seats) {
+      if (row.capacity() <= row.admitted) continue;
+      r[kBatch] = batch.name;
+      r[kStage] = stage.name;
+      r[kProgram] = instance.programs.code[row.program];
+      r[kSchool] = instance.programs.school[row.program];
+      r[kName] = instance.programs.name[row.program];
+      r[kChannel] = stage.channels[row.channel].name;
+      r[kGroup] = GroupName(rules, instance, st.batch, st.stage, row.channel, row.group);
+      r[kCapacity] = std::to_string(row.capacity());
+      r[kAdmitted] = std::to_string(row.admitted);
+      r[kVacant] = std::to_string(row.capacity() - row.admitted);
+      r.AppendTo(&out);
+    }
+  }
+  return out;
+}
+
 std::string RenderFlows(const Rules& rules, const Instance& instance, const Outcome& outcome) {
   using namespace flows_csv;
   std::string out = CsvHeaderRow(kColumns);

@@ -161,6 +161,20 @@ void ParseFlow(Cells& c, FlowRow* r) {
   r->seats = c.Int(kSeats);
 }
 
+void ParseVacancy(Cells& c, VacancyRow* r) {
+  using namespace vacancies_csv;
+  r->batch = c.Text(kBatch);
+  r->stage = c.Text(kStage);
+  r->program = c.Text(kProgram);
+  r->school = c.Text(kSchool);
+  r->name = c.Text(kName);
+  r->channel = c.Text(kChannel);
+  r->group = c.Text(kGroup);
+  r->capacity = c.Int(kCapacity);
+  r->admitted = c.Int(kAdmitted);
+  r->vacant = c.Int(kVacant);
+}
+
 void ParseAllocation(Cells& c, AllocationRow* r) {
   using namespace allocations_csv;
   r->batch = c.Text(kBatch);
@@ -256,6 +270,9 @@ ReadStatus ReadCutoffs(const std::string& run_dir, const std::function<void(cons
 }
 ReadStatus ReadFlows(const std::string& run_dir, const std::function<void(const FlowRow&)>& each, std::vector<Finding>* findings) {
   return ReadTable(run_dir, kFlowsFile, flows_csv::kColumns, &ParseFlow, each, findings);
+}
+ReadStatus ReadVacancies(const std::string& run_dir, const std::function<void(const VacancyRow&)>& each, std::vector<Finding>* findings) {
+  return ReadTable(run_dir, kVacanciesFile, vacancies_csv::kColumns, &ParseVacancy, each, findings);
 }
 ReadStatus ReadAllocations(const std::string& run_dir, const std::function<void(const AllocationRow&)>& each, std::vector<Finding>* findings) {
   return ReadTable(run_dir, kAllocationsFile, allocations_csv::kColumns, &ParseAllocation, each, findings);

@@ -40,6 +40,7 @@ inline constexpr const char* kCutoffsFile = "cutoffs.csv";
 inline constexpr const char* kFlowsFile = "flows.csv";
 inline constexpr const char* kAllocationsFile = "allocations.csv";
 inline constexpr const char* kLinesFile = "lines.csv";
+inline constexpr const char* kVacanciesFile = "vacancies.csv";
 inline constexpr const char* kAuditFile = "audit.jsonl";
 inline constexpr const char* kManifestFile = "manifest.json";
 
@@ -64,6 +65,15 @@ enum Column : std::size_t { kBatch, kStage, kPass, kProgram, kChannel, kGroup, k
 inline constexpr std::array<std::string_view, kCount> kColumns = {"batch", "stage", "pass", "program", "channel", "group",
                                                                   "to_batch", "to_stage", "to_channel", "seats"};
 }  // namespace flows_csv
+
+// The seats left empty once every batch has run and every seat has flowed: the list an office
+// publishes before a supplementary round (征求志愿). One row per cutoffs.csv row with capacity
+// above admitted, in cutoffs.csv's order; school and name from programs.csv.
+namespace vacancies_csv {
+enum Column : std::size_t { kBatch, kStage, kProgram, kSchool, kName, kChannel, kGroup, kCapacity, kAdmitted, kVacant, kCount };
+inline constexpr std::array<std::string_view, kCount> kColumns = {"batch", "stage", "program", "school", "name", "channel", "group",
+                                                                  "capacity", "admitted", "vacant"};
+}  // namespace vacancies_csv
 
 namespace allocations_csv {
 enum Column : std::size_t { kBatch, kStage, kProgram, kChannel, kGroup, kSeats, kCount };
@@ -258,6 +268,12 @@ struct FlowRow {
   std::int64_t pass = 0, seats = 0;
 };
 
+struct VacancyRow {
+  int line = 0;
+  std::string batch, stage, program, school, name, channel, group;
+  std::int64_t capacity = 0, admitted = 0, vacant = 0;
+};
+
 struct AllocationRow {
   int line = 0;
   std::string batch, stage, program, channel, group;
@@ -310,6 +326,7 @@ inline constexpr std::size_t kMaxFindingsPerFile = 100;
 ReadStatus ReadPlacements(const std::string& run_dir, const std::function<void(const PlacementRow&)>& each, std::vector<Finding>* findings);
 ReadStatus ReadCutoffs(const std::string& run_dir, const std::function<void(const CutoffRow&)>& each, std::vector<Finding>* findings);
 ReadStatus ReadFlows(const std::string& run_dir, const std::function<void(const FlowRow&)>& each, std::vector<Finding>* findings);
+ReadStatus ReadVacancies(const std::string& run_dir, const std::function<void(const VacancyRow&)>& each, std::vector<Finding>* findings);
 ReadStatus ReadAllocations(const std::string& run_dir, const std::function<void(const AllocationRow&)>& each, std::vector<Finding>* findings);
 ReadStatus ReadLines(const std::string& run_dir, const std::function<void(const LineRow&)>& each, std::vector<Finding>* findings);
 

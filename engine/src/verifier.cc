@@ -123,6 +123,7 @@ constexpr const char* kLines = "score line wrong";
 constexpr const char* kAuditChain = "audit.jsonl chain, header or end record broken";
 constexpr const char* kAuditAgreement = "audit.jsonl disagrees with the published files";
 constexpr const char* kRows = "capacity, count or cut-off wrong";
+constexpr const char* kVacancies = "vacancies.csv wrong";
 constexpr const char* kEligibility = "placement not eligible";
 constexpr const char* kLabels = "channel label wrong";
 constexpr const char* kEnvy = "justified envy or a wasted seat";
@@ -177,6 +178,8 @@ class Verifier {
     step("capacities, flows, cut-offs");
     kind_ = kinds::kRows;
     CheckRows();
+    kind_ = kinds::kVacancies;
+    CheckVacancies();
     step("channel labels");
     kind_ = kinds::kLabels;
     CheckChannelLabels();
@@ -675,6 +678,52 @@ class Verifier {
       if (!st.rows.emplace(std::make_tuple(p, h, g), row).second) Violation(at + "this program, channel and group appear twice");
     }, &findings);
     return Published(status, findings);
+  }
+
+  // vacancies.csv: exactly one row for each (stage, program, channel, group) of cutoffs.csv
+  // whose capacity exceeds the candidates placements.csv places there (counted here, not read
+  // from cutoffs.csv's admitted column, whose own check is CheckRows'), with the seats left and
+  // the program's school and name. A run made before vacancies.csv existed does not list it in
+  // its manifest: nothing to check.
+  void CheckVacancies() {
+    if (std::none_of(manifest_.outputs.begin(), manifest_.outputs.end(), [](const ManifestOutput& f) { return f.file == kVacanciesFile; })) return;
+    struct Want {
+      std::int64_t capacity = 0, admitted = 0;
+      std::string school, name;
+    };
+    std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, Want> want;
+    for (StageInfo& st : stages_) {
+      const Stage& stage = StageRules(st);
+      for (const auto& [key, row] : st.rows) {
+        const auto [p, h, g] = key;
+        if (row.capacity <= row.placed) continue;
+        want[{rules_.batches[st.b].name, stage.name, instance_.programs.code[p], stage.channels[h].name, g == kNone ? "" : st.split[h]->dictionary[g]}] =
+            Want{row.capacity, row.placed, instance_.programs.school[p], instance_.programs.name[p]};
+      }
+    }
+    const std::size_t expected = want.size(), before = report_.violations.size();
+    std::vector<Finding> findings;
+    const ReadStatus status = zkmatch::ReadVacancies(dir_, [&](const VacancyRow& r) {
+      const std::string at = "vacancies.csv:" + std::to_string(r.line) + ": " + r.program + " " + r.channel + (r.group.empty() ? "" : " " + r.group) + ": ";
+      const auto it = want.find({r.batch, r.stage, r.program, r.channel, r.group});
+      if (it == want.end()) {
+        Violation(at + "no seat is left there (no row of cutoffs.csv with more seats than placements.csv places), or the row appears twice");
+        return;
+      }
+      const Want& w = it->second;
+      if (r.capacity != w.capacity || r.admitted != w.admitted || r.vacant != w.capacity - w.admitted) {
+        Violation(at + std::to_string(r.vacant) + " left of " + std::to_string(r.capacity) + " (" + std::to_string(r.admitted) + " admitted), but the run gives " +
+                  std::to_string(w.capacity - w.admitted) + " left of " + std::to_string(w.capacity) + " (" + std::to_string(w.admitted) + " admitted)");
+      }
+      if (r.school != w.school || r.name != w.name) Violation(at + "school and name are not programs.csv's ('" + w.school + "', '" + w.name + "')");
+      want.erase(it);
+    }, &findings);
+    if (!Published(status, findings)) return;
+    for (const auto& [key, w] : want) {
+      Violation("vacancies.csv has no row for " + std::get<2>(key) + " " + std::get<3>(key) + (std::get<4>(key).empty() ? "" : " " + std::get<4>(key)) + " in batch '" +
+                std::get<0>(key) + "', which the run leaves with " + std::to_string(w.capacity - w.admitted) + " of " + std::to_string(w.capacity) + " seats empty");
+    }
+    if (report_.violations.size() == before) Passed("vacancies.csv: the " + std::to_string(expected) + (expected == 1 ? " place" : " places") + " with seats left, as cutoffs.csv and placements.csv leave them");
   }
 
   bool ReadFlows() {

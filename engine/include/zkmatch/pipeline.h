@@ -139,6 +139,8 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
 // placements.csv, cutoffs.csv, flows.csv, allocations.csv and lines.csv (LF line ends, sorted).
 std::string RenderPlacements(const Rules& rules, const Instance& instance, const Outcome& outcome);
 std::string RenderCutoffs(const Rules& rules, const Instance& instance, const Outcome& outcome);
+// vacancies.csv: the seats left empty after every batch and flow, per program, channel and group.
+std::string RenderVacancies(const Rules& rules, const Instance& instance, const Outcome& outcome);
 std::string RenderFlows(const Rules& rules, const Instance& instance, const Outcome& outcome);
 std::string RenderAllocations(const Rules& rules, const Instance& instance, const Outcome& outcome);
 std::string RenderLines(const Rules& rules, const Outcome& outcome);
