@@ -14,11 +14,22 @@ struct CtxFree {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 
+// SHA-256 fetched once (an EVP_sha256() given to every init makes OpenSSL 3 look the
+// implementation up again, which costs as much as hashing a tree node).
+const EVP_MD* Sha256Md() {
+  static EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!m) throw std::runtime_error("SHA-256 is not available in OpenSSL");
+    return m;
+  }();
+  return md;
+}
+
 MerkleHash Hash(unsigned char prefix, std::string_view a, std::string_view b) {
   thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
   MerkleHash out{};
   unsigned int len = 0;
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 || EVP_DigestUpdate(ctx.get(), &prefix, 1) != 1 ||
+  if (!ctx || EVP_DigestInit_ex2(ctx.get(), Sha256Md(), nullptr) != 1 || EVP_DigestUpdate(ctx.get(), &prefix, 1) != 1 ||
       EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 || EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1 ||
       EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1 || len != 32) {
     throw std::runtime_error("SHA-256 failed in OpenSSL");
