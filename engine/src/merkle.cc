@@ -1,11 +1,13 @@
 #include "merkle.h"
 
 #include <openssl/evp.h>
-#include <tbb/parallel_for.h>
+#include <tbb/blocked_range.h>
 
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
+
+#include "parallel.h"
 
 namespace zkmatch {
 namespace {
@@ -71,10 +73,12 @@ MerkleHash MerkleRoot(const std::vector<MerkleHash>& leaves) {
   constexpr std::size_t kBlock = std::size_t{1} << 12;
   if (leaves.size() <= kBlock) return SerialRoot(leaves);
   std::vector<MerkleHash> roots((leaves.size() + kBlock - 1) / kBlock);
-  tbb::parallel_for(std::size_t{0}, roots.size(), [&](std::size_t b) {
-    const auto first = leaves.begin() + static_cast<std::ptrdiff_t>(b * kBlock);
-    const auto last = leaves.begin() + static_cast<std::ptrdiff_t>(std::min(leaves.size(), (b + 1) * kBlock));
-    roots[b] = SerialRoot(std::vector<MerkleHash>(first, last));
+  ParallelFor(tbb::blocked_range<std::size_t>(0, roots.size()), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t b = r.begin(); b < r.end(); ++b) {
+      const auto first = leaves.begin() + static_cast<std::ptrdiff_t>(b * kBlock);
+      const auto last = leaves.begin() + static_cast<std::ptrdiff_t>(std::min(leaves.size(), (b + 1) * kBlock));
+      roots[b] = SerialRoot(std::vector<MerkleHash>(first, last));
+    }
   });
   return SerialRoot(std::move(roots));
 }

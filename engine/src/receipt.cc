@@ -1,6 +1,6 @@
 #include "zkmatch/receipt.h"
 
-#include <tbb/parallel_for.h>
+#include <tbb/blocked_range.h>
 
 #include <optional>
 #include <string_view>
@@ -9,6 +9,7 @@
 #include "file_read.h"
 #include "json.h"
 #include "merkle.h"
+#include "parallel.h"
 #include "run_format.h"
 #include "zkmatch/signature.h"
 
@@ -40,7 +41,9 @@ std::vector<std::string_view> Lines(const std::string& text) {
 
 std::vector<MerkleHash> Leaves(const std::vector<std::string_view>& lines) {
   std::vector<MerkleHash> leaves(lines.size());
-  tbb::parallel_for(std::size_t{0}, lines.size(), [&](std::size_t i) { leaves[i] = MerkleLeafHash(lines[i]); });
+  ParallelFor(tbb::blocked_range<std::size_t>(0, lines.size(), 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i < r.end(); ++i) leaves[i] = MerkleLeafHash(lines[i]);
+  });
   return leaves;
 }
 
