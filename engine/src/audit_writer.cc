@@ -98,7 +98,7 @@ class AuditWriter {
                                          if (next >= n) {
                                            fc.stop();
                                          } else {
-                                           chunk = new Chunk{next, std::min(n, next + kChunk), {}};
+                                           chunk = new Chunk{next, std::min(n, next + kChunk), {}, {}};
                                            next = chunk->end;
                                            HappensBefore(chunk);
                                          }
