@@ -3,7 +3,7 @@
 //   - Receipts of every candidate of a signed run (fixtures/tamper's 120 candidates, in-process),
 //     each checked and its one-line outcome compared with placements.csv; a sample of the
 //     Weihai demo the same way; the binary's receipt / check-receipt for one candidate, in zh
-//     and en, and as JSON.
+//     and en, and as JSON; a run of the hash-chain format named as such.
 //   - Forged receipts, each refused (exit 3) with its exact one-line reason (golden:
 //     fixtures/tamper/receipt-reasons.txt): an edited record, a wrong proof step, a proof step
 //     dropped, a manifest with another root, a manifest signed by another key, no signature, and
@@ -130,6 +130,21 @@ TEST_F(Receipts, UnknownCandidateAndBrokenRunAreRefused) {
   const CommandResult not_receipt = Zk("check-receipt --receipt rules.yaml --pubkey bureau.pub", tmp_->path());
   EXPECT_EQ(not_receipt.exit_code, 2) << not_receipt.out << not_receipt.err;
   EXPECT_NE(not_receipt.err.find("rules.yaml: error: not a receipt"), std::string::npos) << not_receipt.err;
+}
+
+// A run written before the Merkle tree (zkmatch-manifest/1, a hash chain) is named as such by
+// verify (exit 3) and receipt (exit 2), not read as a broken tree.
+TEST_F(Receipts, AHashChainRunIsNamedAsTheOlderFormat) {
+  fs::copy(P("run"), P("chain-run"), fs::copy_options::recursive);
+  EditInLine(P("chain-run/manifest.json"), 1, "\"zkmatch-manifest/2\"", "\"zkmatch-manifest/1\"");
+  const std::string why = "manifest.json:format: 'zkmatch-manifest/1' is not zkmatch-manifest/2 (a run written before the Merkle audit log, with a hash chain; "
+                          "check it with the zkmatch that wrote it)";
+  const CommandResult v = Zk("verify --run chain-run", tmp_->path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_NE(v.out.find("    manifest.json is not a valid zkmatch-manifest/2 document: " + why + "\n"), std::string::npos) << v.out;
+  const CommandResult r = Zk("receipt --run chain-run --candidate " + Ids()[0], tmp_->path());
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(r.err, "zkmatch receipt: error: chain-run/manifest.json is not a valid manifest: " + why + "\n");
 }
 
 // The forger's moves on a receipt; each one-line reason is golden.
