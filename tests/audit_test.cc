@@ -5,13 +5,13 @@
 //     so cases added after the build are covered too) and fixtures/demo/rules.yaml: the run
 //     verifies (exit 0, "verify: DIR holds"), replays byte for byte, and gives the same
 //     audit.jsonl and manifest.json with 1 and 2 threads; shuffling the input rows changes
-//     nothing but the recorded input digests (and hence the hash chain values).
+//     nothing but the recorded input digests (and hence the Merkle root).
 //   - Tampering with a finished run is caught, by verify or replay, with a precise message: a
 //     candidate moved up their list, two placements swapped, a placement dropped, a capacity
-//     raised in the inputs, an audit line edited / deleted / reordered / truncated, a count
+//     raised in the inputs, an audit line edited / deleted / inserted / reordered / truncated, a count
 //     changed in cutoffs.csv. Most tampers come in two flavours: naive (the file is edited,
 //     nothing else) and forged (a "consistent forger" also recomputes every SHA-256 in
-//     manifest.json, the end record and the hash chain, so that only the semantic checks --
+//     manifest.json, the end record and the Merkle root, so that only the semantic checks --
 //     capacities, stability, agreement between the files -- or a replay can catch it).
 //   - Seat flows recomputed pass by pass: on a chain balanced -> local -> general, the old
 //     engine bug (a seat passed on down the chain in one pass) forged with every file agreeing
@@ -126,8 +126,6 @@ std::string StripSpans(std::string s, const std::string& from, const std::string
   return s;
 }
 
-// An audit line without its `prev` (which depends on every line before it).
-std::string WithoutPrev(const std::string& line) { return StripSpans(line, ",\"prev\":\"", "\""); }
 
 // The first line where two texts differ, for messages.
 std::string FirstDifference(const std::string& a, const std::string& b) {
@@ -223,8 +221,8 @@ TEST(AuditFixtures, EveryFixtureRunVerifiesReplaysAndIsThreadIndependent) {
 TEST(AuditFixtures, DemoRunVerifiesReplaysAndIsThreadIndependent) { CheckFixtureRun(Demo()); }
 
 // Shuffled input rows give the same outputs and the same audit log, except for what records
-// the inputs' bytes: the input digests in the header and the manifest, and therefore every
-// `prev` and the manifest's audit.jsonl digest and chain head. The inputs are shuffled in
+// the inputs' bytes: the input digests in the header and the manifest, and therefore the
+// manifest's audit.jsonl digest and Merkle root. The inputs are shuffled in
 // place so that the recorded paths stay the same.
 void CheckShuffleInvariance(const FixtureRules& f, std::uint64_t seed) {
   SCOPED_TRACE(f.Key());
@@ -252,18 +250,18 @@ void CheckShuffleInvariance(const FixtureRules& f, std::uint64_t seed) {
   const std::vector<std::string> la = SplitLines(ReadFile(a + "/audit.jsonl")), lb = SplitLines(ReadFile(b + "/audit.jsonl"));
   ASSERT_EQ(la.size(), lb.size()) << f.Key() << ": audit.jsonl has a different number of lines after shuffling";
   for (std::size_t i = 0; i < la.size(); ++i) {
-    std::string x = WithoutPrev(la[i]), y = WithoutPrev(lb[i]);
+    std::string x = la[i], y = lb[i];
     if (i == 0) {  // the header: everything but the input files' digests
       x = StripSpans(x, "\"sha256\":\"", "\"");
       y = StripSpans(y, "\"sha256\":\"", "\"");
     }
     EXPECT_EQ(x, y) << f.Key() << ": audit.jsonl:" << i + 1 << " depends on the order of input rows";
   }
-  // manifest.json: the same except for input digests, audit.jsonl's digest and the chain head.
+  // manifest.json: the same except for input digests, audit.jsonl's digest and the Merkle root.
   auto normal = [](const std::string& m) {
     std::string s = StripSpans(m, "{\"role\":", "}");
     s = StripSpans(s, "{\"file\":\"audit.jsonl\"", "}");
-    return StripSpans(s, "\"audit_chain_head\":\"", "\"");
+    return StripSpans(s, "\"audit_root\":\"", "\"");
   };
   EXPECT_EQ(normal(ReadFile(a + "/manifest.json")), normal(ReadFile(b + "/manifest.json"))) << f.Key();
 }
@@ -319,7 +317,7 @@ class AuditTamperTest : public ::testing::Test {
   // The forger left every digest consistent: only semantic checks may fail.
   static void ExpectDigestsConsistent(const CommandResult& r) {
     EXPECT_NE(r.out.find("ok: inputs and outputs match manifest.json"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("ok: audit.jsonl hash chain intact"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ok: audit.jsonl Merkle root matches manifest.json"), std::string::npos) << r.out;
   }
 
   // replay exits 3 naming the first divergence.
@@ -477,12 +475,13 @@ TEST_F(AuditTamperTest, DeletedInputIsAnInputErrorAndReplayRefuses) {
   EXPECT_NE(replay.err.find("refusing to replay: candidates file " + candidates + " cannot be read"), std::string::npos) << replay.err;
 }
 
-// (e) One audit line's content edited (T2's score in its placed step).
-TEST_F(AuditTamperTest, EditAnAuditLineBreaksTheChain) {
+// (e) One audit line's content edited (T2's score in its placed step): the root differs, and the
+// record's explanation, checked against the inputs, names the line.
+TEST_F(AuditTamperTest, EditAnAuditLineChangesTheRootAndIsNamed) {
   ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), 9, "\"660\"", "\"670\""));  // T2's total, as the log states it
   const CommandResult v = Verify();
-  ExpectViolations(v, {"audit.jsonl:10: hash chain broken: prev is ", "(a line was edited, removed or moved)",
-                       "output audit.jsonl was modified after the run"});
+  ExpectViolations(v, {"audit.jsonl: the Merkle root of its records is ", "(a record was edited, removed, inserted or moved;",
+                       "output audit.jsonl was modified after the run", "audit.jsonl:9: candidate 'T2'"});
   ExpectDivergence(Replay(), "audit.jsonl:9");
 }
 
@@ -540,13 +539,23 @@ TEST_F(AuditTamperTest, EditARejectionReasonForgedIsCaughtByVerify) {
                               "inputs and the published seats give {arts: ineligible, general: below}"});
 }
 
-// (f) One audit line deleted.
-TEST_F(AuditTamperTest, DeleteAnAuditLineBreaksTheChain) {
+// (f) One audit line deleted: the root and the record count differ, and the candidate is named.
+TEST_F(AuditTamperTest, DeleteAnAuditLineChangesTheRootAndIsNamed) {
   std::vector<std::string> lines = SplitLines(ReadFile(P("audit.jsonl")));
   lines.erase(lines.begin() + 8);  // line 9: T2
   WriteBytes(P("audit.jsonl"), JoinLines(lines));
-  ExpectViolations(Verify(), {"audit.jsonl:9: hash chain broken", "(a line was edited, removed or moved)"});
+  ExpectViolations(Verify(), {"audit.jsonl has 13 records but manifest.json records 14 (records were removed or inserted)",
+                              "audit.jsonl: the Merkle root of its records is ", "audit.jsonl has no record for candidate 'T2'"});
   ExpectDivergence(Replay(), "audit.jsonl:9");
+}
+
+// A record inserted (a copy of T2's): the root and count differ, and the copy is out of order.
+TEST_F(AuditTamperTest, InsertAnAuditLineChangesTheRootAndIsNamed) {
+  std::vector<std::string> lines = SplitLines(ReadFile(P("audit.jsonl")));
+  lines.insert(lines.begin() + 9, lines[8]);  // T2 twice, at lines 9 and 10
+  WriteBytes(P("audit.jsonl"), JoinLines(lines));
+  ExpectViolations(Verify(), {"audit.jsonl has 15 records but manifest.json records 14 (records were removed or inserted)",
+                              "audit.jsonl: the Merkle root of its records is ", "audit.jsonl:10: a record for candidate 'T2', who is unknown or out of id order"});
 }
 
 TEST_F(AuditTamperTest, DeleteAnAuditLineForgedIsCaughtByTheRecordCount) {
@@ -579,12 +588,13 @@ TEST_F(AuditTamperTest, DeleteASeatRecordForgedIsCaughtByAgreement) {
   ExpectViolations(Verify(), {"audit.jsonl has 5 seat records, cutoffs.csv has 6 rows"});
 }
 
-// (g) Two audit lines reordered.
-TEST_F(AuditTamperTest, ReorderTwoAuditLinesBreaksTheChain) {
+// (g) Two audit lines reordered: the root differs (the tree fixes the order), and the record
+// out of id order is named.
+TEST_F(AuditTamperTest, ReorderTwoAuditLinesChangesTheRootAndIsNamed) {
   std::vector<std::string> lines = SplitLines(ReadFile(P("audit.jsonl")));
   std::swap(lines[8], lines[9]);  // T2 and T3
   WriteBytes(P("audit.jsonl"), JoinLines(lines));
-  ExpectViolations(Verify(), {"audit.jsonl:9: hash chain broken", "(a line was edited, removed or moved)"});
+  ExpectViolations(Verify(), {"audit.jsonl: the Merkle root of its records is ", "audit.jsonl:10: a record for candidate 'T2', who is unknown or out of id order"});
   ExpectDivergence(Replay(), "audit.jsonl:9");
 }
 
@@ -602,8 +612,8 @@ TEST_F(AuditTamperTest, TruncateTheLastAuditLineIsCaught) {
   std::vector<std::string> lines = SplitLines(ReadFile(P("audit.jsonl")));
   lines.pop_back();
   WriteBytes(P("audit.jsonl"), JoinLines(lines));
-  ExpectViolations(Verify(), {"audit.jsonl: the last line hashes to ", "but manifest.json records chain head ",
-                              "(lines were dropped or added at the end)", "audit.jsonl: no end record"});
+  ExpectViolations(Verify(), {"audit.jsonl has 13 records but manifest.json records 14 (records were removed or inserted)",
+                              "audit.jsonl: the Merkle root of its records is ", "audit.jsonl: no end record"});
   ExpectDivergence(Replay(), "audit.jsonl:14");
 }
 
@@ -819,7 +829,7 @@ TEST(AuditFlowPasses, SeatPassedOnDownAChainInOnePassForgedIsCaught) {
   const CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
   // Every check against the final capacities holds: only the recomputed passes catch it.
-  for (const char* ok : {"ok: inputs and outputs match manifest.json", "ok: audit.jsonl hash chain intact", "ok: audit.jsonl agrees with placements.csv and cutoffs.csv",
+  for (const char* ok : {"ok: inputs and outputs match manifest.json", "ok: audit.jsonl Merkle root matches manifest.json", "ok: audit.jsonl agrees with placements.csv and cutoffs.csv",
                          "ok: capacities after flows, seat-flow conservation", "ok: channel labels equal", "ok: no justified envy and no waste in any stage"}) {
     EXPECT_NE(v.out.find(ok), std::string::npos) << ok << "\n" << v.out;
   }
@@ -1245,8 +1255,8 @@ TEST_F(AuditTamperTest, UnknownRejectionReasonIsAViolation) {
 
 // verify reads audit.jsonl in chunks of lines checked on several threads and reported in file
 // order. On the Weihai demo (12,595 lines, several chunks), two forged reasons far apart are
-// each reported at their own line, earlier line first, and a chain broken deep in the file is
-// reported at the line after the edit (and nothing after it).
+// each reported at their own line, earlier line first, and a record edited deep in the file
+// without resealing changes the root (one finding of the root, none of another line).
 TEST(AuditManyChunks, FindingsKeepTheirLinesAndFileOrder) {
   TempDir tmp;
   const std::string run = tmp.path() + "/run";
@@ -1278,12 +1288,12 @@ TEST(AuditManyChunks, FindingsKeepTheirLinesAndFileOrder) {
   EXPECT_EQ(found[0].rfind("VIOLATION: audit.jsonl:" + std::to_string(early) + ": candidate '", 0), 0u) << found[0];
   EXPECT_EQ(found[1].rfind("VIOLATION: audit.jsonl:" + std::to_string(late) + ": candidate '", 0), 0u) << found[1];
 
-  // Now break the chain at line 7000 without resealing: reported once, at line 7001.
+  // Now edit line 7000 without resealing (still valid JSON, same facts): the root differs.
   ASSERT_NO_FATAL_FAILURE(EditInLine(log, 7000, "\"record\"", "\"record\" "));
   v = Zk("verify --all --run " + Q(run), tmp.path());
   EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
-  EXPECT_NE(v.out.find("VIOLATION: audit.jsonl:7001: hash chain broken: prev is "), std::string::npos) << v.out;
-  EXPECT_EQ(v.out.find("VIOLATION: audit.jsonl:7002"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("VIOLATION: audit.jsonl: the Merkle root of its records is "), std::string::npos) << v.out;
+  EXPECT_EQ(v.out.find("VIOLATION: audit.jsonl:7001"), std::string::npos) << v.out;
 }
 
 // A what-if's base rules file is an input of the run like the rules file: recorded in the

@@ -116,7 +116,8 @@ TEST_F(RunFormatTest, GoodRunHasNoFindingsAndTypedRows) {
   }
   ASSERT_EQ(run.manifest.outputs.size(), 7u);  // six CSV files and audit.jsonl
   for (const ManifestOutput& out : run.manifest.outputs) EXPECT_EQ(out.sha256, Sha256Hex(ReadFile(P(out.file)))) << out.file;
-  EXPECT_EQ(run.manifest.audit_chain_head.size(), 64u);
+  EXPECT_EQ(run.manifest.audit_root.size(), 64u);
+  EXPECT_EQ(run.manifest.audit_records, static_cast<std::int64_t>(SplitLines(ReadFile(run_ + "/audit.jsonl")).size()));
 }
 
 TEST_F(RunFormatTest, CapacityThatIsNotANumberIsAFindingNotZero) {

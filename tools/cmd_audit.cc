@@ -67,7 +67,7 @@ void AddAuditVerbs(CLI::App& app, int* exit_code) {
   {
     auto rules = std::make_shared<std::string>();
     auto run = std::make_shared<std::string>();
-    CLI::App* cmd = app.add_subcommand("verify", "Independently check a finished run: digests, audit chain, lines, capacities, seat flows pass by pass, eligibility, stability, explanations");
+    CLI::App* cmd = app.add_subcommand("verify", "Independently check a finished run: digests, the audit log's Merkle root, lines, capacities, seat flows pass by pass, eligibility, stability, explanations");
     cmd->add_option("--rules", *rules, "Rules file (default: the one recorded in the run's manifest)");
     cmd->add_option("--run", *run, "Run directory written by zkmatch run")->required();
     auto all = std::make_shared<bool>(false);

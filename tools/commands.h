@@ -53,6 +53,7 @@ int WriteReport(const char* verb, const std::string& run, const std::string& lan
 void AddDiffVerb(CLI::App& app, int* exit_code);
 void AddKeygenVerb(CLI::App& app, int* exit_code);
 void AddSealVerb(CLI::App& app, int* exit_code);
+void AddReceiptVerbs(CLI::App& app, int* exit_code);  // receipt, check-receipt
 
 }  // namespace zkmatch::tools
 

@@ -13,6 +13,7 @@
 #include "eligibility.h"
 #include "expression.h"
 #include "json.h"
+#include "merkle.h"
 #include "names.h"
 #include "parallel.h"
 #include "ranking.h"
@@ -49,24 +50,20 @@ class AuditWriter {
   }
 
   // The audit log. `outputs` and `digests` (their SHA-256, hex) go into the end record;
-  // `*chain_head` receives the last record's hash, `*file_digest` the SHA-256 of the whole log.
+  // `*root` receives the Merkle root of its lines (merkle.h), `*records` their number,
+  // `*file_digest` the SHA-256 of the whole log.
   std::string Render(const RunIdentity& identity, const std::vector<OutputFile>& outputs, const std::vector<std::string>& digests,
-                     std::string* chain_head, std::string* file_digest) {
+                     std::string* root, std::size_t* line_count, std::string* file_digest) {
     std::string out;
-    std::string prev(64, '0');
-    Sha256Hasher chain, whole;
-    auto emit = [&](std::string& record) {
-      record.pop_back();  // the closing '}'
-      record += ",\"";
-      record += audit_keys::kPrev;
-      record += "\":\"";
-      record += prev;
-      record += "\"}";
-      prev = chain.Hex(record);
+    std::vector<MerkleHash> leaves;
+    Sha256Hasher whole;
+    auto emit_hashed = [&](std::string& record, const MerkleHash& leaf) {
+      leaves.push_back(leaf);
       record.push_back('\n');
       whole.Update(record);
       out += record;
     };
+    auto emit = [&](std::string& record) { emit_hashed(record, MerkleLeafHash(record)); };
     std::size_t records = 0;
     auto emit_one = [&](std::string record) {
       emit(record);
@@ -77,11 +74,12 @@ class AuditWriter {
       for (std::size_t r = 0; r < st.seats.size(); ++r) emit_one(SeatsRecord(stage_index_[st.batch][st.stage], r));
     }
     for (const Flow& f : outcome_.flows) emit_one(FlowRecord(f));
-    // Candidate records are independent: chunks of them are rendered in parallel while the
-    // chunks before them are chained (hashed) and appended in order.
+    // Candidate records are independent: chunks of them are rendered and their leaves hashed in
+    // parallel while the chunks before them are appended in order.
     struct Chunk {
       std::size_t begin = 0, end = 0;
       std::vector<std::string> records;
+      std::vector<MerkleHash> leaves;
     };
     const std::size_t n = instance_.candidates.size();
     constexpr std::size_t kChunk = 1 << 12;
@@ -100,7 +98,7 @@ class AuditWriter {
                                          if (next >= n) {
                                            fc.stop();
                                          } else {
-                                           chunk = new Chunk{next, std::min(n, next + kChunk), {}};
+                                           chunk = new Chunk{next, std::min(n, next + kChunk), {}, {}};
                                            next = chunk->end;
                                            HappensBefore(chunk);
                                          }
@@ -114,6 +112,7 @@ class AuditWriter {
                                            chunk->records.reserve(chunk->end - chunk->begin);
                                            for (std::size_t c = chunk->begin; c < chunk->end; ++c) {
                                              chunk->records.push_back(CandidateRecord(static_cast<CandidateIndex>(c)));
+                                             chunk->leaves.push_back(MerkleLeafHash(chunk->records.back()));
                                            }
                                            HappensBefore(chunk);
                                            return chunk;
@@ -124,14 +123,15 @@ class AuditWriter {
               HappensAfter(chunk);
               std::unique_ptr<Chunk> owned(chunk);
               if (chunk->begin == 0) {
+                leaves.reserve(leaves.size() + n + 1);
                 // Reserve for every candidate at once, from the first chunk's size: growing a
                 // string of hundreds of megabytes by doubling copies it again and again.
                 std::size_t bytes = 0;
-                for (const std::string& r : chunk->records) bytes += r.size() + 80;  // + "prev" and '\n'
+                for (const std::string& r : chunk->records) bytes += r.size() + 1;  // + '\n'
                 const std::size_t per = bytes / (chunk->end - chunk->begin);
                 out.reserve(out.size() + per * n + per * n / 16 + 4096);
               }
-              for (std::string& r : chunk->records) emit(r);
+              for (std::size_t i = 0; i < chunk->records.size(); ++i) emit_hashed(chunk->records[i], chunk->leaves[i]);
               records += chunk->records.size();
               HappensBefore(&kLast);
             });
@@ -145,7 +145,8 @@ class AuditWriter {
     w.EndObject().EndObject();
     std::string end_record = w.Take();
     emit(end_record);
-    *chain_head = prev;
+    *root = MerkleHex(MerkleRoot(leaves));
+    *line_count = leaves.size();
     *file_digest = whole.HexDigest();
     return out;
   }
@@ -566,8 +567,9 @@ std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, 
   };
   std::vector<std::string> digests;  // of each file, computed once
   for (const OutputFile& f : files) digests.push_back(Sha256Hex(f.content));
-  std::string head, audit_digest;
-  files.push_back({kAuditFile, AuditWriter(rules, instance, outcome).Render(identity, files, digests, &head, &audit_digest)});
+  std::string root, audit_digest;
+  std::size_t audit_records = 0;
+  files.push_back({kAuditFile, AuditWriter(rules, instance, outcome).Render(identity, files, digests, &root, &audit_records, &audit_digest)});
   digests.push_back(audit_digest);
   namespace k = manifest_keys;
   JsonWriter w;
@@ -581,7 +583,7 @@ std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, 
     w.BeginObject().Key(k::kFile).String(files[i].name).Key(k::kSha256).String(digests[i]);
     w.Key(k::kBytes).Int(static_cast<std::int64_t>(files[i].content.size())).EndObject();
   }
-  w.EndArray().Key(k::kAuditChainHead).String(head).EndObject();
+  w.EndArray().Key(k::kAuditRecords).Int(static_cast<std::int64_t>(audit_records)).Key(k::kAuditRoot).String(root).EndObject();
   files.push_back({kManifestFile, w.Take() + "\n"});
   return files;
 }

@@ -333,7 +333,8 @@ ReadStatus ReadManifest(const std::string& run_dir, Manifest* manifest, std::vec
   ManifestChecker check(findings);
   manifest->format = m[k::kFormat].text;
   if (manifest->format != kManifestFormat) {
-    check.Bad(k::kFormat, "'" + QuoteLong(manifest->format) + "' is not " + std::string(kManifestFormat));
+    check.Bad(k::kFormat, "'" + QuoteLong(manifest->format) + "' is not " + std::string(kManifestFormat) +
+                              (manifest->format == "zkmatch-manifest/1" ? " (a run written before the Merkle audit log, with a hash chain; check it with the zkmatch that wrote it)" : ""));
     return ReadStatus::kBroken;
   }
   manifest->engine = check.String(m[k::kEngine], k::kEngine);
@@ -363,7 +364,8 @@ ReadStatus ReadManifest(const std::string& run_dir, Manifest* manifest, std::vec
       manifest->outputs.push_back(std::move(output));
     }
   }
-  manifest->audit_chain_head = check.Digest(m[k::kAuditChainHead], k::kAuditChainHead);
+  manifest->audit_records = check.Count(m[k::kAuditRecords], k::kAuditRecords);
+  manifest->audit_root = check.Digest(m[k::kAuditRoot], k::kAuditRoot);
   return ReadStatus::kRead;
 }
 

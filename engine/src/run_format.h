@@ -152,7 +152,8 @@ inline constexpr const char* kFormat = "format";
 inline constexpr const char* kEngine = "engine";
 inline constexpr const char* kInputs = "inputs";
 inline constexpr const char* kOutputs = "outputs";
-inline constexpr const char* kAuditChainHead = "audit_chain_head";
+inline constexpr const char* kAuditRecords = "audit_records";  // lines of audit.jsonl (the tree's size)
+inline constexpr const char* kAuditRoot = "audit_root";        // the Merkle root of audit.jsonl
 // In each entry of `inputs` (also the audit header's `files`).
 inline constexpr const char* kRole = "role";
 inline constexpr const char* kPath = "path";
@@ -165,7 +166,6 @@ inline constexpr const char* kFile = "file";
 // audit.jsonl's top-level keys and record kinds (engine/audit-format.md, "Records").
 namespace audit_keys {
 inline constexpr const char* kRecord = "record";  // first key of every line
-inline constexpr const char* kPrev = "prev";      // last key of every line
 // Values of `record`.
 inline constexpr const char* kHeader = "header";
 inline constexpr const char* kSeats = "seats";
@@ -295,7 +295,8 @@ struct ManifestOutput {
   std::int64_t bytes = 0;
 };
 struct Manifest {
-  std::string format, engine, audit_chain_head;
+  std::string format, engine, audit_root;
+  std::int64_t audit_records = 0;
   std::vector<ManifestInput> inputs;
   std::vector<ManifestOutput> outputs;
   // The input with this role, or nullptr.
@@ -330,9 +331,9 @@ ReadStatus ReadVacancies(const std::string& run_dir, const std::function<void(co
 ReadStatus ReadAllocations(const std::string& run_dir, const std::function<void(const AllocationRow&)>& each, std::vector<Finding>* findings);
 ReadStatus ReadLines(const std::string& run_dir, const std::function<void(const LineRow&)>& each, std::vector<Finding>* findings);
 
-// manifest.json: the format must be zkmatch-manifest/1; `inputs` and `outputs` lists of objects
+// manifest.json: the format must be zkmatch-manifest/2; `inputs` and `outputs` lists of objects
 // with string role/path/sha256 (64 lowercase hex digits) / file and integer bytes; a string
-// audit_chain_head. `*json_error` (if given) is set when the text is not JSON at all.
+// audit_records (a count) and audit_root (64 hex digits). `*json_error` (if given) is set when the text is not JSON at all.
 ReadStatus ReadManifest(const std::string& run_dir, Manifest* manifest, std::vector<Finding>* findings, std::string* json_error = nullptr);
 
 // ---------------------------------------------------------------------------------------------

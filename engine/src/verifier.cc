@@ -18,6 +18,7 @@
 #include "file_read.h"
 #include "expression.h"
 #include "json.h"
+#include "merkle.h"
 #include "names.h"
 #include "run_format.h"
 #include "verify_matching.h"
@@ -120,7 +121,7 @@ constexpr const char* kPlacements = "placements.csv wrong";
 constexpr const char* kCutoffs = "cutoffs.csv wrong";
 constexpr const char* kFlows = "flows.csv wrong";
 constexpr const char* kLines = "score line wrong";
-constexpr const char* kAuditChain = "audit.jsonl chain, header or end record broken";
+constexpr const char* kAuditTree = "audit.jsonl Merkle root, header or end record broken";
 constexpr const char* kAuditAgreement = "audit.jsonl disagrees with the published files";
 constexpr const char* kRows = "capacity, count or cut-off wrong";
 constexpr const char* kVacancies = "vacancies.csv wrong";
@@ -173,8 +174,8 @@ class Verifier {
     CheckLines();
     TallyRows();  // what each row admitted, which the explanations in the log are checked against
     step("audit.jsonl");
-    kind_ = kinds::kAuditChain;
-    CheckAuditChain();  // one parallel pass: the chain, each record against the outputs, the explanations
+    kind_ = kinds::kAuditTree;
+    CheckAuditTree();  // one parallel pass: the leaves, each record against the outputs, the explanations
     step("capacities, flows, cut-offs");
     kind_ = kinds::kRows;
     CheckRows();
@@ -289,7 +290,7 @@ class Verifier {
     if (report_.violations.size() == before) Passed("inputs and outputs match manifest.json");
   }
 
-  void CheckAuditChain() {
+  void CheckAuditTree() {
     std::size_t before = report_.violations.size();
     bool ok = false;
     const std::string text = ReadWholeFile(Path(kAuditFile), &ok);
@@ -297,17 +298,17 @@ class Verifier {
       Violation("audit.jsonl is missing");
       return;
     }
-    std::string prev(64, '0');
     std::size_t line_no = 0;
     JsonValue last;
     bool broken = false;
-    // Each line parsed, hashed and its explanation checked in parallel; the chain, the records
-    // and the explanations' findings taken in file order. The explanations of every line are
-    // checked, after a break in the chain too.
+    std::vector<MerkleHash> leaves;
+    // Each line parsed, hashed (its Merkle leaf) and its explanation checked in parallel; the
+    // records and the explanations' findings taken in file order. Every line is checked: when
+    // the root differs, the records that disagree with the published files say which they are.
     struct Parsed {
       JsonValue value;
       std::string error;  // empty when the line is valid JSON
-      std::string hash;
+      MerkleHash leaf{};
       bool candidate = false;                // a candidate record of a known candidate
       std::vector<std::string> explanation;  // what its explanation gets wrong
     };
@@ -315,14 +316,15 @@ class Verifier {
     ForEachLineInOrder<Parsed>(
         text,
         [this](std::string_view line, std::size_t, Parsed* out) {
+          out->leaf = MerkleLeafHash(line);
           if (!ParseJson(line, &out->value, &out->error)) {
             if (out->error.empty()) out->error = "not valid";
             return;
           }
-          out->hash = Sha256Hex(line);
           CheckExplanation(out->value, out->candidate, out->explanation);
         },
         [&](std::string_view, std::size_t number, Parsed& parsed) {
+          leaves.push_back(parsed.leaf);
           explanations_checked_ += parsed.candidate ? 1 : 0;
           for (const std::string& what : parsed.explanation) {
             if (++explanations_wrong_ <= 100) explanation_findings_.push_back("audit.jsonl:" + std::to_string(number) + ": " + what);
@@ -334,32 +336,11 @@ class Verifier {
             broken = true;
             return true;
           }
-          JsonValue& v = parsed.value;
-          namespace a = audit_keys;
-          if (v[a::kPrev].text != prev) {
-            Violation("audit.jsonl:" + std::to_string(line_no) + ": hash chain broken: prev is " + v[a::kPrev].text + " but the line before hashes to " +
-                      prev + " (a line was edited, removed or moved)");
-            broken = true;
-            return true;
-          }
-          const std::string& record = v[a::kRecord].text;
-          if (line_no == 1 && record != a::kHeader) Violation("audit.jsonl:1: the first record is not the header");
-          if (record == a::kCandidate) {
-            CompareCandidateRecord(v, line_no);
-          } else if (record == a::kSeats) {
-            CompareSeatsRecord(v, line_no);
-          } else if (record == a::kHeader) {
-            audit_header_ = std::move(v);
-          } else {
-            last = std::move(v);
-          }
-          prev = std::move(parsed.hash);
+          TakeRecord(parsed.value, line_no, &last);
           return true;
         });
+    CheckAuditRoot(leaves);
     if (broken) return;
-    if (prev != manifest_.audit_chain_head) {
-      Violation("audit.jsonl: the last line hashes to " + prev + " but manifest.json records chain head " + manifest_.audit_chain_head + " (lines were dropped or added at the end)");
-    }
     if (last[audit_keys::kRecord].text != audit_keys::kEnd) {
       Violation("audit.jsonl: no end record");
     } else if (last[audit_keys::kRecords].AsInt() != static_cast<std::int64_t>(line_no)) {
@@ -375,7 +356,7 @@ class Verifier {
     bool same = a.size() == m.size();
     for (std::size_t i = 0; same && i < a.size(); ++i) same = a[i][manifest_keys::kSha256].text == m[i].sha256 && a[i][manifest_keys::kPath].text == m[i].path;
     if (!same) Violation("audit.jsonl: the header's input files differ from manifest.json's");
-    if (report_.violations.size() == before + std::min<std::size_t>(audit_disagreements_, 100)) Passed("audit.jsonl hash chain intact (" + std::to_string(line_no) + " records)");
+    if (report_.violations.size() == before + std::min<std::size_t>(audit_disagreements_, 100)) Passed("audit.jsonl Merkle root matches manifest.json (" + std::to_string(line_no) + " records)");
     const std::size_t n = instance_.candidates.size();
     const std::size_t agreement_before = report_.violations.size();
     CheckHeaderNames();
@@ -434,6 +415,35 @@ class Verifier {
   }
 
   // Candidate records come in id order; each must agree with placements.csv.
+  // One parsed line of the log, in file order.
+  void TakeRecord(JsonValue& v, std::size_t line_no, JsonValue* last) {
+    namespace a = audit_keys;
+    const std::string& record = v[a::kRecord].text;
+    if (line_no == 1 && record != a::kHeader) Violation("audit.jsonl:1: the first record is not the header");
+    if (record == a::kCandidate) {
+      CompareCandidateRecord(v, line_no);
+    } else if (record == a::kSeats) {
+      CompareSeatsRecord(v, line_no);
+    } else if (record == a::kHeader) {
+      audit_header_ = std::move(v);
+    } else {
+      *last = std::move(v);
+    }
+  }
+
+  // The Merkle tree (merkle.h) over every line, against the manifest's root and size.
+  void CheckAuditRoot(const std::vector<MerkleHash>& leaves) {
+    const std::string root = MerkleHex(MerkleRoot(leaves));
+    if (static_cast<std::int64_t>(leaves.size()) != manifest_.audit_records) {
+      Violation("audit.jsonl has " + std::to_string(leaves.size()) + " records but manifest.json records " + std::to_string(manifest_.audit_records) +
+                " (records were removed or inserted)");
+    }
+    if (root != manifest_.audit_root) {
+      Violation("audit.jsonl: the Merkle root of its records is " + root + " but manifest.json records " + manifest_.audit_root +
+                " (a record was edited, removed, inserted or moved; the findings on records name those that disagree with the published files)");
+    }
+  }
+
   void CompareCandidateRecord(const JsonValue& r, std::size_t line_no) {
     ++audit_candidate_count_;
     const auto& ids = instance_.candidates.id;
@@ -806,10 +816,10 @@ class Verifier {
   // The explanation in every candidate record (what `explain` tells a parent) against the inputs
   // and the published seats: the key values shown for each ranking, and for every choice above
   // the placement, each channel with seats and why it did not admit the candidate. Checked in
-  // CheckAuditChain's pass (against the rows TallyRows counted); reported here, after the other
+  // CheckAuditTree's pass (against the rows TallyRows counted); reported here, after the other
   // checks, in file order.
   void ReportExplanations() {
-    if (!explanations_read_) return;  // no log: reported by CheckAuditChain
+    if (!explanations_read_) return;  // no log: reported by CheckAuditTree
     for (std::string& finding : explanation_findings_) Violation(std::move(finding));
     if (explanations_wrong_ > 100) Violation(kind_, "... and " + std::to_string(explanations_wrong_ - 100) + " more explanations that disagree", explanations_wrong_ - 100);
     if (explanations_wrong_ == 0) {
@@ -846,7 +856,7 @@ class Verifier {
     {
       if (rec[audit_keys::kRecord].text != audit_keys::kCandidate) return;
       const CandidateIndex c = FindCandidate(rec[audit_keys::kId].text);
-      if (c == kNone) return;  // reported by CheckAuditChain
+      if (c == kNone) return;  // reported by CheckAuditTree
       candidate = true;
       const std::string& who = rec[audit_keys::kId].text;
       for (const JsonMember& m : rec[audit_keys::kKeys].members) {
@@ -1429,7 +1439,7 @@ class Verifier {
   std::string dir_;
   DiagnosticSink& sink_;
   VerifyReport report_;
-  // The explanations' findings, gathered by CheckAuditChain's pass, reported by ReportExplanations.
+  // The explanations' findings, gathered by CheckAuditTree's pass, reported by ReportExplanations.
   bool explanations_read_ = false;
   std::size_t explanations_checked_ = 0, explanations_wrong_ = 0;
   std::vector<std::string> explanation_findings_;  // the first 100

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 
@@ -93,8 +94,8 @@ const std::vector<std::string>& CsvOutputs() {
 
 // The consistent forger: someone with write access to the run directory who, after editing
 // outputs or audit lines, recomputes everything a digest covers -- the end record's output
-// digests (and, with `fix_count`, its record count), every line's `prev`, and manifest.json's
-// output digests and chain head -- so that no hash check can fail.
+// digests (and, with `fix_count`, its record count), and manifest.json's output digests and
+// Merkle root -- so that no hash check can fail.
 void Reseal(const std::string& run, bool fix_count) {
   std::vector<std::string> lines = SplitLines(ReadFile(run + "/audit.jsonl"));
   ASSERT_FALSE(lines.empty());
@@ -107,14 +108,6 @@ void Reseal(const std::string& run, bool fix_count) {
       ASSERT_NO_FATAL_FAILURE(ReplaceIntAfter(&end, "{\"record\":\"end\"", "\"records\":", lines.size()));
     }
   }
-  std::string prev(64, '0');
-  const std::string key = "\"prev\":\"";
-  for (std::string& line : lines) {
-    const std::size_t at = line.rfind(key);
-    ASSERT_NE(at, std::string::npos) << line;
-    line.replace(at + key.size(), 64, prev);
-    prev = Sha256Hex(line);
-  }
   WriteBytes(run + "/audit.jsonl", JoinLines(lines));
   std::string manifest = ReadFile(run + "/manifest.json");
   std::vector<std::string> outputs = CsvOutputs();
@@ -125,8 +118,64 @@ void Reseal(const std::string& run, bool fix_count) {
     ASSERT_NO_FATAL_FAILURE(ReplaceHexAfter(&manifest, anchor, Sha256Hex(content)));
     ASSERT_NO_FATAL_FAILURE(ReplaceIntAfter(&manifest, anchor, "\"bytes\":", content.size()));
   }
-  ASSERT_NO_FATAL_FAILURE(ReplaceHexAfter(&manifest, "\"audit_chain_head\":\"", prev, "\"audit_chain_head\":\""));
+  ASSERT_NO_FATAL_FAILURE(ReplaceIntAfter(&manifest, "\"audit_records\":", "\"audit_records\":", lines.size()));
+  ASSERT_NO_FATAL_FAILURE(ReplaceHexAfter(&manifest, "\"audit_root\":\"", HexOfBytes(ReferenceMerkleRoot(lines)), "\"audit_root\":\""));
   WriteBytes(run + "/manifest.json", manifest);
+}
+
+namespace {
+
+std::string RawSha256(const std::string& bytes) {
+  const std::array<unsigned char, 32> d = Sha256(bytes);
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+// The largest power of two smaller than n (n > 1).
+std::size_t SplitPoint(std::size_t n) {
+  std::size_t k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+std::string Mth(const std::vector<std::string>& d, std::size_t begin, std::size_t end) {
+  const std::size_t n = end - begin;
+  if (n == 0) return RawSha256("");
+  if (n == 1) return RawSha256(std::string(1, '\0') + d[begin]);
+  const std::size_t k = SplitPoint(n);
+  return RawSha256(std::string(1, '\1') + Mth(d, begin, begin + k) + Mth(d, begin + k, end));
+}
+
+void Path(std::size_t m, const std::vector<std::string>& d, std::size_t begin, std::size_t end, std::vector<std::string>* out) {
+  const std::size_t n = end - begin;
+  if (n <= 1) return;
+  const std::size_t k = SplitPoint(n);
+  if (m < k) {
+    Path(m, d, begin, begin + k, out);
+    out->push_back(Mth(d, begin + k, end));
+  } else {
+    Path(m - k, d, begin + k, end, out);
+    out->push_back(Mth(d, begin, begin + k));
+  }
+}
+
+}  // namespace
+
+std::string ReferenceMerkleRoot(const std::vector<std::string>& lines) { return Mth(lines, 0, lines.size()); }
+
+std::vector<std::string> ReferenceMerklePath(std::size_t m, const std::vector<std::string>& lines) {
+  std::vector<std::string> path;
+  Path(m, lines, 0, lines.size(), &path);
+  return path;
+}
+
+std::string HexOfBytes(const std::string& bytes) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
 }
 
 }  // namespace zkmatch::testing

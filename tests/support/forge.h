@@ -1,5 +1,5 @@
 // Test-only tools of a forger with write access to a run directory: edit lines of its files and
-// reseal every digest (the audit chain, the end record, manifest.json) so that no hash check can
+// reseal every digest (the audit log's Merkle root, the end record, manifest.json) so that no hash check can
 // fail and only verify's semantic checks stand between the forgery and an auditor. Shared by
 // tests/audit_test.cc and tests/run_format_test.cc.
 #ifndef ZKMATCH_TESTS_SUPPORT_FORGE_H_
@@ -34,9 +34,16 @@ void ReplaceIntAfter(std::string* text, const std::string& anchor, const std::st
 // The five CSV outputs of a run directory.
 const std::vector<std::string>& CsvOutputs();
 // After outputs or audit lines were edited: recomputes the end record's output digests (and,
-// with `fix_count`, its record count), every line's `prev`, and manifest.json's output digests,
-// sizes and chain head. Use inside ASSERT_NO_FATAL_FAILURE.
+// with `fix_count`, its record count), and manifest.json's output digests, sizes, audit_records
+// and audit_root. Use inside ASSERT_NO_FATAL_FAILURE.
 void Reseal(const std::string& run, bool fix_count = true);
+
+// RFC 6962's Merkle tree hash, written literally from its recursive definition (no code shared
+// with engine/src/merkle.cc): MTH of the leaves `lines` (raw bytes), as 32 raw bytes; and
+// PATH(m, lines), the audit path of leaf m. Slow (recomputes subtrees), for tests only.
+std::string ReferenceMerkleRoot(const std::vector<std::string>& lines);
+std::vector<std::string> ReferenceMerklePath(std::size_t m, const std::vector<std::string>& lines);
+std::string HexOfBytes(const std::string& bytes);
 
 }  // namespace zkmatch::testing
 

@@ -4,10 +4,10 @@
 // a header (format and engine versions, rules and input digests, seed, rankings, computed
 // lines), one record per seat block (capacity after allocation and flows, admitted, cut-off
 // key), one per seat flow, one per candidate (the outcome and, choice by choice up to the one
-// placed, what happened and why), and an end record. Every line carries the SHA-256 of the
-// line before it (a hash chain), so an edited, dropped or reordered line is detected; the
-// hash of the last line is in manifest.json, which also holds the digest of every input and
-// output. The format is specified in engine/audit-format.md.
+// placed, what happened and why), and an end record. The lines are the leaves of a Merkle
+// tree (RFC 6962, merkle.h) whose root and size are in manifest.json, with the digest of every
+// input and output, so an edited, dropped, inserted or reordered line changes the root and any
+// one line can be proved to be in the signed log (a candidate's receipt, zkmatch/receipt.h). The format is specified in engine/audit-format.md.
 //
 // Determinism: a pure function of the rules, the inputs and the Outcome; no clock, keys in a
 // fixed order. Thread-safety: reentrant. Cost: linear in candidates' choices.
@@ -24,8 +24,8 @@
 
 namespace zkmatch {
 
-inline constexpr const char* kAuditFormat = "zkmatch-audit/1";
-inline constexpr const char* kManifestFormat = "zkmatch-manifest/1";
+inline constexpr const char* kAuditFormat = "zkmatch-audit/2";
+inline constexpr const char* kManifestFormat = "zkmatch-manifest/2";
 
 // The files named by the rules, hashed by reading them again now. A run does not use this (its
 // identity comes from LoadRules and LoadInputs, from the bytes it parsed); kept for tools that

@@ -4,7 +4,7 @@
 // (ties and lotteries), stage selection and split seats with its own code (verify_reference.h),
 // sharing none of the engine's: it checks the published outcome directly against its
 // definition. Checks: lines.csv against the recomputed lines; the
-// inputs and outputs match manifest.json; the audit log's hash chain is intact and agrees with
+// inputs and outputs match manifest.json; the audit log's Merkle root is intact and agrees with
 // placements.csv and cutoffs.csv; every candidate appears once; placed candidates listed the
 // program in that batch at that choice rank and are eligible for their channel; capacities
 // after flows hold (over capacity only for ties at the last seat under admit_all); seat flows
