@@ -3,6 +3,7 @@
 // split seats come from verify_reference.h, matching passes from verify_matching.h, and every
 // property is checked from its definition against the published files.
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -70,14 +71,16 @@ template <typename PerLine, typename Work, typename Consume>
 void ForEachLineInOrder(const std::string& text, Work work, Consume consume) {
   constexpr std::size_t kLinesPerChunk = 2048;
   std::size_t start = 0, line_no = 0;
-  bool stopped = false;
+  // Set by the consumer, read by the splitter: two filters that may run at once on different
+  // threads, so an atomic (a plain bool here was a data race, found by ThreadSanitizer).
+  std::atomic<bool> stopped{false};
   using Chunk = LineChunk<PerLine>;
   const auto tokens = static_cast<std::size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
   tbb::parallel_pipeline(
       tokens,
       tbb::make_filter<void, std::shared_ptr<Chunk>>(tbb::filter_mode::serial_in_order,
                                                      [&](tbb::flow_control& fc) -> std::shared_ptr<Chunk> {
-                                                       if (stopped || start >= text.size()) {
+                                                       if (stopped.load() || start >= text.size()) {
                                                          fc.stop();
                                                          return nullptr;
                                                        }
@@ -101,8 +104,8 @@ void ForEachLineInOrder(const std::string& text, Work work, Consume consume) {
                                                                              return chunk;
                                                                            }) &
           tbb::make_filter<std::shared_ptr<Chunk>, void>(tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Chunk> chunk) {
-            for (std::size_t i = 0; i < chunk->lines.size() && !stopped; ++i) {
-              stopped = !consume(chunk->lines[i], chunk->first_line + i, chunk->results[i]);
+            for (std::size_t i = 0; i < chunk->lines.size() && !stopped.load(); ++i) {
+              if (!consume(chunk->lines[i], chunk->first_line + i, chunk->results[i])) stopped.store(true);
             }
           }));
 }
