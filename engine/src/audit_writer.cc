@@ -138,6 +138,7 @@ class AuditWriter {
     HappensBefore(&kFork);
     tbb::parallel_pipeline(tokens, filters);
     HappensAfter(&kLast);
+    HappensAfter(&kFirst);  // the splitter's last call (the one that stopped) read `next` on this stack
     JsonWriter w;
     w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kEnd).Key(audit_keys::kRecords).Int(static_cast<std::int64_t>(records + 1));
     w.Key(audit_keys::kOutputs).BeginObject();

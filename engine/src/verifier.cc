@@ -22,6 +22,7 @@
 #include "merkle.h"
 #include "names.h"
 #include "run_format.h"
+#include "parallel.h"
 #include "verify_matching.h"
 #include "verify_reference.h"
 #include "zkmatch/audit.h"
@@ -76,38 +77,56 @@ void ForEachLineInOrder(const std::string& text, Work work, Consume consume) {
   std::atomic<bool> stopped{false};
   using Chunk = LineChunk<PerLine>;
   const auto tokens = static_cast<std::size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
+  // For ThreadSanitizer (parallel.h): TBB's hand-offs between filters, and the pipeline's start
+  // and end, are made visible; chunks go from filter to filter.
+  static const char kFork = 0, kFirst = 0, kLast = 0;
+  HappensBefore(&kFork);
   tbb::parallel_pipeline(
       tokens,
       tbb::make_filter<void, std::shared_ptr<Chunk>>(tbb::filter_mode::serial_in_order,
                                                      [&](tbb::flow_control& fc) -> std::shared_ptr<Chunk> {
+                                                       HappensAfter(&kFork);
+                                                       HappensAfter(&kFirst);
+                                                       std::shared_ptr<Chunk> chunk;
                                                        if (stopped.load() || start >= text.size()) {
                                                          fc.stop();
-                                                         return nullptr;
+                                                       } else {
+                                                         chunk = std::make_shared<Chunk>();
+                                                         chunk->first_line = line_no + 1;
+                                                         while (start < text.size() && chunk->lines.size() < kLinesPerChunk) {
+                                                           std::size_t end = text.find('\n', start);
+                                                           if (end == std::string::npos) end = text.size();
+                                                           chunk->lines.emplace_back(text.data() + start, end - start);
+                                                           start = end + 1;
+                                                         }
+                                                         line_no += chunk->lines.size();
+                                                         HappensBefore(chunk.get());
                                                        }
-                                                       auto chunk = std::make_shared<Chunk>();
-                                                       chunk->first_line = line_no + 1;
-                                                       while (start < text.size() && chunk->lines.size() < kLinesPerChunk) {
-                                                         std::size_t end = text.find('\n', start);
-                                                         if (end == std::string::npos) end = text.size();
-                                                         chunk->lines.emplace_back(text.data() + start, end - start);
-                                                         start = end + 1;
-                                                       }
-                                                       line_no += chunk->lines.size();
+                                                       HappensBefore(&kFirst);
                                                        return chunk;
                                                      }) &
           tbb::make_filter<std::shared_ptr<Chunk>, std::shared_ptr<Chunk>>(tbb::filter_mode::parallel,
                                                                            [&](std::shared_ptr<Chunk> chunk) {
+                                                                             HappensAfter(&kFork);
+                                                                             HappensAfter(chunk.get());
                                                                              chunk->results.resize(chunk->lines.size());
                                                                              for (std::size_t i = 0; i < chunk->lines.size(); ++i) {
                                                                                work(chunk->lines[i], chunk->first_line + i, &chunk->results[i]);
                                                                              }
+                                                                             HappensBefore(chunk.get());
                                                                              return chunk;
                                                                            }) &
           tbb::make_filter<std::shared_ptr<Chunk>, void>(tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Chunk> chunk) {
+            HappensAfter(&kFork);
+            HappensAfter(&kLast);
+            HappensAfter(chunk.get());
             for (std::size_t i = 0; i < chunk->lines.size() && !stopped.load(); ++i) {
               if (!consume(chunk->lines[i], chunk->first_line + i, chunk->results[i])) stopped.store(true);
             }
+            HappensBefore(&kLast);
           }));
+  HappensAfter(&kFirst);
+  HappensAfter(&kLast);
 }
 
 // The kinds of finding `zkmatch verify` groups its report by (VerifyReport::kinds), in the order
