@@ -174,6 +174,14 @@ TEST(RunDiffTest, WeihaiOpenFirstAgainstReserveFirst) {
   EXPECT_NE(html.find("<table id=\"diff_channels\">"), std::string::npos);
   EXPECT_NE(html.find("<section id=\"diff\">"), std::string::npos);
   EXPECT_NE(html.find("Compared with " + a), std::string::npos);
+  // The mechanism study reads each bundle's own copies of the inputs (the rules name them as
+  // ../fixtures/..., relative to rules/, which from DIR/inputs/ would be nowhere): both runs are
+  // deferred acceptance, so no justified envy; the study's tables are in the page.
+  EXPECT_EQ(r.out.find("no mechanism study"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  batch general\n    A: [2157 2148 1606 664 132 5] unplaced 3093, justified envy 0 (deferred acceptance)\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(html.find("<table id=\"diff_study\">"), std::string::npos);
+  EXPECT_NE(html.find("<table id=\"diff_gains_decile\">"), std::string::npos);
 }
 
 // A what-if against its base (fixtures/cases/extends): the diff says first what was changed --

@@ -777,6 +777,24 @@ std::string StudyMechanism(const std::string& m, bool zh) {
   return by_choice ? out + "，排序含志愿顺序" : out;
 }
 
+// The mechanism study of `diff` in the HTML: both runs' distributions, then who gained and who
+// lost (RunDiff::by_decile, by_junior).
+struct DiffStudyWords {
+  const char* run;
+  const char* gains_decile;
+  const char* gains_junior;
+  const char* key_decile;
+  const char* key_junior;
+  const char* candidates;
+  const char* gained;
+  const char* lost;
+};
+const DiffStudyWords kDiffStudyEn = {"Run", "Gained and lost in B against A, by score decile (1 = highest totals)",
+                                     "Gained and lost in B against A, by junior school", "Decile", "Junior school", "Candidates",
+                                     "Gained (placed, or at a choice listed higher)", "Lost"};
+const DiffStudyWords kDiffStudyZh = {"运行", "B 相对 A 的得失（按总分十分位，1 为最高分段）", "B 相对 A 的得失（按毕业学校）", "十分位", "毕业学校", "考生数",
+                                     "得益（被录取，或录取志愿更靠前）", "受损"};
+
 Table StudyTable(const RunReport& r, const Words& w) {
   const StudyWords& sw = w.chinese ? kStudyZh : kStudyEn;
   std::size_t width = 0;
@@ -1178,6 +1196,46 @@ void RenderAdmitted(std::string* out, const Table& t, const Words& w) {
   }
 }
 
+void RenderDiffStudy(std::string* out, const RunDiff& d, const Words& w) {
+  const StudyWords& sw = w.chinese ? kStudyZh : kStudyEn;
+  const DiffStudyWords& dw = w.chinese ? kDiffStudyZh : kDiffStudyEn;
+  if (!d.study_note.empty()) {
+    *out += "<p>" + Esc(d.study_note) + "</p>\n";
+    return;
+  }
+  std::size_t width = 0;
+  for (const auto* side : {&d.study_a, &d.study_b}) {
+    for (const BatchStudy& b : *side) width = std::max(width, b.at_choice.size());
+  }
+  Table t{"diff_study", sw.title, {sw.batch, dw.run, sw.mechanism}, {0, 0, 0}, {}};
+  for (std::size_t k = 0; k < width; ++k) {
+    t.header.push_back(Fill(sw.choice, std::to_string(k + 1)));
+    t.numeric.push_back(1);
+  }
+  t.header.insert(t.header.end(), {sw.unplaced, sw.envy});
+  t.numeric.insert(t.numeric.end(), {1, 1});
+  for (std::size_t b = 0; b < std::max(d.study_a.size(), d.study_b.size()); ++b) {
+    for (const auto& [name, side] : {std::pair{"A", &d.study_a}, std::pair{"B", &d.study_b}}) {
+      if (b >= side->size()) continue;
+      const BatchStudy& s = (*side)[b];
+      std::vector<std::string> row = {s.batch, name, StudyMechanism(s.mechanism, w.chinese)};
+      for (std::size_t k = 0; k < width; ++k) row.push_back(Num(k < s.at_choice.size() ? s.at_choice[k] : 0));
+      row.push_back(Num(s.unplaced));
+      row.push_back(Num(s.justified_envy));
+      t.rows.push_back(std::move(row));
+    }
+  }
+  RenderTable(out, t);
+  auto gains = [&](const char* id, const char* title, const char* key, const std::vector<RunDiff::GainLoss>& rows) {
+    if (rows.empty()) return;
+    Table g{id, title, {key, dw.candidates, dw.gained, dw.lost}, {0, 1, 1, 1}, {}};
+    for (const RunDiff::GainLoss& x : rows) g.rows.push_back({x.key, Num(x.candidates), Num(x.gained), Num(x.lost)});
+    RenderTable(out, g);
+  };
+  gains("diff_gains_decile", dw.gains_decile, dw.key_decile, d.by_decile);
+  gains("diff_gains_junior", dw.gains_junior, dw.key_junior, d.by_junior);
+}
+
 void RenderDiff(std::string* out, const RunDiff& d, const Words& w) {
   *out += "<section id=\"diff\">\n<h2>" + Esc(Fill(w.diff_title, d.a_dir)) + "</h2>\n";
   Table counts{"diff_counts", w.diff_counts, {"", w.value}, {0, 1}, {}};
@@ -1202,6 +1260,7 @@ void RenderDiff(std::string* out, const RunDiff& d, const Words& w) {
   };
   changes("diff_channels", w.diff_channels, d.channel_changes);
   changes("diff_seats", w.diff_seats, d.seat_changes);
+  RenderDiffStudy(out, d, w);
   Table movers{"diff_movers", w.diff_movers, {w.candidate, w.before, w.after}, {0, 0, 0}, {}};
   for (const auto& m : d.movers) movers.rows.push_back({m.id, m.a.Describe(), m.b.Describe()});
   RenderTable(out, movers);

@@ -200,9 +200,9 @@ RunStudy StudyPlacements(const Rules& rules, const Instance& inst, const std::ve
 }
 
 Result<RunStudy> StudyRun(const std::string& run_dir, DiagnosticSink& sink, Instance* instance_out) {
-  const Result<std::string> rules_path = CheckRecordedInputs(run_dir);
-  if (!rules_path) return Status::BadInput("refusing to study the run: " + rules_path.status().message());
-  auto rules = LoadRules(*rules_path, sink);
+  // The rules as the run read them: from a bundle, its own copies of the inputs (not the paths
+  // the rules file gives, which are relative to where it was run).
+  auto rules = LoadRecordedRules(run_dir, sink, "refusing to study the run: ");
   if (!rules) return rules.status();
   auto instance = LoadInputs(*rules, sink);
   if (!instance) return instance.status();
