@@ -90,10 +90,10 @@ void Check(std::string_view source, ValueType want) {
   const std::vector<zkmatch::Score> lines(line_names.size(), 50000);
   const zkmatch::EvalContext ctx{candidates, programs, &lines};
   if (want == ValueType::kBool) {
-    volatile bool b = zkmatch::EvaluateCondition(*e, ctx, 0, 0);
+    volatile bool b = zkmatch::EvaluateCondition(*e, ctx, zkmatch::CandidateIndex{0}, zkmatch::ProgramIndex{0});
     (void)b;
   } else {
-    volatile zkmatch::Score s = zkmatch::EvaluateNumber(*e, ctx, 0, 0);
+    volatile zkmatch::Score s = zkmatch::EvaluateNumber(*e, ctx, zkmatch::CandidateIndex{0}, zkmatch::ProgramIndex{0});
     (void)s;
   }
 }
