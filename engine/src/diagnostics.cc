@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "xlsx.h"
 #include "zkmatch/status.h"
 
 namespace zkmatch {
@@ -48,9 +49,8 @@ void DiagnosticSink::CsvError(std::string file, int row, std::string field, std:
     if (sheet != file || row <= 0) continue;
     const auto at = std::find(headers.begin(), headers.end(), field);
     if (at == headers.end()) break;
-    std::string cell;  // Excel's column letters
-    for (std::size_t n = static_cast<std::size_t>(at - headers.begin()) + 1; n > 0; n = (n - 1) / 26) cell.insert(cell.begin(), static_cast<char>('A' + (n - 1) % 26));
-    Report({Severity::kError, file + "!" + cell + std::to_string(row) + " (" + field + ")", 0, 0, {}, std::move(message)});
+    const std::string cell = ColumnLetters(static_cast<std::size_t>(at - headers.begin())) + std::to_string(row);
+    Report({Severity::kError, file + "!" + cell + " (" + field + ")", 0, 0, {}, std::move(message)});
     return;
   }
   Report({Severity::kError, std::move(file), row, 0, std::move(field), std::move(message)});
