@@ -204,7 +204,7 @@ TEST(SchemaAgreesWithNameTables, EveryEnumListIsATable) {
       {"/properties/encoding/enum", AllNames<Encoding>()},
       {"/$defs/ranking/properties/last_tie/enum", AllNames<LastTie>()},
       {"/$defs/allocation/oneOf/1/properties/rounding/enum", AllNames<Allocation::Rounding>()},
-      {"/$defs/inputs/properties/choices/oneOf/1/properties/layout/enum", AllNames<ChoicesLayout>()},
+      {"/$defs/choices_file/oneOf/1/properties/layout/enum", AllNames<ChoicesLayout>()},
       // The word forms; parallel is the key of the map form (below).
       {"/$defs/mechanism/oneOf/0/enum", {Name(Mechanism::Kind::kDeferredAcceptance), Name(Mechanism::Kind::kImmediateAcceptance)}},
   };

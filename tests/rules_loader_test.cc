@@ -64,7 +64,7 @@ TEST(RulesLoader, PlainExampleMeansWhatItSays) {
   EXPECT_EQ(r.name, "plain");
   EXPECT_EQ(r.version, 1);
   EXPECT_EQ(r.inputs.candidates, "/srv/2025/candidates.csv");
-  EXPECT_EQ(r.inputs.choices, "/srv/2025/choices.csv");
+  EXPECT_EQ(r.inputs.choices.at(0).path, "/srv/2025/choices.csv");
   EXPECT_EQ(r.inputs.programs, "/srv/2025/programs.csv");
   EXPECT_TRUE(r.columns.empty());
 
@@ -107,6 +107,44 @@ TEST(RulesLoader, PlainExampleMeansWhatItSays) {
   EXPECT_EQ(r.HeaderFor("total"), "total");
 }
 
+// `choices:` as a list: one file per export, each with its role, layout and own format.
+TEST(RulesLoader, SeveralChoicesFilesKeepTheirOrderRolesAndLayouts) {
+  Loaded l = Load(R"(version: 1
+inputs:
+  candidates: candidates.csv
+  choices:
+    - {file: 提前批.csv, layout: wide, id: 准考证号, encoding: gb18030, batches: {early: [提前1, 提前2]}}
+    - /srv/普通批.csv
+  programs: programs.csv
+rankings:
+  by_total: {keys: [total desc], last_tie: id}
+batches:
+  - name: early
+    channels:
+      - {name: early, seats: early, ranking: by_total}
+  - name: general
+    channels:
+      - {name: general, seats: general, ranking: by_total}
+)", "rules/r.yaml");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  const RuleInputs& in = l.rules->inputs;
+  ASSERT_EQ(in.choices.size(), 2u);
+  EXPECT_EQ(in.choices[0].path, "rules/提前批.csv");
+  EXPECT_EQ(in.choices[0].role, "choices");
+  EXPECT_TRUE(in.choices[0].wide);
+  ASSERT_EQ(in.choices[0].layout.batches.size(), 1u);
+  EXPECT_EQ(in.choices[0].layout.batches[0].batch, 0);
+  EXPECT_EQ(in.choices[1].path, "/srv/普通批.csv");
+  EXPECT_EQ(in.choices[1].role, "choices_2");
+  EXPECT_FALSE(in.choices[1].wide);
+  EXPECT_EQ(l.rules->EncodingFor("choices"), "gb18030");
+  EXPECT_EQ(l.rules->EncodingFor("choices_2"), "utf-8");
+  EXPECT_EQ(RuleInputs::Kind("choices_2"), "choices");
+  const std::vector<std::pair<std::string, std::string>> files = {{"candidates", "rules/candidates.csv"}, {"choices", "rules/提前批.csv"},
+                                                                  {"choices_2", "/srv/普通批.csv"}, {"programs", "rules/programs.csv"}};
+  EXPECT_EQ(in.Files(), files);
+}
+
 TEST(RulesLoader, TwoRankingsExampleMeansWhatItSays) {
   Loaded l = Load(kTwoRankings, "rules/two-rankings.yaml");
   ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
@@ -114,7 +152,7 @@ TEST(RulesLoader, TwoRankingsExampleMeansWhatItSays) {
   const Rules& r = *l.rules;
   EXPECT_EQ(r.name, "two-rankings");
   EXPECT_EQ(r.inputs.candidates, "rules/candidates.csv");
-  EXPECT_EQ(r.inputs.choices, "rules/choices.csv");
+  EXPECT_EQ(r.inputs.choices.at(0).path, "rules/choices.csv");
   EXPECT_EQ(r.inputs.programs, "rules/programs.csv");
 
   ASSERT_EQ(r.rankings.size(), 2u);
@@ -259,7 +297,7 @@ TEST(RulesLoader, InputPathsAreRelativeToTheRulesFile) {
                     c.rules_path);
     ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
     EXPECT_EQ(l.rules->inputs.candidates, c.resolved);
-    EXPECT_EQ(l.rules->inputs.choices, c.resolved);
+    EXPECT_EQ(l.rules->inputs.choices.at(0).path, c.resolved);
     EXPECT_EQ(l.rules->inputs.programs, c.resolved);
   }
 }

@@ -50,8 +50,10 @@ Lists ReadLong(const std::string& path) {
 }
 
 // Writes the wide sheet (准考证号, 姓名, then for batch i columns 批i志愿1..N) with rows in a
-// shuffled order, and returns the `choices:` mapping for the rules.
-std::string WriteWide(const Lists& lists, const std::string& path, std::uint32_t seed) {
+// shuffled order, and returns the `choices:` mapping for the rules. With `only` set, the sheet
+// holds that batch's columns alone (one export per batch).
+std::string WriteWide(Lists lists, const std::string& path, std::uint32_t seed, const std::string& only = {}) {
+  if (!only.empty()) lists.batches = {only};
   std::map<std::string, std::size_t> width;
   for (const auto& [id, batches] : lists.by_candidate) {
     for (const auto& [batch, programs] : batches) width[batch] = std::max(width[batch], programs.size());
@@ -85,13 +87,39 @@ std::string WriteWide(const Lists& lists, const std::string& path, std::uint32_t
   return mapping;
 }
 
-// Runs `rules` as given and with its choices replaced by the wide sheet; compares the outputs.
-void ExpectSameOutcome(const std::string& rules_path, const std::string& choices_path, std::uint32_t seed) {
+// The long file's rows of one batch, in their order, under the long header.
+std::string WriteLongBatch(const std::string& choices_path, const std::string& batch, const std::string& path) {
+  std::vector<std::string> lines = SplitLines(ReadFile(choices_path));
+  std::string text = lines.at(0) + "\n";
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const std::size_t a = lines[i].find(','), b = a == std::string::npos ? a : lines[i].find(',', a + 1);
+    if (b != std::string::npos && lines[i].substr(a + 1, b - a - 1) == batch) text += lines[i] + "\n";
+  }
+  WriteBytes(path, text);
+  return path;
+}
+
+// How the second run gives the choices: one wide sheet, or one file per batch (rules/README.md,
+// "Several choices files") -- the first batch's in a wide sheet, every other batch's in a long file.
+enum class Layout { kOneWideSheet, kFilePerBatch };
+
+// Runs `rules` as given and with its choices replaced as `layout` says; compares the outputs.
+void ExpectSameOutcome(const std::string& rules_path, const std::string& choices_path, std::uint32_t seed, Layout layout = Layout::kOneWideSheet) {
   TempDir tmp;
   const std::string rules_text = ReadFile(rules_path);
   const std::string long_ref = "choices: " + fs::path(choices_path).filename().string();
   const std::string rules_dir = fs::path(rules_path).parent_path().string();
-  const std::string mapping = WriteWide(ReadLong(choices_path), tmp.path() + "/志愿.csv", seed);
+  const Lists lists = ReadLong(choices_path);
+  std::string mapping;
+  if (layout == Layout::kOneWideSheet) {
+    mapping = WriteWide(lists, tmp.path() + "/志愿.csv", seed);
+  } else {
+    mapping = "[" + WriteWide(lists, tmp.path() + "/" + lists.batches.at(0) + ".csv", seed, lists.batches.at(0));
+    for (std::size_t b = 1; b < lists.batches.size(); ++b) {
+      mapping += ", " + WriteLongBatch(choices_path, lists.batches[b], tmp.path() + "/" + lists.batches[b] + ".csv");
+    }
+    mapping += "]";
+  }
   // The inputs line names choices by a path relative to the rules: replace that path.
   std::string wide_text = rules_text;
   const std::string relative = fs::relative(choices_path, rules_dir).string();
@@ -117,10 +145,23 @@ void ExpectSameOutcome(const std::string& rules_path, const std::string& choices
   }
   const CommandResult v = Zk("verify --run " + Q(tmp.path() + "/wide"), tmp.path());
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  if (layout == Layout::kFilePerBatch) {  // each file recorded and copied into the bundle under its own role
+    const std::string manifest = ReadFile(tmp.path() + "/wide/manifest.json");
+    EXPECT_NE(manifest.find("\"role\":\"choices\""), std::string::npos) << manifest;
+    EXPECT_NE(manifest.find("\"role\":\"choices_2\""), std::string::npos) << manifest;
+    const CommandResult r = Zk("replay --run " + Q(tmp.path() + "/wide"), tmp.path());
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
 }
 
 TEST(WideChoices, WeihaiDemoGivesTheSameOutcomeAsTheLongFile) {
   ExpectSameOutcome(SourceDir() + "/rules/weihai-2025.yaml", SourceDir() + "/fixtures/weihai-2025/choices.csv", 1);
+}
+
+// 提前批 in a wide sheet of its own, 普通批 in a long file: placements byte-identical, and the
+// bundle (two choices files, roles choices and choices_2) verifies.
+TEST(WideChoices, OneFilePerBatchGivesTheSameOutcome) {
+  ExpectSameOutcome(SourceDir() + "/rules/weihai-2025.yaml", SourceDir() + "/fixtures/weihai-2025/choices.csv", 5, Layout::kFilePerBatch);
 }
 
 TEST(WideChoices, GeneratedInstancesGiveTheSameOutcome) {

@@ -521,11 +521,7 @@ RunIdentity IdentifyRun(const Rules& rules) {
     id.files.push_back(std::move(f));
   };
   add("rules", rules.path);
-  add("candidates", rules.inputs.candidates);
-  add("choices", rules.inputs.choices);
-  add("programs", rules.inputs.programs);
-  add("allocations", rules.inputs.allocations);
-  add("program_scores", rules.inputs.program_scores);
+  for (const auto& [role, path] : rules.inputs.Files()) add(role.c_str(), path);
   return id;
 }
 

@@ -672,9 +672,8 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
 // The wide layout: one row per candidate, the columns of each batch in choice order. A list
 // ends at its first empty cell; a filled cell after an empty one, an unknown program or a
 // candidate's second row is an error at that cell.
-void ParseWideChoices(const Rules& rules, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, int id_col,
+void ParseWideChoices(const Rules& rules, const WideChoices& wide, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, int id_col,
                       const std::vector<std::vector<int>>& batch_cols, std::vector<ChoiceRow>* out) {
-  const WideChoices& wide = rules.inputs.wide;
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Candidates& cands = inst.candidates;
   const Programs& progs = inst.programs;
@@ -787,50 +786,72 @@ void TieChannels(const std::vector<std::string>& names, std::vector<ChoiceRow>::
   }
 }
 
-bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest) {
-  CsvReader csv;
-  csv.set_digest(digest);
-  csv.set_role("choices");
-  csv.set_sheet(rules.SheetFor("choices"));
-  csv.set_detect_encoding(!rules.EncodingGiven("choices"));
-  if (!csv.Open(rules.inputs.choices, rules.inputs.choices, sink, rules.EncodingFor("choices"))) return false;
-  const bool wide = rules.inputs.choices_wide;
-  csv.set_max_records(wide ? CurrentInputLimits().max_candidates : CurrentInputLimits().max_choices, wide ? "candidate rows" : "choice rows");
+// One choices file's rows (ChoiceRow), parsed in its layout; false (reported) when a column is
+// missing or a row is wrong.
+bool ParseChoicesFile(const Rules& rules, const ChoicesFile& file, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, std::vector<ChoiceRow>* rows,
+                      int* batch_col, int* rank_col, int* prog_col, int* channel_col) {
   const std::size_t errors_before = sink.error_count();
-  int cand_col = -1, batch_col = -1, rank_col = -1, prog_col = -1, channel_col = -1;
-  std::vector<ChoiceRow> rows;
-  if (wide) {
+  int cand_col = -1;
+  if (file.wide) {
     std::vector<std::vector<int>> batch_cols;
-    if (!FindWideColumns(rules.inputs.wide, csv, sink, &cand_col, &batch_cols)) return false;
-    ParseWideChoices(rules, *inst, csv, sink, cand_col, batch_cols, &rows);
+    if (!FindWideColumns(file.layout, csv, sink, &cand_col, &batch_cols)) return false;
+    ParseWideChoices(rules, file.layout, inst, csv, sink, cand_col, batch_cols, rows);
   } else {
-    cand_col = RequireColumn(csv, rules, "choices", "candidate_id", true, sink);
-    batch_col = RequireColumn(csv, rules, "choices", "batch", true, sink);
-    rank_col = RequireColumn(csv, rules, "choices", "rank", true, sink);
-    prog_col = RequireColumn(csv, rules, "choices", "program", true, sink);
-    channel_col = RequireColumn(csv, rules, "choices", "channel", false, sink);  // optional: channel-tied slots
-    if (cand_col < 0 || batch_col < 0 || rank_col < 0 || prog_col < 0) return false;
-    ParseLongChoices(rules, *inst, csv, sink, cand_col, batch_col, rank_col, prog_col, channel_col, &rows);
+    cand_col = RequireColumn(csv, rules, file.role, "candidate_id", true, sink);
+    *batch_col = RequireColumn(csv, rules, file.role, "batch", true, sink);
+    *rank_col = RequireColumn(csv, rules, file.role, "rank", true, sink);
+    *prog_col = RequireColumn(csv, rules, file.role, "program", true, sink);
+    *channel_col = RequireColumn(csv, rules, file.role, "channel", false, sink);  // optional: channel-tied slots
+    if (cand_col < 0 || *batch_col < 0 || *rank_col < 0 || *prog_col < 0) return false;
+    ParseLongChoices(rules, inst, csv, sink, cand_col, *batch_col, *rank_col, *prog_col, *channel_col, rows);
   }
-  if (sink.error_count() != errors_before) return false;
+  return sink.error_count() == errors_before;
+}
+
+// Each batch's lists come from one file: a wide file owns the batches it declares, a long file
+// those its rows name first. `owner[b]` is the owning file's path; a row of a batch another file
+// owns is an error at its batch cell (at the first such row).
+bool ClaimBatches(const Rules& rules, const ChoicesFile& file, const CsvReader& csv, const std::vector<ChoiceRow>& rows, int batch_col,
+                  std::vector<std::string>* owner, DiagnosticSink& sink) {
+  bool ok = true;
+  for (std::size_t i = 0; i < rows.size();) {  // rows are sorted by batch
+    const std::uint32_t b = rows[i].batch;
+    std::uint32_t first = rows[i].line;
+    const std::size_t begin = i;
+    for (; i < rows.size() && rows[i].batch == b; ++i) first = std::min(first, rows[i].line);
+    std::string& who = (*owner)[b];
+    if (who.empty() || who == file.path) {
+      who = file.path;
+      continue;
+    }
+    sink.CsvError(csv.display(), static_cast<int>(first), csv.header()[static_cast<std::size_t>(batch_col)],
+                  "batch '" + rules.batches[b].name + "' already has its lists in the choices file " + who +
+                      (i - begin > 1 ? " (" + std::to_string(i - begin) + " rows of this file name it; this is the first)" : std::string()) +
+                      "; each batch's lists come from one file -- remove this file's rows of the batch, or the other file's");
+    ok = false;
+  }
+  return ok;
+}
+
+// Checks one file's lists (ranks 1, 2, ... without gaps, each program once, max_choices) and
+// builds the ChoiceLists of the batches its rows fill.
+bool BuildChoiceLists(const Rules& rules, const ChoicesFile& file, const CsvReader& csv, std::vector<ChoiceRow>& rows, int rank_col, int prog_col,
+                      int channel_col, Instance* inst, DiagnosticSink& sink) {
+  const std::size_t errors_before = sink.error_count();
+  const bool wide = file.wide;
   // Errors about a list name the rank column (long) or the cell's own column (wide).
   auto rank_header = [&](const ChoiceRow& r) { return csv.header()[wide ? r.column : static_cast<std::size_t>(rank_col)]; };
   auto program_header = [&](const ChoiceRow& r) { return csv.header()[wide ? r.column : static_cast<std::size_t>(prog_col)]; };
   const Candidates& cands = inst->candidates;
   const Programs& progs = inst->programs;
-  // Files written in candidate order (the usual case) are already sorted: checking is O(rows).
-  auto before = [](const ChoiceRow& a, const ChoiceRow& b) {
-    return std::tie(a.batch, a.candidate, a.rank, a.line) < std::tie(b.batch, b.candidate, b.rank, b.line);
-  };
-  if (!std::is_sorted(rows.begin(), rows.end(), before)) std::sort(rows.begin(), rows.end(), before);
-  inst->choices.assign(rules.batches.size(), {});
   RowErrors list_errors(csv, sink);
   std::vector<std::uint32_t> last_seen(progs.size(), kNone);  // program -> list serial that used it
   std::uint32_t serial = 0;
   std::size_t i = 0;
-  for (std::uint32_t b = 0; b < rules.batches.size(); ++b) {
+  while (i < rows.size()) {
+    const std::uint32_t b = rows[i].batch;
     ChoiceLists& lists = inst->choices[b];
-    lists.offset.assign(cands.size() + 1, 0);
+    lists.file = static_cast<std::size_t>(&file - rules.inputs.choices.data());
     std::size_t begin = i;
     while (i < rows.size() && rows[i].batch == b) {
       // One candidate's list: rows[i .. j).
@@ -873,7 +894,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
     for (std::size_t c = 0; c < cands.size(); ++c) lists.offset[c + 1] += lists.offset[c];
     lists.program.reserve(i - begin);
     for (std::size_t k = begin; k < i; ++k) lists.program.push_back(ProgramIndex{rows[k].program});
-    if (channel_col >= 0 || !rules.inputs.wide.slot_channels.empty()) {
+    if (channel_col >= 0 || (wide && !file.layout.slot_channels.empty())) {
       TieChannels(BatchChannels(rules)[b], rows.begin() + static_cast<std::ptrdiff_t>(begin), rows.begin() + static_cast<std::ptrdiff_t>(i), &lists);
       if (lists.channel_names.size() >= kAnyChannel) {  // entries hold one byte
         sink.Error(csv.display(), csv.header_line(), 0,
@@ -884,6 +905,53 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileD
   }
   list_errors.Flush();
   return sink.error_count() == errors_before;
+}
+
+// The choices files, each in its own layout, encoding and columns. `digests` gets one entry per
+// file, in RuleInputs::choices order.
+bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, std::vector<FileDigest>* digests) {
+  const Candidates& cands = inst->candidates;
+  inst->choices.assign(rules.batches.size(), {});
+  for (ChoiceLists& lists : inst->choices) lists.offset.assign(cands.size() + 1, 0);
+  if (digests) digests->assign(rules.inputs.choices.size(), {});
+  std::vector<std::string> owner(rules.batches.size());  // batch -> the file its lists come from
+  for (const ChoicesFile& file : rules.inputs.choices) {
+    if (!file.wide) continue;
+    for (const WideChoices::BatchColumns& cols : file.layout.batches) {
+      if (cols.batch >= 0) owner[static_cast<std::size_t>(cols.batch)] = file.path;
+    }
+  }
+  bool ok = true;
+  for (std::size_t f = 0; f < rules.inputs.choices.size(); ++f) {
+    const ChoicesFile& file = rules.inputs.choices[f];
+    CsvReader csv;
+    csv.set_digest(digests ? &(*digests)[f] : nullptr);
+    csv.set_role(file.role);
+    csv.set_sheet(rules.SheetFor(file.role));
+    csv.set_detect_encoding(!rules.EncodingGiven(file.role));
+    if (!csv.Open(file.path, file.path, sink, rules.EncodingFor(file.role))) {
+      ok = false;
+      continue;
+    }
+    csv.set_max_records(file.wide ? CurrentInputLimits().max_candidates : CurrentInputLimits().max_choices, file.wide ? "candidate rows" : "choice rows");
+    int batch_col = -1, rank_col = -1, prog_col = -1, channel_col = -1;
+    std::vector<ChoiceRow> rows;
+    if (!ParseChoicesFile(rules, file, *inst, csv, sink, &rows, &batch_col, &rank_col, &prog_col, &channel_col)) {
+      ok = false;
+      continue;
+    }
+    // Files written in candidate order (the usual case) are already sorted: checking is O(rows).
+    auto before = [](const ChoiceRow& a, const ChoiceRow& b) {
+      return std::tie(a.batch, a.candidate, a.rank, a.line) < std::tie(b.batch, b.candidate, b.rank, b.line);
+    };
+    if (!std::is_sorted(rows.begin(), rows.end(), before)) std::sort(rows.begin(), rows.end(), before);
+    if (!file.wide && !ClaimBatches(rules, file, csv, rows, batch_col, &owner, sink)) {
+      ok = false;
+      continue;
+    }
+    ok = BuildChoiceLists(rules, file, csv, rows, rank_col, prog_col, channel_col, inst, sink) && ok;
+  }
+  return ok;
 }
 
 // allocations.csv: program,channel,group,seats[,batch][,stage]. Each row is checked on its own
@@ -1135,10 +1203,8 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
 Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity) {
   const std::size_t errors_before = sink.error_count();
   Instance inst;
-  inst.candidates_path = rules.inputs.candidates;
-  inst.choices_path = rules.inputs.choices;
-  inst.programs_path = rules.inputs.programs;
-  FileDigest candidates, choices, programs, allocations, program_scores;
+  FileDigest candidates, programs, allocations, program_scores;
+  std::vector<FileDigest> choices;
   const bool hash = identity != nullptr;
   bool candidate_ids = false, program_codes = false;
   bool ok = LoadCandidates(rules, &inst, sink, hash ? &candidates : nullptr, &candidate_ids);
@@ -1162,7 +1228,8 @@ Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentit
     add("rules", rules.path, rules.source_sha256, rules.source_bytes);
     for (const Rules::BaseFile& base : rules.bases) add("rules_base", base.path, base.sha256, base.bytes);
     add("candidates", rules.inputs.candidates, candidates.sha256, candidates.bytes);
-    add("choices", rules.inputs.choices, choices.sha256, choices.bytes);
+    choices.resize(rules.inputs.choices.size());  // empty digests when the files were not read
+    for (std::size_t f = 0; f < choices.size(); ++f) add(rules.inputs.choices[f].role.c_str(), rules.inputs.choices[f].path, choices[f].sha256, choices[f].bytes);
     add("programs", rules.inputs.programs, programs.sha256, programs.bytes);
     add("allocations", rules.inputs.allocations, allocations.sha256, allocations.bytes);
     add("program_scores", rules.inputs.program_scores, program_scores.sha256, program_scores.bytes);

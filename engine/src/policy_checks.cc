@@ -35,13 +35,13 @@ std::string Percent(std::int64_t num, std::int64_t den) {
 
 // The column of choices.csv that ties the choice at 0-based position `position` of a list of
 // batch b: the channel column, or in the wide layout the choice's own column.
-std::string TyingColumn(const Rules& rules, std::size_t b, std::size_t position) {
-  if (rules.inputs.choices_wide) {
-    for (const WideChoices::BatchColumns& cols : rules.inputs.wide.batches) {
+std::string TyingColumn(const Rules& rules, const ChoicesFile& file, std::size_t b, std::size_t position) {
+  if (file.wide) {
+    for (const WideChoices::BatchColumns& cols : file.layout.batches) {
       if (cols.batch == static_cast<int>(b) && position < cols.headers.size()) return cols.headers[position];
     }
   }
-  return rules.HeaderFor("choices", "channel");
+  return rules.HeaderFor(file.role, "channel");
 }
 
 // choices.csv's channel column: an entry tied to a channel must be able to compete for it -- a
@@ -52,6 +52,7 @@ void CheckTiedChannels(const Rules& rules, const Instance& instance, const std::
   for (std::size_t b = 0; b < instance.choices.size(); ++b) {
     const ChoiceLists& lists = instance.choices[b];
     if (lists.channel.empty()) continue;
+    const ChoicesFile& file = rules.inputs.choices[lists.file];
     const std::size_t nn = lists.channel_names.size();
     // offers[p * nn + n]: some stage running p has channel n; runs[p]: some stage runs p.
     std::vector<std::uint8_t> offers(instance.programs.size() * nn, 0), runs(instance.programs.size(), 0);
@@ -80,7 +81,7 @@ void CheckTiedChannels(const Rules& rules, const Instance& instance, const std::
         const std::size_t p = lists.program[k], n = lists.channel[k];
         if (n == kAnyChannel || !runs[p] || offers[p * nn + n]) continue;
         First& f = bad[{p, n}];
-        if (f.rows++ == 0 || lists.channel_line[k] < f.line) f = {lists.channel_line[k], TyingColumn(rules, b, k - lists.offset[c]), f.rows};
+        if (f.rows++ == 0 || lists.channel_line[k] < f.line) f = {lists.channel_line[k], TyingColumn(rules, file, b, k - lists.offset[c]), f.rows};
       }
     }
     for (const auto& [key, first] : bad) {
@@ -95,12 +96,12 @@ void CheckTiedChannels(const Rules& rules, const Instance& instance, const std::
       std::string list, stages_text;
       for (const std::string& o : offered) list += (list.empty() ? "" : ", ") + o;
       for (const std::string& w : where) stages_text += (stages_text.empty() ? "" : " and ") + w;
-      sink.Report({Severity::kError, rules.inputs.choices, static_cast<int>(first.line), 0, first.column,
+      sink.Report({Severity::kError, file.path, static_cast<int>(first.line), 0, first.column,
                    "program '" + instance.programs.code[p] + "' does not offer channel '" + lists.channel_names[n] + "' in batch '" + rules.batches[b].name + "'" +
                        (stages_text.empty() ? std::string() : " (stage " + stages_text + " runs it)") + DidYouMean(lists.channel_names[n], offered) +
                        "; its channels there are: " + list +
                        (first.rows > 1 ? " (" + std::to_string(first.rows) + " rows tie it so; this is the first)" : std::string()) +
-                       (rules.inputs.choices_wide ? "; list the program in a column tied to one of them, or in a column inputs.choices.channels does not tie"
+                       (file.wide ? "; list the program in a column tied to one of them, or in a column inputs.choices.channels does not tie"
                                                   : "; name one of them, or leave the cell empty to compete for every channel")});
     }
   }

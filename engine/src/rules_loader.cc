@@ -249,10 +249,8 @@ class Loader {
   // of the same name one by one. Nothing after reporting when a base cannot be used.
   // A run bundle's copies in place of the paths the rules give (RulesFileMap).
   static void UseMappedInputs(const RuleInputs& mapped, RuleInputs* inputs) {
-    for (auto [from, to] : {std::pair{&mapped.candidates, &inputs->candidates}, std::pair{&mapped.choices, &inputs->choices},
-                            std::pair{&mapped.programs, &inputs->programs}, std::pair{&mapped.allocations, &inputs->allocations},
-                            std::pair{&mapped.program_scores, &inputs->program_scores}}) {
-      if (!from->empty() && !to->empty()) *to = *from;
+    for (const auto& [role, path] : mapped.Files()) {
+      if (std::string* to = inputs->PathOf(role); to != nullptr && !to->empty()) *to = path;
     }
   }
 
@@ -714,30 +712,49 @@ class Loader {
       *out = (p.is_absolute() ? p : (dir / p)).lexically_normal().string();
     };
     resolve("candidates", &rules->inputs.candidates);
-    if (auto c = Get(n, "choices", false); c && c.IsMap()) {
-      LoadChoicesLayout(c, dir_of(c), rules);
-    } else {
-      resolve("choices", &rules->inputs.choices);
-    }
+    LoadChoicesFiles(n, rules);
     resolve("programs", &rules->inputs.programs);
     if (Get(n, "allocations", false)) resolve("allocations", &rules->inputs.allocations);
     if (Get(n, "program_scores", false)) resolve("program_scores", &rules->inputs.program_scores);
   }
 
-  // `choices: {file: F, layout: long | wide, id: HEADER, batches: {BATCH: [HEADER, ...]}}`.
-  // Batch names are resolved once the batches are read (ResolveWideChoices).
-  void LoadChoicesLayout(const YAML::Node& n, const std::filesystem::path& dir, Rules* rules) {
-    CheckKeys(n, {"file", "layout", "id", "batches", "channels", "encoding", "columns", "sheet"});
-    LoadFileFormat(n, "choices", rules);
-    auto file = Get(n, "file", true, "name the choices file, e.g. choices: {file: 志愿.csv, layout: wide, ...}");
-    if (file) {
-      const std::string s = Scalar(file, "inputs.choices.file");
-      if (s.empty() && file.IsScalar()) Error(file, "inputs.choices.file is empty; give a file path");
-      if (!s.empty()) {
-        const std::filesystem::path p(s);
-        rules->inputs.choices = (p.is_absolute() ? p : (dir / p)).lexically_normal().string();
-      }
+  // `choices: F`, `choices: {file: F, ...}` or a list of those (one file per export, e.g. 提前批.csv
+  // and 普通批.csv). The first file has the role "choices", the next ones "choices_2", ...
+  void LoadChoicesFiles(const YAML::Node& inputs, Rules* rules) {
+    auto c = Get(inputs, "choices", true);
+    if (!c) return;
+    if (!c.IsSequence()) {
+      LoadChoicesFile(c, "choices", rules);
+      return;
     }
+    if (c.size() == 0) {
+      Error(c, "inputs.choices lists no file; name the choices file, or list several: choices: [提前批.csv, 普通批.csv]");
+      return;
+    }
+    for (std::size_t k = 0; k < c.size(); ++k) LoadChoicesFile(c[k], k == 0 ? "choices" : "choices_" + std::to_string(k + 1), rules);
+  }
+
+  // One choices file: a path (the long layout, read with the file-wide settings), or
+  // `{file: F, layout: long | wide, id: HEADER, batches: {BATCH: [HEADER, ...]}, encoding, columns, sheet}`.
+  // Batch names are resolved once the batches are read (ResolveWideChoices).
+  void LoadChoicesFile(const YAML::Node& n, const std::string& role, Rules* rules) {
+    const std::filesystem::path dir = std::filesystem::path(sources_[SourceOf(n)].path).parent_path();
+    ChoicesFile& out = rules->inputs.choices.emplace_back();
+    out.role = role;
+    auto set_path = [&](const YAML::Node& v, const std::string& what) {
+      const std::string s = Scalar(v, what);
+      if (s.empty() && v.IsScalar()) Error(v, what + " is empty; give a file path");
+      if (s.empty()) return;
+      const std::filesystem::path p(s);
+      out.path = (p.is_absolute() ? p : (dir / p)).lexically_normal().string();
+    };
+    if (!n.IsMap()) {
+      set_path(n, "inputs.choices");
+      return;
+    }
+    CheckKeys(n, {"file", "layout", "id", "batches", "channels", "encoding", "columns", "sheet"});
+    LoadFileFormat(n, role, rules);
+    if (auto file = Get(n, "file", true, "name the choices file, e.g. choices: {file: 志愿.csv, layout: wide, ...}")) set_path(file, "inputs.choices.file");
     std::string layout(Name(ChoicesLayout::kLong));
     if (auto l = Get(n, "layout", false)) layout = Scalar(l, "inputs.choices.layout");
     const std::optional<ChoicesLayout> kind = FromName<ChoicesLayout>(layout);
@@ -751,8 +768,13 @@ class Loader {
       Error(n["layout"], "layout '" + layout + "' is not known; write " + NameList<ChoicesLayout>(true) + DidYouMean(layout, AllNames<ChoicesLayout>()));
       return;
     }
-    rules->inputs.choices_wide = true;
-    WideChoices& wide = rules->inputs.wide;
+    out.wide = true;
+    LoadWideLayout(n, &out.layout);
+  }
+
+  // The wide layout's `id`, `batches` and `channels` (LoadChoicesFile).
+  void LoadWideLayout(const YAML::Node& n, WideChoices* layout) {
+    WideChoices& wide = *layout;
     wide.pos = Pos(n);
     if (auto id = Get(n, "id", true, "name the column that holds the candidate id, e.g. id: 准考证号")) {
       wide.id_header = Scalar(id, "inputs.choices.id");
@@ -838,14 +860,25 @@ class Loader {
   }
 
   // The batches a wide choices file fills must be batches of the rules.
+  // Two wide files may not both fill one batch.
   void ResolveWideChoices(Rules* rules) {
-    if (!rules->inputs.choices_wide) return;
     std::vector<std::string> names;
     for (const Batch& b : rules->batches) names.push_back(b.name);
-    for (WideChoices::BatchColumns& cols : rules->inputs.wide.batches) {
-      cols.batch = rules->FindBatch(cols.batch_name);
+    std::map<int, std::string> filled;  // batch -> the file whose columns fill it
+    for (ChoicesFile& file : rules->inputs.choices) {
+      if (file.wide) ResolveWideBatches(*rules, names, &file, &filled);
+    }
+  }
+
+  void ResolveWideBatches(const Rules& rules, const std::vector<std::string>& names, ChoicesFile* file, std::map<int, std::string>* filled) {
+    for (WideChoices::BatchColumns& cols : file->layout.batches) {
+      cols.batch = rules.FindBatch(cols.batch_name);
       if (cols.batch >= 0) {
-        ResolveSlotChannels(*rules, rules->inputs.wide.slot_channels, &cols);
+        if (auto [it, fresh] = filled->emplace(cols.batch, file->path); !fresh) {
+          ErrorAt(cols.pos, "batch '" + cols.batch_name + "' already has its lists in the choices file " + it->second +
+                                "; each batch's lists come from one file -- remove the batch from one of the two");
+        }
+        ResolveSlotChannels(rules, file->layout.slot_channels, &cols);
         continue;
       }
       std::string list;
@@ -903,7 +936,7 @@ class Loader {
           if (!header.empty()) format.columns.emplace_back(kv.first.Scalar(), std::move(header));
         }
         // Two logical columns of this file reading one header.
-        const std::vector<std::string>& builtin = BuiltinColumns(role);
+        const std::vector<std::string>& builtin = BuiltinColumns(RuleInputs::Kind(role));
         std::vector<std::pair<std::string, std::string>> reported;  // each pair of columns once
         for (const auto& kv : c) {
           const std::string logical = kv.first.Scalar();
@@ -1816,6 +1849,34 @@ class Loader {
 };
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> RuleInputs::Files() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&](const std::string& role, const std::string& path) {
+    if (!path.empty()) out.emplace_back(role, path);
+  };
+  add("candidates", candidates);
+  for (const ChoicesFile& f : choices) add(f.role, f.path);
+  add("programs", programs);
+  add("allocations", allocations);
+  add("program_scores", program_scores);
+  return out;
+}
+
+std::string* RuleInputs::PathOf(const std::string& role) {
+  if (role == "candidates") return &candidates;
+  if (role == "programs") return &programs;
+  if (role == "allocations") return &allocations;
+  if (role == "program_scores") return &program_scores;
+  for (ChoicesFile& f : choices) {
+    if (f.role == role) return &f.path;
+  }
+  return nullptr;
+}
+
+std::string RuleInputs::Kind(const std::string& role) {
+  return role.rfind("choices_", 0) == 0 ? std::string("choices") : role;
+}
 
 std::string Rules::HeaderFor(const std::string& logical_name) const {
   for (const auto& [logical, header] : columns) {

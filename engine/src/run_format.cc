@@ -298,9 +298,10 @@ RulesFileMap BundleFileMap(const std::string& run_dir, const Manifest& manifest)
   for (const ManifestInput& f : manifest.inputs) {
     const std::string path = RecordedFilePath(run_dir, f.path);
     if (f.role == "rules_base") map.bases.push_back(path);
-    for (auto [role, slot] : {std::pair{"candidates", &in.candidates}, std::pair{"choices", &in.choices}, std::pair{"programs", &in.programs},
-                              std::pair{"allocations", &in.allocations}, std::pair{"program_scores", &in.program_scores}}) {
-      if (f.role == role) *slot = path;
+    if (RuleInputs::Kind(f.role) == "choices") {
+      in.choices.push_back(ChoicesFile{path, f.role, false, {}});
+    } else if (std::string* slot = in.PathOf(f.role)) {
+      *slot = path;
     }
   }
   return map;

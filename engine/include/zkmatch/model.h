@@ -118,6 +118,7 @@ struct ChoiceLists {
   std::vector<std::uint8_t> channel;         // per entry, or empty: kAnyChannel or an index into channel_names
   std::vector<std::string> channel_names;    // sorted, unique
   std::vector<std::uint32_t> channel_line;   // per entry when `channel` is not empty: the entry's line in choices.csv
+  std::size_t file = 0;                      // the choices file the lists come from: an index into RuleInputs::choices
   std::size_t length(CandidateIndex c) const { return offset[c + 1] - offset[c]; }
   // The channel entry k is tied to, or null when it competes for every channel of its program.
   const std::string* TiedChannel(std::size_t k) const {
@@ -170,8 +171,7 @@ struct Instance {
   std::vector<ChoiceLists> choices;  // one per batch, in the rules' batch order
   AllocationTable allocations;       // empty unless a channel uses allocation: table
   ProgramScores program_scores;      // empty unless the rules name a program_scores file
-  // File paths as read (for messages and, later, the audit log), and the headers found.
-  std::string candidates_path, choices_path, programs_path;
+  // The headers found in candidates.csv and programs.csv.
   std::vector<std::string> candidate_headers, program_headers;
 };
 

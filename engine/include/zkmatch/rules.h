@@ -215,15 +215,33 @@ struct InputFormat {
   std::vector<std::pair<std::string, std::string>> columns;  // logical name -> header, this file only
 };
 
+// One choices file. `choices:` names one, or a list of several (one export per batch is common:
+// 提前批.csv, 普通批.csv); each batch's lists come from one file only.
+struct ChoicesFile {
+  std::string path;   // resolved
+  // "choices" for the first file, "choices_2", "choices_3", ... for the next ones in list order:
+  // the file's role in the manifest and run bundle, and its key in RuleInputs::formats.
+  std::string role;
+  bool wide = false;  // the wide layout (`layout` says how); else the long one
+  WideChoices layout;
+};
+
 struct RuleInputs {
-  std::string candidates, choices, programs;  // resolved paths
-  std::string allocations;                    // resolved path; empty when not given
-  std::string program_scores;                 // resolved path; empty when not given
-  bool choices_wide = false;                  // choices is in the wide layout (`wide` says how)
-  WideChoices wide;
-  // Per-file encoding and columns, by role: candidates, choices, programs, allocations,
-  // program_scores. A role without an entry reads with the file-wide settings.
+  std::string candidates, programs;  // resolved paths
+  std::vector<ChoicesFile> choices;  // at least one once loaded, in the order written
+  std::string allocations;           // resolved path; empty when not given
+  std::string program_scores;        // resolved path; empty when not given
+  // Per-file encoding and columns, by role: candidates, choices (choices_2, ...), programs,
+  // allocations, program_scores. A role without an entry reads with the file-wide settings.
   std::map<std::string, InputFormat> formats;
+
+  // Every input file as (role, path) in manifest order: candidates, choices..., programs,
+  // allocations, program_scores; files not given are left out.
+  std::vector<std::pair<std::string, std::string>> Files() const;
+  // The path of the file with `role`, or null when there is none.
+  std::string* PathOf(const std::string& role);
+  // "choices" for "choices_2" and the like; other roles unchanged.
+  static std::string Kind(const std::string& role);
 };
 
 // An input column the rules refer to, with the type its uses give it.
@@ -306,7 +324,7 @@ struct RulesFileMap {
   bool map_bases = false;
   std::vector<std::string> bases;
   RuleInputs inputs;  // candidates, choices, programs, allocations, program_scores
-  bool empty() const { return !map_bases && inputs.candidates.empty() && inputs.choices.empty() && inputs.programs.empty(); }
+  bool empty() const { return !map_bases && inputs.Files().empty(); }
 };
 // LoadRules, reading the files `extends:` names from `files.bases` and taking the inputs' paths
 // from `files.inputs` (the rules' own paths replaced after loading). A base the map lacks is an
