@@ -76,6 +76,9 @@ void AddAuditVerbs(CLI::App& app, int* exit_code) {
     cmd->add_option("--pubkey", keys->pubkey, "The bureau's public key (NAME.pub from zkmatch keygen): manifest.sig must be its signature of manifest.json");
     CLI::Option* pubkey = cmd->get_option("--pubkey");
     cmd->add_option("--seal", keys->seal, "A seal (zkmatch seal) the run must have used exactly; needs --pubkey, which checks the seal's signature")->needs(pubkey);
+    cmd->add_option("--parent", keys->parent,
+                    "A continuing round's parent run directory (run --continue): verify it too, and that it is the one this round continues")
+        ->type_name("DIR");
     cmd->callback([=] { *exit_code = Verify(*rules, *run, *all, *keys); });
   }
   {

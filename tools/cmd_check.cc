@@ -7,10 +7,11 @@
 namespace zkmatch::tools {
 namespace {
 
-int Check(const std::string& rules_path) {
+int Check(const std::string& rules_path, const std::string& parent) {
   StderrSink sink;
   auto rules = LoadRules(rules_path, sink);
   if (!rules) return ReportFailure(rules.status(), sink);
+  if (!parent.empty()) rules->inputs.ContinueFrom(parent);
   auto instance = LoadInputs(*rules, sink);
   if (!instance) return ReportFailure(instance.status(), sink);
   if (Status policy = CheckPolicy(*rules, *instance, sink); !policy.ok()) return ReportFailure(policy, sink);
@@ -31,9 +32,11 @@ int Check(const std::string& rules_path) {
 
 void AddCheckVerb(CLI::App& app, int* exit_code) {
   auto rules = std::make_shared<std::string>();
+  auto parent = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("check", "Validate the rules and inputs without matching; print every diagnostic");
   cmd->add_option("--rules", *rules, "Rules file (YAML)")->required();
-  cmd->callback([rules, exit_code] { *exit_code = Check(*rules); });
+  cmd->add_option("--continue", *parent, "Check a continuing round's rules against the finished run DIR (as run --continue DIR reads it)")->type_name("DIR");
+  cmd->callback([rules, parent, exit_code] { *exit_code = Check(*rules, *parent); });
 }
 
 }  // namespace zkmatch::tools

@@ -11,6 +11,7 @@
 #include "zkmatch/run_directory.h"
 #include "zkmatch/seal.h"
 #include "zkmatch/signature.h"
+#include "zkmatch/verify.h"
 
 namespace zkmatch::tools {
 namespace {
@@ -27,7 +28,25 @@ struct RunArgs {
   std::string key;   // the bureau's private key: sign manifest.json (manifest.sig)
   std::string seal;  // a seal the inputs must match
   bool link_inputs = false;
+  std::string parent;  // --continue DIR: a continuing round of that run
 };
+
+// A continuing round builds only on a parent that verifies: checked before anything is read.
+Status CheckParent(const std::string& dir, DiagnosticSink& sink) {
+  DiagnosticSink quiet;
+  Result<VerifyReport> report = VerifyRun("", dir, quiet);
+  if (!report) {
+    for (const Diagnostic& d : quiet.diagnostics()) sink.Report(d);
+    sink.Error(dir, 0, 0, "cannot read the parent run (--continue); give the directory of a finished zkmatch run");
+    return Status::BadInput("the parent run cannot be read");
+  }
+  if (!report->violations.empty()) {
+    sink.Error(dir, 0, 0, "the parent run does not verify (" + std::to_string(report->violations.size()) + (report->violations.size() == 1 ? " violation" : " violations") +
+                              ", the first: " + report->violations.front() + "); a continuing round builds only on a run that holds -- see zkmatch verify --run " + dir);
+    return Status::BadInput("the parent run does not verify");
+  }
+  return Status::Ok();
+}
 
 int Run(const RunArgs& args) {
   StderrSink sink;
@@ -56,6 +75,10 @@ int Run(const RunArgs& args) {
     Result<Seal> read = ReadSeal(args.seal, sink);
     if (!read) return ReportFailure(read.status(), sink);
     seal = std::move(*read);
+  }
+  if (!args.parent.empty()) {
+    if (Status parent = CheckParent(args.parent, sink); !parent.ok()) return ReportFailure(parent, sink);
+    request.parent_dir = args.parent;
   }
   Result<Admission> run = RunAdmission(request, sink);
   if (!run) return ReportFailure(run.status(), sink);
@@ -101,6 +124,11 @@ void AddRunVerb(CLI::App& app, int* exit_code) {
   cmd->add_flag("--link-inputs", args->link_inputs,
                 "Hard-link the inputs into DIR/inputs/ where the file system allows, instead of copying them (saves disk and time at national scale; "
                 "a hard link shares the bytes: an original edited in place would change the run's copy)");
+  cmd->add_option("--continue", args->parent,
+                  "Run a continuing round (征求志愿, 补录) of the finished run DIR: its placements stay locked, its vacancies (plus the seats of "
+                  "inputs.declined) are the round's seats (channels write seats: vacancies), only its unplaced candidates and those who declined "
+                  "take part; DIR must verify")
+      ->type_name("DIR");
   cmd->add_option("--seal", args->seal, "Refuse to run unless the rules and every input are the ones sealed in this file (zkmatch seal)");
   cmd->add_option("--key", args->key, "Sign manifest.json with this private key (NAME.key from zkmatch keygen): writes manifest.sig");
   cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success, and no progress");

@@ -12,6 +12,7 @@ Result<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& 
   step("load rules");
   auto rules = LoadRules(request.rules_path, sink, request.files);
   if (!rules) return rules.status();
+  if (!request.parent_dir.empty()) rules->inputs.ContinueFrom(request.parent_dir);
   step("load inputs");
   Admission a;
   auto instance = LoadInputs(*rules, sink, &a.identity);

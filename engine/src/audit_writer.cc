@@ -291,7 +291,12 @@ class AuditWriter {
       w.Key(audit_keys::kHow).String(outcome_.line_notes[i]).EndObject();
     }
     w.EndArray().Key(a::kCandidates).Int(static_cast<std::int64_t>(instance_.candidates.size()));
-    w.Key(a::kPrograms).Int(static_cast<std::int64_t>(instance_.programs.size())).EndObject();
+    w.Key(a::kPrograms).Int(static_cast<std::int64_t>(instance_.programs.size()));
+    if (const ParentRun& parent = instance_.parent; parent.present) {
+      w.Key(a::kParent).BeginObject().Key(a::kManifestSha256).String(parent.manifest_sha256);
+      w.Key(a::kLocked).Int(static_cast<std::int64_t>(parent.locked)).Key(a::kDeclined).Int(static_cast<std::int64_t>(parent.declined)).EndObject();
+    }
+    w.EndObject();
     return w.Take();
   }
 
@@ -409,7 +414,26 @@ class AuditWriter {
     std::vector<std::uint8_t> step(rules_.rankings.size(), 0);  // the same, for one step
     JsonWriter w(768);  // most records fit: no regrowth
     w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kCandidate).Key(audit_keys::kId).String(cands.id[c]);
+    const ParentRun& parent = instance_.parent;
+    const std::uint8_t from_parent = parent.present ? parent.state[c] : ParentRun::kFree;
+    // The parent's seat: kept (the record's placement) or given up (`declined`).
+    auto parent_seat = [&] {
+      const ParentRun::Slot& slot = parent.slots[parent.slot[c]];
+      w.Key(audit_keys::kBatch).String(slot.batch).Key(audit_keys::kStage).String(slot.stage).Key(audit_keys::kProgram).String(instance_.programs.code[parent.program[c]]);
+      w.Key(audit_keys::kChannel).String(slot.channel).Key(audit_keys::kChoiceRank).Int(parent.choice_rank[c]);
+    };
+    if (from_parent == ParentRun::kLocked) {
+      w.Key(audit_keys::kStatus).String(audit_keys::kStatusLocked);
+      parent_seat();
+      w.Key(audit_keys::kBatches).BeginArray().EndArray().Key(audit_keys::kKeys).BeginObject().EndObject().EndObject();
+      return w.Take();
+    }
     w.Key(audit_keys::kStatus).String(pb >= 0 ? audit_keys::kStatusPlaced : audit_keys::kStatusUnplaced);
+    if (from_parent == ParentRun::kDeclined) {
+      w.Key(audit_keys::kDeclined).BeginObject();
+      parent_seat();
+      w.EndObject();
+    }
     if (pb >= 0) {
       const Stage& stage = rules_.batches[static_cast<std::size_t>(pb)].stages[static_cast<std::size_t>(outcome_.stage[c])];
       w.Key(audit_keys::kBatch).String(rules_.batches[static_cast<std::size_t>(pb)].name).Key(audit_keys::kStage).String(stage.name);

@@ -45,15 +45,19 @@ void DiagnosticSink::Error(std::string file, int line, int col, std::string mess
 }
 
 void DiagnosticSink::CsvError(std::string file, int row, std::string field, std::string message) {
+  CsvReport(Severity::kError, std::move(file), row, std::move(field), std::move(message));
+}
+
+void DiagnosticSink::CsvReport(Severity severity, std::string file, int row, std::string field, std::string message) {
   for (const auto& [sheet, headers] : sheets_) {
     if (sheet != file || row <= 0) continue;
     const auto at = std::find(headers.begin(), headers.end(), field);
     if (at == headers.end()) break;
     const std::string cell = ColumnLetters(static_cast<std::size_t>(at - headers.begin())) + std::to_string(row);
-    Report({Severity::kError, file + "!" + cell + " (" + field + ")", 0, 0, {}, std::move(message)});
+    Report({severity, file + "!" + cell + " (" + field + ")", 0, 0, {}, std::move(message)});
     return;
   }
-  Report({Severity::kError, std::move(file), row, 0, std::move(field), std::move(message)});
+  Report({severity, std::move(file), row, 0, std::move(field), std::move(message)});
 }
 
 void DiagnosticSink::SetSheetColumns(const std::string& file, std::vector<std::string> headers) {

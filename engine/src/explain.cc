@@ -39,6 +39,7 @@ struct Words {
   const char* tie_lottery;
   const char* tie_shared;
   const char* tied;  // after the program: the choice competes for channel %1 only (choices.csv's channel column)
+  const char* kept;  // after `placed`: a continuing round's locked candidate (the parent's seat)
 };
 
 const Words kEnglish = {
@@ -66,6 +67,7 @@ const Words kEnglish = {
     "equal on every key; the tie is broken by the published lottery",
     "equal on every key",
     ", for channel %1 only",
+    " (Kept from the earlier round; not in this round.)",
 };
 
 const Words kChinese = {
@@ -92,6 +94,7 @@ const Words kChinese = {
     "各项排序依据均相同，按公开种子抽签排序",
     "各项排序依据均相同",
     "，仅填报 %1 通道",
+    "（保留上一轮的录取结果，未参加本轮。）",
 };
 
 
@@ -125,8 +128,9 @@ class Explainer {
 
   std::string Explain(const JsonValue& rec) {
     std::string out;
-    if (rec[audit_keys::kStatus].text == audit_keys::kStatusPlaced) {
+    if (rec[audit_keys::kStatus].text == audit_keys::kStatusPlaced || rec[audit_keys::kStatus].text == audit_keys::kStatusLocked) {
       out += Fill(w_.placed, {rec[audit_keys::kId].text, rec[audit_keys::kProgram].text, rec[audit_keys::kChannel].text, rec[audit_keys::kBatch].text, rec[audit_keys::kChoiceRank].text});
+      if (rec[audit_keys::kStatus].text == audit_keys::kStatusLocked) out += w_.kept;
     } else {
       out += Fill(w_.unplaced, {rec[audit_keys::kId].text});
     }

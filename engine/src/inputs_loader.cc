@@ -15,6 +15,7 @@
 
 #include "csv.h"
 #include "parallel.h"
+#include "parent_run.h"
 #include "decimal.h"
 #include "edit_distance.h"
 #include "zkmatch/pipeline.h"
@@ -120,7 +121,7 @@ int RequireColumn(const CsvReader& csv, const Rules& rules, const std::string& r
 // the order of their first rows when Flush is called. Cost: one hash lookup per error.
 class RowErrors {
  public:
-  RowErrors(const CsvReader& csv, DiagnosticSink& sink) : csv_(csv), sink_(sink) {}
+  RowErrors(const CsvReader& csv, DiagnosticSink& sink, Severity severity = Severity::kError) : csv_(csv), sink_(sink), severity_(severity) {}
   // An error at (line, field); `key` identifies the mistake (rows with the same key are one
   // message); `message()` is called for its first row only.
   template <typename Message>
@@ -152,7 +153,7 @@ class RowErrors {
         for (std::size_t i = 0; i < g.rows.size(); ++i) msg += (i == 0 ? "" : i + 1 == g.rows.size() && more == g.rows.size() ? " and " : ", ") + std::to_string(g.rows[i]);
         if (more > g.rows.size()) msg += " and " + std::to_string(more - g.rows.size()) + " more";
       }
-      sink_.CsvError(csv_.display(), g.line, g.field, std::move(msg));
+      sink_.CsvReport(severity_, csv_.display(), g.line, g.field, std::move(msg));
     }
     if (dropped_ > 0) {
       sink_.Error(csv_.display(), 0, 0, "and " + std::to_string(dropped_) + " more errors of other kinds; fix the ones above and check again");
@@ -173,6 +174,7 @@ class RowErrors {
   };
   const CsvReader& csv_;
   DiagnosticSink& sink_;
+  Severity severity_;
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<Group> groups_;
   std::size_t dropped_ = 0;
@@ -425,7 +427,10 @@ bool LoadCandidates(const Rules& rules, Instance* inst, DiagnosticSink& sink, Fi
   return sink.error_count() == errors_before;
 }
 
-bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest, bool* names) {
+// A seat column a continuing round takes from its parent (kRoundSeatsColumn), not from the file.
+constexpr int kFromParent = -3;
+
+bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, FileDigest* digest, bool* names, const ParentSeats& parent) {
   CsvReader csv;
   csv.set_digest(digest);
   csv.set_role("programs");
@@ -454,7 +459,17 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
   for (std::size_t k = 0; k < p.seat_columns.size(); ++k) {
     const std::string& s = share_of[k] ? share_of[k]->of : p.seat_columns[k];
     int idx = csv.Find(rules.HeaderFor("programs", s));
-    if (idx < 0) {
+    const bool continuing = !rules.inputs.parent_manifest.empty();
+    if (continuing && s == kRoundSeatsColumn) {
+      if (idx >= 0) {
+        sink.CsvError(csv.display(), csv.header_line(), csv.header()[static_cast<std::size_t>(idx)],
+                      std::string("the file has its own column '") + kRoundSeatsColumn +
+                          "'; in a continuing round that name stands for the seats the parent run left -- rename the file's column");
+        idx = -2;
+      } else {
+        idx = kFromParent;
+      }
+    } else if (idx < 0) {
       // Point at the first channel that names this column.
       for (const Batch& b : rules.batches) {
         for (const Stage& st : b.stages) {
@@ -463,7 +478,8 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
             sink.Error(rules.FileOf(ch.seats_pos), ch.seats_pos.line, ch.seats_pos.col,
                        "channel '" + ch.name + "' takes its seats from column '" + rules.HeaderFor("programs", s) + "' but " +
                            csv.display() + " has no such column" + DidYouMean(rules.HeaderFor("programs", s), csv.header()) +
-                           "; add the column (an empty cell means 0 seats)");
+                           (s == kRoundSeatsColumn ? std::string("; '") + kRoundSeatsColumn + "' is the seats a parent run left: run these rules with zkmatch run --continue DIR"
+                                                   : std::string("; add the column (an empty cell means 0 seats)")));
             idx = -2;
           }
         }
@@ -483,7 +499,7 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
   p.plans.assign(p.plan_columns.size(), {});
   ExtraColumns extra;
   bool ok = extra.Setup(csv, rules, rules.program_columns, "program", "programs", &p.columns, sink);
-  if (code_col < 0 || !ok || std::any_of(seat_idx.begin(), seat_idx.end(), [](int i) { return i < 0; })) return false;
+  if (code_col < 0 || !ok || std::any_of(seat_idx.begin(), seat_idx.end(), [](int i) { return i < 0 && i != kFromParent; })) return false;
   inst->program_headers = csv.header();
   const std::string& code_header = csv.header()[static_cast<std::size_t>(code_col)];
   CsvRecord rec;
@@ -511,10 +527,12 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
     p.sector.push_back(cell(sector_col));
     p.row.push_back(static_cast<std::uint32_t>(rec.line));
     for (std::size_t s = 0; s < seat_idx.size(); ++s) {
-      std::string_view v = rec.fields[static_cast<std::size_t>(seat_idx[s])];
       std::int32_t n = 0;
       std::string why;
-      if (!v.empty() && !ParseCount(v, &n, &why)) {
+      if (seat_idx[s] == kFromParent) {
+        auto it = parent.by_code.find(std::string(code));
+        n = it == parent.by_code.end() ? 0 : it->second;
+      } else if (std::string_view v = rec.fields[static_cast<std::size_t>(seat_idx[s])]; !v.empty() && !ParseCount(v, &n, &why)) {
         sink.CsvError(csv.display(), rec.line, csv.header()[static_cast<std::size_t>(seat_idx[s])], "bad capacity: " + why);
       }
       if (const SeatShare* share = share_of[s]) {
@@ -833,6 +851,41 @@ bool ClaimBatches(const Rules& rules, const ChoicesFile& file, const CsvReader& 
   return ok;
 }
 
+// A continuing round's rows: a candidate who keeps the parent's seat (locked, not in
+// declined.csv) takes no part -- an error at their rows; a choice of a program with no seat in
+// the round cannot be admitted and is kept (the outcome is the same as without it), with one
+// warning per program at its first row (rules/README.md, "Continuing a run").
+void CheckRoundRows(const Rules& rules, const Instance& inst, const CsvReader& csv, const std::vector<ChoiceRow>& rows, int prog_col, RowErrors& errors,
+                    DiagnosticSink& sink) {
+  const ParentRun& pr = inst.parent;
+  if (!pr.present) return;
+  const Programs& progs = inst.programs;
+  std::vector<std::uint8_t> seatless(progs.size(), 1);
+  for (const std::vector<std::int32_t>& column : progs.seats) {
+    for (std::size_t p = 0; p < column.size(); ++p) {
+      if (column[p] > 0) seatless[p] = 0;
+    }
+  }
+  RowErrors warnings(csv, sink, Severity::kWarning);
+  for (const ChoiceRow& r : rows) {
+    const std::string header = csv.header()[prog_col >= 0 ? static_cast<std::size_t>(prog_col) : r.column];
+    if (pr.state[r.candidate] == ParentRun::kLocked) {
+      errors.Add(static_cast<int>(r.line), header, "locked", [&] {
+        const CandidateIndex c{r.candidate};
+        return "candidate '" + inst.candidates.id[c] + "' keeps the seat the parent run gave them (" + progs.code[pr.program[c]] + ", batch '" +
+               pr.slots[pr.slot[c]].batch + "') and is not in declined.csv: only candidates the parent left unplaced, and those who declined their seat, take part "
+               "in this round -- remove the row, or list the candidate in " + (rules.inputs.declined.empty() ? std::string("inputs.declined") : rules.inputs.declined);
+      });
+    } else if (seatless[r.program]) {
+      warnings.Add(static_cast<int>(r.line), header, "seatless\n" + progs.code[r.program], [&] {
+        return "program '" + progs.code[r.program] + "' has no seat in this round (the parent run left none, and nobody declined one there); the choice is kept "
+               "but cannot be admitted";
+      });
+    }
+  }
+  warnings.Flush();
+}
+
 // Checks one file's lists (ranks 1, 2, ... without gaps, each program once, max_choices) and
 // builds the ChoiceLists of the batches its rows fill.
 bool BuildChoiceLists(const Rules& rules, const ChoicesFile& file, const CsvReader& csv, std::vector<ChoiceRow>& rows, int rank_col, int prog_col,
@@ -847,6 +900,7 @@ bool BuildChoiceLists(const Rules& rules, const ChoicesFile& file, const CsvRead
   RowErrors list_errors(csv, sink);
   std::vector<std::uint32_t> last_seen(progs.size(), kNone);  // program -> list serial that used it
   std::uint32_t serial = 0;
+  CheckRoundRows(rules, *inst, csv, rows, wide ? -1 : prog_col, list_errors, sink);
   std::size_t i = 0;
   while (i < rows.size()) {
     const std::uint32_t b = rows[i].batch;
@@ -1205,10 +1259,15 @@ Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentit
   Instance inst;
   FileDigest candidates, programs, allocations, program_scores;
   std::vector<FileDigest> choices;
+  std::map<std::string, FileDigest> parent_files;  // declined and the parent's files, by role
   const bool hash = identity != nullptr;
   bool candidate_ids = false, program_codes = false;
   bool ok = LoadCandidates(rules, &inst, sink, hash ? &candidates : nullptr, &candidate_ids);
-  ok = LoadPrograms(rules, &inst, sink, hash ? &programs : nullptr, &program_codes) && ok;
+  // A continuing round's parent, before programs.csv: its seats are the column `vacancies`.
+  ParentSeats parent;
+  if (candidate_ids || rules.inputs.parent_manifest.empty()) ok = LoadParentRun(rules, &inst, sink, &parent_files, &parent) && ok;
+  ok = LoadPrograms(rules, &inst, sink, hash ? &programs : nullptr, &program_codes, parent) && ok;
+  if (program_codes) ResolveParentPrograms(parent, &inst);
   // The other files refer to candidates and programs by id and code: they are checked whenever
   // those are complete, even when a row of candidates.csv or programs.csv has an error, so that
   // one `check` reports the problems of every file.
@@ -1227,12 +1286,15 @@ Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentit
     };
     add("rules", rules.path, rules.source_sha256, rules.source_bytes);
     for (const Rules::BaseFile& base : rules.bases) add("rules_base", base.path, base.sha256, base.bytes);
-    add("candidates", rules.inputs.candidates, candidates.sha256, candidates.bytes);
-    choices.resize(rules.inputs.choices.size());  // empty digests when the files were not read
-    for (std::size_t f = 0; f < choices.size(); ++f) add(rules.inputs.choices[f].role.c_str(), rules.inputs.choices[f].path, choices[f].sha256, choices[f].bytes);
-    add("programs", rules.inputs.programs, programs.sha256, programs.bytes);
-    add("allocations", rules.inputs.allocations, allocations.sha256, allocations.bytes);
-    add("program_scores", rules.inputs.program_scores, program_scores.sha256, program_scores.bytes);
+    // Every input in RuleInputs::Files order, with the digest of the bytes parsed (empty when
+    // the file was not read).
+    std::map<std::string, FileDigest> digest = std::move(parent_files);
+    digest["candidates"] = candidates;
+    digest["programs"] = programs;
+    digest["allocations"] = allocations;
+    digest["program_scores"] = program_scores;
+    for (std::size_t f = 0; f < choices.size(); ++f) digest[rules.inputs.choices[f].role] = choices[f];
+    for (const auto& [role, path] : rules.inputs.Files()) add(role.c_str(), path, digest[role].sha256, digest[role].bytes);
   }
   if (!ok) return Status::FromSink(sink, "the input files", errors_before);
   return inst;

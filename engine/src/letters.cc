@@ -92,6 +92,10 @@ struct Words {
   // A ranking with a choice_rank key decided (Guangzhou's score band, then choice order): %1
   // channel, %2 the key values both share before it, %3 their choice number, %4 yours.
   const char* full_choice_key;
+  // A continuing round (run --continue): %1 program, %2 batch, %3 channel, %4 choice -- the
+  // parent's seat, kept (headline) or given up (a line before the round's choices).
+  const char* kept;
+  const char* released;
 };
 
 const Words kEn = {
@@ -112,7 +116,9 @@ const Words kEn = {
     "you as choice %4, so they came first whatever the scores",
     "one choice per round", "choices in bands of %1", "listed for its %1 seats only; ",
     "its %1 seats were filled: its ranking takes the order of choices before the total at an equal %2, and the last admitted candidate "
-    "(%2 like you) listed it as choice %3, you as choice %4, so they came first whatever the totals"};
+    "(%2 like you) listed it as choice %3, you as choice %4, so they came first whatever the totals",
+    "You keep the seat the earlier round gave you: %1 (batch %2, %3 seats), your choice %4 there; you took no part in this round.",
+    "You declined the seat the earlier round gave you at %1 (batch %2); it was released into this round, in which you took part."};
 
 const Words kZh = {
     "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
@@ -126,7 +132,9 @@ const Words kZh = {
     "不满足条件 %1", "、", "空", true, "考生 %1：%2", " %1", "你没有%1",
     "%1名额已录满：本批次先按志愿顺序录取（%2），最后录取的考生把它填为第 %3 志愿，你填为第 %4 志愿，因此无论分数高低对方优先",
     "每轮录取一个志愿", "每 %1 个志愿为一段", "仅填报%1名额；",
-    "%1名额已录满：该排序在 %2 相同时先看志愿顺序再看总分，最后录取的考生（同为 %2）把它填为第 %3 志愿，你填为第 %4 志愿，因此无论总分高低对方优先"};
+    "%1名额已录满：该排序在 %2 相同时先看志愿顺序再看总分，最后录取的考生（同为 %2）把它填为第 %3 志愿，你填为第 %4 志愿，因此无论总分高低对方优先",
+    "你保留上一轮的录取结果：%1（%2，%3名额），第 %4 志愿；未参加本轮录取。",
+    "你已申请放弃上一轮在%1（%2）的录取，该名额退回本轮，你参加了本轮录取。"};
 
 std::string Esc(std::string_view s) {
   std::string out;
@@ -322,6 +330,14 @@ LetterText Composer::Compose(const JsonValue& rec) const {
   }
   if (const Column* col = inst_.candidates.FindColumn("junior_school"); col && !col->numeric && c != kNone) t.junior = col->dictionary[col->text[c]];
   if (c != kNone) t.total = FormatScore(inst_.candidates.total[c]);
+  if (rec[audit_keys::kStatus].text == audit_keys::kStatusLocked) {  // the parent's seat: its batch is not in these rules
+    t.headline = Fill(w_.kept, {ProgramShown(rec[audit_keys::kProgram].text), rec[audit_keys::kBatch].text, rec[audit_keys::kChannel].text,
+                                rec[audit_keys::kChoiceRank].text});
+    return t;
+  }
+  if (const JsonValue& gave_up = rec[audit_keys::kDeclined]; !gave_up.is_null()) {
+    t.choices.push_back(Fill(w_.released, {ProgramShown(gave_up[audit_keys::kProgram].text), gave_up[audit_keys::kBatch].text}));
+  }
   if (rec[audit_keys::kStatus].text == audit_keys::kStatusPlaced) {
     const Channel* ch = FindChannel(rec[audit_keys::kBatch].text, rec[audit_keys::kStage].text, rec[audit_keys::kChannel].text);
     t.headline = Fill(w_.placed, {ProgramShown(rec[audit_keys::kProgram].text), BatchShown(rec[audit_keys::kBatch].text), ch ? Shown(*ch) : rec[audit_keys::kChannel].text,

@@ -53,6 +53,22 @@ std::string RenderPlacements(const Rules& rules, const Instance& instance, const
   for (std::size_t c = 0; c < cands.size(); ++c) {
     AppendCsvField(&out, cands.id[c]);
     const std::int32_t b = outcome.batch[c];
+    const ParentRun& parent = instance.parent;
+    if (b < 0 && parent.present && parent.state[c] == ParentRun::kLocked) {  // the parent's seat, kept
+      const ParentRun::Slot& slot = parent.slots[parent.slot[c]];
+      out += ",locked,";
+      AppendCsvField(&out, slot.batch);
+      out.push_back(',');
+      AppendCsvField(&out, instance.programs.code[parent.program[c]]);
+      out.push_back(',');
+      AppendCsvField(&out, slot.channel);
+      out.push_back(',');
+      out += std::to_string(parent.choice_rank[c]);
+      out.push_back(',');
+      AppendCsvField(&out, slot.stage);
+      out.push_back('\n');
+      continue;
+    }
     if (b < 0) {
       out += ",unplaced,,,,,\n";
       continue;
@@ -255,8 +271,14 @@ std::string RenderSummaryChinese(const Rules& rules, const Instance& instance, c
     std::snprintf(line, sizeof line, "%10lld %10lld %7.1f%% %+8lld\n", r.seats, r.placed, Percent(r.placed, r.seats), r.flowed);
     out += PadTo(r.stage.empty() ? batch : batch + "/" + r.stage, 24) + PadTo(channel, 20) + line;
   }
+  const ParentRun& parent = instance.parent;
+  if (parent.present) {
+    std::snprintf(line, sizeof line, "续录：上一轮已录取并保留 %zu 人，放弃录取 %zu 人（名额退回本轮）\n", parent.locked, parent.declined);
+    out += line;
+  }
+  const std::size_t unplaced = sum.candidates - sum.placed - parent.locked;
   std::snprintf(line, sizeof line, "考生 %zu 人：录取 %zu 人，未录取 %zu 人；名额 %lld 个，录满 %zu 个（%.1f%%）", sum.candidates, sum.placed,
-                sum.candidates - sum.placed, sum.seats, sum.placed, Percent(static_cast<long long>(sum.placed), sum.seats));
+                unplaced, sum.seats, sum.placed, Percent(static_cast<long long>(sum.placed), sum.seats));
   out += line;
   if (sum.over > 0) {
     std::snprintf(line, sizeof line, "；同分并列超计划录取 %lld 人", sum.over);
@@ -291,8 +313,14 @@ std::string RenderSummary(const Rules& rules, const Instance& instance, const Ou
     out += line;
   }
   const auto placed = static_cast<long long>(sum.placed);
-  std::snprintf(line, sizeof line, "candidates %zu: placed %zu, unplaced %zu; seats filled %zu of %lld (%.1f%%)", sum.candidates, sum.placed,
-                sum.candidates - sum.placed, sum.placed, sum.seats, Percent(placed, sum.seats));
+  const ParentRun& parent = instance.parent;
+  if (parent.present) {
+    std::snprintf(line, sizeof line, "continuing round: %zu keep the parent run's seat (locked), %zu declined it (their seats are this round's)\n",
+                  parent.locked, parent.declined);
+    out += line;
+  }
+  std::snprintf(line, sizeof line, "candidates %zu: placed %zu%s, unplaced %zu; seats filled %zu of %lld (%.1f%%)", sum.candidates, sum.placed,
+                parent.present ? " in this round" : "", sum.candidates - sum.placed - parent.locked, sum.placed, sum.seats, Percent(placed, sum.seats));
   out += line;
   if (sum.over > 0) {
     std::snprintf(line, sizeof line, "; %lld admitted over capacity by ties (admit_all)", sum.over);
@@ -312,7 +340,10 @@ std::string RenderSummaryJson(const Rules& rules, const Instance& instance, cons
   JsonWriter w;
   w.BeginObject().Key("format").String("zkmatch-run-summary/1").Key("rules_name").String(rules.name).Key("run").String(run_dir);
   w.Key("candidates").Int(static_cast<std::int64_t>(sum.candidates)).Key("placed").Int(static_cast<std::int64_t>(sum.placed));
-  w.Key("unplaced").Int(static_cast<std::int64_t>(sum.candidates - sum.placed)).Key("seats").Int(sum.seats);
+  w.Key("unplaced").Int(static_cast<std::int64_t>(sum.candidates - sum.placed - instance.parent.locked)).Key("seats").Int(sum.seats);
+  if (instance.parent.present) {
+    w.Key("locked").Int(static_cast<std::int64_t>(instance.parent.locked)).Key("declined").Int(static_cast<std::int64_t>(instance.parent.declined));
+  }
   w.Key("over_capacity").Int(sum.over).Key("seats_flowed").Int(sum.seats_flowed);
   w.Key("lines").BeginArray();
   for (std::size_t i = 0; i < rules.lines.size(); ++i) {

@@ -172,7 +172,7 @@ void ComputeAdmitted(const Rules& rules, const Instance& inst, const EvalContext
   };
   std::vector<Key> keys;
   for (std::size_t i = 0; i < placements.size(); ++i) {
-    if (!placements[i].placed() || who[i] == kNone || where[i] == kNone) continue;
+    if (!placements[i].holds_seat() || who[i] == kNone || where[i] == kNone) continue;  // a continuing round's locked seats too
     const auto [b, s, c] = ChannelPlace(rules, placements[i]);
     std::uint32_t rank = 0;
     if (b >= 0) {
@@ -216,7 +216,7 @@ void ComputeDestinations(const Instance& inst, const std::vector<PlacementRow>& 
   std::vector<std::int64_t> count(junior->dictionary.size() * width);
   for (std::size_t i = 0; i < placements.size(); ++i) {
     if (who[i] == kNone) continue;
-    const std::size_t to = placements[i].placed() && where[i] != kNone ? where[i] : progs.size();
+    const std::size_t to = placements[i].holds_seat() && where[i] != kNone ? where[i] : progs.size();
     ++count[junior->text[who[i]] * width + to];
   }
   for (std::size_t g = 0; g < junior->dictionary.size(); ++g) {
@@ -253,6 +253,9 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   RunReport r;
   r.run_dir = run_dir;
   r.rules_name = rules->name;
+  r.continuing = instance->parent.present;
+  r.locked = static_cast<std::int64_t>(instance->parent.locked);
+  r.declined = static_cast<std::int64_t>(instance->parent.declined);
   ReadIdentity(run_dir, &r);
   for (const LineRow& l : lines) {
     RunReport::ScoreLine line{l.name, l.value, l.note, {}};
@@ -307,7 +310,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   for (std::size_t i = 0; i < placements.size(); ++i) {
     const PlacementRow& pl = placements[i];
     who[i] = CandidateIndex{IndexOf(cands.id, pl.id)};
-    if (!pl.placed()) continue;
+    if (!pl.holds_seat()) continue;  // placed, or (a continuing round) kept from the parent run
     ++r.placed;
     where[i] = ProgramIndex{IndexOf(progs.code, pl.program)};
     if (where[i] == kNone || who[i] == kNone) continue;  // verify reports it
@@ -534,6 +537,8 @@ struct Words {
   const char* sheet_dest;
   const char* failed_banner;
   const char* failed_detail;  // %1: the number of violations, %2: the run directory
+  const char* kept;           // a continuing round: of the placed, those who keep the parent run's seat
+  const char* released;       // a continuing round: those who declined the parent's seat
   bool chinese;  // labels in place of names, Chinese sheet names, the Chinese "how computed"
 };
 
@@ -557,7 +562,8 @@ const Words kEn = {
     "Reserved seats per senior and junior school (split channels)", "seats", "admitted", "lowest total",
     "Where each junior school's graduates went", "Not placed", "score_bands", "admitted", "quota_matrix", "junior_outcomes",
     "This run FAILED independent verification: do not publish or rely on the figures below",
-    "zkmatch verify found %1 violations, by kind (zkmatch verify --run %2 --all lists every one):", false};
+    "zkmatch verify found %1 violations, by kind (zkmatch verify --run %2 --all lists every one):",
+    "of whom keep the earlier round's seat (locked)", "Declined the earlier round's seat (took part in this round)", false};
 
 const Words kZh = {
     "zh-CN", "录取报告：%1", "本次录取", "规则", "引擎版本", "运行目录", "校验 (verify)", "通过（zkmatch verify 未发现问题）",
@@ -576,7 +582,8 @@ const Words kZh = {
     "分配名额（高中 × 初中学校）", "名额", "录取", "最低分",
     "各初中学校毕业生去向", "未录取", "一分一段表", "录取名单", "分配名额", "初中去向",
     "本次录取未通过独立校验：以下数字不得发布，也不得作为依据",
-    "zkmatch verify 发现 %1 个问题，按类别列出（zkmatch verify --run %2 --all 列出全部）：", true};
+    "zkmatch verify 发现 %1 个问题，按类别列出（zkmatch verify --run %2 --all 列出全部）：",
+    "其中保留上一轮录取", "放弃上一轮录取（参加本轮）", true};
 
 const Words& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
 
@@ -823,6 +830,10 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
     t.header = {"", w.value};
     t.rows.push_back({w.candidates, Num(r.candidates)});
     t.rows.push_back({w.placed, Num(r.placed)});
+    if (r.continuing) {
+      t.rows.push_back({w.kept, Num(r.locked)});
+      t.rows.push_back({w.released, Num(r.declined)});
+    }
     t.rows.push_back({w.unplaced, Num(r.candidates - r.placed)});
     tables.push_back(std::move(t));
   }

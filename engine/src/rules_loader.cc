@@ -250,7 +250,9 @@ class Loader {
   // A run bundle's copies in place of the paths the rules give (RulesFileMap).
   static void UseMappedInputs(const RuleInputs& mapped, RuleInputs* inputs) {
     for (const auto& [role, path] : mapped.Files()) {
-      if (std::string* to = inputs->PathOf(role); to != nullptr && !to->empty()) *to = path;
+      // The parent's files are never named by the rules: a bundle of a continuing round maps them.
+      const bool parent = role.rfind("parent_", 0) == 0;
+      if (std::string* to = inputs->PathOf(role); to != nullptr && (parent || !to->empty())) *to = path;
     }
   }
 
@@ -690,7 +692,7 @@ class Loader {
       Error(n, "'inputs' must be a mapping of candidates, choices and programs to file paths");
       return;
     }
-    CheckKeys(n, {"candidates", "choices", "programs", "allocations", "program_scores"});
+    CheckKeys(n, {"candidates", "choices", "programs", "allocations", "program_scores", "declined"});
     // Paths are relative to the file that gives them (a base file's inputs to the base).
     auto dir_of = [&](const YAML::Node& v) { return std::filesystem::path(sources_[SourceOf(v)].path).parent_path(); };
     auto resolve = [&](const char* key, std::string* out) {
@@ -716,6 +718,10 @@ class Loader {
     resolve("programs", &rules->inputs.programs);
     if (Get(n, "allocations", false)) resolve("allocations", &rules->inputs.allocations);
     if (Get(n, "program_scores", false)) resolve("program_scores", &rules->inputs.program_scores);
+    if (auto d = Get(n, "declined", false)) {
+      rules->inputs.declined_pos = Pos(d);
+      resolve("declined", &rules->inputs.declined);
+    }
   }
 
   // `choices: F`, `choices: {file: F, ...}` or a list of those (one file per export, e.g. 提前批.csv
@@ -895,7 +901,8 @@ class Loader {
         {"choices", {"candidate_id", "batch", "rank", "program", "channel"}},
         {"programs", {"code", "school", "name", "sector", "district"}},
         {"allocations", {"program", "channel", "group", "seats", "batch", "stage"}},
-        {"program_scores", {"program", "candidate_id", "score"}}};
+        {"program_scores", {"program", "candidate_id", "score"}},
+        {"declined", {"candidate_id"}}};
     return kFiles.at(role);
   }
 
@@ -1860,6 +1867,10 @@ std::vector<std::pair<std::string, std::string>> RuleInputs::Files() const {
   add("programs", programs);
   add("allocations", allocations);
   add("program_scores", program_scores);
+  add("declined", declined);
+  add("parent_manifest", parent_manifest);
+  add("parent_placements", parent_placements);
+  add("parent_vacancies", parent_vacancies);
   return out;
 }
 
@@ -1868,6 +1879,10 @@ std::string* RuleInputs::PathOf(const std::string& role) {
   if (role == "programs") return &programs;
   if (role == "allocations") return &allocations;
   if (role == "program_scores") return &program_scores;
+  if (role == "declined") return &declined;
+  if (role == "parent_manifest") return &parent_manifest;
+  if (role == "parent_placements") return &parent_placements;
+  if (role == "parent_vacancies") return &parent_vacancies;
   for (ChoicesFile& f : choices) {
     if (f.role == role) return &f.path;
   }

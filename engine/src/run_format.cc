@@ -78,9 +78,8 @@ void TakeFindings(const DiagnosticSink& sink, const std::vector<std::string>& he
 // Reads DIR/file, checks that the header starts with `columns`, and hands each record whose
 // cells `parse` accepts to `each`.
 template <std::size_t N, typename Row>
-ReadStatus ReadTable(const std::string& run_dir, const char* file, const std::array<std::string_view, N>& columns,
-                     void (*parse)(Cells&, Row*), const std::function<void(const Row&)>& each, std::vector<Finding>* findings) {
-  const std::string path = (fs::path(run_dir) / file).string();
+ReadStatus ReadTableAt(const std::string& path, const std::string& file, const std::array<std::string_view, N>& columns,
+                       void (*parse)(Cells&, Row*), const std::function<void(const Row&)>& each, std::vector<Finding>* findings) {
   DiagnosticSink sink(kMaxFindingsPerFile);
   CsvReader csv;
   std::vector<std::string> header(columns.begin(), columns.end());
@@ -111,6 +110,13 @@ ReadStatus ReadTable(const std::string& run_dir, const char* file, const std::ar
   }
   TakeFindings(sink, header, findings);
   return ReadStatus::kRead;
+}
+
+// `file` in the run directory `run_dir`, named by its own name in findings.
+template <typename Row, std::size_t N>
+ReadStatus ReadTable(const std::string& run_dir, const char* file, const std::array<std::string_view, N>& columns,
+                     void (*parse)(Cells&, Row*), const std::function<void(const Row&)>& each, std::vector<Finding>* findings) {
+  return ReadTableAt((fs::path(run_dir) / file).string(), file, columns, parse, each, findings);
 }
 
 void ParsePlacement(Cells& c, PlacementRow* r) {
@@ -274,6 +280,12 @@ ReadStatus ReadFlows(const std::string& run_dir, const std::function<void(const 
 ReadStatus ReadVacancies(const std::string& run_dir, const std::function<void(const VacancyRow&)>& each, std::vector<Finding>* findings) {
   return ReadTable(run_dir, kVacanciesFile, vacancies_csv::kColumns, &ParseVacancy, each, findings);
 }
+ReadStatus ReadPlacementsAt(const std::string& path, const std::function<void(const PlacementRow&)>& each, std::vector<Finding>* findings) {
+  return ReadTableAt(path, path, placements_csv::kColumns, &ParsePlacement, each, findings);
+}
+ReadStatus ReadVacanciesAt(const std::string& path, const std::function<void(const VacancyRow&)>& each, std::vector<Finding>* findings) {
+  return ReadTableAt(path, path, vacancies_csv::kColumns, &ParseVacancy, each, findings);
+}
 ReadStatus ReadAllocations(const std::string& run_dir, const std::function<void(const AllocationRow&)>& each, std::vector<Finding>* findings) {
   return ReadTable(run_dir, kAllocationsFile, allocations_csv::kColumns, &ParseAllocation, each, findings);
 }
@@ -314,8 +326,17 @@ std::string OldFormatNote(const std::string& run_dir, const Manifest& manifest) 
 }
 
 ReadStatus ReadManifest(const std::string& run_dir, Manifest* manifest, std::vector<Finding>* findings, std::string* json_error) {
+  return ReadManifestAt((fs::path(run_dir) / kManifestFile).string(), manifest, findings, json_error);
+}
+
+void RuleInputs::ContinueFrom(const std::string& dir) {  // declared in zkmatch/rules.h; the file names are the run format's
+  parent_manifest = (fs::path(dir) / kManifestFile).string();
+  parent_placements = (fs::path(dir) / kPlacementsFile).string();
+  parent_vacancies = (fs::path(dir) / kVacanciesFile).string();
+}
+
+ReadStatus ReadManifestAt(const std::string& path, Manifest* manifest, std::vector<Finding>* findings, std::string* json_error) {
   namespace k = manifest_keys;
-  const std::string path = (fs::path(run_dir) / kManifestFile).string();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     findings->push_back(Finding{kManifestFile, {}, "cannot be read", 0});

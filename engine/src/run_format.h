@@ -199,7 +199,14 @@ inline constexpr const char* kId = "id";
 inline constexpr const char* kStatus = "status";
 inline constexpr const char* kStatusPlaced = "placed";      // values of status
 inline constexpr const char* kStatusUnplaced = "unplaced";
+inline constexpr const char* kStatusLocked = "locked";  // a continuing round: the parent's seat, kept
 inline constexpr const char* kChoiceRank = "choice_rank";
+// A continuing round: the header's {"manifest_sha256", "locked", "declined"}; a candidate's
+// `declined` is the parent's seat they gave up, {"batch", "stage", "program", "channel", "choice_rank"}.
+inline constexpr const char* kParent = "parent";
+inline constexpr const char* kManifestSha256 = "manifest_sha256";
+inline constexpr const char* kLocked = "locked";
+inline constexpr const char* kDeclined = "declined";
 inline constexpr const char* kBatches = "batches";
 inline constexpr const char* kLockedBy = "locked_by";
 inline constexpr const char* kLockedByStage = "locked_by_stage";
@@ -253,6 +260,8 @@ struct PlacementRow {
   std::string id, status, batch, program, channel, stage;  // batch..stage empty when unplaced
   std::int32_t choice_rank = 0;                            // 1-based; 0 when the cell is empty (unplaced)
   bool placed() const { return status == "placed"; }
+  // Placed in this run or kept from a parent run (status locked): the candidate holds a seat.
+  bool holds_seat() const { return status == "placed" || status == "locked"; }
 };
 
 struct CutoffRow {
@@ -330,11 +339,16 @@ ReadStatus ReadFlows(const std::string& run_dir, const std::function<void(const 
 ReadStatus ReadVacancies(const std::string& run_dir, const std::function<void(const VacancyRow&)>& each, std::vector<Finding>* findings);
 ReadStatus ReadAllocations(const std::string& run_dir, const std::function<void(const AllocationRow&)>& each, std::vector<Finding>* findings);
 ReadStatus ReadLines(const std::string& run_dir, const std::function<void(const LineRow&)>& each, std::vector<Finding>* findings);
+// The same, of a file anywhere (a continuing round's copies of its parent's files); findings
+// name the file by `path`.
+ReadStatus ReadPlacementsAt(const std::string& path, const std::function<void(const PlacementRow&)>& each, std::vector<Finding>* findings);
+ReadStatus ReadVacanciesAt(const std::string& path, const std::function<void(const VacancyRow&)>& each, std::vector<Finding>* findings);
 
 // manifest.json: the format must be zkmatch-manifest/2; `inputs` and `outputs` lists of objects
 // with string role/path/sha256 (64 lowercase hex digits) / file and integer bytes; a string
 // audit_records (a count) and audit_root (64 hex digits). `*json_error` (if given) is set when the text is not JSON at all.
 ReadStatus ReadManifest(const std::string& run_dir, Manifest* manifest, std::vector<Finding>* findings, std::string* json_error = nullptr);
+ReadStatus ReadManifestAt(const std::string& path, Manifest* manifest, std::vector<Finding>* findings, std::string* json_error = nullptr);
 
 // ---------------------------------------------------------------------------------------------
 // The run bundle (engine/audit-format.md): `run` keeps the rules file, the files it extends and

@@ -24,6 +24,7 @@
 #include "run_format.h"
 #include "parallel.h"
 #include "verify_matching.h"
+#include "verify_parent.h"
 #include "verify_reference.h"
 #include "zkmatch/audit.h"
 #include "zkmatch/pipeline.h"
@@ -140,6 +141,7 @@ constexpr const char* kInputChanged = "input changed since the run";
 constexpr const char* kOutputChanged = "output changed since the run";
 constexpr const char* kRulesChanged = "rules file differs from the run's";
 constexpr const char* kPlacements = "placements.csv wrong";
+constexpr const char* kParent = "continuing round differs from its parent";
 constexpr const char* kCutoffs = "cutoffs.csv wrong";
 constexpr const char* kFlows = "flows.csv wrong";
 constexpr const char* kLines = "score line wrong";
@@ -192,6 +194,8 @@ class Verifier {
     if (!ReadCutoffs()) return report_;
     kind_ = kinds::kFlows;
     if (!ReadFlows()) return report_;
+    kind_ = kinds::kParent;
+    CheckParentRun();
     kind_ = kinds::kLines;
     CheckLines();
     TallyRows();  // what each row admitted, which the explanations in the log are checked against
@@ -478,6 +482,14 @@ class Verifier {
     const std::size_t c = next_candidate_++;
     CheckRejectionNames(r, line_no);
     const bool placed = stage_of_[c] >= 0;
+    if (locked_index_[c] != kNone) {  // a continuing round: the parent's seat, as placements.csv shows it
+      const PlacementRow& row = locked_rows_[locked_index_[c]];
+      const bool same = r[audit_keys::kStatus].text == audit_keys::kStatusLocked && r[audit_keys::kBatch].text == row.batch &&
+                        r[audit_keys::kStage].text == row.stage && r[audit_keys::kProgram].text == row.program &&
+                        r[audit_keys::kChannel].text == row.channel && r[audit_keys::kChoiceRank].AsInt() == row.choice_rank;
+      if (!same) AgreementViolation("audit.jsonl's record for candidate '" + id + "' disagrees with placements.csv (line " + std::to_string(line_no) + ")");
+      return;
+    }
     bool same = r[audit_keys::kStatus].text == (placed ? audit_keys::kStatusPlaced : audit_keys::kStatusUnplaced);
     if (same && placed) {
       const StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
@@ -614,6 +626,7 @@ class Verifier {
     channel_.assign(n, kNone);
     choice_.assign(n, 0);
     std::vector<int> seen_line(n, 0);
+    locked_index_.assign(n, kNone);
     std::string previous_id;
     const auto& ids = instance_.candidates.id;
     std::vector<Finding> findings;
@@ -633,6 +646,11 @@ class Verifier {
         return;
       }
       seen_line[c] = row.line;
+      if (row.status == audit_keys::kStatusLocked) {  // a continuing round: the parent's seat (CheckParentRun)
+        locked_index_[c] = static_cast<std::uint32_t>(locked_rows_.size());
+        locked_rows_.push_back(row);
+        return;
+      }
       if (row.status == "unplaced") {
         if (!row.batch.empty() || !row.program.empty()) Violation(at + "unplaced candidate '" + id + "' has a batch or program");
         return;
@@ -674,6 +692,41 @@ class Verifier {
     }
     Passed("placements.csv: every candidate once, each placement on the candidate's own list");
     return true;
+  }
+
+  // A continuing round against its parent (verify_parent.h); with --parent, the parent run
+  // itself is verified too and must be the one the round recorded.
+  void CheckParentRun() {
+    std::vector<const PlacementRow*> locked(instance_.candidates.size(), nullptr);
+    for (std::size_t c = 0; c < locked.size(); ++c) {
+      if (locked_index_[c] != kNone) locked[c] = &locked_rows_[locked_index_[c]];
+    }
+    verify::CheckParent(dir_, manifest_, rules_, instance_, locked, [&](std::string what) { Violation(std::move(what)); },
+                        [&](std::string what) { Passed(std::move(what)); });
+    const ManifestInput* recorded = manifest_.Input("parent_manifest");
+    if (keys_.parent.empty()) {
+      if (recorded) Passed("the parent run itself was not verified here: give --parent DIR to verify it and that it is the one this round continues");
+      return;
+    }
+    if (recorded == nullptr) {
+      Violation("--parent " + keys_.parent + " was given, but this run continues no parent run");
+      return;
+    }
+    const std::string now = Sha256File((std::filesystem::path(keys_.parent) / kManifestFile).string());
+    if (now != recorded->sha256) {
+      Violation(keys_.parent + "/manifest.json is not the parent manifest this round recorded (sha256 " + now.substr(0, 12) + "…, recorded " +
+                recorded->sha256.substr(0, 12) + "…): that directory is not this round's parent");
+      return;
+    }
+    VerifyKeys keys;
+    keys.pubkey = keys_.pubkey;
+    Result<VerifyReport> parent = VerifyRun("", keys_.parent, sink_, {}, keys);
+    if (!parent) {
+      Violation("the parent run " + keys_.parent + " cannot be read: " + parent.status().message());
+      return;
+    }
+    for (const std::string& v : parent->violations) Violation("parent run " + keys_.parent + ": " + v);
+    if (parent->violations.empty()) Passed("the parent run " + keys_.parent + " verifies, and it is the one this round continues");
   }
 
   // Rows with a malformed number are findings (run_format.h) and left out, never read as 0.
@@ -1471,6 +1524,8 @@ class Verifier {
   std::string manifest_rules_path_;
   const char* kind_ = kinds::kManifest;
   VerifyKeys keys_;
+  std::vector<PlacementRow> locked_rows_;                        // placements.csv's locked rows (a continuing round)
+  std::vector<std::uint32_t> locked_index_;                      // per candidate: index into locked_rows_, or kNone
   RulesFileMap files_;  // a run bundle's copies of the files the rules name (run_format.h)  // the kind of what Violation(what) reports
   std::size_t audit_candidate_count_ = 0, audit_seats_count_ = 0, audit_disagreements_ = 0, next_candidate_ = 0;
   Rules rules_;

@@ -33,6 +33,10 @@ struct AdmissionRequest {
   // Whether the run is a bundle (its inputs recorded under inputs/ and written there); false only
   // to replay a run written before bundles, whose manifest records absolute paths.
   bool bundle = true;
+  // A continuing round (`run --continue DIR`): the parent run directory, whose manifest.json,
+  // placements.csv and vacancies.csv the round reads (rules/README.md, "Continuing a run"); the
+  // caller has verified it. Empty: an ordinary run (or a bundle's replay, which maps the copies).
+  std::string parent_dir;
   RunOptions options;  // threads, matcher path, progress inside the match (never change the result)
   // Told each step as it starts: "load rules", "load inputs", "match", "policy checks",
   // "render outputs and audit log". May be empty.

@@ -43,6 +43,8 @@ class DiagnosticSink {
   void Report(Diagnostic d);
   void Error(std::string file, int line, int col, std::string message);
   void CsvError(std::string file, int row, std::string field, std::string message);
+  // CsvError with any severity (a warning at a row and column).
+  void CsvReport(Severity severity, std::string file, int row, std::string field, std::string message);
   void Warning(std::string file, int line, int col, std::string message);
   // `file` is a worksheet (an .xlsx input) with these column headers (column A first): from
   // now on CsvError(file, row, header, ...) names the cell, FILE!B12 (header), and Error(file,

@@ -165,12 +165,38 @@ struct ProgramScores {
   }
 };
 
+// What a continuing round inherits from its parent run (`zkmatch run --continue DIR`;
+// rules/README.md, "Continuing a run"): who keeps the seat the parent gave them (locked), who
+// gave it up (declined.csv), and the seats the round has. `present` is false in an ordinary run.
+// Invariants: every vector has one entry per candidate (or per program for round_seats); a
+// locked or declined candidate has a program and a slot, a free one kNoProgram.
+struct ParentRun {
+  enum State : std::uint8_t { kFree = 0, kLocked = 1, kDeclined = 2 };
+  // A (batch, stage, channel) of the parent's rules, as placements.csv names them.
+  struct Slot {
+    std::string batch, stage, channel;
+  };
+  bool present = false;
+  std::string manifest_sha256;               // of the parent's manifest.json: the chain's link
+  std::vector<Slot> slots;                   // distinct, in first-seen order
+  std::vector<std::uint8_t> state;           // per candidate: State
+  std::vector<ProgramIndex> program;         // per candidate: the parent's program, or kNoProgram
+  std::vector<std::uint32_t> slot;           // per candidate: index into slots (locked, declined)
+  std::vector<std::int32_t> choice_rank;     // per candidate: the parent's choice_rank (0: free)
+  std::vector<std::uint32_t> declined_row;   // per candidate: its row in declined.csv (0: none)
+  // Per program: the seats the round has in the column `vacancies` -- the parent's vacancies
+  // (every row of its vacancies.csv) plus the seats its declining candidates held.
+  std::vector<std::int32_t> round_seats;
+  std::size_t locked = 0, declined = 0;      // counts
+};
+
 struct Instance {
   Candidates candidates;
   Programs programs;
   std::vector<ChoiceLists> choices;  // one per batch, in the rules' batch order
   AllocationTable allocations;       // empty unless a channel uses allocation: table
   ProgramScores program_scores;      // empty unless the rules name a program_scores file
+  ParentRun parent;                  // a continuing round's parent; present == false otherwise
   // The headers found in candidates.csv and programs.csv.
   std::vector<std::string> candidate_headers, program_headers;
 };

@@ -55,7 +55,9 @@ struct RunReport {
 
   // Totals. General high: programs the policy's `general_high` condition selects (all when
   // the rules give none).
-  std::int64_t candidates = 0, placed = 0;
+  std::int64_t candidates = 0, placed = 0;  // placed: holding a seat (in a continuing round, locked ones too)
+  bool continuing = false;                   // a continuing round (run --continue): locked and declined apply
+  std::int64_t locked = 0, declined = 0;
   std::int64_t general_high_target_ppm = 0;  // 0: the rules set no target
   std::int64_t general_high_admitted = 0, general_high_seats = 0;
   bool has_general_high_condition = false;

@@ -231,15 +231,26 @@ struct RuleInputs {
   std::vector<ChoicesFile> choices;  // at least one once loaded, in the order written
   std::string allocations;           // resolved path; empty when not given
   std::string program_scores;        // resolved path; empty when not given
+  // A continuing round (`zkmatch run --continue DIR`, rules/README.md "Continuing a run"):
+  // `declined` (from the rules, optional) lists candidates who gave up the parent's seat; the
+  // parent's manifest.json, placements.csv and vacancies.csv are set by the caller (the parent
+  // directory, or a run bundle's copies), never by the rules. All empty in an ordinary run.
+  std::string declined;
+  RulesPos declined_pos;             // the `declined:` key, for errors
+  std::string parent_manifest, parent_placements, parent_vacancies;
   // Per-file encoding and columns, by role: candidates, choices (choices_2, ...), programs,
   // allocations, program_scores. A role without an entry reads with the file-wide settings.
   std::map<std::string, InputFormat> formats;
 
   // Every input file as (role, path) in manifest order: candidates, choices..., programs,
-  // allocations, program_scores; files not given are left out.
+  // allocations, program_scores, declined, parent_manifest, parent_placements,
+  // parent_vacancies; files not given are left out.
   std::vector<std::pair<std::string, std::string>> Files() const;
   // The path of the file with `role`, or null when there is none.
   std::string* PathOf(const std::string& role);
+  // A continuing round of the finished run in directory `dir` (`run --continue DIR`): sets the
+  // parent_* paths to its manifest.json, placements.csv and vacancies.csv.
+  void ContinueFrom(const std::string& dir);
   // "choices" for "choices_2" and the like; other roles unchanged.
   static std::string Kind(const std::string& role);
 };

@@ -65,6 +65,10 @@ std::vector<ViolationGroup> GroupViolations(const VerifyReport& report, std::siz
 struct VerifyKeys {
   std::string pubkey;  // the bureau's public key: manifest.sig must be its signature of manifest.json
   std::string seal;    // a seal (zkmatch/seal.h) signed with `pubkey`: the run must have read exactly its files
+  // A continuing round's parent run directory: verified too (and its parent in turn, when it is
+  // the same chain's), and its manifest.json must be the one the round recorded. Empty: the
+  // round's copies of the parent's files are checked against the recorded manifest digest only.
+  std::string parent;
 };
 
 // `rules_path` may be empty: then the rules file recorded in the run's manifest is used.
