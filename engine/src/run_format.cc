@@ -367,6 +367,7 @@ ReadStatus ReadManifest(const std::string& run_dir, Manifest* manifest, std::vec
   }
   manifest->audit_records = check.Count(m[k::kAuditRecords], k::kAuditRecords);
   manifest->audit_root = check.Digest(m[k::kAuditRoot], k::kAuditRoot);
+  if (m[k::kPublicOf].type != JsonValue::Type::kNull) manifest->public_of = check.Digest(m[k::kPublicOf], k::kPublicOf);
   return ReadStatus::kRead;
 }
 

@@ -33,6 +33,9 @@ struct AdmissionRequest {
   // Whether the run is a bundle (its inputs recorded under inputs/ and written there); false only
   // to replay a run written before bundles, whose manifest records absolute paths.
   bool bundle = true;
+  // A public bundle (zkmatch publish): its parent run's manifest digest, recorded in the
+  // manifest as `public_of` (RunIdentity::public_of); empty for any other run.
+  std::string public_of = {};
   RunOptions options;  // threads, matcher path, progress inside the match (never change the result)
   // Told each step as it starts: "load rules", "load inputs", "match", "policy checks",
   // "render outputs and audit log". May be empty.
