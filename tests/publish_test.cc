@@ -2,9 +2,10 @@
 //
 //   - fixtures/tamper's signed run (120 candidates) published with the test secret
 //     fixtures/tamper/keys/office.secret: the public bundle verifies alone wherever it is copied
-//     and replays; its manifest records the run's manifest digest; its placements are the
-//     run's under the pseudonym map, in pseudonym order; no file of it holds an original id or
-//     a name; every candidate's receipt holds on its public side too.
+//     and replays, and is the same with one thread; its manifest records the run's manifest
+//     digest; its placements are the run's under the pseudonym map, in pseudonym order; no
+//     file of it holds an original id or a name; receipts hold on their public side too.
+//   - Generated instances of every gen profile publish and verify; keygen --secret.
 //   - fixtures/cases/publish-ties: ties decided by id and by lottery, a personal column; the
 //     public candidates, choices and placements equal the hand-derived files in its public/.
 //   - Refusals, each with its exact message (golden: fixtures/tamper/publish-reasons.txt): a
@@ -109,7 +110,7 @@ class Publish : public ::testing::Test {
 };
 TempDir* Publish::tmp_ = nullptr;
 
-TEST_F(Publish, TheBundleVerifiesAloneWhereverItIsAndReplays) {
+TEST_F(Publish, TheBundleVerifiesAloneWhereverItIsReplaysAndIsTheSameWithOneThread) {
   fs::create_directories(P("elsewhere"));
   fs::copy(P("pub"), P("elsewhere/public"), fs::copy_options::recursive);
   const CommandResult v = Zk("verify --run elsewhere/public --pubkey bureau.pub", tmp_->path());
@@ -119,6 +120,13 @@ TEST_F(Publish, TheBundleVerifiesAloneWhereverItIsAndReplays) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::string manifest = ReadFile(P("pub/manifest.json"));
   EXPECT_NE(manifest.find(",\"public_of\":\"" + Sha256Hex(ReadFile(P("run/manifest.json"))) + "\"}\n"), std::string::npos) << manifest;
+  const CommandResult one = Zk("publish --run run --out pub-1 --secret office.secret --key bureau.key --threads 1", tmp_->path());
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  for (const auto& e : fs::recursive_directory_iterator(P("pub"))) {
+    if (!e.is_regular_file()) continue;
+    const std::string rel = fs::relative(e.path(), P("pub")).string();
+    EXPECT_EQ(ReadFile(P("pub-1/" + rel)), ReadFile(e.path().string())) << rel;
+  }
 }
 
 TEST_F(Publish, PlacementsAreTheRunsUnderThePseudonymMap) {
@@ -143,10 +151,15 @@ TEST_F(Publish, NoPublicFileHoldsAnIdOrAName) {
   }
 }
 
-TEST_F(Publish, EveryCandidatesReceiptHoldsOnThePublicSide) {
+// Every third candidate (CI time; each receipt hashes both logs whole), and the last.
+TEST_F(Publish, ReceiptsHoldOnThePublicSide) {
   const std::string secret = TestSecret("office.secret");
   const PublicSide side{P("pub"), P("office.secret")};
-  for (const std::string& id : FirstColumn(P("candidates.csv"))) {
+  std::vector<std::string> ids;
+  const std::vector<std::string> all = FirstColumn(P("candidates.csv"));
+  for (std::size_t i = 0; i < all.size(); i += 3) ids.push_back(all[i]);
+  ids.push_back(all.back());
+  for (const std::string& id : ids) {
     const Result<std::string> receipt = MakeReceipt(P("run"), id, &side);
     ASSERT_TRUE(receipt) << id << ": " << receipt.status().message();
     DiagnosticSink sink;
@@ -207,17 +220,6 @@ TEST_F(Publish, RefusalsSayWhy) {
   ExpectGolden(Tamper() + "/publish-reasons.txt", out, "what receipt, check-receipt, verify and publish say about each move");
 }
 
-// The same bundle whatever the thread count.
-TEST_F(Publish, TheBundleIsTheSameWithOneThread) {
-  const CommandResult r = Zk("publish --run run --out pub-1 --secret office.secret --key bureau.key --threads 1", tmp_->path());
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const auto& e : fs::recursive_directory_iterator(P("pub"))) {
-    if (!e.is_regular_file()) continue;
-    const std::string rel = fs::relative(e.path(), P("pub")).string();
-    EXPECT_EQ(ReadFile(P("pub-1/" + rel)), ReadFile(e.path().string())) << rel;
-  }
-}
-
 TEST(PublishSecret, KeygenWritesAPrivateSecretThatPublishReads) {
   TempDir tmp;
   const CommandResult r = Zk("keygen --out office --secret", tmp.path());
@@ -241,7 +243,7 @@ class PublishGenerated : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PublishGenerated, PublishesAndVerifies) {
   const std::string profile = GetParam();
-  for (int seed = 1; seed <= 2; ++seed) {
+  for (int seed = 1; seed <= 1; ++seed) {  // one seed each (CI time)
     TempDir tmp;
     const std::string n = profile == "province" ? "1000" : "400";
     const CommandResult g = Zk("gen --profile " + profile + " --candidates " + n + " --seed " + std::to_string(seed) + " --out gen", tmp.path());
