@@ -25,14 +25,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A private temporary directory for the public inputs, removed with everything in it when it
-// goes out of scope (after the bundle has copied them).
+// A private temporary directory for the public inputs beside `out` (same file system: the
+// bundle hard-links them, and a national candidates file never lands in a memory-backed /tmp),
+// removed with everything in it when it goes out of scope, once the bundle holds them.
 class StagingDir {
  public:
-  StagingDir() {
+  explicit StagingDir(const std::string& out) {
     std::error_code ec;
-    std::string pattern = (fs::temp_directory_path(ec) / "zkmatch-publish-XXXXXX").string();
-    if (!ec && ::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+    fs::path target = fs::path(out).lexically_normal();
+    if (target.filename().empty()) target = target.parent_path();  // "pub/"
+    fs::path parent = target.parent_path();
+    if (parent.empty()) parent = ".";
+    fs::create_directories(parent, ec);
+    std::string pattern = (parent / ("." + target.filename().string() + ".zkmatch-publish-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ~StagingDir() {
     std::error_code ec;
@@ -329,6 +335,13 @@ Status CheckOutDir(const PublishRequest& request) {
 
 }  // namespace
 
+std::string PublicBundleOf(const std::string& run_dir) {
+  Manifest manifest;
+  std::vector<Finding> findings;
+  if (ReadManifest(run_dir, &manifest, &findings) != ReadStatus::kRead) return {};
+  return manifest.public_of;
+}
+
 Result<std::vector<std::string>> PseudonymsOf(const std::string& secret, const std::vector<std::string>& ids, std::size_t hex_digits) {
   std::vector<std::string> out(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) out[i] = Pseudonym(secret, ids[i], hex_digits);
@@ -363,8 +376,8 @@ Result<PublishSummary> Publish(const PublishRequest& request, DiagnosticSink& si
   std::sort(pub.by_pseudonym.begin(), pub.by_pseudonym.end(), [&](std::uint32_t a, std::uint32_t b) { return pub.pseudonym[a] < pub.pseudonym[b]; });
   bool read = false;
   const std::string parent_digest = Sha256Hex(ReadWholeFile((fs::path(request.run_dir) / kManifestFile).string(), &read));
-  const StagingDir staging;
-  if (staging.path().empty()) return Status::IoError("cannot create a temporary directory for the public inputs");
+  const StagingDir staging(request.out_dir);
+  if (staging.path().empty()) return Status::IoError("cannot create a temporary directory beside " + request.out_dir + " for the public inputs");
   PublishSummary summary;
   const Result<std::string> rules_path = StagePublicInputs(*run, pub, parent_digest, staging, &summary.columns);
   if (!rules_path) return rules_path.status();
@@ -385,6 +398,7 @@ Result<PublishSummary> Publish(const PublishRequest& request, DiagnosticSink& si
     if (!signature) return signature.status();
     published->files.push_back(OutputFile{kManifestSignatureFile, std::move(*signature)});
   }
+  for (OutputFile& f : published->files) f.link = !f.copy_of.empty();  // the staged inputs: nobody else holds them
   if (Status written = WriteRunDirectory(request.out_dir, published->files, true); !written.ok()) return written;
   summary.candidates = pub.pseudonym.size();
   summary.parent_manifest_sha256 = parent_digest;

@@ -58,6 +58,10 @@ struct PublishSummary {
 // the public run would place anyone differently (nothing is written).
 Result<PublishSummary> Publish(const PublishRequest& request, DiagnosticSink& sink);
 
+// For a public bundle: the SHA-256 of the manifest.json of the run it was published from (its
+// manifest's public_of); empty for any other run or an unreadable manifest.
+std::string PublicBundleOf(const std::string& run_dir);
+
 // The pseudonyms of `ids`, in order, each `hex_digits` long; kBadInput naming two ids when two
 // pseudonyms are equal (a longer prefix, or a new secret, is then needed).
 Result<std::vector<std::string>> PseudonymsOf(const std::string& secret, const std::vector<std::string>& ids, std::size_t hex_digits = kPseudonymHexDigits);
