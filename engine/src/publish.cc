@@ -323,6 +323,7 @@ Result<Admission> LoadVerifiedRun(const PublishRequest& request, DiagnosticSink&
     for (const Diagnostic& d : warnings.diagnostics()) sink.Report(d);
     return run.status();
   }
+  run->files = {};  // its rendered outputs (the audit log: hundreds of MB at 1M) are not needed again
   return run;
 }
 
