@@ -163,6 +163,20 @@ TEST(ContinueGenerated, SupplementaryRoundRunsAndVerifies) {
   EXPECT_FALSE(fs::exists(tmp.path() + "/g3"));
 }
 
+// publish pseudonymizes a run's own inputs; a continuing round's locked rows and parent files
+// name candidates by id, so it is refused, not half-pseudonymized.
+TEST(ContinueFixture, PublishRefusesAContinuingRound) {
+  TempDir tmp;
+  ASSERT_NO_FATAL_FAILURE(RunChain(tmp));
+  ASSERT_EQ(Zk("keygen --out office --secret", tmp.path()).exit_code, 0);
+  const CommandResult r = Zk("publish --run round --out public --secret office.secret", tmp.path());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("refusing to publish round: it is a continuing round (run --continue), which publish does not pseudonymize yet; publish its parent run"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(tmp.path() + "/public"));
+}
+
 TEST(ContinueForgery, VerifyCatchesAMovedLockAndTheWrongParent) {
   TempDir tmp;
   ASSERT_NO_FATAL_FAILURE(RunChain(tmp));

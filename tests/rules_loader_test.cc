@@ -443,7 +443,7 @@ TEST(RulesLoaderErrors, StructureAndKeys) {
        {E(4, 48, "unknown key 'lasttie' (did you mean 'last_tie'?); allowed here: keys, last_tie, label")}},
       {"unknown input",
        "version: 1\ninputs: {candidates: c.csv, choices: ch.csv, programs: p.csv, program: p.csv}\n" + rankings + batches,
-       {E(2, 63, "unknown key 'program' (did you mean 'programs'?); allowed here: candidates, choices, programs, allocations, program_scores, declined")}},
+       {E(2, 63, "unknown key 'program' (did you mean 'programs'?); allowed here: candidates, choices, programs, allocations, program_scores, declined, personal")}},
       {"duplicate top-level key", std::string(kHead) + "version: 1\n" + rankings + batches,
        {E(3, 1, "key 'version' is given twice in this mapping (first at line 1); YAML keeps only one of them -- keep one")}},
       {"duplicate channel key",

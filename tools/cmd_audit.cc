@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "progress.h"
 #include "zkmatch/explain.h"
+#include "zkmatch/publish.h"
 #include "zkmatch/replay.h"
 #include "zkmatch/verify.h"
 
@@ -29,6 +30,10 @@ int Verify(const std::string& rules, const std::string& run, bool all, const Ver
   }
   if (!verified) return ReportFailure(verified.status(), sink, "the run could not be verified");
   const VerifyReport& report = *verified;
+  if (const std::string parent = PublicBundleOf(run); !parent.empty()) {
+    std::printf("note: %s is a public bundle (zkmatch publish): candidates are named by pseudonyms; it was published from the run whose manifest.json has SHA-256 %s\n",
+                run.c_str(), parent.c_str());
+  }
   for (const std::string& p : report.passed) std::printf("ok: %s\n", p.c_str());
   if (all) {
     for (const std::string& v : report.violations) std::printf("VIOLATION: %s\n", v.c_str());

@@ -54,6 +54,7 @@ void AddDiffVerb(CLI::App& app, int* exit_code);
 void AddKeygenVerb(CLI::App& app, int* exit_code);
 void AddSealVerb(CLI::App& app, int* exit_code);
 void AddReceiptVerbs(CLI::App& app, int* exit_code);  // receipt, check-receipt
+void AddPublishVerb(CLI::App& app, int* exit_code);
 
 }  // namespace zkmatch::tools
 

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   zkmatch::tools::AddKeygenVerb(app, &exit_code);
   zkmatch::tools::AddSealVerb(app, &exit_code);
   zkmatch::tools::AddReceiptVerbs(app, &exit_code);
+  zkmatch::tools::AddPublishVerb(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -31,6 +31,7 @@ Result<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& 
   if (Status policy = CheckPolicy(a.rules, a.instance, sink, &a.outcome.lines); !policy.ok()) return policy;
   WarnMissedTargets(a.rules, a.instance, a.outcome, sink);
   step("render outputs and audit log");
+  a.identity.public_of = request.public_of;
   if (request.bundle) PlaceInBundle(&a.identity);
   a.files = RenderRun(a.rules, a.instance, a.outcome, a.identity);
   if (request.bundle) {

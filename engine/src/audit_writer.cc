@@ -604,7 +604,9 @@ std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, 
     w.BeginObject().Key(k::kFile).String(files[i].name).Key(k::kSha256).String(digests[i]);
     w.Key(k::kBytes).Int(static_cast<std::int64_t>(files[i].content.size())).EndObject();
   }
-  w.EndArray().Key(k::kAuditRecords).Int(static_cast<std::int64_t>(audit_records)).Key(k::kAuditRoot).String(root).EndObject();
+  w.EndArray().Key(k::kAuditRecords).Int(static_cast<std::int64_t>(audit_records)).Key(k::kAuditRoot).String(root);
+  if (!identity.public_of.empty()) w.Key(k::kPublicOf).String(identity.public_of);
+  w.EndObject();
   files.push_back({kManifestFile, w.Take() + "\n"});
   return files;
 }

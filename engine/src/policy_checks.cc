@@ -398,6 +398,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
   // Input columns no rule reads: often a misspelt mapping.
   auto warn_unused = [&](const std::vector<std::string>& headers, std::vector<std::string> used, const std::string& file, const std::string& role) {
     used.insert(used.end(), rules.descriptive_columns.begin(), rules.descriptive_columns.end());
+    if (role == "candidates") used.insert(used.end(), rules.personal_columns.begin(), rules.personal_columns.end());
     for (std::string& u : used) u = rules.HeaderFor(role, u);
     for (const std::string& h : headers) {
       if (std::find(used.begin(), used.end(), h) == used.end()) {

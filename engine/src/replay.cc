@@ -57,7 +57,7 @@ Result<RecordedRun> CheckRecordedRun(const std::string& run_dir) {
   Manifest manifest;
   Result<std::string> rules_path = CheckRecorded(run_dir, manifest);
   if (!rules_path) return rules_path.status();
-  return RecordedRun{*rules_path, BundleFileMap(run_dir, manifest), OldFormatNote(run_dir, manifest)};
+  return RecordedRun{*rules_path, BundleFileMap(run_dir, manifest), OldFormatNote(run_dir, manifest), manifest.public_of};
 }
 
 Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink, const char* refusal) {
@@ -84,6 +84,7 @@ Result<ReplayReport> ReplayRun(const std::string& run_dir, DiagnosticSink& sink,
   request.rules_path = recorded->rules_path;
   request.files = recorded->files;
   request.bundle = recorded->note.empty();
+  request.public_of = recorded->public_of;
   request.options.threads = threads;
   const Result<Admission> run = RunAdmission(request, sink);
   if (!run) return Status::BadInput("the recorded rules and inputs no longer load");

@@ -197,6 +197,7 @@ class Loader {
     ResolveWideChoices(&rules);
     CheckMechanisms(rules);
     rules.candidate_columns = columns_candidate_;
+    rules.id_use = id_use_;
     rules.program_columns = columns_program_;
     for (const Ranking& r : rules.rankings) {
       if (r.last_tie == LastTie::kLottery && rules.seed.empty() && !seed_reported) {
@@ -692,7 +693,19 @@ class Loader {
       Error(n, "'inputs' must be a mapping of candidates, choices and programs to file paths");
       return;
     }
-    CheckKeys(n, {"candidates", "choices", "programs", "allocations", "program_scores", "declined"});
+    CheckKeys(n, {"candidates", "choices", "programs", "allocations", "program_scores", "declined", "personal"});
+    if (auto p = Get(n, "personal", false)) {
+      if (!p.IsSequence()) {
+        Error(p, "'personal' is a list of the candidates' columns that identify a person, e.g. personal: [name, phone]; zkmatch publish leaves them out");
+      } else {
+        for (const auto& c : p) {
+          const std::string column = Scalar(c, "inputs.personal");
+          if (!column.empty() && std::find(rules->personal_columns.begin(), rules->personal_columns.end(), column) == rules->personal_columns.end()) {
+            rules->personal_columns.push_back(column);
+          }
+        }
+      }
+    }
     // Paths are relative to the file that gives them (a base file's inputs to the base).
     auto dir_of = [&](const YAML::Node& v) { return std::filesystem::path(sources_[SourceOf(v)].path).parent_path(); };
     auto resolve = [&](const char* key, std::string* out) {
@@ -1075,6 +1088,7 @@ class Loader {
   }
 
   void NoteColumnRef(const RulesPos& pos, const std::string& name, bool program, bool numeric) {
+    if (!program && name == "id" && id_use_.line == 0) id_use_ = pos;
     if (!program && (name == "id" || name == "total")) {
       if (numeric != (name == "total")) {
         ErrorAt(pos, "'" + name + "' is " + (name == "total" ? "a number" : "text") + " and cannot be used as " + (name == "total" ? "text" : "a number"));
@@ -1852,6 +1866,7 @@ class Loader {
   bool program_score_used_ = false;      // some expression reads program_score (first use below)
   RulesPos program_score_pos_;
   std::vector<ColumnRef> columns_candidate_, columns_program_;
+  RulesPos id_use_;  // the first expression reading the candidate id (line 0: none)
   std::vector<std::string> line_names_;  // known before anything that may refer to a line
 };
 

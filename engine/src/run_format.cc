@@ -388,6 +388,7 @@ ReadStatus ReadManifestAt(const std::string& path, Manifest* manifest, std::vect
   }
   manifest->audit_records = check.Count(m[k::kAuditRecords], k::kAuditRecords);
   manifest->audit_root = check.Digest(m[k::kAuditRoot], k::kAuditRoot);
+  if (m[k::kPublicOf].type != JsonValue::Type::kNull) manifest->public_of = check.Digest(m[k::kPublicOf], k::kPublicOf);
   return ReadStatus::kRead;
 }
 

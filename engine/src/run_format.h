@@ -154,6 +154,7 @@ inline constexpr const char* kInputs = "inputs";
 inline constexpr const char* kOutputs = "outputs";
 inline constexpr const char* kAuditRecords = "audit_records";  // lines of audit.jsonl (the tree's size)
 inline constexpr const char* kAuditRoot = "audit_root";        // the Merkle root of audit.jsonl
+inline constexpr const char* kPublicOf = "public_of";          // a public bundle: SHA-256 of its parent run's manifest.json
 // In each entry of `inputs` (also the audit header's `files`).
 inline constexpr const char* kRole = "role";
 inline constexpr const char* kPath = "path";
@@ -305,6 +306,7 @@ struct ManifestOutput {
 };
 struct Manifest {
   std::string format, engine, audit_root;
+  std::string public_of;  // a public bundle's parent manifest digest (zkmatch publish); empty otherwise
   std::int64_t audit_records = 0;
   std::vector<ManifestInput> inputs;
   std::vector<ManifestOutput> outputs;

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -193,6 +195,41 @@ Result<std::string> CheckSignature(const std::string& pubkey_path, const std::st
     return sig_file + " was made with another key (public key sha256 " + named.substr(0, 16) + "...), not with " + pubkey_path + " (" + want.substr(0, 16) + "...)";
   }
   return sig_file + " does not verify with " + pubkey_path + ": " + signed_name + " was changed after it was signed";
+}
+
+Status GeneratePseudonymSecret(const std::string& path, bool force) {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(path, ec)) && !force) return Status::BadInput(path + " already exists; choose another name or add --force to replace the secret");
+  unsigned char secret[32];
+  if (RAND_bytes(secret, sizeof secret) != 1) {
+    ERR_clear_error();
+    return Status::Internal("OpenSSL could not generate random bytes for the secret");
+  }
+  fs::remove(path, ec);
+  return WriteNew(path, Hex(secret, sizeof secret) + "\n", 0600);
+}
+
+Result<std::string> ReadPseudonymSecret(const std::string& path) {
+  bool ok = false;
+  std::string text = ReadWholeFile(path, &ok);
+  if (!ok) return Status::BadInput("cannot read the pseudonym secret " + path + "; check the path given to --secret (zkmatch keygen --secret writes one)");
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  std::string bytes;
+  auto nibble = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+  for (std::size_t i = 0; text.size() == 64 && i < 64; i += 2) {
+    const int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+    if (hi < 0 || lo < 0) break;
+    bytes.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  if (bytes.size() != 32) return Status::BadInput(path + " is not a pseudonym secret (64 lowercase hex digits, as zkmatch keygen --secret writes)");
+  return bytes;
+}
+
+std::string Pseudonym(const std::string& secret, std::string_view id, std::size_t hex_digits) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(id.data()), id.size(), mac, &n);
+  return Hex(mac, n).substr(0, hex_digits);
 }
 
 }  // namespace zkmatch

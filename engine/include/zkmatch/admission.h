@@ -37,6 +37,9 @@ struct AdmissionRequest {
   // placements.csv and vacancies.csv the round reads (rules/README.md, "Continuing a run"); the
   // caller has verified it. Empty: an ordinary run (or a bundle's replay, which maps the copies).
   std::string parent_dir;
+  // A public bundle (zkmatch publish): its parent run's manifest digest, recorded in the
+  // manifest as `public_of` (RunIdentity::public_of); empty for any other run.
+  std::string public_of = {};
   RunOptions options;  // threads, matcher path, progress inside the match (never change the result)
   // Told each step as it starts: "load rules", "load inputs", "match", "policy checks",
   // "render outputs and audit log". May be empty.

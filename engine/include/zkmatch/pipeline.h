@@ -35,6 +35,9 @@ struct RunIdentity {
     std::string source = {};  // after PlaceInBundle: the path it was read from (else empty)
   };
   std::vector<File> files;  // rules first, then inputs in a fixed order
+  // A public bundle (zkmatch publish): the SHA-256 of the manifest.json of the run it was made
+  // from, recorded in its own manifest as `public_of`; empty for any other run.
+  std::string public_of = {};
 };
 
 // Reads the input files named by the rules and checks them against each other. With

@@ -32,6 +32,7 @@ struct RecordedRun {
   std::string rules_path;  // the recorded rules file (in the bundle, or at its old absolute path)
   RulesFileMap files;      // the bundle's copies of the files the rules name (empty: old format)
   std::string note;        // OldFormatNote: one line for an old-format run, else empty
+  std::string public_of;   // the manifest's public_of (a public bundle), else empty
 };
 Result<RecordedRun> CheckRecordedRun(const std::string& run_dir);
 // The rules a run used, loaded from its bundle (or, for an old-format run, from where the manifest

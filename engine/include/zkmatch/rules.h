@@ -291,6 +291,9 @@ struct Rules {
   // Input columns kept for people, not rules (`descriptive_columns:`): check does not warn
   // that no rule uses them.
   std::vector<std::string> descriptive_columns;
+  // The candidates' columns that identify a person (`inputs: personal: [name, phone]`; `name`
+  // always is one): `zkmatch publish` never writes them and refuses rules that read one.
+  std::vector<std::string> personal_columns = {"name"};
   // Input columns by what people read (`column_labels:`, e.g. fresh -> 应届生): letters and
   // explain in Chinese name a column in a failed condition by its label.
   std::map<std::string, std::string> column_labels;
@@ -306,6 +309,9 @@ struct Rules {
   // (bare names) and program columns (program.NAME). Unique by name.
   std::vector<ColumnRef> candidate_columns;
   std::vector<ColumnRef> program_columns;
+  // The first expression that reads the candidate id as text (line 0: none does); publish
+  // refuses such rules (a pseudonym would decide differently).
+  RulesPos id_use;
 
   // Header that holds logical column `name` in the input files (the file-wide `columns:`).
   std::string HeaderFor(const std::string& name) const;

@@ -18,8 +18,10 @@
 #ifndef ZKMATCH_SIGNATURE_H_
 #define ZKMATCH_SIGNATURE_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "zkmatch/diagnostics.h"
 #include "zkmatch/status.h"
@@ -51,6 +53,29 @@ Result<std::string> CheckSignature(const std::string& pubkey_path, const std::st
 
 // The SHA-256 of the DER encoding of the public key in `pubkey_path` (what a signature names).
 Result<std::string> PublicKeyFingerprint(const std::string& pubkey_path, DiagnosticSink& sink);
+
+// ---------------------------------------------------------------------------------------------
+// The pseudonym secret (`zkmatch keygen --secret`, `zkmatch publish`): 32 random bytes from
+// OpenSSL's generator, stored as 64 lowercase hex digits and '\n' in a file of mode 0600. It
+// keys the HMAC that turns a candidate id into the pseudonym of the public bundle
+// (engine/audit-format.md, "The public bundle"): whoever holds it can link every pseudonym to
+// its candidate, so it stays with the office, like NAME.key, and is never published.
+
+// Hex digits of a pseudonym: the first 64 bits of the HMAC. Two candidates of a run whose
+// pseudonyms agree in them are refused by publish, never assumed away.
+inline constexpr std::size_t kPseudonymHexDigits = 16;
+
+// Writes a new secret to `path` (created with mode 0600). Refuses (kBadInput, nothing written)
+// when the file exists unless `force`; kIoError when the machine refused a step.
+Status GeneratePseudonymSecret(const std::string& path, bool force);
+
+// The 32 secret bytes of the file `path`; kBadInput naming the file and what to do when it is
+// missing or not 64 hex digits (and an optional '\n').
+Result<std::string> ReadPseudonymSecret(const std::string& path);
+
+// The pseudonym of candidate `id`: the first `hex_digits` lowercase hex digits of
+// HMAC-SHA256(secret, id's bytes). Cost: one HMAC (about a microsecond).
+std::string Pseudonym(const std::string& secret, std::string_view id, std::size_t hex_digits = kPseudonymHexDigits);
 
 }  // namespace zkmatch
 
