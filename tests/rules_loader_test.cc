@@ -370,7 +370,7 @@ void CheckErrors(const std::vector<ErrorCase>& cases) {
 }
 
 const std::string kYamlHint = "; check indentation, ':' after keys and closing brackets";
-const std::string kTopKeys = "; allowed here: version, extends, name, inputs, columns, column_labels, descriptive_columns, encoding, seed, policy, lines, rankings, batches";
+const std::string kTopKeys = "; allowed here: version, extends, name, inputs, columns, column_labels, descriptive_columns, encoding, seed, policy, lines, rankings, batches, reassignment";
 const std::string kChannelKeys = "; allowed here: name, label, seats, ranking, eligible, split_by, allocation, unfilled";
 
 TEST(RulesLoaderErrors, StructureAndKeys) {

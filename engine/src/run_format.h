@@ -199,6 +199,13 @@ inline constexpr const char* kId = "id";
 inline constexpr const char* kStatus = "status";
 inline constexpr const char* kStatusPlaced = "placed";      // values of status
 inline constexpr const char* kStatusUnplaced = "unplaced";
+inline constexpr const char* kStatusReassigned = "reassigned";  // placed by reassignment (调剂) after the batches
+// Reassignment: the header's block (only when the rules have one) and a reassigned candidate's
+// record (rules/README.md, "Reassignment").
+inline constexpr const char* kReassignment = "reassignment";
+inline constexpr const char* kFlag = "flag";
+inline constexpr const char* kOrder = "order";
+inline constexpr const char* kTurn = "turn";
 inline constexpr const char* kChoiceRank = "choice_rank";
 inline constexpr const char* kBatches = "batches";
 inline constexpr const char* kLockedBy = "locked_by";
@@ -251,8 +258,11 @@ inline std::string AuditRecordPrefix(std::string_view kind) {
 struct PlacementRow {
   int line = 0;
   std::string id, status, batch, program, channel, stage;  // batch..stage empty when unplaced
-  std::int32_t choice_rank = 0;                            // 1-based; 0 when the cell is empty (unplaced)
+  std::int32_t choice_rank = 0;                            // 1-based; 0 when the cell is empty (unplaced, reassigned)
   bool placed() const { return status == "placed"; }
+  // Placed by reassignment (调剂) after the batches: batch, program, channel and stage name the
+  // seat's row; choice_rank is empty (the candidate did not list the program).
+  bool reassigned() const { return status == "reassigned"; }
 };
 
 struct CutoffRow {
