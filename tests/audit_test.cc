@@ -793,6 +793,68 @@ TEST(AuditVacancies, EditedDroppedOrAddedRowsForgedAreCaught) {
   }
 }
 
+// Reassignment (调剂, fixtures/cases/reassignment, NOTES.md): the run verifies with the replayed
+// turns, explain says how the seat came, the report counts it apart.
+TEST(AuditReassignment, FixtureVerifiesExplainsAndIsCountedInTheReport) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  const std::string rules = SourceDir() + "/fixtures/cases/reassignment/rules.yaml";
+  ASSERT_EQ(Zk("run --quiet --rules " + Q(rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
+  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("ok: reassignment replayed (10 turns, 7 seats given)"), std::string::npos) << v.out;
+  const CommandResult e = Zk("explain --run " + Q(run) + " --candidate C06", tmp.path());
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("Candidate C06: Placed by reassignment at 六中 普通班 (batch general, general seats): your listed choices were full; you "
+                       "accepted reassignment. The seat was the first one left that you were eligible for by the published order "
+                       "(district = program.district desc: 1, program.last_cutoff desc: 590).\n"),
+            std::string::npos)
+      << e.out;
+  EXPECT_NE(e.out.find("Choice 2 (batch general): 二中 普通班 not admitted"), std::string::npos) << e.out;
+  const CommandResult zh = Zk("explain --run " + Q(run) + " --candidate C13 --lang zh", tmp.path());
+  EXPECT_NE(zh.out.find("考生 C13：调剂录取到五中 普通班（general，general名额）：你填报的志愿均已录满，你同意调剂。按公布的调剂顺序（district = "
+                        "program.district desc: 1、program.last_cutoff desc: 560），这是你符合条件的第一个空余名额。"),
+            std::string::npos)
+      << zh.out;
+  const CommandResult unplaced = Zk("explain --run " + Q(run) + " --candidate C15", tmp.path());
+  EXPECT_NE(unplaced.out.find("Candidate C15: You are not admitted to any of your choices."), std::string::npos) << unplaced.out;
+  const CommandResult r = Zk("report --run " + Q(run), tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = ReadFile(run + "/report.html");
+  EXPECT_NE(html.find("调剂录取</td><td class=\"n\">7<"), std::string::npos);  // counted apart from those placed by their choices
+  const CommandResult receipt = Zk("receipt --lang en --run " + Q(run) + " --candidate C09", tmp.path());
+  EXPECT_NE(receipt.out.find("placed by reassignment at P4 through general (batch general)"), std::string::npos) << receipt.out;
+}
+
+// A reassigned candidate moved to a later seat (C07: P3 -> P5, both the same district and
+// cut-off, P5 later in cutoffs.csv), or a flagged eligible candidate left unplaced beside an empty
+// seat (C13), each resealed: verify's replay names the turn.
+TEST(AuditReassignment, MovedToALaterSeatOrLeftUnplacedIsCaught) {
+  struct Edit {
+    std::string from, to, want;
+  };
+  const std::vector<Edit> edits = {
+      {"C07,reassigned,general,P3,general,,", "C07,reassigned,general,P5,general,,",
+       "VIOLATION: candidate 'C07' was given P5 general in batch 'general' (cutoffs.csv line 12) by reassignment, but the first empty seat they are "
+       "eligible for by the order at their turn was P3 general in batch 'general' (cutoffs.csv line 10)"},
+      {"C13,reassigned,general,P5,general,,", "C13,unplaced,,,,,",
+       "VIOLATION: candidate 'C13' accepted reassignment and is left unplaced while a seat they are eligible for was empty at their turn: P5 general "
+       "in batch 'general' (cutoffs.csv line 12)"},
+  };
+  for (const Edit& e : edits) {
+    SCOPED_TRACE(e.want);
+    TempDir tmp;
+    const std::string run = tmp.path() + "/run";
+    const std::string rules = SourceDir() + "/fixtures/cases/reassignment/rules.yaml";
+    ASSERT_EQ(Zk("run --quiet --rules " + Q(rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
+    ASSERT_NO_FATAL_FAILURE(ReplaceLine(run + "/placements.csv", e.from, e.to));
+    ASSERT_NO_FATAL_FAILURE(Reseal(run));
+    const CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
+    EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+    EXPECT_TRUE(HasViolation(v.out, e.want.substr(std::string("VIOLATION: ").size()))) << v.out;
+  }
+}
+
 TEST(AuditFlowPasses, ChainRunVerifiesWithTheRecomputedPasses) {
   TempDir tmp;
   const std::string run = tmp.path() + "/run";

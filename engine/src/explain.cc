@@ -39,6 +39,8 @@ struct Words {
   const char* tie_lottery;
   const char* tie_shared;
   const char* tied;  // after the program: the choice competes for channel %1 only (choices.csv's channel column)
+  const char* reassigned;     // placed by reassignment after the batches
+  const char* reassign_order; // how its seat was chosen: the order keys and their values at it
 };
 
 const Words kEnglish = {
@@ -66,6 +68,9 @@ const Words kEnglish = {
     "equal on every key; the tie is broken by the published lottery",
     "equal on every key",
     ", for channel %1 only",
+    "Candidate %1: placed by reassignment at %2 (channel %3, batch %4; reassignment seat %5): your listed choices were full; you "
+    "accepted reassignment.",
+    "The seat was the first free one you were eligible for by the order %1.",
 };
 
 const Words kChinese = {
@@ -92,6 +97,8 @@ const Words kChinese = {
     "各项排序依据均相同，按公开种子抽签排序",
     "各项排序依据均相同",
     "，仅填报 %1 通道",
+    "考生 %1：调剂录取到 %2（%3 通道，%4 批次），第 %5 个调剂名额：所填志愿均已满额未录取，你同意调剂。",
+    "按调剂顺序（%1），这是你符合条件的第一个空余名额。",
 };
 
 
@@ -117,6 +124,7 @@ class Explainer {
         Unknown<LastTie>(r[audit_keys::kLastTie].text);
       }
     }
+    for (const JsonValue& k : header[audit_keys::kReassignment][audit_keys::kOrder].items) order_.push_back(k.text);
     for (const JsonValue& c : header[audit_keys::kChannels].items) channels_[{c[audit_keys::kBatch].text, c[audit_keys::kStage].text, c[audit_keys::kChannel].text}] = &c;
   }
 
@@ -127,6 +135,10 @@ class Explainer {
     std::string out;
     if (rec[audit_keys::kStatus].text == audit_keys::kStatusPlaced) {
       out += Fill(w_.placed, {rec[audit_keys::kId].text, rec[audit_keys::kProgram].text, rec[audit_keys::kChannel].text, rec[audit_keys::kBatch].text, rec[audit_keys::kChoiceRank].text});
+    } else if (rec[audit_keys::kStatus].text == audit_keys::kStatusReassigned) {
+      out += Fill(w_.reassigned, {rec[audit_keys::kId].text, rec[audit_keys::kProgram].text, rec[audit_keys::kChannel].text, rec[audit_keys::kBatch].text,
+                                  rec[audit_keys::kReassignment][audit_keys::kTurn].text});
+      if (!order_.empty()) out += " " + Fill(w_.reassign_order, {OrderText(rec[audit_keys::kReassignment][audit_keys::kOrder])});
     } else {
       out += Fill(w_.unplaced, {rec[audit_keys::kId].text});
     }
@@ -167,6 +179,16 @@ class Explainer {
   }
 
  private:
+  // "program.last_cutoff desc: 560, ...": the header's order keys with a record's values.
+  std::string OrderText(const JsonValue& values) const {
+    std::string out;
+    for (std::size_t i = 0; i < order_.size(); ++i) {
+      if (!out.empty()) out += ", ";
+      out += order_[i] + ": " + (i < values.items.size() && !values.items[i].is_null() ? values.items[i].text : "-");
+    }
+    return out;
+  }
+
   const JsonValue* Channel(const std::string& batch, const std::string& stage, const std::string& name) const {
     auto it = channels_.find({batch, stage, name});
     return it == channels_.end() ? nullptr : it->second;
@@ -261,6 +283,7 @@ class Explainer {
   const Words& w_;
   std::string error_;
   std::map<std::string, std::vector<std::string>> key_names_;
+  std::vector<std::string> order_;  // the reassignment's order keys, as written (header)
   std::map<std::string, LastTie> last_tie_;
   std::map<std::tuple<std::string, std::string, std::string>, const JsonValue*> channels_;
 };

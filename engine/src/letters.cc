@@ -92,6 +92,8 @@ struct Words {
   // A ranking with a choice_rank key decided (Guangzhou's score band, then choice order): %1
   // channel, %2 the key values both share before it, %3 their choice number, %4 yours.
   const char* full_choice_key;
+  const char* reassigned;  // %1 program, %2 batch, %3 channel: placed by reassignment (调剂) after the batches
+  const char* reassign_order;  // %1 the order keys with the candidate's values at the seat
 };
 
 const Words kEn = {
@@ -112,7 +114,9 @@ const Words kEn = {
     "you as choice %4, so they came first whatever the scores",
     "one choice per round", "choices in bands of %1", "listed for its %1 seats only; ",
     "its %1 seats were filled: its ranking takes the order of choices before the total at an equal %2, and the last admitted candidate "
-    "(%2 like you) listed it as choice %3, you as choice %4, so they came first whatever the totals"};
+    "(%2 like you) listed it as choice %3, you as choice %4, so they came first whatever the totals",
+    "Placed by reassignment at %1 (batch %2, %3 seats): your listed choices were full; you accepted reassignment.",
+    " The seat was the first one left that you were eligible for by the published order (%1)."};
 
 const Words kZh = {
     "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
@@ -126,7 +130,9 @@ const Words kZh = {
     "不满足条件 %1", "、", "空", true, "考生 %1：%2", " %1", "你没有%1",
     "%1名额已录满：本批次先按志愿顺序录取（%2），最后录取的考生把它填为第 %3 志愿，你填为第 %4 志愿，因此无论分数高低对方优先",
     "每轮录取一个志愿", "每 %1 个志愿为一段", "仅填报%1名额；",
-    "%1名额已录满：该排序在 %2 相同时先看志愿顺序再看总分，最后录取的考生（同为 %2）把它填为第 %3 志愿，你填为第 %4 志愿，因此无论总分高低对方优先"};
+    "%1名额已录满：该排序在 %2 相同时先看志愿顺序再看总分，最后录取的考生（同为 %2）把它填为第 %3 志愿，你填为第 %4 志愿，因此无论总分高低对方优先",
+    "调剂录取到%1（%2，%3名额）：你填报的志愿均已录满，你同意调剂。",
+    "按公布的调剂顺序（%1），这是你符合条件的第一个空余名额。"};
 
 std::string Esc(std::string_view s) {
   std::string out;
@@ -326,6 +332,18 @@ LetterText Composer::Compose(const JsonValue& rec) const {
     const Channel* ch = FindChannel(rec[audit_keys::kBatch].text, rec[audit_keys::kStage].text, rec[audit_keys::kChannel].text);
     t.headline = Fill(w_.placed, {ProgramShown(rec[audit_keys::kProgram].text), BatchShown(rec[audit_keys::kBatch].text), ch ? Shown(*ch) : rec[audit_keys::kChannel].text,
                                   rec[audit_keys::kChoiceRank].text});
+  } else if (rec[audit_keys::kStatus].text == audit_keys::kStatusReassigned) {
+    const Channel* ch = FindChannel(rec[audit_keys::kBatch].text, rec[audit_keys::kStage].text, rec[audit_keys::kChannel].text);
+    t.headline = Fill(w_.reassigned, {ProgramShown(rec[audit_keys::kProgram].text), BatchShown(rec[audit_keys::kBatch].text), ch ? Shown(*ch) : rec[audit_keys::kChannel].text});
+    if (rules_.reassignment && !rules_.reassignment->order.empty()) {
+      const JsonValue& values = rec[audit_keys::kReassignment][audit_keys::kOrder];
+      std::string order;
+      for (std::size_t i = 0; i < rules_.reassignment->order.size(); ++i) {
+        const JsonValue* v = i < values.items.size() ? &values.items[i] : nullptr;
+        order += (i ? w_.list_sep : "") + rules_.reassignment->order[i].text + ": " + (v && !v->is_null() ? v->text : std::string(w_.empty));
+      }
+      t.headline += Fill(w_.reassign_order, {order});
+    }
   } else {
     t.headline = rec[audit_keys::kBatches].items.empty() ? w_.no_choices : w_.unplaced;
   }

@@ -299,6 +299,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   }
   r.general_high_target_ppm = rules->policy.general_high_target_ppm;
   r.candidates = static_cast<std::int64_t>(cands.size());
+  r.has_reassignment = rules->reassignment.has_value();
 
   // Placements joined to candidates: totals per program, general-high admissions.
   std::vector<CandidateIndex> who(placements.size(), kNoCandidate);
@@ -307,6 +308,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   for (std::size_t i = 0; i < placements.size(); ++i) {
     const PlacementRow& pl = placements[i];
     who[i] = CandidateIndex{IndexOf(cands.id, pl.id)};
+    if (pl.reassigned()) ++r.reassigned;
     if (!pl.placed()) continue;
     ++r.placed;
     where[i] = ProgramIndex{IndexOf(progs.code, pl.program)};
@@ -535,6 +537,7 @@ struct Words {
   const char* failed_banner;
   const char* failed_detail;  // %1: the number of violations, %2: the run directory
   bool chinese;  // labels in place of names, Chinese sheet names, the Chinese "how computed"
+  const char* reassigned;  // placed by reassignment (调剂) after the batches
 };
 
 const Words kEn = {
@@ -557,7 +560,7 @@ const Words kEn = {
     "Reserved seats per senior and junior school (split channels)", "seats", "admitted", "lowest total",
     "Where each junior school's graduates went", "Not placed", "score_bands", "admitted", "quota_matrix", "junior_outcomes",
     "This run FAILED independent verification: do not publish or rely on the figures below",
-    "zkmatch verify found %1 violations, by kind (zkmatch verify --run %2 --all lists every one):", false};
+    "zkmatch verify found %1 violations, by kind (zkmatch verify --run %2 --all lists every one):", false, "Placed by reassignment"};
 
 const Words kZh = {
     "zh-CN", "录取报告：%1", "本次录取", "规则", "引擎版本", "运行目录", "校验 (verify)", "通过（zkmatch verify 未发现问题）",
@@ -576,7 +579,7 @@ const Words kZh = {
     "分配名额（高中 × 初中学校）", "名额", "录取", "最低分",
     "各初中学校毕业生去向", "未录取", "一分一段表", "录取名单", "分配名额", "初中去向",
     "本次录取未通过独立校验：以下数字不得发布，也不得作为依据",
-    "zkmatch verify 发现 %1 个问题，按类别列出（zkmatch verify --run %2 --all 列出全部）：", true};
+    "zkmatch verify 发现 %1 个问题，按类别列出（zkmatch verify --run %2 --all 列出全部）：", true, "调剂录取"};
 
 const Words& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
 
@@ -823,7 +826,8 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
     t.header = {"", w.value};
     t.rows.push_back({w.candidates, Num(r.candidates)});
     t.rows.push_back({w.placed, Num(r.placed)});
-    t.rows.push_back({w.unplaced, Num(r.candidates - r.placed)});
+    if (r.has_reassignment) t.rows.push_back({w.reassigned, Num(r.reassigned)});
+    t.rows.push_back({w.unplaced, Num(r.candidates - r.placed - r.reassigned)});
     tables.push_back(std::move(t));
   }
   {
