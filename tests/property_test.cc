@@ -1747,9 +1747,17 @@ std::vector<PlainPlacement> BatchesOnly(std::vector<PlainPlacement> placements) 
   return placements;
 }
 
+// Under the sanitizers (CI time) a third of the seeds; reassignment itself is single-threaded, so
+// ThreadSanitizer skips it (CMakePresets.json).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr std::uint64_t kReassignmentSeeds = 40;
+#else
+constexpr std::uint64_t kReassignmentSeeds = 120;
+#endif
+
 TEST(PropertyReassignment, EngineEqualsTheLiteralReferenceAndVerifyFindsNothing) {
   int instances = 0, reassigned = 0, left = 0, verified = 0;
-  for (std::uint64_t seed = 27000; seed < 27120; ++seed) {
+  for (std::uint64_t seed = 27000; seed < 27000 + kReassignmentSeeds; ++seed) {
     Knobs k = SplitTies(seed % 3 == 0 ? Size::kTiny : Size::kSmall, 30, 40, 50, 20, 10, 40);
     k.stage_percent = seed % 4 == 0 ? 50 : 0;
     PlainInstance inst = Generate(seed, k);
@@ -1785,8 +1793,8 @@ TEST(PropertyReassignment, EngineEqualsTheLiteralReferenceAndVerifyFindsNothing)
   }
   std::cout << "[ property ] reassignment: " << instances << " instances, " << reassigned << " candidates reassigned, " << left
             << " left unplaced, " << verified << " runs verified\n";
-  EXPECT_GE(reassigned, 120);
-  EXPECT_GE(verified, 20);
+  EXPECT_GE(reassigned, static_cast<int>(kReassignmentSeeds / 2));
+  EXPECT_GE(verified, static_cast<int>(kReassignmentSeeds / 5));
 }
 
 // ---------------------------------------------------------------------------------------------
