@@ -822,6 +822,11 @@ TEST(AuditReassignment, FixtureVerifiesExplainsAndIsCountedInTheReport) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string html = ReadFile(run + "/report.html");
   EXPECT_NE(html.find("调剂录取</td><td class=\"n\">7<"), std::string::npos);  // counted apart from those placed by their choices
+  // The admitted list (录取名单) has them after those the block's batch admitted, without a choice number.
+  ASSERT_EQ(Zk("report --csv --run " + Q(run), tmp.path()).exit_code, 0);
+  EXPECT_NE(ReadFile(run + "/admitted.csv").find("五中,P5,普通班,1,C16,,,550,general,,general,1\n五中,P5,普通班,2,C13,,,570,general,,general,\n"),
+            std::string::npos)
+      << ReadFile(run + "/admitted.csv");
   const CommandResult receipt = Zk("receipt --lang en --run " + Q(run) + " --candidate C09", tmp.path());
   EXPECT_NE(receipt.out.find("placed by reassignment at P4 through general (batch general)"), std::string::npos) << receipt.out;
 }

@@ -164,6 +164,7 @@ void ComputeAdmitted(const Rules& rules, const Instance& inst, const EvalContext
   struct Key {
     ProgramIndex program;
     int batch, stage, channel;
+    bool reassigned;  // after those the block's batch admitted
     std::uint32_t rank;
     Score minus_total;
     CandidateIndex candidate;
@@ -172,7 +173,7 @@ void ComputeAdmitted(const Rules& rules, const Instance& inst, const EvalContext
   };
   std::vector<Key> keys;
   for (std::size_t i = 0; i < placements.size(); ++i) {
-    if (!placements[i].placed() || who[i] == kNone || where[i] == kNone) continue;
+    if ((!placements[i].placed() && !placements[i].reassigned()) || who[i] == kNone || where[i] == kNone) continue;
     const auto [b, s, c] = ChannelPlace(rules, placements[i]);
     std::uint32_t rank = 0;
     if (b >= 0) {
@@ -183,7 +184,7 @@ void ComputeAdmitted(const Rules& rules, const Instance& inst, const EvalContext
         rank = it->second.rank[who[i]];
       }
     }
-    keys.push_back(Key{where[i], b, s, c, rank, -cands.total[who[i]], who[i], i});
+    keys.push_back(Key{where[i], b, s, c, placements[i].reassigned(), rank, -cands.total[who[i]], who[i], i});
   }
   std::sort(keys.begin(), keys.end());
   for (std::size_t k = 0; k < keys.size(); ++k) {
@@ -216,7 +217,7 @@ void ComputeDestinations(const Instance& inst, const std::vector<PlacementRow>& 
   std::vector<std::int64_t> count(junior->dictionary.size() * width);
   for (std::size_t i = 0; i < placements.size(); ++i) {
     if (who[i] == kNone) continue;
-    const std::size_t to = placements[i].placed() && where[i] != kNone ? where[i] : progs.size();
+    const std::size_t to = (placements[i].placed() || placements[i].reassigned()) && where[i] != kNone ? where[i] : progs.size();
     ++count[junior->text[who[i]] * width + to];
   }
   for (std::size_t g = 0; g < junior->dictionary.size(); ++g) {
@@ -308,9 +309,9 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   for (std::size_t i = 0; i < placements.size(); ++i) {
     const PlacementRow& pl = placements[i];
     who[i] = CandidateIndex{IndexOf(cands.id, pl.id)};
-    if (pl.reassigned()) ++r.reassigned;
-    if (!pl.placed()) continue;
-    ++r.placed;
+    if (pl.reassigned()) ++r.reassigned;  // admitted too, by reassignment after the batches
+    if (!pl.placed() && !pl.reassigned()) continue;
+    if (pl.placed()) ++r.placed;
     where[i] = ProgramIndex{IndexOf(progs.code, pl.program)};
     if (where[i] == kNone || who[i] == kNone) continue;  // verify reports it
     totals[where[i]].push_back(cands.total[who[i]]);
@@ -631,6 +632,8 @@ struct Table {
 };
 
 std::string Num(std::int64_t v) { return std::to_string(v); }
+// An admitted candidate's choice number; empty for one placed by reassignment (no listed choice).
+std::string ChoiceNum(std::int32_t choice_rank) { return choice_rank > 0 ? Num(choice_rank) : std::string(); }
 
 // 一分一段表, wide: one row per total of the whole cohort, highest first; count and cumulative
 // for the cohort, then for each district (a district without candidates at a total: 0 and
@@ -716,7 +719,7 @@ void AddPublicationTables(const RunReport& r, const Words& w, std::vector<Table>
     for (const auto& a : r.admitted) {
       std::vector<std::string> row = {a.school, a.program, a.program_name, Num(a.position), a.id};
       if (r.has_names) row.push_back(a.name);
-      row.insert(row.end(), {a.junior, FormatScore(a.total), BatchShown(r, w, a.batch), a.stage, ChannelShown(r, w, a.batch, a.stage, a.channel), Num(a.choice_rank)});
+      row.insert(row.end(), {a.junior, FormatScore(a.total), BatchShown(r, w, a.batch), a.stage, ChannelShown(r, w, a.batch, a.stage, a.channel), ChoiceNum(a.choice_rank)});
       t.rows.push_back(std::move(row));
     }
     tables->push_back(std::move(t));
@@ -1416,7 +1419,7 @@ Status WritePublicationCsvs(const RunReport& r, const std::string& dir) {
     std::string out = CsvHeaderRow(admitted_csv::kColumns);
     for (const auto& a : r.admitted) {
       AppendCsvRow(&out, {a.school, a.program, a.program_name, Num(a.position), a.id, a.name, a.junior, FormatScore(a.total), a.batch, a.stage, a.channel,
-                          Num(a.choice_rank)});
+                          ChoiceNum(a.choice_rank)});
     }
     files.emplace_back(kAdmittedFile, std::move(out));
   }
