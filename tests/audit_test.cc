@@ -832,8 +832,9 @@ TEST(AuditReassignment, FixtureVerifiesExplainsAndIsCountedInTheReport) {
 }
 
 // A reassigned candidate moved to a later seat (C07: P3 -> P5, both the same district and
-// cut-off, P5 later in cutoffs.csv), or a flagged eligible candidate left unplaced beside an empty
-// seat (C13), each resealed: verify's replay names the turn.
+// cut-off, P5 later in cutoffs.csv), a flagged eligible candidate left unplaced beside an empty
+// seat (C13), or a seat given to one who did not accept reassignment (C08), each resealed:
+// verify's replay names the turn.
 TEST(AuditReassignment, MovedToALaterSeatOrLeftUnplacedIsCaught) {
   struct Edit {
     std::string from, to, want;
@@ -845,6 +846,8 @@ TEST(AuditReassignment, MovedToALaterSeatOrLeftUnplacedIsCaught) {
       {"C13,reassigned,general,P5,general,,", "C13,unplaced,,,,,",
        "VIOLATION: candidate 'C13' accepted reassignment and is left unplaced while a seat they are eligible for was empty at their turn: P5 general "
        "in batch 'general' (cutoffs.csv line 12)"},
+      {"C08,unplaced,,,,,", "C08,reassigned,general,P5,general,,",
+       "VIOLATION: placements.csv:9: candidate 'C08' is placed by reassignment but did not accept reassignment (accepts_reassignment is not 1)"},
   };
   for (const Edit& e : edits) {
     SCOPED_TRACE(e.want);
