@@ -1084,6 +1084,27 @@ TEST_F(AuditExplainTest, ChangedInputsFallBackToTheAuditsOwnWords) {
   EXPECT_NE(r.out.find("Candidate T2: placed at B (channel general) in batch main, choice 3.\n"), std::string::npos) << r.out;
 }
 
+// The same fallback for a candidate placed by reassignment: the seat, its number in turn order
+// and the order keys' values, from the log alone.
+TEST_F(AuditExplainTest, ChangedInputsFallBackToTheAuditsOwnWordsForAReassignedCandidate) {
+  const std::string copy = tmp_.path() + "/reassignment";
+  fs::create_directories(copy);
+  for (const char* f : {"candidates.csv", "choices.csv", "programs.csv", "rules.yaml"}) {
+    fs::copy_file(SourceDir() + "/fixtures/cases/reassignment/" + f, copy + "/" + f);
+  }
+  const std::string run = tmp_.path() + "/reassignment-run";
+  ASSERT_EQ(Zk("run --quiet --rules " + Q(copy + "/rules.yaml") + " --out " + Q(run), tmp_.path()).exit_code, 0);
+  { std::ofstream(run + "/inputs/candidates.csv", std::ios::app) << "C99,500,East,0,1\n"; }
+  const CommandResult r = Zk("explain --run " + Q(run) + " --candidate C09", tmp_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("(The run's inputs cannot be read: candidates file ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("Candidate C09: placed by reassignment at P4 (channel general, batch general; reassignment seat 3): your listed choices were "
+                       "full; you accepted reassignment. The seat was the first free one you were eligible for by the order "
+                       "district = program.district desc: 1, program.last_cutoff desc: -.\n"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST_F(AuditExplainTest, UnknownCandidateIsAUsageErrorNamingTheId) {
   const CommandResult r = Explain("T99");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
