@@ -793,6 +793,76 @@ TEST(AuditVacancies, EditedDroppedOrAddedRowsForgedAreCaught) {
   }
 }
 
+// Reassignment (调剂, fixtures/cases/reassignment, NOTES.md): the run verifies with the replayed
+// turns, explain says how the seat came, the report counts it apart.
+TEST(AuditReassignment, FixtureVerifiesExplainsAndIsCountedInTheReport) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  const std::string rules = SourceDir() + "/fixtures/cases/reassignment/rules.yaml";
+  ASSERT_EQ(Zk("run --quiet --rules " + Q(rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
+  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("ok: reassignment replayed (10 turns, 7 seats given)"), std::string::npos) << v.out;
+  const CommandResult e = Zk("explain --run " + Q(run) + " --candidate C06", tmp.path());
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("Candidate C06: Placed by reassignment at 六中 普通班 (batch general, general seats): your listed choices were full; you "
+                       "accepted reassignment. The seat was the first one left that you were eligible for by the published order "
+                       "(district = program.district desc: 1, program.last_cutoff desc: 590).\n"),
+            std::string::npos)
+      << e.out;
+  EXPECT_NE(e.out.find("Choice 2 (batch general): 二中 普通班 not admitted"), std::string::npos) << e.out;
+  const CommandResult zh = Zk("explain --run " + Q(run) + " --candidate C13 --lang zh", tmp.path());
+  EXPECT_NE(zh.out.find("考生 C13：调剂录取到五中 普通班（general，general名额）：你填报的志愿均已录满，你同意调剂。按公布的调剂顺序（district = "
+                        "program.district desc: 1、program.last_cutoff desc: 560），这是你符合条件的第一个空余名额。"),
+            std::string::npos)
+      << zh.out;
+  const CommandResult unplaced = Zk("explain --run " + Q(run) + " --candidate C15", tmp.path());
+  EXPECT_NE(unplaced.out.find("Candidate C15: You are not admitted to any of your choices."), std::string::npos) << unplaced.out;
+  const CommandResult r = Zk("report --run " + Q(run), tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = ReadFile(run + "/report.html");
+  EXPECT_NE(html.find("调剂录取</td><td class=\"n\">7<"), std::string::npos);  // counted apart from those placed by their choices
+  // The admitted list (录取名单) has them after those the block's batch admitted, without a choice number.
+  ASSERT_EQ(Zk("report --csv --run " + Q(run), tmp.path()).exit_code, 0);
+  EXPECT_NE(ReadFile(run + "/admitted.csv").find("五中,P5,普通班,1,C16,,,550,general,,general,1\n五中,P5,普通班,2,C13,,,570,general,,general,\n"),
+            std::string::npos)
+      << ReadFile(run + "/admitted.csv");
+  const CommandResult receipt = Zk("receipt --lang en --run " + Q(run) + " --candidate C09", tmp.path());
+  EXPECT_NE(receipt.out.find("placed by reassignment at P4 through general (batch general)"), std::string::npos) << receipt.out;
+}
+
+// A reassigned candidate moved to a later seat (C07: P3 -> P5, both the same district and
+// cut-off, P5 later in cutoffs.csv), a flagged eligible candidate left unplaced beside an empty
+// seat (C13), or a seat given to one who did not accept reassignment (C08), each resealed:
+// verify's replay names the turn.
+TEST(AuditReassignment, MovedToALaterSeatOrLeftUnplacedIsCaught) {
+  struct Edit {
+    std::string from, to, want;
+  };
+  const std::vector<Edit> edits = {
+      {"C07,reassigned,general,P3,general,,", "C07,reassigned,general,P5,general,,",
+       "VIOLATION: candidate 'C07' was given P5 general in batch 'general' (cutoffs.csv line 12) by reassignment, but the first empty seat they are "
+       "eligible for by the order at their turn was P3 general in batch 'general' (cutoffs.csv line 10)"},
+      {"C13,reassigned,general,P5,general,,", "C13,unplaced,,,,,",
+       "VIOLATION: candidate 'C13' accepted reassignment and is left unplaced while a seat they are eligible for was empty at their turn: P5 general "
+       "in batch 'general' (cutoffs.csv line 12)"},
+      {"C08,unplaced,,,,,", "C08,reassigned,general,P5,general,,",
+       "VIOLATION: placements.csv:9: candidate 'C08' is placed by reassignment but did not accept reassignment (accepts_reassignment is not 1)"},
+  };
+  for (const Edit& e : edits) {
+    SCOPED_TRACE(e.want);
+    TempDir tmp;
+    const std::string run = tmp.path() + "/run";
+    const std::string rules = SourceDir() + "/fixtures/cases/reassignment/rules.yaml";
+    ASSERT_EQ(Zk("run --quiet --rules " + Q(rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
+    ASSERT_NO_FATAL_FAILURE(ReplaceLine(run + "/placements.csv", e.from, e.to));
+    ASSERT_NO_FATAL_FAILURE(Reseal(run));
+    const CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
+    EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+    EXPECT_TRUE(HasViolation(v.out, e.want.substr(std::string("VIOLATION: ").size()))) << v.out;
+  }
+}
+
 TEST(AuditFlowPasses, ChainRunVerifiesWithTheRecomputedPasses) {
   TempDir tmp;
   const std::string run = tmp.path() + "/run";
@@ -1012,6 +1082,27 @@ TEST_F(AuditExplainTest, ChangedInputsFallBackToTheAuditsOwnWords) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("(The run's inputs cannot be read: candidates file ", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("Candidate T2: placed at B (channel general) in batch main, choice 3.\n"), std::string::npos) << r.out;
+}
+
+// The same fallback for a candidate placed by reassignment: the seat, its number in turn order
+// and the order keys' values, from the log alone.
+TEST_F(AuditExplainTest, ChangedInputsFallBackToTheAuditsOwnWordsForAReassignedCandidate) {
+  const std::string copy = tmp_.path() + "/reassignment";
+  fs::create_directories(copy);
+  for (const char* f : {"candidates.csv", "choices.csv", "programs.csv", "rules.yaml"}) {
+    fs::copy_file(SourceDir() + "/fixtures/cases/reassignment/" + f, copy + "/" + f);
+  }
+  const std::string run = tmp_.path() + "/reassignment-run";
+  ASSERT_EQ(Zk("run --quiet --rules " + Q(copy + "/rules.yaml") + " --out " + Q(run), tmp_.path()).exit_code, 0);
+  { std::ofstream(run + "/inputs/candidates.csv", std::ios::app) << "C99,500,East,0,1\n"; }
+  const CommandResult r = Zk("explain --run " + Q(run) + " --candidate C09", tmp_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("(The run's inputs cannot be read: candidates file ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("Candidate C09: placed by reassignment at P4 (channel general, batch general; reassignment seat 3): your listed choices were "
+                       "full; you accepted reassignment. The seat was the first free one you were eligible for by the order "
+                       "district = program.district desc: 1, program.last_cutoff desc: -.\n"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(AuditExplainTest, UnknownCandidateIsAUsageErrorNamingTheId) {

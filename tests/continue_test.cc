@@ -177,6 +177,32 @@ TEST(ContinueFixture, PublishRefusesAContinuingRound) {
   EXPECT_FALSE(fs::exists(tmp.path() + "/public"));
 }
 
+// A parent that placed candidates by reassignment (调剂): they are locked too (no choice number),
+// and a round with its own reassignment block gives no turn to a locked candidate.
+TEST(ContinueFixture, AParentsReassignedSeatsAreLocked) {
+  TempDir tmp;
+  const CommandResult main = Zk("run -q --rules " + Q(SourceDir() + "/fixtures/cases/reassignment/rules.yaml") + " --out main", tmp.path());
+  ASSERT_EQ(main.exit_code, 0) << main.err;
+  ASSERT_EQ(Zk("gen --supplementary main --declines 2 --out g", tmp.path()).exit_code, 0);
+  WriteBytes(tmp.path() + "/g/round.yaml",
+             ReadFile(tmp.path() + "/g/round.yaml") + "reassignment:\n  flag: accepts_reassignment\n  ranking: by_total\n  order: [program.last_cutoff desc]\n");
+  const CommandResult round = Zk("run -q --rules g/round.yaml --continue main --out round", tmp.path());
+  ASSERT_EQ(round.exit_code, 0) << round.err;
+  const auto parent = SplitLines(ReadFile(tmp.path() + "/main/placements.csv"));
+  const std::string placements = ReadFile(tmp.path() + "/round/placements.csv");
+  std::size_t reassigned_kept = 0;
+  for (const std::string& line : parent) {
+    if (line.find(",reassigned,") == std::string::npos) continue;
+    const std::string id = line.substr(0, line.find(','));
+    if (placements.find(id + ",locked,") != std::string::npos) ++reassigned_kept;
+  }
+  EXPECT_GT(reassigned_kept, 0u);
+  const CommandResult v = Zk("verify --run round --parent main", tmp.path());
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  const CommandResult e = Zk("explain --run round --candidate C06", tmp.path());
+  EXPECT_EQ(e.out, "Candidate C06: You keep the seat the earlier round gave you by reassignment: 六中 普通班 (batch general, general seats); you took no part in this round.\n");
+}
+
 TEST(ContinueForgery, VerifyCatchesAMovedLockAndTheWrongParent) {
   TempDir tmp;
   ASSERT_NO_FATAL_FAILURE(RunChain(tmp));

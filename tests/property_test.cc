@@ -722,6 +722,21 @@ std::string RankingRule(RankingKind kind) {
   return std::string("  ") + brute::RankingName(kind) + ": {keys: " + keys + ", last_tie: " + tie + "}\n";
 }
 
+// The rules' reassignment block (brute::PlainReassignment).
+std::string ReassignmentYaml(const brute::PlainReassignment& ra) {
+  using Order = brute::PlainReassignment::Order;
+  std::string out = "reassignment:\n  flag: accepts\n  ranking: " + std::string(brute::RankingName(ra.ranking)) + "\n";
+  if (ra.threshold != kMissing) out += "  eligible: \"total >= " + brute::FormatHundredths(ra.threshold) + "\"\n";
+  if (!ra.channels.empty()) {
+    out += "  channels: [";
+    for (std::size_t i = 0; i < ra.channels.size(); ++i) out += (i ? ", " : "") + ra.channels[i];
+    out += "]\n";
+  }
+  if (ra.order == Order::kDistrictThenCutoff) out += "  order: [district = program.district desc, program.last_cutoff desc]\n";
+  if (ra.order == Order::kCutoffAsc) out += "  order: [program.last_cutoff asc]\n";
+  return out;
+}
+
 InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
   const std::string eol = style.Percent(10) ? "\r\n" : "\n";
   InputFiles f;
@@ -739,6 +754,8 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
     groups = groups || !c.group.empty();
     scores = scores || !c.program_scores.empty();
   }
+  const brute::PlainReassignment& ra = inst.reassignment;
+  if (ra.present) kinds.insert(static_cast<int>(ra.ranking));
   f.rules = "version: 1\nname: property\n";
   if (!inst.seed.empty()) f.rules += "seed: \"" + inst.seed + "\"\n";
   f.rules += "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv" +
@@ -782,12 +799,14 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
       f.rules += "}\n";
     }
   }
-  f.candidates = "id,name,total,arts,district" + std::string(groups ? ",junior_school" : "") + eol;
+  if (ra.present) f.rules += ReassignmentYaml(ra);
+  f.candidates = "id,name,total,arts,district" + std::string(groups ? ",junior_school" : "") + (ra.present ? ",accepts" : "") + eol;
   for (std::size_t c = 0; c < inst.candidates.size(); ++c) {
     const PlainCandidate& x = inst.candidates[c];
     const std::string name = style.Percent(10) ? "\"Wang, No. " + std::to_string(c) + "\"" : "N" + std::to_string(c);
     f.candidates += x.id + "," + name + "," + Decimal(x.total, style) + "," + (x.arts == kMissing ? std::string() : Decimal(x.arts, style)) +
-                    "," + x.district + (groups ? "," + x.group : std::string()) + eol;
+                    "," + x.district + (groups ? "," + x.group : std::string()) +
+                    (ra.present ? std::string(x.accepts ? ",1" : ",0") : std::string()) + eol;
   }
   if (scores) {
     f.program_scores = "program,candidate_id,score" + eol;
@@ -823,6 +842,7 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
   f.programs = std::string("code,school,name,sector,district") + (staged ? ",tier" : "");
   for (const auto& [b, column] : columns) f.programs += "," + column;
   for (std::size_t b : plans) f.programs += ",plan_" + inst.batches[b].name;
+  if (ra.present) f.programs += ",last_cutoff";
   f.programs += eol;
   for (std::size_t p = 0; p < inst.programs.size(); ++p) {
     const PlainProgram& prog = inst.programs[p];
@@ -836,6 +856,7 @@ InputFiles RenderInputs(const PlainInstance& inst, Rng& style) {
       f.programs += "," + (cell ? std::to_string(*cell) : std::string());
     }
     for (std::size_t b : plans) f.programs += "," + (*prog.plan[b] == 0 && style.Percent(30) ? std::string() : std::to_string(*prog.plan[b]));
+    if (ra.present) f.programs += "," + (prog.last_cutoff == kMissing ? std::string() : brute::FormatHundredths(prog.last_cutoff));
     f.programs += eol;
   }
   if (split) {
@@ -1685,6 +1706,95 @@ TEST(ChainsStagesChecker, FlagsMutationsOfRandomEngineOutputsWithChainsAndStages
   std::cout << "[ property ] chain/stage mutations flagged: " << unflowed << " flows undone, " << unplaced << " unplaced\n";
   EXPECT_GE(unflowed, 40);
   EXPECT_GE(unplaced, 300);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reassignment (调剂): the engine against the literal reference (brute::ReferenceReassign, written
+// from rules/README.md "Reassignment") on the batches' reference outcome, and through verify.
+
+// Adds a reassignment block with a random stream of its own: flags on about two thirds of the
+// candidates, last year's cut-offs (some missing, some equal), a ranking among those over
+// candidates, sometimes a total threshold, sometimes only some channels, one of the orders.
+void AddReassignment(std::uint64_t seed, PlainInstance* inst) {
+  Rng r(seed ^ 0x7E2A55u);
+  brute::PlainReassignment& ra = inst->reassignment;
+  ra.present = true;
+  ra.ranking = brute::MakeRanking(r.Percent(30), r.Percent(20) ? brute::LastTie::kAdmitAll : brute::LastTie::kId);
+  if (r.Percent(40)) ra.threshold = 100 * r.Range(560, 640);
+  std::vector<std::string> names;
+  for (const PlainBatch& b : inst->batches) {
+    for (const PlainChannel& ch : b.channels) {
+      if (std::find(names.begin(), names.end(), ch.name) == names.end()) names.push_back(ch.name);
+    }
+  }
+  if (r.Percent(40)) {
+    for (const std::string& n : names) {
+      if (r.Percent(50)) ra.channels.push_back(n);
+    }
+  }
+  const int order = r.Range(0, 9);
+  ra.order = order < 6 ? brute::PlainReassignment::Order::kDistrictThenCutoff : order < 8 ? brute::PlainReassignment::Order::kCutoffAsc
+                                                                                          : brute::PlainReassignment::Order::kNone;
+  for (PlainCandidate& c : inst->candidates) c.accepts = r.Percent(65);
+  for (PlainProgram& p : inst->programs) p.last_cutoff = r.Percent(15) ? kMissing : 100 * r.Range(58, 62) * 10;
+}
+
+// Removes every reassigned placement: the batches' outcome alone.
+std::vector<PlainPlacement> BatchesOnly(std::vector<PlainPlacement> placements) {
+  for (PlainPlacement& pl : placements) {
+    if (pl.reassigned) pl = {pl.candidate_id, false, "", "", "", 0, false};
+  }
+  return placements;
+}
+
+// Under the sanitizers (CI time) a third of the seeds; reassignment itself is single-threaded, so
+// ThreadSanitizer skips it (CMakePresets.json).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr std::uint64_t kReassignmentSeeds = 40;
+#else
+constexpr std::uint64_t kReassignmentSeeds = 120;
+#endif
+
+TEST(PropertyReassignment, EngineEqualsTheLiteralReferenceAndVerifyFindsNothing) {
+  int instances = 0, reassigned = 0, left = 0, verified = 0;
+  for (std::uint64_t seed = 27000; seed < 27000 + kReassignmentSeeds; ++seed) {
+    Knobs k = SplitTies(seed % 3 == 0 ? Size::kTiny : Size::kSmall, 30, 40, 50, 20, 10, 40);
+    k.stage_percent = seed % 4 == 0 ? 50 : 0;
+    PlainInstance inst = Generate(seed, k);
+    AddReassignment(seed, &inst);
+    ASSERT_EQ(brute::ValidateInstance(inst), "") << "seed " << seed;
+    Rng style(seed * 0x9E3779B97F4A7C15ull + 7);
+    TempDir dir;
+    const InputFiles files = RenderInputs(inst, style);
+    const std::string rules_path = WriteInputs(dir, files);
+    const Loaded loaded = Load(rules_path);
+    ASSERT_EQ(loaded.error, "") << "seed " << seed << "\n" << files.rules;
+    const Output one = RunEngine(loaded, 1, MatchPath::kGeneral);
+    EXPECT_EQ(CompareOutputs(one, RunEngine(loaded, 8, MatchPath::kAuto), "8 threads, kAuto vs 1 thread"), "") << "seed " << seed;
+    const brute::ReferenceResult reference = brute::ReferenceRun(inst);
+    const std::vector<PlainPlacement> want = brute::ReferenceReassign(inst, reference.placements, reference.flows);
+    ASSERT_EQ(one.placements, brute::RenderPlacementsCsv(inst, want))
+        << "seed " << seed << ": " << FirstDifference(one.placements, brute::RenderPlacementsCsv(inst, want)) << "\n" << files.rules << brute::Describe(inst);
+    // The batches' part is the reference's, stable as ever.
+    std::string error;
+    const auto parsed = brute::ParsePlacements(one.placements, &error);
+    ASSERT_TRUE(parsed) << error;
+    EXPECT_EQ(BatchesOnly(*parsed), reference.placements) << "seed " << seed;
+    for (const PlainPlacement& pl : want) {
+      reassigned += pl.reassigned;
+      left += !pl.placed && !pl.reassigned;
+    }
+    ++instances;
+    if (seed % 5 == 0) {
+      TempDir out;
+      EXPECT_EQ(VerifierFinds(rules_path, out.path()), "") << "seed " << seed << "\n" << files.rules;
+      ++verified;
+    }
+  }
+  std::cout << "[ property ] reassignment: " << instances << " instances, " << reassigned << " candidates reassigned, " << left
+            << " left unplaced, " << verified << " runs verified\n";
+  EXPECT_GE(reassigned, static_cast<int>(kReassignmentSeeds / 2));
+  EXPECT_GE(verified, static_cast<int>(kReassignmentSeeds / 5));
 }
 
 // ---------------------------------------------------------------------------------------------

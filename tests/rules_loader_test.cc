@@ -408,7 +408,7 @@ void CheckErrors(const std::vector<ErrorCase>& cases) {
 }
 
 const std::string kYamlHint = "; check indentation, ':' after keys and closing brackets";
-const std::string kTopKeys = "; allowed here: version, extends, name, inputs, columns, column_labels, descriptive_columns, encoding, seed, policy, lines, rankings, batches";
+const std::string kTopKeys = "; allowed here: version, extends, name, inputs, columns, column_labels, descriptive_columns, encoding, seed, policy, lines, rankings, batches, reassignment";
 const std::string kChannelKeys = "; allowed here: name, label, seats, ranking, eligible, split_by, allocation, unfilled";
 
 TEST(RulesLoaderErrors, StructureAndKeys) {
@@ -990,6 +990,57 @@ TEST(RulesLoaderHostile, EncodingNulAndSize) {
                               0),
             0u)
       << l.errors[0];
+}
+
+
+// reassignment (rules/README.md, "Reassignment"): what it reads, and each error at its place.
+TEST(RulesLoaderReassignment, BlockIsReadWithItsColumnsAndOrderKeys) {
+  Loaded l = Load(std::string(kHead) +
+                  "lines:\n  control: {value: 500}\n"
+                  "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n"
+                  "batches:\n  - name: main\n    channels:\n      - {name: general, seats: general, ranking: by_total}\n"
+                  "reassignment:\n  flag: accepts\n  ranking: by_total\n  eligible: \"total >= line.control\"\n  channels: [general]\n"
+                  "  order: [district = program.district desc, program.last_cutoff asc]\n");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  ASSERT_TRUE(l.rules->reassignment.has_value());
+  const Reassignment& ra = *l.rules->reassignment;
+  EXPECT_EQ(ra.flag, "accepts");
+  EXPECT_EQ(ra.ranking, 0);
+  EXPECT_EQ(ra.eligible_text, "total >= line.control");
+  EXPECT_EQ(ra.channels, (Strings{"general"}));
+  ASSERT_EQ(ra.order.size(), 2u);
+  EXPECT_TRUE(ra.order[0].condition);
+  EXPECT_TRUE(ra.order[0].descending);
+  EXPECT_FALSE(ra.order[1].condition);
+  EXPECT_FALSE(ra.order[1].descending);
+  Strings candidate, program;
+  for (const ColumnRef& c : l.rules->candidate_columns) candidate.push_back(c.name + (c.numeric ? ":number" : ":text"));
+  for (const ColumnRef& c : l.rules->program_columns) program.push_back(c.name + (c.numeric ? ":number" : ":text"));
+  EXPECT_EQ(candidate, (Strings{"accepts:number", "district:text"}));
+  EXPECT_EQ(program, (Strings{"district:text", "last_cutoff:number"}));
+}
+
+TEST(RulesLoaderReassignment, ErrorsAtTheirPlace) {
+  const std::string head = std::string(kHead) +
+                           "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n  by_score: {keys: [choice_rank asc, total desc], last_tie: id}\n"
+                           "batches:\n  - name: main\n    channels:\n      - {name: general, seats: general, ranking: by_total}\n";
+  CheckErrors({
+      {"not a mapping", head + "reassignment: yes\n", {E(10, 15, "'reassignment' is a mapping {flag, ranking[, eligible, channels, order]}")}},
+      {"unknown key", head + "reassignment:\n  flag: a\n  ranking: by_total\n  oder: [total desc]\n",
+       {E(13, 3, "unknown key 'oder' (did you mean 'order'?); allowed here: flag, ranking, eligible, channels, order")}},
+      {"no flag", head + "reassignment:\n  ranking: by_total\n",
+       {E(11, 3, "missing required key 'flag'; name the candidates column that is 1 for those who accept reassignment, e.g. flag: accepts_reassignment")}},
+      {"ranking per program", head + "reassignment:\n  flag: a\n  ranking: by_score\n",
+       {E(12, 12, "ranking 'by_score' orders each program's applicants (it reads program_score or choice_rank); reassignment takes turns in one "
+                  "order of candidates: name a ranking over candidates")}},
+      {"unknown channel", head + "reassignment:\n  flag: a\n  ranking: by_total\n  channels: [genral]\n",
+       {E(13, 14, "no batch or stage has a channel 'genral' (did you mean 'general'?)")}},
+      {"choice_rank in order", head + "reassignment:\n  flag: a\n  ranking: by_total\n  order: [choice_rank asc]\n",
+       {E(13, 11, "choice_rank is the position the candidate gave a program, and reassignment gives seats at programs the candidate did not list; it "
+                  "has no value here")}},
+      {"order key without direction", head + "reassignment:\n  flag: a\n  ranking: by_total\n  order: [program.cutoff]\n",
+       {E(13, 11, "order key 'program.cutoff' must end with 'desc' (higher first) or 'asc' (lower first)")}},
+  });
 }
 
 }  // namespace

@@ -290,7 +290,9 @@ class AuditWriter {
       w.BeginObject().Key(audit_keys::kName).String(rules_.lines[i].name).Key(audit_keys::kValue).StringOrNull(FormatScore(outcome_.lines[i]));
       w.Key(audit_keys::kHow).String(outcome_.line_notes[i]).EndObject();
     }
-    w.EndArray().Key(a::kCandidates).Int(static_cast<std::int64_t>(instance_.candidates.size()));
+    w.EndArray();
+    if (rules_.reassignment) ReassignmentHeader(w);
+    w.Key(a::kCandidates).Int(static_cast<std::int64_t>(instance_.candidates.size()));
     w.Key(a::kPrograms).Int(static_cast<std::int64_t>(instance_.programs.size()));
     if (const ParentRun& parent = instance_.parent; parent.present) {
       w.Key(a::kParent).BeginObject().Key(a::kManifestSha256).String(parent.manifest_sha256);
@@ -298,6 +300,19 @@ class AuditWriter {
     }
     w.EndObject();
     return w.Take();
+  }
+
+  // The header's "reassignment": {"flag","ranking","eligible","channels","order"}, as written
+  // (eligible null when absent; channels [] for every channel).
+  void ReassignmentHeader(JsonWriter& w) const {
+    const Reassignment& ra = *rules_.reassignment;
+    w.Key(audit_keys::kReassignment).BeginObject().Key(audit_keys::kFlag).String(ra.flag);
+    w.Key(audit_keys::kRanking).String(rules_.rankings[static_cast<std::size_t>(ra.ranking)].name).Key(audit_keys::kEligible).StringOrNull(ra.eligible_text);
+    w.Key(audit_keys::kChannels).BeginArray();
+    for (const std::string& ch : ra.channels) w.String(ch);
+    w.EndArray().Key(audit_keys::kOrder).BeginArray();
+    for (const ReassignmentKey& k : ra.order) w.String(k.text);
+    w.EndArray().EndObject();
   }
 
   std::string SeatsRecord(const StageIndex& idx, std::size_t r) const {
@@ -407,6 +422,29 @@ class AuditWriter {
     if (any) w.EndObject();
   }
 
+  // A reassigned candidate's seat: "batch", "stage", "program", "channel" of its row, then
+  // "reassignment": {"turn": T, "order": [v1, ...]} -- the T-th seat reassignment gave (1-based),
+  // and the values of the order keys for the candidate at the program (score strings or null).
+  void ReassignedSeat(JsonWriter& w, std::uint32_t turn) const {
+    const Reassigned& r = outcome_.reassigned[turn];
+    const StageResult& st = outcome_.stages[r.stage];
+    const SeatRow& row = st.seats[r.seat];
+    const Stage& stage = rules_.batches[st.batch].stages[st.stage];
+    w.Key(audit_keys::kBatch).String(rules_.batches[st.batch].name).Key(audit_keys::kStage).String(stage.name);
+    w.Key(audit_keys::kProgram).String(instance_.programs.code[row.program]).Key(audit_keys::kChannel).String(stage.channels[row.channel].name);
+    w.Key(audit_keys::kReassignment).BeginObject().Key(audit_keys::kTurn).Int(static_cast<std::int64_t>(turn) + 1).Key(audit_keys::kOrder).BeginArray();
+    for (const ReassignmentKey& k : rules_.reassignment->order) {
+      const Score v = k.condition ? (EvaluateCondition(*k.expr, ctx_, r.candidate, row.program, 0) ? kScoreScale : 0)
+                                  : EvaluateNumber(*k.expr, ctx_, r.candidate, row.program, 0);
+      if (v == kMissingScore) {
+        w.Null();
+      } else {
+        w.String(FormatScore(v));
+      }
+    }
+    w.EndArray().EndObject();
+  }
+
   std::string CandidateRecord(CandidateIndex c) const {
     const Candidates& cands = instance_.candidates;
     const std::int32_t pb = outcome_.batch[c];
@@ -415,7 +453,7 @@ class AuditWriter {
     JsonWriter w(768);  // most records fit: no regrowth
     w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kCandidate).Key(audit_keys::kId).String(cands.id[c]);
     const ParentRun& parent = instance_.parent;
-    const std::uint8_t from_parent = parent.present ? parent.state[c] : ParentRun::kFree;
+    const std::uint8_t from_parent = parent.present ? parent.state[c] : static_cast<std::uint8_t>(ParentRun::kFree);
     // The parent's seat: kept (the record's placement) or given up (`declined`).
     auto parent_seat = [&] {
       const ParentRun::Slot& slot = parent.slots[parent.slot[c]];
@@ -428,7 +466,9 @@ class AuditWriter {
       w.Key(audit_keys::kBatches).BeginArray().EndArray().Key(audit_keys::kKeys).BeginObject().EndObject().EndObject();
       return w.Take();
     }
-    w.Key(audit_keys::kStatus).String(pb >= 0 ? audit_keys::kStatusPlaced : audit_keys::kStatusUnplaced);
+    const std::uint32_t turn = outcome_.reassigned_turn.empty() ? kNone : outcome_.reassigned_turn[c];
+    w.Key(audit_keys::kStatus).String(pb >= 0 ? audit_keys::kStatusPlaced : turn != kNone ? audit_keys::kStatusReassigned : audit_keys::kStatusUnplaced);
+    if (turn != kNone) ReassignedSeat(w, turn);
     if (from_parent == ParentRun::kDeclined) {
       w.Key(audit_keys::kDeclined).BeginObject();
       parent_seat();

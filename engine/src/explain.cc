@@ -40,6 +40,8 @@ struct Words {
   const char* tie_shared;
   const char* tied;  // after the program: the choice competes for channel %1 only (choices.csv's channel column)
   const char* kept;  // after `placed`: a continuing round's locked candidate (the parent's seat)
+  const char* reassigned;     // placed by reassignment after the batches
+  const char* reassign_order; // how its seat was chosen: the order keys and their values at it
 };
 
 const Words kEnglish = {
@@ -68,6 +70,9 @@ const Words kEnglish = {
     "equal on every key",
     ", for channel %1 only",
     " (Kept from the earlier round; not in this round.)",
+    "Candidate %1: placed by reassignment at %2 (channel %3, batch %4; reassignment seat %5): your listed choices were full; you "
+    "accepted reassignment.",
+    "The seat was the first free one you were eligible for by the order %1.",
 };
 
 const Words kChinese = {
@@ -95,6 +100,8 @@ const Words kChinese = {
     "各项排序依据均相同",
     "，仅填报 %1 通道",
     "（保留上一轮的录取结果，未参加本轮。）",
+    "考生 %1：调剂录取到 %2（%3 通道，%4 批次），第 %5 个调剂名额：所填志愿均已满额未录取，你同意调剂。",
+    "按调剂顺序（%1），这是你符合条件的第一个空余名额。",
 };
 
 
@@ -120,6 +127,7 @@ class Explainer {
         Unknown<LastTie>(r[audit_keys::kLastTie].text);
       }
     }
+    for (const JsonValue& k : header[audit_keys::kReassignment][audit_keys::kOrder].items) order_.push_back(k.text);
     for (const JsonValue& c : header[audit_keys::kChannels].items) channels_[{c[audit_keys::kBatch].text, c[audit_keys::kStage].text, c[audit_keys::kChannel].text}] = &c;
   }
 
@@ -131,6 +139,10 @@ class Explainer {
     if (rec[audit_keys::kStatus].text == audit_keys::kStatusPlaced || rec[audit_keys::kStatus].text == audit_keys::kStatusLocked) {
       out += Fill(w_.placed, {rec[audit_keys::kId].text, rec[audit_keys::kProgram].text, rec[audit_keys::kChannel].text, rec[audit_keys::kBatch].text, rec[audit_keys::kChoiceRank].text});
       if (rec[audit_keys::kStatus].text == audit_keys::kStatusLocked) out += w_.kept;
+    } else if (rec[audit_keys::kStatus].text == audit_keys::kStatusReassigned) {
+      out += Fill(w_.reassigned, {rec[audit_keys::kId].text, rec[audit_keys::kProgram].text, rec[audit_keys::kChannel].text, rec[audit_keys::kBatch].text,
+                                  rec[audit_keys::kReassignment][audit_keys::kTurn].text});
+      if (!order_.empty()) out += " " + Fill(w_.reassign_order, {OrderText(rec[audit_keys::kReassignment][audit_keys::kOrder])});
     } else {
       out += Fill(w_.unplaced, {rec[audit_keys::kId].text});
     }
@@ -171,6 +183,16 @@ class Explainer {
   }
 
  private:
+  // "program.last_cutoff desc: 560, ...": the header's order keys with a record's values.
+  std::string OrderText(const JsonValue& values) const {
+    std::string out;
+    for (std::size_t i = 0; i < order_.size(); ++i) {
+      if (!out.empty()) out += ", ";
+      out += order_[i] + ": " + (i < values.items.size() && !values.items[i].is_null() ? values.items[i].text : "-");
+    }
+    return out;
+  }
+
   const JsonValue* Channel(const std::string& batch, const std::string& stage, const std::string& name) const {
     auto it = channels_.find({batch, stage, name});
     return it == channels_.end() ? nullptr : it->second;
@@ -265,6 +287,7 @@ class Explainer {
   const Words& w_;
   std::string error_;
   std::map<std::string, std::vector<std::string>> key_names_;
+  std::vector<std::string> order_;  // the reassignment's order keys, as written (header)
   std::map<std::string, LastTie> last_tie_;
   std::map<std::tuple<std::string, std::string, std::string>, const JsonValue*> channels_;
 };

@@ -96,6 +96,9 @@ struct Words {
   // parent's seat, kept (headline) or given up (a line before the round's choices).
   const char* kept;
   const char* released;
+  const char* kept_reassigned;  // kept, when the parent gave the seat by reassignment (no choice number)
+  const char* reassigned;  // %1 program, %2 batch, %3 channel: placed by reassignment (调剂) after the batches
+  const char* reassign_order;  // %1 the order keys with the candidate's values at the seat
 };
 
 const Words kEn = {
@@ -118,7 +121,10 @@ const Words kEn = {
     "its %1 seats were filled: its ranking takes the order of choices before the total at an equal %2, and the last admitted candidate "
     "(%2 like you) listed it as choice %3, you as choice %4, so they came first whatever the totals",
     "You keep the seat the earlier round gave you: %1 (batch %2, %3 seats), your choice %4 there; you took no part in this round.",
-    "You declined the seat the earlier round gave you at %1 (batch %2); it was released into this round, in which you took part."};
+    "You declined the seat the earlier round gave you at %1 (batch %2); it was released into this round, in which you took part.",
+    "You keep the seat the earlier round gave you by reassignment: %1 (batch %2, %3 seats); you took no part in this round.",
+    "Placed by reassignment at %1 (batch %2, %3 seats): your listed choices were full; you accepted reassignment.",
+    " The seat was the first one left that you were eligible for by the published order (%1)."};
 
 const Words kZh = {
     "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
@@ -134,7 +140,10 @@ const Words kZh = {
     "每轮录取一个志愿", "每 %1 个志愿为一段", "仅填报%1名额；",
     "%1名额已录满：该排序在 %2 相同时先看志愿顺序再看总分，最后录取的考生（同为 %2）把它填为第 %3 志愿，你填为第 %4 志愿，因此无论总分高低对方优先",
     "你保留上一轮的录取结果：%1（%2，%3名额），第 %4 志愿；未参加本轮录取。",
-    "你已申请放弃上一轮在%1（%2）的录取，该名额退回本轮，你参加了本轮录取。"};
+    "你已申请放弃上一轮在%1（%2）的录取，该名额退回本轮，你参加了本轮录取。",
+    "你保留上一轮的调剂录取结果：%1（%2，%3名额）；未参加本轮录取。",
+    "调剂录取到%1（%2，%3名额）：你填报的志愿均已录满，你同意调剂。",
+    "按公布的调剂顺序（%1），这是你符合条件的第一个空余名额。"};
 
 std::string Esc(std::string_view s) {
   std::string out;
@@ -331,8 +340,9 @@ LetterText Composer::Compose(const JsonValue& rec) const {
   if (const Column* col = inst_.candidates.FindColumn("junior_school"); col && !col->numeric && c != kNone) t.junior = col->dictionary[col->text[c]];
   if (c != kNone) t.total = FormatScore(inst_.candidates.total[c]);
   if (rec[audit_keys::kStatus].text == audit_keys::kStatusLocked) {  // the parent's seat: its batch is not in these rules
-    t.headline = Fill(w_.kept, {ProgramShown(rec[audit_keys::kProgram].text), rec[audit_keys::kBatch].text, rec[audit_keys::kChannel].text,
-                                rec[audit_keys::kChoiceRank].text});
+    const bool by_choice = rec[audit_keys::kChoiceRank].AsInt() > 0;  // 0: the parent reassigned them
+    t.headline = Fill(by_choice ? w_.kept : w_.kept_reassigned, {ProgramShown(rec[audit_keys::kProgram].text), rec[audit_keys::kBatch].text,
+                                                                 rec[audit_keys::kChannel].text, rec[audit_keys::kChoiceRank].text});
     return t;
   }
   if (const JsonValue& gave_up = rec[audit_keys::kDeclined]; !gave_up.is_null()) {
@@ -342,6 +352,18 @@ LetterText Composer::Compose(const JsonValue& rec) const {
     const Channel* ch = FindChannel(rec[audit_keys::kBatch].text, rec[audit_keys::kStage].text, rec[audit_keys::kChannel].text);
     t.headline = Fill(w_.placed, {ProgramShown(rec[audit_keys::kProgram].text), BatchShown(rec[audit_keys::kBatch].text), ch ? Shown(*ch) : rec[audit_keys::kChannel].text,
                                   rec[audit_keys::kChoiceRank].text});
+  } else if (rec[audit_keys::kStatus].text == audit_keys::kStatusReassigned) {
+    const Channel* ch = FindChannel(rec[audit_keys::kBatch].text, rec[audit_keys::kStage].text, rec[audit_keys::kChannel].text);
+    t.headline = Fill(w_.reassigned, {ProgramShown(rec[audit_keys::kProgram].text), BatchShown(rec[audit_keys::kBatch].text), ch ? Shown(*ch) : rec[audit_keys::kChannel].text});
+    if (rules_.reassignment && !rules_.reassignment->order.empty()) {
+      const JsonValue& values = rec[audit_keys::kReassignment][audit_keys::kOrder];
+      std::string order;
+      for (std::size_t i = 0; i < rules_.reassignment->order.size(); ++i) {
+        const JsonValue* v = i < values.items.size() ? &values.items[i] : nullptr;
+        order += (i ? w_.list_sep : "") + rules_.reassignment->order[i].text + ": " + (v && !v->is_null() ? v->text : std::string(w_.empty));
+      }
+      t.headline += Fill(w_.reassign_order, {order});
+    }
   } else {
     t.headline = rec[audit_keys::kBatches].items.empty() ? w_.no_choices : w_.unplaced;
   }

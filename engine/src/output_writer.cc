@@ -40,6 +40,23 @@ class TableRow {
   std::array<std::string, N> cells_;
 };
 
+// The rest of a placements.csv row of a candidate placed by reassignment: the seat's batch,
+// program, channel and stage; no choice_rank.
+void AppendReassigned(const Rules& rules, const Instance& instance, const Outcome& outcome, const Reassigned& r, std::string* out) {
+  const StageResult& st = outcome.stages[r.stage];
+  const Stage& stage = StageOf(rules, st.batch, st.stage);
+  const SeatRow& row = st.seats[r.seat];
+  *out += ",reassigned,";
+  AppendCsvField(out, rules.batches[st.batch].name);
+  out->push_back(',');
+  AppendCsvField(out, instance.programs.code[row.program]);
+  out->push_back(',');
+  AppendCsvField(out, stage.channels[row.channel].name);
+  *out += ",,";
+  AppendCsvField(out, stage.name);
+  out->push_back('\n');
+}
+
 }  // namespace
 
 std::string RenderPlacements(const Rules& rules, const Instance& instance, const Outcome& outcome) {
@@ -53,6 +70,10 @@ std::string RenderPlacements(const Rules& rules, const Instance& instance, const
   for (std::size_t c = 0; c < cands.size(); ++c) {
     AppendCsvField(&out, cands.id[c]);
     const std::int32_t b = outcome.batch[c];
+    if (b < 0 && !outcome.reassigned_turn.empty() && outcome.reassigned_turn[c] != kNone) {
+      AppendReassigned(rules, instance, outcome, outcome.reassigned[outcome.reassigned_turn[c]], &out);
+      continue;
+    }
     const ParentRun& parent = instance.parent;
     if (b < 0 && parent.present && parent.state[c] == ParentRun::kLocked) {  // the parent's seat, kept
       const ParentRun::Slot& slot = parent.slots[parent.slot[c]];
@@ -63,7 +84,7 @@ std::string RenderPlacements(const Rules& rules, const Instance& instance, const
       out.push_back(',');
       AppendCsvField(&out, slot.channel);
       out.push_back(',');
-      out += std::to_string(parent.choice_rank[c]);
+      if (parent.choice_rank[c] > 0) out += std::to_string(parent.choice_rank[c]);  // empty: the parent reassigned them
       out.push_back(',');
       AppendCsvField(&out, slot.stage);
       out.push_back('\n');
@@ -125,7 +146,7 @@ std::string RenderVacancies(const Rules& rules, const Instance& instance, const 
     const Batch& batch = rules.batches[st.batch];
     const Stage& stage = batch.stages[st.stage];
     for (const SeatRow& row : st.seats) {
-      if (row.capacity() <= row.admitted) continue;
+      if (row.vacant() <= 0) continue;
       r[kBatch] = batch.name;
       r[kStage] = stage.name;
       r[kProgram] = instance.programs.code[row.program];
@@ -134,8 +155,8 @@ std::string RenderVacancies(const Rules& rules, const Instance& instance, const 
       r[kChannel] = stage.channels[row.channel].name;
       r[kGroup] = GroupName(rules, instance, st.batch, st.stage, row.channel, row.group);
       r[kCapacity] = std::to_string(row.capacity());
-      r[kAdmitted] = std::to_string(row.admitted);
-      r[kVacant] = std::to_string(row.capacity() - row.admitted);
+      r[kAdmitted] = std::to_string(row.admitted + row.reassigned);  // by the batches and by reassignment
+      r[kVacant] = std::to_string(row.vacant());
       r.AppendTo(&out);
     }
   }
@@ -221,6 +242,7 @@ RunSummary Summarize(const Rules& rules, const Instance& instance, const Outcome
     }
   }
   for (const Flow& f : outcome.flows) sum.seats_flowed += f.seats;
+  sum.reassigned = outcome.reassigned.size();
   return sum;
 }
 
@@ -276,10 +298,14 @@ std::string RenderSummaryChinese(const Rules& rules, const Instance& instance, c
     std::snprintf(line, sizeof line, "续录：上一轮已录取并保留 %zu 人，放弃录取 %zu 人（名额退回本轮）\n", parent.locked, parent.declined);
     out += line;
   }
-  const std::size_t unplaced = sum.candidates - sum.placed - parent.locked;
+  const std::size_t unplaced = sum.candidates - sum.placed - sum.reassigned - parent.locked;
   std::snprintf(line, sizeof line, "考生 %zu 人：录取 %zu 人，未录取 %zu 人；名额 %lld 个，录满 %zu 个（%.1f%%）", sum.candidates, sum.placed,
                 unplaced, sum.seats, sum.placed, Percent(static_cast<long long>(sum.placed), sum.seats));
   out += line;
+  if (rules.reassignment) {
+    std::snprintf(line, sizeof line, "；调剂录取 %zu 人", sum.reassigned);
+    out += line;
+  }
   if (sum.over > 0) {
     std::snprintf(line, sizeof line, "；同分并列超计划录取 %lld 人", sum.over);
     out += line;
@@ -320,8 +346,12 @@ std::string RenderSummary(const Rules& rules, const Instance& instance, const Ou
     out += line;
   }
   std::snprintf(line, sizeof line, "candidates %zu: placed %zu%s, unplaced %zu; seats filled %zu of %lld (%.1f%%)", sum.candidates, sum.placed,
-                parent.present ? " in this round" : "", sum.candidates - sum.placed - parent.locked, sum.placed, sum.seats, Percent(placed, sum.seats));
+                parent.present ? " in this round" : "", sum.candidates - sum.placed - sum.reassigned - parent.locked, sum.placed, sum.seats, Percent(placed, sum.seats));
   out += line;
+  if (rules.reassignment) {
+    std::snprintf(line, sizeof line, "; %zu placed by reassignment after the batches", sum.reassigned);
+    out += line;
+  }
   if (sum.over > 0) {
     std::snprintf(line, sizeof line, "; %lld admitted over capacity by ties (admit_all)", sum.over);
     out += line;
@@ -340,7 +370,8 @@ std::string RenderSummaryJson(const Rules& rules, const Instance& instance, cons
   JsonWriter w;
   w.BeginObject().Key("format").String("zkmatch-run-summary/1").Key("rules_name").String(rules.name).Key("run").String(run_dir);
   w.Key("candidates").Int(static_cast<std::int64_t>(sum.candidates)).Key("placed").Int(static_cast<std::int64_t>(sum.placed));
-  w.Key("unplaced").Int(static_cast<std::int64_t>(sum.candidates - sum.placed - instance.parent.locked)).Key("seats").Int(sum.seats);
+  w.Key("unplaced").Int(static_cast<std::int64_t>(sum.candidates - sum.placed - sum.reassigned - instance.parent.locked)).Key("seats").Int(sum.seats);
+  if (rules.reassignment) w.Key("reassigned").Int(static_cast<std::int64_t>(sum.reassigned));
   if (instance.parent.present) {
     w.Key("locked").Int(static_cast<std::int64_t>(instance.parent.locked)).Key("declined").Int(static_cast<std::int64_t>(instance.parent.declined));
   }

@@ -12,6 +12,7 @@
 #include "lines.h"
 #include "names.h"
 #include "ranking.h"
+#include "reassignment.h"
 #include "seat_flows.h"
 #include "seat_table.h"
 #include "zkmatch/pipeline.h"
@@ -304,6 +305,10 @@ Outcome Solve(const Rules& rules, const Instance& instance, const RunOptions& op
         incoming.resize(np * rules.batches[b].stages[s].channels.size(), 0);
         out.stages.push_back(runner.Run(b, s, incoming, &active, &later));
       }
+    }
+    if (rules.reassignment) {
+      if (options.progress) options.progress("reassignment");
+      Reassign(rules, instance, ctx, rankings.Get(static_cast<std::size_t>(rules.reassignment->ranking)), &out);
     }
     rankings.Publish(&out);
   });

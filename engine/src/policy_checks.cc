@@ -187,6 +187,25 @@ void WarnCandidatesWithoutGroup(const Rules& rules, const Instance& instance, co
   }
 }
 
+// The reassignment flag says 1 (accepts reassignment) or 0 (an empty cell reads 0); another
+// number is a typo, not a refusal: an error at its cell, rows in file order.
+void CheckReassignmentFlag(const Rules& rules, const Instance& instance, DiagnosticSink& sink) {
+  if (!rules.reassignment) return;
+  const Column* flag = instance.candidates.FindColumn(rules.reassignment->flag);
+  if (!flag || !flag->numeric) return;
+  std::vector<std::pair<std::uint32_t, Score>> bad;  // (row, value)
+  for (std::size_t c = 0; c < instance.candidates.size(); ++c) {
+    const Score v = flag->number[c];
+    if (v != kMissingScore && v != 0 && v != kScoreScale) bad.emplace_back(instance.candidates.row[c], v);
+  }
+  std::sort(bad.begin(), bad.end());
+  for (const auto& [row, v] : bad) {
+    if (sink.full()) break;
+    sink.CsvError(rules.inputs.candidates, static_cast<int>(row), flag->header,
+                  "'" + FormatScore(v) + "' is neither 1 (accepts reassignment, the rules' reassignment flag) nor 0; write 1 or 0");
+  }
+}
+
 // Seats sent to a later batch need a stage of that batch that runs the program with the named
 // channel; otherwise they could only stay empty.
 void CheckLaterBatchTargets(const Rules& rules, const Instance& instance, const std::vector<StageRef>& stages, DiagnosticSink& sink) {
@@ -301,6 +320,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
   CheckTiedChannels(rules, instance, stages, sink);
   WarnCandidatesWithoutGroup(rules, instance, stages, sink);
   CheckLaterBatchTargets(rules, instance, stages, sink);
+  CheckReassignmentFlag(rules, instance, sink);
 
   // 公民同招: no private program may admit through a channel earlier than public programs do.
   if (rules.policy.public_private_sync) {

@@ -349,10 +349,14 @@ std::string DescribeReceiptRecord(const std::string& record, bool chinese) {
   std::string error;
   if (!ParseJson(record, &v, &error)) return chinese ? "（记录不是 JSON）" : "(the record is not JSON)";
   namespace a = audit_keys;
-  if (v[a::kStatus].text != a::kStatusPlaced) return chinese ? "未录取" : "unplaced";
   const std::string& batch = v[a::kBatch].text;
   const std::string& program = v[a::kProgram].text;
   const std::string& channel = v[a::kChannel].text;
+  if (v[a::kStatus].text == a::kStatusReassigned) {
+    if (chinese) return "调剂录取：" + batch + " 批次 " + program + "（" + channel + "）";
+    return "placed by reassignment at " + program + " through " + channel + " (batch " + batch + ")";
+  }
+  if (v[a::kStatus].text != a::kStatusPlaced) return chinese ? "未录取" : "unplaced";
   const std::string rank = v[a::kChoiceRank].text;
   if (chinese) return "录取：" + batch + " 批次 " + program + "（" + channel + "，第 " + rank + " 志愿）";
   return "placed at " + program + " through " + channel + " (choice " + rank + " in batch " + batch + ")";

@@ -164,6 +164,7 @@ void ComputeAdmitted(const Rules& rules, const Instance& inst, const EvalContext
   struct Key {
     ProgramIndex program;
     int batch, stage, channel;
+    bool reassigned;  // after those the block's batch admitted
     std::uint32_t rank;
     Score minus_total;
     CandidateIndex candidate;
@@ -172,7 +173,7 @@ void ComputeAdmitted(const Rules& rules, const Instance& inst, const EvalContext
   };
   std::vector<Key> keys;
   for (std::size_t i = 0; i < placements.size(); ++i) {
-    if (!placements[i].holds_seat() || who[i] == kNone || where[i] == kNone) continue;  // a continuing round's locked seats too
+    if (!placements[i].holds_seat() || who[i] == kNone || where[i] == kNone) continue;  // reassigned and (a continuing round) locked seats too
     const auto [b, s, c] = ChannelPlace(rules, placements[i]);
     std::uint32_t rank = 0;
     if (b >= 0) {
@@ -183,7 +184,7 @@ void ComputeAdmitted(const Rules& rules, const Instance& inst, const EvalContext
         rank = it->second.rank[who[i]];
       }
     }
-    keys.push_back(Key{where[i], b, s, c, rank, -cands.total[who[i]], who[i], i});
+    keys.push_back(Key{where[i], b, s, c, placements[i].reassigned(), rank, -cands.total[who[i]], who[i], i});
   }
   std::sort(keys.begin(), keys.end());
   for (std::size_t k = 0; k < keys.size(); ++k) {
@@ -302,6 +303,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   }
   r.general_high_target_ppm = rules->policy.general_high_target_ppm;
   r.candidates = static_cast<std::int64_t>(cands.size());
+  r.has_reassignment = rules->reassignment.has_value();
 
   // Placements joined to candidates: totals per program, general-high admissions.
   std::vector<CandidateIndex> who(placements.size(), kNoCandidate);
@@ -310,8 +312,9 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   for (std::size_t i = 0; i < placements.size(); ++i) {
     const PlacementRow& pl = placements[i];
     who[i] = CandidateIndex{IndexOf(cands.id, pl.id)};
-    if (!pl.holds_seat()) continue;  // placed, or (a continuing round) kept from the parent run
-    ++r.placed;
+    if (pl.reassigned()) ++r.reassigned;  // admitted too, by reassignment after the batches
+    if (!pl.holds_seat()) continue;
+    if (!pl.reassigned()) ++r.placed;  // placed, or (a continuing round) kept from the parent run
     where[i] = ProgramIndex{IndexOf(progs.code, pl.program)};
     if (where[i] == kNone || who[i] == kNone) continue;  // verify reports it
     totals[where[i]].push_back(cands.total[who[i]]);
@@ -540,6 +543,7 @@ struct Words {
   const char* kept;           // a continuing round: of the placed, those who keep the parent run's seat
   const char* released;       // a continuing round: those who declined the parent's seat
   bool chinese;  // labels in place of names, Chinese sheet names, the Chinese "how computed"
+  const char* reassigned;  // placed by reassignment (调剂) after the batches
 };
 
 const Words kEn = {
@@ -563,7 +567,7 @@ const Words kEn = {
     "Where each junior school's graduates went", "Not placed", "score_bands", "admitted", "quota_matrix", "junior_outcomes",
     "This run FAILED independent verification: do not publish or rely on the figures below",
     "zkmatch verify found %1 violations, by kind (zkmatch verify --run %2 --all lists every one):",
-    "of whom keep the earlier round's seat (locked)", "Declined the earlier round's seat (took part in this round)", false};
+    "of whom keep the earlier round's seat (locked)", "Declined the earlier round's seat (took part in this round)", false, "Placed by reassignment"};
 
 const Words kZh = {
     "zh-CN", "录取报告：%1", "本次录取", "规则", "引擎版本", "运行目录", "校验 (verify)", "通过（zkmatch verify 未发现问题）",
@@ -583,7 +587,7 @@ const Words kZh = {
     "各初中学校毕业生去向", "未录取", "一分一段表", "录取名单", "分配名额", "初中去向",
     "本次录取未通过独立校验：以下数字不得发布，也不得作为依据",
     "zkmatch verify 发现 %1 个问题，按类别列出（zkmatch verify --run %2 --all 列出全部）：",
-    "其中保留上一轮录取", "放弃上一轮录取（参加本轮）", true};
+    "其中保留上一轮录取", "放弃上一轮录取（参加本轮）", true, "调剂录取"};
 
 const Words& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
 
@@ -635,6 +639,8 @@ struct Table {
 };
 
 std::string Num(std::int64_t v) { return std::to_string(v); }
+// An admitted candidate's choice number; empty for one placed by reassignment (no listed choice).
+std::string ChoiceNum(std::int32_t choice_rank) { return choice_rank > 0 ? Num(choice_rank) : std::string(); }
 
 // 一分一段表, wide: one row per total of the whole cohort, highest first; count and cumulative
 // for the cohort, then for each district (a district without candidates at a total: 0 and
@@ -720,7 +726,7 @@ void AddPublicationTables(const RunReport& r, const Words& w, std::vector<Table>
     for (const auto& a : r.admitted) {
       std::vector<std::string> row = {a.school, a.program, a.program_name, Num(a.position), a.id};
       if (r.has_names) row.push_back(a.name);
-      row.insert(row.end(), {a.junior, FormatScore(a.total), BatchShown(r, w, a.batch), a.stage, ChannelShown(r, w, a.batch, a.stage, a.channel), Num(a.choice_rank)});
+      row.insert(row.end(), {a.junior, FormatScore(a.total), BatchShown(r, w, a.batch), a.stage, ChannelShown(r, w, a.batch, a.stage, a.channel), ChoiceNum(a.choice_rank)});
       t.rows.push_back(std::move(row));
     }
     tables->push_back(std::move(t));
@@ -834,7 +840,8 @@ std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
       t.rows.push_back({w.kept, Num(r.locked)});
       t.rows.push_back({w.released, Num(r.declined)});
     }
-    t.rows.push_back({w.unplaced, Num(r.candidates - r.placed)});
+    if (r.has_reassignment) t.rows.push_back({w.reassigned, Num(r.reassigned)});
+    t.rows.push_back({w.unplaced, Num(r.candidates - r.placed - r.reassigned)});
     tables.push_back(std::move(t));
   }
   {
@@ -1423,7 +1430,7 @@ Status WritePublicationCsvs(const RunReport& r, const std::string& dir) {
     std::string out = CsvHeaderRow(admitted_csv::kColumns);
     for (const auto& a : r.admitted) {
       AppendCsvRow(&out, {a.school, a.program, a.program_name, Num(a.position), a.id, a.name, a.junior, FormatScore(a.total), a.batch, a.stage, a.channel,
-                          Num(a.choice_rank)});
+                          ChoiceNum(a.choice_rank)});
     }
     files.emplace_back(kAdmittedFile, std::move(out));
   }

@@ -132,7 +132,7 @@ class Loader {
       return std::nullopt;
     }
     static const std::vector<std::string> kTopKeys = {"version", "extends", "name", "inputs", "columns", "column_labels", "descriptive_columns", "encoding",
-                                                      "seed", "policy", "lines", "rankings", "batches"};
+                                                      "seed", "policy", "lines", "rankings", "batches", "reassignment"};
     CheckKeys(parsed, kTopKeys);
     // yaml-cpp's Node assignment rewrites the node assigned to (every copy sees it): documents
     // are bound once, never reassigned.
@@ -193,6 +193,7 @@ class Loader {
     if (lines) LoadLines(lines, &rules);
     LoadPolicy(root, &rules);
     LoadBatches(root, &rules);
+    LoadReassignment(root, &rules);
     ResolveUnfilled(&rules);
     ResolveWideChoices(&rules);
     CheckMechanisms(rules);
@@ -305,7 +306,7 @@ class Loader {
         return std::nullopt;
       }
       CheckKeys(b, {"version", "extends", "name", "inputs", "columns", "column_labels", "descriptive_columns", "encoding", "seed", "policy", "lines", "rankings",
-                    "batches"});
+                    "batches", "reassignment"});
       layers.push_back(k);
       if (b["extends"]) next.emplace(b["extends"]);
     }
@@ -1162,28 +1163,136 @@ class Loader {
     }
   }
 
+  // "EXPR desc" / "EXPR asc": the expression and the direction; false without either word.
+  static bool SplitDirection(const std::string& text, std::string* expr, bool* descending) {
+    *expr = text;
+    auto ends_with = [&](const std::string& suffix) {
+      return expr->size() > suffix.size() && expr->compare(expr->size() - suffix.size(), suffix.size(), suffix) == 0 &&
+             ((*expr)[expr->size() - suffix.size() - 1] == ' ' || (*expr)[expr->size() - suffix.size() - 1] == ')');
+    };
+    if (ends_with("desc")) {
+      *descending = true;
+      expr->resize(expr->size() - 4);
+    } else if (ends_with("asc")) {
+      *descending = false;
+      expr->resize(expr->size() - 3);
+    } else {
+      return false;
+    }
+    while (!expr->empty() && expr->back() == ' ') expr->pop_back();
+    return true;
+  }
+
+  // `reassignment:` (rules/README.md, "Reassignment"). After the batches: its channels must be
+  // channels of some stage, its ranking one over candidates.
+  void LoadReassignment(const YAML::Node& root, Rules* rules) {
+    auto n = Get(root, "reassignment", false);
+    if (!n) return;
+    if (!n.IsMap()) {
+      Error(n, "'reassignment' is a mapping {flag, ranking[, eligible, channels, order]}");
+      return;
+    }
+    CheckKeys(n, {"flag", "ranking", "eligible", "channels", "order"});
+    Reassignment ra;
+    ra.pos = Pos(n);
+    if (auto flag = Get(n, "flag", true, "name the candidates column that is 1 for those who accept reassignment, e.g. flag: accepts_reassignment")) {
+      ra.flag = Scalar(flag, "flag");
+      ra.flag_pos = Pos(flag);
+      if (!ra.flag.empty()) NoteColumnRef(ra.flag_pos, ra.flag, false, true);
+    }
+    if (auto ranking = Get(n, "ranking", true, "name the ranking in whose order candidates take their turn")) {
+      const std::string r = Scalar(ranking, "ranking");
+      ra.ranking = rules->FindRanking(r);
+      std::vector<std::string> names;
+      for (const auto& rk : rules->rankings) names.push_back(rk.name);
+      if (ra.ranking < 0 && ranking.IsScalar() && !rankings_failed_) {
+        Error(ranking, "unknown ranking '" + r + "'" + DidYouMean(r, names) + "; reassignment takes turns in the order of a ranking declared under rankings:");
+      } else if (ra.ranking >= 0 && rules->rankings[static_cast<std::size_t>(ra.ranking)].per_program) {
+        Error(ranking, "ranking '" + r + "' orders each program's applicants (it reads program_score or choice_rank); reassignment takes turns in one order of "
+                       "candidates: name a ranking over candidates");
+      }
+    }
+    if (auto el = Get(n, "eligible", false)) {
+      ra.eligible_text = Scalar(el, "eligible");
+      if (!ra.eligible_text.empty()) ra.eligible = ParseExpr(el, ra.eligible_text, ValueType::kBool, Scope::kChoice);
+      if (ra.eligible && ReferencesChoiceRank(*ra.eligible)) Error(el, NoChoiceRankInReassignment());
+    }
+    if (auto channels = Get(n, "channels", false)) LoadReassignmentChannels(channels, *rules, &ra);
+    if (auto order = Get(n, "order", false)) {
+      if (!order.IsSequence()) {
+        Error(order, "'order' is a list of keys, e.g. [district = program.district desc, program.last_cutoff desc]");
+      } else {
+        for (const auto& k : order) LoadReassignmentKey(k, &ra);
+      }
+    }
+    rules->reassignment = std::move(ra);
+  }
+
+  static std::string NoChoiceRankInReassignment() {
+    return "choice_rank is the position the candidate gave a program, and reassignment gives seats at programs the candidate did not list; it has no "
+           "value here";
+  }
+
+  void LoadReassignmentChannels(const YAML::Node& n, const Rules& rules, Reassignment* ra) {
+    if (!n.IsSequence()) {
+      Error(n, "'channels' is a list of channel names, e.g. channels: [general]");
+      return;
+    }
+    std::vector<std::string> known;
+    for (const Batch& b : rules.batches) {
+      for (const Stage& st : b.stages) {
+        for (const Channel& ch : st.channels) {
+          if (std::find(known.begin(), known.end(), ch.name) == known.end()) known.push_back(ch.name);
+        }
+      }
+    }
+    for (const auto& c : n) {
+      std::string name = Scalar(c, "channels");
+      if (name.empty()) continue;
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        Error(c, "no batch or stage has a channel '" + name + "'" + DidYouMean(name, known));
+      } else if (std::find(ra->channels.begin(), ra->channels.end(), name) != ra->channels.end()) {
+        Error(c, "channel '" + name + "' is listed twice; keep one");
+      } else {
+        ra->channels.push_back(std::move(name));
+      }
+    }
+  }
+
+  // A key of `order:`: a number, or a condition (true counts 1, false 0), with desc or asc.
+  void LoadReassignmentKey(const YAML::Node& k, Reassignment* ra) {
+    const std::string text = Scalar(k, "order key");
+    if (text.empty()) return;
+    ReassignmentKey key;
+    key.text = text;
+    key.pos = Pos(k);
+    std::string expr;
+    if (!SplitDirection(text, &expr, &key.descending)) {
+      Error(k, "order key '" + text + "' must end with 'desc' (higher first) or 'asc' (lower first)");
+      return;
+    }
+    ExpressionError unused;
+    key.condition = !ParseExpression(expr, ValueType::kNumber, &unused) && ParseExpression(expr, ValueType::kBool, &unused);
+    key.expr = ParseExpr(k, expr, key.condition ? ValueType::kBool : ValueType::kNumber, Scope::kChoice);
+    if (!key.expr) return;
+    if (ReferencesChoiceRank(*key.expr)) {
+      Error(k, NoChoiceRankInReassignment());
+      return;
+    }
+    ra->order.push_back(std::move(key));
+  }
+
   void LoadKey(const YAML::Node& k, Ranking* r) {
     std::string text = Scalar(k, "ranking key");
     if (text.empty()) return;
     RankingKey key;
     key.text = text;
     key.pos = Pos(k);
-    std::string expr = text;
-    auto ends_with = [&](const std::string& suffix) {
-      return expr.size() > suffix.size() && expr.compare(expr.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-             (expr[expr.size() - suffix.size() - 1] == ' ' || expr[expr.size() - suffix.size() - 1] == ')');
-    };
-    if (ends_with("desc")) {
-      key.descending = true;
-      expr.resize(expr.size() - 4);
-    } else if (ends_with("asc")) {
-      key.descending = false;
-      expr.resize(expr.size() - 3);
-    } else {
+    std::string expr;
+    if (!SplitDirection(text, &expr, &key.descending)) {
       Error(k, "ranking key '" + text + "' must end with 'desc' (higher first) or 'asc' (lower first)");
       return;
     }
-    while (!expr.empty() && expr.back() == ' ') expr.pop_back();
     key.expr = ParseExpr(k, expr, ValueType::kNumber, Scope::kKey);
     if (key.expr && ReferencesChoice(*key.expr)) r->per_program = true;
     if (key.expr) r->keys.push_back(std::move(key));

@@ -17,6 +17,7 @@ namespace zkmatch {
 namespace {
 
 PlacementRef Ref(const PlacementRow& r) {
+  if (r.reassigned()) return PlacementRef{"reassigned", r.batch, r.stage, r.program, r.channel};  // a seat given after the batches
   if (!r.placed()) return PlacementRef{"unplaced", {}, {}, {}, {}};
   return PlacementRef{"placed", r.batch, r.stage, r.program, r.channel};
 }
@@ -27,7 +28,10 @@ bool Same(const PlacementRef& a, const PlacementRef& b) {
   return std::tie(a.status, a.batch, a.stage, a.program, a.channel) == std::tie(b.status, b.batch, b.stage, b.program, b.channel);
 }
 
-std::string Where(const PlacementRef& r) { return r.status == "placed" ? r.program : r.status; }
+std::string Where(const PlacementRef& r) {
+  if (r.status == "reassigned") return r.program + " (reassigned)";
+  return r.status == "placed" ? r.program : r.status;
+}
 
 using SeatKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
 
@@ -191,8 +195,8 @@ void DiffRulesAndLines(const std::string& a_dir, const std::string& b_dir, RunDi
 }  // namespace
 
 std::string PlacementRef::Describe() const {
-  if (status != "placed") return status;
-  return batch + "/" + (stage.empty() ? "" : stage + "/") + program + "/" + channel;
+  if (status != "placed" && status != "reassigned") return status;
+  return (status == "reassigned" ? "reassigned " : "") + batch + "/" + (stage.empty() ? "" : stage + "/") + program + "/" + channel;
 }
 
 namespace {

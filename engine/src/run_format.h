@@ -201,6 +201,13 @@ inline constexpr const char* kStatus = "status";
 inline constexpr const char* kStatusPlaced = "placed";      // values of status
 inline constexpr const char* kStatusUnplaced = "unplaced";
 inline constexpr const char* kStatusLocked = "locked";  // a continuing round: the parent's seat, kept
+inline constexpr const char* kStatusReassigned = "reassigned";  // placed by reassignment (调剂) after the batches
+// Reassignment: the header's block (only when the rules have one) and a reassigned candidate's
+// record (rules/README.md, "Reassignment").
+inline constexpr const char* kReassignment = "reassignment";
+inline constexpr const char* kFlag = "flag";
+inline constexpr const char* kOrder = "order";
+inline constexpr const char* kTurn = "turn";
 inline constexpr const char* kChoiceRank = "choice_rank";
 // A continuing round: the header's {"manifest_sha256", "locked", "declined"}; a candidate's
 // `declined` is the parent's seat they gave up, {"batch", "stage", "program", "channel", "choice_rank"}.
@@ -259,10 +266,14 @@ inline std::string AuditRecordPrefix(std::string_view kind) {
 struct PlacementRow {
   int line = 0;
   std::string id, status, batch, program, channel, stage;  // batch..stage empty when unplaced
-  std::int32_t choice_rank = 0;                            // 1-based; 0 when the cell is empty (unplaced)
+  std::int32_t choice_rank = 0;                            // 1-based; 0 when the cell is empty (unplaced, reassigned)
   bool placed() const { return status == "placed"; }
-  // Placed in this run or kept from a parent run (status locked): the candidate holds a seat.
-  bool holds_seat() const { return status == "placed" || status == "locked"; }
+  // Placed by reassignment (调剂) after the batches: batch, program, channel and stage name the
+  // seat's row; choice_rank is empty (the candidate did not list the program).
+  bool reassigned() const { return status == "reassigned"; }
+  // The candidate holds a seat: placed in this run, by reassignment, or kept from a parent run
+  // (status locked, a continuing round).
+  bool holds_seat() const { return status == "placed" || status == "reassigned" || status == "locked"; }
 };
 
 struct CutoffRow {

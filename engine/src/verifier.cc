@@ -25,6 +25,7 @@
 #include "parallel.h"
 #include "verify_matching.h"
 #include "verify_parent.h"
+#include "verify_reassignment.h"
 #include "verify_reference.h"
 #include "zkmatch/audit.h"
 #include "zkmatch/pipeline.h"
@@ -43,6 +44,7 @@ struct Row {
   std::string cutoff_total;
   int line = 0;
   std::int64_t placed = 0;               // counted from placements.csv
+  std::int64_t reassigned = 0;           // placements.csv's seats given here by reassignment
   Score min_total = kMissingScore;
   CandidateIndex worst = kNoCandidate;          // worst admitted by the channel's ranking
   std::int64_t better = 0;               // admitted and ranked strictly above `worst`
@@ -154,9 +156,19 @@ constexpr const char* kLabels = "channel label wrong";
 constexpr const char* kEnvy = "justified envy or a wasted seat";
 constexpr const char* kFlowPasses = "seat flows or passes differ from the rules'";
 constexpr const char* kExplanations = "explanation in audit.jsonl wrong";
+constexpr const char* kReassignment = "reassignment not as the rules say";
 }  // namespace kinds
 
 class Verifier {
+  // A seat placements.csv says reassignment gave (claims_, in candidate order).
+  struct Claim {
+    CandidateIndex candidate;
+    int stage = -1;  // index into stages_
+    ProgramIndex program;
+    std::uint32_t channel = kNone;
+    int line = 0;
+  };
+
  public:
   Verifier(const std::string& run_dir, DiagnosticSink& sink, const VerifyKeys& keys) : dir_(run_dir), sink_(sink), keys_(keys) {}
 
@@ -205,6 +217,8 @@ class Verifier {
     step("capacities, flows, cut-offs");
     kind_ = kinds::kRows;
     CheckRows();
+    kind_ = kinds::kReassignment;
+    TallyReassigned();
     kind_ = kinds::kVacancies;
     CheckVacancies();
     step("channel labels");
@@ -218,6 +232,11 @@ class Verifier {
     CheckFlowPasses();
     kind_ = kinds::kExplanations;
     ReportExplanations();
+    if (rules_.reassignment) {
+      step("reassignment");
+      kind_ = kinds::kReassignment;
+      CheckReassignment();
+    }
     return report_;
   }
 
@@ -490,7 +509,14 @@ class Verifier {
       if (!same) AgreementViolation("audit.jsonl's record for candidate '" + id + "' disagrees with placements.csv (line " + std::to_string(line_no) + ")");
       return;
     }
-    bool same = r[audit_keys::kStatus].text == (placed ? audit_keys::kStatusPlaced : audit_keys::kStatusUnplaced);
+    const Claim* claim = ClaimOf(static_cast<CandidateIndex>(c));
+    bool same = r[audit_keys::kStatus].text == (placed ? audit_keys::kStatusPlaced : claim ? audit_keys::kStatusReassigned : audit_keys::kStatusUnplaced);
+    if (same && claim) {
+      const StageInfo& st = stages_[static_cast<std::size_t>(claim->stage)];
+      same = r[audit_keys::kBatch].text == rules_.batches[st.b].name && r[audit_keys::kStage].text == StageRules(st).name &&
+             r[audit_keys::kProgram].text == instance_.programs.code[claim->program] && r[audit_keys::kChannel].text == StageRules(st).channels[claim->channel].name &&
+             ShownOrder(r[audit_keys::kReassignment][audit_keys::kOrder]) == OrderValues(static_cast<CandidateIndex>(c), claim->program);
+    }
     if (same && placed) {
       const StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
       same = r[audit_keys::kBatch].text == rules_.batches[st.b].name && r[audit_keys::kProgram].text == instance_.programs.code[program_[c]] &&
@@ -619,6 +645,107 @@ class Verifier {
     return status == ReadStatus::kRead;
   }
 
+  // A placements.csv row of status `reassigned`: the seat's batch, stage, program and channel
+  // must exist, and choice_rank be empty (the candidate did not list the program).
+  void ReadReassigned(const PlacementRow& row, CandidateIndex c, const std::string& at) {
+    const std::string& id = row.id;
+    if (!rules_.reassignment) {
+      Violation(at + "candidate '" + id + "' is placed by reassignment, but the rules have no reassignment");
+      return;
+    }
+    const int sp = FindStage(row.batch, row.stage);
+    const ProgramIndex p = sp < 0 ? kNoProgram : FindProgram(row.program);
+    const std::uint32_t h = sp < 0 ? kNone : FindChannel(StageRules(stages_[static_cast<std::size_t>(sp)]), row.channel);
+    if (p == kNone || h == kNone || row.choice_rank != 0) {
+      Violation(at + "unknown batch, stage, program or channel, or a choice_rank, for candidate '" + id + "' placed by reassignment");
+      return;
+    }
+    claims_.push_back({c, sp, p, h, row.line});
+  }
+
+  const Claim* ClaimOf(CandidateIndex c) const {
+    auto it = std::lower_bound(claims_.begin(), claims_.end(), c, [](const Claim& a, CandidateIndex b) { return a.candidate < b; });
+    return it != claims_.end() && it->candidate == c ? &*it : nullptr;
+  }
+
+  // The order keys' values for candidate c at program p, as audit.jsonl shows them.
+  std::vector<std::string> OrderValues(CandidateIndex c, ProgramIndex p) const {
+    std::vector<std::string> out;
+    const EvalContext ctx = Context();
+    for (const ReassignmentKey& k : rules_.reassignment->order) {
+      const Score v = k.condition ? (EvaluateCondition(*k.expr, ctx, c, p, 0) ? Score{100} : Score{0}) : EvaluateNumber(*k.expr, ctx, c, p, 0);
+      out.push_back(v == kMissingScore ? "null" : FormatScore(v));
+    }
+    return out;
+  }
+  static std::vector<std::string> ShownOrder(const JsonValue& list) {
+    std::vector<std::string> out;
+    for (const JsonValue& v : list.items) out.push_back(v.is_null() ? "null" : v.text);
+    return out;
+  }
+
+  // Each seat reassignment gave, counted in its row of cutoffs.csv (the candidate's group for a
+  // split channel); a row cutoffs.csv lacks is a finding.
+  void TallyReassigned() {
+    for (Claim& claim : claims_) {
+      StageInfo& st = stages_[static_cast<std::size_t>(claim.stage)];
+      Row* row = FindRow(st, claim.program, claim.channel, GroupOf(st, claim.channel, claim.candidate));
+      if (row) {
+        ++row->reassigned;
+      } else {
+        Violation("placements.csv:" + std::to_string(claim.line) + ": candidate '" + instance_.candidates.id[claim.candidate] +
+                  "' is placed by reassignment in a row (program, channel, their group) that cutoffs.csv does not have");
+      }
+    }
+  }
+
+  // Reassignment replayed turn by turn by the verifier's own code (verify_reassignment.h), over
+  // the seats cutoffs.csv's capacities and placements.csv's batch placements leave empty.
+  void CheckReassignment() {
+    std::vector<verify::EmptyRow> rows;
+    std::map<std::tuple<int, ProgramIndex, std::uint32_t, std::uint32_t>, std::size_t> index;
+    for (std::size_t sp = 0; sp < stages_.size(); ++sp) {
+      const StageInfo& st = stages_[sp];
+      for (const auto& [key, row] : st.rows) {
+        const auto [p, h, g] = key;
+        const Channel& ch = StageRules(st).channels[h];
+        const std::string where = instance_.programs.code[p] + " " + ch.name + (g == kNone ? "" : " (" + st.split[h]->dictionary[g] + ")") + " in batch '" +
+                                  rules_.batches[st.b].name + "' (cutoffs.csv line " + std::to_string(row.line) + ")";
+        index[{static_cast<int>(sp), p, h, g}] = rows.size();
+        rows.push_back({row.line, &ch, st.split[h], p, g, row.capacity - row.placed, where});
+      }
+    }
+    // cutoffs.csv's order is the documented last tie-break: rows by their line.
+    std::vector<std::size_t> by_line(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) by_line[i] = i;
+    std::sort(by_line.begin(), by_line.end(), [&](std::size_t a, std::size_t b) { return rows[a].line < rows[b].line; });
+    std::vector<std::size_t> position(rows.size());
+    std::vector<verify::EmptyRow> sorted;
+    for (std::size_t i = 0; i < by_line.size(); ++i) {
+      position[by_line[i]] = i;
+      sorted.push_back(rows[by_line[i]]);
+    }
+    std::vector<verify::GivenSeat> given;
+    for (const Claim& claim : claims_) {
+      const StageInfo& st = stages_[static_cast<std::size_t>(claim.stage)];
+      auto it = index.find({claim.stage, claim.program, claim.channel, GroupOf(st, claim.channel, claim.candidate)});
+      if (it != index.end()) given.push_back({claim.candidate, position[it->second], claim.line});
+    }
+    std::vector<std::uint8_t> placed_by_batch(instance_.candidates.size(), 0);
+    // A continuing round's locked candidates hold the parent's seat: they take no turn either.
+    for (std::size_t c = 0; c < placed_by_batch.size(); ++c) placed_by_batch[c] = stage_of_[c] >= 0 || locked_index_[c] != kNone;
+    std::size_t turns = 0;
+    const std::size_t before = report_.violations.size();
+    for (std::string& f : verify::CheckReassignment(rules_, Context(), ranks_[static_cast<std::size_t>(rules_.reassignment->ranking)], placed_by_batch,
+                                                    std::move(sorted), given, &turns)) {
+      Violation(std::move(f));
+    }
+    if (report_.violations.size() == before) {
+      Passed("reassignment replayed (" + std::to_string(turns) + " turns, " + std::to_string(claims_.size()) +
+             " seats given): each got the first empty seat they are eligible for by the order, and nobody eligible was left unplaced beside an empty seat");
+    }
+  }
+
   bool ReadPlacements() {
     const std::size_t n = instance_.candidates.size();
     stage_of_.assign(n, -1);
@@ -655,8 +782,12 @@ class Verifier {
         if (!row.batch.empty() || !row.program.empty()) Violation(at + "unplaced candidate '" + id + "' has a batch or program");
         return;
       }
+      if (row.reassigned()) {
+        ReadReassigned(row, c, at);
+        return;
+      }
       if (!row.placed()) {
-        Violation(at + "status '" + row.status + "' is neither placed nor unplaced");
+        Violation(at + "status '" + row.status + "' is neither placed, reassigned nor unplaced");
         return;
       }
       const int sp = FindStage(row.batch, row.stage);
@@ -781,9 +912,10 @@ class Verifier {
       const Stage& stage = StageRules(st);
       for (const auto& [key, row] : st.rows) {
         const auto [p, h, g] = key;
-        if (row.capacity <= row.placed) continue;
+        const std::int64_t taken = row.placed + row.reassigned;  // by the batches and by reassignment
+        if (row.capacity <= taken) continue;
         want[{rules_.batches[st.b].name, stage.name, instance_.programs.code[p], stage.channels[h].name, g == kNone ? "" : st.split[h]->dictionary[g]}] =
-            Want{row.capacity, row.placed, instance_.programs.school[p], instance_.programs.name[p]};
+            Want{row.capacity, taken, instance_.programs.school[p], instance_.programs.name[p]};
       }
     }
     const std::size_t expected = want.size(), before = report_.violations.size();
@@ -1564,6 +1696,7 @@ class Verifier {
   };
   std::map<FlowKey, PublishedFlow> published_flows_;
   std::vector<int> stage_of_;
+  std::vector<Claim> claims_;
   std::vector<ProgramIndex> program_;
   std::vector<std::uint32_t> channel_, choice_;
 };

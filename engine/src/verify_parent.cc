@@ -69,7 +69,7 @@ void CheckParent(const std::string& run_dir, const Manifest& manifest, const Rul
   std::map<std::string, Seat> seats;
   ReadPlacementsAt(RecordedFilePath(run_dir, parent_placements->path), [&](const PlacementRow& r) {
     Seat& s = seats[r.id];
-    s.held = r.status == "placed" || r.status == "locked";
+    s.held = r.status == "placed" || r.status == "reassigned" || r.status == "locked";
     if (s.held) s = Seat{true, r.batch, r.stage, r.program, r.channel, r.choice_rank};
   }, &findings);
   // 3. Who declined: declined.csv's candidate_id column, read here.

@@ -751,6 +751,8 @@ std::optional<std::vector<PlainPlacement>> ParsePlacements(const std::string& cs
     pl.candidate_id = f[0];
     if (f[1] == "placed") {
       pl.placed = true;
+    } else if (f[1] == "reassigned") {
+      pl.reassigned = true;
     } else if (f[1] != "unplaced") {
       *error = "placements.csv record " + std::to_string(r + 1) + ": status '" + f[1] + "' is neither placed nor unplaced";
       return std::nullopt;
@@ -1385,18 +1387,18 @@ std::string RenderPlacementsCsv(const PlainInstance& inst, const std::vector<Pla
   for (const std::string& id : ids) {
     AppendField(&out, id);
     auto it = by_id.find(id);
-    if (it == by_id.end() || !it->second->placed) {
+    if (it == by_id.end() || (!it->second->placed && !it->second->reassigned)) {
       out += ",unplaced,,,,,\n";
       continue;
     }
     const PlainPlacement& pl = *it->second;
-    out += ",placed,";
+    out += pl.reassigned ? ",reassigned," : ",placed,";
     AppendField(&out, pl.batch);
     out += ',';
     AppendField(&out, pl.program);
     out += ',';
     AppendField(&out, pl.channel);
-    out += ',' + std::to_string(pl.choice_rank) + ',';
+    out += ',' + (pl.reassigned ? std::string() : std::to_string(pl.choice_rank)) + ',';
     const auto bi = std::find_if(inst.batches.begin(), inst.batches.end(), [&](const PlainBatch& b) { return b.name == pl.batch; });
     const auto pi = std::find_if(inst.programs.begin(), inst.programs.end(), [&](const PlainProgram& p) { return p.code == pl.program; });
     if (bi != inst.batches.end() && pi != inst.programs.end()) {
@@ -1448,6 +1450,86 @@ std::string ExpectedCutoffsCsv(const PlainInstance& inst, const std::vector<Plai
     AppendField(&out, StageName(inst, k.batch, k.stage));
     out += ',' + std::to_string(k.initial) + ',' + std::to_string(in) + ',' + std::to_string(gone) + ',' +
            std::to_string(admitted > capacity ? admitted - capacity : 0) + '\n';
+  }
+  return out;
+}
+
+namespace {
+
+// Whether row a comes before row b for candidate c by the order keys alone (rows tied on every
+// key keep their cutoffs.csv order: the caller scans rows in that order and keeps the first).
+bool ReassignOrderBefore(const PlainInstance& inst, std::size_t c, std::size_t pa, std::size_t pb) {
+  const PlainProgram& a = inst.programs[pa];
+  const PlainProgram& b = inst.programs[pb];
+  const PlainCandidate& x = inst.candidates[c];
+  using Order = PlainReassignment::Order;
+  const Order order = inst.reassignment.order;
+  if (order == Order::kNone) return false;
+  if (order == Order::kDistrictThenCutoff) {
+    const bool ia = x.district == a.district, ib = x.district == b.district;
+    if (ia != ib) return ia;  // desc: 1 (same district) before 0
+  }
+  if (a.last_cutoff == kMissing || b.last_cutoff == kMissing) return a.last_cutoff != kMissing && b.last_cutoff == kMissing;
+  if (a.last_cutoff == b.last_cutoff) return false;
+  return order == Order::kCutoffAsc ? a.last_cutoff < b.last_cutoff : a.last_cutoff > b.last_cutoff;
+}
+
+}  // namespace
+
+std::vector<PlainPlacement> ReferenceReassign(const PlainInstance& inst, const std::vector<PlainPlacement>& placements, const SeatFlows& flows) {
+  const PlainReassignment& ra = inst.reassignment;
+  const Lookup x(inst);
+  const std::vector<Where> at = Locate(inst, x, placements);
+  // Every row of cutoffs.csv, in its order, with the seats the batches left empty there.
+  struct Row {
+    SeatRowKey key;
+    int empty;
+  };
+  std::vector<Row> rows;
+  for (const SeatRowKey& k : SeatRows(inst)) {
+    const auto& outs = flows.out[k.batch][k.program][k.channel];
+    const auto gone = outs.find(k.group);
+    int empty = k.initial + flows.in[k.batch][k.program][k.channel] - (gone == outs.end() ? 0 : gone->second);
+    for (std::size_t c = 0; c < inst.candidates.size(); ++c) {
+      if (at[c].batch == static_cast<int>(k.batch) && at[c].program == k.program && at[c].channel == k.channel &&
+          SeatKey(inst, k.batch, k.channel, c) == k.group) {
+        --empty;
+      }
+    }
+    rows.push_back({k, empty});
+  }
+  // Turns: flagged candidates no batch placed, in the ranking's order, ties by id.
+  std::vector<std::size_t> turns;
+  for (std::size_t c = 0; c < inst.candidates.size(); ++c) {
+    if (at[c].batch < 0 && inst.candidates[c].accepts) turns.push_back(c);
+  }
+  std::sort(turns.begin(), turns.end(), [&](std::size_t a, std::size_t b) {
+    const int cmp = Compare(inst, ra.ranking, a, b);
+    return cmp != 0 ? cmp < 0 : CompareBytes(inst.candidates[a].id, inst.candidates[b].id) < 0;
+  });
+  std::vector<PlainPlacement> out = placements;
+  for (const std::size_t c : turns) {
+    std::size_t best = rows.size();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const SeatRowKey& k = rows[i].key;
+      const PlainChannel& ch = inst.batches[k.batch].channels[k.channel];
+      if (rows[i].empty <= 0) continue;
+      if (!ra.channels.empty() && std::find(ra.channels.begin(), ra.channels.end(), ch.name) == ra.channels.end()) continue;
+      if (ch.split && inst.candidates[c].group != k.group) continue;
+      if (!IsEligible(inst, ch, c, k.program)) continue;
+      if (ra.threshold != kMissing && inst.candidates[c].total < ra.threshold) continue;
+      if (best == rows.size() || ReassignOrderBefore(inst, c, k.program, rows[best].key.program)) best = i;
+    }
+    if (best == rows.size()) continue;
+    --rows[best].empty;
+    const SeatRowKey& k = rows[best].key;
+    for (PlainPlacement& pl : out) {
+      if (pl.candidate_id != inst.candidates[c].id) continue;
+      pl.reassigned = true;
+      pl.batch = inst.batches[k.batch].name;
+      pl.program = inst.programs[k.program].code;
+      pl.channel = inst.batches[k.batch].channels[k.channel].name;
+    }
   }
   return out;
 }

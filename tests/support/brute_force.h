@@ -168,6 +168,7 @@ struct PlainCandidate {
   // choices.csv's channel column, per batch and parallel to `lists`: the channel name an entry
   // is tied to ("" = any channel); an empty vector (or none for a batch) = no entry tied.
   std::vector<std::vector<std::string>> tied = {};
+  bool accepts = false;  // candidates.csv's `accepts` column is 1: the candidate accepts reassignment
 };
 
 struct PlainProgram {
@@ -183,6 +184,27 @@ struct PlainProgram {
   // plan[b]: the program's plan seats in batch b, which shares are taken of (column plan_<batch>);
   // nullopt: the batch has no shares. Empty, or one entry per batch.
   std::vector<std::optional<int>> plan = {};
+  Hundredths last_cutoff = kMissing;  // programs.csv's `last_cutoff` column (reassignment's order)
+};
+
+// Reassignment (调剂, rules/README.md "Reassignment"), as the property test draws it:
+//   reassignment: {flag: accepts, ranking: RANKING[, eligible: "total >= T"][, channels: [...]],
+//                  order: ORDER}
+// After every batch (and flow), the candidates with `accepts` whom no batch placed take turns in
+// the ranking's order (ties by id); each takes the first seat left empty -- a cutoffs.csv row
+// whose capacity exceeds the batch's placements there, minus the seats earlier turns took -- of a
+// listed channel (all when none is listed) that they are eligible for (the channel's condition,
+// their group for a split channel, and total >= T), first by the order keys, then by the row's
+// place in cutoffs.csv. ORDER: kDistrictThenCutoff = [district = program.district desc,
+// program.last_cutoff desc]; kCutoffAsc = [program.last_cutoff asc]; kNone = []. A missing
+// last_cutoff comes after every present one.
+struct PlainReassignment {
+  enum class Order { kNone, kDistrictThenCutoff, kCutoffAsc };
+  bool present = false;
+  RankingKind ranking = RankingKind::kByTotal;
+  std::vector<std::string> channels = {};  // empty: every channel
+  Hundredths threshold = kMissing;         // kMissing: no eligible condition
+  Order order = Order::kDistrictThenCutoff;
 };
 
 struct PlainInstance {
@@ -190,6 +212,7 @@ struct PlainInstance {
   std::vector<PlainCandidate> candidates;
   std::vector<PlainProgram> programs;
   std::string seed = {};  // top-level seed: for lottery rankings
+  PlainReassignment reassignment = {};
 };
 
 // One row of placements.csv (its first six columns).
@@ -198,6 +221,9 @@ struct PlainPlacement {
   bool placed = false;
   std::string batch, program, channel;
   int choice_rank = 0;  // 1-based; 0 when unplaced
+  // Placed by reassignment after the batches (status `reassigned`): batch, program and channel
+  // name the seat's row; placed is false and choice_rank 0.
+  bool reassigned = false;
 
   bool operator==(const PlainPlacement&) const = default;
 };
@@ -322,6 +348,12 @@ std::optional<ExhaustiveResult> ExhaustiveStudentOptimal(const PlainInstance& in
 std::string RenderPlacementsCsv(const PlainInstance& instance, const std::vector<PlainPlacement>& placements);
 std::string ExpectedCutoffsCsv(const PlainInstance& instance, const std::vector<PlainPlacement>& placements,
                                const SeatFlows* flows = nullptr);
+
+// Reassignment applied literally, as PlainReassignment describes it, to the placements of every
+// batch (`placements`, sorted by candidate id, as ReferenceRun gives them) with the seats after
+// `flows`: the same placements with the reassigned candidates marked. REQUIRES:
+// instance.reassignment.present.
+std::vector<PlainPlacement> ReferenceReassign(const PlainInstance& instance, const std::vector<PlainPlacement>& placements, const SeatFlows& flows);
 
 // A readable dump of the instance (for failure messages).
 std::string Describe(const PlainInstance& instance);

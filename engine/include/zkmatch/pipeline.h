@@ -66,7 +66,10 @@ struct SeatRow {
   std::int32_t flowed_out = 0;      // unfilled seats given away
   std::int32_t admitted = 0;
   Score cutoff_total = kMissingScore;  // lowest total admitted; kMissingScore when none
+  std::int32_t reassigned = 0;      // empty seats given after the batches (Rules::reassignment); not in `admitted`
   std::int32_t capacity() const { return initial + flowed_in - flowed_out; }
+  // Seats still empty once the batches and reassignment are done (vacancies.csv).
+  std::int32_t vacant() const { return capacity() - admitted - reassigned; }
 };
 
 struct StageResult {
@@ -88,6 +91,13 @@ struct Flow {
   std::int32_t seats = 0;
 };
 
+// A candidate placed by reassignment (调剂): the seat row taken, Outcome::stages[stage].seats[seat].
+struct Reassigned {
+  CandidateIndex candidate;
+  std::uint32_t stage = 0;  // index into Outcome::stages
+  std::uint32_t seat = 0;   // index into that stage's seats
+};
+
 struct Outcome {
   // Per candidate: batch and stage indices (-1 unplaced), program, channel within the stage,
   // 0-based position of the program in the candidate's list for that batch.
@@ -98,6 +108,11 @@ struct Outcome {
   std::vector<std::uint32_t> choice;
   std::vector<StageResult> stages;  // in run order
   std::vector<Flow> flows;          // in the order they happened
+  // Reassignment, when the rules have it: the candidates it placed, in turn order, and per
+  // candidate the index into `reassigned` (kNone: not placed by it). Such a candidate is
+  // unplaced in batch[] (-1): the batches did not place them.
+  std::vector<Reassigned> reassigned;
+  std::vector<std::uint32_t> reassigned_turn;  // empty without reassignment
   std::vector<Score> lines;         // value of each line (Rules::lines order)
   std::vector<std::string> line_notes;  // how each was computed, for people
   // Ranks as the matcher used them. ranks[r]: rank of each candidate in ranking r (Rules order;
@@ -157,6 +172,7 @@ struct RunSummary {
   };
   std::vector<ChannelRow> channels;  // run order, then precedence order
   std::size_t candidates = 0, placed = 0;
+  std::size_t reassigned = 0;  // placed by reassignment after the batches (not in `placed`)
   long long seats = 0, over = 0, seats_flowed = 0;
 };
 RunSummary Summarize(const Rules& rules, const Instance& instance, const Outcome& outcome);

@@ -183,6 +183,30 @@ struct Policy {
   RulesPos pos;
 };
 
+// Reassignment (调剂, rules/README.md "Reassignment"): once every batch has run and every seat
+// has flowed, the candidates flagged by `flag` (a 0/1 candidate column) and still unplaced take
+// turns in `ranking`'s order; each takes the first seat left empty (a cutoffs.csv row with
+// capacity above admitted, of a channel named in `channels`, or any channel when it is empty)
+// that they are eligible for -- the channel's own condition and group, and `eligible` -- by
+// `order`: its keys evaluated for (candidate, program), then the row's place in cutoffs.csv.
+struct ReassignmentKey {
+  std::string text;                        // as written, e.g. "program.last_cutoff desc"
+  std::shared_ptr<const Expression> expr;  // a number, or a condition (true counts 1, false 0)
+  bool condition = false;                  // expr is a condition
+  bool descending = true;
+  RulesPos pos;
+};
+struct Reassignment {
+  std::string flag;  // candidate column: 1 = accepts reassignment
+  RulesPos flag_pos;
+  int ranking = -1;  // index into Rules::rankings (a ranking over candidates)
+  std::shared_ptr<const Expression> eligible;  // null: no condition of its own
+  std::string eligible_text;
+  std::vector<std::string> channels;  // channel names whose empty seats may be given; empty: every channel
+  std::vector<ReassignmentKey> order;  // how a candidate's seat is chosen; may be empty
+  RulesPos pos;  // the `reassignment:` key
+};
+
 // The wide layout of a choices file, as registration systems export it: one row per candidate,
 // each batch's choices in its own columns in choice order (志愿1, 志愿2, ...), empty cells at the
 // end of a list. Written `choices: {file: F, layout: wide, id: HEADER, batches: {B: [H1, H2]}}`.
@@ -305,6 +329,7 @@ struct Rules {
   std::vector<int> line_order;     // evaluation order: every line after the lines it uses
   std::vector<Ranking> rankings;
   std::vector<Batch> batches;
+  std::optional<Reassignment> reassignment;  // `reassignment:`; absent: the year ends after the last batch
   // Columns referenced by expressions, besides the built-in id and total: candidate columns
   // (bare names) and program columns (program.NAME). Unique by name.
   std::vector<ColumnRef> candidate_columns;
