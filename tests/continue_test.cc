@@ -70,6 +70,15 @@ TEST(ContinueFixture, TheChainVerifiesReplaysAndExplains) {
   EXPECT_NE(alone.out.find("ok: continuing round: the parent's files are the ones its manifest records; 4 locked at the parent's seats, 1 declined"),
             std::string::npos)
       << alone.out;
+  // The report counts the locked seats among the placed and among the general-high seats
+  // (4 locked + the round's 5), and says how many kept and declined.
+  const CommandResult report = Zk("report --run moved", tmp.path());
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const std::string html = ReadFile(tmp.path() + "/moved/report.html");
+  for (const char* row : {"<tr><td>已录取</td><td class=\"n\">8</td></tr>", "<tr><td>其中保留上一轮录取</td><td class=\"n\">4</td></tr>",
+                          "<tr><td>放弃上一轮录取（参加本轮）</td><td class=\"n\">1</td></tr>", "<tr><td>普通高中计划（流转后）</td><td class=\"n\">9</td></tr>"}) {
+    EXPECT_NE(html.find(row), std::string::npos) << row;
+  }
   const CommandResult kept = Zk("explain --run moved --candidate c01", tmp.path());
   EXPECT_EQ(kept.out,
             "Candidate c01: You keep the seat the earlier round gave you: 一中 普通高中 (batch general, general seats), your choice 1 there; you took no "

@@ -35,7 +35,7 @@ bool CheckParentFiles(const Rules& rules, const Manifest& manifest, std::map<std
     std::size_t bytes = 0;
     d.sha256 = Sha256File(*path, &bytes);
     d.bytes = bytes;
-    auto recorded = std::find_if(manifest.outputs.begin(), manifest.outputs.end(), [&](const ManifestOutput& o) { return o.file == name; });
+    auto recorded = std::find_if(manifest.outputs.begin(), manifest.outputs.end(), [name = name](const ManifestOutput& o) { return o.file == name; });
     if (recorded == manifest.outputs.end()) {
       sink.Error(in.parent_manifest, 0, 0, std::string("the parent run's manifest lists no ") + name +
                                                  " (a run written before continuing rounds existed); run the parent again with this zkmatch");

@@ -319,6 +319,8 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
     if (where[i] == kNone || who[i] == kNone) continue;  // verify reports it
     totals[where[i]].push_back(cands.total[who[i]]);
     if (general_high[where[i]]) ++r.general_high_admitted;
+    // A continuing round's cutoffs.csv holds the round's seats only: a locked seat is one too.
+    if (general_high[where[i]] && pl.status == audit_keys::kStatusLocked) ++r.general_high_seats;
   }
   for (std::size_t p = 0; p < progs.size(); ++p) {
     if (totals[p].empty()) continue;

@@ -50,7 +50,7 @@ void CheckParent(const std::string& run_dir, const Manifest& manifest, const Rul
   }
   std::size_t problems = 0;
   for (auto [input, name] : {std::pair{parent_placements, kPlacementsFile}, std::pair{parent_vacancies, kVacanciesFile}}) {
-    auto recorded = std::find_if(parent.outputs.begin(), parent.outputs.end(), [&](const ManifestOutput& o) { return o.file == name; });
+    auto recorded = std::find_if(parent.outputs.begin(), parent.outputs.end(), [name = name](const ManifestOutput& o) { return o.file == name; });
     const std::string now = Sha256File(RecordedFilePath(run_dir, input->path));
     if (recorded == parent.outputs.end() || recorded->sha256 != now) {
       violation(input->path + " is not the " + name + " the parent's manifest records");
