@@ -70,6 +70,7 @@ TEST(ContinueFixture, TheChainVerifiesReplaysAndExplains) {
   EXPECT_NE(alone.out.find("ok: continuing round: the parent's files are the ones its manifest records; 4 locked at the parent's seats, 1 declined"),
             std::string::npos)
       << alone.out;
+  EXPECT_NE(alone.out.find("note: this is a continuing round; its parent run was not verified here: give --parent DIR"), std::string::npos) << alone.out;
   // The report counts the locked seats among the placed and among the general-high seats
   // (4 locked + the round's 5), and says how many kept and declined.
   const CommandResult report = Zk("report --run moved", tmp.path());

@@ -34,6 +34,7 @@ int Verify(const std::string& rules, const std::string& run, bool all, const Ver
     std::printf("note: %s is a public bundle (zkmatch publish): candidates are named by pseudonyms; it was published from the run whose manifest.json has SHA-256 %s\n",
                 run.c_str(), parent.c_str());
   }
+  for (const std::string& n : report.notes) std::printf("note: %s\n", n.c_str());
   for (const std::string& p : report.passed) std::printf("ok: %s\n", p.c_str());
   if (all) {
     for (const std::string& v : report.violations) std::printf("VIOLATION: %s\n", v.c_str());

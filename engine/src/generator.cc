@@ -6,19 +6,16 @@
 #include <cmath>
 #include <cstdio>
 
+#include "splitmix.h"
+
 namespace zkmatch {
 namespace {
 
-// splitmix64: tiny, fast, fully specified, good enough for synthetic data.
+// splitmix64 (splitmix.h), with ranges and a bell shape for synthetic data.
 class Rng {
  public:
   explicit Rng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t Next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t Next() { return SplitMix64(&state_); }
   // Uniform in [0, n) by 128-bit multiply (Lemire), without rejection: the bias is below 2^-40
   // for the ranges used here and, unlike a distribution object, identical everywhere.
   std::uint64_t Below(std::uint64_t n) {

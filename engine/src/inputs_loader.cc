@@ -456,10 +456,10 @@ bool LoadPrograms(const Rules& rules, Instance* inst, DiagnosticSink& sink, File
     }
   }
   std::vector<int> seat_idx;
+  const bool continuing = !rules.inputs.parent_manifest.empty();  // a continuing round: `vacancies` comes from the parent
   for (std::size_t k = 0; k < p.seat_columns.size(); ++k) {
     const std::string& s = share_of[k] ? share_of[k]->of : p.seat_columns[k];
     int idx = csv.Find(rules.HeaderFor("programs", s));
-    const bool continuing = !rules.inputs.parent_manifest.empty();
     if (continuing && s == kRoundSeatsColumn) {
       if (idx >= 0) {
         sink.CsvError(csv.display(), csv.header_line(), csv.header()[static_cast<std::size_t>(idx)],
@@ -1263,9 +1263,12 @@ Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentit
   const bool hash = identity != nullptr;
   bool candidate_ids = false, program_codes = false;
   bool ok = LoadCandidates(rules, &inst, sink, hash ? &candidates : nullptr, &candidate_ids);
-  // A continuing round's parent, before programs.csv: its seats are the column `vacancies`.
+  // A continuing round's parent, before programs.csv: its seats are the column `vacancies`. Its
+  // rows name candidates, so it is read once their ids are (an ordinary run only checks that the
+  // rules name no declined.csv, which needs no ids).
   ParentSeats parent;
-  if (candidate_ids || rules.inputs.parent_manifest.empty()) ok = LoadParentRun(rules, &inst, sink, &parent_files, &parent) && ok;
+  const bool continuing = !rules.inputs.parent_manifest.empty();
+  if (candidate_ids || !continuing) ok = LoadParentRun(rules, &inst, sink, &parent_files, &parent) && ok;
   ok = LoadPrograms(rules, &inst, sink, hash ? &programs : nullptr, &program_codes, parent) && ok;
   if (program_codes) ResolveParentPrograms(parent, &inst);
   // The other files refer to candidates and programs by id and code: they are checked whenever

@@ -173,14 +173,6 @@ std::string FileNamePart(const std::string& s) {
   return out.empty() ? "%" : out;
 }
 
-
-template <typename T>
-std::uint32_t IndexOf(const std::vector<T>& sorted, const T& key) {
-  auto it = std::lower_bound(sorted.begin(), sorted.end(), key);
-  return it != sorted.end() && *it == key ? static_cast<std::uint32_t>(it - sorted.begin()) : kNone;
-}
-
-
 // What a letter says: the headline (placement, or why none) and one sentence per choice.
 struct LetterText {
   std::string id, junior, total, headline;
@@ -230,7 +222,7 @@ class Composer {
     return b ? Shown(*b) : name;
   }
   std::string ProgramShown(const std::string& code) const {
-    const ProgramIndex p {IndexOf(inst_.programs.code, code)};
+    const ProgramIndex p {SortedIndex(inst_.programs.code, code)};
     if (p == kNone) return code;
     const std::string& school = inst_.programs.school[p];
     const std::string& name = inst_.programs.name[p];
@@ -282,7 +274,7 @@ std::string Composer::Rejection(const JsonValue& rec, CandidateIndex c, const st
                                 const std::string& reason) const {
   const Channel* ch = FindChannel(batch, step[audit_keys::kStage].text, name);
   const std::string channel = ch ? Shown(*ch) : name;
-  const ProgramIndex p {IndexOf(inst_.programs.code, step[audit_keys::kProgram].text)};
+  const ProgramIndex p {SortedIndex(inst_.programs.code, step[audit_keys::kProgram].text)};
   if (reason == Name(zkmatch::Rejection::kIneligible) && ch && ch->eligible && p != kNone) return Fill(w_.ineligible, {channel, Clause(*ch->eligible, ch->eligible_text, c, p)});
   const std::string group = ch && !ch->split_by.empty() ? rec[audit_keys::kGroups][ch->split_by].text : "";
   if (reason == Name(zkmatch::Rejection::kNoGroupSeats)) return Fill(w_.no_group, {channel, group});
@@ -333,7 +325,7 @@ std::string Composer::Step(const JsonValue& rec, CandidateIndex c, const std::st
 LetterText Composer::Compose(const JsonValue& rec) const {
   LetterText t;
   t.id = rec[audit_keys::kId].text;
-  const CandidateIndex c {IndexOf(inst_.candidates.id, t.id)};
+  const CandidateIndex c {SortedIndex(inst_.candidates.id, t.id)};
   for (const auto& [column, value] : rec[audit_keys::kGroups].members) {
     if (column == "junior_school" || t.junior.empty()) t.junior = value.text;
   }

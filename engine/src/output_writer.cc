@@ -42,19 +42,31 @@ class TableRow {
 
 // The rest of a placements.csv row of a candidate placed by reassignment: the seat's batch,
 // program, channel and stage; no choice_rank.
+// The cells after a candidate's id on a placements.csv row that holds a seat, in the table's
+// order; `choice_rank` 0 leaves its cell empty (a reassigned seat was not on the list).
+void AppendSeat(std::string_view status, std::string_view batch, std::string_view program, std::string_view channel, std::int32_t choice_rank,
+                std::string_view stage, std::string* out) {
+  out->push_back(',');
+  *out += status;
+  out->push_back(',');
+  AppendCsvField(out, batch);
+  out->push_back(',');
+  AppendCsvField(out, program);
+  out->push_back(',');
+  AppendCsvField(out, channel);
+  out->push_back(',');
+  if (choice_rank > 0) *out += std::to_string(choice_rank);
+  out->push_back(',');
+  AppendCsvField(out, stage);
+  out->push_back('\n');
+}
+
 void AppendReassigned(const Rules& rules, const Instance& instance, const Outcome& outcome, const Reassigned& r, std::string* out) {
   const StageResult& st = outcome.stages[r.stage];
   const Stage& stage = StageOf(rules, st.batch, st.stage);
   const SeatRow& row = st.seats[r.seat];
-  *out += ",reassigned,";
-  AppendCsvField(out, rules.batches[st.batch].name);
-  out->push_back(',');
-  AppendCsvField(out, instance.programs.code[row.program]);
-  out->push_back(',');
-  AppendCsvField(out, stage.channels[row.channel].name);
-  *out += ",,";
-  AppendCsvField(out, stage.name);
-  out->push_back('\n');
+  AppendSeat(audit_keys::kStatusReassigned, rules.batches[st.batch].name, instance.programs.code[row.program], stage.channels[row.channel].name, 0,
+             stage.name, out);
 }
 
 }  // namespace
@@ -77,17 +89,7 @@ std::string RenderPlacements(const Rules& rules, const Instance& instance, const
     const ParentRun& parent = instance.parent;
     if (b < 0 && parent.present && parent.state[c] == ParentRun::kLocked) {  // the parent's seat, kept
       const ParentRun::Slot& slot = parent.slots[parent.slot[c]];
-      out += ",locked,";
-      AppendCsvField(&out, slot.batch);
-      out.push_back(',');
-      AppendCsvField(&out, instance.programs.code[parent.program[c]]);
-      out.push_back(',');
-      AppendCsvField(&out, slot.channel);
-      out.push_back(',');
-      if (parent.choice_rank[c] > 0) out += std::to_string(parent.choice_rank[c]);  // empty: the parent reassigned them
-      out.push_back(',');
-      AppendCsvField(&out, slot.stage);
-      out.push_back('\n');
+      AppendSeat(audit_keys::kStatusLocked, slot.batch, instance.programs.code[parent.program[c]], slot.channel, parent.choice_rank[c], slot.stage, &out);
       continue;
     }
     if (b < 0) {
@@ -96,17 +98,8 @@ std::string RenderPlacements(const Rules& rules, const Instance& instance, const
     }
     const Batch& batch = rules.batches[static_cast<std::size_t>(b)];
     const Stage& stage = batch.stages[static_cast<std::size_t>(outcome.stage[c])];
-    out += ",placed,";
-    AppendCsvField(&out, batch.name);
-    out.push_back(',');
-    AppendCsvField(&out, instance.programs.code[outcome.program[c]]);
-    out.push_back(',');
-    AppendCsvField(&out, stage.channels[outcome.channel[c]].name);
-    out.push_back(',');
-    out += std::to_string(outcome.choice[c] + 1);
-    out.push_back(',');
-    AppendCsvField(&out, stage.name);
-    out.push_back('\n');
+    AppendSeat(audit_keys::kStatusPlaced, batch.name, instance.programs.code[outcome.program[c]], stage.channels[outcome.channel[c]].name,
+               static_cast<std::int32_t>(outcome.choice[c] + 1), stage.name, &out);
   }
   return out;
 }

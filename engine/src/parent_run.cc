@@ -10,12 +10,6 @@
 namespace zkmatch {
 namespace {
 
-// Index of `name` in the sorted `names`, or kNone.
-std::uint32_t Lookup(const std::vector<std::string>& names, std::string_view name) {
-  auto it = std::lower_bound(names.begin(), names.end(), name, [](const std::string& a, std::string_view b) { return a < b; });
-  return it != names.end() && *it == name ? static_cast<std::uint32_t>(it - names.begin()) : kNone;
-}
-
 std::string Short(const std::string& sha256) { return sha256.substr(0, 12) + "…"; }
 
 // Reports a reader's findings as errors.
@@ -69,7 +63,7 @@ bool ReadParentPlacements(const Rules& rules, Instance* inst, ParentSeats* seats
   std::map<std::string, std::uint32_t> slot_of;  // "batch\nstage\nchannel" -> index into slots
   std::vector<Finding> findings;
   const ReadStatus status = ReadPlacementsAt(rules.inputs.parent_placements, [&](const PlacementRow& row) {
-    const std::uint32_t c = Lookup(ids, row.id);
+    const std::uint32_t c = SortedIndex(ids, row.id);
     if (c == kNone) {
       findings.push_back(Finding{rules.inputs.parent_placements, "candidate_id", "candidate '" + row.id + "' of the parent run is not in " + rules.inputs.candidates, row.line});
       return;
@@ -116,7 +110,7 @@ bool ReadDeclined(const Rules& rules, Instance* inst, ParentSeats* seats, FileDi
   CsvRecord rec;
   while (csv.Next(&rec)) {
     const std::string_view id = rec.fields[static_cast<std::size_t>(col)];
-    const std::uint32_t c = Lookup(ids, id);
+    const std::uint32_t c = SortedIndex(ids, id);
     if (c == kNone) {
       sink.CsvError(csv.display(), rec.line, header, "unknown candidate '" + std::string(id) + "'" + DidYouMean(id, ids) + "; it is not in " + rules.inputs.candidates);
     } else if (pr.declined_row[c] != 0) {
@@ -178,11 +172,11 @@ void ResolveParentPrograms(const ParentSeats& seats, Instance* inst) {
   if (!pr.present) return;
   const std::vector<std::string>& codes = inst->programs.code;
   for (std::size_t c = 0; c < seats.program_code.size(); ++c) {
-    if (!seats.program_code[c].empty()) pr.program[c] = ProgramIndex{Lookup(codes, seats.program_code[c])};
+    if (!seats.program_code[c].empty()) pr.program[c] = ProgramIndex{SortedIndex(codes, seats.program_code[c])};
   }
   pr.round_seats.assign(codes.size(), 0);
   for (const auto& [code, n] : seats.by_code) {
-    if (const std::uint32_t p = Lookup(codes, code); p != kNone) pr.round_seats[p] = n;
+    if (const std::uint32_t p = SortedIndex(codes, code); p != kNone) pr.round_seats[p] = n;
   }
 }
 

@@ -43,12 +43,6 @@ const Channel* FindChannel(const Rules& rules, const std::string& batch, const s
   return nullptr;
 }
 
-template <typename T>
-std::uint32_t IndexOf(const std::vector<T>& sorted, const T& key) {
-  auto it = std::lower_bound(sorted.begin(), sorted.end(), key);
-  return it != sorted.end() && *it == key ? static_cast<std::uint32_t>(it - sorted.begin()) : kNone;
-}
-
 // Reads the identity parts of manifest.json (already checked by CheckRecordedInputs).
 void ReadIdentity(const std::string& run_dir, RunReport* r) {
   Manifest m;
@@ -311,11 +305,11 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   std::vector<std::vector<Score>> totals(progs.size());
   for (std::size_t i = 0; i < placements.size(); ++i) {
     const PlacementRow& pl = placements[i];
-    who[i] = CandidateIndex{IndexOf(cands.id, pl.id)};
+    who[i] = CandidateIndex{SortedIndex(cands.id, pl.id)};
     if (pl.reassigned()) ++r.reassigned;  // admitted too, by reassignment after the batches
     if (!pl.holds_seat()) continue;
     if (!pl.reassigned()) ++r.placed;  // placed, or (a continuing round) kept from the parent run
-    where[i] = ProgramIndex{IndexOf(progs.code, pl.program)};
+    where[i] = ProgramIndex{SortedIndex(progs.code, pl.program)};
     if (where[i] == kNone || who[i] == kNone) continue;  // verify reports it
     totals[where[i]].push_back(cands.total[who[i]]);
     if (general_high[where[i]]) ++r.general_high_admitted;
@@ -332,7 +326,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   using GroupKey = std::tuple<std::string, std::string, std::string, std::string>;  // batch, stage, channel, group
   std::map<GroupKey, RunReport::GroupLine> groups;
   for (const CutoffRow& c : cutoffs) {
-    const ProgramIndex p{IndexOf(progs.code, c.program)};
+    const ProgramIndex p{SortedIndex(progs.code, c.program)};
     Score cut = kMissingScore;
     std::string why;
     if (!c.cutoff_total.empty() && !ParseDecimal(c.cutoff_total, &cut, &why)) cut = kMissingScore;
@@ -386,7 +380,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
     if (!s.split || s.initial <= 0) continue;
     auto& v = offering[{s.batch, s.stage, s.channel}];
     v.resize(progs.size());
-    const ProgramIndex p{IndexOf(progs.code, s.program)};
+    const ProgramIndex p{SortedIndex(progs.code, s.program)};
     if (p != kNone) v[p] = 1;
   }
   for (const auto& [key, programs] : offering) {

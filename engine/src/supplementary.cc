@@ -6,7 +6,9 @@
 #include <map>
 
 #include "csv.h"
+#include "decimal.h"
 #include "run_format.h"
+#include "splitmix.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/replay.h"
 
@@ -15,13 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// splitmix64, as the generator's (generator.cc): the same bytes on every platform.
-std::uint64_t Mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+// One splitmix64 step from `x` (splitmix.h): the same bytes on every platform.
+std::uint64_t Mix(std::uint64_t x) { return SplitMix64(&x); }
 
 std::uint64_t HashOf(const std::string& s, std::uint64_t seed) {
   std::uint64_t h = Mix(seed);
@@ -82,9 +79,10 @@ Result<std::vector<OutputFile>> GenerateSupplementaryRound(const std::string& ru
   ReadPlacements(run_dir, [&](const PlacementRow& r) { placements.push_back(r); }, &findings);
   ReadVacancies(run_dir, [&](const VacancyRow& r) { seats[r.program] += r.vacant; }, &findings);
   ReadCutoffs(run_dir, [&](const CutoffRow& r) {
-    if (r.cutoff_total.empty()) return;
-    const std::int64_t v = static_cast<std::int64_t>(std::stod(r.cutoff_total) * 100 + 0.5);
-    cutoff[r.program] = std::max(cutoff[r.program], v);
+    Score v = 0;
+    std::string why;
+    if (r.cutoff_total.empty() || !ParseDecimal(r.cutoff_total, &v, &why)) return;
+    cutoff[r.program] = std::max<std::int64_t>(cutoff[r.program], v);
   }, &findings);
   if (!findings.empty()) return Status::BadInput("cannot read " + run_dir + "'s published files: " + findings.front().Format());
   // Declines: the placed candidates with the lowest hashes.

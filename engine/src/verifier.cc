@@ -836,7 +836,7 @@ class Verifier {
                         [&](std::string what) { Passed(std::move(what)); });
     const ManifestInput* recorded = manifest_.Input("parent_manifest");
     if (keys_.parent.empty()) {
-      if (recorded) Passed("the parent run itself was not verified here: give --parent DIR to verify it and that it is the one this round continues");
+      if (recorded) report_.notes.push_back("this is a continuing round; its parent run was not verified here: give --parent DIR to verify it and that it is the run this round continues");
       return;
     }
     if (recorded == nullptr) {

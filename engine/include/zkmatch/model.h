@@ -15,9 +15,11 @@
 #ifndef ZKMATCH_MODEL_H_
 #define ZKMATCH_MODEL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "zkmatch/strong_index.h"
@@ -40,6 +42,13 @@ using ChannelIndex = StrongIndex<struct ChannelTag, std::uint8_t>;
 inline constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 inline constexpr CandidateIndex kNoCandidate{kNone};
 inline constexpr ProgramIndex kNoProgram{kNone};
+
+// The position of `key` in `sorted` (candidate ids or program codes, which are kept in byte
+// order), or kNone. O(log n).
+inline std::uint32_t SortedIndex(const std::vector<std::string>& sorted, std::string_view key) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), key, [](const std::string& a, std::string_view b) { return a < b; });
+  return it != sorted.end() && *it == key ? static_cast<std::uint32_t>(it - sorted.begin()) : kNone;
+}
 
 // One extra input column, loaded only when the rules use it. A column is numeric when the
 // rules use it as a number (ranking key, arithmetic, comparison with a number); then every

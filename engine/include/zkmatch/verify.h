@@ -41,6 +41,7 @@ struct VerifyReport {
   std::vector<std::string> kinds;
   std::vector<std::size_t> stands_for;
   std::vector<std::string> passed;  // the checks that ran and held, for the summary
+  std::vector<std::string> notes;   // what was left unchecked here and how to check it (not a finding)
   // Ok when no violation was found, else kViolation counting them (exit 3).
   Status status() const {
     if (violations.empty()) return Status::Ok();
