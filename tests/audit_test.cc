@@ -257,10 +257,10 @@ void CheckShuffleInvariance(const FixtureRules& f, std::uint64_t seed) {
     }
     EXPECT_EQ(x, y) << f.Key() << ": audit.jsonl:" << i + 1 << " depends on the order of input rows";
   }
-  // manifest.json: the same except for input digests, audit.jsonl's digest and the Merkle root.
+  // manifest.json: the same except for input digests, the log's digest and the Merkle root.
   auto normal = [](const std::string& m) {
     std::string s = StripSpans(m, "{\"role\":", "}");
-    s = StripSpans(s, "{\"file\":\"audit.jsonl\"", "}");
+    s = StripSpans(s, "{\"file\":\"audit.jsonl.zst\"", "}");
     return StripSpans(s, "\"audit_root\":\"", "\"");
   };
   EXPECT_EQ(normal(ReadFile(a + "/manifest.json")), normal(ReadFile(b + "/manifest.json"))) << f.Key();
@@ -481,7 +481,7 @@ TEST_F(AuditTamperTest, EditAnAuditLineChangesTheRootAndIsNamed) {
   ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), 9, "\"660\"", "\"670\""));  // T2's total, as the log states it
   const CommandResult v = Verify();
   ExpectViolations(v, {"audit.jsonl: the Merkle root of its records is ", "(a record was edited, removed, inserted or moved;",
-                       "output audit.jsonl was modified after the run", "audit.jsonl:9: candidate 'T2'"});
+                       "output audit.jsonl.zst was modified after the run", "audit.jsonl:9: candidate 'T2'"});
   ExpectDivergence(Replay(), "audit.jsonl:9");
 }
 

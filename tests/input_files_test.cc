@@ -16,6 +16,7 @@
 
 #include "csv.h"
 #include "digest.h"
+#include "support/forge.h"
 #include "support/test_env.h"
 
 namespace zkmatch::testing {
@@ -99,7 +100,7 @@ class SpecialFiles : public InputFiles {
   // `check` and `run` with `--rules rules_file` both refuse, naming `shown` and the kind of file,
   // and write nothing. A hang fails by `timeout` (exit 124), not by a timing assertion.
   void Expect(const std::string& rules_file, const std::string& shown, const std::string& kind) {
-    for (const std::string args : {"check --rules " + rules_file, "run --rules " + rules_file + " --out out"}) {
+    for (const std::string& args : {"check --rules " + rules_file, "run --rules " + rules_file + " --out out"}) {
       CommandResult r = Zk(args);
       EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
       EXPECT_NE(r.err.find(shown + ": error: is " + kind + ", not a regular file; give the path of a file"), std::string::npos)
@@ -158,8 +159,7 @@ TEST_F(InputFiles, ExplainOnADamagedLogSaysWhereAndToVerify) {
   ASSERT_NE(at, std::string::npos) << last_id;
   const std::size_t damaged_line = 1 + static_cast<std::size_t>(std::count(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
   log.erase(at, 20);
-  fs::permissions(P("out/audit.jsonl"), fs::perms::owner_write, fs::perm_options::add);
-  { std::ofstream(P("out/audit.jsonl"), std::ios::binary | std::ios::trunc) << log; }
+  WriteBytes(P("out/audit.jsonl"), log);  // stored compressed: compressed again
   CommandResult r = Zk("explain --run out --candidate " + Q(last_id));
   EXPECT_NE(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.err.find("is damaged at line " + std::to_string(damaged_line)), std::string::npos) << last_id << "\n" << r.err;

@@ -28,6 +28,7 @@ struct RunArgs {
   std::string key;   // the bureau's private key: sign manifest.json (manifest.sig)
   std::string seal;  // a seal the inputs must match
   bool link_inputs = false;
+  bool plain_audit = false;  // audit.jsonl instead of audit.jsonl.zst
   std::string parent;  // --continue DIR: a continuing round of that run
 };
 
@@ -55,6 +56,7 @@ int Run(const RunArgs& args) {
   AdmissionRequest request;
   request.rules_path = args.rules;
   request.options.threads = args.threads;
+  request.plain_audit = args.plain_audit;
   request.options.path = args.matcher == "general" ? MatchPath::kGeneral
                        : args.matcher == "serial"  ? MatchPath::kSerialDictatorship
                                                    : MatchPath::kAuto;
@@ -116,11 +118,14 @@ int Run(const RunArgs& args) {
 
 void AddRunVerb(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<RunArgs>();
-  CLI::App* cmd = app.add_subcommand("run", "Match every batch and write placements.csv, cutoffs.csv, flows.csv, allocations.csv, lines.csv and vacancies.csv (with audit.jsonl, manifest.json and the inputs) to --out, atomically");
+  CLI::App* cmd = app.add_subcommand("run", "Match every batch and write placements.csv, cutoffs.csv, flows.csv, allocations.csv, lines.csv and vacancies.csv (with the audit log audit.jsonl.zst, manifest.json and the inputs) to --out, atomically");
   cmd->add_option("--rules", args->rules, "Rules file (YAML); input paths in it are relative to it")->required();
   cmd->add_option("--out", args->out, "Run directory to create (refused if it exists, unless --force)")->required();
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores); never changes the output")->check(CLI::Range(1, 1024));
   cmd->add_flag("--force", args->force, "Replace an existing --out directory");
+  cmd->add_flag("--plain-audit", args->plain_audit,
+                "Store the audit log as plain JSON lines (audit.jsonl) instead of zstd-compressed (audit.jsonl.zst, about 18 times smaller; "
+                "read it with zstdcat); the lines, the Merkle root and every receipt are the same");
   cmd->add_flag("--link-inputs", args->link_inputs,
                 "Hard-link the inputs into DIR/inputs/ where the file system allows, instead of copying them (saves disk and time at national scale; "
                 "a hard link shares the bytes: an original edited in place would change the run's copy)");

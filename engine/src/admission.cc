@@ -33,7 +33,7 @@ Result<Admission> RunAdmission(const AdmissionRequest& request, DiagnosticSink& 
   step("render outputs and audit log");
   a.identity.public_of = request.public_of;
   if (request.bundle) PlaceInBundle(&a.identity);
-  a.files = RenderRun(a.rules, a.instance, a.outcome, a.identity);
+  a.files = RenderRun(a.rules, a.instance, a.outcome, a.identity, request.plain_audit ? AuditStorage::kPlain : AuditStorage::kCompressed);
   if (request.bundle) {
     for (OutputFile& f : BundleFiles(a.identity)) a.files.push_back(std::move(f));
   }

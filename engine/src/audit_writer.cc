@@ -1,5 +1,6 @@
 // Writes audit.jsonl and manifest.json. The format is specified in engine/audit-format.md;
 // this file and that document change together.
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "audit_log.h"
 #include "csv.h"
 #include "digest.h"
 #include "eligibility.h"
@@ -49,41 +51,87 @@ class AuditWriter {
     BuildIndexes();
   }
 
-  // The audit log. `outputs` and `digests` (their SHA-256, hex) go into the end record;
+  // The audit log, as stored: plain JSON lines, or with `compress` zstd frames of them
+  // (audit_log.h). `outputs` and `digests` (their SHA-256, hex) go into the end record;
   // `*root` receives the Merkle root of its lines (merkle.h), `*records` their number,
-  // `*file_digest` the SHA-256 of the whole log.
-  std::string Render(const RunIdentity& identity, const std::vector<OutputFile>& outputs, const std::vector<std::string>& digests,
+  // `*file_digest` the SHA-256 of the bytes returned.
+  std::string Render(const RunIdentity& identity, const std::vector<OutputFile>& outputs, const std::vector<std::string>& digests, bool compress,
                      std::string* root, std::size_t* line_count, std::string* file_digest) {
-    std::string out;
+    std::string out, pending;  // pending: lines not yet stored (compressed as one frame)
     std::vector<MerkleHash> leaves;
     Sha256Hasher whole;
-    auto emit_hashed = [&](std::string& record, const MerkleHash& leaf) {
-      leaves.push_back(leaf);
-      record.push_back('\n');
-      whole.Update(record);
-      out += record;
+    AuditFrameCompressor compressor;
+    auto store = [&](std::string_view bytes) {
+      const std::size_t at = out.size();
+      if (compress) {
+        compressor.AppendFrame(bytes, &out);
+      } else {
+        out.append(bytes);
+      }
+      whole.Update(std::string_view(out).substr(at));
     };
-    auto emit = [&](std::string& record) { emit_hashed(record, MerkleLeafHash(record)); };
-    std::size_t records = 0;
-    auto emit_one = [&](std::string record) {
-      emit(record);
-      ++records;
+    auto emit = [&](std::string& record) {
+      leaves.push_back(MerkleLeafHash(record));
+      pending += record;
+      pending.push_back('\n');
     };
-    emit_one(Header(identity));
+    std::string header = Header(identity);
+    emit(header);
     for (const StageResult& st : outcome_.stages) {  // run order
-      for (std::size_t r = 0; r < st.seats.size(); ++r) emit_one(SeatsRecord(stage_index_[st.batch][st.stage], r));
+      for (std::size_t r = 0; r < st.seats.size(); ++r) {
+        std::string record = SeatsRecord(stage_index_[st.batch][st.stage], r);
+        emit(record);
+      }
     }
-    for (const Flow& f : outcome_.flows) emit_one(FlowRecord(f));
-    // Candidate records are independent: chunks of them are rendered and their leaves hashed in
-    // parallel while the chunks before them are appended in order.
+    for (const Flow& f : outcome_.flows) {
+      std::string record = FlowRecord(f);
+      emit(record);
+    }
+    store(pending);
+    pending.clear();
+    const std::size_t n = instance_.candidates.size();
+    std::size_t records = leaves.size();
+    bool first = true;
+    records += RenderCandidates(compress, &leaves, [&](const std::string& stored, std::size_t count) {
+      if (first) {
+        // Reserve for every candidate at once, from the first block's size: growing a string
+        // of hundreds of megabytes by doubling copies it again and again.
+        out.reserve(out.size() + stored.size() / count * n * 17 / 16 + 4096);
+        first = false;
+      }
+      out += stored;
+      whole.Update(stored);
+    });
+    JsonWriter w;
+    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kEnd).Key(audit_keys::kRecords).Int(static_cast<std::int64_t>(records + 1));
+    w.Key(audit_keys::kOutputs).BeginObject();
+    for (std::size_t i = 0; i < outputs.size(); ++i) w.Key(outputs[i].name).String(digests[i]);
+    w.EndObject().EndObject();
+    std::string end_record = w.Take();
+    emit(end_record);
+    store(pending);
+    *root = MerkleHex(MerkleRoot(leaves));
+    *line_count = leaves.size();
+    *file_digest = whole.HexDigest();
+    return out;
+  }
+
+  // The candidate records, in candidate order, appended to `leaves` and handed to `take` as
+  // stored (a block of lines, or with `compress` one zstd frame of them). Blocks are rendered,
+  // their leaves hashed and compressed in parallel while the blocks before them are taken in
+  // order. Returns the number of records.
+  template <typename Take>
+  std::size_t RenderCandidates(bool compress, std::vector<MerkleHash>* leaves, Take take) {
     struct Chunk {
       std::size_t begin = 0, end = 0;
-      std::vector<std::string> records;
+      std::string bytes;  // the block as stored
       std::vector<MerkleHash> leaves;
     };
     const std::size_t n = instance_.candidates.size();
+    leaves->reserve(leaves->size() + n + 1);
     constexpr std::size_t kChunk = 1 << 12;
     std::size_t next = 0;
+    tbb::enumerable_thread_specific<AuditFrameCompressor> compressors;
     const std::size_t tokens = 2 * static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) + 1;
     // For ThreadSanitizer (see parallel.h): what this thread wrote before the pipeline, and each
     // serial filter's previous invocation, happen before a filter runs; a chunk is handed from
@@ -109,10 +157,18 @@ class AuditWriter {
                                          [&](Chunk* chunk) {
                                            HappensAfter(&kFork);
                                            HappensAfter(chunk);
-                                           chunk->records.reserve(chunk->end - chunk->begin);
+                                           chunk->leaves.reserve(chunk->end - chunk->begin);
+                                           std::string lines;
                                            for (std::size_t c = chunk->begin; c < chunk->end; ++c) {
-                                             chunk->records.push_back(CandidateRecord(static_cast<CandidateIndex>(c)));
-                                             chunk->leaves.push_back(MerkleLeafHash(chunk->records.back()));
+                                             const std::string record = CandidateRecord(static_cast<CandidateIndex>(c));
+                                             chunk->leaves.push_back(MerkleLeafHash(record));
+                                             lines += record;
+                                             lines.push_back('\n');
+                                           }
+                                           if (compress) {
+                                             compressors.local().AppendFrame(lines, &chunk->bytes);
+                                           } else {
+                                             chunk->bytes = std::move(lines);
                                            }
                                            HappensBefore(chunk);
                                            return chunk;
@@ -122,34 +178,15 @@ class AuditWriter {
               HappensAfter(&kLast);
               HappensAfter(chunk);
               std::unique_ptr<Chunk> owned(chunk);
-              if (chunk->begin == 0) {
-                leaves.reserve(leaves.size() + n + 1);
-                // Reserve for every candidate at once, from the first chunk's size: growing a
-                // string of hundreds of megabytes by doubling copies it again and again.
-                std::size_t bytes = 0;
-                for (const std::string& r : chunk->records) bytes += r.size() + 1;  // + '\n'
-                const std::size_t per = bytes / (chunk->end - chunk->begin);
-                out.reserve(out.size() + per * n + per * n / 16 + 4096);
-              }
-              for (std::size_t i = 0; i < chunk->records.size(); ++i) emit_hashed(chunk->records[i], chunk->leaves[i]);
-              records += chunk->records.size();
+              leaves->insert(leaves->end(), chunk->leaves.begin(), chunk->leaves.end());
+              take(chunk->bytes, chunk->end - chunk->begin);
               HappensBefore(&kLast);
             });
     HappensBefore(&kFork);
     tbb::parallel_pipeline(tokens, filters);
     HappensAfter(&kLast);
     HappensAfter(&kFirst);  // the splitter's last call (the one that stopped) read `next` on this stack
-    JsonWriter w;
-    w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kEnd).Key(audit_keys::kRecords).Int(static_cast<std::int64_t>(records + 1));
-    w.Key(audit_keys::kOutputs).BeginObject();
-    for (std::size_t i = 0; i < outputs.size(); ++i) w.Key(outputs[i].name).String(digests[i]);
-    w.EndObject().EndObject();
-    std::string end_record = w.Take();
-    emit(end_record);
-    *root = MerkleHex(MerkleRoot(leaves));
-    *line_count = leaves.size();
-    *file_digest = whole.HexDigest();
-    return out;
+    return n;
   }
 
  private:
@@ -617,7 +654,8 @@ std::vector<OutputFile> BundleFiles(const RunIdentity& identity) {
   return files;
 }
 
-std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, const Outcome& outcome, const RunIdentity& identity) {
+std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, const Outcome& outcome, const RunIdentity& identity,
+                                  AuditStorage storage) {
   std::vector<OutputFile> files = {
       {kPlacementsFile, RenderPlacements(rules, instance, outcome)},
       {kCutoffsFile, RenderCutoffs(rules, instance, outcome)},
@@ -630,7 +668,9 @@ std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, 
   for (const OutputFile& f : files) digests.push_back(Sha256Hex(f.content));
   std::string root, audit_digest;
   std::size_t audit_records = 0;
-  files.push_back({kAuditFile, AuditWriter(rules, instance, outcome).Render(identity, files, digests, &root, &audit_records, &audit_digest)});
+  const bool compress = storage == AuditStorage::kCompressed;
+  files.push_back({compress ? kCompressedAuditFile : kAuditFile,
+                   AuditWriter(rules, instance, outcome).Render(identity, files, digests, compress, &root, &audit_records, &audit_digest)});
   digests.push_back(audit_digest);
   namespace k = manifest_keys;
   JsonWriter w;

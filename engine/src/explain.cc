@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "audit_log.h"
 #include "json.h"
 #include "letter_words.h"
 #include "names.h"
@@ -295,11 +296,10 @@ class Explainer {
 }  // namespace
 
 Result<std::string> ExplainCandidate(const std::string& run_dir, const std::string& candidate_id, Language lang) {
+  AuditLogReader in;
+  if (std::string error; !in.Open(run_dir, &error)) return Status::BadInput(error);
+  // Messages name the log audit.jsonl (its lines), however it is stored (audit_log.h).
   const std::string path = (std::filesystem::path(run_dir) / kAuditFile).string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::BadInput("cannot read " + path + "; is --run a directory written by zkmatch run?");
-  }
   std::string id_json;
   AppendJsonString(&id_json, candidate_id);
   const std::string prefix = AuditRecordPrefix(audit_keys::kCandidate) + ",\"id\":" + id_json + ",";
@@ -312,7 +312,7 @@ Result<std::string> ExplainCandidate(const std::string& run_dir, const std::stri
   // The first line that is not a well-formed record: a candidate missing after it may be in
   // the damaged part, so "not in the log" would be the wrong answer.
   std::size_t line_no = 0, damaged = 0;
-  while (std::getline(in, line)) {
+  while (in.Next(&line)) {
     ++line_no;
     const bool shaped = line.rfind(any_record, 0) == 0 && !line.empty() && line.back() == '}';
     if (!shaped) {
@@ -335,6 +335,7 @@ Result<std::string> ExplainCandidate(const std::string& run_dir, const std::stri
       break;
     }
   }
+  if (!found && !in.error().empty()) return Status::BadInput(in.error() + "; run `zkmatch verify --run " + run_dir + "` to check the run");
   if (!found && damaged != 0) {
     return Status::BadInput(path + " is damaged at line " + std::to_string(damaged) + " (not a well-formed record), so candidate '" +
                             candidate_id + "' cannot be looked up; run `zkmatch verify --run " + run_dir + "` to check the run");

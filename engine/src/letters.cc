@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "expression.h"
+#include "audit_log.h"
 #include "json.h"
 #include "letter_words.h"
 #include "names.h"
@@ -483,12 +484,13 @@ std::string Page(const Words& w, const std::string& title, const std::string& ar
 
 // Reads audit.jsonl's seats records into `seats` and calls `each` for every candidate record.
 std::string ReadAudit(const std::string& run_dir, std::map<SeatKey, JsonValue>* seats, const std::function<void(const JsonValue&)>& each) {
+  AuditLogReader in;
+  if (std::string error; !in.Open(run_dir, &error)) return error;
+  // Messages name the log audit.jsonl (its lines), however it is stored (audit_log.h).
   const std::string path = (std::filesystem::path(run_dir) / kAuditFile).string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "cannot read " + path + "; is --run a directory written by zkmatch run?";
   const std::string seats_prefix = AuditRecordPrefix(audit_keys::kSeats), candidate_prefix = AuditRecordPrefix(audit_keys::kCandidate);
   std::string line, error;
-  for (int n = 1; std::getline(in, line); ++n) {
+  for (int n = 1; in.Next(&line); ++n) {
     const bool is_seats = line.rfind(seats_prefix, 0) == 0, is_candidate = line.rfind(candidate_prefix, 0) == 0;
     if (!is_seats && !is_candidate) continue;
     JsonValue v;
@@ -500,7 +502,7 @@ std::string ReadAudit(const std::string& run_dir, std::map<SeatKey, JsonValue>* 
       each(v);
     }
   }
-  return {};
+  return in.error().empty() ? std::string() : in.error() + "; run zkmatch verify";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audit_log.h"
 #include "digest.h"
 #include "file_read.h"
 #include "json.h"
@@ -73,8 +74,9 @@ Status FindRecord(const std::string& run_dir, const std::string& id, const char*
   if (ReadManifest(run_dir, &r->parsed, &findings) != ReadStatus::kRead || !findings.empty()) {
     return Status::BadInput(run_dir + "/" + kManifestFile + " is not a valid manifest" + (findings.empty() ? "" : ": " + findings.front().Format()));
   }
-  r->log = ReadRunFile(run_dir, kAuditFile, &ok);
-  if (!ok) return Status::BadInput("cannot read " + run_dir + "/" + kAuditFile);
+  if (std::string error; !ReadAuditLog(run_dir, &r->log, &error)) {
+    return Status::BadInput(error.rfind("cannot read", 0) == 0 ? "cannot read " + run_dir + "/" + kAuditFile : error);
+  }
   r->lines = Lines(r->log);
   r->leaves = Leaves(r->lines);
   if (MerkleHex(MerkleRoot(r->leaves)) != r->parsed.audit_root || static_cast<std::int64_t>(r->lines.size()) != r->parsed.audit_records) {

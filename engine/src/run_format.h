@@ -41,7 +41,8 @@ inline constexpr const char* kFlowsFile = "flows.csv";
 inline constexpr const char* kAllocationsFile = "allocations.csv";
 inline constexpr const char* kLinesFile = "lines.csv";
 inline constexpr const char* kVacanciesFile = "vacancies.csv";
-inline constexpr const char* kAuditFile = "audit.jsonl";
+inline constexpr const char* kAuditFile = "audit.jsonl";  // the log; stored plain (run --plain-audit) or
+inline constexpr const char* kCompressedAuditFile = "audit.jsonl.zst";  // compressed (audit_log.h)
 inline constexpr const char* kManifestFile = "manifest.json";
 
 // ---------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@
 #include "verify_reassignment.h"
 #include "verify_reference.h"
 #include "zkmatch/audit.h"
+#include "audit_log.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/seal.h"
 #include "zkmatch/signature.h"
@@ -337,10 +338,9 @@ class Verifier {
 
   void CheckAuditTree() {
     std::size_t before = report_.violations.size();
-    bool ok = false;
-    const std::string text = ReadWholeFile(Path(kAuditFile), &ok);
-    if (!ok) {
-      Violation("audit.jsonl is missing");
+    std::string text, error;
+    if (!ReadAuditLog(dir_, &text, &error)) {
+      Violation(error.rfind("cannot read", 0) == 0 ? "audit.jsonl is missing" : error);
       return;
     }
     std::size_t line_no = 0;

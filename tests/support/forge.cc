@@ -19,6 +19,10 @@ CommandResult Zk(const std::string& args, const std::string& cwd) { return RunCo
 
 void WriteBytes(const std::string& path, const std::string& content) {
   fs::create_directories(fs::path(path).parent_path());
+  if (IsCompressedAuditLog(path)) {
+    std::ofstream(path + ".zst", std::ios::binary | std::ios::trunc) << ZstdCompress(content);
+    return;
+  }
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
 }
@@ -108,10 +112,11 @@ void Reseal(const std::string& run, bool fix_count) {
       ASSERT_NO_FATAL_FAILURE(ReplaceIntAfter(&end, "{\"record\":\"end\"", "\"records\":", lines.size()));
     }
   }
+  const bool compressed = IsCompressedAuditLog(run + "/audit.jsonl");
   WriteBytes(run + "/audit.jsonl", JoinLines(lines));
   std::string manifest = ReadFile(run + "/manifest.json");
   std::vector<std::string> outputs = CsvOutputs();
-  outputs.push_back("audit.jsonl");
+  outputs.push_back(compressed ? "audit.jsonl.zst" : "audit.jsonl");
   for (const std::string& name : outputs) {
     const std::string content = ReadFile(run + "/" + name);
     const std::string anchor = "{\"file\":\"" + name + "\"";

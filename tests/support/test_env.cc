@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 namespace zkmatch::testing {
 
@@ -34,11 +35,46 @@ std::string TempDir::Write(const std::string& name, const std::string& content) 
   return p;
 }
 
-std::string ReadFile(const std::string& path) {
+namespace {
+
+std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+}  // namespace
+
+std::string ZstdDecompress(const std::string& compressed) {
+  std::string text;
+  ZSTD_DCtx* d = ZSTD_createDCtx();
+  ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
+  while (in.pos < in.size) {
+    const std::size_t at = text.size();
+    text.resize(at + ZSTD_DStreamOutSize());
+    ZSTD_outBuffer out{text.data() + at, text.size() - at, 0};
+    const std::size_t r = ZSTD_decompressStream(d, &out, &in);
+    text.resize(at + out.pos);
+    if (ZSTD_isError(r)) throw std::runtime_error(std::string("not zstd: ") + ZSTD_getErrorName(r));
+  }
+  ZSTD_freeDCtx(d);
+  return text;
+}
+
+std::string ZstdCompress(const std::string& text) {
+  std::string out(ZSTD_compressBound(text.size()), '\0');
+  out.resize(ZSTD_compress(out.data(), out.size(), text.data(), text.size(), 3));
+  return out;
+}
+
+bool IsCompressedAuditLog(const std::string& path) {
+  return std::filesystem::path(path).filename() == "audit.jsonl" && !std::filesystem::exists(path) && std::filesystem::exists(path + ".zst");
+}
+
+std::string ReadFile(const std::string& path) {
+  if (IsCompressedAuditLog(path)) return ZstdDecompress(ReadBytes(path + ".zst"));
+  return ReadBytes(path);
 }
 
 bool FileExists(const std::string& path) { return std::filesystem::exists(path); }

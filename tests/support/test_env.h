@@ -36,7 +36,13 @@ struct CommandResult {
 // Runs `/bin/sh -c "cd <cwd> && <command>"`, capturing stdout and stderr separately.
 CommandResult RunCommand(const std::string& command, const std::string& cwd);
 
+// The bytes of `path`. A path DIR/audit.jsonl where the run stored its log compressed
+// (DIR/audit.jsonl.zst, no DIR/audit.jsonl) reads the log's lines, decompressed (libzstd
+// itself, not the engine's reader); WriteBytes (forge.h) writes such a path back compressed.
 std::string ReadFile(const std::string& path);
+bool IsCompressedAuditLog(const std::string& path);
+std::string ZstdDecompress(const std::string& compressed);  // throws on bytes that are not zstd
+std::string ZstdCompress(const std::string& text);          // one frame, level 3
 bool FileExists(const std::string& path);
 
 // Golden files (expected outputs and messages under fixtures/) are compared byte for byte.

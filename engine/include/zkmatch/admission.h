@@ -40,6 +40,9 @@ struct AdmissionRequest {
   // A public bundle (zkmatch publish): its parent run's manifest digest, recorded in the
   // manifest as `public_of` (RunIdentity::public_of); empty for any other run.
   std::string public_of = {};
+  // The audit log as plain JSON lines (audit.jsonl) instead of zstd-compressed
+  // (audit.jsonl.zst, the default; engine/audit-format.md, "Stored").
+  bool plain_audit = false;
   RunOptions options;  // threads, matcher path, progress inside the match (never change the result)
   // Told each step as it starts: "load rules", "load inputs", "match", "policy checks",
   // "render outputs and audit log". May be empty.
@@ -54,7 +57,7 @@ struct Admission {
   Instance instance;
   RunIdentity identity;  // the files read, with the digests of the bytes parsed
   Outcome outcome;
-  // placements.csv ... audit.jsonl, manifest.json, then the bundle's inputs/ (copy_of set: the
+  // placements.csv ... audit.jsonl.zst (or audit.jsonl), manifest.json, then the bundle's inputs/ (copy_of set: the
   // rules and every input, linked or copied when written; identity.files name them)
   std::vector<OutputFile> files;
 };

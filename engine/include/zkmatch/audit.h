@@ -44,9 +44,14 @@ void PlaceInBundle(RunIdentity* identity);
 // (OutputFile::copy_of), checked against the digest of the bytes parsed.
 std::vector<OutputFile> BundleFiles(const RunIdentity& identity);
 
-// Every file of a run directory: the CSV outputs, audit.jsonl and manifest.json.
+// How the log is stored (engine/audit-format.md, "Stored"): zstd frames of its lines in
+// audit.jsonl.zst, or the lines themselves in audit.jsonl. The lines, and so the Merkle root
+// and every receipt, are the same.
+enum class AuditStorage { kCompressed, kPlain };
+
+// Every file of a run directory: the CSV outputs, the audit log and manifest.json.
 std::vector<OutputFile> RenderRun(const Rules& rules, const Instance& instance, const Outcome& outcome,
-                                  const RunIdentity& identity);
+                                  const RunIdentity& identity, AuditStorage storage = AuditStorage::kCompressed);
 
 }  // namespace zkmatch
 

@@ -1,0 +1,189 @@
+// See audit_log.h.
+#include "audit_log.h"
+
+#include <zstd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "run_format.h"
+
+namespace zkmatch {
+namespace {
+
+// zstd's default level: on the province log it compresses as fast as level 1 and smaller.
+constexpr int kLevel = 3;
+
+}  // namespace
+
+struct AuditFrameCompressor::Context {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ~Context() { ZSTD_freeCCtx(cctx); }
+};
+
+AuditFrameCompressor::AuditFrameCompressor() : context_(std::make_unique<Context>()) {}
+AuditFrameCompressor::~AuditFrameCompressor() = default;
+
+void AuditFrameCompressor::AppendFrame(std::string_view bytes, std::string* out) {
+  const std::size_t at = out->size();
+  out->resize(at + ZSTD_compressBound(bytes.size()));
+  const std::size_t n = ZSTD_compressCCtx(context_->cctx, out->data() + at, out->size() - at, bytes.data(), bytes.size(), kLevel);
+  // With ZSTD_compressBound's room compression cannot fail but for a lack of memory.
+  if (ZSTD_isError(n)) throw std::bad_alloc();
+  out->resize(at + n);
+}
+
+std::string AuditLogFileName(const std::string& run_dir) {
+  std::error_code ec;
+  return std::filesystem::exists(std::filesystem::path(run_dir) / kCompressedAuditFile, ec) ? kCompressedAuditFile : kAuditFile;
+}
+
+struct AuditLogReader::Stream {
+  std::ifstream in;
+  ZSTD_DStream* dstream = nullptr;  // null for the plain file
+  std::string input;
+  ZSTD_inBuffer in_buffer{nullptr, 0, 0};
+  std::size_t last_result = 0;  // 0 when the last frame read is complete
+  bool input_done = false;
+  ~Stream() {
+    if (dstream != nullptr) ZSTD_freeDStream(dstream);
+  }
+};
+
+AuditLogReader::AuditLogReader() = default;
+AuditLogReader::~AuditLogReader() = default;
+
+bool AuditLogReader::Open(const std::string& run_dir, std::string* error) {
+  const std::string name = AuditLogFileName(run_dir);
+  path_ = (std::filesystem::path(run_dir) / name).string();
+  stream_ = std::make_unique<Stream>();
+  stream_->in.open(path_, std::ios::binary);
+  if (!stream_->in) {
+    *error = "cannot read " + (std::filesystem::path(run_dir) / kAuditFile).string() + "; is --run a directory written by zkmatch run?";
+    return false;
+  }
+  if (name == kCompressedAuditFile) {
+    stream_->dstream = ZSTD_createDStream();
+    ZSTD_initDStream(stream_->dstream);
+    stream_->input.resize(ZSTD_DStreamInSize());
+  }
+  return true;
+}
+
+bool AuditLogReader::Fill() {
+  Stream& s = *stream_;
+  const std::size_t chunk = 1 << 20;
+  if (s.dstream == nullptr) {
+    const std::size_t at = buffer_.size();
+    buffer_.resize(at + chunk);
+    s.in.read(buffer_.data() + at, static_cast<std::streamsize>(chunk));
+    buffer_.resize(at + static_cast<std::size_t>(s.in.gcount()));
+    return buffer_.size() > at;
+  }
+  const std::size_t before = buffer_.size();
+  while (buffer_.size() == before) {
+    if (s.in_buffer.pos == s.in_buffer.size) {
+      if (s.input_done) {
+        if (s.last_result != 0) error_ = path_ + " is cut short (its last zstd frame is incomplete)";
+        return false;
+      }
+      s.in.read(s.input.data(), static_cast<std::streamsize>(s.input.size()));
+      s.in_buffer = {s.input.data(), static_cast<std::size_t>(s.in.gcount()), 0};
+      if (s.in_buffer.size == 0) {
+        s.input_done = true;
+        continue;
+      }
+    }
+    const std::size_t at = buffer_.size();
+    buffer_.resize(at + ZSTD_DStreamOutSize());
+    ZSTD_outBuffer out{buffer_.data() + at, buffer_.size() - at, 0};
+    s.last_result = ZSTD_decompressStream(s.dstream, &out, &s.in_buffer);
+    buffer_.resize(at + out.pos);
+    if (ZSTD_isError(s.last_result)) {
+      error_ = path_ + " is not a readable zstd file (" + ZSTD_getErrorName(s.last_result) + ")";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool AuditLogReader::Next(std::string* line) {
+  if (!stream_) return false;
+  for (;;) {
+    const std::size_t nl = buffer_.find('\n', pos_);
+    if (nl != std::string::npos) {
+      line->assign(buffer_, pos_, nl - pos_);
+      pos_ = nl + 1;
+      return true;
+    }
+    buffer_.erase(0, pos_);
+    pos_ = 0;
+    if (!Fill()) {
+      if (buffer_.empty() || !error_.empty()) return false;
+      line->swap(buffer_);  // a last line without '\n'
+      buffer_.clear();
+      return true;
+    }
+  }
+}
+
+bool AuditLogReader::ReadRest(std::string* text) {
+  if (!stream_) return false;
+  buffer_.erase(0, pos_);
+  pos_ = 0;
+  while (Fill()) {
+  }
+  text->swap(buffer_);
+  buffer_.clear();
+  return error_.empty();
+}
+
+bool ReadAuditLog(const std::string& run_dir, std::string* text, std::string* error) {
+  AuditLogReader reader;
+  if (!reader.Open(run_dir, error)) return false;
+  if (!reader.ReadRest(text)) {
+    *error = reader.error().empty() ? "cannot read " + reader.path() : reader.error();
+    return false;
+  }
+  return true;
+}
+
+std::string DecompressAuditLog(std::string_view compressed) {
+  std::string text;
+  ZSTD_DStream* d = ZSTD_createDStream();
+  ZSTD_initDStream(d);
+  ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
+  while (in.pos < in.size) {
+    const std::size_t at = text.size();
+    text.resize(at + ZSTD_DStreamOutSize());
+    ZSTD_outBuffer out{text.data() + at, text.size() - at, 0};
+    const std::size_t r = ZSTD_decompressStream(d, &out, &in);
+    text.resize(at + out.pos);
+    if (ZSTD_isError(r)) {
+      text.clear();
+      break;
+    }
+  }
+  ZSTD_freeDStream(d);
+  return text;
+}
+
+std::string CompressAuditLog(std::string_view text) {
+  AuditFrameCompressor compressor;
+  std::string out;
+  constexpr std::size_t kFrame = 1 << 20;
+  std::size_t from = 0;
+  while (from < text.size()) {
+    std::size_t to = std::min(text.size(), from + kFrame);
+    if (to < text.size()) {
+      const std::size_t nl = text.rfind('\n', to - 1);
+      to = nl == std::string_view::npos || nl < from ? text.size() : nl + 1;
+    }
+    compressor.AppendFrame(text.substr(from, to - from), &out);
+    from = to;
+  }
+  return out;
+}
+
+}  // namespace zkmatch
