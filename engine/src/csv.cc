@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "file_read.h"
 #include "names.h"
+#include "parallel.h"
 #include "xlsx.h"
 
 namespace zkmatch {
@@ -577,6 +578,78 @@ bool CsvReader::Next(CsvRecord* record) {
         return false;
     }
   }
+}
+
+bool CsvReader::SplitRest(std::size_t parts, std::vector<CsvSlice>* slices) const {
+  slices->clear();
+  if (table_mode_ || parts == 0) return false;
+  const std::string_view rest = std::string_view(data_).substr(std::min(pos_, data_.size()));
+  if (rest.find('"') != std::string_view::npos) return false;
+  std::size_t begin = 0;
+  for (std::size_t k = 1; k <= parts && begin < rest.size(); ++k) {
+    std::size_t end = k == parts ? rest.size() : rest.size() / parts * k;
+    if (end <= begin) continue;
+    if (end < rest.size()) {
+      const std::size_t nl = rest.find('\n', end - 1);
+      end = nl == std::string_view::npos ? rest.size() : nl + 1;
+    }
+    slices->push_back({rest.substr(begin, end - begin), 0});
+    begin = end;
+  }
+  std::vector<std::size_t> newlines(slices->size());
+  ParallelFor(tbb::blocked_range<std::size_t>(0, slices->size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i < r.end(); ++i) newlines[i] = static_cast<std::size_t>(std::count((*slices)[i].text.begin(), (*slices)[i].text.end(), '\n'));
+  });
+  std::size_t lines = 0;
+  for (std::size_t i = 0; i < slices->size(); ++i) {
+    (*slices)[i].line = line_ + static_cast<int>(lines);
+    lines += newlines[i];
+  }
+  // Records are at most lines + 1 (blank lines are none); beyond the limit Next says so.
+  if (max_records_ != static_cast<std::size_t>(-1) && records_ + lines + 1 > max_records_) {
+    slices->clear();
+    return false;
+  }
+  return true;
+}
+
+bool CsvReader::NextInSlice(CsvSlice* slice, CsvRecord* record, bool* malformed) const {
+  const char* d = slice->text.data();
+  const std::size_t n = slice->text.size();
+  std::size_t pos = 0;
+  while (pos < n && (d[pos] == '\n' || d[pos] == '\r')) {  // blank lines
+    if (d[pos] == '\n') ++slice->line;
+    ++pos;
+  }
+  if (pos >= n) {
+    slice->text = {};
+    return false;
+  }
+  record->line = slice->line;
+  record->fields.clear();
+  const std::size_t record_start = pos;
+  while (true) {
+    const std::size_t start = pos;
+    while (pos < n && d[pos] != ',' && d[pos] != '\n') ++pos;
+    std::size_t end = pos;
+    if (end > start && d[end - 1] == '\r' && (pos >= n || d[pos] == '\n')) --end;
+    record->fields.emplace_back(d + start, end - start);
+    if (pos < n && d[pos] == ',') {
+      ++pos;
+      continue;
+    }
+    if (pos < n) {
+      ++pos;  // '\n'
+      ++slice->line;
+    }
+    break;
+  }
+  if (pos - record_start > g_limits.max_record_bytes || record->fields.size() != header_.size()) {
+    *malformed = true;
+    return false;
+  }
+  slice->text.remove_prefix(pos);
+  return true;
 }
 
 void AppendCsvField(std::string* out, std::string_view s) {

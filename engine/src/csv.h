@@ -58,6 +58,13 @@ struct CsvRecord {
   std::vector<std::string_view> fields;
 };
 
+// A part of a file's records, for reading on several threads (CsvReader::SplitRest): whole
+// lines, and the line number of the first.
+struct CsvSlice {
+  std::string_view text;
+  int line = 0;
+};
+
 class CsvReader {
  public:
   CsvReader() = default;
@@ -106,6 +113,19 @@ class CsvReader {
   // Whether every record was returned: none was skipped as malformed, and Next did not stop
   // early (an unreadable rest, the error cap). After Next has returned false.
   bool read_whole() const { return skipped_ == 0 && !stopped_early_; }
+
+  // Reading on several threads. Splits the records Next has not returned yet into about
+  // `parts` slices at line boundaries, with their line numbers, and returns true -- when the
+  // fast path applies: a CSV file (not a workbook) whose rest holds no '"' (so no record spans
+  // lines) and at most set_max_records records. Otherwise returns false. The reader does not
+  // move: after a slice turns out malformed, Next reads the same records with every message.
+  // Cost: two passes over the rest (a search for '"', a count of lines), in parallel.
+  bool SplitRest(std::size_t parts, std::vector<CsvSlice>* slices) const;
+  // The next record of `*slice` (from SplitRest; thread-safe on distinct slices), fields split
+  // at ',', CRLF and blank lines as Next. False at the slice's end, or with *malformed set on
+  // a record Next would report (a field count other than the header's, a row over the size
+  // limit): nothing is reported, and the caller reads the file with Next instead.
+  bool NextInSlice(CsvSlice* slice, CsvRecord* record, bool* malformed) const;
 
  private:
   enum class Parse { kRecord, kEnd, kBadRecord, kFatal };

@@ -3,13 +3,18 @@
 //
 // Indices are assigned in byte order of candidate id / program code, so the in-memory instance
 // does not depend on the order of rows in the files.
+#include <tbb/task_arena.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <map>
-#include <tuple>
+#include <mutex>
 #include <numeric>
+#include <optional>
+#include <tuple>
 #include <string_view>
 #include <unordered_map>
 
@@ -608,9 +613,101 @@ bool ParseChannelCell(const Rules& rules, const std::vector<std::vector<std::str
   return false;
 }
 
+// Candidate ids looked up in a file whose rows mostly follow the sorted ids (choices exported
+// by candidate): each lookup first tries the id after the last one found, so such a file needs
+// no hashing at all; any other id goes to a hash index, built once, on the first miss of any
+// thread. Thread-safety: Find is safe from several threads, each with its own Cursor.
+class SortedIdLookup {
+ public:
+  explicit SortedIdLookup(const std::vector<std::string>& ids) : ids_(ids) {}
+  struct Cursor {
+    std::uint32_t next = 0;
+  };
+  std::uint32_t Find(std::string_view id, Cursor* cursor) const {
+    if (cursor->next < ids_.size() && ids_[cursor->next] == id) return cursor->next++;
+    std::call_once(built_, [this] { index_.emplace(ids_); });
+    const std::uint32_t found = index_->Find(id);
+    if (found != kNone) cursor->next = found + 1;
+    return found;
+  }
+
+ private:
+  const std::vector<std::string>& ids_;
+  mutable std::once_flag built_;
+  mutable std::optional<NameIndex> index_;
+};
+
+// The long layout on every thread: the file split into slices at line boundaries
+// (CsvReader::SplitRest), each parsed into its own rows, the rows joined in file order -- the
+// rows ParseLongChoices makes. Returns false, having changed nothing, when the fast path does
+// not apply or any row has anything to report: ParseLongChoices then reads the file with every
+// message. A `channel` column always takes that path.
+bool ParseLongChoicesInParallel(const Rules& rules, const Instance& inst, const CsvReader& csv, int cand_col, int batch_col, int rank_col, int prog_col,
+                                std::vector<ChoiceRow>* out) {
+  std::vector<CsvSlice> slices;
+  const std::size_t threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
+  if (threads < 2 || !csv.SplitRest(threads * 8, &slices)) return false;
+  const SortedIdLookup cand_index(inst.candidates.id);
+  const NameIndex prog_index(inst.programs.code);
+  std::vector<std::vector<ChoiceRow>> parts(slices.size());
+  std::atomic<bool> failed{false};
+  ParallelFor(tbb::blocked_range<std::size_t>(0, slices.size(), 1), [&](const tbb::blocked_range<std::size_t>& range) {
+    for (std::size_t i = range.begin(); i < range.end() && !failed.load(std::memory_order_relaxed); ++i) {
+      CsvSlice slice = slices[i];
+      std::vector<ChoiceRow>& rows = parts[i];
+      rows.reserve(slice.text.size() / 16);
+      SortedIdLookup::Cursor cursor;
+      std::string_view last_cid, last_batch_name;
+      std::uint32_t last_candidate = kNone;
+      int last_batch = -1;
+      CsvRecord rec;
+      bool malformed = false;
+      std::string why;
+      while (csv.NextInSlice(&slice, &rec, &malformed)) {
+        ChoiceRow row{};
+        row.column = kNone;
+        row.channel = kNone;
+        row.line = static_cast<std::uint32_t>(rec.line);
+        const std::string_view cid = rec.fields[static_cast<std::size_t>(cand_col)];
+        if (last_candidate == kNone || cid != last_cid) {
+          last_candidate = cand_index.Find(cid, &cursor);
+          last_cid = cid;
+        }
+        const std::string_view bname = rec.fields[static_cast<std::size_t>(batch_col)];
+        if (last_batch < 0 || bname != last_batch_name) {
+          last_batch = rules.FindBatch(std::string(bname));
+          last_batch_name = bname;
+        }
+        std::int32_t rank = 0;
+        const std::uint32_t program = prog_index.Find(rec.fields[static_cast<std::size_t>(prog_col)]);
+        if (last_candidate == kNone || last_batch < 0 || program == kNone || !ParseCount(rec.fields[static_cast<std::size_t>(rank_col)], &rank, &why) ||
+            rank < 1) {
+          malformed = true;
+          break;
+        }
+        row.candidate = last_candidate;
+        row.batch = static_cast<std::uint32_t>(last_batch);
+        row.rank = static_cast<std::uint32_t>(rank);
+        row.program = program;
+        rows.push_back(row);
+      }
+      if (malformed) failed = true;
+    }
+  });
+  if (failed) return false;
+  std::size_t total = 0;
+  for (const auto& p : parts) total += p.size();
+  out->reserve(out->size() + total);
+  for (const auto& p : parts) out->insert(out->end(), p.begin(), p.end());
+  return true;
+}
+
 // The long layout: candidate_id,batch,rank,program, one row per choice, in any order.
 void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, int cand_col, int batch_col, int rank_col,
                       int prog_col, int channel_col, std::vector<ChoiceRow>* out) {
+  // Nothing reported yet (an id with an error elsewhere could make a row's meaning differ):
+  // every thread first; with anything to report, the rows again one by one, with messages.
+  if (channel_col < 0 && sink.error_count() == 0 && ParseLongChoicesInParallel(rules, inst, csv, cand_col, batch_col, rank_col, prog_col, out)) return;
   std::vector<ChoiceRow>& rows = *out;
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Candidates& cands = inst.candidates;
