@@ -4,10 +4,15 @@
 // the converted text as well (what CsvReader::Open does for `encoding: gb18030`), then reads
 // every record and touches every byte of every field, so a view that outlives its buffer
 // (scratch_ reallocating under a quoted field, say) is caught by AddressSanitizer.
+// Differential: where the reader splits its records for reading on several threads
+// (SplitRest / NextInSlice), the slices must give exactly the records Next gives, with their
+// lines, and call a slice malformed exactly when Next reports a row.
 // Must never crash, hang or leak, whatever the input.
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "csv.h"
 #include "zkmatch/diagnostics.h"
@@ -26,9 +31,19 @@ void ReadAll(std::string bytes) {
   for (const std::string& name : reader.header()) {
     if (reader.Find(name) < 0) __builtin_trap();  // every header name is found
   }
+  using Row = std::pair<int, std::vector<std::string>>;
+  std::vector<Row> sliced, read;
+  std::vector<zkmatch::CsvSlice> slices;
+  const bool split = reader.SplitRest(3, &slices);
+  bool malformed = false;
+  for (zkmatch::CsvSlice slice : slices) {
+    zkmatch::CsvRecord rec;
+    while (!malformed && reader.NextInSlice(&slice, &rec, &malformed)) sliced.emplace_back(rec.line, std::vector<std::string>(rec.fields.begin(), rec.fields.end()));
+  }
   zkmatch::CsvRecord record;
   int last_line = 0;
   while (reader.Next(&record)) {
+    read.emplace_back(record.line, std::vector<std::string>(record.fields.begin(), record.fields.end()));
     if (record.fields.size() != reader.header().size()) __builtin_trap();  // checked by Next
     if (record.line <= last_line) __builtin_trap();                        // records move forward
     last_line = record.line;
@@ -36,6 +51,8 @@ void ReadAll(std::string bytes) {
       for (char c : field) sum = sum + static_cast<unsigned char>(c);
     }
   }
+  if (split && malformed == reader.read_whole()) __builtin_trap();  // a slice is malformed exactly when Next reports a row
+  if (split && !malformed && sliced != read) __builtin_trap();      // the same records, the same lines
   for (const zkmatch::Diagnostic& d : sink.diagnostics()) sum = sum + static_cast<unsigned>(d.Format().size());
 }
 
