@@ -106,6 +106,43 @@ TEST(ParallelLoad, BadRowsDeepInsideGiveTheSameMessages) {
   ExpectSameAtOneAndFourThreads(f, Join(rows, "\n"), 2);
 }
 
+// A file over 8 MiB is checked for UTF-8, NUL bytes and byte-order marks in pieces on every
+// thread: the first problem is still the one named, at its line and column.
+TEST(ParallelLoad, ProblemsDeepInALargeFileAreNamedAtTheirPlace) {
+  Files f = MakeFiles(5);
+  std::string choices = "candidate_id,batch,rank,program\n";
+  while (choices.size() < (std::size_t{9} << 20)) {
+    for (const std::string& row : f.choice_rows) choices += row + "\n";
+  }
+  const std::size_t lines = static_cast<std::size_t>(std::count(choices.begin(), choices.end(), '\n'));
+  auto line_start = [&](std::size_t line) {  // offset of the 1-based line
+    std::size_t at = 0;
+    for (std::size_t l = 1; l < line; ++l) at = choices.find('\n', at) + 1;
+    return at;
+  };
+  struct Case {
+    std::size_t line;
+    std::string bytes, message;
+  };
+  const std::vector<Case> cases = {
+      {lines - 10, "\xC3(", "invalid UTF-8 byte sequence"},
+      {lines / 2 + 3, std::string(1, '\0'), "NUL byte (\\0) in the file"},
+      {lines - 100, "\xEF\xBB\xBF", "byte-order mark (U+FEFF) inside the file"},
+  };
+  for (const Case& c : cases) {
+    std::string bad = choices;
+    bad.insert(line_start(c.line) + 3, c.bytes);  // inside the candidate id: column 4
+    TempDir tmp;
+    WriteBytes(tmp.path() + "/rules.yaml", kRules);
+    WriteBytes(tmp.path() + "/candidates.csv", f.candidates);
+    WriteBytes(tmp.path() + "/programs.csv", f.programs);
+    WriteBytes(tmp.path() + "/choices.csv", bad);
+    const CommandResult r = Zk("run --quiet --threads 4 --rules rules.yaml --out out", tmp.path());
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("choices.csv:" + std::to_string(c.line) + ":4: error: " + c.message), std::string::npos) << c.message << "\n" << r.err;
+  }
+}
+
 // SplitRest itself: slices cover the rest exactly, start at line starts, carry their lines.
 TEST(ParallelLoad, SlicesCoverTheRecordsAndKnowTheirLines) {
   DiagnosticSink sink;

@@ -132,6 +132,7 @@ class AuditWriter {
     constexpr std::size_t kChunk = 1 << 12;
     std::size_t next = 0;
     tbb::enumerable_thread_specific<AuditFrameCompressor> compressors;
+    tbb::enumerable_thread_specific<RecordScratch> scratches;
     const std::size_t tokens = 2 * static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) + 1;
     // For ThreadSanitizer (see parallel.h): what this thread wrote before the pipeline, and each
     // serial filter's previous invocation, happen before a filter runs; a chunk is handed from
@@ -159,9 +160,12 @@ class AuditWriter {
                                            HappensAfter(chunk);
                                            chunk->leaves.reserve(chunk->end - chunk->begin);
                                            std::string lines;
+                                           RecordScratch& scratch = scratches.local();
                                            for (std::size_t c = chunk->begin; c < chunk->end; ++c) {
-                                             const std::string record = CandidateRecord(static_cast<CandidateIndex>(c));
+                                             CandidateRecord(static_cast<CandidateIndex>(c), &scratch);
+                                             const std::string& record = scratch.writer.str();
                                              chunk->leaves.push_back(MerkleLeafHash(record));
+                                             if (lines.empty()) lines.reserve((record.size() + 1) * (chunk->end - chunk->begin) * 9 / 8);
                                              lines += record;
                                              lines.push_back('\n');
                                            }
@@ -482,12 +486,22 @@ class AuditWriter {
     w.EndArray().EndObject();
   }
 
-  std::string CandidateRecord(CandidateIndex c) const {
+  // Scratch space a thread reuses from record to record (no allocation per record).
+  struct RecordScratch {
+    JsonWriter writer{1024};
+    std::vector<std::uint8_t> used, step;  // rankings whose key is shown: in the record, in one step
+  };
+
+  // The candidate's record, in scratch->writer (cleared first).
+  void CandidateRecord(CandidateIndex c, RecordScratch* scratch) const {
     const Candidates& cands = instance_.candidates;
     const std::int32_t pb = outcome_.batch[c];
-    std::vector<std::uint8_t> used(rules_.rankings.size(), 0);  // rankings whose key is shown
-    std::vector<std::uint8_t> step(rules_.rankings.size(), 0);  // the same, for one step
-    JsonWriter w(768);  // most records fit: no regrowth
+    std::vector<std::uint8_t>& used = scratch->used;
+    std::vector<std::uint8_t>& step = scratch->step;
+    used.assign(rules_.rankings.size(), 0);
+    step.assign(rules_.rankings.size(), 0);
+    JsonWriter& w = scratch->writer;
+    w.Clear();
     w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kCandidate).Key(audit_keys::kId).String(cands.id[c]);
     const ParentRun& parent = instance_.parent;
     const std::uint8_t from_parent = parent.present ? parent.state[c] : static_cast<std::uint8_t>(ParentRun::kFree);
@@ -501,7 +515,7 @@ class AuditWriter {
       w.Key(audit_keys::kStatus).String(audit_keys::kStatusLocked);
       parent_seat();
       w.Key(audit_keys::kBatches).BeginArray().EndArray().Key(audit_keys::kKeys).BeginObject().EndObject().EndObject();
-      return w.Take();
+      return;
     }
     const std::uint32_t turn = outcome_.reassigned_turn.empty() ? kNone : outcome_.reassigned_turn[c];
     w.Key(audit_keys::kStatus).String(pb >= 0 ? audit_keys::kStatusPlaced : turn != kNone ? audit_keys::kStatusReassigned : audit_keys::kStatusUnplaced);
@@ -581,7 +595,6 @@ class AuditWriter {
       w.EndObject();
     }
     w.EndObject();
-    return w.Take();
   }
 
   const Rules& rules_;

@@ -3,6 +3,7 @@
 #include <iconv.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cerrno>
 #include <cstdio>
@@ -318,6 +319,61 @@ CsvReader::Parse CsvReader::NextTableRow(CsvRecord* record) {
   return Parse::kRecord;
 }
 
+namespace {
+
+// Pieces of `s` that end just after a '\n' (or at its end), about `size` bytes each: no UTF-8
+// sequence, NUL or byte-order mark spans two of them, so each can be checked on its own.
+std::vector<std::string_view> LinePieces(std::string_view s, std::size_t size) {
+  std::vector<std::string_view> pieces;
+  for (std::size_t begin = 0; begin < s.size();) {
+    std::size_t end = std::min(s.size(), begin + size);
+    if (end < s.size()) {
+      const std::size_t nl = s.find('\n', end - 1);
+      end = nl == std::string_view::npos ? s.size() : nl + 1;
+    }
+    pieces.push_back(s.substr(begin, end - begin));
+    begin = end;
+  }
+  return pieces;
+}
+
+constexpr std::size_t kPiece = std::size_t{8} << 20;
+
+// FindInvalidUtf8 over a large text, its pieces on every thread: the same offset.
+std::size_t FindInvalidUtf8InPieces(std::string_view s) {
+  if (s.size() <= kPiece) return FindInvalidUtf8(s);
+  const std::vector<std::string_view> pieces = LinePieces(s, kPiece);
+  std::vector<std::size_t> bad(pieces.size(), std::string::npos);
+  ParallelFor(tbb::blocked_range<std::size_t>(0, pieces.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i < r.end(); ++i) {
+      const std::size_t at = FindInvalidUtf8(pieces[i]);
+      if (at != std::string::npos) bad[i] = static_cast<std::size_t>(pieces[i].data() - s.data()) + at;
+    }
+  });
+  for (std::size_t at : bad) {
+    if (at != std::string::npos) return at;
+  }
+  return std::string::npos;
+}
+
+// Whether CheckCsvText would find anything (a NUL byte, a byte-order mark after the start), its
+// pieces on every thread; CheckCsvText then says what and where.
+bool CsvTextMayBeBad(std::string_view s) {
+  if (s.size() <= kPiece) return true;
+  const std::vector<std::string_view> pieces = LinePieces(s, kPiece);
+  std::atomic<bool> bad{false};
+  ParallelFor(tbb::blocked_range<std::size_t>(0, pieces.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i < r.end(); ++i) {
+      const std::string_view p = pieces[i];
+      const bool first = i == 0;
+      if (std::memchr(p.data(), '\0', p.size()) != nullptr || p.find("\xEF\xBB\xBF", first ? 1 : 0) != std::string_view::npos) bad = true;
+    }
+  });
+  return bad;
+}
+
+}  // namespace
+
 bool CsvReader::Start(const std::string& display, DiagnosticSink& sink) {
   display_ = display;
   sink_ = &sink;
@@ -329,7 +385,7 @@ bool CsvReader::Start(const std::string& display, DiagnosticSink& sink) {
                "the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it from the spreadsheet as 'CSV UTF-8'");
     return false;
   }
-  if (std::size_t bad = FindInvalidUtf8(data_); bad != std::string::npos) {
+  if (std::size_t bad = FindInvalidUtf8InPieces(data_); bad != std::string::npos) {
     std::size_t ignored = 0;
     std::string converted;
     if (detect_encoding_ && PlainlyChineseGb18030(data_, &converted)) {
@@ -364,7 +420,7 @@ bool CsvReader::Start(const std::string& display, DiagnosticSink& sink) {
                "Excel are often GB18030)");
     return false;
   }
-  if (!CheckCsvText(data_, display, sink)) return false;
+  if (CsvTextMayBeBad(data_) && !CheckCsvText(data_, display, sink)) return false;
   // Old Mac line ends (CR only): the whole file would be one giant header line.
   if (const std::size_t end = data_.find_first_of("\r\n", pos_);
       end != std::string::npos && data_[end] == '\r' && end + 1 < data_.size() && data_[end + 1] != '\n') {
@@ -602,7 +658,9 @@ bool CsvReader::SplitRest(std::size_t parts, std::vector<CsvSlice>* slices) cons
   });
   std::size_t lines = 0;
   for (std::size_t i = 0; i < slices->size(); ++i) {
-    (*slices)[i].line = line_ + static_cast<int>(lines);
+    CsvSlice& s = (*slices)[i];
+    s.line = line_ + static_cast<int>(lines);
+    s.lines = newlines[i] + (!s.text.empty() && s.text.back() != '\n' ? 1 : 0);
     lines += newlines[i];
   }
   // Records are at most lines + 1 (blank lines are none); beyond the limit Next says so.

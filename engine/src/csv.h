@@ -63,6 +63,7 @@ struct CsvRecord {
 struct CsvSlice {
   std::string_view text;
   int line = 0;
+  std::size_t lines = 0;  // lines in text: at least its number of records
 };
 
 class CsvReader {

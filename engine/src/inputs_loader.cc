@@ -579,6 +579,26 @@ struct ChoiceRow {
   std::uint32_t channel;  // the channel the entry is tied to: an index into BatchChannels' names, or kNone
 };
 
+// An allocator that leaves new elements of a trivial type uninitialized (resize does not zero
+// them): the parallel reader sizes the rows for every line at once and each thread writes, and
+// first touches, its own part.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using ChoiceRows = std::vector<ChoiceRow, DefaultInitAllocator<ChoiceRow>>;
+
 // The channel names of each batch (every stage's channels), sorted, for the `channel` column.
 std::vector<std::vector<std::string>> BatchChannels(const Rules& rules) {
   std::vector<std::vector<std::string>> names(rules.batches.size());
@@ -613,25 +633,41 @@ bool ParseChannelCell(const Rules& rules, const std::vector<std::vector<std::str
   return false;
 }
 
-// Candidate ids looked up in a file whose rows mostly follow the sorted ids (choices exported
+// Candidate ids (sorted) looked up in a file whose rows mostly follow them (choices exported
 // by candidate): each lookup first tries the id after the last one found, so such a file needs
-// no hashing at all; any other id goes to a hash index, built once, on the first miss of any
-// thread. Thread-safety: Find is safe from several threads, each with its own Cursor.
+// no hashing at all; a miss is a binary search, and once a cursor has missed often (rows in
+// another order) a hash index, built once for every thread, answers instead. The same index
+// as NameIndex gives (the first of equal ids). Thread-safety: Find is safe from several
+// threads, each with its own Cursor.
 class SortedIdLookup {
  public:
   explicit SortedIdLookup(const std::vector<std::string>& ids) : ids_(ids) {}
   struct Cursor {
-    std::uint32_t next = 0;
+    std::uint32_t next = 0, misses = 0;
   };
   std::uint32_t Find(std::string_view id, Cursor* cursor) const {
-    if (cursor->next < ids_.size() && ids_[cursor->next] == id) return cursor->next++;
-    std::call_once(built_, [this] { index_.emplace(ids_); });
-    const std::uint32_t found = index_->Find(id);
+    // The next ids (candidates without choices are skipped), then the whole list.
+    const std::size_t n = ids_.size();
+    for (std::size_t k = cursor->next; k < n && k < cursor->next + kLookAhead; ++k) {
+      if (ids_[k] == id) {
+        cursor->next = static_cast<std::uint32_t>(k + 1);
+        return static_cast<std::uint32_t>(k);
+      }
+    }
+    std::uint32_t found = kNone;
+    if (++cursor->misses <= kMissesBeforeIndex) {
+      const auto at = std::lower_bound(ids_.begin(), ids_.end(), id, [](const std::string& a, std::string_view b) { return std::string_view(a) < b; });
+      if (at != ids_.end() && *at == id) found = static_cast<std::uint32_t>(at - ids_.begin());
+    } else {
+      std::call_once(built_, [this] { index_.emplace(ids_); });
+      found = index_->Find(id);
+    }
     if (found != kNone) cursor->next = found + 1;
     return found;
   }
 
  private:
+  static constexpr std::uint32_t kLookAhead = 8, kMissesBeforeIndex = 256;
   const std::vector<std::string>& ids_;
   mutable std::once_flag built_;
   mutable std::optional<NameIndex> index_;
@@ -643,19 +679,23 @@ class SortedIdLookup {
 // not apply or any row has anything to report: ParseLongChoices then reads the file with every
 // message. A `channel` column always takes that path.
 bool ParseLongChoicesInParallel(const Rules& rules, const Instance& inst, const CsvReader& csv, int cand_col, int batch_col, int rank_col, int prog_col,
-                                std::vector<ChoiceRow>* out) {
+                                ChoiceRows* out) {
   std::vector<CsvSlice> slices;
   const std::size_t threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
   if (threads < 2 || !csv.SplitRest(threads * 8, &slices)) return false;
   const SortedIdLookup cand_index(inst.candidates.id);
   const NameIndex prog_index(inst.programs.code);
-  std::vector<std::vector<ChoiceRow>> parts(slices.size());
+  // Each slice writes its rows from its own offset (its records are at most its lines); the
+  // gaps blank lines leave are closed afterwards, so the rows are held once.
+  const std::size_t base = out->size();
+  std::vector<std::size_t> offset(slices.size() + 1, base), count(slices.size(), 0);
+  for (std::size_t i = 0; i < slices.size(); ++i) offset[i + 1] = offset[i] + slices[i].lines;
+  out->resize(offset.back());
   std::atomic<bool> failed{false};
   ParallelFor(tbb::blocked_range<std::size_t>(0, slices.size(), 1), [&](const tbb::blocked_range<std::size_t>& range) {
     for (std::size_t i = range.begin(); i < range.end() && !failed.load(std::memory_order_relaxed); ++i) {
       CsvSlice slice = slices[i];
-      std::vector<ChoiceRow>& rows = parts[i];
-      rows.reserve(slice.text.size() / 16);
+      ChoiceRow* rows = out->data() + offset[i];
       SortedIdLookup::Cursor cursor;
       std::string_view last_cid, last_batch_name;
       std::uint32_t last_candidate = kNone;
@@ -689,26 +729,31 @@ bool ParseLongChoicesInParallel(const Rules& rules, const Instance& inst, const 
         row.batch = static_cast<std::uint32_t>(last_batch);
         row.rank = static_cast<std::uint32_t>(rank);
         row.program = program;
-        rows.push_back(row);
+        rows[count[i]++] = row;
       }
       if (malformed) failed = true;
     }
   });
-  if (failed) return false;
-  std::size_t total = 0;
-  for (const auto& p : parts) total += p.size();
-  out->reserve(out->size() + total);
-  for (const auto& p : parts) out->insert(out->end(), p.begin(), p.end());
+  if (failed) {
+    out->resize(base);
+    return false;
+  }
+  std::size_t end = offset[0];
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    if (offset[i] != end) std::copy(out->begin() + static_cast<std::ptrdiff_t>(offset[i]), out->begin() + static_cast<std::ptrdiff_t>(offset[i] + count[i]), out->begin() + static_cast<std::ptrdiff_t>(end));
+    end += count[i];
+  }
+  out->resize(end);
   return true;
 }
 
 // The long layout: candidate_id,batch,rank,program, one row per choice, in any order.
 void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, int cand_col, int batch_col, int rank_col,
-                      int prog_col, int channel_col, std::vector<ChoiceRow>* out) {
+                      int prog_col, int channel_col, ChoiceRows* out) {
   // Nothing reported yet (an id with an error elsewhere could make a row's meaning differ):
   // every thread first; with anything to report, the rows again one by one, with messages.
   if (channel_col < 0 && sink.error_count() == 0 && ParseLongChoicesInParallel(rules, inst, csv, cand_col, batch_col, rank_col, prog_col, out)) return;
-  std::vector<ChoiceRow>& rows = *out;
+  ChoiceRows& rows = *out;
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Candidates& cands = inst.candidates;
   const Programs& progs = inst.programs;
@@ -788,7 +833,7 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
 // ends at its first empty cell; a filled cell after an empty one, an unknown program or a
 // candidate's second row is an error at that cell.
 void ParseWideChoices(const Rules& rules, const WideChoices& wide, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, int id_col,
-                      const std::vector<std::vector<int>>& batch_cols, std::vector<ChoiceRow>* out) {
+                      const std::vector<std::vector<int>>& batch_cols, ChoiceRows* out) {
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Candidates& cands = inst.candidates;
   const Programs& progs = inst.programs;
@@ -882,7 +927,7 @@ bool FindWideColumns(const WideChoices& wide, const CsvReader& csv, DiagnosticSi
 
 // The channel ties of one batch's entries (rows in list order), when any entry names one:
 // only the names written are kept, so the lists do not depend on channels nobody names.
-void TieChannels(const std::vector<std::string>& names, std::vector<ChoiceRow>::const_iterator begin, std::vector<ChoiceRow>::const_iterator end,
+void TieChannels(const std::vector<std::string>& names, ChoiceRows::const_iterator begin, ChoiceRows::const_iterator end,
                  ChoiceLists* lists) {
   std::vector<std::uint8_t> used(names.size(), 0);
   for (auto it = begin; it != end; ++it) {
@@ -903,7 +948,7 @@ void TieChannels(const std::vector<std::string>& names, std::vector<ChoiceRow>::
 
 // One choices file's rows (ChoiceRow), parsed in its layout; false (reported) when a column is
 // missing or a row is wrong.
-bool ParseChoicesFile(const Rules& rules, const ChoicesFile& file, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, std::vector<ChoiceRow>* rows,
+bool ParseChoicesFile(const Rules& rules, const ChoicesFile& file, const Instance& inst, CsvReader& csv, DiagnosticSink& sink, ChoiceRows* rows,
                       int* batch_col, int* rank_col, int* prog_col, int* channel_col) {
   const std::size_t errors_before = sink.error_count();
   int cand_col = -1;
@@ -926,7 +971,7 @@ bool ParseChoicesFile(const Rules& rules, const ChoicesFile& file, const Instanc
 // Each batch's lists come from one file: a wide file owns the batches it declares, a long file
 // those its rows name first. `owner[b]` is the owning file's path; a row of a batch another file
 // owns is an error at its batch cell (at the first such row).
-bool ClaimBatches(const Rules& rules, const ChoicesFile& file, const CsvReader& csv, const std::vector<ChoiceRow>& rows, int batch_col,
+bool ClaimBatches(const Rules& rules, const ChoicesFile& file, const CsvReader& csv, const ChoiceRows& rows, int batch_col,
                   std::vector<std::string>* owner, DiagnosticSink& sink) {
   bool ok = true;
   for (std::size_t i = 0; i < rows.size();) {  // rows are sorted by batch
@@ -952,7 +997,7 @@ bool ClaimBatches(const Rules& rules, const ChoicesFile& file, const CsvReader& 
 // declined.csv) takes no part -- an error at their rows; a choice of a program with no seat in
 // the round cannot be admitted and is kept (the outcome is the same as without it), with one
 // warning per program at its first row (rules/README.md, "Continuing a run").
-void CheckRoundRows(const Rules& rules, const Instance& inst, const CsvReader& csv, const std::vector<ChoiceRow>& rows, int prog_col, RowErrors& errors,
+void CheckRoundRows(const Rules& rules, const Instance& inst, const CsvReader& csv, const ChoiceRows& rows, int prog_col, RowErrors& errors,
                     DiagnosticSink& sink) {
   const ParentRun& pr = inst.parent;
   if (!pr.present) return;
@@ -985,7 +1030,7 @@ void CheckRoundRows(const Rules& rules, const Instance& inst, const CsvReader& c
 
 // Checks one file's lists (ranks 1, 2, ... without gaps, each program once, max_choices) and
 // builds the ChoiceLists of the batches its rows fill.
-bool BuildChoiceLists(const Rules& rules, const ChoicesFile& file, const CsvReader& csv, std::vector<ChoiceRow>& rows, int rank_col, int prog_col,
+bool BuildChoiceLists(const Rules& rules, const ChoicesFile& file, const CsvReader& csv, ChoiceRows& rows, int rank_col, int prog_col,
                       int channel_col, Instance* inst, DiagnosticSink& sink) {
   const std::size_t errors_before = sink.error_count();
   const bool wide = file.wide;
@@ -1086,7 +1131,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, std::
     }
     csv.set_max_records(file.wide ? CurrentInputLimits().max_candidates : CurrentInputLimits().max_choices, file.wide ? "candidate rows" : "choice rows");
     int batch_col = -1, rank_col = -1, prog_col = -1, channel_col = -1;
-    std::vector<ChoiceRow> rows;
+    ChoiceRows rows;
     if (!ParseChoicesFile(rules, file, *inst, csv, sink, &rows, &batch_col, &rank_col, &prog_col, &channel_col)) {
       ok = false;
       continue;
@@ -1095,7 +1140,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, std::
     auto before = [](const ChoiceRow& a, const ChoiceRow& b) {
       return std::tie(a.batch, a.candidate, a.rank, a.line) < std::tie(b.batch, b.candidate, b.rank, b.line);
     };
-    if (!std::is_sorted(rows.begin(), rows.end(), before)) std::sort(rows.begin(), rows.end(), before);
+    if (!std::is_sorted(rows.begin(), rows.end(), before)) ParallelSort(rows.begin(), rows.end(), before);  // keys unique (line)
     if (!file.wide && !ClaimBatches(rules, file, csv, rows, batch_col, &owner, sink)) {
       ok = false;
       continue;

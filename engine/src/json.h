@@ -35,6 +35,12 @@ class JsonWriter {
   JsonWriter& StringOrNull(std::string_view value) { return value.empty() ? Null() : String(value); }
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }
+  // Empties the writer for the next document, keeping its buffers (no allocation per document).
+  void Clear() {
+    out_.clear();
+    first_.clear();
+    after_key_ = false;
+  }
 
  private:
   void Separate();
