@@ -32,69 +32,11 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-void JsonWriter::Separate() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (!first_.empty()) {
-    if (!first_.back()) out_.push_back(',');
-    first_.back() = false;
-  }
-}
-
-JsonWriter& JsonWriter::BeginObject() {
-  Separate();
-  out_.push_back('{');
-  first_.push_back(true);
-  return *this;
-}
-JsonWriter& JsonWriter::EndObject() {
-  out_.push_back('}');
-  first_.pop_back();
-  return *this;
-}
-JsonWriter& JsonWriter::BeginArray() {
-  Separate();
-  out_.push_back('[');
-  first_.push_back(true);
-  return *this;
-}
-JsonWriter& JsonWriter::EndArray() {
-  out_.push_back(']');
-  first_.pop_back();
-  return *this;
-}
-JsonWriter& JsonWriter::Key(std::string_view key) {
-  Separate();
-  AppendJsonString(&out_, key);
-  out_.push_back(':');
-  after_key_ = true;
-  return *this;
-}
-JsonWriter& JsonWriter::String(std::string_view value) {
-  Separate();
-  AppendJsonString(&out_, value);
-  return *this;
-}
 JsonWriter& JsonWriter::Int(std::int64_t value) {
   Separate();
-  out_ += std::to_string(value);
-  return *this;
-}
-JsonWriter& JsonWriter::Raw(std::string_view number) {
-  Separate();
-  out_ += number;
-  return *this;
-}
-JsonWriter& JsonWriter::Bool(bool value) {
-  Separate();
-  out_ += value ? "true" : "false";
-  return *this;
-}
-JsonWriter& JsonWriter::Null() {
-  Separate();
-  out_ += "null";
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out_.append(buf, end);
   return *this;
 }
 
