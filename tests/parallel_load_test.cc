@@ -53,10 +53,33 @@ const char* kRules =
     "    channels:\n"
     "      - {name: general, seats: general, ranking: by_total}\n";
 
+// The same with per-program scores (program_scores.csv, read on every thread too).
+const char* kScoreRules =
+    "version: 1\n"
+    "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv, program_scores: program_scores.csv}\n"
+    "rankings:\n"
+    "  by_score: {keys: [program_score desc, total desc], last_tie: id}\n"
+    "batches:\n"
+    "  - name: main\n"
+    "    channels:\n"
+    "      - {name: general, seats: general, ranking: by_score}\n";
+
+// One program_scores.csv row per choice row: program,candidate_id,score.
+std::vector<std::string> ScoreRows(const Files& f, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::string> rows;
+  for (const std::string& choice : f.choice_rows) {
+    const std::size_t comma = choice.find(',');
+    rows.push_back(choice.substr(choice.rfind(',') + 1) + "," + choice.substr(0, comma) + "," + std::to_string(rng() % 100) + (rng() % 2 ? ".5" : ""));
+  }
+  return rows;
+}
+
 // Runs with 1 and 4 threads; every file of the two runs (the log's lines) and stderr must agree.
-void ExpectSameAtOneAndFourThreads(const Files& f, const std::string& choices, int want_exit) {
+void ExpectSameAtOneAndFourThreads(const Files& f, const std::string& choices, int want_exit, const std::string& scores = "") {
   TempDir tmp;
-  WriteBytes(tmp.path() + "/rules.yaml", kRules);
+  WriteBytes(tmp.path() + "/rules.yaml", scores.empty() ? kRules : kScoreRules);
+  if (!scores.empty()) WriteBytes(tmp.path() + "/program_scores.csv", scores);
   WriteBytes(tmp.path() + "/candidates.csv", f.candidates);
   WriteBytes(tmp.path() + "/programs.csv", f.programs);
   WriteBytes(tmp.path() + "/choices.csv", choices);
@@ -104,6 +127,26 @@ TEST(ParallelLoad, BadRowsDeepInsideGiveTheSameMessages) {
   rows[9500] = Id(1500) + ",main,zero,P2";      // bad rank
   rows[9900] = Id(1600) + ",main,1";            // a field short
   ExpectSameAtOneAndFourThreads(f, Join(rows, "\n"), 2);
+}
+
+TEST(ParallelLoad, ProgramScoresInAnyOrderAndWithBadRows) {
+  const Files f = MakeFiles(6);
+  std::vector<std::string> scores = ScoreRows(f, 1);
+  auto join = [](const std::vector<std::string>& rows) {
+    std::string out = "program,candidate_id,score\n";
+    for (const std::string& r : rows) out += r + "\n";
+    return out;
+  };
+  const std::string choices = Join(f.choice_rows, "\n");
+  ExpectSameAtOneAndFourThreads(f, choices, 0, join(scores));
+  std::vector<std::string> by_program = scores;  // as a school exports them: program by program
+  std::stable_sort(by_program.begin(), by_program.end(), [](const std::string& a, const std::string& b) { return a.substr(0, a.find(',')) < b.substr(0, b.find(',')); });
+  ExpectSameAtOneAndFourThreads(f, choices, 0, join(by_program));
+  std::vector<std::string> bad = scores;
+  bad[7000] = "P1," + Id(3) + ",";        // empty score
+  bad[8000] = "P1,C999999,50";            // unknown candidate
+  bad[9000] = "NOPE," + Id(4) + ",50";    // unknown program
+  ExpectSameAtOneAndFourThreads(f, choices, 2, join(bad));
 }
 
 // A file over 8 MiB is checked for UTF-8, NUL bytes and byte-order marks in pieces on every

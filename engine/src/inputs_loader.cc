@@ -673,18 +673,17 @@ class SortedIdLookup {
   mutable std::optional<NameIndex> index_;
 };
 
-// The long layout on every thread: the file split into slices at line boundaries
-// (CsvReader::SplitRest), each parsed into its own rows, the rows joined in file order -- the
-// rows ParseLongChoices makes. Returns false, having changed nothing, when the fast path does
-// not apply or any row has anything to report: ParseLongChoices then reads the file with every
-// message. A `channel` column always takes that path.
-bool ParseLongChoicesInParallel(const Rules& rules, const Instance& inst, const CsvReader& csv, int cand_col, int batch_col, int rank_col, int prog_col,
-                                ChoiceRows* out) {
+// The records `csv` has not returned yet, read on every thread: the file split into slices at
+// line boundaries (CsvReader::SplitRest), each parsed into `*out` from its own offset, in file
+// order. `make_parser()` gives each slice a parser (its own lookup cursors): `parse(rec, &row)`
+// fills a row, or returns false for a row with anything to report. Returns false, with `*out`
+// as it was, when the fast path does not apply or a row was refused: the caller then reads the
+// file one record at a time, with every message.
+template <typename Rows, typename MakeParser>
+bool ReadRowsInParallel(const CsvReader& csv, MakeParser make_parser, Rows* out) {
   std::vector<CsvSlice> slices;
   const std::size_t threads = static_cast<std::size_t>(tbb::this_task_arena::max_concurrency());
   if (threads < 2 || !csv.SplitRest(threads * 8, &slices)) return false;
-  const SortedIdLookup cand_index(inst.candidates.id);
-  const NameIndex prog_index(inst.programs.code);
   // Each slice writes its rows from its own offset (its records are at most its lines); the
   // gaps blank lines leave are closed afterwards, so the rows are held once.
   const std::size_t base = out->size();
@@ -695,41 +694,16 @@ bool ParseLongChoicesInParallel(const Rules& rules, const Instance& inst, const 
   ParallelFor(tbb::blocked_range<std::size_t>(0, slices.size(), 1), [&](const tbb::blocked_range<std::size_t>& range) {
     for (std::size_t i = range.begin(); i < range.end() && !failed.load(std::memory_order_relaxed); ++i) {
       CsvSlice slice = slices[i];
-      ChoiceRow* rows = out->data() + offset[i];
-      SortedIdLookup::Cursor cursor;
-      std::string_view last_cid, last_batch_name;
-      std::uint32_t last_candidate = kNone;
-      int last_batch = -1;
+      auto* rows = out->data() + offset[i];
+      auto parse = make_parser();
       CsvRecord rec;
       bool malformed = false;
-      std::string why;
       while (csv.NextInSlice(&slice, &rec, &malformed)) {
-        ChoiceRow row{};
-        row.column = kNone;
-        row.channel = kNone;
-        row.line = static_cast<std::uint32_t>(rec.line);
-        const std::string_view cid = rec.fields[static_cast<std::size_t>(cand_col)];
-        if (last_candidate == kNone || cid != last_cid) {
-          last_candidate = cand_index.Find(cid, &cursor);
-          last_cid = cid;
-        }
-        const std::string_view bname = rec.fields[static_cast<std::size_t>(batch_col)];
-        if (last_batch < 0 || bname != last_batch_name) {
-          last_batch = rules.FindBatch(std::string(bname));
-          last_batch_name = bname;
-        }
-        std::int32_t rank = 0;
-        const std::uint32_t program = prog_index.Find(rec.fields[static_cast<std::size_t>(prog_col)]);
-        if (last_candidate == kNone || last_batch < 0 || program == kNone || !ParseCount(rec.fields[static_cast<std::size_t>(rank_col)], &rank, &why) ||
-            rank < 1) {
+        if (!parse(rec, &rows[count[i]])) {
           malformed = true;
           break;
         }
-        row.candidate = last_candidate;
-        row.batch = static_cast<std::uint32_t>(last_batch);
-        row.rank = static_cast<std::uint32_t>(rank);
-        row.program = program;
-        rows[count[i]++] = row;
+        ++count[i];
       }
       if (malformed) failed = true;
     }
@@ -745,6 +719,44 @@ bool ParseLongChoicesInParallel(const Rules& rules, const Instance& inst, const 
   }
   out->resize(end);
   return true;
+}
+
+// The long layout on every thread (ReadRowsInParallel): the rows ParseLongChoices makes.
+bool ParseLongChoicesInParallel(const Rules& rules, const Instance& inst, const CsvReader& csv, int cand_col, int batch_col, int rank_col, int prog_col,
+                                ChoiceRows* out) {
+  const SortedIdLookup cand_index(inst.candidates.id);
+  const NameIndex prog_index(inst.programs.code);
+  auto make_parser = [&] {
+    return [&, cursor = SortedIdLookup::Cursor{}, last_cid = std::string_view{}, last_batch_name = std::string_view{}, last_candidate = kNone,
+            last_batch = -1, why = std::string()](const CsvRecord& rec, ChoiceRow* out_row) mutable {
+      ChoiceRow row{};
+      row.column = kNone;
+      row.channel = kNone;
+      row.line = static_cast<std::uint32_t>(rec.line);
+      const std::string_view cid = rec.fields[static_cast<std::size_t>(cand_col)];
+      if (last_candidate == kNone || cid != last_cid) {
+        last_candidate = cand_index.Find(cid, &cursor);
+        last_cid = cid;
+      }
+      const std::string_view bname = rec.fields[static_cast<std::size_t>(batch_col)];
+      if (last_batch < 0 || bname != last_batch_name) {
+        last_batch = rules.FindBatch(std::string(bname));
+        last_batch_name = bname;
+      }
+      std::int32_t rank = 0;
+      const std::uint32_t program = prog_index.Find(rec.fields[static_cast<std::size_t>(prog_col)]);
+      if (last_candidate == kNone || last_batch < 0 || program == kNone || !ParseCount(rec.fields[static_cast<std::size_t>(rank_col)], &rank, &why) || rank < 1) {
+        return false;
+      }
+      row.candidate = last_candidate;
+      row.batch = static_cast<std::uint32_t>(last_batch);
+      row.rank = static_cast<std::uint32_t>(rank);
+      row.program = program;
+      *out_row = row;
+      return true;
+    };
+  };
+  return ReadRowsInParallel(csv, make_parser, out);
 }
 
 // The long layout: candidate_id,batch,rank,program, one row per choice, in any order.
@@ -1322,11 +1334,27 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
     Score score;
     std::uint32_t line;
   };
-  std::vector<Row> rows;
+  std::vector<Row, DefaultInitAllocator<Row>> rows;
+  // Every thread first (nothing reported yet); a row with anything to report: one by one.
+  const SortedIdLookup sorted_ids(cands.id);
+  auto make_parser = [&] {
+    return [&, cursor = SortedIdLookup::Cursor{}, last_cid = std::string_view{}, last_candidate = kNone, why = std::string()](const CsvRecord& rec,
+                                                                                                                             Row* row) mutable {
+      const std::string_view cid = rec.fields[static_cast<std::size_t>(cand_col)], score = rec.fields[static_cast<std::size_t>(score_col)];
+      if (last_candidate == kNone || cid != last_cid) {
+        last_candidate = sorted_ids.Find(cid, &cursor);
+        last_cid = cid;
+      }
+      const std::uint32_t program = prog_index.Find(rec.fields[static_cast<std::size_t>(prog_col)]);
+      *row = Row{CandidateIndex{last_candidate}, ProgramIndex{program}, 0, static_cast<std::uint32_t>(rec.line)};
+      return last_candidate != kNone && program != kNone && !score.empty() && ParseDecimal(score, &row->score, &why);
+    };
+  };
+  const bool read = sink.error_count() == 0 && ReadRowsInParallel(csv, make_parser, &rows);
   std::string last_cid;
   std::uint32_t last_candidate = kNone;
   CsvRecord rec;
-  while (csv.Next(&rec)) {
+  while (!read && csv.Next(&rec)) {
     auto field = [&](int col) { return rec.fields[static_cast<std::size_t>(col)]; };
     Row row{CandidateIndex{0}, ProgramIndex{0}, 0, static_cast<std::uint32_t>(rec.line)};
     bool ok = true;
@@ -1365,7 +1393,7 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
     std::vector<std::uint32_t> start(cands.size() + 1, 0);
     for (const Row& r : rows) ++start[r.candidate + 1];
     for (std::size_t c = 0; c < cands.size(); ++c) start[c + 1] += start[c];
-    std::vector<Row> by_candidate(rows.size());
+    decltype(rows) by_candidate(rows.size());
     std::vector<std::uint32_t> cursor(start.begin(), start.end() - 1);
     for (const Row& r : rows) by_candidate[cursor[r.candidate]++] = r;
     rows = std::move(by_candidate);
