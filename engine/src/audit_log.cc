@@ -3,10 +3,12 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "file_read.h"
 #include "run_format.h"
 
 namespace zkmatch {
@@ -14,6 +16,49 @@ namespace {
 
 // zstd's default level: on the province log it compresses as fast as level 1 and smaller.
 constexpr int kLevel = 3;
+
+// The lines held by zstd `compressed`, into *text (sized once from the frames' recorded content
+// sizes when they give them). False with *why ("is cut short ...", "is not a readable zstd file
+// (...)") when the bytes are damaged.
+bool Decompress(std::string_view compressed, std::string* text, std::string* why) {
+  text->clear();
+  // The frames' recorded content sizes, summed (the writer records them; a frame without one
+  // leaves the size to growth).
+  std::size_t total = 0;
+  for (std::size_t pos = 0; pos < compressed.size();) {
+    const unsigned long long content = ZSTD_getFrameContentSize(compressed.data() + pos, compressed.size() - pos);
+    const std::size_t frame = ZSTD_findFrameCompressedSize(compressed.data() + pos, compressed.size() - pos);
+    if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || ZSTD_isError(frame)) break;
+    total += static_cast<std::size_t>(content);
+    pos += frame;
+  }
+  text->reserve(total);
+  ZSTD_DStream* d = ZSTD_createDStream();
+  ZSTD_initDStream(d);
+  ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
+  std::size_t last = 0;
+  bool ok = true;
+  while (in.pos < in.size) {
+    const std::size_t at = text->size();
+    // Into the room reserved; more only when the recorded sizes were short of it.
+    text->resize(text->capacity() > at ? text->capacity() : at + ZSTD_DStreamOutSize());
+    ZSTD_outBuffer out{text->data() + at, text->size() - at, 0};
+    last = ZSTD_decompressStream(d, &out, &in);
+    text->resize(at + out.pos);
+    if (ZSTD_isError(last)) {
+      *why = std::string("is not a readable zstd file (") + ZSTD_getErrorName(last) + ")";
+      ok = false;
+      break;
+    }
+  }
+  ZSTD_freeDStream(d);
+  if (ok && last != 0) {
+    *why = "is cut short (its last zstd frame is incomplete)";
+    ok = false;
+  }
+  return ok;
+}
+
 
 }  // namespace
 
@@ -142,6 +187,18 @@ bool AuditLogReader::ReadRest(std::string* text) {
 bool ReadAuditLog(const std::string& run_dir, std::string* text, std::string* error) {
   AuditLogReader reader;
   if (!reader.Open(run_dir, error)) return false;
+  if (AuditLogFileName(run_dir) == kCompressedAuditFile) {
+    // Whole: the compressed bytes are small, and the lines are then sized once.
+    bool ok = false;
+    const std::string compressed = ReadWholeFile(reader.path(), &ok);
+    std::string why;
+    if (!ok) why = "cannot be read";
+    if (!ok || !Decompress(compressed, text, &why)) {
+      *error = reader.path() + " " + why;
+      return false;
+    }
+    return true;
+  }
   if (!reader.ReadRest(text)) {
     *error = reader.error().empty() ? "cannot read " + reader.path() : reader.error();
     return false;
@@ -149,23 +206,10 @@ bool ReadAuditLog(const std::string& run_dir, std::string* text, std::string* er
   return true;
 }
 
+
 std::string DecompressAuditLog(std::string_view compressed) {
-  std::string text;
-  ZSTD_DStream* d = ZSTD_createDStream();
-  ZSTD_initDStream(d);
-  ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
-  while (in.pos < in.size) {
-    const std::size_t at = text.size();
-    text.resize(at + ZSTD_DStreamOutSize());
-    ZSTD_outBuffer out{text.data() + at, text.size() - at, 0};
-    const std::size_t r = ZSTD_decompressStream(d, &out, &in);
-    text.resize(at + out.pos);
-    if (ZSTD_isError(r)) {
-      text.clear();
-      break;
-    }
-  }
-  ZSTD_freeDStream(d);
+  std::string text, why;
+  if (!Decompress(compressed, &text, &why)) text.clear();
   return text;
 }
 

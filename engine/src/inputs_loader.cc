@@ -646,17 +646,34 @@ class SortedIdLookup {
     std::uint32_t next = 0, misses = 0;
   };
   std::uint32_t Find(std::string_view id, Cursor* cursor) const {
-    // The next ids (candidates without choices are skipped), then the whole list.
-    const std::size_t n = ids_.size();
-    for (std::size_t k = cursor->next; k < n && k < cursor->next + kLookAhead; ++k) {
-      if (ids_[k] == id) {
-        cursor->next = static_cast<std::uint32_t>(k + 1);
-        return static_cast<std::uint32_t>(k);
+    // The next ids (candidates without choices are skipped), then further ahead (a school's
+    // file: each program's rows by increasing id), then the whole list.
+    const std::size_t n = ids_.size(), k = cursor->next;
+    for (std::size_t j = k; j < n && j < k + kLookAhead; ++j) {
+      if (ids_[j] == id) {
+        cursor->next = static_cast<std::uint32_t>(j + 1);
+        return static_cast<std::uint32_t>(j);
+      }
+    }
+    auto less = [](const std::string& a, std::string_view b) { return std::string_view(a) < b; };
+    if (k < n && less(ids_[k], id)) {
+      // Galloping: ids_[lo] < id; double the step while ids_[k + step] < id, up to kNear.
+      std::size_t lo = k, step = 1;
+      while (step <= kNear && k + step < n && less(ids_[k + step], id)) {
+        lo = k + step;
+        step *= 2;
+      }
+      if (step <= kNear) {  // id, if anywhere, is in (lo, min(k + step, n - 1)]
+        const auto end = ids_.begin() + static_cast<std::ptrdiff_t>(std::min(k + step, n - 1) + 1);
+        const auto at = std::lower_bound(ids_.begin() + static_cast<std::ptrdiff_t>(lo + 1), end, id, less);
+        if (at == end || *at != id) return kNone;  // sorted: it is nowhere
+        cursor->next = static_cast<std::uint32_t>(at - ids_.begin() + 1);
+        return static_cast<std::uint32_t>(at - ids_.begin());
       }
     }
     std::uint32_t found = kNone;
     if (++cursor->misses <= kMissesBeforeIndex) {
-      const auto at = std::lower_bound(ids_.begin(), ids_.end(), id, [](const std::string& a, std::string_view b) { return std::string_view(a) < b; });
+      const auto at = std::lower_bound(ids_.begin(), ids_.end(), id, less);
       if (at != ids_.end() && *at == id) found = static_cast<std::uint32_t>(at - ids_.begin());
     } else {
       std::call_once(built_, [this] { index_.emplace(ids_); });
@@ -667,7 +684,7 @@ class SortedIdLookup {
   }
 
  private:
-  static constexpr std::uint32_t kLookAhead = 8, kMissesBeforeIndex = 256;
+  static constexpr std::uint32_t kLookAhead = 8, kNear = 4096, kMissesBeforeIndex = 256;
   const std::vector<std::string>& ids_;
   mutable std::once_flag built_;
   mutable std::optional<NameIndex> index_;
