@@ -13,9 +13,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "digest.h"
 #include "support/test_env.h"
 
 namespace zkmatch {
@@ -64,6 +66,57 @@ TEST(WriteRunDirectory, CreatesTheDirectoryWithAllFiles) {
   struct stat st {};
   ASSERT_EQ(::stat(out.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0755u);
+}
+
+// StagedInputs (issue 18): the bundle's input copies made while the run goes on, then linked.
+TEST(StagedInputs, CheckedCopiesAreLinkedIntoTheRunAndTheSiblingIsRemoved) {
+  TempDir tmp;
+  const std::string a = tmp.path() + "/a.csv", b = tmp.path() + "/b.csv";
+  { std::ofstream(a, std::ios::binary) << "id,total\n1,600\n"; }
+  { std::ofstream(b, std::ios::binary) << "code,general\nP,1\n"; }
+  std::vector<OutputFile> files = {{"placements.csv", "x\n"},
+                                   OutputFile{"inputs/a.csv", {}, a, Sha256Hex(ReadFile(a))},
+                                   OutputFile{"inputs/b.csv", {}, b, Sha256Hex(ReadFile(b))}};
+  {
+    StagedInputs staged(tmp.path() + "/run", {{a, files[1].sha256}, {b, files[2].sha256}});
+    staged.Finish(&files);
+    for (std::size_t i = 1; i < 3; ++i) {
+      EXPECT_NE(files[i].copy_of, i == 1 ? a : b);
+      EXPECT_NE(files[i].copy_of.find("/.run.zkmatch-tmp-" + std::to_string(::getpid()) + "-inputs-"), std::string::npos) << files[i].copy_of;
+      EXPECT_TRUE(files[i].link && files[i].verified);
+    }
+    ASSERT_EQ(Write(tmp.path() + "/run", files, false), "");
+  }
+  EXPECT_EQ(Listing(tmp.path()), (Strings{"a.csv", "b.csv", "run"}));  // the sibling is gone
+  EXPECT_EQ(ReadFile(tmp.path() + "/run/inputs/a.csv"), ReadFile(a));
+  EXPECT_EQ(ReadFile(tmp.path() + "/run/inputs/b.csv"), ReadFile(b));
+  struct stat st {};
+  ASSERT_EQ(::stat((tmp.path() + "/run/inputs/a.csv").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 1u);  // its own bytes: not the original's
+}
+
+TEST(StagedInputs, AFileChangedSinceParsingOrNoParentLeavesTheFilesAsTheyWere) {
+  TempDir tmp;
+  const std::string a = tmp.path() + "/a.csv";
+  { std::ofstream(a, std::ios::binary) << "id,total\n1,600\n"; }
+  const std::string parsed = Sha256Hex("id,total\n1,599\n");  // the bytes parsed were others
+  std::vector<OutputFile> files = {OutputFile{"inputs/a.csv", {}, a, parsed}};
+  {
+    StagedInputs staged(tmp.path() + "/run", {{a, parsed}});
+    staged.Finish(&files);
+    EXPECT_EQ(files[0].copy_of, a);
+    EXPECT_FALSE(files[0].link || files[0].verified);
+    // WriteRunDirectory then copies, checks and refuses as it always did.
+    EXPECT_NE(Write(tmp.path() + "/run", files, false).find("changed after this run read it"), std::string::npos);
+  }
+  EXPECT_EQ(Listing(tmp.path()), Strings{"a.csv"});
+  {
+    StagedInputs staged(tmp.path() + "/no/such/parent/run", {{a, Sha256Hex(ReadFile(a))}});
+    files[0].sha256 = Sha256Hex(ReadFile(a));
+    staged.Finish(&files);
+    EXPECT_EQ(files[0].copy_of, a);
+  }
+  EXPECT_EQ(Listing(tmp.path()), Strings{"a.csv"});  // no parent made for a run not yet written
 }
 
 TEST(WriteRunDirectory, TrailingSlashAndEmptyFileList) {

@@ -82,6 +82,19 @@ int Run(const RunArgs& args) {
     if (Status parent = CheckParent(args.parent, sink); !parent.ok()) return ReportFailure(parent, sink);
     request.parent_dir = args.parent;
   }
+  // The bundle's input copies are made while the run matches and renders (a copy of the
+  // country's 4 GB of inputs, flushed, is otherwise a third of the write step).
+  std::unique_ptr<StagedInputs> staged;
+  if (!args.link_inputs) {
+    request.inputs_read = [&staged, &args](const RunIdentity& identity) {
+      std::vector<std::pair<std::string, std::string>> sources;
+      for (const RunIdentity::File& f : identity.files) {
+        const bool seen = std::any_of(sources.begin(), sources.end(), [&](const auto& s) { return s.first == f.path; });
+        if (!seen) sources.emplace_back(f.path, f.sha256);
+      }
+      staged = std::make_unique<StagedInputs>(args.out, std::move(sources));
+    };
+  }
   Result<Admission> run = RunAdmission(request, sink);
   if (!run) return ReportFailure(run.status(), sink);
   if (seal) {  // the inputs read must be the sealed ones, byte for byte
@@ -98,6 +111,7 @@ int Run(const RunArgs& args) {
   if (args.link_inputs) {
     for (OutputFile& f : run->files) f.link = true;
   }
+  if (staged) staged->Finish(&run->files);
   progress.Step("write " + args.out);
   if (Status written = WriteRunDirectory(args.out, run->files, args.force); !written.ok()) {
     progress.Done();

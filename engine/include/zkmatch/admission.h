@@ -50,6 +50,10 @@ struct AdmissionRequest {
   // Called once the inputs are parsed, before anything is computed from them (a test hook: it
   // may replace an input file to prove the manifest records the bytes the run used). May be empty.
   std::function<void()> after_load = {};
+  // Called once the inputs are parsed and every digest taken (after after_load), with the files
+  // read (RunIdentity::File::path is still the path read): `run` starts copying the bundle's
+  // inputs then (StagedInputs). May be empty.
+  std::function<void(const RunIdentity& identity)> inputs_read = {};
 };
 
 struct Admission {

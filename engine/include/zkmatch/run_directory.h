@@ -17,7 +17,9 @@
 #ifndef ZKMATCH_RUN_DIRECTORY_H_
 #define ZKMATCH_RUN_DIRECTORY_H_
 
+#include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -37,6 +39,35 @@ struct OutputFile {
   // With copy_of: hard-link instead of copying where the file system allows. A link shares the
   // bytes: an original edited in place later changes the run's copy, so copying is the default.
   bool link = false;
+  // With copy_of and link: copy_of is a copy this run made and checked itself (StagedInputs),
+  // so the linked file is not hashed again.
+  bool verified = false;
+};
+
+// A run bundle's input copies made while the run goes on (`run` starts them once the inputs
+// are parsed, so that copying and flushing gigabytes overlaps matching and rendering): each
+// file is copied into a temporary sibling of the target (".NAME.zkmatch-tmp-PID-inputs-XXXXXX",
+// so a killed run's leftover is removed by the next write), hashed as it is copied, and
+// flushed, on another thread. Finish hands the checked copies to WriteRunDirectory, which links
+// them into the run directory. Purely a saving: when a copy cannot be made here (no parent
+// directory yet, no room, a file changed since it was parsed), Finish leaves the files as they
+// were and WriteRunDirectory copies, checks and reports as it always does.
+// Thread-safety: one owner. The destructor waits for the copies and removes the sibling (the
+// run directory's links keep the bytes).
+class StagedInputs {
+ public:
+  // `sources`: (path read, SHA-256 of the bytes parsed), each copied once.
+  StagedInputs(const std::string& dir, std::vector<std::pair<std::string, std::string>> sources);
+  ~StagedInputs();
+  StagedInputs(const StagedInputs&) = delete;
+  StagedInputs& operator=(const StagedInputs&) = delete;
+  // Waits for the copies; when all were made and match their digests, points every file of
+  // `files` copying one of them at its checked copy (link, verified).
+  void Finish(std::vector<OutputFile>* files);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // Ok, or a Status saying what failed and what to do: kBadInput when the target exists (and
