@@ -14,7 +14,8 @@
 namespace zkmatch {
 namespace {
 
-// zstd's default level: on the province log it compresses as fast as level 1 and smaller.
+// zstd's default level: on the province log (`zstd -b`) 1,175 MB/s per core against level 1's
+// 1,336, and 3% smaller (x18.9 against x18.3).
 constexpr int kLevel = 3;
 
 // The lines held by zstd `compressed`, into *text (sized once from the frames' recorded content
@@ -32,7 +33,9 @@ bool Decompress(std::string_view compressed, std::string* text, std::string* why
     total += static_cast<std::size_t>(content);
     pos += frame;
   }
-  text->reserve(total);
+  // A frame header is the file's word, not a fact: a forged size is not reserved beyond what
+  // a log compresses to (about 18 to 1); growth covers the rest.
+  text->reserve(std::min(total, compressed.size() * 64 + (std::size_t{1} << 20)));
   ZSTD_DStream* d = ZSTD_createDStream();
   ZSTD_initDStream(d);
   ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
