@@ -43,15 +43,8 @@ Files MakeFiles(unsigned seed) {
   return f;
 }
 
-const char* kRules =
-    "version: 1\n"
-    "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
-    "rankings:\n"
-    "  by_total: {keys: [total desc], last_tie: id}\n"
-    "batches:\n"
-    "  - name: main\n"
-    "    channels:\n"
-    "      - {name: general, seats: general, ranking: by_total}\n";
+// The contract's plain rules (DESIGN.md): one batch, one channel, ranked by total.
+std::string PlainRules() { return ReadFile(SourceDir() + "/fixtures/cases/plain/plain.yaml"); }
 
 // The same with per-program scores (program_scores.csv, read on every thread too).
 const char* kScoreRules =
@@ -78,7 +71,7 @@ std::vector<std::string> ScoreRows(const Files& f, unsigned seed) {
 // Runs with 1 and 4 threads; every file of the two runs (the log's lines) and stderr must agree.
 void ExpectSameAtOneAndFourThreads(const Files& f, const std::string& choices, int want_exit, const std::string& scores = "") {
   TempDir tmp;
-  WriteBytes(tmp.path() + "/rules.yaml", scores.empty() ? kRules : kScoreRules);
+  WriteBytes(tmp.path() + "/rules.yaml", scores.empty() ? PlainRules() : std::string(kScoreRules));
   if (!scores.empty()) WriteBytes(tmp.path() + "/program_scores.csv", scores);
   WriteBytes(tmp.path() + "/candidates.csv", f.candidates);
   WriteBytes(tmp.path() + "/programs.csv", f.programs);
@@ -176,7 +169,7 @@ TEST(ParallelLoad, ProblemsDeepInALargeFileAreNamedAtTheirPlace) {
     std::string bad = choices;
     bad.insert(line_start(c.line) + 3, c.bytes);  // inside the candidate id: column 4
     TempDir tmp;
-    WriteBytes(tmp.path() + "/rules.yaml", kRules);
+    WriteBytes(tmp.path() + "/rules.yaml", PlainRules());
     WriteBytes(tmp.path() + "/candidates.csv", f.candidates);
     WriteBytes(tmp.path() + "/programs.csv", f.programs);
     WriteBytes(tmp.path() + "/choices.csv", bad);
