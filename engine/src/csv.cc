@@ -255,6 +255,16 @@ void CsvReader::FinishDigest() {
   if (hashing_.valid()) hashing_.get();
 }
 
+void CsvReader::ReleaseText() {
+  FinishDigest();  // the digest thread reads the text
+  std::string().swap(data_);
+  std::string().swap(scratch_);
+  pos_ = 0;
+  table_.clear();
+  table_.shrink_to_fit();
+  table_pos_ = 0;
+}
+
 // GB18030 bytes whose every non-ASCII character is Chinese text or the punctuation that goes
 // with it (CJK ideographs, CJK and full-width punctuation, general punctuation such as “ ” …),
 // converted into `*utf8`. Text in another 8-bit encoding decodes into something else, or not at

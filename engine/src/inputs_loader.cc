@@ -1165,6 +1165,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, std::
       ok = false;
       continue;
     }
+    csv.ReleaseText();  // the rows hold indices; messages from here on need only the header
     // Files written in candidate order (the usual case) are already sorted: checking is O(rows).
     auto before = [](const ChoiceRow& a, const ChoiceRow& b) {
       return std::tie(a.batch, a.candidate, a.rank, a.line) < std::tie(b.batch, b.candidate, b.rank, b.line);
@@ -1404,6 +1405,7 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
     if (ok) rows.push_back(row);
   }
   if (sink.error_count() != errors_before) return false;
+  csv.ReleaseText();  // the rows hold indices and scores; messages from here on need only the header
   // By candidate with a counting sort (rows are one per choice: tens of millions), then each
   // candidate's few rows by program.
   {
