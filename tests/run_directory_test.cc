@@ -119,6 +119,16 @@ TEST(StagedInputs, AFileChangedSinceParsingOrNoParentLeavesTheFilesAsTheyWere) {
   EXPECT_EQ(Listing(tmp.path()), Strings{"a.csv"});  // no parent made for a run not yet written
 }
 
+// A run that fails before Finish: the copies stop and the sibling goes (the run does not wait
+// for gigabytes to be copied, and leaves nothing).
+TEST(StagedInputs, ARunEndingBeforeFinishLeavesNothing) {
+  TempDir tmp;
+  const std::string a = tmp.path() + "/a.csv";
+  { std::ofstream(a, std::ios::binary) << std::string(std::size_t{32} << 20, 'x'); }
+  { StagedInputs staged(tmp.path() + "/run", {{a, Sha256Hex(ReadFile(a))}}); }
+  EXPECT_EQ(Listing(tmp.path()), Strings{"a.csv"});
+}
+
 TEST(WriteRunDirectory, TrailingSlashAndEmptyFileList) {
   TempDir tmp;
   EXPECT_EQ(Write(tmp.path() + "/a/", kFiles, false), "");

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -274,6 +275,7 @@ struct StagedInputs::State {
   std::string dir;                                            // the temporary sibling, or empty
   std::vector<std::string> copies;                            // per source, in dir
   bool ok = false;
+  std::atomic<bool> cancel{false};  // set when the run ends before Finish (it failed)
   std::thread worker;
 };
 
@@ -281,7 +283,7 @@ namespace {
 
 // Copies `from` to the new file `to`, hashing the bytes copied, and flushes it. The hex digest,
 // or empty on any failure.
-std::string CopyHashed(const std::string& from, const std::string& to) {
+std::string CopyHashed(const std::string& from, const std::string& to, const std::atomic<bool>& cancel) {
   const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) return {};
   const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -292,7 +294,7 @@ std::string CopyHashed(const std::string& from, const std::string& to) {
   Sha256Hasher hash;
   std::string buffer(std::size_t{4} << 20, '\0');
   bool ok = true;
-  for (;;) {
+  while (!cancel.load(std::memory_order_relaxed)) {
     const ssize_t n = ::read(in, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
@@ -306,7 +308,7 @@ std::string CopyHashed(const std::string& from, const std::string& to) {
       break;
     }
   }
-  ok = ::fsync(out) == 0 && ok;
+  ok = !cancel.load() && ::fsync(out) == 0 && ok;
   ok = ::close(out) == 0 && ok;
   ::close(in);
   return ok ? hash.HexDigest() : std::string();
@@ -330,13 +332,14 @@ StagedInputs::StagedInputs(const std::string& dir, std::vector<std::pair<std::st
     bool ok = true;
     for (std::size_t i = 0; i < s->sources.size() && ok; ++i) {
       s->copies.push_back(s->dir + "/" + std::to_string(i));
-      ok = CopyHashed(s->sources[i].first, s->copies.back()) == s->sources[i].second;
+      ok = CopyHashed(s->sources[i].first, s->copies.back(), s->cancel) == s->sources[i].second;
     }
     s->ok = ok;
   });
 }
 
 StagedInputs::~StagedInputs() {
+  state_->cancel = true;  // a run that failed does not wait for gigabytes to be copied
   if (state_->worker.joinable()) state_->worker.join();
   std::error_code ec;
   if (!state_->dir.empty()) fs::remove_all(state_->dir, ec);
