@@ -651,17 +651,7 @@ bool CsvReader::SplitRest(std::size_t parts, std::vector<CsvSlice>* slices) cons
   if (table_mode_ || parts == 0) return false;
   const std::string_view rest = std::string_view(data_).substr(std::min(pos_, data_.size()));
   if (rest.find('"') != std::string_view::npos) return false;
-  std::size_t begin = 0;
-  for (std::size_t k = 1; k <= parts && begin < rest.size(); ++k) {
-    std::size_t end = k == parts ? rest.size() : rest.size() / parts * k;
-    if (end <= begin) continue;
-    if (end < rest.size()) {
-      const std::size_t nl = rest.find('\n', end - 1);
-      end = nl == std::string_view::npos ? rest.size() : nl + 1;
-    }
-    slices->push_back({rest.substr(begin, end - begin), 0});
-    begin = end;
-  }
+  for (const std::string_view piece : LinePieces(rest, std::max<std::size_t>(1, (rest.size() + parts - 1) / parts))) slices->push_back({piece, 0});
   std::vector<std::size_t> newlines(slices->size());
   ParallelFor(tbb::blocked_range<std::size_t>(0, slices->size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t i = r.begin(); i < r.end(); ++i) newlines[i] = static_cast<std::size_t>(std::count((*slices)[i].text.begin(), (*slices)[i].text.end(), '\n'));

@@ -124,7 +124,7 @@ class CsvReader {
   // fast path applies: a CSV file (not a workbook) whose rest holds no '"' (so no record spans
   // lines) and at most set_max_records records. Otherwise returns false. The reader does not
   // move: after a slice turns out malformed, Next reads the same records with every message.
-  // Cost: two passes over the rest (a search for '"', a count of lines), in parallel.
+  // Cost: two passes over the rest: a search for '"', then a count of lines on every thread.
   bool SplitRest(std::size_t parts, std::vector<CsvSlice>* slices) const;
   // The next record of `*slice` (from SplitRest; thread-safe on distinct slices), fields split
   // at ',', CRLF and blank lines as Next. False at the slice's end, or with *malformed set on
