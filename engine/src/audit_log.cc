@@ -3,12 +3,17 @@
 
 #include <zstd.h>
 
+#include <tbb/blocked_range.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "file_read.h"
+#include "parallel.h"
 #include "run_format.h"
 
 namespace zkmatch {
@@ -18,24 +23,52 @@ namespace {
 // 1,336, and 3% smaller (x18.9 against x18.3).
 constexpr int kLevel = 3;
 
-// The lines held by zstd `compressed`, into *text (sized once from the frames' recorded content
-// sizes when they give them). False with *why ("is cut short ...", "is not a readable zstd file
-// (...)") when the bytes are damaged.
-bool Decompress(std::string_view compressed, std::string* text, std::string* why) {
-  text->clear();
-  // The frames' recorded content sizes, summed (the writer records them; a frame without one
-  // leaves the size to growth).
-  std::size_t total = 0;
+// One frame of a compressed log: where its bytes are and where its lines go.
+struct Frame {
+  std::size_t from = 0, bytes = 0;   // in the compressed bytes
+  std::size_t at = 0, content = 0;   // in the lines
+};
+
+// The frames of `compressed`, when every frame records its content size and the sizes are
+// plausible; else false (the stream decoder then reads it, and says what is wrong).
+bool ListFrames(std::string_view compressed, std::vector<Frame>* frames, std::size_t* total) {
+  *total = 0;
   for (std::size_t pos = 0; pos < compressed.size();) {
     const unsigned long long content = ZSTD_getFrameContentSize(compressed.data() + pos, compressed.size() - pos);
-    const std::size_t frame = ZSTD_findFrameCompressedSize(compressed.data() + pos, compressed.size() - pos);
-    if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || ZSTD_isError(frame)) break;
-    total += static_cast<std::size_t>(content);
-    pos += frame;
+    const std::size_t bytes = ZSTD_findFrameCompressedSize(compressed.data() + pos, compressed.size() - pos);
+    if (content == ZSTD_CONTENTSIZE_ERROR || content == ZSTD_CONTENTSIZE_UNKNOWN || ZSTD_isError(bytes)) return false;
+    frames->push_back({pos, bytes, *total, static_cast<std::size_t>(content)});
+    *total += static_cast<std::size_t>(content);
+    pos += bytes;
   }
-  // A frame header is the file's word, not a fact: a forged size is not reserved beyond what
-  // a log compresses to (about 18 to 1); growth covers the rest.
-  text->reserve(std::min(total, compressed.size() * 64 + (std::size_t{1} << 20)));
+  // A frame header is the file's word, not a fact: no more is allocated than a log compresses
+  // to (about 18 to 1); a larger claim goes to the stream decoder, which grows as it reads.
+  return *total <= compressed.size() * 64 + (std::size_t{1} << 20);
+}
+
+// The lines held by zstd `compressed`, into *text. False with *why ("is cut short ...", "is not
+// a readable zstd file (...)") when the bytes are damaged. The writer's frames (audit_log.h)
+// record their sizes, so the lines are sized once and the frames decompressed in parallel;
+// anything else is read as one stream.
+bool Decompress(std::string_view compressed, std::string* text, std::string* why) {
+  text->clear();
+  std::vector<Frame> frames;
+  std::size_t total = 0;
+  if (ListFrames(compressed, &frames, &total)) {
+    text->resize(total);
+    std::atomic<bool> all{true};
+    ParallelFor(tbb::blocked_range<std::size_t>(0, frames.size()), [&](const tbb::blocked_range<std::size_t>& range) {
+      ZSTD_DCtx* d = ZSTD_createDCtx();
+      for (std::size_t i = range.begin(); i < range.end(); ++i) {
+        const Frame& f = frames[i];
+        const std::size_t got = ZSTD_decompressDCtx(d, text->data() + f.at, f.content, compressed.data() + f.from, f.bytes);
+        if (ZSTD_isError(got) || got != f.content) all.store(false);
+      }
+      ZSTD_freeDCtx(d);
+    });
+    if (all.load()) return true;
+    text->clear();  // a frame lied about its size or is damaged: the stream decoder says how
+  }
   ZSTD_DStream* d = ZSTD_createDStream();
   ZSTD_initDStream(d);
   ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
@@ -43,8 +76,7 @@ bool Decompress(std::string_view compressed, std::string* text, std::string* why
   bool ok = true;
   while (in.pos < in.size) {
     const std::size_t at = text->size();
-    // Into the room reserved; more only when the recorded sizes were short of it.
-    text->resize(text->capacity() > at ? text->capacity() : at + ZSTD_DStreamOutSize());
+    text->resize(at + ZSTD_DStreamOutSize());
     ZSTD_outBuffer out{text->data() + at, text->size() - at, 0};
     last = ZSTD_decompressStream(d, &out, &in);
     text->resize(at + out.pos);
@@ -61,7 +93,6 @@ bool Decompress(std::string_view compressed, std::string* text, std::string* why
   }
   return ok;
 }
-
 
 }  // namespace
 

@@ -55,21 +55,28 @@ std::int64_t JsonValue::AsInt() const {
   return v;
 }
 
-namespace {
-
-class Reader {
+// The one JSON reader: parses into a JsonDoc's flat nodes. Strings without escapes (ids,
+// codes, names: nearly all of them) are views into the text; the others are unescaped into the
+// document's buffer.
+class JsonReader {
  public:
-  explicit Reader(std::string_view s) : s_(s) {}
+  JsonReader(std::string_view s, JsonDoc* doc) : s_(s), doc_(doc), nodes_(doc->nodes_) {}
 
-  bool Parse(JsonValue* out, std::string* error) {
-    if (!Value(out, 0) || (Skip(), i_ != s_.size())) {
+  bool Parse(std::string* error) {
+    doc_->text_ = s_;
+    doc_->decoded_.clear();
+    nodes_.clear();
+    const bool ok = s_.size() < 0xFFFFFFFFu ? Value(0) && (Skip(), i_ == s_.size()) : Fail("text over 4 GB");
+    if (!ok) {
       *error = error_.empty() ? "unexpected text at byte " + std::to_string(i_ + 1) : error_;
+      nodes_.clear();
       return false;
     }
     return true;
   }
 
  private:
+  using Type = JsonValue::Type;
   void Skip() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
   }
@@ -82,91 +89,126 @@ class Reader {
     i_ += word.size();
     return true;
   }
-  bool Value(JsonValue* v, int depth) {
+  // Its subtree is complete: the container's next sibling comes next.
+  bool Close(std::uint32_t self) {
+    nodes_[self].end = static_cast<std::uint32_t>(nodes_.size());
+    return true;
+  }
+  // Appends the value at i_, and everything in it, to the nodes.
+  bool Value(int depth) {
     if (depth > 64) return Fail("nesting too deep");
     Skip();
     if (i_ >= s_.size()) return Fail("unexpected end");
     const char c = s_[i_];
+    const auto self = static_cast<std::uint32_t>(nodes_.size());
+    nodes_.emplace_back();
+    nodes_[self].end = self + 1;
     if (c == '{') {
-      v->type = JsonValue::Type::kObject;
+      nodes_[self].type = Type::kObject;
       ++i_;
       Skip();
-      if (i_ < s_.size() && s_[i_] == '}') return ++i_, true;
+      if (i_ < s_.size() && s_[i_] == '}') return ++i_, Close(self);
       while (true) {
         Skip();
-        std::string key;
-        if (i_ >= s_.size() || s_[i_] != '"' || !Str(&key)) return Fail("expected a key");
+        bool key_decoded = false;
+        std::uint32_t key_offset = 0, key_size = 0;
+        if (i_ >= s_.size() || s_[i_] != '"' || !Str(&key_decoded, &key_offset, &key_size)) return Fail("expected a key");
         Skip();
         if (i_ >= s_.size() || s_[i_] != ':') return Fail("expected ':'");
         ++i_;
-        JsonValue member;
-        if (!Value(&member, depth + 1)) return false;
-        v->members.emplace_back(std::move(key), std::move(member));
+        const auto member = static_cast<std::uint32_t>(nodes_.size());
+        if (!Value(depth + 1)) return false;
+        nodes_[member].key_decoded = key_decoded;
+        nodes_[member].key_offset = key_offset;
+        nodes_[member].key_size = key_size;
         Skip();
         if (i_ < s_.size() && s_[i_] == ',') {
           ++i_;
           continue;
         }
-        if (i_ < s_.size() && s_[i_] == '}') return ++i_, true;
+        if (i_ < s_.size() && s_[i_] == '}') return ++i_, Close(self);
         return Fail("expected ',' or '}'");
       }
     }
     if (c == '[') {
-      v->type = JsonValue::Type::kArray;
+      nodes_[self].type = Type::kArray;
       ++i_;
       Skip();
-      if (i_ < s_.size() && s_[i_] == ']') return ++i_, true;
+      if (i_ < s_.size() && s_[i_] == ']') return ++i_, Close(self);
       while (true) {
-        JsonValue item;
-        if (!Value(&item, depth + 1)) return false;
-        v->items.push_back(std::move(item));
+        if (!Value(depth + 1)) return false;
         Skip();
         if (i_ < s_.size() && s_[i_] == ',') {
           ++i_;
           continue;
         }
-        if (i_ < s_.size() && s_[i_] == ']') return ++i_, true;
+        if (i_ < s_.size() && s_[i_] == ']') return ++i_, Close(self);
         return Fail("expected ',' or ']'");
       }
     }
+    JsonDoc::Node& n = nodes_[self];
     if (c == '"') {
-      v->type = JsonValue::Type::kString;
-      return Str(&v->text);
+      n.type = Type::kString;
+      return Str(&n.text_decoded, &n.text_offset, &n.text_size);
     }
-    if (c == 't') return v->type = JsonValue::Type::kBool, v->boolean = true, Literal("true");
-    if (c == 'f') return v->type = JsonValue::Type::kBool, v->boolean = false, Literal("false");
-    if (c == 'n') return v->type = JsonValue::Type::kNull, Literal("null");
+    if (c == 't') return n.type = Type::kBool, n.boolean = true, Literal("true");
+    if (c == 'f') return n.type = Type::kBool, n.boolean = false, Literal("false");
+    if (c == 'n') return n.type = Type::kNull, Literal("null");
     if (c == '-' || (c >= '0' && c <= '9')) {
       const std::size_t start = i_;
       ++i_;
       while (i_ < s_.size() && ((s_[i_] >= '0' && s_[i_] <= '9') || s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E' || s_[i_] == '+' || s_[i_] == '-')) ++i_;
-      v->type = JsonValue::Type::kNumber;
-      v->text = std::string(s_.substr(start, i_ - start));
+      n.type = Type::kNumber;
+      n.text_offset = static_cast<std::uint32_t>(start);
+      n.text_size = static_cast<std::uint32_t>(i_ - start);
       return true;
     }
     return Fail("unexpected character");
   }
-  bool Str(std::string* out) {
+  // The string literal at i_ (at its opening quote): a view into the text when it has no
+  // escape, else unescaped into the document's buffer.
+  bool Str(bool* decoded, std::uint32_t* offset, std::uint32_t* size) {
     ++i_;  // opening quote
+    const std::size_t start = i_;
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == '\\') break;
+      ++i_;
+      if (c == '"') {
+        *decoded = false;
+        *offset = static_cast<std::uint32_t>(start);
+        *size = static_cast<std::uint32_t>(i_ - 1 - start);
+        return true;
+      }
+      if (static_cast<unsigned char>(c) < 0x20) return Fail("control character in string");
+    }
+    std::string& out = doc_->decoded_;
+    const std::size_t first = out.size();
+    out.append(s_.data() + start, i_ - start);
     while (i_ < s_.size()) {
       const char c = s_[i_++];
-      if (c == '"') return true;
+      if (c == '"') {
+        *decoded = true;
+        *offset = static_cast<std::uint32_t>(first);
+        *size = static_cast<std::uint32_t>(out.size() - first);
+        return true;
+      }
       if (static_cast<unsigned char>(c) < 0x20) return Fail("control character in string");
       if (c != '\\') {
-        out->push_back(c);
+        out.push_back(c);
         continue;
       }
       if (i_ >= s_.size()) break;
       const char e = s_[i_++];
       switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
+        case '"': out.push_back('"'); break;
+        case '\\': out.push_back('\\'); break;
+        case '/': out.push_back('/'); break;
+        case 'b': out.push_back('\b'); break;
+        case 'f': out.push_back('\f'); break;
+        case 'n': out.push_back('\n'); break;
+        case 'r': out.push_back('\r'); break;
+        case 't': out.push_back('\t'); break;
         case 'u': {
           if (i_ + 4 > s_.size()) return Fail("bad \\u escape");
           unsigned cp = 0;
@@ -175,14 +217,14 @@ class Reader {
             cp = cp * 16 + static_cast<unsigned>(h >= '0' && h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
           }
           if (cp < 0x80) {
-            out->push_back(static_cast<char>(cp));
+            out.push_back(static_cast<char>(cp));
           } else if (cp < 0x800) {
-            out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-            out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
           } else {
-            out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-            out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
           }
           break;
         }
@@ -193,12 +235,78 @@ class Reader {
   }
 
   std::string_view s_;
+  JsonDoc* doc_;
+  std::vector<JsonDoc::Node>& nodes_;
   std::size_t i_ = 0;
   std::string error_;
 };
 
-}  // namespace
+bool JsonDoc::Parse(std::string_view text, std::string* error) { return JsonReader(text, this).Parse(error); }
 
-bool ParseJson(std::string_view text, JsonValue* out, std::string* error) { return Reader(text).Parse(out, error); }
+JsonRef::Type JsonRef::type() const { return i_ == kAbsent ? Type::kNull : doc_->nodes_[i_].type; }
+
+bool JsonRef::boolean() const { return i_ != kAbsent && doc_->nodes_[i_].boolean; }
+
+std::string_view JsonRef::text() const {
+  if (i_ == kAbsent) return {};
+  const JsonDoc::Node& n = doc_->nodes_[i_];
+  return doc_->View(n.text_decoded, n.text_offset, n.text_size);
+}
+
+std::string_view JsonRef::key() const {
+  if (i_ == kAbsent) return {};
+  const JsonDoc::Node& n = doc_->nodes_[i_];
+  return doc_->View(n.key_decoded, n.key_offset, n.key_size);
+}
+
+std::int64_t JsonRef::AsInt() const {
+  std::int64_t v = 0;
+  if (type() != Type::kNumber) return 0;
+  const std::string_view t = text();
+  std::from_chars(t.data(), t.data() + t.size(), v);
+  return v;
+}
+
+JsonRef::Iterator& JsonRef::Iterator::operator++() {
+  i_ = doc_->nodes_[i_].end;
+  return *this;
+}
+
+JsonRef::Children JsonRef::children() const {
+  const Type t = type();
+  if (t != Type::kArray && t != Type::kObject) return {Iterator(doc_, 0), Iterator(doc_, 0)};
+  return {Iterator(doc_, i_ + 1), Iterator(doc_, doc_->nodes_[i_].end)};
+}
+
+JsonRef JsonRef::operator[](std::string_view key) const {
+  if (type() == Type::kObject) {
+    for (JsonRef member : children()) {
+      if (member.key() == key) return member;
+    }
+  }
+  return JsonRef(doc_, kAbsent);
+}
+
+JsonValue JsonRef::ToValue() const {
+  JsonValue v;
+  v.type = type();
+  v.boolean = boolean();
+  v.text = std::string(text());
+  for (JsonRef child : children()) {
+    if (v.type == Type::kArray) {
+      v.items.push_back(child.ToValue());
+    } else {
+      v.members.emplace_back(std::string(child.key()), child.ToValue());
+    }
+  }
+  return v;
+}
+
+bool ParseJson(std::string_view text, JsonValue* out, std::string* error) {
+  JsonDoc doc;
+  if (!doc.Parse(text, error)) return false;
+  *out = doc.root().ToValue();
+  return true;
+}
 
 }  // namespace zkmatch

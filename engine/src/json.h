@@ -112,7 +112,91 @@ struct JsonMember {
 };
 
 // Parses one JSON value filling the whole text. Returns false and sets *error on bad input.
+// The same reader as JsonDoc::Parse (same grammar, same messages), copied into a tree.
 bool ParseJson(std::string_view text, JsonValue* out, std::string* error);
+
+class JsonDoc;
+
+// A value of a JsonDoc: a view, valid while the document is neither parsed again nor destroyed
+// (and, for its strings, while the parsed text lives). A member that is absent reads as null.
+class JsonRef {
+ public:
+  using Type = JsonValue::Type;
+  Type type() const;
+  bool is_null() const { return type() == Type::kNull; }
+  bool boolean() const;
+  // A string's value (unescaped) or a number's source text; empty for the other types.
+  std::string_view text() const;
+  // The key of this value when it is a member of an object; empty otherwise.
+  std::string_view key() const;
+  std::int64_t AsInt() const;  // 0 when not an integer
+  // Member by key (the first with that key); a null value when absent or not an object.
+  JsonRef operator[](std::string_view key) const;
+
+  // The items of an array or the members of an object (each member's key(): key()), in order.
+  class Iterator {
+   public:
+    JsonRef operator*() const { return JsonRef(doc_, i_); }
+    Iterator& operator++();
+    bool operator!=(const Iterator& o) const { return i_ != o.i_; }
+
+   private:
+    friend class JsonRef;
+    Iterator(const JsonDoc* doc, std::uint32_t i) : doc_(doc), i_(i) {}
+    const JsonDoc* doc_;
+    std::uint32_t i_;
+  };
+  struct Children {
+    Iterator b, e;
+    Iterator begin() const { return b; }
+    Iterator end() const { return e; }
+    bool empty() const { return !(b != e); }
+  };
+  Children children() const;
+
+  // A copy as a JsonValue tree (for a value kept after the document is reused).
+  JsonValue ToValue() const;
+
+ private:
+  friend class JsonDoc;
+  static constexpr std::uint32_t kAbsent = 0xFFFFFFFFu;
+  JsonRef(const JsonDoc* doc, std::uint32_t i) : doc_(doc), i_(i) {}
+  const JsonDoc* doc_;
+  std::uint32_t i_;  // node index, or kAbsent
+};
+
+// One JSON text parsed flat, for reading many lines fast (the verifier reads a million audit
+// records): its nodes in one array in document order, strings as views into the parsed text, or
+// into the document's own buffer for strings that had escapes. Parsing again reuses the buffers,
+// so a warm document parses without allocating. The grammar and the error messages are
+// ParseJson's (one reader serves both). Not thread-safe: one document per thread.
+// Cost: linear in the text; member lookup is linear in the object's members.
+class JsonDoc {
+ public:
+  // Parses `text`, which must outlive every view read from the document. False, with *error set,
+  // on bad input (the document is then empty).
+  bool Parse(std::string_view text, std::string* error);
+  JsonRef root() const { return JsonRef(this, nodes_.empty() ? JsonRef::kAbsent : 0); }
+
+ private:
+  friend class JsonRef;
+  friend class JsonReader;
+  struct Node {
+    JsonValue::Type type = JsonValue::Type::kNull;
+    bool boolean = false;
+    bool key_decoded = false;   // key is in decoded_, not in text_
+    bool text_decoded = false;  // text likewise
+    std::uint32_t key_offset = 0, key_size = 0;
+    std::uint32_t text_offset = 0, text_size = 0;
+    std::uint32_t end = 0;  // index one past this node's subtree (its next sibling)
+  };
+  std::string_view View(bool decoded, std::uint32_t offset, std::uint32_t size) const {
+    return std::string_view((decoded ? decoded_.data() : text_.data()) + offset, size);
+  }
+  std::string_view text_;
+  std::string decoded_;  // unescaped strings, one after another
+  std::vector<Node> nodes_;
+};
 
 }  // namespace zkmatch
 

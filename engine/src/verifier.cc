@@ -350,23 +350,40 @@ class Verifier {
     // Each line parsed, hashed (its Merkle leaf) and its explanation checked in parallel; the
     // records and the explanations' findings taken in file order. Every line is checked: when
     // the root differs, the records that disagree with the published files say which they are.
+    // A candidate record (nearly every line) is read flat (JsonDoc: no allocation per line) and
+    // checked where it is parsed; the consumer only keeps the order of ids. Any other record is
+    // kept as a tree for the checks after the pass.
     struct Parsed {
-      JsonValue value;
       std::string error;  // empty when the line is valid JSON
       MerkleHash leaf{};
+      bool is_candidate = false;             // record "candidate"
+      CandidateRecordCheck check;            // for a candidate record
       bool candidate = false;                // a candidate record of a known candidate
       std::vector<std::string> explanation;  // what its explanation gets wrong
+      JsonValue value;                       // any other record
     };
     explanations_read_ = true;
     ForEachLineInOrder<Parsed>(
         text,
-        [this](std::string_view line, std::size_t, Parsed* out) {
+        [this](std::string_view line, std::size_t number, Parsed* out) {
+          thread_local JsonDoc doc;
+          thread_local std::size_t next_position = 0;  // the records come in id order: a guess that is nearly always right
           out->leaf = MerkleLeafHash(line);
-          if (!ParseJson(line, &out->value, &out->error)) {
+          if (!doc.Parse(line, &out->error)) {
             if (out->error.empty()) out->error = "not valid";
             return;
           }
-          CheckExplanation(out->value, out->candidate, out->explanation);
+          const JsonRef rec = doc.root();
+          if (rec[audit_keys::kRecord].text() != audit_keys::kCandidate) {
+            out->value = rec.ToValue();
+            return;
+          }
+          out->is_candidate = true;
+          CheckCandidateRecord(rec, number, &next_position, &out->check);
+          if (out->check.found) {
+            out->candidate = true;
+            CheckExplanation(rec, out->check.c, out->explanation);
+          }
         },
         [&](std::string_view, std::size_t number, Parsed& parsed) {
           leaves.push_back(parsed.leaf);
@@ -381,7 +398,12 @@ class Verifier {
             broken = true;
             return true;
           }
-          TakeRecord(parsed.value, line_no, &last);
+          if (parsed.is_candidate) {
+            if (line_no == 1) Violation("audit.jsonl:1: the first record is not the header");
+            TakeCandidateRecord(parsed.check, line_no);
+          } else {
+            TakeRecord(parsed.value, line_no, &last);
+          }
           return true;
         });
     CheckAuditRoot(leaves);
@@ -448,26 +470,79 @@ class Verifier {
     }
   }
 
-  // Every rejection reason in a candidate record is a name of names.h.
-  void CheckRejectionNames(const JsonValue& r, std::size_t line_no) {
-    for (const JsonValue& batch : r[audit_keys::kBatches].items) {
-      for (const JsonValue& step : batch[audit_keys::kChoices].items) {
-        for (const JsonMember& m : step[audit_keys::kRejected].members) {
-          if (!FromName<Rejection>(m.second.text)) AgreementViolation(UnknownNameError<Rejection>("audit.jsonl:" + std::to_string(line_no), m.second.text));
+  // What a candidate record says, checked against the published files on the thread that parsed
+  // it; TakeCandidateRecord reports it in file order.
+  struct CandidateRecordCheck {
+    std::string id;
+    std::size_t position = 0;  // where the id is, or would be, among the candidates' sorted ids
+    bool found = false;        // a known candidate (then c is theirs)
+    CandidateIndex c = kNoCandidate;
+    bool agrees = true;                     // its placement is placements.csv's
+    std::vector<std::string> unknown_names;  // rejection reasons that are not names of names.h
+  };
+
+  // Reads only; safe on many threads. `line_no` names the line in findings; *guess is where the
+  // id probably is (the last record's position + 1), updated.
+  void CheckCandidateRecord(JsonRef r, std::size_t line_no, std::size_t* guess, CandidateRecordCheck* out) const {
+    namespace a = audit_keys;
+    out->id = r[a::kId].text();
+    const auto& ids = instance_.candidates.id;
+    out->position = *guess < ids.size() && ids[*guess] == out->id ? *guess : static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), out->id) - ids.begin());
+    *guess = out->position + 1;
+    out->found = out->position < ids.size() && ids[out->position] == out->id;
+    if (!out->found) return;
+    const std::size_t c = out->position;
+    out->c = static_cast<CandidateIndex>(c);
+    // Every rejection reason is a name of names.h.
+    for (JsonRef batch : r[a::kBatches].children()) {
+      for (JsonRef step : batch[a::kChoices].children()) {
+        for (JsonRef m : step[a::kRejected].children()) {
+          if (!FromName<Rejection>(std::string(m.text()))) out->unknown_names.push_back(UnknownNameError<Rejection>("audit.jsonl:" + std::to_string(line_no), std::string(m.text())));
         }
       }
     }
+    const bool placed = stage_of_[c] >= 0;
+    if (locked_index_[c] != kNone) {  // a continuing round: the parent's seat, as placements.csv shows it
+      const PlacementRow& row = locked_rows_[locked_index_[c]];
+      out->agrees = r[a::kStatus].text() == a::kStatusLocked && r[a::kBatch].text() == row.batch && r[a::kStage].text() == row.stage &&
+                    r[a::kProgram].text() == row.program && r[a::kChannel].text() == row.channel && r[a::kChoiceRank].AsInt() == row.choice_rank;
+      return;
+    }
+    const Claim* claim = ClaimOf(static_cast<CandidateIndex>(c));
+    bool same = r[a::kStatus].text() == (placed ? a::kStatusPlaced : claim ? a::kStatusReassigned : a::kStatusUnplaced);
+    if (same && claim) {
+      const StageInfo& st = stages_[static_cast<std::size_t>(claim->stage)];
+      same = r[a::kBatch].text() == rules_.batches[st.b].name && r[a::kStage].text() == StageRules(st).name &&
+             r[a::kProgram].text() == instance_.programs.code[claim->program] && r[a::kChannel].text() == StageRules(st).channels[claim->channel].name &&
+             ShownOrder(r[a::kReassignment][a::kOrder]) == OrderValues(static_cast<CandidateIndex>(c), claim->program);
+    }
+    if (same && placed) {
+      const StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
+      same = r[a::kBatch].text() == rules_.batches[st.b].name && r[a::kProgram].text() == instance_.programs.code[program_[c]] &&
+             r[a::kChannel].text() == StageRules(st).channels[channel_[c]].name && r[a::kChoiceRank].AsInt() == choice_[c] + 1;
+    }
+    out->agrees = same;
   }
 
   // Candidate records come in id order; each must agree with placements.csv.
-  // One parsed line of the log, in file order.
+  void TakeCandidateRecord(const CandidateRecordCheck& check, std::size_t line_no) {
+    ++audit_candidate_count_;
+    while (next_candidate_ < check.position) MissingRecord(next_candidate_++);
+    if (!check.found || next_candidate_ != check.position) {
+      AgreementViolation("audit.jsonl:" + std::to_string(line_no) + ": a record for candidate '" + check.id + "', who is unknown or out of id order");
+      return;
+    }
+    ++next_candidate_;
+    for (const std::string& what : check.unknown_names) AgreementViolation(what);
+    if (!check.agrees) AgreementViolation("audit.jsonl's record for candidate '" + check.id + "' disagrees with placements.csv (line " + std::to_string(line_no) + ")");
+  }
+
+  // One parsed line of the log other than a candidate record, in file order.
   void TakeRecord(JsonValue& v, std::size_t line_no, JsonValue* last) {
     namespace a = audit_keys;
     const std::string& record = v[a::kRecord].text;
     if (line_no == 1 && record != a::kHeader) Violation("audit.jsonl:1: the first record is not the header");
-    if (record == a::kCandidate) {
-      CompareCandidateRecord(v, line_no);
-    } else if (record == a::kSeats) {
+    if (record == a::kSeats) {
       CompareSeatsRecord(v, line_no);
     } else if (record == a::kHeader) {
       audit_header_ = std::move(v);
@@ -487,42 +562,6 @@ class Verifier {
       Violation("audit.jsonl: the Merkle root of its records is " + root + " but manifest.json records " + manifest_.audit_root +
                 " (a record was edited, removed, inserted or moved; the findings on records name those that disagree with the published files)");
     }
-  }
-
-  void CompareCandidateRecord(const JsonValue& r, std::size_t line_no) {
-    ++audit_candidate_count_;
-    const auto& ids = instance_.candidates.id;
-    const std::string& id = r[audit_keys::kId].text;
-    while (next_candidate_ < ids.size() && ids[next_candidate_] < id) MissingRecord(next_candidate_++);
-    if (next_candidate_ >= ids.size() || ids[next_candidate_] != id) {
-      AgreementViolation("audit.jsonl:" + std::to_string(line_no) + ": a record for candidate '" + id + "', who is unknown or out of id order");
-      return;
-    }
-    const std::size_t c = next_candidate_++;
-    CheckRejectionNames(r, line_no);
-    const bool placed = stage_of_[c] >= 0;
-    if (locked_index_[c] != kNone) {  // a continuing round: the parent's seat, as placements.csv shows it
-      const PlacementRow& row = locked_rows_[locked_index_[c]];
-      const bool same = r[audit_keys::kStatus].text == audit_keys::kStatusLocked && r[audit_keys::kBatch].text == row.batch &&
-                        r[audit_keys::kStage].text == row.stage && r[audit_keys::kProgram].text == row.program &&
-                        r[audit_keys::kChannel].text == row.channel && r[audit_keys::kChoiceRank].AsInt() == row.choice_rank;
-      if (!same) AgreementViolation("audit.jsonl's record for candidate '" + id + "' disagrees with placements.csv (line " + std::to_string(line_no) + ")");
-      return;
-    }
-    const Claim* claim = ClaimOf(static_cast<CandidateIndex>(c));
-    bool same = r[audit_keys::kStatus].text == (placed ? audit_keys::kStatusPlaced : claim ? audit_keys::kStatusReassigned : audit_keys::kStatusUnplaced);
-    if (same && claim) {
-      const StageInfo& st = stages_[static_cast<std::size_t>(claim->stage)];
-      same = r[audit_keys::kBatch].text == rules_.batches[st.b].name && r[audit_keys::kStage].text == StageRules(st).name &&
-             r[audit_keys::kProgram].text == instance_.programs.code[claim->program] && r[audit_keys::kChannel].text == StageRules(st).channels[claim->channel].name &&
-             ShownOrder(r[audit_keys::kReassignment][audit_keys::kOrder]) == OrderValues(static_cast<CandidateIndex>(c), claim->program);
-    }
-    if (same && placed) {
-      const StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
-      same = r[audit_keys::kBatch].text == rules_.batches[st.b].name && r[audit_keys::kProgram].text == instance_.programs.code[program_[c]] &&
-             r[audit_keys::kChannel].text == StageRules(st).channels[channel_[c]].name && r[audit_keys::kChoiceRank].AsInt() == choice_[c] + 1;
-    }
-    if (!same) AgreementViolation("audit.jsonl's record for candidate '" + id + "' disagrees with placements.csv (line " + std::to_string(line_no) + ")");
   }
 
   void MissingRecord(std::size_t c) { AgreementViolation("audit.jsonl has no record for candidate '" + instance_.candidates.id[c] + "'"); }
@@ -596,7 +635,7 @@ class Verifier {
     return rules ? rules->sha256 : std::string();
   }
 
-  int FindStage(const std::string& batch, const std::string& stage) const {
+  int FindStage(std::string_view batch, std::string_view stage) const {
     for (std::size_t i = 0; i < stages_.size(); ++i) {
       if (rules_.batches[stages_[i].b].name == batch && rules_.batches[stages_[i].b].stages[stages_[i].s].name == stage) return static_cast<int>(i);
     }
@@ -678,9 +717,9 @@ class Verifier {
     }
     return out;
   }
-  static std::vector<std::string> ShownOrder(const JsonValue& list) {
+  static std::vector<std::string> ShownOrder(JsonRef list) {
     std::vector<std::string> out;
-    for (const JsonValue& v : list.items) out.push_back(v.is_null() ? "null" : v.text);
+    for (JsonRef v : list.children()) out.push_back(v.is_null() ? "null" : std::string(v.text()));
     return out;
   }
 
@@ -1035,81 +1074,83 @@ class Verifier {
     }
   }
 
-  // The check of one record of audit.jsonl for ReportExplanations: sets `candidate` for the record
-  // of a known candidate and adds what disagrees to `bad`. Reads only; safe on many threads.
-  void CheckExplanation(const JsonValue& rec, bool& candidate, std::vector<std::string>& bad_lines) const {
+  // The check of the explanation in the record of candidate c for ReportExplanations: adds what
+  // disagrees to `bad_lines`. Reads only; safe on many threads.
+  void CheckExplanation(JsonRef rec, CandidateIndex c, std::vector<std::string>& bad_lines) const {
+    namespace a = audit_keys;
     const EvalContext ctx = Context();
     auto bad = [&](const std::string& what) { bad_lines.push_back(what); };
-    // The values `explain` shows for ranking r at program p: every key, formatted as published.
-    auto values = [&](std::size_t r, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank) {
-      std::vector<std::string> out;
-      for (const RankingKey& k : rules_.rankings[r].keys) {
-        const Score v = EvaluateNumber(*k.expr, ctx, c, p, choice_rank);
-        out.push_back(v == kMissingScore ? "null" : FormatScore(v));
+    // Whether `list` shows the values `explain` shows for ranking r at program p: every key,
+    // formatted as published.
+    auto shows_values = [&](JsonRef list, std::size_t r, ProgramIndex p, std::int32_t choice_rank) {
+      const std::vector<RankingKey>& keys = rules_.rankings[r].keys;
+      std::size_t i = 0;
+      for (JsonRef v : list.children()) {
+        if (i == keys.size()) return false;
+        const Score want = EvaluateNumber(*keys[i++].expr, ctx, c, p, choice_rank);
+        if ((v.is_null() ? std::string_view("null") : v.text()) != (want == kMissingScore ? std::string("null") : FormatScore(want))) return false;
       }
-      return out;
+      return i == keys.size();
     };
-    auto shown = [](const JsonValue& list) {
-      std::vector<std::string> out;
-      for (const JsonValue& v : list.items) out.push_back(v.is_null() ? "null" : v.text);
-      return out;
-    };
-    auto ranking_index = [&](const std::string& name) {
+    auto ranking_index = [&](std::string_view name) {
       for (std::size_t r = 0; r < rules_.rankings.size(); ++r) {
         if (rules_.rankings[r].name == name) return static_cast<int>(r);
       }
       return -1;
     };
-    {
-      if (rec[audit_keys::kRecord].text != audit_keys::kCandidate) return;
-      const CandidateIndex c = FindCandidate(rec[audit_keys::kId].text);
-      if (c == kNone) return;  // reported by CheckAuditTree
-      candidate = true;
-      const std::string& who = rec[audit_keys::kId].text;
-      for (const JsonMember& m : rec[audit_keys::kKeys].members) {
-        const int r = ranking_index(m.first);
-        if (r < 0 || rules_.rankings[static_cast<std::size_t>(r)].per_program) {
-          bad("candidate '" + who + "': key values for '" + m.first + "', which is not a ranking over candidates");
-        } else if (shown(m.second) != values(static_cast<std::size_t>(r), c, kNoProgram, 0)) {
-          bad("candidate '" + who + "': the key values shown for ranking '" + m.first + "' are not the candidate's (recomputed from the inputs)");
-        }
+    const std::string who(rec[a::kId].text());
+    for (JsonRef m : rec[a::kKeys].children()) {
+      const int r = ranking_index(m.key());
+      if (r < 0 || rules_.rankings[static_cast<std::size_t>(r)].per_program) {
+        bad("candidate '" + who + "': key values for '" + std::string(m.key()) + "', which is not a ranking over candidates");
+      } else if (!shows_values(m, static_cast<std::size_t>(r), kNoProgram, 0)) {
+        bad("candidate '" + who + "': the key values shown for ranking '" + std::string(m.key()) + "' are not the candidate's (recomputed from the inputs)");
       }
-      for (const JsonValue& batch : rec[audit_keys::kBatches].items) {
-        const int b = rules_.FindBatch(batch[audit_keys::kBatch].text);
-        if (b < 0 || !batch[audit_keys::kLockedBy].is_null()) continue;
-        const ChoiceLists& lists = instance_.choices[static_cast<std::size_t>(b)];
-        for (const JsonValue& step : batch[audit_keys::kChoices].items) {
-          const std::int64_t rank = step[audit_keys::kRank].AsInt();
-          if (rank < 1 || static_cast<std::uint64_t>(rank) > lists.length(c)) {
-            bad("candidate '" + who + "': choice " + step[audit_keys::kRank].text + " is not on their list");
-            continue;
+    }
+    std::string want, got;  // reused from choice to choice
+    for (JsonRef batch : rec[a::kBatches].children()) {
+      const int b = rules_.FindBatch(std::string(batch[a::kBatch].text()));
+      if (b < 0 || !batch[a::kLockedBy].is_null()) continue;
+      const ChoiceLists& lists = instance_.choices[static_cast<std::size_t>(b)];
+      for (JsonRef step : batch[a::kChoices].children()) {
+        const std::int64_t rank = step[a::kRank].AsInt();
+        const std::string_view rank_text = step[a::kRank].text();
+        if (rank < 1 || static_cast<std::uint64_t>(rank) > lists.length(c)) {
+          bad("candidate '" + who + "': choice " + std::string(rank_text) + " is not on their list");
+          continue;
+        }
+        const std::uint32_t k = lists.offset[c] + static_cast<std::uint32_t>(rank - 1);
+        const ProgramIndex p = lists.program[k];
+        const int sp = FindStage(batch[a::kBatch].text(), step[a::kStage].text());
+        if (sp < 0 || step[a::kProgram].text() != instance_.programs.code[p]) {
+          bad("candidate '" + who + "': choice " + std::string(rank_text) + " names " + std::string(step[a::kProgram].text()) + ", not the program on their list");
+          continue;
+        }
+        const std::string& tied = TiedName(lists, k);
+        const JsonRef tied_to = step[a::kTiedTo];
+        if (tied_to.is_null() ? !tied.empty() : tied_to.text() != tied) {
+          bad("candidate '" + who + "': choice " + std::string(rank_text) + " is said to be tied to channel '" + std::string(tied_to.text()) +
+              "', but choices.csv ties it to " + (tied.empty() ? std::string("no channel") : "'" + tied + "'"));
+        }
+        for (JsonRef m : step[a::kKeys].children()) {
+          const int r = ranking_index(m.key());
+          if (r < 0 || !shows_values(m, static_cast<std::size_t>(r), p, static_cast<std::int32_t>(rank))) {
+            bad("candidate '" + who + "': the key values shown for '" + std::string(m.key()) + "' at " + instance_.programs.code[p] + " are not the candidate's");
           }
-          const std::uint32_t k = lists.offset[c] + static_cast<std::uint32_t>(rank - 1);
-          const ProgramIndex p = lists.program[k];
-          const int sp = FindStage(batch[audit_keys::kBatch].text, step[audit_keys::kStage].text);
-          if (sp < 0 || step[audit_keys::kProgram].text != instance_.programs.code[p]) {
-            bad("candidate '" + who + "': choice " + step[audit_keys::kRank].text + " names " + step[audit_keys::kProgram].text + ", not the program on their list");
-            continue;
-          }
-          const std::string& tied = TiedName(lists, k);
-          if (step[audit_keys::kTiedTo].is_null() ? !tied.empty() : step[audit_keys::kTiedTo].text != tied) {
-            bad("candidate '" + who + "': choice " + step[audit_keys::kRank].text + " is said to be tied to channel '" + step[audit_keys::kTiedTo].text +
-                "', but choices.csv ties it to " + (tied.empty() ? std::string("no channel") : "'" + tied + "'"));
-          }
-          for (const JsonMember& m : step[audit_keys::kKeys].members) {
-            const int r = ranking_index(m.first);
-            if (r < 0 || shown(m.second) != values(static_cast<std::size_t>(r), c, p, static_cast<std::int32_t>(rank))) {
-              bad("candidate '" + who + "': the key values shown for '" + m.first + "' at " + instance_.programs.code[p] + " are not the candidate's");
-            }
-          }
-          if (step[audit_keys::kRejected].is_null()) continue;
-          const std::string want = Reasons(stages_[static_cast<std::size_t>(sp)], p, k, c, ctx);
-          std::string got;
-          for (const JsonMember& m : step[audit_keys::kRejected].members) got += (got.empty() ? "" : ", ") + m.first + ": " + m.second.text;
-          if (got != want) {
-            bad("candidate '" + who + "': at choice " + step[audit_keys::kRank].text + " (" + instance_.programs.code[p] + ") the explanation says {" + got +
-                             "}, but the inputs and the published seats give {" + want + "}");
-          }
+        }
+        const JsonRef rejected = step[a::kRejected];
+        if (rejected.is_null()) continue;
+        Reasons(stages_[static_cast<std::size_t>(sp)], p, k, c, ctx, &want);
+        got.clear();
+        for (JsonRef m : rejected.children()) {
+          if (!got.empty()) got += ", ";
+          got += m.key();
+          got += ": ";
+          got += m.text();
+        }
+        if (got != want) {
+          bad("candidate '" + who + "': at choice " + std::string(rank_text) + " (" + instance_.programs.code[p] + ") the explanation says {" + got +
+              "}, but the inputs and the published seats give {" + want + "}");
         }
       }
     }
@@ -1117,9 +1158,10 @@ class Verifier {
 
   // Why candidate c (entry k of the lists, program p) was not admitted in stage st, channel by
   // channel over the program's channels with seats, as audit-format.md names the reasons.
-  std::string Reasons(const StageInfo& st, ProgramIndex p, std::uint32_t k, CandidateIndex c, const EvalContext& ctx) const {
+  void Reasons(const StageInfo& st, ProgramIndex p, std::uint32_t k, CandidateIndex c, const EvalContext& ctx, std::string* reasons) const {
     const Stage& stage = StageRules(st);
-    std::string out;
+    std::string& out = *reasons;
+    out.clear();
     const ChoiceLists& lists = instance_.choices[st.b];
     for (std::uint32_t h = 0; h < stage.channels.size(); ++h) {
       const Channel& ch = stage.channels[h];
@@ -1130,20 +1172,22 @@ class Verifier {
       }
       if (const Row* row = FindRow(st, p, h, kNone)) has_seats = row->capacity > 0;
       if (!has_seats) continue;
-      std::string reason;
+      Rejection reason;
       const Row* row = FindRow(st, p, h, GroupOf(st, h, c));
       if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, c, p, ChoiceRankOf(st, c, k))) {
-        reason = Name(Rejection::kIneligible);
+        reason = Rejection::kIneligible;
       } else if (!row || row->capacity <= 0) {
-        reason = Name(Rejection::kNoGroupSeats);
+        reason = Rejection::kNoGroupSeats;
       } else if (row->placed < row->capacity || row->worst == kNone) {
-        reason = Name(Rejection::kFreeSeat);
+        reason = Rejection::kFreeSeat;
       } else {
-        reason = Name(RankAt(st, ch.ranking, c, k) > PlacedRank(st, ch.ranking, row->worst) ? Rejection::kBelow : Rejection::kNotBelow);
+        reason = RankAt(st, ch.ranking, c, k) > PlacedRank(st, ch.ranking, row->worst) ? Rejection::kBelow : Rejection::kNotBelow;
       }
-      out += (out.empty() ? "" : ", ") + ch.name + ": " + reason;
+      if (!out.empty()) out += ", ";
+      out += ch.name;
+      out += ": ";
+      out += Name(reason);
     }
-    return out;
   }
 
   // choices.csv's channel column, read here on its own: the channel entry k is tied to ("" when
@@ -1158,11 +1202,6 @@ class Verifier {
     return tied.empty() || tied == ch.name;
   }
 
-  CandidateIndex FindCandidate(const std::string& id) const {
-    const auto& ids = instance_.candidates.id;
-    auto it = std::lower_bound(ids.begin(), ids.end(), id);
-    return it != ids.end() && *it == id ? static_cast<CandidateIndex>(it - ids.begin()) : kNoCandidate;
-  }
 
   // Capacities, counts, cut-offs, flows and eligibility, row by row.
   // Per row of cutoffs.csv, from placements.csv: how many it admitted, the lowest total, the
