@@ -3,7 +3,9 @@
 //
 // Parses the bytes; on success walks the value, looks members up and reads integers, and
 // checks that every string read back survives the writer: AppendJsonString then ParseJson
-// gives the same bytes (the audit log is written by one and read by the other).
+// gives the same bytes (the audit log is written by one and read by the other). The flat
+// JsonDoc, reused from input to input as verify reuses it from line to line, must give the
+// same verdict, message and values as the tree.
 // Must never crash, hang or leak, whatever the input.
 #include <cstddef>
 #include <cstdint>
@@ -43,16 +45,41 @@ void Walk(const zkmatch::JsonValue& v, int depth) {
   }
 }
 
+// The flat document against the tree, node by node.
+void Same(zkmatch::JsonRef r, const zkmatch::JsonValue& v) {
+  if (r.type() != v.type || r.text() != v.text || r.boolean() != v.boolean || r.AsInt() != v.AsInt()) __builtin_trap();
+  std::size_t i = 0;
+  for (zkmatch::JsonRef child : r.children()) {
+    if (v.type == zkmatch::JsonValue::Type::kArray) {
+      if (i >= v.items.size()) __builtin_trap();
+      Same(child, v.items[i]);
+    } else {
+      if (i >= v.members.size() || child.key() != v.members[i].first) __builtin_trap();
+      Same(child, v.members[i].second);
+      if (r[child.key()].text() != v[v.members[i].first].text) __builtin_trap();
+    }
+    ++i;
+  }
+  if (i != v.items.size() + v.members.size()) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   zkmatch::JsonValue value;
   std::string error;
-  if (zkmatch::ParseJson(text, &value, &error)) {
+  const bool ok = zkmatch::ParseJson(text, &value, &error);
+  if (ok) {
     Walk(value, 0);
   } else if (error.empty()) {
     __builtin_trap();  // a refusal always says why
   }
+  // The flat reader (verify's), with its buffers left from the last input: the same verdict,
+  // message and values as the tree.
+  static zkmatch::JsonDoc warm;
+  std::string warm_error;
+  if (warm.Parse(text, &warm_error) != ok || warm_error != (ok ? std::string() : error)) __builtin_trap();
+  if (ok) Same(warm.root(), value);
   return 0;
 }

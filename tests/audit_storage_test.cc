@@ -11,16 +11,22 @@
 //     explain and receipt refuse with a message naming the file.
 //   - A log compressed again with other frames (the same lines): replay says every line was
 //     reproduced and exits 0; a changed line is named by its number in audit.jsonl.
-//   - AuditLogReader: lines that span frames, a last line without '\n', an empty log.
+//   - AuditLogReader: lines that span frames, a last line without '\n', an empty log; frames
+//     that do not record their size, or record a wrong one.
+//   - JsonDoc, the flat JSON reader verify reads the log with: values, keys, escapes, reuse,
+//     every refusal's message (ParseJson's too), seeded random documents read back as written.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "audit_log.h"
 #include "digest.h"
+#include "json.h"
 #include "support/forge.h"
 #include "support/test_env.h"
 
@@ -176,6 +182,216 @@ TEST(AuditLogReader, LinesSpanFramesAndTheLastMayLackANewline) {
   EXPECT_EQ(whole, text);
   EXPECT_EQ(DecompressAuditLog(CompressAuditLog(text)), text);
   EXPECT_EQ(ZstdDecompress(CompressAuditLog(text)), text);
+}
+
+// The writer's frames record their sizes and are decompressed in parallel into one buffer;
+// frames that do not (another zstd writer, streaming) or that give a wrong size are read by the
+// stream decoder: the same lines, or the same refusal.
+TEST(AuditLogReader, FramesWithoutOrWithWrongSizesGoToTheStreamDecoder) {
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "{\"record\":\"candidate\",\"id\":\"" + std::to_string(1000000 + i) + "\"}\n";
+  const std::string first = text.substr(0, 40000), second = text.substr(40000);
+  EXPECT_EQ(DecompressAuditLog(ZstdCompress(first) + ZstdCompress(second)), text);
+  EXPECT_EQ(DecompressAuditLog(ZstdCompressUnsized(first) + ZstdCompressUnsized(second)), text);
+  EXPECT_EQ(DecompressAuditLog(ZstdCompress(first) + ZstdCompressUnsized(second)), text);
+  TempDir tmp;
+  std::string whole, error;
+  std::ofstream(tmp.path() + "/audit.jsonl.zst", std::ios::binary) << ZstdCompress(first) + ZstdCompressUnsized(second);
+  ASSERT_TRUE(ReadAuditLog(tmp.path(), &whole, &error)) << error;
+  EXPECT_TRUE(whole == text);
+  // A frame of a short text records its size in one byte after the frame header descriptor
+  // (single segment): one more than the truth.
+  std::string lying = ZstdCompress("{\"a\":1}\n");
+  ASSERT_EQ(static_cast<unsigned char>(lying[4]) & 0xE0, 0x20) << "single segment, a one-byte size";
+  ASSERT_EQ(static_cast<unsigned char>(lying[5]), 8);
+  lying[5] = 9;
+  std::ofstream(tmp.path() + "/audit.jsonl.zst", std::ios::binary | std::ios::trunc) << ZstdCompress(first) + lying;
+  EXPECT_FALSE(ReadAuditLog(tmp.path(), &whole, &error));
+  EXPECT_EQ(error.rfind(tmp.path() + "/audit.jsonl.zst is not a readable zstd file (", 0), 0u) << error;
+  EXPECT_EQ(DecompressAuditLog(ZstdCompress(first) + lying), "");
+}
+
+// JsonDoc (json.h), the flat reader verify reads the log with.
+TEST(JsonDoc, ReadsValuesKeysAndEscapes) {
+  JsonDoc doc;
+  std::string error;
+  const std::string text = R"({"record":"candidate","id":"25\u4e2d\n","n":-12,"x":1.5,"t":true,"f":false,"z":null,)"
+                           R"("list":[1,"two",[],{}],"k\"ey":{"a":{"b":[null]}}})";
+  ASSERT_TRUE(doc.Parse(text, &error)) << error;
+  const JsonRef root = doc.root();
+  EXPECT_EQ(root.type(), JsonValue::Type::kObject);
+  EXPECT_EQ(root["record"].text(), "candidate");
+  EXPECT_EQ(root["id"].text(), "25\xe4\xb8\xad\n");
+  EXPECT_EQ(root["n"].AsInt(), -12);
+  EXPECT_EQ(root["n"].text(), "-12");
+  EXPECT_EQ(root["x"].text(), "1.5");
+  EXPECT_EQ(root["id"].AsInt(), 0) << "a string is not an integer";
+  EXPECT_TRUE(root["t"].boolean());
+  EXPECT_EQ(root["f"].type(), JsonValue::Type::kBool);
+  EXPECT_FALSE(root["f"].boolean());
+  EXPECT_TRUE(root["z"].is_null());
+  EXPECT_TRUE(root["absent"].is_null());
+  EXPECT_TRUE(root["absent"]["deeper"].is_null());
+  EXPECT_TRUE(root["absent"].children().empty());
+  std::vector<std::string> items;
+  for (JsonRef item : root["list"].children()) items.push_back(std::string(item.text()) + "/" + std::to_string(static_cast<int>(item.type())));
+  EXPECT_EQ(items, (std::vector<std::string>{"1/2", "two/3", "/4", "/5"}));
+  std::vector<std::string> keys;
+  for (JsonRef member : root.children()) keys.push_back(std::string(member.key()));
+  EXPECT_EQ(keys, (std::vector<std::string>{"record", "id", "n", "x", "t", "f", "z", "list", "k\"ey"}));
+  EXPECT_TRUE(root["k\"ey"]["a"]["b"].children().begin() != root["k\"ey"]["a"]["b"].children().end());
+  // The tree copy is ParseJson's.
+  JsonValue tree;
+  ASSERT_TRUE(ParseJson(text, &tree, &error));
+  const JsonValue copy = root.ToValue();
+  EXPECT_EQ(copy["id"].text, tree["id"].text);
+  EXPECT_EQ(copy["list"].items.size(), 4u);
+  EXPECT_EQ(copy["k\"ey"]["a"]["b"].items.size(), 1u);
+  EXPECT_EQ(copy.members.size(), tree.members.size());
+}
+
+// Parsed again, a document forgets the last text; a refusal leaves it empty and says where.
+TEST(JsonDoc, ReuseAndRefusals) {
+  JsonDoc doc;
+  std::string error;
+  ASSERT_TRUE(doc.Parse(R"({"a":"x\ty","b":[1,2,3]})", &error));
+  ASSERT_TRUE(doc.Parse(R"({"b":"\u00e9"})", &error));
+  EXPECT_TRUE(doc.root()["a"].is_null());
+  EXPECT_EQ(doc.root()["b"].text(), "\xc3\xa9");
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"", "unexpected end at byte 1"},
+      {"{\"a\":1,}", "expected a key at byte 8"},
+      {"{\"a\" 1}", "expected ':' at byte 6"},
+      {"[1 2]", "expected ',' or ']' at byte 4"},
+      {"{\"a\":1 \"b\"}", "expected ',' or '}' at byte 8"},
+      {"\"a\x01\"", "control character in string at byte 4"},
+      {"\"a\\q\"", "bad escape at byte 5"},
+      {"\"abc", "unterminated string at byte 5"},
+      {"\"\\u12", "bad \\u escape at byte 4"},
+      {"tru", "bad literal at byte 1"},
+      {"{} x", "unexpected text at byte 4"},
+      {"@", "unexpected character at byte 1"},
+      {std::string(66, '[') + std::string(66, ']'), "nesting too deep at byte 66"},
+  };
+  for (const auto& [text, message] : bad) {
+    EXPECT_FALSE(doc.Parse(text, &error)) << text;
+    EXPECT_EQ(error, message) << text;
+    EXPECT_TRUE(doc.root().is_null()) << text;
+    JsonValue tree;
+    std::string tree_error;
+    EXPECT_FALSE(ParseJson(text, &tree, &tree_error));
+    EXPECT_EQ(tree_error, message);
+  }
+}
+
+// Seeded random documents written by JsonWriter read back the same, through a document that
+// was used before (its buffers reused).
+TEST(JsonDoc, RandomDocumentsReadBackAsWritten) {
+  std::mt19937_64 rng(18);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
+  auto random_string = [&] {
+    static const std::vector<std::string> pieces = {"a", "P0612", "\"", "\\", "\n", "\t", "\x01", "\xe4\xb8\xad", " ", "/", "\x1f", ""};
+    std::string s;
+    for (int i = pick(6); i > 0; --i) s += pieces[static_cast<std::size_t>(pick(static_cast<int>(pieces.size())))];
+    return s;
+  };
+  // Writes a random value and, alongside, the expected reading as a canonical line per node.
+  std::function<void(int, JsonWriter&, std::vector<std::string>&)> value = [&](int depth, JsonWriter& w, std::vector<std::string>& want) {
+    const int kind = depth > 4 ? pick(4) : pick(6);
+    switch (kind) {
+      case 0: w.Null(); want.push_back("null"); break;
+      case 1: {
+        const bool b = pick(2) == 1;
+        w.Bool(b);
+        want.push_back(b ? "true" : "false");
+        break;
+      }
+      case 2: {
+        const std::int64_t n = static_cast<std::int64_t>(rng() % 2000001) - 1000000;
+        w.Int(n);
+        want.push_back("n:" + std::to_string(n));
+        break;
+      }
+      case 3: {
+        const std::string s = random_string();
+        w.String(s);
+        want.push_back("s:" + s);
+        break;
+      }
+      case 4: {
+        w.BeginArray();
+        const int n = pick(4);
+        want.push_back("[" + std::to_string(n));
+        for (int i = 0; i < n; ++i) value(depth + 1, w, want);
+        w.EndArray();
+        break;
+      }
+      default: {
+        w.BeginObject();
+        const int n = pick(4);
+        want.push_back("{" + std::to_string(n));
+        for (int i = 0; i < n; ++i) {
+          const std::string key = random_string();
+          w.Key(key);
+          want.push_back("k:" + key);
+          value(depth + 1, w, want);
+        }
+        w.EndObject();
+      }
+    }
+  };
+  std::function<void(JsonRef, std::vector<std::string>&)> read = [&](JsonRef v, std::vector<std::string>& got) {
+    switch (v.type()) {
+      case JsonValue::Type::kNull: got.push_back("null"); break;
+      case JsonValue::Type::kBool: got.push_back(v.boolean() ? "true" : "false"); break;
+      case JsonValue::Type::kNumber: got.push_back("n:" + std::to_string(v.AsInt())); break;
+      case JsonValue::Type::kString: got.push_back("s:" + std::string(v.text())); break;
+      case JsonValue::Type::kArray:
+      case JsonValue::Type::kObject: {
+        std::size_t n = 0;
+        for (JsonRef c : v.children()) (void)c, ++n;
+        got.push_back((v.type() == JsonValue::Type::kArray ? "[" : "{") + std::to_string(n));
+        for (JsonRef c : v.children()) {
+          if (v.type() == JsonValue::Type::kObject) got.push_back("k:" + std::string(c.key()));
+          read(c, got);
+        }
+      }
+    }
+  };
+  std::function<void(const JsonValue&, std::vector<std::string>&)> read_tree = [&](const JsonValue& v, std::vector<std::string>& got) {
+    switch (v.type) {
+      case JsonValue::Type::kNull: got.push_back("null"); break;
+      case JsonValue::Type::kBool: got.push_back(v.boolean ? "true" : "false"); break;
+      case JsonValue::Type::kNumber: got.push_back("n:" + std::to_string(v.AsInt())); break;
+      case JsonValue::Type::kString: got.push_back("s:" + v.text); break;
+      case JsonValue::Type::kArray:
+        got.push_back("[" + std::to_string(v.items.size()));
+        for (const JsonValue& c : v.items) read_tree(c, got);
+        break;
+      case JsonValue::Type::kObject:
+        got.push_back("{" + std::to_string(v.members.size()));
+        for (const JsonMember& m : v.members) {
+          got.push_back("k:" + m.first);
+          read_tree(m.second, got);
+        }
+    }
+  };
+  JsonDoc doc;
+  for (int round = 0; round < 3000; ++round) {
+    JsonWriter w;
+    std::vector<std::string> want, got;
+    value(0, w, want);
+    std::string error;
+    ASSERT_TRUE(doc.Parse(w.str(), &error)) << w.str() << ": " << error;
+    read(doc.root(), got);
+    ASSERT_EQ(got, want) << w.str();
+    // ParseJson's tree reads the same.
+    JsonValue tree;
+    ASSERT_TRUE(ParseJson(w.str(), &tree, &error));
+    std::vector<std::string> from_tree;
+    read_tree(tree, from_tree);
+    ASSERT_EQ(from_tree, want) << w.str();
+  }
 }
 
 TEST(AuditLogReader, EmptyAndMissingLogs) {

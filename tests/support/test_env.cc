@@ -68,6 +68,19 @@ std::string ZstdCompress(const std::string& text) {
   return out;
 }
 
+std::string ZstdCompressUnsized(const std::string& text) {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  std::string out(ZSTD_compressBound(text.size()) + 64, '\0');
+  ZSTD_outBuffer o{out.data(), out.size(), 0};
+  ZSTD_inBuffer i{text.data(), text.size(), 0};
+  ZSTD_compressStream2(c, &o, &i, ZSTD_e_continue);  // no size pledged: the frame does not record it
+  while (ZSTD_compressStream2(c, &o, &i, ZSTD_e_end) != 0) {
+  }
+  ZSTD_freeCCtx(c);
+  out.resize(o.pos);
+  return out;
+}
+
 bool IsCompressedAuditLog(const std::string& path) {
   return std::filesystem::path(path).filename() == "audit.jsonl" && !std::filesystem::exists(path) && std::filesystem::exists(path + ".zst");
 }

@@ -43,6 +43,7 @@ std::string ReadFile(const std::string& path);
 bool IsCompressedAuditLog(const std::string& path);
 std::string ZstdDecompress(const std::string& compressed);  // throws on bytes that are not zstd
 std::string ZstdCompress(const std::string& text);          // one frame, level 3
+std::string ZstdCompressUnsized(const std::string& text);   // one frame that does not record its size
 bool FileExists(const std::string& path);
 
 // Golden files (expected outputs and messages under fixtures/) are compared byte for byte.
