@@ -243,48 +243,12 @@ class JsonReader {
 
 bool JsonDoc::Parse(std::string_view text, std::string* error) { return JsonReader(text, this).Parse(error); }
 
-JsonRef::Type JsonRef::type() const { return i_ == kAbsent ? Type::kNull : doc_->nodes_[i_].type; }
-
-bool JsonRef::boolean() const { return i_ != kAbsent && doc_->nodes_[i_].boolean; }
-
-std::string_view JsonRef::text() const {
-  if (i_ == kAbsent) return {};
-  const JsonDoc::Node& n = doc_->nodes_[i_];
-  return doc_->View(n.text_decoded, n.text_offset, n.text_size);
-}
-
-std::string_view JsonRef::key() const {
-  if (i_ == kAbsent) return {};
-  const JsonDoc::Node& n = doc_->nodes_[i_];
-  return doc_->View(n.key_decoded, n.key_offset, n.key_size);
-}
-
 std::int64_t JsonRef::AsInt() const {
   std::int64_t v = 0;
   if (type() != Type::kNumber) return 0;
   const std::string_view t = text();
   std::from_chars(t.data(), t.data() + t.size(), v);
   return v;
-}
-
-JsonRef::Iterator& JsonRef::Iterator::operator++() {
-  i_ = doc_->nodes_[i_].end;
-  return *this;
-}
-
-JsonRef::Children JsonRef::children() const {
-  const Type t = type();
-  if (t != Type::kArray && t != Type::kObject) return {Iterator(doc_, 0), Iterator(doc_, 0)};
-  return {Iterator(doc_, i_ + 1), Iterator(doc_, doc_->nodes_[i_].end)};
-}
-
-JsonRef JsonRef::operator[](std::string_view key) const {
-  if (type() == Type::kObject) {
-    for (JsonRef member : children()) {
-      if (member.key() == key) return member;
-    }
-  }
-  return JsonRef(doc_, kAbsent);
 }
 
 JsonValue JsonRef::ToValue() const {

@@ -198,6 +198,39 @@ class JsonDoc {
   std::vector<Node> nodes_;
 };
 
+// JsonRef's accessors are inline: verify calls them some forty times per audit record.
+inline JsonRef::Type JsonRef::type() const { return i_ == kAbsent ? Type::kNull : doc_->nodes_[i_].type; }
+inline bool JsonRef::boolean() const { return i_ != kAbsent && doc_->nodes_[i_].boolean; }
+inline std::string_view JsonRef::text() const {
+  if (i_ == kAbsent) return {};
+  const JsonDoc::Node& n = doc_->nodes_[i_];
+  return doc_->View(n.text_decoded, n.text_offset, n.text_size);
+}
+inline std::string_view JsonRef::key() const {
+  if (i_ == kAbsent) return {};
+  const JsonDoc::Node& n = doc_->nodes_[i_];
+  return doc_->View(n.key_decoded, n.key_offset, n.key_size);
+}
+inline JsonRef::Iterator& JsonRef::Iterator::operator++() {
+  i_ = doc_->nodes_[i_].end;
+  return *this;
+}
+inline JsonRef::Children JsonRef::children() const {
+  const Type t = type();
+  if (t != Type::kArray && t != Type::kObject) return {Iterator(doc_, 0), Iterator(doc_, 0)};
+  return {Iterator(doc_, i_ + 1), Iterator(doc_, doc_->nodes_[i_].end)};
+}
+inline JsonRef JsonRef::operator[](std::string_view key) const {
+  if (type() == Type::kObject) {
+    for (JsonRef member : children()) {
+      const std::string_view k = member.key();
+      // The first byte before the library's compare: most keys differ there or in length.
+      if (k.size() == key.size() && (k.empty() || (k[0] == key[0] && k == key))) return member;
+    }
+  }
+  return JsonRef(doc_, kAbsent);
+}
+
 }  // namespace zkmatch
 
 #endif  // ZKMATCH_JSON_H_

@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 #include <tuple>
+#include <utility>
 
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
@@ -57,6 +58,10 @@ struct StageInfo {
   std::vector<std::uint8_t> in_stage;
   std::vector<const Column*> split;  // per channel
   std::map<std::tuple<ProgramIndex, std::uint32_t, std::uint32_t>, Row> rows;  // (p, h, g)
+  // Filled once cutoffs.csv is read (IndexRows), for the lookups made per candidate:
+  std::size_t num_channels = 0;
+  std::vector<Row*> whole;            // [p * num_channels + h]: the row of a channel not split by group, or null
+  std::vector<std::uint8_t> has_seats;  // [p * num_channels + h]: the channel has seats at p (its row, or one of its groups' rows)
 };
 
 // One chunk of consecutive lines of a JSON-lines file, with what the parallel step made of
@@ -662,12 +667,37 @@ class Verifier {
     return st.split[h] ? st.split[h]->text[c] : kNone;
   }
   Row* FindRow(StageInfo& st, ProgramIndex p, std::uint32_t h, std::uint32_t g) {
+    return const_cast<Row*>(std::as_const(*this).FindRow(std::as_const(st), p, h, g));
+  }
+  const Row* FindRow(const StageInfo& st, ProgramIndex p, std::uint32_t h, std::uint32_t g) const {
+    const std::size_t at = static_cast<std::size_t>(p) * st.num_channels + h;
+    if (g == kNone && h < st.num_channels && at < st.whole.size()) return st.whole[at];
     auto it = st.rows.find({p, h, g});
     return it == st.rows.end() ? nullptr : &it->second;
   }
-  const Row* FindRow(const StageInfo& st, ProgramIndex p, std::uint32_t h, std::uint32_t g) const {
-    auto it = st.rows.find({p, h, g});
-    return it == st.rows.end() ? nullptr : &it->second;
+  // Whether channel h has seats at p in stage st: its row's capacity, or for a channel split by
+  // group, whether any group's row has seats.
+  bool HasSeats(const StageInfo& st, ProgramIndex p, std::uint32_t h) const {
+    return st.has_seats[static_cast<std::size_t>(p) * st.num_channels + h] != 0;
+  }
+  // StageInfo's flat indexes over the rows of cutoffs.csv.
+  void IndexRows() {
+    const std::size_t np = instance_.programs.size();
+    for (StageInfo& st : stages_) {
+      st.num_channels = StageRules(st).channels.size();
+      st.whole.assign(np * st.num_channels, nullptr);
+      st.has_seats.assign(np * st.num_channels, 0);
+      for (auto& [key, row] : st.rows) {
+        const auto& [p, h, g] = key;
+        const std::size_t at = static_cast<std::size_t>(p) * st.num_channels + h;
+        if (g == kNone) {
+          st.whole[at] = &row;
+          st.has_seats[at] = row.capacity > 0;  // the whole row decides (it sorts after any group's)
+        } else {
+          st.has_seats[at] = st.has_seats[at] || row.capacity > 0;
+        }
+      }
+    }
   }
 
   // How reading a published file went (run_format.h): a missing file cannot be verified (it is
@@ -932,7 +962,9 @@ class Verifier {
       row.line = r.line;
       if (!st.rows.emplace(std::make_tuple(p, h, g), row).second) Violation(at + "this program, channel and group appear twice");
     }, &findings);
-    return Published(status, findings);
+    const bool read = Published(status, findings);
+    if (read) IndexRows();
+    return read;
   }
 
   // vacancies.csv: exactly one row for each (stage, program, channel, group) of cutoffs.csv
@@ -1166,12 +1198,7 @@ class Verifier {
     for (std::uint32_t h = 0; h < stage.channels.size(); ++h) {
       const Channel& ch = stage.channels[h];
       if (!Competes(lists, k, ch)) continue;  // a choice tied to another channel
-      bool has_seats = false;
-      for (auto it = st.rows.lower_bound(std::make_tuple(p, h, std::uint32_t{0})); it != st.rows.end() && std::get<0>(it->first) == p && std::get<1>(it->first) == h; ++it) {
-        has_seats = has_seats || it->second.capacity > 0;
-      }
-      if (const Row* row = FindRow(st, p, h, kNone)) has_seats = row->capacity > 0;
-      if (!has_seats) continue;
+      if (!HasSeats(st, p, h)) continue;
       Rejection reason;
       const Row* row = FindRow(st, p, h, GroupOf(st, h, c));
       if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx, c, p, ChoiceRankOf(st, c, k))) {
