@@ -137,6 +137,23 @@ class RoundDA {
     held_.assign(held_begin_[np], CandidateIndex{0});
     held_channel_.assign(held_begin_[np], ChannelIndex{0});
     held_count_.assign(np, 0);
+    // Programs whose seats are all in one channel not split by group, under strict ranks,
+    // keep what they hold as a heap (ChooseByHeap).
+    heap_channel_.assign(np, kNotByHeap);
+    bool any_heap = false;
+    if (!HasTies()) {
+      for (std::size_t p = 0; p < np; ++p) {
+        std::uint32_t with_seats = 0, channel = kNoSeats;
+        for (std::size_t h = 0; h < nh_; ++h) {
+          if (pb_.capacity[p * nh_ + h] > 0) ++with_seats, channel = static_cast<std::uint32_t>(h);
+        }
+        if (with_seats == 0 || (with_seats == 1 && pb_.split[channel].num_groups == 0)) {
+          heap_channel_[p] = channel;
+          any_heap = true;
+        }
+      }
+    }
+    if (any_heap) held_key_.assign(held_begin_[np], 0);
     next_.resize(n);
     for (std::size_t c = 0; c < n; ++c) next_[c] = lists_.offset[c];
 
@@ -190,7 +207,8 @@ class RoundDA {
         for (std::size_t i = r.begin(); i != r.end(); ++i) {
           const ProgramIndex p = active_programs[i];
           const std::uint32_t s = slice_begin[p];
-          rejected_count[p] = Choose(p, &grouped[count[p]], count[p + 1] - count[p], &pool[s], &entries[s], &taken[s], &rejected[s]);
+          rejected_count[p] = heap_channel_[p] != kNotByHeap ? ChooseByHeap(p, &grouped[count[p]], count[p + 1] - count[p], &rejected[s])
+                                                             : Choose(p, &grouped[count[p]], count[p + 1] - count[p], &pool[s], &entries[s], &taken[s], &rejected[s]);
         }
       });
       // Next round's proposers: everyone rejected, in program order (deterministic; the result
@@ -213,9 +231,10 @@ class RoundDA {
     out.rounds = rounds;
     for (std::size_t p = 0; p < np; ++p) {
       for (std::uint32_t j = 0; j < held_count_[p]; ++j) {
-        const CandidateIndex c = held_[held_begin_[p] + j];
+        const bool by_heap = heap_channel_[p] != kNotByHeap;
+        const CandidateIndex c = by_heap ? static_cast<CandidateIndex>(held_key_[held_begin_[p] + j] & 0xFFFFFFFFu) : held_[held_begin_[p] + j];
         out.program[c] = static_cast<ProgramIndex>(p);
-        out.channel[c] = held_channel_[held_begin_[p] + j];
+        out.channel[c] = by_heap ? ChannelIndex(heap_channel_[p]) : held_channel_[held_begin_[p] + j];
         out.choice[c] = next_[c] - lists_.offset[c];
       }
     }
@@ -252,6 +271,43 @@ class RoundDA {
       }
     }
     return has_ties_ == 1;
+  }
+
+  // Choose for a program whose seats are all in channel heap_channel_[p] (not split by group)
+  // under strict ranks: its choice is its best `cap` applicants, so it keeps them in a max-heap
+  // of (rank, candidate) -- the worst on top -- and each newcomer either takes a free seat,
+  // displaces the top, or is rejected: O(log cap) per newcomer instead of O(held + new). The
+  // set held, and so the rejected and the rounds, are Choose's; only their order differs, which
+  // nothing depends on. A program without seats rejects everyone.
+  std::uint32_t ChooseByHeap(ProgramIndex p, const CandidateIndex* incoming, std::uint32_t nnew, CandidateIndex* rejected) {
+    const std::uint32_t h = heap_channel_[p];
+    std::uint64_t* heap = held_key_.data() + held_begin_[p];
+    std::uint32_t held = held_count_[p], nrej = 0;
+    const std::uint32_t cap = h == kNoSeats ? 0 : static_cast<std::uint32_t>(pb_.capacity[static_cast<std::size_t>(p) * nh_ + h]);
+    const bool by_entry = h != kNoSeats && EntryRanked(h);
+    const std::uint32_t* rank = h == kNoSeats ? nullptr : by_entry ? pb_.entry_rank[h] : pb_.rank[h];
+    for (std::uint32_t i = 0; i < nnew; ++i) {
+      const CandidateIndex c = incoming[i];
+      const std::uint32_t k = next_[c];
+      if (cap == 0 || !(pb_.eligible[k] >> h & 1u)) {
+        rejected[nrej++] = c;
+        continue;
+      }
+      const std::uint64_t key = (static_cast<std::uint64_t>(rank[by_entry ? k : c]) << 32) | c;
+      if (held < cap) {
+        heap[held++] = key;
+        std::push_heap(heap, heap + held);
+      } else if (key < heap[0]) {
+        rejected[nrej++] = static_cast<CandidateIndex>(heap[0] & 0xFFFFFFFFu);
+        std::pop_heap(heap, heap + held);
+        heap[held - 1] = key;
+        std::push_heap(heap, heap + held);
+      } else {
+        rejected[nrej++] = c;
+      }
+    }
+    held_count_[p] = held;
+    return nrej;
   }
 
   // Program p's choice from held + `nnew` new applicants. Rewrites p's held slice and returns
@@ -335,6 +391,11 @@ class RoundDA {
   std::vector<ChannelIndex> held_channel_;
   std::vector<std::uint32_t> held_count_;
   std::vector<std::uint32_t> next_;  // absolute index of the choice proposed to / held at
+  // Per program: the one channel holding its seats when it chooses by heap (kNoSeats: it has
+  // none), else kNotByHeap; and, for those programs, their held slice as (rank << 32 | candidate).
+  static constexpr std::uint32_t kNotByHeap = 0xFFFFFFFFu, kNoSeats = 0xFFFFFFFEu;
+  std::vector<std::uint32_t> heap_channel_;
+  std::vector<std::uint64_t> held_key_;
 };
 
 }  // namespace
