@@ -23,7 +23,14 @@ namespace {
 
 constexpr int kCandidates = 3000, kPrograms = 40;
 
-std::string Id(int i) { return "C" + std::to_string(100000 + i); }
+// Ids of the form C100017; with `mixed`, also ids over 16 bytes whose first 16 bytes are all
+// the same (the parallel reader compares ids by their first 16 bytes packed into integers and
+// must fall back to the strings to order these).
+std::string Id(int i, bool mixed = false) {
+  const std::string number = std::to_string(100000 + i);
+  if (!mixed || i % 3 == 0) return "C" + number;
+  return (i % 3 == 1 ? "CANDIDATE-2025-PROVINCE-" : "CANDIDATE-2025-P") + number;
+}
 
 // A province in miniature: every candidate lists 1-6 programs.
 struct Files {
@@ -31,14 +38,17 @@ struct Files {
   std::vector<std::string> choice_rows;
 };
 
-Files MakeFiles(unsigned seed) {
+Files MakeFiles(unsigned seed, int candidates = kCandidates, bool mixed_ids = false) {
   Files f;
   std::mt19937 rng(seed);
-  for (int i = 0; i < kCandidates; ++i) f.candidates += Id(i) + "," + std::to_string(300 + rng() % 400) + (rng() % 2 ? ".5" : "") + "\n";
-  for (int p = 0; p < kPrograms; ++p) f.programs += "P" + std::to_string(p) + "," + std::to_string(20 + rng() % 60) + "\n";
-  for (int i = 0; i < kCandidates; ++i) {
+  for (int i = 0; i < candidates; ++i) f.candidates += Id(i, mixed_ids) + "," + std::to_string(300 + rng() % 400) + (rng() % 2 ? ".5" : "") + "\n";
+  for (int p = 0; p < kPrograms; ++p) f.programs += "P" + std::to_string(p) + "," + std::to_string(20 + rng() % 60 + (candidates > kCandidates ? candidates / 100 : 0)) + "\n";
+  std::vector<std::pair<std::string, int>> by_id;  // choices.csv by candidate id, as exported
+  for (int i = 0; i < candidates; ++i) by_id.emplace_back(Id(i, mixed_ids), i);
+  std::sort(by_id.begin(), by_id.end());
+  for (const auto& [id, i] : by_id) {
     const int n = 1 + static_cast<int>(rng() % 6);
-    for (int r = 1; r <= n; ++r) f.choice_rows.push_back(Id(i) + ",main," + std::to_string(r) + ",P" + std::to_string((i + r * 7) % kPrograms));
+    for (int r = 1; r <= n; ++r) f.choice_rows.push_back(id + ",main," + std::to_string(r) + ",P" + std::to_string((i + r * 7) % kPrograms));
   }
   return f;
 }
@@ -140,6 +150,21 @@ TEST(ParallelLoad, ProgramScoresInAnyOrderAndWithBadRows) {
   bad[8000] = "P1,C999999,50";            // unknown candidate
   bad[9000] = "NOPE," + Id(4) + ",50";    // unknown program
   ExpectSameAtOneAndFourThreads(f, choices, 2, join(bad));
+}
+
+// Ids over 16 bytes that share their first 16 (and shorter ones among them), and enough
+// candidates that the per-program scores are sorted to their candidates in several blocks of
+// 4,096 (LoadProgramScores): choices by candidate and by program, scores by program.
+TEST(ParallelLoad, LongIdsAndScoresByProgramOverSeveralBlocks) {
+  const Files f = MakeFiles(8, 9000, true);
+  std::vector<std::string> scores = ScoreRows(f, 2);
+  std::stable_sort(scores.begin(), scores.end(), [](const std::string& a, const std::string& b) { return a.substr(0, a.find(',')) < b.substr(0, b.find(',')); });
+  std::string joined = "program,candidate_id,score\n";
+  for (const std::string& r : scores) joined += r + "\n";
+  ExpectSameAtOneAndFourThreads(f, Join(f.choice_rows, "\n"), 0, joined);
+  std::vector<std::string> by_program = f.choice_rows;
+  std::stable_sort(by_program.begin(), by_program.end(), [](const std::string& a, const std::string& b) { return a.substr(a.rfind(',')) < b.substr(b.rfind(',')); });
+  ExpectSameAtOneAndFourThreads(f, Join(by_program, "\n"), 0, joined);
 }
 
 // A file over 8 MiB is checked for UTF-8, NUL bytes and byte-order marks in pieces on every

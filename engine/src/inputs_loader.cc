@@ -634,47 +634,60 @@ bool ParseChannelCell(const Rules& rules, const std::vector<std::vector<std::str
 }
 
 // Candidate ids (sorted) looked up in a file whose rows mostly follow them (choices exported
-// by candidate): each lookup first tries the id after the last one found, so such a file needs
-// no hashing at all; a miss is a binary search, and once a cursor has missed often (rows in
-// another order) a hash index, built once for every thread, answers instead. The same index
-// as NameIndex gives (the first of equal ids). Thread-safety: Find is safe from several
-// threads, each with its own Cursor.
+// by candidate): each lookup first tries the ids just after the last one found, so such a file
+// needs no hashing at all; past those, a gallop forward from it (a school's file: each
+// program's applicants by increasing id, some hundred ids apart); a miss is a binary search,
+// and once a cursor has missed often (rows in another order) a hash index, built once for
+// every thread, answers instead. The same index as NameIndex gives (the first of equal ids).
+// A wrong answer is impossible -- an id is only ever returned after an exact comparison --
+// and a lookup that fails sends the file to the one-by-one reader.
+//
+// The ids are compared by their first 16 bytes packed big-endian into two integers (the whole
+// id for ids of up to 16 bytes; the strings only to break a tie between longer ids): with
+// std::string compares, the gallop of a file sorted by program cost 5 s of CPU for 10M rows
+// against 2 s for the same rows by candidate (bench/RESULTS.md, issue 18).
+// Thread-safety: Find is safe from several threads, each with its own Cursor.
 class SortedIdLookup {
  public:
-  explicit SortedIdLookup(const std::vector<std::string>& ids) : ids_(ids) {}
+  explicit SortedIdLookup(const std::vector<std::string>& ids) : ids_(ids), keys_(ids.size()) {
+    ParallelFor(tbb::blocked_range<std::size_t>(0, ids.size()), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t i = r.begin(); i != r.end(); ++i) keys_[i] = Pack(ids[i]);
+    });
+  }
   struct Cursor {
     std::uint32_t next = 0, misses = 0;
   };
   std::uint32_t Find(std::string_view id, Cursor* cursor) const {
     // The next ids (candidates without choices are skipped), then further ahead (a school's
     // file: each program's rows by increasing id), then the whole list.
+    const Key key = Pack(id);
     const std::size_t n = ids_.size(), k = cursor->next;
     for (std::size_t j = k; j < n && j < k + kLookAhead; ++j) {
-      if (ids_[j] == id) {
+      if (Equal(j, key, id)) {
         cursor->next = static_cast<std::uint32_t>(j + 1);
         return static_cast<std::uint32_t>(j);
       }
     }
-    auto less = [](const std::string& a, std::string_view b) { return std::string_view(a) < b; };
-    if (k < n && less(ids_[k], id)) {
+    auto less = [&](std::size_t i) { return Less(i, key, id); };  // ids_[i] < id
+    if (k < n && less(k)) {
       // Galloping: ids_[lo] < id; double the step while ids_[k + step] < id, up to kNear.
       std::size_t lo = k, step = 1;
-      while (step <= kNear && k + step < n && less(ids_[k + step], id)) {
+      while (step <= kNear && k + step < n && less(k + step)) {
         lo = k + step;
         step *= 2;
       }
       if (step <= kNear) {  // id, if anywhere, is in (lo, min(k + step, n - 1)]
-        const auto end = ids_.begin() + static_cast<std::ptrdiff_t>(std::min(k + step, n - 1) + 1);
-        const auto at = std::lower_bound(ids_.begin() + static_cast<std::ptrdiff_t>(lo + 1), end, id, less);
-        if (at == end || *at != id) return kNone;  // sorted: it is nowhere
-        cursor->next = static_cast<std::uint32_t>(at - ids_.begin() + 1);
-        return static_cast<std::uint32_t>(at - ids_.begin());
+        const std::size_t last = std::min(k + step, n - 1);
+        const std::size_t at = LowerBound(lo + 1, last + 1, key, id);
+        if (at > last || !Equal(at, key, id)) return kNone;  // sorted: it is nowhere
+        cursor->next = static_cast<std::uint32_t>(at + 1);
+        return static_cast<std::uint32_t>(at);
       }
     }
     std::uint32_t found = kNone;
     if (++cursor->misses <= kMissesBeforeIndex) {
-      const auto at = std::lower_bound(ids_.begin(), ids_.end(), id, less);
-      if (at != ids_.end() && *at == id) found = static_cast<std::uint32_t>(at - ids_.begin());
+      const std::size_t at = LowerBound(0, n, key, id);
+      if (at < n && Equal(at, key, id)) found = static_cast<std::uint32_t>(at);
     } else {
       std::call_once(built_, [this] { index_.emplace(ids_); });
       found = index_->Find(id);
@@ -684,8 +697,64 @@ class SortedIdLookup {
   }
 
  private:
-  static constexpr std::uint32_t kLookAhead = 8, kNear = 4096, kMissesBeforeIndex = 256;
+  // The first 16 bytes, zero-padded, as two big-endian integers, and the length: for ids
+  // without NUL bytes (the reader refuses them) the integers order ids as std::string does,
+  // and decide equality when both ids have at most 16 bytes.
+  struct Key {
+    std::uint64_t hi = 0, lo = 0;
+    std::uint32_t length = 0;
+  };
+  static Key Pack(std::string_view s) {
+    unsigned char bytes[16] = {};
+    std::memcpy(bytes, s.data(), std::min<std::size_t>(s.size(), 16));
+    Key k;
+    for (int i = 0; i < 8; ++i) k.hi = k.hi << 8 | bytes[i];
+    for (int i = 8; i < 16; ++i) k.lo = k.lo << 8 | bytes[i];
+    k.length = static_cast<std::uint32_t>(s.size());
+    return k;
+  }
+  bool Less(std::size_t i, const Key& key, std::string_view id) const {
+    const Key& a = keys_[i];
+    if (a.hi != key.hi) return a.hi < key.hi;
+    if (a.lo != key.lo) return a.lo < key.lo;
+    if (a.length <= 16 && key.length <= 16) return a.length < key.length;
+    return std::string_view(ids_[i]) < id;
+  }
+  bool Equal(std::size_t i, const Key& key, std::string_view id) const {
+    const Key& a = keys_[i];
+    return a.hi == key.hi && a.lo == key.lo && a.length == key.length && (a.length <= 16 || ids_[i] == id);
+  }
+  // The first index in [first, last) whose id is not below `id`; for an id of up to 16 bytes
+  // without a branch per step (the packed keys decide: a longer id with the same first 16
+  // bytes is above it).
+  std::size_t LowerBound(std::size_t first, std::size_t last, const Key& key, std::string_view id) const {
+    std::size_t len = last - first;
+    if (key.length > 16) {
+      while (len > 0) {
+        const std::size_t half = len / 2;
+        if (Less(first + half, key, id)) {
+          first += half + 1;
+          len -= half + 1;
+        } else {
+          len = half;
+        }
+      }
+      return first;
+    }
+    const Key* keys = keys_.data();
+    while (len > 1) {
+      const std::size_t half = len / 2;
+      const Key& a = keys[first + half - 1];
+      const bool below = a.hi < key.hi || (a.hi == key.hi && (a.lo < key.lo || (a.lo == key.lo && a.length < key.length)));
+      first = below ? first + half : first;
+      len -= half;
+    }
+    return len == 1 && Less(first, key, id) ? first + 1 : first;
+  }
+
+  static constexpr std::uint32_t kLookAhead = 2, kNear = 4096, kMissesBeforeIndex = 256;
   const std::vector<std::string>& ids_;
+  std::vector<Key> keys_;
   mutable std::once_flag built_;
   mutable std::optional<NameIndex> index_;
 };
@@ -1344,8 +1413,8 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
   auto header = [&](int col) { return csv.header()[static_cast<std::size_t>(col)]; };
   const Candidates& cands = inst->candidates;
   const Programs& progs = inst->programs;
-  const auto cand_index = NameIndex(cands.id);
   const auto prog_index = NameIndex(progs.code);
+  std::optional<NameIndex> cand_index;  // for the rows read one by one only
   struct Row {
     CandidateIndex candidate;
     ProgramIndex program;
@@ -1384,9 +1453,10 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
                         rules.inputs.programs);
       ok = false;
     }
+    if (!cand_index) cand_index.emplace(cands.id);
     if (last_candidate != kNone && field(cand_col) == last_cid) {
       row.candidate = CandidateIndex{last_candidate};  // a candidate's rows usually come together
-    } else if (const std::uint32_t found = cand_index.Find(field(cand_col)); found != kNone) {
+    } else if (const std::uint32_t found = cand_index->Find(field(cand_col)); found != kNone) {
       row.candidate = CandidateIndex{last_candidate = found};
       last_cid.assign(field(cand_col));
     } else {
@@ -1407,19 +1477,43 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
   if (sink.error_count() != errors_before) return false;
   csv.ReleaseText();  // the rows hold indices and scores; messages from here on need only the header
   // By candidate with a counting sort (rows are one per choice: tens of millions), then each
-  // candidate's few rows by program.
+  // candidate's few rows by program. Rows already by candidate (a file exported by candidate)
+  // stay where they are. Others (a school's file, by program) go first to blocks of 4,096
+  // candidates, then within each block, in parallel, to their candidate: two passes whose
+  // writes stay in cache, where one scatter straight to the candidate missed it on every row.
   {
-    std::vector<std::uint32_t> start(cands.size() + 1, 0);
-    for (const Row& r : rows) ++start[r.candidate + 1];
-    for (std::size_t c = 0; c < cands.size(); ++c) start[c + 1] += start[c];
-    decltype(rows) by_candidate(rows.size());
-    std::vector<std::uint32_t> cursor(start.begin(), start.end() - 1);
-    for (const Row& r : rows) by_candidate[cursor[r.candidate]++] = r;
-    rows = std::move(by_candidate);
-    for (std::size_t c = 0; c < cands.size(); ++c) {
-      std::sort(rows.begin() + start[c], rows.begin() + start[c + 1],
-                [](const Row& a, const Row& b) { return std::tie(a.program, a.line) < std::tie(b.program, b.line); });
+    const std::size_t n = cands.size();
+    std::vector<std::uint32_t> start(n + 1, 0);
+    bool by_candidate = true;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      ++start[rows[i].candidate + 1];
+      by_candidate = by_candidate && (i == 0 || rows[i - 1].candidate <= rows[i].candidate);
     }
+    for (std::size_t c = 0; c < n; ++c) start[c + 1] += start[c];
+    if (!by_candidate) {
+      constexpr unsigned kBlockBits = 12;
+      const std::size_t blocks = (n >> kBlockBits) + 1;
+      std::vector<std::uint32_t> block_cursor(blocks);
+      for (std::size_t b = 0; b < blocks; ++b) block_cursor[b] = start[std::min(n, b << kBlockBits)];
+      decltype(rows) by_block(rows.size());
+      for (const Row& r : rows) by_block[block_cursor[r.candidate >> kBlockBits]++] = r;
+      ParallelFor(tbb::blocked_range<std::size_t>(0, blocks, 1), [&](const tbb::blocked_range<std::size_t>& range) {
+        for (std::size_t b = range.begin(); b != range.end(); ++b) {
+          const std::size_t first = std::min(n, b << kBlockBits), last = std::min(n, (b + 1) << kBlockBits);
+          std::vector<std::uint32_t> cursor(start.begin() + static_cast<std::ptrdiff_t>(first), start.begin() + static_cast<std::ptrdiff_t>(last));
+          for (std::uint32_t i = start[first]; i < start[last]; ++i) {
+            const Row& r = by_block[i];
+            rows[cursor[r.candidate - first]++] = r;
+          }
+        }
+      });
+    }
+    ParallelFor(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& range) {
+      for (std::size_t c = range.begin(); c != range.end(); ++c) {
+        std::sort(rows.begin() + start[c], rows.begin() + start[c + 1],
+                  [](const Row& a, const Row& b) { return std::tie(a.program, a.line) < std::tie(b.program, b.line); });
+      }
+    });
   }
   ProgramScores& out = inst->program_scores;
   out.offset.assign(cands.size() + 1, 0);
