@@ -642,31 +642,37 @@ bool ParseChannelCell(const Rules& rules, const std::vector<std::vector<std::str
 // A wrong answer is impossible -- an id is only ever returned after an exact comparison --
 // and a lookup that fails sends the file to the one-by-one reader.
 //
-// The ids are compared by their first 16 bytes packed big-endian into two integers (the whole
-// id for ids of up to 16 bytes; the strings only to break a tie between longer ids): with
-// std::string compares, the gallop of a file sorted by program cost 5 s of CPU for 10M rows
-// against 2 s for the same rows by candidate (bench/RESULTS.md, issue 18).
+// Past the next ids, they are compared by their first 16 bytes packed big-endian into two
+// integers (the whole id for ids of up to 16 bytes; the strings only to break a tie between
+// longer ids), made the first time a lookup needs them (16 bytes an id; a file in candidate
+// order never does): with std::string compares, the gallop of a file sorted by program cost 5 s
+// of CPU for 10M rows against 2 s for the same rows by candidate (bench/RESULTS.md, issue 18).
 // Thread-safety: Find is safe from several threads, each with its own Cursor.
 class SortedIdLookup {
  public:
-  explicit SortedIdLookup(const std::vector<std::string>& ids) : ids_(ids), keys_(ids.size()) {
-    ParallelFor(tbb::blocked_range<std::size_t>(0, ids.size()), [&](const tbb::blocked_range<std::size_t>& r) {
-      for (std::size_t i = r.begin(); i != r.end(); ++i) keys_[i] = Pack(ids[i]);
-    });
-  }
+  explicit SortedIdLookup(const std::vector<std::string>& ids) : ids_(ids) {}
   struct Cursor {
     std::uint32_t next = 0, misses = 0;
   };
   std::uint32_t Find(std::string_view id, Cursor* cursor) const {
     // The next ids (candidates without choices are skipped), then further ahead (a school's
     // file: each program's rows by increasing id), then the whole list.
-    const Key key = Pack(id);
     const std::size_t n = ids_.size(), k = cursor->next;
+    // Once the packed keys exist they are what is read (the strings are elsewhere in memory).
+    const bool packed = packed_ready_.load(std::memory_order_acquire);
+    const Key key = Pack(id);
     for (std::size_t j = k; j < n && j < k + kLookAhead; ++j) {
-      if (Equal(j, key, id)) {
+      if (packed ? Equal(j, key, id) : ids_[j] == id) {
         cursor->next = static_cast<std::uint32_t>(j + 1);
         return static_cast<std::uint32_t>(j);
       }
+    }
+    if (!packed) {  // (std::call_once alone would cost a call per lookup)
+      std::call_once(packed_, [this] {
+        keys_.resize(ids_.size());
+        for (std::size_t i = 0; i < ids_.size(); ++i) keys_[i] = Pack(ids_[i]);
+        packed_ready_.store(true, std::memory_order_release);
+      });
     }
     auto less = [&](std::size_t i) { return Less(i, key, id); };  // ids_[i] < id
     if (k < n && less(k)) {
@@ -697,12 +703,13 @@ class SortedIdLookup {
   }
 
  private:
-  // The first 16 bytes, zero-padded, as two big-endian integers, and the length: for ids
-  // without NUL bytes (the reader refuses them) the integers order ids as std::string does,
-  // and decide equality when both ids have at most 16 bytes.
+  // The first 16 bytes, zero-padded, as two big-endian integers. Ids hold no NUL byte (the
+  // reader refuses them), so the integers order ids as std::string does, and equal integers
+  // are equal ids unless the 16th byte is not zero (ids of 16 bytes or more): only then are the
+  // strings compared.
   struct Key {
     std::uint64_t hi = 0, lo = 0;
-    std::uint32_t length = 0;
+    bool Whole() const { return (lo & 0xFF) == 0; }  // the id has fewer than 16 bytes
   };
   static Key Pack(std::string_view s) {
     unsigned char bytes[16] = {};
@@ -710,26 +717,23 @@ class SortedIdLookup {
     Key k;
     for (int i = 0; i < 8; ++i) k.hi = k.hi << 8 | bytes[i];
     for (int i = 8; i < 16; ++i) k.lo = k.lo << 8 | bytes[i];
-    k.length = static_cast<std::uint32_t>(s.size());
     return k;
   }
   bool Less(std::size_t i, const Key& key, std::string_view id) const {
     const Key& a = keys_[i];
     if (a.hi != key.hi) return a.hi < key.hi;
     if (a.lo != key.lo) return a.lo < key.lo;
-    if (a.length <= 16 && key.length <= 16) return a.length < key.length;
-    return std::string_view(ids_[i]) < id;
+    return !key.Whole() && std::string_view(ids_[i]) < id;
   }
   bool Equal(std::size_t i, const Key& key, std::string_view id) const {
     const Key& a = keys_[i];
-    return a.hi == key.hi && a.lo == key.lo && a.length == key.length && (a.length <= 16 || ids_[i] == id);
+    return a.hi == key.hi && a.lo == key.lo && (key.Whole() || ids_[i] == id);
   }
-  // The first index in [first, last) whose id is not below `id`; for an id of up to 16 bytes
-  // without a branch per step (the packed keys decide: a longer id with the same first 16
-  // bytes is above it).
+  // The first index in [first, last) whose id is not below `id`; for an id of under 16 bytes
+  // without a branch per step (the packed keys decide).
   std::size_t LowerBound(std::size_t first, std::size_t last, const Key& key, std::string_view id) const {
     std::size_t len = last - first;
-    if (key.length > 16) {
+    if (!key.Whole()) {
       while (len > 0) {
         const std::size_t half = len / 2;
         if (Less(first + half, key, id)) {
@@ -745,7 +749,7 @@ class SortedIdLookup {
     while (len > 1) {
       const std::size_t half = len / 2;
       const Key& a = keys[first + half - 1];
-      const bool below = a.hi < key.hi || (a.hi == key.hi && (a.lo < key.lo || (a.lo == key.lo && a.length < key.length)));
+      const bool below = a.hi < key.hi || (a.hi == key.hi && a.lo < key.lo);
       first = below ? first + half : first;
       len -= half;
     }
@@ -754,7 +758,9 @@ class SortedIdLookup {
 
   static constexpr std::uint32_t kLookAhead = 2, kNear = 4096, kMissesBeforeIndex = 256;
   const std::vector<std::string>& ids_;
-  std::vector<Key> keys_;
+  mutable std::once_flag packed_;
+  mutable std::atomic<bool> packed_ready_{false};
+  mutable std::vector<Key> keys_;  // Pack(ids_[i]), once a lookup needs them
   mutable std::once_flag built_;
   mutable std::optional<NameIndex> index_;
 };
