@@ -652,29 +652,63 @@ class SortedIdLookup {
  public:
   explicit SortedIdLookup(const std::vector<std::string>& ids) : ids_(ids) {}
   struct Cursor {
-    std::uint32_t next = 0, misses = 0;
+    std::uint32_t next = 0, misses = 0, far = 0;
   };
   std::uint32_t Find(std::string_view id, Cursor* cursor) const {
     // The next ids (candidates without choices are skipped), then further ahead (a school's
-    // file: each program's rows by increasing id), then the whole list.
+    // file: each program's rows by increasing id), then the whole list. The strings are
+    // compared until a cursor has gone past the next ids kFarBeforePacking times (a slice of
+    // a file in candidate order does so once, at its start); from then on, the packed keys,
+    // and once they exist, for every cursor (the strings are elsewhere in memory).
     const std::size_t n = ids_.size(), k = cursor->next;
-    // Once the packed keys exist they are what is read (the strings are elsewhere in memory).
-    const bool packed = packed_ready_.load(std::memory_order_acquire);
-    const Key key = Pack(id);
+    bool packed = packed_ready_.load(std::memory_order_acquire);
+    Key key;
+    if (packed) key = Pack(id);
     for (std::size_t j = k; j < n && j < k + kLookAhead; ++j) {
       if (packed ? Equal(j, key, id) : ids_[j] == id) {
         cursor->next = static_cast<std::uint32_t>(j + 1);
         return static_cast<std::uint32_t>(j);
       }
     }
-    if (!packed) {  // (std::call_once alone would cost a call per lookup)
+    if (!packed && ++cursor->far > kFarBeforePacking) {  // (std::call_once alone costs a call per lookup)
       std::call_once(packed_, [this] {
         keys_.resize(ids_.size());
         for (std::size_t i = 0; i < ids_.size(); ++i) keys_[i] = Pack(ids_[i]);
         packed_ready_.store(true, std::memory_order_release);
       });
+      packed = true;
+      key = Pack(id);
     }
-    auto less = [&](std::size_t i) { return Less(i, key, id); };  // ids_[i] < id
+    if (packed) {
+      return Search(
+          id, cursor, [&](std::size_t i) { return Less(i, key, id); }, [&](std::size_t i) { return Equal(i, key, id); },
+          [&](std::size_t first, std::size_t last) { return LowerBound(first, last, key, id); });
+    }
+    auto less = [&](std::size_t i) { return std::string_view(ids_[i]) < id; };
+    return Search(
+        id, cursor, less, [&](std::size_t i) { return ids_[i] == id; },
+        [&](std::size_t first, std::size_t last) {
+          std::size_t len = last - first;
+          while (len > 0) {
+            const std::size_t half = len / 2;
+            if (less(first + half)) {
+              first += half + 1;
+              len -= half + 1;
+            } else {
+              len = half;
+            }
+          }
+          return first;
+        });
+  }
+
+ private:
+  // Past the look-ahead: gallop forward from the cursor, else the whole list (binary search,
+  // then the hash index), with the comparisons given: less(i) is ids_[i] < id, equal(i) is
+  // ids_[i] == id, lower_bound(first, last) the first index not below id.
+  template <typename Less, typename Equal, typename LowerBoundFn>
+  std::uint32_t Search(std::string_view id, Cursor* cursor, Less less, Equal equal, LowerBoundFn lower_bound) const {
+    const std::size_t n = ids_.size(), k = cursor->next;
     if (k < n && less(k)) {
       // Galloping: ids_[lo] < id; double the step while ids_[k + step] < id, up to kNear.
       std::size_t lo = k, step = 1;
@@ -684,16 +718,16 @@ class SortedIdLookup {
       }
       if (step <= kNear) {  // id, if anywhere, is in (lo, min(k + step, n - 1)]
         const std::size_t last = std::min(k + step, n - 1);
-        const std::size_t at = LowerBound(lo + 1, last + 1, key, id);
-        if (at > last || !Equal(at, key, id)) return kNone;  // sorted: it is nowhere
+        const std::size_t at = lower_bound(lo + 1, last + 1);
+        if (at > last || !equal(at)) return kNone;  // sorted: it is nowhere
         cursor->next = static_cast<std::uint32_t>(at + 1);
         return static_cast<std::uint32_t>(at);
       }
     }
     std::uint32_t found = kNone;
     if (++cursor->misses <= kMissesBeforeIndex) {
-      const std::size_t at = LowerBound(0, n, key, id);
-      if (at < n && Equal(at, key, id)) found = static_cast<std::uint32_t>(at);
+      const std::size_t at = lower_bound(0, n);
+      if (at < n && equal(at)) found = static_cast<std::uint32_t>(at);
     } else {
       std::call_once(built_, [this] { index_.emplace(ids_); });
       found = index_->Find(id);
@@ -702,7 +736,6 @@ class SortedIdLookup {
     return found;
   }
 
- private:
   // The first 16 bytes, zero-padded, as two big-endian integers. Ids hold no NUL byte (the
   // reader refuses them), so the integers order ids as std::string does, and equal integers
   // are equal ids unless the 16th byte is not zero (ids of 16 bytes or more): only then are the
@@ -756,7 +789,7 @@ class SortedIdLookup {
     return len == 1 && Less(first, key, id) ? first + 1 : first;
   }
 
-  static constexpr std::uint32_t kLookAhead = 2, kNear = 4096, kMissesBeforeIndex = 256;
+  static constexpr std::uint32_t kLookAhead = 8, kNear = 4096, kMissesBeforeIndex = 256, kFarBeforePacking = 64;
   const std::vector<std::string>& ids_;
   mutable std::once_flag packed_;
   mutable std::atomic<bool> packed_ready_{false};
