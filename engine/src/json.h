@@ -1,5 +1,7 @@
 // Minimal JSON for the audit log and manifest: a writer that emits keys in the order they are
-// given (fixed key order is part of the audit format), and a strict reader for one value.
+// given (fixed key order is part of the audit format), and a strict reader for one value,
+// which fills either a tree (JsonValue, ParseJson) or a flat reusable document (JsonDoc, for
+// reading a million log lines without allocating).
 //
 // Numbers are written from integers or as strings (scores are decimal strings such as "612.5",
 // never floats). The reader keeps numbers as their source text.

@@ -13,7 +13,10 @@
 //
 // Two implementations, proved equal by the property tests:
 //   - general: round-based DA; each round's proposals are grouped by program and every program
-//     recomputes its choice over held + new applicants independently (parallel, oneTBB);
+//     recomputes its choice over held + new applicants independently (parallel, oneTBB). A
+//     program whose seats are all in one channel not split by group, under strict ranks,
+//     keeps what it holds as a heap instead and decides each newcomer in O(log seats) (its
+//     choice is then simply its best `seats` applicants);
 //   - serial dictatorship: when every channel with seats ranks by the same ranking over
 //     candidates (not per program: see BatchProblem::entry_rank), a candidate
 //     never displaces a better-ranked one, so candidates taken best-first each get their first
@@ -23,7 +26,8 @@
 // Inputs are plain arrays prepared by the pipeline: no strings, maps or allocation inside the
 // matching loop. Thread-safety: MatchBatch is reentrant; it only reads the problem.
 // Cost: serial path O(total choices); general path O(sum over rounds of held + proposals
-// at each program receiving proposals, times channels).
+// at each program receiving proposals, times channels), or O(proposals x log seats) at the
+// programs that choose by heap.
 #ifndef ZKMATCH_MATCH_H_
 #define ZKMATCH_MATCH_H_
 

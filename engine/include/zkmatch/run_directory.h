@@ -47,8 +47,9 @@ struct OutputFile {
 // A run bundle's input copies made while the run goes on (`run` starts them once the inputs
 // are parsed, so that copying and flushing gigabytes overlaps matching and rendering): each
 // file is copied into a temporary sibling of the target (".NAME.zkmatch-tmp-PID-inputs-XXXXXX",
-// so a killed run's leftover is removed by the next write), hashed as it is copied, and
-// flushed, on another thread. Finish hands the checked copies to WriteRunDirectory, which links
+// so a killed run's leftover is removed by the next write) by the kernel (copy_file_range;
+// through a buffer where it cannot), read back and hashed -- the digest is of the copy itself
+// -- and flushed, on another thread. Finish hands the checked copies to WriteRunDirectory, which links
 // them into the run directory. Purely a saving: when a copy cannot be made here (no parent
 // directory yet, no room, a file changed since it was parsed), Finish leaves the files as they
 // were and WriteRunDirectory copies, checks and reports as it always does.
