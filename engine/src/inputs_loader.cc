@@ -687,22 +687,27 @@ class SortedIdLookup {
     auto less = [&](std::size_t i) { return std::string_view(ids_[i]) < id; };
     return Search(
         id, cursor, less, [&](std::size_t i) { return ids_[i] == id; },
-        [&](std::size_t first, std::size_t last) {
-          std::size_t len = last - first;
-          while (len > 0) {
-            const std::size_t half = len / 2;
-            if (less(first + half)) {
-              first += half + 1;
-              len -= half + 1;
-            } else {
-              len = half;
-            }
-          }
-          return first;
-        });
+        [&](std::size_t first, std::size_t last) { return FirstNotBelow(first, last, less); });
   }
 
  private:
+  // The first index in [first, last) for which less(i) is false (binary search; less(i) is
+  // ids_[i] < id).
+  template <typename LessFn>
+  static std::size_t FirstNotBelow(std::size_t first, std::size_t last, LessFn less) {
+    std::size_t len = last - first;
+    while (len > 0) {
+      const std::size_t half = len / 2;
+      if (less(first + half)) {
+        first += half + 1;
+        len -= half + 1;
+      } else {
+        len = half;
+      }
+    }
+    return first;
+  }
+
   // Past the look-ahead: gallop forward from the cursor, else the whole list (binary search,
   // then the hash index), with the comparisons given: less(i) is ids_[i] < id, equal(i) is
   // ids_[i] == id, lower_bound(first, last) the first index not below id.
@@ -765,19 +770,8 @@ class SortedIdLookup {
   // The first index in [first, last) whose id is not below `id`; for an id of under 16 bytes
   // without a branch per step (the packed keys decide).
   std::size_t LowerBound(std::size_t first, std::size_t last, const Key& key, std::string_view id) const {
+    if (!key.Whole()) return FirstNotBelow(first, last, [&](std::size_t i) { return Less(i, key, id); });
     std::size_t len = last - first;
-    if (!key.Whole()) {
-      while (len > 0) {
-        const std::size_t half = len / 2;
-        if (Less(first + half, key, id)) {
-          first += half + 1;
-          len -= half + 1;
-        } else {
-          len = half;
-        }
-      }
-      return first;
-    }
     const Key* keys = keys_.data();
     while (len > 1) {
       const std::size_t half = len / 2;

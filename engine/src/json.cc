@@ -48,12 +48,18 @@ const JsonValue& JsonValue::operator[](std::string_view key) const {
   return kNull;
 }
 
-std::int64_t JsonValue::AsInt() const {
+namespace {
+
+// A number's source text as an integer; 0 when it is not one.
+std::int64_t IntOf(std::string_view text) {
   std::int64_t v = 0;
-  if (type != Type::kNumber) return 0;
   std::from_chars(text.data(), text.data() + text.size(), v);
   return v;
 }
+
+}  // namespace
+
+std::int64_t JsonValue::AsInt() const { return type == Type::kNumber ? IntOf(text) : 0; }
 
 // The one JSON reader: parses into a JsonDoc's flat nodes. Strings without escapes (ids,
 // codes, names: nearly all of them) are views into the text; the others are unescaped into the
@@ -243,13 +249,7 @@ class JsonReader {
 
 bool JsonDoc::Parse(std::string_view text, std::string* error) { return JsonReader(text, this).Parse(error); }
 
-std::int64_t JsonRef::AsInt() const {
-  std::int64_t v = 0;
-  if (type() != Type::kNumber) return 0;
-  const std::string_view t = text();
-  std::from_chars(t.data(), t.data() + t.size(), v);
-  return v;
-}
+std::int64_t JsonRef::AsInt() const { return type() == Type::kNumber ? IntOf(text()) : 0; }
 
 JsonValue JsonRef::ToValue() const {
   JsonValue v;

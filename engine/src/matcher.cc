@@ -230,8 +230,8 @@ class RoundDA {
     out.choice.assign(n, 0);
     out.rounds = rounds;
     for (std::size_t p = 0; p < np; ++p) {
+      const bool by_heap = heap_channel_[p] != kNotByHeap;
       for (std::uint32_t j = 0; j < held_count_[p]; ++j) {
-        const bool by_heap = heap_channel_[p] != kNotByHeap;
         const CandidateIndex c = by_heap ? static_cast<CandidateIndex>(held_key_[held_begin_[p] + j] & 0xFFFFFFFFu) : held_[held_begin_[p] + j];
         out.program[c] = static_cast<ProgramIndex>(p);
         out.channel[c] = by_heap ? ChannelIndex(heap_channel_[p]) : held_channel_[held_begin_[p] + j];

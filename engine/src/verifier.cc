@@ -362,8 +362,7 @@ class Verifier {
       std::string error;  // empty when the line is valid JSON
       MerkleHash leaf{};
       bool is_candidate = false;             // record "candidate"
-      CandidateRecordCheck check;            // for a candidate record
-      bool candidate = false;                // a candidate record of a known candidate
+      CandidateRecordCheck check;            // for a candidate record (check.found: of a known candidate)
       std::vector<std::string> explanation;  // what its explanation gets wrong
       JsonValue value;                       // any other record
     };
@@ -385,14 +384,11 @@ class Verifier {
           }
           out->is_candidate = true;
           CheckCandidateRecord(rec, number, &next_position, &out->check);
-          if (out->check.found) {
-            out->candidate = true;
-            CheckExplanation(rec, out->check.c, out->explanation);
-          }
+          if (out->check.found) CheckExplanation(rec, out->check.c, out->explanation);
         },
         [&](std::string_view, std::size_t number, Parsed& parsed) {
           leaves.push_back(parsed.leaf);
-          explanations_checked_ += parsed.candidate ? 1 : 0;
+          explanations_checked_ += parsed.check.found ? 1 : 0;
           for (const std::string& what : parsed.explanation) {
             if (++explanations_wrong_ <= 100) explanation_findings_.push_back("audit.jsonl:" + std::to_string(number) + ": " + what);
           }
