@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <sstream>
 #include <tuple>
@@ -193,14 +194,20 @@ class Verifier {
       step("signature");
       if (!CheckManifestSignature()) return report_;
     }
-    step("digests");
+    step("digests; load rules and inputs, rank");
     kind_ = kinds::kManifest;
     if (!ReadManifest()) return report_;
-    CheckDigests();
+    // The files hashed on a thread of their own while the rules and inputs load (they read
+    // nothing the loading writes); the findings are reported first, as the digests come first.
+    std::future<Findings> digests = std::async(std::launch::async, [this] { return CheckDigests(); });
     std::string rules_file = rules_path;
     if (rules_file.empty()) rules_file = manifest_rules_path_;
-    step("load rules and inputs, rank");
-    if (!Load(rules_file, rules_path.empty())) return report_;
+    const bool loaded = Load(rules_file, rules_path.empty());
+    Report(digests.get());
+    if (!loaded) return report_;
+    if (Sha256File(rules_file) != manifest_rules_sha()) {
+      Violation(kinds::kRulesChanged, "the rules file " + rules_file + " is not the one the run used (sha256 differs from the manifest)");
+    }
     if (!keys_.seal.empty()) {
       step("seal");
       if (!CheckSeal()) return report_;
@@ -217,6 +224,10 @@ class Verifier {
     kind_ = kinds::kLines;
     CheckLines();
     TallyRows();  // what each row admitted, which the explanations in the log are checked against
+    // The seat flows' own deferred acceptance (serial, the literal algorithm) needs nothing the
+    // next checks find: it runs on a thread of its own while they run, and its findings are
+    // reported in their place below. (The future's destructor waits for it on every path.)
+    std::future<Findings> flow_passes = std::async(std::launch::async, [this] { return ComputeFlowPasses(); });
     step("audit.jsonl");
     kind_ = kinds::kAuditTree;
     CheckAuditTree();  // one parallel pass: the leaves, each record against the outputs, the explanations
@@ -235,7 +246,7 @@ class Verifier {
     CheckStability();
     step("seat flows, pass by pass");
     kind_ = kinds::kFlowPasses;
-    CheckFlowPasses();
+    Report(flow_passes.get());
     kind_ = kinds::kExplanations;
     ReportExplanations();
     if (rules_.reassignment) {
@@ -322,23 +333,36 @@ class Verifier {
     return true;
   }
 
-  void CheckDigests() {
-    std::size_t before = report_.violations.size();
+  // Findings made apart from the report (on another thread), reported later in their place.
+  struct Findings {
+    std::vector<std::pair<const char*, std::string>> violations;  // kind, text
+    std::vector<std::string> passed;
+  };
+  void Report(Findings findings) {
+    for (auto& [kind, what] : findings.violations) Violation(kind, std::move(what));
+    for (std::string& p : findings.passed) Passed(std::move(p));
+  }
+
+  // Every input and output the manifest lists, hashed again. Reads only manifest_.
+  Findings CheckDigests() const {
+    Findings out;
     for (const ManifestInput& f : manifest_.inputs) {
       const std::string now = Sha256File(RecordedFilePath(dir_, f.path));
       if (now.empty()) {
-        Violation(kinds::kInputMissing, "input " + f.role + " file " + f.path + " cannot be read (manifest sha256 " + f.sha256 + ")");
+        out.violations.emplace_back(kinds::kInputMissing, "input " + f.role + " file " + f.path + " cannot be read (manifest sha256 " + f.sha256 + ")");
       } else if (now != f.sha256) {
-        Violation(kinds::kInputChanged, "input " + f.role + " file " + f.path + " changed since the run: sha256 is " + now + ", the manifest says " + f.sha256);
+        out.violations.emplace_back(kinds::kInputChanged, "input " + f.role + " file " + f.path + " changed since the run: sha256 is " + now + ", the manifest says " + f.sha256);
       }
     }
     for (const ManifestOutput& f : manifest_.outputs) {
       const std::string now = Sha256File(Path(f.file));
       if (now != f.sha256) {
-        Violation(kinds::kOutputChanged, "output " + f.file + (now.empty() ? " is missing" : " was modified after the run: sha256 is " + now + ", the manifest says " + f.sha256));
+        out.violations.emplace_back(kinds::kOutputChanged,
+                                    "output " + f.file + (now.empty() ? " is missing" : " was modified after the run: sha256 is " + now + ", the manifest says " + f.sha256));
       }
     }
-    if (report_.violations.size() == before) Passed("inputs and outputs match manifest.json");
+    if (out.violations.empty()) out.passed.push_back("inputs and outputs match manifest.json");
+    return out;
   }
 
   void CheckAuditTree() {
@@ -597,9 +621,6 @@ class Verifier {
       return false;
     }
     rules_ = std::move(*rules);
-    if (Sha256File(rules_file) != manifest_rules_sha()) {
-      Violation(kinds::kRulesChanged, "the rules file " + rules_file + " is not the one the run used (sha256 differs from the manifest)");
-    }
     auto instance = LoadInputs(rules_, sink_);
     if (!instance) {
       unreadable_ = instance.status();
@@ -820,21 +841,25 @@ class Verifier {
     std::vector<int> seen_line(n, 0);
     locked_index_.assign(n, kNone);
     std::string previous_id;
+    std::size_t next_guess = 0;
     const auto& ids = instance_.candidates.id;
     std::vector<Finding> findings;
     const ReadStatus status = zkmatch::ReadPlacements(dir_, [&](const PlacementRow& row) {
       const std::string& id = row.id;
-      const std::string at = "placements.csv:" + std::to_string(row.line) + ": ";
-      if (!previous_id.empty() && !(previous_id < id)) Violation(at + "rows are not sorted by candidate id ('" + id + "' after '" + previous_id + "')");
+      auto at = [&row] { return "placements.csv:" + std::to_string(row.line) + ": "; };  // built for a finding only
+      if (!previous_id.empty() && !(previous_id < id)) Violation(at() + "rows are not sorted by candidate id ('" + id + "' after '" + previous_id + "')");
       previous_id = id;
-      auto it = std::lower_bound(ids.begin(), ids.end(), id);
-      if (it == ids.end() || *it != id) {
-        Violation(at + "candidate '" + id + "' is not in the candidates file");
+      // Rows come in id order (checked above), so the candidate after the last row's is tried
+      // before a binary search.
+      std::size_t found = next_guess < n && ids[next_guess] == id ? next_guess : static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
+      if (found == n || ids[found] != id) {
+        Violation(at() + "candidate '" + id + "' is not in the candidates file");
         return;
       }
-      const auto c = static_cast<CandidateIndex>(it - ids.begin());
+      next_guess = found + 1;
+      const auto c = static_cast<CandidateIndex>(found);
       if (seen_line[c]) {
-        Violation(at + "candidate '" + id + "' appears again (first at line " + std::to_string(seen_line[c]) + ")");
+        Violation(at() + "candidate '" + id + "' appears again (first at line " + std::to_string(seen_line[c]) + ")");
         return;
       }
       seen_line[c] = row.line;
@@ -844,20 +869,20 @@ class Verifier {
         return;
       }
       if (row.status == "unplaced") {
-        if (!row.batch.empty() || !row.program.empty()) Violation(at + "unplaced candidate '" + id + "' has a batch or program");
+        if (!row.batch.empty() || !row.program.empty()) Violation(at() + "unplaced candidate '" + id + "' has a batch or program");
         return;
       }
       if (row.reassigned()) {
-        ReadReassigned(row, c, at);
+        ReadReassigned(row, c, at());
         return;
       }
       if (!row.placed()) {
-        Violation(at + "status '" + row.status + "' is neither placed, reassigned nor unplaced");
+        Violation(at() + "status '" + row.status + "' is neither placed, reassigned nor unplaced");
         return;
       }
       const int sp = FindStage(row.batch, row.stage);
       if (sp < 0) {
-        Violation(at + "unknown batch/stage '" + row.batch + "/" + row.stage + "'");
+        Violation(at() + "unknown batch/stage '" + row.batch + "/" + row.stage + "'");
         return;
       }
       const StageInfo& st = stages_[static_cast<std::size_t>(sp)];
@@ -865,16 +890,16 @@ class Verifier {
       const std::uint32_t h = FindChannel(StageRules(st), row.channel);
       const std::int32_t rank = row.choice_rank;
       if (p == kNone || h == kNone || rank < 1) {
-        Violation(at + "unknown program or channel, or a bad choice_rank, for candidate '" + id + "'");
+        Violation(at() + "unknown program or channel, or a bad choice_rank, for candidate '" + id + "'");
         return;
       }
       const ChoiceLists& lists = instance_.choices[st.b];
       if (static_cast<std::uint32_t>(rank) > lists.length(c) || lists.program[lists.offset[c] + static_cast<std::uint32_t>(rank) - 1] != p) {
-        Violation(at + "candidate '" + id + "' did not list " + row.program + " as choice " + std::to_string(rank) + " in batch '" + rules_.batches[st.b].name + "'");
+        Violation(at() + "candidate '" + id + "' did not list " + row.program + " as choice " + std::to_string(rank) + " in batch '" + rules_.batches[st.b].name + "'");
         return;
       }
       if (!st.in_stage[p]) {
-        Violation(at + "program " + row.program + " takes no part in stage '" + StageRules(st).name + "'");
+        Violation(at() + "program " + row.program + " takes no part in stage '" + StageRules(st).name + "'");
         return;
       }
       stage_of_[c] = sp;
@@ -1458,8 +1483,17 @@ class Verifier {
   // of the pass together; at the fixpoint, seats still empty move to later batches. The flows
   // must be flows.csv's rows, and the final pass must be placements.csv's outcome of the stage.
   // Participants are those placements.csv does not place in an earlier stage.
-  void CheckFlowPasses() {
-    const std::size_t before = report_.violations.size();
+  // The seat flows recomputed pass by pass from the rules alone: each stage's deferred
+  // acceptance (or its mechanism band by band) under the seats the rules give, the empty seats
+  // moved as the rules say, until no seat moves; the last pass must be placements.csv and the
+  // moves flows.csv. Reads only what is fixed once the outputs are read (the rules, inputs and
+  // ranks, stages_, the placements, published_flows) and writes nothing: RunChecks runs it on
+  // its own thread while the audit log is read.
+  Findings ComputeFlowPasses() const {
+    Findings out;
+    // What each published flow's source held in its pass (filled below from the recomputed
+    // match); a copy, so that the member stays untouched while other checks run.
+    std::map<FlowKey, PublishedFlow> published_flows = published_flows_;
     const EvalContext ctx = Context();
     const std::size_t n = instance_.candidates.size();
     const std::size_t np = instance_.programs.size();
@@ -1471,7 +1505,7 @@ class Verifier {
     std::vector<int> last_pass(stages_.size(), 0);
     std::size_t passes = 0, moved_seats = 0, differences = 0, banded_stages = 0;
     for (std::size_t sp = 0; sp < stages_.size(); ++sp) {
-      StageInfo& st = stages_[sp];
+      const StageInfo& st = stages_[sp];
       const Stage& stage = StageRules(st);
       const ChoiceLists& lists = instance_.choices[st.b];
       const std::size_t nh = stage.channels.size();
@@ -1574,8 +1608,8 @@ class Verifier {
           if (st.split[h] && st.split[h]->text[c] < splits[h].num_groups) ++admitted_group[h][m.program[c] * splits[h].num_groups + st.split[h]->text[c]];
         }
         // The published flows of this pass, with what the recomputed match says of their source.
-        for (auto it = published_flows_.lower_bound(FlowKey{isp, pass, 0, 0, 0, 0, 0});
-             it != published_flows_.end() && std::get<0>(it->first) == isp && std::get<1>(it->first) == pass; ++it) {
+        for (auto it = published_flows.lower_bound(FlowKey{isp, pass, 0, 0, 0, 0, 0});
+             it != published_flows.end() && std::get<0>(it->first) == isp && std::get<1>(it->first) == pass; ++it) {
           const auto [a, c] = room(std::get<2>(it->first), std::get<3>(it->first), std::get<4>(it->first));
           it->second.admitted = a;
           it->second.capacity = c;
@@ -1606,7 +1640,7 @@ class Verifier {
         if (here ? m.program[c] == program_[c] && m.channel[c] == channel_[c] && m.entry[c] == lists.offset[c] + choice_[c] : m.program[c] == kNone) continue;
         if (++differences > 100) continue;
         auto where = [&](ProgramIndex p, std::uint32_t h) { return p == kNone ? std::string("no program") : instance_.programs.code[p] + " (" + stage.channels[h].name + ")"; };
-        Violation("candidate '" + instance_.candidates.id[c] + "': placements.csv gives " + (here ? where(program_[c], channel_[c]) : std::string("no program")) + " in " +
+        out.violations.emplace_back(kinds::kFlowPasses, "candidate '" + instance_.candidates.id[c] + "': placements.csv gives " + (here ? where(program_[c], channel_[c]) : std::string("no program")) + " in " +
                   StageName(st) + ", but " + MechanismText(stage.mechanism) + " under the recomputed seats (after " + std::to_string(final_pass) +
                   (final_pass == 1 ? " pass" : " passes") + ") gives " + where(m.program[c], m.channel[c]) +
                   (width == 0 ? ": the outcome is not the candidate-optimal stable one for the seats the rules give" : ": the outcome is not what the stage's mechanism gives"));
@@ -1651,9 +1685,9 @@ class Verifier {
         }
       }
     }
-    if (differences > 100) Violation("... and " + std::to_string(differences - 100) + " more candidates placed otherwise than the recomputed passes place them");
+    if (differences > 100) out.violations.emplace_back(kinds::kFlowPasses, "... and " + std::to_string(differences - 100) + " more candidates placed otherwise than the recomputed passes place them");
     // flows.csv against the derived flows, as sets of rows.
-    for (const auto& [key, f] : published_flows_) {
+    for (const auto& [key, f] : published_flows) {
       const auto [from, pass, p, h, g, to, th] = key;
       const StageInfo& st = stages_[static_cast<std::size_t>(from)];
       const std::string what = "flows.csv:" + std::to_string(f.line) + ": " + SeatsText(f.seats) + " moved from " + FlowSource(st, p, h, g) + " to " +
@@ -1662,7 +1696,7 @@ class Verifier {
       auto d = derived.find(key);
       if (d != derived.end()) {
         if (d->second.seats != f.seats) {
-          Violation(what + (pass == 0 ? "the allocation gives " + SeatsText(d->second.seats) + " of it to no group"
+          out.violations.emplace_back(kinds::kFlowPasses, what + (pass == 0 ? "the allocation gives " + SeatsText(d->second.seats) + " of it to no group"
                                       : "pass " + std::to_string(pass) + "'s match left " + SeatsText(d->second.seats) + " of it empty (" +
                                             std::to_string(d->second.admitted) + " of " + std::to_string(d->second.capacity) + " taken)"));
         }
@@ -1670,29 +1704,29 @@ class Verifier {
         continue;
       }
       if (pass > last_pass[static_cast<std::size_t>(from)]) {
-        Violation(what + "recomputed, the stage reaches its fixpoint after pass " + std::to_string(last_pass[static_cast<std::size_t>(from)]) +
+        out.violations.emplace_back(kinds::kFlowPasses, what + "recomputed, the stage reaches its fixpoint after pass " + std::to_string(last_pass[static_cast<std::size_t>(from)]) +
                   " (no seat moves after it)");
       } else if (pass == 0) {
-        Violation(what + "the allocation gives every seat of it to a group; only seats it gives to no group flow before the first pass");
+        out.violations.emplace_back(kinds::kFlowPasses, what + "the allocation gives every seat of it to a group; only seats it gives to no group flow before the first pass");
       } else if (f.capacity >= 0 && f.admitted >= f.capacity) {
-        Violation(what + "in pass " + std::to_string(pass) + "'s match " + name + " was full (" + std::to_string(f.admitted) + " of " + SeatsText(f.capacity) +
+        out.violations.emplace_back(kinds::kFlowPasses, what + "in pass " + std::to_string(pass) + "'s match " + name + " was full (" + std::to_string(f.admitted) + " of " + SeatsText(f.capacity) +
                   " taken); the rules move only seats left empty in that pass");
       } else {
-        Violation(what + "the rules move no seat of it there after pass " + std::to_string(pass) +
+        out.violations.emplace_back(kinds::kFlowPasses, what + "the rules move no seat of it there after pass " + std::to_string(pass) +
                   (f.capacity >= 0 ? " (" + std::to_string(f.admitted) + " of " + SeatsText(f.capacity) + " taken in that pass's match)" : std::string()));
       }
     }
     for (const auto& [key, d] : derived) {
       const auto [from, pass, p, h, g, to, th] = key;
       const StageInfo& st = stages_[static_cast<std::size_t>(from)];
-      Violation("flows.csv has no row moving " + SeatsText(d.seats) + " from " + FlowSource(st, p, h, g) + " to " + FlowTarget(from, to, th) +
+      out.violations.emplace_back(kinds::kFlowPasses, "flows.csv has no row moving " + SeatsText(d.seats) + " from " + FlowSource(st, p, h, g) + " to " + FlowTarget(from, to, th) +
                 (pass == 0 ? " before the first pass of " + StageName(st) + ": the allocation gives them to no group"
                            : " after pass " + std::to_string(pass) + " of " + StageName(st) + ", but that pass's match left them empty (" + std::to_string(d.admitted) +
                                  " of " + std::to_string(d.capacity) + " taken)"));
     }
-    if (report_.violations.size() == before) {
+    if (out.violations.empty()) {
       auto count = [](std::size_t k, const char* one, const char* many) { return std::to_string(k) + " " + (k == 1 ? one : many); };
-      Passed("seat flows recomputed pass by pass (" + count(passes, "pass", "passes") + " in " + count(stages_.size(), "stage", "stages") + ", " +
+      out.passed.push_back("seat flows recomputed pass by pass (" + count(passes, "pass", "passes") + " in " + count(stages_.size(), "stage", "stages") + ", " +
              count(moved_seats, "seat", "seats") + " moved): flows.csv and the placements are what the rules give");
       if (banded_stages > 0) {
         std::string which;
@@ -1700,9 +1734,10 @@ class Verifier {
           if (StageRules(st).mechanism.BandWidth() == 0) continue;
           which += (which.empty() ? "" : "; ") + StageName(st) + ": " + MechanismText(StageRules(st).mechanism);
         }
-        Passed("mechanisms recomputed from their definition, band by band (" + which + "): the placements are what they give");
+        out.passed.push_back("mechanisms recomputed from their definition, band by band (" + which + "): the placements are what they give");
       }
     }
+    return out;
   }
 
   std::string dir_;
