@@ -194,7 +194,7 @@ class Verifier {
       step("signature");
       if (!CheckManifestSignature()) return report_;
     }
-    step("digests; load rules and inputs, rank");
+    step("digests; load rules and inputs");
     kind_ = kinds::kManifest;
     if (!ReadManifest()) return report_;
     // The files hashed on a thread of their own while the rules and inputs load (they read
@@ -208,17 +208,21 @@ class Verifier {
     if (Sha256File(rules_file) != manifest_rules_sha()) {
       Violation(kinds::kRulesChanged, "the rules file " + rules_file + " is not the one the run used (sha256 differs from the manifest)");
     }
+    // The rankings (serial, the literal definitions) are computed while the outputs are read;
+    // the checks that compare ranks come after `ranks.get()`.
+    std::future<void> ranks = std::async(std::launch::async, [this] { ComputeRanks(); });
     if (!keys_.seal.empty()) {
       step("seal");
       if (!CheckSeal()) return report_;
     }
-    step("read outputs");
+    step("rank; read outputs");
     kind_ = kinds::kPlacements;
     if (!ReadPlacements()) return report_;
     kind_ = kinds::kCutoffs;
     if (!ReadCutoffs()) return report_;
     kind_ = kinds::kFlows;
     if (!ReadFlows()) return report_;
+    ranks.get();
     kind_ = kinds::kParent;
     CheckParentRun();
     kind_ = kinds::kLines;
@@ -629,15 +633,6 @@ class Verifier {
     instance_ = std::move(*instance);
     lines_ = verify::Lines(rules_, instance_);
     const EvalContext ctx = Context();
-    ranks_.resize(rules_.rankings.size());
-    entry_ranks_.resize(rules_.rankings.size());
-    for (std::size_t r = 0; r < rules_.rankings.size(); ++r) {
-      if (!rules_.rankings[r].per_program) {
-        ranks_[r] = verify::RankCandidates(rules_.rankings[r], ctx, rules_.seed).rank;
-        continue;
-      }
-      for (const ChoiceLists& lists : instance_.choices) entry_ranks_[r].push_back(verify::RankEntries(rules_.rankings[r], ctx, lists, rules_.seed));
-    }
     for (std::size_t b = 0; b < rules_.batches.size(); ++b) {
       for (std::size_t s = 0; s < rules_.batches[b].stages.size(); ++s) {
         const Stage& st = rules_.batches[b].stages[s];
@@ -650,6 +645,22 @@ class Verifier {
       }
     }
     return true;
+  }
+
+  // Every ranking, recomputed from its definition (verify_reference.h) into ranks_ and
+  // entry_ranks_. Reads the rules and inputs only; RunChecks runs it on a thread of its own
+  // while the outputs are read, and nothing reads the ranks before it is done.
+  void ComputeRanks() {
+    const EvalContext ctx = Context();
+    ranks_.resize(rules_.rankings.size());
+    entry_ranks_.resize(rules_.rankings.size());
+    for (std::size_t r = 0; r < rules_.rankings.size(); ++r) {
+      if (!rules_.rankings[r].per_program) {
+        ranks_[r] = verify::RankCandidates(rules_.rankings[r], ctx, rules_.seed).rank;
+        continue;
+      }
+      for (const ChoiceLists& lists : instance_.choices) entry_ranks_[r].push_back(verify::RankEntries(rules_.rankings[r], ctx, lists, rules_.seed));
+    }
   }
 
   std::string manifest_rules_sha() const {
