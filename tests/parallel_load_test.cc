@@ -150,6 +150,14 @@ TEST(ParallelLoad, ProgramScoresInAnyOrderAndWithBadRows) {
   bad[8000] = "P1,C999999,50";            // unknown candidate
   bad[9000] = "NOPE," + Id(4) + ",50";    // unknown program
   ExpectSameAtOneAndFourThreads(f, choices, 2, join(bad));
+  // By program, a slice's ids are looked up late (LateIds) once its cursor has gone past its
+  // look-ahead 64 times: an unknown candidate there, one in a slice's last rows (settled at the
+  // slice's end), and an unknown one right after a known one are still reported where they are.
+  std::vector<std::string> bad_by_program = by_program;
+  bad_by_program[6000] = "P20,C999998,50";
+  bad_by_program[bad_by_program.size() - 1] = "P39,C999999,50";
+  bad_by_program[9000] = "P30,C0,50";
+  ExpectSameAtOneAndFourThreads(f, choices, 2, join(bad_by_program));
 }
 
 // Ids over 16 bytes that share their first 16 (and shorter ones among them), and enough

@@ -6,6 +6,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <cstdio>
@@ -203,14 +204,7 @@ class NameIndex {
   // The index of `name`, or kNone.
   std::uint32_t Find(std::string_view name) const {
     const Slot key = Pack(name);
-    for (std::size_t s = Hash(key) & mask_;; s = (s + 1) & mask_) {
-      const Slot& slot = slots_[s];
-      if (slot.index == kNone) return kNone;
-      if (slot.a == key.a && slot.b == key.b && slot.length == key.length &&
-          (key.length <= 16 || names_[slot.index] == name)) {
-        return slot.index;
-      }
-    }
+    return Probe(key, Hash(key) & mask_, name);
   }
 
  private:
@@ -219,6 +213,36 @@ class NameIndex {
     std::uint32_t length = 0;
     std::uint32_t index = kNone;
   };
+
+ public:
+  // Find in two steps, so that the lookups of successive rows overlap their cache misses
+  // (LateIds): Locate hashes a name of at most 16 bytes and prefetches its slot; Resolve,
+  // some lookups later, probes from there. Resolve(Locate(name)) == Find(name).
+  struct Located {
+    Slot key;
+    std::size_t slot = 0;
+  };
+  static constexpr std::size_t kLocatable = 16;  // the longest name Locate takes (its key is the whole name)
+  Located Locate(std::string_view name) const {
+    Located at{Pack(name), 0};
+    at.slot = Hash(at.key) & mask_;
+    __builtin_prefetch(&slots_[at.slot]);
+    return at;
+  }
+  std::uint32_t Resolve(const Located& at) const { return Probe(at.key, at.slot, std::string_view()); }
+
+ private:
+  // Linear probing from slot s for `key` (`name` is compared only when longer than 16 bytes).
+  std::uint32_t Probe(const Slot& key, std::size_t s, std::string_view name) const {
+    for (;; s = (s + 1) & mask_) {
+      const Slot& slot = slots_[s];
+      if (slot.index == kNone) return kNone;
+      if (slot.a == key.a && slot.b == key.b && slot.length == key.length &&
+          (key.length <= 16 || names_[slot.index] == name)) {
+        return slot.index;
+      }
+    }
+  }
   static Slot Pack(std::string_view s) {
     Slot k;
     char bytes[16] = {};
@@ -689,6 +713,15 @@ class SortedIdLookup {
         id, cursor, less, [&](std::size_t i) { return ids_[i] == id; },
         [&](std::size_t first, std::size_t last) { return FirstNotBelow(first, last, less); });
   }
+  // Whether the last Find of `cursor` went past the look-ahead (its id was not among the next).
+  static bool WentFar(const Cursor& before, const Cursor& after) {
+    return after.next <= before.next || after.next > before.next + kLookAhead;
+  }
+  // The hash index of the ids, built by the first caller.
+  const NameIndex& Index() const {
+    std::call_once(built_, [this] { index_.emplace(ids_); });
+    return *index_;
+  }
 
  private:
   // The first index in [first, last) for which less(i) is false (binary search; less(i) is
@@ -734,8 +767,7 @@ class SortedIdLookup {
       const std::size_t at = lower_bound(0, n);
       if (at < n && equal(at)) found = static_cast<std::uint32_t>(at);
     } else {
-      std::call_once(built_, [this] { index_.emplace(ids_); });
-      found = index_->Find(id);
+      found = Index().Find(id);
     }
     if (found != kNone) cursor->next = found + 1;
     return found;
@@ -792,6 +824,51 @@ class SortedIdLookup {
   mutable std::optional<NameIndex> index_;
 };
 
+// Candidate ids looked up a few rows late: each row's slot in the hash index is prefetched
+// when the row is read and probed kDepth rows later, so that the cache misses of successive
+// rows overlap. For a file whose rows are not in candidate order (a school's file, program
+// by program), where every row's lookup is a miss of its own. `Row` has a `candidate` field.
+// A parser switches to LateIds once its cursor has gone past its look-ahead this many times.
+constexpr std::uint32_t kFarBeforeLateIds = 64;
+
+template <typename Row>
+class LateIds {
+ public:
+  explicit LateIds(const NameIndex& index) : index_(&index) {}
+  // row->candidate receives the index of `id` (at most NameIndex::kLocatable bytes) later: by
+  // the kDepth-th Add after this one, or by Finish.
+  void Add(std::string_view id, Row* row) {
+    Pending& slot = ring_[added_ % kDepth];
+    if (added_ >= kDepth) Settle(slot);
+    slot = {index_->Locate(id), row};
+    ++added_;
+  }
+  // Settles the lookups still pending. False when an id was not found (that row's candidate
+  // is kNone).
+  bool Finish() {
+    for (std::size_t i = added_ > kDepth ? added_ - kDepth : 0; i < added_; ++i) Settle(ring_[i % kDepth]);
+    added_ = 0;
+    return all_found_;
+  }
+  bool all_found() const { return all_found_; }
+
+ private:
+  static constexpr std::size_t kDepth = 16;
+  struct Pending {
+    NameIndex::Located at;
+    Row* row = nullptr;
+  };
+  void Settle(const Pending& p) {
+    const std::uint32_t found = index_->Resolve(p.at);
+    p.row->candidate = decltype(p.row->candidate){found};
+    all_found_ = all_found_ && found != kNone;
+  }
+  const NameIndex* index_;
+  std::array<Pending, kDepth> ring_{};
+  std::size_t added_ = 0;
+  bool all_found_ = true;
+};
+
 // The records `csv` has not returned yet, read on every thread: the file split into slices at
 // line boundaries (CsvReader::SplitRest), each parsed into `*out` from its own offset, in file
 // order. `make_parser()` gives each slice a parser (its own lookup cursors): `parse(rec, &row)`
@@ -824,6 +901,8 @@ bool ReadRowsInParallel(const CsvReader& csv, MakeParser make_parser, Rows* out)
         }
         ++count[i];
       }
+      // A parser that completes rows late (LateIds) completes them at the slice's end.
+      if constexpr (requires { parse.Finish(); }) malformed = !parse.Finish() || malformed;
       if (malformed) failed = true;
     }
   });
@@ -1457,19 +1536,40 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
   std::vector<Row, DefaultInitAllocator<Row>> rows;
   // Every thread first (nothing reported yet); a row with anything to report: one by one.
   const SortedIdLookup sorted_ids(cands.id);
-  auto make_parser = [&] {
-    return [&, cursor = SortedIdLookup::Cursor{}, last_cid = std::string_view{}, last_candidate = kNone, why = std::string()](const CsvRecord& rec,
-                                                                                                                             Row* row) mutable {
+  // One slice's parser. Ids are looked up from the slice's cursor (the next ids first: a file
+  // in candidate order) until the cursor has gone past its look-ahead kFarBeforeLateIds times (a
+  // school's file, program by program, where each row's candidate is ~n/seats ids further on);
+  // from then on, in the hash index, a few rows late (LateIds), so that the rows' cache misses
+  // overlap.
+  struct Parser {
+    const SortedIdLookup& sorted_ids;
+    const NameIndex& prog_index;
+    int cand_col, prog_col, score_col;
+    SortedIdLookup::Cursor cursor{};
+    std::string_view last_cid{};
+    std::uint32_t last_candidate = kNone, far = 0;
+    std::optional<LateIds<Row>> late{};
+    std::string why{};
+    bool operator()(const CsvRecord& rec, Row* row) {
       const std::string_view cid = rec.fields[static_cast<std::size_t>(cand_col)], score = rec.fields[static_cast<std::size_t>(score_col)];
+      const std::uint32_t program = prog_index.Find(rec.fields[static_cast<std::size_t>(prog_col)]);
+      if (late && cid.size() <= NameIndex::kLocatable) {
+        *row = Row{CandidateIndex{kNone}, ProgramIndex{program}, 0, static_cast<std::uint32_t>(rec.line)};
+        late->Add(cid, row);
+        return late->all_found() && program != kNone && !score.empty() && ParseDecimal(score, &row->score, &why);
+      }
       if (last_candidate == kNone || cid != last_cid) {
+        const SortedIdLookup::Cursor before = cursor;
         last_candidate = sorted_ids.Find(cid, &cursor);
         last_cid = cid;
+        if (!late && SortedIdLookup::WentFar(before, cursor) && ++far >= kFarBeforeLateIds) late.emplace(sorted_ids.Index());
       }
-      const std::uint32_t program = prog_index.Find(rec.fields[static_cast<std::size_t>(prog_col)]);
       *row = Row{CandidateIndex{last_candidate}, ProgramIndex{program}, 0, static_cast<std::uint32_t>(rec.line)};
       return last_candidate != kNone && program != kNone && !score.empty() && ParseDecimal(score, &row->score, &why);
-    };
+    }
+    bool Finish() { return !late || late->Finish(); }
   };
+  auto make_parser = [&] { return Parser{sorted_ids, prog_index, cand_col, prog_col, score_col}; };
   const bool read = sink.error_count() == 0 && ReadRowsInParallel(csv, make_parser, &rows);
   std::string last_cid;
   std::uint32_t last_candidate = kNone;
