@@ -41,6 +41,7 @@ struct StageIndex {
   std::vector<std::vector<std::int32_t>> group_row; // [h][p * groups + g]
   std::vector<const Column*> split;                 // per channel, null when not split
   std::vector<CandidateIndex> worst;                // per row
+  std::vector<std::uint64_t> worst_rank;            // per row with a worst: PlacedRank of it by the row's channel's ranking
   std::vector<std::uint8_t> split_has_seats;        // [p * nh + h]: some group has seats
 };
 
@@ -243,6 +244,18 @@ class AuditWriter {
       const std::uint64_t rc = PlacedRank(ranking, ci), rw = PlacedRank(ranking, w);
       if (rc > rw || (rc == rw && c > w)) w = ci;
     }
+    // The worst's rank, which every refusal of a full row is compared with.
+    for (std::vector<StageIndex>& stages : stage_index_) {
+      for (StageIndex& idx : stages) {
+        if (idx.result == nullptr) continue;
+        idx.worst_rank.assign(idx.worst.size(), 0);
+        for (std::size_t r = 0; r < idx.worst.size(); ++r) {
+          if (idx.worst[r] == kNone) continue;
+          const int ranking = StageRules(idx).channels[idx.result->seats[r].channel].ranking;
+          idx.worst_rank[r] = PlacedRank(ranking, idx.worst[r]);
+        }
+      }
+    }
   }
 
   const Stage& StageRules(const StageIndex& idx) const { return rules_.batches[idx.result->batch].stages[idx.result->stage]; }
@@ -440,7 +453,7 @@ class AuditWriter {
       } else {
         const std::uint64_t mine = static_cast<std::uint64_t>(stage.mechanism.BandOf(choice_rank)) << 32 |
                                    outcome_.RankOf(static_cast<std::size_t>(ch.ranking), idx.result->batch, k, c);
-        w.String(NameOf(mine > PlacedRank(ch.ranking, worst) ? Rejection::kBelow : Rejection::kNotBelow));
+        w.String(NameOf(mine > idx.worst_rank[static_cast<std::size_t>(r)] ? Rejection::kBelow : Rejection::kNotBelow));
       }
     }
     w.EndObject();
