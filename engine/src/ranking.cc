@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <numeric>
 
 namespace zkmatch {
@@ -74,23 +75,68 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
   const std::size_t n = ctx.candidates.size();
   const std::size_t e = lists.program.size();
   const std::size_t np = ctx.programs.size();
+  const SortKeys sort_keys(ranking, ctx, seed);
+  const std::size_t nk = sort_keys.KeyCount();
+  const bool shared = ranking.last_tie == LastTie::kAdmitAll;
+  // Entries grouped by program (counting sort; within a program in candidate order), then each
+  // program's applicants sorted on their own.
+  std::vector<std::uint32_t> begin(np + 1, 0);
+  for (ProgramIndex p : lists.program) ++begin[p + 1];
+  for (std::size_t p = 0; p < np; ++p) begin[p + 1] += begin[p];
+  std::vector<std::uint32_t> rank(e);
+  if (nk <= 2) {
+    // The common case (one or two keys, e.g. [program_score desc, total desc]): compact records
+    // sorted per program, so the comparisons read contiguous memory. Each entry's record is
+    // made where it is read (candidate by candidate: the scores in memory order) and written
+    // straight to its program's part: the writes go to one place per program, which stays in
+    // cache, where gathering the keys in program order missed it on every entry.
+    struct Record {
+      Score k0, k1;
+      CandidateIndex who;
+      std::uint32_t entry;
+      bool operator<(const Record& o) const {
+        // Then id (indices are in id order), then the entry (a candidate lists a program once).
+        return k0 != o.k0 ? k0 < o.k0 : k1 != o.k1 ? k1 < o.k1 : who != o.who ? who < o.who : entry < o.entry;
+      }
+      bool Tied(const Record& o) const { return k0 == o.k0 && k1 == o.k1; }
+    };
+    std::vector<std::uint32_t> at(e);  // entry -> its place in the grouped order
+    {
+      std::vector<std::uint32_t> cursor(begin.begin(), begin.end() - 1);
+      for (std::uint32_t k = 0; k < e; ++k) at[k] = cursor[lists.program[k]]++;
+    }
+    std::unique_ptr<Record[]> records(new Record[e]);  // every one written below
+    ParallelFor(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
+      Score keys[2] = {0, 0};
+      for (std::size_t c = r.begin(); c != r.end(); ++c) {
+        const auto ci = static_cast<CandidateIndex>(c);
+        for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+          sort_keys.Fill(ci, lists.program[k], static_cast<std::int32_t>(k - lists.offset[c] + 1), keys);
+          records[at[k]] = {keys[0], nk == 2 ? keys[1] : 0, ci, k};
+        }
+      }
+    });
+    ParallelFor(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t p = r.begin(); p != r.end(); ++p) {
+        std::sort(records.get() + begin[p], records.get() + begin[p + 1]);
+        for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
+          const bool tied = shared && i > begin[p] && records[i - 1].Tied(records[i]);
+          rank[records[i].entry] = tied ? rank[records[i - 1].entry] : i;
+        }
+      }
+    });
+    return rank;
+  }
   std::vector<CandidateIndex> who(e);
   for (std::size_t c = 0; c < n; ++c) {
     for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) who[k] = static_cast<CandidateIndex>(c);
   }
-  const SortKeys sort_keys(ranking, ctx, seed);
-  const std::size_t nk = sort_keys.KeyCount();
   std::vector<Score> keys(e * nk);
   ParallelFor(tbb::blocked_range<std::size_t>(0, e), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t k = r.begin(); k != r.end(); ++k) {
       sort_keys.Fill(who[k], lists.program[k], static_cast<std::int32_t>(k - lists.offset[who[k]] + 1), &keys[k * nk]);
     }
   });
-  // Entries grouped by program (counting sort; within a program in candidate order), then each
-  // program's applicants sorted on their own.
-  std::vector<std::uint32_t> begin(np + 1, 0);
-  for (ProgramIndex p : lists.program) ++begin[p + 1];
-  for (std::size_t p = 0; p < np; ++p) begin[p + 1] += begin[p];
   std::vector<std::uint32_t> order(e);
   {
     std::vector<std::uint32_t> cursor(begin.begin(), begin.end() - 1);
@@ -104,42 +150,12 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
     }
     return 0;
   };
-  const bool shared = ranking.last_tie == LastTie::kAdmitAll;
-  std::vector<std::uint32_t> rank(e);
-  if (nk <= 2) {
-    // The common case (one or two keys, e.g. [program_score desc, total desc]): sort compact
-    // records, so the comparisons read contiguous memory instead of chasing indices.
-    struct Record {
-      Score k0, k1;
-      CandidateIndex who;
-      std::uint32_t entry;
-      bool operator<(const Record& o) const {
-        return k0 != o.k0 ? k0 < o.k0 : k1 != o.k1 ? k1 < o.k1 : who < o.who;  // then id: indices are in id order
-      }
-      bool Tied(const Record& o) const { return k0 == o.k0 && k1 == o.k1; }
-    };
-    std::vector<Record> records(e);
-    ParallelFor(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
-      for (std::size_t p = r.begin(); p != r.end(); ++p) {
-        for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
-          const std::uint32_t k = order[i];
-          records[i] = {keys[static_cast<std::size_t>(k) * nk], nk == 2 ? keys[static_cast<std::size_t>(k) * nk + 1] : 0, who[k], k};
-        }
-        std::sort(records.begin() + begin[p], records.begin() + begin[p + 1]);
-        for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
-          const bool tied = shared && i > begin[p] && records[i - 1].Tied(records[i]);
-          rank[records[i].entry] = tied ? rank[records[i - 1].entry] : i;
-        }
-      }
-    });
-    return rank;
-  }
   ParallelFor(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t p = r.begin(); p != r.end(); ++p) {
       auto first = order.begin() + begin[p], last = order.begin() + begin[p + 1];
       std::sort(first, last, [&](std::uint32_t a, std::uint32_t b) {
         const int cmp = compare(a, b);
-        return cmp != 0 ? cmp < 0 : who[a] < who[b];  // then id: indices are in id order
+        return cmp != 0 ? cmp < 0 : who[a] != who[b] ? who[a] < who[b] : a < b;  // then id: indices are in id order
       });
       for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
         const bool tied = shared && i > begin[p] && compare(order[i - 1], order[i]) == 0;
