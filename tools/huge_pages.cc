@@ -6,6 +6,9 @@
 // and in a virtual machine a fault is several microseconds: 2.7 million faults and 14-26 s of
 // system time for loading 17M candidates (bench/RESULTS.md). With huge pages a fault maps
 // 2 MiB: ~19 thousand faults, and the load took 14-21 s instead of 22-30 s on the same machine.
+// A huge page is zeroed whole on first touch, which costs where little of it is used; at 1M
+// (hr, four alternating pairs) runs were no slower for it. A threshold of 256 MiB instead of
+// 4 MiB lost most of the gain at 17M (check 22-27 s against 17-21 s).
 // Systems whose transparent huge pages are set to "madvise" (Debian's default) give them only
 // to memory that asks; "always" gives them anyway and "never" ignores the advice.
 //
