@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -178,6 +180,101 @@ TEST(Ranking, PerProgramOrdersEachProgramsApplicantsByItsOwnScores) {
   EXPECT_LT(rank_of("c03", "P"), rank_of("c01", "P"));
   EXPECT_LT(rank_of("c05", "Q"), rank_of("c03", "Q"));
   EXPECT_LT(rank_of("c03", "Q"), rank_of("c04", "Q"));
+}
+
+
+// Programs with hundreds of applicants take the per-program ranking's radix sort (a few, the
+// comparison sort): on a seeded random instance, with ties on the score, missing scores and
+// keys in both directions, each program's order is the one rules/README.md defines, derived
+// here from the generated values alone: the keys in order (a missing value last), then id.
+TEST(Ranking, PerProgramOrderOfLargeProgramsIsTheDefinedOne) {
+  constexpr int kN = 2400;
+  struct Entry {
+    std::string id;
+    int total2 = 0;         // total x 2
+    bool has_score = true;
+    int score2 = 0;         // program score x 2
+    std::uint32_t k = 0;    // the entry, once loaded
+  };
+  std::mt19937 rng(20261206);
+  std::vector<std::string> ids;
+  for (int i = 0; i < kN; ++i) ids.push_back("c" + std::to_string(10000 + i));
+  std::vector<int> total2(kN);
+  std::string candidates = "id,total\n";
+  std::vector<int> rows(kN);
+  for (int i = 0; i < kN; ++i) rows[static_cast<std::size_t>(i)] = i;
+  std::shuffle(rows.begin(), rows.end(), rng);  // rows not in id order
+  for (int i = 0; i < kN; ++i) total2[static_cast<std::size_t>(i)] = 600 + static_cast<int>(rng() % 40);  // many equal totals
+  auto half = [](int v2) { return std::to_string(v2 / 2) + (v2 % 2 ? ".5" : ""); };
+  for (int i : rows) candidates += ids[static_cast<std::size_t>(i)] + "," + half(total2[static_cast<std::size_t>(i)]) + "\n";
+  const char* programs[] = {"P", "Q", "R"};
+  const unsigned percent[] = {70, 30, 4};  // ~1,700, ~700 (radix sort) and ~100 (comparison sort) applicants
+  std::string choices = "candidate_id,batch,rank,program\n", scores = "program,candidate_id,score\n";
+  std::map<std::string, std::vector<Entry>> applicants;  // by program
+  for (int i = 0; i < kN; ++i) {
+    int rank = 0;
+    for (int p = 0; p < 3; ++p) {
+      if (rng() % 100 >= percent[p]) continue;
+      choices += ids[static_cast<std::size_t>(i)] + ",main," + std::to_string(++rank) + "," + programs[p] + "\n";
+      Entry e{ids[static_cast<std::size_t>(i)], total2[static_cast<std::size_t>(i)], rng() % 20 != 0, static_cast<int>(rng() % 21)};
+      if (e.has_score) scores += std::string(programs[p]) + "," + e.id + "," + half(e.score2) + "\n";
+      applicants[programs[p]].push_back(e);
+    }
+  }
+  TempDir tmp;
+  tmp.Write("candidates.csv", candidates);
+  tmp.Write("programs.csv", "code,school,a,b,c\nP,S,5,5,5\nQ,S,5,5,5\nR,S,5,5,5\n");
+  tmp.Write("choices.csv", choices);
+  tmp.Write("program_scores.csv", scores);
+  tmp.Write("rules.yaml",
+            "version: 1\n"
+            "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv, program_scores: program_scores.csv}\n"
+            "rankings:\n"
+            "  desc: {keys: [program_score desc, total desc], last_tie: id}\n"
+            "  asc: {keys: [program_score asc, total asc], last_tie: id}\n"
+            "  one: {keys: [program_score desc], last_tie: id}\n"
+            "batches:\n"
+            "  - name: main\n"
+            "    channels:\n"
+            "      - {name: a, seats: a, ranking: desc}\n"
+            "      - {name: b, seats: b, ranking: asc}\n"
+            "      - {name: c, seats: c, ranking: one}\n");
+  const Loaded l = testing::LoadInstance(tmp.path() + "/rules.yaml");
+  const ChoiceLists& lists = l.instance.choices[0];
+  for (auto& [code, entries] : applicants) {
+    for (Entry& e : entries) {
+      const auto c = static_cast<std::size_t>(std::find(l.instance.candidates.id.begin(), l.instance.candidates.id.end(), e.id) - l.instance.candidates.id.begin());
+      for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+        if (l.instance.programs.code[lists.program[k]] == code) e.k = k;
+      }
+    }
+  }
+  // The defined order: -1 when a comes first. A missing value is last in either direction.
+  auto by_key = [](bool a_has, int a, bool b_has, int b, bool desc) {
+    if (a_has != b_has) return a_has ? -1 : 1;
+    if (!a_has || a == b) return 0;
+    return (desc ? a > b : a < b) ? -1 : 1;
+  };
+  for (const char* name : {"desc", "asc", "one"}) {
+    const std::string ranking = name;
+    const std::vector<std::uint32_t> rank = ComputeEntryRanking(Named(l.rules, name), l.Context(), lists, l.rules.seed);
+    for (const auto& [code, entries] : applicants) {
+      std::vector<Entry> want = entries, got = entries;
+      std::sort(want.begin(), want.end(), [&](const Entry& a, const Entry& b) {
+        const bool desc = ranking != "asc";
+        if (const int o = by_key(a.has_score, a.score2, b.has_score, b.score2, desc); o != 0) return o < 0;
+        if (ranking != "one") {
+          if (const int o = by_key(true, a.total2, true, b.total2, desc); o != 0) return o < 0;
+        }
+        return a.id < b.id;
+      });
+      std::sort(got.begin(), got.end(), [&](const Entry& a, const Entry& b) { return rank[a.k] < rank[b.k]; });
+      std::vector<std::string> want_ids, got_ids;
+      for (const Entry& e : want) want_ids.push_back(e.id);
+      for (const Entry& e : got) got_ids.push_back(e.id);
+      EXPECT_EQ(got_ids, want_ids) << ranking << " at " << code << " (" << entries.size() << " applicants)";
+    }
+  }
 }
 
 }  // namespace

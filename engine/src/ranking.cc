@@ -3,6 +3,7 @@
 #include "digest.h"
 #include "parallel.h"
 
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 
@@ -70,6 +71,48 @@ class SortKeys {
 
 }  // namespace
 
+namespace {
+
+// Below this many records a program's applicants are sorted by std::sort.
+constexpr std::size_t kRadixSortFrom = 512;
+
+// Sorts a[0, n) by (k0, k1) as signed integers, stably: a least-significant-digit radix sort
+// over the bytes of k1 then k0, skipping every byte in which all n records agree (most: scores
+// span a few bytes). `tmp` holds n records. Cost: one pass to count, one per byte that differs.
+template <typename Record>
+void StableSortByKeys(Record* a, Record* tmp, std::size_t n) {
+  constexpr std::uint64_t kSign = std::uint64_t{1} << 63;  // flipped: signed order as unsigned
+  auto digit = [](const Record& r, int d) {
+    const std::uint64_t u = static_cast<std::uint64_t>(d < 8 ? r.k1 : r.k0) ^ kSign;
+    return static_cast<unsigned>(u >> (8 * (d & 7))) & 0xFFu;
+  };
+  std::uint32_t counts[16][256] = {};
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t u1 = static_cast<std::uint64_t>(a[i].k1) ^ kSign, u0 = static_cast<std::uint64_t>(a[i].k0) ^ kSign;
+    for (int b = 0; b < 8; ++b) {
+      ++counts[b][(u1 >> (8 * b)) & 0xFF];
+      ++counts[8 + b][(u0 >> (8 * b)) & 0xFF];
+    }
+  }
+  Record* from = a;
+  Record* to = tmp;
+  for (int d = 0; d < 16; ++d) {
+    std::uint32_t* count = counts[d];
+    if (count[digit(a[0], d)] == n) continue;  // every record has the same byte here
+    std::uint32_t at = 0;
+    for (unsigned v = 0; v < 256; ++v) {
+      const std::uint32_t c = count[v];
+      count[v] = at;
+      at += c;
+    }
+    for (std::size_t i = 0; i < n; ++i) to[count[digit(from[i], d)]++] = from[i];
+    std::swap(from, to);
+  }
+  if (from != a) std::copy(from, from + n, a);
+}
+
+}  // namespace
+
 std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const EvalContext& ctx, const ChoiceLists& lists,
                                                const std::string& seed) {
   const std::size_t n = ctx.candidates.size();
@@ -116,9 +159,19 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
         }
       }
     });
+    tbb::enumerable_thread_specific<std::vector<Record>> scratch;
     ParallelFor(tbb::blocked_range<std::size_t>(0, np), [&](const tbb::blocked_range<std::size_t>& r) {
+      std::vector<Record>& tmp = scratch.local();
       for (std::size_t p = r.begin(); p != r.end(); ++p) {
-        std::sort(records.get() + begin[p], records.get() + begin[p + 1]);
+        // A program's records are in (who, entry) order as written, so a stable sort by the
+        // keys alone gives operator<'s order: a radix sort for the many, std::sort for the few.
+        const std::size_t count = begin[p + 1] - begin[p];
+        if (count < kRadixSortFrom) {
+          std::sort(records.get() + begin[p], records.get() + begin[p + 1]);
+        } else {
+          if (tmp.size() < count) tmp.resize(count);
+          StableSortByKeys(records.get() + begin[p], tmp.data(), count);
+        }
         for (std::uint32_t i = begin[p]; i < begin[p + 1]; ++i) {
           const bool tied = shared && i > begin[p] && records[i - 1].Tied(records[i]);
           rank[records[i].entry] = tied ? rank[records[i - 1].entry] : i;
