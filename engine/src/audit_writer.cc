@@ -11,6 +11,7 @@
 
 #include "audit_log.h"
 #include "csv.h"
+#include "decimal.h"
 #include "digest.h"
 #include "eligibility.h"
 #include "expression.h"
@@ -43,6 +44,7 @@ struct StageIndex {
   std::vector<CandidateIndex> worst;                // per row
   std::vector<std::uint64_t> worst_rank;            // per row with a worst: PlacedRank of it by the row's channel's ranking
   std::vector<std::uint8_t> split_has_seats;        // [p * nh + h]: some group has seats
+  std::vector<std::string> channel_key, channel_json;  // per channel: its name as a JSON key ("name":) and value
 };
 
 class AuditWriter {
@@ -197,6 +199,8 @@ class AuditWriter {
  private:
   void BuildIndexes() {
     const std::size_t np = instance_.programs.size();
+    for (const std::string& code : instance_.programs.code) program_json_.push_back(JsonWriter::Quote(code));
+    for (const Ranking& r : rules_.rankings) ranking_key_.push_back(JsonWriter::QuoteKey(r.name));
     stage_index_.resize(rules_.batches.size());
     for (std::size_t b = 0; b < rules_.batches.size(); ++b) stage_index_[b].resize(rules_.batches[b].stages.size());
     for (const StageResult& st : outcome_.stages) {
@@ -213,6 +217,10 @@ class AuditWriter {
         if (idx.split[h]) idx.group_row[h].assign(np * idx.split[h]->dictionary.size(), -1);
       }
       idx.split_has_seats.assign(np * nh, 0);
+      for (const Channel& ch : stage.channels) {
+        idx.channel_key.push_back(JsonWriter::QuoteKey(ch.name));
+        idx.channel_json.push_back(JsonWriter::Quote(ch.name));
+      }
       for (std::size_t r = 0; r < st.seats.size(); ++r) {
         const SeatRow& row = st.seats[r];
         if (row.group != kNone && row.capacity() > 0) idx.split_has_seats[row.program * nh + row.channel] = 1;
@@ -285,7 +293,8 @@ class AuditWriter {
       if (v == kMissingScore) {
         w.Null();
       } else {
-        w.String(FormatScore(v));
+        char text[kFormattedScoreMax];
+        w.PlainString(std::string_view(text, FormatScoreTo(v, text)));  // digits, '.', '-'
       }
     }
     w.EndArray();
@@ -434,26 +443,26 @@ class AuditWriter {
       const bool has_seats = idx.split[h] ? idx.split_has_seats[p * nh + h] != 0
                                           : idx.row_of[p * nh + h] >= 0 && idx.result->seats[static_cast<std::size_t>(idx.row_of[p * nh + h])].capacity() > 0;
       if (!has_seats) continue;  // the program offers no seats in this channel
-      w.Key(ch.name);
+      w.QuotedKey(idx.channel_key[h]);
       const auto choice_rank = static_cast<std::int32_t>(k - instance_.choices[idx.result->batch].offset[c] + 1);
       if (ch.eligible && !EvaluateCondition(*ch.eligible, ctx_, c, p, choice_rank)) {
-        w.String(NameOf(Rejection::kIneligible));
+        w.PlainString(NameOf(Rejection::kIneligible));
         continue;
       }
       const std::int32_t r = RowOf(idx, p, h, c);
       if (r < 0 || idx.result->seats[static_cast<std::size_t>(r)].capacity() <= 0) {
-        w.String(NameOf(Rejection::kNoGroupSeats));
+        w.PlainString(NameOf(Rejection::kNoGroupSeats));
         continue;
       }
       const SeatRow& row = idx.result->seats[static_cast<std::size_t>(r)];
       const CandidateIndex worst = idx.worst[static_cast<std::size_t>(r)];
       (*used)[static_cast<std::size_t>(ch.ranking)] = 1;
       if (row.admitted < row.capacity() || worst == kNone) {
-        w.String(NameOf(Rejection::kFreeSeat));  // never in a stable outcome: verify reports it
+        w.PlainString(NameOf(Rejection::kFreeSeat));  // never in a stable outcome: verify reports it
       } else {
         const std::uint64_t mine = static_cast<std::uint64_t>(stage.mechanism.BandOf(choice_rank)) << 32 |
                                    outcome_.RankOf(static_cast<std::size_t>(ch.ranking), idx.result->batch, k, c);
-        w.String(NameOf(mine > idx.worst_rank[static_cast<std::size_t>(r)] ? Rejection::kBelow : Rejection::kNotBelow));
+        w.PlainString(NameOf(mine > idx.worst_rank[static_cast<std::size_t>(r)] ? Rejection::kBelow : Rejection::kNotBelow));
       }
     }
     w.EndObject();
@@ -468,9 +477,9 @@ class AuditWriter {
       if (!step[r]) continue;
       (*used)[r] = 1;
       if (!rules_.rankings[r].per_program) continue;
-      if (!any) w.Key(audit_keys::kKeys).BeginObject();
+      if (!any) w.QuotedKey(quoted_.keys).BeginObject();
       any = true;
-      w.Key(rules_.rankings[r].name);
+      w.QuotedKey(ranking_key_[r]);
       KeyValues(w, r, c, p, choice_rank);
     }
     if (any) w.EndObject();
@@ -566,7 +575,7 @@ class AuditWriter {
           const StageIndex& idx = stage_index_[b][s];
           if (!idx.in_stage[p]) continue;
           any_stage = true;
-          w.BeginObject().Key(audit_keys::kRank).Int(k - begin + 1).Key(audit_keys::kProgram).String(instance_.programs.code[p]);
+          w.BeginObject().QuotedKey(quoted_.rank).Int(k - begin + 1).QuotedKey(quoted_.program).Raw(program_json_[p]);
           if (const std::string* tied = lists.TiedChannel(k)) w.Key(audit_keys::kTiedTo).String(*tied);
           std::fill(step.begin(), step.end(), std::uint8_t{0});
           if (staged) w.Key(audit_keys::kStage).String(batch.stages[s].name);
@@ -575,9 +584,9 @@ class AuditWriter {
           } else if (placed_here && k == last && static_cast<std::int32_t>(s) == outcome_.stage[c]) {
             const Channel& ch = StageRules(idx).channels[outcome_.channel[c]];
             step[static_cast<std::size_t>(ch.ranking)] = 1;
-            w.Key(audit_keys::kPlaced).String(ch.name);
+            w.QuotedKey(quoted_.placed).Raw(idx.channel_json[outcome_.channel[c]]);
           } else {
-            w.Key(audit_keys::kRejected);
+            w.QuotedKey(quoted_.rejected);
             Rejection(w, idx, k, p, c, &step);
           }
           StepKeys(w, c, p, static_cast<std::int32_t>(k - begin + 1), step, &used);
@@ -616,6 +625,15 @@ class AuditWriter {
   const EvalContext ctx_;
   std::vector<std::vector<StageIndex>> stage_index_;  // [batch][stage]: every stage has a result
   std::vector<const Column*> split_columns_;          // split_by columns, in first-use order
+  // Names the candidate records write millions of times, made JSON once.
+  struct QuotedKeys {
+    std::string rank = JsonWriter::QuoteKey(audit_keys::kRank), program = JsonWriter::QuoteKey(audit_keys::kProgram),
+                placed = JsonWriter::QuoteKey(audit_keys::kPlaced), rejected = JsonWriter::QuoteKey(audit_keys::kRejected),
+                keys = JsonWriter::QuoteKey(audit_keys::kKeys);
+  };
+  const QuotedKeys quoted_;
+  std::vector<std::string> program_json_;  // per program: its code as a JSON string
+  std::vector<std::string> ranking_key_;   // per ranking: its name as a JSON key
 };
 
 std::string AbsolutePath(const std::string& path) {

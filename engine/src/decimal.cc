@@ -1,5 +1,6 @@
 #include "decimal.h"
 
+#include <charconv>
 #include <cstdint>
 
 #include "zkmatch/pipeline.h"  // FormatScore
@@ -134,20 +135,28 @@ bool ParseCount(std::string_view text, std::int32_t* out, std::string* why) {
 // Declared in zkmatch/pipeline.h (public); here beside its inverse, ParseDecimal, so that the
 // verifier can format scores without linking the engine.
 std::string FormatScore(Score s) {
-  if (s == kMissingScore) return {};
-  std::string out;
+  char buf[kFormattedScoreMax];
+  return std::string(buf, FormatScoreTo(s, buf));
+}
+
+std::size_t FormatScoreTo(Score s, char* out) {
+  if (s == kMissingScore) return 0;
+  char* p = out;
+  // The magnitude as unsigned: -s of the most negative Score would overflow.
+  std::uint64_t m = static_cast<std::uint64_t>(s);
   if (s < 0) {
-    out.push_back('-');
-    s = -s;
+    *p++ = '-';
+    m = 0 - m;
   }
-  out += std::to_string(s / kScoreScale);
-  const Score frac = s % kScoreScale;
+  const auto scale = static_cast<std::uint64_t>(kScoreScale);
+  p = std::to_chars(p, out + kFormattedScoreMax, m / scale).ptr;
+  const std::uint64_t frac = m % scale;
   if (frac != 0) {
-    out.push_back('.');
-    out.push_back(static_cast<char>('0' + frac / 10));
-    if (frac % 10 != 0) out.push_back(static_cast<char>('0' + frac % 10));
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + frac / 10);
+    if (frac % 10 != 0) *p++ = static_cast<char>('0' + frac % 10);
   }
-  return out;
+  return static_cast<std::size_t>(p - out);
 }
 
 }  // namespace zkmatch

@@ -23,6 +23,11 @@ bool ParseDecimal(std::string_view text, Score* out, std::string* why);
 // Parses a non-negative integer that fits in int32 (capacities, ranks).
 bool ParseCount(std::string_view text, std::int32_t* out, std::string* why);
 
+// FormatScore (zkmatch/pipeline.h) into `out` (kFormattedScoreMax bytes): the same text, without
+// a string; returns its length (0 for kMissingScore). For writers that format millions.
+inline constexpr std::size_t kFormattedScoreMax = 24;
+std::size_t FormatScoreTo(Score s, char* out);
+
 }  // namespace zkmatch
 
 #endif  // ZKMATCH_DECIMAL_H_
