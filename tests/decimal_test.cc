@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "zkmatch/pipeline.h"  // FormatScore
 
 namespace zkmatch {
 namespace {
@@ -194,6 +197,27 @@ TEST(ParseCount, RejectsWithExactReason) {
     EXPECT_EQ(why, c.why);
     EXPECT_EQ(out, -7);
   }
+}
+
+
+// FormatScore, the inverse the outputs use (and FormatScoreTo, the same text into a buffer):
+// the shortest spelling, as written by hand here, and ParseDecimal reads each back.
+TEST(FormatScore, ShortestSpellingThatReadsBack) {
+  const std::pair<Score, std::string_view> cases[] = {
+      {61250, "612.5"}, {61200, "612"}, {25, "0.25"}, {5, "0.05"}, {50, "0.5"}, {0, "0"},
+      {-300, "-3"},     {-50, "-0.5"},  {-5, "-0.05"}, {99999999999999900, "999999999999999"}, {-99999999999999999, "-999999999999999.99"}};
+  for (const auto& [value, text] : cases) {
+    EXPECT_EQ(FormatScore(value), text);
+    char buf[kFormattedScoreMax];
+    EXPECT_EQ(std::string_view(buf, FormatScoreTo(value, buf)), text);
+    Score back = kUntouched;
+    std::string why;
+    EXPECT_TRUE(ParseDecimal(text, &back, &why)) << text << ": " << why;
+    EXPECT_EQ(back, value) << text;
+  }
+  EXPECT_EQ(FormatScore(kMissingScore), "");
+  char buf[kFormattedScoreMax];
+  EXPECT_EQ(FormatScoreTo(kMissingScore, buf), 0u);
 }
 
 }  // namespace
