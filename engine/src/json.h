@@ -257,8 +257,12 @@ inline JsonRef JsonRef::operator[](std::string_view key) const {
   if (type() == Type::kObject) {
     for (JsonRef member : children()) {
       const std::string_view k = member.key();
-      // The first byte before the library's compare: most keys differ there or in length.
-      if (k.size() == key.size() && (k.empty() || (k[0] == key[0] && k == key))) return member;
+      // Length and first byte first: most keys differ there. Then the rest byte by byte: keys
+      // are short, and a call to the library's compare cost more than the loop.
+      if (k.size() != key.size() || (!k.empty() && k[0] != key[0])) continue;
+      std::size_t i = 1;
+      while (i < k.size() && k[i] == key[i]) ++i;
+      if (i >= k.size()) return member;
     }
   }
   return JsonRef(doc_, kAbsent);
