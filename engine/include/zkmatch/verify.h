@@ -16,7 +16,11 @@
 // final capacities alone cannot tell whether the flows that set those capacities were right.
 // Last, every explanation in audit.jsonl (key values, the reason each choice was refused) is
 // recomputed from the inputs and the published seats.
-// Cost: O(total choices * channels + N log N), plus one deferred acceptance per pass.
+// Cost: O(total choices * channels + N log N), plus one deferred acceptance per pass. The
+// checks run in the order above and report in it; three of them run beside the others on a
+// thread of their own (the digests while the inputs load, the rankings while the outputs are
+// read, the deferred acceptance passes while the audit log is read), and the log is read on
+// the current TBB arena: about four threads at most.
 //
 // Replay (zkmatch/replay.h) is not here: it re-runs the engine, which verify never links.
 //
