@@ -824,13 +824,13 @@ class SortedIdLookup {
   mutable std::optional<NameIndex> index_;
 };
 
+// A parser switches to LateIds once its cursor has gone past its look-ahead this many times.
+constexpr std::uint32_t kFarBeforeLateIds = 64;
+
 // Candidate ids looked up a few rows late: each row's slot in the hash index is prefetched
 // when the row is read and probed kDepth rows later, so that the cache misses of successive
 // rows overlap. For a file whose rows are not in candidate order (a school's file, program
 // by program), where every row's lookup is a miss of its own. `Row` has a `candidate` field.
-// A parser switches to LateIds once its cursor has gone past its look-ahead this many times.
-constexpr std::uint32_t kFarBeforeLateIds = 64;
-
 template <typename Row>
 class LateIds {
  public:
