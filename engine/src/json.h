@@ -9,6 +9,8 @@
 #ifndef ZKMATCH_JSON_H_
 #define ZKMATCH_JSON_H_
 
+#include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,8 +45,8 @@ class JsonWriter {
     return *this;
   }
   // For a writer that writes the same names millions of times: a key already made JSON with
-  // its colon by QuoteKey, and a string value with nothing to escape (the caller's promise:
-  // no '"', '\\' or control character, e.g. a formatted number).
+  // its colon by QuoteKey, and a string value with nothing to escape (the caller's promise,
+  // asserted: no '"', '\\' or control character, e.g. a formatted number).
   JsonWriter& QuotedKey(std::string_view quoted) {
     Separate();
     out_.append(quoted);
@@ -52,6 +54,7 @@ class JsonWriter {
     return *this;
   }
   JsonWriter& PlainString(std::string_view value) {
+    assert(std::none_of(value.begin(), value.end(), [](char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }));
     Separate();
     const std::size_t at = out_.size();
     out_.resize(at + value.size() + 2);
@@ -62,17 +65,12 @@ class JsonWriter {
     return *this;
   }
   // `key` as QuotedKey takes it ("\"key\":"), and `value` as Raw takes a string ("\"value\"").
-  static std::string QuoteKey(std::string_view key) {
-    std::string out;
-    AppendJsonString(&out, key);
-    out.push_back(':');
-    return out;
-  }
   static std::string Quote(std::string_view value) {
     std::string out;
     AppendJsonString(&out, value);
     return out;
   }
+  static std::string QuoteKey(std::string_view key) { return Quote(key) + ':'; }
   JsonWriter& Int(std::int64_t value);
   JsonWriter& Bool(bool value) { return Raw(value ? "true" : "false"); }
   JsonWriter& Null() { return Raw("null"); }

@@ -88,6 +88,7 @@ void StableSortByKeys(Record* a, Record* tmp, std::size_t n) {
   };
   std::uint32_t counts[16][256] = {};
   for (std::size_t i = 0; i < n; ++i) {
+    // digit(a[i], d) for every d, each key flipped once.
     const std::uint64_t u1 = static_cast<std::uint64_t>(a[i].k1) ^ kSign, u0 = static_cast<std::uint64_t>(a[i].k0) ^ kSign;
     for (int b = 0; b < 8; ++b) {
       ++counts[b][(u1 >> (8 * b)) & 0xFF];
@@ -126,6 +127,11 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
   std::vector<std::uint32_t> begin(np + 1, 0);
   for (ProgramIndex p : lists.program) ++begin[p + 1];
   for (std::size_t p = 0; p < np; ++p) begin[p + 1] += begin[p];
+  std::vector<std::uint32_t> at(e);  // entry -> its place in the grouped order
+  {
+    std::vector<std::uint32_t> cursor(begin.begin(), begin.end() - 1);
+    for (std::uint32_t k = 0; k < e; ++k) at[k] = cursor[lists.program[k]]++;
+  }
   std::vector<std::uint32_t> rank(e);
   if (nk <= 2) {
     // The common case (one or two keys, e.g. [program_score desc, total desc]): compact records
@@ -143,11 +149,6 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
       }
       bool Tied(const Record& o) const { return k0 == o.k0 && k1 == o.k1; }
     };
-    std::vector<std::uint32_t> at(e);  // entry -> its place in the grouped order
-    {
-      std::vector<std::uint32_t> cursor(begin.begin(), begin.end() - 1);
-      for (std::uint32_t k = 0; k < e; ++k) at[k] = cursor[lists.program[k]]++;
-    }
     std::unique_ptr<Record[]> records(new Record[e]);  // every one written below
     ParallelFor(tbb::blocked_range<std::size_t>(0, n), [&](const tbb::blocked_range<std::size_t>& r) {
       Score keys[2] = {0, 0};
@@ -190,11 +191,8 @@ std::vector<std::uint32_t> ComputeEntryRanking(const Ranking& ranking, const Eva
       sort_keys.Fill(who[k], lists.program[k], static_cast<std::int32_t>(k - lists.offset[who[k]] + 1), &keys[k * nk]);
     }
   });
-  std::vector<std::uint32_t> order(e);
-  {
-    std::vector<std::uint32_t> cursor(begin.begin(), begin.end() - 1);
-    for (std::uint32_t k = 0; k < e; ++k) order[cursor[lists.program[k]]++] = k;
-  }
+  std::vector<std::uint32_t> order(e);  // grouped place -> entry
+  for (std::uint32_t k = 0; k < e; ++k) order[at[k]] = k;
   auto compare = [&](std::uint32_t a, std::uint32_t b) {
     const Score* ka = &keys[static_cast<std::size_t>(a) * nk];
     const Score* kb = &keys[static_cast<std::size_t>(b) * nk];
