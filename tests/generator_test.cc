@@ -75,7 +75,7 @@ TEST(Generator, WeihaiSeatPlanScalesWithTheCohort) {
   const long full = seat_total(ReadFile(Gen(dir, "weihai", "12394", "5", "full") + "/programs.csv"));
   const long half = seat_total(ReadFile(Gen(dir, "weihai", "6197", "5", "half") + "/programs.csv"));
   EXPECT_EQ(full, 7440 + 180);  // the published plan: general-high (specialists included) and 3+4
-  EXPECT_NEAR(static_cast<double>(half), full / 2.0, 15.0);
+  EXPECT_NEAR(static_cast<double>(half), static_cast<double>(full) / 2.0, 15.0);
 }
 
 TEST(Generator, UnknownProfileIsAUsageError) {

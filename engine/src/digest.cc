@@ -13,10 +13,6 @@
 namespace zkmatch {
 namespace {
 
-struct CtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-
 std::string HexOf(const unsigned char* d, std::size_t n) {
   static const char* kDigits = "0123456789abcdef";
   std::string out(2 * n, '0');
@@ -28,6 +24,8 @@ std::string HexOf(const unsigned char* d, std::size_t n) {
 }
 
 }  // namespace
+
+void EvpMdCtxFree::operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 
 std::array<unsigned char, 32> Sha256(std::string_view data) {
   std::array<unsigned char, 32> out{};
@@ -54,7 +52,7 @@ std::string Sha256File(const std::string& path, std::size_t* bytes) {
     ~Closer() { ::close(fd); }
   } closer{fd};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return {};
-  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) throw std::runtime_error("SHA-256 failed in OpenSSL");
   std::string buf(1 << 20, '\0');
   std::size_t total = 0;
@@ -76,7 +74,7 @@ std::string Sha256File(const std::string& path, std::size_t* bytes) {
 }
 
 struct Sha256Hasher::Ctx {
-  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx{EVP_MD_CTX_new()};
+  std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree> ctx{EVP_MD_CTX_new()};
   bool started = false;
 };
 

@@ -3,11 +3,18 @@
 #ifndef ZKMATCH_DIGEST_H_
 #define ZKMATCH_DIGEST_H_
 
+#include <openssl/types.h>
+
 #include <array>
 #include <string>
 #include <string_view>
 
 namespace zkmatch {
+
+// Frees an OpenSSL digest context: std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree>.
+struct EvpMdCtxFree {
+  void operator()(EVP_MD_CTX* c) const;
+};
 
 std::array<unsigned char, 32> Sha256(std::string_view data);
 std::string Sha256Hex(std::string_view data);

@@ -16,7 +16,7 @@
 namespace zkmatch {
 namespace {
 
-struct Words {
+struct ExplainWords {
   const char* placed;
   const char* unplaced;
   const char* choice;
@@ -45,7 +45,7 @@ struct Words {
   const char* reassign_order; // how its seat was chosen: the order keys and their values at it
 };
 
-const Words kEnglish = {
+const ExplainWords kEnglish = {
     "Candidate %1: placed at %2 (channel %3) in batch %4, choice %5.",
     "Candidate %1: not placed in any batch.",
     "Choice %1: %2",
@@ -76,7 +76,7 @@ const Words kEnglish = {
     "The seat was the first free one you were eligible for by the order %1.",
 };
 
-const Words kChinese = {
+const ExplainWords kChinese = {
     "考生 %1：录取到 %2（%3 通道），%4 批次，第 %5 志愿。",
     "考生 %1：各批次均未录取。",
     "第 %1 志愿：%2",
@@ -110,7 +110,7 @@ const Words kChinese = {
 // error (error()), never read as some other value.
 class Explainer {
  public:
-  Explainer(std::string log_path, const JsonValue& header, std::map<SeatKey, JsonValue> seats, const Words& w)
+  Explainer(std::string log_path, const JsonValue& header, std::map<SeatKey, JsonValue> seats, const ExplainWords& w)
       : log_path_(std::move(log_path)), seats_(std::move(seats)), w_(w) {
     for (const JsonValue& r : header[audit_keys::kRankings].items) {
       std::vector<std::string> names;
@@ -285,7 +285,7 @@ class Explainer {
 
   std::string log_path_;
   std::map<SeatKey, JsonValue> seats_;
-  const Words& w_;
+  const ExplainWords& w_;
   std::string error_;
   std::map<std::string, std::vector<std::string>> key_names_;
   std::vector<std::string> order_;  // the reassignment's order keys, as written (header)

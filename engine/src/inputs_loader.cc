@@ -1541,7 +1541,7 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
   // school's file, program by program, where each row's candidate is ~n/seats ids further on);
   // from then on, in the hash index, a few rows late (LateIds), so that the rows' cache misses
   // overlap.
-  struct Parser {
+  struct ScoreRowParser {
     const SortedIdLookup& sorted_ids;
     const NameIndex& prog_index;
     int cand_col, prog_col, score_col;
@@ -1569,7 +1569,7 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
     }
     bool Finish() { return !late || late->Finish(); }
   };
-  auto make_parser = [&] { return Parser{sorted_ids, prog_index, cand_col, prog_col, score_col}; };
+  auto make_parser = [&] { return ScoreRowParser{sorted_ids, prog_index, cand_col, prog_col, score_col}; };
   const bool read = sink.error_count() == 0 && ReadRowsInParallel(csv, make_parser, &rows);
   std::string last_cid;
   std::uint32_t last_candidate = kNone;

@@ -39,7 +39,7 @@ std::string Fill(const char* pattern, std::initializer_list<std::string> args) {
 
 namespace {
 
-struct Words {
+struct LetterWords {
   const char* html_lang;
   const char* title;          // %1: rules name
   const char* exam_no;
@@ -102,7 +102,7 @@ struct Words {
   const char* reassign_order;  // %1 the order keys with the candidate's values at the seat
 };
 
-const Words kEn = {
+const LetterWords kEn = {
     "en", "Admission result: %1", "Exam number", "Junior school", "Total", "Your choices",
     "You are admitted to %1 (batch %2, %3 seats), your choice %4.", "You are not admitted to any of your choices.",
     "You listed no choices, so you could not be admitted to any program.", "Choice %1 (batch %2): %3", "admitted on its %1 seats.",
@@ -127,7 +127,7 @@ const Words kEn = {
     "Placed by reassignment at %1 (batch %2, %3 seats): your listed choices were full; you accepted reassignment.",
     " The seat was the first one left that you were eligible for by the published order (%1)."};
 
-const Words kZh = {
+const LetterWords kZh = {
     "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
     "你已被%1录取（%2，%3名额），第 %4 志愿。", "你填报的志愿均未被录取。", "你没有填报志愿，因此未被任何学校录取。",
     "第 %1 志愿（%2）：%3", "已被录取（%1名额）。", "未录取：%1。", "；", "%1名额已录满%2，最后录取的考生成绩为 %3，你的成绩为 %4",
@@ -182,7 +182,7 @@ struct LetterText {
 
 class Composer {
  public:
-  Composer(const Rules& rules, const Instance& inst, const std::vector<Score>& lines, std::map<SeatKey, JsonValue> seats, const Words& w)
+  Composer(const Rules& rules, const Instance& inst, const std::vector<Score>& lines, std::map<SeatKey, JsonValue> seats, const LetterWords& w)
       : rules_(rules), inst_(inst), lines_(lines), ctx_{inst.candidates, inst.programs, &lines_, &inst.program_scores}, seats_(std::move(seats)), w_(w) {}
 
   // What the letter says, from the candidate's audit record.
@@ -245,7 +245,7 @@ class Composer {
   const std::vector<Score>& lines_;
   EvalContext ctx_;
   std::map<SeatKey, JsonValue> seats_;
-  const Words& w_;
+  const LetterWords& w_;
 };
 
 // Values of a ranking's keys up to the first that differs from `other`'s, joined by " / ".
@@ -373,7 +373,7 @@ LetterText Composer::Compose(const JsonValue& rec) const {
   return t;
 }
 
-std::string Article(const LetterText& t, const std::string& rules_name, const Words& w) {
+std::string Article(const LetterText& t, const std::string& rules_name, const LetterWords& w) {
   std::string out = "<article>\n<h1>" + Esc(Fill(w.title, {rules_name})) + "</h1>\n<table>\n";
   out += "<tr><th>" + Esc(w.exam_no) + "</th><td>" + Esc(t.id) + "</td></tr>\n";
   if (!t.junior.empty()) out += "<tr><th>" + Esc(w.junior) + "</th><td>" + Esc(t.junior) + "</td></tr>\n";
@@ -473,7 +473,7 @@ std::string Composer::Clause(const Expression& cond, const std::string& text, Ca
 }
 
 // The page around one or more letters: self-contained, printable, one letter per page.
-std::string Page(const Words& w, const std::string& title, const std::string& articles) {
+std::string Page(const LetterWords& w, const std::string& title, const std::string& articles) {
   return std::string("<!DOCTYPE html>\n<html lang=\"") + w.html_lang + "\">\n<head>\n<meta charset=\"utf-8\">\n" +
          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>" + Esc(title) +
          "</title>\n<style>\nbody{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",\"PingFang SC\",\"WenQuanYi Micro Hei\",sans-serif;margin:24px;"
@@ -516,7 +516,7 @@ Result<std::string> ExplainInLetterWords(const std::string& run_dir, const JsonV
   if (!instance) return Status::BadInput("the run's inputs could not be loaded");
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
-  const Words& w = lang == Language::kChinese ? kZh : kEn;
+  const LetterWords& w = lang == Language::kChinese ? kZh : kEn;
   const Composer composer(*rules, *instance, lines, seats, w);
   const LetterText t = composer.Compose(record);
   std::string out = Fill(w.explain_head, {t.id, t.headline}) + "\n";
@@ -531,7 +531,7 @@ Result<LettersWritten> WriteLetters(const std::string& run_dir, const std::strin
   if (!instance) return instance.status();
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
-  const Words& w = lang == Language::kChinese ? kZh : kEn;
+  const LetterWords& w = lang == Language::kChinese ? kZh : kEn;
   std::vector<JsonValue> records;
   std::map<SeatKey, JsonValue> seats;
   if (std::string why = ReadAudit(run_dir, &seats, [&](const JsonValue& v) { records.push_back(v); }); !why.empty()) {

@@ -7,14 +7,11 @@
 #include <memory>
 #include <stdexcept>
 
+#include "digest.h"
 #include "parallel.h"
 
 namespace zkmatch {
 namespace {
-
-struct CtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 
 // SHA-256 fetched once (an EVP_sha256() given to every init makes OpenSSL 3 look the
 // implementation up again, which costs as much as hashing a tree node).
@@ -28,7 +25,7 @@ const EVP_MD* Sha256Md() {
 }
 
 MerkleHash Hash(unsigned char prefix, std::string_view a, std::string_view b) {
-  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  thread_local std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree> ctx(EVP_MD_CTX_new());
   MerkleHash out{};
   unsigned int len = 0;
   if (!ctx || EVP_DigestInit_ex2(ctx.get(), Sha256Md(), nullptr) != 1 || EVP_DigestUpdate(ctx.get(), &prefix, 1) != 1 ||

@@ -421,9 +421,9 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Words
+// ReportWords
 
-struct Words {
+struct ReportWords {
   const char* html_lang;
   const char* title;             // %1: rules name
   const char* identity;
@@ -542,7 +542,7 @@ struct Words {
   const char* reassigned;  // placed by reassignment (调剂) after the batches
 };
 
-const Words kEn = {
+const ReportWords kEn = {
     "en", "Admission report: %1", "Run", "Rules", "Engine", "Run directory", "Verify", "holds (zkmatch verify found no violation)",
     "FAILED (zkmatch verify found violations)", "Inputs", "Role", "Path", "SHA-256", "Summary", "Candidates", "Placed", "Unplaced", "Score lines",
     "Line", "Value", "How computed", "Policy checks", "General-high admission ratio", "Admitted to general high", "General-high seats (after flows)",
@@ -565,7 +565,7 @@ const Words kEn = {
     "zkmatch verify found %1 violations, by kind (zkmatch verify --run %2 --all lists every one):",
     "of whom keep the earlier round's seat (locked)", "Declined the earlier round's seat (took part in this round)", false, "Placed by reassignment"};
 
-const Words kZh = {
+const ReportWords kZh = {
     "zh-CN", "录取报告：%1", "本次录取", "规则", "引擎版本", "运行目录", "校验 (verify)", "通过（zkmatch verify 未发现问题）",
     "未通过（zkmatch verify 发现问题）", "输入文件", "类别", "路径", "SHA-256", "概况", "考生数", "已录取", "未录取", "分数线", "分数线",
     "数值", "计算方法", "政策核查", "普通高中录取比例", "普通高中录取人数", "普通高中计划（流转后）", "目标", "达到目标", "低于目标",
@@ -585,7 +585,7 @@ const Words kZh = {
     "zkmatch verify 发现 %1 个问题，按类别列出（zkmatch verify --run %2 --all 列出全部）：",
     "其中保留上一轮录取", "放弃上一轮录取（参加本轮）", true, "调剂录取"};
 
-const Words& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
+const ReportWords& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
 
 std::string Fill(const char* pattern, const std::string& a, const std::string& b = "") {
   std::string out = pattern;
@@ -607,17 +607,17 @@ std::string Percent(std::int64_t num, std::int64_t den) {
 
 // What people read for a batch, channel or line: the rules' label in the Chinese report,
 // else the name.
-std::string Labelled(const std::map<std::string, std::string>& labels, const std::string& key, const std::string& name, const Words& w) {
+std::string Labelled(const std::map<std::string, std::string>& labels, const std::string& key, const std::string& name, const ReportWords& w) {
   if (!w.chinese) return name;
   auto it = labels.find(key);
   return it == labels.end() ? name : it->second;
 }
-std::string BatchShown(const RunReport& r, const Words& w, const std::string& batch) { return Labelled(r.batch_labels, batch, batch, w); }
-std::string ChannelShown(const RunReport& r, const Words& w, const std::string& batch, const std::string& stage, const std::string& channel) {
+std::string BatchShown(const RunReport& r, const ReportWords& w, const std::string& batch) { return Labelled(r.batch_labels, batch, batch, w); }
+std::string ChannelShown(const RunReport& r, const ReportWords& w, const std::string& batch, const std::string& stage, const std::string& channel) {
   return Labelled(r.channel_labels, batch + "/" + stage + "/" + channel, channel, w);
 }
 
-std::string SectorName(const std::string& s, const Words& w) {
+std::string SectorName(const std::string& s, const ReportWords& w) {
   if (s == "public") return w.sector_public;
   if (s == "private") return w.sector_private;
   return s.empty() ? "-" : s;
@@ -641,7 +641,7 @@ std::string ChoiceNum(std::int32_t choice_rank) { return choice_rank > 0 ? Num(c
 // 一分一段表, wide: one row per total of the whole cohort, highest first; count and cumulative
 // for the cohort, then for each district (a district without candidates at a total: 0 and
 // its running cumulative).
-Table BandsTable(const RunReport& r, const Words& w) {
+Table BandsTable(const RunReport& r, const ReportWords& w) {
   Table t{"score_bands", w.bands_title, {w.band_total, w.band_count, w.band_cumulative}, {1, 1, 1}, {}};
   for (const std::string& d : r.districts) {
     t.header.push_back(d + " " + w.band_count);
@@ -678,7 +678,7 @@ Table BandsTable(const RunReport& r, const Words& w) {
 
 // The quota matrix: one row per junior school, three columns (seats, admitted, lowest) per
 // split block (batch, stage, channel, program) in cutoffs.csv order.
-Table QuotaTable(const RunReport& r, const Words& w) {
+Table QuotaTable(const RunReport& r, const ReportWords& w) {
   Table t{"quota_matrix", w.quota_title, {w.group}, {0}, {}};
   using Block = std::tuple<std::string, std::string, std::string, std::string>;
   std::vector<Block> blocks;
@@ -709,7 +709,7 @@ Table QuotaTable(const RunReport& r, const Words& w) {
   return t;
 }
 
-void AddPublicationTables(const RunReport& r, const Words& w, std::vector<Table>* tables) {
+void AddPublicationTables(const RunReport& r, const ReportWords& w, std::vector<Table>* tables) {
   tables->push_back(BandsTable(r, w));
   {
     Table t{"admitted", w.admitted_title, {w.school, w.program, w.program_name, w.position, w.exam_no}, {0, 0, 0, 1, 0}, {}};
@@ -738,7 +738,7 @@ void AddPublicationTables(const RunReport& r, const Words& w, std::vector<Table>
 }
 
 // The workbook's sheet for a table: the publications named in the report's language.
-std::string SheetName(const Table& t, const Words& w) {
+std::string SheetName(const Table& t, const ReportWords& w) {
   if (w.chinese) {
     static const std::map<std::string, std::string> kZhSheets = {
         {"run", "本次录取"},        {"summary", "概况"},        {"general_high", "普通高中录取比例"}, {"lines", "分数线"},
@@ -753,7 +753,7 @@ std::string SheetName(const Table& t, const Words& w) {
   return t.id;
 }
 
-// The mechanism study's words (a table of its own, so the Words above keep their order).
+// The mechanism study's words (a table of its own, so the ReportWords above keep their order).
 struct StudyWords {
   const char* title;
   const char* batch;
@@ -804,7 +804,7 @@ const DiffStudyWords kDiffStudyEn = {"Run", "Gained and lost in B against A, by 
 const DiffStudyWords kDiffStudyZh = {"运行", "B 相对 A 的得失（按总分十分位，1 为最高分段）", "B 相对 A 的得失（按毕业学校）", "十分位", "毕业学校", "考生数",
                                      "得益（被录取，或录取志愿更靠前）", "受损"};
 
-Table StudyTable(const RunReport& r, const Words& w) {
+Table StudyTable(const RunReport& r, const ReportWords& w) {
   const StudyWords& sw = w.chinese ? kStudyZh : kStudyEn;
   std::size_t width = 0;
   for (const BatchStudy& b : r.study) width = std::max(width, b.at_choice.size());
@@ -825,7 +825,7 @@ Table StudyTable(const RunReport& r, const Words& w) {
   return t;
 }
 
-std::vector<Table> BuildTables(const RunReport& r, const Words& w) {
+std::vector<Table> BuildTables(const RunReport& r, const ReportWords& w) {
   std::vector<Table> tables;
   {
     Table t{"summary", "", {w.value, ""}, {0, 1}, {}};  // under the section's own heading
@@ -1022,7 +1022,7 @@ Axis ScoreAxis(Score lo, Score hi, std::vector<std::int64_t>* ticks) {
   return a;
 }
 
-void ScoreChart(std::string* out, const RunReport& r, const Words& w) {
+void ScoreChart(std::string* out, const RunReport& r, const ReportWords& w) {
   if (r.scores.empty()) return;
   Score lo = r.scores[0].totals.front(), hi = lo;
   for (const auto& s : r.scores) {
@@ -1049,7 +1049,7 @@ void ScoreChart(std::string* out, const RunReport& r, const Words& w) {
   *out += "</svg></figure>\n";
 }
 
-void CutoffChart(std::string* out, const RunReport& r, const Words& w) {
+void CutoffChart(std::string* out, const RunReport& r, const ReportWords& w) {
   std::vector<const RunReport::SeatLine*> rows;
   for (const auto& s : r.seats) {
     if (s.cutoff != kMissingScore) rows.push_back(&s);
@@ -1074,7 +1074,7 @@ void CutoffChart(std::string* out, const RunReport& r, const Words& w) {
   *out += "</svg></figure>\n";
 }
 
-void FillChart(std::string* out, const RunReport& r, const Words& w) {
+void FillChart(std::string* out, const RunReport& r, const ReportWords& w) {
   std::vector<std::string> order;  // programs in code order (the chart's title says so)
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> by;  // program -> admitted, seats
   for (const auto& s : r.seats) {
@@ -1103,7 +1103,7 @@ void FillChart(std::string* out, const RunReport& r, const Words& w) {
   *out += "</svg></figure>\n";
 }
 
-void GroupChart(std::string* out, const RunReport& r, const Words& w) {
+void GroupChart(std::string* out, const RunReport& r, const ReportWords& w) {
   if (r.groups.empty()) return;
   std::int64_t most = 1;
   for (const auto& g : r.groups) most = std::max(most, g.admitted + g.admitted_other);
@@ -1152,7 +1152,7 @@ std::int64_t NiceStep(std::int64_t most) {
 
 // Candidates per 10-point band of the total (whole cohort), as columns from the lowest band on
 // the left; the value axis starts at 0.
-void BandsChart(std::string* out, const RunReport& r, const Words& w) {
+void BandsChart(std::string* out, const RunReport& r, const ReportWords& w) {
   const Score step = 10 * kScoreScale;
   std::map<Score, std::int64_t> per;  // band's lowest total -> candidates
   for (const auto& b : r.bands) {
@@ -1196,7 +1196,7 @@ void BandsChart(std::string* out, const RunReport& r, const Words& w) {
 
 // The admitted lists: one collapsible table per program (id admitted-CODE), in the order of
 // the admitted table.
-void RenderAdmitted(std::string* out, const Table& t, const Words& w) {
+void RenderAdmitted(std::string* out, const Table& t, const ReportWords& w) {
   *out += "<h2>" + Esc(t.title) + "</h2>\n<p>" + Esc(w.admitted_order) + "</p>\n";
   for (std::size_t i = 0; i < t.rows.size();) {
     std::size_t j = i;
@@ -1210,7 +1210,7 @@ void RenderAdmitted(std::string* out, const Table& t, const Words& w) {
   }
 }
 
-void RenderDiffStudy(std::string* out, const RunDiff& d, const Words& w) {
+void RenderDiffStudy(std::string* out, const RunDiff& d, const ReportWords& w) {
   const StudyWords& sw = w.chinese ? kStudyZh : kStudyEn;
   const DiffStudyWords& dw = w.chinese ? kDiffStudyZh : kDiffStudyEn;
   if (!d.study_note.empty()) {
@@ -1250,7 +1250,7 @@ void RenderDiffStudy(std::string* out, const RunDiff& d, const Words& w) {
   gains("diff_gains_junior", dw.gains_junior, dw.key_junior, d.by_junior);
 }
 
-void RenderDiff(std::string* out, const RunDiff& d, const Words& w) {
+void RenderDiff(std::string* out, const RunDiff& d, const ReportWords& w) {
   *out += "<section id=\"diff\">\n<h2>" + Esc(Fill(w.diff_title, d.a_dir)) + "</h2>\n";
   Table counts{"diff_counts", w.diff_counts, {"", w.value}, {0, 1}, {}};
   counts.rows.push_back({w.candidates, Num(d.candidates_a) + " → " + Num(d.candidates_b)});
@@ -1292,7 +1292,7 @@ code{font-size:12px;word-break:break-all}
 )";
 
 // At the top of the page, before any figure: the run failed verification, and why, in words.
-void RenderVerifyFailure(std::string* out, const RunReport& r, const Words& w) {
+void RenderVerifyFailure(std::string* out, const RunReport& r, const ReportWords& w) {
   *out += "<section id=\"verify-failed\">\n<h2 class=\"bad\">" + Esc(w.failed_banner) + "</h2>\n";
   if (r.violation_groups.empty()) {  // the run could not be read far enough to check it
     *out += "<ul>\n";
@@ -1313,7 +1313,7 @@ void RenderVerifyFailure(std::string* out, const RunReport& r, const Words& w) {
 }  // namespace
 
 std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* diff) {
-  const Words& w = WordsFor(lang);
+  const ReportWords& w = WordsFor(lang);
   const std::vector<Table> tables = BuildTables(r, w);
   auto table = [&](const char* id) -> const Table& {
     for (const Table& t : tables) {
@@ -1449,7 +1449,7 @@ Status WritePublicationCsvs(const RunReport& r, const std::string& dir) {
 }
 
 Status WriteReportXlsx(const RunReport& r, Language lang, const std::string& path) {
-  const Words& w = WordsFor(lang);
+  const ReportWords& w = WordsFor(lang);
   std::vector<Table> tables = BuildTables(r, w);
   Table run{"run", w.identity, {"", w.value}, {0, 0}, {}};
   run.rows.push_back({w.rules_name, r.rules_name});

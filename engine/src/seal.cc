@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::uint64_t kMaxSealBytes = 1 << 20;
 
-std::string Short(const std::string& hex) { return hex.size() > 16 ? hex.substr(0, 16) + "..." : hex; }
+std::string ShortHex(const std::string& hex) { return hex.size() > 16 ? hex.substr(0, 16) + "..." : hex; }
 
 std::string RowsText(std::int64_t rows) { return rows < 0 ? "?" : std::to_string(rows); }
 
@@ -105,7 +105,7 @@ std::vector<std::string> DifferencesFromSeal(const Seal& seal, const RunIdentity
     }
     const SealedFile& s = seal.files[i];
     if (s.sha256 == f.sha256) continue;
-    std::string what = f.role + " file " + path + " differs from the one sealed in " + seal_path + ": sha256 " + Short(f.sha256) + ", sealed " + Short(s.sha256);
+    std::string what = f.role + " file " + path + " differs from the one sealed in " + seal_path + ": sha256 " + ShortHex(f.sha256) + ", sealed " + ShortHex(s.sha256);
     if (s.rows >= 0) what += "; " + RowsText(CountRows(path, rules.EncodingFor(f.role))) + " rows, sealed " + std::to_string(s.rows);
     out.push_back(std::move(what));
   }

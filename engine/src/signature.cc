@@ -34,9 +34,6 @@ struct PkeyFree {
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 // Never prompts for a pass phrase (an encrypted key is refused, not asked about on a terminal).
@@ -150,7 +147,7 @@ Status CheckSigningKey(const std::string& key_path, DiagnosticSink& sink) {
 Result<std::string> SignFile(const std::string& key_path, const std::string& signed_name, const std::string& bytes, DiagnosticSink& sink) {
   const Result<Pkey> key = LoadKey(key_path, true, sink);
   if (!key) return key.status();
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree> ctx(EVP_MD_CTX_new());
   unsigned char sig[64];
   std::size_t n = sizeof sig;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) != 1 ||
@@ -184,7 +181,7 @@ Result<std::string> CheckSignature(const std::string& pubkey_path, const std::st
       !FromHex(v["signature"].text, &raw) || raw.size() != 64) {
     return sig_file + " is not a " + kSignatureFormat + " Ed25519 signature of " + signed_name;
   }
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree> ctx(EVP_MD_CTX_new());
   const bool holds = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) == 1 &&
                      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
                                       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) == 1;
