@@ -19,9 +19,11 @@
 namespace zkmatch {
 namespace {
 
-// zstd's default level: on the province log (`zstd -b`) 1,175 MB/s per core against level 1's
-// 1,336, and 3% smaller (x18.9 against x18.3).
-constexpr int kLevel = 3;
+// Level 1, zstd's fastest standard level. Measured on the logs' own frames of 4,096 records
+// (bench/RESULTS.md, issue 18): hr 1M (867 MB of lines) 0.78 s and 62.0 MB against level 3's
+// 1.01-1.06 s and 67.7 MB -- faster and smaller; province 1M 0.31-0.32 s and 20.6 MB against
+// 0.34-0.36 s and 20.5 MB. (Until 2026-12-06 the log was written at level 3; any level reads the same.)
+constexpr int kLevel = 1;
 
 // One frame of a compressed log: where its bytes are and where its lines go.
 struct Frame {
