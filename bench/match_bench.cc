@@ -233,13 +233,13 @@ void BM_ProvinceSolveImmediate(benchmark::State& state) { MechanismRow(state, 1)
 void BM_ProvinceSolveBands2(benchmark::State& state) { MechanismRow(state, 2); }
 
 // Every output of a run, audit.jsonl and manifest.json included, rendered in memory (not
-// written); the audit writer runs on a TBB arena of `threads`.
-void BM_ProvinceRender(benchmark::State& state) {
-  const Dataset& d = Data(kProvince, Size(state));
+// written), from a solved instance; the audit writer runs on a TBB arena of `threads`.
+void RenderRunRow(benchmark::State& state, const std::string& profile) {
+  const Dataset& d = Data(profile, Size(state));
   const Outcome o = Solve(*d.rules, *d.instance, RunOptions{Threads(state), MatchPath::kAuto});
   const RunIdentity identity = IdentifyRun(*d.rules);
   tbb::task_arena arena(Threads(state));
-  FloorRatio ratio(kProvince, Size(state));
+  FloorRatio ratio(profile, Size(state));
   std::size_t bytes = 0;
   for (auto _ : state) {
     arena.execute([&] {
@@ -252,6 +252,8 @@ void BM_ProvinceRender(benchmark::State& state) {
   ratio.Report(state);
   state.counters["out_MB"] = static_cast<double>(bytes) / 1e6;
 }
+void BM_ProvinceRender(benchmark::State& state) { RenderRunRow(state, kProvince); }
+void BM_HrRender(benchmark::State& state) { RenderRunRow(state, kHr); }
 
 // What `zkmatch run` does short of writing the directory: load the rules, digest the inputs,
 // load and check them, solve, render every output including the audit log.
@@ -332,6 +334,7 @@ BENCHMARK(BM_ProvinceRender)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark
 BENCHMARK(BM_ProvinceEndToEnd)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HrLoad)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HrRank)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HrRender)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HrSolve)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HrEndToEnd)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 

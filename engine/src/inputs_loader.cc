@@ -1661,10 +1661,34 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
     if (!by_candidate) {
       constexpr unsigned kBlockBits = 12;
       const std::size_t blocks = (n >> kBlockBits) + 1;
-      std::vector<std::uint32_t> block_cursor(blocks);
-      for (std::size_t b = 0; b < blocks; ++b) block_cursor[b] = start[std::min(n, b << kBlockBits)];
+      // To blocks in parallel: the rows cut in kParts parts, each counted per block, then each
+      // part's rows written from its own cursor in every block (a part's rows after the
+      // earlier parts'; the order within a candidate is settled by the sort below anyway).
+      constexpr std::size_t kParts = 16;
+      const std::size_t part_rows = (rows.size() + kParts - 1) / kParts;
+      std::vector<std::uint32_t> part_cursor(kParts * blocks, 0);  // [part][block]
+      auto each_part = [&](auto body) {
+        ParallelFor(tbb::blocked_range<std::size_t>(0, kParts, 1), [&](const tbb::blocked_range<std::size_t>& range) {
+          for (std::size_t part = range.begin(); part != range.end(); ++part) {
+            body(part, std::min(rows.size(), part * part_rows), std::min(rows.size(), (part + 1) * part_rows), &part_cursor[part * blocks]);
+          }
+        });
+      };
+      each_part([&](std::size_t, std::size_t first, std::size_t last, std::uint32_t* count) {
+        for (std::size_t i = first; i < last; ++i) ++count[rows[i].candidate >> kBlockBits];
+      });
+      for (std::size_t b = 0; b < blocks; ++b) {
+        std::uint32_t at = start[std::min(n, b << kBlockBits)];
+        for (std::size_t part = 0; part < kParts; ++part) {
+          const std::uint32_t count = part_cursor[part * blocks + b];
+          part_cursor[part * blocks + b] = at;
+          at += count;
+        }
+      }
       decltype(rows) by_block(rows.size());
-      for (const Row& r : rows) by_block[block_cursor[r.candidate >> kBlockBits]++] = r;
+      each_part([&](std::size_t, std::size_t first, std::size_t last, std::uint32_t* cursor) {
+        for (std::size_t i = first; i < last; ++i) by_block[cursor[rows[i].candidate >> kBlockBits]++] = rows[i];
+      });
       ParallelFor(tbb::blocked_range<std::size_t>(0, blocks, 1), [&](const tbb::blocked_range<std::size_t>& range) {
         for (std::size_t b = range.begin(); b != range.end(); ++b) {
           const std::size_t first = std::min(n, b << kBlockBits), last = std::min(n, (b + 1) << kBlockBits);
