@@ -857,7 +857,8 @@ class SortedIdLookup {
   mutable std::optional<NameIndex> index_;  // once index_ready_
 };
 
-// A parser switches to LateIds once its cursor has gone past its look-ahead this many times.
+// A parser switches to LateIds once its cursor has gone past its look-ahead this many times (or
+// at a later such jump, if another slice is building the index then: IndexIfFree).
 constexpr std::uint32_t kFarBeforeLateIds = 64;
 
 // Candidate ids looked up a few rows late: each row's slot in the hash index is prefetched
