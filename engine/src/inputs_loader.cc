@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <atomic>
 #include <cstring>
 #include <cstdio>
@@ -259,12 +260,38 @@ class NameIndex {
   }
   static Slot Pack(std::string_view s) {
     Slot k;
-    char bytes[16] = {};
-    std::memcpy(bytes, s.data(), std::min<std::size_t>(s.size(), 16));
-    std::memcpy(&k.a, bytes, 8);
-    std::memcpy(&k.b, bytes + 8, 8);
+    const std::size_t n = std::min<std::size_t>(s.size(), 16);
+    if constexpr (std::endian::native == std::endian::little) {
+      k.a = LoadUpTo8(s.data(), std::min<std::size_t>(n, 8));
+      k.b = n > 8 ? LoadUpTo8(s.data() + 8, n - 8) : 0;
+    } else {
+      char bytes[16] = {};
+      std::memcpy(bytes, s.data(), n);
+      std::memcpy(&k.a, bytes, 8);
+      std::memcpy(&k.b, bytes + 8, 8);
+    }
     k.length = static_cast<std::uint32_t>(s.size());
     return k;
+  }
+  // The n <= 8 bytes at p, zero-padded, as memcpy would put them in a uint64_t on a
+  // little-endian machine -- in at most three loads, none past p + n. (Copying the name
+  // byte by byte into a zeroed buffer and reading it back as words stalled on store-to-load
+  // forwarding: ~15% of the choices parser's samples.)
+  static std::uint64_t LoadUpTo8(const char* p, std::size_t n) {
+    if (n == 8) {
+      std::uint64_t v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
+    if (n >= 4) {  // two loads that overlap when n < 8; the overlap holds the same bytes
+      std::uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      return std::uint64_t{lo} | std::uint64_t{hi} << (8 * (n - 4));
+    }
+    if (n == 0) return 0;
+    auto byte = [p](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i); };
+    return byte(0) | byte(n / 2) | byte(n - 1);  // n = 1, 2, 3: every byte at least once
   }
   static std::size_t Hash(const Slot& k) {  // every input bit reaches the low bits (splitmix64's finalizer)
     std::uint64_t h = k.a * 0x9E3779B97F4A7C15ull ^ k.b ^ (static_cast<std::uint64_t>(k.length) << 56);
