@@ -187,6 +187,41 @@ class RowErrors {
   std::size_t dropped_ = 0;
 };
 
+// The first 16 bytes of a name, zero-padded, as two integers in which the name's byte i is
+// byte i % 8 counted from the least significant end of `first` (i < 8) or `second` -- the
+// values memcpy would give on a little-endian machine. Read in at most three loads per
+// integer, none past the name's end. (Copying the name byte by byte into a zeroed buffer and
+// reading it back as words stalled on store-to-load forwarding: ~15% of the choices parser's
+// samples.) NameIndex keys names by these; SortedIdLookup orders them by their byte swaps.
+struct NameWords {
+  std::uint64_t first = 0, second = 0;
+};
+inline std::uint64_t LoadUpTo8(const char* p, std::size_t n) {  // n <= 8
+  if constexpr (std::endian::native != std::endian::little) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) v |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    return v;
+  }
+  if (n == 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  if (n >= 4) {  // two loads that overlap when n < 8; the overlap holds the same bytes
+    std::uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return std::uint64_t{lo} | std::uint64_t{hi} << (8 * (n - 4));
+  }
+  if (n == 0) return 0;
+  auto byte = [p](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i); };
+  return byte(0) | byte(n / 2) | byte(n - 1);  // n = 1, 2, 3: every byte at least once
+}
+inline NameWords LoadNameWords(std::string_view s) {
+  const std::size_t n = std::min<std::size_t>(s.size(), 16);
+  return {LoadUpTo8(s.data(), std::min<std::size_t>(n, 8)), n > 8 ? LoadUpTo8(s.data() + 8, n - 8) : 0};
+}
+
 class NameIndex {
  public:
   explicit NameIndex(const std::vector<std::string>& names) : names_(names) {
@@ -259,39 +294,12 @@ class NameIndex {
     }
   }
   static Slot Pack(std::string_view s) {
+    const NameWords words = LoadNameWords(s);
     Slot k;
-    const std::size_t n = std::min<std::size_t>(s.size(), 16);
-    if constexpr (std::endian::native == std::endian::little) {
-      k.a = LoadUpTo8(s.data(), std::min<std::size_t>(n, 8));
-      k.b = n > 8 ? LoadUpTo8(s.data() + 8, n - 8) : 0;
-    } else {
-      char bytes[16] = {};
-      std::memcpy(bytes, s.data(), n);
-      std::memcpy(&k.a, bytes, 8);
-      std::memcpy(&k.b, bytes + 8, 8);
-    }
+    k.a = words.first;
+    k.b = words.second;
     k.length = static_cast<std::uint32_t>(s.size());
     return k;
-  }
-  // The n <= 8 bytes at p, zero-padded, as memcpy would put them in a uint64_t on a
-  // little-endian machine -- in at most three loads, none past p + n. (Copying the name
-  // byte by byte into a zeroed buffer and reading it back as words stalled on store-to-load
-  // forwarding: ~15% of the choices parser's samples.)
-  static std::uint64_t LoadUpTo8(const char* p, std::size_t n) {
-    if (n == 8) {
-      std::uint64_t v;
-      std::memcpy(&v, p, 8);
-      return v;
-    }
-    if (n >= 4) {  // two loads that overlap when n < 8; the overlap holds the same bytes
-      std::uint32_t lo, hi;
-      std::memcpy(&lo, p, 4);
-      std::memcpy(&hi, p + n - 4, 4);
-      return std::uint64_t{lo} | std::uint64_t{hi} << (8 * (n - 4));
-    }
-    if (n == 0) return 0;
-    auto byte = [p](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i); };
-    return byte(0) | byte(n / 2) | byte(n - 1);  // n = 1, 2, 3: every byte at least once
   }
   static std::size_t Hash(const Slot& k) {  // every input bit reaches the low bits (splitmix64's finalizer)
     std::uint64_t h = k.a * 0x9E3779B97F4A7C15ull ^ k.b ^ (static_cast<std::uint64_t>(k.length) << 56);
@@ -835,12 +843,8 @@ class SortedIdLookup {
     bool Whole() const { return (lo & 0xFF) == 0; }  // the id has fewer than 16 bytes
   };
   static Key Pack(std::string_view s) {
-    unsigned char bytes[16] = {};
-    std::memcpy(bytes, s.data(), std::min<std::size_t>(s.size(), 16));
-    Key k;
-    for (int i = 0; i < 8; ++i) k.hi = k.hi << 8 | bytes[i];
-    for (int i = 8; i < 16; ++i) k.lo = k.lo << 8 | bytes[i];
-    return k;
+    const NameWords words = LoadNameWords(s);  // byte 0 least significant: swapped, it is most
+    return Key{__builtin_bswap64(words.first), __builtin_bswap64(words.second)};
   }
   bool Less(std::size_t i, const Key& key, std::string_view id) const {
     const Key& a = keys_[i];
