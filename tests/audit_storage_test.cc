@@ -11,6 +11,9 @@
 //     explain and receipt refuse with a message naming the file.
 //   - A log compressed again with other frames (the same lines): replay says every line was
 //     reproduced and exits 0; a changed line is named by its number in audit.jsonl.
+//   - AuditBlockReader (verify's): blocks of whole lines that make the log, whatever the frames
+//     and the block size; damage found by Open or, in a frame's data, when it is reached -- and
+//     verify reports a frame damaged half-way through the log.
 //   - AuditLogReader: lines that span frames, a last line without '\n', an empty log; frames
 //     that do not record their size, or record a wrong one.
 //   - JsonDoc, the flat JSON reader verify reads the log with: values, keys, escapes, reuse,
@@ -144,6 +147,23 @@ TEST_F(AuditStorage, DamagedCompressedLogIsReportedByVerifyAndRefusedByExplain) 
   }
 }
 
+// verify reads the log block by block (AuditBlockReader): a frame whose header is sound but
+// whose data is not is found only when it is reached, half-way through the log. verify says so
+// (exit 3) after checking the lines before it.
+TEST_F(AuditStorage, FrameDamagedHalfWayIsReportedByVerify) {
+  const std::string run = CopyRun("z", "halfway");
+  const std::string text = Bytes(P("p/audit.jsonl"));
+  const std::size_t half = text.find('\n', text.size() / 2) + 1;
+  // A frame that records one byte more than it holds (single segment, a one-byte size).
+  std::string lying = ZstdCompress("{\"a\":1}\n");
+  ASSERT_EQ(static_cast<unsigned char>(lying[5]), 8);
+  lying[5] = 9;
+  std::ofstream(run + "/audit.jsonl.zst", std::ios::binary | std::ios::trunc) << ZstdCompress(text.substr(0, half)) + lying + ZstdCompress(text.substr(half));
+  const CommandResult v = Zk("verify --run halfway", tmp_->path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_NE(v.out.find("\n    halfway/audit.jsonl.zst is not a readable zstd file ("), std::string::npos) << v.out;
+}
+
 TEST_F(AuditStorage, ReplayComparesTheLogsLinesNotItsCompressedBytes) {
   const std::string run = CopyRun("z", "again");
   // The same lines in one frame (not the writer's blocks), the manifest resealed to match.
@@ -209,6 +229,100 @@ TEST(AuditLogReader, FramesWithoutOrWithWrongSizesGoToTheStreamDecoder) {
   EXPECT_FALSE(ReadAuditLog(tmp.path(), &whole, &error));
   EXPECT_EQ(error.rfind(tmp.path() + "/audit.jsonl.zst is not a readable zstd file (", 0), 0u) << error;
   EXPECT_EQ(DecompressAuditLog(ZstdCompress(first) + lying), "");
+}
+
+// AuditBlockReader (verify's reader): blocks of whole lines that put together are the log,
+// whatever the frames -- the writer's, another writer's split inside lines, frames without
+// their size, a plain file -- and whatever the block size asked for; a last line without '\n'.
+TEST(AuditBlockReader, BlocksAreWholeLinesThatMakeTheLog) {
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "{\"record\":\"candidate\",\"id\":\"" + std::to_string(1000000 + i) + "\"" + std::string(static_cast<std::size_t>(i % 97), 'x') + "}\n";
+  std::string writer_frames;  // the writer's way: frames of whole lines
+  AuditFrameCompressor compressor;
+  for (std::size_t from = 0; from < text.size();) {
+    const std::size_t to = text.find('\n', std::min(text.size() - 1, from + 7000)) + 1;
+    compressor.AppendFrame(std::string_view(text).substr(from, to - from), &writer_frames);
+    from = to;
+  }
+  std::string split_frames;  // frames cut inside lines
+  for (std::size_t from = 0; from < text.size(); from += 5003) split_frames += ZstdCompress(text.substr(from, 5003));
+  const std::string unsized = ZstdCompressUnsized(text.substr(0, 100000)) + ZstdCompressUnsized(text.substr(100000));
+  const std::string no_last_newline = text.substr(0, text.size() - 1);
+  struct Case {
+    std::string name, file, bytes, lines;
+  };
+  const std::vector<Case> cases = {{"writer's frames", "audit.jsonl.zst", writer_frames, text},
+                                   {"frames split inside lines", "audit.jsonl.zst", split_frames, text},
+                                   {"frames without their size", "audit.jsonl.zst", unsized, text},
+                                   {"plain", "audit.jsonl", text, text},
+                                   {"no last newline, compressed", "audit.jsonl.zst", ZstdCompress(no_last_newline.substr(0, 9000)) + ZstdCompress(no_last_newline.substr(9000)), no_last_newline},
+                                   {"no last newline, plain", "audit.jsonl", no_last_newline, no_last_newline}};
+  for (const Case& c : cases) {
+    for (const std::size_t block_bytes : {std::size_t{1}, std::size_t{100}, std::size_t{6000}, std::size_t{1} << 20}) {
+      SCOPED_TRACE(c.name + ", blocks of " + std::to_string(block_bytes));
+      TempDir tmp;
+      std::ofstream(tmp.path() + "/" + c.file, std::ios::binary) << c.bytes;
+      AuditBlockReader reader;
+      std::string error, block, all;
+      ASSERT_TRUE(reader.Open(tmp.path(), &error)) << error;
+      std::size_t blocks = 0;
+      while (reader.Next(block_bytes, &block, &error)) {
+        ++blocks;
+        ASSERT_FALSE(block.empty());
+        all += block;
+        if (all.size() < c.lines.size()) EXPECT_EQ(block.back(), '\n') << "block " << blocks << " ends inside a line";
+      }
+      EXPECT_EQ(error, "");
+      EXPECT_TRUE(all == c.lines);
+      if (block_bytes == 1 && c.file == "audit.jsonl") EXPECT_EQ(blocks, 3000u) << "one line per block";
+      if (block_bytes == 6000 && c.name == "writer's frames") EXPECT_GT(blocks, 30u) << "about a frame per block, not the log at once";
+    }
+  }
+  TempDir empty;
+  std::ofstream(empty.path() + "/audit.jsonl.zst", std::ios::binary) << "";
+  AuditBlockReader reader;
+  std::string error, block;
+  ASSERT_TRUE(reader.Open(empty.path(), &error)) << error;
+  EXPECT_FALSE(reader.Next(100, &block, &error));
+  EXPECT_EQ(error, "");
+}
+
+// Damage: a file cut short or not zstd is refused by Open with ReadAuditLog's messages, before
+// any line; a frame whose recorded size is wrong is found when it is reached.
+TEST(AuditBlockReader, DamageIsFoundByOpenOrWhenReached) {
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "{\"record\":\"candidate\",\"id\":\"" + std::to_string(1000000 + i) + "\"}\n";
+  const std::size_t cut = text.find('\n', 30000) + 1;
+  const std::string good = ZstdCompress(text.substr(0, cut)) + ZstdCompress(text.substr(cut));
+  TempDir tmp;
+  const std::string file = tmp.path() + "/audit.jsonl.zst";
+  std::string error, block;
+  {
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << good.substr(0, good.size() - 7);
+    AuditBlockReader reader;
+    EXPECT_FALSE(reader.Open(tmp.path(), &error));
+    EXPECT_EQ(error, file + " is cut short (its last zstd frame is incomplete)");
+  }
+  {
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
+    AuditBlockReader reader;
+    EXPECT_FALSE(reader.Open(tmp.path(), &error));
+    EXPECT_EQ(error, file + " is not a readable zstd file (Unknown frame descriptor)");
+  }
+  {
+    std::string lying = ZstdCompress("{\"a\":1}\n");
+    ASSERT_EQ(static_cast<unsigned char>(lying[5]), 8);
+    lying[5] = 9;
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << ZstdCompress(text.substr(0, cut)) + lying + ZstdCompress(text.substr(cut));
+    AuditBlockReader reader;
+    error.clear();
+    ASSERT_TRUE(reader.Open(tmp.path(), &error)) << error;
+    ASSERT_TRUE(reader.Next(1000, &block, &error)) << error;
+    EXPECT_TRUE(block == text.substr(0, cut)) << "the first frame's lines come before the damage is reached";
+    EXPECT_FALSE(reader.Next(1000, &block, &error));
+    EXPECT_EQ(error.rfind(file + " is not a readable zstd file (", 0), 0u) << error;
+    EXPECT_FALSE(reader.Next(1000, &block, &error)) << "nothing after the damage";
+  }
 }
 
 // JsonDoc (json.h), the flat reader verify reads the log with.

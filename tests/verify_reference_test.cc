@@ -3,14 +3,18 @@
 // lottery numbers from the tests' own SHA-256 (support/brute_force.h) -- a third implementation
 // besides the engine's ranking.cc and the verifier's.
 #include <gtest/gtest.h>
+#include <tbb/global_control.h>
 
+#include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "support/brute_force.h"
 #include "support/test_env.h"
 #include "support/loaded_instance.h"
 #include "verify_reference.h"
+#include "zkmatch/generator.h"
 #include "zkmatch/pipeline.h"
 
 namespace zkmatch::testing {
@@ -51,6 +55,50 @@ TEST(VerifyReference, AdmitAllTiesShareARank) {
   for (std::size_t c = 0; c < l.instance.candidates.size(); ++c) by_id.push_back(r.rank[c]);
   EXPECT_EQ(by_id, (std::vector<std::uint32_t>{0, 1, 1, 1, 1, 5, 5}));  // L1 .. L7
   EXPECT_EQ(Ids(l, r.order), (std::vector<std::string>{"L1", "L2", "L3", "L4", "L5", "L6", "L7"}));
+}
+
+// A per-program ranking (RankEntries ranks the programs in parallel, each over its own
+// applicants): on a generated hospital/residents instance (program_score desc, total desc, id),
+// at 1 and 4 threads, every entry's rank is its position among its program's applicants in a
+// plain sort of (program score, missing last; total; id) written here from the rules as stated.
+TEST(VerifyReference, PerProgramRanksArePositionsInEachProgramsOwnOrder) {
+  TempDir dir;
+  GeneratorOptions options;
+  options.profile = "hr";
+  options.candidates = 4000;
+  options.seed = 77;
+  const auto files = Generate(options);
+  ASSERT_TRUE(files.ok());
+  for (const OutputFile& f : *files) dir.Write(f.name, f.content);
+  const Loaded l = LoadInstance(dir.path() + "/rules.yaml");
+  ASSERT_EQ(l.rules.rankings.size(), 1u);
+  ASSERT_TRUE(l.rules.rankings[0].per_program);
+  ASSERT_EQ(l.rules.rankings[0].last_tie, LastTie::kId);
+  const ChoiceLists& lists = l.instance.choices[0];
+  const std::size_t n = l.instance.candidates.size();
+  std::vector<std::vector<std::tuple<std::int64_t, std::int64_t, std::string, std::uint32_t>>> by_program(l.instance.programs.size());
+  for (std::size_t c = 0; c < n; ++c) {
+    for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
+      const ProgramIndex p = lists.program[k];
+      const Score s = l.instance.program_scores.Find(static_cast<CandidateIndex>(c), p);
+      // Ascending order = best first: a higher score first, a missing one after every score.
+      const std::int64_t score_key = s == kMissingScore ? std::numeric_limits<std::int64_t>::max() : -static_cast<std::int64_t>(s);
+      by_program[p].emplace_back(score_key, -static_cast<std::int64_t>(l.instance.candidates.total[c]), l.instance.candidates.id[c], k);
+    }
+  }
+  std::vector<std::uint32_t> expected(lists.program.size(), 0);
+  std::size_t programs_with_many = 0;
+  for (auto& applicants : by_program) {
+    std::sort(applicants.begin(), applicants.end());
+    for (std::size_t i = 0; i < applicants.size(); ++i) expected[std::get<3>(applicants[i])] = static_cast<std::uint32_t>(i);
+    programs_with_many += applicants.size() > 20 ? 1 : 0;
+  }
+  ASSERT_GT(programs_with_many, 2u);
+  for (const int threads : {1, 4}) {
+    SCOPED_TRACE(threads);
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    EXPECT_EQ(verify::RankEntries(l.rules.rankings[0], l.Context(), lists, l.rules.seed), expected);
+  }
 }
 
 // fixtures/cases/lines/NOTES.md: fixed, offset, admit_ratio and factor lines; a factor rounds

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <vector>
 
 #include "file_read.h"
@@ -17,6 +18,14 @@
 #include "run_format.h"
 
 namespace zkmatch {
+
+// One frame of a compressed log: where its bytes are and where its lines go. (Outside the
+// anonymous namespace: AuditBlockReader's state holds them.)
+struct AuditFrame {
+  std::size_t from = 0, bytes = 0;   // in the compressed bytes
+  std::size_t at = 0, content = 0;   // in the lines
+};
+
 namespace {
 
 // Level 1, zstd's fastest standard level. Measured on the logs' own frames of 4,096 records
@@ -25,15 +34,9 @@ namespace {
 // 0.34-0.36 s and 20.5 MB. (Until 2026-12-06 the log was written at level 3; any level reads the same.)
 constexpr int kLevel = 1;
 
-// One frame of a compressed log: where its bytes are and where its lines go.
-struct Frame {
-  std::size_t from = 0, bytes = 0;   // in the compressed bytes
-  std::size_t at = 0, content = 0;   // in the lines
-};
-
 // The frames of `compressed`, when every frame records its content size and the sizes are
 // plausible; else false (the stream decoder then reads it, and says what is wrong).
-bool ListFrames(std::string_view compressed, std::vector<Frame>* frames, std::size_t* total) {
+bool ListFrames(std::string_view compressed, std::vector<AuditFrame>* frames, std::size_t* total) {
   *total = 0;
   for (std::size_t pos = 0; pos < compressed.size();) {
     const unsigned long long content = ZSTD_getFrameContentSize(compressed.data() + pos, compressed.size() - pos);
@@ -54,7 +57,7 @@ bool ListFrames(std::string_view compressed, std::vector<Frame>* frames, std::si
 // anything else is read as one stream.
 bool Decompress(std::string_view compressed, std::string* text, std::string* why) {
   text->clear();
-  std::vector<Frame> frames;
+  std::vector<AuditFrame> frames;
   std::size_t total = 0;
   if (ListFrames(compressed, &frames, &total)) {
     text->resize(total);
@@ -62,7 +65,7 @@ bool Decompress(std::string_view compressed, std::string* text, std::string* why
     ParallelFor(tbb::blocked_range<std::size_t>(0, frames.size()), [&](const tbb::blocked_range<std::size_t>& range) {
       ZSTD_DCtx* d = ZSTD_createDCtx();
       for (std::size_t i = range.begin(); i < range.end(); ++i) {
-        const Frame& f = frames[i];
+        const AuditFrame& f = frames[i];
         const std::size_t got = ZSTD_decompressDCtx(d, text->data() + f.at, f.content, compressed.data() + f.from, f.bytes);
         if (ZSTD_isError(got) || got != f.content) all.store(false);
       }
@@ -242,6 +245,79 @@ bool ReadAuditLog(const std::string& run_dir, std::string* text, std::string* er
   return true;
 }
 
+
+struct AuditBlockReader::State {
+  std::string path;                 // DIR/audit.jsonl.zst, for messages
+  std::string compressed;           // the file's bytes, when its frames are read one by one
+  std::vector<AuditFrame> frames;
+  std::size_t next_frame = 0;
+  std::string whole;                // else: every line, read by Open
+  std::size_t whole_pos = 0;
+  std::string carry;                // the start of a line that a frame did not finish
+  ZSTD_DCtx* dctx = nullptr;
+  ~State() {
+    if (dctx != nullptr) ZSTD_freeDCtx(dctx);
+  }
+};
+
+AuditBlockReader::AuditBlockReader() = default;
+AuditBlockReader::~AuditBlockReader() = default;
+
+bool AuditBlockReader::Open(const std::string& run_dir, std::string* error) {
+  state_ = std::make_unique<State>();
+  State& s = *state_;
+  if (AuditLogFileName(run_dir) == kCompressedAuditFile) {
+    s.path = (std::filesystem::path(run_dir) / kCompressedAuditFile).string();
+    bool ok = false;
+    s.compressed = ReadWholeFile(s.path, &ok);
+    std::size_t total = 0;
+    if (ok && ListFrames(s.compressed, &s.frames, &total)) {
+      s.dctx = ZSTD_createDCtx();
+      if (s.dctx == nullptr) throw std::bad_alloc();
+      return true;
+    }
+    s.compressed.clear();
+    s.frames.clear();
+  }
+  return ReadAuditLog(run_dir, &s.whole, error);
+}
+
+bool AuditBlockReader::Next(std::size_t bytes, std::string* block, std::string* error) {
+  block->clear();
+  if (!state_) return false;
+  State& s = *state_;
+  if (s.dctx == nullptr) {  // read whole: up to `bytes`, then to the end of that line
+    if (s.whole_pos >= s.whole.size()) return false;
+    std::size_t end = s.whole_pos + std::min(bytes, s.whole.size() - s.whole_pos);
+    if (end < s.whole.size()) {
+      const std::size_t nl = s.whole.find('\n', end == 0 ? 0 : end - 1);
+      end = nl == std::string::npos ? s.whole.size() : nl + 1;
+    }
+    block->assign(s.whole, s.whole_pos, end - s.whole_pos);
+    s.whole_pos = end;
+    return true;
+  }
+  block->swap(s.carry);
+  while (s.next_frame < s.frames.size()) {
+    const AuditFrame& f = s.frames[s.next_frame++];
+    const std::size_t at = block->size();
+    block->resize(at + f.content);
+    const std::size_t got = ZSTD_decompressDCtx(s.dctx, block->data() + at, f.content, s.compressed.data() + f.from, f.bytes);
+    if (ZSTD_isError(got) || got != f.content) {
+      *error = s.path + " is not a readable zstd file (" + (ZSTD_isError(got) ? ZSTD_getErrorName(got) : "a frame holds other than its header says") + ")";
+      block->clear();
+      s.next_frame = s.frames.size();
+      return false;
+    }
+    if (block->size() < bytes || s.next_frame == s.frames.size()) continue;
+    const std::size_t nl = block->rfind('\n');
+    if (nl == std::string::npos) continue;  // one line longer than the frames so far
+    s.carry.assign(*block, nl + 1);
+    block->resize(nl + 1);
+    return true;
+  }
+  return !block->empty();
+}
 
 std::string DecompressAuditLog(std::string_view compressed) {
   std::string text, why;

@@ -70,19 +70,20 @@ struct StageInfo {
 template <typename PerLine>
 struct LineChunk {
   std::size_t first_line = 0;             // 1-based number of lines[0]
-  std::vector<std::string_view> lines;    // views into the file's text
+  std::string text;                       // the lines, each with its '\n' (the file's last may lack it)
+  std::vector<std::string_view> lines;    // views into text, without the '\n'
   std::vector<PerLine> results;           // one per line, filled in parallel
 };
 
-// Runs `work(line, line_no, &result)` on every line of `text` in parallel, and then
+// Runs `work(line, line_no, &result)` on every line of a file in parallel, and then
 // `consume(line, line_no, result)` on each line serially in file order (a TBB pipeline: a
-// serial splitter, parallel work, a serial in-order consumer). `consume` returns false to stop;
-// lines after it are not consumed. Memory: a bounded number of chunks in flight.
-template <typename PerLine, typename Work, typename Consume>
-void ForEachLineInOrder(const std::string& text, Work work, Consume consume) {
-  constexpr std::size_t kLinesPerChunk = 2048;
-  std::size_t start = 0, line_no = 0;
-  // Set by the consumer, read by the splitter: two filters that may run at once on different
+// serial reader, parallel work, a serial in-order consumer). `next(&text)` gives the next block
+// of whole lines (false at the end). `consume` returns false to stop; lines after it are not
+// consumed. Memory: a bounded number of blocks in flight.
+template <typename PerLine, typename Next, typename Work, typename Consume>
+void ForEachLineInOrder(Next next, Work work, Consume consume) {
+  std::size_t line_no = 0;
+  // Set by the consumer, read by the reader: two filters that may run at once on different
   // threads, so an atomic (a plain bool here was a data race, found by ThreadSanitizer).
   std::atomic<bool> stopped{false};
   using Chunk = LineChunk<PerLine>;
@@ -97,13 +98,14 @@ void ForEachLineInOrder(const std::string& text, Work work, Consume consume) {
                                                      [&](tbb::flow_control& fc) -> std::shared_ptr<Chunk> {
                                                        HappensAfter(&kFork);
                                                        HappensAfter(&kFirst);
-                                                       std::shared_ptr<Chunk> chunk;
-                                                       if (stopped.load() || start >= text.size()) {
+                                                       auto chunk = std::make_shared<Chunk>();
+                                                       if (stopped.load() || !next(&chunk->text)) {
                                                          fc.stop();
+                                                         chunk.reset();
                                                        } else {
-                                                         chunk = std::make_shared<Chunk>();
                                                          chunk->first_line = line_no + 1;
-                                                         while (start < text.size() && chunk->lines.size() < kLinesPerChunk) {
+                                                         const std::string& text = chunk->text;
+                                                         for (std::size_t start = 0; start < text.size();) {
                                                            std::size_t end = text.find('\n', start);
                                                            if (end == std::string::npos) end = text.size();
                                                            chunk->lines.emplace_back(text.data() + start, end - start);
@@ -371,8 +373,9 @@ class Verifier {
 
   void CheckAuditTree() {
     std::size_t before = report_.violations.size();
-    std::string text, error;
-    if (!ReadAuditLog(dir_, &text, &error)) {
+    std::string error;
+    AuditBlockReader log;
+    if (!log.Open(dir_, &error)) {
       Violation(error.rfind("cannot read", 0) == 0 ? "audit.jsonl is missing" : error);
       return;
     }
@@ -395,8 +398,10 @@ class Verifier {
       JsonValue value;                       // any other record
     };
     explanations_read_ = true;
+    // Blocks of about 1 MiB: a few in flight, so the log's lines are never all in memory.
+    constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
     ForEachLineInOrder<Parsed>(
-        text,
+        [&](std::string* block) { return log.Next(kBlockBytes, block, &error); },
         [this](std::string_view line, std::size_t number, Parsed* out) {
           thread_local JsonDoc doc;
           thread_local std::size_t next_position = 0;  // the records come in id order: a guess that is nearly always right
@@ -435,6 +440,10 @@ class Verifier {
           }
           return true;
         });
+    if (!error.empty()) {  // a frame's data damaged: the lines before it were checked above
+      Violation(error);
+      return;
+    }
     CheckAuditRoot(leaves);
     if (broken) return;
     if (last[audit_keys::kRecord].text != audit_keys::kEnd) {

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "digest.h"
+#include "parallel.h"
 
 namespace zkmatch::verify {
 namespace {
@@ -17,12 +18,25 @@ class Keys {
  public:
   Keys(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) : ranking_(ranking), ctx_(ctx), seed_(seed) {}
 
-  // Adds a subject: candidate c applying to program p as their choice `choice_rank` (kNone and 0
-  // for a ranking over candidates).
-  void Add(CandidateIndex c, ProgramIndex p, std::int32_t choice_rank) {
+  void Reserve(std::size_t subjects) {
+    candidate_.reserve(subjects);
+    values_.reserve(subjects * ranking_.keys.size());
+    lottery_.reserve(subjects);
+  }
+
+  // The values of the ranking's keys for candidate c applying to program p as their choice
+  // `choice_rank` (kNone and 0 for a ranking over candidates), into out[0 .. keys), and the
+  // subject's lottery number (0 unless last_tie is lottery).
+  void Evaluate(CandidateIndex c, ProgramIndex p, std::int32_t choice_rank, Score* out, std::uint64_t* lottery) const {
+    for (const RankingKey& key : ranking_.keys) *out++ = EvaluateNumber(*key.expr, ctx_, c, p, choice_rank);
+    *lottery = ranking_.last_tie == LastTie::kLottery ? Lottery(seed_, ctx_.candidates.id[c]) : 0;
+  }
+
+  // Adds a subject: candidate c with key values values[0 .. keys) and its lottery number.
+  void Add(CandidateIndex c, const Score* values, std::uint64_t lottery) {
     candidate_.push_back(c);
-    for (const RankingKey& key : ranking_.keys) values_.push_back(EvaluateNumber(*key.expr, ctx_, c, p, choice_rank));
-    lottery_.push_back(ranking_.last_tie == LastTie::kLottery ? Lottery(seed_, ctx_.candidates.id[c]) : 0);
+    values_.insert(values_.end(), values, values + ranking_.keys.size());
+    lottery_.push_back(lottery);
   }
 
   // < 0: subject a ranks first; > 0: b first; 0: tied on every key (and, except under
@@ -46,7 +60,7 @@ class Keys {
   // Ranks of `subjects` (indices into what was added), which are sorted best first in place:
   // the position of the first subject each one is tied with.
   void Rank(std::vector<std::size_t>* subjects, std::vector<std::uint32_t>* rank_of) const {
-    std::sort(subjects->begin(), subjects->end(), [&](std::size_t a, std::size_t b) {
+    ParallelSort(subjects->begin(), subjects->end(), [&](std::size_t a, std::size_t b) {
       const int c = Compare(a, b);
       return c != 0 ? c < 0 : candidate_[a] < candidate_[b];
     });
@@ -86,7 +100,13 @@ std::uint64_t Lottery(const std::string& seed, const std::string& id) {
 Ranked RankCandidates(const Ranking& ranking, const EvalContext& ctx, const std::string& seed) {
   const std::size_t n = ctx.candidates.size();
   Keys keys(ranking, ctx, seed);
-  for (std::size_t c = 0; c < n; ++c) keys.Add(static_cast<CandidateIndex>(c), kNoProgram, 0);
+  keys.Reserve(n);
+  std::vector<Score> values(ranking.keys.size());
+  for (std::size_t c = 0; c < n; ++c) {
+    std::uint64_t lottery = 0;
+    keys.Evaluate(static_cast<CandidateIndex>(c), kNoProgram, 0, values.data(), &lottery);
+    keys.Add(static_cast<CandidateIndex>(c), values.data(), lottery);
+  }
   std::vector<std::size_t> subjects(n);
   std::iota(subjects.begin(), subjects.end(), std::size_t{0});
   Ranked out;
@@ -99,16 +119,54 @@ Ranked RankCandidates(const Ranking& ranking, const EvalContext& ctx, const std:
 std::vector<std::uint32_t> RankEntries(const Ranking& ranking, const EvalContext& ctx, const ChoiceLists& lists,
                                        const std::string& seed) {
   const std::size_t entries = lists.program.size();
-  Keys keys(ranking, ctx, seed);
-  std::vector<std::vector<std::size_t>> by_program(ctx.programs.size());
+  const std::size_t np = ctx.programs.size();
+  // Each program's applicants -- the entries listing it, in entry order -- and each entry's
+  // candidate.
+  std::vector<std::uint32_t> first(np + 1, 0);
+  for (const ProgramIndex p : lists.program) ++first[p + 1];
+  for (std::size_t p = 0; p < np; ++p) first[p + 1] += first[p];
+  std::vector<std::uint32_t> applicants(entries), cursor(first.begin(), first.end() - 1);
+  std::vector<CandidateIndex> candidate_of(entries);
   for (std::size_t c = 0; c + 1 < lists.offset.size(); ++c) {
     for (std::uint32_t k = lists.offset[c]; k < lists.offset[c + 1]; ++k) {
-      keys.Add(static_cast<CandidateIndex>(c), lists.program[k], static_cast<std::int32_t>(k - lists.offset[c] + 1));
-      by_program[lists.program[k]].push_back(k);
+      applicants[cursor[lists.program[k]]++] = k;
+      candidate_of[k] = static_cast<CandidateIndex>(c);
     }
   }
+  // Every entry's key values, in entry order (candidate by candidate, as the inputs are laid
+  // out), on every core.
+  const std::size_t nk = ranking.keys.size();
+  const Keys evaluator(ranking, ctx, seed);
+  std::vector<Score> values(entries * nk);
+  const bool by_lottery = ranking.last_tie == LastTie::kLottery;
+  std::vector<std::uint64_t> lottery(by_lottery ? entries : 0);
+  ParallelFor(tbb::blocked_range<std::size_t>(0, entries), [&](const tbb::blocked_range<std::size_t>& r) {
+    std::uint64_t none = 0;
+    for (std::size_t k = r.begin(); k != r.end(); ++k) {
+      const CandidateIndex c = candidate_of[k];
+      evaluator.Evaluate(c, lists.program[k], static_cast<std::int32_t>(k - lists.offset[c] + 1), &values[k * nk], by_lottery ? &lottery[k] : &none);
+    }
+  });
+  // Programs are ranked independently, so on every core too: each one over its own applicants'
+  // keys, side by side in memory.
   std::vector<std::uint32_t> rank(entries, 0);
-  for (std::vector<std::size_t>& applicants : by_program) keys.Rank(&applicants, &rank);
+  ParallelFor(tbb::blocked_range<std::size_t>(0, np, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t p = r.begin(); p != r.end(); ++p) {
+      const std::size_t m = first[p + 1] - first[p];
+      if (m == 0) continue;
+      Keys keys(ranking, ctx, seed);
+      keys.Reserve(m);
+      for (std::size_t i = 0; i < m; ++i) {
+        const std::uint32_t k = applicants[first[p] + i];
+        keys.Add(candidate_of[k], &values[k * nk], by_lottery ? lottery[k] : 0);
+      }
+      std::vector<std::size_t> subjects(m);
+      std::iota(subjects.begin(), subjects.end(), std::size_t{0});
+      std::vector<std::uint32_t> local(m, 0);
+      keys.Rank(&subjects, &local);
+      for (std::size_t i = 0; i < m; ++i) rank[applicants[first[p] + i]] = local[i];
+    }
+  });
   return rank;
 }
 

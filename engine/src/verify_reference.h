@@ -5,11 +5,14 @@
 // here: the two computations meet only in the published files. Shared with the engine: the
 // loaders (rules, inputs) and expression evaluation, which define what the inputs say.
 //
-// Everything here is deliberately plain: single-threaded, a comparison sort over precomputed
-// keys, exact integer arithmetic. Slow is fine; obvious is the point.
+// Everything here is deliberately plain: a comparison sort over precomputed keys, exact integer
+// arithmetic. Obvious is the point; speed comes only from doing independent work at once, never
+// from a cleverer method: a ranking's sort is TBB's parallel sort with the same comparison, and
+// a per-program ranking ranks its programs in parallel, each over its own applicants' keys.
 //
-// Thread-safety: functions over values; reentrant. Cost: O(N log N) per ranking (N candidates,
-// or N list entries for a per-program ranking); O(N * terms + programs * groups) per allocation.
+// Thread-safety: functions over values; reentrant; they use TBB's workers. Cost: O(N log N) per
+// ranking (N candidates, or N list entries for a per-program ranking); O(N * terms + programs *
+// groups) per allocation.
 #ifndef ZKMATCH_VERIFY_REFERENCE_H_
 #define ZKMATCH_VERIFY_REFERENCE_H_
 
