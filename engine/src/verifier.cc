@@ -89,46 +89,51 @@ void ForEachLineInOrder(Next next, Work work, Consume consume) {
   using Chunk = LineChunk<PerLine>;
   const auto tokens = static_cast<std::size_t>(std::max(2, 2 * tbb::this_task_arena::max_concurrency()));
   // For ThreadSanitizer (parallel.h): TBB's hand-offs between filters, and the pipeline's start
-  // and end, are made visible; chunks go from filter to filter.
+  // and end, are made visible; chunks go from filter to filter. The token is a plain pointer,
+  // which TBB passes by value: a token of class type (a shared_ptr) lives in memory that TBB's own
+  // allocator recycles from token to token, written and read on different threads after hand-offs
+  // TSan cannot see. The consumer deletes each chunk (a chunk in flight when an exception stops
+  // the pipeline is lost with it).
   static const char kFork = 0, kFirst = 0, kLast = 0;
   HappensBefore(&kFork);
   tbb::parallel_pipeline(
       tokens,
-      tbb::make_filter<void, std::shared_ptr<Chunk>>(tbb::filter_mode::serial_in_order,
-                                                     [&](tbb::flow_control& fc) -> std::shared_ptr<Chunk> {
-                                                       HappensAfter(&kFork);
-                                                       HappensAfter(&kFirst);
-                                                       auto chunk = std::make_shared<Chunk>();
-                                                       if (stopped.load() || !next(&chunk->text)) {
-                                                         fc.stop();
-                                                         chunk.reset();
-                                                       } else {
-                                                         chunk->first_line = line_no + 1;
-                                                         const std::string& text = chunk->text;
-                                                         for (std::size_t start = 0; start < text.size();) {
-                                                           std::size_t end = text.find('\n', start);
-                                                           if (end == std::string::npos) end = text.size();
-                                                           chunk->lines.emplace_back(text.data() + start, end - start);
-                                                           start = end + 1;
-                                                         }
-                                                         line_no += chunk->lines.size();
-                                                         HappensBefore(chunk.get());
-                                                       }
-                                                       HappensBefore(&kFirst);
-                                                       return chunk;
-                                                     }) &
-          tbb::make_filter<std::shared_ptr<Chunk>, std::shared_ptr<Chunk>>(tbb::filter_mode::parallel,
-                                                                           [&](std::shared_ptr<Chunk> chunk) {
-                                                                             HappensAfter(&kFork);
-                                                                             HappensAfter(chunk.get());
-                                                                             chunk->results.resize(chunk->lines.size());
-                                                                             for (std::size_t i = 0; i < chunk->lines.size(); ++i) {
-                                                                               work(chunk->lines[i], chunk->first_line + i, &chunk->results[i]);
-                                                                             }
-                                                                             HappensBefore(chunk.get());
-                                                                             return chunk;
-                                                                           }) &
-          tbb::make_filter<std::shared_ptr<Chunk>, void>(tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Chunk> chunk) {
+      tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& fc) -> Chunk* {
+                                       HappensAfter(&kFork);
+                                       HappensAfter(&kFirst);
+                                       auto chunk = std::make_unique<Chunk>();
+                                       if (stopped.load() || !next(&chunk->text)) {
+                                         fc.stop();
+                                         HappensBefore(&kFirst);
+                                         return nullptr;
+                                       }
+                                       chunk->first_line = line_no + 1;
+                                       const std::string& text = chunk->text;
+                                       for (std::size_t start = 0; start < text.size();) {
+                                         std::size_t end = text.find('\n', start);
+                                         if (end == std::string::npos) end = text.size();
+                                         chunk->lines.emplace_back(text.data() + start, end - start);
+                                         start = end + 1;
+                                       }
+                                       line_no += chunk->lines.size();
+                                       HappensBefore(chunk.get());
+                                       HappensBefore(&kFirst);
+                                       return chunk.release();
+                                     }) &
+          tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
+                                           [&](Chunk* chunk) {
+                                             HappensAfter(&kFork);
+                                             HappensAfter(chunk);
+                                             chunk->results.resize(chunk->lines.size());
+                                             for (std::size_t i = 0; i < chunk->lines.size(); ++i) {
+                                               work(chunk->lines[i], chunk->first_line + i, &chunk->results[i]);
+                                             }
+                                             HappensBefore(chunk);
+                                             return chunk;
+                                           }) &
+          tbb::make_filter<Chunk*, void>(tbb::filter_mode::serial_in_order, [&](Chunk* token) {
+            const std::unique_ptr<Chunk> chunk(token);
             HappensAfter(&kFork);
             HappensAfter(&kLast);
             HappensAfter(chunk.get());
