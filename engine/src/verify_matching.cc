@@ -9,25 +9,30 @@ namespace {
 
 struct Proposal {
   CandidateIndex c;
-  std::uint32_t k;  // entry of the lists
+  std::uint32_t k;         // entry of the lists
+  std::uint32_t eligible;  // pb.eligible[k], read once when the proposal is made
 };
+
+// Where candidate x stands in channel h's ranking (0 = best).
+std::uint32_t RankIn(const DaChannel& ch, const Proposal& x) { return ch.rank ? ch.rank[x.c] : ch.entry_rank[x.k]; }
 
 class Chooser {
  public:
   explicit Chooser(const DaProblem& pb) : pb_(pb), nh_(pb.channels.size()) {}
 
   // Chooses from `pool` at program p: sets label[i] to the channel taking pool[i], or kNone.
-  void Choose(ProgramIndex p, const std::vector<Proposal>& pool, std::vector<std::uint32_t>* label) {
+  // ranks[i * channels + h] is RankIn(channel h, pool[i]), computed once per proposal.
+  void Choose(ProgramIndex p, const std::vector<Proposal>& pool, const std::vector<std::uint32_t>& ranks, std::vector<std::uint32_t>* label) {
     label->assign(pool.size(), kNone);
     for (std::uint32_t h = 0; h < nh_; ++h) {
       const DaChannel& ch = pb_.channels[h];
-      auto rank = [&](const Proposal& x) { return ch.rank ? ch.rank[x.c] : ch.entry_rank[x.k]; };
+      auto rank = [&](std::uint32_t i) { return ranks[i * nh_ + h]; };
       if (ch.num_groups == 0) {
         const std::int64_t cap = pb_.capacity[p * nh_ + h];
         if (cap <= 0) continue;
         cand_.clear();
         for (std::uint32_t i = 0; i < pool.size(); ++i) {
-          if ((*label)[i] == kNone && (pb_.eligible[pool[i].k] >> h & 1u)) cand_.emplace_back(rank(pool[i]), i);
+          if ((*label)[i] == kNone && (pool[i].eligible >> h & 1u)) cand_.emplace_back(rank(i), i);
         }
         if (static_cast<std::int64_t>(cand_.size()) <= cap) {
           for (const auto& [r, i] : cand_) (*label)[i] = h;
@@ -45,10 +50,10 @@ class Chooser {
       const std::vector<std::int64_t>& gcap = pb_.group_capacity[h];
       grouped_.clear();
       for (std::uint32_t i = 0; i < pool.size(); ++i) {
-        if ((*label)[i] != kNone || !(pb_.eligible[pool[i].k] >> h & 1u)) continue;
+        if ((*label)[i] != kNone || !(pool[i].eligible >> h & 1u)) continue;
         const std::uint32_t g = ch.group[pool[i].c];
         if (g >= ch.num_groups || gcap[p * ch.num_groups + g] <= 0) continue;
-        grouped_.emplace_back(g, rank(pool[i]), i);
+        grouped_.emplace_back(g, rank(i), i);
       }
       std::sort(grouped_.begin(), grouped_.end());
       for (std::size_t j = 0; j < grouped_.size();) {
@@ -91,14 +96,18 @@ DaResult DeferredAcceptance(const DaProblem& pb) {
     next[c] = lists.offset[c];
     free.push_back(static_cast<CandidateIndex>(c));
   }
+  const std::size_t nh = pb.channels.size();
   std::vector<std::vector<Proposal>> held(np), incoming(np);
-  std::vector<std::vector<std::uint32_t>> held_channel(np);
+  std::vector<std::vector<std::uint32_t>> held_channel(np), held_ranks(np);  // held_ranks[p][i * nh + h]
   std::vector<ProgramIndex> touched;
-  std::vector<std::uint32_t> label, kept_channel;
+  std::vector<std::uint32_t> label, kept_channel, kept_ranks;
   std::vector<Proposal> kept;
   Chooser chooser(pb);
   while (true) {
     touched.clear();
+    // In candidate order, so the lists are read front to back; the order of proposals within a
+    // round changes nothing a program chooses.
+    std::sort(free.begin(), free.end());
     for (const CandidateIndex c : free) {
       std::uint32_t k = next[c];
       const std::uint32_t end = lists.offset[c + 1];
@@ -110,28 +119,35 @@ DaResult DeferredAcceptance(const DaProblem& pb) {
       next[c] = k + 1;
       const ProgramIndex p = lists.program[k];
       if (incoming[p].empty()) touched.push_back(p);
-      incoming[p].push_back({c, k});
+      incoming[p].push_back({c, k, pb.eligible[k]});
     }
     free.clear();
     if (touched.empty()) break;
     ++out.rounds;
     for (const ProgramIndex p : touched) {
       std::vector<Proposal>& pool = held[p];
-      pool.insert(pool.end(), incoming[p].begin(), incoming[p].end());
+      std::vector<std::uint32_t>& ranks = held_ranks[p];
+      for (const Proposal& x : incoming[p]) {
+        pool.push_back(x);
+        for (std::size_t h = 0; h < nh; ++h) ranks.push_back(RankIn(pb.channels[h], x));
+      }
       incoming[p].clear();
-      chooser.Choose(p, pool, &label);
+      chooser.Choose(p, pool, ranks, &label);
       kept.clear();
       kept_channel.clear();
+      kept_ranks.clear();
       for (std::size_t i = 0; i < pool.size(); ++i) {
         if (label[i] == kNone) {
           free.push_back(pool[i].c);
         } else {
           kept.push_back(pool[i]);
           kept_channel.push_back(label[i]);
+          kept_ranks.insert(kept_ranks.end(), ranks.begin() + static_cast<std::ptrdiff_t>(i * nh), ranks.begin() + static_cast<std::ptrdiff_t>((i + 1) * nh));
         }
       }
       pool.swap(kept);
       held_channel[p].swap(kept_channel);
+      ranks.swap(kept_ranks);
     }
   }
   for (ProgramIndex p{0}; p < np; ++p) {
