@@ -58,12 +58,18 @@ class Keys {
   }
 
   // Ranks of `subjects` (indices into what was added), which are sorted best first in place:
-  // the position of the first subject each one is tied with.
-  void Rank(std::vector<std::size_t>* subjects, std::vector<std::uint32_t>* rank_of) const {
-    ParallelSort(subjects->begin(), subjects->end(), [&](std::size_t a, std::size_t b) {
+  // the position of the first subject each one is tied with. `in_parallel`: TBB's parallel sort
+  // (one large ranking) rather than std::sort (one of many rankings already run in parallel).
+  void Rank(std::vector<std::size_t>* subjects, std::vector<std::uint32_t>* rank_of, bool in_parallel) const {
+    const auto first = [&](std::size_t a, std::size_t b) {
       const int c = Compare(a, b);
       return c != 0 ? c < 0 : candidate_[a] < candidate_[b];
-    });
+    };
+    if (in_parallel) {
+      ParallelSort(subjects->begin(), subjects->end(), first);
+    } else {
+      std::sort(subjects->begin(), subjects->end(), first);
+    }
     for (std::size_t i = 0; i < subjects->size(); ++i) {
       const std::size_t s = (*subjects)[i];
       const bool tied = i > 0 && Compare((*subjects)[i - 1], s) == 0;
@@ -111,7 +117,7 @@ Ranked RankCandidates(const Ranking& ranking, const EvalContext& ctx, const std:
   std::iota(subjects.begin(), subjects.end(), std::size_t{0});
   Ranked out;
   out.rank.assign(n, 0);
-  keys.Rank(&subjects, &out.rank);
+  keys.Rank(&subjects, &out.rank, /*in_parallel=*/true);
   for (const std::size_t c : subjects) out.order.push_back(CandidateIndex{c});
   return out;
 }
@@ -163,7 +169,7 @@ std::vector<std::uint32_t> RankEntries(const Ranking& ranking, const EvalContext
       std::vector<std::size_t> subjects(m);
       std::iota(subjects.begin(), subjects.end(), std::size_t{0});
       std::vector<std::uint32_t> local(m, 0);
-      keys.Rank(&subjects, &local);
+      keys.Rank(&subjects, &local, /*in_parallel=*/false);
       for (std::size_t i = 0; i < m; ++i) rank[applicants[first[p] + i]] = local[i];
     }
   });
