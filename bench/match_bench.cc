@@ -12,6 +12,10 @@
 //   BM_ProvinceSolveBands2                            the province instance under deferred
 //                                                     acceptance (general path), immediate
 //                                                     acceptance and bands of 2
+//   BM_ProvinceVerify, BM_HrVerify                    `zkmatch verify` of a run of the instance
+//                                                     (written once, outside the timing): its
+//                                                     digests, rankings, deferred acceptance and
+//                                                     audit log, to compare with *EndToEnd
 //   BM_HrFloor, BM_HrLoad, BM_HrRank, BM_HrSolve,
 //   BM_HrEndToEnd                                     hr profile (per-program scores: every
 //                                                     program ranks its own applicants; general
@@ -26,6 +30,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <utility>
 
@@ -33,7 +38,10 @@
 #include "floor_counters.h"
 #include "floor.h"
 #include "ranking.h"
+#include "zkmatch/admission.h"
 #include "zkmatch/audit.h"
+#include "zkmatch/run_directory.h"
+#include "zkmatch/verify.h"
 
 namespace zkmatch::bench {
 namespace {
@@ -281,6 +289,33 @@ void EndToEndRow(benchmark::State& state, const std::string& profile) {
 
 void BM_ProvinceEndToEnd(benchmark::State& state) { EndToEndRow(state, kProvince); }
 
+// `zkmatch verify` of a run of the instance, written once (inputs linked into its bundle) to
+// root/run before the timing. Verify has no thread option: it uses every core.
+void VerifyRow(benchmark::State& state, const std::string& profile) {
+  const Dataset& d = Data(profile, Size(state));
+  const std::string run = d.root + "/run";
+  if (!std::filesystem::exists(run + "/manifest.json")) {
+    DiagnosticSink sink;
+    AdmissionRequest request;
+    request.rules_path = d.dir + "/rules.yaml";
+    Result<Admission> a = RunAdmission(request, sink);
+    if (!a) std::abort();
+    for (OutputFile& f : a->files) f.link = true;
+    if (!WriteRunDirectory(run, a->files, /*force=*/true).ok()) std::abort();
+  }
+  FloorRatio ratio(profile, Size(state));
+  for (auto _ : state) {
+    DiagnosticSink sink;
+    const Result<VerifyReport> report = VerifyRun("", run, sink);
+    if (!report || !report->violations.empty()) std::abort();
+    benchmark::DoNotOptimize(report);
+  }
+  ratio.Report(state);
+}
+
+void BM_ProvinceVerify(benchmark::State& state) { VerifyRow(state, kProvince); }
+void BM_HrVerify(benchmark::State& state) { VerifyRow(state, kHr); }
+
 // ---- hr: per-program scores, 10 choices, one program per 1,000 candidates -------------------
 
 void BM_HrFloor(benchmark::State& state) { FloorRow(state, kHr); }
@@ -332,11 +367,13 @@ BENCHMARK(BM_ProvinceSolveImmediate)->Apply(SizesThreads)->UseRealTime()->Unit(b
 BENCHMARK(BM_ProvinceSolveBands2)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProvinceRender)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProvinceEndToEnd)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProvinceVerify)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HrLoad)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HrRank)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HrRender)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HrSolve)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HrEndToEnd)->Apply(SizesThreads)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HrVerify)->Apply(Sizes)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace zkmatch::bench
