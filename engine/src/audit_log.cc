@@ -286,6 +286,7 @@ bool AuditBlockReader::Next(std::size_t bytes, std::string* block, std::string* 
   block->clear();
   if (!state_) return false;
   State& s = *state_;
+  bytes = std::max<std::size_t>(bytes, 1);  // at least one line a block, so every call moves on
   if (s.dctx == nullptr) {  // read whole: up to `bytes`, then to the end of that line
     if (s.whole_pos >= s.whole.size()) return false;
     std::size_t end = s.whole_pos + std::min(bytes, s.whole.size() - s.whole_pos);
