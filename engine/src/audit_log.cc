@@ -34,6 +34,9 @@ namespace {
 // 0.34-0.36 s and 20.5 MB. (Until 2026-12-06 the log was written at level 3; any level reads the same.)
 constexpr int kLevel = 1;
 
+// "is not a readable zstd file (WHY)", the words every reader of the log uses for damaged bytes.
+std::string NotZstd(const char* why) { return std::string("is not a readable zstd file (") + why + ")"; }
+
 // The frames of `compressed`, when every frame records its content size and the sizes are
 // plausible; else false (the stream decoder then reads it, and says what is wrong).
 bool ListFrames(std::string_view compressed, std::vector<AuditFrame>* frames, std::size_t* total) {
@@ -86,7 +89,7 @@ bool Decompress(std::string_view compressed, std::string* text, std::string* why
     last = ZSTD_decompressStream(d, &out, &in);
     text->resize(at + out.pos);
     if (ZSTD_isError(last)) {
-      *why = std::string("is not a readable zstd file (") + ZSTD_getErrorName(last) + ")";
+      *why = NotZstd(ZSTD_getErrorName(last));
       ok = false;
       break;
     }
@@ -185,7 +188,7 @@ bool AuditLogReader::Fill() {
     s.last_result = ZSTD_decompressStream(s.dstream, &out, &s.in_buffer);
     buffer_.resize(at + out.pos);
     if (ZSTD_isError(s.last_result)) {
-      error_ = path_ + " is not a readable zstd file (" + ZSTD_getErrorName(s.last_result) + ")";
+      error_ = path_ + " " + NotZstd(ZSTD_getErrorName(s.last_result));
       return false;
     }
   }
@@ -305,7 +308,7 @@ bool AuditBlockReader::Next(std::size_t bytes, std::string* block, std::string* 
     block->resize(at + f.content);
     const std::size_t got = ZSTD_decompressDCtx(s.dctx, block->data() + at, f.content, s.compressed.data() + f.from, f.bytes);
     if (ZSTD_isError(got) || got != f.content) {
-      *error = s.path + " is not a readable zstd file (" + (ZSTD_isError(got) ? ZSTD_getErrorName(got) : "a frame holds other than its header says") + ")";
+      *error = s.path + " " + NotZstd(ZSTD_isError(got) ? ZSTD_getErrorName(got) : "a frame holds other than its header says");
       block->clear();
       s.next_frame = s.frames.size();
       return false;
