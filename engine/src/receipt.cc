@@ -57,13 +57,15 @@ std::string ReadRunFile(const std::string& run_dir, const char* name, bool* ok) 
 
 namespace {
 
-// One run's log, checked against its manifest, and the line of one candidate in it.
+// One run's log, checked against its manifest, and the line of one candidate in it. The log is
+// read block by block (AuditBlockReader): only its leaves and the candidate's line are kept.
 struct LoggedRecord {
-  std::string manifest, log;
+  std::string manifest;
   Manifest parsed;
-  std::vector<std::string_view> lines;
-  std::vector<MerkleHash> leaves;
-  std::size_t index = 0;
+  std::string record;               // the candidate's line
+  std::size_t size = 0;             // the log's number of lines
+  std::vector<MerkleHash> leaves;   // one per line
+  std::size_t index = 0;            // the candidate's line; `size` when the log has none
 };
 
 Status FindRecord(const std::string& run_dir, const std::string& id, const char* what, LoggedRecord* r) {
@@ -74,30 +76,44 @@ Status FindRecord(const std::string& run_dir, const std::string& id, const char*
   if (ReadManifest(run_dir, &r->parsed, &findings) != ReadStatus::kRead || !findings.empty()) {
     return Status::BadInput(run_dir + "/" + kManifestFile + " is not a valid manifest" + (findings.empty() ? "" : ": " + findings.front().Format()));
   }
-  if (std::string error; !ReadAuditLog(run_dir, &r->log, &error)) {
+  std::string error;
+  AuditBlockReader log;
+  if (!log.Open(run_dir, &error)) {
     return Status::BadInput(error.rfind("cannot read", 0) == 0 ? "cannot read " + run_dir + "/" + kAuditFile : error);
-  }
-  r->lines = Lines(r->log);
-  r->leaves = Leaves(r->lines);
-  if (MerkleHex(MerkleRoot(r->leaves)) != r->parsed.audit_root || static_cast<std::int64_t>(r->lines.size()) != r->parsed.audit_records) {
-    return Status::Violation("the Merkle root of " + run_dir + "/" + kAuditFile + " is not the one manifest.json records: the run does not verify (zkmatch verify --run " + run_dir +
-                             "); no receipt is made for it");
   }
   std::string prefix = "{\"record\":\"candidate\",\"id\":";
   AppendJsonString(&prefix, id);
   prefix += ",";
-  r->index = r->lines.size();
-  for (std::size_t i = 0; i < r->lines.size() && r->index == r->lines.size(); ++i) {
-    if (r->lines[i].substr(0, prefix.size()) == prefix) r->index = i;
+  bool found = false;
+  std::size_t at = 0;
+  constexpr std::size_t kBlockBytes = std::size_t{4} << 20;
+  for (std::string block; log.Next(kBlockBytes, &block, &error);) {
+    const std::vector<std::string_view> lines = Lines(block);
+    const std::vector<MerkleHash> leaves = Leaves(lines);
+    r->leaves.insert(r->leaves.end(), leaves.begin(), leaves.end());
+    for (std::size_t i = 0; i < lines.size() && !found; ++i) {
+      if (lines[i].substr(0, prefix.size()) == prefix) {
+        found = true;
+        r->record = lines[i];
+        at = r->size + i;
+      }
+    }
+    r->size += lines.size();
   }
-  if (r->index == r->lines.size()) return Status::BadInput("no candidate '" + id + "' in " + run_dir + "/" + kAuditFile + "; check the id (as in candidates.csv)");
+  if (!error.empty()) return Status::BadInput(error);
+  if (MerkleHex(MerkleRoot(r->leaves)) != r->parsed.audit_root || static_cast<std::int64_t>(r->size) != r->parsed.audit_records) {
+    return Status::Violation("the Merkle root of " + run_dir + "/" + kAuditFile + " is not the one manifest.json records: the run does not verify (zkmatch verify --run " + run_dir +
+                             "); no receipt is made for it");
+  }
+  r->index = found ? at : r->size;
+  if (!found) return Status::BadInput("no candidate '" + id + "' in " + run_dir + "/" + kAuditFile + "; check the id (as in candidates.csv)");
   return Status::Ok();
 }
 
 // record, leaf_index, tree_size and proof of `r`, as receipt keys.
 void WriteInclusion(const LoggedRecord& r, JsonWriter* w) {
-  w->Key(rk::kRecord).String(r.lines[r.index]);
-  w->Key(rk::kLeafIndex).Int(static_cast<std::int64_t>(r.index)).Key(rk::kTreeSize).Int(static_cast<std::int64_t>(r.lines.size()));
+  w->Key(rk::kRecord).String(r.record);
+  w->Key(rk::kLeafIndex).Int(static_cast<std::int64_t>(r.index)).Key(rk::kTreeSize).Int(static_cast<std::int64_t>(r.size));
   w->Key(rk::kProof).BeginArray();
   for (const MerkleHash& h : MerkleInclusionProof(r.leaves, r.index)) w->String(MerkleHex(h));
   w->EndArray();
@@ -110,12 +126,12 @@ Status WritePublicSide(const LoggedRecord& run, const std::string& id, const Pub
   const std::string pseudonym = Pseudonym(*secret, id);
   LoggedRecord pub;
   const Status found = FindRecord(side.dir, pseudonym, "--public", &pub);
-  const bool read = !pub.lines.empty();  // its log was read and hashes to its manifest's root
+  const bool read = pub.size != 0;  // its log was read
   if (read && pub.parsed.public_of != Sha256Hex(run.manifest)) {
     return Status::BadInput(side.dir + " is not the public bundle of this run (its manifest's public_of is not the SHA-256 of the run's manifest.json)");
   }
   if (!found.ok()) {
-    if (!read || pub.index != pub.lines.size()) return found;
+    if (!read || pub.index != pub.size) return found;
     return Status::BadInput("no candidate with pseudonym " + pseudonym + " (candidate '" + id + "' under the secret " + side.secret_path + ") in " + side.dir + "/" +
                             kAuditFile + "; was it published with another secret?");
   }
