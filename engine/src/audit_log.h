@@ -79,11 +79,11 @@ class AuditLogReader {
 };
 
 // Reads the log of `run_dir` in blocks of whole lines, in order, for a reader that works on many
-// lines at once (verify): the writer's frames are decompressed one block at a time, so the
-// log's lines are never all in memory (867 MB for 1M hospital/residents records, against the
-// 62 MB stored). A compressed file whose frames do not all record their sizes (another tool's),
-// and a plain audit.jsonl, are read whole by Open, as ReadAuditLog does, and handed out in
-// blocks the same way.
+// lines at once (verify; receipt, which keeps only the leaves and one line): the writer's frames
+// are decompressed one block at a time, so the log's lines are never all in memory (867 MB for
+// 1M hospital/residents records, against the 62 MB stored). A compressed file whose frames do
+// not all record their sizes (another tool's), and a plain audit.jsonl, are read whole by Open,
+// as ReadAuditLog does, and handed out in blocks the same way.
 class AuditBlockReader {
  public:
   AuditBlockReader();
