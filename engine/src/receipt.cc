@@ -100,7 +100,10 @@ Status FindRecord(const std::string& run_dir, const std::string& id, const char*
     }
     r->size += lines.size();
   }
-  if (!error.empty()) return Status::BadInput(error);
+  if (!error.empty()) {  // damaged half-way: as unread as a log refused by Open
+    r->size = 0;
+    return Status::BadInput(error);
+  }
   if (MerkleHex(MerkleRoot(r->leaves)) != r->parsed.audit_root || static_cast<std::int64_t>(r->size) != r->parsed.audit_records) {
     return Status::Violation("the Merkle root of " + run_dir + "/" + kAuditFile + " is not the one manifest.json records: the run does not verify (zkmatch verify --run " + run_dir +
                              "); no receipt is made for it");
@@ -126,7 +129,7 @@ Status WritePublicSide(const LoggedRecord& run, const std::string& id, const Pub
   const std::string pseudonym = Pseudonym(*secret, id);
   LoggedRecord pub;
   const Status found = FindRecord(side.dir, pseudonym, "--public", &pub);
-  const bool read = pub.size != 0;  // its log was read
+  const bool read = pub.size != 0;  // its log was read whole (if it hashes to its manifest's root, found says)
   if (read && pub.parsed.public_of != Sha256Hex(run.manifest)) {
     return Status::BadInput(side.dir + " is not the public bundle of this run (its manifest's public_of is not the SHA-256 of the run's manifest.json)");
   }
