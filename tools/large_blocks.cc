@@ -1,27 +1,31 @@
-// The command line's global operator new: at national scale, large blocks are given to the
-// kernel's transparent huge pages (madvise MADV_HUGEPAGE) before they are first touched.
+// The command line's global operator new: blocks of 4 MiB or more get their memory mapped in
+// one call when they are made, instead of one page fault per 4 KiB page as they are first
+// written -- or, at national scale, get transparent huge pages.
 //
-// Why: a run at national scale touches ~10 GB of fresh memory (the input files' text, the rows
-// parsed from them, the rankings, the rendered outputs). Each 4 KiB page costs a page fault,
-// and in a virtual machine a fault of memory the host has not backed yet is several
-// microseconds: 2.7 million faults and 14-26 s of system time for loading 17M candidates
-// (bench/RESULTS.md). With huge pages a fault maps 2 MiB: ~21 thousand faults, and the load
-// took 15-21 s instead of 21-29 s on the same machine.
+// Why: every large block zkmatch makes (an input file's text, the rows parsed from it, the
+// rankings, the rendered outputs) is written whole soon after it is made, and each 4 KiB page
+// of it costs a page fault on first touch. In a virtual machine such a fault is several
+// microseconds: a hospital/residents run of 1M candidates took 467 thousand faults and ~4 s of
+// system time on this project's machine, a third of its wall time (bench/RESULTS.md). The
+// pages come from glibc's mmap, fresh for each block, so the same faults recur for every block
+// made after another was freed.
 //
-// Why only above kAdviseAbove (768 MiB) of large blocks alive: a smaller run reuses the pages its
-// earlier steps freed, which cost little to map again, while a huge page is new memory zeroed
-// whole on first touch: advising every large block made province 1M 0.7 s slower on this
-// project's virtual machine (clear_page 22% of the samples; four alternating pairs). So the
-// advice starts once the blocks alive pass 768 MiB -- which a 1M run never does (421-582 MiB
-// of large blocks at its peak: province, hr, hr by program) and a 17M run does from its first
-// file (candidates.csv, 808 MB). Systems whose transparent huge pages are
-// "madvise" (Debian's default) give huge pages only to memory that asks; "always" gives them
-// anyway and "never" ignores the advice.
+// Below kAdviseAbove (768 MiB) of large blocks alive -- every run of 1M candidates -- each block
+// is prefaulted with madvise(MADV_POPULATE_WRITE) (Linux 5.14): the kernel maps all its pages
+// in one call, so the run takes ~25 thousand faults instead of ~470 thousand and the same
+// memory (every prefaulted page would have been written anyway). Above it -- a run at national
+// scale, from its first file (candidates.csv, 808 MB at 17M) -- the blocks are advised to
+// transparent huge pages instead (MADV_HUGEPAGE): a fault maps 2 MiB, 21 thousand faults
+// instead of 2.7 million for loading 17M candidates (14-26 s of system time before). Huge pages
+// are not used below that size because a huge page is new memory zeroed whole on first touch:
+// advising every large block made province 1M 0.7 s slower (clear_page 22% of the samples).
+// Systems whose transparent huge pages are "madvise" (Debian's default) give huge pages only to
+// memory that asks; "always" gives them anyway and "never" ignores the advice. Both calls are
+// advice: where the kernel refuses one, the block works as is.
 //
-// Everything is still malloc and free: a block of kLargeBlock or more comes from glibc's mmap
-// (fresh, untouched), and the advice covers the whole 2 MiB pages inside it. Only the zkmatch
-// executable replaces operator new (the library does not impose it on programs that link it),
-// and not under the sanitizers, which replace it themselves.
+// Everything is still malloc and free. Only the zkmatch executable replaces operator new (the
+// library does not impose it on programs that link it), and not under the sanitizers, which
+// replace it themselves.
 #include <malloc.h>
 #include <sys/mman.h>
 
@@ -44,7 +48,8 @@
 
 namespace {
 
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::uintptr_t kPage = 4096;
+constexpr std::uintptr_t kHugePage = std::size_t{2} << 20;
 constexpr std::size_t kLargeBlock = std::size_t{4} << 20;
 constexpr std::size_t kAdviseAbove = std::size_t{768} << 20;
 
@@ -58,10 +63,16 @@ void* Allocate(std::size_t bytes) {
   const std::size_t usable = malloc_usable_size(p);
   if (usable >= kLargeBlock) {
     const std::size_t live = g_live_large.fetch_add(usable, std::memory_order_relaxed) + usable;
-    const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHugePage - 1) & ~(kHugePage - 1);
-    const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kHugePage - 1);
-    // Advice only: where it is refused (no transparent huge pages) the block works as is.
-    if (live > kAdviseAbove && end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+    const auto start = reinterpret_cast<std::uintptr_t>(p);
+    if (live > kAdviseAbove) {
+      const auto begin = (start + kHugePage - 1) & ~(kHugePage - 1);
+      const auto end = (start + bytes) & ~(kHugePage - 1);
+      if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+    } else {
+      const auto begin = (start + kPage - 1) & ~(kPage - 1);
+      const auto end = (start + bytes) & ~(kPage - 1);
+      if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+    }
   }
   return p;
 }
