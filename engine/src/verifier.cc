@@ -50,6 +50,7 @@ struct Row {
   std::int64_t reassigned = 0;           // placements.csv's seats given here by reassignment
   Score min_total = kMissingScore;
   CandidateIndex worst = kNoCandidate;          // worst admitted by the channel's ranking
+  std::uint64_t worst_rank = 0;          // its PlacedRank (band and rank) in that ranking
   std::int64_t better = 0;               // admitted and ranked strictly above `worst`
   std::int64_t flows_out = 0, flows_in = 0;  // summed from flows.csv
 };
@@ -1254,7 +1255,7 @@ class Verifier {
       } else if (row->placed < row->capacity || row->worst == kNone) {
         reason = Rejection::kFreeSeat;
       } else {
-        reason = RankAt(st, ch.ranking, c, k) > PlacedRank(st, ch.ranking, row->worst) ? Rejection::kBelow : Rejection::kNotBelow;
+        reason = RankAt(st, ch.ranking, c, k) > row->worst_rank ? Rejection::kBelow : Rejection::kNotBelow;
       }
       if (!out.empty()) out += ", ";
       out += ch.name;
@@ -1292,14 +1293,18 @@ class Verifier {
       ++row->placed;
       const Score t = instance_.candidates.total[c];
       if (row->min_total == kMissingScore || t < row->min_total) row->min_total = t;
-      if (row->worst == kNone || PlacedRank(st, ranking, ci) > PlacedRank(st, ranking, row->worst)) row->worst = ci;
+      const std::uint64_t rank = PlacedRank(st, ranking, ci);
+      if (row->worst == kNone || rank > row->worst_rank) {
+        row->worst = ci;
+        row->worst_rank = rank;
+      }
     }
     for (std::size_t c = 0; c < n; ++c) {
       if (stage_of_[c] < 0) continue;
       StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
       Row* row = FindRow(st, program_[c], channel_[c], GroupOf(st, channel_[c], static_cast<CandidateIndex>(c)));
       const int ranking = StageRules(st).channels[channel_[c]].ranking;
-      if (row && PlacedRank(st, ranking, static_cast<CandidateIndex>(c)) < PlacedRank(st, ranking, row->worst)) ++row->better;
+      if (row && PlacedRank(st, ranking, static_cast<CandidateIndex>(c)) < row->worst_rank) ++row->better;
     }
   }
 
@@ -1452,7 +1457,7 @@ class Verifier {
             std::string problem;
             if (row->placed < row->capacity) {
               problem = "a free seat (" + std::to_string(row->placed) + " of " + std::to_string(row->capacity) + " taken)";
-            } else if (row->worst != kNone && RankAt(st, ch.ranking, ci, k) < PlacedRank(st, ch.ranking, row->worst)) {
+            } else if (row->worst != kNone && RankAt(st, ch.ranking, ci, k) < row->worst_rank) {
               problem = "a seat held by '" + instance_.candidates.id[row->worst] + "', whom the channel ranks lower" +
                         (stage.mechanism.BandWidth() > 0 ? std::string(" (earlier bands of choices first, as the stage's mechanism has it)") : std::string());
             }
