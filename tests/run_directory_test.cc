@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -70,12 +69,6 @@ TEST(WriteRunDirectory, CreatesTheDirectoryWithAllFiles) {
 }
 
 // StagedInputs (issue 18): the bundle's input copies made while the run goes on, then linked.
-RunIdentity Identity(const std::vector<std::array<std::string, 3>>& files) {  // role, path, sha256
-  RunIdentity identity;
-  for (const auto& [role, path, sha] : files) identity.files.push_back({role, path, sha, 0, {}});
-  return identity;
-}
-
 TEST(StagedInputs, CheckedCopiesAreLinkedIntoTheRunAndTheSiblingIsRemoved) {
   TempDir tmp;
   const std::string a = tmp.path() + "/a.csv", b = tmp.path() + "/b.csv";
@@ -85,8 +78,7 @@ TEST(StagedInputs, CheckedCopiesAreLinkedIntoTheRunAndTheSiblingIsRemoved) {
                                    OutputFile{"inputs/a.csv", {}, a, Sha256Hex(ReadFile(a))},
                                    OutputFile{"inputs/b.csv", {}, b, Sha256Hex(ReadFile(b))}};
   {
-    StagedInputs staged(tmp.path() + "/run");
-    staged.Start(Identity({{"candidates", a, files[1].sha256}, {"programs", b, files[2].sha256}, {"choices", a, files[1].sha256}}));
+    StagedInputs staged(tmp.path() + "/run", {{a, files[1].sha256}, {b, files[2].sha256}});
     staged.Finish(&files);
     for (std::size_t i = 1; i < 3; ++i) {
       EXPECT_NE(files[i].copy_of, i == 1 ? a : b);
@@ -103,50 +95,6 @@ TEST(StagedInputs, CheckedCopiesAreLinkedIntoTheRunAndTheSiblingIsRemoved) {
   EXPECT_EQ(st.st_nlink, 1u);  // its own bytes: not the original's
 }
 
-// The loader's copy (InputCopies) is the bytes parsed: used as it is, whatever the file on disk
-// holds by then; one not written whole is made again from the file.
-TEST(StagedInputs, TheLoadersCopyHoldsTheBytesParsed) {
-  TempDir tmp;
-  const std::string a = tmp.path() + "/a.csv", b = tmp.path() + "/b.csv";
-  const std::string parsed_a = "id,total\n1,600\n", parsed_b = "code,general\nP,1\n";
-  { std::ofstream(a, std::ios::binary) << "id,total\n1,599\n"; }  // changed since it was read
-  { std::ofstream(b, std::ios::binary) << parsed_b; }
-  std::vector<OutputFile> files = {OutputFile{"inputs/a.csv", {}, a, Sha256Hex(parsed_a)},
-                                   OutputFile{"inputs/b.csv", {}, b, Sha256Hex(parsed_b)}};
-  {
-    StagedInputs staged(tmp.path() + "/run");
-    const int fa = staged.Open("candidates"), fb = staged.Open("programs");
-    ASSERT_GE(fa, 0);
-    ASSERT_GE(fb, 0);
-    ASSERT_EQ(::write(fa, parsed_a.data(), parsed_a.size()), static_cast<ssize_t>(parsed_a.size()));
-    ASSERT_EQ(::write(fb, parsed_b.data(), 4), 4);  // a copy cut short ...
-    staged.Close("candidates", true, Sha256Hex(parsed_a));
-    staged.Close("programs", false, Sha256Hex(parsed_b));  // ... says so
-    staged.Start(Identity({{"candidates", a, files[0].sha256}, {"programs", b, files[1].sha256}}));
-    staged.Finish(&files);
-    EXPECT_TRUE(files[0].link && files[0].verified && files[1].link && files[1].verified);
-    ASSERT_EQ(Write(tmp.path() + "/run", files, false), "");
-  }
-  EXPECT_EQ(ReadFile(tmp.path() + "/run/inputs/a.csv"), parsed_a);  // not the file as it is now
-  EXPECT_EQ(ReadFile(tmp.path() + "/run/inputs/b.csv"), parsed_b);  // made again, whole
-  EXPECT_EQ(Listing(tmp.path()), (Strings{"a.csv", "b.csv", "run"}));
-
-  // A loader's copy whose digest is not the file's is not used: the file is copied from disk,
-  // checked, and (changed) refused when the run is written.
-  files = {OutputFile{"inputs/a.csv", {}, a, Sha256Hex(parsed_a)}};
-  {
-    StagedInputs staged(tmp.path() + "/run2");
-    const int fa = staged.Open("candidates");
-    ASSERT_EQ(::write(fa, parsed_a.data(), parsed_a.size()), static_cast<ssize_t>(parsed_a.size()));
-    staged.Close("candidates", true, Sha256Hex("something else"));
-    staged.Start(Identity({{"candidates", a, files[0].sha256}}));
-    staged.Finish(&files);
-    EXPECT_EQ(files[0].copy_of, a);
-    EXPECT_NE(Write(tmp.path() + "/run2", files, false).find("changed after this run read it"), std::string::npos);
-  }
-  EXPECT_EQ(Listing(tmp.path()), (Strings{"a.csv", "b.csv", "run"}));
-}
-
 TEST(StagedInputs, AFileChangedSinceParsingOrNoParentLeavesTheFilesAsTheyWere) {
   TempDir tmp;
   const std::string a = tmp.path() + "/a.csv";
@@ -154,8 +102,7 @@ TEST(StagedInputs, AFileChangedSinceParsingOrNoParentLeavesTheFilesAsTheyWere) {
   const std::string parsed = Sha256Hex("id,total\n1,599\n");  // the bytes parsed were others
   std::vector<OutputFile> files = {OutputFile{"inputs/a.csv", {}, a, parsed}};
   {
-    StagedInputs staged(tmp.path() + "/run");
-    staged.Start(Identity({{"candidates", a, parsed}}));
+    StagedInputs staged(tmp.path() + "/run", {{a, parsed}});
     staged.Finish(&files);
     EXPECT_EQ(files[0].copy_of, a);
     EXPECT_FALSE(files[0].link || files[0].verified);
@@ -164,9 +111,7 @@ TEST(StagedInputs, AFileChangedSinceParsingOrNoParentLeavesTheFilesAsTheyWere) {
   }
   EXPECT_EQ(Listing(tmp.path()), Strings{"a.csv"});
   {
-    StagedInputs staged(tmp.path() + "/no/such/parent/run");
-    EXPECT_EQ(staged.Open("candidates"), -1);
-    staged.Start(Identity({{"candidates", a, Sha256Hex(ReadFile(a))}}));
+    StagedInputs staged(tmp.path() + "/no/such/parent/run", {{a, Sha256Hex(ReadFile(a))}});
     files[0].sha256 = Sha256Hex(ReadFile(a));
     staged.Finish(&files);
     EXPECT_EQ(files[0].copy_of, a);
@@ -175,20 +120,12 @@ TEST(StagedInputs, AFileChangedSinceParsingOrNoParentLeavesTheFilesAsTheyWere) {
 }
 
 // A run that fails before Finish: the copies stop and the sibling goes (the run does not wait
-// for gigabytes to be copied, and leaves nothing) -- also when it failed while loading.
+// for gigabytes to be copied, and leaves nothing).
 TEST(StagedInputs, ARunEndingBeforeFinishLeavesNothing) {
   TempDir tmp;
   const std::string a = tmp.path() + "/a.csv";
   { std::ofstream(a, std::ios::binary) << std::string(std::size_t{32} << 20, 'x'); }
-  {
-    StagedInputs staged(tmp.path() + "/run");
-    staged.Start(Identity({{"candidates", a, Sha256Hex(ReadFile(a))}}));
-  }
-  EXPECT_EQ(Listing(tmp.path()), Strings{"a.csv"});
-  {
-    StagedInputs staged(tmp.path() + "/run");
-    ASSERT_GE(staged.Open("candidates"), 0);
-  }
+  { StagedInputs staged(tmp.path() + "/run", {{a, Sha256Hex(ReadFile(a))}}); }
   EXPECT_EQ(Listing(tmp.path()), Strings{"a.csv"});
 }
 

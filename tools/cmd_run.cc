@@ -84,12 +84,16 @@ int Run(const RunArgs& args) {
   }
   // The bundle's input copies are made while the run matches and renders (a copy of the
   // country's 4 GB of inputs, flushed, is otherwise a third of the write step).
-  // The CSV inputs are copied as they are read, from the bytes parsed (InputCopies).
   std::unique_ptr<StagedInputs> staged;
   if (!args.link_inputs) {
-    staged = std::make_unique<StagedInputs>(args.out);
-    request.input_copies = staged.get();
-    request.inputs_read = [&staged](const RunIdentity& identity) { staged->Start(identity); };
+    request.inputs_read = [&staged, &args](const RunIdentity& identity) {
+      std::vector<std::pair<std::string, std::string>> sources;
+      for (const RunIdentity::File& f : identity.files) {
+        const bool seen = std::any_of(sources.begin(), sources.end(), [&](const auto& s) { return s.first == f.path; });
+        if (!seen) sources.emplace_back(f.path, f.sha256);
+      }
+      staged = std::make_unique<StagedInputs>(args.out, std::move(sources));
+    };
   }
   Result<Admission> run = RunAdmission(request, sink);
   if (!run) return ReportFailure(run.status(), sink);

@@ -20,7 +20,7 @@ Result<Admission> RunAdmissionHere(const AdmissionRequest& request, DiagnosticSi
   if (!request.parent_dir.empty()) rules->inputs.ContinueFrom(request.parent_dir);
   step("load inputs");
   Admission a;
-  auto instance = LoadInputs(*rules, sink, &a.identity, request.input_copies);
+  auto instance = LoadInputs(*rules, sink, &a.identity);
   if (request.after_load) request.after_load();
   if (!instance) return instance.status();
   if (request.inputs_read) request.inputs_read(a.identity);

@@ -235,24 +235,7 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
   if (digest_) {
     FileDigest* d = digest_;
     const std::string_view view(data_);
-    hashing_ = std::async(std::launch::async, [d, view] {
-      if (d->copy_fd < 0) {
-        d->sha256 = Sha256Hex(view);
-        return;
-      }
-      // Each piece hashed, then written while it is still in the cache: the copy and the
-      // digest are of the same bytes, read from memory once.
-      constexpr std::size_t kPiece = std::size_t{1} << 20;
-      Sha256Hasher hash;
-      bool written = true;
-      for (std::size_t at = 0; at < view.size(); at += kPiece) {
-        const std::string_view piece = view.substr(at, kPiece);
-        hash.Update(piece);
-        written = written && WriteAll(d->copy_fd, piece);
-      }
-      d->sha256 = hash.HexDigest();
-      d->copied = written;
-    });
+    hashing_ = std::async(std::launch::async, [d, view] { d->sha256 = Sha256Hex(view); });
   }
   return Start(display, sink);
 }

@@ -51,12 +51,6 @@ void SetInputLimitsForTesting(const InputLimits& limits);
 struct FileDigest {
   std::string sha256;
   std::uint64_t bytes = 0;
-  // Set before reading (a run bundle's copy, InputCopies in zkmatch/pipeline.h): a descriptor
-  // to which the reader also writes the bytes as it hashes them, on the same thread, so the
-  // copy holds exactly the bytes parsed. Only a CSV file's bytes parsed as read are written
-  // (not a workbook's, not GB18030 bytes converted to UTF-8: `copied` stays false for those).
-  int copy_fd = -1;
-  bool copied = false;  // every byte hashed was written to copy_fd
 };
 
 struct CsvRecord {

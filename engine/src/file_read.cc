@@ -104,21 +104,6 @@ FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes,
   return r;
 }
 
-bool WriteAll(int fd, std::string_view data) {
-  const char* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    const ssize_t w = ::write(fd, p, left);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    left -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
 std::string NotRegularMessage(const FileReadResult& r) {
   return "is " + r.what + ", not a regular file; give the path of a file";
 }

@@ -12,7 +12,6 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 namespace zkmatch {
 
@@ -28,9 +27,6 @@ FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes,
 
 // "is a named pipe (FIFO), not a regular file; give the path of a file" for kNotRegular.
 std::string NotRegularMessage(const FileReadResult& r);
-
-// Writes all of `data` to `fd` (retrying short writes and EINTR); false on any error.
-bool WriteAll(int fd, std::string_view data);
 
 // The whole of a regular file of any size; *ok is false when it cannot be read (missing, not a
 // regular file, an I/O error). For files zkmatch wrote itself (a run directory's outputs).

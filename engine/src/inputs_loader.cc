@@ -1384,7 +1384,7 @@ bool LoadChoices(const Rules& rules, Instance* inst, DiagnosticSink& sink, std::
   const Candidates& cands = inst->candidates;
   inst->choices.assign(rules.batches.size(), {});
   for (ChoiceLists& lists : inst->choices) lists.offset.assign(cands.size() + 1, 0);
-  if (digests) digests->resize(rules.inputs.choices.size());  // LoadInputs sizes it, with any copy_fd
+  if (digests) digests->assign(rules.inputs.choices.size(), {});
   std::vector<std::string> owner(rules.batches.size());  // batch -> the file its lists come from
   for (const ChoicesFile& file : rules.inputs.choices) {
     if (!file.wide) continue;
@@ -1761,25 +1761,11 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
 
 }  // namespace
 
-Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity, InputCopies* copies) {
+Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity) {
   const std::size_t errors_before = sink.error_count();
   Instance inst;
   FileDigest candidates, programs, allocations, program_scores;
-  std::vector<FileDigest> choices(rules.inputs.choices.size());
-  // The copies a run bundle keeps, written as each file is hashed (only when hashing).
-  std::vector<std::pair<std::string, FileDigest*>> copied;
-  if (copies && identity) {
-    auto copy = [&](const std::string& role, const std::string& path, FileDigest* digest) {
-      if (path.empty()) return;
-      digest->copy_fd = copies->Open(role);
-      if (digest->copy_fd >= 0) copied.emplace_back(role, digest);
-    };
-    copy("candidates", rules.inputs.candidates, &candidates);
-    copy("programs", rules.inputs.programs, &programs);
-    copy("allocations", rules.inputs.allocations, &allocations);
-    copy("program_scores", rules.inputs.program_scores, &program_scores);
-    for (std::size_t f = 0; f < choices.size(); ++f) copy(rules.inputs.choices[f].role, rules.inputs.choices[f].path, &choices[f]);
-  }
+  std::vector<FileDigest> choices;
   std::map<std::string, FileDigest> parent_files;  // declined and the parent's files, by role
   const bool hash = identity != nullptr;
   bool candidate_ids = false, program_codes = false;
@@ -1800,7 +1786,6 @@ Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentit
     ok = LoadAllocations(rules, &inst, sink, hash ? &allocations : nullptr) && ok;
     ok = LoadProgramScores(rules, &inst, sink, hash ? &program_scores : nullptr) && ok;
   }
-  for (const auto& [role, digest] : copied) copies->Close(role, digest->copied, digest->sha256);
   if (identity) {
     identity->files.clear();
     auto add = [&](const char* role, const std::string& path, std::string sha256, std::uint64_t bytes) {

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -15,7 +14,6 @@
 #include <string_view>
 
 #include "digest.h"
-#include "file_read.h"
 
 namespace zkmatch {
 namespace {
@@ -26,6 +24,21 @@ namespace fs = std::filesystem;
 // and it names the process that owns it, so a later run can tell a leftover of a killed run
 // (owner gone) from the work of a run still going on.
 std::string TempPrefix(const fs::path& target) { return "." + target.filename().string() + ".zkmatch-tmp-"; }
+
+bool WriteAll(int fd, std::string_view data) {
+  const char* p = data.data();
+  std::size_t left = data.size();
+  while (left > 0) {
+    ssize_t w = ::write(fd, p, left);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    left -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
 
 bool FsyncPath(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -258,15 +271,8 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
 }
 
 struct StagedInputs::State {
-  std::string dir;  // the temporary sibling, or empty
-  // The loader's copies (Open, Close): role, file in dir, descriptor, whether written whole.
-  struct LoaderCopy {
-    std::string role, file, sha256;
-    int fd = -1;
-    bool closed = false, complete = false;
-  };
-  std::vector<LoaderCopy> loader;
   std::vector<std::pair<std::string, std::string>> sources;  // (path read, digest parsed)
+  std::string dir;                                            // the temporary sibling, or empty
   std::vector<std::string> copies;                            // per source, in dir
   bool ok = false;
   std::atomic<bool> cancel{false};  // set when the run ends before Finish (it failed)
@@ -346,7 +352,8 @@ std::string CopyHashed(const std::string& from, const std::string& to, const std
 
 }  // namespace
 
-StagedInputs::StagedInputs(const std::string& dir) : state_(std::make_unique<State>()) {
+StagedInputs::StagedInputs(const std::string& dir, std::vector<std::pair<std::string, std::string>> sources) : state_(std::make_unique<State>()) {
+  state_->sources = std::move(sources);
   fs::path target = fs::path(dir).lexically_normal();
   if (target.filename().empty()) target = target.parent_path();
   fs::path parent = target.parent_path();
@@ -356,57 +363,12 @@ StagedInputs::StagedInputs(const std::string& dir) : state_(std::make_unique<Sta
   std::string tmpl = (parent / (TempPrefix(target) + std::to_string(::getpid()) + "-inputs-XXXXXX")).string();
   if (::mkdtemp(tmpl.data()) == nullptr) return;
   state_->dir = tmpl;
-}
-
-int StagedInputs::Open(const std::string& role) {
-  if (state_->dir.empty() || state_->worker.joinable()) return -1;
-  State::LoaderCopy c;
-  c.role = role;
-  c.file = state_->dir + "/loaded-" + std::to_string(state_->loader.size());
-  c.fd = ::open(c.file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (c.fd < 0) return -1;
-  state_->loader.push_back(std::move(c));
-  return state_->loader.back().fd;
-}
-
-void StagedInputs::Close(const std::string& role, bool complete, const std::string& sha256) {
-  for (State::LoaderCopy& c : state_->loader) {
-    if (c.role == role && !c.closed) {
-      c.closed = true;
-      c.complete = complete;
-      c.sha256 = sha256;
-      return;
-    }
-  }
-}
-
-void StagedInputs::Start(const RunIdentity& identity) {
   State* s = state_.get();
-  if (s->dir.empty() || s->worker.joinable()) return;
-  // Each path once; for each, the loader's copy of one of its roles when written whole with
-  // the digest parsed (an index into loader), else -1: copied by the worker.
-  std::vector<int> made;
-  for (const RunIdentity::File& f : identity.files) {
-    if (std::any_of(s->sources.begin(), s->sources.end(), [&](const auto& src) { return src.first == f.path; })) continue;
-    s->sources.emplace_back(f.path, f.sha256);
-    int use = -1;
-    for (std::size_t i = 0; i < s->loader.size() && use < 0; ++i) {
-      const State::LoaderCopy& c = s->loader[i];
-      if (c.role == f.role && c.complete && !f.sha256.empty() && c.sha256 == f.sha256) use = static_cast<int>(i);
-    }
-    made.push_back(use);
-  }
-  s->worker = std::thread([s, made] {
+  s->worker = std::thread([s] {
     bool ok = true;
     for (std::size_t i = 0; i < s->sources.size() && ok; ++i) {
-      if (made[i] >= 0) {
-        State::LoaderCopy& c = s->loader[static_cast<std::size_t>(made[i])];
-        s->copies.push_back(c.file);
-        ok = !s->cancel.load() && ::fsync(c.fd) == 0;
-      } else {
-        s->copies.push_back(s->dir + "/" + std::to_string(i));
-        ok = CopyHashed(s->sources[i].first, s->copies.back(), s->cancel) == s->sources[i].second;
-      }
+      s->copies.push_back(s->dir + "/" + std::to_string(i));
+      ok = CopyHashed(s->sources[i].first, s->copies.back(), s->cancel) == s->sources[i].second;
     }
     s->ok = ok;
   });
@@ -415,7 +377,6 @@ void StagedInputs::Start(const RunIdentity& identity) {
 StagedInputs::~StagedInputs() {
   state_->cancel = true;  // a run that failed does not wait for gigabytes to be copied
   if (state_->worker.joinable()) state_->worker.join();
-  for (State::LoaderCopy& c : state_->loader) ::close(c.fd);
   std::error_code ec;
   if (!state_->dir.empty()) fs::remove_all(state_->dir, ec);
 }

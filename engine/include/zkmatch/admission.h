@@ -54,9 +54,6 @@ struct AdmissionRequest {
   // read (RunIdentity::File::path is still the path read): `run` starts copying the bundle's
   // inputs then (StagedInputs). May be empty.
   std::function<void(const RunIdentity& identity)> inputs_read = {};
-  // Where the inputs are copied as they are read (LoadInputs; `run` passes its StagedInputs).
-  // May be null.
-  InputCopies* input_copies = nullptr;
 };
 
 struct Admission {

@@ -40,30 +40,11 @@ struct RunIdentity {
   std::string public_of = {};
 };
 
-// Where LoadInputs writes a copy of each input it reads, as it hashes the bytes (a run
-// bundle's copies: StagedInputs, zkmatch/run_directory.h). The copy is written from the very
-// buffer that is parsed and hashed, so it holds the bytes the run used even if the file on disk
-// changes meanwhile, and nothing reads the file a second time. Only CSV files read as bytes
-// are copied this way (not workbooks, not files converted from GB18030); the caller copies
-// the others itself. Called from the loading thread, one file at a time.
-class InputCopies {
- public:
-  virtual ~InputCopies() = default;
-  // A descriptor open for writing a new, empty file that will hold the input `role`
-  // (candidates, choices, ...), or -1 for no copy. The loader writes it, never closes it.
-  virtual int Open(const std::string& role) = 0;
-  // The input `role` has been read: `complete` when every byte went into the copy, `sha256`
-  // the digest of those bytes (the one the manifest records).
-  virtual void Close(const std::string& role, bool complete, const std::string& sha256) = 0;
-};
-
 // Reads the input files named by the rules and checks them against each other. With
 // `identity`, also fills it: the rules file (from rules.source_sha256) and every input, each
-// hashed from the bytes that were parsed (on another thread, while they are parsed); with
-// `copies` as well, writes each input's bytes there as they are hashed. On any error (reported
-// to `sink`) the Result holds a kBadInput Status counting them.
-Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity = nullptr,
-                            InputCopies* copies = nullptr);
+// hashed from the bytes that were parsed (on another thread, while they are parsed). On any
+// error (reported to `sink`) the Result holds a kBadInput Status counting them.
+Result<Instance> LoadInputs(const Rules& rules, DiagnosticSink& sink, RunIdentity* identity = nullptr);
 
 // Told, from the calling thread, what a long computation is about to do ("ranking",
 // "batch general, pass 2", ...), for progress displays. May be empty.

@@ -23,7 +23,6 @@
 #include <utility>
 #include <vector>
 
-#include "zkmatch/pipeline.h"
 #include "zkmatch/status.h"
 
 namespace zkmatch {
@@ -45,40 +44,24 @@ struct OutputFile {
   bool verified = false;
 };
 
-// A run bundle's input copies, made while the run goes on, in a temporary sibling of the
-// target (".NAME.zkmatch-tmp-PID-inputs-XXXXXX", so a killed run's leftover is removed by the
-// next write). Two ways, both checked against the digest of the bytes the run parsed:
-//  - while loading (InputCopies): LoadInputs writes each CSV input's bytes here from the very
-//    buffer it parses and hashes. The copy is those bytes by construction; nothing reads the
-//    file again, and a file changed on disk after it was read does not matter.
-//  - after loading (Start), for every other file (the rules, a workbook, a GB18030 file): the
-//    kernel copies it (copy_file_range; through a buffer where it cannot), the copy is read back
-//    and hashed -- its digest is of the copy itself.
-// Every copy is flushed (fsync) on another thread, so that copying and flushing gigabytes
-// overlaps matching and rendering. Finish hands the checked copies to WriteRunDirectory, which
-// links them into the run directory. Purely a saving: when a copy cannot be made here (no
-// parent directory yet, no room, a file changed since it was parsed), Finish leaves the files
-// as they were and WriteRunDirectory copies, checks and reports as it always does.
-// Thread-safety: one owner; Open and Close from the loading thread, before Start. The
-// destructor waits for the copies and removes the sibling (the run directory's links keep the
-// bytes).
-class StagedInputs : public InputCopies {
+// A run bundle's input copies made while the run goes on (`run` starts them once the inputs
+// are parsed, so that copying and flushing gigabytes overlaps matching and rendering): each
+// file is copied into a temporary sibling of the target (".NAME.zkmatch-tmp-PID-inputs-XXXXXX",
+// so a killed run's leftover is removed by the next write) by the kernel (copy_file_range;
+// through a buffer where it cannot), read back and hashed -- the digest is of the copy itself
+// -- and flushed, on another thread. Finish hands the checked copies to WriteRunDirectory, which links
+// them into the run directory. Purely a saving: when a copy cannot be made here (no parent
+// directory yet, no room, a file changed since it was parsed), Finish leaves the files as they
+// were and WriteRunDirectory copies, checks and reports as it always does.
+// Thread-safety: one owner. The destructor waits for the copies and removes the sibling (the
+// run directory's links keep the bytes).
+class StagedInputs {
  public:
-  // Makes the temporary sibling of `dir`; none when `dir`'s parent does not exist (a parent
-  // made now would outlive a failed run): then Open gives -1 and Finish changes nothing.
-  explicit StagedInputs(const std::string& dir);
-  ~StagedInputs() override;
+  // `sources`: (path read, SHA-256 of the bytes parsed), each copied once.
+  StagedInputs(const std::string& dir, std::vector<std::pair<std::string, std::string>> sources);
+  ~StagedInputs();
   StagedInputs(const StagedInputs&) = delete;
   StagedInputs& operator=(const StagedInputs&) = delete;
-
-  // InputCopies: a new file in the sibling for the input `role`.
-  int Open(const std::string& role) override;
-  void Close(const std::string& role, bool complete, const std::string& sha256) override;
-
-  // Once the inputs are read: every file of `identity` (each path once) gets its checked copy
-  // on another thread -- the loader's copy when it wrote one whole with the file's digest
-  // (flushed), else a copy made now.
-  void Start(const RunIdentity& identity);
   // Waits for the copies; when all were made and match their digests, points every file of
   // `files` copying one of them at its checked copy (link, verified).
   void Finish(std::vector<OutputFile>* files);
