@@ -12,8 +12,10 @@
 //
 // Below kAdviseAbove (768 MiB) of large blocks alive -- every run of 1M candidates -- each block
 // is prefaulted with madvise(MADV_POPULATE_WRITE) (Linux 5.14): the kernel maps all its pages
-// in one call, so the run takes ~25 thousand faults instead of ~470 thousand and the same
-// memory (every prefaulted page would have been written anyway). Above it -- a run at national
+// in one call, so the run takes ~25 thousand faults instead of ~470 thousand, at the same peak
+// memory (a run writes its large blocks whole). The cost: a block that grows by doubling (a
+// vector's push_back, a string's append) is mapped whole though only part of it may ever hold
+// data -- `report` of province 1M peaks at 1,004 MB instead of 863 MB. Above it -- a run at national
 // scale, from its first file (candidates.csv, 808 MB at 17M) -- the blocks are advised to
 // transparent huge pages instead (MADV_HUGEPAGE): a fault maps 2 MiB, 21 thousand faults
 // instead of 2.7 million for loading 17M candidates (14-26 s of system time before). Huge pages
