@@ -2,9 +2,9 @@
 // one call when they are made, instead of one page fault per 4 KiB page as they are first
 // written -- or, at national scale, get transparent huge pages.
 //
-// Why: every large block zkmatch makes (an input file's text, the rows parsed from it, the
-// rankings, the rendered outputs) is written whole soon after it is made, and each 4 KiB page
-// of it costs a page fault on first touch. In a virtual machine such a fault is several
+// Why: the large blocks zkmatch makes (an input file's text, the rows parsed from it, the
+// rankings, the rendered outputs) are mostly written whole soon after they are made, and each
+// 4 KiB page costs a page fault on first touch. In a virtual machine such a fault is several
 // microseconds: a hospital/residents run of 1M candidates took 467 thousand faults and ~4 s of
 // system time on this project's machine, a third of its wall time (bench/RESULTS.md). The
 // pages come from glibc's mmap, fresh for each block, so the same faults recur for every block
@@ -13,17 +13,18 @@
 // Below kAdviseAbove (768 MiB) of large blocks alive -- every run of 1M candidates -- each block
 // is prefaulted with madvise(MADV_POPULATE_WRITE) (Linux 5.14): the kernel maps all its pages
 // in one call, so the run takes ~25 thousand faults instead of ~470 thousand, at the same peak
-// memory (a run writes its large blocks whole). The cost: a block that grows by doubling (a
-// vector's push_back, a string's append) is mapped whole though only part of it may ever hold
-// data -- `report` of province 1M peaks at 1,004 MB instead of 863 MB. Above it -- a run at national
-// scale, from its first file (candidates.csv, 808 MB at 17M) -- the blocks are advised to
-// transparent huge pages instead (MADV_HUGEPAGE): a fault maps 2 MiB, 21 thousand faults
-// instead of 2.7 million for loading 17M candidates (14-26 s of system time before). Huge pages
-// are not used below that size because a huge page is new memory zeroed whole on first touch:
-// advising every large block made province 1M 0.7 s slower (clear_page 22% of the samples).
-// Systems whose transparent huge pages are "madvise" (Debian's default) give huge pages only to
-// memory that asks; "always" gives them anyway and "never" ignores the advice. Both calls are
-// advice: where the kernel refuses one, the block works as is.
+// memory (`run`, `verify`, `replay` and `explain` write their large blocks whole). The cost: a
+// block that grows by doubling (a vector's push_back, a string's append) is mapped whole though
+// only part of it may ever hold data -- `report` of province 1M peaks at 1,004 MB, not 863 MB.
+//
+// Above it -- a run at national scale, from its first file (candidates.csv, 808 MB at 17M) --
+// the blocks are advised to transparent huge pages instead (MADV_HUGEPAGE): a fault maps 2 MiB,
+// 21 thousand faults instead of 2.7 million for loading 17M candidates (14-26 s of system time
+// before). Huge pages are not used below that size because a huge page is new memory zeroed
+// whole on first touch: advising every large block made province 1M 0.7 s slower (clear_page
+// 22% of the samples). Systems whose transparent huge pages are "madvise" (Debian's default)
+// give huge pages only to memory that asks; "always" gives them anyway and "never" ignores the
+// advice. Both calls are advice: where the kernel refuses one, the block works as is.
 //
 // Everything is still malloc and free. Only the zkmatch executable replaces operator new (the
 // library does not impose it on programs that link it), and not under the sanitizers, which
