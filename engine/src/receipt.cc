@@ -65,7 +65,9 @@ struct LoggedRecord {
   std::string record;               // the candidate's line
   std::size_t size = 0;             // the log's number of lines
   std::vector<MerkleHash> leaves;   // one per line
-  std::size_t index = 0;            // the candidate's line; `size` when the log has none
+  std::size_t index = 0;            // the candidate's line, when found
+  bool read = false;                // the log was read whole (its root may still not be the manifest's)
+  bool absent = false;              // the log matches its manifest and holds no line for the id
 };
 
 Status FindRecord(const std::string& run_dir, const std::string& id, const char* what, LoggedRecord* r) {
@@ -85,7 +87,6 @@ Status FindRecord(const std::string& run_dir, const std::string& id, const char*
   AppendJsonString(&prefix, id);
   prefix += ",";
   bool found = false;
-  std::size_t at = 0;
   constexpr std::size_t kBlockBytes = std::size_t{4} << 20;
   for (std::string block; log.Next(kBlockBytes, &block, &error);) {
     const std::vector<std::string_view> lines = Lines(block);
@@ -95,20 +96,18 @@ Status FindRecord(const std::string& run_dir, const std::string& id, const char*
       if (lines[i].substr(0, prefix.size()) == prefix) {
         found = true;
         r->record = lines[i];
-        at = r->size + i;
+        r->index = r->size + i;
       }
     }
     r->size += lines.size();
   }
-  if (!error.empty()) {  // damaged half-way: as unread as a log refused by Open
-    r->size = 0;
-    return Status::BadInput(error);
-  }
+  if (!error.empty()) return Status::BadInput(error);  // damaged half-way: as unread as a log refused by Open
+  r->read = true;
   if (MerkleHex(MerkleRoot(r->leaves)) != r->parsed.audit_root || static_cast<std::int64_t>(r->size) != r->parsed.audit_records) {
     return Status::Violation("the Merkle root of " + run_dir + "/" + kAuditFile + " is not the one manifest.json records: the run does not verify (zkmatch verify --run " + run_dir +
                              "); no receipt is made for it");
   }
-  r->index = found ? at : r->size;
+  r->absent = !found;
   if (!found) return Status::BadInput("no candidate '" + id + "' in " + run_dir + "/" + kAuditFile + "; check the id (as in candidates.csv)");
   return Status::Ok();
 }
@@ -129,12 +128,11 @@ Status WritePublicSide(const LoggedRecord& run, const std::string& id, const Pub
   const std::string pseudonym = Pseudonym(*secret, id);
   LoggedRecord pub;
   const Status found = FindRecord(side.dir, pseudonym, "--public", &pub);
-  const bool read = pub.size != 0;  // its log was read whole (if it hashes to its manifest's root, found says)
-  if (read && pub.parsed.public_of != Sha256Hex(run.manifest)) {
+  if (pub.read && pub.parsed.public_of != Sha256Hex(run.manifest)) {
     return Status::BadInput(side.dir + " is not the public bundle of this run (its manifest's public_of is not the SHA-256 of the run's manifest.json)");
   }
   if (!found.ok()) {
-    if (!read || pub.index != pub.size) return found;
+    if (!pub.absent) return found;
     return Status::BadInput("no candidate with pseudonym " + pseudonym + " (candidate '" + id + "' under the secret " + side.secret_path + ") in " + side.dir + "/" +
                             kAuditFile + "; was it published with another secret?");
   }
