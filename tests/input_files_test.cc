@@ -16,6 +16,7 @@
 
 #include "csv.h"
 #include "digest.h"
+#include "file_read.h"
 #include "support/forge.h"
 #include "support/test_env.h"
 
@@ -170,6 +171,31 @@ TEST_F(InputFiles, ExplainOnADamagedLogSaysWhereAndToVerify) {
 // Issue 19, item 3: a header of many repeated names gets one message per repeated name (the
 // old check reported every pair: 2 x 150,000^2 / 2 messages, minutes of work). No timing is
 // asserted; the message count is what would explode, and ctest's timeout catches a hang.
+// A file longer than the size stat gives (files under /proc say 0): the buffer grows as the file
+// is read, keeping what it holds, in both forms of ReadRegularFile; a file that passes the limit
+// while it grows is refused and leaves nothing.
+TEST(ReadRegularFile, FileLongerThanItsStatSizeIsReadWhole) {
+  const std::string path = "/proc/self/cmdline";
+  std::ifstream in(path, std::ios::binary);
+  const std::string expected((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(expected.size(), 8u);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  ASSERT_LT(static_cast<std::size_t>(st.st_size), expected.size());  // else this tests nothing
+  FileBytes bytes;
+  ASSERT_EQ(ReadRegularFile(path, 1 << 20, &bytes).kind, FileReadResult::kOk);
+  EXPECT_EQ(bytes.view(), expected);
+  std::string text;
+  ASSERT_EQ(ReadRegularFile(path, 1 << 20, &text).kind, FileReadResult::kOk);
+  EXPECT_EQ(text, expected);
+  const FileReadResult over = ReadRegularFile(path, 4, &bytes);
+  EXPECT_EQ(over.kind, FileReadResult::kTooLarge);
+  EXPECT_EQ(over.size, 5u);
+  EXPECT_EQ(bytes.size(), 0u);
+  EXPECT_EQ(ReadRegularFile(path, 4, &text).kind, FileReadResult::kTooLarge);
+  EXPECT_EQ(text, "");
+}
+
 TEST(CsvHeader, ManyRepeatedNamesOneMessagePerName) {
   std::string header;
   for (int i = 0; i < 300000; ++i) header += i % 2 ? "a," : "b,";

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 namespace zkmatch {
 namespace {
@@ -39,9 +40,10 @@ struct Fd {
   }
 };
 
-}  // namespace
-
-FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes, std::string* out) {
+// The body of both ReadRegularFile: `resize(n, kept)` makes the buffer n bytes long, keeping
+// its first `kept`, and returns its start.
+template <class Resize>
+FileReadResult ReadInto(const std::string& path, std::uint64_t max_bytes, Resize resize, std::size_t* read_bytes) {
   FileReadResult r;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -71,24 +73,24 @@ FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes,
     return r;
   }
   // One buffer of the file's size (+1 byte, to see a file that grew); grows only if it did.
-  out->resize(static_cast<std::size_t>(size) + 1);
+  std::size_t capacity = static_cast<std::size_t>(size) + 1;
+  char* buffer = resize(capacity, 0);
   std::size_t got = 0;
   while (true) {
-    if (got == out->size()) {
+    if (got == capacity) {
       if (got > max_bytes) {
         r.kind = FileReadResult::kTooLarge;
         r.size = got;
-        out->clear();
         return r;
       }
-      out->resize(std::min<std::uint64_t>(max_bytes + 1, std::uint64_t{got} * 2 + 4096));
+      capacity = static_cast<std::size_t>(std::min<std::uint64_t>(max_bytes + 1, std::uint64_t{got} * 2 + 4096));
+      buffer = resize(capacity, got);
     }
-    const ssize_t n = ::read(f.fd, out->data() + got, out->size() - got);
+    const ssize_t n = ::read(f.fd, buffer + got, capacity - got);
     if (n < 0) {
       if (errno == EINTR) continue;
       r.kind = FileReadResult::kReadError;
       r.what = std::strerror(errno);
-      out->clear();
       return r;
     }
     if (n == 0) break;
@@ -97,10 +99,44 @@ FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes,
   if (got > max_bytes) {
     r.kind = FileReadResult::kTooLarge;
     r.size = got;
-    out->clear();
     return r;
   }
-  out->resize(got);
+  *read_bytes = got;
+  return r;
+}
+
+}  // namespace
+
+FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes, FileBytes* out) {
+  out->clear();
+  std::unique_ptr<char[]> buffer;
+  auto resize = [&buffer](std::size_t n, std::size_t kept) {
+    std::unique_ptr<char[]> larger = std::make_unique_for_overwrite<char[]>(n);  // not zeroed
+    if (kept > 0) std::memcpy(larger.get(), buffer.get(), kept);
+    buffer = std::move(larger);
+    return buffer.get();
+  };
+  std::size_t got = 0;
+  const FileReadResult r = ReadInto(path, max_bytes, resize, &got);
+  if (r.kind == FileReadResult::kOk) {
+    out->data_ = std::move(buffer);
+    out->size_ = got;
+  }
+  return r;
+}
+
+FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes, std::string* out) {
+  auto resize = [out](std::size_t n, std::size_t) {
+    out->resize(n);
+    return out->data();
+  };
+  std::size_t got = 0;
+  const FileReadResult r = ReadInto(path, max_bytes, resize, &got);
+  if (r.kind == FileReadResult::kOk) {
+    out->resize(got);
+  } else {
+    out->clear();
+  }
   return r;
 }
 
