@@ -165,7 +165,11 @@ void ComputeAdmitted(const Rules& rules, const Instance& inst, const EvalContext
     std::size_t row;
     auto operator<=>(const Key&) const = default;
   };
+  // Every vector below is sized before it is filled: at 1M candidates they are blocks of
+  // hundreds of MB, each mapped whole when it is made (tools/large_blocks.cc), so one grown by
+  // doubling would hold up to twice the memory it needs.
   std::vector<Key> keys;
+  keys.reserve(placements.size());
   for (std::size_t i = 0; i < placements.size(); ++i) {
     if (!placements[i].holds_seat() || who[i] == kNone || where[i] == kNone) continue;  // reassigned and (a continuing round) locked seats too
     const auto [b, s, c] = ChannelPlace(rules, placements[i]);
@@ -181,6 +185,7 @@ void ComputeAdmitted(const Rules& rules, const Instance& inst, const EvalContext
     keys.push_back(Key{where[i], b, s, c, placements[i].reassigned(), rank, -cands.total[who[i]], who[i], i});
   }
   std::sort(keys.begin(), keys.end());
+  r->admitted.reserve(keys.size());
   for (std::size_t k = 0; k < keys.size(); ++k) {
     const Key& key = keys[k];
     const PlacementRow& pl = placements[key.row];
@@ -719,6 +724,7 @@ void AddPublicationTables(const RunReport& r, const ReportWords& w, std::vector<
     }
     t.header.insert(t.header.end(), {w.junior, w.band_total, w.batch, w.stage, w.channel, w.choice_rank});
     t.numeric.insert(t.numeric.end(), {0, 1, 0, 0, 0, 1});
+    t.rows.reserve(r.admitted.size());
     for (const auto& a : r.admitted) {
       std::vector<std::string> row = {a.school, a.program, a.program_name, Num(a.position), a.id};
       if (r.has_names) row.push_back(a.name);
@@ -944,6 +950,17 @@ std::string Esc(std::string_view s) {
   std::string out;
   Escape(&out, s);
   return out;
+}
+
+// About the bytes RenderTable writes for `t`: its cells and their tags, escapes aside.
+std::size_t TableHtmlBytes(const Table& t) {
+  std::size_t bytes = 128 + t.title.size() + t.id.size();
+  for (const std::string& c : t.header) bytes += c.size() + 9;
+  for (const auto& row : t.rows) {
+    bytes += 10;  // <tr></tr>
+    for (std::size_t i = 0; i < row.size(); ++i) bytes += row[i].size() + (i < t.numeric.size() && t.numeric[i] ? 19 : 9);
+  }
+  return bytes;
 }
 
 void RenderTable(std::string* out, const Table& t, int level = 3) {
@@ -1322,8 +1339,19 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
     return tables.front();
   };
   auto has = [&](const char* id) { return std::any_of(tables.begin(), tables.end(), [&](const Table& t) { return t.id == id; }); };
+  // The page is sized before it is written: at 1M candidates it is ~140 MB, nearly all tables
+  // (the admitted lists), and grown by doubling it would be a 256 MB block, mapped whole.
+  std::size_t estimate = std::size_t{1} << 20;
+  for (const Table& t : tables) estimate += TableHtmlBytes(t);
+  {
+    // The admitted lists repeat their header and a summary per program (RenderAdmitted).
+    const Table& admitted = table("admitted");
+    std::size_t programs = 0;
+    for (std::size_t i = 0; i < admitted.rows.size(); ++i) programs += i == 0 || admitted.rows[i][1] != admitted.rows[i - 1][1];
+    estimate += programs * (TableHtmlBytes(Table{admitted.id, "", admitted.header, admitted.numeric, {}}) + 256);
+  }
   std::string out;
-  out.reserve(1 << 16);
+  out.reserve(estimate + estimate / 32);
   out += "<!DOCTYPE html>\n<html lang=\"" + std::string(w.html_lang) + "\">\n<head>\n<meta charset=\"utf-8\">\n";
   // Self-contained by construction, and the browser is told so: nothing may be fetched or run.
   out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n";
