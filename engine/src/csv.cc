@@ -133,7 +133,7 @@ std::size_t FindInvalidUtf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-bool Gb18030ToUtf8(std::string_view in, std::string* out, std::size_t* bad) {
+bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad) {
   iconv_t cd = ::iconv_open("UTF-8", "GB18030");
   if (cd == reinterpret_cast<iconv_t>(-1)) {
     *bad = 0;
@@ -176,7 +176,7 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
   display_ = display;
   // One read of a regular file (never a FIFO or a device), after the size limit. These bytes are
   // the ones parsed and the ones hashed for the manifest: the file is never read twice.
-  FileBytes bytes;
+  std::string bytes;
   const FileReadResult read = ReadRegularFile(path, g_limits.max_file_bytes, &bytes);
   switch (read.kind) {
     case FileReadResult::kOk: break;
@@ -201,9 +201,9 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
       return false;
   }
   if (digest_) digest_->bytes = bytes.size();
-  if (IsWorkbookPath(path)) return OpenWorkbook(bytes.view(), display, sink);
+  if (IsWorkbookPath(path)) return OpenWorkbook(std::move(bytes), display, sink);
   if (encoding == NameOf(Encoding::kGb18030)) {
-    const std::string_view raw = bytes.view();
+    const std::string raw = std::move(bytes);
     if (digest_) digest_->sha256 = Sha256Hex(raw);  // rare path: hashed here, before the conversion
     // UTF-8 text also decodes as GB18030, into the wrong characters: refuse it rather than guess.
     if (!AllAscii(raw) && FindInvalidUtf8(raw) == std::string::npos) {
@@ -229,22 +229,19 @@ bool CsvReader::Open(const std::string& path, const std::string& display, Diagno
     digest_ = nullptr;  // the digest is of the file's GB18030 bytes (above), not of the UTF-8 text
     return OpenBuffer(std::move(utf8), display, sink);
   }
-  file_bytes_ = std::move(bytes);
-  data_ = file_bytes_.view();
+  data_ = std::move(bytes);
   // The digest of these bytes is computed on another thread while they are parsed (the buffer
   // is not modified and outlives the thread: ~CsvReader and FinishDigest wait for it).
   if (digest_) {
     FileDigest* d = digest_;
-    const std::string_view view = data_;
+    const std::string_view view(data_);
     hashing_ = std::async(std::launch::async, [d, view] { d->sha256 = Sha256Hex(view); });
   }
   return Start(display, sink);
 }
 
 bool CsvReader::OpenBuffer(std::string bytes, const std::string& display, DiagnosticSink& sink) {
-  file_bytes_.clear();
-  text_ = std::move(bytes);
-  data_ = text_;
+  data_ = std::move(bytes);
   if (digest_) {
     digest_->bytes = data_.size();
     digest_->sha256 = Sha256Hex(data_);
@@ -260,9 +257,7 @@ void CsvReader::FinishDigest() {
 
 void CsvReader::ReleaseText() {
   FinishDigest();  // the digest thread reads the text
-  data_ = {};
-  file_bytes_.clear();
-  std::string().swap(text_);
+  std::string().swap(data_);
   std::string().swap(scratch_);
   pos_ = 0;
   table_.clear();
@@ -274,7 +269,7 @@ void CsvReader::ReleaseText() {
 // with it (CJK ideographs, CJK and full-width punctuation, general punctuation such as “ ” …),
 // converted into `*utf8`. Text in another 8-bit encoding decodes into something else, or not at
 // all, and is not taken for GB18030.
-bool PlainlyChineseGb18030(std::string_view bytes, std::string* utf8) {
+bool PlainlyChineseGb18030(const std::string& bytes, std::string* utf8) {
   if (bytes.size() >= 2 && (bytes.compare(0, 2, "\xFF\xFE") == 0 || bytes.compare(0, 2, "\xFE\xFF") == 0)) return false;
   std::size_t bad = 0;
   if (!Gb18030ToUtf8(bytes, utf8, &bad)) return false;
@@ -298,7 +293,7 @@ bool PlainlyChineseGb18030(std::string_view bytes, std::string* utf8) {
   return true;
 }
 
-bool CsvReader::OpenWorkbook(std::string_view bytes, const std::string& display, DiagnosticSink& sink) {
+bool CsvReader::OpenWorkbook(std::string bytes, const std::string& display, DiagnosticSink& sink) {
   display_ = display;
   sink_ = &sink;
   if (digest_) digest_->sha256 = Sha256Hex(bytes);  // the workbook's bytes, as read
@@ -411,9 +406,7 @@ bool CsvReader::Start(const std::string& display, DiagnosticSink& sink) {
                    "the file is not UTF-8; read as GB18030, the encoding Chinese Excel saves CSV in (all its text reads as Chinese). "
                    "Say so to make it explicit: " +
                        (role_.empty() ? std::string("encoding: gb18030") : PerFileEncoding("gb18030")));
-      file_bytes_.clear();
-      text_ = std::move(converted);
-      data_ = text_;
+      data_ = std::move(converted);
       return Start(display, sink);
     }
     if (AllAscii(std::string_view(data_).substr(0, bad)) && Gb18030ToUtf8(data_, &converted, &ignored)) {

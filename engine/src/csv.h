@@ -28,7 +28,6 @@
 #include <string_view>
 #include <vector>
 
-#include "file_read.h"
 #include "xlsx.h"
 #include "zkmatch/diagnostics.h"
 
@@ -138,18 +137,14 @@ class CsvReader {
   bool Start(const std::string& display, DiagnosticSink& sink);  // checks data_, reads the header
   bool TakeHeader(const std::string& display, DiagnosticSink& sink);  // the first record as the header
   // A workbook: its sheet's rows become the records (table_).
-  bool OpenWorkbook(std::string_view bytes, const std::string& display, DiagnosticSink& sink);
+  bool OpenWorkbook(std::string bytes, const std::string& display, DiagnosticSink& sink);
   Parse NextTableRow(CsvRecord* record);
   Parse ParseRecord(CsvRecord* record);
   // Reports a problem in field `field` (0-based) of the record at `line`: by column name once
   // the header is known, by field number in the header row itself.
   void Report(int line, std::size_t field, const std::string& message);
 
-  // The text parsed: a view of file_bytes_ (a file as read) or of text_ (a buffer given, a
-  // GB18030 file converted to UTF-8).
-  std::string_view data_;
-  FileBytes file_bytes_;
-  std::string text_;
+  std::string data_;
   std::size_t pos_ = 0;
   int line_ = 1;
   std::string display_;
@@ -171,7 +166,7 @@ class CsvReader {
   std::vector<SheetRow> table_;
   std::size_t table_pos_ = 0;
   FileDigest* digest_ = nullptr;
-  std::future<void> hashing_;  // declared after the text's owners: destroyed (joined) before them
+  std::future<void> hashing_;  // declared after data_: destroyed (joined) before it
 };
 
 // Writing CSV: appends a field, quoted only when it must be (RFC 4180), or a whole row of
@@ -181,12 +176,12 @@ void AppendCsvRow(std::string* out, std::initializer_list<std::string_view> fiel
 
 // Converts GB18030 bytes to UTF-8. On failure returns false and sets `*bad` to the offset of
 // the first byte that is not valid GB18030.
-bool Gb18030ToUtf8(std::string_view in, std::string* out, std::size_t* bad);
+bool Gb18030ToUtf8(const std::string& in, std::string* out, std::size_t* bad);
 
 // Whether bytes that are not UTF-8 are plainly GB18030 Chinese text: valid GB18030, and every
 // non-ASCII character a CJK ideograph or the punctuation Chinese text uses (CJK, full-width,
 // general punctuation, the middle dot). Then `*utf8` holds the converted text.
-bool PlainlyChineseGb18030(std::string_view bytes, std::string* utf8);
+bool PlainlyChineseGb18030(const std::string& bytes, std::string* utf8);
 
 // Checks bytes that are valid UTF-8 for what a CSV file must not contain: NUL bytes and a
 // byte-order mark anywhere but at offset 0. Reports at line:col (in characters) and returns

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
-#include <memory>
 
 namespace zkmatch {
 namespace {
@@ -40,10 +39,9 @@ struct Fd {
   }
 };
 
-// The body of both ReadRegularFile: `resize(n, kept)` makes the buffer n bytes long, keeping
-// its first `kept`, and returns its start.
-template <class Resize>
-FileReadResult ReadInto(const std::string& path, std::uint64_t max_bytes, Resize resize, std::size_t* read_bytes) {
+}  // namespace
+
+FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes, std::string* out) {
   FileReadResult r;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -73,24 +71,24 @@ FileReadResult ReadInto(const std::string& path, std::uint64_t max_bytes, Resize
     return r;
   }
   // One buffer of the file's size (+1 byte, to see a file that grew); grows only if it did.
-  std::size_t capacity = static_cast<std::size_t>(size) + 1;
-  char* buffer = resize(capacity, 0);
+  out->resize(static_cast<std::size_t>(size) + 1);
   std::size_t got = 0;
   while (true) {
-    if (got == capacity) {
+    if (got == out->size()) {
       if (got > max_bytes) {
         r.kind = FileReadResult::kTooLarge;
         r.size = got;
+        out->clear();
         return r;
       }
-      capacity = static_cast<std::size_t>(std::min<std::uint64_t>(max_bytes + 1, std::uint64_t{got} * 2 + 4096));
-      buffer = resize(capacity, got);
+      out->resize(std::min<std::uint64_t>(max_bytes + 1, std::uint64_t{got} * 2 + 4096));
     }
-    const ssize_t n = ::read(f.fd, buffer + got, capacity - got);
+    const ssize_t n = ::read(f.fd, out->data() + got, out->size() - got);
     if (n < 0) {
       if (errno == EINTR) continue;
       r.kind = FileReadResult::kReadError;
       r.what = std::strerror(errno);
+      out->clear();
       return r;
     }
     if (n == 0) break;
@@ -99,44 +97,10 @@ FileReadResult ReadInto(const std::string& path, std::uint64_t max_bytes, Resize
   if (got > max_bytes) {
     r.kind = FileReadResult::kTooLarge;
     r.size = got;
+    out->clear();
     return r;
   }
-  *read_bytes = got;
-  return r;
-}
-
-}  // namespace
-
-FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes, FileBytes* out) {
-  out->clear();
-  std::unique_ptr<char[]> buffer;
-  auto resize = [&buffer](std::size_t n, std::size_t kept) {
-    std::unique_ptr<char[]> larger = std::make_unique_for_overwrite<char[]>(n);  // not zeroed
-    if (kept > 0) std::memcpy(larger.get(), buffer.get(), kept);
-    buffer = std::move(larger);
-    return buffer.get();
-  };
-  std::size_t got = 0;
-  const FileReadResult r = ReadInto(path, max_bytes, resize, &got);
-  if (r.kind == FileReadResult::kOk) {
-    out->data_ = std::move(buffer);
-    out->size_ = got;
-  }
-  return r;
-}
-
-FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes, std::string* out) {
-  auto resize = [out](std::size_t n, std::size_t) {
-    out->resize(n);
-    return out->data();
-  };
-  std::size_t got = 0;
-  const FileReadResult r = ReadInto(path, max_bytes, resize, &got);
-  if (r.kind == FileReadResult::kOk) {
-    out->resize(got);
-  } else {
-    out->clear();
-  }
+  out->resize(got);
   return r;
 }
 

@@ -10,11 +10,8 @@
 #ifndef ZKMATCH_FILE_READ_H_
 #define ZKMATCH_FILE_READ_H_
 
-#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
-#include <string_view>
 
 namespace zkmatch {
 
@@ -25,28 +22,7 @@ struct FileReadResult {
   std::uint64_t size = 0;  // kTooLarge: the size seen
 };
 
-// A file's bytes, in a buffer that read() fills without its being zeroed first. (A
-// std::string's resize writes every byte before read() writes it again: 470 MB of zeros for the
-// inputs of 1M candidates with program scores, ~0.2 s of a 3 s load on a 2-core VM where fresh
-// memory is slow to touch.) Movable, not copyable; empty after clear() or a failed read.
-class FileBytes {
- public:
-  std::string_view view() const { return {data_.get(), size_}; }
-  std::size_t size() const { return size_; }
-  void clear() {
-    data_.reset();
-    size_ = 0;
-  }
-
- private:
-  friend FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes, FileBytes* out);
-  std::unique_ptr<char[]> data_;
-  std::size_t size_ = 0;
-};
-
 // Reads the whole of `path` into `*out` when it is a regular file of at most `max_bytes` bytes.
-FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes, FileBytes* out);
-// The same into a string (small files: rules, keys, seals).
 FileReadResult ReadRegularFile(const std::string& path, std::uint64_t max_bytes, std::string* out);
 
 // "is a named pipe (FIFO), not a regular file; give the path of a file" for kNotRegular.
