@@ -168,9 +168,6 @@ TEST_F(InputFiles, ExplainOnADamagedLogSaysWhereAndToVerify) {
   EXPECT_EQ(r.err.find("check the exam number"), std::string::npos) << r.err;
 }
 
-// Issue 19, item 3: a header of many repeated names gets one message per repeated name (the
-// old check reported every pair: 2 x 150,000^2 / 2 messages, minutes of work). No timing is
-// asserted; the message count is what would explode, and ctest's timeout catches a hang.
 // A file longer than the size stat gives (files under /proc say 0): the buffer grows as the file
 // is read, keeping what it holds; a file that passes the limit while it grows is refused and
 // leaves nothing.
@@ -191,6 +188,9 @@ TEST(ReadRegularFile, FileLongerThanItsStatSizeIsReadWhole) {
   EXPECT_EQ(text, "");
 }
 
+// Issue 19, item 3: a header of many repeated names gets one message per repeated name (the
+// old check reported every pair: 2 x 150,000^2 / 2 messages, minutes of work). No timing is
+// asserted; the message count is what would explode, and ctest's timeout catches a hang.
 TEST(CsvHeader, ManyRepeatedNamesOneMessagePerName) {
   std::string header;
   for (int i = 0; i < 300000; ++i) header += i % 2 ? "a," : "b,";
