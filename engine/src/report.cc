@@ -952,31 +952,49 @@ std::string Esc(std::string_view s) {
   return out;
 }
 
+// The tags RenderTable writes around each header cell, row and cell (TableHtmlBytes counts them).
+constexpr std::string_view kTh = "<th>", kThEnd = "</th>", kTr = "<tr>", kTrEnd = "</tr>\n", kTd = "<td>",
+                           kTdNumeric = "<td class=\"n\">", kTdEnd = "</td>";
+
+bool IsNumeric(const Table& t, std::size_t column) { return column < t.numeric.size() && t.numeric[column]; }
+
 // About the bytes RenderTable writes for `t`: its cells and their tags, escapes aside.
 std::size_t TableHtmlBytes(const Table& t) {
-  std::size_t bytes = 128 + t.title.size() + t.id.size();
-  for (const std::string& c : t.header) bytes += c.size() + 9;
+  std::size_t bytes = 128 + t.title.size() + t.id.size();  // the title, <table>, <thead>, <tbody>
+  for (const std::string& c : t.header) bytes += kTh.size() + c.size() + kThEnd.size();
   for (const auto& row : t.rows) {
-    bytes += 10;  // <tr></tr>
-    for (std::size_t i = 0; i < row.size(); ++i) bytes += row[i].size() + (i < t.numeric.size() && t.numeric[i] ? 19 : 9);
+    bytes += kTr.size() + kTrEnd.size();
+    for (std::size_t i = 0; i < row.size(); ++i) bytes += (IsNumeric(t, i) ? kTdNumeric : kTd).size() + row[i].size() + kTdEnd.size();
   }
   return bytes;
+}
+
+// The end of the admitted table's rows of the program whose first row is `begin` (its rows
+// are together, column 1 its code).
+std::size_t ProgramRowsEnd(const Table& admitted, std::size_t begin) {
+  std::size_t end = begin;
+  while (end < admitted.rows.size() && admitted.rows[end][1] == admitted.rows[begin][1]) ++end;
+  return end;
 }
 
 void RenderTable(std::string* out, const Table& t, int level = 3) {
   const std::string h = "h" + std::to_string(level);
   if (!t.title.empty()) *out += "<" + h + ">" + Esc(t.title) + "</" + h + ">\n";
   *out += "<table id=\"" + t.id + "\">\n<thead><tr>";
-  for (const std::string& c : t.header) *out += "<th>" + Esc(c) + "</th>";
+  for (const std::string& c : t.header) {
+    *out += kTh;
+    Escape(out, c);
+    *out += kThEnd;
+  }
   *out += "</tr></thead>\n<tbody>\n";
   for (const auto& row : t.rows) {
-    *out += "<tr>";
+    *out += kTr;
     for (std::size_t i = 0; i < row.size(); ++i) {
-      *out += i < t.numeric.size() && t.numeric[i] ? "<td class=\"n\">" : "<td>";
+      *out += IsNumeric(t, i) ? kTdNumeric : kTd;
       Escape(out, row[i]);
-      *out += "</td>";
+      *out += kTdEnd;
     }
-    *out += "</tr>\n";
+    *out += kTrEnd;
   }
   *out += "</tbody>\n</table>\n";
 }
@@ -1216,8 +1234,7 @@ void BandsChart(std::string* out, const RunReport& r, const ReportWords& w) {
 void RenderAdmitted(std::string* out, const Table& t, const ReportWords& w) {
   *out += "<h2>" + Esc(t.title) + "</h2>\n<p>" + Esc(w.admitted_order) + "</p>\n";
   for (std::size_t i = 0; i < t.rows.size();) {
-    std::size_t j = i;
-    while (j < t.rows.size() && t.rows[j][1] == t.rows[i][1]) ++j;
+    const std::size_t j = ProgramRowsEnd(t, i);
     Table part{"admitted-" + t.rows[i][1], "", t.header, t.numeric, {}};
     part.rows.assign(t.rows.begin() + static_cast<std::ptrdiff_t>(i), t.rows.begin() + static_cast<std::ptrdiff_t>(j));
     *out += "<details><summary>" + Esc(Fill(w.admitted_summary, t.rows[i][0] + " " + t.rows[i][1], std::to_string(j - i))) + "</summary>\n";
@@ -1346,9 +1363,8 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
   {
     // The admitted lists repeat their header and a summary per program (RenderAdmitted).
     const Table& admitted = table("admitted");
-    std::size_t programs = 0;
-    for (std::size_t i = 0; i < admitted.rows.size(); ++i) programs += i == 0 || admitted.rows[i][1] != admitted.rows[i - 1][1];
-    estimate += programs * (TableHtmlBytes(Table{admitted.id, "", admitted.header, admitted.numeric, {}}) + 256);
+    const std::size_t per_program = TableHtmlBytes(Table{admitted.id, "", admitted.header, admitted.numeric, {}}) + 256;
+    for (std::size_t i = 0; i < admitted.rows.size(); i = ProgramRowsEnd(admitted, i)) estimate += per_program;
   }
   std::string out;
   out.reserve(estimate + estimate / 32);
@@ -1516,7 +1532,7 @@ Status WriteReportXlsx(const RunReport& r, Language lang, const std::string& pat
         const auto col = static_cast<lxw_col_t>(c);
         Score v = 0;
         std::string why;
-        if (c < t.numeric.size() && t.numeric[c] && !cells[c].empty() && ParseDecimal(cells[c], &v, &why)) {
+        if (IsNumeric(t, c) && !cells[c].empty() && ParseDecimal(cells[c], &v, &why)) {
           worksheet_write_number(sheet, row, col, static_cast<double>(v) / static_cast<double>(kScoreScale), nullptr);
         } else if (!cells[c].empty()) {
           worksheet_write_string(sheet, row, col, cells[c].c_str(), nullptr);
