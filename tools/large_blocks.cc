@@ -1,38 +1,33 @@
-// The command line's global operator new: blocks of 4 MiB or more get their memory mapped in
-// one call when they are made, instead of one page fault per 4 KiB page as they are first
-// written -- or, at national scale, get transparent huge pages.
+// The command line's global operator new: blocks of 4 MiB or more get transparent huge pages and
+// have all their memory mapped in one call when they are made, instead of one page fault per
+// 4 KiB page as they are first written.
 //
 // Why: the large blocks zkmatch makes (an input file's text, the rows parsed from it, the
-// rankings, the rendered outputs) are mostly written whole soon after they are made, and each
-// 4 KiB page costs a page fault on first touch. In a virtual machine such a fault is several
-// microseconds: a hospital/residents run of 1M candidates took 467 thousand faults and ~4 s of
-// system time on this project's machine, a third of its wall time (bench/RESULTS.md). The
-// pages come from glibc's mmap, fresh for each block, so the same faults recur for every block
-// made after another was freed.
+// rankings, the rendered outputs) are mostly written whole soon after they are made. On the
+// virtual machines this project is measured on, what costs is the first touch of each page
+// table entry, not the zeroing: a standalone program (bench/RESULTS.md, 2026-12-07 07:20) wrote
+// 1,000 MiB of fresh memory in
+//   - 2.73 s when it faulted in 4 KiB pages (256 thousand faults);
+//   - 1.33 s after madvise(MADV_POPULATE_WRITE) had mapped them (0.12 s), the first write of
+//     each 4 KiB page still slow; a second write of the same memory took 0.05 s;
+//   - 1.77 s with madvise(MADV_HUGEPAGE), faulting 2 MiB pages;
+//   - 0.05 s with MADV_HUGEPAGE and then MADV_POPULATE_WRITE (0.05 s): 500 page table entries
+//     instead of 256 thousand, all made in one call.
+// So every large block gets both, in that order. hr 1M `run` went from 7.6-8.2 s to 4.8-5.3 s,
+// province 17M from 49.4 s to 41.5 s, at the same peak memory: `run`, `verify`, `replay` and
+// `explain` write their large blocks whole, and `report` sizes its vectors before it fills
+// them (a block grown by doubling would be mapped whole though only part of it holds data).
+// On a machine without a virtualized page table the same calls save the faults and the TLB
+// misses and cost nothing more: the kernel zeroes the same pages, once.
 //
-// Below kAdviseAbove (768 MiB) of large blocks alive -- every run of 1M candidates -- each block
-// is prefaulted with madvise(MADV_POPULATE_WRITE) (Linux 5.14): the kernel maps all its pages
-// in one call, so the run takes ~25 thousand faults instead of ~470 thousand, at the same peak
-// memory (`run`, `verify`, `replay` and `explain` write their large blocks whole). The cost: a
-// block that grows by doubling (a vector's push_back, a string's append) is mapped whole though
-// only part of it may ever hold data -- `report` of province 1M peaks at 1,004 MB, not 863 MB.
-//
-// Above it -- a run at national scale, from its first file (candidates.csv, 808 MB at 17M) --
-// the blocks are advised to transparent huge pages instead (MADV_HUGEPAGE): a fault maps 2 MiB,
-// 21 thousand faults instead of 2.7 million for loading 17M candidates (14-26 s of system time
-// before). Huge pages are not used below that size because a huge page is new memory zeroed
-// whole on first touch: advising every large block made province 1M 0.7 s slower (clear_page
-// 22% of the samples). Systems whose transparent huge pages are "madvise" (Debian's default)
-// give huge pages only to memory that asks; "always" gives them anyway and "never" ignores the
-// advice. Both calls are advice: where the kernel refuses one, the block works as is.
-//
-// Everything is still malloc and free. Only the zkmatch executable replaces operator new (the
-// library does not impose it on programs that link it), and not under the sanitizers, which
-// replace it themselves.
-#include <malloc.h>
+// Both calls are advice: where the kernel refuses one (MADV_POPULATE_WRITE needs Linux 5.14;
+// transparent huge pages "never" ignores MADV_HUGEPAGE), the block works as is. Only the part of
+// a block between its first and last 2 MiB boundaries can be a huge page; its ends stay 4 KiB
+// pages. Everything is still malloc and free. Only the zkmatch executable replaces operator new
+// (the library does not impose it on programs that link it), and not under the sanitizers,
+// which replace it themselves.
 #include <sys/mman.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -54,40 +49,26 @@ namespace {
 constexpr std::uintptr_t kPage = 4096;
 constexpr std::uintptr_t kHugePage = std::size_t{2} << 20;
 constexpr std::size_t kLargeBlock = std::size_t{4} << 20;
-constexpr std::size_t kAdviseAbove = std::size_t{768} << 20;
 
-// Bytes in live blocks of kLargeBlock or more (by malloc_usable_size, the same count when a
-// block is made and when it is freed).
-std::atomic<std::size_t> g_live_large{0};
+// Advises [start + bytes) rounded inwards to `align` (a power of two), if anything is left.
+void Advise(std::uintptr_t start, std::size_t bytes, std::uintptr_t align, int advice) {
+  const auto begin = (start + align - 1) & ~(align - 1);
+  const auto end = (start + bytes) & ~(align - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, advice);
+}
 
 void* Allocate(std::size_t bytes) {
   void* p = std::malloc(bytes == 0 ? 1 : bytes);
   if (p == nullptr) throw std::bad_alloc();
-  const std::size_t usable = malloc_usable_size(p);
-  if (usable >= kLargeBlock) {
-    const std::size_t live = g_live_large.fetch_add(usable, std::memory_order_relaxed) + usable;
+  if (bytes >= kLargeBlock) {
     const auto start = reinterpret_cast<std::uintptr_t>(p);
-    if (live > kAdviseAbove) {
-      const auto begin = (start + kHugePage - 1) & ~(kHugePage - 1);
-      const auto end = (start + bytes) & ~(kHugePage - 1);
-      if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-    } else {
-      const auto begin = (start + kPage - 1) & ~(kPage - 1);
-      const auto end = (start + bytes) & ~(kPage - 1);
-      if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
-    }
+    Advise(start, bytes, kHugePage, MADV_HUGEPAGE);  // first, so that the populate maps huge pages
+    Advise(start, bytes, kPage, MADV_POPULATE_WRITE);
   }
   return p;
 }
 
-void Free(void* p) {
-  if (p == nullptr) return;
-  const std::size_t usable = malloc_usable_size(p);
-  if (usable >= kLargeBlock) g_live_large.fetch_sub(usable, std::memory_order_relaxed);
-  std::free(p);
-}
-
-// Aligned blocks (no large ones in zkmatch) are not counted: Free must not see them.
+// Aligned blocks (no large ones in zkmatch) are not advised.
 void* AllocateAligned(std::size_t bytes, std::align_val_t align) {
   const auto a = static_cast<std::size_t>(align);
   void* p = std::aligned_alloc(a, (bytes + a - 1) / a * a);
@@ -118,12 +99,12 @@ void* operator new(std::size_t bytes, std::align_val_t align, const std::nothrow
 }
 void* operator new[](std::size_t bytes, std::align_val_t align, const std::nothrow_t& tag) noexcept { return operator new(bytes, align, tag); }
 
-void operator delete(void* p) noexcept { Free(p); }
-void operator delete[](void* p) noexcept { Free(p); }
-void operator delete(void* p, std::size_t) noexcept { Free(p); }
-void operator delete[](void* p, std::size_t) noexcept { Free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { Free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { Free(p); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
