@@ -1,31 +1,34 @@
-// The command line's global operator new: blocks of 4 MiB or more get transparent huge pages and
-// have all their memory mapped in one call when they are made, instead of one page fault per
-// 4 KiB page as they are first written.
+// The command line's global operator new: blocks of 4 MiB or more get transparent huge pages
+// (MADV_HUGEPAGE) and then have all their memory mapped in one call (MADV_POPULATE_WRITE), instead
+// of one page fault per 4 KiB page as they are first written.
 //
 // Why: the large blocks zkmatch makes (an input file's text, the rows parsed from it, the
 // rankings, the rendered outputs) are mostly written whole soon after they are made. On the
-// virtual machines this project is measured on, what costs is the first touch of each page
-// table entry, not the zeroing: a standalone program (bench/RESULTS.md, 2026-12-07 07:20) wrote
-// 1,000 MiB of fresh memory in
-//   - 2.73 s when it faulted in 4 KiB pages (256 thousand faults);
-//   - 1.33 s after madvise(MADV_POPULATE_WRITE) had mapped them (0.12 s), the first write of
-//     each 4 KiB page still slow; a second write of the same memory took 0.05 s;
-//   - 1.77 s with madvise(MADV_HUGEPAGE), faulting 2 MiB pages;
-//   - 0.05 s with MADV_HUGEPAGE and then MADV_POPULATE_WRITE (0.05 s): 500 page table entries
-//     instead of 256 thousand, all made in one call.
-// So every large block gets both, in that order. hr 1M `run` went from 7.6-8.2 s to 4.8-5.3 s,
-// province 17M from 49.4 s to 41.5 s, at the same peak memory: `run`, `verify`, `replay` and
-// `explain` write their large blocks whole, and `report` sizes its vectors before it fills
+// virtual machines this project is measured on, the first write through each 4 KiB page table
+// entry is slow whether or not the page was mapped before; a 2 MiB entry covers 512 of them.
+// bench/page_bench (the first write of 256 MiB of new memory; bench/RESULTS.md, 2026-12-07
+// 07:18): 654 ms with 4 KiB pages faulted one by one, 350 ms with them prefaulted, 23-27 ms with
+// huge pages, faulted or prefaulted alike; a second write of the same memory takes 12 ms.
+// (Memory the virtual machine has not used for a while costs about 1.3 s per GiB on its first
+// write whatever the treatment: that is the host, and no advice changes it.)
+//
+// So every large block gets huge pages. The prefault comes after the advice, so it maps huge
+// pages; it costs what faulting them would, and where transparent huge pages are off
+// ("never") it still saves the 4 KiB faults (467 thousand of them in an hr 1M run before
+// a9970db, 15-28 thousand after). hr 1M `run` went from 6.3-8.2 s to 3.7-5.6 s alternating with
+// the old policy (4 KiB prefault below 768 MiB of live large blocks, huge pages faulted above),
+// province 1M from 3.0-3.2 s to 2.35-2.40 s, at the same peak memory: `run`, `verify`, `replay`
+// and `explain` write their large blocks whole, and `report` sizes its vectors before it fills
 // them (a block grown by doubling would be mapped whole though only part of it holds data).
-// On a machine without a virtualized page table the same calls save the faults and the TLB
-// misses and cost nothing more: the kernel zeroes the same pages, once.
+// At national scale, where the old policy already gave huge pages, the two are alike (province
+// 17M: 35.9-47.0 s against 39.2-49.4 s, 7.48 GB both).
 //
 // Both calls are advice: where the kernel refuses one (MADV_POPULATE_WRITE needs Linux 5.14;
 // transparent huge pages "never" ignores MADV_HUGEPAGE), the block works as is. Only the part of
 // a block between its first and last 2 MiB boundaries can be a huge page; its ends stay 4 KiB
-// pages. Everything is still malloc and free. Only the zkmatch executable replaces operator new
-// (the library does not impose it on programs that link it), and not under the sanitizers,
-// which replace it themselves.
+// pages. Everything is still malloc and free. Only the zkmatch executable and the benchmarks
+// replace operator new (the library does not impose it on programs that link it), and not
+// under the sanitizers, which replace it themselves.
 #include <sys/mman.h>
 
 #include <cstddef>
