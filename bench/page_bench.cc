@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 namespace {
 
@@ -21,56 +22,58 @@ constexpr std::uintptr_t kHugePage = std::size_t{2} << 20;
 
 enum Treatment { kFault4k, kPopulate4k, kFaultHuge, kPopulateHuge };
 
-// kBytes of new anonymous memory starting at a 2 MiB boundary; *map and *map_bytes are what to
-// unmap.
-char* MapAligned(void** map, std::size_t* map_bytes) {
-  *map_bytes = kBytes + kHugePage;
-  *map = mmap(nullptr, *map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (*map == MAP_FAILED) return nullptr;
-  return reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(*map) + kHugePage - 1) & ~(kHugePage - 1));
-}
+// kBytes of new anonymous memory starting at a 2 MiB boundary, given treatment t and written
+// once (the first write); unmapped when destroyed.
+class FreshMemory {
+ public:
+  explicit FreshMemory(Treatment t) {
+    map_ = mmap(nullptr, kMapBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map_ == MAP_FAILED) return;
+    data_ = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(map_) + kHugePage - 1) & ~(kHugePage - 1));
+    madvise(data_, kBytes, t == kFaultHuge || t == kPopulateHuge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+    if (t == kPopulate4k || t == kPopulateHuge) madvise(data_, kBytes, MADV_POPULATE_WRITE);
+    std::memset(data_, 1, kBytes);
+    benchmark::DoNotOptimize(data_[kBytes - 1]);
+  }
+  ~FreshMemory() {
+    if (map_ != MAP_FAILED) munmap(map_, kMapBytes);
+  }
+  FreshMemory(const FreshMemory&) = delete;
+  FreshMemory& operator=(const FreshMemory&) = delete;
+  char* data() const { return data_; }  // nullptr when mmap failed
 
-void Advise(char* p, Treatment t) {
-  madvise(p, kBytes, t == kFaultHuge || t == kPopulateHuge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-  if (t == kPopulate4k || t == kPopulateHuge) madvise(p, kBytes, MADV_POPULATE_WRITE);
-}
+ private:
+  static constexpr std::size_t kMapBytes = kBytes + kHugePage;
+  void* map_ = MAP_FAILED;
+  char* data_ = nullptr;
+};
 
 void BM_FirstWrite(benchmark::State& state) {
   const auto t = static_cast<Treatment>(state.range(0));
   for (auto _ : state) {
-    void* map = nullptr;
-    std::size_t map_bytes = 0;
-    char* p = MapAligned(&map, &map_bytes);
-    if (p == nullptr) {
+    std::optional<FreshMemory> memory(std::in_place, t);  // timed: the map, the advice, the first write
+    state.PauseTiming();
+    const bool ok = memory->data() != nullptr;
+    memory.reset();
+    state.ResumeTiming();
+    if (!ok) {
       state.SkipWithError("mmap failed");
       return;
     }
-    Advise(p, t);
-    std::memset(p, 1, kBytes);
-    benchmark::DoNotOptimize(p[kBytes - 1]);
-    state.PauseTiming();
-    munmap(map, map_bytes);
-    state.ResumeTiming();
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(kBytes));
 }
 
 void BM_SecondWrite(benchmark::State& state) {
-  const auto t = static_cast<Treatment>(state.range(0));
-  void* map = nullptr;
-  std::size_t map_bytes = 0;
-  char* p = MapAligned(&map, &map_bytes);
-  if (p == nullptr) {
+  const FreshMemory memory(static_cast<Treatment>(state.range(0)));
+  if (memory.data() == nullptr) {
     state.SkipWithError("mmap failed");
     return;
   }
-  Advise(p, t);
-  std::memset(p, 1, kBytes);
   for (auto _ : state) {
-    std::memset(p, 2, kBytes);
-    benchmark::DoNotOptimize(p[kBytes - 1]);
+    std::memset(memory.data(), 2, kBytes);
+    benchmark::DoNotOptimize(memory.data()[kBytes - 1]);
   }
-  munmap(map, map_bytes);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(kBytes));
 }
 
