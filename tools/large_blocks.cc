@@ -35,8 +35,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <new>
-#include <system_error>
 #include <thread>
 
 #if defined(__has_feature)
@@ -79,8 +79,9 @@ void Prefault(std::uintptr_t start, std::size_t bytes) {
       Advise(start, middle - start, kPage, MADV_POPULATE_WRITE);
       second.join();
       return;
-    } catch (const std::system_error&) {
-      // No thread was started, so nothing is prefaulted yet.
+    } catch (const std::exception&) {
+      // No thread was started (std::system_error; std::bad_alloc for its state), so nothing is
+      // prefaulted yet.
     }
   }
   Advise(start, bytes, kPage, MADV_POPULATE_WRITE);
