@@ -30,6 +30,8 @@
 // pages. Everything is still malloc and free. Only the zkmatch executable and the benchmarks
 // replace operator new (the library does not impose it on programs that link it), and not
 // under the sanitizers, which replace it themselves.
+#include "large_blocks.h"
+
 #include <sys/mman.h>
 
 #include <cstddef>
@@ -39,16 +41,7 @@
 #include <new>
 #include <thread>
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define ZKMATCH_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define ZKMATCH_SANITIZED 1
-#endif
-
-#ifndef ZKMATCH_SANITIZED
+#if ZKMATCH_LARGE_BLOCKS
 
 namespace {
 
@@ -72,7 +65,8 @@ void Advise(std::uintptr_t start, std::size_t bytes, std::uintptr_t align, int a
 // does not know `--threads`: for those moments a run with --threads 1 uses a second core too.
 // Where no thread can be had, or the machine has one core, all of it here.
 void Prefault(std::uintptr_t start, std::size_t bytes) {
-  if (bytes >= kSplitPrefault && std::thread::hardware_concurrency() > 1) {
+  static const bool two_cores = std::thread::hardware_concurrency() > 1;
+  if (bytes >= kSplitPrefault && two_cores) {
     const std::uintptr_t middle = (start + bytes / 2) & ~(kHugePage - 1);
     try {
       std::thread second([=] { Advise(middle, start + bytes - middle, kPage, MADV_POPULATE_WRITE); });
