@@ -9,20 +9,25 @@
 //     (the row is left out, not read as 0), a missing column, a row with too few cells, a
 //     manifest without inputs (which replay's CheckRecordedInputs refuses);
 //   - `zkmatch verify` reports a malformed cutoffs.csv cell as a violation, with every digest
-//     resealed (a consistent forger), instead of reading it as 0.
+//     resealed (a consistent forger), instead of reading it as 0;
+//   - the readers of a run check the digests of the bytes their load parsed (CheckParsedInputs),
+//     and refuse a changed input as changed, even one that no longer loads.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "digest.h"
 #include "run_format.h"
 #include "support/forge.h"
 #include "support/test_env.h"
+#include "zkmatch/pipeline.h"
 #include "zkmatch/replay.h"
+#include "zkmatch/rules.h"
 
 namespace zkmatch::testing {
 namespace {
@@ -192,6 +197,75 @@ TEST_F(RunFormatTest, VerifyReportsAMalformedCutoffsCellResealed) {
   EXPECT_NE(v.out.find("ok: inputs and outputs match manifest.json"), std::string::npos) << v.out;
   EXPECT_NE(v.out.find("VIOLATION: cutoffs.csv:3:capacity: 'x1' is not a whole number"), std::string::npos) << v.out;
   EXPECT_EQ(v.out.find(" holds\n"), std::string::npos) << v.out;
+}
+
+// The readers of a finished run read each recorded input once: the load hashes the bytes it
+// parses, and CheckParsedInputs compares those digests with the manifest's.
+TEST_F(RunFormatTest, CheckParsedInputsJudgesTheBytesTheLoadParsed) {
+  const Result<RecordedRun> recorded = OpenRecordedRun(run_);
+  ASSERT_TRUE(recorded.ok()) << recorded.status().message();
+  ASSERT_EQ(recorded->inputs.size(), 5u);
+  EXPECT_EQ(recorded->inputs[0].role, "rules");
+  EXPECT_EQ(recorded->inputs[0].path, recorded->rules_path);
+  DiagnosticSink sink;
+  const Result<Rules> rules = LoadRules(recorded->rules_path, sink, recorded->files);
+  ASSERT_TRUE(rules.ok());
+  RunIdentity read;
+  ASSERT_TRUE(LoadInputs(*rules, sink, &read).ok());
+  EXPECT_TRUE(CheckParsedInputs(*recorded, read).ok());
+  // A digest of the bytes parsed that is not the recorded one is refused, though the file on
+  // disk is unchanged: the check judges what was parsed, not the file read again.
+  RunIdentity other = read;
+  const auto choices = std::find_if(other.files.begin(), other.files.end(), [](const RunIdentity::File& f) { return f.role == "choices"; });
+  ASSERT_NE(choices, other.files.end());
+  const std::string recorded_sha = choices->sha256, parsed(64, 'e');
+  choices->sha256 = parsed;
+  const Status refused = CheckParsedInputs(*recorded, other);
+  EXPECT_EQ(refused.code(), StatusCode::kBadInput);
+  EXPECT_EQ(refused.message(), "choices file " + P("inputs/choices.csv") + " differs from the one the run used (sha256 " + parsed + ", recorded " + recorded_sha + ")");
+  // A load that listed nothing (it stopped early): the recorded files are hashed where they lie.
+  EXPECT_TRUE(CheckParsedInputs(*recorded, RunIdentity{}).ok());
+  WriteBytes(P("inputs/choices.csv"), ReadFile(P("inputs/choices.csv")) + "a,main,9,P\n");
+  const Status hashed = CheckParsedInputs(*recorded, RunIdentity{});
+  EXPECT_EQ(hashed.message(), "choices file " + P("inputs/choices.csv") + " differs from the one the run used (sha256 " + Sha256Hex(ReadFile(P("inputs/choices.csv"))) +
+                                  ", recorded " + recorded_sha + ")");
+  fs::remove(P("inputs/choices.csv"));
+  EXPECT_EQ(CheckParsedInputs(*recorded, RunIdentity{}).message(), "choices file " + P("inputs/choices.csv") + " cannot be read");
+}
+
+// Every reader that loads a run's inputs (replay, report, letters, gen --supplementary, and the
+// letters' wording in explain) refuses an input changed so that it no longer loads as changed,
+// with nothing else on stderr and nothing written; and the rules file likewise.
+TEST_F(RunFormatTest, EveryReaderRefusesAChangedInputAsChangedEvenWhenItNoLongerLoads) {
+  const std::string choices = P("inputs/choices.csv"), rules = P("inputs/rules.yaml");
+  const std::string choices_sha = Sha256Hex(ReadFile(choices)), rules_sha = Sha256Hex(ReadFile(rules));
+  const std::string out = tmp_.path() + "/out";
+  const std::vector<std::tuple<std::string, std::string, std::string>> readers = {  // command, stderr around the reason
+      {"replay --run " + Q(run_), "zkmatch replay: error: refusing to replay: ", ""},
+      {"report --run " + Q(run_) + " --out " + Q(out + ".html"), "zkmatch report: error: refusing to report: ", "; no report was written"},
+      {"letters --run " + Q(run_) + " --out " + Q(out), "zkmatch letters: error: refusing to write letters: ", "; no letters were written"},
+      {"gen --supplementary " + Q(run_) + " --out " + Q(out), "zkmatch: error: cannot generate a supplementary round: ", "; nothing was written"},
+  };
+  auto expect_refused = [&](const std::string& file, const std::string& recorded) {
+    const std::string changed = file.substr(file.rfind('/') + 1) == "rules.yaml" ? "rules" : "choices";
+    const std::string why = changed + " file " + file + " differs from the one the run used (sha256 " + Sha256Hex(ReadFile(file)) + ", recorded " + recorded + ")";
+    for (const auto& [command, refusal, after] : readers) {
+      const CommandResult r = Zk(command, tmp_.path());
+      EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.out << r.err;
+      EXPECT_EQ(r.err, refusal + why + after + "\n") << command;
+      EXPECT_FALSE(fs::exists(out)) << command;
+      EXPECT_FALSE(fs::exists(out + ".html")) << command;
+    }
+    const CommandResult e = Zk("explain --run " + Q(run_) + " --candidate a --lang en", tmp_.path());
+    EXPECT_EQ(e.exit_code, 0) << e.out << e.err;
+    EXPECT_EQ(e.out.rfind("(The run's inputs cannot be read: " + why + "; names and codes of the rules follow.)\n", 0), 0u) << e.out;
+  };
+  const std::string original = ReadFile(choices);
+  WriteBytes(choices, original + "a,main,9,NOPE\n");  // a program that does not exist: the inputs no longer load
+  expect_refused(choices, choices_sha);
+  WriteBytes(choices, original);
+  WriteBytes(rules, ReadFile(rules) + "bogus: [\n");  // no longer YAML
+  expect_refused(rules, rules_sha);
 }
 
 }  // namespace

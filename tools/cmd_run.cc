@@ -93,6 +93,7 @@ int Run(const RunArgs& args) {
         if (!seen) sources.emplace_back(f.path, f.sha256);
       }
       staged = std::make_unique<StagedInputs>(args.out, std::move(sources));
+      return Status::Ok();
     };
   }
   Result<Admission> run = RunAdmission(request, sink);

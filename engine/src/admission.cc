@@ -23,7 +23,9 @@ Result<Admission> RunAdmissionHere(const AdmissionRequest& request, DiagnosticSi
   auto instance = LoadInputs(*rules, sink, &a.identity);
   if (request.after_load) request.after_load();
   if (!instance) return instance.status();
-  if (request.inputs_read) request.inputs_read(a.identity);
+  if (request.inputs_read) {
+    if (Status read = request.inputs_read(a.identity); !read.ok()) return read;
+  }
   a.rules = std::move(*rules);
   a.instance = std::move(*instance);
   if (Status path = CheckMatchPath(a.rules, a.instance, request.options.path); !path.ok()) {

@@ -36,6 +36,15 @@ void DiagnosticSink::Report(Diagnostic d) {
   kept_.push_back(std::move(d));
 }
 
+void DiagnosticSink::Absorb(const DiagnosticSink& other) {
+  std::size_t kept_errors = 0;
+  for (const Diagnostic& d : other.kept_) {
+    if (d.severity == Severity::kError) ++kept_errors;
+    Report(d);
+  }
+  error_count_ += other.error_count_ - kept_errors;
+}
+
 void DiagnosticSink::Error(std::string file, int line, int col, std::string message) {
   if (line > 0 && col == 0 && std::any_of(sheets_.begin(), sheets_.end(), [&](const auto& s) { return s.first == file; })) {
     Report({Severity::kError, file + "!row " + std::to_string(line), 0, 0, {}, std::move(message)});

@@ -512,8 +512,8 @@ Result<std::string> ExplainInLetterWords(const std::string& run_dir, const JsonV
   DiagnosticSink sink;
   auto rules = LoadRecordedRules(run_dir, sink);
   if (!rules) return Status::BadInput(sink.has_errors() ? "the run's inputs could not be loaded" : rules.status().message());
-  auto instance = LoadInputs(*rules, sink);
-  if (!instance) return Status::BadInput("the run's inputs could not be loaded");
+  auto instance = LoadRecordedInputs(run_dir, *rules, sink);
+  if (!instance) return Status::BadInput(sink.has_errors() ? "the run's inputs could not be loaded" : instance.status().message());
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
   const LetterWords& w = lang == Language::kChinese ? kZh : kEn;
@@ -527,7 +527,7 @@ Result<std::string> ExplainInLetterWords(const std::string& run_dir, const JsonV
 Result<LettersWritten> WriteLetters(const std::string& run_dir, const std::string& out_dir, Language lang, bool force, DiagnosticSink& sink) {
   auto rules = LoadRecordedRules(run_dir, sink, "refusing to write letters: ");
   if (!rules) return rules.status();
-  auto instance = LoadInputs(*rules, sink);
+  auto instance = LoadRecordedInputs(run_dir, *rules, sink, "refusing to write letters: ");
   if (!instance) return instance.status();
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);

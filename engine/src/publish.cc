@@ -309,7 +309,8 @@ Result<Admission> LoadVerifiedRun(const PublishRequest& request, DiagnosticSink&
     return Status::Violation(request.run_dir + " does not verify (" + std::to_string(verified->violations.size()) + " findings; the first: " + verified->violations.front() +
                              "); a run is published only once zkmatch verify --run " + request.run_dir + " holds");
   }
-  const Result<RecordedRun> recorded = CheckRecordedRun(request.run_dir);
+  // The inputs are hashed once more by the load below, which checks the bytes it parses.
+  const Result<RecordedRun> recorded = OpenRecordedRun(request.run_dir);
   if (!recorded) return Status::BadInput("refusing to publish: " + recorded.status().message());
   if (!recorded->note.empty()) return Status::BadInput("refusing to publish " + request.run_dir + ": it is an old-format run (not a bundle); run it again with this zkmatch");
   if (!recorded->public_of.empty()) return Status::BadInput(request.run_dir + " is already a public bundle; publish the run it was made from");
@@ -321,6 +322,10 @@ Result<Admission> LoadVerifiedRun(const PublishRequest& request, DiagnosticSink&
   again.rules_path = recorded->rules_path;
   again.files = recorded->files;
   again.options.threads = request.threads;
+  again.inputs_read = [&](const RunIdentity& read) {
+    const Status same = CheckParsedInputs(*recorded, read);
+    return same.ok() ? same : Status::BadInput("refusing to publish: " + same.message());
+  };
   DiagnosticSink warnings;  // the run's own warnings were shown when it ran
   Result<Admission> run = RunAdmission(again, warnings);
   if (!run) {

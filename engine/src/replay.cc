@@ -19,9 +19,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The manifest of `run_dir`, its every input unchanged (the rules file's path returned), or why not.
-Result<std::string> CheckRecorded(const std::string& run_dir, Manifest& manifest) {
+// The manifest of `run_dir` and its rules file's path; with `hash`, every input found unchanged
+// where it lies.
+Result<RecordedRun> ReadRecorded(const std::string& run_dir, bool hash) {
   const std::string path = (fs::path(run_dir) / kManifestFile).string();
+  Manifest manifest;
   std::vector<Finding> findings;
   std::string json_error;
   const ReadStatus status = ReadManifest(run_dir, &manifest, &findings, &json_error);
@@ -34,37 +36,74 @@ Result<std::string> CheckRecorded(const std::string& run_dir, Manifest& manifest
     why.pop_back();
     return Status::BadInput(std::move(why));
   }
-  std::string rules_path;
+  RecordedRun run;
   for (const ManifestInput& f : manifest.inputs) {
-    const std::string now = Sha256File(RecordedFilePath(run_dir, f.path));
-    if (now != f.sha256) {
-      return Status::BadInput(f.role + " file " + RecordedFilePath(run_dir, f.path) +
-                              (now.empty() ? " cannot be read" : " differs from the one the run used (sha256 " + now + ", recorded " + f.sha256 + ")"));
-    }
-    if (f.role == "rules") rules_path = RecordedFilePath(run_dir, f.path);
+    run.inputs.push_back({f.role, RecordedFilePath(run_dir, f.path), f.sha256});
+    if (f.role == "rules") run.rules_path = run.inputs.back().path;
   }
-  if (rules_path.empty()) return Status::BadInput("manifest.json of " + run_dir + " records no rules file");
-  return rules_path;
+  if (hash) {
+    if (Status same = CheckParsedInputs(run, RunIdentity{}); !same.ok()) return same;
+  }
+  if (run.rules_path.empty()) return Status::BadInput("manifest.json of " + run_dir + " records no rules file");
+  run.files = BundleFileMap(run_dir, manifest);
+  run.note = OldFormatNote(run_dir, manifest);
+  run.public_of = manifest.public_of;
+  return run;
+}
+
+// "<role> file <path> differs ..." for a recorded input whose bytes have digest `now` (empty:
+// unreadable); empty when `now` is the recorded digest.
+std::string Difference(const RecordedRun::Input& f, const std::string& now) {
+  if (now == f.sha256) return {};
+  return f.role + " file " + f.path + (now.empty() ? " cannot be read" : " differs from the one the run used (sha256 " + now + ", recorded " + f.sha256 + ")");
 }
 
 }  // namespace
 
+Status CheckParsedInputs(const RecordedRun& run, const RunIdentity& read) {
+  bool listed = read.files.size() == run.inputs.size();
+  for (std::size_t i = 0; listed && i < run.inputs.size(); ++i) listed = read.files[i].role == run.inputs[i].role && !read.files[i].sha256.empty();
+  for (std::size_t i = 0; i < run.inputs.size(); ++i) {
+    const RecordedRun::Input& f = run.inputs[i];
+    const std::string why = Difference(f, listed ? read.files[i].sha256 : Sha256File(f.path));
+    if (!why.empty()) return Status::BadInput(why);
+  }
+  return Status::Ok();
+}
+
 Result<std::string> CheckRecordedInputs(const std::string& run_dir) {
-  Manifest manifest;
-  return CheckRecorded(run_dir, manifest);
+  Result<RecordedRun> run = ReadRecorded(run_dir, /*hash=*/true);
+  if (!run) return run.status();
+  return run->rules_path;
 }
 
-Result<RecordedRun> CheckRecordedRun(const std::string& run_dir) {
-  Manifest manifest;
-  Result<std::string> rules_path = CheckRecorded(run_dir, manifest);
-  if (!rules_path) return rules_path.status();
-  return RecordedRun{*rules_path, BundleFileMap(run_dir, manifest), OldFormatNote(run_dir, manifest), manifest.public_of};
-}
+Result<RecordedRun> CheckRecordedRun(const std::string& run_dir) { return ReadRecorded(run_dir, /*hash=*/true); }
 
+Result<RecordedRun> OpenRecordedRun(const std::string& run_dir) { return ReadRecorded(run_dir, /*hash=*/false); }
+
+// The diagnostics of loading a recorded run's files are held back until the files are known to
+// be the recorded ones: a changed file is refused as changed, not reported row by row.
 Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink, const char* refusal) {
-  const Result<RecordedRun> recorded = CheckRecordedRun(run_dir);
+  const Result<RecordedRun> recorded = OpenRecordedRun(run_dir);
   if (!recorded) return Status::BadInput(refusal + recorded.status().message());
-  return LoadRules(recorded->rules_path, sink, recorded->files);
+  DiagnosticSink own;
+  Result<Rules> rules = LoadRules(recorded->rules_path, own, recorded->files);
+  if (!rules) {
+    if (Status same = CheckParsedInputs(*recorded, RunIdentity{}); !same.ok()) return Status::BadInput(refusal + same.message());
+  }
+  sink.Absorb(own);
+  return rules;
+}
+
+Result<Instance> LoadRecordedInputs(const std::string& run_dir, const Rules& rules, DiagnosticSink& sink, const char* refusal) {
+  RunIdentity read;
+  DiagnosticSink own;
+  Result<Instance> instance = LoadInputs(rules, own, &read);
+  const Result<RecordedRun> recorded = OpenRecordedRun(run_dir);
+  if (!recorded) return Status::BadInput(refusal + recorded.status().message());
+  if (Status same = CheckParsedInputs(*recorded, read); !same.ok()) return Status::BadInput(refusal + same.message());
+  sink.Absorb(own);
+  return instance;
 }
 
 std::string RunFormatNote(const std::string& run_dir) {
@@ -102,25 +141,38 @@ std::string Divergence(const std::string& name, const std::string& old, const st
 
 Result<ReplayReport> ReplayRun(const std::string& run_dir, DiagnosticSink& sink, int threads) {
   ReplayReport report;
-  const Result<RecordedRun> recorded = CheckRecordedRun(run_dir);
+  const Result<RecordedRun> recorded = OpenRecordedRun(run_dir);
   if (!recorded) {
     const std::string& why = recorded.status().message();
     return Status::BadInput(why.rfind("cannot read", 0) == 0 ? why : "refusing to replay: " + why);
   }
+  // Each input is read once: the run's load hashes the bytes it parses, and they are checked
+  // against the manifest before anything is computed from them.
+  Status changed = Status::Ok();
   AdmissionRequest request;
+  request.inputs_read = [&](const RunIdentity& read) {
+    changed = CheckParsedInputs(*recorded, read);
+    return changed;
+  };
   request.rules_path = recorded->rules_path;
   request.files = recorded->files;
   request.bundle = recorded->note.empty();
   request.public_of = recorded->public_of;
   request.options.threads = threads;
   request.plain_audit = AuditLogFileName(run_dir) == kAuditFile;  // stored as the run stored it
-  const Result<Admission> run = RunAdmission(request, sink);
+  DiagnosticSink own;  // passed on unless a file changed (see LoadRecordedRules)
+  const Result<Admission> run = RunAdmission(request, own);
+  // A file that no longer loads is named as changed when it is (the load stopped before the
+  // digests were compared: hashed where it lies).
+  if (!run && changed.ok()) changed = CheckParsedInputs(*recorded, RunIdentity{});
+  if (!changed.ok()) return Status::BadInput("refusing to replay: " + changed.message());
+  sink.Absorb(own);
   if (!run) return Status::BadInput("the recorded rules and inputs no longer load");
   // When the log's lines are reproduced but compressed to other bytes (another zstd library):
   // the recorded file's digest and size, and the replayed one's, as manifest.json spells them.
   std::string recorded_log, replayed_log;
   for (const OutputFile& f : run->files) {
-    if (!f.copy_of.empty()) continue;  // the bundle's inputs: their digests were checked above
+    if (!f.copy_of.empty()) continue;  // the bundle's inputs: their digests were checked after the load
     bool read = false;
     std::string old = ReadWholeFile((fs::path(run_dir) / f.name).string(), &read);
     if (!read) {

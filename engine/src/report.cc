@@ -43,7 +43,7 @@ const Channel* FindChannel(const Rules& rules, const std::string& batch, const s
   return nullptr;
 }
 
-// Reads the identity parts of manifest.json (already checked by CheckRecordedInputs).
+// Reads the identity parts of manifest.json (already checked by LoadRecordedInputs).
 void ReadIdentity(const std::string& run_dir, RunReport* r) {
   Manifest m;
   std::vector<Finding> findings;
@@ -242,7 +242,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   auto rules = LoadRecordedRules(run_dir, sink, "refusing to report: ");
   if (!rules) return rules.status();
   LoadDescriptiveColumns(&*rules);
-  auto instance = LoadInputs(*rules, sink);
+  auto instance = LoadRecordedInputs(run_dir, *rules, sink, "refusing to report: ");
   if (!instance) return instance.status();
   std::vector<PlacementRow> placements;
   std::vector<CutoffRow> cutoffs;

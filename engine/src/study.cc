@@ -204,7 +204,7 @@ Result<RunStudy> StudyRun(const std::string& run_dir, DiagnosticSink& sink, Inst
   // the rules file gives, which are relative to where it was run).
   auto rules = LoadRecordedRules(run_dir, sink, "refusing to study the run: ");
   if (!rules) return rules.status();
-  auto instance = LoadInputs(*rules, sink);
+  auto instance = LoadRecordedInputs(run_dir, *rules, sink, "refusing to study the run: ");
   if (!instance) return instance.status();
   std::vector<PlacementRow> placements;
   if (!ReadPlacementsCsv(run_dir, &placements, sink)) return Status::FromSink(sink, "the run's placements.csv");

@@ -68,7 +68,7 @@ Result<std::vector<OutputFile>> GenerateSupplementaryRound(const std::string& ru
   auto rules = LoadRecordedRules(run_dir, sink, "cannot generate a supplementary round: ");
   if (!rules) return rules.status();
   DiagnosticSink quiet;  // DIR's own warnings were DIR's to give
-  auto instance = LoadInputs(*rules, quiet);
+  auto instance = LoadRecordedInputs(run_dir, *rules, quiet, "cannot generate a supplementary round: ");
   if (!instance) {
     for (const Diagnostic& d : quiet.diagnostics()) sink.Report(d);
     return instance.status();

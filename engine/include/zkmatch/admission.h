@@ -52,8 +52,9 @@ struct AdmissionRequest {
   std::function<void()> after_load = {};
   // Called once the inputs are parsed and every digest taken (after after_load), with the files
   // read (RunIdentity::File::path is still the path read): `run` starts copying the bundle's
-  // inputs then (StagedInputs). May be empty.
-  std::function<void(const RunIdentity& identity)> inputs_read = {};
+  // inputs then (StagedInputs); replay and publish check the digests against the recorded run's.
+  // A failed Status ends the run with it, before anything is computed. May be empty.
+  std::function<Status(const RunIdentity& identity)> inputs_read = {};
 };
 
 struct Admission {

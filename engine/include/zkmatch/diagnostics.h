@@ -41,6 +41,9 @@ class DiagnosticSink {
   virtual ~DiagnosticSink() = default;
 
   void Report(Diagnostic d);
+  // Reports what `other` kept, in its order, and counts the errors it counted but did not keep:
+  // for diagnostics gathered apart and passed on only once the caller knows they matter.
+  void Absorb(const DiagnosticSink& other);
   void Error(std::string file, int line, int col, std::string message);
   void CsvError(std::string file, int row, std::string field, std::string message);
   // CsvError with any severity (a warning at a row and column).

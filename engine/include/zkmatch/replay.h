@@ -7,8 +7,11 @@
 #define ZKMATCH_REPLAY_H_
 
 #include <string>
+#include <vector>
 
 #include "zkmatch/diagnostics.h"
+#include "zkmatch/model.h"
+#include "zkmatch/pipeline.h"
 #include "zkmatch/rules.h"
 #include "zkmatch/status.h"
 
@@ -33,11 +36,40 @@ struct RecordedRun {
   RulesFileMap files;      // the bundle's copies of the files the rules name (empty: old format)
   std::string note;        // OldFormatNote: one line for an old-format run, else empty
   std::string public_of;   // the manifest's public_of (a public bundle), else empty
+  // The manifest's inputs in its order (rules first): role, the file (resolved as above) and
+  // the SHA-256 the run recorded for it.
+  struct Input {
+    std::string role, path, sha256;
+  };
+  std::vector<Input> inputs;
 };
 Result<RecordedRun> CheckRecordedRun(const std::string& run_dir);
-// The rules a run used, loaded from its bundle (or, for an old-format run, from where the manifest
-// says), after every recorded input was found unchanged; else kBadInput: `refusal` + why.
+
+// The same reading of manifest.json as CheckRecordedRun, without hashing the inputs: for a
+// reader that loads them anyway (LoadInputs with a RunIdentity, or RunAdmission) and then
+// checks the bytes it parsed with CheckParsedInputs, so that each file is read once, and the
+// bytes checked are the bytes used.
+Result<RecordedRun> OpenRecordedRun(const std::string& run_dir);
+
+// Ok when the files a load parsed (`read`: RunIdentity, the digests of the bytes parsed) are
+// the run's recorded inputs, role for role and digest for digest; otherwise kBadInput naming
+// the first that differs, as CheckRecordedRun words it ("<role> file <path> differs from the
+// one the run used (sha256 <parsed>, recorded <recorded>)"). Where `read` does not list the
+// recorded files role for role with a digest each (a load that stopped early, a run written by
+// an engine that listed them otherwise), the recorded files are hashed where they lie instead,
+// as CheckRecordedRun does, so a changed file is named whatever the load did.
+Status CheckParsedInputs(const RecordedRun& run, const RunIdentity& read);
+
+// The rules a run used, loaded from its bundle (or, for an old-format run, from where the
+// manifest says); else kBadInput: `refusal` + why. It does not check the inputs' digests:
+// load the inputs with LoadRecordedInputs, which checks every file's (the rules' too) against
+// the manifest from the bytes it parsed. When the rules do not load, the recorded files are
+// hashed, so that a changed file is refused as such.
 Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink, const char* refusal = "");
+// The inputs of `rules` (from LoadRecordedRules), each file read once, and every recorded file
+// checked with CheckParsedInputs; else kBadInput: `refusal` + the file that changed, or the
+// load's own failure (diagnostics in `sink`).
+Result<Instance> LoadRecordedInputs(const std::string& run_dir, const Rules& rules, DiagnosticSink& sink, const char* refusal = "");
 // Empty for a run bundle; for a run written before bundles, one line saying it is old-format
 // (its inputs are read where the manifest's absolute paths say, and it cannot be moved).
 std::string RunFormatNote(const std::string& run_dir);
