@@ -77,8 +77,6 @@ Result<std::string> CheckRecordedInputs(const std::string& run_dir) {
   return run->rules_path;
 }
 
-Result<RecordedRun> CheckRecordedRun(const std::string& run_dir) { return ReadRecorded(run_dir, /*hash=*/true); }
-
 Result<RecordedRun> OpenRecordedRun(const std::string& run_dir) { return ReadRecorded(run_dir, /*hash=*/false); }
 
 // The diagnostics of loading a recorded run's files are held back until the files are known to

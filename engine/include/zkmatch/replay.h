@@ -30,7 +30,7 @@ struct ReplayReport {
 // The recorded path is resolved: inside the run for a run bundle, as written for an old run.
 Result<std::string> CheckRecordedInputs(const std::string& run_dir);
 
-// What CheckRecordedInputs checks, and how to load the recorded rules from where they are.
+// What a run's manifest.json records, and how to load the recorded rules from where they are.
 struct RecordedRun {
   std::string rules_path;  // the recorded rules file (in the bundle, or at its old absolute path)
   RulesFileMap files;      // the bundle's copies of the files the rules name (empty: old format)
@@ -43,9 +43,8 @@ struct RecordedRun {
   };
   std::vector<Input> inputs;
 };
-Result<RecordedRun> CheckRecordedRun(const std::string& run_dir);
 
-// The same reading of manifest.json as CheckRecordedRun, without hashing the inputs: for a
+// Reads the run's manifest.json as CheckRecordedInputs does, without hashing the inputs: for a
 // reader that loads them anyway (LoadInputs with a RunIdentity, or RunAdmission) and then
 // checks the bytes it parsed with CheckParsedInputs, so that each file is read once, and the
 // bytes checked are the bytes used.
@@ -53,11 +52,11 @@ Result<RecordedRun> OpenRecordedRun(const std::string& run_dir);
 
 // Ok when the files a load parsed (`read`: RunIdentity, the digests of the bytes parsed) are
 // the run's recorded inputs, role for role and digest for digest; otherwise kBadInput naming
-// the first that differs, as CheckRecordedRun words it ("<role> file <path> differs from the
+// the first that differs, as CheckRecordedInputs words it ("<role> file <path> differs from the
 // one the run used (sha256 <parsed>, recorded <recorded>)"). Where `read` does not list the
 // recorded files role for role with a digest each (a load that stopped early, a run written by
 // an engine that listed them otherwise), the recorded files are hashed where they lie instead,
-// as CheckRecordedRun does, so a changed file is named whatever the load did.
+// as CheckRecordedInputs does, so a changed file is named whatever the load did.
 Status CheckParsedInputs(const RecordedRun& run, const RunIdentity& read);
 
 // The rules a run used, loaded from its bundle (or, for an old-format run, from where the
