@@ -7,7 +7,7 @@
 //     parsed, the manifest's inputs and outputs with role, path, sha256);
 //   - damaged copies give findings naming file:row:column: a capacity that is not a number
 //     (the row is left out, not read as 0), a missing column, a row with too few cells, a
-//     manifest without inputs (which replay's CheckRecordedInputs refuses);
+//     manifest without inputs (which OpenRecordedRun, the readers' first step, refuses);
 //   - `zkmatch verify` reports a malformed cutoffs.csv cell as a violation, with every digest
 //     resealed (a consistent forger), instead of reading it as 0;
 //   - the readers of a run check the digests of the bytes their load parsed (CheckParsedInputs),
@@ -167,7 +167,7 @@ TEST_F(RunFormatTest, ManifestWithoutInputsIsAFindingAndReplayRefuses) {
   EXPECT_EQ(run.manifest_status, ReadStatus::kRead);
   EXPECT_TRUE(HasFinding(run.findings, "manifest.json:inputs: missing: the manifest lists no input files")) << AllFindings(run.findings);
   EXPECT_TRUE(run.manifest.inputs.empty());
-  const Result<std::string> rules = CheckRecordedInputs(run_);
+  const Result<RecordedRun> rules = OpenRecordedRun(run_);
   ASSERT_FALSE(rules.ok());
   EXPECT_EQ(rules.status().code(), StatusCode::kBadInput);
   const std::string& why = rules.status().message();

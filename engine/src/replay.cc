@@ -17,11 +17,7 @@ namespace zkmatch {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// The manifest of `run_dir` and its rules file's path; with `hash`, every input found unchanged
-// where it lies.
-Result<RecordedRun> ReadRecorded(const std::string& run_dir, bool hash) {
+Result<RecordedRun> OpenRecordedRun(const std::string& run_dir) {
   const std::string path = (fs::path(run_dir) / kManifestFile).string();
   Manifest manifest;
   std::vector<Finding> findings;
@@ -41,15 +37,14 @@ Result<RecordedRun> ReadRecorded(const std::string& run_dir, bool hash) {
     run.inputs.push_back({f.role, RecordedFilePath(run_dir, f.path), f.sha256});
     if (f.role == "rules") run.rules_path = run.inputs.back().path;
   }
-  if (hash) {
-    if (Status same = CheckParsedInputs(run, RunIdentity{}); !same.ok()) return same;
-  }
   if (run.rules_path.empty()) return Status::BadInput("manifest.json of " + run_dir + " records no rules file");
   run.files = BundleFileMap(run_dir, manifest);
   run.note = OldFormatNote(run_dir, manifest);
   run.public_of = manifest.public_of;
   return run;
 }
+
+namespace {
 
 // "<role> file <path> differs ..." for a recorded input whose bytes have digest `now` (empty:
 // unreadable); empty when `now` is the recorded digest.
@@ -70,14 +65,6 @@ Status CheckParsedInputs(const RecordedRun& run, const RunIdentity& read) {
   }
   return Status::Ok();
 }
-
-Result<std::string> CheckRecordedInputs(const std::string& run_dir) {
-  Result<RecordedRun> run = ReadRecorded(run_dir, /*hash=*/true);
-  if (!run) return run.status();
-  return run->rules_path;
-}
-
-Result<RecordedRun> OpenRecordedRun(const std::string& run_dir) { return ReadRecorded(run_dir, /*hash=*/false); }
 
 // The diagnostics of loading a recorded run's files are held back until the files are known to
 // be the recorded ones: a changed file is refused as changed, not reported row by row.

@@ -1,6 +1,8 @@
 // Replay of a finished run: re-run the engine from the files recorded in the run's manifest
 // (refusing when a digest differs) and compare every output byte with the recorded ones. Unlike
 // verify (zkmatch/verify.h), replay trusts the engine: it proves reproducibility, not correctness.
+// Also how every other reader of a run (report, letters, diff's study, gen --supplementary,
+// publish) opens it and loads its recorded files, each read once.
 //
 // Thread-safety: reentrant. Cost: a full run plus reading the run directory.
 #ifndef ZKMATCH_REPLAY_H_
@@ -24,13 +26,8 @@ struct ReplayReport {
   Status status() const { return identical ? Status::Ok() : Status::Violation(message); }
 };
 
-// Reads the run's manifest.json and re-hashes every recorded input (the rules file first).
-// Returns the recorded rules file when all are unchanged; otherwise kBadInput saying why the
-// run's inputs cannot be trusted (a reader should refuse, exit 2).
-// The recorded path is resolved: inside the run for a run bundle, as written for an old run.
-Result<std::string> CheckRecordedInputs(const std::string& run_dir);
-
 // What a run's manifest.json records, and how to load the recorded rules from where they are.
+// Recorded paths are resolved: inside the run for a run bundle, as written for an old run.
 struct RecordedRun {
   std::string rules_path;  // the recorded rules file (in the bundle, or at its old absolute path)
   RulesFileMap files;      // the bundle's copies of the files the rules name (empty: old format)
@@ -44,19 +41,19 @@ struct RecordedRun {
   std::vector<Input> inputs;
 };
 
-// Reads the run's manifest.json as CheckRecordedInputs does, without hashing the inputs: for a
-// reader that loads them anyway (LoadInputs with a RunIdentity, or RunAdmission) and then
-// checks the bytes it parsed with CheckParsedInputs, so that each file is read once, and the
-// bytes checked are the bytes used.
+// Reads the run's manifest.json; kBadInput when it is missing, not JSON, damaged or names no
+// rules file (a reader should refuse, exit 2). It does not hash the inputs: a reader loads them
+// (LoadInputs with a RunIdentity, or RunAdmission) and then checks the bytes it parsed with
+// CheckParsedInputs, so that each file is read once, and the bytes checked are the bytes used.
 Result<RecordedRun> OpenRecordedRun(const std::string& run_dir);
 
 // Ok when the files a load parsed (`read`: RunIdentity, the digests of the bytes parsed) are
 // the run's recorded inputs, role for role and digest for digest; otherwise kBadInput naming
-// the first that differs, as CheckRecordedInputs words it ("<role> file <path> differs from the
-// one the run used (sha256 <parsed>, recorded <recorded>)"). Where `read` does not list the
-// recorded files role for role with a digest each (a load that stopped early, a run written by
-// an engine that listed them otherwise), the recorded files are hashed where they lie instead,
-// as CheckRecordedInputs does, so a changed file is named whatever the load did.
+// the first that differs: "<role> file <path> differs from the one the run used (sha256
+// <parsed>, recorded <recorded>)", or "<role> file <path> cannot be read". Where `read` does
+// not list the recorded files role for role with a digest each (a load that stopped early, a
+// run written by an engine that listed them otherwise), the recorded files are hashed where
+// they lie instead, so that a changed file is named whatever the load did.
 Status CheckParsedInputs(const RecordedRun& run, const RunIdentity& read);
 
 // The rules a run used, loaded from its bundle (or, for an old-format run, from where the
