@@ -510,9 +510,10 @@ std::string ReadAudit(const std::string& run_dir, std::map<SeatKey, JsonValue>* 
 Result<std::string> ExplainInLetterWords(const std::string& run_dir, const JsonValue& record, const std::map<SeatKey, JsonValue>& seats,
                                          Language lang) {
   DiagnosticSink sink;
-  auto rules = LoadRecordedRules(run_dir, sink);
+  RecordedRun recorded;
+  auto rules = LoadRecordedRules(run_dir, sink, "", &recorded);
   if (!rules) return Status::BadInput(sink.has_errors() ? "the run's inputs could not be loaded" : rules.status().message());
-  auto instance = LoadRecordedInputs(run_dir, *rules, sink);
+  auto instance = LoadRecordedInputs(recorded, *rules, sink, "");
   if (!instance) return Status::BadInput(sink.has_errors() ? "the run's inputs could not be loaded" : instance.status().message());
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
@@ -525,9 +526,10 @@ Result<std::string> ExplainInLetterWords(const std::string& run_dir, const JsonV
 }
 
 Result<LettersWritten> WriteLetters(const std::string& run_dir, const std::string& out_dir, Language lang, bool force, DiagnosticSink& sink) {
-  auto rules = LoadRecordedRules(run_dir, sink, "refusing to write letters: ");
+  RecordedRun recorded;
+  auto rules = LoadRecordedRules(run_dir, sink, "refusing to write letters: ", &recorded);
   if (!rules) return rules.status();
-  auto instance = LoadRecordedInputs(run_dir, *rules, sink, "refusing to write letters: ");
+  auto instance = LoadRecordedInputs(recorded, *rules, sink, "refusing to write letters: ");
   if (!instance) return instance.status();
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);

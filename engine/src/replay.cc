@@ -68,9 +68,10 @@ Status CheckParsedInputs(const RecordedRun& run, const RunIdentity& read) {
 
 // The diagnostics of loading a recorded run's files are held back until the files are known to
 // be the recorded ones: a changed file is refused as changed, not reported row by row.
-Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink, const char* refusal) {
-  const Result<RecordedRun> recorded = OpenRecordedRun(run_dir);
-  if (!recorded) return Status::BadInput(refusal + recorded.status().message());
+Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink, const char* refusal, RecordedRun* recorded) {
+  Result<RecordedRun> opened = OpenRecordedRun(run_dir);
+  if (!opened) return Status::BadInput(refusal + opened.status().message());
+  *recorded = std::move(*opened);
   DiagnosticSink own;
   Result<Rules> rules = LoadRules(recorded->rules_path, own, recorded->files);
   if (!rules) {
@@ -80,13 +81,11 @@ Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink
   return rules;
 }
 
-Result<Instance> LoadRecordedInputs(const std::string& run_dir, const Rules& rules, DiagnosticSink& sink, const char* refusal) {
+Result<Instance> LoadRecordedInputs(const RecordedRun& recorded, const Rules& rules, DiagnosticSink& sink, const char* refusal) {
   RunIdentity read;
   DiagnosticSink own;
   Result<Instance> instance = LoadInputs(rules, own, &read);
-  const Result<RecordedRun> recorded = OpenRecordedRun(run_dir);
-  if (!recorded) return Status::BadInput(refusal + recorded.status().message());
-  if (Status same = CheckParsedInputs(*recorded, read); !same.ok()) return Status::BadInput(refusal + same.message());
+  if (Status same = CheckParsedInputs(recorded, read); !same.ok()) return Status::BadInput(refusal + same.message());
   sink.Absorb(own);
   return instance;
 }

@@ -239,10 +239,11 @@ void ComputeDestinations(const Instance& inst, const std::vector<PlacementRow>& 
 }  // namespace
 
 Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink) {
-  auto rules = LoadRecordedRules(run_dir, sink, "refusing to report: ");
+  RecordedRun recorded;
+  auto rules = LoadRecordedRules(run_dir, sink, "refusing to report: ", &recorded);
   if (!rules) return rules.status();
   LoadDescriptiveColumns(&*rules);
-  auto instance = LoadRecordedInputs(run_dir, *rules, sink, "refusing to report: ");
+  auto instance = LoadRecordedInputs(recorded, *rules, sink, "refusing to report: ");
   if (!instance) return instance.status();
   std::vector<PlacementRow> placements;
   std::vector<CutoffRow> cutoffs;

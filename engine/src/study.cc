@@ -202,9 +202,10 @@ RunStudy StudyPlacements(const Rules& rules, const Instance& inst, const std::ve
 Result<RunStudy> StudyRun(const std::string& run_dir, DiagnosticSink& sink, Instance* instance_out) {
   // The rules as the run read them: from a bundle, its own copies of the inputs (not the paths
   // the rules file gives, which are relative to where it was run).
-  auto rules = LoadRecordedRules(run_dir, sink, "refusing to study the run: ");
+  RecordedRun recorded;
+  auto rules = LoadRecordedRules(run_dir, sink, "refusing to study the run: ", &recorded);
   if (!rules) return rules.status();
-  auto instance = LoadRecordedInputs(run_dir, *rules, sink, "refusing to study the run: ");
+  auto instance = LoadRecordedInputs(recorded, *rules, sink, "refusing to study the run: ");
   if (!instance) return instance.status();
   std::vector<PlacementRow> placements;
   if (!ReadPlacementsCsv(run_dir, &placements, sink)) return Status::FromSink(sink, "the run's placements.csv");

@@ -65,10 +65,11 @@ std::vector<std::string> Unread(const Rules& rules, const std::string& role, con
 
 Result<std::vector<OutputFile>> GenerateSupplementaryRound(const std::string& run_dir, const std::string& out_dir, const SupplementaryOptions& options,
                                                            DiagnosticSink& sink) {
-  auto rules = LoadRecordedRules(run_dir, sink, "cannot generate a supplementary round: ");
+  RecordedRun recorded;
+  auto rules = LoadRecordedRules(run_dir, sink, "cannot generate a supplementary round: ", &recorded);
   if (!rules) return rules.status();
   DiagnosticSink quiet;  // DIR's own warnings were DIR's to give
-  auto instance = LoadRecordedInputs(run_dir, *rules, quiet, "cannot generate a supplementary round: ");
+  auto instance = LoadRecordedInputs(recorded, *rules, quiet, "cannot generate a supplementary round: ");
   if (!instance) {
     for (const Diagnostic& d : quiet.diagnostics()) sink.Report(d);
     return instance.status();

@@ -57,15 +57,16 @@ Result<RecordedRun> OpenRecordedRun(const std::string& run_dir);
 Status CheckParsedInputs(const RecordedRun& run, const RunIdentity& read);
 
 // The rules a run used, loaded from its bundle (or, for an old-format run, from where the
-// manifest says); else kBadInput: `refusal` + why. It does not check the inputs' digests:
-// load the inputs with LoadRecordedInputs, which checks every file's (the rules' too) against
-// the manifest from the bytes it parsed. When the rules do not load, the recorded files are
-// hashed, so that a changed file is refused as such.
-Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink, const char* refusal = "");
-// The inputs of `rules` (from LoadRecordedRules), each file read once, and every recorded file
-// checked with CheckParsedInputs; else kBadInput: `refusal` + the file that changed, or the
-// load's own failure (diagnostics in `sink`).
-Result<Instance> LoadRecordedInputs(const std::string& run_dir, const Rules& rules, DiagnosticSink& sink, const char* refusal = "");
+// manifest says), with the run as OpenRecordedRun read it in `*recorded`; else kBadInput:
+// `refusal` + why. It does not check the inputs' digests: load the inputs with
+// LoadRecordedInputs(*recorded, ...), which checks every file's (the rules' too) against the
+// manifest from the bytes it parsed. When the rules do not load, the recorded files are hashed,
+// so that a changed file is refused as such.
+Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink, const char* refusal, RecordedRun* recorded);
+// The inputs of `rules` (from LoadRecordedRules, with the same `recorded`), each file read
+// once, and every recorded file checked with CheckParsedInputs; else kBadInput: `refusal` + the
+// file that changed, or the load's own failure (diagnostics in `sink`).
+Result<Instance> LoadRecordedInputs(const RecordedRun& recorded, const Rules& rules, DiagnosticSink& sink, const char* refusal);
 // Empty for a run bundle; for a run written before bundles, one line saying it is old-format
 // (its inputs are read where the manifest's absolute paths say, and it cannot be moved).
 std::string RunFormatNote(const std::string& run_dir);
