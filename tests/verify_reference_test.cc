@@ -111,6 +111,15 @@ TEST(VerifyReference, LinesEqualTheHandComputedValues) {
                      {"minimum", 36000}, {"floor", 54750}, {"control", 56750}, {"arts_floor", 36888}, {"music_floor", 35753}}));
 }
 
+// fixtures/cases/lines-shared-place/NOTES.md: position 2 falls inside the place A, B and C share
+// (admit_all); they stand in id order, so the line is B's total, 600 -- not the lowest total of
+// the place (A's 500), and not C's, whose row comes first in candidates.csv.
+TEST(VerifyReference, AnAdmitRatioPositionInsideASharedPlaceNamesTheCandidateInIdOrder) {
+  const Loaded l = LoadCase("lines-shared-place/rules.yaml");
+  ASSERT_EQ(l.rules.lines.size(), 1u);
+  EXPECT_EQ(l.lines[0], 60000);
+}
+
 // fixtures/cases/seat-shares/NOTES.md: 40% of plan, rounded down, and the rest: P plan 5 -> 2
 // and 3, Q plan 3 -> 1 and 2. The verifier computes them from the plan column itself: with the
 // loader's computed seats overwritten (as a bug in the engine's rounding would leave them),
