@@ -539,6 +539,32 @@ TEST_F(AuditTamperTest, EditARejectionReasonForgedIsCaughtByVerify) {
                               "inputs and the published seats give {arts: ineligible, general: below}"});
 }
 
+// fixtures/cases/stage-not-offered: a choice of a program no stage runs is explained as
+// "not_offered", and the run verifies (verify once took the step for a wrong program). Said of a
+// program a stage does run -- b's choice 1, P, where b was refused as "below" -- it is caught.
+TEST(AuditNotOffered, AChoiceNoStageRunsVerifiesAndOneAStageRunsIsCaught) {
+  TempDir tmp;
+  const std::string rules = SourceDir() + "/fixtures/cases/stage-not-offered/rules.yaml";
+  const std::string run = tmp.path() + "/run";
+  ASSERT_EQ(Zk("run --quiet --plain-audit --rules " + Q(rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
+  const CommandResult holds = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(holds.exit_code, 0) << holds.out << holds.err;
+  const std::string log = ReadFile(run + "/audit.jsonl");
+  EXPECT_NE(log.find("{\"rank\":1,\"program\":\"Q\",\"not_offered\":true}"), std::string::npos) << log;
+  const std::string offered = "{\"rank\":1,\"program\":\"P\",\"stage\":\"top\",\"rejected\":{\"general\":\"below\"}}";
+  ASSERT_NE(log.find(offered), std::string::npos) << log;
+  std::string forged = log;
+  forged.replace(forged.find(offered), offered.size(), "{\"rank\":1,\"program\":\"P\",\"not_offered\":true}");
+  WriteBytes(run + "/audit.jsonl", forged);
+  ASSERT_NO_FATAL_FAILURE(Reseal(run));
+  const CommandResult v = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out << v.err;
+  EXPECT_NE(v.out.find("audit.jsonl:4: candidate 'b': choice 1 (P) is said to be offered by no stage of batch 'main', but a stage's programs condition "
+                       "selects it"),
+            std::string::npos)
+      << v.out;
+}
+
 // (f) One audit line deleted: the root and the record count differ, and the candidate is named.
 TEST_F(AuditTamperTest, DeleteAnAuditLineChangesTheRootAndIsNamed) {
   std::vector<std::string> lines = SplitLines(ReadFile(P("audit.jsonl")));
