@@ -625,6 +625,33 @@ TEST(RulesLoader, MechanismsPerBatchAndStageAndChoiceRankRankings) {
   EXPECT_EQ(b[1].stages[2].mechanism.kind, Mechanism::Kind::kDeferredAcceptance);  // its own
 }
 
+// A seed written unquoted that some YAML reader takes for a number, a date, infinity or a key:
+// refused, so that everyone recomputing the lottery hashes the same text. These forms were once
+// accepted (an independent reader found 0x1F, which PyYAML reads as 31, hashed as "0x1F");
+// plain text that only contains such characters, and every form quoted, is accepted.
+TEST(RulesLoaderErrors, ASeedAnyYamlReaderReadsAsOtherThanTextMustBeQuoted) {
+  const std::string rest = "rankings:\n  by_total: {keys: [total desc], last_tie: lottery}\n"
+                           "batches:\n  - name: main\n    channels:\n      - {name: general, seats: general, ranking: by_total}\n";
+  for (const std::string seed : {"0x1F", "-0x1F", "0x_1F", ".Inf", "-.inf", "+.INF", ".NaN", ".NAN", "2001-12-14T21:59:43Z",
+                                 "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "=", "<<", "0371", "2025-07-08", ".inf", "yes"}) {
+    SCOPED_TRACE(seed);
+    const Loaded unquoted = Load(std::string(kHead) + "seed: " + seed + "\n" + rest);
+    EXPECT_FALSE(unquoted.rules.has_value());
+    ASSERT_EQ(unquoted.errors.size(), 1u);
+    EXPECT_NE(unquoted.errors[0].find(":3:7: error: the seed " + seed + " is not quoted; YAML readers disagree on such a value"), std::string::npos)
+        << unquoted.errors[0];
+    const Loaded quoted = Load(std::string(kHead) + "seed: \"" + seed + "\"\n" + rest);
+    ASSERT_TRUE(quoted.rules.has_value()) << (quoted.errors.empty() ? "" : quoted.errors[0]);
+    EXPECT_EQ(quoted.rules->seed, seed);
+  }
+  for (const std::string seed : {"2025-07-08 public draw, notary 0371", "0x1F draw", "inf", "nan", "2001-12-14T21:59", "a=b"}) {
+    SCOPED_TRACE(seed);
+    const Loaded plain = Load(std::string(kHead) + "seed: " + seed + "\n" + rest);
+    ASSERT_TRUE(plain.rules.has_value()) << (plain.errors.empty() ? "" : plain.errors[0]);
+    EXPECT_EQ(plain.rules->seed, seed);
+  }
+}
+
 TEST(RulesLoaderErrors, ProgramScoreOnlyWhereAProgramIsKnown) {
   const std::string batches =
       "batches:\n"

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -617,6 +618,22 @@ class Loader {
     return "{" + Name(Allocation::Kind::kProportional) + ": [...], rounding: " + NameList<Allocation::Rounding>() + "}";
   }
 
+  // Whether a plain scalar is read as something other than text by YAML 1.1's or 1.2's core
+  // resolvers -- the forms the digit-and-word test in LoadSeed misses: hexadecimal integers
+  // (0x1F, -0x1F, 0x_1F), infinity and not-a-number in any of their spellings (.Inf, -.inf,
+  // .NaN), timestamps with a time (2001-12-14T21:59:43Z, 2001-12-14 21:59:43.10 -5), and the
+  // 1.1 keys `=` and `<<`. (An independent reader found 0x1F hashed as the text "0x1F" where
+  // PyYAML reads 31: the lottery could not be recomputed from the file by such a reader.)
+  static bool ReadAsNonText(const std::string& s) {
+    static const std::regex kNonText(
+        "[-+]?0[xX][0-9a-fA-F_]+"
+        "|[-+]?\\.(inf|Inf|INF)"
+        "|\\.(nan|NaN|NAN)"
+        "|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?"
+        "|=|<<");
+    return std::regex_match(s, kNonText);
+  }
+
   // `seed:` is free text used byte for byte. A plain (unquoted) scalar that looks like a number,
   // a date, a boolean or null is read differently by other YAML readers (0371 is 249 in YAML
   // 1.1, 2025-07-08 a date): it must be quoted. Returns false after reporting.
@@ -637,7 +654,7 @@ class Loader {
                                                    "TRUE", "FALSE", "YES", "NO", "ON", "OFF", "NULL"};
       const bool numberish = s.find_first_not_of("0123456789+-.:_eEoOxXbB ") == std::string::npos &&
                              s.find_first_of("0123456789") != std::string::npos;
-      if (numberish || kWords.count(s) || s == ".inf" || s == ".nan") {
+      if (numberish || kWords.count(s) || ReadAsNonText(s)) {
         std::string quoted;
         for (char c : s) {
           if (c == '"' || c == '\\') quoted += '\\';
