@@ -253,6 +253,42 @@ TEST(ContinueRound, ADeclinedSeatOfARowOverCapacityIsOfferedAgain) {
   EXPECT_EQ(v.exit_code, 0) << v.out;
 }
 
+// rules/README.md, "Continuing a run": a choice of a seatless program keeps its place in the
+// list. Under immediate acceptance that costs the candidate: X (650) lists stale Q first, then P;
+// Y (600) lists P first and takes it in round 1, before X applies. The warning says that the
+// batch counts the order; under deferred acceptance (the fixture's round) it does not.
+TEST(ContinueRound, AStaleChoiceKeepsItsPlaceWhereTheOrderCountsAndTheWarningSaysSo) {
+  TempDir tmp;
+  const std::string& d = tmp.path();
+  WriteBytes(d + "/rules.yaml",
+             "version: 1\ninputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+             "rankings:\n  r: {keys: [total desc], last_tie: id}\nbatches:\n  - name: main\n    channels:\n"
+             "      - {name: general, seats: general, ranking: r}\n");
+  WriteBytes(d + "/candidates.csv", "id,total\nM,700\nX,650\nY,600\n");
+  WriteBytes(d + "/choices.csv", "candidate_id,batch,rank,program\nM,main,1,Q\nM,main,2,P\n");
+  WriteBytes(d + "/programs.csv", "code,general\nP,1\nQ,1\n");
+  for (const std::string mechanism : {"immediate_acceptance", "{parallel: {band: 1}}"}) {
+    SCOPED_TRACE(mechanism);
+    WriteBytes(d + "/round.yaml",
+               "version: 1\ndescriptive_columns: [general]\ninputs: {candidates: candidates.csv, choices: round.csv, programs: programs.csv}\n"
+               "rankings:\n  r: {keys: [total desc], last_tie: id}\nbatches:\n  - name: supp\n    mechanism: " + mechanism + "\n    channels:\n"
+               "      - {name: general, seats: vacancies, ranking: r}\n");
+    WriteBytes(d + "/round.csv", "candidate_id,batch,rank,program\nX,supp,1,Q\nX,supp,2,P\nY,supp,1,P\n");
+    fs::remove_all(d + "/main");
+    fs::remove_all(d + "/round");
+    ASSERT_EQ(Zk("run -q --rules rules.yaml --out main", d).exit_code, 0);
+    const CommandResult round = Zk("run -q --rules round.yaml --continue main --out round", d);
+    ASSERT_EQ(round.exit_code, 0) << round.err;
+    EXPECT_EQ(round.err,
+              "round.csv:2:program: warning: program 'Q' has no seat in this round (the parent run left none, and nobody declined one there); the choice "
+              "is kept but cannot be admitted; batch 'supp' counts the order of the list (its mechanism), so the choice still takes its place there: the "
+              "candidate's later choices keep their numbers, and the outcome can differ from a list without it\n");
+    EXPECT_EQ(ReadFile(d + "/round/placements.csv"),
+              "candidate_id,status,batch,program,channel,choice_rank,stage\nM,locked,main,Q,general,1,\nX,unplaced,,,,,\nY,placed,supp,P,general,1,\n");
+    EXPECT_EQ(Zk("verify --run round --parent main", d).exit_code, 0);
+  }
+}
+
 TEST(ContinueForgery, VerifyCatchesAMovedLockAndTheWrongParent) {
   TempDir tmp;
   ASSERT_NO_FATAL_FAILURE(RunChain(tmp));

@@ -1283,6 +1283,27 @@ void CheckRoundRows(const Rules& rules, const Instance& inst, const CsvReader& c
       if (column[p] > 0) seatless[p] = 0;
     }
   }
+  // Batches whose outcome depends on the order of the list (a band mechanism, or a ranking key
+  // or condition reading choice_rank): there a seatless choice still holds its place, and the
+  // warning says so.
+  std::vector<std::string> order_counts(rules.batches.size());
+  for (std::size_t b = 0; b < rules.batches.size(); ++b) {
+    for (const Stage& stage : rules.batches[b].stages) {
+      bool reads = stage.mechanism.kind != Mechanism::Kind::kDeferredAcceptance;
+      for (const Channel& ch : stage.channels) {
+        reads = reads || (ch.eligible && ReferencesChoiceRank(*ch.eligible));
+        if (ch.ranking < 0) continue;
+        for (const RankingKey& key : rules.rankings[static_cast<std::size_t>(ch.ranking)].keys) reads = reads || ReferencesChoiceRank(*key.expr);
+      }
+      if (reads) {
+        order_counts[b] = "; batch '" + rules.batches[b].name + "' counts the order of the list (" +
+                          (stage.mechanism.kind != Mechanism::Kind::kDeferredAcceptance ? "its mechanism" : "a ranking or condition reads choice_rank") +
+                          "), so the choice still takes its place there: the candidate's later choices keep their numbers, and the outcome can differ "
+                          "from a list without it";
+        break;
+      }
+    }
+  }
   RowErrors warnings(csv, sink, Severity::kWarning);
   for (const ChoiceRow& r : rows) {
     const std::string header = csv.header()[prog_col >= 0 ? static_cast<std::size_t>(prog_col) : r.column];
@@ -1296,7 +1317,7 @@ void CheckRoundRows(const Rules& rules, const Instance& inst, const CsvReader& c
     } else if (seatless[r.program]) {
       warnings.Add(static_cast<int>(r.line), header, "seatless\n" + progs.code[r.program], [&] {
         return "program '" + progs.code[r.program] + "' has no seat in this round (the parent run left none, and nobody declined one there); the choice is kept "
-               "but cannot be admitted";
+               "but cannot be admitted" + order_counts[r.batch];
       });
     }
   }
