@@ -604,6 +604,7 @@ TEST_F(EvaluateTest, ChoiceRankAndFloor) {
   EXPECT_EQ(Number("floor(-0.01 / 10)"), -100);
   EXPECT_EQ(Number("floor(1 / 0)"), kMissingScore);
   EXPECT_EQ(Number("floor((619.99 / 10))"), 6100);  // parentheses do not change the node
+  EXPECT_EQ(Number("floor(619.99 / 10 + 0)"), 6200);  // a quotient deeper inside is rounded first (rules/README.md)
   auto condition = [&](const std::string& source, std::int32_t choice_rank) -> std::optional<bool> {
     auto e = Bound(source, ValueType::kBool);
     if (!e) return std::nullopt;
