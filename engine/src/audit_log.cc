@@ -104,8 +104,15 @@ bool Decompress(std::string_view compressed, std::string* text, std::string* why
 
 }  // namespace
 
+// A frame is compressed into the compressor's own buffer, kept from frame to frame, and only its
+// bytes are appended to the caller's string. Compressing straight into the string meant growing
+// it by ZSTD_compressBound (a little more than the input) first: every frame zero-filled and
+// first-touched ~1.5 MB of new memory to keep ~1/18 of it -- as much memory written as the log
+// itself (bench/RESULTS.md, 2026-12-07 13:50).
 struct AuditFrameCompressor::Context {
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  std::unique_ptr<char[]> buffer;
+  std::size_t capacity = 0;
   ~Context() { ZSTD_freeCCtx(cctx); }
 };
 
@@ -113,12 +120,16 @@ AuditFrameCompressor::AuditFrameCompressor() : context_(std::make_unique<Context
 AuditFrameCompressor::~AuditFrameCompressor() = default;
 
 void AuditFrameCompressor::AppendFrame(std::string_view bytes, std::string* out) {
-  const std::size_t at = out->size();
-  out->resize(at + ZSTD_compressBound(bytes.size()));
-  const std::size_t n = ZSTD_compressCCtx(context_->cctx, out->data() + at, out->size() - at, bytes.data(), bytes.size(), kLevel);
+  Context& c = *context_;
+  const std::size_t bound = ZSTD_compressBound(bytes.size());
+  if (c.capacity < bound) {
+    c.buffer = std::make_unique_for_overwrite<char[]>(bound);
+    c.capacity = bound;
+  }
+  const std::size_t n = ZSTD_compressCCtx(c.cctx, c.buffer.get(), c.capacity, bytes.data(), bytes.size(), kLevel);
   // With ZSTD_compressBound's room compression cannot fail but for a lack of memory.
   if (ZSTD_isError(n)) throw std::bad_alloc();
-  out->resize(at + n);
+  out->append(c.buffer.get(), n);
 }
 
 std::string AuditLogFileName(const std::string& run_dir) {
