@@ -213,6 +213,28 @@ TEST(ContinueFixture, AParentsReassignedSeatsAreLocked) {
   EXPECT_EQ(e.out, "Candidate C06: You keep the seat the earlier round gave you by reassignment: 六中 普通班 (batch general, general seats); you took no part in this round.\n");
 }
 
+// A small chain in `d`: rules.yaml, one batch `main` with one channel `general` ranked by total
+// (ties: `last_tie`), and its inputs; round.yaml, one batch `supp` over the parent's vacancies
+// (`batch_extra`: more keys of the batch, e.g. a mechanism) ranked by `round_keys`, reading its
+// lists from round.csv and `declined.csv` when `declined` is not empty.
+void WriteChain(const std::string& d, const std::string& last_tie, const std::string& candidates, const std::string& choices,
+                const std::string& programs, const std::string& batch_extra, const std::string& round_choices, const std::string& declined,
+                const std::string& round_keys = "total desc") {
+  WriteBytes(d + "/rules.yaml",
+             "version: 1\ninputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+             "rankings:\n  r: {keys: [total desc], last_tie: " + last_tie + "}\nbatches:\n  - name: main\n    channels:\n"
+             "      - {name: general, seats: general, ranking: r}\n");
+  WriteBytes(d + "/candidates.csv", candidates);
+  WriteBytes(d + "/choices.csv", choices);
+  WriteBytes(d + "/programs.csv", programs);
+  WriteBytes(d + "/round.yaml",
+             "version: 1\ndescriptive_columns: [general]\ninputs: {candidates: candidates.csv, choices: round.csv, programs: programs.csv" +
+                 std::string(declined.empty() ? "" : ", declined: declined.csv") + "}\nrankings:\n  r: {keys: [" + round_keys + "], last_tie: id}\n"
+                 "batches:\n  - name: supp\n" + batch_extra + "    channels:\n      - {name: general, seats: vacancies, ranking: r}\n");
+  WriteBytes(d + "/round.csv", round_choices);
+  if (!declined.empty()) WriteBytes(d + "/declined.csv", declined);
+}
+
 // rules/README.md, "Continuing a run", Seats: a declined seat joins the round's seats even when
 // the row it came from was over capacity (a tie admitted together under admit_all), so the
 // program can end above its plan. Found by an independent reference as a question of policy; the
@@ -222,20 +244,8 @@ TEST(ContinueFixture, AParentsReassignedSeatsAreLocked) {
 TEST(ContinueRound, ADeclinedSeatOfARowOverCapacityIsOfferedAgain) {
   TempDir tmp;
   const std::string& d = tmp.path();
-  WriteBytes(d + "/rules.yaml",
-             "version: 1\ninputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
-             "rankings:\n  r: {keys: [total desc], last_tie: admit_all}\nbatches:\n  - name: main\n    channels:\n"
-             "      - {name: general, seats: general, ranking: r}\n");
-  WriteBytes(d + "/candidates.csv", "id,total\nA,600\nB,600\nC,600\nD,500\n");
-  WriteBytes(d + "/choices.csv", "candidate_id,batch,rank,program\nA,main,1,P\nB,main,1,P\nC,main,1,P\nD,main,1,P\n");
-  WriteBytes(d + "/programs.csv", "code,general\nP,2\n");
-  WriteBytes(d + "/round.yaml",
-             "version: 1\ndescriptive_columns: [general]\n"
-             "inputs: {candidates: candidates.csv, choices: round_choices.csv, programs: programs.csv, declined: declined.csv}\n"
-             "rankings:\n  r: {keys: [total desc], last_tie: id}\nbatches:\n  - name: supp\n    channels:\n"
-             "      - {name: general, seats: vacancies, ranking: r}\n");
-  WriteBytes(d + "/declined.csv", "candidate_id\nA\n");
-  WriteBytes(d + "/round_choices.csv", "candidate_id,batch,rank,program\nD,supp,1,P\n");
+  WriteChain(d, "admit_all", "id,total\nA,600\nB,600\nC,600\nD,500\n", "candidate_id,batch,rank,program\nA,main,1,P\nB,main,1,P\nC,main,1,P\nD,main,1,P\n",
+             "code,general\nP,2\n", "", "candidate_id,batch,rank,program\nD,supp,1,P\n", "candidate_id\nA\n");
   const CommandResult main = Zk("run -q --rules rules.yaml --out main", d);
   ASSERT_EQ(main.exit_code, 0) << main.err;
   EXPECT_EQ(ReadFile(d + "/main/cutoffs.csv"),
@@ -255,25 +265,21 @@ TEST(ContinueRound, ADeclinedSeatOfARowOverCapacityIsOfferedAgain) {
 
 // rules/README.md, "Continuing a run": a choice of a seatless program keeps its place in the
 // list. Under immediate acceptance that costs the candidate: X (650) lists stale Q first, then P;
-// Y (600) lists P first and takes it in round 1, before X applies. The warning says that the
-// batch counts the order; under deferred acceptance (the fixture's round) it does not.
+// Y (600) lists P first and takes it in round 1, before X applies. Likewise under a band of one,
+// and under deferred acceptance ranking by choice_rank first. The warning says that the batch
+// counts the order; under plain deferred acceptance (the fixture's round) it does not.
 TEST(ContinueRound, AStaleChoiceKeepsItsPlaceWhereTheOrderCountsAndTheWarningSaysSo) {
   TempDir tmp;
   const std::string& d = tmp.path();
-  WriteBytes(d + "/rules.yaml",
-             "version: 1\ninputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
-             "rankings:\n  r: {keys: [total desc], last_tie: id}\nbatches:\n  - name: main\n    channels:\n"
-             "      - {name: general, seats: general, ranking: r}\n");
-  WriteBytes(d + "/candidates.csv", "id,total\nM,700\nX,650\nY,600\n");
-  WriteBytes(d + "/choices.csv", "candidate_id,batch,rank,program\nM,main,1,Q\nM,main,2,P\n");
-  WriteBytes(d + "/programs.csv", "code,general\nP,1\nQ,1\n");
-  for (const std::string mechanism : {"immediate_acceptance", "{parallel: {band: 1}}"}) {
-    SCOPED_TRACE(mechanism);
-    WriteBytes(d + "/round.yaml",
-               "version: 1\ndescriptive_columns: [general]\ninputs: {candidates: candidates.csv, choices: round.csv, programs: programs.csv}\n"
-               "rankings:\n  r: {keys: [total desc], last_tie: id}\nbatches:\n  - name: supp\n    mechanism: " + mechanism + "\n    channels:\n"
-               "      - {name: general, seats: vacancies, ranking: r}\n");
-    WriteBytes(d + "/round.csv", "candidate_id,batch,rank,program\nX,supp,1,Q\nX,supp,2,P\nY,supp,1,P\n");
+  struct Round {
+    std::string batch_extra, keys, why;
+  };
+  for (const Round& r : {Round{"    mechanism: immediate_acceptance\n", "total desc", "its mechanism"},
+                         Round{"    mechanism: {parallel: {band: 1}}\n", "total desc", "its mechanism"},
+                         Round{"", "choice_rank asc, total desc", "a ranking or condition reads choice_rank"}}) {
+    SCOPED_TRACE(r.batch_extra + r.keys);
+    WriteChain(d, "id", "id,total\nM,700\nX,650\nY,600\n", "candidate_id,batch,rank,program\nM,main,1,Q\nM,main,2,P\n", "code,general\nP,1\nQ,1\n",
+               r.batch_extra, "candidate_id,batch,rank,program\nX,supp,1,Q\nX,supp,2,P\nY,supp,1,P\n", "", r.keys);
     fs::remove_all(d + "/main");
     fs::remove_all(d + "/round");
     ASSERT_EQ(Zk("run -q --rules rules.yaml --out main", d).exit_code, 0);
@@ -281,7 +287,7 @@ TEST(ContinueRound, AStaleChoiceKeepsItsPlaceWhereTheOrderCountsAndTheWarningSay
     ASSERT_EQ(round.exit_code, 0) << round.err;
     EXPECT_EQ(round.err,
               "round.csv:2:program: warning: program 'Q' has no seat in this round (the parent run left none, and nobody declined one there); the choice "
-              "is kept but cannot be admitted; batch 'supp' counts the order of the list (its mechanism), so the choice still takes its place there: the "
+              "is kept but cannot be admitted; batch 'supp' counts the order of the list (" + r.why + "), so the choice still takes its place there: the "
               "candidate's later choices keep their numbers, and the outcome can differ from a list without it\n");
     EXPECT_EQ(ReadFile(d + "/round/placements.csv"),
               "candidate_id,status,batch,program,channel,choice_rank,stage\nM,locked,main,Q,general,1,\nX,unplaced,,,,,\nY,placed,supp,P,general,1,\n");
