@@ -563,6 +563,13 @@ TEST(AuditNotOffered, AChoiceNoStageRunsVerifiesAndOneAStageRunsIsCaught) {
                        "selects it"),
             std::string::npos)
       << v.out;
+  // A step naming a stage the batch does not have is named as such.
+  WriteBytes(run + "/audit.jsonl", std::string(log).replace(log.find(offered), offered.size(),
+                                                             "{\"rank\":1,\"program\":\"P\",\"stage\":\"bottom\",\"rejected\":{\"general\":\"below\"}}"));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run));
+  const CommandResult stage = Zk("verify --run " + Q(run), tmp.path());
+  EXPECT_EQ(stage.exit_code, 3) << stage.out << stage.err;
+  EXPECT_NE(stage.out.find("audit.jsonl:4: candidate 'b': choice 1 names stage 'bottom', which batch 'main' does not have"), std::string::npos) << stage.out;
 }
 
 // (f) One audit line deleted: the root and the record count differ, and the candidate is named.

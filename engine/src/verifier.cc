@@ -1200,22 +1200,25 @@ class Verifier {
         }
         const std::uint32_t k = lists.offset[c] + static_cast<std::uint32_t>(rank - 1);
         const ProgramIndex p = lists.program[k];
+        if (step[a::kProgram].text() != instance_.programs.code[p]) {
+          bad("candidate '" + who + "': choice " + std::string(rank_text) + " names " + std::string(step[a::kProgram].text()) + ", not the program on their list");
+          continue;
+        }
         if (step[a::kNotOffered].boolean()) {
           // audit-format.md: a choice of a program no stage of the batch runs (its `programs:`
           // conditions, evaluated here), so it names no stage and no result.
           bool offered = false;
           for (const StageInfo& st : stages_) offered = offered || (st.b == static_cast<std::size_t>(b) && st.in_stage[p]);
-          if (step[a::kProgram].text() != instance_.programs.code[p]) {
-            bad("candidate '" + who + "': choice " + std::string(rank_text) + " names " + std::string(step[a::kProgram].text()) + ", not the program on their list");
-          } else if (offered) {
+          if (offered) {
             bad("candidate '" + who + "': choice " + std::string(rank_text) + " (" + instance_.programs.code[p] +
                 ") is said to be offered by no stage of batch '" + std::string(batch[a::kBatch].text()) + "', but a stage's programs condition selects it");
           }
           continue;
         }
         const int sp = FindStage(batch[a::kBatch].text(), step[a::kStage].text());
-        if (sp < 0 || step[a::kProgram].text() != instance_.programs.code[p]) {
-          bad("candidate '" + who + "': choice " + std::string(rank_text) + " names " + std::string(step[a::kProgram].text()) + ", not the program on their list");
+        if (sp < 0) {
+          bad("candidate '" + who + "': choice " + std::string(rank_text) + " names stage '" + std::string(step[a::kStage].text()) + "', which batch '" +
+              std::string(batch[a::kBatch].text()) + "' does not have");
           continue;
         }
         const std::string& tied = TiedName(lists, k);
