@@ -13,6 +13,8 @@
 //   write   -- the compressed log written to OUT and flushed (fsync), OUT's directory flushed.
 // The log's lines are read from RUN_DIR before the clock starts (decompressed into memory): building
 // them (JSON) is not counted, nor the outputs' CSV files, the manifest or the rename.
+// After the clock, every digest and the Merkle root are checked against RUN_DIR's manifest.json,
+// so the floor is known to have hashed the bytes the run did.
 //
 // So `floor_run` (parse, sort, place on one core) plus this is a floor for `run` with its audit
 // trail. Both print CPU seconds: on C cores no program doing both can take less wall time than
@@ -36,6 +38,7 @@
 #include "audit_log.h"
 #include "digest.h"
 #include "merkle.h"
+#include "run_format.h"
 
 namespace {
 
@@ -149,6 +152,16 @@ int main(int argc, char** argv) {
     CopyByKernel(inputs[i], (fs::path(out_dir) / "inputs" / fs::path(inputs[i]).filename()).string());
   });
   hash_inputs.Done(&wall, &cpu);
+  // The digests are the manifest's (after the clock): the floor hashed the bytes the run did.
+  zkmatch::Manifest manifest;
+  std::vector<zkmatch::Finding> findings;
+  if (zkmatch::ReadManifest(run_dir, &manifest, &findings) != zkmatch::ReadStatus::kRead) Die("cannot read the manifest of " + run_dir);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const std::string name = fs::path(inputs[i]).filename().string();
+    const auto recorded = std::find_if(manifest.inputs.begin(), manifest.inputs.end(),
+                                       [&](const zkmatch::ManifestInput& m) { return fs::path(m.path).filename().string() == name; });
+    if (recorded == manifest.inputs.end() || recorded->sha256 != digests[i]) Die(inputs[i] + ": not the digest manifest.json records");
+  }
 
   constexpr std::size_t kChunk = std::size_t{1} << 12;  // lines per frame, the engine's (audit_writer.cc)
   const std::size_t chunks = (lines.size() + kChunk - 1) / kChunk;
@@ -193,6 +206,7 @@ int main(int argc, char** argv) {
   FsyncPath(out_dir);
   write.Done(&wall, &cpu);
 
-  std::printf("  total   wall %.3f s, cpu %.3f s; log %zu bytes compressed, Merkle root %s\n", wall, cpu, written, root.c_str());
+  if (root != manifest.audit_root) Die("the Merkle root " + root + " is not manifest.json's " + manifest.audit_root);
+  std::printf("  total   wall %.3f s, cpu %.3f s; log %zu bytes compressed; every digest and the Merkle root are manifest.json's\n", wall, cpu, written);
   return 0;
 }

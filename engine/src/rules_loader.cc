@@ -618,25 +618,28 @@ class Loader {
     return "{" + Name(Allocation::Kind::kProportional) + ": [...], rounding: " + NameList<Allocation::Rounding>() + "}";
   }
 
-  // Whether a plain scalar is read as something other than text by YAML 1.1's or 1.2's core
-  // resolvers -- the forms the digit-and-word test in LoadSeed misses: hexadecimal integers
-  // (0x1F, -0x1F, 0x_1F), infinity and not-a-number in any of their spellings (.Inf, -.inf,
-  // .NaN), timestamps with a time (2001-12-14T21:59:43Z, 2001-12-14 21:59:43.10 -5), and the
-  // 1.1 keys `=` and `<<`. (An independent reader found 0x1F hashed as the text "0x1F" where
-  // PyYAML reads 31: the lottery could not be recomputed from the file by such a reader.)
+  // Whether some YAML reader (1.1's or 1.2's core resolvers) reads this plain scalar as other
+  // than text: a number in any base or spelling (0371, 1e3, 12:30, 0x1F, 0x_1F, 0b101), infinity
+  // or not-a-number (.inf, -.Inf, .NaN), a date or timestamp (2025-07-08, 2001-12-14T21:59:43Z),
+  // a boolean or null word, or the 1.1 keys `=` and `<<`. Errs towards "not text": anything made
+  // only of digits and number punctuation counts. (An independent reader once found 0x1F hashed as
+  // the text "0x1F" where PyYAML reads 31: the lottery could not be recomputed from the file.)
   static bool ReadAsNonText(const std::string& s) {
-    static const std::regex kNonText(
+    static const std::set<std::string> kWords = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
+                                                 "True", "False", "Yes", "No", "On", "Off", "Y", "N", "Null",
+                                                 "TRUE", "FALSE", "YES", "NO", "ON", "OFF", "NULL", "=", "<<"};
+    static const std::regex kOther(
         "[-+]?0[xX][0-9a-fA-F_]+"
         "|[-+]?\\.(inf|Inf|INF)"
         "|\\.(nan|NaN|NAN)"
-        "|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?"
-        "|=|<<");
-    return std::regex_match(s, kNonText);
+        "|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?");
+    const bool numberish = s.find_first_not_of("0123456789+-.:_eEoOxXbB ") == std::string::npos && s.find_first_of("0123456789") != std::string::npos;
+    return numberish || kWords.count(s) > 0 || std::regex_match(s, kOther);
   }
 
-  // `seed:` is free text used byte for byte. A plain (unquoted) scalar that looks like a number,
-  // a date, a boolean or null is read differently by other YAML readers (0371 is 249 in YAML
-  // 1.1, 2025-07-08 a date): it must be quoted. Returns false after reporting.
+  // `seed:` is free text used byte for byte. A plain (unquoted) scalar some YAML reader takes for
+  // other than text (ReadAsNonText: 0371 is 249 in YAML 1.1, 2025-07-08 a date) must be quoted.
+  // Returns false after reporting.
   bool LoadSeed(const YAML::Node& n, Rules* rules) {
     if (n.IsNull() && n.Tag() != "!") {
       Error(n, "the seed is empty; give the published seed in quotes, e.g. seed: \"2025-07-08 public draw\"");
@@ -648,22 +651,15 @@ class Loader {
       Error(n, "the seed is empty; give the published seed in quotes, e.g. seed: \"2025-07-08 public draw\"");
       return false;
     }
-    if (n.Tag() == "?") {
-      static const std::set<std::string> kWords = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
-                                                   "True", "False", "Yes", "No", "On", "Off", "Y", "N", "Null",
-                                                   "TRUE", "FALSE", "YES", "NO", "ON", "OFF", "NULL"};
-      const bool numberish = s.find_first_not_of("0123456789+-.:_eEoOxXbB ") == std::string::npos &&
-                             s.find_first_of("0123456789") != std::string::npos;
-      if (numberish || kWords.count(s) || ReadAsNonText(s)) {
-        std::string quoted;
-        for (char c : s) {
-          if (c == '"' || c == '\\') quoted += '\\';
-          quoted += c;
-        }
-        Error(n, "the seed " + s + " is not quoted; YAML readers disagree on such a value (one reads 0371 as the number 249, "
-                 "2025-07-08 as a date), so the published seed must be quoted: seed: \"" + quoted + "\"");
-        return false;
+    if (n.Tag() == "?" && ReadAsNonText(s)) {
+      std::string quoted;
+      for (char c : s) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
       }
+      Error(n, "the seed " + s + " is not quoted; YAML readers disagree on such a value (one reads 0371 as the number 249, "
+               "2025-07-08 as a date), so the published seed must be quoted: seed: \"" + quoted + "\"");
+      return false;
     }
     rules->seed = s;
     return true;
