@@ -633,7 +633,8 @@ TEST(RulesLoaderErrors, ASeedAnyYamlReaderReadsAsOtherThanTextMustBeQuoted) {
   const std::string rest = "rankings:\n  by_total: {keys: [total desc], last_tie: lottery}\n"
                            "batches:\n  - name: main\n    channels:\n      - {name: general, seats: general, ranking: by_total}\n";
   for (const std::string seed : {"0x1F", "-0x1F", "0x_1F", ".Inf", "-.inf", "+.INF", ".NaN", ".NAN", "2001-12-14T21:59:43Z",
-                                 "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "=", "<<", "0371", "2025-07-08", ".inf", "yes"}) {
+                                 "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "2001-12-14  21:59:43 +08:00", "2001-12-14T21:59:43.",
+                                 "=", "<<", "0371", "2025-07-08", ".inf", "yes"}) {
     SCOPED_TRACE(seed);
     const Loaded unquoted = Load(std::string(kHead) + "seed: " + seed + "\n" + rest);
     EXPECT_FALSE(unquoted.rules.has_value());
@@ -644,7 +645,8 @@ TEST(RulesLoaderErrors, ASeedAnyYamlReaderReadsAsOtherThanTextMustBeQuoted) {
     ASSERT_TRUE(quoted.rules.has_value()) << (quoted.errors.empty() ? "" : quoted.errors[0]);
     EXPECT_EQ(quoted.rules->seed, seed);
   }
-  for (const std::string seed : {"2025-07-08 public draw, notary 0371", "0x1F draw", "inf", "nan", "2001-12-14T21:59", "a=b"}) {
+  for (const std::string seed : {"2025-07-08 public draw, notary 0371", "0x1F draw", "inf", "nan", "2001-12-14T21:59", "a=b", "0x1G",
+                                 "2001-12-14T21:59:43 UTC", "2001-12-14T21:59:43+8:0", ".Nan", "20011-12-14T21:59:43Z"}) {
     SCOPED_TRACE(seed);
     const Loaded plain = Load(std::string(kHead) + "seed: " + seed + "\n" + rest);
     ASSERT_TRUE(plain.rules.has_value()) << (plain.errors.empty() ? "" : plain.errors[0]);

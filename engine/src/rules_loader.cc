@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <functional>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -618,6 +617,45 @@ class Loader {
     return "{" + Name(Allocation::Kind::kProportional) + ": [...], rounding: " + NameList<Allocation::Rounding>() + "}";
   }
 
+  // The spellings of ReadAsNonText that are not all digits and number punctuation, as the YAML
+  // 1.1 and 1.2 core schemas write them (each must be the whole scalar):
+  //   [-+]?0[xX][0-9a-fA-F_]+      hexadecimal
+  //   [-+]?\.(inf|Inf|INF)         infinity
+  //   \.(nan|NaN|NAN)              not a number
+  //   YYYY-M-D(T|t|[ \t]+)H:MM:SS(\.F*)?([ \t]*(Z|[-+]H(:MM)?))?   a timestamp with a time
+  static bool IsHexInfNanOrTimestamp(std::string_view s) {
+    std::size_t i = 0;
+    const auto digits = [&](std::size_t min, std::size_t max) {  // min..max digits at i
+      std::size_t n = 0;
+      while (i < s.size() && n < max && s[i] >= '0' && s[i] <= '9') ++i, ++n;
+      return n >= min;
+    };
+    const auto eat = [&](char c) { return i < s.size() && s[i] == c ? (++i, true) : false; };
+    const auto blanks = [&] {
+      const std::size_t from = i;
+      while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+      return i > from;
+    };
+    std::string_view unsigned_part = s;
+    if (!s.empty() && (s[0] == '-' || s[0] == '+')) unsigned_part.remove_prefix(1);
+    if (unsigned_part.size() > 2 && unsigned_part[0] == '0' && (unsigned_part[1] == 'x' || unsigned_part[1] == 'X')) {
+      return unsigned_part.find_first_not_of("0123456789abcdefABCDEF_", 2) == std::string_view::npos;
+    }
+    if (unsigned_part == ".inf" || unsigned_part == ".Inf" || unsigned_part == ".INF") return true;
+    if (s == ".nan" || s == ".NaN" || s == ".NAN") return true;
+    if (!(digits(4, 4) && eat('-') && digits(1, 2) && eat('-') && digits(1, 2))) return false;
+    if (!eat('T') && !eat('t') && !blanks()) return false;
+    if (!(digits(1, 2) && eat(':') && digits(2, 2) && eat(':') && digits(2, 2))) return false;
+    if (eat('.')) digits(0, s.size());
+    if (i == s.size()) return true;
+    blanks();
+    if (eat('Z')) return i == s.size();
+    if (!eat('-') && !eat('+')) return false;
+    if (!digits(1, 2)) return false;
+    if (eat(':') && !digits(2, 2)) return false;
+    return i == s.size();
+  }
+
   // Whether some YAML reader (1.1's or 1.2's core resolvers) reads this plain scalar as other
   // than text: a number in any base or spelling (0371, 1e3, 12:30, 0x1F, 0x_1F, 0b101), infinity
   // or not-a-number (.inf, -.Inf, .NaN), a date or timestamp (2025-07-08, 2001-12-14T21:59:43Z),
@@ -628,13 +666,8 @@ class Loader {
     static const std::set<std::string> kWords = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
                                                  "True", "False", "Yes", "No", "On", "Off", "Y", "N", "Null",
                                                  "TRUE", "FALSE", "YES", "NO", "ON", "OFF", "NULL", "=", "<<"};
-    static const std::regex kOther(
-        "[-+]?0[xX][0-9a-fA-F_]+"
-        "|[-+]?\\.(inf|Inf|INF)"
-        "|\\.(nan|NaN|NAN)"
-        "|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?");
     const bool numberish = s.find_first_not_of("0123456789+-.:_eEoOxXbB ") == std::string::npos && s.find_first_of("0123456789") != std::string::npos;
-    return numberish || kWords.count(s) > 0 || std::regex_match(s, kOther);
+    return numberish || kWords.count(s) > 0 || IsHexInfNanOrTimestamp(s);
   }
 
   // `seed:` is free text used byte for byte. A plain (unquoted) scalar some YAML reader takes for
