@@ -238,5 +238,40 @@ TEST(LettersRefusal, ChangedInputIsRefusedAndNothingWritten) {
   EXPECT_FALSE(fs::exists(tmp.path() + "/letters"));
 }
 
+// A junior_school column no rule reads, and no split channel: the publications still show it
+// (README, admitted.csv: "the column split channels divide by (else junior_school)") -- declared
+// descriptive or not. An independent audit found it dropped: admitted.csv's column empty,
+// junior_outcomes.csv without rows, letters without the school and no junior-school files.
+TEST(JuniorSchoolColumn, ShownByTheReportAndTheLettersWhenNoRuleReadsIt) {
+  for (const bool declared : {false, true}) {
+    SCOPED_TRACE(declared ? "declared descriptive" : "not declared");
+    TempDir dir;
+    dir.Write("candidates.csv", "id,total,毕业学校\na,700,J1\nb,690,J2\nc,680,J1\n");
+    dir.Write("programs.csv", "code,school,name,general\nP,S,P班,1\nQ,T,Q班,1\n");
+    dir.Write("choices.csv", "candidate_id,batch,rank,program\na,main,1,P\nb,main,1,P\nb,main,2,Q\nc,main,1,P\n");
+    dir.Write("rules.yaml", std::string("version: 1\nname: junior\ncolumns: {junior_school: 毕业学校}\n") +
+                                (declared ? "descriptive_columns: [junior_school]\n" : "") +
+                                "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+                                "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n"
+                                "batches:\n  - name: main\n    channels:\n      - {name: general, seats: general, ranking: by_total}\n");
+    const std::string run = dir.path() + "/run";
+    CommandResult r = Zk("run -q --rules " + Q(dir.path() + "/rules.yaml") + " --out " + Q(run));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = Zk("report --csv --run " + Q(run));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(ReadFile(run + "/admitted.csv"),
+              "school,program,program_name,position,candidate_id,name,junior_school,total,batch,stage,channel,choice_rank\n"
+              "S,P,P班,1,a,,J1,700,main,,general,1\n"
+              "T,Q,Q班,1,b,,J2,690,main,,general,2\n");
+    EXPECT_EQ(ReadFile(run + "/junior_outcomes.csv"),
+              "junior_school,school,program,program_name,candidates\nJ1,S,P,P班,1\nJ1,,,,1\nJ2,T,Q,Q班,1\n");
+    r = Zk("letters --lang en --run " + Q(run) + " --out " + Q(dir.path() + "/letters"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(ReadFile(dir.path() + "/letters/c.html").find("<tr><th>Junior school</th><td>J1</td></tr>"), std::string::npos);
+    EXPECT_TRUE(FileExists(dir.path() + "/letters/junior-J1.html"));
+    EXPECT_TRUE(FileExists(dir.path() + "/letters/junior-J2.html"));
+  }
+}
+
 }  // namespace
 }  // namespace zkmatch::testing

@@ -529,7 +529,7 @@ Result<LettersWritten> WriteLetters(const std::string& run_dir, const std::strin
   RecordedRun recorded;
   auto rules = LoadRecordedRules(run_dir, sink, "refusing to write letters: ", &recorded);
   if (!rules) return rules.status();
-  auto instance = LoadRecordedInputs(recorded, *rules, sink, "refusing to write letters: ");
+  auto instance = LoadRecordedInputsForPublications(recorded, &*rules, sink, "refusing to write letters: ");
   if (!instance) return instance.status();
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);

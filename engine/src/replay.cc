@@ -90,6 +90,39 @@ Result<Instance> LoadRecordedInputs(const RecordedRun& recorded, const Rules& ru
   return instance;
 }
 
+Result<Instance> LoadRecordedInputsForPublications(const RecordedRun& recorded, Rules* rules, DiagnosticSink& sink, const char* refusal) {
+  const auto loaded = [&](const std::string& name) {
+    return std::any_of(rules->candidate_columns.begin(), rules->candidate_columns.end(), [&](const ColumnRef& c) { return c.name == name; });
+  };
+  const auto add = [&](const std::string& name) {
+    if (loaded(name)) return;
+    ColumnRef ref;
+    ref.name = name;
+    rules->candidate_columns.push_back(ref);
+  };
+  const auto& descriptive = rules->descriptive_columns;
+  for (const char* wanted : {"name", "district", "junior_school"}) {
+    if (std::find(descriptive.begin(), descriptive.end(), wanted) != descriptive.end()) add(wanted);
+  }
+  Result<Instance> instance = LoadRecordedInputs(recorded, *rules, sink, refusal);
+  if (!instance || loaded("junior_school")) return instance;
+  for (const Batch& b : rules->batches) {
+    for (const Stage& st : b.stages) {
+      for (const Channel& ch : st.channels) {
+        if (!ch.split_by.empty()) return instance;  // the junior schools are that column
+      }
+    }
+  }
+  const std::vector<std::string>& headers = instance->candidate_headers;
+  if (std::find(headers.begin(), headers.end(), rules->HeaderFor("candidates", "junior_school")) == headers.end()) return instance;
+  add("junior_school");
+  DiagnosticSink again;  // the same files: their warnings were given
+  Result<Instance> with_junior = LoadRecordedInputs(recorded, *rules, again, refusal);
+  if (with_junior) return with_junior;
+  rules->candidate_columns.pop_back();  // e.g. a column of numbers: shown nowhere, as before
+  return instance;
+}
+
 std::string RunFormatNote(const std::string& run_dir) {
   Manifest manifest;
   std::vector<Finding> findings;

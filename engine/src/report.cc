@@ -62,20 +62,6 @@ void ReadIdentity(const std::string& run_dir, RunReport* r) {
   }
 }
 
-// The publications read candidate columns no rule needs when the rules declare them
-// descriptive: `name` (for the admitted lists) and `district` (for the 一分一段表).
-void LoadDescriptiveColumns(Rules* rules) {
-  for (const char* wanted : {"name", "district"}) {
-    const auto& d = rules->descriptive_columns;
-    if (std::find(d.begin(), d.end(), wanted) == d.end()) continue;
-    const auto& refs = rules->candidate_columns;
-    if (std::any_of(refs.begin(), refs.end(), [&](const ColumnRef& c) { return c.name == wanted; })) continue;
-    ColumnRef ref;
-    ref.name = wanted;
-    rules->candidate_columns.push_back(ref);
-  }
-}
-
 const Column* TextColumn(const Candidates& cands, const std::string& name) {
   const Column* c = cands.FindColumn(name);
   return c && !c->numeric ? c : nullptr;
@@ -242,8 +228,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
   RecordedRun recorded;
   auto rules = LoadRecordedRules(run_dir, sink, "refusing to report: ", &recorded);
   if (!rules) return rules.status();
-  LoadDescriptiveColumns(&*rules);
-  auto instance = LoadRecordedInputs(recorded, *rules, sink, "refusing to report: ");
+  auto instance = LoadRecordedInputsForPublications(recorded, &*rules, sink, "refusing to report: ");
   if (!instance) return instance.status();
   std::vector<PlacementRow> placements;
   std::vector<CutoffRow> cutoffs;
