@@ -289,6 +289,38 @@ TEST(WorkbookInputs, FormulasDatesBooleansAndErrorsAreRefusedByCell) {
             "考生.xlsx!B6: error: holds the Excel error #N/A; correct the cell, or leave it empty\n");
 }
 
+// A number cell whose format pads it with zeros (000000): Excel shows and exports 000371, the
+// cell holds 371. Read as 371, exam numbers lost their zeros and `last_tie: id` (which compares
+// ids as text) placed candidates otherwise than the CSV export did -- found by an independent
+// audit. Refused at the cell; a number with as many digits as the format, a format with one
+// integer zero (0.00, #,##0) and text cells are read as before.
+TEST(WorkbookInputs, NumbersShownWithLeadingZerosAreRefusedByCell) {
+  const std::string styles =
+      "<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+      "<numFmts count=\"3\"><numFmt numFmtId=\"164\" formatCode=\"000000\"/><numFmt numFmtId=\"165\" formatCode=\"#,##0.00\"/>"
+      "<numFmt numFmtId=\"166\" formatCode=\"&quot;No.&quot;0000\"/></numFmts>"
+      "<cellXfs count=\"4\"><xf numFmtId=\"0\"/><xf numFmtId=\"164\"/><xf numFmtId=\"165\"/><xf numFmtId=\"166\"/></cellXfs></styleSheet>";
+  const Workbook bad = Workbook::Of(
+      {{"Sheet1",
+        "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
+        "<row r=\"2\"><c r=\"A2\" s=\"1\"><v>371</v></c><c r=\"B2\" s=\"2\"><v>600.5</v></c></row>"
+        "<row r=\"3\"><c r=\"A3\" s=\"1\"><v>123456</v></c><c r=\"B3\" s=\"2\"><v>1000</v></c></row>"
+        "<row r=\"4\"><c r=\"A4\" s=\"3\"><v>12</v></c><c r=\"B4\"><v>590</v></c></row>"}},
+      {"id", "total"}, styles);
+  EXPECT_EQ(ReadThroughCsvReader(bad),
+            "考生.xlsx!A2: error: is the number 371 shown with leading zeros by its format (000000), so Excel shows one value and the cell "
+            "holds another; format the column as text (设置单元格格式 > 文本) and type the values again with their zeros, or save the sheet as CSV UTF-8\n"
+            "考生.xlsx!A4: error: is the number 12 shown with leading zeros by its format (0000), so Excel shows one value and the cell "
+            "holds another; format the column as text (设置单元格格式 > 文本) and type the values again with their zeros, or save the sheet as CSV UTF-8\n");
+  const Workbook good = Workbook::Of(
+      {{"Sheet1",
+        "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
+        "<row r=\"2\"><c r=\"A2\" s=\"1\"><v>123456</v></c><c r=\"B2\" s=\"2\"><v>600.5</v></c></row>"
+        "<row r=\"3\"><c r=\"A3\" t=\"s\"><v>2</v></c><c r=\"B3\" s=\"2\"><v>1000</v></c></row>"}},
+      {"id", "total", "000371"}, styles);
+  EXPECT_EQ(ReadThroughCsvReader(good), "id|total|\n2:123456|600.5|\n3:000371|1000|\n");
+}
+
 TEST(WorkbookInputs, NotAWorkbookSaysWhatToDo) {
   TempDir tmp;
   auto read = [&](const std::string& bytes) {

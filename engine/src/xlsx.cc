@@ -260,11 +260,39 @@ bool IsDateFormat(int id, const std::string& code) {
   return false;
 }
 
-// Per cell style (the s attribute): whether numbers in it show as dates.
-std::optional<std::vector<bool>> DateStyles(Workbook& wb) {
-  std::vector<bool> date;
+// How many digits a number format pads the integer part of a number to with leading zeros:
+// the '0' placeholders before the decimal point of its first section ("000000" -> 6, "0.00" ->
+// 1, "#,##0" -> 1, "General" -> 0), outside quotes and brackets.
+int ZeroPadding(const std::string& code) {
+  bool quoted = false;
+  int bracket = 0, zeros = 0;
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    const char c = code[i];
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '\\' || c == '_' || c == '*') {
+      ++i;
+      continue;
+    }
+    if (c == '[') ++bracket;
+    if (c == ']' && bracket > 0) --bracket;
+    if (bracket > 0) continue;
+    if (c == '.' || c == ';') break;
+    if (c == '0') ++zeros;
+  }
+  return zeros;
+}
+
+// Per cell style (the s attribute): whether numbers in it show as dates, and to how many
+// digits it pads them with leading zeros (ZeroPadding).
+struct CellStyle {
+  bool date = false;
+  int zero_padding = 0;
+};
+std::optional<std::vector<CellStyle>> CellStyles(Workbook& wb) {
+  std::vector<CellStyle> styles;
   const auto xml = wb.Part("xl/styles.xml", false);
-  if (!xml) return date;
+  if (!xml) return styles;
   std::map<int, std::string> codes;
   bool in_xfs = false;
   XmlHandlers h;
@@ -279,7 +307,8 @@ std::optional<std::vector<bool>> DateStyles(Workbook& wb) {
       const char* id = Attribute(attrs, "numFmtId");
       const int n = id ? std::atoi(id) : 0;
       auto it = codes.find(n);
-      date.push_back(IsDateFormat(n, it == codes.end() ? std::string() : it->second));
+      const std::string code = it == codes.end() ? std::string() : it->second;
+      styles.push_back(CellStyle{IsDateFormat(n, code), ZeroPadding(code)});
     }
   };
   h.end = [&](std::string_view el) {
@@ -290,7 +319,7 @@ std::optional<std::vector<bool>> DateStyles(Workbook& wb) {
     wb.FailXml("xl/styles.xml", error);
     return std::nullopt;
   }
-  return date;
+  return styles;
 }
 
 // "B12" -> column 1, row 12; false when it is not a cell reference.
@@ -390,9 +419,9 @@ std::optional<Sheet> ReadSheet(Workbook& wb, const std::string& sheet_name, cons
     }
   }
   const auto strings = SharedStrings(wb);
-  const auto date_style = DateStyles(wb);
+  const auto styles = CellStyles(wb);
   const auto xml = wb.Part(chosen->part, true);
-  if (!strings || !date_style || !xml) return std::nullopt;
+  if (!strings || !styles || !xml) return std::nullopt;
 
   Sheet out;
   out.name = chosen->name;
@@ -489,11 +518,21 @@ std::optional<Sheet> ReadSheet(Workbook& wb, const std::string& sheet_name, cons
     } else if (cell.type == "d") {
       refuse(cell.ref, "holds a date (" + cell.value + "); zkmatch reads no dates: write it as text or a number");
     } else if (!cell.value.empty()) {  // a number
-      if (cell.style >= 0 && static_cast<std::size_t>(cell.style) < date_style->size() && (*date_style)[static_cast<std::size_t>(cell.style)]) {
+      const CellStyle style = cell.style >= 0 && static_cast<std::size_t>(cell.style) < styles->size() ? (*styles)[static_cast<std::size_t>(cell.style)]
+                                                                                                     : CellStyle{};
+      text = NumberText(cell.value);
+      const std::size_t digits = std::min(text.find('.'), text.size()) - (text[0] == '-' ? 1 : 0);
+      if (style.date) {
         refuse(cell.ref, "is formatted as a date or time, so its number (" + cell.value +
                              ") is a day count; zkmatch reads no dates: format the column as text (设置单元格格式 > 文本) or as a number, and type the values again");
-      } else {
-        text = NumberText(cell.value);
+        text.clear();
+      } else if (style.zero_padding > 1 && digits < static_cast<std::size_t>(style.zero_padding)) {
+        // Excel shows (and exports to CSV) 000371 where the cell holds 371: ids such as exam
+        // numbers would silently lose their zeros, and `last_tie: id` compares them as text.
+        refuse(cell.ref, "is the number " + text + " shown with leading zeros by its format (" + std::string(static_cast<std::size_t>(style.zero_padding), '0') +
+                             "), so Excel shows one value and the cell holds another; format the column as text (设置单元格格式 > 文本) and type the values "
+                             "again with their zeros, or save the sheet as CSV UTF-8");
+        text.clear();
       }
     }
     const std::size_t col = cell.col;
