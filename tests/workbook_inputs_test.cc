@@ -321,6 +321,44 @@ TEST(WorkbookInputs, NumbersShownWithLeadingZerosAreRefusedByCell) {
   EXPECT_EQ(ReadThroughCsvReader(good), "id|total|\n2:123456|600.5|\n3:000371|1000|\n");
 }
 
+// publish copies the programs file into the public bundle whole: a workbook's other sheets (a
+// contact list) would be published with it -- found by an independent audit. Refused, nothing
+// written; the same workbook without the extra sheet is published.
+TEST(WorkbookInputs, PublishRefusesAProgramsWorkbookWithSheetsTheRunDoesNotRead) {
+  TempDir tmp;
+  const std::string src = SourceDir() + "/fixtures/cases/seat-shares/";
+  for (const char* f : {"candidates.csv", "choices.csv"}) fs::copy_file(src + f, tmp.path() + "/" + f);
+  const std::string rows =
+      "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c><c r=\"C1\" t=\"s\"><v>2</v></c></row>"
+      "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>3</v></c><c r=\"B2\" t=\"s\"><v>4</v></c><c r=\"C2\"><v>5</v></c></row>"
+      "<row r=\"3\"><c r=\"A3\" t=\"s\"><v>5</v></c><c r=\"B3\" t=\"s\"><v>6</v></c><c r=\"C3\"><v>3</v></c></row>";
+  const std::vector<std::string> strings = {"code", "school", "plan", "P", "一中", "Q", "二中", "电话", "0631-5200000"};
+  Workbook::Of({{"计划", rows}, {"联系人", "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>7</v></c><c r=\"B1\" t=\"s\"><v>8</v></c></row>"}}, strings)
+      .Write(tmp.path() + "/two.xlsx");
+  Workbook::Of({{"计划", rows}}, strings).Write(tmp.path() + "/one.xlsx");
+  std::string rules = ReadFile(src + "rules.yaml");
+  rules.replace(rules.find("programs: programs.csv"), 22, "programs: PROGRAMS");
+  for (const std::string name : {"two", "one"}) {
+    std::string r = rules;
+    r.replace(r.find("PROGRAMS"), 8, name + ".xlsx");
+    tmp.Write(name + ".yaml", r);
+  }
+  const auto zk = [&](const std::string& args) { return RunCommand(ZkmatchBinary() + " " + args, tmp.path()); };
+  ASSERT_EQ(zk("keygen --out office --secret").exit_code, 0);
+  ASSERT_EQ(zk("run -q --rules two.yaml --out run-two").exit_code, 0);
+  ASSERT_EQ(zk("run -q --rules one.yaml --out run-one").exit_code, 0);
+  const CommandResult refused = zk("publish --run run-two --out pub-two --secret office.secret");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.err,
+            "run-two/inputs/two.xlsx: error: the public bundle copies the programs workbook whole, and it has sheets the run does not read "
+            "('联系人'), which would be published too; delete them (or give the programs as CSV), run again and publish that run\n"
+            "zkmatch: 1 error; nothing was published\n");
+  EXPECT_FALSE(fs::exists(tmp.path() + "/pub-two"));
+  const CommandResult published = zk("publish --run run-one --out pub-one --secret office.secret");
+  EXPECT_EQ(published.exit_code, 0) << published.err;
+  EXPECT_EQ(zk("verify --run pub-one").exit_code, 0);
+}
+
 TEST(WorkbookInputs, NotAWorkbookSaysWhatToDo) {
   TempDir tmp;
   auto read = [&](const std::string& bytes) {

@@ -15,6 +15,7 @@
 #include "file_read.h"
 #include "ranking.h"
 #include "run_format.h"
+#include "xlsx.h"
 #include "zkmatch/admission.h"
 #include "zkmatch/replay.h"
 #include "zkmatch/run_directory.h"
@@ -86,6 +87,26 @@ Status CheckPublishable(const Rules& rules, DiagnosticSink& sink) {
       sink.Error(rules.FileOf(ref.pos), ref.pos.line, ref.pos.col,
                  "column '" + ref.name + "' is the name publish gives the tie-break it adds to the public candidates file; rename this column to publish the run");
     }
+  }
+  // The programs and allocations files are copied into the public bundle as they are: a
+  // workbook's other sheets (a contact list, notes) would be published with the sheet the run
+  // reads. (An independent audit found a phone number published so.)
+  for (const auto& [role, path] : {std::pair{"programs", rules.inputs.programs}, std::pair{"allocations", rules.inputs.allocations}}) {
+    if (path.empty() || !IsWorkbookPath(path)) continue;
+    bool read = false;
+    const std::string bytes = ReadWholeFile(path, &read);
+    if (!read) continue;  // the run's load of it already failed or will say why
+    DiagnosticSink quiet;
+    const auto names = WorkbookSheetNames(bytes, path, quiet);
+    if (!names || names->size() <= 1) continue;
+    const std::string used = rules.SheetFor(role).empty() ? names->front() : rules.SheetFor(role);
+    std::string others;
+    for (const std::string& n : *names) {
+      if (n != used) others += (others.empty() ? "'" : ", '") + n + "'";
+    }
+    sink.Error(path, 0, 0,
+               "the public bundle copies the " + std::string(role) + " workbook whole, and it has sheets the run does not read (" + others +
+                   "), which would be published too; delete them (or give the " + role + " as CSV), run again and publish that run");
   }
   return sink.error_count() == before ? Status::Ok() : Status::FromSink(sink, "the rules", before);
 }

@@ -392,6 +392,19 @@ std::optional<Sheet> ReadWorkbookSheet(std::string_view bytes, const std::string
   return ReadSheet(wb, sheet_name, display, sink);
 }
 
+std::optional<std::vector<std::string>> WorkbookSheetNames(std::string_view bytes, const std::string& display, DiagnosticSink& sink) {
+  Workbook wb(bytes, display, sink);
+  if (!wb.open()) {
+    sink.Error(display, 0, 0, "not an Excel workbook (.xlsx files are zip archives, and this one does not open as one); save it from Excel as .xlsx or as CSV UTF-8");
+    return std::nullopt;
+  }
+  const auto sheets = ListSheets(wb);
+  if (!sheets) return std::nullopt;
+  std::vector<std::string> names;
+  for (const SheetEntry& s : *sheets) names.push_back(s.name);
+  return names;
+}
+
 std::optional<Sheet> ReadWorkbookParts(const std::map<std::string, std::string>& parts, const std::string& sheet_name,
                                        const std::string& display, DiagnosticSink& sink) {
   Workbook wb(&parts, display, sink);

@@ -15,7 +15,8 @@
 //   - empty or absent: "".
 // Refused, each with its cell (考生.xlsx!C12) and what to do: a formula (the value shown could
 // change with the workbook), a date (formatted as a date: its number is a day count), a
-// TRUE/FALSE cell, an error value (#N/A). The first non-empty row is the header; rows keep
+// TRUE/FALSE cell, an error value (#N/A), a number its format shows with leading zeros
+// (000000: Excel shows 000371 where the cell holds 371). The first non-empty row is the header; rows keep
 // their Excel numbers (SheetRow::row), empty rows are left out.
 //
 // Thread-safety: reentrant. Cost: O(workbook bytes) time; the sheet's text in memory.
@@ -56,6 +57,9 @@ std::optional<Sheet> ReadWorkbookSheet(std::string_view bytes, const std::string
 std::optional<Sheet> ReadWorkbookParts(const std::map<std::string, std::string>& parts, const std::string& sheet_name,
                                        const std::string& display, DiagnosticSink& sink);
 
+// The names of the workbook's sheets, in workbook order; nullopt (reported to `sink` as for
+// ReadWorkbookSheet) when the bytes are not a readable workbook.
+std::optional<std::vector<std::string>> WorkbookSheetNames(std::string_view bytes, const std::string& display, DiagnosticSink& sink);
 // Excel's column letters: 0 -> "A", 25 -> "Z", 26 -> "AA".
 std::string ColumnLetters(std::size_t index);
 
