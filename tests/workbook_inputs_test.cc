@@ -279,14 +279,14 @@ TEST(WorkbookInputs, FormulasDatesBooleansAndErrorsAreRefusedByCell) {
         "<row r=\"6\"><c r=\"A6\" t=\"b\"><v>1</v></c><c r=\"B6\" t=\"e\"><v>#N/A</v></c></row>"}},
       {"id", "total", "Z"}, styles);
   EXPECT_EQ(ReadThroughCsvReader(w),
-            "考生.xlsx!B2: error: holds a formula (=B3+10); zkmatch reads values only: copy the column and paste it as values "
+            "考生.xlsx!B2 (total): error: holds a formula (=B3+10); zkmatch reads values only: copy the column and paste it as values "
             "(选择性粘贴 > 数值), or save the sheet as CSV UTF-8\n"
-            "考生.xlsx!B3: error: is formatted as a date or time, so its number (45123) is a day count; zkmatch reads no dates: "
+            "考生.xlsx!B3 (total): error: is formatted as a date or time, so its number (45123) is a day count; zkmatch reads no dates: "
             "format the column as text (设置单元格格式 > 文本) or as a number, and type the values again\n"
-            "考生.xlsx!B4: error: is formatted as a date or time, so its number (45123) is a day count; zkmatch reads no dates: "
+            "考生.xlsx!B4 (total): error: is formatted as a date or time, so its number (45123) is a day count; zkmatch reads no dates: "
             "format the column as text (设置单元格格式 > 文本) or as a number, and type the values again\n"
-            "考生.xlsx!A6: error: holds TRUE; write 1 or 0 (or the text the rules compare with)\n"
-            "考生.xlsx!B6: error: holds the Excel error #N/A; correct the cell, or leave it empty\n");
+            "考生.xlsx!A6 (id): error: holds TRUE; write 1 or 0 (or the text the rules compare with)\n"
+            "考生.xlsx!B6 (total): error: holds the Excel error #N/A; correct the cell, or leave it empty\n");
 }
 
 // A number cell whose format pads it with zeros (000000): Excel shows and exports 000371, the
@@ -308,9 +308,9 @@ TEST(WorkbookInputs, NumbersShownWithLeadingZerosAreRefusedByCell) {
         "<row r=\"4\"><c r=\"A4\" s=\"3\"><v>12</v></c><c r=\"B4\"><v>590</v></c></row>"}},
       {"id", "total"}, styles);
   EXPECT_EQ(ReadThroughCsvReader(bad),
-            "考生.xlsx!A2: error: is the number 371 shown with leading zeros by its format (000000), so Excel shows one value and the cell "
+            "考生.xlsx!A2 (id): error: is the number 371 shown with leading zeros by its format (000000), so Excel shows one value and the cell "
             "holds another; format the column as text (设置单元格格式 > 文本) and type the values again with their zeros, or save the sheet as CSV UTF-8\n"
-            "考生.xlsx!A4: error: is the number 12 shown with leading zeros by its format (0000), so Excel shows one value and the cell "
+            "考生.xlsx!A4 (id): error: is the number 12 shown with leading zeros by its format (0000), so Excel shows one value and the cell "
             "holds another; format the column as text (设置单元格格式 > 文本) and type the values again with their zeros, or save the sheet as CSV UTF-8\n");
   const Workbook good = Workbook::Of(
       {{"Sheet1",

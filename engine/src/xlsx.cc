@@ -439,9 +439,15 @@ std::optional<Sheet> ReadSheet(Workbook& wb, const std::string& sheet_name, cons
   Sheet out;
   out.name = chosen->name;
   std::size_t errors = 0;
+  std::size_t refused_col = 0;  // the column of the cell refuse() names (set before each call)
   auto refuse = [&](const std::string& ref, const std::string& message) {
     ++errors;
-    sink.Error(display + "!" + ref, 0, 0, message);
+    std::string where = display + "!" + ref;
+    // Below the header, the column's header too, as the loaders name a cell: 考生.xlsx!E5 (总分).
+    if (!out.rows.empty() && refused_col < out.rows.front().cells.size() && !out.rows.front().cells[refused_col].empty()) {
+      where += " (" + out.rows.front().cells[refused_col] + ")";
+    }
+    sink.Error(where, 0, 0, message);
   };
   // The cell being read.
   struct Cell {
@@ -504,6 +510,7 @@ std::optional<Sheet> ReadSheet(Workbook& wb, const std::string& sheet_name, cons
     if (el == "row") end_row();
     if (el != "c" || !cell.open) return;
     cell.open = false;
+    refused_col = cell.col;
     if (cell.col >= kMaxColumns) {
       refuse(cell.ref, "lies beyond Excel's last column (XFD); the workbook is damaged -- save it again");
       return;

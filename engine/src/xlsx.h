@@ -13,7 +13,7 @@
 //     except a binary artefact such as 612.49999999999994, which is written as Excel shows it
 //     (15 significant digits: 612.5);
 //   - empty or absent: "".
-// Refused, each with its cell (考生.xlsx!C12) and what to do: a formula (the value shown could
+// Refused, each with its cell (考生.xlsx!C12, and below the header its column: 考生.xlsx!C12 (总分)) and what to do: a formula (the value shown could
 // change with the workbook), a date (formatted as a date: its number is a day count), a
 // TRUE/FALSE cell, an error value (#N/A), a number its format shows with leading zeros
 // (000000: Excel shows 000371 where the cell holds 371). The first non-empty row is the header; rows keep
