@@ -13,11 +13,12 @@
 //     except a binary artefact such as 612.49999999999994, which is written as Excel shows it
 //     (15 significant digits: 612.5);
 //   - empty or absent: "".
-// Refused, each with its cell (考生.xlsx!C12, and below the header its column: 考生.xlsx!C12 (总分)) and what to do: a formula (the value shown could
-// change with the workbook), a date (formatted as a date: its number is a day count), a
-// TRUE/FALSE cell, an error value (#N/A), a number its format shows with leading zeros
-// (000000: Excel shows 000371 where the cell holds 371). The first non-empty row is the header; rows keep
-// their Excel numbers (SheetRow::row), empty rows are left out.
+// Refused, each with its cell (考生.xlsx!C12; below the header with its column's header too:
+// 考生.xlsx!C12 (总分)) and what to do: a formula (the value shown could change with the
+// workbook), a date (formatted as a date: its number is a day count), a TRUE/FALSE cell, an
+// error value (#N/A), a number its format shows with leading zeros (000000: Excel shows 000371
+// where the cell holds 371). The first non-empty row is the header; rows keep their Excel
+// numbers (SheetRow::row), empty rows are left out.
 //
 // Thread-safety: reentrant. Cost: O(workbook bytes) time; the sheet's text in memory.
 #ifndef ZKMATCH_XLSX_H_
