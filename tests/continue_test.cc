@@ -263,6 +263,32 @@ TEST(ContinueRound, ADeclinedSeatOfARowOverCapacityIsOfferedAgain) {
   EXPECT_EQ(v.exit_code, 0) << v.out;
 }
 
+// rules/README.md, "Continuing a run": the round's seats at a program no stage of the round runs
+// are not offered and leave the chain (no row in cutoffs.csv or vacancies.csv); run says so. An
+// independent audit found them lost in silence. A takes P and B takes Q in the main run; both
+// decline; the round's one stage runs only school S's programs, so Q's seat is lost.
+TEST(ContinueRound, SeatsNoStageOffersAreWarnedAboutAndLeaveTheChain) {
+  TempDir tmp;
+  const std::string& d = tmp.path();
+  WriteChain(d, "id", "id,total\nA,700\nB,650\nC,600\n", "candidate_id,batch,rank,program\nA,main,1,P\nB,main,1,Q\n", "code,school,general\nP,S,1\nQ,T,1\n",
+             "", "candidate_id,batch,rank,program\nC,supp,1,Q\nC,supp,2,P\n", "candidate_id\nA\nB\n");
+  WriteBytes(d + "/round.yaml",
+             "version: 1\ndescriptive_columns: [general]\ninputs: {candidates: candidates.csv, choices: round.csv, programs: programs.csv, declined: declined.csv}\n"
+             "rankings:\n  r: {keys: [total desc], last_tie: id}\nbatches:\n  - name: supp\n    stages:\n      - name: s_only\n"
+             "        programs: \"program.school in [S]\"\n        channels:\n          - {name: general, seats: vacancies, ranking: r}\n");
+  ASSERT_EQ(Zk("run -q --rules rules.yaml --out main", d).exit_code, 0);
+  const CommandResult round = Zk("run -q --rules round.yaml --continue main --out round", d);
+  ASSERT_EQ(round.exit_code, 0) << round.err;
+  EXPECT_EQ(round.err,
+            "round.yaml: warning: 1 of the round's seats (column vacancies: the parent's vacancies and the declined seats) is at program 'Q' (1), "
+            "which no stage of the round runs with a channel taking them: they are not offered, and the round's vacancies.csv does not carry them "
+            "to a later round; widen a stage's programs: to keep them\n");
+  EXPECT_EQ(ReadFile(d + "/round/placements.csv"),
+            "candidate_id,status,batch,program,channel,choice_rank,stage\nA,unplaced,,,,,\nB,unplaced,,,,,\nC,placed,supp,P,general,2,s_only\n");
+  EXPECT_EQ(ReadFile(d + "/round/vacancies.csv"), "batch,stage,program,school,name,channel,group,capacity,admitted,vacant\n");  // P taken, Q gone
+  EXPECT_EQ(Zk("verify --run round --parent main", d).exit_code, 0);
+}
+
 // rules/README.md, "Continuing a run": a choice of a seatless program keeps its place in the
 // list. Under immediate acceptance that costs the candidate: X (650) lists stale Q first, then P;
 // Y (600) lists P first and takes it in round 1, before X applies. Likewise under a band of one,

@@ -9,6 +9,7 @@
 #include "edit_distance.h"
 #include "eligibility.h"
 #include "expression.h"
+#include "parent_run.h"
 #include "seat_flows.h"
 #include "zkmatch/pipeline.h"
 
@@ -234,6 +235,44 @@ void CheckLaterBatchTargets(const Rules& rules, const Instance& instance, const 
   }
 }
 
+// A continuing round: seats in the column `vacancies` (the parent's vacancies plus the declined
+// seats) at a program no stage of the round runs with a channel taking them are not offered,
+// and have no row in the round's cutoffs.csv or vacancies.csv: they leave the chain. Warned
+// once, listing the programs (an independent audit found them lost in silence).
+void WarnRoundSeatsNoStageOffers(const Rules& rules, const Instance& instance, const std::vector<StageRef>& stages, DiagnosticSink& sink) {
+  if (!instance.parent.present) return;
+  const Programs& progs = instance.programs;
+  const std::vector<std::int32_t>* seats = nullptr;
+  for (std::size_t i = 0; i < progs.seat_columns.size(); ++i) {
+    if (progs.seat_columns[i] == kRoundSeatsColumn) seats = &progs.seats[i];
+  }
+  for (std::size_t i = 0; !seats && i < progs.plan_columns.size(); ++i) {
+    if (progs.plan_columns[i] == kRoundSeatsColumn) seats = &progs.plans[i];
+  }
+  if (!seats) return;
+  std::string missing;
+  std::int64_t count = 0, lost = 0;
+  for (std::size_t p = 0; p < progs.size(); ++p) {
+    if ((*seats)[p] <= 0) continue;
+    bool offered = false;
+    for (const StageRef& st : stages) {
+      if (!st.in[p]) continue;
+      for (const Channel& ch : rules.batches[st.b].stages[st.s].channels) {
+        offered = offered || ch.seats == kRoundSeatsColumn || (ch.share && ch.share->of == kRoundSeatsColumn);
+      }
+    }
+    if (offered) continue;
+    lost += (*seats)[p];
+    if (++count <= 5) missing += (missing.empty() ? "'" : ", '") + progs.code[p] + "' (" + std::to_string((*seats)[p]) + ")";
+  }
+  if (count == 0) return;
+  if (count > 5) missing += " and " + std::to_string(count - 5) + " more";
+  sink.Warning(rules.path, 0, 0,
+               std::to_string(lost) + " of the round's seats (column vacancies: the parent's vacancies and the declined seats) " + (lost == 1 ? "is" : "are") + " at program" +
+                   (count == 1 ? " " : "s ") + missing + ", which no stage of the round runs with a channel taking them: they are not offered, " +
+                   "and the round's vacancies.csv does not carry them to a later round; widen a stage's programs: to keep them");
+}
+
 }  // namespace
 
 // Which programs count as general-high (policy.general_high; every program without it), and
@@ -321,6 +360,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
   WarnCandidatesWithoutGroup(rules, instance, stages, sink);
   CheckLaterBatchTargets(rules, instance, stages, sink);
   CheckReassignmentFlag(rules, instance, sink);
+  WarnRoundSeatsNoStageOffers(rules, instance, stages, sink);
 
   // 公民同招: no private program may admit through a channel earlier than public programs do.
   if (rules.policy.public_private_sync) {
