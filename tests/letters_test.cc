@@ -273,5 +273,29 @@ TEST(JuniorSchoolColumn, ShownByTheReportAndTheLettersWhenNoRuleReadsIt) {
   }
 }
 
+// A run does not require a descriptive column, so the publications show one only where the
+// candidates file has it: report and letters of a run whose rules declare name, district and
+// junior_school descriptive, over a file with none of them, are written (report refused before).
+TEST(JuniorSchoolColumn, DescriptiveColumnsTheFileLacksAreLeftOut) {
+  TempDir dir;
+  dir.Write("candidates.csv", "id,total\na,700\nb,690\n");
+  dir.Write("programs.csv", "code,general\nP,1\n");
+  dir.Write("choices.csv", "candidate_id,batch,rank,program\na,main,1,P\nb,main,1,P\n");
+  dir.Write("rules.yaml",
+            "version: 1\nname: lacking\ndescriptive_columns: [name, district, junior_school]\n"
+            "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+            "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n"
+            "batches:\n  - name: main\n    channels:\n      - {name: general, seats: general, ranking: by_total}\n");
+  const std::string run = dir.path() + "/run";
+  ASSERT_EQ(Zk("run -q --rules " + Q(dir.path() + "/rules.yaml") + " --out " + Q(run)).exit_code, 0);
+  CommandResult r = Zk("report --csv --run " + Q(run));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(run + "/admitted.csv"),
+            "school,program,program_name,position,candidate_id,name,junior_school,total,batch,stage,channel,choice_rank\n,P,,1,a,,,700,main,,general,1\n");
+  r = Zk("letters --run " + Q(run) + " --out " + Q(dir.path() + "/letters"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(FileExists(dir.path() + "/letters/b.html"));
+}
+
 }  // namespace
 }  // namespace zkmatch::testing

@@ -91,35 +91,36 @@ Result<Instance> LoadRecordedInputs(const RecordedRun& recorded, const Rules& ru
 }
 
 Result<Instance> LoadRecordedInputsForPublications(const RecordedRun& recorded, Rules* rules, DiagnosticSink& sink, const char* refusal) {
+  Result<Instance> instance = LoadRecordedInputs(recorded, *rules, sink, refusal);
+  if (!instance) return instance;
   const auto loaded = [&](const std::string& name) {
     return std::any_of(rules->candidate_columns.begin(), rules->candidate_columns.end(), [&](const ColumnRef& c) { return c.name == name; });
   };
-  const auto add = [&](const std::string& name) {
-    if (loaded(name)) return;
-    ColumnRef ref;
-    ref.name = name;
-    rules->candidate_columns.push_back(ref);
+  const std::vector<std::string>& headers = instance->candidate_headers;
+  const auto present = [&](const std::string& name) {
+    return std::find(headers.begin(), headers.end(), rules->HeaderFor("candidates", name)) != headers.end();
   };
-  const auto& descriptive = rules->descriptive_columns;
-  for (const char* wanted : {"name", "district", "junior_school"}) {
-    if (std::find(descriptive.begin(), descriptive.end(), wanted) != descriptive.end()) add(wanted);
-  }
-  Result<Instance> instance = LoadRecordedInputs(recorded, *rules, sink, refusal);
-  if (!instance || loaded("junior_school")) return instance;
+  bool split = false;
   for (const Batch& b : rules->batches) {
     for (const Stage& st : b.stages) {
-      for (const Channel& ch : st.channels) {
-        if (!ch.split_by.empty()) return instance;  // the junior schools are that column
-      }
+      for (const Channel& ch : st.channels) split = split || !ch.split_by.empty();
     }
   }
-  const std::vector<std::string>& headers = instance->candidate_headers;
-  if (std::find(headers.begin(), headers.end(), rules->HeaderFor("candidates", "junior_school")) == headers.end()) return instance;
-  add("junior_school");
-  DiagnosticSink again;  // the same files: their warnings were given
-  Result<Instance> with_junior = LoadRecordedInputs(recorded, *rules, again, refusal);
-  if (with_junior) return with_junior;
-  rules->candidate_columns.pop_back();  // e.g. a column of numbers: shown nowhere, as before
+  const auto& descriptive = rules->descriptive_columns;
+  const std::size_t before = rules->candidate_columns.size();
+  for (const char* wanted : {"name", "district", "junior_school"}) {
+    const bool declared = std::find(descriptive.begin(), descriptive.end(), wanted) != descriptive.end();
+    const bool junior = std::string_view(wanted) == "junior_school" && !split;  // no split channel: junior_school is the junior schools
+    if ((!declared && !junior) || loaded(wanted) || !present(wanted)) continue;  // a missing one is shown nowhere
+    ColumnRef ref;
+    ref.name = wanted;
+    rules->candidate_columns.push_back(ref);
+  }
+  if (rules->candidate_columns.size() == before) return instance;
+  DiagnosticSink again;  // the same files, read a second time with the columns the rules do not read: their warnings were given
+  Result<Instance> with_more = LoadRecordedInputs(recorded, *rules, again, refusal);
+  if (with_more) return with_more;
+  rules->candidate_columns.resize(before);
   return instance;
 }
 

@@ -69,10 +69,11 @@ Result<Rules> LoadRecordedRules(const std::string& run_dir, DiagnosticSink& sink
 Result<Instance> LoadRecordedInputs(const RecordedRun& recorded, const Rules& rules, DiagnosticSink& sink, const char* refusal);
 // LoadRecordedInputs for the publications (report, letters), which show candidate columns no
 // rule may read: `name` and `district` where the rules declare them descriptive, and the junior
-// school -- the column split channels divide by, else `junior_school` where the candidates file
-// has one (README, admitted.csv), declared or not. Adds those to `rules->candidate_columns`.
-// Where the file has an undeclared `junior_school` that nothing else reads, the inputs are
-// loaded twice (the first time to see the headers); the second load's warnings are the first's.
+// school -- the column split channels divide by, else `junior_school`, declared or not (README,
+// admitted.csv). Each is shown only where the candidates file has it (a run does not require a
+// descriptive column). Adds those loaded to `rules->candidate_columns`. When it adds any, the
+// inputs are read twice (the first time tells the headers); the second read's warnings are the
+// first's and are not repeated.
 Result<Instance> LoadRecordedInputsForPublications(const RecordedRun& recorded, Rules* rules, DiagnosticSink& sink, const char* refusal);
 // Empty for a run bundle; for a run written before bundles, one line saying it is old-format
 // (its inputs are read where the manifest's absolute paths say, and it cannot be moved).
