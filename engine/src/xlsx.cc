@@ -379,14 +379,23 @@ std::optional<Sheet> ReadSheet(Workbook& wb, const std::string& sheet_name, cons
 
 }  // namespace
 
+namespace {
+
+// Why `bytes` did not open as a workbook, to `sink`.
+void ReportNotAWorkbook(std::string_view bytes, const std::string& display, DiagnosticSink& sink) {
+  const bool ole = bytes.size() >= 4 && bytes.substr(0, 4) == "\xD0\xCF\x11\xE0";
+  sink.Error(display, 0, 0,
+             ole ? std::string("this is an old Excel file (.xls) or an encrypted workbook, not .xlsx; save it from Excel as .xlsx (without a password) or as CSV UTF-8")
+                 : std::string("not an Excel workbook (.xlsx files are zip archives, and this one does not open as one); save it from Excel as .xlsx or as CSV UTF-8"));
+}
+
+}  // namespace
+
 std::optional<Sheet> ReadWorkbookSheet(std::string_view bytes, const std::string& sheet_name, const std::string& display,
                                        DiagnosticSink& sink) {
   Workbook wb(bytes, display, sink);
   if (!wb.open()) {
-    const bool ole = bytes.size() >= 4 && bytes.substr(0, 4) == "\xD0\xCF\x11\xE0";
-    sink.Error(display, 0, 0,
-               ole ? std::string("this is an old Excel file (.xls) or an encrypted workbook, not .xlsx; save it from Excel as .xlsx (without a password) or as CSV UTF-8")
-                   : std::string("not an Excel workbook (.xlsx files are zip archives, and this one does not open as one); save it from Excel as .xlsx or as CSV UTF-8"));
+    ReportNotAWorkbook(bytes, display, sink);
     return std::nullopt;
   }
   return ReadSheet(wb, sheet_name, display, sink);
@@ -395,7 +404,7 @@ std::optional<Sheet> ReadWorkbookSheet(std::string_view bytes, const std::string
 std::optional<std::vector<std::string>> WorkbookSheetNames(std::string_view bytes, const std::string& display, DiagnosticSink& sink) {
   Workbook wb(bytes, display, sink);
   if (!wb.open()) {
-    sink.Error(display, 0, 0, "not an Excel workbook (.xlsx files are zip archives, and this one does not open as one); save it from Excel as .xlsx or as CSV UTF-8");
+    ReportNotAWorkbook(bytes, display, sink);
     return std::nullopt;
   }
   const auto sheets = ListSheets(wb);
