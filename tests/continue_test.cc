@@ -266,7 +266,8 @@ TEST(ContinueRound, ADeclinedSeatOfARowOverCapacityIsOfferedAgain) {
 // rules/README.md, "Continuing a run": the round's seats at a program no stage of the round runs
 // are not offered and leave the chain (no row in cutoffs.csv or vacancies.csv); run says so. An
 // independent audit found them lost in silence. A takes P and B takes Q in the main run; both
-// decline; the round's one stage runs only school S's programs, so Q's seat is lost.
+// decline; the round's one stage runs only school S's programs, so Q's seat is lost. The warning
+// names that stage (the one to widen).
 TEST(ContinueRound, SeatsNoStageOffersAreWarnedAboutAndLeaveTheChain) {
   TempDir tmp;
   const std::string& d = tmp.path();
@@ -280,7 +281,7 @@ TEST(ContinueRound, SeatsNoStageOffersAreWarnedAboutAndLeaveTheChain) {
   const CommandResult round = Zk("run -q --rules round.yaml --continue main --out round", d);
   ASSERT_EQ(round.exit_code, 0) << round.err;
   EXPECT_EQ(round.err,
-            "round.yaml: warning: 1 of the round's seats (column vacancies: the parent's vacancies and the declined seats) is at program 'Q' (1), "
+            "round.yaml:9:9: warning: 1 of the round's seats (column vacancies: the parent's vacancies and the declined seats) is at program 'Q' (1), "
             "which no stage of the round runs with a channel taking them: they are not offered, and the round's vacancies.csv does not carry them "
             "to a later round; widen a stage's programs: to keep them\n");
   EXPECT_EQ(ReadFile(d + "/round/placements.csv"),

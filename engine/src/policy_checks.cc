@@ -250,24 +250,28 @@ void WarnRoundSeatsNoStageOffers(const Rules& rules, const Instance& instance, c
     if (progs.plan_columns[i] == kRoundSeatsColumn) seats = &progs.plans[i];
   }
   if (!seats) return;
+  const auto takes_them = [](const Stage& stage) {
+    return std::any_of(stage.channels.begin(), stage.channels.end(),
+                       [](const Channel& ch) { return ch.seats == kRoundSeatsColumn || (ch.share && ch.share->of == kRoundSeatsColumn); });
+  };
   std::string missing;
   std::int64_t count = 0, lost = 0;
   for (std::size_t p = 0; p < progs.size(); ++p) {
     if ((*seats)[p] <= 0) continue;
-    bool offered = false;
-    for (const StageRef& st : stages) {
-      if (!st.in[p]) continue;
-      for (const Channel& ch : rules.batches[st.b].stages[st.s].channels) {
-        offered = offered || ch.seats == kRoundSeatsColumn || (ch.share && ch.share->of == kRoundSeatsColumn);
-      }
-    }
+    const bool offered = std::any_of(stages.begin(), stages.end(), [&](const StageRef& st) { return st.in[p] && takes_them(rules.batches[st.b].stages[st.s]); });
     if (offered) continue;
     lost += (*seats)[p];
     if (++count <= 5) missing += (missing.empty() ? "'" : ", '") + progs.code[p] + "' (" + std::to_string((*seats)[p]) + ")";
   }
   if (count == 0) return;
   if (count > 5) missing += " and " + std::to_string(count - 5) + " more";
-  sink.Warning(rules.path, 0, 0,
+  // At the first stage whose `programs:` leaves seats out (the one to widen), else the rules file.
+  RulesPos at;
+  for (const StageRef& st : stages) {
+    const Stage& stage = rules.batches[st.b].stages[st.s];
+    if (at.line == 0 && stage.programs && takes_them(stage)) at = stage.pos;
+  }
+  sink.Warning(at.line ? rules.FileOf(at) : rules.path, at.line, at.col,
                std::to_string(lost) + " of the round's seats (column vacancies: the parent's vacancies and the declined seats) " + (lost == 1 ? "is" : "are") + " at program" +
                    (count == 1 ? " " : "s ") + missing + ", which no stage of the round runs with a channel taking them: they are not offered, " +
                    "and the round's vacancies.csv does not carry them to a later round; widen a stage's programs: to keep them");

@@ -91,14 +91,13 @@ Result<Instance> LoadRecordedInputs(const RecordedRun& recorded, const Rules& ru
 }
 
 Result<Instance> LoadRecordedInputsForPublications(const RecordedRun& recorded, Rules* rules, DiagnosticSink& sink, const char* refusal) {
-  Result<Instance> instance = LoadRecordedInputs(recorded, *rules, sink, refusal);
-  if (!instance) return instance;
   const auto loaded = [&](const std::string& name) {
     return std::any_of(rules->candidate_columns.begin(), rules->candidate_columns.end(), [&](const ColumnRef& c) { return c.name == name; });
   };
-  const std::vector<std::string>& headers = instance->candidate_headers;
-  const auto present = [&](const std::string& name) {
-    return std::find(headers.begin(), headers.end(), rules->HeaderFor("candidates", name)) != headers.end();
+  const auto add = [&](const std::string& name) {
+    ColumnRef ref;
+    ref.name = name;
+    rules->candidate_columns.push_back(ref);
   };
   bool split = false;
   for (const Batch& b : rules->batches) {
@@ -107,17 +106,37 @@ Result<Instance> LoadRecordedInputsForPublications(const RecordedRun& recorded, 
     }
   }
   const auto& descriptive = rules->descriptive_columns;
+  const auto declared = [&](const char* name) { return std::find(descriptive.begin(), descriptive.end(), name) != descriptive.end(); };
+  // Without a split channel, `junior_school` is the junior schools' column, declared or not.
+  const auto wanted = [&](const char* name) { return declared(name) || (std::string_view(name) == "junior_school" && !split); };
+  const std::size_t rules_own = rules->candidate_columns.size();
+
+  // One load in the usual case: the declared columns are in the file.
+  for (const char* name : {"name", "district", "junior_school"}) {
+    if (declared(name) && !loaded(name)) add(name);
+  }
+  DiagnosticSink first;
+  Result<Instance> instance = LoadRecordedInputs(recorded, *rules, first, refusal);
+  if (!instance && rules->candidate_columns.size() > rules_own) {  // a declared column the file lacks (a run does not require it)
+    rules->candidate_columns.resize(rules_own);
+    first = DiagnosticSink();
+    instance = LoadRecordedInputs(recorded, *rules, first, refusal);
+  }
+  sink.Absorb(first);
+  if (!instance) return instance;
+
+  // Then whatever is wanted, not loaded, and in the file: read again (rare: an undeclared
+  // junior_school, or a declared column beside one the file lacks); its warnings were given.
+  const std::vector<std::string>& headers = instance->candidate_headers;
   const std::size_t before = rules->candidate_columns.size();
-  for (const char* wanted : {"name", "district", "junior_school"}) {
-    const bool declared = std::find(descriptive.begin(), descriptive.end(), wanted) != descriptive.end();
-    const bool junior = std::string_view(wanted) == "junior_school" && !split;  // no split channel: junior_school is the junior schools
-    if ((!declared && !junior) || loaded(wanted) || !present(wanted)) continue;  // a missing one is shown nowhere
-    ColumnRef ref;
-    ref.name = wanted;
-    rules->candidate_columns.push_back(ref);
+  for (const char* name : {"name", "district", "junior_school"}) {
+    if (wanted(name) && !loaded(name) &&
+        std::find(headers.begin(), headers.end(), rules->HeaderFor("candidates", name)) != headers.end()) {
+      add(name);
+    }
   }
   if (rules->candidate_columns.size() == before) return instance;
-  DiagnosticSink again;  // the same files, read a second time with the columns the rules do not read: their warnings were given
+  DiagnosticSink again;
   Result<Instance> with_more = LoadRecordedInputs(recorded, *rules, again, refusal);
   if (with_more) return with_more;
   rules->candidate_columns.resize(before);

@@ -71,9 +71,9 @@ Result<Instance> LoadRecordedInputs(const RecordedRun& recorded, const Rules& ru
 // rule may read: `name` and `district` where the rules declare them descriptive, and the junior
 // school -- the column split channels divide by, else `junior_school`, declared or not (README,
 // admitted.csv). Each is shown only where the candidates file has it (a run does not require a
-// descriptive column). Adds those loaded to `rules->candidate_columns`. When it adds any, the
-// inputs are read twice (the first time tells the headers); the second read's warnings are the
-// first's and are not repeated.
+// descriptive column). Adds those loaded to `rules->candidate_columns`. The inputs are read once
+// when the declared columns are in the file; twice for an undeclared junior_school (the first
+// read tells the headers) or a declared column the file lacks; warnings are given once.
 Result<Instance> LoadRecordedInputsForPublications(const RecordedRun& recorded, Rules* rules, DiagnosticSink& sink, const char* refusal);
 // Empty for a run bundle; for a run written before bundles, one line saying it is old-format
 // (its inputs are read where the manifest's absolute paths say, and it cannot be moved).
