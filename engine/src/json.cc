@@ -1,17 +1,37 @@
 #include "json.h"
 
+#include <array>
 #include <charconv>
 #include <cstdio>
 
 namespace zkmatch {
 
+// The bytes that end a run of plain string bytes: '"', '\\' and the control characters.
+constexpr std::array<bool, 256> kStringSpecial = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+
 void AppendJsonString(std::string* out, std::string_view s) {
+  std::size_t plain = 0;
+  while (plain < s.size() && !kStringSpecial[static_cast<unsigned char>(s[plain])]) ++plain;
+  if (plain == s.size()) {  // nothing to escape (ids, codes, names: nearly always): one append
+    const std::size_t at = out->size();
+    out->resize(at + s.size() + 2);
+    char* p = out->data() + at;
+    p[0] = '"';
+    s.copy(p + 1, s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
   out->push_back('"');
-  // Runs of characters that need no escaping are copied at once (ids, codes, names: all of it).
+  // Runs of characters that need no escaping are copied at once.
   std::size_t i = 0;
   while (i < s.size()) {
     std::size_t j = i;
-    while (j < s.size() && static_cast<unsigned char>(s[j]) >= 0x20 && s[j] != '"' && s[j] != '\\') ++j;
+    while (j < s.size() && !kStringSpecial[static_cast<unsigned char>(s[j])]) ++j;
     out->append(s.data() + i, j - i);
     if (j == s.size()) break;
     i = j + 1;
@@ -178,6 +198,10 @@ class JsonReader {
     const std::size_t start = i_;
     while (i_ < s_.size()) {
       const char c = s_[i_];
+      if (!kStringSpecial[static_cast<unsigned char>(c)]) {  // most bytes: one test
+        ++i_;
+        continue;
+      }
       if (c == '\\') break;
       ++i_;
       if (c == '"') {
@@ -186,7 +210,7 @@ class JsonReader {
         *size = static_cast<std::uint32_t>(i_ - 1 - start);
         return true;
       }
-      if (static_cast<unsigned char>(c) < 0x20) return Fail("control character in string");
+      return Fail("control character in string");
     }
     std::string& out = doc_->decoded_;
     const std::size_t first = out.size();
