@@ -200,7 +200,6 @@ class AuditWriter {
   void BuildIndexes() {
     const std::size_t np = instance_.programs.size();
     for (const std::string& code : instance_.programs.code) program_json_.push_back(JsonWriter::Quote(code));
-    for (const Ranking& r : rules_.rankings) ranking_key_.push_back(JsonWriter::QuoteKey(r.name));
     stage_index_.resize(rules_.batches.size());
     for (std::size_t b = 0; b < rules_.batches.size(); ++b) stage_index_[b].resize(rules_.batches[b].stages.size());
     for (const StageResult& st : outcome_.stages) {
@@ -329,7 +328,7 @@ class AuditWriter {
       w.BeginObject().Key(audit_keys::kName).String(r.name).Key(audit_keys::kKeys).BeginArray();
       for (const RankingKey& k : r.keys) w.String(k.text);
       w.EndArray().Key(audit_keys::kLastTie).String(NameOf(r.last_tie));
-      if (r.per_program) w.Key(audit_keys::kPerProgram).Bool(true);  // keys read program_score or choice_rank: values per choice step
+      if (r.per_program) w.Key(audit_keys::kPerProgram).Bool(true);  // keys read program_score or choice_rank: values per choice, from the inputs
       w.EndObject();
     }
     w.EndArray().Key(a::kChannels).BeginArray();
@@ -468,23 +467,6 @@ class AuditWriter {
     w.EndObject();
   }
 
-  // "keys": {RANKING: [...]} for the per-program rankings the step at program p used (their
-  // values depend on p, so they go into the step); the others are added to `used`.
-  void StepKeys(JsonWriter& w, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank, const std::vector<std::uint8_t>& step,
-                std::vector<std::uint8_t>* used) const {
-    bool any = false;
-    for (std::size_t r = 0; r < step.size(); ++r) {
-      if (!step[r]) continue;
-      (*used)[r] = 1;
-      if (!rules_.rankings[r].per_program) continue;
-      if (!any) w.QuotedKey(quoted_.keys).BeginObject();
-      any = true;
-      w.QuotedKey(ranking_key_[r]);
-      KeyValues(w, r, c, p, choice_rank);
-    }
-    if (any) w.EndObject();
-  }
-
   // A reassigned candidate's seat: "batch", "stage", "program", "channel" of its row, then
   // "reassignment": {"turn": T, "order": [v1, ...]} -- the T-th seat reassignment gave (1-based),
   // and the values of the order keys for the candidate at the program (score strings or null).
@@ -511,7 +493,7 @@ class AuditWriter {
   // Scratch space a thread reuses from record to record (no allocation per record).
   struct RecordScratch {
     JsonWriter writer{1024};
-    std::vector<std::uint8_t> used, step;  // rankings whose key is shown: in the record, in one step
+    std::vector<std::uint8_t> used;  // the rankings the steps refer to
   };
 
   // The candidate's record, in scratch->writer (cleared first).
@@ -519,9 +501,7 @@ class AuditWriter {
     const Candidates& cands = instance_.candidates;
     const std::int32_t pb = outcome_.batch[c];
     std::vector<std::uint8_t>& used = scratch->used;
-    std::vector<std::uint8_t>& step = scratch->step;
     used.assign(rules_.rankings.size(), 0);
-    step.assign(rules_.rankings.size(), 0);
     JsonWriter& w = scratch->writer;
     w.Clear();
     w.BeginObject().Key(audit_keys::kRecord).String(audit_keys::kCandidate).Key(audit_keys::kId).String(cands.id[c]);
@@ -577,19 +557,17 @@ class AuditWriter {
           any_stage = true;
           w.BeginObject().QuotedKey(quoted_.rank).Int(k - begin + 1).QuotedKey(quoted_.program).Raw(program_json_[p]);
           if (const std::string* tied = lists.TiedChannel(k)) w.Key(audit_keys::kTiedTo).String(*tied);
-          std::fill(step.begin(), step.end(), std::uint8_t{0});
           if (staged) w.Key(audit_keys::kStage).String(batch.stages[s].name);
           if (placed_here && static_cast<std::int32_t>(s) > outcome_.stage[c]) {
             w.Key(audit_keys::kLockedByStage).String(batch.stages[static_cast<std::size_t>(outcome_.stage[c])].name);
           } else if (placed_here && k == last && static_cast<std::int32_t>(s) == outcome_.stage[c]) {
             const Channel& ch = StageRules(idx).channels[outcome_.channel[c]];
-            step[static_cast<std::size_t>(ch.ranking)] = 1;
+            used[static_cast<std::size_t>(ch.ranking)] = 1;
             w.QuotedKey(quoted_.placed).Raw(idx.channel_json[outcome_.channel[c]]);
           } else {
             w.QuotedKey(quoted_.rejected);
-            Rejection(w, idx, k, p, c, &step);
+            Rejection(w, idx, k, p, c, &used);
           }
-          StepKeys(w, c, p, static_cast<std::int32_t>(k - begin + 1), step, &used);
           w.EndObject();
         }
         if (!any_stage) w.BeginObject().Key(audit_keys::kRank).Int(k - begin + 1).Key(audit_keys::kProgram).String(instance_.programs.code[p]).Key(audit_keys::kNotOffered).Bool(true).EndObject();
@@ -604,10 +582,11 @@ class AuditWriter {
     for (std::size_t r = 0; r < used.size(); ++r) {
       if (!used[r]) continue;
       lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
-      if (rules_.rankings[r].per_program) continue;  // in the steps
+      // A per-program ranking's values depend on the program: they are not copied into the log
+      // (audit-format.md, zkmatch-audit/3); the recorded inputs give them at every step.
+      if (rules_.rankings[r].per_program) continue;
       w.Key(rules_.rankings[r].name);
       KeyValues(w, r, c, kNoProgram, 0);
-      lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
     }
     w.EndObject();
     if (lottery) w.Key(audit_keys::kLottery).String(Hex16(LotteryNumber(rules_.seed, cands.id[c])));
@@ -628,12 +607,10 @@ class AuditWriter {
   // Names the candidate records write millions of times, made JSON once.
   struct QuotedKeys {
     std::string rank = JsonWriter::QuoteKey(audit_keys::kRank), program = JsonWriter::QuoteKey(audit_keys::kProgram),
-                placed = JsonWriter::QuoteKey(audit_keys::kPlaced), rejected = JsonWriter::QuoteKey(audit_keys::kRejected),
-                keys = JsonWriter::QuoteKey(audit_keys::kKeys);
+                placed = JsonWriter::QuoteKey(audit_keys::kPlaced), rejected = JsonWriter::QuoteKey(audit_keys::kRejected);
   };
   const QuotedKeys quoted_;
   std::vector<std::string> program_json_;  // per program: its code as a JSON string
-  std::vector<std::string> ranking_key_;   // per ranking: its name as a JSON key
 };
 
 std::string AbsolutePath(const std::string& path) {

@@ -43,6 +43,7 @@ struct ExplainWords {
   const char* kept;  // after `placed`: a continuing round's locked candidate (the parent's seat)
   const char* reassigned;     // placed by reassignment after the batches
   const char* reassign_order; // how its seat was chosen: the order keys and their values at it
+  const char* not_logged;     // in `full`'s %4: a per-program ranking's values, which the log does not hold
 };
 
 const ExplainWords kEnglish = {
@@ -74,6 +75,7 @@ const ExplainWords kEnglish = {
     "Candidate %1: placed by reassignment at %2 (channel %3, batch %4; reassignment seat %5): your listed choices were full; you "
     "accepted reassignment.",
     "The seat was the first free one you were eligible for by the order %1.",
+    "- (the log does not copy a per-program ranking's values, and the run's inputs cannot be read)",
 };
 
 const ExplainWords kChinese = {
@@ -103,6 +105,7 @@ const ExplainWords kChinese = {
     "（保留上一轮的录取结果，未参加本轮。）",
     "考生 %1：调剂录取到 %2（%3 通道，%4 批次），第 %5 个调剂名额：所填志愿均已满额未录取，你同意调剂。",
     "按调剂顺序（%1），这是你符合条件的第一个空余名额。",
+    "-（日志不记录按计划排序的数值，且无法读取本次录取的输入文件）",
 };
 
 
@@ -163,7 +166,8 @@ class Explainer {
         out += Fill(w_.choice, {step[audit_keys::kRank].text, where}) + " ";
         if (!step[audit_keys::kPlaced].is_null()) {
           const JsonValue* ch = Channel(b, stage, step[audit_keys::kPlaced].text);
-          out += Fill(w_.admitted, {step[audit_keys::kPlaced].text, ch ? Describe(KeysAt(rec, step, (*ch)[audit_keys::kRanking].text), (*ch)[audit_keys::kRanking].text, nullptr) : ""}) + "\n";
+          const JsonValue* mine = ch ? &KeysAt(rec, step, (*ch)[audit_keys::kRanking].text) : nullptr;
+          out += Fill(w_.admitted, {step[audit_keys::kPlaced].text, !mine ? "" : mine->is_null() ? w_.not_logged : Describe(*mine, (*ch)[audit_keys::kRanking].text, nullptr)}) + "\n";
         } else if (!step[audit_keys::kNotOffered].is_null()) {
           out += Fill(w_.not_offered, {b}) + "\n";
         } else if (!step[audit_keys::kLockedByStage].is_null()) {
@@ -213,8 +217,9 @@ class Explainer {
     return out;
   }
 
-  // The candidate's key values in `ranking` at a choice step: in the step for a per-program
-  // ranking (its values depend on the program), else in the record.
+  // The candidate's key values in `ranking` at a choice step: in the record for a ranking over
+  // candidates; for a per-program ranking, in the step of a zkmatch-audit/2 log, and nowhere in a
+  // zkmatch-audit/3 log (null: the recorded inputs give them, ExplainInLetterWords).
   static const JsonValue& KeysAt(const JsonValue& rec, const JsonValue& step, const std::string& ranking) {
     const JsonValue& here = step[audit_keys::kKeys][ranking];
     return here.is_null() ? rec[audit_keys::kKeys][ranking] : here;
@@ -262,6 +267,7 @@ class Explainer {
     const std::string& ranking = (*ch)[audit_keys::kRanking].text;
     const JsonValue& mine = KeysAt(rec, step, ranking);
     const JsonValue& cut = seat->second[audit_keys::kCutoff][audit_keys::kRank][audit_keys::kKey];
+    if (mine.is_null()) return Fill(w_.full, {name, seat->second[audit_keys::kCutoff][audit_keys::kCandidate].text, Describe(cut, ranking, nullptr), w_.not_logged});
     std::string you = Describe(mine, ranking, &cut), them = Describe(cut, ranking, &mine);
     if (you == them) {  // equal on every key: the last tie-break decided
       auto tie = last_tie_.find(ranking);

@@ -248,6 +248,24 @@ class Composer {
   const LetterWords& w_;
 };
 
+// A per-program ranking's key values for candidate c at program p, listed as choice
+// `choice_rank`, as the log writes values (score strings; null when missing). The log
+// (zkmatch-audit/3) does not copy them: the recorded inputs give them.
+JsonValue PerProgramKeys(const Ranking& ranking, const EvalContext& ctx, CandidateIndex c, ProgramIndex p, std::int32_t choice_rank) {
+  JsonValue out;
+  out.type = JsonValue::Type::kArray;
+  for (const RankingKey& k : ranking.keys) {
+    JsonValue v;
+    const Score s = EvaluateNumber(*k.expr, ctx, c, p, choice_rank);
+    if (s != kMissingScore) {
+      v.type = JsonValue::Type::kString;
+      v.text = FormatScore(s);
+    }
+    out.items.push_back(std::move(v));
+  }
+  return out;
+}
+
 // Values of a ranking's keys up to the first that differs from `other`'s, joined by " / ".
 std::string KeyValues(const JsonValue& key, const JsonValue& other) {
   std::string out;
@@ -290,8 +308,14 @@ std::string Composer::Rejection(const JsonValue& rec, CandidateIndex c, const st
     return Fill(w_.full_earlier, {channel, how, std::to_string(theirs), std::to_string(mine_rank)});
   }
   const Ranking& ranking = rules_.rankings[static_cast<std::size_t>(ch->ranking)];
+  // The candidate's values: the record's for a ranking over candidates; for a per-program
+  // ranking, the step's in a zkmatch-audit/2 log, else recomputed from the inputs.
   const JsonValue& here = step[audit_keys::kKeys][ranking.name];
-  const JsonValue& mine = here.is_null() ? rec[audit_keys::kKeys][ranking.name] : here;
+  JsonValue at_program;
+  if (here.is_null() && ranking.per_program && c != kNone && p != kNone) {
+    at_program = PerProgramKeys(ranking, ctx_, c, p, static_cast<std::int32_t>(mine_rank));
+  }
+  const JsonValue& mine = !here.is_null() ? here : ranking.per_program ? at_program : rec[audit_keys::kKeys][ranking.name];
   const JsonValue& cut = seat->second[audit_keys::kCutoff][audit_keys::kRank][audit_keys::kKey];
   if (std::string why = ChoiceKeyDecided(ranking, mine, cut, channel); !why.empty()) return why;
   std::string you = KeyValues(mine, cut);

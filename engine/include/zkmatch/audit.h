@@ -24,7 +24,7 @@
 
 namespace zkmatch {
 
-inline constexpr const char* kAuditFormat = "zkmatch-audit/2";
+inline constexpr const char* kAuditFormat = "zkmatch-audit/3";
 inline constexpr const char* kManifestFormat = "zkmatch-manifest/2";
 
 // The files named by the rules, hashed by reading them again now. A run does not use this (its
