@@ -364,10 +364,16 @@ TEST_F(AuditTamperTest, MoveUpTheListWithEveryFileAgreeingIsCaughtByCapacityAndS
   ASSERT_NO_FATAL_FAILURE(ReplaceLine(P("placements.csv"), "T2,placed,main,B,general,3,", "T2,placed,main,A,general,1,"));
   ASSERT_NO_FATAL_FAILURE(ReplaceLine(P("cutoffs.csv"), "main,A,general,,1,1,680,,1,0,0,0", "main,A,general,,1,2,660,,1,0,0,1"));
   ASSERT_NO_FATAL_FAILURE(ReplaceLine(P("cutoffs.csv"), "main,B,general,,2,2,620,,2,0,0,0", "main,B,general,,2,1,620,,2,0,0,0"));
-  ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), 3, "\"admitted\":1,", "\"admitted\":2,"));
+  ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), 3, "\"admitted\":1,\"cutoff_total\":\"680\",\"cutoff\":{\"candidate\":\"T1\",\"rank\":{\"ranking\":\"by_total\",\"key\":[\"680\"],\"tie\":\"T1\"}}",
+                                     "\"admitted\":2,\"cutoff_total\":\"660\",\"cutoff\":{\"candidate\":\"T2\",\"rank\":{\"ranking\":\"by_total\",\"key\":[\"660\"],\"tie\":\"T2\"}}"));
   ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), 5, "\"admitted\":2,", "\"admitted\":1,"));
   ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), 9, "\"program\":\"B\",\"channel\":\"general\",\"choice_rank\":3",
                                      "\"program\":\"A\",\"channel\":\"general\",\"choice_rank\":1"));
+  // T2's choices end at A now, where the record says they were placed.
+  ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), 9,
+                                     "{\"rank\":1,\"program\":\"A\",\"rejected\":{\"arts\":\"below\",\"general\":\"below\"}},{\"rank\":2,\"program\":\"C\",\"rejected\":{\"arts\":\"below\"}},"
+                                     "{\"rank\":3,\"program\":\"B\",\"placed\":\"general\"}]}],\"keys\":{\"by_total\":[\"660\"],\"by_arts\":[\"90\",\"660\"]}",
+                                     "{\"rank\":1,\"program\":\"A\",\"placed\":\"general\"}]}],\"keys\":{\"by_total\":[\"660\"]}"));
   ASSERT_NO_FATAL_FAILURE(Reseal(run_));
   const CommandResult v = Verify();
   ExpectDigestsConsistent(v);
@@ -790,6 +796,55 @@ TEST(AuditLines, EditedLineValueForgedIsCaughtByTheRecomputedLines) {
   EXPECT_NE(v.out.find("VIOLATION: lines.csv:4: line 'control' is 560, but recomputed from the rules and inputs it is 567.5"), std::string::npos) << v.out;
 }
 
+// allocations.csv (the per-junior-school seats the office publishes) and the log's flow records
+// are checked against cutoffs.csv and flows.csv, which are checked against the rules: the chain
+// instance's J1 seat edited to 3, and its flow record's seats edited, each resealed.
+TEST(AuditPublishedRows, EditedAllocationOrFlowRecordIsCaught) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  ASSERT_NO_FATAL_FAILURE(RunChain(tmp.path() + "/case", run));
+  const std::string honest = tmp.path() + "/honest";
+  fs::copy(run, honest, fs::copy_options::recursive);
+  EXPECT_NE(Zk("verify --run " + Q(run), tmp.path()).out.find("ok: allocations.csv: the seats of the 1 group of split channels, as the rules allocate them"),
+            std::string::npos);
+  ASSERT_NO_FATAL_FAILURE(ReplaceLine(run + "/allocations.csv", "main,,P,balanced,J1,1", "main,,P,balanced,J1,3"));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run));
+  CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out;
+  EXPECT_TRUE(HasViolation(v.out, "allocations.csv:2: P balanced J1 3 seats, but cutoffs.csv line 2 gives P balanced J1 1 (the rules' allocation)")) << v.out;
+  const std::string audit = honest + "/audit.jsonl";
+  ASSERT_NO_FATAL_FAILURE(EditInLine(audit, 5, "\"to_channel\":\"local\",\"seats\":1}", "\"to_channel\":\"local\",\"seats\":2}"));
+  ASSERT_NO_FATAL_FAILURE(Reseal(honest));
+  v = Zk("verify --all --run " + Q(honest), tmp.path());
+  EXPECT_EQ(v.exit_code, 3) << v.out;
+  EXPECT_TRUE(HasViolation(v.out, "audit.jsonl:5: flow record 1 disagrees with flows.csv line 2")) << v.out;
+}
+
+// A candidate's lottery number (fixtures/cases/ties, lottery.yaml) and a reassigned
+// candidate's turn (fixtures/cases/reassignment: C06 takes turn 1, C07 turn 2) are recomputed:
+// each edited and resealed is a finding on that record.
+TEST(AuditRecomputedNumbers, EditedLotteryNumberOrTurnIsCaught) {
+  TempDir tmp;
+  struct Case {
+    const char* rules;
+    std::size_t line;
+    const char* from;
+    const char* to;
+    const char* finding;
+  };
+  for (const Case& c : {Case{"ties/lottery.yaml", 5, "\"lottery\":\"b5a96f931c20c579\"", "\"lottery\":\"0000000000000001\"",
+                             "candidate 'L1': the lottery number is not the one the published seed gives"},
+                        Case{"reassignment/rules.yaml", 19, "\"turn\":1,", "\"turn\":2,", "audit.jsonl's record for candidate 'C06' disagrees with placements.csv"}}) {
+    const std::string run = tmp.path() + "/" + std::to_string(c.line);
+    ASSERT_EQ(Zk("run --quiet --rules " + Q(SourceDir() + "/fixtures/cases/" + c.rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
+    ASSERT_NO_FATAL_FAILURE(EditInLine(run + "/audit.jsonl", c.line, c.from, c.to));
+    ASSERT_NO_FATAL_FAILURE(Reseal(run));
+    const CommandResult v = Zk("verify --all --run " + Q(run), tmp.path());
+    EXPECT_EQ(v.exit_code, 3) << v.out;
+    EXPECT_TRUE(HasViolation(v.out, c.finding)) << c.finding << "\n" << v.out;
+  }
+}
+
 // vacancies.csv is what cutoffs.csv leaves: a seat count edited, a row dropped or a row added
 // (each resealed into the manifest) is a finding naming the row; the honest file verifies.
 TEST(AuditVacancies, EditedDroppedOrAddedRowsForgedAreCaught) {
@@ -905,6 +960,79 @@ TEST(AuditFlowPasses, ChainRunVerifiesWithTheRecomputedPasses) {
   EXPECT_NE(v.out.find("ok: seat flows recomputed pass by pass (2 passes in 1 stage, 1 seat moved)"), std::string::npos) << v.out;
 }
 
+// What the log says beyond the placements -- the seats records' certificate, every refused
+// choice, the keys, the header -- is evidence explain and the receipts quote: each edit below,
+// resealed so that every digest holds, changes no placement and is still caught (an independent
+// forgery audit found verify accepting each of these before).
+struct LogForgery {
+  const char* what;
+  std::size_t line;  // of audit.jsonl (the layout above)
+  const char* from;
+  const char* to;
+  const char* finding;
+};
+class AuditEvidenceTest : public AuditTamperTest, public ::testing::WithParamInterface<LogForgery> {};
+
+TEST_P(AuditEvidenceTest, EditedEvidenceIsCaught) {
+  const LogForgery& f = GetParam();
+  ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), f.line, f.from, f.to));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
+  const CommandResult v = Verify();
+  ExpectDigestsConsistent(v);
+  ExpectViolations(v, {f.finding});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Log, AuditEvidenceTest,
+    ::testing::Values(
+        LogForgery{"cutoff_total", 3, "\"cutoff_total\":\"680\"", "\"cutoff_total\":\"700\"",
+                   "audit.jsonl:3: the seats record for A general gives cutoff_total '700', cutoffs.csv line 3 '680'"},
+        LogForgery{"cutoff_candidate", 3, "\"candidate\":\"T1\",\"rank\":{\"ranking\":\"by_total\",\"key\":[\"680\"],\"tie\":\"T1\"}",
+                   "\"candidate\":\"T3\",\"rank\":{\"ranking\":\"by_total\",\"key\":[\"700\"],\"tie\":\"T3\"}",
+                   "audit.jsonl:3: the seats record for A general names 'T3' as its last admitted candidate, who is not the lowest ranked of those placements.csv admits there"},
+        LogForgery{"cutoff_key", 3, "\"key\":[\"680\"]", "\"key\":[\"700\"]",
+                   "audit.jsonl:3: the seats record for A general: its last admitted candidate's place (ranking, key values, tie) is not 'T1''s"},
+        LogForgery{"seats_initial", 5, "\"initial\":2,", "\"initial\":3,",
+                   "audit.jsonl:5: the seats record for B general disagrees with cutoffs.csv line 5 (initial, flowed_in, flowed_out, capacity or admitted)"},
+        LogForgery{"seats_extra_key", 5, "\"group\":null,", "\"group\":null,\"note\":1,",
+                   "audit.jsonl:5: the seats record for B general does not have exactly the keys audit-format.md gives, in its order"},
+        LogForgery{"step_deleted", 11, "{\"rank\":1,\"program\":\"A\",\"rejected\":{\"arts\":\"below\",\"general\":\"below\"}},", "",
+                   "candidate 'T4': choice 1 (A) of batch 'main' does not give the result placements.csv implies (rejected)"},
+        LogForgery{"placed_channel", 11, "\"placed\":\"general\"", "\"placed\":\"arts\"",
+                   "candidate 'T4': choice 2 (B) of batch 'main' does not give the result placements.csv implies (placed)"},
+        LogForgery{"keys_deleted", 11, ",\"by_arts\":[\"80\",\"620\"]", "",
+                   "candidate 'T4': `keys` does not give exactly the rankings over candidates its choices refer to"},
+        LogForgery{"record_stage", 8, "\"stage\":\"\",\"program\":\"A\"", "\"stage\":\"late\",\"program\":\"A\"",
+                   "audit.jsonl's record for candidate 'T1' disagrees with placements.csv"},
+        LogForgery{"header_name", 1, "\"rules_name\":\"two-rankings\"", "\"rules_name\":\"other\"",
+                   "audit.jsonl's header: rules_name 'other', the rules' name is 'two-rankings'"},
+        LogForgery{"header_format", 1, "\"format\":\"zkmatch-audit/3\"", "\"format\":\"zkmatch-audit/9\"", "audit.jsonl's header gives the format 'zkmatch-audit/9'"},
+        LogForgery{"header_condition", 1, "\"eligible\":\"arts > 0\"", "\"eligible\":\"arts > 90\"",
+                   "audit.jsonl's header: the channels are not the rules' (batch, stage, name, seats column, ranking, condition, split_by)"}),
+    [](const ::testing::TestParamInfo<LogForgery>& info) { return std::string(info.param.what); });
+
+// A record of a kind the format does not have, inserted before the end record.
+TEST_F(AuditTamperTest, RecordOfNoKindIsCaught) {
+  std::vector<std::string> lines = SplitLines(ReadFile(P("audit.jsonl")));
+  lines.insert(lines.begin() + 13, "{\"record\":\"note\",\"text\":\"T5 is placed after all\"}");
+  WriteBytes(P("audit.jsonl"), JoinLines(lines));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
+  const CommandResult v = Verify();
+  ExpectDigestsConsistent(v);
+  ExpectViolations(v, {"audit.jsonl:14: a record of no kind audit-format.md gives ('note')"});
+}
+
+// Records out of the documented order: a candidate record moved after the end record.
+TEST_F(AuditTamperTest, RecordAfterTheEndRecordIsCaught) {
+  std::vector<std::string> lines = SplitLines(ReadFile(P("audit.jsonl")));
+  std::swap(lines[12], lines[13]);
+  WriteBytes(P("audit.jsonl"), JoinLines(lines));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
+  const CommandResult v = Verify();
+  ExpectDigestsConsistent(v);
+  ExpectViolations(v, {"audit.jsonl:14: a 'candidate' record after a 'end' record (the order is: the header, seats, flows, candidates, the end)"});
+}
+
 // The forger writes the old buggy outcome, every file consistent with it: the balanced seat
 // moved on through local to general in pass 1 (local 1 seat, general 2), y in general.
 TEST(AuditFlowPasses, SeatPassedOnDownAChainInOnePassForgedIsCaught) {
@@ -925,7 +1053,7 @@ TEST(AuditFlowPasses, SeatPassedOnDownAChainInOnePassForgedIsCaught) {
   ASSERT_EQ(lines[4].rfind("{\"record\":\"flow\"", 0), 0u) << lines[4];
   lines.insert(lines.begin() + 5,
                "{\"record\":\"flow\",\"batch\":\"main\",\"stage\":\"\",\"pass\":1,\"program\":\"P\",\"channel\":\"local\",\"group\":null,\"to_batch\":\"main\","
-               "\"to_stage\":\"\",\"to_channel\":\"general\",\"seats\":1,\"prev\":\"" + std::string(64, '0') + "\"}");
+               "\"to_stage\":\"\",\"to_channel\":\"general\",\"seats\":1}");
   WriteBytes(audit, JoinLines(lines));
   ASSERT_NO_FATAL_FAILURE(Reseal(run));
 
@@ -1097,6 +1225,37 @@ TEST(AuditExplainNoSeats, ProgramWithoutSeatsInTheBatchIsGivenAsTheReason) {
   const CommandResult zh = Zk("explain --run " + Q(run) + " --candidate E1 --lang zh", tmp.path());
   ASSERT_EQ(zh.exit_code, 0) << zh.err;
   EXPECT_NE(zh.out.find("第 1 志愿（main）：Zero High General 未录取：该计划在main没有名额。\n"), std::string::npos) << zh.out;
+}
+
+// A per-program ranking (fixtures/cases/program-scores, by-program-score: each program ranks by
+// its own score, then total). The log copies no per-program values (audit-format.md,
+// zkmatch-audit/3): explain gives them from the recorded program_scores.csv -- C had 80 at P
+// (B took its seat with 90) and 70 at R (D, 80). When the inputs cannot be read, it says that
+// the values are not in the log instead of showing none.
+TEST(AuditExplainPerProgram, ValuesAtEachProgramComeFromTheRecordedInputs) {
+  TempDir tmp;
+  const std::string copy = tmp.path() + "/case";
+  fs::create_directories(copy);
+  for (const char* f : {"candidates.csv", "choices.csv", "programs.csv", "program_scores.csv", "by-program-score.yaml"}) {
+    fs::copy_file(SourceDir() + "/fixtures/cases/program-scores/" + f, copy + "/" + f);
+  }
+  const std::string run = tmp.path() + "/run";
+  const CommandResult r = Zk("run --quiet --rules " + Q(copy + "/by-program-score.yaml") + " --out " + Q(run), tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string en = Zk("explain --run " + Q(run) + " --candidate C", tmp.path()).out;
+  EXPECT_EQ(en,
+            "Candidate C: You are not admitted to any of your choices.\n"
+            "Choice 1 (batch main): 一中 特长班 not admitted: its specialty seats were filled: the last admitted candidate had 90, you had 80.\n"
+            "Choice 2 (batch main): 三中 特长班 not admitted: its specialty seats were filled: the last admitted candidate had 80, you had 70.\n");
+  const std::string zh = Zk("explain --run " + Q(run) + " --candidate C --lang zh", tmp.path()).out;
+  EXPECT_NE(zh.find("第 2 志愿（main）：三中 特长班 未录取：specialty名额已录满，最后录取的考生成绩为 80，你的成绩为 70。"), std::string::npos) << zh;
+  { std::ofstream(run + "/inputs/candidates.csv", std::ios::app) << "Z,500\n"; }
+  const CommandResult fallback = Zk("explain --run " + Q(run) + " --candidate C", tmp.path());
+  ASSERT_EQ(fallback.exit_code, 0) << fallback.err;
+  EXPECT_NE(fallback.out.find("Choice 1: P (batch main) not admitted:\n  - specialty: full; its last admitted candidate (B) had program_score 90, you had "
+                              "- (the log does not copy a per-program ranking's values, and the run's inputs cannot be read).\n"),
+            std::string::npos)
+      << fallback.out;
 }
 
 // When the run's inputs changed since the run, explain says so and falls back to the audit's

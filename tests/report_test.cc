@@ -523,7 +523,7 @@ TEST_F(CaseReportTest, EditedOutputIsReportedAsVerifyFailed) {
   const CommandResult r = Zk("report --run " + Q(run_) + " --lang en", "/");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;  // the report is written, but is no report of a result
   EXPECT_NE(r.out.find("(verify FAILED)"), std::string::npos) << r.out;
-  EXPECT_EQ(r.err, "zkmatch report: error: the run FAILED verification (14 violations); " + run_ + "/report.html says so at its top and lists them by kind; "
+  EXPECT_EQ(r.err, "zkmatch report: error: the run FAILED verification (16 violations); " + run_ + "/report.html says so at its top and lists them by kind; "
                    "zkmatch verify --run " + run_ + " --all lists every one\n");
   const std::string html = ReadFile(run_ + "/report.html");
   EXPECT_NE(html.find("<td id=\"verify\" class=\"bad\">FAILED"), std::string::npos);
@@ -532,7 +532,7 @@ TEST_F(CaseReportTest, EditedOutputIsReportedAsVerifyFailed) {
   const std::size_t banner = html.find("<section id=\"verify-failed\">\n<h2 class=\"bad\">This run FAILED independent verification: do not publish or rely on the figures below</h2>");
   ASSERT_NE(banner, std::string::npos) << html.substr(0, 3000);
   EXPECT_LT(banner, html.find("<section id=\"identity\">"));
-  EXPECT_NE(html.find("<p>zkmatch verify found 14 violations, by kind (zkmatch verify --run " + run_ + " --all lists every one):</p>\n<ul>\n"
+  EXPECT_NE(html.find("<p>zkmatch verify found 16 violations, by kind (zkmatch verify --run " + run_ + " --all lists every one):</p>\n<ul>\n"
                       "<li><b>output changed since the run</b>: 1\n<ul>\n<li>output placements.csv was modified after the run", banner),
             std::string::npos)
       << html.substr(banner, 3000);

@@ -166,6 +166,7 @@ constexpr const char* kAuditTree = "audit.jsonl Merkle root, header or end recor
 constexpr const char* kAuditAgreement = "audit.jsonl disagrees with the published files";
 constexpr const char* kRows = "capacity, count or cut-off wrong";
 constexpr const char* kVacancies = "vacancies.csv wrong";
+constexpr const char* kAllocations = "allocations.csv wrong";
 constexpr const char* kEligibility = "placement not eligible";
 constexpr const char* kLabels = "channel label wrong";
 constexpr const char* kEnvy = "justified envy or a wasted seat";
@@ -236,6 +237,7 @@ class Verifier {
     kind_ = kinds::kLines;
     CheckLines();
     TallyRows();  // what each row admitted, which the explanations in the log are checked against
+    NumberTurns();
     // The seat flows' own deferred acceptance (serial, the literal algorithm) needs nothing the
     // next checks find: it runs on a thread of its own while they run, and its findings are
     // reported in their place below. (The future's destructor waits for it on every path.)
@@ -250,6 +252,8 @@ class Verifier {
     TallyReassigned();
     kind_ = kinds::kVacancies;
     CheckVacancies();
+    kind_ = kinds::kAllocations;
+    CheckAllocations();
     step("channel labels");
     kind_ = kinds::kLabels;
     CheckChannelLabels();
@@ -471,16 +475,75 @@ class Verifier {
     const std::size_t n = instance_.candidates.size();
     const std::size_t agreement_before = report_.violations.size();
     CheckHeaderNames();
+    CheckHeaderContent();
     while (next_candidate_ < n) MissingRecord(next_candidate_++);
     if (audit_candidate_count_ != n) Violation(kinds::kAuditAgreement, "audit.jsonl has " + std::to_string(audit_candidate_count_) + " candidate records for " + std::to_string(n) + " candidates");
     std::size_t rows = 0;
     for (const StageInfo& st : stages_) rows += st.rows.size();
     if (audit_seats_count_ != rows) Violation(kinds::kAuditAgreement, "audit.jsonl has " + std::to_string(audit_seats_count_) + " seat records, cutoffs.csv has " + std::to_string(rows) + " rows");
+    if (audit_flow_count_ != flow_rows_.size()) {
+      Violation(kinds::kAuditAgreement, "audit.jsonl has " + std::to_string(audit_flow_count_) + " flow records, flows.csv has " + std::to_string(flow_rows_.size()) + " rows");
+    }
     if (audit_disagreements_ == 0 && report_.violations.size() == agreement_before) Passed("audit.jsonl agrees with placements.csv and cutoffs.csv");
+  }
+
+  // What the header states about the rules and the inputs (explain and an auditor's tools read
+  // it): the rules' name, seed, rankings, channels and line values, the counts, and a continuing
+  // round's parent counts, each as the rules and the inputs loaded here give them.
+  void CheckHeaderContent() {
+    namespace a = audit_keys;
+    const JsonValue& h = audit_header_;
+    auto bad = [&](const std::string& what) { Violation("audit.jsonl's header: " + what); };
+    if (h[a::kRulesName].text != rules_.name) bad("rules_name '" + h[a::kRulesName].text + "', the rules' name is '" + rules_.name + "'");
+    if (rules_.seed.empty() ? !h[a::kSeed].is_null() : h[a::kSeed].text != rules_.seed) bad("the lottery seed is not the rules'");
+    const auto& rankings = h[a::kRankings].items;
+    bool same = rankings.size() == rules_.rankings.size();
+    for (std::size_t i = 0; same && i < rankings.size(); ++i) {
+      const Ranking& r = rules_.rankings[i];
+      same = rankings[i][a::kName].text == r.name && rankings[i][a::kKeys].items.size() == r.keys.size() && rankings[i][a::kPerProgram].boolean == r.per_program;
+      for (std::size_t k = 0; same && k < r.keys.size(); ++k) same = rankings[i][a::kKeys].items[k].text == r.keys[k].text;
+    }
+    if (!same) bad("the rankings are not the rules' (names, keys as written, per_program)");
+    const auto& channels = h[a::kChannels].items;
+    std::size_t i = 0;
+    same = true;
+    for (const Batch& b : rules_.batches) {
+      for (const Stage& st : b.stages) {
+        for (const Channel& ch : st.channels) {
+          same = same && i < channels.size() && channels[i][a::kBatch].text == b.name && channels[i][a::kStage].text == st.name &&
+                 channels[i][a::kChannel].text == ch.name && channels[i][a::kSeats].text == ch.seats &&
+                 channels[i][a::kRanking].text == rules_.rankings[static_cast<std::size_t>(ch.ranking)].name &&
+                 (ch.eligible_text.empty() ? channels[i][a::kEligible].is_null() : channels[i][a::kEligible].text == ch.eligible_text) &&
+                 (ch.split_by.empty() ? channels[i][a::kSplitBy].is_null() : channels[i][a::kSplitBy].text == ch.split_by);
+          ++i;
+        }
+      }
+    }
+    if (!same || i != channels.size()) bad("the channels are not the rules' (batch, stage, name, seats column, ranking, condition, split_by)");
+    const auto& lines = h[a::kLines].items;
+    same = lines.size() == rules_.lines.size();
+    for (std::size_t l = 0; same && l < lines.size(); ++l) {
+      same = lines[l][a::kName].text == rules_.lines[l].name &&
+             (lines_[l] == kMissingScore ? lines[l][a::kValue].is_null() : lines[l][a::kValue].text == FormatScore(lines_[l]));
+    }
+    if (!same) bad("the score lines' names or values are not the ones recomputed from the rules and inputs");
+    if (h[a::kCandidates].AsInt() != static_cast<std::int64_t>(instance_.candidates.size()) || h[a::kPrograms].AsInt() != static_cast<std::int64_t>(instance_.programs.size())) {
+      bad("the counts of candidates and programs are not the inputs'");
+    }
+    const ParentRun& parent = instance_.parent;
+    const JsonValue& hp = h[a::kParent];
+    if (parent.present ? hp[a::kLocked].AsInt() != static_cast<std::int64_t>(parent.locked) || hp[a::kDeclined].AsInt() != static_cast<std::int64_t>(parent.declined)
+                       : !hp.is_null()) {
+      bad("the parent run's counts of locked and declined candidates are not the inputs'");
+    }
   }
 
   // The header's rankings carry the rules' last_tie, by the names of names.h.
   void CheckHeaderNames() {
+    const std::string& format = audit_header_[audit_keys::kFormat].text;
+    if (format != kAuditFormat && format != "zkmatch-audit/2") {
+      Violation("audit.jsonl's header gives the format '" + format + "', not " + kAuditFormat + " (or zkmatch-audit/2, which this zkmatch still reads)");
+    }
     const auto& rankings = audit_header_[audit_keys::kRankings].items;
     for (std::size_t i = 0; i < rankings.size(); ++i) {
       const std::string& name = rankings[i][audit_keys::kLastTie].text;
@@ -554,15 +617,26 @@ class Verifier {
     }
     const Claim* claim = ClaimOf(static_cast<CandidateIndex>(c));
     bool same = r[a::kStatus].text() == (placed ? a::kStatusPlaced : claim ? a::kStatusReassigned : a::kStatusUnplaced);
+    // A continuing round: the seat a candidate gave up (declined.csv) is the parent's.
+    const ParentRun& parent = instance_.parent;
+    const JsonRef declined = r[a::kDeclined];
+    if (parent.present && parent.state[c] == ParentRun::kDeclined) {
+      const ParentRun::Slot& slot = parent.slots[parent.slot[c]];
+      same = same && declined[a::kBatch].text() == slot.batch && declined[a::kStage].text() == slot.stage && declined[a::kProgram].text() == instance_.programs.code[parent.program[c]] &&
+             declined[a::kChannel].text() == slot.channel && declined[a::kChoiceRank].AsInt() == parent.choice_rank[c];
+    } else {
+      same = same && declined.is_null();
+    }
     if (same && claim) {
       const StageInfo& st = stages_[static_cast<std::size_t>(claim->stage)];
       same = r[a::kBatch].text() == rules_.batches[st.b].name && r[a::kStage].text() == StageRules(st).name &&
              r[a::kProgram].text() == instance_.programs.code[claim->program] && r[a::kChannel].text() == StageRules(st).channels[claim->channel].name &&
-             ShownOrder(r[a::kReassignment][a::kOrder]) == OrderValues(static_cast<CandidateIndex>(c), claim->program);
+             ShownOrder(r[a::kReassignment][a::kOrder]) == OrderValues(static_cast<CandidateIndex>(c), claim->program) &&
+             r[a::kReassignment][a::kTurn].AsInt() == static_cast<std::int64_t>(claim_turn_[static_cast<std::size_t>(claim - claims_.data())]);
     }
     if (same && placed) {
       const StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
-      same = r[a::kBatch].text() == rules_.batches[st.b].name && r[a::kProgram].text() == instance_.programs.code[program_[c]] &&
+      same = r[a::kBatch].text() == rules_.batches[st.b].name && r[a::kStage].text() == StageRules(st).name && r[a::kProgram].text() == instance_.programs.code[program_[c]] &&
              r[a::kChannel].text() == StageRules(st).channels[channel_[c]].name && r[a::kChoiceRank].AsInt() == choice_[c] + 1;
     }
     out->agrees = same;
@@ -571,6 +645,7 @@ class Verifier {
   // Candidate records come in id order; each must agree with placements.csv.
   void TakeCandidateRecord(const CandidateRecordCheck& check, std::size_t line_no) {
     ++audit_candidate_count_;
+    TakeInOrder(RecordKind::kCandidate, line_no);
     while (next_candidate_ < check.position) MissingRecord(next_candidate_++);
     if (!check.found || next_candidate_ != check.position) {
       AgreementViolation("audit.jsonl:" + std::to_string(line_no) + ": a record for candidate '" + check.id + "', who is unknown or out of id order");
@@ -586,13 +661,67 @@ class Verifier {
     namespace a = audit_keys;
     const std::string& record = v[a::kRecord].text;
     if (line_no == 1 && record != a::kHeader) Violation("audit.jsonl:1: the first record is not the header");
-    if (record == a::kSeats) {
+    const RecordKind kind = record == a::kHeader ? RecordKind::kHeader
+                            : record == a::kSeats ? RecordKind::kSeats
+                            : record == a::kFlow  ? RecordKind::kFlow
+                            : record == a::kEnd   ? RecordKind::kEnd
+                                                  : RecordKind::kNone;
+    if (kind == RecordKind::kNone) {
+      AgreementViolation("audit.jsonl:" + std::to_string(line_no) + ": a record of no kind audit-format.md gives ('" + record + "')");
+      return;
+    }
+    TakeInOrder(kind, line_no);
+    if (kind == RecordKind::kSeats) {
       CompareSeatsRecord(v, line_no);
-    } else if (record == a::kHeader) {
-      audit_header_ = std::move(v);
+    } else if (kind == RecordKind::kFlow) {
+      CompareFlowRecord(v, line_no);
+    } else if (kind == RecordKind::kHeader) {
+      if (line_no == 1) audit_header_ = std::move(v);
     } else {
       *last = std::move(v);
     }
+  }
+
+  // The log's records come in the order audit-format.md gives: one header, the seats records,
+  // the flow records, the candidate records, one end record.
+  enum class RecordKind { kNone, kHeader, kSeats, kFlow, kCandidate, kEnd };
+  void TakeInOrder(RecordKind kind, std::size_t line_no) {
+    const bool in_order = kind == RecordKind::kHeader ? last_kind_ == RecordKind::kNone : last_kind_ != RecordKind::kNone && last_kind_ != RecordKind::kEnd && kind >= last_kind_;
+    if (!in_order && line_no != 1) {  // a first record that is not the header is reported as such
+      AgreementViolation("audit.jsonl:" + std::to_string(line_no) + ": a '" + RecordKindName(kind) + "' record after a '" + RecordKindName(last_kind_) +
+                         "' record (the order is: the header, seats, flows, candidates, the end)");
+    }
+    if (kind > last_kind_ || kind == RecordKind::kEnd) last_kind_ = kind;
+  }
+  static std::string RecordKindName(RecordKind kind) {
+    switch (kind) {
+      case RecordKind::kHeader: return audit_keys::kHeader;
+      case RecordKind::kSeats: return audit_keys::kSeats;
+      case RecordKind::kFlow: return audit_keys::kFlow;
+      case RecordKind::kCandidate: return audit_keys::kCandidate;
+      case RecordKind::kEnd: return audit_keys::kEnd;
+      case RecordKind::kNone: break;
+    }
+    return "?";
+  }
+
+  // A flow record states the row of flows.csv at its place, field by field.
+  void CompareFlowRecord(const JsonValue& f, std::size_t line_no) {
+    namespace a = audit_keys;
+    const std::size_t i = audit_flow_count_++;
+    const std::string where = "audit.jsonl:" + std::to_string(line_no) + ": flow record " + std::to_string(i + 1);
+    if (i >= flow_rows_.size()) {
+      AgreementViolation(where + ", but flows.csv has " + std::to_string(flow_rows_.size()) + " rows");
+      return;
+    }
+    const FlowRow& r = flow_rows_[i];
+    auto text = [&](const char* key, const std::string& want) { return f[key].type == JsonValue::Type::kString && f[key].text == want; };
+    auto number = [&](const char* key, std::int64_t want) { return f[key].type == JsonValue::Type::kNumber && f[key].text == std::to_string(want); };
+    const bool same = HasMembers(f, {a::kRecord, a::kBatch, a::kStage, a::kPass, a::kProgram, a::kChannel, a::kGroup, a::kToBatch, a::kToStage, a::kToChannel, a::kSeats}) &&
+                      text(a::kBatch, r.batch) && text(a::kStage, r.stage) && number(a::kPass, r.pass) && text(a::kProgram, r.program) &&
+                      text(a::kChannel, r.channel) && (r.group.empty() ? f[a::kGroup].is_null() : text(a::kGroup, r.group)) && text(a::kToBatch, r.to_batch) &&
+                      text(a::kToStage, r.to_stage) && text(a::kToChannel, r.to_channel) && number(a::kSeats, r.seats);
+    if (!same) AgreementViolation(where + " disagrees with flows.csv line " + std::to_string(r.line));
   }
 
   // The Merkle tree (merkle.h) over every line, against the manifest's root and size.
@@ -614,19 +743,123 @@ class Verifier {
     if (++audit_disagreements_ <= 100) Violation(kinds::kAuditAgreement, std::move(what));
   }
 
+  // A seats record states a row of cutoffs.csv and the certificate explain and the receipts
+  // quote (the last admitted candidate and their place in the channel's ranking): every field
+  // is checked, in the order audit-format.md gives, against the row (itself checked against the
+  // inputs by CheckRows) and against the ranking recomputed here.
   void CompareSeatsRecord(const JsonValue& s, std::size_t line_no) {
+    namespace a = audit_keys;
     ++audit_seats_count_;
-    const int sp = FindStage(s[audit_keys::kBatch].text, s[audit_keys::kStage].text);
+    const std::string where = "audit.jsonl:" + std::to_string(line_no) + ": the seats record for " + s[a::kProgram].text + " " + s[a::kChannel].text;
+    const int sp = FindStage(s[a::kBatch].text, s[a::kStage].text);
     Row* row = nullptr;
+    std::uint32_t h = kNone;
+    ProgramIndex p = kNoProgram;
     if (sp >= 0) {
       StageInfo& st = stages_[static_cast<std::size_t>(sp)];
-      const ProgramIndex p = FindProgram(s[audit_keys::kProgram].text);
-      const std::uint32_t h = FindChannel(StageRules(st), s[audit_keys::kChannel].text);
-      if (p != kNone && h != kNone) row = FindRow(st, p, h, s[audit_keys::kGroup].is_null() ? kNone : FindGroup(st.split[h], s[audit_keys::kGroup].text));
+      p = FindProgram(s[a::kProgram].text);
+      h = FindChannel(StageRules(st), s[a::kChannel].text);
+      if (p != kNone && h != kNone) {
+        const bool split = st.split[h] != nullptr;
+        if (split == s[a::kGroup].is_null() || (split && s[a::kGroup].type != JsonValue::Type::kString)) {
+          AgreementViolation(where + (split ? " names no junior-school group, but the channel is split" : " names a group, but the channel is not split"));
+          return;
+        }
+        row = FindRow(st, p, h, split ? FindGroup(st.split[h], s[a::kGroup].text) : kNone);
+      }
     }
-    if (!row || row->capacity != s[audit_keys::kCapacity].AsInt() || row->admitted != s[audit_keys::kAdmitted].AsInt()) {
-      AgreementViolation("audit.jsonl's seat record for " + s[audit_keys::kProgram].text + " " + s[audit_keys::kChannel].text + " disagrees with cutoffs.csv (line " + std::to_string(line_no) + ")");
+    if (!row) {
+      AgreementViolation(where + " names a row cutoffs.csv does not have");
+      return;
     }
+    if (row->line <= last_seats_row_line_) AgreementViolation(where + " is out of cutoffs.csv's order (its row is line " + std::to_string(row->line) + ")");
+    last_seats_row_line_ = row->line;
+    const StageInfo& st = stages_[static_cast<std::size_t>(sp)];
+    const Stage& stage = StageRules(st);
+    const bool mechanism = stage.mechanism.kind != Mechanism::Kind::kDeferredAcceptance;
+    if (!HasMembers(s, {a::kRecord, a::kBatch, a::kStage, a::kProgram, a::kChannel, a::kGroup, a::kInitial, a::kFlowedIn, a::kFlowedOut, a::kCapacity,
+                        a::kAdmitted, a::kCutoffTotal, a::kCutoff})) {
+      AgreementViolation(where + " does not have exactly the keys audit-format.md gives, in its order");
+    }
+    auto is_int = [&](const char* key, std::int64_t want) { return s[key].type == JsonValue::Type::kNumber && s[key].AsInt() == want && s[key].text == std::to_string(want); };
+    if (!is_int(a::kInitial, row->initial) || !is_int(a::kFlowedIn, row->flowed_in) || !is_int(a::kFlowedOut, row->flowed_out) ||
+        !is_int(a::kCapacity, row->capacity) || !is_int(a::kAdmitted, row->admitted)) {
+      AgreementViolation(where + " disagrees with cutoffs.csv line " + std::to_string(row->line) + " (initial, flowed_in, flowed_out, capacity or admitted)");
+    }
+    const JsonValue& total = s[a::kCutoffTotal];
+    if (row->cutoff_total.empty() ? !total.is_null() : total.type != JsonValue::Type::kString || total.text != row->cutoff_total) {
+      AgreementViolation(where + " gives cutoff_total " + (total.is_null() ? "null" : "'" + total.text + "'") + ", cutoffs.csv line " + std::to_string(row->line) +
+                         " '" + row->cutoff_total + "'");
+    }
+    const JsonValue& cut = s[a::kCutoff];
+    if (row->placed == 0) {
+      if (!cut.is_null()) AgreementViolation(where + " names a last admitted candidate, but nobody was admitted");
+      return;
+    }
+    // The last admitted: a candidate admitted to this row whom the channel ranks lowest (with
+    // admit_all, any of those tied there).
+    const std::string& id = cut[a::kCandidate].text;
+    const auto& ids = instance_.candidates.id;
+    const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+    const int ranking = stage.channels[h].ranking;
+    bool ok = cut.type == JsonValue::Type::kObject && cut[a::kCandidate].type == JsonValue::Type::kString && it != ids.end() && *it == id;
+    CandidateIndex c = kNoCandidate;
+    if (ok) {
+      c = static_cast<CandidateIndex>(it - ids.begin());
+      ok = stage_of_[c] == sp && program_[c] == p && channel_[c] == h && FindRow(st, p, h, GroupOf(st, h, c)) == row && PlacedRank(st, ranking, c) == row->worst_rank;
+    }
+    if (!ok) {
+      AgreementViolation(where + " names '" + id + "' as its last admitted candidate, who is not the lowest ranked of those placements.csv admits there");
+      return;
+    }
+    const Ranking& r = rules_.rankings[static_cast<std::size_t>(ranking)];
+    const std::int32_t choice_rank = static_cast<std::int32_t>(choice_[c]) + 1;
+    const JsonValue& rank = cut[a::kRank];
+    std::vector<const char*> keys = {a::kCandidate, a::kRank};
+    if (mechanism) keys.push_back(a::kChoiceRank);
+    bool same = HasMembers(cut, keys) && HasMembers(rank, {a::kRanking, a::kKey, a::kTie}) && rank[a::kRanking].type == JsonValue::Type::kString &&
+                rank[a::kRanking].text == r.name && rank[a::kKey].type == JsonValue::Type::kArray && rank[a::kKey].items.size() == r.keys.size();
+    const EvalContext ctx = Context();
+    for (std::size_t i = 0; same && i < r.keys.size(); ++i) {
+      const Score v = EvaluateNumber(*r.keys[i].expr, ctx, c, p, choice_rank);
+      const JsonValue& shown = rank[a::kKey].items[i];
+      same = v == kMissingScore ? shown.is_null() : shown.type == JsonValue::Type::kString && shown.text == FormatScore(v);
+    }
+    const JsonValue& tie = rank[a::kTie];
+    switch (r.last_tie) {
+      case LastTie::kId: same = same && tie.type == JsonValue::Type::kString && tie.text == id; break;
+      case LastTie::kLottery: same = same && tie.type == JsonValue::Type::kString && tie.text == LotteryHex(id); break;
+      case LastTie::kAdmitAll: same = same && tie.is_null(); break;
+    }
+    if (mechanism) same = same && cut[a::kChoiceRank].type == JsonValue::Type::kNumber && cut[a::kChoiceRank].AsInt() == choice_rank;
+    if (!same) AgreementViolation(where + ": its last admitted candidate's place (ranking, key values, tie" + (mechanism ? ", choice_rank" : "") + ") is not '" + id + "''s");
+  }
+
+  // The 16-hex-digit lottery number of a candidate, as the log writes it.
+  std::string LotteryHex(const std::string& id) const {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(verify::Lottery(rules_.seed, id)));
+    return hex;
+  }
+
+  static std::size_t MemberCount(JsonRef v) {
+    std::size_t n = 0;
+    for (JsonRef m : v.children()) {
+      (void)m;
+      ++n;
+    }
+    return n;
+  }
+
+  // Whether object `v` has exactly these members, in this order (audit-format.md: "Keys appear in
+  // exactly the order given").
+  static bool HasMembers(const JsonValue& v, std::initializer_list<const char*> keys) { return HasMembers(v, std::vector<const char*>(keys)); }
+  static bool HasMembers(const JsonValue& v, const std::vector<const char*>& keys) {
+    if (v.type != JsonValue::Type::kObject || v.members.size() != keys.size()) return false;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (v.members[i].first != keys[i]) return false;
+    }
+    return true;
   }
 
   // The rules given (--rules), or the recorded ones; a run bundle's inputs (and, for the recorded
@@ -656,6 +889,9 @@ class Verifier {
         info.s = s;
         info.in_stage = verify::ProgramsOf(st, ctx);
         for (const Channel& ch : st.channels) info.split.push_back(instance_.candidates.FindColumn(ch.split_by));
+        for (const Column* col : info.split) {
+          if (col && std::find(split_columns_.begin(), split_columns_.end(), col) == split_columns_.end()) split_columns_.push_back(col);
+        }
         stages_.push_back(std::move(info));
       }
     }
@@ -813,6 +1049,22 @@ class Verifier {
 
   // Reassignment replayed turn by turn by the verifier's own code (verify_reassignment.h), over
   // the seats cutoffs.csv's capacities and placements.csv's batch placements leave empty.
+  // claim_turn_: each seat reassignment gave, numbered in turn order (the reassignment
+  // ranking, ties by id) from 1, as a record's `reassignment.turn` gives it.
+  void NumberTurns() {
+    claim_turn_.assign(claims_.size(), 0);
+    if (!rules_.reassignment) return;
+    const std::vector<std::uint32_t>& rank = ranks_[static_cast<std::size_t>(rules_.reassignment->ranking)];
+    if (rank.size() != instance_.candidates.size()) return;  // a ranking over candidates (the loader's rule)
+    std::vector<std::size_t> order(claims_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+      const CandidateIndex a = claims_[x].candidate, b = claims_[y].candidate;
+      return rank[a] != rank[b] ? rank[a] < rank[b] : a < b;
+    });
+    for (std::size_t t = 0; t < order.size(); ++t) claim_turn_[order[t]] = t + 1;
+  }
+
   void CheckReassignment() {
     std::vector<verify::EmptyRow> rows;
     std::map<std::tuple<int, ProgramIndex, std::uint32_t, std::uint32_t>, std::size_t> index;
@@ -1019,8 +1271,58 @@ class Verifier {
   // from cutoffs.csv's admitted column, whose own check is CheckRows'), with the seats left and
   // the program's school and name. A run made before vacancies.csv existed does not list it in
   // its manifest: nothing to check.
+  // allocations.csv (the seats of split channels per junior school, which the office
+  // publishes): one row per row of cutoffs.csv that has a group, in the same order, with its
+  // initial seats (CheckRows checks those against the rules' allocation).
+  void CheckAllocations() {
+    if (std::none_of(manifest_.outputs.begin(), manifest_.outputs.end(), [](const ManifestOutput& f) { return f.file == kAllocationsFile; })) {
+      Violation("manifest.json lists no allocations.csv, which every run writes");
+      return;
+    }
+    struct Want {
+      int line;
+      std::string batch, stage, program, channel, group;
+      std::int64_t seats;
+    };
+    std::vector<Want> want;
+    for (StageInfo& st : stages_) {
+      const Stage& stage = StageRules(st);
+      for (const auto& [key, row] : st.rows) {
+        const auto [p, h, g] = key;
+        if (g == kNone) continue;
+        want.push_back({row.line, rules_.batches[st.b].name, stage.name, instance_.programs.code[p], stage.channels[h].name, st.split[h]->dictionary[g], row.initial});
+      }
+    }
+    std::sort(want.begin(), want.end(), [](const Want& a, const Want& b) { return a.line < b.line; });
+    const std::size_t before = report_.violations.size();
+    std::size_t i = 0;
+    std::vector<Finding> findings;
+    const ReadStatus status = zkmatch::ReadAllocations(dir_, [&](const AllocationRow& r) {
+      const std::string at = "allocations.csv:" + std::to_string(r.line) + ": ";
+      if (i >= want.size()) {
+        Violation(at + "a row more than cutoffs.csv's " + std::to_string(want.size()) + " rows of split channels");
+        return;
+      }
+      const Want& w = want[i++];
+      if (r.batch != w.batch || r.stage != w.stage || r.program != w.program || r.channel != w.channel || r.group != w.group || r.seats != w.seats) {
+        Violation(at + r.program + " " + r.channel + " " + r.group + " " + std::to_string(r.seats) + " seats, but cutoffs.csv line " + std::to_string(w.line) + " gives " + w.program + " " +
+                  w.channel + " " + w.group + " " + std::to_string(w.seats) + " (the rules' allocation)");
+      }
+    }, &findings);
+    if (!Published(status, findings)) return;
+    if (i < want.size()) Violation("allocations.csv has " + std::to_string(i) + " rows, but cutoffs.csv has " + std::to_string(want.size()) + " rows of split channels");
+    if (report_.violations.size() == before) {
+      Passed(want.empty() ? std::string("allocations.csv: no rows, as no channel is split by group")
+                          : "allocations.csv: the seats of the " + std::to_string(want.size()) + (want.size() == 1 ? " group" : " groups") + " of split channels, as the rules allocate them");
+    }
+  }
+
   void CheckVacancies() {
-    if (std::none_of(manifest_.outputs.begin(), manifest_.outputs.end(), [](const ManifestOutput& f) { return f.file == kVacanciesFile; })) return;
+    // A run made before vacancies.csv existed lists none; a zkmatch-audit/3 log is later than it.
+    if (std::none_of(manifest_.outputs.begin(), manifest_.outputs.end(), [](const ManifestOutput& f) { return f.file == kVacanciesFile; })) {
+      if (audit_header_[audit_keys::kFormat].text == kAuditFormat) Violation("manifest.json lists no vacancies.csv, which every run of this log's format (" + std::string(kAuditFormat) + ") writes");
+      return;
+    }
     struct Want {
       std::int64_t capacity = 0, admitted = 0;
       std::string school, name;
@@ -1064,6 +1366,7 @@ class Verifier {
   bool ReadFlows() {
     std::vector<Finding> findings;
     const ReadStatus status = zkmatch::ReadFlows(dir_, [&](const FlowRow& r) {
+      flow_rows_.push_back(r);  // the log's flow records state these rows, in this order
       const std::string at = "flows.csv:" + std::to_string(r.line) + ": ";
       const int from = FindStage(r.batch, r.stage);
       const int to = FindStage(r.to_batch, r.to_stage);
@@ -1164,10 +1467,12 @@ class Verifier {
     auto shows_values = [&](JsonRef list, std::size_t r, ProgramIndex p, std::int32_t choice_rank) {
       const std::vector<RankingKey>& keys = rules_.rankings[r].keys;
       std::size_t i = 0;
+      char text[kFormattedScoreMax];
       for (JsonRef v : list.children()) {
         if (i == keys.size()) return false;
         const Score want = EvaluateNumber(*keys[i++].expr, ctx, c, p, choice_rank);
-        if ((v.is_null() ? std::string_view("null") : v.text()) != (want == kMissingScore ? std::string("null") : FormatScore(want))) return false;
+        const std::string_view want_text = want == kMissingScore ? std::string_view("null") : std::string_view(text, FormatScoreTo(want, text));
+        if ((v.is_null() ? std::string_view("null") : v.text()) != want_text) return false;
       }
       return i == keys.size();
     };
@@ -1178,6 +1483,11 @@ class Verifier {
       return -1;
     };
     const std::string who(rec[a::kId].text());
+    CheckRecordShape(rec, c, who, bad_lines);
+    std::vector<std::uint8_t> used(rules_.rankings.size(), 0);  // the rankings the steps refer to
+    if (stage_of_[c] >= 0 && locked_index_[c] == kNone) {
+      used[static_cast<std::size_t>(StageRules(stages_[static_cast<std::size_t>(stage_of_[c])]).channels[channel_[c]].ranking)] = 1;
+    }
     for (JsonRef m : rec[a::kKeys].children()) {
       const int r = ranking_index(m.key());
       if (r < 0 || rules_.rankings[static_cast<std::size_t>(r)].per_program) {
@@ -1186,7 +1496,7 @@ class Verifier {
         bad("candidate '" + who + "': the key values shown for ranking '" + std::string(m.key()) + "' are not the candidate's (recomputed from the inputs)");
       }
     }
-    std::string want, got;  // reused from choice to choice
+    std::vector<Reason> want;  // reused from choice to choice
     for (JsonRef batch : rec[a::kBatches].children()) {
       const int b = rules_.FindBatch(std::string(batch[a::kBatch].text()));
       if (b < 0 || !batch[a::kLockedBy].is_null()) continue;
@@ -1236,26 +1546,188 @@ class Verifier {
         const JsonRef rejected = step[a::kRejected];
         if (rejected.is_null()) continue;
         Reasons(stages_[static_cast<std::size_t>(sp)], p, k, c, ctx, &want);
-        got.clear();
-        for (JsonRef m : rejected.children()) {
-          if (!got.empty()) got += ", ";
-          got += m.key();
-          got += ": ";
-          got += m.text();
+        for (const Reason& why : want) {
+          if (why.why == Rejection::kBelow || why.why == Rejection::kNotBelow || why.why == Rejection::kFreeSeat) used[static_cast<std::size_t>(why.ranking)] = 1;
         }
-        if (got != want) {
+        // The log's reasons, member by member, against these (compared in place: the texts
+        // are built only for a message).
+        std::size_t i = 0;
+        bool same = true;
+        for (JsonRef m : rejected.children()) {
+          same = same && i < want.size() && m.key() == *want[i].channel && m.type() == JsonRef::Type::kString && m.text() == NameOf(want[i].why);
+          ++i;
+        }
+        if (!same || i != want.size()) {
+          std::string got;
+          for (JsonRef m : rejected.children()) {
+            if (!got.empty()) got += ", ";
+            got += m.key();
+            got += ": ";
+            got += m.text();
+          }
           bad("candidate '" + who + "': at choice " + std::string(rank_text) + " (" + instance_.programs.code[p] + ") the explanation says {" + got +
-              "}, but the inputs and the published seats give {" + want + "}");
+              "}, but the inputs and the published seats give {" + ReasonsText(want) + "}");
         }
       }
     }
+    if (locked_index_[c] != kNone) return;  // batches [] and keys {}: CheckRecordShape
+    // `keys`: the rankings over candidates the steps refer to, in the rules' order; `lottery`
+    // when one of them (or a per-program one) breaks ties by lottery; `groups`: the candidate's
+    // value of every split_by column.
+    std::size_t i = 0;
+    bool keys_ok = rec[a::kKeys].type() == JsonRef::Type::kObject;
+    bool lottery = false;
+    std::vector<JsonRef> shown;
+    for (JsonRef m : rec[a::kKeys].children()) shown.push_back(m);
+    for (std::size_t r = 0; r < used.size(); ++r) {
+      if (!used[r]) continue;
+      lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
+      if (rules_.rankings[r].per_program) continue;
+      keys_ok = keys_ok && i < shown.size() && shown[i].key() == rules_.rankings[r].name;
+      ++i;
+    }
+    if (!keys_ok || i != shown.size()) bad("candidate '" + who + "': `keys` does not give exactly the rankings over candidates its choices refer to");
+    const JsonRef shown_lottery = rec[a::kLottery];
+    if (lottery ? shown_lottery.type() != JsonRef::Type::kString || shown_lottery.text() != LotteryHex(who) : !shown_lottery.is_null()) {
+      bad("candidate '" + who + "': " + (lottery ? "the lottery number is not the one the published seed gives" : "a lottery number, but no ranking it refers to draws lots"));
+    }
+    const JsonRef groups = rec[a::kGroups];
+    std::size_t g = 0;
+    bool groups_ok = split_columns_.empty() ? groups.is_null() : groups.type() == JsonRef::Type::kObject;
+    for (JsonRef m : groups.children()) {
+      groups_ok = groups_ok && g < split_columns_.size() && m.key() == split_columns_[g]->name && m.type() == JsonRef::Type::kString &&
+                  m.text() == split_columns_[g]->dictionary[split_columns_[g]->text[c]];
+      ++g;
+    }
+    if (!groups_ok || g != split_columns_.size()) bad("candidate '" + who + "': `groups` does not give the candidate's value of every split_by column (candidates.csv)");
   }
 
+  // The record lists, in order, every batch in which the candidate has choices; in each, every
+  // choice up to the one placed (all of them where not placed), one step per stage that runs the
+  // program, each with the result the placement gives it: `placed` at the seat placements.csv
+  // gives, `locked_by_stage` in a later stage, `rejected` before, `not_offered` where no stage
+  // runs the program. (What each rejection says is checked by CheckExplanation.)
+  void CheckRecordShape(JsonRef rec, CandidateIndex c, const std::string& who, std::vector<std::string>& bad_lines) const {
+    namespace a = audit_keys;
+    auto bad = [&](const std::string& what) { bad_lines.push_back(what); };
+    const JsonRef batches = rec[a::kBatches];
+    if (batches.type() != JsonRef::Type::kArray) {
+      bad("candidate '" + who + "': no `batches` list");
+      return;
+    }
+    if (locked_index_[c] != kNone) {
+      if (!batches.children().empty() || rec[a::kKeys].type() != JsonRef::Type::kObject || !rec[a::kKeys].children().empty()) {
+        bad("candidate '" + who + "': kept the parent run's seat, so `batches` is [] and `keys` {}");
+      }
+      return;
+    }
+    const int sp = stage_of_[c];
+    const StageInfo* placed = sp >= 0 ? &stages_[static_cast<std::size_t>(sp)] : nullptr;
+    auto entry = batches.children().begin();
+    const auto entries_end = batches.children().end();
+    for (std::size_t b = 0; b < rules_.batches.size(); ++b) {
+      const ChoiceLists& lists = instance_.choices[b];
+      if (lists.length(c) == 0) continue;
+      const Batch& batch = rules_.batches[b];
+      if (!(entry != entries_end)) {
+        bad("candidate '" + who + "': lists nothing for batch '" + batch.name + "', where they have choices");
+        return;
+      }
+      const JsonRef e = *entry;
+      ++entry;
+      if (e[a::kBatch].text() != batch.name) {
+        bad("candidate '" + who + "': lists batch '" + std::string(e[a::kBatch].text()) + "' where batch '" + batch.name + "' comes");
+        return;
+      }
+      if (placed && b > placed->b) {
+        if (e[a::kLockedBy].text() != rules_.batches[placed->b].name || !e[a::kChoices].is_null()) {
+          bad("candidate '" + who + "': batch '" + batch.name + "' must say locked_by '" + rules_.batches[placed->b].name + "' and list no choices");
+        }
+        continue;
+      }
+      if (!e[a::kLockedBy].is_null() || e[a::kChoices].type() != JsonRef::Type::kArray) {
+        bad("candidate '" + who + "': batch '" + batch.name + "' must list their choices");
+        continue;
+      }
+      const bool staged = batch.stages.size() > 1 || !batch.stages[0].name.empty();
+      const bool placed_here = placed && placed->b == b;
+      const std::uint32_t first = lists.offset[c], last = placed_here ? first + choice_[c] : lists.offset[c + 1] - 1;
+      auto step = e[a::kChoices].children().begin();
+      const auto steps_end = e[a::kChoices].children().end();
+      bool ok = true;
+      for (std::uint32_t k = first; ok && k <= last; ++k) {
+        const ProgramIndex p = lists.program[k];
+        const std::int64_t rank = k - first + 1;
+        const std::string what = "candidate '" + who + "': choice " + std::to_string(rank) + " (" + instance_.programs.code[p] + ") of batch '" + batch.name + "'";
+        const std::size_t tied = TiedName(lists, k).empty() ? 0 : 1;
+        bool offered = false;
+        for (const StageInfo& st : stages_) {
+          if (st.b != b || !st.in_stage[p]) continue;
+          offered = true;
+          if (!(step != steps_end)) {
+            bad(what + " is missing");
+            ok = false;
+            break;
+          }
+          const JsonRef m = *step;
+          ++step;
+          const bool is_placed_seat = placed_here && k == last && st.s == placed->s;
+          const bool later_stage = placed_here && st.s > placed->s;
+          const char* result = is_placed_seat ? a::kPlaced : later_stage ? a::kLockedByStage : a::kRejected;
+          const std::size_t members = 2 + tied + (staged ? 1 : 0) + 1;
+          const std::size_t n = MemberCount(m);
+          bool same = m[a::kRank].AsInt() == rank && m[a::kRank].type() == JsonRef::Type::kNumber && m[a::kProgram].text() == instance_.programs.code[p] &&
+                      (staged ? m[a::kStage].text() == StageRules(st).name && m[a::kStage].type() == JsonRef::Type::kString : m[a::kStage].is_null()) &&
+                      !m[result].is_null() && (n == members || (n == members + 1 && !m[a::kKeys].is_null()));  // zkmatch-audit/2: a per-program ranking's `keys`
+          if (same && is_placed_seat) same = m[a::kPlaced].text() == StageRules(st).channels[channel_[c]].name;
+          if (same && later_stage) same = m[a::kLockedByStage].text() == StageRules(*placed).name;
+          if (same && !is_placed_seat && !later_stage) same = m[a::kRejected].type() == JsonRef::Type::kObject;
+          if (!same) {
+            bad(what + (staged ? ", stage '" + StageRules(st).name + "'," : "") + " does not give the result placements.csv implies (" + result + ")");
+            ok = false;
+          }
+        }
+        if (!ok || offered) continue;
+        if (!(step != steps_end)) {
+          bad(what + " is missing");
+          ok = false;
+          break;
+        }
+        const JsonRef m = *step;
+        ++step;
+        const std::size_t n = MemberCount(m);
+        if (m[a::kRank].AsInt() != rank || m[a::kProgram].text() != instance_.programs.code[p] || !m[a::kNotOffered].boolean() || n != 3) {
+          bad(what + " must say not_offered: no stage of the batch runs the program");
+          ok = false;
+        }
+      }
+      if (ok && step != steps_end) bad("candidate '" + who + "': batch '" + batch.name + "' lists more than the choices " + (placed_here ? "up to the one placed" : "they made"));
+    }
+    if (entry != entries_end) bad("candidate '" + who + "': `batches` lists more than the batches in which they have choices");
+  }
+
+  // One channel's reason, as a step's `rejected` gives it.
+  struct Reason {
+    const std::string* channel;
+    Rejection why;
+    int ranking;  // the channel's
+  };
+  // "CHANNEL: REASON, ..." as the log writes a step's `rejected`.
+  static std::string ReasonsText(const std::vector<Reason>& reasons) {
+    std::string out;
+    for (const Reason& r : reasons) {
+      if (!out.empty()) out += ", ";
+      out += *r.channel;
+      out += ": ";
+      out += NameOf(r.why);
+    }
+    return out;
+  }
   // Why candidate c (entry k of the lists, program p) was not admitted in stage st, channel by
   // channel over the program's channels with seats, as audit-format.md names the reasons.
-  void Reasons(const StageInfo& st, ProgramIndex p, std::uint32_t k, CandidateIndex c, const EvalContext& ctx, std::string* reasons) const {
+  void Reasons(const StageInfo& st, ProgramIndex p, std::uint32_t k, CandidateIndex c, const EvalContext& ctx, std::vector<Reason>* reasons) const {
     const Stage& stage = StageRules(st);
-    std::string& out = *reasons;
+    std::vector<Reason>& out = *reasons;
     out.clear();
     const ChoiceLists& lists = instance_.choices[st.b];
     for (std::uint32_t h = 0; h < stage.channels.size(); ++h) {
@@ -1273,10 +1745,7 @@ class Verifier {
       } else {
         reason = RankAt(st, ch.ranking, c, k) > row->worst_rank ? Rejection::kBelow : Rejection::kNotBelow;
       }
-      if (!out.empty()) out += ", ";
-      out += ch.name;
-      out += ": ";
-      out += Name(reason);
+      out.push_back({&ch.name, reason, ch.ranking});
     }
   }
 
@@ -1803,6 +2272,10 @@ class Verifier {
   std::vector<std::uint32_t> locked_index_;                      // per candidate: index into locked_rows_, or kNone
   RulesFileMap files_;  // a run bundle's copies of the files the rules name (run_format.h)  // the kind of what Violation(what) reports
   std::size_t audit_candidate_count_ = 0, audit_seats_count_ = 0, audit_disagreements_ = 0, next_candidate_ = 0;
+  int last_seats_row_line_ = 0;  // cutoffs.csv's line of the last seats record's row: records come in its order
+  std::size_t audit_flow_count_ = 0;
+  std::vector<FlowRow> flow_rows_;             // flows.csv's rows, in file order
+  RecordKind last_kind_ = RecordKind::kNone;  // of the last record taken, in file order
   Rules rules_;
   Instance instance_;
   std::vector<Score> lines_;
@@ -1830,6 +2303,8 @@ class Verifier {
   std::vector<std::vector<std::uint32_t>> ranks_;                      // [ranking][candidate]; empty if per program
   std::vector<std::vector<std::vector<std::uint32_t>>> entry_ranks_;   // [ranking][batch][entry]; per-program rankings
   std::vector<StageInfo> stages_;
+  std::vector<std::size_t> claim_turn_;  // [claim]: its turn (1-based), NumberTurns
+  std::vector<const Column*> split_columns_;  // the split_by columns, in first-use order (a record's `groups`)
   // flows.csv's rows by (from stage, pass, program, channel, group, to stage, to channel).
   using FlowKey = std::tuple<int, int, ProgramIndex, std::uint32_t, std::uint32_t, int, std::uint32_t>;
   struct PublishedFlow {
