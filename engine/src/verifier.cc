@@ -1502,8 +1502,9 @@ class Verifier {
       if (b < 0 || !batch[a::kLockedBy].is_null()) continue;
       const ChoiceLists& lists = instance_.choices[static_cast<std::size_t>(b)];
       for (JsonRef step : batch[a::kChoices].children()) {
-        const std::int64_t rank = step[a::kRank].AsInt();
-        const std::string_view rank_text = step[a::kRank].text();
+        const JsonRef rank_ref = step[a::kRank];
+        const std::int64_t rank = rank_ref.AsInt();
+        const std::string_view rank_text = rank_ref.text();
         if (rank < 1 || static_cast<std::uint64_t>(rank) > lists.length(c)) {
           bad("candidate '" + who + "': choice " + std::string(rank_text) + " is not on their list");
           continue;
@@ -1658,14 +1659,14 @@ class Verifier {
       for (std::uint32_t k = first; ok && k <= last; ++k) {
         const ProgramIndex p = lists.program[k];
         const std::int64_t rank = k - first + 1;
-        const std::string what = "candidate '" + who + "': choice " + std::to_string(rank) + " (" + instance_.programs.code[p] + ") of batch '" + batch.name + "'";
+        auto what = [&] { return "candidate '" + who + "': choice " + std::to_string(rank) + " (" + instance_.programs.code[p] + ") of batch '" + batch.name + "'"; };
         const std::size_t tied = TiedName(lists, k).empty() ? 0 : 1;
         bool offered = false;
         for (const StageInfo& st : stages_) {
           if (st.b != b || !st.in_stage[p]) continue;
           offered = true;
           if (!(step != steps_end)) {
-            bad(what + " is missing");
+            bad(what() + " is missing");
             ok = false;
             break;
           }
@@ -1674,30 +1675,52 @@ class Verifier {
           const bool is_placed_seat = placed_here && k == last && st.s == placed->s;
           const bool later_stage = placed_here && st.s > placed->s;
           const char* result = is_placed_seat ? a::kPlaced : later_stage ? a::kLockedByStage : a::kRejected;
-          const std::size_t members = 2 + tied + (staged ? 1 : 0) + 1;
-          const std::size_t n = MemberCount(m);
-          bool same = m[a::kRank].AsInt() == rank && m[a::kRank].type() == JsonRef::Type::kNumber && m[a::kProgram].text() == instance_.programs.code[p] &&
-                      (staged ? m[a::kStage].text() == StageRules(st).name && m[a::kStage].type() == JsonRef::Type::kString : m[a::kStage].is_null()) &&
-                      !m[result].is_null() && (n == members || (n == members + 1 && !m[a::kKeys].is_null()));  // zkmatch-audit/2: a per-program ranking's `keys`
-          if (same && is_placed_seat) same = m[a::kPlaced].text() == StageRules(st).channels[channel_[c]].name;
-          if (same && later_stage) same = m[a::kLockedByStage].text() == StageRules(*placed).name;
-          if (same && !is_placed_seat && !later_stage) same = m[a::kRejected].type() == JsonRef::Type::kObject;
+          // The members in the documented order, each read once: rank, program, [tied_to],
+          // [stage], the result[, keys (zkmatch-audit/2: a per-program ranking's values)].
+          auto it = m.children().begin();
+          const auto end = m.children().end();
+          auto next_is = [&](std::string_view key) { return it != end && (*it).key() == key; };
+          bool same = next_is(a::kRank) && (*it).type() == JsonRef::Type::kNumber && (*it).AsInt() == rank;
+          if (same) ++it;
+          same = same && next_is(a::kProgram) && (*it).text() == instance_.programs.code[p];
+          if (same) ++it;
+          if (same && tied) {
+            same = next_is(a::kTiedTo);  // its value: CheckExplanation
+            if (same) ++it;
+          }
+          if (same && staged) {
+            same = next_is(a::kStage) && (*it).type() == JsonRef::Type::kString && (*it).text() == StageRules(st).name;
+            if (same) ++it;
+          }
+          same = same && next_is(result);
+          if (same) {
+            const JsonRef r = *it;
+            ++it;
+            if (is_placed_seat) {
+              same = r.type() == JsonRef::Type::kString && r.text() == StageRules(st).channels[channel_[c]].name;
+            } else if (later_stage) {
+              same = r.type() == JsonRef::Type::kString && r.text() == StageRules(*placed).name;
+            } else {
+              same = r.type() == JsonRef::Type::kObject;
+            }
+          }
+          if (same && next_is(a::kKeys)) ++it;
+          same = same && !(it != end);
           if (!same) {
-            bad(what + (staged ? ", stage '" + StageRules(st).name + "'," : "") + " does not give the result placements.csv implies (" + result + ")");
+            bad(what() + (staged ? ", stage '" + StageRules(st).name + "'," : "") + " does not give the result placements.csv implies (" + result + ")");
             ok = false;
           }
         }
         if (!ok || offered) continue;
         if (!(step != steps_end)) {
-          bad(what + " is missing");
+          bad(what() + " is missing");
           ok = false;
           break;
         }
         const JsonRef m = *step;
         ++step;
-        const std::size_t n = MemberCount(m);
-        if (m[a::kRank].AsInt() != rank || m[a::kProgram].text() != instance_.programs.code[p] || !m[a::kNotOffered].boolean() || n != 3) {
-          bad(what + " must say not_offered: no stage of the batch runs the program");
+        if (m[a::kRank].AsInt() != rank || m[a::kProgram].text() != instance_.programs.code[p] || !m[a::kNotOffered].boolean() || MemberCount(m) != 3) {
+          bad(what() + " must say not_offered: no stage of the batch runs the program");
           ok = false;
         }
       }
