@@ -394,6 +394,21 @@ class EvaluateTest : public ::testing::Test {
   std::vector<ColumnRef> cand_refs_, prog_refs_;
 };
 
+// `x in program.COLUMN`: entries of a ';'-list, spaces around them ignored; an empty entry (a
+// trailing ';', ";;") or an empty cell lists nothing, so a candidate with no value is in no list.
+TEST_F(EvaluateTest, EmptyListEntriesMatchNothing) {
+  prog_.columns.push_back(Text("area", {"", "A; B;"}, {1, 0}));  // p1 "A; B;", p2 an empty cell
+  prog_refs_.push_back({"area", false, {}});
+  cand_.columns.push_back(Text("home", {"", "A", "B"}, {1, 0, 2}));  // c1 A, c2 none, c3 B
+  cand_refs_.push_back({"home", false, {}});
+  EXPECT_EQ(Condition("home in program.area", 0, 0), true);
+  EXPECT_EQ(Condition("home in program.area", 2, 0), true);   // " B" with its space
+  EXPECT_EQ(Condition("home in program.area", 1, 0), false);  // no home: the trailing ';' is no entry
+  EXPECT_EQ(Condition("home in program.area", 1, 1), false);  // an empty cell lists nothing
+  EXPECT_EQ(Condition("home not in program.area", 1, 1), true);
+  EXPECT_EQ(Condition("home in program.area", 0, 1), false);
+}
+
 TEST_F(EvaluateTest, FixedPointArithmetic) {
   struct Case {
     std::string source;

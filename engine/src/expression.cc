@@ -545,13 +545,16 @@ std::string_view EvalText(const Expression& e, const EvalContext& ctx, Candidate
 }
 
 // Whether `item` is one of the ';'-separated entries of `list` (spaces around entries ignored).
+// An empty entry is no entry: "D1;D2;" lists D1 and D2, an empty cell lists nothing, so a
+// candidate with no value in the column is in no program's list (a trailing ';' in a cell let
+// candidates without a district take in-area seats before this was so).
 bool ListContains(std::string_view list, std::string_view item) {
   while (true) {
     const std::size_t end = std::min(list.find(';'), list.size());
     std::string_view entry = list.substr(0, end);
     while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
     while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
-    if (entry == item) return true;
+    if (!entry.empty() && entry == item) return true;
     if (end == list.size()) return false;
     list.remove_prefix(end + 1);
   }
