@@ -89,6 +89,17 @@ TEST_F(PolicyCheck, GeneralHighTargetWarnsWithBothNumbersAndTheRunGoesAhead) {
 
 // A what-if (extends:) without a name of its own would carry its base's name into reports and
 // diffs: check and run warn, at the extends line.
+// (1b) Seats count only where a stage that runs the program reads their column: Q's 2 seats
+// in top_general (a column only stage `top`, school S1, reads) are never offered, so the plan
+// has 2 general-high seats for 4 candidates, not 4.
+TEST_F(PolicyCheck, GeneralHighSeatsNoStageOffersDoNotCount) {
+  ExpectWarning("general-high-unoffered",
+                "rules.yaml:9:3: warning: general-high seats 2 for 4 candidates are 50.00%, below the target 60.00% (3 seats needed)\n",
+                "rules.yaml: ok: 4 candidates, 2 programs, 4 choices in 1 batch\n",
+                "rules.yaml:9:3: warning: general-high admissions 2 of 4 candidates are 50.00%, below the target 60.00% (3 needed); "
+                "the plan has only 2 general-high seats\n");
+}
+
 TEST_F(PolicyCheck, WhatIfKeepingTheBaseNameWarns) {
   ExpectWarning("extends-keeps-name",
                 "rules.yaml:2:10: warning: this what-if keeps the name 'base-2025' of base.yaml; give it its own (name: ...) so that "

@@ -280,15 +280,29 @@ void WarnRoundSeatsNoStageOffers(const Rules& rules, const Instance& instance, c
 }  // namespace
 
 // Which programs count as general-high (policy.general_high; every program without it), and
-// their seats in every seat column.
+// the seats they offer: at each, every seat column a channel of a stage that runs the program
+// reads, counted once. (Seats in a column no stage running the program reads are never offered,
+// and were counted before an independent audit found the target passed on them.)
 static std::int64_t GeneralHighSeats(const Rules& rules, const Instance& instance, const EvalContext& ctx, std::vector<std::uint8_t>* general_high) {
-  const std::size_t np = instance.programs.size();
+  const Programs& progs = instance.programs;
+  const std::size_t np = progs.size();
   general_high->assign(np, 1);
   std::int64_t seats = 0;
+  std::vector<std::uint8_t> offered(progs.seat_columns.size());
   for (std::size_t p = 0; p < np; ++p) {
-    if (rules.policy.general_high) (*general_high)[p] = EvaluateCondition(*rules.policy.general_high, ctx, kNoCandidate, static_cast<ProgramIndex>(p)) ? 1 : 0;
+    const auto pi = static_cast<ProgramIndex>(p);
+    if (rules.policy.general_high) (*general_high)[p] = EvaluateCondition(*rules.policy.general_high, ctx, kNoCandidate, pi) ? 1 : 0;
     if (!(*general_high)[p]) continue;
-    for (const std::vector<std::int32_t>& column : instance.programs.seats) seats += std::max(0, column[p]);
+    std::fill(offered.begin(), offered.end(), std::uint8_t{0});
+    for (const Batch& batch : rules.batches) {
+      for (const Stage& stage : batch.stages) {
+        if (stage.programs && !EvaluateCondition(*stage.programs, ctx, kNoCandidate, pi)) continue;
+        for (const Channel& ch : stage.channels) {
+          for (std::size_t s = 0; s < progs.seat_columns.size(); ++s) offered[s] |= progs.seat_columns[s] == ch.seats ? 1 : 0;
+        }
+      }
+    }
+    for (std::size_t s = 0; s < progs.seats.size(); ++s) seats += offered[s] ? std::max(0, progs.seats[s][p]) : 0;
   }
   return seats;
 }
