@@ -195,6 +195,18 @@ TEST_F(PolicyCheck, UnfilledSeatsSentToABatchThatDoesNotRunTheProgramIsAnError) 
               "zkmatch: 1 error; nothing was written\n");
 }
 
+// (7d') The same for seats that can only arrive by a flow: P's balanced seat flows to P's arts
+// channel (no arts seats of its own), which sends unfilled seats to batch 'general', where no
+// stage runs P.
+TEST_F(PolicyCheck, UnfilledSeatsThatArriveByAFlowAndCannotGoOnAreAnError) {
+  ExpectError("later-batch-flowed-in",
+              "rules.yaml:14:64: error: channel 'arts' sends unfilled seats to channel 'general' of batch 'general', but no stage "
+              "of that batch runs program 'P' with that channel, so seats left empty there would be lost; let a stage of "
+              "'general' run it, or write unfilled: none to keep them empty\n"
+              "rules.yaml:14:9: warning: channel 'arts' in batch 'early' has no seats in any program (column 'arts' is empty or 0)\n"
+              "zkmatch: 1 error; nothing was written\n");
+}
+
 // (7e) A candidate with an empty junior_school belongs to no group (fixtures/cases/no-junior-school).
 TEST(PolicyCheckCases, CandidateWithoutJuniorSchoolWarnsWithTheRow) {
   const CommandResult c = CheckCase("no-junior-school");

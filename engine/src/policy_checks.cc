@@ -208,20 +208,38 @@ void CheckReassignmentFlag(const Rules& rules, const Instance& instance, Diagnos
 }
 
 // Seats sent to a later batch need a stage of that batch that runs the program with the named
-// channel; otherwise they could only stay empty.
+// channel; otherwise they could only stay empty. That holds for the channel's own seats at a
+// program and for seats that can reach it by the stage's own flows (a balanced seat flowing into
+// an arts channel with no arts seats of its own: an independent audit found such a seat stranded
+// in silence).
 void CheckLaterBatchTargets(const Rules& rules, const Instance& instance, const std::vector<StageRef>& stages, DiagnosticSink& sink) {
   for (const StageRef& st : stages) {
-    for (const Channel& ch : rules.batches[st.b].stages[st.s].channels) {
+    const Stage& stage = rules.batches[st.b].stages[st.s];
+    for (std::size_t h = 0; h < stage.channels.size(); ++h) {
+      const Channel& ch = stage.channels[h];
       const Unfilled& u = ch.unfilled;
       if (u.kind != Unfilled::Kind::kLaterBatch) continue;
-      const auto& seats = instance.programs.SeatsIn(ch.seats);
+      // The channels whose seats can end up in h: h, and those whose same-stage flows lead to it.
+      std::vector<const std::vector<std::int32_t>*> sources;
+      for (std::size_t g = 0; g < stage.channels.size(); ++g) {
+        std::size_t at = g;
+        for (std::size_t steps = 0; at != h && steps < stage.channels.size(); ++steps) {
+          const Unfilled& next = stage.channels[at].unfilled;
+          if (next.kind != Unfilled::Kind::kSameStage || next.channel_index < 0) break;
+          at = static_cast<std::size_t>(next.channel_index);
+        }
+        if (at == h) sources.push_back(&instance.programs.SeatsIn(stage.channels[g].seats));
+      }
+      auto has_seats = [&](std::size_t p) {
+        return std::any_of(sources.begin(), sources.end(), [&](const std::vector<std::int32_t>* seats) { return (*seats)[p] > 0; });
+      };
       const StageRuns runs = [&](std::size_t b, std::size_t s) -> const std::vector<std::uint8_t>& {
         return std::find_if(stages.begin(), stages.end(), [&](const StageRef& t) { return t.b == b && t.s == s; })->in;
       };
       std::string missing;
       int count = 0;
       for (std::size_t p = 0; p < instance.programs.size(); ++p) {
-        if (!st.in[p] || seats[p] <= 0) continue;
+        if (!st.in[p] || !has_seats(p)) continue;
         if (LaterBatchTarget(rules, u, static_cast<ProgramIndex>(p), runs)) continue;
         if (++count <= 5) missing += (missing.empty() ? "'" : ", '") + instance.programs.code[p] + "'";
       }
