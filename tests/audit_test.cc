@@ -1004,12 +1004,24 @@ INSTANTIATE_TEST_SUITE_P(
                    "candidate 'T4': `keys` does not give exactly the rankings over candidates its choices refer to"},
         LogForgery{"record_stage", 8, "\"stage\":\"\",\"program\":\"A\"", "\"stage\":\"late\",\"program\":\"A\"",
                    "audit.jsonl's record for candidate 'T1' disagrees with placements.csv"},
+        LogForgery{"candidate_key_order", 8, "\"id\":\"T1\",\"status\":\"placed\"", "\"status\":\"placed\",\"id\":\"T1\"",
+                   "audit.jsonl:8: the record for candidate 'T1' does not have the keys audit-format.md gives, in its order"},
         LogForgery{"header_name", 1, "\"rules_name\":\"two-rankings\"", "\"rules_name\":\"other\"",
                    "audit.jsonl's header: rules_name 'other', the rules' name is 'two-rankings'"},
         LogForgery{"header_format", 1, "\"format\":\"zkmatch-audit/3\"", "\"format\":\"zkmatch-audit/9\"", "audit.jsonl's header gives the format 'zkmatch-audit/9'"},
         LogForgery{"header_condition", 1, "\"eligible\":\"arts > 0\"", "\"eligible\":\"arts > 90\"",
                    "audit.jsonl's header: the channels are not the rules' (batch, stage, name, seats column, ranking, condition, split_by)"}),
     [](const ::testing::TestParamInfo<LogForgery>& info) { return std::string(info.param.what); });
+
+// placements.csv's unplaced row with a channel filled in: nothing else changes, and it is a
+// finding on the row.
+TEST_F(AuditTamperTest, UnplacedRowWithAChannelIsCaught) {
+  ASSERT_NO_FATAL_FAILURE(ReplaceLine(P("placements.csv"), "T5,unplaced,,,,,", "T5,unplaced,,,general,,"));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
+  const CommandResult v = Verify();
+  ExpectDigestsConsistent(v);
+  ExpectViolations(v, {"unplaced candidate 'T5' has a batch, program, channel, choice_rank or stage"});
+}
 
 // A record of a kind the format does not have, inserted before the end record.
 TEST_F(AuditTamperTest, RecordOfNoKindIsCaught) {

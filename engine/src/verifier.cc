@@ -524,9 +524,10 @@ class Verifier {
     same = lines.size() == rules_.lines.size();
     for (std::size_t l = 0; same && l < lines.size(); ++l) {
       same = lines[l][a::kName].text == rules_.lines[l].name &&
-             (lines_[l] == kMissingScore ? lines[l][a::kValue].is_null() : lines[l][a::kValue].text == FormatScore(lines_[l]));
+             (lines_[l] == kMissingScore ? lines[l][a::kValue].is_null() : lines[l][a::kValue].text == FormatScore(lines_[l])) &&
+             (l >= line_notes_.size() || lines[l][a::kHow].text == line_notes_[l]);
     }
-    if (!same) bad("the score lines' names or values are not the ones recomputed from the rules and inputs");
+    if (!same) bad("the score lines' names or values are not the ones recomputed from the rules and inputs, or how they were computed is not what lines.csv says");
     if (h[a::kCandidates].AsInt() != static_cast<std::int64_t>(instance_.candidates.size()) || h[a::kPrograms].AsInt() != static_cast<std::int64_t>(instance_.programs.size())) {
       bad("the counts of candidates and programs are not the inputs'");
     }
@@ -585,8 +586,45 @@ class Verifier {
     bool found = false;        // a known candidate (then c is theirs)
     CandidateIndex c = kNoCandidate;
     bool agrees = true;                     // its placement is placements.csv's
+    bool keys_in_order = true;              // exactly the keys audit-format.md gives, in its order
     std::vector<std::string> unknown_names;  // rejection reasons that are not names of names.h
   };
+
+  // The top-level keys of candidate c's record, in the order audit-format.md gives them for the
+  // status the record gives (whether that status is placements.csv's is checked apart), with
+  // `lottery` and `groups` where present (CheckExplanation says whether they must be).
+  bool CandidateKeysInOrder(JsonRef r, std::size_t c) const {
+    namespace a = audit_keys;
+    const std::string_view status = r[a::kStatus].text();
+    const bool placed = status == a::kStatusPlaced, reassigned = status == a::kStatusReassigned;
+    std::vector<const char*> want = {a::kRecord, a::kId, a::kStatus};
+    const std::vector<const char*> seat = {a::kBatch, a::kStage, a::kProgram, a::kChannel, a::kChoiceRank};
+    if (status == a::kStatusLocked) {
+      want.insert(want.end(), seat.begin(), seat.end());
+    } else {
+      if (reassigned) want.insert(want.end(), {a::kBatch, a::kStage, a::kProgram, a::kChannel, a::kReassignment});
+      if (instance_.parent.present && instance_.parent.state[c] == ParentRun::kDeclined) want.push_back(a::kDeclined);
+      if (placed) want.insert(want.end(), seat.begin(), seat.end());
+    }
+    want.push_back(a::kBatches);
+    want.push_back(a::kKeys);
+    std::size_t i = 0;
+    for (JsonRef m : r.children()) {
+      if (i < want.size() && m.key() == want[i]) {
+        ++i;
+      } else if (i == want.size() && m.key() == a::kLottery) {
+        want.push_back(a::kLottery);  // at most once, then only groups may follow
+        ++i;
+      } else if (i == want.size() && m.key() == a::kGroups) {
+        want.push_back(a::kGroups);
+        want.push_back(a::kGroups);  // nothing may follow it
+        ++i;
+      } else {
+        return false;
+      }
+    }
+    return i == want.size() || (i + 1 == want.size() && want.back() == a::kGroups);
+  }
 
   // Reads only; safe on many threads. `line_no` names the line in findings; *guess is where the
   // id probably is (the last record's position + 1), updated.
@@ -609,13 +647,14 @@ class Verifier {
       }
     }
     const bool placed = stage_of_[c] >= 0;
+    const Claim* claim = ClaimOf(static_cast<CandidateIndex>(c));
+    out->keys_in_order = CandidateKeysInOrder(r, c);
     if (locked_index_[c] != kNone) {  // a continuing round: the parent's seat, as placements.csv shows it
       const PlacementRow& row = locked_rows_[locked_index_[c]];
       out->agrees = r[a::kStatus].text() == a::kStatusLocked && r[a::kBatch].text() == row.batch && r[a::kStage].text() == row.stage &&
                     r[a::kProgram].text() == row.program && r[a::kChannel].text() == row.channel && r[a::kChoiceRank].AsInt() == row.choice_rank;
       return;
     }
-    const Claim* claim = ClaimOf(static_cast<CandidateIndex>(c));
     bool same = r[a::kStatus].text() == (placed ? a::kStatusPlaced : claim ? a::kStatusReassigned : a::kStatusUnplaced);
     // A continuing round: the seat a candidate gave up (declined.csv) is the parent's.
     const ParentRun& parent = instance_.parent;
@@ -654,6 +693,7 @@ class Verifier {
     ++next_candidate_;
     for (const std::string& what : check.unknown_names) AgreementViolation(what);
     if (!check.agrees) AgreementViolation("audit.jsonl's record for candidate '" + check.id + "' disagrees with placements.csv (line " + std::to_string(line_no) + ")");
+    if (!check.keys_in_order) AgreementViolation("audit.jsonl:" + std::to_string(line_no) + ": the record for candidate '" + check.id + "' does not have the keys audit-format.md gives, in its order");
   }
 
   // One parsed line of the log other than a candidate record, in file order.
@@ -1147,7 +1187,9 @@ class Verifier {
         return;
       }
       if (row.status == "unplaced") {
-        if (!row.batch.empty() || !row.program.empty()) Violation(at() + "unplaced candidate '" + id + "' has a batch or program");
+        if (!row.batch.empty() || !row.program.empty() || !row.channel.empty() || !row.stage.empty() || row.choice_rank != 0) {
+          Violation(at() + "unplaced candidate '" + id + "' has a batch, program, channel, choice_rank or stage");
+        }
         return;
       }
       if (row.reassigned()) {
@@ -1246,7 +1288,7 @@ class Verifier {
         return;
       }
       const std::uint32_t g = r.group.empty() ? kNone : FindGroup(st.split[h], r.group);
-      if (g == kNone - 1 || (st.split[h] != nullptr) != (g != kNone)) {
+      if (g == kNone - 1 || (st.split[h] != nullptr) != (g != kNone) || (st.split[h] == nullptr && !r.group.empty())) {
         Violation(at + "group '" + r.group + "' does not fit channel '" + r.channel + "'");
         return;
       }
@@ -1417,6 +1459,7 @@ class Verifier {
   void CheckLines() {
     const std::size_t before = report_.violations.size();
     std::vector<std::uint8_t> seen(rules_.lines.size(), 0);
+    line_notes_.assign(rules_.lines.size(), "");
     std::vector<Finding> findings;
     const ReadStatus status = zkmatch::ReadLines(dir_, [&](const LineRow& r) {
       const std::string at = "lines.csv:" + std::to_string(r.line) + ": ";
@@ -1428,6 +1471,7 @@ class Verifier {
         return;
       }
       seen[i] = 1;
+      line_notes_[i] = r.note;  // the header's `how` must say the same
       const Score published = r.score;
       if (published != lines_[i]) {
         auto text = [](Score v) { return v == kMissingScore ? std::string("no value") : FormatScore(v); };
@@ -2327,6 +2371,7 @@ class Verifier {
   std::vector<std::vector<std::vector<std::uint32_t>>> entry_ranks_;   // [ranking][batch][entry]; per-program rankings
   std::vector<StageInfo> stages_;
   std::vector<std::size_t> claim_turn_;  // [claim]: its turn (1-based), NumberTurns
+  std::vector<std::string> line_notes_;  // [line]: lines.csv's `how`, CheckLines
   std::vector<const Column*> split_columns_;  // the split_by columns, in first-use order (a record's `groups`)
   // flows.csv's rows by (from stage, pass, program, channel, group, to stage, to channel).
   using FlowKey = std::tuple<int, int, ProgramIndex, std::uint32_t, std::uint32_t, int, std::uint32_t>;
