@@ -8,6 +8,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <tuple>
 #include <utility>
@@ -1704,18 +1705,25 @@ class Verifier {
         const ProgramIndex p = lists.program[k];
         const std::int64_t rank = k - first + 1;
         auto what = [&] { return "candidate '" + who + "': choice " + std::to_string(rank) + " (" + instance_.programs.code[p] + ") of batch '" + batch.name + "'"; };
+        // The record's next step; none (reported) when the list ends early.
+        auto next_step = [&]() -> std::optional<JsonRef> {
+          if (!(step != steps_end)) {
+            bad(what() + " is missing");
+            ok = false;
+            return std::nullopt;
+          }
+          const JsonRef m = *step;
+          ++step;
+          return m;
+        };
         const std::size_t tied = TiedName(lists, k).empty() ? 0 : 1;
         bool offered = false;
         for (const StageInfo& st : stages_) {
           if (st.b != b || !st.in_stage[p]) continue;
           offered = true;
-          if (!(step != steps_end)) {
-            bad(what() + " is missing");
-            ok = false;
-            break;
-          }
-          const JsonRef m = *step;
-          ++step;
+          const std::optional<JsonRef> next = next_step();
+          if (!next) break;
+          const JsonRef m = *next;
           const bool is_placed_seat = placed_here && k == last && st.s == placed->s;
           const bool later_stage = placed_here && st.s > placed->s;
           const char* result = is_placed_seat ? a::kPlaced : later_stage ? a::kLockedByStage : a::kRejected;
@@ -1756,13 +1764,9 @@ class Verifier {
           }
         }
         if (!ok || offered) continue;
-        if (!(step != steps_end)) {
-          bad(what() + " is missing");
-          ok = false;
-          break;
-        }
-        const JsonRef m = *step;
-        ++step;
+        const std::optional<JsonRef> next = next_step();
+        if (!next) break;
+        const JsonRef m = *next;
         if (m[a::kRank].AsInt() != rank || m[a::kProgram].text() != instance_.programs.code[p] || !m[a::kNotOffered].boolean() || MemberCount(m) != 3) {
           bad(what() + " must say not_offered: no stage of the batch runs the program");
           ok = false;
