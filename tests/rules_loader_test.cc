@@ -235,6 +235,29 @@ TEST(RulesLoader, EqualSharesOfOnePlanAreTwoChannelsSeats) {
   EXPECT_EQ(l.errors, (Strings{"/r/rules.yaml:9:29: error: seat column 'plan' is already used by channel 'arts'; each channel needs its own capacity column"}));
 }
 
+// A computed allocation's `rounding:` may be left out (largest_remainder, the only method, as
+// the schema's default says); an unknown method is still an error.
+TEST(RulesLoader, ComputedAllocationRoundingDefaultsToLargestRemainder) {
+  const std::string head =
+      "version: 1\n"
+      "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+      "rankings:\n"
+      "  by_total: {keys: [total desc], last_tie: id}\n"
+      "batches:\n"
+      "  - name: main\n"
+      "    channels:\n"
+      "      - {name: county, seats: county, ranking: by_total, split_by: district, unfilled: none,\n"
+      "         allocation: {proportional_to: [{count: \"true\", weight: 1}]";
+  Loaded l = Load(head + "}}\n");
+  ASSERT_TRUE(l.rules.has_value()) << ::testing::PrintToString(l.errors);
+  const Allocation& a = l.rules->batches[0].stages[0].channels[0].allocation;
+  EXPECT_EQ(a.kind, Allocation::Kind::kProportional);
+  EXPECT_EQ(a.rounding, Allocation::Rounding::kLargestRemainder);
+  l = Load(head + ", rounding: round_half_up}}\n");
+  ASSERT_EQ(l.errors.size(), 1u) << ::testing::PrintToString(l.errors);
+  EXPECT_NE(l.errors[0].find("rounding 'round_half_up' is not supported"), std::string::npos) << l.errors[0];
+}
+
 TEST(RulesLoader, KeyDirections) {
   Loaded l = Load(
       "version: 1\n"

@@ -1570,7 +1570,8 @@ class Loader {
     const std::string proportional = Name(Allocation::Kind::kProportional);
     CheckKeys(a, {proportional, "rounding"});
     out->kind = Allocation::Kind::kProportional;
-    if (auto r = Get(a, "rounding", true, "write rounding: " + NameList<Allocation::Rounding>())) {
+    // `rounding:` may be left out: largest_remainder, the only method, as the schema says.
+    if (auto r = Get(a, "rounding", false)) {
       std::optional<Allocation::Rounding> rounding = FromName<Allocation::Rounding>(Scalar(r, "rounding"));
       if (rounding) {
         out->rounding = *rounding;
