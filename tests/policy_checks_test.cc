@@ -100,6 +100,15 @@ TEST_F(PolicyCheck, GeneralHighSeatsNoStageOffersDoNotCount) {
                 "the plan has only 2 general-high seats\n");
 }
 
+// (1c) Text cells with spaces around the value (fixtures/policy/spaced-text): a warning for the
+// column a condition compares with `=`, none for the one read as a ';'-list.
+TEST_F(PolicyCheck, TextCellsWithSpacesAroundTheValueWarn) {
+  const std::string warning =
+      "programs.csv:2:district: warning: 2 cells of 'district' have spaces around the value (the first: 'D1 '): a condition compares text as "
+      "written ('D1 ' = 'D1' is false) while a ';'-list ignores those spaces; remove them\n";
+  ExpectWarning("spaced-text", warning, "rules.yaml: ok: 2 candidates, 2 programs, 2 choices in 1 batch\n");
+}
+
 TEST_F(PolicyCheck, WhatIfKeepingTheBaseNameWarns) {
   ExpectWarning("extends-keeps-name",
                 "rules.yaml:2:10: warning: this what-if keeps the name 'base-2025' of base.yaml; give it its own (name: ...) so that "

@@ -2,6 +2,7 @@
 // zkmatch/pipeline.h.
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -184,6 +185,53 @@ void WarnCandidatesWithoutGroup(const Rules& rules, const Instance& instance, co
                    std::to_string(rows.size()) + (rows.size() == 1 ? " candidate has" : " candidates have") + " no " + ch.split_by + (rows.size() == 1 ? " (row " : " (rows ") + list +
                        "): they belong to no group, so they compete for no seats of channel '" + ch.name +
                        "' (or any channel split by it) and no allocation counts them; fill the cell if they should have a share"});
+    }
+  }
+}
+
+// A text cell the rules read with spaces around its value ("D1 "): `=` compares text as written,
+// while a ';'-list ignores the spaces around its items, so "D1 " is in "D1;D2" but not
+// = "D1". Most likely a typing slip that decides placements: a warning per column, with the
+// first row (an independent audit found such a cell passing one condition and failing another).
+void WarnSpacedText(const Rules& rules, const Instance& instance, DiagnosticSink& sink) {
+  // Program columns read as ';'-lists (`x in program.COLUMN`), whose spaces are ignored.
+  std::vector<std::string> lists;
+  std::function<void(const Expression*)> find_lists = [&](const Expression* e) {
+    if (!e) return;
+    if ((e->op == Expression::Op::kInList || e->op == Expression::Op::kNotInList) && e->args.size() == 2 && e->args[1]->program_column) lists.push_back(e->args[1]->text);
+    for (const auto& a : e->args) find_lists(a.get());
+  };
+  for (const Batch& b : rules.batches) {
+    for (const Stage& st : b.stages) {
+      find_lists(st.programs.get());
+      for (const Channel& ch : st.channels) find_lists(ch.eligible.get());
+    }
+  }
+  find_lists(rules.policy.general_high.get());
+  if (rules.reassignment) find_lists(rules.reassignment->eligible.get());
+  auto spaced = [](const std::string& v) { return !v.empty() && (v.front() == ' ' || v.back() == ' ' || v.front() == '\t' || v.back() == '\t'); };
+  auto warn = [&](const std::string& file, const Column& col, const std::vector<std::uint32_t>& rows) {
+    if (col.numeric || std::none_of(col.dictionary.begin(), col.dictionary.end(), spaced)) return;
+    std::size_t cells = 0;
+    std::size_t first = rows.size();
+    for (std::size_t r = 0; r < col.text.size() && r < rows.size(); ++r) {
+      if (!spaced(col.dictionary[col.text[r]])) continue;
+      ++cells;
+      if (first == rows.size() || rows[r] < rows[first]) first = r;
+    }
+    if (cells == 0) return;
+    sink.Report({Severity::kWarning, file, static_cast<int>(rows[first]), 0, col.header,
+                 std::to_string(cells) + (cells == 1 ? " cell" : " cells") + " of '" + col.name + "' have spaces around the value (the first: '" +
+                     col.dictionary[col.text[first]] + "'): a condition compares text as written ('D1 ' = 'D1' is false) while a ';'-list ignores "
+                     "those spaces; remove them"});
+  };
+  for (const ColumnRef& ref : rules.candidate_columns) {
+    if (const Column* col = instance.candidates.FindColumn(ref.name)) warn(rules.inputs.candidates, *col, instance.candidates.row);
+  }
+  for (const ColumnRef& ref : rules.program_columns) {
+    if (std::find(lists.begin(), lists.end(), ref.name) != lists.end()) continue;
+    for (const Column& col : instance.programs.columns) {
+      if (col.name == ref.name) warn(rules.inputs.programs, col, instance.programs.row);
     }
   }
 }
@@ -394,6 +442,7 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
   CheckAllocationTable(rules, instance, stages, sink);
   CheckTiedChannels(rules, instance, stages, sink);
   WarnCandidatesWithoutGroup(rules, instance, stages, sink);
+  WarnSpacedText(rules, instance, sink);
   CheckLaterBatchTargets(rules, instance, stages, sink);
   CheckReassignmentFlag(rules, instance, sink);
   WarnRoundSeatsNoStageOffers(rules, instance, stages, sink);
