@@ -834,7 +834,9 @@ TEST(AuditRecomputedNumbers, EditedLotteryNumberOrTurnIsCaught) {
   };
   for (const Case& c : {Case{"ties/lottery.yaml", 5, "\"lottery\":\"b5a96f931c20c579\"", "\"lottery\":\"0000000000000001\"",
                              "candidate 'L1': the lottery number is not the one the published seed gives"},
-                        Case{"reassignment/rules.yaml", 19, "\"turn\":1,", "\"turn\":2,", "audit.jsonl's record for candidate 'C06' disagrees with placements.csv"}}) {
+                        Case{"reassignment/rules.yaml", 19, "\"turn\":1,", "\"turn\":2,", "audit.jsonl's record for candidate 'C06' disagrees with placements.csv"},
+                        Case{"reassignment/rules.yaml", 1, "\"order\":[", "\"order\":[\"total asc\",",
+                             "audit.jsonl's header: the reassignment (flag, ranking, condition, channels, order) is not the rules'"}}) {
     const std::string run = tmp.path() + "/" + std::to_string(c.line);
     ASSERT_EQ(Zk("run --quiet --rules " + Q(SourceDir() + "/fixtures/cases/" + c.rules) + " --out " + Q(run), tmp.path()).exit_code, 0);
     ASSERT_NO_FATAL_FAILURE(EditInLine(run + "/audit.jsonl", c.line, c.from, c.to));
@@ -1008,6 +1010,9 @@ INSTANTIATE_TEST_SUITE_P(
                    "audit.jsonl:8: the record for candidate 'T1' does not have the keys audit-format.md gives, in its order"},
         LogForgery{"header_name", 1, "\"rules_name\":\"two-rankings\"", "\"rules_name\":\"other\"",
                    "audit.jsonl's header: rules_name 'other', the rules' name is 'two-rankings'"},
+        LogForgery{"header_engine", 1, "\"engine\":\"zkmatch ", "\"engine\":\"other zkmatch ", "audit.jsonl's header: engine 'other zkmatch "},
+        LogForgery{"header_key_deleted", 1, "\"seed\":null,", "",
+                   "audit.jsonl's header: its keys are not the ones audit-format.md gives for these rules, in its order"},
         LogForgery{"header_format", 1, "\"format\":\"zkmatch-audit/3\"", "\"format\":\"zkmatch-audit/9\"", "audit.jsonl's header gives the format 'zkmatch-audit/9'"},
         LogForgery{"header_condition", 1, "\"eligible\":\"arts > 0\"", "\"eligible\":\"arts > 90\"",
                    "audit.jsonl's header: the channels are not the rules' (batch, stage, name, seats column, ranking, condition, split_by)"}),
@@ -1021,6 +1026,16 @@ TEST_F(AuditTamperTest, UnplacedRowWithAChannelIsCaught) {
   const CommandResult v = Verify();
   ExpectDigestsConsistent(v);
   ExpectViolations(v, {"unplaced candidate 'T5' has a batch, program, channel, choice_rank or stage"});
+}
+
+// The header's list of input files names each file's role as the manifest does: a role changed
+// (its file, digest and size kept) is a finding on the header.
+TEST_F(AuditTamperTest, HeaderFileRoleEditedIsCaught) {
+  ASSERT_NO_FATAL_FAILURE(EditInLine(P("audit.jsonl"), 1, "{\"role\":\"candidates\"", "{\"role\":\"programs\""));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
+  const CommandResult v = Verify();
+  EXPECT_NE(v.out.find("ok: inputs and outputs match manifest.json"), std::string::npos) << v.out;
+  ExpectViolations(v, {"audit.jsonl: the header's input files differ from manifest.json's"});
 }
 
 // A record of a kind the format does not have, inserted before the end record.

@@ -470,7 +470,10 @@ class Verifier {
     const auto& a = audit_header_[audit_keys::kFiles].items;
     const auto& m = manifest_.inputs;
     bool same = a.size() == m.size();
-    for (std::size_t i = 0; same && i < a.size(); ++i) same = a[i][manifest_keys::kSha256].text == m[i].sha256 && a[i][manifest_keys::kPath].text == m[i].path;
+    for (std::size_t i = 0; same && i < a.size(); ++i) {
+      same = HasMembers(a[i], {manifest_keys::kRole, manifest_keys::kPath, manifest_keys::kSha256, manifest_keys::kBytes}) && a[i][manifest_keys::kRole].text == m[i].role &&
+             a[i][manifest_keys::kSha256].text == m[i].sha256 && a[i][manifest_keys::kPath].text == m[i].path && a[i][manifest_keys::kBytes].AsInt() == static_cast<std::int64_t>(m[i].bytes);
+    }
     if (!same) Violation("audit.jsonl: the header's input files differ from manifest.json's");
     if (report_.violations.size() == before + std::min<std::size_t>(audit_disagreements_, 100)) Passed("audit.jsonl Merkle root matches manifest.json (" + std::to_string(line_no) + " records)");
     const std::size_t n = instance_.candidates.size();
@@ -495,13 +498,20 @@ class Verifier {
     namespace a = audit_keys;
     const JsonValue& h = audit_header_;
     auto bad = [&](const std::string& what) { Violation("audit.jsonl's header: " + what); };
+    std::vector<const char*> keys = {a::kRecord, a::kFormat, a::kEngine, a::kRulesName, a::kFiles, a::kSeed, a::kRankings, a::kChannels, a::kLines};
+    if (rules_.reassignment) keys.push_back(a::kReassignment);
+    keys.insert(keys.end(), {a::kCandidates, a::kPrograms});
+    if (instance_.parent.present) keys.push_back(a::kParent);
+    if (!HasMembers(h, keys)) bad("its keys are not the ones audit-format.md gives for these rules, in its order");
+    if (h[a::kEngine].text != manifest_.engine) bad("engine '" + h[a::kEngine].text + "', manifest.json says '" + manifest_.engine + "'");
     if (h[a::kRulesName].text != rules_.name) bad("rules_name '" + h[a::kRulesName].text + "', the rules' name is '" + rules_.name + "'");
     if (rules_.seed.empty() ? !h[a::kSeed].is_null() : h[a::kSeed].text != rules_.seed) bad("the lottery seed is not the rules'");
     const auto& rankings = h[a::kRankings].items;
     bool same = rankings.size() == rules_.rankings.size();
     for (std::size_t i = 0; same && i < rankings.size(); ++i) {
       const Ranking& r = rules_.rankings[i];
-      same = rankings[i][a::kName].text == r.name && rankings[i][a::kKeys].items.size() == r.keys.size() && rankings[i][a::kPerProgram].boolean == r.per_program;
+      same = (r.per_program ? HasMembers(rankings[i], {a::kName, a::kKeys, a::kLastTie, a::kPerProgram}) : HasMembers(rankings[i], {a::kName, a::kKeys, a::kLastTie})) &&
+             rankings[i][a::kName].text == r.name && rankings[i][a::kKeys].items.size() == r.keys.size() && rankings[i][a::kPerProgram].boolean == r.per_program;
       for (std::size_t k = 0; same && k < r.keys.size(); ++k) same = rankings[i][a::kKeys].items[k].text == r.keys[k].text;
     }
     if (!same) bad("the rankings are not the rules' (names, keys as written, per_program)");
@@ -511,7 +521,9 @@ class Verifier {
     for (const Batch& b : rules_.batches) {
       for (const Stage& st : b.stages) {
         for (const Channel& ch : st.channels) {
-          same = same && i < channels.size() && channels[i][a::kBatch].text == b.name && channels[i][a::kStage].text == st.name &&
+          std::vector<const char*> members = {a::kBatch, a::kStage, a::kChannel, a::kSeats, a::kRanking, a::kEligible, a::kSplitBy};
+          if (st.mechanism.kind != Mechanism::Kind::kDeferredAcceptance) members.push_back(a::kMechanism);
+          same = same && i < channels.size() && HasMembers(channels[i], members) && channels[i][a::kBatch].text == b.name && channels[i][a::kStage].text == st.name &&
                  channels[i][a::kChannel].text == ch.name && channels[i][a::kSeats].text == ch.seats &&
                  channels[i][a::kRanking].text == rules_.rankings[static_cast<std::size_t>(ch.ranking)].name &&
                  (ch.eligible_text.empty() ? channels[i][a::kEligible].is_null() : channels[i][a::kEligible].text == ch.eligible_text) &&
@@ -524,7 +536,7 @@ class Verifier {
     const auto& lines = h[a::kLines].items;
     same = lines.size() == rules_.lines.size();
     for (std::size_t l = 0; same && l < lines.size(); ++l) {
-      same = lines[l][a::kName].text == rules_.lines[l].name &&
+      same = HasMembers(lines[l], {a::kName, a::kValue, a::kHow}) && lines[l][a::kName].text == rules_.lines[l].name &&
              (lines_[l] == kMissingScore ? lines[l][a::kValue].is_null() : lines[l][a::kValue].text == FormatScore(lines_[l])) &&
              (l >= line_notes_.size() || lines[l][a::kHow].text == line_notes_[l]);
     }
@@ -534,9 +546,22 @@ class Verifier {
     }
     const ParentRun& parent = instance_.parent;
     const JsonValue& hp = h[a::kParent];
-    if (parent.present ? hp[a::kLocked].AsInt() != static_cast<std::int64_t>(parent.locked) || hp[a::kDeclined].AsInt() != static_cast<std::int64_t>(parent.declined)
+    if (parent.present ? !HasMembers(hp, {a::kManifestSha256, a::kLocked, a::kDeclined}) || hp[a::kManifestSha256].text != parent.manifest_sha256 ||
+                             hp[a::kLocked].AsInt() != static_cast<std::int64_t>(parent.locked) || hp[a::kDeclined].AsInt() != static_cast<std::int64_t>(parent.declined)
                        : !hp.is_null()) {
-      bad("the parent run's counts of locked and declined candidates are not the inputs'");
+      bad("the parent run (its manifest's SHA-256, the counts of locked and declined candidates) is not the one the recorded inputs give");
+    }
+    // The reassignment as the rules give it (candidate records' `order` values are of these keys).
+    if (rules_.reassignment) {
+      const Reassignment& ra = *rules_.reassignment;
+      const JsonValue& hr = h[a::kReassignment];
+      same = HasMembers(hr, {a::kFlag, a::kRanking, a::kEligible, a::kChannels, a::kOrder}) && hr[a::kFlag].text == ra.flag &&
+             hr[a::kRanking].text == rules_.rankings[static_cast<std::size_t>(ra.ranking)].name &&
+             (ra.eligible_text.empty() ? hr[a::kEligible].is_null() : hr[a::kEligible].text == ra.eligible_text) &&
+             hr[a::kChannels].items.size() == ra.channels.size() && hr[a::kOrder].items.size() == ra.order.size();
+      for (std::size_t k = 0; same && k < ra.channels.size(); ++k) same = hr[a::kChannels].items[k].text == ra.channels[k];
+      for (std::size_t k = 0; same && k < ra.order.size(); ++k) same = hr[a::kOrder].items[k].text == ra.order[k].text;
+      if (!same) bad("the reassignment (flag, ranking, condition, channels, order) is not the rules'");
     }
   }
 
