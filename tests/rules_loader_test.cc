@@ -207,17 +207,20 @@ TEST(RulesLoader, TwoRankingsExampleMeansWhatItSays) {
   EXPECT_EQ(EvaluateNumber(*r.rankings[1].keys[1].expr, cand, prog, CandidateIndex{0}, kNoProgram), 60000);
 }
 
+// A rules file up to its one batch's channels (ranking by_total), for tests that write channels.
+const char kOneBatchHead[] =
+    "version: 1\n"
+    "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+    "rankings:\n"
+    "  by_total: {keys: [total desc], last_tie: id}\n"
+    "batches:\n"
+    "  - name: main\n"
+    "    channels:\n";
+
 // Two channels of one stage may take equal shares of one plan (25% arts, 25% sports): each gets
 // its own quarter, unlike two channels reading one capacity column, which would count it twice.
 TEST(RulesLoader, EqualSharesOfOnePlanAreTwoChannelsSeats) {
-  const std::string head =
-      "version: 1\n"
-      "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
-      "rankings:\n"
-      "  by_total: {keys: [total desc], last_tie: id}\n"
-      "batches:\n"
-      "  - name: main\n"
-      "    channels:\n";
+  const std::string head = kOneBatchHead;
   Loaded l = Load(head +
                   "      - {name: arts, seats: {share: 25%, of: plan}, ranking: by_total}\n"
                   "      - {name: sports, seats: {share: 0.25, of: plan}, ranking: by_total}\n"
@@ -238,14 +241,7 @@ TEST(RulesLoader, EqualSharesOfOnePlanAreTwoChannelsSeats) {
 // A computed allocation's `rounding:` may be left out (largest_remainder, the only method, as
 // the schema's default says); an unknown method is still an error.
 TEST(RulesLoader, ComputedAllocationRoundingDefaultsToLargestRemainder) {
-  const std::string head =
-      "version: 1\n"
-      "inputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
-      "rankings:\n"
-      "  by_total: {keys: [total desc], last_tie: id}\n"
-      "batches:\n"
-      "  - name: main\n"
-      "    channels:\n"
+  const std::string head = std::string(kOneBatchHead) +
       "      - {name: county, seats: county, ranking: by_total, split_by: district, unfilled: none,\n"
       "         allocation: {proportional_to: [{count: \"true\", weight: 1}]";
   Loaded l = Load(head + "}}\n");

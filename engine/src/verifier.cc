@@ -1645,19 +1645,18 @@ class Verifier {
     // `keys`: the rankings over candidates the steps refer to, in the rules' order; `lottery`
     // when one of them (or a per-program one) breaks ties by lottery; `groups`: the candidate's
     // value of every split_by column.
-    std::size_t i = 0;
     bool keys_ok = rec[a::kKeys].type() == JsonRef::Type::kObject;
     bool lottery = false;
-    std::vector<JsonRef> shown;
-    for (JsonRef m : rec[a::kKeys].children()) shown.push_back(m);
+    auto shown = rec[a::kKeys].children().begin();
+    const auto shown_end = rec[a::kKeys].children().end();
     for (std::size_t r = 0; r < used.size(); ++r) {
       if (!used[r]) continue;
       lottery = lottery || rules_.rankings[r].last_tie == LastTie::kLottery;
       if (rules_.rankings[r].per_program) continue;
-      keys_ok = keys_ok && i < shown.size() && shown[i].key() == rules_.rankings[r].name;
-      ++i;
+      keys_ok = keys_ok && shown != shown_end && (*shown).key() == rules_.rankings[r].name;
+      if (shown != shown_end) ++shown;
     }
-    if (!keys_ok || i != shown.size()) bad("candidate '" + who + "': `keys` does not give exactly the rankings over candidates its choices refer to");
+    if (!keys_ok || shown != shown_end) bad("candidate '" + who + "': `keys` does not give exactly the rankings over candidates its choices refer to");
     const JsonRef shown_lottery = rec[a::kLottery];
     if (lottery ? shown_lottery.type() != JsonRef::Type::kString || shown_lottery.text() != LotteryHex(who) : !shown_lottery.is_null()) {
       bad("candidate '" + who + "': " + (lottery ? "the lottery number is not the one the published seed gives" : "a lottery number, but no ranking it refers to draws lots"));
