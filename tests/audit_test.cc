@@ -1016,7 +1016,7 @@ INSTANTIATE_TEST_SUITE_P(
         LogForgery{"header_format", 1, "\"format\":\"zkmatch-audit/3\"", "\"format\":\"zkmatch-audit/9\"", "audit.jsonl's header gives the format 'zkmatch-audit/9'"},
         LogForgery{"header_condition", 1, "\"eligible\":\"arts > 0\"", "\"eligible\":\"arts > 90\"",
                    "audit.jsonl's header: the channels are not the rules' (batch, stage, name, seats column, ranking, condition, split_by)"}),
-    [](const ::testing::TestParamInfo<LogForgery>& info) { return std::string(info.param.what); });
+    [](const ::testing::TestParamInfo<LogForgery>& param_info) { return std::string(param_info.param.what); });
 
 // placements.csv's unplaced row with a channel filled in: nothing else changes, and it is a
 // finding on the row.

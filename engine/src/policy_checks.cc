@@ -364,7 +364,9 @@ static std::int64_t GeneralHighSeats(const Rules& rules, const Instance& instanc
       for (const Stage& stage : batch.stages) {
         if (stage.programs && !EvaluateCondition(*stage.programs, ctx, kNoCandidate, pi)) continue;
         for (const Channel& ch : stage.channels) {
-          for (std::size_t s = 0; s < progs.seat_columns.size(); ++s) offered[s] |= progs.seat_columns[s] == ch.seats ? 1 : 0;
+          for (std::size_t s = 0; s < progs.seat_columns.size(); ++s) {
+            if (progs.seat_columns[s] == ch.seats) offered[s] = 1;
+          }
         }
       }
     }

@@ -3,6 +3,7 @@
 // split seats come from verify_reference.h, matching passes from verify_matching.h, and every
 // property is checked from its definition against the published files.
 #include <algorithm>
+#include <iterator>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -656,7 +657,12 @@ class Verifier {
   // id probably is (the last record's position + 1), updated.
   void CheckCandidateRecord(JsonRef r, std::size_t line_no, std::size_t* guess, CandidateRecordCheck* out) const {
     namespace a = audit_keys;
-    out->id = r[a::kId].text();
+    // The record's members, read in one pass.
+    static constexpr std::string_view kRecordKeys[] = {a::kId, a::kStatus, a::kBatch, a::kStage, a::kProgram, a::kChannel, a::kChoiceRank, a::kBatches, a::kDeclined, a::kReassignment};
+    JsonRef member[std::size(kRecordKeys)];
+    r.Members(kRecordKeys, member);
+    const JsonRef status = member[1], batch = member[2], stage = member[3], program = member[4], channel = member[5], choice_rank = member[6];
+    out->id = member[0].text();
     const auto& ids = instance_.candidates.id;
     out->position = *guess < ids.size() && ids[*guess] == out->id ? *guess : static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), out->id) - ids.begin());
     *guess = out->position + 1;
@@ -665,8 +671,8 @@ class Verifier {
     const std::size_t c = out->position;
     out->c = static_cast<CandidateIndex>(c);
     // Every rejection reason is a name of names.h.
-    for (JsonRef batch : r[a::kBatches].children()) {
-      for (JsonRef step : batch[a::kChoices].children()) {
+    for (JsonRef entry : member[7].children()) {
+      for (JsonRef step : entry[a::kChoices].children()) {
         for (JsonRef m : step[a::kRejected].children()) {
           if (!FromName<Rejection>(std::string(m.text()))) out->unknown_names.push_back(UnknownNameError<Rejection>("audit.jsonl:" + std::to_string(line_no), std::string(m.text())));
         }
@@ -677,14 +683,14 @@ class Verifier {
     out->keys_in_order = CandidateKeysInOrder(r, c);
     if (locked_index_[c] != kNone) {  // a continuing round: the parent's seat, as placements.csv shows it
       const PlacementRow& row = locked_rows_[locked_index_[c]];
-      out->agrees = r[a::kStatus].text() == a::kStatusLocked && r[a::kBatch].text() == row.batch && r[a::kStage].text() == row.stage &&
-                    r[a::kProgram].text() == row.program && r[a::kChannel].text() == row.channel && r[a::kChoiceRank].AsInt() == row.choice_rank;
+      out->agrees = status.text() == a::kStatusLocked && batch.text() == row.batch && stage.text() == row.stage &&
+                    program.text() == row.program && channel.text() == row.channel && choice_rank.AsInt() == row.choice_rank;
       return;
     }
-    bool same = r[a::kStatus].text() == (placed ? a::kStatusPlaced : claim ? a::kStatusReassigned : a::kStatusUnplaced);
+    bool same = status.text() == (placed ? a::kStatusPlaced : claim ? a::kStatusReassigned : a::kStatusUnplaced);
     // A continuing round: the seat a candidate gave up (declined.csv) is the parent's.
     const ParentRun& parent = instance_.parent;
-    const JsonRef declined = r[a::kDeclined];
+    const JsonRef declined = member[8];
     if (parent.present && parent.state[c] == ParentRun::kDeclined) {
       const ParentRun::Slot& slot = parent.slots[parent.slot[c]];
       same = same && declined[a::kBatch].text() == slot.batch && declined[a::kStage].text() == slot.stage && declined[a::kProgram].text() == instance_.programs.code[parent.program[c]] &&
@@ -694,15 +700,15 @@ class Verifier {
     }
     if (same && claim) {
       const StageInfo& st = stages_[static_cast<std::size_t>(claim->stage)];
-      same = r[a::kBatch].text() == rules_.batches[st.b].name && r[a::kStage].text() == StageRules(st).name &&
-             r[a::kProgram].text() == instance_.programs.code[claim->program] && r[a::kChannel].text() == StageRules(st).channels[claim->channel].name &&
-             ShownOrder(r[a::kReassignment][a::kOrder]) == OrderValues(static_cast<CandidateIndex>(c), claim->program) &&
-             r[a::kReassignment][a::kTurn].AsInt() == static_cast<std::int64_t>(claim_turn_[static_cast<std::size_t>(claim - claims_.data())]);
+      same = batch.text() == rules_.batches[st.b].name && stage.text() == StageRules(st).name &&
+             program.text() == instance_.programs.code[claim->program] && channel.text() == StageRules(st).channels[claim->channel].name &&
+             ShownOrder(member[9][a::kOrder]) == OrderValues(static_cast<CandidateIndex>(c), claim->program) &&
+             member[9][a::kTurn].AsInt() == static_cast<std::int64_t>(claim_turn_[static_cast<std::size_t>(claim - claims_.data())]);
     }
     if (same && placed) {
       const StageInfo& st = stages_[static_cast<std::size_t>(stage_of_[c])];
-      same = r[a::kBatch].text() == rules_.batches[st.b].name && r[a::kStage].text() == StageRules(st).name && r[a::kProgram].text() == instance_.programs.code[program_[c]] &&
-             r[a::kChannel].text() == StageRules(st).channels[channel_[c]].name && r[a::kChoiceRank].AsInt() == choice_[c] + 1;
+      same = batch.text() == rules_.batches[st.b].name && stage.text() == StageRules(st).name && program.text() == instance_.programs.code[program_[c]] &&
+             channel.text() == StageRules(st).channels[channel_[c]].name && choice_rank.AsInt() == choice_[c] + 1;
     }
     out->agrees = same;
   }
@@ -1572,7 +1578,12 @@ class Verifier {
       if (b < 0 || !batch[a::kLockedBy].is_null()) continue;
       const ChoiceLists& lists = instance_.choices[static_cast<std::size_t>(b)];
       for (JsonRef step : batch[a::kChoices].children()) {
-        const JsonRef rank_ref = step[a::kRank];
+        // The step's members, read in one pass.
+        static constexpr std::string_view kStepKeys[] = {a::kRank, a::kProgram, a::kNotOffered, a::kStage, a::kTiedTo, a::kKeys, a::kRejected};
+        JsonRef member[std::size(kStepKeys)];
+        step.Members(kStepKeys, member);
+        const JsonRef rank_ref = member[0], program_ref = member[1], not_offered = member[2], stage_ref = member[3], tied_to = member[4],
+                      keys_ref = member[5], rejected = member[6];
         const std::int64_t rank = rank_ref.AsInt();
         const std::string_view rank_text = rank_ref.text();
         if (rank < 1 || static_cast<std::uint64_t>(rank) > lists.length(c)) {
@@ -1581,11 +1592,11 @@ class Verifier {
         }
         const std::uint32_t k = lists.offset[c] + static_cast<std::uint32_t>(rank - 1);
         const ProgramIndex p = lists.program[k];
-        if (step[a::kProgram].text() != instance_.programs.code[p]) {
-          bad("candidate '" + who + "': choice " + std::string(rank_text) + " names " + std::string(step[a::kProgram].text()) + ", not the program on their list");
+        if (program_ref.text() != instance_.programs.code[p]) {
+          bad("candidate '" + who + "': choice " + std::string(rank_text) + " names " + std::string(program_ref.text()) + ", not the program on their list");
           continue;
         }
-        if (step[a::kNotOffered].boolean()) {
+        if (not_offered.boolean()) {
           // audit-format.md: a choice of a program no stage of the batch runs (its `programs:`
           // conditions, evaluated here), so it names no stage and no result.
           bool offered = false;
@@ -1596,25 +1607,23 @@ class Verifier {
           }
           continue;
         }
-        const int sp = FindStage(batch[a::kBatch].text(), step[a::kStage].text());
+        const int sp = FindStage(batch[a::kBatch].text(), stage_ref.text());
         if (sp < 0) {
-          bad("candidate '" + who + "': choice " + std::string(rank_text) + " names stage '" + std::string(step[a::kStage].text()) + "', which batch '" +
+          bad("candidate '" + who + "': choice " + std::string(rank_text) + " names stage '" + std::string(stage_ref.text()) + "', which batch '" +
               std::string(batch[a::kBatch].text()) + "' does not have");
           continue;
         }
         const std::string& tied = TiedName(lists, k);
-        const JsonRef tied_to = step[a::kTiedTo];
         if (tied_to.is_null() ? !tied.empty() : tied_to.text() != tied) {
           bad("candidate '" + who + "': choice " + std::string(rank_text) + " is said to be tied to channel '" + std::string(tied_to.text()) +
               "', but choices.csv ties it to " + (tied.empty() ? std::string("no channel") : "'" + tied + "'"));
         }
-        for (JsonRef m : step[a::kKeys].children()) {
+        for (JsonRef m : keys_ref.children()) {
           const int r = ranking_index(m.key());
           if (r < 0 || !shows_values(m, static_cast<std::size_t>(r), p, static_cast<std::int32_t>(rank))) {
             bad("candidate '" + who + "': the key values shown for '" + std::string(m.key()) + "' at " + instance_.programs.code[p] + " are not the candidate's");
           }
         }
-        const JsonRef rejected = step[a::kRejected];
         if (rejected.is_null()) continue;
         Reasons(stages_[static_cast<std::size_t>(sp)], p, k, c, ctx, &want);
         for (const Reason& why : want) {
