@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -368,6 +369,32 @@ TEST(JsonDoc, ReadsValuesKeysAndEscapes) {
   EXPECT_EQ(copy["list"].items.size(), 4u);
   EXPECT_EQ(copy["k\"ey"]["a"]["b"].items.size(), 1u);
   EXPECT_EQ(copy.members.size(), tree.members.size());
+}
+
+// Members reads several members in one pass: each as operator[] would (the first with its key,
+// null when absent, whatever the order of the keys asked for), and nothing from a non-object.
+TEST(JsonDoc, MembersInOnePassAreTheLookups) {
+  JsonDoc doc;
+  std::string error;
+  ASSERT_TRUE(doc.Parse(R"({"rank":2,"program":"P1","rank":9,"rejected":{"general":"below"},"p":"short","programs":"long"})", &error)) << error;
+  static constexpr std::string_view kKeys[] = {"rejected", "program", "absent", "rank", "programs", "p", ""};
+  JsonRef got[std::size(kKeys)];
+  doc.root().Members(kKeys, got);
+  for (std::size_t i = 0; i < std::size(kKeys); ++i) {
+    const JsonRef want = doc.root()[kKeys[i]];
+    EXPECT_EQ(got[i].type(), want.type()) << kKeys[i];
+    EXPECT_EQ(got[i].text(), want.text()) << kKeys[i];
+    EXPECT_EQ(got[i].key(), want.key()) << kKeys[i];
+  }
+  EXPECT_EQ(got[3].AsInt(), 2) << "the first 'rank', not the second";
+  EXPECT_EQ(got[0]["general"].text(), "below");
+  EXPECT_TRUE(got[2].is_null());
+  EXPECT_TRUE(got[6].is_null());
+  ASSERT_TRUE(doc.Parse(R"([{"rank":1}])", &error)) << error;
+  JsonRef none[std::size(kKeys)];
+  doc.root().Members(kKeys, none);
+  for (const JsonRef& r : none) EXPECT_TRUE(r.is_null()) << "an array has no members";
+  EXPECT_TRUE(JsonRef().is_null()) << "a default JsonRef is null";
 }
 
 // Parsed again, a document forgets the last text; a refusal leaves it empty and says where.
