@@ -895,23 +895,51 @@ TEST(AuditReassignment, FixtureVerifiesExplainsAndIsCountedInTheReport) {
   EXPECT_NE(v.out.find("ok: reassignment replayed (10 turns, 7 seats given)"), std::string::npos) << v.out;
   const CommandResult e = Zk("explain --run " + Q(run) + " --candidate C06", tmp.path());
   EXPECT_EQ(e.exit_code, 0) << e.err;
-  EXPECT_NE(e.out.find("Candidate C06: Placed by reassignment at 六中 普通班 (batch general, general seats): your listed choices were full; you "
-                       "accepted reassignment. The seat was the first one left that you were eligible for by the published order "
+  EXPECT_NE(e.out.find("Candidate C06: Placed by reassignment at 六中 普通班 (batch general, general seats): you were not admitted through "
+                       "your own choices, and you accepted reassignment. The seat was the first one left that you were eligible for by the published order "
                        "(district = program.district desc: 1, program.last_cutoff desc: 590).\n"),
             std::string::npos)
       << e.out;
   EXPECT_NE(e.out.find("Choice 2 (batch general): 二中 普通班 not admitted"), std::string::npos) << e.out;
   const CommandResult zh = Zk("explain --run " + Q(run) + " --candidate C13 --lang zh", tmp.path());
-  EXPECT_NE(zh.out.find("考生 C13：调剂录取到五中 普通班（general，general名额）：你填报的志愿均已录满，你同意调剂。按公布的调剂顺序（district = "
+  EXPECT_NE(zh.out.find("考生 C13：调剂录取到五中 普通班（general，general名额）：你未通过所填志愿被录取，且同意调剂。按公布的调剂顺序（district = "
                         "program.district desc: 1、program.last_cutoff desc: 560），这是你符合条件的第一个空余名额。"),
             std::string::npos)
       << zh.out;
+  // C12's one choice (P3) had seats left, for which C12 was not eligible; C13 listed nothing:
+  // neither may be told their choices were full (found by an independent audit).
+  for (const char* who : {"C12", "C13"}) {
+    for (const char* lang : {"en", "zh"}) {
+      const CommandResult x = Zk("explain --run " + Q(run) + " --candidate " + who + " --lang " + lang, tmp.path());
+      EXPECT_EQ(x.out.find("full"), std::string::npos) << x.out;
+      EXPECT_EQ(x.out.find("录满"), std::string::npos) << x.out;
+      EXPECT_EQ(x.out.find("满额"), std::string::npos) << x.out;
+    }
+  }
   const CommandResult unplaced = Zk("explain --run " + Q(run) + " --candidate C15", tmp.path());
   EXPECT_NE(unplaced.out.find("Candidate C15: You are not admitted to any of your choices."), std::string::npos) << unplaced.out;
   const CommandResult r = Zk("report --run " + Q(run), tmp.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string html = ReadFile(run + "/report.html");
   EXPECT_NE(html.find("调剂录取</td><td class=\"n\">7<"), std::string::npos);  // counted apart from those placed by their choices
+  // The seat tables count them too, in a column of their own, and fill rates include them: P3's
+  // three general seats all went by reassignment (cutoffs.csv's `admitted` 0). An independent
+  // audit found the page saying "admitted 0, fill 0.00%" beside an admitted list of three.
+  EXPECT_NE(html.find("<th>录取</th><th>调剂录取</th><th>最低录取分</th><th>满额率 (%)</th>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><td>三中</td><td>P3</td><td>general</td><td></td><td>general</td><td class=\"n\">3</td><td class=\"n\">0</td><td class=\"n\">0</td>"
+                      "<td class=\"n\">3</td><td class=\"n\">0</td><td class=\"n\">3</td><td class=\"n\"></td><td class=\"n\">100.00</td>"),
+            std::string::npos);
+  // The general-high sectors: 6 through choices and 7 by reassignment of 14 seats, as the ratio
+  // line's 13 says.
+  EXPECT_NE(html.find("<td class=\"n\">14</td><td class=\"n\">6</td><td class=\"n\">7</td><td class=\"n\">92.86</td>"), std::string::npos);
+  // report --out names a file of the user's: an existing one is not replaced without --force.
+  WriteBytes(tmp.path() + "/mine.html", "mine\n");
+  const CommandResult refused = Zk("report --run " + Q(run) + " --out mine.html", tmp.path());
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.err, "zkmatch report: error: mine.html already exists; choose another --out or add --force to replace it; no report was written\n");
+  EXPECT_EQ(ReadFile(tmp.path() + "/mine.html"), "mine\n");
+  ASSERT_EQ(Zk("report --run " + Q(run) + " --out mine.html --force", tmp.path()).exit_code, 0);
+  EXPECT_NE(ReadFile(tmp.path() + "/mine.html").find("<html"), std::string::npos);
   // The admitted list (录取名单) has them after those the block's batch admitted, without a choice number.
   ASSERT_EQ(Zk("report --csv --run " + Q(run), tmp.path()).exit_code, 0);
   EXPECT_NE(ReadFile(run + "/admitted.csv").find("五中,P5,普通班,1,C16,,,550,general,,general,1\n五中,P5,普通班,2,C13,,,570,general,,general,\n"),
@@ -1299,7 +1327,7 @@ TEST_F(AuditExplainTest, ChangedInputsFallBackToTheAuditsOwnWords) {
   { std::ofstream(run + "/inputs/candidates.csv", std::ios::app) << "T9,500,0\n"; }  // the run's own copy (bundles copy their inputs)
   const CommandResult r = Zk("explain --run " + Q(run) + " --candidate T2", tmp_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("(The run's inputs cannot be read: candidates file ", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("(The run's inputs cannot be used: candidates file ", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("Candidate T2: placed at B (channel general) in batch main, choice 3.\n"), std::string::npos) << r.out;
 }
 
@@ -1316,9 +1344,9 @@ TEST_F(AuditExplainTest, ChangedInputsFallBackToTheAuditsOwnWordsForAReassignedC
   { std::ofstream(run + "/inputs/candidates.csv", std::ios::app) << "C99,500,East,0,1\n"; }
   const CommandResult r = Zk("explain --run " + Q(run) + " --candidate C09", tmp_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("(The run's inputs cannot be read: candidates file ", 0), 0u) << r.out;
-  EXPECT_NE(r.out.find("Candidate C09: placed by reassignment at P4 (channel general, batch general; reassignment seat 3): your listed choices were "
-                       "full; you accepted reassignment. The seat was the first free one you were eligible for by the order "
+  EXPECT_EQ(r.out.rfind("(The run's inputs cannot be used: candidates file ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("Candidate C09: placed by reassignment at P4 (channel general, batch general; reassignment seat 3): you were not admitted "
+                       "through your own choices, and you accepted reassignment. The seat was the first free one you were eligible for by the order "
                        "district = program.district desc: 1, program.last_cutoff desc: -.\n"),
             std::string::npos)
       << r.out;

@@ -297,5 +297,33 @@ TEST(JuniorSchoolColumn, DescriptiveColumnsTheFileLacksAreLeftOut) {
   EXPECT_TRUE(FileExists(dir.path() + "/letters/b.html"));
 }
 
+// In a batch of stages a choice has a line per stage that runs the program: each names its
+// stage, and the placed choice has no "not considered" line after its "admitted" (fixture
+// cases/stages, W2: 一中 full in top-ordinary, 二中 admitted there). An independent audit found
+// "Choice 1 ... not admitted" beside "Choice 1 ... not considered", no stage named.
+TEST(LetterWording, StagedChoicesNameTheirStage) {
+  TempDir tmp;
+  ASSERT_EQ(Zk("run -q --rules " + Q(SourceDir() + "/fixtures/cases/stages/rules.yaml") + " --out " + Q(tmp.path() + "/run")).exit_code, 0);
+  const CommandResult en = Zk("explain --run " + Q(tmp.path() + "/run") + " --candidate W2 --lang en");
+  EXPECT_EQ(en.out,
+            "Candidate W2: You are admitted to 二中 General (batch early, general seats), your choice 2.\n"
+            "Choice 1 (batch early, stage top-ordinary): 一中 General not admitted: its general seats were filled: the last admitted candidate had 700, "
+            "you had 690.\n"
+            "Choice 1 (batch early, stage top-specialists): 一中 General not considered, because you were already admitted in an earlier stage "
+            "(top-ordinary).\n"
+            "Choice 2 (batch early, stage top-ordinary): 二中 General admitted on its general seats.\n");
+  const CommandResult zh = Zk("explain --run " + Q(tmp.path() + "/run") + " --candidate W2 --lang zh");
+  EXPECT_NE(zh.out.find("第 1 志愿（early，top-specialists 阶段）：一中 General 你已在前一阶段（top-ordinary）被录取，不再参加。"), std::string::npos) << zh.out;
+}
+
+// A programs file without school and name columns: the program is shown by its code, not as
+// an empty name (fixture cases/lines-shared-place; found by an independent audit).
+TEST(LetterWording, AProgramWithoutNamesIsShownByItsCode) {
+  TempDir tmp;
+  ASSERT_EQ(Zk("run -q --rules " + Q(SourceDir() + "/fixtures/cases/lines-shared-place/rules.yaml") + " --out " + Q(tmp.path() + "/run")).exit_code, 0);
+  const CommandResult en = Zk("explain --run " + Q(tmp.path() + "/run") + " --candidate B --lang en");
+  EXPECT_EQ(en.out.rfind("Candidate B: You are admitted to P (batch main, general seats), your choice 1.\n", 0), 0u) << en.out;
+}
+
 }  // namespace
 }  // namespace zkmatch::testing

@@ -258,7 +258,7 @@ TEST_F(RunFormatTest, EveryReaderRefusesAChangedInputAsChangedEvenWhenItNoLonger
     }
     const CommandResult e = Zk("explain --run " + Q(run_) + " --candidate a --lang en", tmp_.path());
     EXPECT_EQ(e.exit_code, 0) << e.out << e.err;
-    EXPECT_EQ(e.out.rfind("(The run's inputs cannot be read: " + why + "; names and codes of the rules follow.)\n", 0), 0u) << e.out;
+    EXPECT_EQ(e.out.rfind("(The run's inputs cannot be used: " + why + ". What follows is the audit log's record alone, in the rules' names and codes; run zkmatch verify to check the run.)\n", 0), 0u) << e.out;
   };
   const std::string original = ReadFile(choices);
   WriteBytes(choices, original + "a,main,9,NOPE\n");  // a program that does not exist: the inputs no longer load

@@ -1,12 +1,27 @@
 // zkmatch report --run DIR [--lang zh|en] [--xlsx] [--out FILE]: the admission report.
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "zkmatch/report.h"
 #include "zkmatch/run_directory.h"
 
 namespace zkmatch::tools {
+
+namespace {
+constexpr const char* kPublicationCsvs[] = {"score_bands.csv", "admitted.csv", "quota_matrix.csv", "junior_outcomes.csv"};
+}  // namespace
+
+std::vector<std::string> ReportPaths(const std::string& html_path, bool xlsx, bool csv) {
+  std::vector<std::string> paths = {html_path};
+  if (xlsx) paths.push_back(std::filesystem::path(html_path).replace_extension(".xlsx").string());
+  if (csv) {
+    const std::filesystem::path dir = std::filesystem::path(html_path).parent_path();
+    for (const char* name : kPublicationCsvs) paths.push_back(((dir.empty() ? std::filesystem::path(".") : dir) / name).string());
+  }
+  return paths;
+}
 
 int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff, bool csv) {
   StderrSink sink;
@@ -32,9 +47,7 @@ int WriteReport(const char* verb, const std::string& run, const std::string& lan
   if (csv) {
     const std::filesystem::path dir = std::filesystem::path(html_path).parent_path();
     if (Status written = WritePublicationCsvs(*report, dir.empty() ? "." : dir.string()); !written.ok()) return ReportStatus(verb, written);
-    for (const char* name : {"score_bands.csv", "admitted.csv", "quota_matrix.csv", "junior_outcomes.csv"}) {
-      std::printf("zkmatch %s: %s\n", verb, (dir / name).string().c_str());
-    }
+    for (const char* name : kPublicationCsvs) std::printf("zkmatch %s: %s\n", verb, (dir / name).string().c_str());
   }
   if (!report->verified) {
     // The report is written (so the office sees what went wrong) but is no report of a result.
@@ -55,6 +68,7 @@ struct ReportArgs {
   bool xlsx = false;
   bool csv = false;
   std::string out;  // default: DIR/report.html
+  bool force = false;
 };
 
 }  // namespace
@@ -67,9 +81,19 @@ void AddReportVerb(CLI::App& app, int* exit_code) {
   cmd->add_flag("--xlsx", args->xlsx, "Also write the tables as an Excel workbook beside the HTML (report.xlsx)");
   cmd->add_flag("--csv", args->csv,
                 "Also write the publications beside the HTML as CSV: score_bands.csv (一分一段表), admitted.csv (录取名单), quota_matrix.csv, junior_outcomes.csv");
-  cmd->add_option("--out", args->out, "HTML file to write (default: DIR/report.html)");
+  cmd->add_option("--out", args->out,
+                  "HTML file to write (default: DIR/report.html, replaced each time); an --out that exists -- or the .xlsx and CSVs beside it -- is refused, unless --force");
+  cmd->add_flag("--force", args->force, "Replace existing files at --out");
   cmd->callback([args, exit_code] {
     const std::string html = args->out.empty() ? (std::filesystem::path(args->run) / "report.html").string() : args->out;
+    // The report's own place in the run directory is rewritten freely; a place the user named
+    // may hold someone's file.
+    if (!args->out.empty()) {
+      if (const int refused = RefuseToReplace("report", ReportPaths(html, args->xlsx, args->csv), args->force, "no report was written")) {
+        *exit_code = refused;
+        return;
+      }
+    }
     *exit_code = WriteReport("report", args->run, args->lang, html, args->xlsx, nullptr, args->csv);
   });
 }

@@ -38,6 +38,10 @@ int ReportFailure(const Status& status, const DiagnosticSink& sink, const char* 
 void NoteRunFormat(const char* verb, const std::string& run);
 // Prints "zkmatch <verb>: error: <message>" for a failed status; returns its exit code.
 int ReportStatus(const char* verb, const Status& status);
+// For a verb writing files at a place the user named (--out): unless `force`, refuses -- prints
+// the error and returns kBadInput -- when one of `paths` already exists, so that nobody's file
+// is replaced by surprise; 0 when the verb may go on. `what` names what was not written.
+int RefuseToReplace(const char* verb, const std::vector<std::string>& paths, bool force, const char* what);
 
 // Each verb adds its subcommand; `*exit_code` receives the verb's result when it runs.
 void AddRunVerb(CLI::App& app, int* exit_code);
@@ -50,6 +54,8 @@ void AddLettersVerb(CLI::App& app, int* exit_code);
 // comparison when given; `verb` names the command in messages. Returns the exit code.
 int WriteReport(const char* verb, const std::string& run, const std::string& lang, const std::string& html_path, bool xlsx, const RunDiff* diff,
                 bool csv = false);
+// The files WriteReport writes for `html_path` (the HTML, then the .xlsx and the CSVs asked for).
+std::vector<std::string> ReportPaths(const std::string& html_path, bool xlsx, bool csv);
 void AddDiffVerb(CLI::App& app, int* exit_code);
 void AddKeygenVerb(CLI::App& app, int* exit_code);
 void AddSealVerb(CLI::App& app, int* exit_code);

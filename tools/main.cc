@@ -1,5 +1,6 @@
 // zkmatch: admission matching for the high-school entrance exam. See README.md.
 #include <exception>
+#include <filesystem>
 #include <new>
 
 #include "commands.h"
@@ -26,6 +27,18 @@ void NoteRunFormat(const char* verb, const std::string& run) {
 int ReportStatus(const char* verb, const Status& status) {
   std::fprintf(stderr, "zkmatch %s: error: %s\n", verb, status.message().c_str());
   return static_cast<int>(status.exit_code());
+}
+
+int RefuseToReplace(const char* verb, const std::vector<std::string>& paths, bool force, const char* what) {
+  if (force) return 0;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(path, ec))) {
+      std::fprintf(stderr, "zkmatch %s: error: %s already exists; choose another --out or add --force to replace it; %s\n", verb, path.c_str(), what);
+      return static_cast<int>(ExitCode::kBadInput);
+    }
+  }
+  return 0;
 }
 
 }  // namespace zkmatch::tools

@@ -72,8 +72,8 @@ const ExplainWords kEnglish = {
     "equal on every key",
     ", for channel %1 only",
     " (Kept from the earlier round; not in this round.)",
-    "Candidate %1: placed by reassignment at %2 (channel %3, batch %4; reassignment seat %5): your listed choices were full; you "
-    "accepted reassignment.",
+    "Candidate %1: placed by reassignment at %2 (channel %3, batch %4; reassignment seat %5): you were not admitted through your own "
+    "choices, and you accepted reassignment.",
     "The seat was the first free one you were eligible for by the order %1.",
     "- (the log does not copy a per-program ranking's values, and the run's inputs cannot be read)",
 };
@@ -103,7 +103,7 @@ const ExplainWords kChinese = {
     "各项排序依据均相同",
     "，仅填报 %1 通道",
     "（保留上一轮的录取结果，未参加本轮。）",
-    "考生 %1：调剂录取到 %2（%3 通道，%4 批次），第 %5 个调剂名额：所填志愿均已满额未录取，你同意调剂。",
+    "考生 %1：调剂录取到 %2（%3 通道，%4 批次），第 %5 个调剂名额：你未通过所填志愿被录取，且同意调剂。",
     "按调剂顺序（%1），这是你符合条件的第一个空余名额。",
     "-（日志不记录按计划排序的数值，且无法读取本次录取的输入文件）",
 };
@@ -360,7 +360,9 @@ Result<std::string> ExplainCandidate(const std::string& run_dir, const std::stri
   // inputs; when they changed or moved, the audit's own names and codes are all there is.
   const Result<std::string> words = ExplainInLetterWords(run_dir, record, seats, lang);
   if (words) return *words;
-  return Fill(lang == Language::kChinese ? "（无法读取本次录取的输入文件：%1；以下使用规则中的名称和代码）" : "(The run's inputs cannot be read: %1; names and codes of the rules follow.)",
+  return Fill(lang == Language::kChinese ? "（无法使用本次录取的输入文件：%1。以下仅为审计日志的记录，使用规则中的名称和代码；请运行 zkmatch verify 核查本次录取）"
+                                               : "(The run's inputs cannot be used: %1. What follows is the audit log's record alone, in the rules' names and codes; "
+                                                 "run zkmatch verify to check the run.)",
               {words.status().message()}) + "\n" + text;
 }
 

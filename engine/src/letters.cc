@@ -100,6 +100,7 @@ struct LetterWords {
   const char* kept_reassigned;  // kept, when the parent gave the seat by reassignment (no choice number)
   const char* reassigned;  // %1 program, %2 batch, %3 channel: placed by reassignment (调剂) after the batches
   const char* reassign_order;  // %1 the order keys with the candidate's values at the seat
+  const char* staged_choice;   // `choice` in a batch of stages: %1 number, %2 batch, %3 program, %4 stage
 };
 
 const LetterWords kEn = {
@@ -124,8 +125,9 @@ const LetterWords kEn = {
     "You keep the seat the earlier round gave you: %1 (batch %2, %3 seats), your choice %4 there; you took no part in this round.",
     "You declined the seat the earlier round gave you at %1 (batch %2); it was released into this round, in which you took part.",
     "You keep the seat the earlier round gave you by reassignment: %1 (batch %2, %3 seats); you took no part in this round.",
-    "Placed by reassignment at %1 (batch %2, %3 seats): your listed choices were full; you accepted reassignment.",
-    " The seat was the first one left that you were eligible for by the published order (%1)."};
+    "Placed by reassignment at %1 (batch %2, %3 seats): you were not admitted through your own choices, and you accepted reassignment.",
+    " The seat was the first one left that you were eligible for by the published order (%1).",
+    "Choice %1 (batch %2, stage %4): %3"};
 
 const LetterWords kZh = {
     "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
@@ -143,8 +145,9 @@ const LetterWords kZh = {
     "你保留上一轮的录取结果：%1（%2，%3名额），第 %4 志愿；未参加本轮录取。",
     "你已申请放弃上一轮在%1（%2）的录取，该名额退回本轮，你参加了本轮录取。",
     "你保留上一轮的调剂录取结果：%1（%2，%3名额）；未参加本轮录取。",
-    "调剂录取到%1（%2，%3名额）：你填报的志愿均已录满，你同意调剂。",
-    "按公布的调剂顺序（%1），这是你符合条件的第一个空余名额。"};
+    "调剂录取到%1（%2，%3名额）：你未通过所填志愿被录取，且同意调剂。",
+    "按公布的调剂顺序（%1），这是你符合条件的第一个空余名额。",
+    "第 %1 志愿（%2，%4 阶段）：%3"};
 
 std::string Esc(std::string_view s) {
   std::string out;
@@ -227,6 +230,7 @@ class Composer {
     if (p == kNone) return code;
     const std::string& school = inst_.programs.school[p];
     const std::string& name = inst_.programs.name[p];
+    if (school.empty()) return name.empty() ? code : name;  // a programs file without school and name columns: the code
     return name.empty() || name == school ? school : school + " " + name;
   }
   std::string Step(const JsonValue& rec, CandidateIndex c, const std::string& batch, const JsonValue& step) const;
@@ -390,8 +394,15 @@ LetterText Composer::Compose(const JsonValue& rec) const {
       t.choices.push_back(Fill(w_.locked_batch, {BatchShown(b), BatchShown(batch[audit_keys::kLockedBy].text)}));
       continue;
     }
+    const bool placed_here = rec[audit_keys::kStatus].text == audit_keys::kStatusPlaced && rec[audit_keys::kBatch].text == b;
     for (const JsonValue& step : batch[audit_keys::kChoices].items) {
-      t.choices.push_back(Fill(w_.choice, {step[audit_keys::kRank].text, BatchShown(b), ProgramShown(step[audit_keys::kProgram].text)}) + " " + Tied(b, step) + Step(rec, c, b, step));
+      // In a batch of stages a choice has a line per stage that runs the program, each naming
+      // its stage. The later stages' "not considered" of the very choice that placed the
+      // candidate says nothing the headline does not.
+      if (placed_here && !step[audit_keys::kLockedByStage].is_null() && step[audit_keys::kRank].text == rec[audit_keys::kChoiceRank].text) continue;
+      const std::string& stage = step[audit_keys::kStage].text;
+      t.choices.push_back(Fill(stage.empty() ? w_.choice : w_.staged_choice, {step[audit_keys::kRank].text, BatchShown(b), ProgramShown(step[audit_keys::kProgram].text), stage}) +
+                          " " + Tied(b, step) + Step(rec, c, b, step));
     }
   }
   return t;

@@ -361,8 +361,19 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
     }
   }
 
+  // Seats given by reassignment, on the line of the seat's block (batch, stage, program, channel).
+  if (r.reassigned > 0) {
+    std::map<std::tuple<std::string, std::string, std::string, std::string>, std::int64_t> given;
+    for (const PlacementRow& pl : placements) {
+      if (pl.reassigned()) ++given[{pl.batch, pl.stage, pl.program, pl.channel}];
+    }
+    for (RunReport::SeatLine& s : r.seats) {
+      if (auto it = given.find({s.batch, s.stage, s.program, s.channel}); it != given.end()) s.reassigned = it->second;
+    }
+  }
+
   // Blocks a program does not offer at all (no seats, none flowed, nobody admitted) say nothing.
-  std::erase_if(r.seats, [](const RunReport::SeatLine& s) { return s.initial == 0 && s.flowed_in == 0 && s.capacity == 0 && s.admitted == 0; });
+  std::erase_if(r.seats, [](const RunReport::SeatLine& s) { return s.initial == 0 && s.flowed_in == 0 && s.capacity == 0 && s.admitted == 0 && s.reassigned == 0; });
 
   // The split plans' effect: each group's candidates, and its admissions to the programs that
   // offer the split channel through the stage's other channels.
@@ -540,7 +551,7 @@ const ReportWords kEn = {
     "Target", "meets the target", "BELOW the target", "no target in the rules", "Public and private general-high programs", "Sector", "Programs",
     "Admissions per channel (specialists per category, 3+4, reserved plans)", "Programs outside general high (e.g. 3+4)",
     "Reserved seats per group (balanced plan per junior school)", "Group", "Candidates", "Seats allocated", "Seats returned", "Admitted (reserved)",
-    "Admitted (other channels, same schools)", "Per school and channel", "Batch", "Stage", "Program", "School", "Channel", "Plan", "Flowed in",
+    "Admitted (the same stage's other channels, same schools)", "Per school and channel", "Batch", "Stage", "Program", "School", "Channel", "Plan", "Flowed in",
     "Flowed out", "Seats", "Admitted", "Cut-off total", "Fill (%)", "Charts", "Totals of admitted candidates per program (min, quartiles, max)",
     "Cut-off total per program and channel", "Fill rate per program (%), programs in code order", "Reserved plan's effect per junior school: admissions to the schools offering it",
     "total", "fill %", "admitted", "other channels", "reserved channel", "public", "private", "Compared with %1", "Counts", "Candidates moved",
@@ -561,7 +572,7 @@ const ReportWords kZh = {
     "未通过（zkmatch verify 发现问题）", "输入文件", "类别", "路径", "SHA-256", "概况", "考生数", "已录取", "未录取", "分数线", "分数线",
     "数值", "计算方法", "政策核查", "普通高中录取比例", "普通高中录取人数", "普通高中计划（流转后）", "目标", "达到目标", "低于目标",
     "规则未设目标", "公办与民办普通高中", "办学性质", "计划数", "各通道录取（特长生各类别、3+4、专项计划）", "普通高中以外的计划（如 3+4）",
-    "分配名额（各初中学校的校际均衡计划）", "初中学校", "考生数", "分配名额", "退回名额", "专项录取", "同校其他通道录取", "各学校、各通道",
+    "分配名额（各初中学校的校际均衡计划）", "初中学校", "考生数", "分配名额", "退回名额", "专项录取", "同校同阶段其他通道录取", "各学校、各通道",
     "批次", "阶段", "计划代码", "学校", "通道", "计划", "流入", "流出", "名额", "录取", "最低录取分", "满额率 (%)", "图表",
     "各计划录取考生总分分布（最低、四分位、最高）", "各计划、各通道最低录取分", "各计划满额率 (%)，按计划代码排序", "校际均衡计划对各初中学校的作用：录取到提供专项计划学校的人数",
     "总分", "满额率 %", "录取人数", "其他通道", "专项通道", "公办", "民办", "与 %1 对比", "数量", "录取结果变化的考生",
@@ -817,6 +828,21 @@ Table StudyTable(const RunReport& r, const ReportWords& w) {
   return t;
 }
 
+// A table of seats ending in "admitted": with reassignment in the rules, a column of the seats
+// reassignment gave, then the fill rate; FillCells writes the row's cells to match.
+void WithReassigned(const RunReport& r, const ReportWords& w, Table* t) {
+  if (r.has_reassignment) {
+    t->header.push_back(w.reassigned);
+    t->numeric.push_back(1);
+  }
+  t->header.push_back(w.fill);
+  t->numeric.push_back(1);
+}
+void FillCells(const RunReport& r, std::int64_t admitted, std::int64_t reassigned, std::int64_t seats, std::vector<std::string>* row) {
+  if (r.has_reassignment) row->push_back(Num(reassigned));
+  row->push_back(Percent(admitted + reassigned, seats));
+}
+
 std::vector<Table> BuildTables(const RunReport& r, const ReportWords& w) {
   std::vector<Table> tables;
   {
@@ -848,18 +874,22 @@ std::vector<Table> BuildTables(const RunReport& r, const ReportWords& w) {
   }
   if (!r.study.empty()) tables.push_back(StudyTable(r, w));
   {
-    std::map<std::string, std::tuple<std::int64_t, std::int64_t, std::map<std::string, int>>> by;  // sector -> seats, admitted, programs
+    // sector -> seats, admitted, reassigned, programs
+    std::map<std::string, std::tuple<std::int64_t, std::int64_t, std::int64_t, std::map<std::string, int>>> by;
     for (const auto& s : r.seats) {
       if (!s.general_high) continue;  // the policy is about general-high seats (3+4 are public)
-      auto& [seats, admitted, programs] = by[s.sector];
+      auto& [seats, admitted, reassigned, programs] = by[s.sector];
       seats += s.capacity;
       admitted += s.admitted;
+      reassigned += s.reassigned;
       programs[s.program] = 1;
     }
-    Table t{"sectors", w.sectors, {w.sector, w.programs_count, w.capacity, w.admitted, w.fill}, {0, 1, 1, 1, 1}, {}};
+    Table t{"sectors", w.sectors, {w.sector, w.programs_count, w.capacity, w.admitted}, {0, 1, 1, 1}, {}};
+    WithReassigned(r, w, &t);
     for (const auto& [sector, v] : by) {
-      const auto& [seats, admitted, programs] = v;
-      t.rows.push_back({SectorName(sector, w), Num(static_cast<std::int64_t>(programs.size())), Num(seats), Num(admitted), Percent(admitted, seats)});
+      const auto& [seats, admitted, reassigned, programs] = v;
+      t.rows.push_back({SectorName(sector, w), Num(static_cast<std::int64_t>(programs.size())), Num(seats), Num(admitted)});
+      FillCells(r, admitted, reassigned, seats, &t.rows.back());
     }
     tables.push_back(std::move(t));
   }
@@ -876,22 +906,34 @@ std::vector<Table> BuildTables(const RunReport& r, const ReportWords& w) {
       it->second.flowed_out += s.flowed_out;
       it->second.capacity += s.capacity;
       it->second.admitted += s.admitted;
+      it->second.reassigned += s.reassigned;
     }
-    Table t{"channels", w.channels, {w.batch, w.stage, w.channel, w.plan, w.flowed_in, w.flowed_out, w.capacity, w.admitted, w.fill}, {0, 0, 0, 1, 1, 1, 1, 1, 1}, {}};
+    Table t{"channels", w.channels, {w.batch, w.stage, w.channel, w.plan, w.flowed_in, w.flowed_out, w.capacity, w.admitted}, {0, 0, 0, 1, 1, 1, 1, 1}, {}};
+    WithReassigned(r, w, &t);
     for (const auto& key : order) {
       const auto& s = sum[key];
       t.rows.push_back({BatchShown(r, w, std::get<0>(key)), std::get<1>(key), ChannelShown(r, w, std::get<0>(key), std::get<1>(key), std::get<2>(key)), Num(s.initial), Num(s.flowed_in), Num(s.flowed_out), Num(s.capacity),
-                        Num(s.admitted), Percent(s.admitted, s.capacity)});
+                        Num(s.admitted)});
+      FillCells(r, s.admitted, s.reassigned, s.capacity, &t.rows.back());
     }
     tables.push_back(std::move(t));
   }
+  // Per school and channel: ... seats, admitted[, placed by reassignment], cut-off, fill, rank.
   auto seat_row = [&](const RunReport::SeatLine& s) {
-    return std::vector<std::string>{s.school, s.program, BatchShown(r, w, s.batch), s.stage, ChannelShown(r, w, s.batch, s.stage, s.channel), Num(s.initial), Num(s.flowed_in), Num(s.flowed_out),
-                                    Num(s.capacity), Num(s.admitted), FormatScore(s.cutoff), Percent(s.admitted, s.capacity),
-                                    s.cutoff_rank ? Num(s.cutoff_rank) : ""};
+    std::vector<std::string> row{s.school, s.program, BatchShown(r, w, s.batch), s.stage, ChannelShown(r, w, s.batch, s.stage, s.channel), Num(s.initial), Num(s.flowed_in), Num(s.flowed_out),
+                                 Num(s.capacity), Num(s.admitted)};
+    if (r.has_reassignment) row.push_back(Num(s.reassigned));
+    row.insert(row.end(), {FormatScore(s.cutoff), Percent(s.admitted + s.reassigned, s.capacity), s.cutoff_rank ? Num(s.cutoff_rank) : ""});
+    return row;
   };
-  const std::vector<std::string> seat_header = {w.school, w.program, w.batch, w.stage, w.channel, w.plan, w.flowed_in, w.flowed_out, w.capacity, w.admitted, w.cutoff, w.fill, w.rank};
-  const std::vector<std::uint8_t> seat_numeric = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+  std::vector<std::string> seat_header = {w.school, w.program, w.batch, w.stage, w.channel, w.plan, w.flowed_in, w.flowed_out, w.capacity, w.admitted};
+  std::vector<std::uint8_t> seat_numeric = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+  if (r.has_reassignment) {
+    seat_header.push_back(w.reassigned);
+    seat_numeric.push_back(1);
+  }
+  seat_header.insert(seat_header.end(), {w.cutoff, w.fill, w.rank});
+  seat_numeric.insert(seat_numeric.end(), {1, 1, 1});
   if (r.has_general_high_condition) {
     Table t{"other_programs", w.other_programs, seat_header, seat_numeric, {}};
     for (const auto& s : r.seats) {
@@ -1097,10 +1139,10 @@ void CutoffChart(std::string* out, const RunReport& r, const ReportWords& w) {
 
 void FillChart(std::string* out, const RunReport& r, const ReportWords& w) {
   std::vector<std::string> order;  // programs in code order (the chart's title says so)
-  std::map<std::string, std::pair<std::int64_t, std::int64_t>> by;  // program -> admitted, seats
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> by;  // program -> admitted (reassigned seats too), seats
   for (const auto& s : r.seats) {
     auto& [admitted, seats] = by[s.program];
-    admitted += s.admitted;
+    admitted += s.admitted + s.reassigned;
     seats += s.capacity;
   }
   for (const auto& [program, v] : by) order.push_back(program);

@@ -73,6 +73,10 @@ struct RunReport {
     std::string batch, stage, program, school, sector, channel;
     bool general_high = true, split = false;
     std::int64_t initial = 0, flowed_in = 0, flowed_out = 0, capacity = 0, admitted = 0;
+    // Seats of this line given by reassignment (调剂) after the batches: cutoffs.csv's
+    // `admitted` counts placements through listed choices only, so these are apart; the fill
+    // rate counts both.
+    std::int64_t reassigned = 0;
     Score cutoff = kMissingScore;
     // 位次: the cut-off's place in the whole cohort, i.e. candidates with a total at or above
     // it (the 一分一段表's cumulative count at the cut-off total); 0 when nobody was admitted.
