@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "support/forge.h"
 #include "support/test_env.h"
 #include "zkmatch/diagnostics.h"
 #include "zkmatch/run_diff.h"
@@ -81,6 +82,16 @@ TEST(RunDiffTest, ReserveOrderHandChecked) {
             "main,,P,reserve,,2,2,2,2,680,650\n"
             "main,,Q,open,,1,1,1,1,660,670\n");
   EXPECT_FALSE(FileExists(tmp.path() + "/d/report.html"));
+  // A second diff into the same --out replaces nobody's files by surprise: refused, the files
+  // unchanged; --force replaces them (found by an independent audit: it overwrote them).
+  WriteBytes(tmp.path() + "/d/diff.csv", "mine\n");
+  const CommandResult again = Zk("diff --run " + Q(a) + " --run " + Q(b) + " --out " + Q(tmp.path() + "/d"), "/");
+  EXPECT_EQ(again.exit_code, 2) << again.out << again.err;
+  EXPECT_EQ(again.err, "zkmatch diff: error: " + tmp.path() + "/d/diff.csv already exists; choose another --out or add --force to replace it; nothing was written\n");
+  EXPECT_EQ(ReadFile(tmp.path() + "/d/diff.csv"), "mine\n");
+  const CommandResult forced = Zk("diff --run " + Q(a) + " --run " + Q(b) + " --out " + Q(tmp.path() + "/d") + " --force", "/");
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_EQ(ReadFile(tmp.path() + "/d/diff.csv").rfind("candidate_id,a_status", 0), 0u);
 }
 
 TEST(RunDiffTest, ARunAgainstItselfHasNoMovers) {
@@ -128,7 +139,9 @@ TEST(RunDiffTest, UsageErrors) {
   EXPECT_NE(r.err.find("give exactly two runs"), std::string::npos) << r.err;
   r = Zk("diff --run " + Q(tmp.path() + "/none") + " --run " + Q(tmp.path()), "/");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find("placements.csv"), std::string::npos) << r.err;
+  // Said as what it is -- not a run -- rather than as a rules file's `inputs:` path.
+  EXPECT_EQ(r.err, "zkmatch diff: error: cannot read " + tmp.path() + "/none/manifest.json: is '" + tmp.path() +
+                       "/none' a directory written by zkmatch run? give two run directories; nothing was written\n");
 }
 
 // Counts placements per (program, channel) from a run's placements.csv.

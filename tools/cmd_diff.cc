@@ -15,6 +15,7 @@ struct DiffArgs {
   std::string out;  // default: the second run's directory
   bool html = false;
   std::string lang = "zh";
+  bool force = false;
 };
 
 int Diff(const DiffArgs& args) {
@@ -22,11 +23,24 @@ int Diff(const DiffArgs& args) {
     std::fprintf(stderr, "zkmatch diff: error: give exactly two runs, --run A --run B (before, after); got %zu\n", args.runs.size());
     return static_cast<int>(ExitCode::kBadInput);
   }
+  for (const std::string& run : args.runs) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(run) / "manifest.json", ec)) {
+      std::fprintf(stderr, "zkmatch diff: error: cannot read %s: is '%s' a directory written by zkmatch run? give two run directories; nothing was written\n",
+                   (std::filesystem::path(run) / "manifest.json").c_str(), run.c_str());
+      return static_cast<int>(ExitCode::kBadInput);
+    }
+  }
+  const std::filesystem::path out = args.out.empty() ? std::filesystem::path(args.runs[1]) : std::filesystem::path(args.out);
+  if (!args.out.empty()) {  // B's own directory is the default place, rewritten freely; a named one may hold someone's files
+    std::vector<std::string> paths = {(out / "diff.csv").string(), (out / "cutoff_diff.csv").string()};
+    if (args.html) paths.push_back((out / "report.html").string());
+    if (const int refused = RefuseToReplace("diff", paths, args.force, "nothing was written")) return refused;
+  }
   StderrSink sink;
   for (const std::string& run : args.runs) NoteRunFormat("diff", run);
   const Result<RunDiff> diff = DiffRuns(args.runs[0], args.runs[1], sink);
   if (!diff) return ReportFailure(diff.status(), sink);
-  const std::filesystem::path out = args.out.empty() ? std::filesystem::path(args.runs[1]) : std::filesystem::path(args.out);
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   for (const auto& [name, content] : {std::pair<std::string, std::string>{"diff.csv", RenderDiffCsv(*diff)}, {"cutoff_diff.csv", RenderSeatChangesCsv(*diff)}}) {
@@ -44,7 +58,8 @@ void AddDiffVerb(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<DiffArgs>();
   CLI::App* cmd = app.add_subcommand("diff", "Compare two runs (before, after): who moved where, changed cut-offs; writes diff.csv and cutoff_diff.csv");
   cmd->add_option("--run", args->runs, "Run directory; give it twice: --run A --run B")->required();
-  cmd->add_option("--out", args->out, "Directory for diff.csv, cutoff_diff.csv and report.html (default: B)");
+  cmd->add_option("--out", args->out, "Directory for diff.csv, cutoff_diff.csv and report.html (default: B); files of those names there are refused, unless --force");
+  cmd->add_flag("--force", args->force, "Replace diff.csv, cutoff_diff.csv and report.html in --out");
   cmd->add_flag("--html", args->html, "Also write B's report.html with a section comparing it with A");
   cmd->add_option("--lang", args->lang, "Language of the HTML: zh (default) or en")->check(CLI::IsMember({"en", "zh"}))->capture_default_str();
   cmd->callback([args, exit_code] { *exit_code = Diff(*args); });

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -34,6 +35,12 @@ struct RunArgs {
 
 // A continuing round builds only on a parent that verifies: checked before anything is read.
 Status CheckParent(const std::string& dir, DiagnosticSink& sink) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(std::filesystem::path(dir) / "manifest.json", ec)) {  // said as `check --continue` says it
+    sink.Error((std::filesystem::path(dir) / "manifest.json").string(), 0, 0,
+               "cannot read the manifest of the run to continue: is '" + dir + "' a directory written by zkmatch run? --continue takes the earlier round's run directory");
+    return Status::BadInput("the parent run cannot be read");
+  }
   DiagnosticSink quiet;
   Result<VerifyReport> report = VerifyRun("", dir, quiet);
   if (!report) {

@@ -1081,7 +1081,15 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
     std::int32_t rank = 0;
     std::string why;
     if (!ParseCount(rec.fields[static_cast<std::size_t>(rank_col)], &rank, &why) || rank < 1) {
-      errors.AddOnce(rec.line, header(rank_col), why.empty() ? "rank must be 1 or more (1 is the first choice)" : "bad rank: " + why);
+      // ParseCount's general advice ("a whole number >= 0, e.g. 40") is not a rank's; its
+      // specific reasons (full-width digits, a decimal, ...) are kept.
+      const std::string_view cell = rec.fields[static_cast<std::size_t>(rank_col)];
+      const bool general = cell.empty() || why.find("is not a whole number >= 0") != std::string::npos;
+      errors.AddOnce(rec.line, header(rank_col),
+                     why.empty()  ? "rank must be 1 or more (1 is the first choice)"
+                     : general ? (cell.empty() ? std::string("bad rank: the cell is empty") : "bad rank: '" + std::string(cell) + "' is not a choice number") +
+                                     "; write it in digits, 1 for the first choice"
+                               : "bad rank: " + why);
       ok = false;
     }
     row.rank = static_cast<std::uint32_t>(rank);
@@ -1090,6 +1098,7 @@ void ParseLongChoices(const Rules& rules, const Instance& inst, CsvReader& csv, 
       row.program = found;
     } else {
       errors.Add(rec.line, header(prog_col), "program\n" + std::string(code), [&] {
+        if (code.empty()) return "no program: the cell is empty; write the code of a program in " + rules.inputs.programs;
         return "unknown program '" + QuoteLong(Printable(code)) + "'" +
                (HiddenCharacters(code).empty() ? DidYouMean(code, progs.code) : HiddenCharactersNote(code)) + "; it is not in " + rules.inputs.programs;
       });
@@ -1493,6 +1502,9 @@ bool LoadAllocations(const Rules& rules, Instance* inst, DiagnosticSink& sink, F
     ProgramIndex program;
     if (const std::uint32_t found = prog_index.Find(field(prog_col)); found != kNone) {
       program = ProgramIndex{found};
+    } else if (field(prog_col).empty()) {
+      sink.CsvError(csv.display(), rec.line, header(prog_col), "no program: the cell is empty; write the code of a program in " + rules.inputs.programs + " or remove the row");
+      ok = false;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
                     "unknown program '" + QuoteLong(Printable(field(prog_col))) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +
@@ -1668,6 +1680,9 @@ bool LoadProgramScores(const Rules& rules, Instance* inst, DiagnosticSink& sink,
     bool ok = true;
     if (const std::uint32_t found = prog_index.Find(field(prog_col)); found != kNone) {
       row.program = ProgramIndex{found};
+    } else if (field(prog_col).empty()) {
+      sink.CsvError(csv.display(), rec.line, header(prog_col), "no program: the cell is empty; write the code of a program in " + rules.inputs.programs);
+      ok = false;
     } else {
       sink.CsvError(csv.display(), rec.line, header(prog_col),
                     "unknown program '" + QuoteLong(Printable(field(prog_col))) + "'" + DidYouMean(field(prog_col), progs.code) + "; it is not in " +

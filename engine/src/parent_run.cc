@@ -2,6 +2,7 @@
 #include "parent_run.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "digest.h"
 #include "edit_distance.h"
@@ -153,14 +154,28 @@ bool LoadParentRun(const Rules& rules, Instance* inst, DiagnosticSink& sink, std
   md.sha256 = Sha256File(in.parent_manifest, &bytes);
   md.bytes = bytes;
   pr.manifest_sha256 = md.sha256;
+  // A parent that cannot be read is no parent: later checks (a program with no seat left in the
+  // round, ...) would otherwise speak of an empty one.
+  auto fail = [&] {
+    pr.present = false;
+    return false;
+  };
   Manifest manifest;
   std::vector<Finding> findings;
-  if (ReadManifestAt(in.parent_manifest, &manifest, &findings) != ReadStatus::kRead || !findings.empty()) {
-    for (const Finding& f : findings) sink.Error(in.parent_manifest, 0, 0, "the parent run's manifest: " + f.Format());
-    return false;
+  const ReadStatus read = ReadManifestAt(in.parent_manifest, &manifest, &findings);
+  if (read == ReadStatus::kMissing) {
+    const std::string dir = std::filesystem::path(in.parent_manifest).parent_path().string();
+    sink.Error(in.parent_manifest, 0, 0,
+               "cannot read the manifest of the run to continue: is '" + dir + "' a directory written by zkmatch run? --continue takes the earlier round's run directory");
+    return fail();
   }
-  if (!CheckParentFiles(rules, manifest, digests, sink)) return false;
-  if (!ReadParentPlacements(rules, inst, seats, sink) || !ReadParentVacancies(rules, seats, sink)) return false;
+  if (read != ReadStatus::kRead || !findings.empty()) {
+    for (const Finding& f : findings) sink.Error(in.parent_manifest, 0, 0, "the parent run's manifest: " + f.Format());
+    return fail();
+  }
+  if (!CheckParentFiles(rules, manifest, digests, sink)) return fail();
+  if (!ReadParentPlacements(rules, inst, seats, sink) || !ReadParentVacancies(rules, seats, sink)) return fail();
+  // A bad declined.csv leaves the parent read: what the round's rows say about its seats stands.
   if (!in.declined.empty() && !ReadDeclined(rules, inst, seats, &(*digests)["declined"], sink)) return false;
   pr.locked = static_cast<std::size_t>(std::count(pr.state.begin(), pr.state.end(), ParentRun::kLocked));
   pr.declined = static_cast<std::size_t>(std::count(pr.state.begin(), pr.state.end(), ParentRun::kDeclined));

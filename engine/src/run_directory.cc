@@ -135,11 +135,11 @@ Status WriteRunDirectory(const std::string& dir, const std::vector<OutputFile>& 
   if (parent.empty()) parent = ".";
   std::error_code ec;
   const bool exists = fs::exists(fs::symlink_status(target, ec));
+  if (exists && !fs::is_directory(fs::symlink_status(target, ec))) {  // first: --force would not replace it either
+    return Status::BadInput("'" + target.string() + "' exists and is not a directory; choose another --out");
+  }
   if (exists && !force) {
     return Status::BadInput("output directory '" + target.string() + "' already exists; choose another --out or add --force to replace it");
-  }
-  if (exists && !fs::is_directory(fs::symlink_status(target, ec))) {
-    return Status::BadInput("'" + target.string() + "' exists and is not a directory; choose another --out");
   }
   if (!fs::is_directory(parent, ec)) {
     // Like mkdir -p: missing parents are created (they are empty directories, not a result).

@@ -101,7 +101,13 @@ std::string Fingerprint(EVP_PKEY* key) {
 // Writes `text` to a new file `path` with `mode` (O_EXCL: never over another file).
 Status WriteNew(const std::string& path, const std::string& text, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return Status::IoError("cannot create " + path + ": " + std::strerror(errno));
+  if (fd < 0) {
+    const int err = errno;
+    const char* advice = err == ENOENT ? " (its directory does not exist: create it first, or choose another --out)"
+                         : err == EACCES || err == EPERM || err == EROFS ? " (choose a --out where you may write)"
+                                                                          : "";
+    return Status::IoError("cannot create " + path + ": " + std::strerror(err) + advice);
+  }
   bool ok = ::fchmod(fd, mode) == 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;
   if (!ok) return Status::IoError("cannot write " + path + ": " + std::strerror(errno));
