@@ -949,6 +949,31 @@ TEST(AuditReassignment, FixtureVerifiesExplainsAndIsCountedInTheReport) {
   EXPECT_NE(receipt.out.find("placed by reassignment at P4 through general (batch general)"), std::string::npos) << receipt.out;
 }
 
+// At reassignment choice_rank has no value (the candidate did not list the program): a
+// comparison with it is false and `not` of one true, as everywhere (rules/README.md, step 3).
+// C1 and C2 listed nothing and accept reassignment: P1's `second` seat (eligible:
+// not (choice_rank = 1)) goes to C1, its `first` seat (choice_rank = 1) to nobody; C2 stays
+// unplaced. The outcome verifies. (An independent audit found the README saying "a condition on
+// it is false".)
+TEST(AuditReassignment, ChoiceRankHasNoValueAtReassignment) {
+  TempDir tmp;
+  const std::string rules = tmp.Write("rules.yaml",
+                                      "version: 1\nname: notrank\ninputs: {candidates: candidates.csv, choices: choices.csv, programs: programs.csv}\n"
+                                      "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n"
+                                      "batches:\n  - name: general\n    channels:\n      - {name: general, seats: general, ranking: by_total}\n"
+                                      "      - {name: second, seats: second, ranking: by_total, eligible: \"not (choice_rank = 1)\"}\n"
+                                      "      - {name: first, seats: first, ranking: by_total, eligible: \"choice_rank = 1\"}\n"
+                                      "reassignment:\n  flag: accepts\n  ranking: by_total\n");
+  tmp.Write("candidates.csv", "id,total,accepts\nC1,650,1\nC2,640,1\n");
+  tmp.Write("choices.csv", "candidate_id,batch,rank,program\n");
+  tmp.Write("programs.csv", "code,general,second,first\nP1,0,1,1\n");
+  ASSERT_EQ(Zk("run -q --rules " + Q(rules) + " --out run", tmp.path()).exit_code, 0);
+  EXPECT_EQ(ReadFile(tmp.path() + "/run/placements.csv"),
+            "candidate_id,status,batch,program,channel,choice_rank,stage\nC1,reassigned,general,P1,second,,\nC2,unplaced,,,,,\n");
+  const CommandResult v = Zk("verify --run run", tmp.path());
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+}
+
 // A reassigned candidate moved to a later seat (C07: P3 -> P5, both the same district and
 // cut-off, P5 later in cutoffs.csv), a flagged eligible candidate left unplaced beside an empty
 // seat (C13), or a seat given to one who did not accept reassignment (C08), each resealed:

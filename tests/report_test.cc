@@ -183,7 +183,9 @@ TEST_F(WeihaiReportTest, GeneralHighRatioTargetAndIdentity) {
   EXPECT_NE(html.find("<td>zkmatch 0.1.0</td>"), std::string::npos);
   const auto inputs = TableRows(html, "inputs");
   ASSERT_EQ(inputs.size(), 4u);
-  EXPECT_EQ(inputs[0][0], "rules");
+  // The Chinese report names each role in Chinese, then as the rules spell it.
+  EXPECT_EQ(inputs[0][0], "规则 (rules)");
+  EXPECT_EQ(inputs[1][0], "考生 (candidates)");
   const std::string manifest = ReadFile(run_ + "/manifest.json");
   for (const auto& row : inputs) {
     const std::string sha = std::regex_replace(row[2], std::regex("</?code>"), "");

@@ -843,6 +843,19 @@ void FillCells(const RunReport& r, std::int64_t admitted, std::int64_t reassigne
   row->push_back(Percent(admitted + reassigned, seats));
 }
 
+// An input file's role (the rules' `inputs:` key) as the report's reader says it: the key in
+// English, its Chinese name in the Chinese report (the key after it, as the rules spell it).
+std::string RoleShown(const std::string& role, const ReportWords& w) {
+  if (!w.chinese) return role;
+  static const std::map<std::string, std::string> kRoleZh = {
+      {"rules", "规则"},           {"candidates", "考生"},         {"choices", "志愿"},
+      {"programs", "招生计划"},    {"allocations", "分配名额"},    {"program_scores", "计划成绩"},
+      {"declined", "放弃录取名单"}, {"parent_manifest", "上一轮清单"}, {"parent_placements", "上一轮录取结果"},
+      {"parent_vacancies", "上一轮余额"}};
+  const auto it = kRoleZh.find(role);
+  return it == kRoleZh.end() ? role : it->second + " (" + role + ")";
+}
+
 std::vector<Table> BuildTables(const RunReport& r, const ReportWords& w) {
   std::vector<Table> tables;
   {
@@ -1416,7 +1429,9 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
   }
   out += "<h3>" + Esc(w.inputs) + "</h3>\n<table id=\"inputs\">\n<thead><tr><th>" + Esc(w.role) + "</th><th>" + Esc(w.path) + "</th><th>" + Esc(w.sha256) +
          "</th></tr></thead>\n<tbody>\n";
-  for (const auto& f : r.inputs) out += "<tr><td>" + Esc(f.role) + "</td><td><code>" + Esc(f.path) + "</code></td><td><code>" + Esc(f.sha256) + "</code></td></tr>\n";
+  for (const auto& f : r.inputs) {
+    out += "<tr><td>" + Esc(RoleShown(f.role, w)) + "</td><td><code>" + Esc(f.path) + "</code></td><td><code>" + Esc(f.sha256) + "</code></td></tr>\n";
+  }
   out += "</tbody>\n</table>\n</section>\n";
 
   out += "<section id=\"overview\">\n<h2>" + Esc(w.summary) + "</h2>\n";
