@@ -468,6 +468,49 @@ TEST_F(WeihaiReportTest, PublicationsHandChecked) {
   EXPECT_EQ(TableRows(html, "junior_outcomes").size(), outcomes.size() - 1);
 }
 
+// The charts' axes fit their values (an independent audit read them on a screenshot): the box
+// plot of admitted totals starts at the lowest admitted total rounded down to 50, not at 0 (the
+// boxes filled the last third); the histogram labels every 100 points its columns span, with
+// or without a candidate there (labelled only under bars, a sparse low end had none).
+TEST_F(WeihaiReportTest, ChartAxesFitTheirValues) {
+  ASSERT_EQ(Report("--lang en").exit_code, 0);
+  const std::string html = ReadFile(run_ + "/report.html");
+  auto svg = [&](const std::string& id) {
+    const std::size_t b = html.find("<svg id=\"" + id + "\"");
+    return b == std::string::npos ? std::string() : html.substr(b, html.find("</svg>", b) - b);
+  };
+  // Tick labels: <text ... text-anchor="middle">N</text>, N a whole number.
+  auto ticks = [](const std::string& chart) {
+    std::vector<long> out;
+    const std::regex tick("text-anchor=\"middle\">([0-9]+)</text>");
+    for (auto it = std::sregex_iterator(chart.begin(), chart.end(), tick); it != std::sregex_iterator(); ++it) out.push_back(std::stol((*it)[1]));
+    return out;
+  };
+  // Totals in hundredths, by id.
+  const auto cand_rows = CsvRows(run_ + "/inputs/candidates.csv");
+  const std::size_t total_col = static_cast<std::size_t>(std::find(cand_rows[0].begin(), cand_rows[0].end(), "total") - cand_rows[0].begin());
+  ASSERT_LT(total_col, cand_rows[0].size());
+  std::map<std::string, long> total;
+  for (std::size_t i = 1; i < cand_rows.size(); ++i) total[cand_rows[i][0]] = Hundredths(cand_rows[i][total_col]);
+  long lowest = 1'000'000'000;  // the lowest total of a placed candidate
+  for (const auto& row : CsvRows(run_ + "/placements.csv")) {
+    if (row[1] == "placed") lowest = std::min(lowest, total.at(row[0]));
+  }
+  const std::vector<long> box = ticks(svg("chart-scores"));
+  ASSERT_FALSE(box.empty());
+  EXPECT_GT(box.front(), 0);
+  EXPECT_EQ(box.front(), lowest / 5000 * 50) << "lowest admitted total (hundredths) " << lowest;
+  long low = 1'000'000'000, high = 0;
+  for (const auto& [id, t] : total) {
+    low = std::min(low, t);
+    high = std::max(high, t);
+  }
+  std::vector<long> want;  // every multiple of 100 points from the first 10-point band to the last
+  for (long t = (low / 1000 * 10 + 99) / 100 * 100; t <= high / 1000 * 10; t += 100) want.push_back(t);
+  EXPECT_GE(want.size(), 3u);
+  EXPECT_EQ(ticks(svg("chart-bands")), want);
+}
+
 // With `name` declared descriptive, the admitted list shows each candidate's name.
 TEST_F(WeihaiReportTest, NamesFromADescriptiveColumn) {
   std::string rules = ReadFile(SourceDir() + "/rules/weihai-2025.yaml");

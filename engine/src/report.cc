@@ -1106,7 +1106,9 @@ void ScoreChart(std::string* out, const RunReport& r, const ReportWords& w) {
     hi = std::max(hi, s.totals.back());
   }
   std::vector<std::int64_t> ticks;
-  const Axis axis = ScoreAxis(0, hi, &ticks);  // from 0, like every value axis of the report
+  // From the lowest admitted total (down to a tick), not from 0: a box's place, not its length,
+  // is what compares, and from 0 the boxes were squeezed into the axis's last third.
+  const Axis axis = ScoreAxis(std::max<Score>(0, lo), hi, &ticks);
   OpenChart(out, "chart-scores", w.chart_scores, w.axis_total, static_cast<int>(r.scores.size()), axis, ticks, [](std::int64_t t) { return FormatScore(t); });
   for (std::size_t i = 0; i < r.scores.size(); ++i) {
     const auto& v = r.scores[i].totals;
@@ -1261,10 +1263,13 @@ void BandsChart(std::string* out, const RunReport& r, const ReportWords& w) {
   for (const auto& [lo, n] : per) {
     const int i = static_cast<int>((lo - first) / step);
     Rect(out, x0 + i * 8 + 1, y_of(n), 6, bottom - y_of(n), "bar", "[" + FormatScore(lo) + ", " + FormatScore(lo + step) + "): " + std::to_string(n));
-    if ((lo / step) % 10 == 0) {
-      *out += "<text x=\"" + std::to_string(x0 + i * 8 + 4) + "\" y=\"" + std::to_string(bottom + 16) + "\" text-anchor=\"middle\">" + FormatScore(lo) +
-              "</text>";
-    }
+  }
+  // A label every 100 points, under every column at one, whether or not anybody has a total
+  // there (labelled only under bars, a sparse low end had none).
+  for (int i = 0; i < columns; ++i) {
+    const Score lo = first + i * step;
+    if ((lo / step) % 10 != 0) continue;
+    *out += "<text x=\"" + std::to_string(x0 + i * 8 + 4) + "\" y=\"" + std::to_string(bottom + 16) + "\" text-anchor=\"middle\">" + FormatScore(lo) + "</text>";
   }
   *out += "\n<text x=\"" + std::to_string(x0 + columns * 8) + "\" y=\"" + std::to_string(bottom + 34) + "\" text-anchor=\"end\">" + Esc(w.axis_total) +
           "</text><text x=\"" + std::to_string(x0) + "\" y=\"" + std::to_string(top_y - 10) + "\" text-anchor=\"middle\">" + Esc(w.axis_candidates) + "</text>\n</svg></figure>\n";
