@@ -278,7 +278,9 @@ TEST(WorkbookInputs, FormulasDatesBooleansAndErrorsAreRefusedByCell) {
         "<row r=\"5\"><c r=\"A5\" t=\"s\"><v>2</v></c><c r=\"B5\" s=\"3\"><v>600.5</v></c></row>"
         "<row r=\"6\"><c r=\"A6\" t=\"b\"><v>1</v></c><c r=\"B6\" t=\"e\"><v>#N/A</v></c></row>"}},
       {"id", "total", "Z"}, styles);
+  // Each row with a refused cell is skipped (its cells reported); the others are read.
   EXPECT_EQ(ReadThroughCsvReader(w),
+            "id|total|\n5:Z|600.5|\n"
             "考生.xlsx!B2 (total): error: holds a formula (=B3+10); zkmatch reads values only: copy the column and paste it as values "
             "(选择性粘贴 > 数值), or save the sheet as CSV UTF-8\n"
             "考生.xlsx!B3 (total): error: is formatted as a date or time, so its number (45123) is a day count; zkmatch reads no dates: "
@@ -308,6 +310,7 @@ TEST(WorkbookInputs, NumbersShownWithLeadingZerosAreRefusedByCell) {
         "<row r=\"4\"><c r=\"A4\" s=\"3\"><v>12</v></c><c r=\"B4\"><v>590</v></c></row>"}},
       {"id", "total"}, styles);
   EXPECT_EQ(ReadThroughCsvReader(bad),
+            "id|total|\n3:123456|1000|\n"
             "考生.xlsx!A2 (id): error: is the number 371 shown with leading zeros by its format (000000), so Excel shows one value and the cell "
             "holds another; format the column as text (设置单元格格式 > 文本) and type the values again with their zeros, or save the sheet as CSV UTF-8\n"
             "考生.xlsx!A4 (id): error: is the number 12 shown with leading zeros by its format (0000), so Excel shows one value and the cell "
@@ -405,6 +408,33 @@ TEST(WorkbookInputs, LoaderErrorsNameTheCell) {
   EXPECT_NE(r.error.find(file + "!B2 (total): error: "), std::string::npos) << r.error;
   EXPECT_NE(r.error.find(file + "!D3: error: holds '1', but column D has no header; give the column a header, or clear the cell"), std::string::npos)
       << r.error;
+}
+
+// A refused cell (here a formula in C2's row) no longer stops the file: the other rows are read
+// and checked in the same run, so a bad total two rows below is reported with it -- not in a
+// second round after the formula is fixed. The skipped row makes the file incomplete, so
+// choices.csv's row for C2 is not called an unknown candidate.
+TEST(WorkbookInputs, ARefusedCellAndALoaderErrorAreReportedInOneRun) {
+  TempDir tmp;
+  Workbook::Of({{"Sheet1",
+                 "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
+                 "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>2</v></c><c r=\"B2\"><f>B3+10</f><v>610</v></c></row>"
+                 "<row r=\"3\"><c r=\"A3\" t=\"s\"><v>3</v></c><c r=\"B3\"><v>600</v></c></row>"
+                 "<row r=\"4\"><c r=\"A4\" t=\"s\"><v>4</v></c><c r=\"B4\" t=\"s\"><v>5</v></c></row>"}},
+               {"id", "total", "C2", "C3", "C4", "high"})
+      .Write(tmp.path() + "/考生.xlsx");
+  tmp.Write("choices.csv", "candidate_id,batch,rank,program\nC2,main,1,P\nC3,main,1,P\n");
+  tmp.Write("programs.csv", "code,seats\nP,1\n");
+  const std::string rules = tmp.Write("rules.yaml",
+                                      "version: 1\ninputs: {candidates: 考生.xlsx, choices: choices.csv, programs: programs.csv}\n"
+                                      "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n"
+                                      "batches:\n  - name: main\n    channels:\n      - {name: general, seats: seats, ranking: by_total}\n");
+  const RunFiles r = RunRules(rules);
+  const std::string file = tmp.path() + "/考生.xlsx";
+  EXPECT_NE(r.error.find(file + "!B2 (total): error: holds a formula (=B3+10)"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find(file + "!B4 (total): error: "), std::string::npos) << r.error;
+  EXPECT_EQ(r.error.find("unknown candidate"), std::string::npos) << r.error;
+  EXPECT_TRUE(r.files.empty());
 }
 
 TEST(WorkbookInputs, SheetAndEncodingKeysAreCheckedInTheRules) {

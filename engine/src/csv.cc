@@ -316,6 +316,7 @@ CsvReader::Parse CsvReader::NextTableRow(CsvRecord* record) {
   if (table_pos_ >= table_.size()) return Parse::kEnd;
   const SheetRow& row = table_[table_pos_++];
   record->line = row.row;
+  if (row.refused) return Parse::kBadRecord;  // its cells were reported as they were read
   record->fields.clear();
   const std::size_t width = table_pos_ == 1 ? row.cells.size() : header_.size();
   for (std::size_t i = 0; i < width; ++i) record->fields.emplace_back(i < row.cells.size() ? row.cells[i] : kEmpty);

@@ -447,10 +447,10 @@ std::optional<Sheet> ReadSheet(Workbook& wb, const std::string& sheet_name, cons
 
   Sheet out;
   out.name = chosen->name;
-  std::size_t errors = 0;
+  SheetRow current;  // the row being read
   std::size_t refused_col = 0;  // the column of the cell refuse() names (set before each call)
   auto refuse = [&](const std::string& ref, const std::string& message) {
-    ++errors;
+    current.refused = true;
     std::string where = display + "!" + ref;
     // Below the header, the column's header too, as the loaders name a cell: 考生.xlsx!E5 (总分).
     if (!out.rows.empty() && refused_col < out.rows.front().cells.size() && !out.rows.front().cells[refused_col].empty()) {
@@ -468,10 +468,13 @@ std::optional<Sheet> ReadSheet(Workbook& wb, const std::string& sheet_name, cons
   constexpr std::size_t kMaxColumns = 16384;  // Excel's last column, XFD
   int row = 0;
   std::size_t next_col = 0;
-  SheetRow current;
+  bool header_refused = false;  // a refused cell in the first row kept: no header to read the rest by
   auto end_row = [&] {
     while (!current.cells.empty() && current.cells.back().empty()) current.cells.pop_back();
-    if (!current.cells.empty()) out.rows.push_back(std::move(current));
+    if (!current.cells.empty() || current.refused) {
+      if (out.rows.empty() && current.refused) header_refused = true;
+      out.rows.push_back(std::move(current));
+    }
     current = SheetRow{};
   };
   XmlHandlers h;
@@ -576,7 +579,7 @@ std::optional<Sheet> ReadSheet(Workbook& wb, const std::string& sheet_name, cons
     return std::nullopt;
   }
   end_row();
-  if (errors > 0) return std::nullopt;
+  if (header_refused) return std::nullopt;
   return out;
 }
 

@@ -37,6 +37,10 @@ namespace zkmatch {
 struct SheetRow {
   int row = 0;                     // Excel's row number (1-based)
   std::vector<std::string> cells;  // column A first; trailing empty cells may be missing
+  // A cell of the row was refused (a formula, a date, ...: reported at the cell). The reader
+  // skips the row as a malformed record, so the rest of the sheet is still read and checked
+  // in the same run: every problem of the file at once, not one kind per run.
+  bool refused = false;
 };
 
 struct Sheet {
@@ -48,8 +52,10 @@ struct Sheet {
 bool IsWorkbookPath(std::string_view path);
 
 // The sheet named `sheet_name` (empty: the workbook's first sheet) of the workbook `bytes`.
-// Problems go to `sink` as `display!CELL` (or `display` for the whole file) with what to do;
-// then nullopt. A refused cell does not stop the reading: every refused cell is reported.
+// Problems go to `sink` as `display!CELL` (or `display` for the whole file) with what to do.
+// A refused cell does not stop the reading: every refused cell is reported, and its row is
+// returned marked `refused` (a refused cell in the first non-empty row, the header, gives
+// nullopt). A workbook or sheet that cannot be read at all gives nullopt.
 std::optional<Sheet> ReadWorkbookSheet(std::string_view bytes, const std::string& sheet_name, const std::string& display,
                                        DiagnosticSink& sink);
 
