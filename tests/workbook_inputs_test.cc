@@ -384,8 +384,17 @@ TEST(WorkbookInputs, NotAWorkbookSaysWhatToDo) {
   EXPECT_FALSE(csv.Open(path, "b.xlsx", sink));
   ASSERT_EQ(sink.diagnostics().size(), 1u);
   EXPECT_EQ(sink.diagnostics()[0].Format(),
-            "b.xlsx: error: the workbook's xl/worksheets/sheet1.xml (sheet 'Sheet1') is not well-formed XML (no element found at line 1); "
+            "b.xlsx: error: the workbook's xl/worksheets/sheet1.xml (sheet 'Sheet1', at or after row 1) is not well-formed XML (no element found at line 1); "
             "save the workbook again from Excel, or as CSV UTF-8");
+  // Damage further down is placed by the last cell read, as Excel names it.
+  broken.parts["xl/worksheets/sheet1.xml"] = "<worksheet><sheetData><row r=\"3\"><c r=\"B3\"><v>1</v></c><c r=";
+  broken.Write(path);
+  DiagnosticSink later;
+  CsvReader again;
+  EXPECT_FALSE(again.Open(path, "b.xlsx", later));
+  ASSERT_EQ(later.diagnostics().size(), 1u);
+  EXPECT_NE(later.diagnostics()[0].Format().find("(sheet 'Sheet1', at or after cell B3) is not well-formed XML"), std::string::npos)
+      << later.diagnostics()[0].Format();
 }
 
 // The loaders' own checks name the cell: FILE!C3 (header) for a cell, FILE!row N for a row.

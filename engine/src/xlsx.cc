@@ -575,7 +575,10 @@ std::optional<Sheet> ReadSheet(Workbook& wb, const std::string& sheet_name, cons
   };
   std::string error;
   if (!ParseXml(*xml, h, &error)) {
-    wb.FailXml(chosen->part + " (sheet '" + chosen->name + "')", error);
+    // Where in the sheet, as Excel names it: the XML's own line and column mean nothing to
+    // someone who opens the workbook.
+    const std::string where = !cell.ref.empty() ? ", at or after cell " + cell.ref : row > 0 ? ", at or after row " + std::to_string(row) : ", before its first row";
+    wb.FailXml(chosen->part + " (sheet '" + chosen->name + "'" + where + ")", error);
     return std::nullopt;
   }
   end_row();
