@@ -398,21 +398,25 @@ TEST(WorkbookInputs, NotAWorkbookSaysWhatToDo) {
 }
 
 // The loaders' own checks name the cell: FILE!C3 (header) for a cell, FILE!row N for a row.
+// A run of one program P (1 seat, ranked by total) whose candidates file is 考生.xlsx: one sheet
+// with `rows` (sheet XML) over the shared `strings`, and choices.csv holding `choices`.
+RunFiles RunWithCandidatesWorkbook(const TempDir& tmp, const std::string& rows, const std::vector<std::string>& strings, const std::string& choices) {
+  Workbook::Of({{"Sheet1", rows}}, strings).Write(tmp.path() + "/考生.xlsx");
+  tmp.Write("choices.csv", "candidate_id,batch,rank,program\n" + choices);
+  tmp.Write("programs.csv", "code,seats\nP,1\n");
+  return RunRules(tmp.Write("rules.yaml",
+                            "version: 1\ninputs: {candidates: 考生.xlsx, choices: choices.csv, programs: programs.csv}\n"
+                            "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n"
+                            "batches:\n  - name: main\n    channels:\n      - {name: general, seats: seats, ranking: by_total}\n"));
+}
+
 TEST(WorkbookInputs, LoaderErrorsNameTheCell) {
   TempDir tmp;
-  Workbook::Of({{"Sheet1",
-                 "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
-                 "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>2</v></c><c r=\"B2\"><v>612.125</v></c></row>"
-                 "<row r=\"3\"><c r=\"A3\" t=\"s\"><v>2</v></c><c r=\"B3\"><v>600</v></c><c r=\"D3\"><v>1</v></c></row>"}},
-               {"id", "total", "Z1"})
-      .Write(tmp.path() + "/考生.xlsx");
-  tmp.Write("choices.csv", "candidate_id,batch,rank,program\n");
-  tmp.Write("programs.csv", "code,seats\nP,1\n");
-  const std::string rules = tmp.Write("rules.yaml",
-                                      "version: 1\ninputs: {candidates: 考生.xlsx, choices: choices.csv, programs: programs.csv}\n"
-                                      "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n"
-                                      "batches:\n  - name: main\n    channels:\n      - {name: general, seats: seats, ranking: by_total}\n");
-  const RunFiles r = RunRules(rules);
+  const RunFiles r = RunWithCandidatesWorkbook(tmp,
+                                               "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
+                                               "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>2</v></c><c r=\"B2\"><v>612.125</v></c></row>"
+                                               "<row r=\"3\"><c r=\"A3\" t=\"s\"><v>2</v></c><c r=\"B3\"><v>600</v></c><c r=\"D3\"><v>1</v></c></row>",
+                                               {"id", "total", "Z1"}, "");
   const std::string file = tmp.path() + "/考生.xlsx";
   EXPECT_NE(r.error.find(file + "!B2 (total): error: "), std::string::npos) << r.error;
   EXPECT_NE(r.error.find(file + "!D3: error: holds '1', but column D has no header; give the column a header, or clear the cell"), std::string::npos)
@@ -425,20 +429,12 @@ TEST(WorkbookInputs, LoaderErrorsNameTheCell) {
 // choices.csv's row for C2 is not called an unknown candidate.
 TEST(WorkbookInputs, ARefusedCellAndALoaderErrorAreReportedInOneRun) {
   TempDir tmp;
-  Workbook::Of({{"Sheet1",
-                 "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
-                 "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>2</v></c><c r=\"B2\"><f>B3+10</f><v>610</v></c></row>"
-                 "<row r=\"3\"><c r=\"A3\" t=\"s\"><v>3</v></c><c r=\"B3\"><v>600</v></c></row>"
-                 "<row r=\"4\"><c r=\"A4\" t=\"s\"><v>4</v></c><c r=\"B4\" t=\"s\"><v>5</v></c></row>"}},
-               {"id", "total", "C2", "C3", "C4", "high"})
-      .Write(tmp.path() + "/考生.xlsx");
-  tmp.Write("choices.csv", "candidate_id,batch,rank,program\nC2,main,1,P\nC3,main,1,P\n");
-  tmp.Write("programs.csv", "code,seats\nP,1\n");
-  const std::string rules = tmp.Write("rules.yaml",
-                                      "version: 1\ninputs: {candidates: 考生.xlsx, choices: choices.csv, programs: programs.csv}\n"
-                                      "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n"
-                                      "batches:\n  - name: main\n    channels:\n      - {name: general, seats: seats, ranking: by_total}\n");
-  const RunFiles r = RunRules(rules);
+  const RunFiles r = RunWithCandidatesWorkbook(tmp,
+                                               "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
+                                               "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>2</v></c><c r=\"B2\"><f>B3+10</f><v>610</v></c></row>"
+                                               "<row r=\"3\"><c r=\"A3\" t=\"s\"><v>3</v></c><c r=\"B3\"><v>600</v></c></row>"
+                                               "<row r=\"4\"><c r=\"A4\" t=\"s\"><v>4</v></c><c r=\"B4\" t=\"s\"><v>5</v></c></row>",
+                                               {"id", "total", "C2", "C3", "C4", "high"}, "C2,main,1,P\nC3,main,1,P\n");
   const std::string file = tmp.path() + "/考生.xlsx";
   EXPECT_NE(r.error.find(file + "!B2 (total): error: holds a formula (=B3+10)"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find(file + "!B4 (total): error: "), std::string::npos) << r.error;
