@@ -949,6 +949,35 @@ TEST(AuditReassignment, FixtureVerifiesExplainsAndIsCountedInTheReport) {
   EXPECT_NE(receipt.out.find("placed by reassignment at P4 through general (batch general)"), std::string::npos) << receipt.out;
 }
 
+// A log or published file edited after the run (not resealed) is not read to anyone as the run's
+// word: explain and letters refuse an edited log, diff an edited placements.csv, each naming the
+// file and pointing to verify (an independent audit found explain and letters telling a
+// contradictory story from an edited log, exit 0). Resealed, the edit passes this check: what
+// it says is verify's to judge.
+TEST(AuditEditedRun, ExplainLettersAndDiffRefuseFilesTheManifestDoesNotRecord) {
+  TempDir tmp;
+  const std::string run = tmp.path() + "/run";
+  ASSERT_EQ(Zk("run -q --rules " + Q(SourceDir() + "/fixtures/cases/stages/rules.yaml") + " --out run", tmp.path()).exit_code, 0);
+  ASSERT_EQ(Zk("run -q --rules " + Q(SourceDir() + "/fixtures/cases/stages/rules.yaml") + " --out same", tmp.path()).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(EditInLine(run + "/audit.jsonl", 1, "\"record\":\"header\"", "\"record\":\"header\" "));
+  const CommandResult e = Zk("explain --run run --candidate W2", tmp.path());
+  EXPECT_EQ(e.exit_code, 2);
+  EXPECT_EQ(e.err.rfind("zkmatch explain: error: refusing to explain: run/audit.jsonl.zst differs from the one the run wrote (sha256 ", 0), 0u) << e.err;
+  EXPECT_NE(e.err.find("the run was changed after it was made; run zkmatch verify --run run"), std::string::npos) << e.err;
+  EXPECT_EQ(e.out, "");
+  const CommandResult l = Zk("letters --run run --out letters", tmp.path());
+  EXPECT_EQ(l.exit_code, 2);
+  EXPECT_NE(l.err.find("refusing to write letters: run/audit.jsonl.zst differs"), std::string::npos) << l.err;
+  EXPECT_FALSE(fs::exists(tmp.path() + "/letters"));
+  ASSERT_NO_FATAL_FAILURE(Reseal(run));
+  EXPECT_EQ(Zk("explain --run run --candidate W2", tmp.path()).exit_code, 0);
+  ReplaceLine(run + "/placements.csv", "W2,placed,early,A2,general,2,top-ordinary", "W2,placed,early,A1,general,1,top-ordinary");
+  const CommandResult d = Zk("diff --run same --run run --out d", tmp.path());
+  EXPECT_EQ(d.exit_code, 2);
+  EXPECT_NE(d.err.find("refusing to compare: run/placements.csv differs from the one the run wrote"), std::string::npos) << d.err;
+  EXPECT_FALSE(fs::exists(tmp.path() + "/d"));
+}
+
 // At reassignment choice_rank has no value (the candidate did not list the program): a
 // comparison with it is false and `not` of one true, as everywhere (rules/README.md, step 3).
 // C1 and C2 listed nothing and accept reassignment: P1's `second` seat (eligible:
@@ -1588,7 +1617,10 @@ TEST_F(AuditExplainTest, UnknownRejectionReasonIsAnError) {
   EXPECT_NE(r.err.find("audit.jsonl names rejection reason 'beneath', which this zkmatch does not know (it knows ineligible, "
                        "no_group_seats, below, free_seat and not_below)"),
             std::string::npos) << r.err;
-  // Other candidates' records are untouched and still explained.
+  // Other candidates' records are untouched, but the log is not the one the run wrote: refused
+  // until it is resealed (what a resealed log says is verify's to judge); then explained.
+  EXPECT_EQ(Explain("T2").exit_code, 2);
+  ASSERT_NO_FATAL_FAILURE(Reseal(run_));
   EXPECT_EQ(Explain("T2").exit_code, 0);
 }
 

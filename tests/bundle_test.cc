@@ -13,7 +13,7 @@
 //   - verify groups its findings by kind: on fixtures/tamper/ with one candidate's total lowered
 //     in the bundle after the run, the input edit comes first, its fifty consequences after,
 //     each kind with a count and three examples (golden: fixtures/tamper/verify-grouped.txt);
-//     --all lists every finding.
+//     --all lists up to 100 findings of each kind.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -569,7 +569,7 @@ TEST_F(CaseReportTest, EditedOutputIsReportedAsVerifyFailed) {
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;  // the report is written, but is no report of a result
   EXPECT_NE(r.out.find("(verify FAILED)"), std::string::npos) << r.out;
   EXPECT_EQ(r.err, "zkmatch report: error: the run FAILED verification (16 violations); " + run_ + "/report.html says so at its top and lists them by kind; "
-                   "zkmatch verify --run " + run_ + " --all lists every one\n");
+                   "zkmatch verify --run " + run_ + " --all lists up to 100 of each kind\n");
   const std::string html = ReadFile(run_ + "/report.html");
   EXPECT_NE(html.find("<td id=\"verify\" class=\"bad\">FAILED"), std::string::npos);
   EXPECT_NE(html.find("<li>output placements.csv was modified after the run"), std::string::npos);
@@ -577,7 +577,7 @@ TEST_F(CaseReportTest, EditedOutputIsReportedAsVerifyFailed) {
   const std::size_t banner = html.find("<section id=\"verify-failed\">\n<h2 class=\"bad\">This run FAILED independent verification: do not publish or rely on the figures below</h2>");
   ASSERT_NE(banner, std::string::npos) << html.substr(0, 3000);
   EXPECT_LT(banner, html.find("<section id=\"identity\">"));
-  EXPECT_NE(html.find("<p>zkmatch verify found 16 violations, by kind (zkmatch verify --run " + run_ + " --all lists every one):</p>\n<ul>\n"
+  EXPECT_NE(html.find("<p>zkmatch verify found 16 violations, by kind (zkmatch verify --run " + run_ + " --all lists up to 100 of each kind):</p>\n<ul>\n"
                       "<li><b>output changed since the run</b>: 1\n<ul>\n<li>output placements.csv was modified after the run", banner),
             std::string::npos)
       << html.substr(banner, 3000);

@@ -15,7 +15,7 @@ void PrintGroupedViolations(const VerifyReport& report) {
   for (const ViolationGroup& g : GroupViolations(report, kExamples)) {
     std::printf("VIOLATION [%s] x%zu%s\n", g.kind.c_str(), g.count, g.count > g.examples.size() ? (", the first " + std::to_string(g.examples.size()) + ":").c_str() : ":");
     for (const std::string& e : g.examples) std::printf("    %s\n", e.c_str());
-    if (g.count > g.examples.size()) std::printf("    ... %zu more (zkmatch verify --all lists every finding)\n", g.count - g.examples.size());
+    if (g.count > g.examples.size()) std::printf("    ... %zu more (zkmatch verify --all lists up to 100 of each kind)\n", g.count - g.examples.size());
   }
 }
 

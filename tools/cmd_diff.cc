@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "zkmatch/replay.h"
 #include "zkmatch/run_diff.h"
 #include "zkmatch/run_directory.h"
 
@@ -36,6 +37,10 @@ int Diff(const DiffArgs& args) {
     std::vector<std::string> paths = {(out / "diff.csv").string(), (out / "cutoff_diff.csv").string()};
     if (args.html) paths.push_back((out / "report.html").string());
     if (const int refused = RefuseToReplace("diff", paths, args.force, "nothing was written")) return refused;
+  }
+  // What moved is told from the published files: each must be the run's own.
+  for (const std::string& run : args.runs) {
+    if (Status intact = CheckRecordedOutputs(run, {"placements.csv", "cutoffs.csv"}, "refusing to compare: "); !intact.ok()) return ReportStatus("diff", intact);
   }
   StderrSink sink;
   for (const std::string& run : args.runs) NoteRunFormat("diff", run);

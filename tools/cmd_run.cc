@@ -49,7 +49,7 @@ Status CheckParent(const std::string& dir, DiagnosticSink& sink) {
     return Status::BadInput("the parent run cannot be read");
   }
   if (!report->violations.empty()) {
-    sink.Error(dir, 0, 0, "the parent run does not verify (" + std::to_string(report->violations.size()) + (report->violations.size() == 1 ? " violation" : " violations") +
+    sink.Error(dir, 0, 0, "the parent run does not verify (" + std::to_string(report->count()) + (report->count() == 1 ? " violation" : " violations") +
                               ", the first: " + report->violations.front() + "); a continuing round builds only on a run that holds -- see zkmatch verify --run " + dir);
     return Status::BadInput("the parent run does not verify");
   }

@@ -12,6 +12,7 @@
 #include "letter_words.h"
 #include "names.h"
 #include "run_format.h"
+#include "zkmatch/replay.h"
 
 namespace zkmatch {
 namespace {
@@ -356,6 +357,10 @@ Result<std::string> ExplainCandidate(const std::string& run_dir, const std::stri
   if (!explainer.error().empty()) {
     return Status::BadInput(explainer.error() + "; run `zkmatch verify --run " + run_dir + "` to check the run");
   }
+  // A log edited after the run would be read to a family as the run's word: refused, as letters
+  // refuse it (an independent audit found both telling a contradictory story from one). After
+  // the lookup and the names, so that a damaged log is named by its damage.
+  if (Status intact = CheckRecordedOutputs(run_dir, {kAuditFile, kCompressedAuditFile}, "refusing to explain: "); !intact.ok()) return intact;
   // The letters' wording (names, labels, the scores and clauses that decided) needs the run's
   // inputs; when they changed or moved, the audit's own names and codes are all there is.
   const Result<std::string> words = ExplainInLetterWords(run_dir, record, seats, lang);

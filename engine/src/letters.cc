@@ -566,6 +566,7 @@ Result<LettersWritten> WriteLetters(const std::string& run_dir, const std::strin
   if (!rules) return rules.status();
   auto instance = LoadRecordedInputsForPublications(recorded, &*rules, sink, "refusing to write letters: ");
   if (!instance) return instance.status();
+  if (Status intact = CheckRecordedOutputs(run_dir, {kAuditFile, kCompressedAuditFile}, "refusing to write letters: "); !intact.ok()) return intact;
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
   const LetterWords& w = lang == Language::kChinese ? kZh : kEn;

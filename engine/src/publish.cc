@@ -327,7 +327,7 @@ Result<Admission> LoadVerifiedRun(const PublishRequest& request, DiagnosticSink&
   const Result<VerifyReport> verified = VerifyRun("", request.run_dir, quiet);
   if (!verified) return Status::BadInput("cannot verify " + request.run_dir + ": " + verified.status().message() + "; nothing was published");
   if (!verified->violations.empty()) {
-    return Status::Violation(request.run_dir + " does not verify (" + std::to_string(verified->violations.size()) + " findings; the first: " + verified->violations.front() +
+    return Status::Violation(request.run_dir + " does not verify (" + std::to_string(verified->count()) + " findings; the first: " + verified->violations.front() +
                              "); a run is published only once zkmatch verify --run " + request.run_dir + " holds");
   }
   // The inputs are hashed once more by the load below, which checks the bytes it parses.

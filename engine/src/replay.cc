@@ -55,6 +55,25 @@ std::string Difference(const RecordedRun::Input& f, const std::string& now) {
 
 }  // namespace
 
+Status CheckRecordedOutputs(const std::string& run_dir, const std::vector<std::string>& files, const char* refusal) {
+  Manifest manifest;
+  std::vector<Finding> findings;
+  if (ReadManifest(run_dir, &manifest, &findings) != ReadStatus::kRead) {
+    return Status::BadInput(std::string(refusal) + "cannot read " + (std::filesystem::path(run_dir) / kManifestFile).string() +
+                            "; is it a directory written by zkmatch run? run zkmatch verify");
+  }
+  for (const ManifestOutput& o : manifest.outputs) {
+    if (std::find(files.begin(), files.end(), o.file) == files.end()) continue;
+    const std::string path = (std::filesystem::path(run_dir) / o.file).string();
+    const std::string now = Sha256File(path);
+    if (now != o.sha256) {
+      return Status::BadInput(std::string(refusal) + path + (now.empty() ? " cannot be read" : " differs from the one the run wrote (sha256 " + now + ", manifest.json records " + o.sha256 + ")") +
+                              ": the run was changed after it was made; run zkmatch verify --run " + run_dir);
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckParsedInputs(const RecordedRun& run, const RunIdentity& read) {
   bool listed = read.files.size() == run.inputs.size();
   for (std::size_t i = 0; listed && i < run.inputs.size(); ++i) listed = read.files[i].role == run.inputs[i].role && !read.files[i].sha256.empty();

@@ -269,6 +269,7 @@ Result<RunReport> LoadRunReport(const std::string& run_dir, DiagnosticSink& sink
       r.verify_lines.push_back("the run could not be verified");
     } else {
       r.verify_lines = r.verified ? v->passed : v->violations;
+      r.violation_count = v->count();
       r.violation_groups = GroupViolations(*v, 3);
     }
   }
@@ -564,7 +565,7 @@ const ReportWords kEn = {
     "Reserved seats per senior and junior school (split channels)", "seats", "admitted", "lowest total",
     "Where each junior school's graduates went", "Not placed", "score_bands", "admitted", "quota_matrix", "junior_outcomes",
     "This run FAILED independent verification: do not publish or rely on the figures below",
-    "zkmatch verify found %1 violations, by kind (zkmatch verify --run %2 --all lists every one):",
+    "zkmatch verify found %1 violations, by kind (zkmatch verify --run %2 --all lists up to 100 of each kind):",
     "of whom keep the earlier round's seat (locked)", "Declined the earlier round's seat (took part in this round)", false, "Placed by reassignment"};
 
 const ReportWords kZh = {
@@ -584,7 +585,7 @@ const ReportWords kZh = {
     "分配名额（高中 × 初中学校）", "名额", "录取", "最低分",
     "各初中学校毕业生去向", "未录取", "一分一段表", "录取名单", "分配名额", "初中去向",
     "本次录取未通过独立校验：以下数字不得发布，也不得作为依据",
-    "zkmatch verify 发现 %1 个问题，按类别列出（zkmatch verify --run %2 --all 列出全部）：",
+    "zkmatch verify 发现 %1 个问题，按类别列出（zkmatch verify --run %2 --all 每类最多列出 100 个）：",
     "其中保留上一轮录取", "放弃上一轮录取（参加本轮）", true, "调剂录取"};
 
 const ReportWords& WordsFor(Language lang) { return lang == Language::kChinese ? kZh : kEn; }
@@ -1380,7 +1381,7 @@ void RenderVerifyFailure(std::string* out, const RunReport& r, const ReportWords
     *out += "</ul>\n</section>\n";
     return;
   }
-  *out += "<p>" + Esc(Fill(w.failed_detail, std::to_string(r.verify_lines.size()), r.run_dir)) + "</p>\n<ul>\n";
+  *out += "<p>" + Esc(Fill(w.failed_detail, std::to_string(r.violation_count), r.run_dir)) + "</p>\n<ul>\n";
   for (const ViolationGroup& g : r.violation_groups) {
     *out += "<li><b>" + Esc(g.kind) + "</b>: " + std::to_string(g.count) + "\n<ul>\n";
     for (const std::string& e : g.examples) *out += "<li>" + Esc(e) + "</li>\n";

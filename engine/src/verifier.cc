@@ -1183,6 +1183,7 @@ class Verifier {
   }
 
   bool ReadPlacements() {
+    const std::size_t before = report_.violations.size();
     const std::size_t n = instance_.candidates.size();
     stage_of_.assign(n, -1);
     program_.assign(n, kNoProgram);
@@ -1263,7 +1264,8 @@ class Verifier {
     for (std::size_t c = 0; c < n; ++c) {
       if (!seen_line[c]) Violation("placements.csv: candidate '" + ids[c] + "' is missing");
     }
-    Passed("placements.csv: every candidate once, each placement on the candidate's own list");
+    // Said only when it holds: beside a finding on a row it read as a contradiction.
+    if (report_.violations.size() == before) Passed("placements.csv: every candidate once, each placement on the candidate's own list");
     return true;
   }
 

@@ -75,6 +75,12 @@ Result<Instance> LoadRecordedInputs(const RecordedRun& recorded, const Rules& ru
 // when the declared columns are in the file; twice for an undeclared junior_school (the first
 // read tells the headers) or a declared column the file lacks; warnings are given once.
 Result<Instance> LoadRecordedInputsForPublications(const RecordedRun& recorded, Rules* rules, DiagnosticSink& sink, const char* refusal);
+// Whether the outputs `files` of the run (placements.csv, the audit log, ...) are the bytes its
+// manifest.json records: each named file the manifest lists is hashed and compared. Ok, or
+// kBadInput: `refusal` + the first that differs or is missing, and "run zkmatch verify". The
+// check a reader of one output (explain, letters, diff) makes before it tells anyone what the
+// file says; verify checks much more. Cost: one SHA-256 pass over each file.
+Status CheckRecordedOutputs(const std::string& run_dir, const std::vector<std::string>& files, const char* refusal);
 // Empty for a run bundle; for a run written before bundles, one line saying it is old-format
 // (its inputs are read where the manifest's absolute paths say, and it cannot be moved).
 std::string RunFormatNote(const std::string& run_dir);

@@ -46,6 +46,7 @@ struct RunReport {
   std::vector<InputFile> inputs;          // as recorded in manifest.json (rules first), paths relative to run_dir
   bool verified = false;                  // zkmatch verify found no violation
   std::vector<std::string> verify_lines;  // the violations, or else the checks that held
+  std::size_t violation_count = 0;        // findings (VerifyReport::count: a cut kind's "N more" counted)
   std::vector<ViolationGroup> violation_groups;  // the violations by kind (zkmatch/verify.h)
   struct ScoreLine {
     std::string name, value, note;

@@ -46,10 +46,18 @@ struct VerifyReport {
   std::vector<std::size_t> stands_for;
   std::vector<std::string> passed;  // the checks that ran and held, for the summary
   std::vector<std::string> notes;   // what was left unchecked here and how to check it (not a finding)
+  // How many findings were made: a closing "... and N more" line counts its N (so this is more
+  // than violations.size() when a kind's list was cut).
+  std::size_t count() const {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < violations.size(); ++i) n += i < stands_for.size() ? stands_for[i] : 1;
+    return n;
+  }
   // Ok when no violation was found, else kViolation counting them (exit 3).
   Status status() const {
     if (violations.empty()) return Status::Ok();
-    return Status::Violation(std::to_string(violations.size()) + (violations.size() == 1 ? " violation" : " violations"));
+    const std::size_t n = count();
+    return Status::Violation(std::to_string(n) + (n == 1 ? " violation" : " violations"));
   }
 };
 
