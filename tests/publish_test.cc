@@ -232,7 +232,8 @@ TEST(PublishSecret, KeygenWritesAPrivateSecretThatPublishReads) {
   EXPECT_TRUE(FileExists(tmp.path() + "/office.key"));
   const CommandResult again = Zk("keygen --out office --secret", tmp.path());
   EXPECT_EQ(again.exit_code, 2);
-  EXPECT_EQ(again.err, "zkmatch keygen: error: office.secret already exists; choose another name or add --force to replace the secret\n");
+  // Every file is checked before any is written: the key pair is named first.
+  EXPECT_EQ(again.err, "zkmatch keygen: error: office.key already exists; choose another --out or add --force to replace the key pair; nothing was written\n");
   EXPECT_EQ(ReadFile(tmp.path() + "/office.secret"), text);
 }
 

@@ -69,8 +69,13 @@ TEST_F(SignedRun, KeygenWritesAPrivateKeyOnlyItsOwnerReads) {
   const std::string key = ReadFile(P("office.key"));
   const CommandResult again = Zk("keygen --out office", tmp_.path());
   EXPECT_EQ(again.exit_code, 2);
-  EXPECT_EQ(again.err, "zkmatch keygen: error: office.key already exists; choose another --out or add --force to replace the key pair\n");
+  EXPECT_EQ(again.err, "zkmatch keygen: error: office.key already exists; choose another --out or add --force to replace the key pair; nothing was written\n");
   EXPECT_EQ(ReadFile(P("office.key")), key);
+  // With --secret too: refused before the secret is written (it was left behind, an audit found).
+  const CommandResult with_secret = Zk("keygen --out office --secret", tmp_.path());
+  EXPECT_EQ(with_secret.exit_code, 2);
+  EXPECT_EQ(with_secret.err, again.err);
+  EXPECT_FALSE(FileExists(P("office.secret")));
   EXPECT_EQ(Zk("keygen --out office --force", tmp_.path()).exit_code, 0);
   EXPECT_NE(ReadFile(P("office.key")), key);
 }

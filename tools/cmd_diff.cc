@@ -63,7 +63,8 @@ void AddDiffVerb(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<DiffArgs>();
   CLI::App* cmd = app.add_subcommand("diff", "Compare two runs (before, after): who moved where, changed cut-offs; writes diff.csv and cutoff_diff.csv");
   cmd->add_option("--run", args->runs, "Run directory; give it twice: --run A --run B")->required();
-  cmd->add_option("--out", args->out, "Directory for diff.csv, cutoff_diff.csv and report.html (default: B); files of those names there are refused, unless --force");
+  cmd->add_option("--out", args->out, "Directory for diff.csv, cutoff_diff.csv and report.html (default: B, whose files of those names are replaced each time); in a --out "
+                  "given here, files of those names are refused unless --force");
   cmd->add_flag("--force", args->force, "Replace diff.csv, cutoff_diff.csv and report.html in --out");
   cmd->add_flag("--html", args->html, "Also write B's report.html with a section comparing it with A");
   cmd->add_option("--lang", args->lang, "Language of the HTML: zh (default) or en")->check(CLI::IsMember({"en", "zh"}))->capture_default_str();

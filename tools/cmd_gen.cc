@@ -18,7 +18,7 @@ void AddGenVerb(CLI::App& app, int* exit_code) {
     defaults += (defaults.empty() ? "" : ", ") + p + " " + std::to_string(DefaultCandidates(p));
   }
   cmd->add_option("--profile", opt->profile, "Data shape: " + profiles + " (see README)")->capture_default_str();
-  cmd->add_option("--candidates", opt->candidates, "Number of candidates (default: " + defaults + ")");
+  cmd->add_option("--candidates", opt->candidates, "Number of candidates, 1 to 25,000,000 (default: " + defaults + ")")->check(CLI::Range(1, 25'000'000));
   cmd->add_option("--seed", opt->seed, "Seed; the same seed gives the same bytes")->capture_default_str();
   auto round = std::make_shared<SupplementaryOptions>();
   auto parent = std::make_shared<std::string>();

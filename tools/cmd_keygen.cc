@@ -1,5 +1,6 @@
 // zkmatch keygen --out NAME [--secret] [--force]: the bureau's Ed25519 key pair, NAME.key and
 // NAME.pub, and with --secret the pseudonym secret NAME.secret (zkmatch publish).
+#include <filesystem>
 #include <string>
 
 #include "commands.h"
@@ -9,6 +10,16 @@ namespace zkmatch::tools {
 namespace {
 
 int Keygen(const std::string& prefix, bool secret, bool force) {
+  // Every file refused before any is written: a secret written beside a key pair that is then
+  // refused would be half a result (an independent audit found NAME.secret left so).
+  if (!force) {
+    std::error_code ec;
+    for (const char* ext : {".key", ".pub"}) {
+      if (std::filesystem::exists(std::filesystem::symlink_status(prefix + ext, ec))) {
+        return ReportStatus("keygen", Status::BadInput(prefix + ext + " already exists; choose another --out or add --force to replace the key pair; nothing was written"));
+      }
+    }
+  }
   if (secret) {
     if (Status made = GeneratePseudonymSecret(prefix + ".secret", force); !made.ok()) return ReportStatus("keygen", made);
     std::printf("zkmatch keygen: %s.secret (the pseudonym secret, mode 0600: whoever holds it can link every public pseudonym to its candidate; "

@@ -158,8 +158,9 @@ void AddRunVerb(CLI::App& app, int* exit_code) {
       ->type_name("DIR");
   cmd->add_option("--seal", args->seal, "Refuse to run unless the rules and every input are the ones sealed in this file (zkmatch seal)");
   cmd->add_option("--key", args->key, "Sign manifest.json with this private key (NAME.key from zkmatch keygen): writes manifest.sig");
-  cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success, and no progress");
-  cmd->add_flag("--json", args->json, "Print the run summary as one JSON object (lines, channels, totals, seconds per step) instead of the table");
+  CLI::Option* quiet = cmd->add_flag("--quiet,-q", args->quiet, "Print nothing on success, and no progress");
+  cmd->add_flag("--json", args->json, "Print the run summary as one JSON object (lines, channels, totals, seconds per step) instead of the table")
+      ->excludes(quiet);  // one or the other: given both, one of them would be ignored in silence
   cmd->add_option("--lang", args->lang, "Language of the printed summary: en (default) or zh (the rules' labels, Chinese notes)")
       ->check(CLI::IsMember({"en", "zh"}))
       ->capture_default_str();

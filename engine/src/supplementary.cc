@@ -92,6 +92,10 @@ Result<std::vector<OutputFile>> GenerateSupplementaryRound(const std::string& ru
     if (placements[i].holds_seat()) placed.emplace_back(HashOf(placements[i].id, options.seed), i);
   }
   std::sort(placed.begin(), placed.end());
+  if (options.declines > placed.size()) {  // said, not done in silence
+    sink.Warning(run_dir, 0, 0, "--declines " + std::to_string(options.declines) + " is more than the " + std::to_string(placed.size()) +
+                                    " candidates the run placed: all of them decline");
+  }
   placed.resize(std::min<std::size_t>(placed.size(), options.declines));
   std::vector<std::uint8_t> declined(placements.size(), 0);
   for (const auto& [h, i] : placed) {
