@@ -916,6 +916,13 @@ TEST(AuditReassignment, FixtureVerifiesExplainsAndIsCountedInTheReport) {
       EXPECT_EQ(x.out.find("满额"), std::string::npos) << x.out;
     }
   }
+  // C14 accepted reassignment and was left unplaced (no seat left was one C14 is eligible for,
+  // as verify's replay checks): told so, not only that their choices were not admitted.
+  const CommandResult c14 = Zk("explain --run " + Q(run) + " --candidate C14", tmp.path());
+  EXPECT_EQ(c14.out.rfind("Candidate C14: You are not admitted to any of your choices. You accepted reassignment, but when your turn came no seat "
+                          "left after the batches was one you were eligible for.\n", 0), 0u) << c14.out;
+  const CommandResult c14_zh = Zk("explain --run " + Q(run) + " --candidate C14 --lang zh", tmp.path());
+  EXPECT_EQ(c14_zh.out.rfind("考生 C14：你填报的志愿均未被录取。你同意调剂，但轮到你时，各批次后剩余的名额中没有你符合条件的。\n", 0), 0u) << c14_zh.out;
   const CommandResult unplaced = Zk("explain --run " + Q(run) + " --candidate C15", tmp.path());
   EXPECT_NE(unplaced.out.find("Candidate C15: You are not admitted to any of your choices."), std::string::npos) << unplaced.out;
   const CommandResult r = Zk("report --run " + Q(run), tmp.path());
@@ -1263,9 +1270,9 @@ TEST_F(AuditExplainTest, EnglishNamesEveryChoiceChannelAndBothTotals) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "Candidate T2: You are admitted to School B General (batch main, general seats), your choice 3.\n"
-            "Choice 1 (batch main): School A Mixed not admitted: its arts seats were filled: the last admitted candidate had 95, you had 90; "
+            "Choice 1 (batch main): School A Mixed not admitted: its arts seats were filled, ranked by arts: the last admitted candidate had 95, you had 90; "
             "its general seats were filled: the last admitted candidate had 680, you had 660.\n"
-            "Choice 2 (batch main): School C Arts only not admitted: its arts seats were filled: the last admitted candidate had 95, you had 90.\n"
+            "Choice 2 (batch main): School C Arts only not admitted: its arts seats were filled, ranked by arts: the last admitted candidate had 95, you had 90.\n"
             "Choice 3 (batch main): School B General admitted on its general seats.\n");
   for (const char* other : {"T3", "T1", "T6"}) EXPECT_EQ(r.out.find(other), std::string::npos) << other;
 }
@@ -1354,8 +1361,8 @@ TEST(AuditExplainPerProgram, ValuesAtEachProgramComeFromTheRecordedInputs) {
   const std::string en = Zk("explain --run " + Q(run) + " --candidate C", tmp.path()).out;
   EXPECT_EQ(en,
             "Candidate C: You are not admitted to any of your choices.\n"
-            "Choice 1 (batch main): 一中 特长班 not admitted: its specialty seats were filled: the last admitted candidate had 90, you had 80.\n"
-            "Choice 2 (batch main): 三中 特长班 not admitted: its specialty seats were filled: the last admitted candidate had 80, you had 70.\n");
+            "Choice 1 (batch main): 一中 特长班 not admitted: its specialty seats were filled, ranked by program_score: the last admitted candidate had 90, you had 80.\n"
+            "Choice 2 (batch main): 三中 特长班 not admitted: its specialty seats were filled, ranked by program_score: the last admitted candidate had 80, you had 70.\n");
   const std::string zh = Zk("explain --run " + Q(run) + " --candidate C --lang zh", tmp.path()).out;
   EXPECT_NE(zh.find("第 2 志愿（main）：三中 特长班 未录取：specialty名额已录满，最后录取的考生成绩为 80，你的成绩为 70。"), std::string::npos) << zh;
   { std::ofstream(run + "/inputs/candidates.csv", std::ios::app) << "Z,500\n"; }

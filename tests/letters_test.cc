@@ -136,12 +136,12 @@ TEST_F(WeihaiLettersTest, ThreeCandidatesWordForWordInEnglish) {
             "<li>Choice 1 (batch general): 威海一中 admitted on its general seats.</li>\n</ul>\n");
   EXPECT_EQ(Body(Letter("en", "2500000003")),
             "<p class=\"result\">You are admitted to 威海四中 (batch general, general seats), your choice 5.</p>\n<h2>Your choices</h2>\n<ul>\n"
-            "<li>Choice 1 (batch general): 威海一中 not admitted: its general seats were filled: the last admitted candidate had 622, you had 536; "
+            "<li>Choice 1 (batch general): 威海一中 not admitted: its general seats were filled, ranked by total + bonus: the last admitted candidate had 622, you had 536; "
             "you do not meet the condition of its balanced seats: your score 536 is below the balanced line 544.5.</li>\n"
-            "<li>Choice 2 (batch general): 威海实验高中 not admitted: its general seats were filled: the last admitted candidate had 582, you had 536; "
+            "<li>Choice 2 (batch general): 威海实验高中 not admitted: its general seats were filled, ranked by total + bonus: the last admitted candidate had 582, you had 536; "
             "you do not meet the condition of its balanced seats: your score 536 is below the balanced line 544.5.</li>\n"
-            "<li>Choice 3 (batch general): 威海三中 not admitted: its general seats were filled: the last admitted candidate had 555, you had 536.</li>\n"
-            "<li>Choice 4 (batch general): 威海育才高中 not admitted: its general seats were filled: the last admitted candidate had 540, you had 536.</li>\n"
+            "<li>Choice 3 (batch general): 威海三中 not admitted: its general seats were filled, ranked by total + bonus: the last admitted candidate had 555, you had 536.</li>\n"
+            "<li>Choice 4 (batch general): 威海育才高中 not admitted: its general seats were filled, ranked by total + bonus: the last admitted candidate had 540, you had 536.</li>\n"
             "<li>Choice 5 (batch general): 威海四中 admitted on its general seats.</li>\n</ul>\n");
   EXPECT_EQ(Body(Letter("en", "2500000005")),
             "<p class=\"result\">You are not admitted to any of your choices.</p>\n<h2>Your choices</h2>\n<ul>\n"
@@ -166,7 +166,7 @@ TEST_F(WeihaiLettersTest, SplitChannelNamesTheJuniorSchoolsShare) {
                     "校际均衡名额中分配给你的毕业学校 J16 的部分已录满（按投档排序），最后录取的考生成绩为 605，你的成绩为 565。</li>"),
             std::string::npos)
       << zh;
-  EXPECT_NE(en.find("its balanced seats for your junior school J16 were filled: the last admitted candidate had 605, you had 565."), std::string::npos) << en;
+  EXPECT_NE(en.find("its balanced seats for your junior school J16 were filled, ranked by total + bonus: the last admitted candidate had 605, you had 565."), std::string::npos) << en;
   EXPECT_NE(zh.find("<p class=\"result\">你已被威海实验高中录取（普通批，校际均衡名额），第 3 志愿。</p>"), std::string::npos) << zh;
 }
 

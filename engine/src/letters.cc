@@ -101,6 +101,7 @@ struct LetterWords {
   const char* reassigned;  // %1 program, %2 batch, %3 channel: placed by reassignment (调剂) after the batches
   const char* reassign_order;  // %1 the order keys with the candidate's values at the seat
   const char* staged_choice;   // `choice` in a batch of stages: %1 number, %2 batch, %3 program, %4 stage
+  const char* reassign_none;   // after the headline of an unplaced candidate who accepted reassignment
 };
 
 const LetterWords kEn = {
@@ -127,7 +128,8 @@ const LetterWords kEn = {
     "You keep the seat the earlier round gave you by reassignment: %1 (batch %2, %3 seats); you took no part in this round.",
     "Placed by reassignment at %1 (batch %2, %3 seats): you were not admitted through your own choices, and you accepted reassignment.",
     " The seat was the first one left that you were eligible for by the published order (%1).",
-    "Choice %1 (batch %2, stage %4): %3"};
+    "Choice %1 (batch %2, stage %4): %3",
+    " You accepted reassignment, but when your turn came no seat left after the batches was one you were eligible for."};
 
 const LetterWords kZh = {
     "zh-CN", "录取结果通知：%1", "准考证号", "毕业学校", "总分", "你的志愿",
@@ -147,7 +149,8 @@ const LetterWords kZh = {
     "你保留上一轮的调剂录取结果：%1（%2，%3名额）；未参加本轮录取。",
     "调剂录取到%1（%2，%3名额）：你未通过所填志愿被录取，且同意调剂。",
     "按公布的调剂顺序（%1），这是你符合条件的第一个空余名额。",
-    "第 %1 志愿（%2，%4 阶段）：%3"};
+    "第 %1 志愿（%2，%4 阶段）：%3",
+    "你同意调剂，但轮到你时，各批次后剩余的名额中没有你符合条件的。"};
 
 std::string Esc(std::string_view s) {
   std::string out;
@@ -271,6 +274,16 @@ JsonValue PerProgramKeys(const Ranking& ranking, const EvalContext& ctx, Candida
 }
 
 // Values of a ranking's keys up to the first that differs from `other`'s, joined by " / ".
+// A ranking key as written, without its direction: "total + bonus desc" -> "total + bonus".
+std::string KeyExpressionText(const RankingKey& key) {
+  std::string t = key.text;
+  for (const char* suffix : {" desc", " asc"}) {
+    const std::size_t n = std::char_traits<char>::length(suffix);
+    if (t.size() > n && t.compare(t.size() - n, n, suffix) == 0) return t.substr(0, t.size() - n);
+  }
+  return t;
+}
+
 std::string KeyValues(const JsonValue& key, const JsonValue& other) {
   std::string out;
   for (std::size_t i = 0; i < key.items.size(); ++i) {
@@ -325,7 +338,20 @@ std::string Composer::Rejection(const JsonValue& rec, CandidateIndex c, const st
   std::string you = KeyValues(mine, cut);
   const std::string them = KeyValues(cut, mine);
   if (you == them) you += w_.tie;
-  return Fill(group.empty() ? w_.full : w_.full_group, {channel, !w_.labels || ranking.label.empty() ? "" : Fill(w_.ranked_by, {ranking.label}), them, you, group});
+  // What the values are: the ranking's label where the words show labels (Chinese); in English
+  // the keys shown, as the rules write them -- the value is the ranking's key (total + bonus,
+  // say), which need not be the total cutoffs.csv publishes as the cut-off (an audit found
+  // families told 622 where the report says 612, with nothing to say why).
+  std::string by;
+  if (w_.labels) {
+    if (!ranking.label.empty()) by = Fill(w_.ranked_by, {ranking.label});
+  } else {
+    std::string keys;
+    const std::size_t shown = static_cast<std::size_t>(std::count(them.begin(), them.end(), '/')) + 1;
+    for (std::size_t i = 0; i < shown && i < ranking.keys.size(); ++i) keys += (i ? " / " : "") + KeyExpressionText(ranking.keys[i]);
+    if (keys != "total") by = Fill(w_.ranked_by, {keys});  // the published total itself goes without saying
+  }
+  return Fill(group.empty() ? w_.full : w_.full_group, {channel, by, them, you, group});
 }
 
 // "listed for its 调剂 seats only; " for a choice tied to one channel, else nothing.
@@ -387,6 +413,12 @@ LetterText Composer::Compose(const JsonValue& rec) const {
     }
   } else {
     t.headline = rec[audit_keys::kBatches].items.empty() ? w_.no_choices : w_.unplaced;
+    // Unplaced though they accepted reassignment: verify checks that no seat they were eligible
+    // for was empty at their turn (rules/README.md, "Reassignment"), so the letter may say so.
+    if (rules_.reassignment && c != kNone && rec[audit_keys::kStatus].text == audit_keys::kStatusUnplaced) {
+      const Column* flag = inst_.candidates.FindColumn(rules_.reassignment->flag);
+      if (flag && flag->numeric && flag->number[c] == kScoreScale) t.headline += w_.reassign_none;
+    }
   }
   for (const JsonValue& batch : rec[audit_keys::kBatches].items) {
     const std::string& b = batch[audit_keys::kBatch].text;
