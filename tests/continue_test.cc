@@ -155,6 +155,20 @@ TEST(ContinueFixture, BadContinuationsAreRefusedWithThePlace) {
   EXPECT_EQ(check.err, not_a_run + "zkmatch: 1 error; nothing was written\n");
 }
 
+// gen --supplementary over the Weihai run keeps its general-high condition: the round's report
+// counts the general-high programs, not the 3+4 classes too (an independent audit found 61.48%
+// where the parent's condition gives 60.03%).
+TEST(ContinueGenerated, SupplementaryRoundKeepsWhichProgramsAreGeneralHigh) {
+  TempDir tmp;
+  ASSERT_EQ(Zk("run -q --rules " + Q(SourceDir() + "/rules/weihai-2025.yaml") + " --out main", tmp.path()).exit_code, 0);
+  ASSERT_EQ(Zk("gen --supplementary main --declines 20 --seed 3 --out g", tmp.path()).exit_code, 0);
+  EXPECT_NE(ReadFile(tmp.path() + "/g/round.yaml").find("policy:\n  general_high: \"program.kind = 'general_high'\"\n"), std::string::npos);
+  ASSERT_EQ(Zk("run -q --rules g/round.yaml --continue main --out round", tmp.path()).exit_code, 0);
+  ASSERT_EQ(Zk("report --run round --lang en", tmp.path()).exit_code, 0);
+  const std::string html = ReadFile(tmp.path() + "/round/report.html");
+  EXPECT_NE(html.find("General-high admission ratio: <b>60.03%</b> (7440 / 12394)"), std::string::npos);
+}
+
 // gen --supplementary: a round for any finished run, the same bytes for the same seed, that
 // runs and verifies.
 TEST(ContinueGenerated, SupplementaryRoundRunsAndVerifies) {

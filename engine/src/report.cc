@@ -1442,7 +1442,7 @@ std::string RenderReportHtml(const RunReport& r, Language lang, const RunDiff* d
 
   out += "<section id=\"overview\">\n<h2>" + Esc(w.summary) + "</h2>\n";
   RenderTable(&out, table("summary"));
-  RenderTable(&out, table("lines"));
+  if (!table("lines").rows.empty()) RenderTable(&out, table("lines"));  // rules without lines (a supplementary round) show no empty table
   out += "</section>\n";
   if (has("mechanism_study")) {
     out += "<section id=\"mechanism\">\n";

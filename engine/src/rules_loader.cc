@@ -2000,7 +2000,10 @@ class Loader {
     if (auto t = Get(n, "general_high_target", false)) ParseFraction(t, "general_high_target", &rules->policy.general_high_target_ppm);
     if (auto g = Get(n, "general_high", false)) {
       std::string text = Scalar(g, "general_high");
-      if (!text.empty()) rules->policy.general_high = ParseExpr(g, text, ValueType::kBool, Scope::kProgram);
+      if (!text.empty()) {
+        rules->policy.general_high = ParseExpr(g, text, ValueType::kBool, Scope::kProgram);
+        rules->policy.general_high_text = text;
+      }
     }
   }
 

@@ -163,6 +163,10 @@ Result<std::vector<OutputFile>> GenerateSupplementaryRound(const std::string& ru
           InputEntry(*rules, "programs", path_of("programs")) + "\n  choices: 征求志愿.csv\n  declined: declined.csv\nrankings:\n"
           "  by_total: {keys: [total desc], last_tie: id}\nbatches:\n  - name: supplementary\n    label: 征求志愿\n    max_choices: " +
           std::to_string(options.max_choices) + "\n    channels:\n      - {name: general, label: 征求志愿, seats: vacancies, ranking: by_total}\n";
+  // Which programs are general high is DIR's: without it the round's report would count every
+  // program (3+4 classes too) in the general-high ratio. (Its target is the year's, not the
+  // round's, so it is left to DIR's report.)
+  if (rules->policy.general_high) yaml += "policy:\n  general_high: " + Yaml(rules->policy.general_high_text) + "\n";
   return std::vector<OutputFile>{{"round.yaml", yaml}, {"征求志愿.csv", choices}, {"declined.csv", declined_csv}};
 }
 

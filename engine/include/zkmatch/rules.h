@@ -180,6 +180,7 @@ struct Policy {
   bool public_private_sync = false;      // 公民同招
   std::int64_t general_high_target_ppm = 0;  // 0 = no target
   std::shared_ptr<const Expression> general_high;  // which programs count; null = all
+  std::string general_high_text;                    // as written
   RulesPos pos;
 };
 
