@@ -698,6 +698,12 @@ TEST(RulesLoaderErrors, ProgramScoreOnlyWhereAProgramIsKnown) {
            batches,
        {E(4, 40, "ranking 'by_test' reads program_score, so it orders each program's applicants separately and cannot order all "
                  "candidates for a line; use a ranking over candidate columns, e.g. keys: [total desc]")}},
+      {"a line over a choice-order ranking (named as what it reads: choice_rank)",
+       with_scores + "lines:\n  control: {admit_ratio: 0.6, ranking: gz}\n"
+                     "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n  gz: {keys: [choice_rank asc, total desc], last_tie: id}\n" +
+           batches,
+       {E(4, 40, "ranking 'gz' reads choice_rank, so it orders each program's applicants separately and cannot order all "
+                 "candidates for a line; use a ranking over candidate columns, e.g. keys: [total desc]")}},
       {"program_score selecting a stage's programs",
        with_scores + "rankings:\n  by_total: {keys: [total desc], last_tie: id}\n"
                      "batches:\n  - name: main\n    stages:\n      - name: s\n        programs: \"program_score > 0\"\n"

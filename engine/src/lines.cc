@@ -55,7 +55,8 @@ void ComputeLinesWith(const Rules& rules, const Instance& instance, const std::f
         const CandidateIndex c = order.order[pos - 1];
         v = EvaluateNumber(*l.score, ctx, c, kNoProgram);
         note = Name(Line::Kind::kAdmitRatio) + " " + PpmText(l.ratio_ppm) + " of " + rules.rankings[static_cast<std::size_t>(l.ranking)].name +
-               ": candidate " + instance.candidates.id[c] + " at position " + std::to_string(pos) + " of " + std::to_string(n);
+               ": candidate " + instance.candidates.id[c] + " at position " + std::to_string(pos) + " of " + std::to_string(n) +
+               (l.score_text == "total" ? std::string() : ", score " + l.score_text);  // what the value is, when not the total
         break;
       }
       case Line::Kind::kOffset: {

@@ -1869,7 +1869,14 @@ class Loader {
           line.ranking = rules->FindRanking(name);
           if (line.ranking < 0 && r.IsScalar() && !rankings_failed_) Error(r, "unknown ranking '" + name + "'" + DidYouMean(name, ranking_names));
           if (line.ranking >= 0 && rules->rankings[static_cast<std::size_t>(line.ranking)].per_program) {
-            Error(r, "ranking '" + name + "' reads program_score, so it orders each program's applicants separately and cannot order all "
+            // Name what it reads (an audit found choice_rank reported as program_score).
+            bool score = false, choice = false;
+            for (const RankingKey& key : rules->rankings[static_cast<std::size_t>(line.ranking)].keys) {
+              score = score || (key.expr && ReferencesProgramScore(*key.expr));
+              choice = choice || (key.expr && ReferencesChoiceRank(*key.expr));
+            }
+            const std::string reads = score && choice ? "program_score and choice_rank" : choice ? "choice_rank" : "program_score";
+            Error(r, "ranking '" + name + "' reads " + reads + ", so it orders each program's applicants separately and cannot order all "
                      "candidates for a line; use a ranking over candidate columns, e.g. keys: [total desc]");
           }
         }
@@ -1877,6 +1884,7 @@ class Loader {
         YAML::Node score_node = Get(body, "score", false);
         if (score_node) score_text = Scalar(score_node, "score");
         line.score = score_node ? ParseExpr(score_node, score_text, ValueType::kNumber, Scope::kCandidate) : TotalExpression();
+        line.score_text = score_text;
       } else {
         auto from = Get(body, "from", true);
         std::string name = Scalar(from, "from");

@@ -75,6 +75,7 @@ struct Line {
   std::int64_t ratio_ppm = 0;    // kAdmitRatio: the ratio in millionths (0.60 -> 600000)
   int ranking = -1;              // kAdmitRatio: index into Rules::rankings
   std::shared_ptr<const Expression> score;  // kAdmitRatio: what is read off the candidate (total)
+  std::string score_text = "total";         // kAdmitRatio: `score:` as written
   int from = -1;                 // kOffset, kFactor: index into Rules::lines
   std::int64_t factor_ppm = 0;   // kFactor: the factor in millionths
   RulesPos pos;
