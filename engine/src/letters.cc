@@ -15,6 +15,7 @@
 #include "json.h"
 #include "letter_words.h"
 #include "names.h"
+#include "reassignment.h"
 #include "run_format.h"
 #include "zkmatch/pipeline.h"
 #include "zkmatch/replay.h"
@@ -273,7 +274,6 @@ JsonValue PerProgramKeys(const Ranking& ranking, const EvalContext& ctx, Candida
   return out;
 }
 
-// Values of a ranking's keys up to the first that differs from `other`'s, joined by " / ".
 // A ranking key as written, without its direction: "total + bonus desc" -> "total + bonus".
 std::string KeyExpressionText(const RankingKey& key) {
   std::string t = key.text;
@@ -284,6 +284,7 @@ std::string KeyExpressionText(const RankingKey& key) {
   return t;
 }
 
+// Values of a ranking's keys up to the first that differs from `other`'s, joined by " / ".
 std::string KeyValues(const JsonValue& key, const JsonValue& other) {
   std::string out;
   for (std::size_t i = 0; i < key.items.size(); ++i) {
@@ -415,9 +416,9 @@ LetterText Composer::Compose(const JsonValue& rec) const {
     t.headline = rec[audit_keys::kBatches].items.empty() ? w_.no_choices : w_.unplaced;
     // Unplaced though they accepted reassignment: verify checks that no seat they were eligible
     // for was empty at their turn (rules/README.md, "Reassignment"), so the letter may say so.
-    if (rules_.reassignment && c != kNone && rec[audit_keys::kStatus].text == audit_keys::kStatusUnplaced) {
-      const Column* flag = inst_.candidates.FindColumn(rules_.reassignment->flag);
-      if (flag && flag->numeric && flag->number[c] == kScoreScale) t.headline += w_.reassign_none;
+    if (rules_.reassignment && c != kNone && rec[audit_keys::kStatus].text == audit_keys::kStatusUnplaced &&
+        AcceptsReassignment(inst_, *rules_.reassignment, c)) {
+      t.headline += w_.reassign_none;
     }
   }
   for (const JsonValue& batch : rec[audit_keys::kBatches].items) {

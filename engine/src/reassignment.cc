@@ -44,6 +44,10 @@ bool Flagged(const Column* flag, CandidateIndex c) { return flag && flag->numeri
 
 }  // namespace
 
+bool AcceptsReassignment(const Instance& instance, const Reassignment& block, CandidateIndex c) {
+  return Flagged(instance.candidates.FindColumn(block.flag), c);
+}
+
 void Reassign(const Rules& rules, const Instance& instance, const EvalContext& ctx, const RankedOrder& turns, Outcome* out) {
   const Reassignment& ra = *rules.reassignment;
   out->reassigned_turn.assign(instance.candidates.size(), kNone);

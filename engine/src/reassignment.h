@@ -28,6 +28,10 @@ namespace zkmatch {
 // REQUIRES: rules.reassignment; out->stages, out->batch and out->lines are final.
 void Reassign(const Rules& rules, const Instance& instance, const EvalContext& ctx, const RankedOrder& turns, Outcome* out);
 
+// Whether candidate c accepts reassignment: their cell of the block's flag column is 1 (a
+// number equal to 1). False when the column is missing or not numeric.
+bool AcceptsReassignment(const Instance& instance, const Reassignment& block, CandidateIndex c);
+
 }  // namespace zkmatch
 
 #endif  // ZKMATCH_REASSIGNMENT_H_
