@@ -140,8 +140,8 @@ TEST(RunDiffTest, UsageErrors) {
   r = Zk("diff --run " + Q(tmp.path() + "/none") + " --run " + Q(tmp.path()), "/");
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   // Said as what it is -- not a run -- rather than as a rules file's `inputs:` path.
-  EXPECT_EQ(r.err, "zkmatch diff: error: cannot read " + tmp.path() + "/none/manifest.json: is '" + tmp.path() +
-                       "/none' a directory written by zkmatch run? give two run directories; nothing was written\n");
+  EXPECT_EQ(r.err, "zkmatch diff: error: refusing to compare: cannot read " + tmp.path() + "/none/manifest.json: is '" + tmp.path() +
+                       "/none' a directory written by zkmatch run?\n");
 }
 
 // Counts placements per (program, channel) from a run's placements.csv.

@@ -24,23 +24,16 @@ int Diff(const DiffArgs& args) {
     std::fprintf(stderr, "zkmatch diff: error: give exactly two runs, --run A --run B (before, after); got %zu\n", args.runs.size());
     return static_cast<int>(ExitCode::kBadInput);
   }
+  // What moved is told from the published files: each run must be one (a manifest), and its files
+  // the ones the manifest records.
   for (const std::string& run : args.runs) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(std::filesystem::path(run) / "manifest.json", ec)) {
-      std::fprintf(stderr, "zkmatch diff: error: cannot read %s: is '%s' a directory written by zkmatch run? give two run directories; nothing was written\n",
-                   (std::filesystem::path(run) / "manifest.json").c_str(), run.c_str());
-      return static_cast<int>(ExitCode::kBadInput);
-    }
+    if (Status intact = CheckRecordedOutputs(run, {"placements.csv", "cutoffs.csv"}, "refusing to compare: "); !intact.ok()) return ReportStatus("diff", intact);
   }
   const std::filesystem::path out = args.out.empty() ? std::filesystem::path(args.runs[1]) : std::filesystem::path(args.out);
   if (!args.out.empty()) {  // B's own directory is the default place, rewritten freely; a named one may hold someone's files
     std::vector<std::string> paths = {(out / "diff.csv").string(), (out / "cutoff_diff.csv").string()};
     if (args.html) paths.push_back((out / "report.html").string());
     if (const int refused = RefuseToReplace("diff", paths, args.force, "nothing was written")) return refused;
-  }
-  // What moved is told from the published files: each must be the run's own.
-  for (const std::string& run : args.runs) {
-    if (Status intact = CheckRecordedOutputs(run, {"placements.csv", "cutoffs.csv"}, "refusing to compare: "); !intact.ok()) return ReportStatus("diff", intact);
   }
   StderrSink sink;
   for (const std::string& run : args.runs) NoteRunFormat("diff", run);

@@ -594,12 +594,13 @@ Result<std::string> ExplainInLetterWords(const std::string& run_dir, const JsonV
 }
 
 Result<LettersWritten> WriteLetters(const std::string& run_dir, const std::string& out_dir, Language lang, bool force, DiagnosticSink& sink) {
+  // The log read to families must be the one the run wrote (one hash; before the inputs load).
+  if (Status intact = CheckRecordedOutputs(run_dir, {kAuditFile, kCompressedAuditFile}, "refusing to write letters: "); !intact.ok()) return intact;
   RecordedRun recorded;
   auto rules = LoadRecordedRules(run_dir, sink, "refusing to write letters: ", &recorded);
   if (!rules) return rules.status();
   auto instance = LoadRecordedInputsForPublications(recorded, &*rules, sink, "refusing to write letters: ");
   if (!instance) return instance.status();
-  if (Status intact = CheckRecordedOutputs(run_dir, {kAuditFile, kCompressedAuditFile}, "refusing to write letters: "); !intact.ok()) return intact;
   std::vector<std::string> notes;
   const std::vector<Score> lines = ComputeLines(*rules, *instance, &notes);
   const LetterWords& w = lang == Language::kChinese ? kZh : kEn;

@@ -407,13 +407,8 @@ Status CheckPolicy(const Rules& rules, const Instance& instance, DiagnosticSink&
     const Line& l = rules.lines[i];
     if (l.kind != Line::Kind::kAdmitRatio || lines[i] != kMissingScore || instance.candidates.size() == 0) continue;
     if (notes.empty()) ComputeLines(rules, instance, &notes);  // who is at the line's position
-    // Who it is: the note (lines.csv's `how`) without its ", score S" -- said after.
-    std::string who = notes[i];
-    if (const std::string said = ", score " + l.score_text; who.size() >= said.size() && who.compare(who.size() - said.size(), said.size(), said) == 0) {
-      who.resize(who.size() - said.size());
-    }
     sink.Error(rules.FileOf(l.pos), l.pos.line, l.pos.col,
-               "line '" + l.name + "' has no value: " + who + " has no value for the line's score (" + l.score_text + "); every condition that reads line." +
+               "line '" + l.name + "' has no value: " + notes[i] + ": that candidate has no value for the score; every condition that reads line." +
                    l.name + " would be false -- score the line by a column every candidate has (score: total), or rank by the score first");
   }
 

@@ -59,8 +59,8 @@ Status CheckRecordedOutputs(const std::string& run_dir, const std::vector<std::s
   Manifest manifest;
   std::vector<Finding> findings;
   if (ReadManifest(run_dir, &manifest, &findings) != ReadStatus::kRead) {
-    return Status::BadInput(std::string(refusal) + "cannot read " + (std::filesystem::path(run_dir) / kManifestFile).string() +
-                            "; is it a directory written by zkmatch run? run zkmatch verify");
+    return Status::BadInput(std::string(refusal) + "cannot read " + (std::filesystem::path(run_dir) / kManifestFile).string() + ": is '" + run_dir +
+                            "' a directory written by zkmatch run?");
   }
   for (const ManifestOutput& o : manifest.outputs) {
     if (std::find(files.begin(), files.end(), o.file) == files.end()) continue;
